@@ -1,0 +1,229 @@
+//! The seam between the generated clients and whatever drives them.
+//!
+//! Every generated `Client` carries a [`Hooks`] value. Without a transport it
+//! behaves like a plain progenitor client; with one, every request goes through
+//! [`Transport::prepare`] (to add credentials and headers) and
+//! [`Transport::execute`] (to send it, retry it, trace it). `jumpcloud-ext`
+//! provides the transport users normally want; this crate knows nothing of it.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+/// Which JumpCloud API an operation belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Api {
+    /// JumpCloud API v2 (`/api/v2`).
+    V2,
+    /// JumpCloud API v1 (`/api`).
+    V1,
+    /// Directory Insights (`/insights/directory/v1`).
+    Insights,
+}
+
+impl Api {
+    /// A short, stable name: `v2`, `v1` or `insights`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Api::V2 => "v2",
+            Api::V1 => "v1",
+            Api::Insights => "insights",
+        }
+    }
+}
+
+impl fmt::Display for Api {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Facts about one operation, derived from the OpenAPI documents at
+/// generation time (see each module's `OPERATIONS` table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Operation {
+    /// The API the operation belongs to.
+    pub api: Api,
+    /// The `operationId` in the project's OpenAPI document.
+    pub id: &'static str,
+    /// The HTTP method in upper case, e.g. `GET`.
+    pub method: &'static str,
+    /// The path template relative to the API's base URL, e.g. `/usergroups/{id}`.
+    /// It never contains a parameter value, so it is safe to log.
+    pub path: &'static str,
+    /// `false` on routes that refuse the `x-org-id` header (the server answers
+    /// 403 when it is sent there).
+    pub org_header: bool,
+}
+
+impl Operation {
+    /// Whether the method is idempotent under HTTP semantics (safe to resend).
+    pub fn is_idempotent(&self) -> bool {
+        matches!(
+            self.method,
+            "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE" | "TRACE"
+        )
+    }
+
+    /// Stand-in used if an operation id is missing from the table; the
+    /// `operations_table_is_complete` test keeps that from happening.
+    pub(crate) const fn unknown(api: Api) -> Operation {
+        Operation {
+            api,
+            id: "unknown",
+            method: "",
+            path: "",
+            org_header: true,
+        }
+    }
+}
+
+/// A boxed, sendable future, as returned by [`Transport`] methods.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The error a transport may return from [`Transport::prepare`]. The generated
+/// client reports it as `Error::Custom` with this error's `Display` text, so
+/// that text must never contain a secret.
+pub type HookError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Drives the requests of a generated client.
+///
+/// Implement it to add authentication, retries, tracing or anything else that
+/// wraps a request. The generated code calls [`prepare`](Transport::prepare)
+/// once per call, then [`execute`](Transport::execute) once per call; a retrying
+/// transport resends inside `execute`.
+pub trait Transport: Send + Sync + fmt::Debug + 'static {
+    /// Adjusts a request before it is sent (headers, credentials). An error
+    /// here fails the call before anything is sent.
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        operation: &'static Operation,
+    ) -> BoxFuture<'a, Result<(), HookError>> {
+        let _ = (request, operation);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Sends a prepared request with `client` and returns the response the
+    /// generated code should decode.
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static Operation,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>>;
+}
+
+/// The per-client hook value the generated clients carry (progenitor's
+/// "inner type"). Cheap to clone.
+#[derive(Clone, Default)]
+pub struct Hooks {
+    transport: Option<Arc<dyn Transport>>,
+}
+
+impl Hooks {
+    /// Hooks that send every request through `transport`.
+    pub fn new(transport: impl Transport) -> Self {
+        Self {
+            transport: Some(Arc::new(transport)),
+        }
+    }
+
+    /// Hooks sharing an existing transport.
+    pub fn from_arc(transport: Arc<dyn Transport>) -> Self {
+        Self {
+            transport: Some(transport),
+        }
+    }
+
+    /// Hooks that send requests as they are (no auth, no retries).
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// The transport, if one is set.
+    pub fn transport(&self) -> Option<&Arc<dyn Transport>> {
+        self.transport.as_ref()
+    }
+}
+
+impl fmt::Debug for Hooks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.transport {
+            Some(t) => f.debug_tuple("Hooks").field(t).finish(),
+            None => f.write_str("Hooks(none)"),
+        }
+    }
+}
+
+/// Looks an operation up in a generated table sorted by id.
+pub(crate) fn find_operation(
+    table: &'static [Operation],
+    id: &str,
+    unknown: &'static Operation,
+) -> &'static Operation {
+    match table.binary_search_by(|op| op.id.cmp(id)) {
+        Ok(i) => &table[i],
+        Err(_) => unknown,
+    }
+}
+
+/// Implements progenitor's `ClientHooks` for a generated client so that every
+/// request goes through the client's [`Hooks`].
+macro_rules! impl_client_hooks {
+    ($module:ident) => {
+        impl progenitor_client::ClientHooks<$crate::Hooks> for $crate::$module::Client {
+            async fn pre<E>(
+                &self,
+                request: &mut reqwest::Request,
+                info: &progenitor_client::OperationInfo,
+            ) -> ::std::result::Result<(), progenitor_client::Error<E>> {
+                // progenitor always adds an `api-version` header; JumpCloud
+                // defines no such header, so it is not sent.
+                request.headers_mut().remove("api-version");
+                let Some(transport) = progenitor_client::ClientInfo::inner(self).transport()
+                else {
+                    return Ok(());
+                };
+                let operation = $crate::$module::operation(info.operation_id);
+                transport
+                    .prepare(request, operation)
+                    .await
+                    .map_err(|e| progenitor_client::Error::Custom(e.to_string()))
+            }
+
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &progenitor_client::OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                let client = progenitor_client::ClientInfo::client(self);
+                match progenitor_client::ClientInfo::inner(self).transport() {
+                    Some(transport) => {
+                        let operation = $crate::$module::operation(info.operation_id);
+                        transport.execute(client, request, operation).await
+                    }
+                    None => client.execute(request).await,
+                }
+            }
+        }
+
+        impl $crate::$module::Client {
+            /// A client for `baseurl` whose requests go through `hooks`, using
+            /// an existing `reqwest::Client` (share one per process).
+            pub fn with_hooks(baseurl: &str, client: reqwest::Client, hooks: $crate::Hooks) -> Self {
+                Self::new_with_client(baseurl, client, hooks)
+            }
+        }
+
+        impl $crate::$module::Client {
+            /// Metadata of every operation in this API.
+            pub fn operations() -> &'static [$crate::Operation] {
+                $crate::$module::OPERATIONS
+            }
+        }
+    };
+}
+
+pub(crate) use impl_client_hooks;

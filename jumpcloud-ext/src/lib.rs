@@ -1,0 +1,1 @@
+//! Ergonomic layer over `jumpcloud-api`.
