@@ -45,8 +45,11 @@ impl fmt::Display for Api {
 pub struct Operation {
     /// The API the operation belongs to.
     pub api: Api,
-    /// The `operationId` in the project's OpenAPI document.
+    /// The `operationId` in the project's OpenAPI document, e.g. `UserGroup_Get`.
     pub id: &'static str,
+    /// The generated client's method for it, e.g. `user_group_get` (also what
+    /// progenitor reports as the operation id to hooks).
+    pub name: &'static str,
     /// The HTTP method in upper case, e.g. `GET`.
     pub method: &'static str,
     /// The path template relative to the API's base URL, e.g. `/usergroups/{id}`.
@@ -72,6 +75,7 @@ impl Operation {
         Operation {
             api,
             id: "unknown",
+            name: "unknown",
             method: "",
             path: "",
             org_header: true,
@@ -157,13 +161,13 @@ impl fmt::Debug for Hooks {
     }
 }
 
-/// Looks an operation up in a generated table sorted by id.
+/// Looks an operation up by method name in a generated table sorted by name.
 pub(crate) fn find_operation(
     table: &'static [Operation],
-    id: &str,
+    name: &str,
     unknown: &'static Operation,
 ) -> &'static Operation {
-    match table.binary_search_by(|op| op.id.cmp(id)) {
+    match table.binary_search_by(|op| op.name.cmp(name)) {
         Ok(i) => &table[i],
         Err(_) => unknown,
     }

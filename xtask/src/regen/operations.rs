@@ -1,0 +1,148 @@
+//! The table of operation facts each generated module carries
+//! (`OPERATIONS`), used by the hooks: method and path template for errors and
+//! traces, and whether the route accepts `x-org-id`.
+
+use anyhow::{Context, Result, bail};
+use quote::{format_ident, quote};
+use serde_json::Value;
+use syn::Item;
+
+use crate::api::Api;
+use crate::import::METHODS;
+
+/// Document-level extension listing path prefixes whose routes refuse the
+/// `x-org-id` header (set by an overlay, with the reason there).
+pub const ORG_HEADER_REFUSED: &str = "x-jumpcloud-org-header-refused";
+
+pub struct Row {
+    pub id: String,
+    /// The client method name, which is also what progenitor passes to the
+    /// hooks as the operation id.
+    pub name: String,
+    pub method: String,
+    pub path: String,
+    pub org_header: bool,
+}
+
+pub fn collect(_api: Api, doc: &Value) -> Result<Vec<Row>> {
+    let refused: Vec<&str> = doc[ORG_HEADER_REFUSED]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut rows = Vec::new();
+    let paths = doc["paths"].as_object().context("the document has no paths")?;
+    for (path, item) in paths {
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let Some(id) = op["operationId"].as_str() else {
+                bail!("{} {path} has no operationId", method.to_uppercase());
+            };
+            rows.push(Row {
+                id: id.to_string(),
+                name: method_name(id),
+                method: method.to_uppercase(),
+                path: path.clone(),
+                org_header: !refused.iter().any(|prefix| refuses(prefix, path)),
+            });
+        }
+    }
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    if let Some(pair) = rows.windows(2).find(|w| w[0].name == w[1].name) {
+        bail!(
+            "operationIds {} and {} both become the method {}",
+            pair[0].id,
+            pair[1].id,
+            pair[0].name
+        );
+    }
+    Ok(rows)
+}
+
+/// progenitor's name for an operation's method: the operationId in snake
+/// case, with characters that cannot be in an identifier turned to `-` first.
+/// `check_names` proves it matches what progenitor generated.
+pub fn method_name(operation_id: &str) -> String {
+    use heck::ToSnakeCase;
+    operation_id
+        .replace('\'', "")
+        .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
+        .to_snake_case()
+}
+
+/// Fails unless the table's names are exactly the operation ids progenitor
+/// put in the generated code.
+pub fn check_names(rows: &[Row], file: &syn::File) -> Result<()> {
+    use std::collections::BTreeSet;
+    struct Find(BTreeSet<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Find {
+        fn visit_field_value(&mut self, fv: &'ast syn::FieldValue) {
+            if let syn::Member::Named(name) = &fv.member {
+                if name == "operation_id" {
+                    if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &fv.expr {
+                        self.0.insert(s.value());
+                    }
+                }
+            }
+            syn::visit::visit_field_value(self, fv);
+        }
+    }
+    let mut found = Find(BTreeSet::new());
+    syn::visit::Visit::visit_file(&mut found, file);
+    let ours: BTreeSet<String> = rows.iter().map(|r| r.name.clone()).collect();
+    let missing: Vec<_> = ours.difference(&found.0).collect();
+    let extra: Vec<_> = found.0.difference(&ours).collect();
+    if !missing.is_empty() || !extra.is_empty() {
+        bail!("operation table and generated code disagree: not generated {missing:?}, not in table {extra:?}");
+    }
+    Ok(())
+}
+
+/// `prefix` covers the path itself and everything below it, segment-wise.
+fn refuses(prefix: &str, path: &str) -> bool {
+    let prefix = prefix.trim_end_matches('/');
+    path == prefix || path.starts_with(&format!("{prefix}/"))
+}
+
+pub fn items(api: Api, rows: &[Row]) -> Result<Vec<Item>> {
+    let variant = format_ident!("{}", api.variant());
+    let entries = rows.iter().map(|r| {
+        let (id, name, method, path, org) = (&r.id, &r.name, &r.method, &r.path, r.org_header);
+        quote! {
+            crate::Operation { api: crate::Api::#variant, id: #id, name: #name, method: #method, path: #path, org_header: #org }
+        }
+    });
+    let tokens = quote! {
+        /// Facts about every operation of this API, sorted by method name.
+        pub static OPERATIONS: &[crate::Operation] = &[#(#entries),*];
+
+        static UNKNOWN_OPERATION: crate::Operation = crate::Operation::unknown(crate::Api::#variant);
+
+        /// The facts for a method name (a placeholder for an unknown one).
+        pub(crate) fn operation(name: &str) -> &'static crate::Operation {
+            crate::hooks::find_operation(OPERATIONS, name, &UNKNOWN_OPERATION)
+        }
+    };
+    let file: syn::File = syn::parse2(tokens)?;
+    Ok(file.items)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn method_names_follow_progenitor() {
+        assert_eq!(method_name("UserGroup_Delete"), "user_group_delete");
+        assert_eq!(method_name("groups_list"), "groups_list");
+        assert_eq!(method_name("SystemInsightUSBDevices_List"), "system_insight_usb_devices_list");
+        assert_eq!(method_name("o365s-get"), "o365s_get");
+    }
+
+    #[test]
+    fn prefixes_match_whole_segments() {
+        assert!(refuses("/providers", "/providers/{id}/organizations"));
+        assert!(refuses("/organizations", "/organizations"));
+        assert!(!refuses("/users", "/systemusers"));
+        assert!(!refuses("/users", "/usersettings"));
+    }
+}
