@@ -186,8 +186,7 @@ macro_rules! impl_client_hooks {
                 // progenitor always adds an `api-version` header; JumpCloud
                 // defines no such header, so it is not sent.
                 request.headers_mut().remove("api-version");
-                let Some(transport) = progenitor_client::ClientInfo::inner(self).transport()
-                else {
+                let Some(transport) = progenitor_client::ClientInfo::inner(self).transport() else {
                     return Ok(());
                 };
                 let operation = $crate::$module::operation(info.operation_id);
@@ -216,7 +215,11 @@ macro_rules! impl_client_hooks {
         impl $crate::$module::Client {
             /// A client for `baseurl` whose requests go through `hooks`, using
             /// an existing `reqwest::Client` (share one per process).
-            pub fn with_hooks(baseurl: &str, client: reqwest::Client, hooks: $crate::Hooks) -> Self {
+            pub fn with_hooks(
+                baseurl: &str,
+                client: reqwest::Client,
+                hooks: $crate::Hooks,
+            ) -> Self {
                 Self::new_with_client(baseurl, client, hooks)
             }
         }

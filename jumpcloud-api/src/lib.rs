@@ -13,12 +13,18 @@
 //!     "https://console.jumpcloud.com/api/v2",
 //!     jumpcloud_api::Hooks::none(),
 //! );
-//! let groups = client.groups_list().limit(10).send().await?;
+//! let groups = client.group_list().limit(10).send().await?;
 //! println!("{} groups", groups.len());
 //! # Ok(())
 //! # }
 //! ```
 
+// With no API feature on, only the hook types remain and their generated
+// users are compiled out.
+#[cfg_attr(
+    not(any(feature = "v2", feature = "v1", feature = "insights")),
+    allow(dead_code, unused_macros, unused_imports)
+)]
 mod hooks;
 #[doc(hidden)]
 pub mod wire;

@@ -68,7 +68,10 @@ mod tests {
     #[test]
     fn joins_with_separator() {
         let sort = Some(vec!["-name".to_string(), "_id".to_string()]);
-        assert_eq!(query("sort", &Delimited::new(&sort, ",")), "sort=-name%2C_id");
+        assert_eq!(
+            query("sort", &Delimited::new(&sort, ",")),
+            "sort=-name%2C_id"
+        );
         let fields = vec!["email", "username"];
         assert_eq!(
             query("fields", &Delimited::new(&fields, " ")),

@@ -59,7 +59,8 @@ impl Api {
     }
 
     pub fn document(self, root: &Path) -> PathBuf {
-        root.join("openapi").join(format!("jumpcloud-{}.json", self.name()))
+        root.join("openapi")
+            .join(format!("jumpcloud-{}.json", self.name()))
     }
 
     pub fn overlays(self, root: &Path) -> PathBuf {

@@ -95,7 +95,10 @@ fn diff(old: &Value, new: &Value, at: &mut String, limit: usize, found: &mut Vec
                 at.truncate(len);
             }
         }
-        _ => found.push(format!("{} (changed)", if at.is_empty() { "/" } else { at })),
+        _ => found.push(format!(
+            "{} (changed)",
+            if at.is_empty() { "/" } else { at }
+        )),
     }
 }
 
@@ -119,7 +122,11 @@ mod tests {
         let b = json!({"paths": {"/a/{id}": {"get": 2}, "/b": {}}, "x": [1]});
         assert_eq!(
             differences(&a, &b, 10),
-            vec!["/paths/~1a~1{id}/get (changed)", "/paths/~1b (added)", "/x (changed)"]
+            vec![
+                "/paths/~1a~1{id}/get (changed)",
+                "/paths/~1b (added)",
+                "/x (changed)"
+            ]
         );
     }
 }

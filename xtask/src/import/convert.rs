@@ -19,14 +19,19 @@ pub fn load(root: &Path, source: &Source) -> Result<Value> {
         Source::File(path) => (path.clone(), None),
         Source::Url(url) => {
             let bytes = fetch(url)?;
-            let tmp = std::env::temp_dir().join(format!("jumpcloud-rs-import-{}.spec", std::process::id()));
+            let tmp = std::env::temp_dir()
+                .join(format!("jumpcloud-rs-import-{}.spec", std::process::id()));
             std::fs::write(&tmp, bytes).context("writing the downloaded spec")?;
             (tmp.clone(), Some(TempFile(tmp)))
         }
     };
     let converter = root.join("xtask").join("converter");
     let script = converter.join("convert.mjs");
-    if !converter.join("node_modules").join("swagger2openapi").exists() {
+    if !converter
+        .join("node_modules")
+        .join("swagger2openapi")
+        .exists()
+    {
         bail!(
             "the spec converter is not installed; run `npm ci --prefix {}`",
             converter.display()
@@ -53,7 +58,9 @@ pub fn load(root: &Path, source: &Source) -> Result<Value> {
 }
 
 fn fetch(url: &str) -> Result<Vec<u8>> {
-    let response = ureq::get(url).call().with_context(|| format!("fetching {url}"))?;
+    let response = ureq::get(url)
+        .call()
+        .with_context(|| format!("fetching {url}"))?;
     let mut bytes = Vec::new();
     response
         .into_body()

@@ -35,7 +35,11 @@ pub fn run(api: Option<Api>, from: Option<&str>, check: bool) -> Result<()> {
             }
             Some(path) => Source::File(PathBuf::from(path)),
             None => {
-                let path = root.join("..").join("shared").join("reference").join(api.reference_file());
+                let path = root
+                    .join("..")
+                    .join("shared")
+                    .join("reference")
+                    .join(api.reference_file());
                 if !path.exists() {
                     println!(
                         "import {}: skipped, ../shared/reference/{} is not here (only needed to refresh openapi/)",
@@ -51,7 +55,11 @@ pub fn run(api: Option<Api>, from: Option<&str>, check: bool) -> Result<()> {
             .with_context(|| format!("importing {} from {source}", api.name()))?;
         let text = canonical::to_string(&doc);
         let target = api.document(&root);
-        let rel = target.strip_prefix(&root).unwrap_or(&target).display().to_string();
+        let rel = target
+            .strip_prefix(&root)
+            .unwrap_or(&target)
+            .display()
+            .to_string();
         let current = std::fs::read_to_string(&target).ok();
         if current.as_deref() == Some(text.as_str()) {
             println!("import {}: {rel} is up to date", api.name());
@@ -63,7 +71,10 @@ pub fn run(api: Option<Api>, from: Option<&str>, check: bool) -> Result<()> {
                 .and_then(|t| serde_json::from_str(t).ok())
                 .unwrap_or(Value::Null);
             let diffs = canonical::differences(&old, &doc, 20);
-            eprintln!("import {}: {rel} differs from what the import produces:", api.name());
+            eprintln!(
+                "import {}: {rel} differs from what the import produces:",
+                api.name()
+            );
             for d in &diffs {
                 eprintln!("  {d}");
             }
@@ -73,7 +84,11 @@ pub fn run(api: Option<Api>, from: Option<&str>, check: bool) -> Result<()> {
             drifted.push(rel);
         } else {
             std::fs::write(&target, text).with_context(|| format!("writing {rel}"))?;
-            println!("import {}: wrote {rel} ({} operations)", api.name(), count_operations(&doc));
+            println!(
+                "import {}: wrote {rel} ({} operations)",
+                api.name(),
+                count_operations(&doc)
+            );
         }
     }
     if !drifted.is_empty() {
@@ -111,7 +126,9 @@ pub fn build(root: &Path, api: Api, source: &Source) -> Result<Value> {
     Ok(doc)
 }
 
-pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 pub fn count_operations(doc: &Value) -> usize {
     doc.get("paths")
@@ -120,7 +137,11 @@ pub fn count_operations(doc: &Value) -> usize {
             paths
                 .values()
                 .filter_map(Value::as_object)
-                .map(|item| item.keys().filter(|k| METHODS.contains(&k.as_str())).count())
+                .map(|item| {
+                    item.keys()
+                        .filter(|k| METHODS.contains(&k.as_str()))
+                        .count()
+                })
                 .sum()
         })
         .unwrap_or(0)

@@ -23,7 +23,10 @@ pub fn normalize(api: Api, doc: &mut Value) -> Result<()> {
         .and_then(|i| i.get("version"))
         .cloned()
         .unwrap_or_else(|| json!("unknown"));
-    obj.insert("info".into(), json!({ "title": api.title(), "version": version }));
+    obj.insert(
+        "info".into(),
+        json!({ "title": api.title(), "version": version }),
+    );
     obj.insert("openapi".into(), json!("3.0.3"));
     let components = obj.get("components").cloned().unwrap_or(Value::Null);
     if let Some(paths) = obj.get_mut("paths").and_then(Value::as_object_mut) {
@@ -73,10 +76,11 @@ pub fn tidy(doc: &mut Value) {
 
 fn describe_responses(responses: &mut Map<String, Value>) {
     for response in responses.values_mut() {
-        if let Some(r) = response.as_object_mut() {
-            if !r.contains_key("$ref") && !r.contains_key("description") {
-                r.insert("description".into(), json!(""));
-            }
+        if let Some(r) = response.as_object_mut()
+            && !r.contains_key("$ref")
+            && !r.contains_key("description")
+        {
+            r.insert("description".into(), json!(""));
         }
     }
 }
@@ -122,9 +126,18 @@ mod tests {
             "components": {"parameters": {"auth": {"name": "Authorization", "in": "header"}}}
         });
         normalize(Api::V2, &mut doc).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(doc["info"], json!({"title": "JumpCloud API v2", "version": "1.0"}));
+        assert_eq!(
+            doc["info"],
+            json!({"title": "JumpCloud API v2", "version": "1.0"})
+        );
         assert!(doc["paths"].get("/empty").is_none());
-        assert_eq!(doc["paths"]["/x"]["get"]["parameters"], json!([{"name": "limit", "in": "query"}]));
-        assert_eq!(doc["paths"]["/x"]["get"]["responses"]["200"], json!({"description": ""}));
+        assert_eq!(
+            doc["paths"]["/x"]["get"]["parameters"],
+            json!([{"name": "limit", "in": "query"}])
+        );
+        assert_eq!(
+            doc["paths"]["/x"]["get"]["responses"]["200"],
+            json!({"description": ""})
+        );
     }
 }

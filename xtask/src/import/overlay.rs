@@ -48,7 +48,10 @@ fn apply_action(doc: &mut Value, action: &Value) -> Result<()> {
         .get("target")
         .and_then(Value::as_str)
         .ok_or_else(|| anyhow!("`target` is missing"))?;
-    let why = action.get("description").and_then(Value::as_str).unwrap_or("");
+    let why = action
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     if why.trim().is_empty() {
         bail!("{target}: every action needs a `description` saying why it exists");
     }
@@ -116,7 +119,9 @@ fn remove_at(doc: &mut Value, pointer: &str) -> Result<()> {
             map.remove(&key);
         }
         Some(Value::Array(items)) => {
-            let index: usize = key.parse().with_context(|| format!("bad index in {pointer}"))?;
+            let index: usize = key
+                .parse()
+                .with_context(|| format!("bad index in {pointer}"))?;
             if index < items.len() {
                 items.remove(index);
             }
@@ -165,13 +170,17 @@ mod tests {
     #[test]
     fn stale_targets_and_missing_reasons_are_errors() {
         let mut doc = json!({"paths": {}});
-        let stale = overlay(json!([{"target": "$.paths['/gone']", "description": "why", "remove": true}]));
+        let stale =
+            overlay(json!([{"target": "$.paths['/gone']", "description": "why", "remove": true}]));
         assert!(apply(&mut doc, &stale).is_err());
         let optional = overlay(json!([{"target": "$.paths['/gone']", "description": "why",
                                        "remove": true, "x-optional": true}]));
         assert!(apply(&mut doc, &optional).is_ok());
         let silent = overlay(json!([{"target": "$.paths", "update": {}}]));
-        let err = apply(&mut doc, &silent).err().map(|e| format!("{e:#}")).unwrap_or_default();
+        let err = apply(&mut doc, &silent)
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
         assert!(err.contains("description"), "{err}");
     }
 }

@@ -48,7 +48,9 @@ const MAPS: &[&str] = &[
 ];
 
 /// Keys whose value is data, not OpenAPI structure.
-const LITERALS: &[&str] = &["default", "enum", "const", "security", "required", "mapping"];
+const LITERALS: &[&str] = &[
+    "default", "enum", "const", "security", "required", "mapping",
+];
 
 pub fn strip_prose(doc: &mut Value) {
     walk(doc, false);

@@ -34,7 +34,9 @@ pub fn client(doc: &Value) -> Result<TokenStream> {
             let named: Vec<String> = culprits
                 .iter()
                 .map(|(path, method, why)| {
-                    let id = doc["paths"][path][method]["operationId"].as_str().unwrap_or("?");
+                    let id = doc["paths"][path][method]["operationId"]
+                        .as_str()
+                        .unwrap_or("?");
                     format!("{id} ({} {path}): {why}", method.to_uppercase())
                 })
                 .collect();
@@ -138,7 +140,10 @@ mod tests {
                 }}
             }
         });
-        let err = client(&doc).err().map(|e| format!("{e:#}")).unwrap_or_default();
+        let err = client(&doc)
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
         assert!(err.contains("Bad_Delete (DELETE /bad/{id})"), "{err}");
         assert!(!err.contains("Fine_Get"), "{err}");
     }

@@ -32,7 +32,11 @@ pub fn run(api: Option<Api>, check: bool) -> Result<()> {
             .with_context(|| format!("{} is not JSON", doc_path.display()))?;
         let code = render(api, &doc).with_context(|| format!("generating {}", api.name()))?;
         let target = api.generated(&root);
-        let rel = target.strip_prefix(&root).unwrap_or(&target).display().to_string();
+        let rel = target
+            .strip_prefix(&root)
+            .unwrap_or(&target)
+            .display()
+            .to_string();
         let current = std::fs::read_to_string(&target).unwrap_or_default();
         if current == code {
             println!("regen {}: {rel} is up to date", api.name());
@@ -50,7 +54,11 @@ pub fn run(api: Option<Api>, check: bool) -> Result<()> {
             drifted.push(rel);
         } else {
             std::fs::write(&target, &code).with_context(|| format!("writing {rel}"))?;
-            println!("regen {}: wrote {rel} ({} lines)", api.name(), code.lines().count());
+            println!(
+                "regen {}: wrote {rel} ({} lines)",
+                api.name(),
+                code.lines().count()
+            );
         }
     }
     if !drifted.is_empty() {
@@ -101,7 +109,10 @@ fn rustfmt(code: &str) -> Result<String> {
         .map_err(|_| anyhow::anyhow!("writing to rustfmt panicked"))?
         .context("writing to rustfmt")?;
     if !output.status.success() {
-        bail!("rustfmt failed: {}", String::from_utf8_lossy(&output.stderr).trim());
+        bail!(
+            "rustfmt failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
     }
     String::from_utf8(output.stdout).context("rustfmt's output is not UTF-8")
 }

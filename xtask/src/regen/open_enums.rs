@@ -23,10 +23,10 @@ pub fn apply(file: &mut syn::File) -> Result<usize> {
     };
     let mut opened: BTreeMap<String, Opened> = BTreeMap::new();
     for item in types.iter_mut() {
-        if let Item::Enum(e) = item {
-            if let Some(variants) = open(e)? {
-                opened.insert(e.ident.to_string(), variants);
-            }
+        if let Item::Enum(e) = item
+            && let Some(variants) = open(e)?
+        {
+            opened.insert(e.ident.to_string(), variants);
         }
     }
     // typify's Display and FromStr match every variant; ours replace them.
@@ -87,9 +87,10 @@ struct Opened {
 
 /// Opens one enum if it is a plain string enum.
 fn open(e: &mut ItemEnum) -> Result<Option<Opened>> {
-    let derives_deserialize = e.attrs.iter().any(|a| {
-        a.path().is_ident("derive") && quote!(#a).to_string().contains("Deserialize")
-    });
+    let derives_deserialize = e
+        .attrs
+        .iter()
+        .any(|a| a.path().is_ident("derive") && quote!(#a).to_string().contains("Deserialize"));
     let tagged = e.attrs.iter().any(|a| a.path().is_ident("serde"));
     let all_unit = e.variants.iter().all(|v| matches!(v.fields, Fields::Unit));
     if !derives_deserialize || tagged || !all_unit || e.variants.is_empty() {
@@ -100,7 +101,10 @@ fn open(e: &mut ItemEnum) -> Result<Option<Opened>> {
         .find(|name| e.variants.iter().all(|v| v.ident != name))
         .map(|name| format_ident!("{name}"))
     else {
-        bail!("enum {} has no free name for its unknown-value variant", e.ident);
+        bail!(
+            "enum {} has no free name for its unknown-value variant",
+            e.ident
+        );
     };
     let mut variants = Vec::new();
     for v in &e.variants {
@@ -154,10 +158,16 @@ mod tests {
         };
         assert_eq!(apply(&mut file).unwrap_or_else(|e| panic!("{e}")), 1);
         let text = quote!(#file).to_string();
-        assert!(text.contains("Unknown (:: std :: string :: String)"), "{text}");
+        assert!(
+            text.contains("Unknown (:: std :: string :: String)"),
+            "{text}"
+        );
         assert!(!text.contains("Copy"), "{text}");
         assert!(!text.contains("todo"), "{text}");
-        assert!(text.contains("\"ACTIVATED\" => Self :: Activated"), "{text}");
+        assert!(
+            text.contains("\"ACTIVATED\" => Self :: Activated"),
+            "{text}"
+        );
         assert!(text.contains("\"Staged\" => Self :: Staged"), "{text}");
     }
 }

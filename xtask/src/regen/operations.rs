@@ -30,7 +30,9 @@ pub fn collect(_api: Api, doc: &Value) -> Result<Vec<Row>> {
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     let mut rows = Vec::new();
-    let paths = doc["paths"].as_object().context("the document has no paths")?;
+    let paths = doc["paths"]
+        .as_object()
+        .context("the document has no paths")?;
     for (path, item) in paths {
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
@@ -69,30 +71,39 @@ pub fn method_name(operation_id: &str) -> String {
         .to_snake_case()
 }
 
+/// Collects the `operation_id: "..."` literals progenitor writes into each
+/// `send` method (the `OperationInfo` handed to the hooks).
+pub struct OperationIds<'a>(pub &'a mut Vec<String>);
+
+impl<'ast> syn::visit::Visit<'ast> for OperationIds<'_> {
+    fn visit_field_value(&mut self, fv: &'ast syn::FieldValue) {
+        if let syn::Member::Named(name) = &fv.member
+            && name == "operation_id"
+            && let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &fv.expr
+        {
+            self.0.push(s.value());
+        }
+        syn::visit::visit_field_value(self, fv);
+    }
+}
+
 /// Fails unless the table's names are exactly the operation ids progenitor
 /// put in the generated code.
 pub fn check_names(rows: &[Row], file: &syn::File) -> Result<()> {
     use std::collections::BTreeSet;
-    struct Find(BTreeSet<String>);
-    impl<'ast> syn::visit::Visit<'ast> for Find {
-        fn visit_field_value(&mut self, fv: &'ast syn::FieldValue) {
-            if let syn::Member::Named(name) = &fv.member {
-                if name == "operation_id" {
-                    if let syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) = &fv.expr {
-                        self.0.insert(s.value());
-                    }
-                }
-            }
-            syn::visit::visit_field_value(self, fv);
-        }
-    }
-    let mut found = Find(BTreeSet::new());
-    syn::visit::Visit::visit_file(&mut found, file);
+    let mut found = Vec::new();
+    syn::visit::Visit::visit_file(&mut OperationIds(&mut found), file);
+    let found: BTreeSet<String> = found.into_iter().collect();
     let ours: BTreeSet<String> = rows.iter().map(|r| r.name.clone()).collect();
-    let missing: Vec<_> = ours.difference(&found.0).collect();
-    let extra: Vec<_> = found.0.difference(&ours).collect();
+    let missing: Vec<_> = ours.difference(&found).collect();
+    let extra: Vec<_> = found.difference(&ours).collect();
     if !missing.is_empty() || !extra.is_empty() {
-        bail!("operation table and generated code disagree: not generated {missing:?}, not in table {extra:?}");
+        bail!(
+            "operation table and generated code disagree: not generated {missing:?}, not in table {extra:?}"
+        );
     }
     Ok(())
 }
@@ -134,7 +145,10 @@ mod tests {
     fn method_names_follow_progenitor() {
         assert_eq!(method_name("UserGroup_Delete"), "user_group_delete");
         assert_eq!(method_name("groups_list"), "groups_list");
-        assert_eq!(method_name("SystemInsightUSBDevices_List"), "system_insight_usb_devices_list");
+        assert_eq!(
+            method_name("SystemInsightUSBDevices_List"),
+            "system_insight_usb_devices_list"
+        );
         assert_eq!(method_name("o365s-get"), "o365s_get");
     }
 

@@ -28,7 +28,9 @@ pub fn prepare(doc: &mut Value) -> Vec<String> {
     };
     for item in paths.values_mut() {
         for method in METHODS {
-            let Some(op) = item.get_mut(method) else { continue };
+            let Some(op) = item.get_mut(method) else {
+                continue;
+            };
             let id = op["operationId"].as_str().unwrap_or("?").to_string();
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                 continue;
@@ -43,10 +45,10 @@ pub fn prepare(doc: &mut Value) -> Vec<String> {
                 .count();
             if typed > 0 && typed < success.len() {
                 for (code, response) in responses.iter_mut() {
-                    if code.starts_with('2') {
-                        if let Some(r) = response.as_object_mut() {
-                            r.remove("content");
-                        }
+                    if code.starts_with('2')
+                        && let Some(r) = response.as_object_mut()
+                    {
+                        r.remove("content");
                     }
                 }
                 changed.push(id);
@@ -93,8 +95,16 @@ mod tests {
                 "200": {"description": "", "content": {"application/json": {"schema": {}}}}}}
         }}});
         assert_eq!(prepare(&mut doc), vec!["G_Delete"]);
-        assert!(doc["paths"]["/g/{id}"]["delete"]["responses"]["200"].get("content").is_none());
-        assert!(doc["paths"]["/g/{id}"]["get"]["responses"]["200"].get("content").is_some());
+        assert!(
+            doc["paths"]["/g/{id}"]["delete"]["responses"]["200"]
+                .get("content")
+                .is_none()
+        );
+        assert!(
+            doc["paths"]["/g/{id}"]["get"]["responses"]["200"]
+                .get("content")
+                .is_some()
+        );
     }
 
     #[test]
@@ -111,6 +121,10 @@ mod tests {
         let mut doc = json!({"components": {"schemas": {"K": {
             "type": "object", "additionalProperties": false, "properties": {}}}}});
         prepare(&mut doc);
-        assert!(doc["components"]["schemas"]["K"].get("additionalProperties").is_none());
+        assert!(
+            doc["components"]["schemas"]["K"]
+                .get("additionalProperties")
+                .is_none()
+        );
     }
 }

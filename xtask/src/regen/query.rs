@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::Result;
 use serde_json::Value;
+use syn::visit::Visit;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprCall, ExprLit, ImplItemFn, Lit, parse_quote};
 
@@ -29,7 +30,9 @@ pub fn delimited_parameters(doc: &Value) -> Delimited {
         let shared = item["parameters"].as_array().cloned().unwrap_or_default();
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
-            let Some(id) = op["operationId"].as_str() else { continue };
+            let Some(id) = op["operationId"].as_str() else {
+                continue;
+            };
             let own = op["parameters"].as_array().cloned().unwrap_or_default();
             for param in shared.iter().chain(own.iter()) {
                 let param = resolve(doc, param);
@@ -101,7 +104,9 @@ impl VisitMut for Rewriter<'_> {
     fn visit_expr_call_mut(&mut self, call: &mut ExprCall) {
         visit_mut::visit_expr_call_mut(self, call);
         let Some(id) = &self.current else { return };
-        let Some(params) = self.delimited.get(id) else { return };
+        let Some(params) = self.delimited.get(id) else {
+            return;
+        };
         let is_query_param = matches!(&*call.func, Expr::Path(p)
             if p.path.segments.len() >= 2
                 && p.path.segments[p.path.segments.len() - 2].ident == "QueryParam"
@@ -109,11 +114,17 @@ impl VisitMut for Rewriter<'_> {
         if !is_query_param || call.args.len() != 2 {
             return;
         }
-        let Some(Expr::Lit(ExprLit { lit: Lit::Str(name), .. })) = call.args.first() else {
+        let Some(Expr::Lit(ExprLit {
+            lit: Lit::Str(name),
+            ..
+        })) = call.args.first()
+        else {
             return;
         };
         let name = name.value();
-        let Some(separator) = params.get(&name) else { return };
+        let Some(separator) = params.get(&name) else {
+            return;
+        };
         if let Some(value) = call.args.iter_mut().nth(1) {
             let original = value.clone();
             *value = parse_quote!(&crate::wire::Delimited::new(#original, #separator));
@@ -124,22 +135,9 @@ impl VisitMut for Rewriter<'_> {
 
 /// The `operation_id: "..."` literal of a generated `send` method.
 fn operation_id(f: &ImplItemFn) -> Option<String> {
-    struct Find(Option<String>);
-    impl<'ast> syn::visit::Visit<'ast> for Find {
-        fn visit_field_value(&mut self, fv: &'ast syn::FieldValue) {
-            if let syn::Member::Named(name) = &fv.member {
-                if name == "operation_id" {
-                    if let Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) = &fv.expr {
-                        self.0 = Some(s.value());
-                    }
-                }
-            }
-            syn::visit::visit_field_value(self, fv);
-        }
-    }
-    let mut find = Find(None);
-    syn::visit::Visit::visit_impl_item_fn(&mut find, f);
-    find.0
+    let mut found = Vec::new();
+    super::operations::OperationIds(&mut found).visit_impl_item_fn(f);
+    found.pop()
 }
 
 #[cfg(test)]
@@ -181,6 +179,9 @@ mod tests {
         let text = quote!(#file).to_string();
         assert!(text.contains("\"filter\" , & filter"), "{text}");
         assert!(text.contains("Delimited :: new (& sort , \",\")"), "{text}");
-        assert!(text.contains("Delimited :: new (& fields , \" \")"), "{text}");
+        assert!(
+            text.contains("Delimited :: new (& fields , \" \")"),
+            "{text}"
+        );
     }
 }
