@@ -8,7 +8,19 @@
 
 use std::fmt::{Display, Write};
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Reads `null` as the type's default (an empty list or map). Generated
+/// fields that default when absent use it, because JumpCloud also sends
+/// `null` for them.
+#[doc(hidden)]
+pub fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de> + Default,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
 
 /// A list query parameter sent as one value joined by `separator`.
 /// An empty list is not sent at all, like progenitor's repeated form.
@@ -77,6 +89,19 @@ mod tests {
             query("fields", &Delimited::new(&fields, " ")),
             "fields=email+username"
         );
+    }
+
+    #[test]
+    fn null_reads_as_default() {
+        #[derive(Deserialize)]
+        struct X {
+            #[serde(default, deserialize_with = "null_as_default")]
+            list: Vec<u8>,
+        }
+        let parse = |s: &str| serde_json::from_str::<X>(s).map(|x| x.list).ok();
+        assert_eq!(parse(r#"{"list": null}"#), Some(vec![]));
+        assert_eq!(parse(r#"{}"#), Some(vec![]));
+        assert_eq!(parse(r#"{"list": [1]}"#), Some(vec![1]));
     }
 
     #[test]

@@ -1,1 +1,62 @@
-//! Ergonomic layer over `jumpcloud-api`.
+//! An ergonomic JumpCloud client on top of the generated `jumpcloud-api`.
+//!
+//! [`JumpCloud`] wraps the generated v2, v1 and Directory Insights clients
+//! with what every caller needs and nobody should write twice:
+//!
+//! - **authentication** with an API key or a service account (OAuth 2.0
+//!   client credentials, token cached and refreshed by one task, refreshed
+//!   and retried once on a 401, client secret rotatable at runtime);
+//! - **organisation scoping** for multi-tenant administrators
+//!   ([`JumpCloud::with_org`]), leaving `x-org-id` off the routes that refuse
+//!   it;
+//! - **retries** of rate limits, gateway errors, timeouts and broken
+//!   connections, per a [`RetryPolicy`];
+//! - **one error type**, [`Error`], with status, JumpCloud's message,
+//!   operation and `Retry-After`;
+//! - **tracing**: a `jumpcloud.request` span per call (api, operation,
+//!   method, path template, attempt, status, latency). Credentials never
+//!   appear in logs, errors or `Debug` output.
+//!
+//! ```no_run
+//! use jumpcloud_ext::prelude::*;
+//!
+//! # async fn demo() -> jumpcloud_ext::Result<()> {
+//! // JUMPCLOUD_API_KEY, or JUMPCLOUD_CLIENT_ID + JUMPCLOUD_CLIENT_SECRET.
+//! let jc = JumpCloud::from_env()?;
+//! # #[cfg(feature = "v2")]
+//! for org in ["5f1a…", "5f1b…"] {
+//!     let groups = jc.with_org(org).v2().group_list().limit(100).send().await?;
+//!     println!("{org}: {} groups", groups.len());
+//! }
+//! # Ok(())
+//! # }
+//! ```
+#![warn(missing_docs)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+mod auth;
+mod client;
+pub mod config;
+mod error;
+mod retry;
+mod secret;
+mod transport;
+
+pub use auth::Credentials;
+pub use client::{JumpCloud, JumpCloudBuilder};
+pub use config::{Endpoints, Region};
+pub use error::{BODY_EXCERPT_LIMIT, Error, ErrorKind, Result};
+pub use retry::RetryPolicy;
+pub use secret::Secret;
+
+/// The generated crate, for its types and operation tables.
+pub use jumpcloud_api as api;
+/// HTTP status codes, as used by [`Error::status`] and [`RetryPolicy`].
+pub use reqwest::StatusCode;
+
+/// The names most programs need: `use jumpcloud_ext::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        Credentials, Error, ErrorKind, JumpCloud, Region, Result, RetryPolicy, Secret,
+    };
+}

@@ -1,1 +1,3 @@
-//! Test support for the workspace.
+//! Test support for the workspace: an in-process fake of the JumpCloud APIs.
+
+pub mod fake;

@@ -36,6 +36,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct EventDistinctGetResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub buckets: ::std::vec::Vec<EventDistinctGetResponseBucketsItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub doc_count_error_upper_bound: ::std::option::Option<i64>,
@@ -135,6 +136,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct EventIntervalGetResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub buckets: ::std::vec::Vec<EventIntervalGetResponseBucketsItem>,
     }
     impl EventIntervalGetResponse {
@@ -277,12 +279,14 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub exact_match: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub fields: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub limit: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub q: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub search_after: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub search_term: ::std::option::Option<SearchTerm>,
@@ -470,6 +474,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ReportCreateResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub artifacts: ::std::vec::Vec<ReportCreateResponseArtifactsItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<::std::string::String>,
@@ -478,6 +483,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub parameters:
             ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -621,6 +627,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ReportListResponseItem {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub artifacts: ::std::vec::Vec<ReportListResponseItemArtifactsItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<::std::string::String>,
@@ -629,6 +636,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub parameters:
             ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2806,9 +2814,9 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for JumpCloud Directory Insights API
-
-Version: 1.0*/
+///Client for JumpCloud Directory Insights API
+///
+///Version: 1.0
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -2862,81 +2870,81 @@ impl ClientInfo<crate::Hooks> for Client {
 }
 impl ClientHooks<crate::Hooks> for &Client {}
 impl Client {
-    /**Sends a `POST` request to `/events`
-
-    ```ignore
-    let response = client.event_get()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/events`
+    ///
+    ///```ignore
+    ///let response = client.event_get()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn event_get(&self) -> builder::EventGet<'_> {
         builder::EventGet::new(self)
     }
-    /**Sends a `POST` request to `/events/count`
-
-    ```ignore
-    let response = client.event_count_get()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/events/count`
+    ///
+    ///```ignore
+    ///let response = client.event_count_get()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn event_count_get(&self) -> builder::EventCountGet<'_> {
         builder::EventCountGet::new(self)
     }
-    /**Sends a `POST` request to `/events/distinct`
-
-    ```ignore
-    let response = client.event_distinct_get()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/events/distinct`
+    ///
+    ///```ignore
+    ///let response = client.event_distinct_get()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn event_distinct_get(&self) -> builder::EventDistinctGet<'_> {
         builder::EventDistinctGet::new(self)
     }
-    /**Sends a `POST` request to `/events/interval`
-
-    ```ignore
-    let response = client.event_interval_get()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/events/interval`
+    ///
+    ///```ignore
+    ///let response = client.event_interval_get()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn event_interval_get(&self) -> builder::EventIntervalGet<'_> {
         builder::EventIntervalGet::new(self)
     }
-    /**Sends a `GET` request to `/reports`
-
-    ```ignore
-    let response = client.report_list()
-        .sort(sort)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/reports`
+    ///
+    ///```ignore
+    ///let response = client.report_list()
+    ///    .sort(sort)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn report_list(&self) -> builder::ReportList<'_> {
         builder::ReportList::new(self)
     }
-    /**Sends a `GET` request to `/reports/{report_id}/artifacts/{artifact_id}/content`
-
-    ```ignore
-    let response = client.report_artifact_content_get()
-        .report_id(report_id)
-        .artifact_id(artifact_id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/reports/{report_id}/artifacts/{artifact_id}/content`
+    ///
+    ///```ignore
+    ///let response = client.report_artifact_content_get()
+    ///    .report_id(report_id)
+    ///    .artifact_id(artifact_id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn report_artifact_content_get(&self) -> builder::ReportArtifactContentGet<'_> {
         builder::ReportArtifactContentGet::new(self)
     }
-    /**Sends a `POST` request to `/reports/{report_type}`
-
-    ```ignore
-    let response = client.report_create()
-        .report_type(report_type)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/reports/{report_type}`
+    ///
+    ///```ignore
+    ///let response = client.report_create()
+    ///    .report_type(report_type)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn report_create(&self) -> builder::ReportCreate<'_> {
         builder::ReportCreate::new(self)
     }
@@ -2950,9 +2958,9 @@ pub mod builder {
         ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
         ResponseValue, encode_path,
     };
-    /**Builder for [`Client::event_get`]
-
-    [`Client::event_get`]: super::Client::event_get*/
+    ///Builder for [`Client::event_get`]
+    ///
+    ///[`Client::event_get`]: super::Client::event_get
     #[derive(Debug, Clone)]
     pub struct EventGet<'a> {
         client: &'a super::Client,
@@ -3026,9 +3034,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::event_count_get`]
-
-    [`Client::event_count_get`]: super::Client::event_count_get*/
+    ///Builder for [`Client::event_count_get`]
+    ///
+    ///[`Client::event_count_get`]: super::Client::event_count_get
     #[derive(Debug, Clone)]
     pub struct EventCountGet<'a> {
         client: &'a super::Client,
@@ -3095,9 +3103,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::event_distinct_get`]
-
-    [`Client::event_distinct_get`]: super::Client::event_distinct_get*/
+    ///Builder for [`Client::event_distinct_get`]
+    ///
+    ///[`Client::event_distinct_get`]: super::Client::event_distinct_get
     #[derive(Debug, Clone)]
     pub struct EventDistinctGet<'a> {
         client: &'a super::Client,
@@ -3168,9 +3176,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::event_interval_get`]
-
-    [`Client::event_interval_get`]: super::Client::event_interval_get*/
+    ///Builder for [`Client::event_interval_get`]
+    ///
+    ///[`Client::event_interval_get`]: super::Client::event_interval_get
     #[derive(Debug, Clone)]
     pub struct EventIntervalGet<'a> {
         client: &'a super::Client,
@@ -3241,9 +3249,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::report_list`]
-
-    [`Client::report_list`]: super::Client::report_list*/
+    ///Builder for [`Client::report_list`]
+    ///
+    ///[`Client::report_list`]: super::Client::report_list
     #[derive(Debug, Clone)]
     pub struct ReportList<'a> {
         client: &'a super::Client,
@@ -3303,9 +3311,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::report_artifact_content_get`]
-
-    [`Client::report_artifact_content_get`]: super::Client::report_artifact_content_get*/
+    ///Builder for [`Client::report_artifact_content_get`]
+    ///
+    ///[`Client::report_artifact_content_get`]: super::Client::report_artifact_content_get
     #[derive(Debug, Clone)]
     pub struct ReportArtifactContentGet<'a> {
         client: &'a super::Client,
@@ -3386,9 +3394,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::report_create`]
-
-    [`Client::report_create`]: super::Client::report_create*/
+    ///Builder for [`Client::report_create`]
+    ///
+    ///[`Client::report_create`]: super::Client::report_create
     #[derive(Debug, Clone)]
     pub struct ReportCreate<'a> {
         client: &'a super::Client,

@@ -38,10 +38,11 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub database_attributes:
             ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<ApplicationDescription>,
+        pub description: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "displayLabel",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -312,6 +313,7 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub value: ::std::vec::Vec<ApplicationConfigConstantAttributesValueItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub visible: ::std::option::Option<bool>,
@@ -391,6 +393,7 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub value: ::std::vec::Vec<ApplicationConfigDatabaseAttributesValueItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub visible: ::std::option::Option<bool>,
@@ -916,6 +919,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub options: ::std::vec::Vec<ApplicationConfigOverrideNameIdFormatOptionsItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub position: ::std::option::Option<i32>,
@@ -1046,6 +1050,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub options: ::std::vec::Vec<ApplicationConfigSignatureAlgorithmOptionsItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub position: ::std::option::Option<i32>,
@@ -1289,6 +1294,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub label: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub options: ::std::vec::Vec<ApplicationConfigSubjectFieldOptionsItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub position: ::std::option::Option<i32>,
@@ -1353,56 +1359,6 @@ pub mod types {
     impl ApplicationConfigSubjectFieldTooltipVariables {
         pub fn builder() -> builder::ApplicationConfigSubjectFieldTooltipVariables {
             Default::default()
-        }
-    }
-    ///`ApplicationDescription`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct ApplicationDescription(::std::string::String);
-    impl ::std::ops::Deref for ApplicationDescription {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<ApplicationDescription> for ::std::string::String {
-        fn from(value: ApplicationDescription) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for ApplicationDescription {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 256usize {
-                return Err("longer than 256 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ApplicationDescription {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ApplicationDescription {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for ApplicationDescription {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`ApplicationLogo`
@@ -1471,6 +1427,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub results: ::std::vec::Vec<Application>,
         #[serde(
             rename = "totalCount",
@@ -1514,6 +1471,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub jit: ::std::option::Option<ApplicationtemplateJit>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub keywords: ::std::vec::Vec<::std::string::String>,
         #[serde(
             rename = "learnMore",
@@ -1769,6 +1727,7 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub value: ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
     }
     impl ApplicationtemplateConfigAuthClaimConfigurationAuthnContextMappings {
@@ -1860,6 +1819,7 @@ pub mod types {
         )]
         pub type_: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub value: ::std::vec::Vec<ApplicationtemplateConfigConstantAttributesValueItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub visible: ::std::option::Option<bool>,
@@ -2351,6 +2311,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ApplicationtemplateJit {
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub attributes: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(
             rename = "createOnly",
@@ -2382,12 +2343,14 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub grant_types: ::std::vec::Vec<ApplicationtemplateOidcGrantTypesItem>,
         #[serde(
             rename = "redirectUris",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub redirect_uris: ::std::vec::Vec<::std::string::String>,
         #[serde(
             rename = "ssoUrl",
@@ -2515,6 +2478,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Applicationtemplateslist {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub results: ::std::vec::Vec<Applicationtemplate>,
         #[serde(
             rename = "totalCount",
@@ -2533,61 +2497,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub value: ::std::option::Option<AttributeValue>,
+        pub value: ::std::option::Option<::std::string::String>,
     }
     impl Attribute {
         pub fn builder() -> builder::Attribute {
             Default::default()
-        }
-    }
-    ///`AttributeValue`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct AttributeValue(::std::string::String);
-    impl ::std::ops::Deref for AttributeValue {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<AttributeValue> for ::std::string::String {
-        fn from(value: AttributeValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for AttributeValue {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AttributeValue {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AttributeValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for AttributeValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`Command`
@@ -2604,18 +2518,21 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub command_runners: ::std::vec::Vec<::std::string::String>,
         #[serde(rename = "commandType")]
         pub command_type: ::std::string::String,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub description: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub files: ::std::vec::Vec<::std::string::String>,
         #[serde(
             rename = "filesS3",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub files_s3: ::std::vec::Vec<FilesS3>,
         #[serde(
             rename = "launchType",
@@ -2674,6 +2591,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Commandfilereturn {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub results: ::std::vec::Vec<CommandfilereturnResultsItem>,
         #[serde(
             rename = "totalCount",
@@ -2707,6 +2625,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub command: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub files: ::std::vec::Vec<::std::string::String>,
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -2790,6 +2709,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub command: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub files: ::std::vec::Vec<::std::string::String>,
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -2866,6 +2786,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Commandresultslist {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub results: ::std::vec::Vec<CommandresultslistResultsItem>,
         #[serde(
             rename = "totalCount",
@@ -2959,6 +2880,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Commandresultssearchlist {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub results: ::std::vec::Vec<CommandresultssearchlistResultsItem>,
         #[serde(
             rename = "totalCount",
@@ -2977,6 +2899,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub command: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub files: ::std::vec::Vec<::std::string::String>,
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
@@ -3057,6 +2980,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub system_ids: ::std::vec::Vec<::std::string::String>,
     }
     impl CommandsRunBody {
@@ -3072,6 +2996,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub queue_ids: ::std::vec::Vec<::std::string::String>,
         #[serde(
             rename = "workflowInstanceId",
@@ -3088,6 +3013,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Commandslist {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub results: ::std::vec::Vec<CommandslistResultsItem>,
         #[serde(
             rename = "totalCount",
@@ -3300,6 +3226,7 @@ pub mod types {
         )]
         pub arch_family: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub attributes: ::std::vec::Vec<Attribute>,
         #[serde(
             rename = "azureAdJoined",
@@ -3311,12 +3238,14 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub built_in_commands: ::std::vec::Vec<JcSystemBuiltInCommandsItem>,
         #[serde(
             rename = "connectionHistory",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub connection_history:
             ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -3386,6 +3315,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub network_interfaces: ::std::vec::Vec<JcSystemNetworkInterfacesItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub organization: ::std::option::Option<::std::string::String>,
@@ -3451,6 +3381,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub sshd_params: ::std::vec::Vec<JcSystemSshdParamsItem>,
         #[serde(
             rename = "systemInsights",
@@ -3472,6 +3403,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub user_metrics: ::std::vec::Vec<JcSystemUserMetricsItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub version: ::std::option::Option<::std::string::String>,
@@ -3973,7 +3905,7 @@ pub mod types {
             rename = "exclusionDays",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub exclusion_days: ::std::option::Option<::std::num::NonZeroU64>,
+        pub exclusion_days: ::std::option::Option<i64>,
         #[serde(
             rename = "exclusionUntil",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4105,6 +4037,7 @@ pub mod types {
             default,
             skip_serializing_if = "::serde_json::Map::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub last_sfdc_sync_status: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(
             rename = "logoUrl",
@@ -4155,6 +4088,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub entitlement_products: ::std::vec::Vec<OrganizationentitlementEntitlementProductsItem>,
         #[serde(
             rename = "isManuallyBilled",
@@ -4241,6 +4175,7 @@ pub mod types {
             default,
             skip_serializing_if = "::serde_json::Map::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub beta_features: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(
             rename = "chromeDTCEnabled",
@@ -4319,6 +4254,7 @@ pub mod types {
             default,
             skip_serializing_if = "::serde_json::Map::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub growth_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub logo: ::std::option::Option<::std::string::String>,
@@ -4326,7 +4262,7 @@ pub mod types {
             rename = "maxSystemUsers",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub max_system_users: ::std::option::Option<u64>,
+        pub max_system_users: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -4657,7 +4593,7 @@ pub mod types {
             rename = "daysBeforeExpirationToForceReset",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub days_before_expiration_to_force_reset: ::std::option::Option<::std::num::NonZeroU64>,
+        pub days_before_expiration_to_force_reset: ::std::option::Option<i64>,
         #[serde(
             rename = "disallowCommonlyUsedPasswords",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4742,12 +4678,12 @@ pub mod types {
             rename = "maxHistory",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub max_history: ::std::option::Option<::std::num::NonZeroU64>,
+        pub max_history: ::std::option::Option<i64>,
         #[serde(
             rename = "maxLoginAttempts",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub max_login_attempts: ::std::option::Option<::std::num::NonZeroU64>,
+        pub max_login_attempts: ::std::option::Option<i64>,
         #[serde(
             rename = "minChangePeriodInDays",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -4782,12 +4718,12 @@ pub mod types {
             rename = "passwordExpirationInDays",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub password_expiration_in_days: ::std::option::Option<::std::num::NonZeroU64>,
+        pub password_expiration_in_days: ::std::option::Option<i64>,
         #[serde(
             rename = "resetLockoutCounterMinutes",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub reset_lockout_counter_minutes: ::std::option::Option<::std::num::NonZeroU64>,
+        pub reset_lockout_counter_minutes: ::std::option::Option<i64>,
     }
     impl OrganizationsettingsPasswordPolicy {
         pub fn builder() -> builder::OrganizationsettingsPasswordPolicy {
@@ -4802,6 +4738,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub restricted_fields: ::std::vec::Vec<RestrictedField>,
     }
     impl OrganizationsettingsSystemUserDefaults {
@@ -4821,7 +4758,7 @@ pub mod types {
             rename = "idleSessionDurationMinutes",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub idle_session_duration_minutes: ::std::option::Option<::std::num::NonZeroU64>,
+        pub idle_session_duration_minutes: ::std::option::Option<i64>,
     }
     impl ::std::default::Default for OrganizationsettingsUserPortal {
         fn default() -> Self {
@@ -4942,6 +4879,7 @@ pub mod types {
             default,
             skip_serializing_if = "::serde_json::Map::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub growth_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub logo: ::std::option::Option<::std::string::String>,
@@ -4949,7 +4887,7 @@ pub mod types {
             rename = "maxSystemUsers",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub max_system_users: ::std::option::Option<u64>,
+        pub max_system_users: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(
@@ -5268,7 +5206,7 @@ pub mod types {
             rename = "daysBeforeExpirationToForceReset",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub days_before_expiration_to_force_reset: ::std::option::Option<::std::num::NonZeroU64>,
+        pub days_before_expiration_to_force_reset: ::std::option::Option<i64>,
         #[serde(
             rename = "disallowCommonlyUsedPasswords",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -5343,12 +5281,12 @@ pub mod types {
             rename = "maxHistory",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub max_history: ::std::option::Option<::std::num::NonZeroU64>,
+        pub max_history: ::std::option::Option<i64>,
         #[serde(
             rename = "maxLoginAttempts",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub max_login_attempts: ::std::option::Option<::std::num::NonZeroU64>,
+        pub max_login_attempts: ::std::option::Option<i64>,
         #[serde(
             rename = "minChangePeriodInDays",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -5383,7 +5321,7 @@ pub mod types {
             rename = "passwordExpirationInDays",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub password_expiration_in_days: ::std::option::Option<::std::num::NonZeroU64>,
+        pub password_expiration_in_days: ::std::option::Option<i64>,
     }
     impl OrganizationsettingsputPasswordPolicy {
         pub fn builder() -> builder::OrganizationsettingsputPasswordPolicy {
@@ -5398,6 +5336,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub restricted_fields: ::std::vec::Vec<RestrictedField>,
     }
     impl OrganizationsettingsputSystemUserDefaults {
@@ -5418,7 +5357,7 @@ pub mod types {
             rename = "idleSessionDurationMinutes",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub idle_session_duration_minutes: ::std::option::Option<::std::num::NonZeroU64>,
+        pub idle_session_duration_minutes: ::std::option::Option<i64>,
     }
     impl OrganizationsettingsputUserPortal {
         pub fn builder() -> builder::OrganizationsettingsputUserPortal {
@@ -5458,6 +5397,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Organizationslist {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub results: ::std::vec::Vec<OrganizationslistResultsItem>,
         #[serde(
             rename = "totalCount",
@@ -5974,6 +5914,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Radiusserverslist {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub results: ::std::vec::Vec<Radiusserver>,
         #[serde(
             rename = "totalCount",
@@ -5992,7 +5933,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub field: ::std::option::Option<RestrictedFieldField>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub id: ::std::option::Option<RestrictedFieldId>,
+        pub id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "type",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -6063,56 +6004,6 @@ pub mod types {
             value.parse()
         }
     }
-    ///`RestrictedFieldId`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct RestrictedFieldId(::std::string::String);
-    impl ::std::ops::Deref for RestrictedFieldId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<RestrictedFieldId> for ::std::string::String {
-        fn from(value: RestrictedFieldId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for RestrictedFieldId {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 24usize {
-                return Err("longer than 24 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RestrictedFieldId {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RestrictedFieldId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for RestrictedFieldId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`RestrictedFieldType`
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
@@ -6148,6 +6039,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub fields: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::serde_json::Map::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub limit: ::std::option::Option<i64>,
@@ -6156,6 +6048,7 @@ pub mod types {
             default,
             skip_serializing_if = "::serde_json::Map::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub search_filter: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub skip: ::std::option::Option<i64>,
@@ -6285,6 +6178,7 @@ pub mod types {
         )]
         pub arch_family: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub attributes: ::std::vec::Vec<Attribute>,
         #[serde(
             rename = "azureAdJoined",
@@ -6296,12 +6190,14 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub built_in_commands: ::std::vec::Vec<SystemSearchBuiltInCommandsItem>,
         #[serde(
             rename = "connectionHistory",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub connection_history:
             ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -6362,6 +6258,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mdm: ::std::option::Option<SystemSearchMdm>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub memberof: ::std::vec::Vec<::std::string::String>,
         #[serde(
             rename = "modifySSHDConfig",
@@ -6373,6 +6270,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub network_interfaces: ::std::vec::Vec<SystemSearchNetworkInterfacesItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub organization: ::std::option::Option<::std::string::String>,
@@ -6403,42 +6301,38 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub primary_system_user_attributes: ::std::vec::Vec<Attribute>,
         #[serde(
             rename = "primarySystemUser.company",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub primary_system_user_company:
-            ::std::option::Option<SystemSearchPrimarySystemUserCompany>,
+        pub primary_system_user_company: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "primarySystemUser.costCenter",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub primary_system_user_cost_center:
-            ::std::option::Option<SystemSearchPrimarySystemUserCostCenter>,
+        pub primary_system_user_cost_center: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "primarySystemUser.department",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub primary_system_user_department:
-            ::std::option::Option<SystemSearchPrimarySystemUserDepartment>,
+        pub primary_system_user_department: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "primarySystemUser.description",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub primary_system_user_description:
-            ::std::option::Option<SystemSearchPrimarySystemUserDescription>,
+        pub primary_system_user_description: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "primarySystemUser.email",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub primary_system_user_email: ::std::option::Option<SystemSearchPrimarySystemUserEmail>,
+        pub primary_system_user_email: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "primarySystemUser.employeeType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub primary_system_user_employee_type:
-            ::std::option::Option<SystemSearchPrimarySystemUserEmployeeType>,
+        pub primary_system_user_employee_type: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "primarySystemUser._id",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -6448,14 +6342,12 @@ pub mod types {
             rename = "primarySystemUser.jobTitle",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub primary_system_user_job_title:
-            ::std::option::Option<SystemSearchPrimarySystemUserJobTitle>,
+        pub primary_system_user_job_title: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "primarySystemUser.location",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub primary_system_user_location:
-            ::std::option::Option<SystemSearchPrimarySystemUserLocation>,
+        pub primary_system_user_location: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "primarySystemUser.manager",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -6466,6 +6358,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub primary_system_user_memberof: ::std::vec::Vec<::std::string::String>,
         #[serde(
             rename = "primarySystemUser.state",
@@ -6512,6 +6405,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub sshd_params: ::std::vec::Vec<SystemSearchSshdParamsItem>,
         #[serde(
             rename = "systemInsights",
@@ -6533,6 +6427,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub user_metrics: ::std::vec::Vec<SystemSearchUserMetricsItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub version: ::std::option::Option<::std::string::String>,
@@ -6836,406 +6731,6 @@ pub mod types {
             Default::default()
         }
     }
-    ///`SystemSearchPrimarySystemUserCompany`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemSearchPrimarySystemUserCompany(::std::string::String);
-    impl ::std::ops::Deref for SystemSearchPrimarySystemUserCompany {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemSearchPrimarySystemUserCompany> for ::std::string::String {
-        fn from(value: SystemSearchPrimarySystemUserCompany) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemSearchPrimarySystemUserCompany {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemSearchPrimarySystemUserCompany {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemSearchPrimarySystemUserCompany {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemSearchPrimarySystemUserCompany {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemSearchPrimarySystemUserCostCenter`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemSearchPrimarySystemUserCostCenter(::std::string::String);
-    impl ::std::ops::Deref for SystemSearchPrimarySystemUserCostCenter {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemSearchPrimarySystemUserCostCenter> for ::std::string::String {
-        fn from(value: SystemSearchPrimarySystemUserCostCenter) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemSearchPrimarySystemUserCostCenter {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemSearchPrimarySystemUserCostCenter {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemSearchPrimarySystemUserCostCenter {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemSearchPrimarySystemUserCostCenter {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemSearchPrimarySystemUserDepartment`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemSearchPrimarySystemUserDepartment(::std::string::String);
-    impl ::std::ops::Deref for SystemSearchPrimarySystemUserDepartment {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemSearchPrimarySystemUserDepartment> for ::std::string::String {
-        fn from(value: SystemSearchPrimarySystemUserDepartment) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemSearchPrimarySystemUserDepartment {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemSearchPrimarySystemUserDepartment {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemSearchPrimarySystemUserDepartment {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemSearchPrimarySystemUserDepartment {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemSearchPrimarySystemUserDescription`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemSearchPrimarySystemUserDescription(::std::string::String);
-    impl ::std::ops::Deref for SystemSearchPrimarySystemUserDescription {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemSearchPrimarySystemUserDescription> for ::std::string::String {
-        fn from(value: SystemSearchPrimarySystemUserDescription) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemSearchPrimarySystemUserDescription {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemSearchPrimarySystemUserDescription {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemSearchPrimarySystemUserDescription {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemSearchPrimarySystemUserDescription {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemSearchPrimarySystemUserEmail`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemSearchPrimarySystemUserEmail(::std::string::String);
-    impl ::std::ops::Deref for SystemSearchPrimarySystemUserEmail {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemSearchPrimarySystemUserEmail> for ::std::string::String {
-        fn from(value: SystemSearchPrimarySystemUserEmail) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemSearchPrimarySystemUserEmail {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemSearchPrimarySystemUserEmail {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemSearchPrimarySystemUserEmail {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemSearchPrimarySystemUserEmail {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemSearchPrimarySystemUserEmployeeType`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemSearchPrimarySystemUserEmployeeType(::std::string::String);
-    impl ::std::ops::Deref for SystemSearchPrimarySystemUserEmployeeType {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemSearchPrimarySystemUserEmployeeType> for ::std::string::String {
-        fn from(value: SystemSearchPrimarySystemUserEmployeeType) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemSearchPrimarySystemUserEmployeeType {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemSearchPrimarySystemUserEmployeeType {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemSearchPrimarySystemUserEmployeeType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemSearchPrimarySystemUserEmployeeType {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemSearchPrimarySystemUserJobTitle`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemSearchPrimarySystemUserJobTitle(::std::string::String);
-    impl ::std::ops::Deref for SystemSearchPrimarySystemUserJobTitle {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemSearchPrimarySystemUserJobTitle> for ::std::string::String {
-        fn from(value: SystemSearchPrimarySystemUserJobTitle) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemSearchPrimarySystemUserJobTitle {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemSearchPrimarySystemUserJobTitle {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemSearchPrimarySystemUserJobTitle {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemSearchPrimarySystemUserJobTitle {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemSearchPrimarySystemUserLocation`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemSearchPrimarySystemUserLocation(::std::string::String);
-    impl ::std::ops::Deref for SystemSearchPrimarySystemUserLocation {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemSearchPrimarySystemUserLocation> for ::std::string::String {
-        fn from(value: SystemSearchPrimarySystemUserLocation) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemSearchPrimarySystemUserLocation {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemSearchPrimarySystemUserLocation {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemSearchPrimarySystemUserLocation {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemSearchPrimarySystemUserLocation {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SystemSearchPrimarySystemUserState`
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
@@ -7458,6 +6953,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SystemUsersSearchlist {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub results: ::std::vec::Vec<SystemuserSearchReturn>,
         #[serde(
             rename = "totalCount",
@@ -7478,6 +6974,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub agent_bound_messages: ::std::vec::Vec<SystemputAgentBoundMessagesItem>,
         #[serde(
             rename = "allowMultiFactorAuthentication",
@@ -7500,6 +6997,7 @@ pub mod types {
         )]
         pub allow_ssh_root_login: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub attributes: ::std::vec::Vec<Attribute>,
         #[serde(
             rename = "displayName",
@@ -7527,6 +7025,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SystemsSearchlist {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub results: ::std::vec::Vec<SystemSearch>,
         #[serde(
             rename = "totalCount",
@@ -7543,6 +7042,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Systemslist {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub results: ::std::vec::Vec<JcSystem>,
         #[serde(
             rename = "totalCount",
@@ -7565,6 +7065,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub activated: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub addresses: ::std::vec::Vec<SystemuserSearchReturnAddressesItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub admin: ::std::option::Option<SystemuserSearchReturnAdmin>,
@@ -7576,49 +7077,50 @@ pub mod types {
         )]
         pub alternate_email: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub attributes: ::std::vec::Vec<Attribute>,
         #[serde(
             rename = "badLoginAttempts",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub bad_login_attempts: ::std::option::Option<u64>,
+        pub bad_login_attempts: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub company: ::std::option::Option<SystemuserSearchReturnCompany>,
+        pub company: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "costCenter",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub cost_center: ::std::option::Option<SystemuserSearchReturnCostCenter>,
+        pub cost_center: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "creationSource",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub creation_source: ::std::option::Option<SystemuserSearchReturnCreationSource>,
+        pub creation_source: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub department: ::std::option::Option<SystemuserSearchReturnDepartment>,
+        pub department: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<SystemuserSearchReturnDescription>,
+        pub description: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "disableDeviceMaxLoginAttempts",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub disable_device_max_login_attempts: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub displayname: ::std::option::Option<SystemuserSearchReturnDisplayname>,
+        pub displayname: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<SystemuserSearchReturnEmail>,
+        pub email: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "employeeIdentifier",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub employee_identifier: ::std::option::Option<SystemuserSearchReturnEmployeeIdentifier>,
+        pub employee_identifier: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "employeeType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub employee_type: ::std::option::Option<SystemuserSearchReturnEmployeeType>,
+        pub employee_type: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub enable_managed_uid: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7632,28 +7134,29 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub externally_managed: ::std::option::Option<Externallymanagedpropertyinfo>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub firstname: ::std::option::Option<SystemuserSearchReturnFirstname>,
+        pub firstname: ::std::option::Option<::std::string::String>,
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "jobTitle",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub job_title: ::std::option::Option<SystemuserSearchReturnJobTitle>,
+        pub job_title: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub lastname: ::std::option::Option<SystemuserSearchReturnLastname>,
+        pub lastname: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ldap_binding_user: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub location: ::std::option::Option<SystemuserSearchReturnLocation>,
+        pub location: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "managedAppleId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub managed_apple_id: ::std::option::Option<SystemuserSearchReturnManagedAppleId>,
+        pub managed_apple_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub manager: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub memberof: ::std::vec::Vec<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mfa: ::std::option::Option<Mfa>,
@@ -7663,7 +7166,7 @@ pub mod types {
         )]
         pub mfa_enrollment: ::std::option::Option<MfaEnrollment>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub middlename: ::std::option::Option<SystemuserSearchReturnMiddlename>,
+        pub middlename: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub organization: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -7681,6 +7184,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub phone_numbers: ::std::vec::Vec<SystemuserSearchReturnPhoneNumbersItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub public_key: ::std::option::Option<::std::string::String>,
@@ -7690,16 +7194,19 @@ pub mod types {
         )]
         pub recovery_email: ::std::option::Option<SystemuserSearchReturnRecoveryEmail>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub relationships: ::std::vec::Vec<SystemuserSearchReturnRelationshipsItem>,
         #[serde(
             rename = "restrictedFields",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub restricted_fields: ::std::vec::Vec<RestrictedField>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub samba_service_user: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub ssh_keys: ::std::vec::Vec<Sshkeylist>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub state: ::std::option::Option<SystemuserSearchReturnState>,
@@ -7710,11 +7217,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub totp_enabled: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub unix_guid: ::std::option::Option<::std::num::NonZeroU64>,
+        pub unix_guid: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub unix_uid: ::std::option::Option<::std::num::NonZeroU64>,
+        pub unix_uid: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub username: ::std::option::Option<SystemuserSearchReturnUsername>,
+        pub username: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserSearchReturn {
         pub fn builder() -> builder::SystemuserSearchReturn {
@@ -7725,455 +7232,42 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SystemuserSearchReturnAddressesItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub country: ::std::option::Option<SystemuserSearchReturnAddressesItemCountry>,
+        pub country: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "extendedAddress",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub extended_address:
-            ::std::option::Option<SystemuserSearchReturnAddressesItemExtendedAddress>,
+        pub extended_address: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub locality: ::std::option::Option<SystemuserSearchReturnAddressesItemLocality>,
+        pub locality: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "poBox",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub po_box: ::std::option::Option<SystemuserSearchReturnAddressesItemPoBox>,
+        pub po_box: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "postalCode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub postal_code: ::std::option::Option<SystemuserSearchReturnAddressesItemPostalCode>,
+        pub postal_code: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub region: ::std::option::Option<SystemuserSearchReturnAddressesItemRegion>,
+        pub region: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "streetAddress",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub street_address: ::std::option::Option<SystemuserSearchReturnAddressesItemStreetAddress>,
+        pub street_address: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "type",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub type_: ::std::option::Option<SystemuserSearchReturnAddressesItemType>,
+        pub type_: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserSearchReturnAddressesItem {
         pub fn builder() -> builder::SystemuserSearchReturnAddressesItem {
             Default::default()
-        }
-    }
-    ///`SystemuserSearchReturnAddressesItemCountry`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnAddressesItemCountry(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnAddressesItemCountry {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnAddressesItemCountry> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnAddressesItemCountry) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnAddressesItemCountry {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnAddressesItemCountry {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnAddressesItemCountry {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnAddressesItemCountry {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnAddressesItemExtendedAddress`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnAddressesItemExtendedAddress(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnAddressesItemExtendedAddress {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnAddressesItemExtendedAddress>
-        for ::std::string::String
-    {
-        fn from(value: SystemuserSearchReturnAddressesItemExtendedAddress) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnAddressesItemExtendedAddress {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnAddressesItemExtendedAddress {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-        for SystemuserSearchReturnAddressesItemExtendedAddress
-    {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnAddressesItemExtendedAddress {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnAddressesItemLocality`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnAddressesItemLocality(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnAddressesItemLocality {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnAddressesItemLocality> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnAddressesItemLocality) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnAddressesItemLocality {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnAddressesItemLocality {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-        for SystemuserSearchReturnAddressesItemLocality
-    {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnAddressesItemLocality {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnAddressesItemPoBox`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnAddressesItemPoBox(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnAddressesItemPoBox {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnAddressesItemPoBox> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnAddressesItemPoBox) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnAddressesItemPoBox {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnAddressesItemPoBox {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnAddressesItemPoBox {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnAddressesItemPoBox {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnAddressesItemPostalCode`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnAddressesItemPostalCode(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnAddressesItemPostalCode {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnAddressesItemPostalCode> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnAddressesItemPostalCode) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnAddressesItemPostalCode {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnAddressesItemPostalCode {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-        for SystemuserSearchReturnAddressesItemPostalCode
-    {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnAddressesItemPostalCode {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnAddressesItemRegion`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnAddressesItemRegion(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnAddressesItemRegion {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnAddressesItemRegion> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnAddressesItemRegion) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnAddressesItemRegion {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnAddressesItemRegion {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnAddressesItemRegion {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnAddressesItemRegion {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnAddressesItemStreetAddress`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnAddressesItemStreetAddress(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnAddressesItemStreetAddress {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnAddressesItemStreetAddress>
-        for ::std::string::String
-    {
-        fn from(value: SystemuserSearchReturnAddressesItemStreetAddress) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnAddressesItemStreetAddress {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnAddressesItemStreetAddress {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-        for SystemuserSearchReturnAddressesItemStreetAddress
-    {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnAddressesItemStreetAddress {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnAddressesItemType`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnAddressesItemType(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnAddressesItemType {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnAddressesItemType> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnAddressesItemType) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnAddressesItemType {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnAddressesItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnAddressesItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnAddressesItemType {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SystemuserSearchReturnAdmin`
@@ -8191,761 +7285,12 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub role_names: ::std::vec::Vec<::std::string::String>,
     }
     impl SystemuserSearchReturnAdmin {
         pub fn builder() -> builder::SystemuserSearchReturnAdmin {
             Default::default()
-        }
-    }
-    ///`SystemuserSearchReturnCompany`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnCompany(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnCompany {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnCompany> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnCompany) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnCompany {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnCompany {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnCompany {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnCompany {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnCostCenter`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnCostCenter(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnCostCenter {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnCostCenter> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnCostCenter) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnCostCenter {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnCostCenter {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnCostCenter {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnCostCenter {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnCreationSource`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnCreationSource(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnCreationSource {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnCreationSource> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnCreationSource) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnCreationSource {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnCreationSource {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnCreationSource {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnCreationSource {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnDepartment`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnDepartment(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnDepartment {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnDepartment> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnDepartment) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnDepartment {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnDepartment {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnDepartment {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnDepartment {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnDescription`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnDescription(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnDescription {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnDescription> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnDescription) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnDescription {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnDescription {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnDescription {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnDescription {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnDisplayname`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnDisplayname(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnDisplayname {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnDisplayname> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnDisplayname) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnDisplayname {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnDisplayname {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnDisplayname {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnDisplayname {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnEmail`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnEmail(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnEmail {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnEmail> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnEmail) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnEmail {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnEmail {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnEmail {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnEmail {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnEmployeeIdentifier`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnEmployeeIdentifier(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnEmployeeIdentifier {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnEmployeeIdentifier> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnEmployeeIdentifier) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnEmployeeIdentifier {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 256usize {
-                return Err("longer than 256 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnEmployeeIdentifier {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnEmployeeIdentifier {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnEmployeeIdentifier {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnEmployeeType`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnEmployeeType(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnEmployeeType {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnEmployeeType> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnEmployeeType) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnEmployeeType {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnEmployeeType {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnEmployeeType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnEmployeeType {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnFirstname`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnFirstname(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnFirstname {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnFirstname> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnFirstname) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnFirstname {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnFirstname {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnFirstname {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnFirstname {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnJobTitle`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnJobTitle(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnJobTitle {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnJobTitle> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnJobTitle) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnJobTitle {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnJobTitle {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnJobTitle {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnJobTitle {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnLastname`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnLastname(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnLastname {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnLastname> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnLastname) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnLastname {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnLastname {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnLastname {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnLastname {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnLocation`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnLocation(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnLocation {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnLocation> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnLocation) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnLocation {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnLocation {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnLocation {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnLocation {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnManagedAppleId`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnManagedAppleId(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnManagedAppleId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnManagedAppleId> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnManagedAppleId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnManagedAppleId {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnManagedAppleId {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnManagedAppleId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnManagedAppleId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnMiddlename`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnMiddlename(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnMiddlename {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnMiddlename> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnMiddlename) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnMiddlename {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnMiddlename {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnMiddlename {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnMiddlename {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SystemuserSearchReturnPhoneNumbersItem`
@@ -8954,118 +7299,16 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub number: ::std::option::Option<SystemuserSearchReturnPhoneNumbersItemNumber>,
+        pub number: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "type",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub type_: ::std::option::Option<SystemuserSearchReturnPhoneNumbersItemType>,
+        pub type_: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserSearchReturnPhoneNumbersItem {
         pub fn builder() -> builder::SystemuserSearchReturnPhoneNumbersItem {
             Default::default()
-        }
-    }
-    ///`SystemuserSearchReturnPhoneNumbersItemNumber`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnPhoneNumbersItemNumber(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnPhoneNumbersItemNumber {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnPhoneNumbersItemNumber> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnPhoneNumbersItemNumber) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnPhoneNumbersItemNumber {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnPhoneNumbersItemNumber {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-        for SystemuserSearchReturnPhoneNumbersItemNumber
-    {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnPhoneNumbersItemNumber {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserSearchReturnPhoneNumbersItemType`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnPhoneNumbersItemType(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnPhoneNumbersItemType {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnPhoneNumbersItemType> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnPhoneNumbersItemType) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnPhoneNumbersItemType {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnPhoneNumbersItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnPhoneNumbersItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnPhoneNumbersItemType {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SystemuserSearchReturnRecoveryEmail`
@@ -9131,62 +7374,13 @@ pub mod types {
             value.parse()
         }
     }
-    ///`SystemuserSearchReturnUsername`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserSearchReturnUsername(::std::string::String);
-    impl ::std::ops::Deref for SystemuserSearchReturnUsername {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserSearchReturnUsername> for ::std::string::String {
-        fn from(value: SystemuserSearchReturnUsername) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserSearchReturnUsername {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnUsername {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnUsername {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnUsername {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`Systemuserput`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Systemuserput {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub account_locked: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub addresses: ::std::vec::Vec<SystemuserputAddressesItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub allow_public_key: ::std::option::Option<bool>,
@@ -9196,42 +7390,43 @@ pub mod types {
         )]
         pub alternate_email: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub attributes: ::std::vec::Vec<SystemuserputAttributesItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub company: ::std::option::Option<SystemuserputCompany>,
+        pub company: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "costCenter",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub cost_center: ::std::option::Option<SystemuserputCostCenter>,
+        pub cost_center: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "delegatedAuthority",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub delegated_authority: ::std::option::Option<SystemuserputDelegatedAuthority>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub department: ::std::option::Option<SystemuserputDepartment>,
+        pub department: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<SystemuserputDescription>,
+        pub description: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "disableDeviceMaxLoginAttempts",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub disable_device_max_login_attempts: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub displayname: ::std::option::Option<SystemuserputDisplayname>,
+        pub displayname: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<SystemuserputEmail>,
+        pub email: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "employeeIdentifier",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub employee_identifier: ::std::option::Option<SystemuserputEmployeeIdentifier>,
+        pub employee_identifier: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "employeeType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub employee_type: ::std::option::Option<SystemuserputEmployeeType>,
+        pub employee_type: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub enable_managed_uid: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9245,29 +7440,29 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub externally_managed: ::std::option::Option<Externallymanagedpropertyinfo>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub firstname: ::std::option::Option<SystemuserputFirstname>,
+        pub firstname: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "jobTitle",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub job_title: ::std::option::Option<SystemuserputJobTitle>,
+        pub job_title: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub lastname: ::std::option::Option<SystemuserputLastname>,
+        pub lastname: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ldap_binding_user: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub location: ::std::option::Option<SystemuserputLocation>,
+        pub location: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "managedAppleId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub managed_apple_id: ::std::option::Option<SystemuserputManagedAppleId>,
+        pub managed_apple_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub manager: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub mfa: ::std::option::Option<Mfa>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub middlename: ::std::option::Option<SystemuserputMiddlename>,
+        pub middlename: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub password: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -9277,20 +7472,24 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub phone_numbers: ::std::vec::Vec<SystemuserputPhoneNumbersItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub public_key: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub relationships: ::std::vec::Vec<SystemuserputRelationshipsItem>,
         #[serde(
             rename = "restrictedFields",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub restricted_fields: ::std::vec::Vec<RestrictedField>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub samba_service_user: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub ssh_keys: ::std::vec::Vec<Sshkeypost>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub state: ::std::option::Option<SystemuserputState>,
@@ -9299,11 +7498,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub suspended: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub unix_guid: ::std::option::Option<::std::num::NonZeroU64>,
+        pub unix_guid: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub unix_uid: ::std::option::Option<::std::num::NonZeroU64>,
+        pub unix_uid: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub username: ::std::option::Option<SystemuserputUsername>,
+        pub username: ::std::option::Option<::std::string::String>,
     }
     impl Systemuserput {
         pub fn builder() -> builder::Systemuserput {
@@ -9314,440 +7513,40 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SystemuserputAddressesItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub country: ::std::option::Option<SystemuserputAddressesItemCountry>,
+        pub country: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "extendedAddress",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub extended_address: ::std::option::Option<SystemuserputAddressesItemExtendedAddress>,
+        pub extended_address: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub locality: ::std::option::Option<SystemuserputAddressesItemLocality>,
+        pub locality: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "poBox",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub po_box: ::std::option::Option<SystemuserputAddressesItemPoBox>,
+        pub po_box: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "postalCode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub postal_code: ::std::option::Option<SystemuserputAddressesItemPostalCode>,
+        pub postal_code: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub region: ::std::option::Option<SystemuserputAddressesItemRegion>,
+        pub region: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "streetAddress",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub street_address: ::std::option::Option<SystemuserputAddressesItemStreetAddress>,
+        pub street_address: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "type",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub type_: ::std::option::Option<SystemuserputAddressesItemType>,
+        pub type_: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserputAddressesItem {
         pub fn builder() -> builder::SystemuserputAddressesItem {
             Default::default()
-        }
-    }
-    ///`SystemuserputAddressesItemCountry`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputAddressesItemCountry(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputAddressesItemCountry {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputAddressesItemCountry> for ::std::string::String {
-        fn from(value: SystemuserputAddressesItemCountry) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputAddressesItemCountry {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputAddressesItemCountry {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputAddressesItemCountry {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputAddressesItemCountry {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputAddressesItemExtendedAddress`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputAddressesItemExtendedAddress(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputAddressesItemExtendedAddress {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputAddressesItemExtendedAddress> for ::std::string::String {
-        fn from(value: SystemuserputAddressesItemExtendedAddress) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputAddressesItemExtendedAddress {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputAddressesItemExtendedAddress {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputAddressesItemExtendedAddress {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputAddressesItemExtendedAddress {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputAddressesItemLocality`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputAddressesItemLocality(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputAddressesItemLocality {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputAddressesItemLocality> for ::std::string::String {
-        fn from(value: SystemuserputAddressesItemLocality) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputAddressesItemLocality {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputAddressesItemLocality {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputAddressesItemLocality {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputAddressesItemLocality {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputAddressesItemPoBox`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputAddressesItemPoBox(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputAddressesItemPoBox {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputAddressesItemPoBox> for ::std::string::String {
-        fn from(value: SystemuserputAddressesItemPoBox) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputAddressesItemPoBox {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputAddressesItemPoBox {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputAddressesItemPoBox {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputAddressesItemPoBox {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputAddressesItemPostalCode`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputAddressesItemPostalCode(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputAddressesItemPostalCode {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputAddressesItemPostalCode> for ::std::string::String {
-        fn from(value: SystemuserputAddressesItemPostalCode) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputAddressesItemPostalCode {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputAddressesItemPostalCode {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputAddressesItemPostalCode {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputAddressesItemPostalCode {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputAddressesItemRegion`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputAddressesItemRegion(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputAddressesItemRegion {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputAddressesItemRegion> for ::std::string::String {
-        fn from(value: SystemuserputAddressesItemRegion) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputAddressesItemRegion {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputAddressesItemRegion {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputAddressesItemRegion {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputAddressesItemRegion {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputAddressesItemStreetAddress`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputAddressesItemStreetAddress(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputAddressesItemStreetAddress {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputAddressesItemStreetAddress> for ::std::string::String {
-        fn from(value: SystemuserputAddressesItemStreetAddress) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputAddressesItemStreetAddress {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputAddressesItemStreetAddress {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputAddressesItemStreetAddress {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputAddressesItemStreetAddress {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputAddressesItemType`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputAddressesItemType(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputAddressesItemType {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputAddressesItemType> for ::std::string::String {
-        fn from(value: SystemuserputAddressesItemType) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputAddressesItemType {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputAddressesItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputAddressesItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputAddressesItemType {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SystemuserputAttributesItem`
@@ -9756,161 +7555,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub value: ::std::option::Option<SystemuserputAttributesItemValue>,
+        pub value: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserputAttributesItem {
         pub fn builder() -> builder::SystemuserputAttributesItem {
             Default::default()
-        }
-    }
-    ///`SystemuserputAttributesItemValue`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputAttributesItemValue(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputAttributesItemValue {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputAttributesItemValue> for ::std::string::String {
-        fn from(value: SystemuserputAttributesItemValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputAttributesItemValue {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputAttributesItemValue {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputAttributesItemValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputAttributesItemValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputCompany`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputCompany(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputCompany {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputCompany> for ::std::string::String {
-        fn from(value: SystemuserputCompany) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputCompany {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputCompany {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputCompany {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputCompany {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputCostCenter`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputCostCenter(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputCostCenter {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputCostCenter> for ::std::string::String {
-        fn from(value: SystemuserputCostCenter) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputCostCenter {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputCostCenter {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputCostCenter {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputCostCenter {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SystemuserputDelegatedAuthority`
@@ -9950,720 +7599,20 @@ pub mod types {
             value.parse()
         }
     }
-    ///`SystemuserputDepartment`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputDepartment(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputDepartment {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputDepartment> for ::std::string::String {
-        fn from(value: SystemuserputDepartment) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputDepartment {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputDepartment {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputDepartment {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputDepartment {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputDescription`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputDescription(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputDescription {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputDescription> for ::std::string::String {
-        fn from(value: SystemuserputDescription) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputDescription {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputDescription {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputDescription {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputDescription {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputDisplayname`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputDisplayname(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputDisplayname {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputDisplayname> for ::std::string::String {
-        fn from(value: SystemuserputDisplayname) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputDisplayname {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputDisplayname {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputDisplayname {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputDisplayname {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputEmail`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputEmail(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputEmail {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputEmail> for ::std::string::String {
-        fn from(value: SystemuserputEmail) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputEmail {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputEmail {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputEmail {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputEmail {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputEmployeeIdentifier`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputEmployeeIdentifier(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputEmployeeIdentifier {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputEmployeeIdentifier> for ::std::string::String {
-        fn from(value: SystemuserputEmployeeIdentifier) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputEmployeeIdentifier {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 256usize {
-                return Err("longer than 256 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputEmployeeIdentifier {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputEmployeeIdentifier {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputEmployeeIdentifier {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputEmployeeType`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputEmployeeType(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputEmployeeType {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputEmployeeType> for ::std::string::String {
-        fn from(value: SystemuserputEmployeeType) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputEmployeeType {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputEmployeeType {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputEmployeeType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputEmployeeType {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputFirstname`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputFirstname(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputFirstname {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputFirstname> for ::std::string::String {
-        fn from(value: SystemuserputFirstname) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputFirstname {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputFirstname {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputFirstname {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputFirstname {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputJobTitle`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputJobTitle(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputJobTitle {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputJobTitle> for ::std::string::String {
-        fn from(value: SystemuserputJobTitle) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputJobTitle {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputJobTitle {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputJobTitle {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputJobTitle {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputLastname`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputLastname(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputLastname {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputLastname> for ::std::string::String {
-        fn from(value: SystemuserputLastname) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputLastname {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputLastname {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputLastname {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputLastname {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputLocation`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputLocation(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputLocation {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputLocation> for ::std::string::String {
-        fn from(value: SystemuserputLocation) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputLocation {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputLocation {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputLocation {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputLocation {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputManagedAppleId`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputManagedAppleId(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputManagedAppleId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputManagedAppleId> for ::std::string::String {
-        fn from(value: SystemuserputManagedAppleId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputManagedAppleId {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputManagedAppleId {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputManagedAppleId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputManagedAppleId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputMiddlename`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputMiddlename(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputMiddlename {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputMiddlename> for ::std::string::String {
-        fn from(value: SystemuserputMiddlename) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputMiddlename {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputMiddlename {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputMiddlename {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputMiddlename {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SystemuserputPhoneNumbersItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SystemuserputPhoneNumbersItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub number: ::std::option::Option<SystemuserputPhoneNumbersItemNumber>,
+        pub number: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "type",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub type_: ::std::option::Option<SystemuserputPhoneNumbersItemType>,
+        pub type_: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserputPhoneNumbersItem {
         pub fn builder() -> builder::SystemuserputPhoneNumbersItem {
             Default::default()
-        }
-    }
-    ///`SystemuserputPhoneNumbersItemNumber`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputPhoneNumbersItemNumber(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputPhoneNumbersItemNumber {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputPhoneNumbersItemNumber> for ::std::string::String {
-        fn from(value: SystemuserputPhoneNumbersItemNumber) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputPhoneNumbersItemNumber {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputPhoneNumbersItemNumber {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputPhoneNumbersItemNumber {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputPhoneNumbersItemNumber {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputPhoneNumbersItemType`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputPhoneNumbersItemType(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputPhoneNumbersItemType {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputPhoneNumbersItemType> for ::std::string::String {
-        fn from(value: SystemuserputPhoneNumbersItemType) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputPhoneNumbersItemType {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputPhoneNumbersItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputPhoneNumbersItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputPhoneNumbersItemType {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SystemuserputRelationshipsItem`
@@ -10709,56 +7658,6 @@ pub mod types {
             value.parse()
         }
     }
-    ///`SystemuserputUsername`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputUsername(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputUsername {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputUsername> for ::std::string::String {
-        fn from(value: SystemuserputUsername) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputUsername {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputUsername {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputUsername {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputUsername {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`Systemuserputpost`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Systemuserputpost {
@@ -10767,6 +7666,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub activated: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub addresses: ::std::vec::Vec<SystemuserputpostAddressesItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub allow_public_key: ::std::option::Option<bool>,
@@ -10776,6 +7676,7 @@ pub mod types {
         )]
         pub alternate_email: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub attributes: ::std::vec::Vec<SystemuserputpostAttributesItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub company: ::std::option::Option<::std::string::String>,
@@ -10792,7 +7693,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub department: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<SystemuserputpostDescription>,
+        pub description: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "disableDeviceMaxLoginAttempts",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -10800,12 +7701,12 @@ pub mod types {
         pub disable_device_max_login_attempts: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub displayname: ::std::option::Option<::std::string::String>,
-        pub email: SystemuserputpostEmail,
+        pub email: ::std::string::String,
         #[serde(
             rename = "employeeIdentifier",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub employee_identifier: ::std::option::Option<SystemuserputpostEmployeeIdentifier>,
+        pub employee_identifier: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "employeeType",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -10841,7 +7742,7 @@ pub mod types {
             rename = "managedAppleId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub managed_apple_id: ::std::option::Option<SystemuserputpostManagedAppleId>,
+        pub managed_apple_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub manager: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -10859,6 +7760,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub phone_numbers: ::std::vec::Vec<SystemuserputpostPhoneNumbersItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub public_key: ::std::option::Option<::std::string::String>,
@@ -10868,12 +7770,14 @@ pub mod types {
         )]
         pub recovery_email: ::std::option::Option<SystemuserputpostRecoveryEmail>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub relationships: ::std::vec::Vec<SystemuserputpostRelationshipsItem>,
         #[serde(
             rename = "restrictedFields",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub restricted_fields: ::std::vec::Vec<RestrictedField>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub samba_service_user: ::std::option::Option<bool>,
@@ -10884,9 +7788,9 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub suspended: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub unix_guid: ::std::option::Option<::std::num::NonZeroU64>,
+        pub unix_guid: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub unix_uid: ::std::option::Option<::std::num::NonZeroU64>,
+        pub unix_uid: ::std::option::Option<i64>,
         pub username: ::std::string::String,
     }
     impl Systemuserputpost {
@@ -10940,61 +7844,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub name: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub value: ::std::option::Option<SystemuserputpostAttributesItemValue>,
+        pub value: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserputpostAttributesItem {
         pub fn builder() -> builder::SystemuserputpostAttributesItem {
             Default::default()
-        }
-    }
-    ///`SystemuserputpostAttributesItemValue`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputpostAttributesItemValue(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputpostAttributesItemValue {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputpostAttributesItemValue> for ::std::string::String {
-        fn from(value: SystemuserputpostAttributesItemValue) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputpostAttributesItemValue {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputpostAttributesItemValue {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputpostAttributesItemValue {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputpostAttributesItemValue {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SystemuserputpostDelegatedAuthority`
@@ -11032,206 +7886,6 @@ pub mod types {
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
-        }
-    }
-    ///`SystemuserputpostDescription`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputpostDescription(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputpostDescription {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputpostDescription> for ::std::string::String {
-        fn from(value: SystemuserputpostDescription) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputpostDescription {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputpostDescription {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputpostDescription {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputpostDescription {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputpostEmail`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputpostEmail(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputpostEmail {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputpostEmail> for ::std::string::String {
-        fn from(value: SystemuserputpostEmail) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputpostEmail {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputpostEmail {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputpostEmail {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputpostEmail {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputpostEmployeeIdentifier`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputpostEmployeeIdentifier(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputpostEmployeeIdentifier {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputpostEmployeeIdentifier> for ::std::string::String {
-        fn from(value: SystemuserputpostEmployeeIdentifier) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputpostEmployeeIdentifier {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 256usize {
-                return Err("longer than 256 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputpostEmployeeIdentifier {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputpostEmployeeIdentifier {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputpostEmployeeIdentifier {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserputpostManagedAppleId`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserputpostManagedAppleId(::std::string::String);
-    impl ::std::ops::Deref for SystemuserputpostManagedAppleId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserputpostManagedAppleId> for ::std::string::String {
-        fn from(value: SystemuserputpostManagedAppleId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserputpostManagedAppleId {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserputpostManagedAppleId {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserputpostManagedAppleId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserputpostManagedAppleId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SystemuserputpostPhoneNumbersItem`
@@ -11316,6 +7970,7 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub activated: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub addresses: ::std::vec::Vec<SystemuserreturnAddressesItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub admin: ::std::option::Option<SystemuserreturnAdmin>,
@@ -11327,54 +7982,55 @@ pub mod types {
         )]
         pub alternate_email: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub attributes: ::std::vec::Vec<Attribute>,
         #[serde(
             rename = "badLoginAttempts",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub bad_login_attempts: ::std::option::Option<u64>,
+        pub bad_login_attempts: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub company: ::std::option::Option<SystemuserreturnCompany>,
+        pub company: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "costCenter",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub cost_center: ::std::option::Option<SystemuserreturnCostCenter>,
+        pub cost_center: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "creationSource",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub creation_source: ::std::option::Option<SystemuserreturnCreationSource>,
+        pub creation_source: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "delegatedAuthority",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub delegated_authority: ::std::option::Option<SystemuserreturnDelegatedAuthority>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub department: ::std::option::Option<SystemuserreturnDepartment>,
+        pub department: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub description: ::std::option::Option<SystemuserreturnDescription>,
+        pub description: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "disableDeviceMaxLoginAttempts",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
         pub disable_device_max_login_attempts: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub displayname: ::std::option::Option<SystemuserreturnDisplayname>,
+        pub displayname: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<SystemuserreturnEmail>,
+        pub email: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "employeeIdentifier",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub employee_identifier: ::std::option::Option<SystemuserreturnEmployeeIdentifier>,
+        pub employee_identifier: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "employeeType",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub employee_type: ::std::option::Option<SystemuserreturnEmployeeType>,
+        pub employee_type: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub enable_managed_uid: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -11388,25 +8044,25 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub externally_managed: ::std::option::Option<Externallymanagedpropertyinfo>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub firstname: ::std::option::Option<SystemuserreturnFirstname>,
+        pub firstname: ::std::option::Option<::std::string::String>,
         #[serde(rename = "_id", skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "jobTitle",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub job_title: ::std::option::Option<SystemuserreturnJobTitle>,
+        pub job_title: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub lastname: ::std::option::Option<SystemuserreturnLastname>,
+        pub lastname: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub ldap_binding_user: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub location: ::std::option::Option<SystemuserreturnLocation>,
+        pub location: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "managedAppleId",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub managed_apple_id: ::std::option::Option<SystemuserreturnManagedAppleId>,
+        pub managed_apple_id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub manager: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -11417,7 +8073,7 @@ pub mod types {
         )]
         pub mfa_enrollment: ::std::option::Option<MfaEnrollment>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub middlename: ::std::option::Option<SystemuserreturnMiddlename>,
+        pub middlename: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub organization: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -11435,6 +8091,7 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub phone_numbers: ::std::vec::Vec<SystemuserreturnPhoneNumbersItem>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub public_key: ::std::option::Option<::std::string::String>,
@@ -11444,16 +8101,19 @@ pub mod types {
         )]
         pub recovery_email: ::std::option::Option<SystemuserreturnRecoveryEmail>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub relationships: ::std::vec::Vec<SystemuserreturnRelationshipsItem>,
         #[serde(
             rename = "restrictedFields",
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub restricted_fields: ::std::vec::Vec<RestrictedField>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub samba_service_user: ::std::option::Option<bool>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub ssh_keys: ::std::vec::Vec<Sshkeylist>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub state: ::std::option::Option<SystemuserreturnState>,
@@ -11464,11 +8124,11 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub totp_enabled: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub unix_guid: ::std::option::Option<::std::num::NonZeroU64>,
+        pub unix_guid: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub unix_uid: ::std::option::Option<::std::num::NonZeroU64>,
+        pub unix_uid: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub username: ::std::option::Option<SystemuserreturnUsername>,
+        pub username: ::std::option::Option<::std::string::String>,
     }
     impl Systemuserreturn {
         pub fn builder() -> builder::Systemuserreturn {
@@ -11479,444 +8139,42 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SystemuserreturnAddressesItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub country: ::std::option::Option<SystemuserreturnAddressesItemCountry>,
+        pub country: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "extendedAddress",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub extended_address: ::std::option::Option<SystemuserreturnAddressesItemExtendedAddress>,
+        pub extended_address: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub locality: ::std::option::Option<SystemuserreturnAddressesItemLocality>,
+        pub locality: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "poBox",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub po_box: ::std::option::Option<SystemuserreturnAddressesItemPoBox>,
+        pub po_box: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "postalCode",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub postal_code: ::std::option::Option<SystemuserreturnAddressesItemPostalCode>,
+        pub postal_code: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub region: ::std::option::Option<SystemuserreturnAddressesItemRegion>,
+        pub region: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "streetAddress",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub street_address: ::std::option::Option<SystemuserreturnAddressesItemStreetAddress>,
+        pub street_address: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "type",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub type_: ::std::option::Option<SystemuserreturnAddressesItemType>,
+        pub type_: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserreturnAddressesItem {
         pub fn builder() -> builder::SystemuserreturnAddressesItem {
             Default::default()
-        }
-    }
-    ///`SystemuserreturnAddressesItemCountry`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnAddressesItemCountry(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnAddressesItemCountry {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnAddressesItemCountry> for ::std::string::String {
-        fn from(value: SystemuserreturnAddressesItemCountry) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnAddressesItemCountry {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnAddressesItemCountry {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnAddressesItemCountry {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnAddressesItemCountry {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnAddressesItemExtendedAddress`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnAddressesItemExtendedAddress(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnAddressesItemExtendedAddress {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnAddressesItemExtendedAddress> for ::std::string::String {
-        fn from(value: SystemuserreturnAddressesItemExtendedAddress) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnAddressesItemExtendedAddress {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnAddressesItemExtendedAddress {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-        for SystemuserreturnAddressesItemExtendedAddress
-    {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnAddressesItemExtendedAddress {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnAddressesItemLocality`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnAddressesItemLocality(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnAddressesItemLocality {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnAddressesItemLocality> for ::std::string::String {
-        fn from(value: SystemuserreturnAddressesItemLocality) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnAddressesItemLocality {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnAddressesItemLocality {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnAddressesItemLocality {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnAddressesItemLocality {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnAddressesItemPoBox`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnAddressesItemPoBox(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnAddressesItemPoBox {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnAddressesItemPoBox> for ::std::string::String {
-        fn from(value: SystemuserreturnAddressesItemPoBox) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnAddressesItemPoBox {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnAddressesItemPoBox {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnAddressesItemPoBox {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnAddressesItemPoBox {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnAddressesItemPostalCode`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnAddressesItemPostalCode(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnAddressesItemPostalCode {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnAddressesItemPostalCode> for ::std::string::String {
-        fn from(value: SystemuserreturnAddressesItemPostalCode) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnAddressesItemPostalCode {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnAddressesItemPostalCode {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnAddressesItemPostalCode {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnAddressesItemPostalCode {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnAddressesItemRegion`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnAddressesItemRegion(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnAddressesItemRegion {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnAddressesItemRegion> for ::std::string::String {
-        fn from(value: SystemuserreturnAddressesItemRegion) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnAddressesItemRegion {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnAddressesItemRegion {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnAddressesItemRegion {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnAddressesItemRegion {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnAddressesItemStreetAddress`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnAddressesItemStreetAddress(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnAddressesItemStreetAddress {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnAddressesItemStreetAddress> for ::std::string::String {
-        fn from(value: SystemuserreturnAddressesItemStreetAddress) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnAddressesItemStreetAddress {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnAddressesItemStreetAddress {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnAddressesItemStreetAddress {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnAddressesItemStreetAddress {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnAddressesItemType`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnAddressesItemType(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnAddressesItemType {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnAddressesItemType> for ::std::string::String {
-        fn from(value: SystemuserreturnAddressesItemType) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnAddressesItemType {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnAddressesItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnAddressesItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnAddressesItemType {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SystemuserreturnAdmin`
@@ -11934,161 +8192,12 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub role_names: ::std::vec::Vec<::std::string::String>,
     }
     impl SystemuserreturnAdmin {
         pub fn builder() -> builder::SystemuserreturnAdmin {
             Default::default()
-        }
-    }
-    ///`SystemuserreturnCompany`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnCompany(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnCompany {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnCompany> for ::std::string::String {
-        fn from(value: SystemuserreturnCompany) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnCompany {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnCompany {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnCompany {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnCompany {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnCostCenter`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnCostCenter(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnCostCenter {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnCostCenter> for ::std::string::String {
-        fn from(value: SystemuserreturnCostCenter) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnCostCenter {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnCostCenter {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnCostCenter {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnCostCenter {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnCreationSource`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnCreationSource(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnCreationSource {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnCreationSource> for ::std::string::String {
-        fn from(value: SystemuserreturnCreationSource) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnCreationSource {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnCreationSource {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnCreationSource {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnCreationSource {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SystemuserreturnDelegatedAuthority`
@@ -12128,722 +8237,22 @@ pub mod types {
             value.parse()
         }
     }
-    ///`SystemuserreturnDepartment`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnDepartment(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnDepartment {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnDepartment> for ::std::string::String {
-        fn from(value: SystemuserreturnDepartment) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnDepartment {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnDepartment {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnDepartment {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnDepartment {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnDescription`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnDescription(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnDescription {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnDescription> for ::std::string::String {
-        fn from(value: SystemuserreturnDescription) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnDescription {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnDescription {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnDescription {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnDescription {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnDisplayname`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnDisplayname(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnDisplayname {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnDisplayname> for ::std::string::String {
-        fn from(value: SystemuserreturnDisplayname) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnDisplayname {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnDisplayname {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnDisplayname {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnDisplayname {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnEmail`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnEmail(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnEmail {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnEmail> for ::std::string::String {
-        fn from(value: SystemuserreturnEmail) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnEmail {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnEmail {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnEmail {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnEmail {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnEmployeeIdentifier`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnEmployeeIdentifier(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnEmployeeIdentifier {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnEmployeeIdentifier> for ::std::string::String {
-        fn from(value: SystemuserreturnEmployeeIdentifier) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnEmployeeIdentifier {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 256usize {
-                return Err("longer than 256 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnEmployeeIdentifier {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnEmployeeIdentifier {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnEmployeeIdentifier {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnEmployeeType`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnEmployeeType(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnEmployeeType {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnEmployeeType> for ::std::string::String {
-        fn from(value: SystemuserreturnEmployeeType) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnEmployeeType {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnEmployeeType {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnEmployeeType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnEmployeeType {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnFirstname`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnFirstname(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnFirstname {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnFirstname> for ::std::string::String {
-        fn from(value: SystemuserreturnFirstname) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnFirstname {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnFirstname {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnFirstname {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnFirstname {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnJobTitle`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnJobTitle(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnJobTitle {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnJobTitle> for ::std::string::String {
-        fn from(value: SystemuserreturnJobTitle) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnJobTitle {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnJobTitle {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnJobTitle {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnJobTitle {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnLastname`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnLastname(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnLastname {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnLastname> for ::std::string::String {
-        fn from(value: SystemuserreturnLastname) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnLastname {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnLastname {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnLastname {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnLastname {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnLocation`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnLocation(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnLocation {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnLocation> for ::std::string::String {
-        fn from(value: SystemuserreturnLocation) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnLocation {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnLocation {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnLocation {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnLocation {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnManagedAppleId`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnManagedAppleId(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnManagedAppleId {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnManagedAppleId> for ::std::string::String {
-        fn from(value: SystemuserreturnManagedAppleId) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnManagedAppleId {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnManagedAppleId {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnManagedAppleId {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnManagedAppleId {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnMiddlename`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnMiddlename(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnMiddlename {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnMiddlename> for ::std::string::String {
-        fn from(value: SystemuserreturnMiddlename) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnMiddlename {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnMiddlename {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnMiddlename {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnMiddlename {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`SystemuserreturnPhoneNumbersItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SystemuserreturnPhoneNumbersItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub number: ::std::option::Option<SystemuserreturnPhoneNumbersItemNumber>,
+        pub number: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "type",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub type_: ::std::option::Option<SystemuserreturnPhoneNumbersItemType>,
+        pub type_: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserreturnPhoneNumbersItem {
         pub fn builder() -> builder::SystemuserreturnPhoneNumbersItem {
             Default::default()
-        }
-    }
-    ///`SystemuserreturnPhoneNumbersItemNumber`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnPhoneNumbersItemNumber(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnPhoneNumbersItemNumber {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnPhoneNumbersItemNumber> for ::std::string::String {
-        fn from(value: SystemuserreturnPhoneNumbersItemNumber) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnPhoneNumbersItemNumber {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnPhoneNumbersItemNumber {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnPhoneNumbersItemNumber {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnPhoneNumbersItemNumber {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
-    ///`SystemuserreturnPhoneNumbersItemType`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnPhoneNumbersItemType(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnPhoneNumbersItemType {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnPhoneNumbersItemType> for ::std::string::String {
-        fn from(value: SystemuserreturnPhoneNumbersItemType) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnPhoneNumbersItemType {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnPhoneNumbersItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnPhoneNumbersItemType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnPhoneNumbersItemType {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`SystemuserreturnRecoveryEmail`
@@ -12909,60 +8318,11 @@ pub mod types {
             value.parse()
         }
     }
-    ///`SystemuserreturnUsername`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct SystemuserreturnUsername(::std::string::String);
-    impl ::std::ops::Deref for SystemuserreturnUsername {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<SystemuserreturnUsername> for ::std::string::String {
-        fn from(value: SystemuserreturnUsername) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for SystemuserreturnUsername {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SystemuserreturnUsername {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnUsername {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnUsername {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
-        }
-    }
     ///`Systemuserslist`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Systemuserslist {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub results: ::std::vec::Vec<Systemuserreturn>,
         #[serde(
             rename = "totalCount",
@@ -12993,6 +8353,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Triggerreturn {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub triggered: ::std::vec::Vec<::std::string::String>,
     }
     impl Triggerreturn {
@@ -13092,7 +8453,7 @@ pub mod types {
         )]
         pub api_key_allowed: ::std::option::Option<bool>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub email: ::std::option::Option<UserputEmail>,
+        pub email: ::std::option::Option<::std::string::String>,
         #[serde(
             rename = "enableMultiFactor",
             skip_serializing_if = "::std::option::Option::is_none"
@@ -13105,6 +8466,7 @@ pub mod types {
             default,
             skip_serializing_if = "::serde_json::Map::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub growth_data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(
             rename = "lastWhatsNewChecked",
@@ -13123,61 +8485,12 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub role_names: ::std::vec::Vec<::std::string::String>,
     }
     impl Userput {
         pub fn builder() -> builder::Userput {
             Default::default()
-        }
-    }
-    ///`UserputEmail`
-    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
-    #[serde(transparent)]
-    pub struct UserputEmail(::std::string::String);
-    impl ::std::ops::Deref for UserputEmail {
-        type Target = ::std::string::String;
-        fn deref(&self) -> &::std::string::String {
-            &self.0
-        }
-    }
-    impl ::std::convert::From<UserputEmail> for ::std::string::String {
-        fn from(value: UserputEmail) -> Self {
-            value.0
-        }
-    }
-    impl ::std::str::FromStr for UserputEmail {
-        type Err = self::error::ConversionError;
-        fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            if value.chars().count() > 1024usize {
-                return Err("longer than 1024 characters".into());
-            }
-            Ok(Self(value.to_string()))
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for UserputEmail {
-        type Error = self::error::ConversionError;
-        fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for UserputEmail {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl<'de> ::serde::Deserialize<'de> for UserputEmail {
-        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-        where
-            D: ::serde::Deserializer<'de>,
-        {
-            ::std::string::String::deserialize(deserializer)?
-                .parse()
-                .map_err(|e: self::error::ConversionError| {
-                    <D::Error as ::serde::de::Error>::custom(e.to_string())
-                })
         }
     }
     ///`Userreturn`
@@ -13255,8 +8568,10 @@ pub mod types {
             default,
             skip_serializing_if = "::std::vec::Vec::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub role_names: ::std::vec::Vec<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub roles: ::std::vec::Vec<::std::string::String>,
         #[serde(
             rename = "sessionCount",
@@ -13315,12 +8630,14 @@ pub mod types {
             default,
             skip_serializing_if = "::serde_json::Map::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub experiment_states: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         #[serde(
             rename = "onboardingState",
             default,
             skip_serializing_if = "::serde_json::Map::is_empty"
         )]
+        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub onboarding_state: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UserreturnGrowthData {
@@ -13348,7 +8665,7 @@ pub mod types {
                 ::std::string::String,
             >,
             description: ::std::result::Result<
-                ::std::option::Option<super::ApplicationDescription>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             display_label: ::std::result::Result<
@@ -13473,7 +8790,7 @@ pub mod types {
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ApplicationDescription>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -24089,7 +19406,7 @@ pub mod types {
                 ::std::string::String,
             >,
             value: ::std::result::Result<
-                ::std::option::Option<super::AttributeValue>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -24114,7 +19431,7 @@ pub mod types {
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AttributeValue>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -29022,10 +24339,8 @@ pub mod types {
         pub struct Mfa {
             configured: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             exclusion: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            exclusion_days: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
+            exclusion_days:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             exclusion_until: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
@@ -29064,7 +24379,7 @@ pub mod types {
             }
             pub fn exclusion_days<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.exclusion_days = value.try_into().map_err(|e| {
@@ -29895,7 +25210,7 @@ pub mod types {
                 ::std::string::String,
             >,
             max_system_users:
-                ::std::result::Result<::std::option::Option<u64>, ::std::string::String>,
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -30180,7 +25495,7 @@ pub mod types {
             }
             pub fn max_system_users<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<u64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_system_users = value.try_into().map_err(|e| {
@@ -30860,10 +26175,8 @@ pub mod types {
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             days_after_expiration_to_self_recover:
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-            days_before_expiration_to_force_reset: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
+            days_before_expiration_to_force_reset:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             disallow_commonly_used_passwords:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             disallow_sequential_or_repetitive_chars:
@@ -30900,14 +26213,9 @@ pub mod types {
             >,
             lockout_time_in_seconds:
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-            max_history: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
-            max_login_attempts: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
+            max_history: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            max_login_attempts:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             min_change_period_in_days:
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             min_length: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -30919,14 +26227,10 @@ pub mod types {
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             needs_uppercase:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            password_expiration_in_days: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
-            reset_lockout_counter_minutes: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
+            password_expiration_in_days:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            reset_lockout_counter_minutes:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
         }
         impl ::std::default::Default for OrganizationsettingsPasswordPolicy {
             fn default() -> Self {
@@ -31005,7 +26309,7 @@ pub mod types {
             }
             pub fn days_before_expiration_to_force_reset<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.days_before_expiration_to_force_reset = value
@@ -31205,7 +26509,7 @@ pub mod types {
             }
             pub fn max_history<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_history = value
@@ -31215,7 +26519,7 @@ pub mod types {
             }
             pub fn max_login_attempts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_login_attempts = value.try_into().map_err(|e| {
@@ -31285,7 +26589,7 @@ pub mod types {
             }
             pub fn password_expiration_in_days<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.password_expiration_in_days = value.try_into().map_err(|e| {
@@ -31295,7 +26599,7 @@ pub mod types {
             }
             pub fn reset_lockout_counter_minutes<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.reset_lockout_counter_minutes = value.try_into().map_err(|e| {
@@ -31456,10 +26760,8 @@ pub mod types {
                 super::OrganizationsettingsUserPortalCookieExpirationType,
                 ::std::string::String,
             >,
-            idle_session_duration_minutes: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
+            idle_session_duration_minutes:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
         }
         impl ::std::default::Default for OrganizationsettingsUserPortal {
             fn default() -> Self {
@@ -31486,7 +26788,7 @@ pub mod types {
             }
             pub fn idle_session_duration_minutes<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.idle_session_duration_minutes = value.try_into().map_err(|e| {
@@ -31615,7 +26917,7 @@ pub mod types {
                 ::std::string::String,
             >,
             max_system_users:
-                ::std::result::Result<::std::option::Option<u64>, ::std::string::String>,
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -31808,7 +27110,7 @@ pub mod types {
             }
             pub fn max_system_users<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<u64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_system_users = value.try_into().map_err(|e| {
@@ -32444,10 +27746,8 @@ pub mod types {
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             days_after_expiration_to_self_recover:
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-            days_before_expiration_to_force_reset: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
+            days_before_expiration_to_force_reset:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             disallow_commonly_used_passwords:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             disallow_sequential_or_repetitive_chars:
@@ -32480,14 +27780,9 @@ pub mod types {
             >,
             lockout_time_in_seconds:
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-            max_history: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
-            max_login_attempts: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
+            max_history: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            max_login_attempts:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             min_change_period_in_days:
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             min_length: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
@@ -32499,10 +27794,8 @@ pub mod types {
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             needs_uppercase:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            password_expiration_in_days: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
+            password_expiration_in_days:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
         }
         impl ::std::default::Default for OrganizationsettingsputPasswordPolicy {
             fn default() -> Self {
@@ -32578,7 +27871,7 @@ pub mod types {
             }
             pub fn days_before_expiration_to_force_reset<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.days_before_expiration_to_force_reset = value
@@ -32758,7 +28051,7 @@ pub mod types {
             }
             pub fn max_history<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_history = value
@@ -32768,7 +28061,7 @@ pub mod types {
             }
             pub fn max_login_attempts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.max_login_attempts = value.try_into().map_err(|e| {
@@ -32838,7 +28131,7 @@ pub mod types {
             }
             pub fn password_expiration_in_days<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.password_expiration_in_days = value.try_into().map_err(|e| {
@@ -32991,10 +28284,8 @@ pub mod types {
                 ::std::option::Option<super::OrganizationsettingsputUserPortalCookieExpirationType>,
                 ::std::string::String,
             >,
-            idle_session_duration_minutes: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
+            idle_session_duration_minutes:
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
         }
         impl ::std::default::Default for OrganizationsettingsputUserPortal {
             fn default() -> Self {
@@ -33021,7 +28312,7 @@ pub mod types {
             }
             pub fn idle_session_duration_minutes<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.idle_session_duration_minutes = value.try_into().map_err(|e| {
@@ -34266,7 +29557,7 @@ pub mod types {
                 ::std::string::String,
             >,
             id: ::std::result::Result<
-                ::std::option::Option<super::RestrictedFieldId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
@@ -34296,7 +29587,7 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::RestrictedFieldId>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.id = value
@@ -34881,27 +30172,27 @@ pub mod types {
             primary_system_user_attributes:
                 ::std::result::Result<::std::vec::Vec<super::Attribute>, ::std::string::String>,
             primary_system_user_company: ::std::result::Result<
-                ::std::option::Option<super::SystemSearchPrimarySystemUserCompany>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             primary_system_user_cost_center: ::std::result::Result<
-                ::std::option::Option<super::SystemSearchPrimarySystemUserCostCenter>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             primary_system_user_department: ::std::result::Result<
-                ::std::option::Option<super::SystemSearchPrimarySystemUserDepartment>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             primary_system_user_description: ::std::result::Result<
-                ::std::option::Option<super::SystemSearchPrimarySystemUserDescription>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             primary_system_user_email: ::std::result::Result<
-                ::std::option::Option<super::SystemSearchPrimarySystemUserEmail>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             primary_system_user_employee_type: ::std::result::Result<
-                ::std::option::Option<super::SystemSearchPrimarySystemUserEmployeeType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             primary_system_user_id: ::std::result::Result<
@@ -34909,11 +30200,11 @@ pub mod types {
                 ::std::string::String,
             >,
             primary_system_user_job_title: ::std::result::Result<
-                ::std::option::Option<super::SystemSearchPrimarySystemUserJobTitle>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             primary_system_user_location: ::std::result::Result<
-                ::std::option::Option<super::SystemSearchPrimarySystemUserLocation>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             primary_system_user_manager: ::std::result::Result<
@@ -35462,9 +30753,7 @@ pub mod types {
             }
             pub fn primary_system_user_company<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemSearchPrimarySystemUserCompany>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.primary_system_user_company = value.try_into().map_err(|e| {
@@ -35474,9 +30763,7 @@ pub mod types {
             }
             pub fn primary_system_user_cost_center<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemSearchPrimarySystemUserCostCenter>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.primary_system_user_cost_center = value.try_into().map_err(|e| {
@@ -35488,9 +30775,7 @@ pub mod types {
             }
             pub fn primary_system_user_department<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemSearchPrimarySystemUserDepartment>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.primary_system_user_department = value.try_into().map_err(|e| {
@@ -35502,9 +30787,7 @@ pub mod types {
             }
             pub fn primary_system_user_description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemSearchPrimarySystemUserDescription>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.primary_system_user_description = value.try_into().map_err(|e| {
@@ -35516,9 +30799,7 @@ pub mod types {
             }
             pub fn primary_system_user_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemSearchPrimarySystemUserEmail>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.primary_system_user_email = value.try_into().map_err(|e| {
@@ -35528,9 +30809,7 @@ pub mod types {
             }
             pub fn primary_system_user_employee_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemSearchPrimarySystemUserEmployeeType>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.primary_system_user_employee_type = value.try_into().map_err(|e| {
@@ -35552,9 +30831,7 @@ pub mod types {
             }
             pub fn primary_system_user_job_title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemSearchPrimarySystemUserJobTitle>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.primary_system_user_job_title = value.try_into().map_err(|e| {
@@ -35566,9 +30843,7 @@ pub mod types {
             }
             pub fn primary_system_user_location<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemSearchPrimarySystemUserLocation>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.primary_system_user_location = value.try_into().map_err(|e| {
@@ -37467,13 +32742,13 @@ pub mod types {
             attributes:
                 ::std::result::Result<::std::vec::Vec<super::Attribute>, ::std::string::String>,
             bad_login_attempts:
-                ::std::result::Result<::std::option::Option<u64>, ::std::string::String>,
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             company: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnCompany>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             cost_center: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnCostCenter>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             created: ::std::result::Result<
@@ -37481,33 +32756,33 @@ pub mod types {
                 ::std::string::String,
             >,
             creation_source: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnCreationSource>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             department: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnDepartment>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnDescription>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             disable_device_max_login_attempts:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             displayname: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnDisplayname>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             email: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnEmail>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             employee_identifier: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnEmployeeIdentifier>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             employee_type: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnEmployeeType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             enable_managed_uid:
@@ -37531,7 +32806,7 @@ pub mod types {
                 ::std::string::String,
             >,
             firstname: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnFirstname>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -37539,21 +32814,21 @@ pub mod types {
                 ::std::string::String,
             >,
             job_title: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnJobTitle>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             lastname: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnLastname>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             ldap_binding_user:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             location: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnLocation>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             managed_apple_id: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnManagedAppleId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             manager: ::std::result::Result<
@@ -37570,7 +32845,7 @@ pub mod types {
                 ::std::string::String,
             >,
             middlename: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnMiddlename>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             organization: ::std::result::Result<
@@ -37622,16 +32897,10 @@ pub mod types {
             sudo: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             suspended: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             totp_enabled: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            unix_guid: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
-            unix_uid: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
+            unix_guid: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            unix_uid: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             username: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnUsername>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -37786,7 +33055,7 @@ pub mod types {
             }
             pub fn bad_login_attempts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<u64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.bad_login_attempts = value.try_into().map_err(|e| {
@@ -37796,9 +33065,7 @@ pub mod types {
             }
             pub fn company<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnCompany>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.company = value
@@ -37808,9 +33075,7 @@ pub mod types {
             }
             pub fn cost_center<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnCostCenter>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.cost_center = value
@@ -37830,9 +33095,7 @@ pub mod types {
             }
             pub fn creation_source<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnCreationSource>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.creation_source = value.try_into().map_err(|e| {
@@ -37842,9 +33105,7 @@ pub mod types {
             }
             pub fn department<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnDepartment>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.department = value
@@ -37854,9 +33115,7 @@ pub mod types {
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnDescription>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -37878,9 +33137,7 @@ pub mod types {
             }
             pub fn displayname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnDisplayname>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.displayname = value
@@ -37890,9 +33147,7 @@ pub mod types {
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnEmail>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
@@ -37902,9 +33157,7 @@ pub mod types {
             }
             pub fn employee_identifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnEmployeeIdentifier>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.employee_identifier = value.try_into().map_err(|e| {
@@ -37914,9 +33167,7 @@ pub mod types {
             }
             pub fn employee_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnEmployeeType>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.employee_type = value
@@ -37992,9 +33243,7 @@ pub mod types {
             }
             pub fn firstname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnFirstname>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.firstname = value
@@ -38014,9 +33263,7 @@ pub mod types {
             }
             pub fn job_title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnJobTitle>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.job_title = value
@@ -38026,9 +33273,7 @@ pub mod types {
             }
             pub fn lastname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnLastname>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.lastname = value
@@ -38048,9 +33293,7 @@ pub mod types {
             }
             pub fn location<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnLocation>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.location = value
@@ -38060,9 +33303,7 @@ pub mod types {
             }
             pub fn managed_apple_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnManagedAppleId>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.managed_apple_id = value.try_into().map_err(|e| {
@@ -38112,9 +33353,7 @@ pub mod types {
             }
             pub fn middlename<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnMiddlename>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.middlename = value
@@ -38302,7 +33541,7 @@ pub mod types {
             }
             pub fn unix_guid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.unix_guid = value
@@ -38312,7 +33551,7 @@ pub mod types {
             }
             pub fn unix_uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.unix_uid = value
@@ -38322,9 +33561,7 @@ pub mod types {
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnUsername>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value
@@ -38467,11 +33704,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct SystemuserSearchReturnAddressesItem {
             country: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnAddressesItemCountry>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             extended_address: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnAddressesItemExtendedAddress>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -38479,27 +33716,27 @@ pub mod types {
                 ::std::string::String,
             >,
             locality: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnAddressesItemLocality>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             po_box: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnAddressesItemPoBox>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             postal_code: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnAddressesItemPostalCode>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             region: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnAddressesItemRegion>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             street_address: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnAddressesItemStreetAddress>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnAddressesItemType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -38521,9 +33758,7 @@ pub mod types {
         impl SystemuserSearchReturnAddressesItem {
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnAddressesItemCountry>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country = value
@@ -38533,11 +33768,7 @@ pub mod types {
             }
             pub fn extended_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<
-                            super::SystemuserSearchReturnAddressesItemExtendedAddress,
-                        >,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extended_address = value.try_into().map_err(|e| {
@@ -38557,9 +33788,7 @@ pub mod types {
             }
             pub fn locality<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnAddressesItemLocality>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.locality = value
@@ -38569,9 +33798,7 @@ pub mod types {
             }
             pub fn po_box<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnAddressesItemPoBox>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.po_box = value
@@ -38581,9 +33808,7 @@ pub mod types {
             }
             pub fn postal_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnAddressesItemPostalCode>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.postal_code = value
@@ -38593,9 +33818,7 @@ pub mod types {
             }
             pub fn region<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnAddressesItemRegion>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.region = value
@@ -38605,11 +33828,7 @@ pub mod types {
             }
             pub fn street_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<
-                            super::SystemuserSearchReturnAddressesItemStreetAddress,
-                        >,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.street_address = value.try_into().map_err(|e| {
@@ -38619,9 +33838,7 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnAddressesItemType>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -38751,11 +33968,11 @@ pub mod types {
                 ::std::string::String,
             >,
             number: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnPhoneNumbersItemNumber>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<super::SystemuserSearchReturnPhoneNumbersItemType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -38781,9 +33998,7 @@ pub mod types {
             }
             pub fn number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnPhoneNumbersItemNumber>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.number = value
@@ -38793,9 +34008,7 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserSearchReturnPhoneNumbersItemType>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -38990,11 +34203,11 @@ pub mod types {
                 ::std::string::String,
             >,
             company: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputCompany>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             cost_center: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputCostCenter>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             delegated_authority: ::std::result::Result<
@@ -39002,29 +34215,29 @@ pub mod types {
                 ::std::string::String,
             >,
             department: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputDepartment>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputDescription>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             disable_device_max_login_attempts:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             displayname: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputDisplayname>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             email: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputEmail>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             employee_identifier: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputEmployeeIdentifier>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             employee_type: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputEmployeeType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             enable_managed_uid:
@@ -39048,25 +34261,25 @@ pub mod types {
                 ::std::string::String,
             >,
             firstname: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputFirstname>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             job_title: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputJobTitle>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             lastname: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputLastname>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             ldap_binding_user:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             location: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputLocation>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             managed_apple_id: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputManagedAppleId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             manager: ::std::result::Result<
@@ -39075,7 +34288,7 @@ pub mod types {
             >,
             mfa: ::std::result::Result<::std::option::Option<super::Mfa>, ::std::string::String>,
             middlename: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputMiddlename>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             password: ::std::result::Result<
@@ -39110,16 +34323,10 @@ pub mod types {
             >,
             sudo: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             suspended: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            unix_guid: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
-            unix_uid: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
+            unix_guid: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            unix_uid: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             username: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputUsername>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -39226,7 +34433,7 @@ pub mod types {
             }
             pub fn company<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserputCompany>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.company = value
@@ -39236,7 +34443,7 @@ pub mod types {
             }
             pub fn cost_center<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserputCostCenter>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.cost_center = value
@@ -39258,7 +34465,7 @@ pub mod types {
             }
             pub fn department<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserputDepartment>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.department = value
@@ -39268,7 +34475,7 @@ pub mod types {
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserputDescription>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -39290,7 +34497,7 @@ pub mod types {
             }
             pub fn displayname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserputDisplayname>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.displayname = value
@@ -39300,7 +34507,7 @@ pub mod types {
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserputEmail>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
@@ -39310,9 +34517,7 @@ pub mod types {
             }
             pub fn employee_identifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputEmployeeIdentifier>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.employee_identifier = value.try_into().map_err(|e| {
@@ -39322,7 +34527,7 @@ pub mod types {
             }
             pub fn employee_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserputEmployeeType>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.employee_type = value
@@ -39398,7 +34603,7 @@ pub mod types {
             }
             pub fn firstname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserputFirstname>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.firstname = value
@@ -39408,7 +34613,7 @@ pub mod types {
             }
             pub fn job_title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserputJobTitle>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.job_title = value
@@ -39418,7 +34623,7 @@ pub mod types {
             }
             pub fn lastname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserputLastname>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.lastname = value
@@ -39438,7 +34643,7 @@ pub mod types {
             }
             pub fn location<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserputLocation>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.location = value
@@ -39448,9 +34653,7 @@ pub mod types {
             }
             pub fn managed_apple_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputManagedAppleId>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.managed_apple_id = value.try_into().map_err(|e| {
@@ -39480,7 +34683,7 @@ pub mod types {
             }
             pub fn middlename<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserputMiddlename>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.middlename = value
@@ -39600,7 +34803,7 @@ pub mod types {
             }
             pub fn unix_guid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.unix_guid = value
@@ -39610,7 +34813,7 @@ pub mod types {
             }
             pub fn unix_uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.unix_uid = value
@@ -39620,7 +34823,7 @@ pub mod types {
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserputUsername>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value
@@ -39735,35 +34938,35 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct SystemuserputAddressesItem {
             country: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputAddressesItemCountry>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             extended_address: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputAddressesItemExtendedAddress>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             locality: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputAddressesItemLocality>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             po_box: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputAddressesItemPoBox>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             postal_code: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputAddressesItemPostalCode>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             region: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputAddressesItemRegion>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             street_address: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputAddressesItemStreetAddress>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputAddressesItemType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -39784,9 +34987,7 @@ pub mod types {
         impl SystemuserputAddressesItem {
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputAddressesItemCountry>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country = value
@@ -39796,9 +34997,7 @@ pub mod types {
             }
             pub fn extended_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputAddressesItemExtendedAddress>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extended_address = value.try_into().map_err(|e| {
@@ -39808,9 +35007,7 @@ pub mod types {
             }
             pub fn locality<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputAddressesItemLocality>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.locality = value
@@ -39820,9 +35017,7 @@ pub mod types {
             }
             pub fn po_box<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputAddressesItemPoBox>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.po_box = value
@@ -39832,9 +35027,7 @@ pub mod types {
             }
             pub fn postal_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputAddressesItemPostalCode>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.postal_code = value
@@ -39844,9 +35037,7 @@ pub mod types {
             }
             pub fn region<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputAddressesItemRegion>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.region = value
@@ -39856,9 +35047,7 @@ pub mod types {
             }
             pub fn street_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputAddressesItemStreetAddress>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.street_address = value.try_into().map_err(|e| {
@@ -39868,9 +35057,7 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputAddressesItemType>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -39917,7 +35104,7 @@ pub mod types {
                 ::std::string::String,
             >,
             value: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputAttributesItemValue>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -39942,9 +35129,7 @@ pub mod types {
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputAttributesItemValue>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -40041,11 +35226,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct SystemuserputPhoneNumbersItem {
             number: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputPhoneNumbersItemNumber>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputPhoneNumbersItemType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -40060,9 +35245,7 @@ pub mod types {
         impl SystemuserputPhoneNumbersItem {
             pub fn number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputPhoneNumbersItemNumber>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.number = value
@@ -40072,9 +35255,7 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputPhoneNumbersItemType>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -40204,7 +35385,7 @@ pub mod types {
                 ::std::string::String,
             >,
             description: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputpostDescription>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             disable_device_max_login_attempts:
@@ -40213,9 +35394,9 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            email: ::std::result::Result<super::SystemuserputpostEmail, ::std::string::String>,
+            email: ::std::result::Result<::std::string::String, ::std::string::String>,
             employee_identifier: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputpostEmployeeIdentifier>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             employee_type: ::std::result::Result<
@@ -40261,7 +35442,7 @@ pub mod types {
                 ::std::string::String,
             >,
             managed_apple_id: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputpostManagedAppleId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             manager: ::std::result::Result<
@@ -40309,14 +35490,8 @@ pub mod types {
             >,
             sudo: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             suspended: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            unix_guid: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
-            unix_uid: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
+            unix_guid: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            unix_uid: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             username: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for Systemuserputpost {
@@ -40476,9 +35651,7 @@ pub mod types {
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputpostDescription>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -40510,7 +35683,7 @@ pub mod types {
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<super::SystemuserputpostEmail>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
@@ -40520,9 +35693,7 @@ pub mod types {
             }
             pub fn employee_identifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputpostEmployeeIdentifier>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.employee_identifier = value.try_into().map_err(|e| {
@@ -40660,9 +35831,7 @@ pub mod types {
             }
             pub fn managed_apple_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputpostManagedAppleId>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.managed_apple_id = value.try_into().map_err(|e| {
@@ -40828,7 +35997,7 @@ pub mod types {
             }
             pub fn unix_guid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.unix_guid = value
@@ -40838,7 +36007,7 @@ pub mod types {
             }
             pub fn unix_uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.unix_uid = value
@@ -41137,7 +36306,7 @@ pub mod types {
                 ::std::string::String,
             >,
             value: ::std::result::Result<
-                ::std::option::Option<super::SystemuserputpostAttributesItemValue>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -41162,9 +36331,7 @@ pub mod types {
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserputpostAttributesItemValue>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.value = value
@@ -41463,13 +36630,13 @@ pub mod types {
             attributes:
                 ::std::result::Result<::std::vec::Vec<super::Attribute>, ::std::string::String>,
             bad_login_attempts:
-                ::std::result::Result<::std::option::Option<u64>, ::std::string::String>,
+                ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             company: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnCompany>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             cost_center: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnCostCenter>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             created: ::std::result::Result<
@@ -41477,7 +36644,7 @@ pub mod types {
                 ::std::string::String,
             >,
             creation_source: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnCreationSource>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             delegated_authority: ::std::result::Result<
@@ -41485,29 +36652,29 @@ pub mod types {
                 ::std::string::String,
             >,
             department: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnDepartment>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             description: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnDescription>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             disable_device_max_login_attempts:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             displayname: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnDisplayname>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             email: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnEmail>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             employee_identifier: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnEmployeeIdentifier>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             employee_type: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnEmployeeType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             enable_managed_uid:
@@ -41531,7 +36698,7 @@ pub mod types {
                 ::std::string::String,
             >,
             firstname: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnFirstname>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -41539,21 +36706,21 @@ pub mod types {
                 ::std::string::String,
             >,
             job_title: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnJobTitle>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             lastname: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnLastname>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             ldap_binding_user:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             location: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnLocation>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             managed_apple_id: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnManagedAppleId>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             manager: ::std::result::Result<
@@ -41566,7 +36733,7 @@ pub mod types {
                 ::std::string::String,
             >,
             middlename: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnMiddlename>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             organization: ::std::result::Result<
@@ -41618,16 +36785,10 @@ pub mod types {
             sudo: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             suspended: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             totp_enabled: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
-            unix_guid: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
-            unix_uid: ::std::result::Result<
-                ::std::option::Option<::std::num::NonZeroU64>,
-                ::std::string::String,
-            >,
+            unix_guid: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
+            unix_uid: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
             username: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnUsername>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -41778,7 +36939,7 @@ pub mod types {
             }
             pub fn bad_login_attempts<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<u64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.bad_login_attempts = value.try_into().map_err(|e| {
@@ -41788,7 +36949,7 @@ pub mod types {
             }
             pub fn company<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserreturnCompany>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.company = value
@@ -41798,9 +36959,7 @@ pub mod types {
             }
             pub fn cost_center<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnCostCenter>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.cost_center = value
@@ -41820,9 +36979,7 @@ pub mod types {
             }
             pub fn creation_source<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnCreationSource>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.creation_source = value.try_into().map_err(|e| {
@@ -41844,9 +37001,7 @@ pub mod types {
             }
             pub fn department<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnDepartment>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.department = value
@@ -41856,9 +37011,7 @@ pub mod types {
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnDescription>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.description = value
@@ -41880,9 +37033,7 @@ pub mod types {
             }
             pub fn displayname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnDisplayname>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.displayname = value
@@ -41892,7 +37043,7 @@ pub mod types {
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserreturnEmail>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
@@ -41902,9 +37053,7 @@ pub mod types {
             }
             pub fn employee_identifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnEmployeeIdentifier>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.employee_identifier = value.try_into().map_err(|e| {
@@ -41914,9 +37063,7 @@ pub mod types {
             }
             pub fn employee_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnEmployeeType>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.employee_type = value
@@ -41992,7 +37139,7 @@ pub mod types {
             }
             pub fn firstname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserreturnFirstname>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.firstname = value
@@ -42012,7 +37159,7 @@ pub mod types {
             }
             pub fn job_title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserreturnJobTitle>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.job_title = value
@@ -42022,7 +37169,7 @@ pub mod types {
             }
             pub fn lastname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserreturnLastname>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.lastname = value
@@ -42042,7 +37189,7 @@ pub mod types {
             }
             pub fn location<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserreturnLocation>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.location = value
@@ -42052,9 +37199,7 @@ pub mod types {
             }
             pub fn managed_apple_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnManagedAppleId>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.managed_apple_id = value.try_into().map_err(|e| {
@@ -42094,9 +37239,7 @@ pub mod types {
             }
             pub fn middlename<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnMiddlename>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.middlename = value
@@ -42282,7 +37425,7 @@ pub mod types {
             }
             pub fn unix_guid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.unix_guid = value
@@ -42292,7 +37435,7 @@ pub mod types {
             }
             pub fn unix_uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU64>>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.unix_uid = value
@@ -42302,7 +37445,7 @@ pub mod types {
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::SystemuserreturnUsername>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.username = value
@@ -42445,11 +37588,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct SystemuserreturnAddressesItem {
             country: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnAddressesItemCountry>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             extended_address: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnAddressesItemExtendedAddress>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             id: ::std::result::Result<
@@ -42457,27 +37600,27 @@ pub mod types {
                 ::std::string::String,
             >,
             locality: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnAddressesItemLocality>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             po_box: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnAddressesItemPoBox>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             postal_code: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnAddressesItemPostalCode>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             region: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnAddressesItemRegion>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             street_address: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnAddressesItemStreetAddress>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnAddressesItemType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -42499,9 +37642,7 @@ pub mod types {
         impl SystemuserreturnAddressesItem {
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnAddressesItemCountry>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.country = value
@@ -42511,9 +37652,7 @@ pub mod types {
             }
             pub fn extended_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnAddressesItemExtendedAddress>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.extended_address = value.try_into().map_err(|e| {
@@ -42533,9 +37672,7 @@ pub mod types {
             }
             pub fn locality<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnAddressesItemLocality>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.locality = value
@@ -42545,9 +37682,7 @@ pub mod types {
             }
             pub fn po_box<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnAddressesItemPoBox>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.po_box = value
@@ -42557,9 +37692,7 @@ pub mod types {
             }
             pub fn postal_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnAddressesItemPostalCode>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.postal_code = value
@@ -42569,9 +37702,7 @@ pub mod types {
             }
             pub fn region<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnAddressesItemRegion>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.region = value
@@ -42581,9 +37712,7 @@ pub mod types {
             }
             pub fn street_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnAddressesItemStreetAddress>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.street_address = value.try_into().map_err(|e| {
@@ -42593,9 +37722,7 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnAddressesItemType>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -42789,11 +37916,11 @@ pub mod types {
                 ::std::string::String,
             >,
             number: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnPhoneNumbersItemNumber>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             type_: ::std::result::Result<
-                ::std::option::Option<super::SystemuserreturnPhoneNumbersItemType>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
         }
@@ -42819,9 +37946,7 @@ pub mod types {
             }
             pub fn number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnPhoneNumbersItemNumber>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.number = value
@@ -42831,9 +37956,7 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                        ::std::option::Option<super::SystemuserreturnPhoneNumbersItemType>,
-                    >,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value
@@ -43534,7 +38657,7 @@ pub mod types {
             api_key_allowed:
                 ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
             email: ::std::result::Result<
-                ::std::option::Option<super::UserputEmail>,
+                ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
             enable_multi_factor:
@@ -43592,7 +38715,7 @@ pub mod types {
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::UserputEmail>>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.email = value
@@ -45363,9 +40486,9 @@ pub mod types {
     }
 }
 #[derive(Clone, Debug)]
-/**Client for JumpCloud API v1
-
-Version: 1.0*/
+///Client for JumpCloud API v1
+///
+///Version: 1.0
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -45419,699 +40542,699 @@ impl ClientInfo<crate::Hooks> for Client {
 }
 impl ClientHooks<crate::Hooks> for &Client {}
 impl Client {
-    /**Sends a `GET` request to `/application-templates`
-
-    ```ignore
-    let response = client.application_template_list()
-        .fields(fields)
-        .filter(filter)
-        .limit(limit)
-        .skip(skip)
-        .sort(sort)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/application-templates`
+    ///
+    ///```ignore
+    ///let response = client.application_template_list()
+    ///    .fields(fields)
+    ///    .filter(filter)
+    ///    .limit(limit)
+    ///    .skip(skip)
+    ///    .sort(sort)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn application_template_list(&self) -> builder::ApplicationTemplateList<'_> {
         builder::ApplicationTemplateList::new(self)
     }
-    /**Sends a `GET` request to `/application-templates/{id}`
-
-    ```ignore
-    let response = client.application_template_get()
-        .id(id)
-        .fields(fields)
-        .filter(filter)
-        .limit(limit)
-        .skip(skip)
-        .sort(sort)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/application-templates/{id}`
+    ///
+    ///```ignore
+    ///let response = client.application_template_get()
+    ///    .id(id)
+    ///    .fields(fields)
+    ///    .filter(filter)
+    ///    .limit(limit)
+    ///    .skip(skip)
+    ///    .sort(sort)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn application_template_get(&self) -> builder::ApplicationTemplateGet<'_> {
         builder::ApplicationTemplateGet::new(self)
     }
-    /**Sends a `GET` request to `/applications`
-
-    ```ignore
-    let response = client.application_list()
-        .fields(fields)
-        .filter(filter)
-        .limit(limit)
-        .skip(skip)
-        .sort(sort)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/applications`
+    ///
+    ///```ignore
+    ///let response = client.application_list()
+    ///    .fields(fields)
+    ///    .filter(filter)
+    ///    .limit(limit)
+    ///    .skip(skip)
+    ///    .sort(sort)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn application_list(&self) -> builder::ApplicationList<'_> {
         builder::ApplicationList::new(self)
     }
-    /**Sends a `POST` request to `/applications`
-
-    ```ignore
-    let response = client.application_create()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/applications`
+    ///
+    ///```ignore
+    ///let response = client.application_create()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn application_create(&self) -> builder::ApplicationCreate<'_> {
         builder::ApplicationCreate::new(self)
     }
-    /**Sends a `GET` request to `/applications/{id}`
-
-    ```ignore
-    let response = client.application_get()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/applications/{id}`
+    ///
+    ///```ignore
+    ///let response = client.application_get()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn application_get(&self) -> builder::ApplicationGet<'_> {
         builder::ApplicationGet::new(self)
     }
-    /**Sends a `PUT` request to `/applications/{id}`
-
-    ```ignore
-    let response = client.application_set()
-        .id(id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `PUT` request to `/applications/{id}`
+    ///
+    ///```ignore
+    ///let response = client.application_set()
+    ///    .id(id)
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn application_set(&self) -> builder::ApplicationSet<'_> {
         builder::ApplicationSet::new(self)
     }
-    /**Sends a `DELETE` request to `/applications/{id}`
-
-    ```ignore
-    let response = client.application_delete()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `DELETE` request to `/applications/{id}`
+    ///
+    ///```ignore
+    ///let response = client.application_delete()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn application_delete(&self) -> builder::ApplicationDelete<'_> {
         builder::ApplicationDelete::new(self)
     }
-    /**Sends a `POST` request to `/command/trigger/{triggername}`
-
-    ```ignore
-    let response = client.command_trigger_post()
-        .triggername(triggername)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/command/trigger/{triggername}`
+    ///
+    ///```ignore
+    ///let response = client.command_trigger_post()
+    ///    .triggername(triggername)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn command_trigger_post(&self) -> builder::CommandTriggerPost<'_> {
         builder::CommandTriggerPost::new(self)
     }
-    /**Sends a `GET` request to `/commandresults`
-
-    ```ignore
-    let response = client.command_result_list()
-        .fields(fields)
-        .limit(limit)
-        .skip(skip)
-        .sort(sort)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/commandresults`
+    ///
+    ///```ignore
+    ///let response = client.command_result_list()
+    ///    .fields(fields)
+    ///    .limit(limit)
+    ///    .skip(skip)
+    ///    .sort(sort)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn command_result_list(&self) -> builder::CommandResultList<'_> {
         builder::CommandResultList::new(self)
     }
-    /**Sends a `GET` request to `/commandresults/{id}`
-
-    ```ignore
-    let response = client.command_result_get()
-        .id(id)
-        .fields(fields)
-        .filter(filter)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/commandresults/{id}`
+    ///
+    ///```ignore
+    ///let response = client.command_result_get()
+    ///    .id(id)
+    ///    .fields(fields)
+    ///    .filter(filter)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn command_result_get(&self) -> builder::CommandResultGet<'_> {
         builder::CommandResultGet::new(self)
     }
-    /**Sends a `DELETE` request to `/commandresults/{id}`
-
-    ```ignore
-    let response = client.command_result_delete()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `DELETE` request to `/commandresults/{id}`
+    ///
+    ///```ignore
+    ///let response = client.command_result_delete()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn command_result_delete(&self) -> builder::CommandResultDelete<'_> {
         builder::CommandResultDelete::new(self)
     }
-    /**Sends a `GET` request to `/commands`
-
-    ```ignore
-    let response = client.command_list()
-        .fields(fields)
-        .filter(filter)
-        .limit(limit)
-        .skip(skip)
-        .sort(sort)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/commands`
+    ///
+    ///```ignore
+    ///let response = client.command_list()
+    ///    .fields(fields)
+    ///    .filter(filter)
+    ///    .limit(limit)
+    ///    .skip(skip)
+    ///    .sort(sort)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn command_list(&self) -> builder::CommandList<'_> {
         builder::CommandList::new(self)
     }
-    /**Sends a `POST` request to `/commands`
-
-    ```ignore
-    let response = client.command_create()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/commands`
+    ///
+    ///```ignore
+    ///let response = client.command_create()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn command_create(&self) -> builder::CommandCreate<'_> {
         builder::CommandCreate::new(self)
     }
-    /**Sends a `GET` request to `/commands/{id}`
-
-    ```ignore
-    let response = client.command_get()
-        .id(id)
-        .fields(fields)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/commands/{id}`
+    ///
+    ///```ignore
+    ///let response = client.command_get()
+    ///    .id(id)
+    ///    .fields(fields)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn command_get(&self) -> builder::CommandGet<'_> {
         builder::CommandGet::new(self)
     }
-    /**Sends a `PUT` request to `/commands/{id}`
-
-    ```ignore
-    let response = client.command_set()
-        .id(id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `PUT` request to `/commands/{id}`
+    ///
+    ///```ignore
+    ///let response = client.command_set()
+    ///    .id(id)
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn command_set(&self) -> builder::CommandSet<'_> {
         builder::CommandSet::new(self)
     }
-    /**Sends a `DELETE` request to `/commands/{id}`
-
-    ```ignore
-    let response = client.command_delete()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `DELETE` request to `/commands/{id}`
+    ///
+    ///```ignore
+    ///let response = client.command_delete()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn command_delete(&self) -> builder::CommandDelete<'_> {
         builder::CommandDelete::new(self)
     }
-    /**Sends a `GET` request to `/commands/{id}/results`
-
-    ```ignore
-    let response = client.command_result_by_command_id_get()
-        .id(id)
-        .limit(limit)
-        .skip(skip)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/commands/{id}/results`
+    ///
+    ///```ignore
+    ///let response = client.command_result_by_command_id_get()
+    ///    .id(id)
+    ///    .limit(limit)
+    ///    .skip(skip)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn command_result_by_command_id_get(&self) -> builder::CommandResultByCommandIdGet<'_> {
         builder::CommandResultByCommandIdGet::new(self)
     }
-    /**Sends a `GET` request to `/files/command/{id}`
-
-    ```ignore
-    let response = client.command_file_get()
-        .id(id)
-        .fields(fields)
-        .limit(limit)
-        .skip(skip)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/files/command/{id}`
+    ///
+    ///```ignore
+    ///let response = client.command_file_get()
+    ///    .id(id)
+    ///    .fields(fields)
+    ///    .limit(limit)
+    ///    .skip(skip)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn command_file_get(&self) -> builder::CommandFileGet<'_> {
         builder::CommandFileGet::new(self)
     }
-    /**Sends a `GET` request to `/organizations`
-
-    ```ignore
-    let response = client.organization_list()
-        .fields(fields)
-        .filter(filter)
-        .limit(limit)
-        .search(search)
-        .skip(skip)
-        .sort(sort)
-        .sort_ignore_case(sort_ignore_case)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/organizations`
+    ///
+    ///```ignore
+    ///let response = client.organization_list()
+    ///    .fields(fields)
+    ///    .filter(filter)
+    ///    .limit(limit)
+    ///    .search(search)
+    ///    .skip(skip)
+    ///    .sort(sort)
+    ///    .sort_ignore_case(sort_ignore_case)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn organization_list(&self) -> builder::OrganizationList<'_> {
         builder::OrganizationList::new(self)
     }
-    /**Sends a `GET` request to `/organizations/{id}`
-
-    ```ignore
-    let response = client.organization_get()
-        .id(id)
-        .fields(fields)
-        .filter(filter)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/organizations/{id}`
+    ///
+    ///```ignore
+    ///let response = client.organization_get()
+    ///    .id(id)
+    ///    .fields(fields)
+    ///    .filter(filter)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn organization_get(&self) -> builder::OrganizationGet<'_> {
         builder::OrganizationGet::new(self)
     }
-    /**Sends a `PUT` request to `/organizations/{id}`
-
-    ```ignore
-    let response = client.organization_set()
-        .id(id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `PUT` request to `/organizations/{id}`
+    ///
+    ///```ignore
+    ///let response = client.organization_set()
+    ///    .id(id)
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn organization_set(&self) -> builder::OrganizationSet<'_> {
         builder::OrganizationSet::new(self)
     }
-    /**Sends a `GET` request to `/radiusservers`
-
-    ```ignore
-    let response = client.radius_server_list()
-        .fields(fields)
-        .filter(filter)
-        .limit(limit)
-        .skip(skip)
-        .sort(sort)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/radiusservers`
+    ///
+    ///```ignore
+    ///let response = client.radius_server_list()
+    ///    .fields(fields)
+    ///    .filter(filter)
+    ///    .limit(limit)
+    ///    .skip(skip)
+    ///    .sort(sort)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn radius_server_list(&self) -> builder::RadiusServerList<'_> {
         builder::RadiusServerList::new(self)
     }
-    /**Sends a `POST` request to `/radiusservers`
-
-    ```ignore
-    let response = client.radius_server_create()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/radiusservers`
+    ///
+    ///```ignore
+    ///let response = client.radius_server_create()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn radius_server_create(&self) -> builder::RadiusServerCreate<'_> {
         builder::RadiusServerCreate::new(self)
     }
-    /**Sends a `GET` request to `/radiusservers/{id}`
-
-    ```ignore
-    let response = client.radius_server_get()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/radiusservers/{id}`
+    ///
+    ///```ignore
+    ///let response = client.radius_server_get()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn radius_server_get(&self) -> builder::RadiusServerGet<'_> {
         builder::RadiusServerGet::new(self)
     }
-    /**Sends a `PUT` request to `/radiusservers/{id}`
-
-    ```ignore
-    let response = client.radius_server_set()
-        .id(id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `PUT` request to `/radiusservers/{id}`
+    ///
+    ///```ignore
+    ///let response = client.radius_server_set()
+    ///    .id(id)
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn radius_server_set(&self) -> builder::RadiusServerSet<'_> {
         builder::RadiusServerSet::new(self)
     }
-    /**Sends a `DELETE` request to `/radiusservers/{id}`
-
-    ```ignore
-    let response = client.radius_server_delete()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `DELETE` request to `/radiusservers/{id}`
+    ///
+    ///```ignore
+    ///let response = client.radius_server_delete()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn radius_server_delete(&self) -> builder::RadiusServerDelete<'_> {
         builder::RadiusServerDelete::new(self)
     }
-    /**Sends a `POST` request to `/runCommand`
-
-    ```ignore
-    let response = client.commands_run()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/runCommand`
+    ///
+    ///```ignore
+    ///let response = client.commands_run()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn commands_run(&self) -> builder::CommandsRun<'_> {
         builder::CommandsRun::new(self)
     }
-    /**Sends a `POST` request to `/search/commandresults`
-
-    ```ignore
-    let response = client.command_result_search()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/search/commandresults`
+    ///
+    ///```ignore
+    ///let response = client.command_result_search()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn command_result_search(&self) -> builder::CommandResultSearch<'_> {
         builder::CommandResultSearch::new(self)
     }
-    /**Sends a `POST` request to `/search/commands`
-
-    ```ignore
-    let response = client.commands_search()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/search/commands`
+    ///
+    ///```ignore
+    ///let response = client.commands_search()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn commands_search(&self) -> builder::CommandsSearch<'_> {
         builder::CommandsSearch::new(self)
     }
-    /**Sends a `POST` request to `/search/organizations`
-
-    ```ignore
-    let response = client.organization_search()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/search/organizations`
+    ///
+    ///```ignore
+    ///let response = client.organization_search()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn organization_search(&self) -> builder::OrganizationSearch<'_> {
         builder::OrganizationSearch::new(self)
     }
-    /**Sends a `POST` request to `/search/systems`
-
-    ```ignore
-    let response = client.system_search()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/search/systems`
+    ///
+    ///```ignore
+    ///let response = client.system_search()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn system_search(&self) -> builder::SystemSearch<'_> {
         builder::SystemSearch::new(self)
     }
-    /**Sends a `POST` request to `/search/systemusers`
-
-    ```ignore
-    let response = client.user_search()
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/search/systemusers`
+    ///
+    ///```ignore
+    ///let response = client.user_search()
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn user_search(&self) -> builder::UserSearch<'_> {
         builder::UserSearch::new(self)
     }
-    /**Sends a `GET` request to `/systems`
-
-    ```ignore
-    let response = client.system_list()
-        .fields(fields)
-        .filter(filter)
-        .limit(limit)
-        .search(search)
-        .skip(skip)
-        .sort(sort)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/systems`
+    ///
+    ///```ignore
+    ///let response = client.system_list()
+    ///    .fields(fields)
+    ///    .filter(filter)
+    ///    .limit(limit)
+    ///    .search(search)
+    ///    .skip(skip)
+    ///    .sort(sort)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn system_list(&self) -> builder::SystemList<'_> {
         builder::SystemList::new(self)
     }
-    /**Sends a `GET` request to `/systems/{id}`
-
-    ```ignore
-    let response = client.system_get()
-        .id(id)
-        .fields(fields)
-        .filter(filter)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/systems/{id}`
+    ///
+    ///```ignore
+    ///let response = client.system_get()
+    ///    .id(id)
+    ///    .fields(fields)
+    ///    .filter(filter)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn system_get(&self) -> builder::SystemGet<'_> {
         builder::SystemGet::new(self)
     }
-    /**Sends a `PUT` request to `/systems/{id}`
-
-    ```ignore
-    let response = client.system_set()
-        .id(id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `PUT` request to `/systems/{id}`
+    ///
+    ///```ignore
+    ///let response = client.system_set()
+    ///    .id(id)
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn system_set(&self) -> builder::SystemSet<'_> {
         builder::SystemSet::new(self)
     }
-    /**Sends a `DELETE` request to `/systems/{id}`
-
-    ```ignore
-    let response = client.system_delete()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `DELETE` request to `/systems/{id}`
+    ///
+    ///```ignore
+    ///let response = client.system_delete()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn system_delete(&self) -> builder::SystemDelete<'_> {
         builder::SystemDelete::new(self)
     }
-    /**Sends a `POST` request to `/systems/{system_id}/command/builtin/erase`
-
-    ```ignore
-    let response = client.system_clear()
-        .system_id(system_id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/systems/{system_id}/command/builtin/erase`
+    ///
+    ///```ignore
+    ///let response = client.system_clear()
+    ///    .system_id(system_id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn system_clear(&self) -> builder::SystemClear<'_> {
         builder::SystemClear::new(self)
     }
-    /**Sends a `POST` request to `/systems/{system_id}/command/builtin/lock`
-
-    ```ignore
-    let response = client.system_lock()
-        .system_id(system_id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/systems/{system_id}/command/builtin/lock`
+    ///
+    ///```ignore
+    ///let response = client.system_lock()
+    ///    .system_id(system_id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn system_lock(&self) -> builder::SystemLock<'_> {
         builder::SystemLock::new(self)
     }
-    /**Sends a `POST` request to `/systems/{system_id}/command/builtin/restart`
-
-    ```ignore
-    let response = client.system_restart()
-        .system_id(system_id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/systems/{system_id}/command/builtin/restart`
+    ///
+    ///```ignore
+    ///let response = client.system_restart()
+    ///    .system_id(system_id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn system_restart(&self) -> builder::SystemRestart<'_> {
         builder::SystemRestart::new(self)
     }
-    /**Sends a `POST` request to `/systems/{system_id}/command/builtin/shutdown`
-
-    ```ignore
-    let response = client.system_stop()
-        .system_id(system_id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/systems/{system_id}/command/builtin/shutdown`
+    ///
+    ///```ignore
+    ///let response = client.system_stop()
+    ///    .system_id(system_id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn system_stop(&self) -> builder::SystemStop<'_> {
         builder::SystemStop::new(self)
     }
-    /**Sends a `GET` request to `/systemusers`
-
-    ```ignore
-    let response = client.user_list()
-        .fields(fields)
-        .filter(filter)
-        .limit(limit)
-        .search(search)
-        .skip(skip)
-        .sort(sort)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/systemusers`
+    ///
+    ///```ignore
+    ///let response = client.user_list()
+    ///    .fields(fields)
+    ///    .filter(filter)
+    ///    .limit(limit)
+    ///    .search(search)
+    ///    .skip(skip)
+    ///    .sort(sort)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn user_list(&self) -> builder::UserList<'_> {
         builder::UserList::new(self)
     }
-    /**Sends a `POST` request to `/systemusers`
-
-    ```ignore
-    let response = client.user_create()
-        .full_validation_details(full_validation_details)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/systemusers`
+    ///
+    ///```ignore
+    ///let response = client.user_create()
+    ///    .full_validation_details(full_validation_details)
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn user_create(&self) -> builder::UserCreate<'_> {
         builder::UserCreate::new(self)
     }
-    /**Sends a `GET` request to `/systemusers/{id}`
-
-    ```ignore
-    let response = client.user_get()
-        .id(id)
-        .fields(fields)
-        .filter(filter)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/systemusers/{id}`
+    ///
+    ///```ignore
+    ///let response = client.user_get()
+    ///    .id(id)
+    ///    .fields(fields)
+    ///    .filter(filter)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn user_get(&self) -> builder::UserGet<'_> {
         builder::UserGet::new(self)
     }
-    /**Sends a `PUT` request to `/systemusers/{id}`
-
-    ```ignore
-    let response = client.user_set()
-        .id(id)
-        .full_validation_details(full_validation_details)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `PUT` request to `/systemusers/{id}`
+    ///
+    ///```ignore
+    ///let response = client.user_set()
+    ///    .id(id)
+    ///    .full_validation_details(full_validation_details)
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn user_set(&self) -> builder::UserSet<'_> {
         builder::UserSet::new(self)
     }
-    /**Sends a `DELETE` request to `/systemusers/{id}`
-
-    ```ignore
-    let response = client.user_delete()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `DELETE` request to `/systemusers/{id}`
+    ///
+    ///```ignore
+    ///let response = client.user_delete()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn user_delete(&self) -> builder::UserDelete<'_> {
         builder::UserDelete::new(self)
     }
-    /**Sends a `POST` request to `/systemusers/{id}/expire`
-
-    ```ignore
-    let response = client.expire_user_password_post()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/systemusers/{id}/expire`
+    ///
+    ///```ignore
+    ///let response = client.expire_user_password_post()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn expire_user_password_post(&self) -> builder::ExpireUserPasswordPost<'_> {
         builder::ExpireUserPasswordPost::new(self)
     }
-    /**Sends a `POST` request to `/systemusers/{id}/mfasync`
-
-    ```ignore
-    let response = client.user_mfa_sync()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/systemusers/{id}/mfasync`
+    ///
+    ///```ignore
+    ///let response = client.user_mfa_sync()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn user_mfa_sync(&self) -> builder::UserMfaSync<'_> {
         builder::UserMfaSync::new(self)
     }
-    /**Sends a `POST` request to `/systemusers/{id}/resetmfa`
-
-    ```ignore
-    let response = client.user_mfa_reset()
-        .id(id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/systemusers/{id}/resetmfa`
+    ///
+    ///```ignore
+    ///let response = client.user_mfa_reset()
+    ///    .id(id)
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn user_mfa_reset(&self) -> builder::UserMfaReset<'_> {
         builder::UserMfaReset::new(self)
     }
-    /**Sends a `GET` request to `/systemusers/{id}/sshkeys`
-
-    ```ignore
-    let response = client.user_ssh_key_get()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/systemusers/{id}/sshkeys`
+    ///
+    ///```ignore
+    ///let response = client.user_ssh_key_get()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn user_ssh_key_get(&self) -> builder::UserSshKeyGet<'_> {
         builder::UserSshKeyGet::new(self)
     }
-    /**Sends a `POST` request to `/systemusers/{id}/sshkeys`
-
-    ```ignore
-    let response = client.user_ssh_key_create()
-        .id(id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/systemusers/{id}/sshkeys`
+    ///
+    ///```ignore
+    ///let response = client.user_ssh_key_create()
+    ///    .id(id)
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn user_ssh_key_create(&self) -> builder::UserSshKeyCreate<'_> {
         builder::UserSshKeyCreate::new(self)
     }
-    /**Sends a `POST` request to `/systemusers/{id}/state/activate`
-
-    ```ignore
-    let response = client.user_state_activate()
-        .id(id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/systemusers/{id}/state/activate`
+    ///
+    ///```ignore
+    ///let response = client.user_state_activate()
+    ///    .id(id)
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn user_state_activate(&self) -> builder::UserStateActivate<'_> {
         builder::UserStateActivate::new(self)
     }
-    /**Sends a `GET` request to `/systemusers/{id}/totpinfo`
-
-    ```ignore
-    let response = client.user_totp_get()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/systemusers/{id}/totpinfo`
+    ///
+    ///```ignore
+    ///let response = client.user_totp_get()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn user_totp_get(&self) -> builder::UserTotpGet<'_> {
         builder::UserTotpGet::new(self)
     }
-    /**Sends a `POST` request to `/systemusers/{id}/unlock`
-
-    ```ignore
-    let response = client.user_unlock()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/systemusers/{id}/unlock`
+    ///
+    ///```ignore
+    ///let response = client.user_unlock()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn user_unlock(&self) -> builder::UserUnlock<'_> {
         builder::UserUnlock::new(self)
     }
-    /**Sends a `DELETE` request to `/systemusers/{systemuser_id}/sshkeys/{id}`
-
-    ```ignore
-    let response = client.user_ssh_key_delete()
-        .systemuser_id(systemuser_id)
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `DELETE` request to `/systemusers/{systemuser_id}/sshkeys/{id}`
+    ///
+    ///```ignore
+    ///let response = client.user_ssh_key_delete()
+    ///    .systemuser_id(systemuser_id)
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn user_ssh_key_delete(&self) -> builder::UserSshKeyDelete<'_> {
         builder::UserSshKeyDelete::new(self)
     }
-    /**Sends a `GET` request to `/users/reactivate/{id}`
-
-    ```ignore
-    let response = client.administrator_user_activation_reset()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `GET` request to `/users/reactivate/{id}`
+    ///
+    ///```ignore
+    ///let response = client.administrator_user_activation_reset()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn administrator_user_activation_reset(
         &self,
     ) -> builder::AdministratorUserActivationReset<'_> {
         builder::AdministratorUserActivationReset::new(self)
     }
-    /**Sends a `POST` request to `/users/resettotp/{id}`
-
-    ```ignore
-    let response = client.administrator_user_totp_reset()
-        .id(id)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `POST` request to `/users/resettotp/{id}`
+    ///
+    ///```ignore
+    ///let response = client.administrator_user_totp_reset()
+    ///    .id(id)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn administrator_user_totp_reset(&self) -> builder::AdministratorUserTotpReset<'_> {
         builder::AdministratorUserTotpReset::new(self)
     }
-    /**Sends a `PUT` request to `/users/{id}`
-
-    ```ignore
-    let response = client.administrator_user_set()
-        .id(id)
-        .body(body)
-        .send()
-        .await;
-    ```*/
+    ///Sends a `PUT` request to `/users/{id}`
+    ///
+    ///```ignore
+    ///let response = client.administrator_user_set()
+    ///    .id(id)
+    ///    .body(body)
+    ///    .send()
+    ///    .await;
+    ///```
     pub fn administrator_user_set(&self) -> builder::AdministratorUserSet<'_> {
         builder::AdministratorUserSet::new(self)
     }
@@ -46125,9 +41248,9 @@ pub mod builder {
         ByteStream, ClientHooks, ClientInfo, Error, OperationInfo, RequestBuilderExt,
         ResponseValue, encode_path,
     };
-    /**Builder for [`Client::application_template_list`]
-
-    [`Client::application_template_list`]: super::Client::application_template_list*/
+    ///Builder for [`Client::application_template_list`]
+    ///
+    ///[`Client::application_template_list`]: super::Client::application_template_list
     #[derive(Debug, Clone)]
     pub struct ApplicationTemplateList<'a> {
         client: &'a super::Client,
@@ -46264,9 +41387,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::application_template_get`]
-
-    [`Client::application_template_get`]: super::Client::application_template_get*/
+    ///Builder for [`Client::application_template_get`]
+    ///
+    ///[`Client::application_template_get`]: super::Client::application_template_get
     #[derive(Debug, Clone)]
     pub struct ApplicationTemplateGet<'a> {
         client: &'a super::Client,
@@ -46418,9 +41541,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::application_list`]
-
-    [`Client::application_list`]: super::Client::application_list*/
+    ///Builder for [`Client::application_list`]
+    ///
+    ///[`Client::application_list`]: super::Client::application_list
     #[derive(Debug, Clone)]
     pub struct ApplicationList<'a> {
         client: &'a super::Client,
@@ -46555,9 +41678,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::application_create`]
-
-    [`Client::application_create`]: super::Client::application_create*/
+    ///Builder for [`Client::application_create`]
+    ///
+    ///[`Client::application_create`]: super::Client::application_create
     #[derive(Debug, Clone)]
     pub struct ApplicationCreate<'a> {
         client: &'a super::Client,
@@ -46624,9 +41747,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::application_get`]
-
-    [`Client::application_get`]: super::Client::application_get*/
+    ///Builder for [`Client::application_get`]
+    ///
+    ///[`Client::application_get`]: super::Client::application_get
     #[derive(Debug, Clone)]
     pub struct ApplicationGet<'a> {
         client: &'a super::Client,
@@ -46685,9 +41808,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::application_set`]
-
-    [`Client::application_set`]: super::Client::application_set*/
+    ///Builder for [`Client::application_set`]
+    ///
+    ///[`Client::application_set`]: super::Client::application_set
     #[derive(Debug, Clone)]
     pub struct ApplicationSet<'a> {
         client: &'a super::Client,
@@ -46770,9 +41893,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::application_delete`]
-
-    [`Client::application_delete`]: super::Client::application_delete*/
+    ///Builder for [`Client::application_delete`]
+    ///
+    ///[`Client::application_delete`]: super::Client::application_delete
     #[derive(Debug, Clone)]
     pub struct ApplicationDelete<'a> {
         client: &'a super::Client,
@@ -46831,9 +41954,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::command_trigger_post`]
-
-    [`Client::command_trigger_post`]: super::Client::command_trigger_post*/
+    ///Builder for [`Client::command_trigger_post`]
+    ///
+    ///[`Client::command_trigger_post`]: super::Client::command_trigger_post
     #[derive(Debug, Clone)]
     pub struct CommandTriggerPost<'a> {
         client: &'a super::Client,
@@ -46895,15 +42018,15 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::command_result_list`]
-
-    [`Client::command_result_list`]: super::Client::command_result_list*/
+    ///Builder for [`Client::command_result_list`]
+    ///
+    ///[`Client::command_result_list`]: super::Client::command_result_list
     #[derive(Debug, Clone)]
     pub struct CommandResultList<'a> {
         client: &'a super::Client,
         fields: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
         limit: Result<Option<i64>, String>,
-        skip: Result<Option<u64>, String>,
+        skip: Result<Option<i64>, String>,
         sort: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> CommandResultList<'a> {
@@ -46941,12 +42064,12 @@ pub mod builder {
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<u64>,
+            V: std::convert::TryInto<i64>,
         {
             self.skip = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `u64` for skip failed".to_string());
+                .map_err(|_| "conversion to `i64` for skip failed".to_string());
             self
         }
         pub fn sort<V>(mut self, value: V) -> Self
@@ -47014,9 +42137,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::command_result_get`]
-
-    [`Client::command_result_get`]: super::Client::command_result_get*/
+    ///Builder for [`Client::command_result_get`]
+    ///
+    ///[`Client::command_result_get`]: super::Client::command_result_get
     #[derive(Debug, Clone)]
     pub struct CommandResultGet<'a> {
         client: &'a super::Client,
@@ -47117,9 +42240,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::command_result_delete`]
-
-    [`Client::command_result_delete`]: super::Client::command_result_delete*/
+    ///Builder for [`Client::command_result_delete`]
+    ///
+    ///[`Client::command_result_delete`]: super::Client::command_result_delete
     #[derive(Debug, Clone)]
     pub struct CommandResultDelete<'a> {
         client: &'a super::Client,
@@ -47178,16 +42301,16 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::command_list`]
-
-    [`Client::command_list`]: super::Client::command_list*/
+    ///Builder for [`Client::command_list`]
+    ///
+    ///[`Client::command_list`]: super::Client::command_list
     #[derive(Debug, Clone)]
     pub struct CommandList<'a> {
         client: &'a super::Client,
         fields: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
         filter: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
         limit: Result<Option<i64>, String>,
-        skip: Result<Option<u64>, String>,
+        skip: Result<Option<i64>, String>,
         sort: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> CommandList<'a> {
@@ -47239,12 +42362,12 @@ pub mod builder {
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<u64>,
+            V: std::convert::TryInto<i64>,
         {
             self.skip = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `u64` for skip failed".to_string());
+                .map_err(|_| "conversion to `i64` for skip failed".to_string());
             self
         }
         pub fn sort<V>(mut self, value: V) -> Self
@@ -47315,9 +42438,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::command_create`]
-
-    [`Client::command_create`]: super::Client::command_create*/
+    ///Builder for [`Client::command_create`]
+    ///
+    ///[`Client::command_create`]: super::Client::command_create
     #[derive(Debug, Clone)]
     pub struct CommandCreate<'a> {
         client: &'a super::Client,
@@ -47384,9 +42507,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::command_get`]
-
-    [`Client::command_get`]: super::Client::command_get*/
+    ///Builder for [`Client::command_get`]
+    ///
+    ///[`Client::command_get`]: super::Client::command_get
     #[derive(Debug, Clone)]
     pub struct CommandGet<'a> {
         client: &'a super::Client,
@@ -47465,9 +42588,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::command_set`]
-
-    [`Client::command_set`]: super::Client::command_set*/
+    ///Builder for [`Client::command_set`]
+    ///
+    ///[`Client::command_set`]: super::Client::command_set
     #[derive(Debug, Clone)]
     pub struct CommandSet<'a> {
         client: &'a super::Client,
@@ -47550,9 +42673,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::command_delete`]
-
-    [`Client::command_delete`]: super::Client::command_delete*/
+    ///Builder for [`Client::command_delete`]
+    ///
+    ///[`Client::command_delete`]: super::Client::command_delete
     #[derive(Debug, Clone)]
     pub struct CommandDelete<'a> {
         client: &'a super::Client,
@@ -47611,15 +42734,15 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::command_result_by_command_id_get`]
-
-    [`Client::command_result_by_command_id_get`]: super::Client::command_result_by_command_id_get*/
+    ///Builder for [`Client::command_result_by_command_id_get`]
+    ///
+    ///[`Client::command_result_by_command_id_get`]: super::Client::command_result_by_command_id_get
     #[derive(Debug, Clone)]
     pub struct CommandResultByCommandIdGet<'a> {
         client: &'a super::Client,
         id: Result<::std::string::String, String>,
         limit: Result<Option<i64>, String>,
-        skip: Result<Option<u64>, String>,
+        skip: Result<Option<i64>, String>,
     }
     impl<'a> CommandResultByCommandIdGet<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -47651,12 +42774,12 @@ pub mod builder {
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<u64>,
+            V: std::convert::TryInto<i64>,
         {
             self.skip = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `u64` for skip failed".to_string());
+                .map_err(|_| "conversion to `i64` for skip failed".to_string());
             self
         }
         ///Sends a `GET` request to `/commands/{id}/results`
@@ -47708,16 +42831,16 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::command_file_get`]
-
-    [`Client::command_file_get`]: super::Client::command_file_get*/
+    ///Builder for [`Client::command_file_get`]
+    ///
+    ///[`Client::command_file_get`]: super::Client::command_file_get
     #[derive(Debug, Clone)]
     pub struct CommandFileGet<'a> {
         client: &'a super::Client,
         id: Result<::std::string::String, String>,
         fields: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
         limit: Result<Option<i64>, String>,
-        skip: Result<Option<u64>, String>,
+        skip: Result<Option<i64>, String>,
     }
     impl<'a> CommandFileGet<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -47763,12 +42886,12 @@ pub mod builder {
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<u64>,
+            V: std::convert::TryInto<i64>,
         {
             self.skip = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `u64` for skip failed".to_string());
+                .map_err(|_| "conversion to `i64` for skip failed".to_string());
             self
         }
         ///Sends a `GET` request to `/files/command/{id}`
@@ -47823,9 +42946,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::organization_list`]
-
-    [`Client::organization_list`]: super::Client::organization_list*/
+    ///Builder for [`Client::organization_list`]
+    ///
+    ///[`Client::organization_list`]: super::Client::organization_list
     #[derive(Debug, Clone)]
     pub struct OrganizationList<'a> {
         client: &'a super::Client,
@@ -47833,7 +42956,7 @@ pub mod builder {
         filter: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
         limit: Result<Option<i64>, String>,
         search: Result<Option<::std::string::String>, String>,
-        skip: Result<Option<u64>, String>,
+        skip: Result<Option<i64>, String>,
         sort: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
         sort_ignore_case: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
@@ -47897,12 +43020,12 @@ pub mod builder {
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<u64>,
+            V: std::convert::TryInto<i64>,
         {
             self.skip = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `u64` for skip failed".to_string());
+                .map_err(|_| "conversion to `i64` for skip failed".to_string());
             self
         }
         pub fn sort<V>(mut self, value: V) -> Self
@@ -47995,9 +43118,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::organization_get`]
-
-    [`Client::organization_get`]: super::Client::organization_get*/
+    ///Builder for [`Client::organization_get`]
+    ///
+    ///[`Client::organization_get`]: super::Client::organization_get
     #[derive(Debug, Clone)]
     pub struct OrganizationGet<'a> {
         client: &'a super::Client,
@@ -48098,9 +43221,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::organization_set`]
-
-    [`Client::organization_set`]: super::Client::organization_set*/
+    ///Builder for [`Client::organization_set`]
+    ///
+    ///[`Client::organization_set`]: super::Client::organization_set
     #[derive(Debug, Clone)]
     pub struct OrganizationSet<'a> {
         client: &'a super::Client,
@@ -48185,16 +43308,16 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::radius_server_list`]
-
-    [`Client::radius_server_list`]: super::Client::radius_server_list*/
+    ///Builder for [`Client::radius_server_list`]
+    ///
+    ///[`Client::radius_server_list`]: super::Client::radius_server_list
     #[derive(Debug, Clone)]
     pub struct RadiusServerList<'a> {
         client: &'a super::Client,
         fields: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
         filter: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
         limit: Result<Option<i64>, String>,
-        skip: Result<Option<u64>, String>,
+        skip: Result<Option<i64>, String>,
         sort: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> RadiusServerList<'a> {
@@ -48246,12 +43369,12 @@ pub mod builder {
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<u64>,
+            V: std::convert::TryInto<i64>,
         {
             self.skip = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `u64` for skip failed".to_string());
+                .map_err(|_| "conversion to `i64` for skip failed".to_string());
             self
         }
         pub fn sort<V>(mut self, value: V) -> Self
@@ -48322,9 +43445,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::radius_server_create`]
-
-    [`Client::radius_server_create`]: super::Client::radius_server_create*/
+    ///Builder for [`Client::radius_server_create`]
+    ///
+    ///[`Client::radius_server_create`]: super::Client::radius_server_create
     #[derive(Debug, Clone)]
     pub struct RadiusServerCreate<'a> {
         client: &'a super::Client,
@@ -48393,9 +43516,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::radius_server_get`]
-
-    [`Client::radius_server_get`]: super::Client::radius_server_get*/
+    ///Builder for [`Client::radius_server_get`]
+    ///
+    ///[`Client::radius_server_get`]: super::Client::radius_server_get
     #[derive(Debug, Clone)]
     pub struct RadiusServerGet<'a> {
         client: &'a super::Client,
@@ -48454,9 +43577,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::radius_server_set`]
-
-    [`Client::radius_server_set`]: super::Client::radius_server_set*/
+    ///Builder for [`Client::radius_server_set`]
+    ///
+    ///[`Client::radius_server_set`]: super::Client::radius_server_set
     #[derive(Debug, Clone)]
     pub struct RadiusServerSet<'a> {
         client: &'a super::Client,
@@ -48541,9 +43664,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::radius_server_delete`]
-
-    [`Client::radius_server_delete`]: super::Client::radius_server_delete*/
+    ///Builder for [`Client::radius_server_delete`]
+    ///
+    ///[`Client::radius_server_delete`]: super::Client::radius_server_delete
     #[derive(Debug, Clone)]
     pub struct RadiusServerDelete<'a> {
         client: &'a super::Client,
@@ -48602,9 +43725,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::commands_run`]
-
-    [`Client::commands_run`]: super::Client::commands_run*/
+    ///Builder for [`Client::commands_run`]
+    ///
+    ///[`Client::commands_run`]: super::Client::commands_run
     #[derive(Debug, Clone)]
     pub struct CommandsRun<'a> {
         client: &'a super::Client,
@@ -48671,9 +43794,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::command_result_search`]
-
-    [`Client::command_result_search`]: super::Client::command_result_search*/
+    ///Builder for [`Client::command_result_search`]
+    ///
+    ///[`Client::command_result_search`]: super::Client::command_result_search
     #[derive(Debug, Clone)]
     pub struct CommandResultSearch<'a> {
         client: &'a super::Client,
@@ -48742,9 +43865,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::commands_search`]
-
-    [`Client::commands_search`]: super::Client::commands_search*/
+    ///Builder for [`Client::commands_search`]
+    ///
+    ///[`Client::commands_search`]: super::Client::commands_search
     #[derive(Debug, Clone)]
     pub struct CommandsSearch<'a> {
         client: &'a super::Client,
@@ -48811,9 +43934,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::organization_search`]
-
-    [`Client::organization_search`]: super::Client::organization_search*/
+    ///Builder for [`Client::organization_search`]
+    ///
+    ///[`Client::organization_search`]: super::Client::organization_search
     #[derive(Debug, Clone)]
     pub struct OrganizationSearch<'a> {
         client: &'a super::Client,
@@ -48880,9 +44003,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::system_search`]
-
-    [`Client::system_search`]: super::Client::system_search*/
+    ///Builder for [`Client::system_search`]
+    ///
+    ///[`Client::system_search`]: super::Client::system_search
     #[derive(Debug, Clone)]
     pub struct SystemSearch<'a> {
         client: &'a super::Client,
@@ -48949,9 +44072,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::user_search`]
-
-    [`Client::user_search`]: super::Client::user_search*/
+    ///Builder for [`Client::user_search`]
+    ///
+    ///[`Client::user_search`]: super::Client::user_search
     #[derive(Debug, Clone)]
     pub struct UserSearch<'a> {
         client: &'a super::Client,
@@ -49018,9 +44141,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::system_list`]
-
-    [`Client::system_list`]: super::Client::system_list*/
+    ///Builder for [`Client::system_list`]
+    ///
+    ///[`Client::system_list`]: super::Client::system_list
     #[derive(Debug, Clone)]
     pub struct SystemList<'a> {
         client: &'a super::Client,
@@ -49028,7 +44151,7 @@ pub mod builder {
         filter: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
         limit: Result<Option<i64>, String>,
         search: Result<Option<::std::string::String>, String>,
-        skip: Result<Option<u64>, String>,
+        skip: Result<Option<i64>, String>,
         sort: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> SystemList<'a> {
@@ -49090,12 +44213,12 @@ pub mod builder {
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<u64>,
+            V: std::convert::TryInto<i64>,
         {
             self.skip = value
                 .try_into()
                 .map(Some)
-                .map_err(|_| "conversion to `u64` for skip failed".to_string());
+                .map_err(|_| "conversion to `i64` for skip failed".to_string());
             self
         }
         pub fn sort<V>(mut self, value: V) -> Self
@@ -49169,9 +44292,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::system_get`]
-
-    [`Client::system_get`]: super::Client::system_get*/
+    ///Builder for [`Client::system_get`]
+    ///
+    ///[`Client::system_get`]: super::Client::system_get
     #[derive(Debug, Clone)]
     pub struct SystemGet<'a> {
         client: &'a super::Client,
@@ -49272,9 +44395,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::system_set`]
-
-    [`Client::system_set`]: super::Client::system_set*/
+    ///Builder for [`Client::system_set`]
+    ///
+    ///[`Client::system_set`]: super::Client::system_set
     #[derive(Debug, Clone)]
     pub struct SystemSet<'a> {
         client: &'a super::Client,
@@ -49357,9 +44480,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::system_delete`]
-
-    [`Client::system_delete`]: super::Client::system_delete*/
+    ///Builder for [`Client::system_delete`]
+    ///
+    ///[`Client::system_delete`]: super::Client::system_delete
     #[derive(Debug, Clone)]
     pub struct SystemDelete<'a> {
         client: &'a super::Client,
@@ -49418,9 +44541,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::system_clear`]
-
-    [`Client::system_clear`]: super::Client::system_clear*/
+    ///Builder for [`Client::system_clear`]
+    ///
+    ///[`Client::system_clear`]: super::Client::system_clear
     #[derive(Debug, Clone)]
     pub struct SystemClear<'a> {
         client: &'a super::Client,
@@ -49471,9 +44594,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::system_lock`]
-
-    [`Client::system_lock`]: super::Client::system_lock*/
+    ///Builder for [`Client::system_lock`]
+    ///
+    ///[`Client::system_lock`]: super::Client::system_lock
     #[derive(Debug, Clone)]
     pub struct SystemLock<'a> {
         client: &'a super::Client,
@@ -49524,9 +44647,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::system_restart`]
-
-    [`Client::system_restart`]: super::Client::system_restart*/
+    ///Builder for [`Client::system_restart`]
+    ///
+    ///[`Client::system_restart`]: super::Client::system_restart
     #[derive(Debug, Clone)]
     pub struct SystemRestart<'a> {
         client: &'a super::Client,
@@ -49577,9 +44700,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::system_stop`]
-
-    [`Client::system_stop`]: super::Client::system_stop*/
+    ///Builder for [`Client::system_stop`]
+    ///
+    ///[`Client::system_stop`]: super::Client::system_stop
     #[derive(Debug, Clone)]
     pub struct SystemStop<'a> {
         client: &'a super::Client,
@@ -49630,9 +44753,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::user_list`]
-
-    [`Client::user_list`]: super::Client::user_list*/
+    ///Builder for [`Client::user_list`]
+    ///
+    ///[`Client::user_list`]: super::Client::user_list
     #[derive(Debug, Clone)]
     pub struct UserList<'a> {
         client: &'a super::Client,
@@ -49781,9 +44904,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::user_create`]
-
-    [`Client::user_create`]: super::Client::user_create*/
+    ///Builder for [`Client::user_create`]
+    ///
+    ///[`Client::user_create`]: super::Client::user_create
     #[derive(Debug, Clone)]
     pub struct UserCreate<'a> {
         client: &'a super::Client,
@@ -49873,9 +44996,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::user_get`]
-
-    [`Client::user_get`]: super::Client::user_get*/
+    ///Builder for [`Client::user_get`]
+    ///
+    ///[`Client::user_get`]: super::Client::user_get
     #[derive(Debug, Clone)]
     pub struct UserGet<'a> {
         client: &'a super::Client,
@@ -49976,9 +45099,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::user_set`]
-
-    [`Client::user_set`]: super::Client::user_set*/
+    ///Builder for [`Client::user_set`]
+    ///
+    ///[`Client::user_set`]: super::Client::user_set
     #[derive(Debug, Clone)]
     pub struct UserSet<'a> {
         client: &'a super::Client,
@@ -50083,9 +45206,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::user_delete`]
-
-    [`Client::user_delete`]: super::Client::user_delete*/
+    ///Builder for [`Client::user_delete`]
+    ///
+    ///[`Client::user_delete`]: super::Client::user_delete
     #[derive(Debug, Clone)]
     pub struct UserDelete<'a> {
         client: &'a super::Client,
@@ -50144,9 +45267,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::expire_user_password_post`]
-
-    [`Client::expire_user_password_post`]: super::Client::expire_user_password_post*/
+    ///Builder for [`Client::expire_user_password_post`]
+    ///
+    ///[`Client::expire_user_password_post`]: super::Client::expire_user_password_post
     #[derive(Debug, Clone)]
     pub struct ExpireUserPasswordPost<'a> {
         client: &'a super::Client,
@@ -50197,9 +45320,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::user_mfa_sync`]
-
-    [`Client::user_mfa_sync`]: super::Client::user_mfa_sync*/
+    ///Builder for [`Client::user_mfa_sync`]
+    ///
+    ///[`Client::user_mfa_sync`]: super::Client::user_mfa_sync
     #[derive(Debug, Clone)]
     pub struct UserMfaSync<'a> {
         client: &'a super::Client,
@@ -50250,9 +45373,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::user_mfa_reset`]
-
-    [`Client::user_mfa_reset`]: super::Client::user_mfa_reset*/
+    ///Builder for [`Client::user_mfa_reset`]
+    ///
+    ///[`Client::user_mfa_reset`]: super::Client::user_mfa_reset
     #[derive(Debug, Clone)]
     pub struct UserMfaReset<'a> {
         client: &'a super::Client,
@@ -50333,9 +45456,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::user_ssh_key_get`]
-
-    [`Client::user_ssh_key_get`]: super::Client::user_ssh_key_get*/
+    ///Builder for [`Client::user_ssh_key_get`]
+    ///
+    ///[`Client::user_ssh_key_get`]: super::Client::user_ssh_key_get
     #[derive(Debug, Clone)]
     pub struct UserSshKeyGet<'a> {
         client: &'a super::Client,
@@ -50396,9 +45519,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::user_ssh_key_create`]
-
-    [`Client::user_ssh_key_create`]: super::Client::user_ssh_key_create*/
+    ///Builder for [`Client::user_ssh_key_create`]
+    ///
+    ///[`Client::user_ssh_key_create`]: super::Client::user_ssh_key_create
     #[derive(Debug, Clone)]
     pub struct UserSshKeyCreate<'a> {
         client: &'a super::Client,
@@ -50481,9 +45604,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::user_state_activate`]
-
-    [`Client::user_state_activate`]: super::Client::user_state_activate*/
+    ///Builder for [`Client::user_state_activate`]
+    ///
+    ///[`Client::user_state_activate`]: super::Client::user_state_activate
     #[derive(Debug, Clone)]
     pub struct UserStateActivate<'a> {
         client: &'a super::Client,
@@ -50566,9 +45689,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::user_totp_get`]
-
-    [`Client::user_totp_get`]: super::Client::user_totp_get*/
+    ///Builder for [`Client::user_totp_get`]
+    ///
+    ///[`Client::user_totp_get`]: super::Client::user_totp_get
     #[derive(Debug, Clone)]
     pub struct UserTotpGet<'a> {
         client: &'a super::Client,
@@ -50627,9 +45750,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::user_unlock`]
-
-    [`Client::user_unlock`]: super::Client::user_unlock*/
+    ///Builder for [`Client::user_unlock`]
+    ///
+    ///[`Client::user_unlock`]: super::Client::user_unlock
     #[derive(Debug, Clone)]
     pub struct UserUnlock<'a> {
         client: &'a super::Client,
@@ -50680,9 +45803,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::user_ssh_key_delete`]
-
-    [`Client::user_ssh_key_delete`]: super::Client::user_ssh_key_delete*/
+    ///Builder for [`Client::user_ssh_key_delete`]
+    ///
+    ///[`Client::user_ssh_key_delete`]: super::Client::user_ssh_key_delete
     #[derive(Debug, Clone)]
     pub struct UserSshKeyDelete<'a> {
         client: &'a super::Client,
@@ -50750,9 +45873,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::administrator_user_activation_reset`]
-
-    [`Client::administrator_user_activation_reset`]: super::Client::administrator_user_activation_reset*/
+    ///Builder for [`Client::administrator_user_activation_reset`]
+    ///
+    ///[`Client::administrator_user_activation_reset`]: super::Client::administrator_user_activation_reset
     #[derive(Debug, Clone)]
     pub struct AdministratorUserActivationReset<'a> {
         client: &'a super::Client,
@@ -50803,9 +45926,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::administrator_user_totp_reset`]
-
-    [`Client::administrator_user_totp_reset`]: super::Client::administrator_user_totp_reset*/
+    ///Builder for [`Client::administrator_user_totp_reset`]
+    ///
+    ///[`Client::administrator_user_totp_reset`]: super::Client::administrator_user_totp_reset
     #[derive(Debug, Clone)]
     pub struct AdministratorUserTotpReset<'a> {
         client: &'a super::Client,
@@ -50856,9 +45979,9 @@ pub mod builder {
             }
         }
     }
-    /**Builder for [`Client::administrator_user_set`]
-
-    [`Client::administrator_user_set`]: super::Client::administrator_user_set*/
+    ///Builder for [`Client::administrator_user_set`]
+    ///
+    ///[`Client::administrator_user_set`]: super::Client::administrator_user_set
     #[derive(Debug, Clone)]
     pub struct AdministratorUserSet<'a> {
         client: &'a super::Client,

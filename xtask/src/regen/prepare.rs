@@ -59,11 +59,32 @@ pub fn prepare(doc: &mut Value) -> Vec<String> {
     changed
 }
 
+/// Schema keywords that only constrain values.
+const LIMITS: &[&str] = &[
+    "maxLength",
+    "minLength",
+    "pattern",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "multipleOf",
+];
+
 fn generator_friendly(value: &mut Value) {
     match value {
         Value::Object(obj) => {
             if obj.get("additionalProperties") == Some(&Value::Bool(false)) {
                 obj.remove("additionalProperties");
+            }
+            // A schema has a string `type`; a `properties` map may have a
+            // property *named* type, whose value is an object.
+            let is_schema = obj.get("type").is_some_and(Value::is_string)
+                || obj.get("format").is_some_and(Value::is_string);
+            if is_schema {
+                for limit in LIMITS {
+                    obj.remove(*limit);
+                }
             }
             let delimited = obj.get("in").and_then(Value::as_str) == Some("query")
                 && matches!(
@@ -114,6 +135,21 @@ mod tests {
         prepare(&mut doc);
         assert_eq!(doc["components"]["parameters"]["f"]["style"], "form");
         assert_eq!(doc["components"]["parameters"]["f"]["explode"], false);
+    }
+
+    #[test]
+    fn value_limits_are_not_enforced_on_decode() {
+        let mut doc = json!({"components": {"schemas": {"U": {"type": "object", "properties": {
+            "uid": {"type": "integer", "minimum": 1},
+            "name": {"type": "string", "maxLength": 1024, "pattern": "^[a-z]+$"},
+            "minimum": {"type": "string"},
+            "type": {"type": "string"}}}}}});
+        prepare(&mut doc);
+        let props = &doc["components"]["schemas"]["U"]["properties"];
+        assert_eq!(props["uid"], json!({"type": "integer"}));
+        assert_eq!(props["name"], json!({"type": "string"}));
+        assert_eq!(props["minimum"], json!({"type": "string"}));
+        assert_eq!(props["type"], json!({"type": "string"}));
     }
 
     #[test]

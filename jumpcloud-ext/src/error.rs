@@ -1,0 +1,607 @@
+//! The one error type of the crate.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use jumpcloud_api::Operation;
+
+use crate::retry;
+
+/// Results of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Largest body excerpt quoted in an error, in bytes.
+pub const BODY_EXCERPT_LIMIT: usize = 512;
+
+/// What went wrong, broadly. Finer detail is in [`Error`]'s accessors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The client is misconfigured (no credentials, bad URL, bad header value).
+    Config,
+    /// Credentials could not be used: the token endpoint refused them or
+    /// could not be reached, or it answered something unusable.
+    Auth,
+    /// The API answered with a status that is not a success; see
+    /// [`Error::status`].
+    Http,
+    /// No answer arrived: connection refused or reset, TLS failure, timeout.
+    Transport,
+    /// A success answer whose body could not be decoded.
+    Decode,
+    /// The request could not be built from the arguments given.
+    InvalidRequest,
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ErrorKind::Config => "configuration error",
+            ErrorKind::Auth => "authentication failed",
+            ErrorKind::Http => "HTTP error",
+            ErrorKind::Transport => "transport error",
+            ErrorKind::Decode => "malformed response",
+            ErrorKind::InvalidRequest => "invalid request",
+        })
+    }
+}
+
+/// An error from a JumpCloud call or from building a client.
+///
+/// It says which operation failed (method and path template, never a query
+/// string or credential), the HTTP status, JumpCloud's message when the body
+/// had one, a bounded excerpt of bodies that could not be understood, how
+/// many attempts were made and any `Retry-After`. Convert a generated call's
+/// error with `?` or `Error::from`.
+///
+/// ```no_run
+/// # async fn demo(jc: jumpcloud_ext::JumpCloud) -> jumpcloud_ext::Result<()> {
+/// # #[cfg(feature = "v2")]
+/// match jc.v2().group_list().send().await.map_err(jumpcloud_ext::Error::from) {
+///     Ok(groups) => println!("{} groups", groups.len()),
+///     Err(e) if e.is_rate_limited() => println!("slow down: {:?}", e.retry_after()),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(thiserror::Error)]
+#[error(transparent)]
+pub struct Error(Box<Inner>);
+
+#[derive(Debug, thiserror::Error)]
+#[error("{}", describe(self))]
+struct Inner {
+    kind: ErrorKind,
+    status: Option<StatusCode>,
+    message: Option<String>,
+    operation: Option<&'static Operation>,
+    method: Option<Method>,
+    request_path: Option<String>,
+    retry_after: Option<Duration>,
+    attempts: Option<u32>,
+    body_excerpt: Option<String>,
+    timeout: bool,
+    connect: bool,
+    #[source]
+    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.0;
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &i.kind);
+        if let Some(s) = i.status {
+            d.field("status", &s.as_u16());
+        }
+        if let Some(m) = &i.message {
+            d.field("message", m);
+        }
+        if let Some(op) = i.operation {
+            d.field("api", &op.api.name()).field("operation", &op.id);
+        }
+        if let Some(m) = &i.method {
+            d.field("method", &m.as_str());
+        }
+        if let Some(p) = self.path_template() {
+            d.field("path", &p);
+        }
+        if let Some(r) = i.retry_after {
+            d.field("retry_after", &r);
+        }
+        if let Some(a) = i.attempts {
+            d.field("attempts", &a);
+        }
+        if let Some(b) = &i.body_excerpt {
+            d.field("body", b);
+        }
+        if let Some(s) = &i.source {
+            d.field("source", s);
+        }
+        d.finish()
+    }
+}
+
+fn describe(i: &Inner) -> String {
+    let mut out = String::new();
+    if let Some(m) = &i.method {
+        out.push_str(m.as_str());
+        out.push(' ');
+    }
+    if let Some(op) = i.operation.filter(|op| !op.path.is_empty()) {
+        out.push_str(op.path);
+        out.push_str(&format!(" ({} {})", op.api, op.id));
+        out.push_str(": ");
+    } else if !out.is_empty() {
+        out.push_str("request: ");
+    }
+    match (i.kind, i.status) {
+        (ErrorKind::Http, Some(s)) => out.push_str(&format!("HTTP {s}")),
+        (kind, _) => out.push_str(&kind.to_string()),
+    }
+    if let Some(m) = &i.message {
+        out.push_str(": ");
+        out.push_str(m);
+    } else if let Some(b) = &i.body_excerpt {
+        out.push_str(&format!("; body: {b:?}"));
+    }
+    if let Some(r) = i.retry_after {
+        out.push_str(&format!("; retry after {} s", r.as_secs_f64().ceil()));
+    }
+    if let Some(a) = i.attempts.filter(|a| *a > 1) {
+        out.push_str(&format!(" (after {a} attempts)"));
+    }
+    out
+}
+
+impl Error {
+    fn new(kind: ErrorKind) -> Self {
+        Error(Box::new(Inner {
+            kind,
+            status: None,
+            message: None,
+            operation: None,
+            method: None,
+            request_path: None,
+            retry_after: None,
+            attempts: None,
+            body_excerpt: None,
+            timeout: false,
+            connect: false,
+            source: None,
+        }))
+    }
+
+    pub(crate) fn config(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Config).with_message(message)
+    }
+
+    pub(crate) fn auth(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Auth).with_message(message)
+    }
+
+    pub(crate) fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.0.message = Some(message.into());
+        self
+    }
+
+    pub(crate) fn with_status(mut self, status: StatusCode) -> Self {
+        self.0.status = Some(status);
+        self
+    }
+
+    pub(crate) fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
+        self.0.source = Some(Box::new(source));
+        self
+    }
+
+    /// A transport failure from `reqwest`, with the URL stripped (its query
+    /// may hold personal data).
+    pub(crate) fn from_reqwest(err: reqwest::Error) -> Self {
+        let kind = if err.is_builder() {
+            ErrorKind::InvalidRequest
+        } else if err.is_decode() {
+            ErrorKind::Decode
+        } else {
+            ErrorKind::Transport
+        };
+        let mut e = Self::new(kind);
+        e.0.timeout = err.is_timeout();
+        e.0.connect = err.is_connect();
+        e.0.message = Some(
+            if e.0.timeout {
+                "timed out"
+            } else if e.0.connect {
+                "could not connect"
+            } else if err.is_body() {
+                "failed reading the response body"
+            } else if kind == ErrorKind::Transport {
+                "connection failed"
+            } else {
+                "could not build the request"
+            }
+            .to_owned(),
+        );
+        e.0.status = err.status();
+        e.with_source(err.without_url())
+    }
+
+    /// An HTTP error from a response whose body is known.
+    pub(crate) fn from_http_parts(
+        status: StatusCode,
+        headers: &http::HeaderMap,
+        body: Option<&[u8]>,
+        truncated: bool,
+    ) -> Self {
+        let mut e = Self::new(ErrorKind::Http).with_status(status);
+        e.0.retry_after = retry::retry_after(headers, SystemTime::now());
+        if let Some(body) = body {
+            e.0.message = parse_message(body);
+            if !body.is_empty() {
+                e.0.body_excerpt = Some(excerpt(body, truncated));
+            }
+        }
+        e
+    }
+
+    fn with_context(mut self, ctx: &ResponseContext) -> Self {
+        self.0.operation = Some(ctx.operation);
+        self.0.method = Some(ctx.method.clone());
+        self.0.request_path = Some(ctx.path.clone());
+        self.0.attempts = Some(ctx.attempts);
+        self
+    }
+
+    /// The broad category.
+    pub fn kind(&self) -> ErrorKind {
+        self.0.kind
+    }
+
+    /// The HTTP status, when an answer arrived (from the API, or from the
+    /// token endpoint for [`ErrorKind::Auth`]).
+    pub fn status(&self) -> Option<StatusCode> {
+        self.0.status
+    }
+
+    /// JumpCloud's own explanation, parsed from the body's `message` (or
+    /// `error`, `error_description`, `code`, `status`) when there was one.
+    pub fn message(&self) -> Option<&str> {
+        self.0.message.as_deref()
+    }
+
+    /// The operation that failed, when known.
+    pub fn operation(&self) -> Option<&'static Operation> {
+        self.0.operation
+    }
+
+    /// The HTTP method of the failed request, when known.
+    pub fn method(&self) -> Option<&Method> {
+        self.0.method.as_ref()
+    }
+
+    /// The path template of the failed operation, e.g. `/usergroups/{id}`.
+    pub fn path_template(&self) -> Option<&'static str> {
+        self.0.operation.map(|op| op.path).filter(|p| !p.is_empty())
+    }
+
+    /// The concrete request path (identifiers filled in, no query string).
+    pub fn request_path(&self) -> Option<&str> {
+        self.0.request_path.as_deref()
+    }
+
+    /// The wait the server asked for with `Retry-After`, if it did.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.0.retry_after
+    }
+
+    /// How many times the request was sent, when known.
+    pub fn attempts(&self) -> Option<u32> {
+        self.0.attempts
+    }
+
+    /// The start (at most [`BODY_EXCERPT_LIMIT`] bytes) of a body that
+    /// came with the error, for bodies that could not be understood.
+    pub fn body_excerpt(&self) -> Option<&str> {
+        self.0.body_excerpt.as_deref()
+    }
+
+    /// The status is 404: the object does not exist (or is in another
+    /// organisation).
+    pub fn is_not_found(&self) -> bool {
+        self.status_is(StatusCode::NOT_FOUND)
+    }
+
+    /// The status is 429: too many requests.
+    pub fn is_rate_limited(&self) -> bool {
+        self.status_is(StatusCode::TOO_MANY_REQUESTS)
+    }
+
+    /// The status is 409: the object already exists or changed meanwhile.
+    pub fn is_conflict(&self) -> bool {
+        self.status_is(StatusCode::CONFLICT)
+    }
+
+    /// Credentials were refused or could not be obtained: a 401 or 403
+    /// answer, or an [`ErrorKind::Auth`] failure.
+    pub fn is_auth(&self) -> bool {
+        self.0.kind == ErrorKind::Auth
+            || self.status_is(StatusCode::UNAUTHORIZED)
+            || self.status_is(StatusCode::FORBIDDEN)
+    }
+
+    /// The attempt timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.0.timeout
+    }
+
+    /// No connection could be opened.
+    pub fn is_connect(&self) -> bool {
+        self.0.connect
+    }
+
+    /// Whether trying again later may succeed: 408, 429, 502, 503, 504, or a
+    /// transport failure. The client has already retried per its policy.
+    pub fn is_retryable(&self) -> bool {
+        match self.0.kind {
+            ErrorKind::Transport => true,
+            ErrorKind::Http => self
+                .0
+                .status
+                .is_some_and(|s| matches!(s.as_u16(), 408 | 429 | 502 | 503 | 504)),
+            _ => false,
+        }
+    }
+
+    fn status_is(&self, status: StatusCode) -> bool {
+        self.0.kind == ErrorKind::Http && self.0.status == Some(status)
+    }
+}
+
+/// What the transport attaches to a failed response so that converting the
+/// generated client's error needs no I/O.
+#[derive(Clone, Debug)]
+pub(crate) struct ResponseContext {
+    pub(crate) operation: &'static Operation,
+    pub(crate) method: Method,
+    /// Request path without the query string.
+    pub(crate) path: String,
+    /// The body as read (bounded, credentials scrubbed).
+    pub(crate) body: Bytes,
+    /// Whether the body was longer than what was read.
+    pub(crate) truncated: bool,
+    pub(crate) attempts: u32,
+}
+
+impl From<reqwest::Response> for Error {
+    /// Converts a non-success response. Only the body the transport captured
+    /// is used: this never reads from the network.
+    fn from(resp: reqwest::Response) -> Self {
+        let ctx = resp.extensions().get::<ResponseContext>();
+        let body = ctx.map(|c| c.body.as_ref());
+        let truncated = ctx.is_some_and(|c| c.truncated);
+        let e = Error::from_http_parts(resp.status(), resp.headers(), body, truncated);
+        match ctx {
+            Some(ctx) => e.with_context(ctx),
+            None => e,
+        }
+    }
+}
+
+impl From<reqwest::Error> for Error {
+    fn from(err: reqwest::Error) -> Self {
+        Error::from_reqwest(err)
+    }
+}
+
+impl<E> From<jumpcloud_api::Error<E>> for Error {
+    fn from(err: jumpcloud_api::Error<E>) -> Self {
+        use jumpcloud_api::Error as Api;
+        match err {
+            Api::InvalidRequest(msg) => Error::new(ErrorKind::InvalidRequest).with_message(msg),
+            Api::CommunicationError(e) | Api::InvalidUpgrade(e) | Api::ResponseBodyError(e) => {
+                Error::from_reqwest(e)
+            }
+            Api::ErrorResponse(rv) => {
+                Error::from_http_parts(rv.status(), rv.headers(), None, false)
+            }
+            Api::InvalidResponsePayload(body, source) => {
+                let mut e = Error::new(ErrorKind::Decode)
+                    .with_message(format!("could not decode the response body: {source}"));
+                if !body.is_empty() {
+                    e.0.body_excerpt = Some(excerpt(&body, false));
+                }
+                e.with_source(source)
+            }
+            Api::UnexpectedResponse(resp) => Error::from(resp),
+            // Only `Transport::prepare` produces these: credential failures.
+            Api::Custom(msg) => Error::auth(msg),
+        }
+    }
+}
+
+/// JumpCloud's explanation from an error body, parsed leniently.
+pub(crate) fn parse_message(body: &[u8]) -> Option<String> {
+    const MAX: usize = 1024;
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let text = |v: &serde_json::Value| -> Option<String> {
+        match v {
+            serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        }
+    };
+    let found = match &value {
+        serde_json::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+        serde_json::Value::Object(map) => {
+            let error = map.get("error");
+            let nested = error
+                .and_then(|e| e.as_object())
+                .and_then(|o| o.get("message"))
+                .and_then(text);
+            map.get("message")
+                .and_then(text)
+                .or(nested)
+                .or_else(|| {
+                    let err = error.and_then(text)?;
+                    Some(match map.get("error_description").and_then(text) {
+                        Some(d) => format!("{err}: {d}"),
+                        None => err,
+                    })
+                })
+                .or_else(|| map.get("error_description").and_then(text))
+                .or_else(|| map.get("msg").and_then(text))
+                .or_else(|| map.get("detail").and_then(text))
+                .or_else(|| {
+                    let code = map.get("code").and_then(text);
+                    let status = map.get("status").and_then(text);
+                    match (code, status) {
+                        (Some(c), Some(s)) if c != s => Some(format!("{s} ({c})")),
+                        (Some(c), _) => Some(c),
+                        (None, s) => s,
+                    }
+                })
+        }
+        _ => None,
+    }?;
+    Some(truncate_str(&found, MAX))
+}
+
+fn truncate_str(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_owned();
+    }
+    let mut cut = max;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}…", &s[..cut])
+}
+
+/// The first [`BODY_EXCERPT_LIMIT`] bytes of `body` as text, cut on a
+/// character boundary, marked when cut.
+pub(crate) fn excerpt(body: &[u8], truncated: bool) -> String {
+    let mut cut = body.len().min(BODY_EXCERPT_LIMIT);
+    if cut < body.len() {
+        // Step back over UTF-8 continuation bytes so no character is split.
+        let mut back = 0;
+        while back < 3 && cut > 0 && body[cut] & 0b1100_0000 == 0b1000_0000 {
+            cut -= 1;
+            back += 1;
+        }
+    }
+    let mut text = String::from_utf8_lossy(&body[..cut]).into_owned();
+    if cut < body.len() || truncated {
+        text.push('…');
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderMap;
+
+    #[test]
+    fn parses_messages_leniently() {
+        let m = |s: &str| parse_message(s.as_bytes());
+        assert_eq!(
+            m(r#"{"message":"Not found"}"#).as_deref(),
+            Some("Not found")
+        );
+        assert_eq!(
+            m(r#"{"error":"boom","message":"first"}"#).as_deref(),
+            Some("first")
+        );
+        assert_eq!(m(r#"{"error":"boom"}"#).as_deref(), Some("boom"));
+        assert_eq!(
+            m(r#"{"error":{"message":"nested"}}"#).as_deref(),
+            Some("nested")
+        );
+        assert_eq!(
+            m(r#"{"error":"invalid_client","error_description":"bad secret"}"#).as_deref(),
+            Some("invalid_client: bad secret")
+        );
+        assert_eq!(m(r#"{"code":409}"#).as_deref(), Some("409"));
+        assert_eq!(
+            m(r#"{"code":"E1","status":"Conflict"}"#).as_deref(),
+            Some("Conflict (E1)")
+        );
+        assert_eq!(m(r#""plain""#).as_deref(), Some("plain"));
+        assert_eq!(m(r#"{"message":""}"#), None);
+        assert_eq!(m("<html>502</html>"), None);
+        assert_eq!(m(""), None);
+        let long = format!(r#"{{"message":"{}"}}"#, "é".repeat(2000));
+        let got = m(&long).unwrap();
+        assert!(got.len() <= 1024 + '…'.len_utf8());
+    }
+
+    #[test]
+    fn excerpt_is_bounded_and_char_safe() {
+        let body = "é".repeat(1000); // 2000 bytes, 2-byte chars
+        let e = excerpt(body.as_bytes(), false);
+        assert!(e.ends_with('…'));
+        assert!(e.len() <= BODY_EXCERPT_LIMIT + '…'.len_utf8());
+        assert!(!e.contains('\u{FFFD}'));
+        let odd = format!("a{}", "€".repeat(400)); // shifts boundaries
+        let e = excerpt(odd.as_bytes(), false);
+        assert!(!e.contains('\u{FFFD}'));
+        assert_eq!(excerpt(b"short", false), "short");
+        assert_eq!(excerpt(b"short", true), "short…");
+        assert_eq!(excerpt(&[0xff, b'a'], false), "\u{FFFD}a");
+    }
+
+    #[test]
+    fn http_errors_and_helpers() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", "3".parse().unwrap());
+        let e = Error::from_http_parts(
+            StatusCode::TOO_MANY_REQUESTS,
+            &h,
+            Some(br#"{"message":"slow down"}"#),
+            false,
+        );
+        assert!(e.is_rate_limited() && e.is_retryable() && !e.is_auth());
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(e.message(), Some("slow down"));
+        assert_eq!(
+            e.to_string(),
+            "HTTP 429 Too Many Requests: slow down; retry after 3 s"
+        );
+
+        let h = HeaderMap::new();
+        let e = Error::from_http_parts(StatusCode::NOT_FOUND, &h, Some(b"nope"), false);
+        assert!(e.is_not_found() && !e.is_retryable());
+        assert_eq!(e.message(), None);
+        assert_eq!(e.body_excerpt(), Some("nope"));
+        assert!(e.to_string().contains("body: \"nope\""), "{e}");
+
+        assert!(Error::from_http_parts(StatusCode::CONFLICT, &h, None, false).is_conflict());
+        assert!(Error::from_http_parts(StatusCode::FORBIDDEN, &h, None, false).is_auth());
+        assert!(Error::auth("x").is_auth());
+        assert!(!Error::config("x").is_auth());
+        assert_eq!(Error::config("x").kind(), ErrorKind::Config);
+    }
+
+    #[test]
+    fn custom_maps_to_auth_and_payload_to_decode() {
+        let e = Error::from(jumpcloud_api::Error::<()>::Custom("token refused".into()));
+        assert_eq!(e.kind(), ErrorKind::Auth);
+        assert_eq!(e.message(), Some("token refused"));
+
+        let bad = serde_json::from_slice::<serde_json::Value>(b"{\"a\":").unwrap_err();
+        let e = Error::from(jumpcloud_api::Error::<()>::InvalidResponsePayload(
+            Bytes::from_static(b"{\"a\":"),
+            bad,
+        ));
+        assert_eq!(e.kind(), ErrorKind::Decode);
+        assert_eq!(e.body_excerpt(), Some("{\"a\":"));
+        assert!(e.source().is_some());
+
+        let e = Error::from(jumpcloud_api::Error::<()>::InvalidRequest("bad".into()));
+        assert_eq!(e.kind(), ErrorKind::InvalidRequest);
+    }
+}

@@ -1,0 +1,476 @@
+//! When a failed request is sent again, and after how long.
+//!
+//! Policy is a value ([`RetryPolicy`]); the decision is a pure function of the
+//! policy, the failure and the time spent so far, so every rule is tested
+//! without a network or a clock.
+
+use std::time::{Duration, SystemTime};
+
+use http::{HeaderMap, StatusCode, header::RETRY_AFTER};
+
+/// How a client retries transient failures.
+///
+/// The default retries `429`, `502`, `503` and `504` answers, timeouts and
+/// broken connections, up to 4 attempts within 60 s, with exponential backoff
+/// and full jitter from 250 ms up to 20 s, honouring `Retry-After` up to that
+/// cap. Only idempotent requests are resent: a `POST` is never sent twice
+/// unless [`retry_non_idempotent`](Self::retry_non_idempotent) says so.
+/// Connection failures are the exception, since such a request never left.
+///
+/// ```
+/// use std::time::Duration;
+/// use jumpcloud_ext::RetryPolicy;
+///
+/// let policy = RetryPolicy::default()
+///     .max_attempts(6)
+///     .backoff(Duration::from_millis(100), Duration::from_secs(5))
+///     .max_elapsed(Some(Duration::from_secs(30)));
+/// # let _ = policy;
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    max_elapsed: Option<Duration>,
+    statuses: Vec<StatusCode>,
+    on_timeout: bool,
+    on_connection_error: bool,
+    non_idempotent: bool,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(20),
+            max_elapsed: Some(Duration::from_secs(60)),
+            statuses: vec![
+                StatusCode::TOO_MANY_REQUESTS,
+                StatusCode::BAD_GATEWAY,
+                StatusCode::SERVICE_UNAVAILABLE,
+                StatusCode::GATEWAY_TIMEOUT,
+            ],
+            on_timeout: true,
+            on_connection_error: true,
+            non_idempotent: false,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The default policy (see the type's documentation).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Never retry: every request is sent once (a 401 may still be retried
+    /// once with a fresh OAuth token, which is authentication, not retrying).
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Total attempts per request, the first included (at least 1).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// Exponential backoff bounds: the n-th retry waits a random time up to
+    /// `min(max, base * 2^(n-1))`. `max` also caps any `Retry-After`.
+    pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.base_delay = base;
+        self.max_delay = max.max(base);
+        self
+    }
+
+    /// The longest a request may take with all its attempts and waits; no
+    /// retry is started that would end its wait past it. `None`: no limit.
+    pub fn max_elapsed(mut self, limit: Option<Duration>) -> Self {
+        self.max_elapsed = limit;
+        self
+    }
+
+    /// The response statuses that are retried (default 429, 502, 503, 504).
+    pub fn retry_statuses(mut self, statuses: impl IntoIterator<Item = StatusCode>) -> Self {
+        self.statuses = statuses.into_iter().collect();
+        self
+    }
+
+    /// Whether attempts that timed out are retried (default yes).
+    pub fn retry_timeouts(mut self, yes: bool) -> Self {
+        self.on_timeout = yes;
+        self
+    }
+
+    /// Whether failed or broken connections are retried (default yes).
+    pub fn retry_connection_errors(mut self, yes: bool) -> Self {
+        self.on_connection_error = yes;
+        self
+    }
+
+    /// Whether requests that are not idempotent (`POST`, `PATCH`) are retried
+    /// like the others. Off by default: a retried `POST` may act twice.
+    pub fn retry_non_idempotent(mut self, yes: bool) -> Self {
+        self.non_idempotent = yes;
+        self
+    }
+
+    /// Whether non-idempotent requests may be sent more than once.
+    pub fn retries_non_idempotent(&self) -> bool {
+        self.non_idempotent
+    }
+
+    /// The configured attempt limit.
+    pub fn attempts_limit(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// Decides what to do after a failed attempt. `attempts` counts the
+    /// attempts made so far (the failed one included), `elapsed` the time
+    /// since the first one began, and `jitter` is a number in `[0, 1)` that
+    /// scales the backoff (random in production, fixed in tests).
+    pub(crate) fn decide(
+        &self,
+        failure: &Failure,
+        attempts: u32,
+        elapsed: Duration,
+        idempotent: bool,
+        jitter: f64,
+    ) -> Decision {
+        let retryable = match failure {
+            Failure::Status { status, .. } => self.statuses.contains(status),
+            Failure::Timeout => self.on_timeout,
+            Failure::Connect | Failure::ConnectionLost => self.on_connection_error,
+            Failure::Other => false,
+        };
+        if !retryable {
+            return Decision::GiveUp(GiveUp::NotRetryable);
+        }
+        // A connect failure means nothing was sent, so even a POST is safe.
+        if !idempotent && !self.non_idempotent && !matches!(failure, Failure::Connect) {
+            return Decision::GiveUp(GiveUp::NotIdempotent);
+        }
+        if attempts >= self.max_attempts {
+            return Decision::GiveUp(GiveUp::AttemptsExhausted);
+        }
+        let delay = match failure {
+            Failure::Status {
+                retry_after: Some(after),
+                ..
+            } => (*after).min(self.max_delay),
+            _ => self.backoff_delay(attempts, jitter),
+        };
+        if let Some(limit) = self.max_elapsed
+            && elapsed.saturating_add(delay) > limit
+        {
+            return Decision::GiveUp(GiveUp::TimeExhausted);
+        }
+        Decision::Retry { delay }
+    }
+
+    /// Full-jitter exponential backoff after the `attempts`-th failure.
+    pub(crate) fn backoff_delay(&self, attempts: u32, jitter: f64) -> Duration {
+        let exp = attempts.saturating_sub(1).min(31);
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1u32 << exp)
+            .min(self.max_delay);
+        let jitter = if jitter.is_finite() {
+            jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        ceiling.mul_f64(jitter)
+    }
+}
+
+/// Why an attempt failed, as far as retrying is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// The server answered with a status that is not a success.
+    Status {
+        status: StatusCode,
+        retry_after: Option<Duration>,
+    },
+    /// The attempt timed out.
+    Timeout,
+    /// No connection could be opened (nothing was sent).
+    Connect,
+    /// The connection broke while the request was in flight.
+    ConnectionLost,
+    /// Any other failure; never retried.
+    Other,
+}
+
+impl Failure {
+    /// Classifies a `reqwest` error.
+    pub(crate) fn from_reqwest(err: &reqwest::Error) -> Self {
+        if err.is_timeout() {
+            Failure::Timeout
+        } else if err.is_connect() {
+            Failure::Connect
+        } else if err.is_request() || err.is_body() {
+            Failure::ConnectionLost
+        } else {
+            Failure::Other
+        }
+    }
+
+    /// A short reason for logs.
+    pub(crate) fn reason(&self) -> String {
+        match self {
+            Failure::Status { status, .. } => format!("status {}", status.as_u16()),
+            Failure::Timeout => "timeout".to_owned(),
+            Failure::Connect => "connect error".to_owned(),
+            Failure::ConnectionLost => "connection lost".to_owned(),
+            Failure::Other => "error".to_owned(),
+        }
+    }
+}
+
+/// The outcome of [`RetryPolicy::decide`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// Wait `delay`, then send again.
+    Retry { delay: Duration },
+    /// Return the failure to the caller.
+    GiveUp(GiveUp),
+}
+
+/// Why a failure is returned rather than retried.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum GiveUp {
+    NotRetryable,
+    NotIdempotent,
+    AttemptsExhausted,
+    TimeExhausted,
+}
+
+/// Reads `Retry-After` as seconds or as an HTTP date (relative to `now`).
+/// A date in the past means "now"; anything unparseable is ignored.
+pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    fn status(code: u16) -> Failure {
+        Failure::Status {
+            status: StatusCode::from_u16(code).unwrap(),
+            retry_after: None,
+        }
+    }
+
+    fn policy() -> RetryPolicy {
+        RetryPolicy::default()
+            .max_attempts(5)
+            .backoff(100 * MS, 1000 * MS)
+            .max_elapsed(Some(Duration::from_secs(10)))
+    }
+
+    #[test]
+    fn retried_statuses() {
+        let p = policy();
+        for code in [429, 502, 503, 504] {
+            assert!(
+                matches!(
+                    p.decide(&status(code), 1, Duration::ZERO, true, 0.5),
+                    Decision::Retry { .. }
+                ),
+                "{code}"
+            );
+        }
+        for code in [400, 401, 403, 404, 409, 500, 501] {
+            assert_eq!(
+                p.decide(&status(code), 1, Duration::ZERO, true, 0.5),
+                Decision::GiveUp(GiveUp::NotRetryable),
+                "{code}"
+            );
+        }
+        let p = policy().retry_statuses([StatusCode::INTERNAL_SERVER_ERROR]);
+        assert!(matches!(
+            p.decide(&status(500), 1, Duration::ZERO, true, 0.5),
+            Decision::Retry { .. }
+        ));
+        assert!(matches!(
+            p.decide(&status(503), 1, Duration::ZERO, true, 0.5),
+            Decision::GiveUp(_)
+        ));
+    }
+
+    #[test]
+    fn transport_failures() {
+        let p = policy();
+        for f in [Failure::Timeout, Failure::Connect, Failure::ConnectionLost] {
+            assert!(matches!(
+                p.decide(&f, 1, Duration::ZERO, true, 0.0),
+                Decision::Retry { .. }
+            ));
+        }
+        assert_eq!(
+            p.decide(&Failure::Other, 1, Duration::ZERO, true, 0.0),
+            Decision::GiveUp(GiveUp::NotRetryable)
+        );
+        let p = policy()
+            .retry_timeouts(false)
+            .retry_connection_errors(false);
+        for f in [Failure::Timeout, Failure::Connect, Failure::ConnectionLost] {
+            assert_eq!(
+                p.decide(&f, 1, Duration::ZERO, true, 0.0),
+                Decision::GiveUp(GiveUp::NotRetryable)
+            );
+        }
+    }
+
+    #[test]
+    fn non_idempotent_only_when_opted_in() {
+        let p = policy();
+        for f in [
+            status(503),
+            status(429),
+            Failure::Timeout,
+            Failure::ConnectionLost,
+        ] {
+            assert_eq!(
+                p.decide(&f, 1, Duration::ZERO, false, 0.5),
+                Decision::GiveUp(GiveUp::NotIdempotent)
+            );
+        }
+        // Nothing was sent, so a connect failure is retried for any method.
+        assert!(matches!(
+            p.decide(&Failure::Connect, 1, Duration::ZERO, false, 0.5),
+            Decision::Retry { .. }
+        ));
+        let p = policy().retry_non_idempotent(true);
+        assert!(p.retries_non_idempotent());
+        assert!(matches!(
+            p.decide(&status(503), 1, Duration::ZERO, false, 0.5),
+            Decision::Retry { .. }
+        ));
+    }
+
+    #[test]
+    fn attempts_cap() {
+        let p = policy().max_attempts(3);
+        assert_eq!(p.attempts_limit(), 3);
+        assert!(matches!(
+            p.decide(&status(503), 2, Duration::ZERO, true, 0.5),
+            Decision::Retry { .. }
+        ));
+        assert_eq!(
+            p.decide(&status(503), 3, Duration::ZERO, true, 0.5),
+            Decision::GiveUp(GiveUp::AttemptsExhausted)
+        );
+        assert_eq!(RetryPolicy::default().max_attempts(0).attempts_limit(), 1);
+    }
+
+    #[test]
+    fn none_never_retries() {
+        let p = RetryPolicy::none();
+        for f in [status(429), status(503), Failure::Timeout, Failure::Connect] {
+            assert_eq!(
+                p.decide(&f, 1, Duration::ZERO, true, 0.5),
+                Decision::GiveUp(GiveUp::AttemptsExhausted)
+            );
+        }
+    }
+
+    #[test]
+    fn backoff_is_exponential_full_jitter_and_capped() {
+        let p = policy();
+        // jitter 1.0 shows the ceiling: 100, 200, 400, 800, then the 1000 cap.
+        let ceilings: Vec<_> = (1..=6).map(|n| p.backoff_delay(n, 1.0)).collect();
+        assert_eq!(
+            ceilings,
+            [100 * MS, 200 * MS, 400 * MS, 800 * MS, 1000 * MS, 1000 * MS]
+        );
+        assert_eq!(p.backoff_delay(3, 0.0), Duration::ZERO);
+        assert_eq!(p.backoff_delay(3, 0.5), 200 * MS);
+        assert_eq!(p.backoff_delay(u32::MAX, 1.0), 1000 * MS);
+        assert_eq!(p.backoff_delay(2, f64::NAN), Duration::ZERO);
+        for i in 0..100 {
+            let d = p.backoff_delay(4, f64::from(i) / 100.0);
+            assert!(d <= 800 * MS);
+        }
+        assert_eq!(
+            p.decide(&status(503), 2, Duration::ZERO, true, 0.5),
+            Decision::Retry { delay: 100 * MS }
+        );
+    }
+
+    #[test]
+    fn retry_after_is_honoured_and_capped() {
+        let p = policy();
+        let f = Failure::Status {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            retry_after: Some(300 * MS),
+        };
+        assert_eq!(
+            p.decide(&f, 1, Duration::ZERO, true, 0.0),
+            Decision::Retry { delay: 300 * MS }
+        );
+        let f = Failure::Status {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            retry_after: Some(Duration::from_secs(3600)),
+        };
+        assert_eq!(
+            p.decide(&f, 1, Duration::ZERO, true, 0.0),
+            Decision::Retry { delay: 1000 * MS }
+        );
+    }
+
+    #[test]
+    fn total_time_cap() {
+        let p = policy().max_elapsed(Some(Duration::from_secs(1)));
+        let f = Failure::Status {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            retry_after: Some(500 * MS),
+        };
+        assert!(matches!(
+            p.decide(&f, 1, 400 * MS, true, 0.0),
+            Decision::Retry { .. }
+        ));
+        assert_eq!(
+            p.decide(&f, 1, 600 * MS, true, 0.0),
+            Decision::GiveUp(GiveUp::TimeExhausted)
+        );
+        let p = p.max_elapsed(None);
+        assert!(matches!(
+            p.decide(&f, 1, Duration::from_secs(3600), true, 0.0),
+            Decision::Retry { .. }
+        ));
+    }
+
+    #[test]
+    fn parses_retry_after() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after(&h, now), None);
+        h.insert(RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(30));
+        h.insert(RETRY_AFTER, later.parse().unwrap());
+        assert_eq!(retry_after(&h, now), Some(Duration::from_secs(30)));
+        let earlier = httpdate::fmt_http_date(now - Duration::from_secs(30));
+        h.insert(RETRY_AFTER, earlier.parse().unwrap());
+        assert_eq!(retry_after(&h, now), Some(Duration::ZERO));
+        h.insert(RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h, now), None);
+        h.insert(RETRY_AFTER, "-3".parse().unwrap());
+        assert_eq!(retry_after(&h, now), None);
+    }
+}

@@ -1,0 +1,416 @@
+//! The [`Transport`] that gives the generated clients auth, retries, tracing
+//! and typed errors.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, CONTENT_LENGTH, TRANSFER_ENCODING, USER_AGENT};
+use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use jumpcloud_api::{BoxFuture, HookError, Operation, Transport};
+use reqwest::ResponseBuilderExt;
+use tracing::{Instrument, field::Empty};
+
+use crate::auth::Auth;
+use crate::error::ResponseContext;
+use crate::retry::{self, Decision, Failure, RetryPolicy};
+
+/// The multi-tenant organisation header.
+pub(crate) const ORG_HEADER: HeaderName = HeaderName::from_static("x-org-id");
+
+/// Most of an error body kept for the error (the excerpt is shorter).
+pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// What every clone of a client shares.
+pub(crate) struct Shared {
+    pub(crate) auth: Auth,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) user_agent: HeaderValue,
+}
+
+/// The organisation a client acts in.
+#[derive(Clone, Debug)]
+pub(crate) enum OrgScope {
+    /// No `x-org-id`: the credentials' own organisation.
+    None,
+    /// Send this `x-org-id` where the route accepts it.
+    Id(HeaderValue),
+    /// The id given cannot be a header value; every request fails.
+    Invalid,
+}
+
+impl OrgScope {
+    pub(crate) fn new(id: Option<&str>) -> Self {
+        match id.map(str::trim) {
+            None | Some("") => OrgScope::None,
+            Some(id) => HeaderValue::from_str(id).map_or(OrgScope::Invalid, OrgScope::Id),
+        }
+    }
+
+    pub(crate) fn id(&self) -> Option<&str> {
+        match self {
+            OrgScope::Id(v) => v.to_str().ok(),
+            _ => None,
+        }
+    }
+}
+
+/// Authenticates, scopes, sends, retries and traces every request of a
+/// [`JumpCloud`](crate::JumpCloud) client.
+#[derive(Clone)]
+pub(crate) struct JumpCloudTransport {
+    shared: Arc<Shared>,
+    org: OrgScope,
+}
+
+impl JumpCloudTransport {
+    pub(crate) fn new(shared: Arc<Shared>, org: OrgScope) -> Self {
+        JumpCloudTransport { shared, org }
+    }
+
+    async fn prepare_request(
+        &self,
+        request: &mut reqwest::Request,
+        operation: &'static Operation,
+    ) -> Result<(), HookError> {
+        let headers = request.headers_mut();
+        headers.insert(USER_AGENT, self.shared.user_agent.clone());
+        headers.remove(ORG_HEADER);
+        if operation.org_header {
+            match &self.org {
+                OrgScope::None => {}
+                OrgScope::Id(id) => {
+                    headers.insert(ORG_HEADER, id.clone());
+                }
+                OrgScope::Invalid => {
+                    return Err("the organization id is not a valid header value".into());
+                }
+            }
+        }
+        // The generated client reports this as `Error::Custom(text)`, which
+        // `Error::from` turns back into an auth error: pass the bare message.
+        self.shared.auth.apply(request).await.map_err(|e| {
+            let text = e.message().map_or_else(|| e.to_string(), str::to_owned);
+            HookError::from(text)
+        })
+    }
+
+    async fn send(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static Operation,
+    ) -> reqwest::Result<reqwest::Response> {
+        let span = tracing::info_span!(
+            "jumpcloud.request",
+            api = %operation.api,
+            operation = operation.id,
+            method = %request.method(),
+            path = operation.path,
+            attempt = Empty,
+            status = Empty,
+            latency_ms = Empty,
+        );
+        let start = Instant::now();
+        let result = self
+            .send_with_retries(client, request, operation, start)
+            .instrument(span.clone())
+            .await;
+        span.record("latency_ms", start.elapsed().as_millis() as u64);
+        result
+    }
+
+    async fn send_with_retries(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static Operation,
+        start: Instant,
+    ) -> reqwest::Result<reqwest::Response> {
+        let span = tracing::Span::current();
+        let policy = &self.shared.retry;
+        let method = request.method().clone();
+        let idempotent = if operation.method.is_empty() {
+            is_idempotent(&method)
+        } else {
+            operation.is_idempotent()
+        };
+        let may_resend = idempotent || policy.retries_non_idempotent();
+        let path = request.url().path().to_owned();
+
+        let mut current = request;
+        let mut attempts = 0u32;
+        let mut auth_retried = false;
+        loop {
+            attempts += 1;
+            span.record("attempt", attempts);
+            // A body that is a stream cannot be cloned, and is sent once.
+            let mut spare = current.try_clone();
+            let sent_auth = current.headers().get(AUTHORIZATION).cloned();
+            let secrets = sensitive_values(current.headers());
+            let sent_at = Instant::now();
+            let result = client.execute(current).await;
+            let latency_ms = sent_at.elapsed().as_millis() as u64;
+            // The refresh-and-retry after a 401 is not a policy retry.
+            let policy_attempts = attempts - u32::from(auth_retried);
+
+            let resp = match result {
+                Ok(resp) => resp,
+                Err(err) => {
+                    let failure = Failure::from_reqwest(&err);
+                    tracing::debug!(attempt = attempts, reason = %failure.reason(), latency_ms, "send failed");
+                    let decision = policy.decide(
+                        &failure,
+                        policy_attempts,
+                        start.elapsed(),
+                        idempotent,
+                        rand::random(),
+                    );
+                    if let (Decision::Retry { delay }, Some(next)) = (decision, spare) {
+                        retry_later(&failure, attempts, delay).await;
+                        current = next;
+                        continue;
+                    }
+                    tracing::debug!(attempt = attempts, outcome = ?decision, "giving up");
+                    return Err(err.without_url());
+                }
+            };
+
+            let status = resp.status();
+            span.record("status", status.as_u16());
+            tracing::debug!(
+                attempt = attempts,
+                status = status.as_u16(),
+                latency_ms,
+                "response"
+            );
+            if status.is_success() {
+                return Ok(resp);
+            }
+
+            if status == http::StatusCode::UNAUTHORIZED
+                && !auth_retried
+                && let Some(oauth) = self.shared.auth.oauth()
+            {
+                auth_retried = true;
+                // Drop the refused token even when the request is not
+                // resent, so that the next call gets a new one.
+                if let Some(sent) = &sent_auth {
+                    oauth.invalidate(sent).await;
+                }
+                if let (true, Some(mut next)) = (may_resend, spare.take())
+                    && oauth.apply(&mut next).await.is_ok()
+                {
+                    tracing::info!(
+                        attempt = attempts,
+                        "token refused (401); retrying with a fresh token"
+                    );
+                    current = next;
+                    continue;
+                }
+                return Ok(capture(resp, operation, &method, path, attempts, &secrets).await);
+            }
+
+            let failure = Failure::Status {
+                status,
+                retry_after: retry::retry_after(resp.headers(), SystemTime::now()),
+            };
+            let decision = policy.decide(
+                &failure,
+                policy_attempts,
+                start.elapsed(),
+                idempotent,
+                rand::random(),
+            );
+            if let (Decision::Retry { delay }, Some(next)) = (decision, spare) {
+                drop(resp);
+                retry_later(&failure, attempts, delay).await;
+                current = next;
+                continue;
+            }
+            tracing::debug!(attempt = attempts, outcome = ?decision, "giving up");
+            return Ok(capture(resp, operation, &method, path, attempts, &secrets).await);
+        }
+    }
+}
+
+async fn retry_later(failure: &Failure, attempt: u32, delay: Duration) {
+    tracing::info!(
+        attempt,
+        reason = %failure.reason(),
+        delay_ms = delay.as_millis() as u64,
+        "retrying"
+    );
+    tokio::time::sleep(delay).await;
+}
+
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE
+    )
+}
+
+/// Credentials on a request, so that an error body echoing one is scrubbed.
+fn sensitive_values(headers: &HeaderMap) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    for value in headers.values().filter(|v| v.is_sensitive()) {
+        let bytes = value.as_bytes();
+        out.push(bytes.to_vec());
+        if let Some(token) = bytes.strip_prefix(b"Bearer ") {
+            out.push(token.to_vec());
+        }
+    }
+    out
+}
+
+/// Replaces every occurrence of a secret in `body` with `***`.
+fn scrub(body: Bytes, secrets: &[Vec<u8>]) -> Bytes {
+    let mut current = body;
+    for secret in secrets.iter().filter(|s| s.len() >= 8) {
+        if find(&current, secret).is_none() {
+            continue;
+        }
+        let mut out = Vec::with_capacity(current.len());
+        let mut rest: &[u8] = &current;
+        while let Some(i) = find(rest, secret) {
+            out.extend_from_slice(&rest[..i]);
+            out.extend_from_slice(b"***");
+            rest = &rest[i + secret.len()..];
+        }
+        out.extend_from_slice(rest);
+        current = Bytes::from(out);
+    }
+    current
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Reads at most `limit` bytes of a body. Returns what was read, whether
+/// more was left, and the error that stopped the reading, if any.
+pub(crate) async fn read_bounded(
+    mut resp: reqwest::Response,
+    limit: usize,
+) -> (Bytes, bool, Option<reqwest::Error>) {
+    let mut buf = Vec::new();
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                let room = limit.saturating_sub(buf.len());
+                if chunk.len() > room {
+                    buf.extend_from_slice(&chunk[..room]);
+                    return (Bytes::from(buf), true, None);
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            Ok(None) => return (Bytes::from(buf), false, None),
+            Err(e) => return (Bytes::from(buf), false, Some(e)),
+        }
+    }
+}
+
+/// Reads a failed response's body (bounded) and returns an equivalent
+/// response carrying it, with a [`ResponseContext`] extension so that
+/// [`Error::from`](crate::Error) needs no I/O.
+async fn capture(
+    resp: reqwest::Response,
+    operation: &'static Operation,
+    method: &Method,
+    path: String,
+    attempts: u32,
+    secrets: &[Vec<u8>],
+) -> reqwest::Response {
+    let status = resp.status();
+    let version = resp.version();
+    let url = resp.url().clone();
+    let mut headers = resp.headers().clone();
+    let (body, truncated, read_error) = read_bounded(resp, MAX_ERROR_BODY).await;
+    let body = scrub(body, secrets);
+    headers.remove(TRANSFER_ENCODING);
+    headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+    let context = ResponseContext {
+        operation,
+        method: method.clone(),
+        path,
+        body: body.clone(),
+        truncated: truncated || read_error.is_some(),
+        attempts,
+    };
+    let mut rebuilt = http::Response::builder()
+        .url(url)
+        .body(body.clone())
+        .unwrap_or_else(|_| http::Response::new(body));
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    rebuilt.extensions_mut().insert(context);
+    reqwest::Response::from(rebuilt)
+}
+
+impl Transport for JumpCloudTransport {
+    fn prepare<'a>(
+        &'a self,
+        request: &'a mut reqwest::Request,
+        operation: &'static Operation,
+    ) -> BoxFuture<'a, Result<(), HookError>> {
+        Box::pin(self.prepare_request(request, operation))
+    }
+
+    fn execute<'a>(
+        &'a self,
+        client: &'a reqwest::Client,
+        request: reqwest::Request,
+        operation: &'static Operation,
+    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+        Box::pin(self.send(client, request, operation))
+    }
+}
+
+impl fmt::Debug for JumpCloudTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JumpCloudTransport")
+            .field("auth", &self.shared.auth)
+            .field("org_id", &self.org.id())
+            .field("retry", &self.shared.retry)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scrubs_every_occurrence() {
+        let secrets = vec![b"s3cr3t-key".to_vec(), b"tiny".to_vec()];
+        let body = Bytes::from_static(b"bad key s3cr3t-key, again s3cr3t-key; tiny stays");
+        assert_eq!(
+            &scrub(body, &secrets)[..],
+            b"bad key ***, again ***; tiny stays"
+        );
+        let clean = Bytes::from_static(b"nothing here");
+        assert_eq!(&scrub(clean, &secrets)[..], b"nothing here");
+    }
+
+    #[test]
+    fn collects_sensitive_headers_and_bearer_tokens() {
+        let mut h = HeaderMap::new();
+        let mut v = HeaderValue::from_static("Bearer abcdefgh");
+        v.set_sensitive(true);
+        h.insert(AUTHORIZATION, v);
+        h.insert(USER_AGENT, HeaderValue::from_static("ua"));
+        let got = sensitive_values(&h);
+        assert_eq!(got, vec![b"Bearer abcdefgh".to_vec(), b"abcdefgh".to_vec()]);
+    }
+
+    #[test]
+    fn org_scope() {
+        assert!(matches!(OrgScope::new(None), OrgScope::None));
+        assert!(matches!(OrgScope::new(Some("  ")), OrgScope::None));
+        assert_eq!(OrgScope::new(Some("5f0c1d")).id(), Some("5f0c1d"));
+        assert!(matches!(OrgScope::new(Some("a\nb")), OrgScope::Invalid));
+    }
+}

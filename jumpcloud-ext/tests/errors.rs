@@ -1,0 +1,192 @@
+//! How failed responses become `jumpcloud_ext::Error`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::error::Error as _;
+
+use common::*;
+use jumpcloud_ext::{BODY_EXCERPT_LIMIT, ErrorKind, RetryPolicy};
+use serde_json::json;
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn failing(template: ResponseTemplate) -> jumpcloud_ext::Error {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(template)
+        .mount(&server)
+        .await;
+    let jc = builder(&server)
+        .api_key(API_KEY)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    call(&jc, &LIST_GROUPS).await.unwrap_err()
+}
+
+#[tokio::test]
+async fn statuses_map_to_helpers() {
+    type Check = fn(&jumpcloud_ext::Error) -> bool;
+    let cases: [(u16, Check); 7] = [
+        (400, |e| {
+            !e.is_auth() && !e.is_retryable() && !e.is_not_found()
+        }),
+        (401, |e| e.is_auth() && !e.is_retryable()),
+        (403, |e| e.is_auth() && !e.is_retryable()),
+        (404, |e| e.is_not_found() && !e.is_auth()),
+        (409, |e| e.is_conflict() && !e.is_not_found()),
+        (429, |e| e.is_rate_limited() && e.is_retryable()),
+        (500, |e| !e.is_retryable() && !e.is_rate_limited()),
+    ];
+    for (status, check) in cases {
+        let msg = format!("failure {status}");
+        let err =
+            failing(ResponseTemplate::new(status).set_body_json(json!({"message": msg}))).await;
+        assert_eq!(err.kind(), ErrorKind::Http, "{status}");
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
+        assert_eq!(err.message(), Some(msg.as_str()));
+        assert!(check(&err), "{status}: {err:?}");
+        assert_eq!(err.method().map(|m| m.as_str()), Some("GET"));
+        assert_eq!(err.path_template(), Some("/groups"));
+        assert_eq!(err.operation().map(|o| o.id), Some("Groups_List"));
+        assert_eq!(err.request_path(), Some("/api/v2/groups"));
+        assert_eq!(err.attempts(), Some(1));
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("GET /groups (v2 Groups_List): HTTP {status}"))
+                && text.ends_with(&msg),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn messages_are_parsed_leniently() {
+    let cases = [
+        (json!({"error": "invalid filter"}), "invalid filter"),
+        (json!({"code": 409, "status": "Conflict"}), "Conflict (409)"),
+        (json!({"error": {"message": "nested"}}), "nested"),
+    ];
+    for (body, want) in cases {
+        let err = failing(ResponseTemplate::new(400).set_body_json(body)).await;
+        assert_eq!(err.message(), Some(want));
+    }
+}
+
+#[tokio::test]
+async fn non_json_bodies_are_quoted_in_a_bounded_excerpt() {
+    let html = format!("<html><body>{}</body></html>", "Bad Gateway ".repeat(1000));
+    let err = failing(ResponseTemplate::new(500).set_body_raw(html.clone(), "text/html")).await;
+    assert_eq!(err.message(), None);
+    let excerpt = err.body_excerpt().unwrap();
+    assert!(excerpt.starts_with("<html><body>Bad Gateway"));
+    assert!(excerpt.ends_with('…'));
+    assert!(excerpt.len() <= BODY_EXCERPT_LIMIT + '…'.len_utf8());
+    let text = err.to_string();
+    assert!(text.contains("body: \"<html>"), "{text}");
+    assert!(text.len() < 1024, "{text}");
+}
+
+#[tokio::test]
+async fn malformed_json_and_binary_bodies() {
+    let err = failing(ResponseTemplate::new(502).set_body_string("{\"message\": \"trunc")).await;
+    assert_eq!(err.message(), None);
+    assert_eq!(err.body_excerpt(), Some("{\"message\": \"trunc"));
+
+    // Multi-byte characters straddling the limit are not split.
+    let body = format!("x{}", "ü".repeat(600));
+    let err = failing(ResponseTemplate::new(500).set_body_string(body)).await;
+    let excerpt = err.body_excerpt().unwrap();
+    assert!(!excerpt.contains('\u{FFFD}'));
+    assert!(excerpt.len() <= BODY_EXCERPT_LIMIT + '…'.len_utf8());
+
+    let err =
+        failing(ResponseTemplate::new(500).set_body_bytes(vec![0xff, 0xfe, b'o', b'k'])).await;
+    assert_eq!(err.body_excerpt(), Some("\u{FFFD}\u{FFFD}ok"));
+
+    let err = failing(ResponseTemplate::new(503)).await;
+    assert_eq!(err.body_excerpt(), None);
+    assert_eq!(
+        err.to_string(),
+        "GET /groups (v2 Groups_List): HTTP 503 Service Unavailable"
+    );
+}
+
+#[tokio::test]
+async fn the_response_keeps_status_headers_and_body() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .insert_header("x-request-id", "abc")
+                .set_body_json(json!({"message": "gone"})),
+        )
+        .mount(&server)
+        .await;
+    let jc = api_key_client(&server);
+    let mut request = jc
+        .http_client()
+        .get(format!("{}/groups", jc.endpoints().v2()))
+        .build()
+        .unwrap();
+    let transport = jc.hooks().transport().unwrap();
+    transport.prepare(&mut request, &LIST_GROUPS).await.unwrap();
+    let resp = transport
+        .execute(jc.http_client(), request, &LIST_GROUPS)
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 404);
+    assert_eq!(resp.headers()["x-request-id"], "abc");
+    assert!(resp.url().path().ends_with("/groups"));
+    let err = jumpcloud_ext::Error::from(resp);
+    assert_eq!(err.message(), Some("gone"));
+}
+
+#[tokio::test]
+async fn query_strings_stay_out_of_errors() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"message": "bad filter"})))
+        .mount(&server)
+        .await;
+    let jc = api_key_client(&server);
+    let err = call_path(
+        &jc,
+        &LIST_GROUPS,
+        "/groups",
+        "?filter=email:eq:alice@example.com",
+    )
+    .await
+    .unwrap_err();
+    for text in [err.to_string(), format!("{err:?}"), format!("{err:#?}")] {
+        assert!(!text.contains("alice"), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn an_echoed_credential_is_scrubbed_from_the_body() {
+    let err = failing(
+        ResponseTemplate::new(401)
+            .set_body_json(json!({"message": format!("key {API_KEY} is not valid")})),
+    )
+    .await;
+    assert_eq!(err.message(), Some("key *** is not valid"));
+}
+
+#[tokio::test]
+async fn transport_errors_keep_their_source() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let jc = jumpcloud_ext::JumpCloud::builder()
+        .base_url(format!("http://{addr}"))
+        .api_key(API_KEY)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport);
+    assert!(err.is_connect() && err.is_retryable() && err.status().is_none());
+    assert!(err.source().is_some());
+}

@@ -1,0 +1,111 @@
+//! `x-org-id`: set per client, left off routes that refuse it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use jumpcloud_ext::ErrorKind;
+use serde_json::json;
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn org_headers(server: &MockServer, p: &str) -> Vec<Option<String>> {
+    hits(server, p)
+        .await
+        .iter()
+        .map(|r| {
+            r.headers
+                .get("x-org-id")
+                .map(|v| v.to_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn org_header_follows_the_client_and_the_route() {
+    let server = server().await;
+    let jc = builder(&server)
+        .api_key(API_KEY)
+        .org_id("org-1")
+        .build()
+        .unwrap();
+    call(&jc, &LIST_GROUPS).await.unwrap();
+    call(&jc, &LIST_ORGS).await.unwrap();
+    call(&jc, &V1_SYSTEMUSERS).await.unwrap();
+    assert_eq!(
+        org_headers(&server, "/api/v2/groups").await,
+        [Some("org-1".into())]
+    );
+    assert_eq!(org_headers(&server, "/api/v2/organizations").await, [None]);
+    assert_eq!(
+        org_headers(&server, "/api/systemusers").await,
+        [Some("org-1".into())]
+    );
+}
+
+#[tokio::test]
+async fn no_org_no_header() {
+    let server = server().await;
+    let jc = api_key_client(&server);
+    call(&jc, &LIST_GROUPS).await.unwrap();
+    assert_eq!(org_headers(&server, "/api/v2/groups").await, [None]);
+}
+
+#[tokio::test]
+async fn with_org_scopes_a_copy_for_msp_loops() {
+    let server = server().await;
+    let jc = service_client(&server);
+    Mock::given(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(TOKEN_1, json!(3600))))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    for org in ["org-a", "org-b", "org-c"] {
+        let scoped = jc.with_org(org);
+        assert_eq!(scoped.org_id(), Some(org));
+        call(&scoped, &LIST_GROUPS).await.unwrap();
+        // Routes that refuse the header never get it, whatever the scope.
+        call(&scoped, &LIST_ORGS).await.unwrap();
+    }
+    call(&jc, &LIST_GROUPS).await.unwrap();
+    call(&jc.with_org("org-a").without_org(), &LIST_GROUPS)
+        .await
+        .unwrap();
+    assert_eq!(
+        org_headers(&server, "/api/v2/groups").await,
+        [
+            Some("org-a".into()),
+            Some("org-b".into()),
+            Some("org-c".into()),
+            None,
+            None
+        ]
+    );
+    assert_eq!(
+        org_headers(&server, "/api/v2/organizations").await,
+        [None, None, None]
+    );
+    // One login for every organisation.
+    assert_eq!(hits(&server, "/oauth2/token").await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_invalid_org_id_fails_the_request_before_sending() {
+    let server = server().await;
+    let jc = api_key_client(&server).with_org("bad\norg");
+    let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert!(err.to_string().contains("organization id"), "{err}");
+    assert!(hits(&server, "/api/v2/groups").await.is_empty());
+    // Routes that take no org header are unaffected.
+    call(&jc, &LIST_ORGS).await.unwrap();
+}

@@ -1,0 +1,226 @@
+//! No credential reaches a log line, an error or a `Debug` dump.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use jumpcloud_ext::{Credentials, JumpCloud, RetryPolicy, Secret};
+use serde_json::json;
+use wiremock::matchers::{header, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const NEW_SECRET: &str = "rotated-client-secret-QRSTUV";
+const TOKEN_3: &str = "access-token-number-three-333";
+
+fn secrets() -> Vec<String> {
+    vec![
+        API_KEY.into(),
+        CLIENT_SECRET.into(),
+        NEW_SECRET.into(),
+        TOKEN_1.into(),
+        TOKEN_2.into(),
+        TOKEN_3.into(),
+        // The Basic credentials, as they go on the wire.
+        basic(CLIENT_ID, CLIENT_SECRET)
+            .trim_start_matches("Basic ")
+            .to_owned(),
+        basic(CLIENT_ID, NEW_SECRET)
+            .trim_start_matches("Basic ")
+            .to_owned(),
+    ]
+}
+
+fn assert_clean(what: &str, text: &str) {
+    for secret in secrets() {
+        assert!(!text.contains(&secret), "{what} leaks {secret}:\n{text}");
+    }
+}
+
+/// Display, Debug and pretty Debug of an error.
+fn renderings(err: &jumpcloud_ext::Error) -> String {
+    format!("{err}\n{err:?}\n{err:#?}\n{err:#}")
+}
+
+#[tokio::test]
+async fn no_secret_in_logs_errors_or_debug() {
+    capture_logs();
+    let mut seen = Vec::new();
+
+    // --- API key ---
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v2/usergroups"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"message": format!("bad key {API_KEY}")})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v2/organizations"))
+        .respond_with(
+            ResponseTemplate::new(503).set_body_string(format!("echo x-api-key: {API_KEY}")),
+        )
+        .mount(&server)
+        .await;
+    let jc = builder(&server)
+        .api_key(API_KEY)
+        .org_id("org-1")
+        .build()
+        .unwrap();
+    call(&jc, &LIST_GROUPS).await.unwrap();
+    seen.push(call(&jc, &CREATE_GROUP).await.unwrap_err());
+    seen.push(call(&jc, &LIST_ORGS).await.unwrap_err());
+    assert_clean(
+        "api-key client Debug",
+        &format!("{jc:?} {:?}", jc.with_org("o")),
+    );
+    assert_clean(
+        "builder Debug",
+        &format!("{:?}", JumpCloud::builder().api_key(API_KEY)),
+    );
+    assert_clean("hooks Debug", &format!("{:?}", jc.hooks()));
+
+    // --- Service account: token, 401 refresh, rotation ---
+    let server = MockServer::start().await;
+    token_mock(TOKEN_1)
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    token_mock(TOKEN_2).with_priority(2).mount(&server).await;
+    Mock::given(path("/oauth2/token"))
+        .and(header(
+            "authorization",
+            basic(CLIENT_ID, NEW_SECRET).as_str(),
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(TOKEN_3, json!(3600))))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(header(
+        "authorization",
+        format!("Bearer {TOKEN_1}").as_str(),
+    ))
+    .respond_with(
+        ResponseTemplate::new(401)
+            .set_body_json(json!({"message": format!("token {TOKEN_1} expired")})),
+    )
+    .mount(&server)
+    .await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v2/usergroups"))
+        .respond_with(ResponseTemplate::new(409).set_body_json(json!({"message": "exists"})))
+        .mount(&server)
+        .await;
+    let jc = builder(&server)
+        .service_account(CLIENT_ID, CLIENT_SECRET)
+        .build()
+        .unwrap();
+    call(&jc, &LIST_GROUPS).await.unwrap(); // 401 with TOKEN_1, then TOKEN_2
+    seen.push(call(&jc, &CREATE_GROUP).await.unwrap_err());
+    jc.set_client_secret(NEW_SECRET).unwrap();
+    assert_clean(
+        "service client Debug",
+        &format!("{jc:?} {:#?}", jc.with_org("o")),
+    );
+
+    // A 401 on a POST is returned: its echoed token must be scrubbed.
+    let server = MockServer::start().await;
+    token_mock(TOKEN_1).mount(&server).await;
+    Mock::given(path("/api/v2/usergroups"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(json!({"message": format!("token {TOKEN_1} refused")})),
+        )
+        .mount(&server)
+        .await;
+    let jc = service_client(&server);
+    seen.push(call(&jc, &CREATE_GROUP).await.unwrap_err());
+
+    // --- Token endpoint failures ---
+    let server = MockServer::start().await;
+    Mock::given(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
+        .mount(&server)
+        .await;
+    let jc = builder(&server)
+        .service_account(CLIENT_ID, CLIENT_SECRET)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    seen.push(call(&jc, &LIST_GROUPS).await.unwrap_err());
+    seen.push(jc.authenticate().await.unwrap_err());
+
+    let server = MockServer::start().await;
+    Mock::given(path("/oauth2/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(format!("{{\"access_token\":\"{TOKEN_1}\",")),
+        )
+        .mount(&server)
+        .await;
+    seen.push(
+        call(&service_client(&server), &LIST_GROUPS)
+            .await
+            .unwrap_err(),
+    );
+
+    // --- Nothing listening ---
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    for creds in [
+        Credentials::api_key(API_KEY),
+        Credentials::service_account(CLIENT_ID, CLIENT_SECRET),
+    ] {
+        assert_clean("credentials Debug", &format!("{creds:?}"));
+        let jc = JumpCloud::builder()
+            .base_url(format!("http://{addr}"))
+            .credentials(creds)
+            .retry(fast_retry().max_attempts(2))
+            .build()
+            .unwrap();
+        seen.push(call(&jc, &LIST_GROUPS).await.unwrap_err());
+    }
+
+    // --- Configuration errors ---
+    seen.push(
+        JumpCloud::builder()
+            .api_key(format!("{API_KEY}\n"))
+            .build()
+            .unwrap_err(),
+    );
+
+    assert_eq!(seen.len(), 10);
+    for err in &seen {
+        assert_clean("error", &renderings(err));
+    }
+    assert_clean(
+        "secret",
+        &format!("{:?} {}", Secret::new(API_KEY), Secret::new(API_KEY)),
+    );
+
+    let logs = captured_logs();
+    // The capture worked: spans, retries and token fetches are there.
+    for expected in [
+        "jumpcloud.request",
+        "jumpcloud.token",
+        "retrying",
+        "Groups_List",
+        "status=401",
+    ] {
+        assert!(
+            logs.contains(expected),
+            "missing {expected} in logs:\n{logs}"
+        );
+    }
+    assert_clean("logs", &logs);
+    // Nor any query string or header dump.
+    assert!(!logs.contains("x-api-key:"), "{logs}");
+}

@@ -1,0 +1,406 @@
+//! Every retry rule, end to end against a local server.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime};
+
+use common::*;
+use jumpcloud_ext::{ErrorKind, JumpCloud, RetryPolicy, StatusCode};
+use serde_json::json;
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// `status` `n` times, then 200.
+async fn flaky(server: &MockServer, p: &str, status: u16, n: u64) {
+    Mock::given(path(p))
+        .respond_with(ResponseTemplate::new(status).set_body_json(json!({"message": "busy"})))
+        .up_to_n_times(n)
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(path(p))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(server)
+        .await;
+}
+
+async fn always(server: &MockServer, p: &str, template: ResponseTemplate) {
+    Mock::given(path(p))
+        .respond_with(template)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn transient_statuses_are_retried() {
+    for status in [429, 502, 503, 504] {
+        let server = MockServer::start().await;
+        flaky(&server, "/api/v2/groups", status, 2).await;
+        call(&api_key_client(&server), &LIST_GROUPS).await.unwrap();
+        assert_eq!(hits(&server, "/api/v2/groups").await.len(), 3, "{status}");
+    }
+}
+
+#[tokio::test]
+async fn other_statuses_are_not_retried() {
+    for status in [400, 401, 403, 404, 409, 500] {
+        let server = MockServer::start().await;
+        flaky(&server, "/api/v2/groups", status, 1).await;
+        let err = call(&api_key_client(&server), &LIST_GROUPS)
+            .await
+            .unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
+        assert_eq!(err.attempts(), Some(1));
+        assert_eq!(hits(&server, "/api/v2/groups").await.len(), 1, "{status}");
+    }
+}
+
+#[tokio::test]
+async fn retried_statuses_are_configurable() {
+    let server = MockServer::start().await;
+    flaky(&server, "/api/v2/groups", 500, 1).await;
+    let jc = builder(&server)
+        .api_key(API_KEY)
+        .retry(fast_retry().retry_statuses([StatusCode::INTERNAL_SERVER_ERROR]))
+        .build()
+        .unwrap();
+    call(&jc, &LIST_GROUPS).await.unwrap();
+    assert_eq!(hits(&server, "/api/v2/groups").await.len(), 2);
+}
+
+#[tokio::test]
+async fn attempts_are_capped() {
+    let server = MockServer::start().await;
+    always(&server, "/api/v2/groups", ResponseTemplate::new(503)).await;
+    let jc = builder(&server)
+        .api_key(API_KEY)
+        .retry(fast_retry().max_attempts(3))
+        .build()
+        .unwrap();
+    let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(err.attempts(), Some(3));
+    assert!(err.is_retryable());
+    assert!(err.to_string().contains("after 3 attempts"), "{err}");
+    assert_eq!(hits(&server, "/api/v2/groups").await.len(), 3);
+}
+
+#[tokio::test]
+async fn retries_can_be_disabled() {
+    let server = MockServer::start().await;
+    flaky(&server, "/api/v2/groups", 503, 1).await;
+    let jc = builder(&server)
+        .api_key(API_KEY)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(hits(&server, "/api/v2/groups").await.len(), 1);
+}
+
+#[tokio::test]
+async fn post_is_not_repeated() {
+    let server = MockServer::start().await;
+    flaky(&server, "/api/v2/usergroups", 503, 1).await;
+    let err = call(&api_key_client(&server), &CREATE_GROUP)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(hits(&server, "/api/v2/usergroups").await.len(), 1);
+}
+
+#[tokio::test]
+async fn post_is_repeated_when_opted_in() {
+    let server = MockServer::start().await;
+    flaky(&server, "/api/v2/usergroups", 503, 1).await;
+    let jc = builder(&server)
+        .api_key(API_KEY)
+        .retry(fast_retry().retry_non_idempotent(true))
+        .build()
+        .unwrap();
+    call(&jc, &CREATE_GROUP).await.unwrap();
+    let sent = hits(&server, "/api/v2/usergroups").await;
+    assert_eq!(sent.len(), 2);
+    // The body is resent intact.
+    assert_eq!(sent[0].body, sent[1].body);
+    assert!(!sent[1].body.is_empty());
+}
+
+#[tokio::test]
+async fn put_is_idempotent_and_retried() {
+    let server = MockServer::start().await;
+    flaky(&server, "/api/v2/usergroups/g1", 502, 1).await;
+    call_path(&api_key_client(&server), &PUT_GROUP, "/usergroups/g1", "")
+        .await
+        .unwrap();
+    assert_eq!(hits(&server, "/api/v2/usergroups/g1").await.len(), 2);
+}
+
+/// A client whose backoff alone never exceeds 1 ms but which accepts waits
+/// of up to 30 ms: a logged 30 ms delay can only come from `Retry-After`.
+fn retry_after_client(server: &MockServer) -> JumpCloud {
+    builder(server)
+        .api_key(API_KEY)
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(2)
+                .backoff(Duration::from_micros(500), Duration::from_millis(30)),
+        )
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn retry_after_seconds_is_honoured_up_to_the_cap() {
+    capture_logs();
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "2"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    always(
+        &server,
+        "/api/v2/groups",
+        ResponseTemplate::new(200).set_body_json(json!([])),
+    )
+    .await;
+    call(&retry_after_client(&server), &LIST_GROUPS)
+        .await
+        .unwrap();
+    assert_eq!(retry_delays(&captured_logs()), [30]);
+}
+
+#[tokio::test]
+async fn retry_after_http_date_is_honoured_up_to_the_cap() {
+    capture_logs();
+    let server = MockServer::start().await;
+    let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(5));
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", later.as_str()))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    always(
+        &server,
+        "/api/v2/groups",
+        ResponseTemplate::new(200).set_body_json(json!([])),
+    )
+    .await;
+    call(&retry_after_client(&server), &LIST_GROUPS)
+        .await
+        .unwrap();
+    assert_eq!(retry_delays(&captured_logs()), [30]);
+}
+
+#[tokio::test]
+async fn retry_after_in_the_past_or_zero_means_now() {
+    capture_logs();
+    let server = MockServer::start().await;
+    let earlier = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(60));
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", earlier.as_str()))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .up_to_n_times(1)
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    always(
+        &server,
+        "/api/v2/groups",
+        ResponseTemplate::new(200).set_body_json(json!([])),
+    )
+    .await;
+    let jc = builder(&server)
+        .api_key(API_KEY)
+        .retry(fast_retry().backoff(Duration::from_millis(30), Duration::from_millis(30)))
+        .build()
+        .unwrap();
+    call(&jc, &LIST_GROUPS).await.unwrap();
+    assert_eq!(retry_delays(&captured_logs()), [0, 0]);
+}
+
+#[tokio::test]
+async fn retry_after_is_reported_when_giving_up() {
+    let server = MockServer::start().await;
+    always(
+        &server,
+        "/api/v2/groups",
+        ResponseTemplate::new(429)
+            .insert_header("retry-after", "7")
+            .set_body_json(json!({"message": "Too many requests"})),
+    )
+    .await;
+    let jc = builder(&server)
+        .api_key(API_KEY)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
+    assert!(err.is_rate_limited() && err.is_retryable());
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
+}
+
+#[tokio::test]
+async fn backoff_stays_within_bounds() {
+    capture_logs();
+    let server = MockServer::start().await;
+    always(&server, "/api/v2/groups", ResponseTemplate::new(502)).await;
+    let jc = builder(&server)
+        .api_key(API_KEY)
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(6)
+                .backoff(Duration::from_millis(1), Duration::from_millis(4)),
+        )
+        .build()
+        .unwrap();
+    call(&jc, &LIST_GROUPS).await.unwrap_err();
+    let delays = retry_delays(&captured_logs());
+    assert_eq!(delays.len(), 5);
+    // Ceilings 1, 2, 4, 4, 4 ms (full jitter: anywhere from 0 up to them).
+    for (delay, ceiling) in delays.iter().zip([1, 2, 4, 4, 4]) {
+        assert!(*delay <= ceiling, "{delays:?}");
+    }
+}
+
+#[tokio::test]
+async fn total_time_is_capped() {
+    let server = MockServer::start().await;
+    always(
+        &server,
+        "/api/v2/groups",
+        ResponseTemplate::new(503).insert_header("retry-after", "1"),
+    )
+    .await;
+    // The server asks for 1 s; only 50 ms are allowed in all.
+    let jc = builder(&server)
+        .api_key(API_KEY)
+        .retry(
+            RetryPolicy::default()
+                .backoff(Duration::from_millis(1), Duration::from_secs(5))
+                .max_elapsed(Some(Duration::from_millis(50))),
+        )
+        .build()
+        .unwrap();
+    let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
+    assert_eq!(err.attempts(), Some(1));
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(1)));
+    assert_eq!(hits(&server, "/api/v2/groups").await.len(), 1);
+}
+
+#[tokio::test]
+async fn timeouts_are_retried() {
+    let server = MockServer::start().await;
+    always(
+        &server,
+        "/api/v2/groups",
+        ResponseTemplate::new(200).set_delay(Duration::from_millis(500)),
+    )
+    .await;
+    let jc = builder(&server)
+        .api_key(API_KEY)
+        .timeout(Duration::from_millis(50))
+        .retry(fast_retry().max_attempts(3))
+        .build()
+        .unwrap();
+    let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport);
+    assert!(err.is_timeout() && err.is_retryable());
+    assert_eq!(hits(&server, "/api/v2/groups").await.len(), 3);
+
+    // Timeouts can be left alone.
+    let server = MockServer::start().await;
+    always(
+        &server,
+        "/api/v2/groups",
+        ResponseTemplate::new(200).set_delay(Duration::from_millis(500)),
+    )
+    .await;
+    let jc = builder(&server)
+        .api_key(API_KEY)
+        .timeout(Duration::from_millis(50))
+        .retry(fast_retry().retry_timeouts(false))
+        .build()
+        .unwrap();
+    assert!(call(&jc, &LIST_GROUPS).await.unwrap_err().is_timeout());
+    assert_eq!(hits(&server, "/api/v2/groups").await.len(), 1);
+}
+
+/// A server that accepts connections and closes them without answering.
+async fn hanging_up_server() -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                break;
+            };
+            count.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 1024];
+            let _ = tokio::io::AsyncReadExt::read(&mut socket, &mut buf).await;
+            drop(socket);
+        }
+    });
+    (format!("http://{addr}"), accepted)
+}
+
+#[tokio::test]
+async fn dropped_connections_are_retried_for_idempotent_requests() {
+    let (url, accepted) = hanging_up_server().await;
+    let jc = JumpCloud::builder()
+        .base_url(&url)
+        .api_key(API_KEY)
+        .retry(fast_retry().max_attempts(3))
+        .build()
+        .unwrap();
+    let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport);
+    assert!(err.is_retryable());
+    assert_eq!(accepted.load(Ordering::SeqCst), 3);
+
+    // A POST that may have reached the server is not sent again.
+    let (url, accepted) = hanging_up_server().await;
+    let jc = JumpCloud::builder()
+        .base_url(&url)
+        .api_key(API_KEY)
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    call(&jc, &CREATE_GROUP).await.unwrap_err();
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn refused_connections_are_retried_even_for_post() {
+    capture_logs();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let jc = JumpCloud::builder()
+        .base_url(format!("http://{addr}"))
+        .api_key(API_KEY)
+        .retry(fast_retry().max_attempts(3))
+        .build()
+        .unwrap();
+    let err = call(&jc, &CREATE_GROUP).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Transport);
+    assert!(err.is_connect());
+    // Nothing was sent, so even a POST is retried: 3 attempts, 2 waits.
+    assert_eq!(retry_delays(&captured_logs()).len(), 2);
+    // The error quotes no URL (a query string may hold personal data).
+    assert!(!format!("{err:?}").contains("http://"), "{err:?}");
+}

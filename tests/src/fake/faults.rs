@@ -1,0 +1,335 @@
+//! Fault injection: scripted misbehaviour for the next N matching requests.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use http::{HeaderValue, Method, StatusCode, header};
+use serde_json::{Value, json};
+
+use super::state::lock;
+
+/// What a fault does to the request it catches.
+#[derive(Debug, Clone)]
+pub(crate) enum Action {
+    /// Nothing beyond the fault's delay: the request is served normally.
+    Pass,
+    /// Answer with this status instead of serving the request.
+    Status {
+        code: u16,
+        retry_after: Option<String>,
+        body: Option<(String, &'static str)>,
+    },
+    /// Close the connection without answering.
+    DropConnection,
+    /// Send the status, headers and part of the body, then break the connection.
+    AbortBody,
+    /// Serve normally but cut the body short, with a matching `Content-Length`.
+    TruncateJson,
+    /// Serve normally but set `field` to `value` on every object of the answer.
+    Inject { field: String, value: Value },
+}
+
+/// One scripted misbehaviour: a matcher (method, path prefix), how many requests it catches,
+/// an optional delay and an action. Build with the constructors, refine with the modifiers,
+/// then hand it to [`Faults::push`].
+#[derive(Debug, Clone)]
+pub struct Fault {
+    method: Option<Method>,
+    path_prefix: Option<String>,
+    times: usize,
+    pub(crate) delay: Duration,
+    pub(crate) action: Action,
+}
+
+impl Fault {
+    fn new(action: Action) -> Self {
+        Self {
+            method: None,
+            path_prefix: None,
+            times: 1,
+            delay: Duration::ZERO,
+            action,
+        }
+    }
+
+    /// Answer with `code` (e.g. 429, 500, 502, 503, 504) and a small JSON body, instead of
+    /// serving the request. Runs before authentication, like a gateway in front of the API.
+    pub fn status(code: u16) -> Self {
+        Self::new(Action::Status {
+            code,
+            retry_after: None,
+            body: None,
+        })
+    }
+
+    /// A 429 throttling answer.
+    pub fn rate_limited() -> Self {
+        Self::status(429)
+    }
+
+    /// Serve the request normally after waiting `d` (slow server, client timeouts).
+    pub fn latency(d: Duration) -> Self {
+        Self::new(Action::Pass).delay(d)
+    }
+
+    /// Close the connection without sending any response, so the client sees a connection
+    /// error rather than a status.
+    pub fn drop_connection() -> Self {
+        Self::new(Action::DropConnection)
+    }
+
+    /// Send a 200 with headers and about half the body, then break the connection, so the
+    /// client sees a body read error after it has the status.
+    pub fn abort_body() -> Self {
+        Self::new(Action::AbortBody)
+    }
+
+    /// Serve the request but cut the JSON body mid-object (well-framed: the client gets a
+    /// complete HTTP response whose JSON doesn't parse).
+    pub fn truncated_json() -> Self {
+        Self::new(Action::TruncateJson)
+    }
+
+    /// Serve the request but set top-level `field` to `value` on every object in the answer
+    /// (array items, `results` items, or the object itself): for values the spec doesn't list.
+    pub fn inject_field(field: impl Into<String>, value: impl Into<Value>) -> Self {
+        Self::new(Action::Inject {
+            field: field.into(),
+            value: value.into(),
+        })
+    }
+
+    /// Users come back with `state: "SOME_NEW_STATE"`, outside the spec's enum.
+    pub fn unknown_user_state() -> Self {
+        Self::inject_field("state", "SOME_NEW_STATE")
+    }
+
+    /// Systems come back with an `osFamily` no client knows.
+    pub fn unknown_os_family() -> Self {
+        Self::inject_field("osFamily", "fuchsia")
+    }
+
+    /// Only catch requests with this method.
+    pub fn on_method(mut self, method: Method) -> Self {
+        self.method = Some(method);
+        self
+    }
+
+    /// Only catch requests whose path starts with `prefix` (e.g. `/api/v2/usergroups`).
+    pub fn on_path(mut self, prefix: impl Into<String>) -> Self {
+        self.path_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Catch the next `n` matching requests instead of one.
+    pub fn times(mut self, n: usize) -> Self {
+        self.times = n;
+        self
+    }
+
+    /// Wait `d` before acting (adds to any earlier delay).
+    pub fn delay(mut self, d: Duration) -> Self {
+        self.delay += d;
+        self
+    }
+
+    /// Add `Retry-After: <secs>` to a status fault.
+    pub fn retry_after_secs(self, secs: u64) -> Self {
+        self.retry_after_raw(secs.to_string())
+    }
+
+    /// Add `Retry-After: <HTTP date>` to a status fault.
+    pub fn retry_after_at(self, when: SystemTime) -> Self {
+        self.retry_after_raw(httpdate::fmt_http_date(when))
+    }
+
+    /// Add a `Retry-After` header with any text, to test lenient parsing of odd values.
+    pub fn retry_after_raw(mut self, value: impl Into<String>) -> Self {
+        if let Action::Status { retry_after, .. } = &mut self.action {
+            *retry_after = Some(value.into());
+        }
+        self
+    }
+
+    /// Give a status fault this body; sent as JSON if it parses as JSON, else as plain text.
+    pub fn body(mut self, text: impl Into<String>) -> Self {
+        if let Action::Status { body, .. } = &mut self.action {
+            let text = text.into();
+            let kind = if serde_json::from_str::<Value>(&text).is_ok() {
+                "application/json"
+            } else {
+                "text/plain; charset=utf-8"
+            };
+            *body = Some((text, kind));
+        }
+        self
+    }
+
+    /// Give a status fault an HTML body, as load balancers send for 502/504.
+    pub fn html_body(mut self, html: impl Into<String>) -> Self {
+        if let Action::Status { body, .. } = &mut self.action {
+            *body = Some((html.into(), "text/html; charset=utf-8"));
+        }
+        self
+    }
+
+    fn matches(&self, method: &Method, path: &str) -> bool {
+        self.method.as_ref().is_none_or(|m| m == method)
+            && self
+                .path_prefix
+                .as_deref()
+                .is_none_or(|p| path.starts_with(p))
+    }
+}
+
+/// The queue of pending faults. Each request is caught by at most one fault: the oldest
+/// matching one, which is used up after its count.
+#[derive(Debug, Default)]
+pub struct Faults {
+    queue: Mutex<VecDeque<Fault>>,
+}
+
+impl Faults {
+    /// Queue a fault behind those already pending.
+    pub fn push(&self, fault: Fault) {
+        if fault.times > 0 {
+            lock(&self.queue).push_back(fault);
+        }
+    }
+
+    /// Forget every pending fault.
+    pub fn clear(&self) {
+        lock(&self.queue).clear();
+    }
+
+    /// How many requests the pending faults will still catch.
+    pub fn pending(&self) -> usize {
+        lock(&self.queue).iter().map(|f| f.times).sum()
+    }
+
+    /// Use up one count of the first fault matching this request.
+    pub(crate) fn take(&self, method: &Method, path: &str) -> Option<Fault> {
+        let mut queue = lock(&self.queue);
+        let pos = queue.iter().position(|f| f.matches(method, path))?;
+        let fault = queue.get_mut(pos)?;
+        fault.times -= 1;
+        let caught = fault.clone();
+        if fault.times == 0 {
+            queue.remove(pos);
+        }
+        Some(caught)
+    }
+}
+
+/// The answer of a status fault.
+pub(crate) fn status_response(
+    code: u16,
+    retry_after: Option<&str>,
+    body: Option<&(String, &'static str)>,
+) -> Response {
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let (text, kind) = match body {
+        Some((text, kind)) => (text.clone(), *kind),
+        None => (
+            json!({ "message": status.canonical_reason().unwrap_or("error") }).to_string(),
+            "application/json",
+        ),
+    };
+    let mut resp = Response::new(Body::from(text));
+    *resp.status_mut() = status;
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(kind));
+    if let Some(v) = retry_after.and_then(|v| HeaderValue::from_str(v).ok()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
+}
+
+/// Cut a JSON body so it can't parse: about half of it, never a complete value.
+pub(crate) fn truncate(body: &Bytes) -> Bytes {
+    let mut cut = body.len() / 2;
+    while cut > 0 && serde_json::from_slice::<Value>(&body[..cut]).is_ok() {
+        cut -= 1;
+    }
+    body.slice(..cut.max(1).min(body.len()))
+}
+
+/// Set `field` on every object of an answer body; non-JSON bodies are left alone.
+pub(crate) fn inject(body: &Bytes, field: &str, value: &Value) -> Bytes {
+    let Ok(mut json) = serde_json::from_slice::<Value>(body) else {
+        return body.clone();
+    };
+    let set = |o: &mut Value| {
+        if let Value::Object(map) = o {
+            map.insert(field.to_owned(), value.clone());
+        }
+    };
+    match &mut json {
+        Value::Array(items) => items.iter_mut().for_each(set),
+        Value::Object(map) => match map.get_mut("results") {
+            Some(Value::Array(items)) => items.iter_mut().for_each(set),
+            _ => set(&mut json),
+        },
+        _ => {}
+    }
+    Bytes::from(json.to_string())
+}
+
+/// A body that yields `body`'s first half, pauses so the server flushes the status, headers
+/// and that half, then fails, breaking the connection.
+pub(crate) fn aborted_body(body: Bytes) -> Body {
+    use futures::StreamExt;
+    let half = body.slice(..body.len() / 2);
+    let head = futures::stream::once(async move { Ok::<_, std::io::Error>(half) });
+    let fail = futures::stream::once(async {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionAborted,
+            "fault: connection aborted mid-body",
+        ))
+    });
+    Body::from_stream(head.chain(fail))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn queue_matching_and_counts() {
+        let faults = Faults::default();
+        faults.push(Fault::status(503).on_path("/api/v2").times(2));
+        faults.push(Fault::status(429).on_method(Method::POST));
+        faults.push(Fault::status(500).times(0));
+        assert_eq!(faults.pending(), 3);
+        assert!(faults.take(&Method::GET, "/api/systems").is_none());
+        let f = faults.take(&Method::POST, "/api/systemusers").unwrap();
+        assert!(matches!(f.action, Action::Status { code: 429, .. }));
+        assert!(faults.take(&Method::GET, "/api/v2/groups").is_some());
+        assert!(faults.take(&Method::GET, "/api/v2/groups").is_some());
+        assert!(faults.take(&Method::GET, "/api/v2/groups").is_none());
+        assert_eq!(faults.pending(), 0);
+    }
+
+    #[test]
+    fn truncation_and_injection() {
+        let body = Bytes::from(r#"[{"a":1},{"a":2}]"#);
+        let cut = truncate(&body);
+        assert!(cut.len() < body.len());
+        assert!(serde_json::from_slice::<Value>(&cut).is_err());
+        let out = inject(
+            &Bytes::from(r#"{"results":[{"a":1}],"totalCount":1}"#),
+            "state",
+            &json!("X"),
+        );
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["results"][0]["state"], "X");
+        let out = inject(&Bytes::from(r#"{"_id":"1"}"#), "os", &json!("new"));
+        assert_eq!(serde_json::from_slice::<Value>(&out).unwrap()["os"], "new");
+    }
+}

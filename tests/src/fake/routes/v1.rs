@@ -1,0 +1,290 @@
+//! v1 routes: `systemusers`, `systems` and `search/systemusers`, answering lists as
+//! `{"totalCount": N, "results": [...]}` with `{"message": ...}` errors.
+
+use axum::extract::{Path, RawQuery, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bytes::Bytes;
+use serde_json::{Map, Value, json};
+
+use super::{AppState, Org, check_id, json_object};
+use crate::fake::error::{ApiError, ApiResult};
+use crate::fake::listing::{
+    DEFAULT_LIMIT, Dialect, ListQuery, MAX_LIMIT, SearchFilter, check_limit, query_pairs, sort_keys,
+};
+use crate::fake::objects;
+use crate::fake::state::{Collection, lock};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/systemusers", get(list_users).post(create_user))
+        .route(
+            "/api/systemusers/{id}",
+            get(get_user).put(put_user).delete(delete_user),
+        )
+        .route("/api/systems", get(list_systems))
+        .route(
+            "/api/systems/{id}",
+            get(get_system).put(put_system).delete(delete_system),
+        )
+        .route("/api/search/systemusers", post(search_users))
+}
+
+fn list(state: &AppState, org: &str, c: Collection, raw: Option<&str>) -> ApiResult<Json<Value>> {
+    let q = ListQuery::parse(&query_pairs(raw)?, Dialect::V1)?;
+    let data = lock(&state.data);
+    let org = data
+        .org(org)
+        .map_err(|e| ApiError::not_found(e.to_string()))?;
+    let page = q.run(org.objects(c).values(), c.id_key());
+    Ok(Json(
+        json!({ "totalCount": page.total, "results": page.items }),
+    ))
+}
+
+fn fetch(state: &AppState, org: &str, c: Collection, id: &str) -> ApiResult<Json<Value>> {
+    check_id(id)?;
+    let data = lock(&state.data);
+    data.org(org)
+        .ok()
+        .and_then(|o| o.objects(c).get(id))
+        .cloned()
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("{} not found", kind(c))))
+}
+
+fn remove(state: &AppState, org: &str, c: Collection, id: &str) -> ApiResult<Json<Value>> {
+    check_id(id)?;
+    let mut data = lock(&state.data);
+    data.org_mut(org)
+        .ok()
+        .and_then(|o| o.objects_mut(c).remove(id))
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("{} not found", kind(c))))
+}
+
+fn kind(c: Collection) -> &'static str {
+    match c {
+        Collection::Users => "systemuser",
+        _ => "system",
+    }
+}
+
+async fn list_users(
+    State(s): State<AppState>,
+    Org(org): Org,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
+    list(&s, &org, Collection::Users, q.as_deref())
+}
+
+async fn list_systems(
+    State(s): State<AppState>,
+    Org(org): Org,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Json<Value>> {
+    list(&s, &org, Collection::Systems, q.as_deref())
+}
+
+async fn get_user(
+    State(s): State<AppState>,
+    Org(org): Org,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    fetch(&s, &org, Collection::Users, &id)
+}
+
+async fn get_system(
+    State(s): State<AppState>,
+    Org(org): Org,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    fetch(&s, &org, Collection::Systems, &id)
+}
+
+async fn delete_user(
+    State(s): State<AppState>,
+    Org(org): Org,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    remove(&s, &org, Collection::Users, &id)
+}
+
+async fn delete_system(
+    State(s): State<AppState>,
+    Org(org): Org,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    remove(&s, &org, Collection::Systems, &id)
+}
+
+async fn create_user(
+    State(s): State<AppState>,
+    Org(org): Org,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let mut input = json_object(&body)?;
+    input.remove("created");
+    objects::validate_user(&input, true)?;
+    let id = s.ids.next();
+    let user = objects::user(&id, &org, &input, chrono::Utc::now());
+    let mut data = lock(&s.data);
+    let org = data
+        .org_mut(&org)
+        .map_err(|e| ApiError::not_found(e.to_string()))?;
+    org.insert(Collection::Users, user.clone())
+        .map_err(|_| ApiError::conflict("username already exists"))?;
+    Ok(Json(user))
+}
+
+async fn put_user(
+    State(s): State<AppState>,
+    Org(org): Org,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    check_id(&id)?;
+    let input = json_object(&body)?;
+    objects::validate_user(&input, false)?;
+    let mut data = lock(&s.data);
+    let org = data
+        .org_mut(&org)
+        .map_err(|e| ApiError::not_found(e.to_string()))?;
+    if let Some(name) = input.get("username").and_then(Value::as_str)
+        && org.is_taken(Collection::Users, name, Some(&id))
+    {
+        return Err(ApiError::conflict("username already exists"));
+    }
+    let Some(Value::Object(stored)) = org.objects_mut(Collection::Users).get_mut(&id) else {
+        return Err(ApiError::not_found("systemuser not found"));
+    };
+    objects::update_user(stored, &input);
+    Ok(Json(Value::Object(stored.clone())))
+}
+
+async fn put_system(
+    State(s): State<AppState>,
+    Org(org): Org,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    check_id(&id)?;
+    let input = json_object(&body)?;
+    objects::validate_system_update(&input)?;
+    let mut data = lock(&s.data);
+    let org = data
+        .org_mut(&org)
+        .map_err(|e| ApiError::not_found(e.to_string()))?;
+    let Some(Value::Object(stored)) = org.objects_mut(Collection::Systems).get_mut(&id) else {
+        return Err(ApiError::not_found("system not found"));
+    };
+    for key in objects::SYSTEM_WRITABLE {
+        if let Some(v) = input.get(key) {
+            stored.insert(key.to_owned(), v.clone());
+        }
+    }
+    Ok(Json(Value::Object(stored.clone())))
+}
+
+/// Fields a `searchFilter` looks in when the body names none.
+const DEFAULT_SEARCH_FIELDS: [&str; 4] = ["username", "email", "firstname", "lastname"];
+
+/// `POST /search/systemusers`: `filter`, `searchFilter` (case-insensitive substring),
+/// `fields` (space-separated), `limit`, `skip`; `sort` (space-separated) as in the query form.
+async fn search_users(
+    State(s): State<AppState>,
+    Org(org): Org,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        Map::new()
+    } else {
+        json_object(&body)?
+    };
+    let count = |key: &str, default: usize| -> ApiResult<usize> {
+        match body.get(key) {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or_else(|| {
+                    ApiError::bad_request(format!("{key} must be a non-negative integer"))
+                }),
+        }
+    };
+    let limit = check_limit(count("limit", DEFAULT_LIMIT)?, MAX_LIMIT)?;
+    let skip = count("skip", 0)?;
+    let text = |key: &str| -> ApiResult<Vec<String>> {
+        match body.get(key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::String(s)) => Ok(s.split_whitespace().map(str::to_owned).collect()),
+            Some(_) => Err(ApiError::bad_request(format!("{key} must be a string"))),
+        }
+    };
+    let fields = text("fields")?;
+    let sort = sort_keys(&text("sort")?);
+    let filter = body
+        .get("filter")
+        .filter(|v| !v.is_null())
+        .map(SearchFilter::parse)
+        .transpose()?;
+    let search = search_term(body.get("searchFilter"))?;
+
+    let data = lock(&s.data);
+    let org = data
+        .org(&org)
+        .map_err(|e| ApiError::not_found(e.to_string()))?;
+    let hits = org.objects(Collection::Users).values().filter(|u| {
+        filter.as_ref().is_none_or(|f| f.matches(u))
+            && search.as_ref().is_none_or(|(term, fields)| {
+                fields.iter().any(|f| {
+                    u.get(f)
+                        .and_then(Value::as_str)
+                        .is_some_and(|v| v.to_lowercase().contains(term))
+                })
+            })
+    });
+    let q = ListQuery {
+        limit,
+        skip,
+        sort,
+        fields: (!fields.is_empty()).then_some(fields),
+        filters: Vec::new(),
+    };
+    let page = q.run(hits, "_id");
+    Ok(Json(
+        json!({ "totalCount": page.total, "results": page.items }),
+    ))
+}
+
+/// The lower-cased term and field list of a `searchFilter`, if it has a term.
+fn search_term(v: Option<&Value>) -> ApiResult<Option<(String, Vec<String>)>> {
+    let Some(v) = v.filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    let Value::Object(map) = v else {
+        return Err(ApiError::bad_request("searchFilter must be an object"));
+    };
+    let term = match map.get("searchTerm") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) => s.to_lowercase(),
+        Some(_) => return Err(ApiError::bad_request("searchTerm must be a string")),
+    };
+    let fields = match map.get("fields") {
+        None | Some(Value::Null) => DEFAULT_SEARCH_FIELDS.map(str::to_owned).to_vec(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|f| {
+                f.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| ApiError::bad_request("searchFilter.fields must be strings"))
+            })
+            .collect::<ApiResult<_>>()?,
+        Some(_) => {
+            return Err(ApiError::bad_request(
+                "searchFilter.fields must be an array",
+            ));
+        }
+    };
+    Ok(Some((term, fields)))
+}

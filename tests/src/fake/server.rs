@@ -1,0 +1,502 @@
+//! Starting, configuring and stopping the fake, and the handle tests drive it through.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use chrono::Utc;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
+
+use super::auth::{AuthState, Client};
+use super::demo::{self, DEMO_API_KEY, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ORG_ID};
+use super::error::FakeError;
+use super::faults::Faults;
+use super::gateway;
+use super::ids::{IdGen, is_object_id};
+use super::log::{self, RecordedRequest, RequestLog};
+use super::routes;
+use super::seed;
+use super::state::{Collection, Data, Org, Shared, lock};
+
+/// Org of a fake started without any configuration.
+pub const DEFAULT_ORG_ID: &str = "5f1b2c3d4e5f60718293a4b5";
+/// API key that works when the builder was given no credentials.
+pub const DEFAULT_API_KEY: &str = "fake-api-key";
+/// Service-account client id that works when the builder was given no credentials.
+pub const DEFAULT_CLIENT_ID: &str = "fake-client";
+/// Service-account secret that works when the builder was given no credentials.
+pub const DEFAULT_CLIENT_SECRET: &str = "fake-secret";
+/// Provider (multi-tenant portal) id accepted by `/api/v2/providers/{id}/...`.
+pub const DEFAULT_PROVIDER_ID: &str = "5e0d00000000000000000001";
+/// Token lifetime unless configured: about an hour, as live.
+const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
+
+/// Configures a fake before it starts. Credentials name the orgs they reach; orgs they name
+/// that weren't declared with [`FakeBuilder::org`] are created. With no credentials at all,
+/// [`DEFAULT_API_KEY`] and [`DEFAULT_CLIENT_ID`]/[`DEFAULT_CLIENT_SECRET`] reach every org;
+/// with no orgs at all, [`DEFAULT_ORG_ID`] exists.
+#[derive(Debug, Clone)]
+pub struct FakeBuilder {
+    orgs: Vec<(String, String)>,
+    api_keys: Vec<(String, Vec<String>)>,
+    clients: Vec<(String, String, Vec<String>)>,
+    token_lifetime: Duration,
+    provider_id: String,
+    accept_any: bool,
+    demo: bool,
+    log_capacity: usize,
+}
+
+impl Default for FakeBuilder {
+    fn default() -> Self {
+        Self {
+            orgs: Vec::new(),
+            api_keys: Vec::new(),
+            clients: Vec::new(),
+            token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            provider_id: DEFAULT_PROVIDER_ID.to_owned(),
+            accept_any: false,
+            demo: false,
+            log_capacity: log::DEFAULT_CAPACITY,
+        }
+    }
+}
+
+fn owned<I>(orgs: I) -> Vec<String>
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    orgs.into_iter()
+        .map(|o| o.as_ref().to_ascii_lowercase())
+        .collect()
+}
+
+impl FakeBuilder {
+    /// Declare an organisation (24 hex chars) with a display name.
+    pub fn org(mut self, id: impl AsRef<str>, name: impl Into<String>) -> Self {
+        self.orgs
+            .push((id.as_ref().to_ascii_lowercase(), name.into()));
+        self
+    }
+
+    /// Accept API key `key` for `orgs`: one org works without `x-org-id`, several (a
+    /// multi-tenant admin) need it.
+    pub fn api_key<I>(mut self, key: impl Into<String>, orgs: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.api_keys.push((key.into(), owned(orgs)));
+        self
+    }
+
+    /// Accept service account `id` with `secret` at the token endpoint, for `orgs`.
+    pub fn client<I>(mut self, id: impl Into<String>, secret: impl Into<String>, orgs: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.clients.push((id.into(), secret.into(), owned(orgs)));
+        self
+    }
+
+    /// How long bearer tokens live (`expires_in` reports it in whole seconds); make it short
+    /// to test expiry.
+    pub fn token_lifetime(mut self, d: Duration) -> Self {
+        self.token_lifetime = d;
+        self
+    }
+
+    /// The provider id `/api/v2/providers/{id}/...` answers for.
+    pub fn provider_id(mut self, id: impl Into<String>) -> Self {
+        self.provider_id = id.into();
+        self
+    }
+
+    /// Accept any API key, bearer token, client id/secret and `x-org-id`, all mapped to the
+    /// first org: lets a demo run with someone's real environment still talk to the fake.
+    pub fn accept_any_credentials(mut self) -> Self {
+        self.accept_any = true;
+        self
+    }
+
+    /// Add the demo organisation ([`DEMO_ORG_ID`]) with its data set and credentials
+    /// ([`DEMO_API_KEY`], [`DEMO_CLIENT_ID`]/[`DEMO_CLIENT_SECRET`]).
+    pub fn demo(mut self) -> Self {
+        self.demo = true;
+        self
+    }
+
+    /// Keep at most `n` requests in the log (default 100,000; 0 keeps none): long benchmark
+    /// runs then use bounded memory. [`FakeJumpCloud::request_count`] still counts them all.
+    pub fn request_log_capacity(mut self, n: usize) -> Self {
+        self.log_capacity = n;
+        self
+    }
+
+    /// Bind a free port on 127.0.0.1 and serve on the current tokio runtime.
+    pub async fn start(self) -> io::Result<FakeJumpCloud> {
+        let mut b = self;
+        if b.demo {
+            b.orgs
+                .insert(0, (DEMO_ORG_ID.to_owned(), demo::DEMO_ORG_NAME.to_owned()));
+            b.api_keys
+                .push((DEMO_API_KEY.to_owned(), vec![DEMO_ORG_ID.to_owned()]));
+            b.clients.push((
+                DEMO_CLIENT_ID.to_owned(),
+                DEMO_CLIENT_SECRET.to_owned(),
+                vec![DEMO_ORG_ID.to_owned()],
+            ));
+        }
+        let mut org_ids: Vec<String> = Vec::new();
+        let mut names: HashMap<String, String> = HashMap::new();
+        let named = b.orgs.iter().map(|(id, name)| (id, Some(name)));
+        let referenced = b
+            .api_keys
+            .iter()
+            .flat_map(|(_, orgs)| orgs)
+            .chain(b.clients.iter().flat_map(|(_, _, orgs)| orgs))
+            .map(|id| (id, None));
+        for (id, name) in named.chain(referenced) {
+            if !is_object_id(id) {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("org id {id:?} is not 24 hex characters"),
+                ));
+            }
+            if !org_ids.contains(id) {
+                org_ids.push(id.clone());
+            }
+            if let Some(name) = name {
+                names.entry(id.clone()).or_insert_with(|| name.clone());
+            }
+        }
+        if org_ids.is_empty() {
+            org_ids.push(DEFAULT_ORG_ID.to_owned());
+        }
+        if b.api_keys.is_empty() && b.clients.is_empty() {
+            b.api_keys
+                .push((DEFAULT_API_KEY.to_owned(), org_ids.clone()));
+            b.clients.push((
+                DEFAULT_CLIENT_ID.to_owned(),
+                DEFAULT_CLIENT_SECRET.to_owned(),
+                org_ids.clone(),
+            ));
+        }
+
+        let ids = IdGen::new();
+        let now = Utc::now();
+        let mut data = Data::default();
+        for (n, id) in org_ids.iter().enumerate() {
+            let name = names
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| format!("Organization {}", n + 1));
+            let mut org = Org::new(id, &name);
+            if b.demo && id == DEMO_ORG_ID {
+                demo::seed(&mut org, &ids, now).map_err(io::Error::other)?;
+            }
+            data.orgs.insert(id.clone(), org);
+        }
+        let mut auth = AuthState::new(b.provider_id, b.token_lifetime);
+        for (key, orgs) in b.api_keys {
+            auth.api_keys.insert(key, orgs);
+        }
+        for (id, secret, orgs) in b.clients {
+            let client = auth.clients.entry(id).or_insert_with(|| Client {
+                secrets: Vec::new(),
+                orgs,
+            });
+            client.secrets.push(secret);
+        }
+        if b.accept_any {
+            auth.accept_any = org_ids.first().map(|o| vec![o.clone()]);
+        }
+
+        let shared = Arc::new(Shared {
+            data: std::sync::Mutex::new(data),
+            auth: std::sync::Mutex::new(auth),
+            faults: Faults::default(),
+            log: RequestLog::new(b.log_capacity),
+            ids,
+            token_requests: AtomicU64::new(0),
+        });
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = watch::channel(());
+        let router = routes::router(Arc::clone(&shared));
+        let task = tokio::spawn(accept_loop(listener, Arc::clone(&shared), router, stopped));
+        Ok(FakeJumpCloud {
+            addr,
+            shared,
+            stop,
+            task,
+            default_org: org_ids.swap_remove(0),
+        })
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    router: Router,
+    mut stopped: watch::Receiver<()>,
+) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let conn = serve_connection(
+                        stream,
+                        Arc::clone(&shared),
+                        router.clone(),
+                        stopped.clone(),
+                    );
+                    tokio::spawn(conn);
+                }
+                // Out of descriptors or a reset during the handshake: back off and carry on.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+            _ = stopped.changed() => return,
+        }
+    }
+}
+
+/// Serve HTTP/1.1 on one connection until the client leaves, the fake stops, or a drop
+/// fault asks for the socket to be closed.
+async fn serve_connection(
+    stream: TcpStream,
+    shared: Arc<Shared>,
+    router: Router,
+    mut stopped: watch::Receiver<()>,
+) {
+    let _ = stream.set_nodelay(true);
+    let kill = Arc::new(Notify::new());
+    let service = {
+        let kill = Arc::clone(&kill);
+        hyper::service::service_fn(move |req| {
+            let handled =
+                gateway::handle(Arc::clone(&shared), router.clone(), Arc::clone(&kill), req);
+            async move { Ok::<_, Infallible>(handled.await) }
+        })
+    };
+    let conn =
+        hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    tokio::select! {
+        _ = conn => {}
+        () = kill.notified() => {}
+        _ = stopped.changed() => {}
+    }
+}
+
+/// A running fake JumpCloud. Dropping it (or [`FakeJumpCloud::shutdown`]) stops the server.
+#[derive(Debug)]
+pub struct FakeJumpCloud {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: watch::Sender<()>,
+    task: JoinHandle<()>,
+    default_org: String,
+}
+
+impl FakeJumpCloud {
+    /// Start with defaults: one org ([`DEFAULT_ORG_ID`]), [`DEFAULT_API_KEY`] and the default
+    /// service account, no data.
+    pub async fn start() -> io::Result<Self> {
+        FakeBuilder::default().start().await
+    }
+
+    /// Start with the demo organisation only (see [`FakeBuilder::demo`]).
+    pub async fn demo() -> io::Result<Self> {
+        FakeBuilder::default().demo().start().await
+    }
+
+    /// Configure before starting.
+    pub fn builder() -> FakeBuilder {
+        FakeBuilder::default()
+    }
+
+    /// Stop serving and wait for the listener to close.
+    pub async fn shutdown(self) {
+        self.stop.send_replace(());
+        let _ = self.task.await;
+    }
+
+    /// The socket the fake listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Origin of every API, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Base of the v1 API (`{base}/api`).
+    pub fn v1_url(&self) -> String {
+        format!("{}/api", self.base_url())
+    }
+
+    /// Base of the v2 API (`{base}/api/v2`).
+    pub fn v2_url(&self) -> String {
+        format!("{}/api/v2", self.base_url())
+    }
+
+    /// Base of Directory Insights (`{base}/insights/directory/v1`).
+    pub fn insights_url(&self) -> String {
+        format!("{}/insights/directory/v1", self.base_url())
+    }
+
+    /// The OAuth token endpoint (`{base}/oauth2/token`).
+    pub fn token_url(&self) -> String {
+        format!("{}/oauth2/token", self.base_url())
+    }
+
+    /// The first org: the demo org, the first declared, or [`DEFAULT_ORG_ID`].
+    pub fn default_org(&self) -> &str {
+        &self.default_org
+    }
+
+    /// Every org id, sorted.
+    pub fn org_ids(&self) -> Vec<String> {
+        lock(&self.shared.data).orgs.keys().cloned().collect()
+    }
+
+    /// The fault queue: push faults for the next matching requests.
+    pub fn faults(&self) -> &Faults {
+        &self.shared.faults
+    }
+
+    /// Requests received so far, oldest first, secrets redacted (up to the log's capacity).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.log.snapshot()
+    }
+
+    /// How many requests were received so far (including any past the log's capacity).
+    pub fn request_count(&self) -> usize {
+        self.shared.log.seen()
+    }
+
+    /// Forget the recorded requests (e.g. after a test's setup phase).
+    pub fn clear_requests(&self) {
+        self.shared.log.clear();
+    }
+
+    /// How many times the token endpoint was called (successfully or not).
+    pub fn token_requests(&self) -> u64 {
+        self.shared.token_requests.load(Ordering::Relaxed)
+    }
+
+    /// Invalidate every issued bearer token: the next bearer requests get 401.
+    pub fn revoke_tokens(&self) {
+        lock(&self.shared.auth).revoke_tokens();
+    }
+
+    /// Change the lifetime of tokens issued from now on.
+    pub fn set_token_lifetime(&self, d: Duration) {
+        lock(&self.shared.auth).token_lifetime = d;
+    }
+
+    /// Accept another API key at runtime.
+    pub fn add_api_key<I>(&self, key: impl Into<String>, orgs: I)
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        lock(&self.shared.auth)
+            .api_keys
+            .insert(key.into(), owned(orgs));
+    }
+
+    /// Stop accepting an API key.
+    pub fn remove_api_key(&self, key: &str) {
+        lock(&self.shared.auth).api_keys.remove(key);
+    }
+
+    /// Give a known service account another live secret (both work: rotation).
+    pub fn add_client_secret(
+        &self,
+        client_id: &str,
+        secret: impl Into<String>,
+    ) -> Result<(), FakeError> {
+        let mut auth = lock(&self.shared.auth);
+        let client = auth
+            .clients
+            .get_mut(client_id)
+            .ok_or_else(|| FakeError::UnknownClient(client_id.to_owned()))?;
+        client.secrets.push(secret.into());
+        Ok(())
+    }
+
+    /// Retire one secret of a service account (the end of a rotation).
+    pub fn remove_client_secret(&self, client_id: &str, secret: &str) -> Result<(), FakeError> {
+        let mut auth = lock(&self.shared.auth);
+        let client = auth
+            .clients
+            .get_mut(client_id)
+            .ok_or_else(|| FakeError::UnknownClient(client_id.to_owned()))?;
+        client.secrets.retain(|s| s != secret);
+        Ok(())
+    }
+
+    /// Add an object to an org's collection, filling in the properties the API always returns.
+    /// `input` must be a JSON object; a well-formed `_id`/`id` in it is kept, else one is
+    /// generated. Unlike the HTTP routes, enum values aren't checked, so odd data can be seeded.
+    pub fn insert(&self, org: &str, c: Collection, input: Value) -> Result<String, FakeError> {
+        let Value::Object(input) = input else {
+            return Err(FakeError::InvalidObject("not a JSON object".into()));
+        };
+        let mut data = lock(&self.shared.data);
+        let org = data.org_mut(org)?;
+        org.create(c, &input, || self.shared.ids.next(), Utc::now())
+    }
+
+    /// Add `n` generated sample objects to an org's collection; returns their ids. Users get
+    /// unique usernames and mixed states, systems cycle macOS/Windows/Linux, events go back
+    /// one minute each from now.
+    pub fn seed(&self, org: &str, c: Collection, n: usize) -> Result<Vec<String>, FakeError> {
+        let now = Utc::now();
+        let mut data = lock(&self.shared.data);
+        let org = data.org_mut(org)?;
+        let first = org.objects(c).len();
+        (first..first + n)
+            .map(|i| {
+                let input = match c {
+                    Collection::Users => seed::user(i),
+                    Collection::Systems => seed::system(i, now),
+                    Collection::UserGroups | Collection::SystemGroups => seed::group(c, i),
+                    Collection::Events => seed::event(i, now),
+                };
+                org.create(c, &input, || self.shared.ids.next(), now)
+            })
+            .collect()
+    }
+
+    /// A snapshot of an org's collection, in id order.
+    pub fn objects(&self, org: &str, c: Collection) -> Result<Vec<Value>, FakeError> {
+        let data = lock(&self.shared.data);
+        Ok(data.org(org)?.objects(c).values().cloned().collect())
+    }
+
+    /// One object by id, if present.
+    pub fn object(&self, org: &str, c: Collection, id: &str) -> Option<Value> {
+        let data = lock(&self.shared.data);
+        data.org(org).ok()?.objects(c).get(id).cloned()
+    }
+
+    /// Remove one object by id; returns it if it was there.
+    pub fn remove(&self, org: &str, c: Collection, id: &str) -> Option<Value> {
+        let mut data = lock(&self.shared.data);
+        data.org_mut(org).ok()?.objects_mut(c).remove(id)
+    }
+}

@@ -1,0 +1,196 @@
+//! Each fault kind, as a client sees it.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::Method;
+use serde_json::Value;
+
+use super::{client, get, header, json};
+use crate::fake::{Collection, FakeJumpCloud, Fault};
+
+#[tokio::test]
+async fn status_faults_with_retry_after() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    fake.faults()
+        .push(Fault::rate_limited().retry_after_secs(2).times(2));
+    for _ in 0..2 {
+        let resp = get(&fake, "/api/v2/usergroups").send().await.unwrap();
+        assert_eq!(resp.status(), 429);
+        assert_eq!(header(&resp, "retry-after").as_deref(), Some("2"));
+        assert!(json(resp).await.1["message"].is_string());
+    }
+    assert_eq!(
+        get(&fake, "/api/v2/usergroups")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    fake.faults()
+        .push(Fault::status(503).retry_after_at(at).body("upstream busy"));
+    let resp = get(&fake, "/api/systems").send().await.unwrap();
+    assert_eq!(resp.status(), 503);
+    assert_eq!(
+        header(&resp, "retry-after").as_deref(),
+        Some("Tue, 14 Nov 2023 22:13:20 GMT")
+    );
+    assert_eq!(resp.text().await.unwrap(), "upstream busy");
+
+    fake.faults()
+        .push(Fault::status(502).html_body("<html>bad gateway</html>"));
+    let resp = get(&fake, "/api/systems").send().await.unwrap();
+    assert_eq!(resp.status(), 502);
+    assert!(
+        header(&resp, "content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+}
+
+#[tokio::test]
+async fn matchers_and_precedence_over_auth() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    fake.faults().push(
+        Fault::status(504)
+            .on_path("/api/v2/groups")
+            .on_method(Method::GET),
+    );
+    assert_eq!(
+        get(&fake, "/api/v2/usergroups")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(fake.faults().pending(), 1);
+    // Faults act like a gateway: before authentication.
+    let resp = client()
+        .get(format!("{}/groups", fake.v2_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 504);
+    assert_eq!(fake.faults().pending(), 0);
+
+    fake.faults().push(Fault::status(500).times(5));
+    fake.faults().clear();
+    assert_eq!(
+        get(&fake, "/api/systems").send().await.unwrap().status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn latency() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    fake.faults()
+        .push(Fault::latency(Duration::from_millis(150)));
+    let started = Instant::now();
+    assert_eq!(
+        get(&fake, "/api/systems").send().await.unwrap().status(),
+        200
+    );
+    assert!(started.elapsed() >= Duration::from_millis(150));
+
+    fake.faults()
+        .push(Fault::status(503).delay(Duration::from_millis(50)));
+    let started = Instant::now();
+    assert_eq!(
+        get(&fake, "/api/systems").send().await.unwrap().status(),
+        503
+    );
+    assert!(started.elapsed() >= Duration::from_millis(50));
+}
+
+#[tokio::test]
+async fn dropped_connection_is_an_error_not_a_response() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    fake.faults().push(Fault::drop_connection());
+    let err = get(&fake, "/api/systems").send().await.unwrap_err();
+    assert!(err.status().is_none());
+    assert!(err.is_request() || err.is_connect(), "{err:?}");
+    assert_eq!(
+        get(&fake, "/api/systems").send().await.unwrap().status(),
+        200
+    );
+    let log = fake.requests();
+    assert_eq!(log[0].status, None);
+    assert_eq!(log[1].status, Some(200));
+}
+
+#[tokio::test]
+async fn aborted_body_fails_while_reading() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    fake.seed(fake.default_org(), Collection::Users, 5).unwrap();
+    fake.faults().push(Fault::abort_body());
+    let resp = get(&fake, "/api/systemusers").send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(resp.bytes().await.is_err());
+}
+
+#[tokio::test]
+async fn truncated_json() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    fake.seed(fake.default_org(), Collection::UserGroups, 3)
+        .unwrap();
+    fake.faults().push(Fault::truncated_json());
+    let resp = get(&fake, "/api/v2/usergroups").send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let text = resp.text().await.unwrap();
+    assert!(text.starts_with('['));
+    assert!(serde_json::from_str::<Value>(&text).is_err());
+}
+
+#[tokio::test]
+async fn unknown_enum_values_are_injected() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    let users = fake.seed(&org, Collection::Users, 2).unwrap();
+    fake.seed(&org, Collection::Systems, 2).unwrap();
+
+    fake.faults()
+        .push(Fault::unknown_user_state().on_path("/api/systemusers"));
+    let body = json(get(&fake, "/api/systemusers").send().await.unwrap())
+        .await
+        .1;
+    assert!(
+        body["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["state"] == "SOME_NEW_STATE")
+    );
+    fake.faults().push(Fault::unknown_user_state());
+    let one = json(
+        get(&fake, &format!("/api/systemusers/{}", users[0]))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+    .1;
+    assert_eq!(one["state"], "SOME_NEW_STATE");
+
+    fake.faults().push(Fault::unknown_os_family());
+    let body = json(get(&fake, "/api/systems").send().await.unwrap())
+        .await
+        .1;
+    assert_eq!(body["results"][0]["osFamily"], "fuchsia");
+
+    fake.faults()
+        .push(Fault::inject_field("type", "brand_new_group"));
+    fake.seed(&org, Collection::UserGroups, 1).unwrap();
+    let body = json(get(&fake, "/api/v2/groups").send().await.unwrap())
+        .await
+        .1;
+    assert_eq!(body[0]["type"], "brand_new_group");
+    // Stored data is untouched.
+    let body = json(get(&fake, "/api/systemusers").send().await.unwrap())
+        .await
+        .1;
+    assert_ne!(body["results"][0]["state"], "SOME_NEW_STATE");
+}

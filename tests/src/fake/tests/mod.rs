@@ -1,0 +1,46 @@
+//! HTTP-level tests of the fake, driven with reqwest over 127.0.0.1.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod faults;
+mod lists;
+mod log;
+mod objects;
+
+use reqwest::{Client, RequestBuilder, Response};
+use serde_json::Value;
+
+use super::{DEFAULT_API_KEY, FakeJumpCloud};
+
+/// A client without connection pooling surprises: one per test is enough.
+fn client() -> Client {
+    Client::builder().no_proxy().build().unwrap()
+}
+
+/// `GET {base}{path}` with the default API key.
+fn get(fake: &FakeJumpCloud, path: &str) -> RequestBuilder {
+    client()
+        .get(format!("{}{path}", fake.base_url()))
+        .header("x-api-key", DEFAULT_API_KEY)
+}
+
+/// A request with the default API key.
+fn req(fake: &FakeJumpCloud, method: reqwest::Method, path: &str) -> RequestBuilder {
+    client()
+        .request(method, format!("{}{path}", fake.base_url()))
+        .header("x-api-key", DEFAULT_API_KEY)
+}
+
+/// Status and JSON body of a response.
+async fn json(resp: Response) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let body = resp.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
+
+/// A response header as text.
+fn header(resp: &Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_owned())
+}

@@ -1,0 +1,280 @@
+//! The generated `OPERATIONS` tables against the OpenAPI documents they were generated from (and,
+//! when available, the upstream Swagger references): every operation is there, once, with the
+//! document's method and path template, tables are sorted by method name (the hooks look operations
+//! up by binary search), and the `x-org-id` routing table is what JumpCloud expects.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use jumpcloud_api::{Api, Operation};
+use serde_json::Value;
+
+/// Path-item keys that are operations (OpenAPI 3 adds `trace`; Swagger 2.0 lacks it).
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "patch", "head", "options", "trace",
+];
+
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read_json(path: &Path) -> Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("parsing {}: {e}", path.display()))
+}
+
+/// `operationId -> (METHOD, path)` of every operation in an OpenAPI 3 or Swagger 2.0 document.
+fn document_operations(doc: &Value) -> BTreeMap<String, (String, String)> {
+    let paths = doc["paths"].as_object().expect("document has `paths`");
+    let mut out = BTreeMap::new();
+    let mut count = 0;
+    for (path, item) in paths {
+        let item = item.as_object().expect("path item is an object");
+        for (method, op) in item {
+            if !METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            count += 1;
+            let id = op["operationId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            let previous = out.insert(id.to_string(), (method.to_uppercase(), path.clone()));
+            assert!(previous.is_none(), "operationId {id} used twice");
+        }
+    }
+    assert_eq!(count, out.len());
+    out
+}
+
+fn table(api: Api) -> &'static [Operation] {
+    match api {
+        Api::V2 => jumpcloud_api::v2::OPERATIONS,
+        Api::V1 => jumpcloud_api::v1::OPERATIONS,
+        Api::Insights => jumpcloud_api::insights::OPERATIONS,
+    }
+}
+
+const APIS: [Api; 3] = [Api::V2, Api::V1, Api::Insights];
+
+fn check_against_document(api: Api) {
+    let path = manifest_dir().join(format!("../openapi/jumpcloud-{}.json", api.name()));
+    let doc_ops = document_operations(&read_json(&path));
+    let ops = table(api);
+    assert_eq!(
+        ops.len(),
+        doc_ops.len(),
+        "{api}: {} generated operations, {} in {}",
+        ops.len(),
+        doc_ops.len(),
+        path.display()
+    );
+    let by_id: BTreeMap<&str, &Operation> = ops.iter().map(|op| (op.id, op)).collect();
+    assert_eq!(by_id.len(), ops.len(), "{api}: duplicate operation ids");
+    for (id, (method, path)) in &doc_ops {
+        let op = by_id
+            .get(id.as_str())
+            .unwrap_or_else(|| panic!("{api}: operationId {id} missing from OPERATIONS"));
+        assert_eq!(op.api, api, "{api}: {id} has api {}", op.api);
+        assert_eq!(op.method, method, "{api}: {id} method");
+        assert_eq!(op.path, path, "{api}: {id} path");
+    }
+}
+
+#[test]
+fn v2_operations_match_document() {
+    check_against_document(Api::V2);
+}
+
+#[test]
+fn v1_operations_match_document() {
+    check_against_document(Api::V1);
+}
+
+#[test]
+fn insights_operations_match_document() {
+    check_against_document(Api::Insights);
+}
+
+#[test]
+fn tables_are_sorted_by_name_without_duplicates() {
+    for api in APIS {
+        let ops = table(api);
+        assert!(!ops.is_empty(), "{api}: empty table");
+        for pair in ops.windows(2) {
+            assert!(
+                pair[0].name < pair[1].name,
+                "{api}: `{}` and `{}` out of order or duplicated",
+                pair[0].name,
+                pair[1].name
+            );
+        }
+        for op in ops {
+            assert_eq!(op.api, api, "{}: wrong api", op.name);
+            assert!(
+                [
+                    "GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE"
+                ]
+                .contains(&op.method),
+                "{}: method {}",
+                op.name,
+                op.method
+            );
+            assert!(op.path.starts_with('/'), "{}: path {}", op.name, op.path);
+            assert!(
+                op.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
+                "{}: not a snake_case method name",
+                op.name
+            );
+        }
+    }
+    assert_eq!(jumpcloud_api::v2::Client::operations(), table(Api::V2));
+    assert_eq!(jumpcloud_api::v1::Client::operations(), table(Api::V1));
+    assert_eq!(
+        jumpcloud_api::insights::Client::operations(),
+        table(Api::Insights)
+    );
+}
+
+#[test]
+fn operations_iterator_yields_every_table() {
+    let all: Vec<&Operation> = jumpcloud_api::operations().collect();
+    let expected: Vec<&Operation> = APIS.iter().flat_map(|api| table(*api)).collect();
+    assert_eq!(all, expected);
+    let total: usize = APIS.iter().map(|api| table(*api).len()).sum();
+    assert_eq!(all.len(), total);
+    let keys: BTreeSet<(Api, &str)> = all.iter().map(|op| (op.api, op.name)).collect();
+    assert_eq!(keys.len(), total, "(api, name) pairs are unique");
+}
+
+/// Every operation of the upstream Swagger 2.0 references must be in our tables, same method and
+/// path. The references live outside the repository; without them the check is skipped.
+#[test]
+fn reference_operations_are_present() {
+    let dir = manifest_dir().join("../../shared/reference");
+    if !dir.is_dir() {
+        println!(
+            "skipped: no reference directory at {} (the upstream Swagger files are not in the repository)",
+            dir.display()
+        );
+        return;
+    }
+    let mut checked = 0;
+    for (api, file) in [
+        (Api::V2, "jumpcloud-v2.swagger.json"),
+        (Api::V1, "jumpcloud-v1.swagger.json"),
+        (Api::Insights, "jumpcloud-directory-insights.swagger.json"),
+    ] {
+        let path = dir.join(file);
+        if !path.is_file() {
+            println!("skipped {api}: {} does not exist", path.display());
+            continue;
+        }
+        let reference = document_operations(&read_json(&path));
+        assert!(!reference.is_empty(), "{}: no operations", path.display());
+        let by_id: BTreeMap<&str, &Operation> = table(api).iter().map(|op| (op.id, op)).collect();
+        let missing: Vec<&String> = reference
+            .keys()
+            .filter(|id| !by_id.contains_key(id.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{api}: reference operations missing from OPERATIONS: {missing:?}"
+        );
+        for (id, (method, path)) in &reference {
+            let op = by_id[id.as_str()];
+            assert_eq!(
+                op.method, method,
+                "{api}: {id} method differs from the reference"
+            );
+            assert_eq!(op.path, path, "{api}: {id} path differs from the reference");
+        }
+        println!(
+            "{api}: all {} reference operations present ({} generated)",
+            reference.len(),
+            table(api).len()
+        );
+        checked += reference.len();
+    }
+    println!("{checked} reference operations checked");
+}
+
+/// Whether `path` is `prefix` or below it.
+fn under(path: &str, prefix: &str) -> bool {
+    path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// Routes that refuse `x-org-id`: the organization and administrator routes (v2 and v1), the
+/// provider and integration routes (v2), and the administrator-user routes `/users` (v1).
+fn refuses_org_header(api: Api, path: &str) -> bool {
+    let prefixes: &[&str] = match api {
+        Api::V2 => &[
+            "/organizations",
+            "/administrators",
+            "/providers",
+            "/integrations",
+        ],
+        Api::V1 => &["/organizations", "/search/organizations", "/users"],
+        Api::Insights => &[],
+    };
+    prefixes.iter().any(|prefix| under(path, prefix))
+}
+
+#[test]
+fn org_header_table() {
+    for api in APIS {
+        let mut refused = 0;
+        for op in table(api) {
+            let expected = !refuses_org_header(api, op.path);
+            assert_eq!(
+                op.org_header, expected,
+                "{api}: {} {} {} should have org_header = {expected}",
+                op.name, op.method, op.path
+            );
+            if !expected {
+                refused += 1;
+            }
+        }
+        println!("{api}: {refused} operations without x-org-id");
+    }
+
+    let find = |api: Api, method: &str, path: &str| -> &'static Operation {
+        table(api)
+            .iter()
+            .find(|op| op.method == method && op.path == path)
+            .unwrap_or_else(|| panic!("{api}: no {method} {path}"))
+    };
+    // Spot checks of both kinds.
+    assert!(find(Api::V2, "GET", "/usergroups").org_header);
+    assert!(find(Api::V2, "DELETE", "/usergroups/{id}").org_header);
+    assert!(find(Api::V2, "GET", "/systemgroups").org_header);
+    assert!(find(Api::V1, "GET", "/systemusers").org_header);
+    assert!(find(Api::Insights, "POST", "/events").org_header);
+    assert!(!find(Api::V1, "GET", "/organizations").org_header);
+    assert!(!find(Api::V1, "POST", "/search/organizations").org_header);
+    for api in [Api::V2, Api::V1] {
+        assert!(
+            table(api)
+                .iter()
+                .any(|op| under(op.path, "/organizations") && !op.org_header),
+            "{api}: no /organizations operation"
+        );
+    }
+    assert!(
+        table(Api::V2)
+            .iter()
+            .any(|op| under(op.path, "/providers") && !op.org_header)
+    );
+    assert!(
+        table(Api::V1)
+            .iter()
+            .any(|op| under(op.path, "/users") && !op.org_header)
+    );
+}
