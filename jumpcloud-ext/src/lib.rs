@@ -60,3 +60,8 @@ pub mod prelude {
         Credentials, Error, ErrorKind, JumpCloud, Region, Result, RetryPolicy, Secret,
     };
 }
+
+/// The README's examples, compiled as doctests so they cannot rot.
+#[cfg(all(doctest, feature = "v1", feature = "v2"))]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

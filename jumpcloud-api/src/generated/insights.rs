@@ -287,7 +287,7 @@ pub mod types {
         pub q: ::std::option::Option<::std::string::String>,
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::wire::null_as_default")]
-        pub search_after: ::std::vec::Vec<::std::string::String>,
+        pub search_after: ::std::vec::Vec<::serde_json::Value>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub search_term: ::std::option::Option<SearchTerm>,
         pub service: ::std::vec::Vec<EventQueryServiceItem>,
@@ -1456,10 +1456,8 @@ pub mod types {
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            search_after: ::std::result::Result<
-                ::std::vec::Vec<::std::string::String>,
-                ::std::string::String,
-            >,
+            search_after:
+                ::std::result::Result<::std::vec::Vec<::serde_json::Value>, ::std::string::String>,
             search_term: ::std::result::Result<
                 ::std::option::Option<super::SearchTerm>,
                 ::std::string::String,
@@ -1550,7 +1548,7 @@ pub mod types {
             }
             pub fn search_after<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.search_after = value
