@@ -2,6 +2,7 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
@@ -204,6 +205,10 @@ impl Error {
     pub(crate) fn from_reqwest(err: reqwest::Error) -> Self {
         let kind = if err.is_builder() {
             ErrorKind::InvalidRequest
+        } else if is_body_error(&err) {
+            // reqwest reports a body cut off mid-answer as a decode error
+            // wrapping the body error; the connection failed, not the JSON.
+            ErrorKind::Transport
         } else if err.is_decode() {
             ErrorKind::Decode
         } else {
@@ -217,7 +222,7 @@ impl Error {
                 "timed out"
             } else if e.0.connect {
                 "could not connect"
-            } else if err.is_body() {
+            } else if is_body_error(&err) {
                 "failed reading the response body"
             } else if kind == ErrorKind::Transport {
                 "connection failed"
@@ -376,10 +381,32 @@ pub(crate) struct ResponseContext {
     pub(crate) attempts: u32,
 }
 
+/// A credential failure met before a request could be sent, carried to
+/// [`Error::from`] inside a stand-in response (see the transport).
+#[derive(Clone)]
+pub(crate) struct AuthFailure(Arc<Mutex<Option<Error>>>);
+
+impl AuthFailure {
+    pub(crate) fn new(error: Error) -> Self {
+        Self(Arc::new(Mutex::new(Some(error))))
+    }
+
+    fn take(&self) -> Option<Error> {
+        self.0.lock().ok().and_then(|mut e| e.take())
+    }
+}
+
 impl From<reqwest::Response> for Error {
     /// Converts a non-success response. Only the body the transport captured
     /// is used: this never reads from the network.
     fn from(resp: reqwest::Response) -> Self {
+        if let Some(error) = resp
+            .extensions()
+            .get::<AuthFailure>()
+            .and_then(AuthFailure::take)
+        {
+            return error;
+        }
         let ctx = resp.extensions().get::<ResponseContext>();
         let body = ctx.map(|c| c.body.as_ref());
         let truncated = ctx.is_some_and(|c| c.truncated);
@@ -421,6 +448,21 @@ impl<E> From<jumpcloud_api::Error<E>> for Error {
             Api::Custom(msg) => Error::auth(msg),
         }
     }
+}
+
+/// Whether reading the body failed, directly or as the cause of another
+/// reqwest error.
+fn is_body_error(err: &reqwest::Error) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if e.downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_body)
+        {
+            return true;
+        }
+        current = e.source();
+    }
+    false
 }
 
 /// JumpCloud's explanation from an error body, parsed leniently.

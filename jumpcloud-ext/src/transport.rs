@@ -12,8 +12,9 @@ use jumpcloud_api::{BoxFuture, HookError, Operation, Transport};
 use reqwest::ResponseBuilderExt;
 use tracing::{Instrument, field::Empty};
 
+use crate::Error;
 use crate::auth::Auth;
-use crate::error::ResponseContext;
+use crate::error::{AuthFailure, ResponseContext};
 use crate::retry::{self, Decision, Failure, RetryPolicy};
 
 /// The multi-tenant organisation header.
@@ -88,20 +89,23 @@ impl JumpCloudTransport {
                 }
             }
         }
-        // The generated client reports this as `Error::Custom(text)`, which
-        // `Error::from` turns back into an auth error: pass the bare message.
-        self.shared.auth.apply(request).await.map_err(|e| {
-            let text = e.message().map_or_else(|| e.to_string(), str::to_owned);
-            HookError::from(text)
-        })
+        Ok(())
     }
 
     async fn send(
         &self,
         client: &reqwest::Client,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         operation: &'static Operation,
     ) -> reqwest::Result<reqwest::Response> {
+        // Credentials are added here rather than in `prepare`: a failure in
+        // `prepare` can only travel as text (`Error::Custom`), while this
+        // way the typed error (with the token endpoint's status) reaches
+        // `Error::from` intact.
+        if let Err(e) = self.shared.auth.apply(&mut request).await {
+            tracing::debug!(operation = operation.id, error = %e, "no credentials for the request");
+            return Ok(auth_failure(e));
+        }
         let span = tracing::info_span!(
             "jumpcloud.request",
             api = %operation.api,
@@ -348,6 +352,20 @@ async fn capture(
     *rebuilt.headers_mut() = headers;
     rebuilt.extensions_mut().insert(context);
     reqwest::Response::from(rebuilt)
+}
+
+/// A response that never went on the wire, standing for a credential
+/// failure: its status is the token endpoint's (or 401) and it carries the
+/// typed error for [`Error::from`](crate::Error) to hand back.
+fn auth_failure(error: Error) -> reqwest::Response {
+    let status = error
+        .status()
+        .filter(|s| s.is_client_error() || s.is_server_error())
+        .unwrap_or(http::StatusCode::UNAUTHORIZED);
+    let mut response = http::Response::new(Bytes::new());
+    *response.status_mut() = status;
+    response.extensions_mut().insert(AuthFailure::new(error));
+    reqwest::Response::from(response)
 }
 
 impl Transport for JumpCloudTransport {
