@@ -1,0 +1,124 @@
+//! What the client costs: decoding a page, and a whole call through the
+//! `JumpCloud` transport (auth, retry bookkeeping, tracing span, error capture)
+//! compared with the bare generated client, both against the fake JumpCloud on
+//! 127.0.0.1. Run with `cargo bench -p jumpcloud-ext`; results are recorded in
+//! BENCHMARKS.md.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use jumpcloud_ext::api::{Hooks, v1, v2};
+use jumpcloud_ext::prelude::*;
+use jumpcloud_tests::fake::{self, Collection, FakeJumpCloud};
+
+fn benches(c: &mut Criterion) {
+    let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    else {
+        eprintln!("no tokio runtime; skipping");
+        return;
+    };
+    let Ok(setup) = rt.block_on(setup()) else {
+        eprintln!("the fake JumpCloud did not start; skipping");
+        return;
+    };
+    let Setup {
+        fake,
+        ext,
+        raw_v1,
+        raw_v2,
+        page,
+    } = &setup;
+
+    let mut group = c.benchmark_group("decode");
+    group.throughput(criterion::Throughput::Bytes(page.len() as u64));
+    group.bench_function("v1 user page (100 users)", |b| {
+        b.iter(|| serde_json::from_slice::<v1::types::Systemuserslist>(black_box(page)))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("call");
+    group.bench_function("v1 user_list limit 100, JumpCloud client", |b| {
+        b.to_async(&rt).iter(|| async {
+            ext.v1()
+                .user_list()
+                .limit(100)
+                .send()
+                .await
+                .map(|r| r.results.len())
+        })
+    });
+    group.bench_function("v1 user_list limit 100, bare generated client", |b| {
+        b.to_async(&rt).iter(|| async {
+            raw_v1
+                .user_list()
+                .limit(100)
+                .send()
+                .await
+                .map(|r| r.results.len())
+        })
+    });
+    group.bench_function("v2 user_group_list, JumpCloud client", |b| {
+        b.to_async(&rt)
+            .iter(|| async { ext.v2().user_group_list().send().await.map(|r| r.len()) })
+    });
+    group.bench_function("v2 user_group_list, bare generated client", |b| {
+        b.to_async(&rt)
+            .iter(|| async { raw_v2.user_group_list().send().await.map(|r| r.len()) })
+    });
+    group.finish();
+    let _ = fake.request_count();
+}
+
+struct Setup {
+    fake: FakeJumpCloud,
+    ext: JumpCloud,
+    raw_v1: v1::Client,
+    raw_v2: v2::Client,
+    page: Vec<u8>,
+}
+
+async fn setup() -> std::result::Result<Setup, Box<dyn std::error::Error>> {
+    let fake = FakeJumpCloud::start().await?;
+    let org = fake.default_org().to_string();
+    fake.seed(&org, Collection::Users, 100)?;
+    fake.seed(&org, Collection::UserGroups, 10)?;
+    let ext = JumpCloud::builder()
+        .api_key(fake::DEFAULT_API_KEY)
+        .base_url(fake.base_url())
+        .build()?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-api-key", fake::DEFAULT_API_KEY.parse()?);
+    let http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()?;
+    let raw_v1 = v1::Client::with_hooks(&fake.v1_url(), http.clone(), Hooks::none());
+    let raw_v2 = v2::Client::with_hooks(&fake.v2_url(), http.clone(), Hooks::none());
+    let page = http
+        .get(format!("{}/systemusers?limit=100", fake.v1_url()))
+        .send()
+        .await?
+        .bytes()
+        .await?
+        .to_vec();
+    Ok(Setup {
+        fake,
+        ext,
+        raw_v1,
+        raw_v2,
+        page,
+    })
+}
+
+criterion_group! {
+    name = client;
+    config = Criterion::default()
+        .sample_size(50)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4));
+    targets = benches
+}
+criterion_main!(client);
