@@ -11,6 +11,8 @@ mod api;
 mod canonical;
 mod import;
 mod regen;
+#[cfg(test)]
+mod tests;
 
 use std::process::ExitCode;
 
