@@ -42,8 +42,21 @@ pub fn normalize(api: Api, doc: &mut Value) -> Result<()> {
             }
         }
     }
+    // With every reference gone, the shared definitions go too.
+    if let Some(shared) = doc
+        .pointer_mut("/components/parameters")
+        .and_then(Value::as_object_mut)
+    {
+        shared.retain(|_, p| !is_hook_header(p));
+    }
     tidy(doc);
     Ok(())
+}
+
+fn is_hook_header(param: &Value) -> bool {
+    let is_header = param.get("in").and_then(Value::as_str) == Some("header");
+    let name = param.get("name").and_then(Value::as_str).unwrap_or("");
+    is_header && HOOK_HEADERS.contains(&name.to_ascii_lowercase().as_str())
 }
 
 /// Run after the overlays too: drops path items without operations and gives
@@ -97,9 +110,7 @@ fn drop_hook_headers(params: Option<&mut Value>, components: &Value) {
                 .unwrap_or(p),
             None => p,
         };
-        let is_header = resolved.get("in").and_then(Value::as_str) == Some("header");
-        let name = resolved.get("name").and_then(Value::as_str).unwrap_or("");
-        !(is_header && HOOK_HEADERS.contains(&name.to_ascii_lowercase().as_str()))
+        !is_hook_header(resolved)
     });
 }
 
