@@ -58,6 +58,8 @@ pub struct Operation {
     /// `false` on routes that refuse the `x-org-id` header (the server answers
     /// 403 when it is sent there).
     pub org_header: bool,
+    /// How the operation pages, for listings (`None` for everything else).
+    pub paging: Option<crate::paging::Paging>,
 }
 
 impl Operation {
@@ -79,6 +81,7 @@ impl Operation {
             method: "",
             path: "",
             org_header: true,
+            paging: None,
         }
     }
 }

@@ -26,11 +26,15 @@
     allow(dead_code, unused_macros, unused_imports)
 )]
 mod hooks;
+pub mod paging;
+mod request;
 #[doc(hidden)]
 pub mod wire;
 
 pub use hooks::{Api, BoxFuture, HookError, Hooks, Operation, Transport};
+pub use paging::{Page, PageKind, PageRequest, Paging, Position};
 pub use progenitor_client::{ByteStream, ClientInfo, Error, OperationInfo, ResponseValue};
+pub use request::{Paginated, Request};
 
 #[cfg(feature = "v2")]
 #[path = "generated/v2.rs"]

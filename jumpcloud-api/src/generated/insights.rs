@@ -3456,6 +3456,151 @@ pub mod builder {
             }
         }
     }
+    impl<'a> crate::Request for EventGet<'a> {
+        type Response =
+            ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[2usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<
+                    ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+                >,
+                Error<()>,
+            >,
+        > + Send {
+            EventGet::send(self)
+        }
+    }
+    impl<'a> crate::Paginated for EventGet<'a> {
+        type Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        fn requested(&self) -> crate::paging::Requested {
+            match self
+                .body
+                .clone()
+                .and_then(|b| types::EventQuery::try_from(b).map_err(|e| e.to_string()))
+            {
+                Ok(b) => crate::paging::Requested {
+                    skip: None,
+                    limit: crate::paging::RequestedCount::requested(&b.limit),
+                },
+                Err(_) => crate::paging::Requested::default(),
+            }
+        }
+        fn with_page(self, page: &crate::paging::PageRequest) -> Self {
+            let size = i64::from(page.size);
+            let cursor = match &page.position {
+                crate::paging::Position::Cursor(c) => Some(c.clone()),
+                _ => None,
+            };
+            self.body_map(move |b| {
+                let b = b.limit(size);
+                match cursor {
+                    Some(c) => b.search_after(c),
+                    None => b,
+                }
+            })
+        }
+        fn into_page(
+            response: ResponseValue<<Self as crate::Request>::Response>,
+        ) -> crate::paging::Page<Self::Item> {
+            let headers = response.headers().clone();
+            let items = response.into_inner();
+            let next = crate::paging::header_cursor(&headers, items.len());
+            crate::paging::Page {
+                items,
+                total: None,
+                next,
+            }
+        }
+    }
+    impl<'a> crate::Request for EventCountGet<'a> {
+        type Response = types::EventCount;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[0usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::EventCount>, Error<()>>,
+        > + Send {
+            EventCountGet::send(self)
+        }
+    }
+    impl<'a> crate::Request for EventDistinctGet<'a> {
+        type Response = types::EventDistinctGetResponse;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[1usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::EventDistinctGetResponse>, Error<()>>,
+        > + Send {
+            EventDistinctGet::send(self)
+        }
+    }
+    impl<'a> crate::Request for EventIntervalGet<'a> {
+        type Response = types::EventIntervalGetResponse;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[3usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::EventIntervalGetResponse>, Error<()>>,
+        > + Send {
+            EventIntervalGet::send(self)
+        }
+    }
+    impl<'a> crate::Request for ReportList<'a> {
+        type Response = ::std::vec::Vec<types::ReportListResponseItem>;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[6usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::ReportListResponseItem>>,
+                Error<()>,
+            >,
+        > + Send {
+            ReportList::send(self)
+        }
+    }
+    impl<'a> crate::Request for ReportArtifactContentGet<'a> {
+        type Response = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[4usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+                Error<()>,
+            >,
+        > + Send {
+            ReportArtifactContentGet::send(self)
+        }
+    }
+    impl<'a> crate::Request for ReportCreate<'a> {
+        type Response = types::ReportCreateResponse;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[5usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::ReportCreateResponse>, Error<()>>,
+        > + Send {
+            ReportCreate::send(self)
+        }
+    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
@@ -3470,6 +3615,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/events/count",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::Insights,
@@ -3478,6 +3624,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/events/distinct",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::Insights,
@@ -3486,6 +3633,12 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/events",
         org_header: true,
+        paging: Some(crate::paging::Paging {
+            kind: crate::paging::PageKind::Cursor,
+            total: crate::paging::TotalSource::None,
+            max_page_size: 10000u32,
+            stable_sort: None,
+        }),
     },
     crate::Operation {
         api: crate::Api::Insights,
@@ -3494,6 +3647,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/events/interval",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::Insights,
@@ -3502,6 +3656,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/reports/{report_id}/artifacts/{artifact_id}/content",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::Insights,
@@ -3510,6 +3665,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/reports/{report_type}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::Insights,
@@ -3518,6 +3674,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/reports",
         org_header: true,
+        paging: None,
     },
 ];
 static UNKNOWN_OPERATION: crate::Operation = crate::Operation::unknown(crate::Api::Insights);

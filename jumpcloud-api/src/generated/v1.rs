@@ -46060,6 +46060,1174 @@ pub mod builder {
             }
         }
     }
+    impl<'a> crate::Request for ApplicationTemplateList<'a> {
+        type Response = types::Applicationtemplateslist;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[9usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Applicationtemplateslist>, Error<()>>,
+        > + Send {
+            ApplicationTemplateList::send(self)
+        }
+    }
+    impl<'a> crate::Paginated for ApplicationTemplateList<'a> {
+        type Item = types::Applicationtemplate;
+        fn requested(&self) -> crate::paging::Requested {
+            crate::paging::Requested {
+                skip: crate::paging::RequestedCount::requested(&self.skip),
+                limit: crate::paging::RequestedCount::requested(&self.limit),
+            }
+        }
+        fn with_page(self, page: &crate::paging::PageRequest) -> Self {
+            #[allow(unused_mut)]
+            let mut this = self.skip(page.offset()).limit(page.size);
+            if matches!(this.sort, Ok(None)) {
+                this = this.sort(::std::vec!["_id".to_string()]);
+            }
+            this
+        }
+        fn into_page(
+            response: ResponseValue<<Self as crate::Request>::Response>,
+        ) -> crate::paging::Page<Self::Item> {
+            let header = crate::paging::header_total(response.headers());
+            let body = response.into_inner();
+            crate::paging::Page {
+                items: crate::paging::Items::into_items(body.results),
+                total: crate::paging::Count::count(&body.total_count).or(header),
+                next: None,
+            }
+        }
+    }
+    impl<'a> crate::Request for ApplicationTemplateGet<'a> {
+        type Response = types::Applicationtemplate;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[8usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Applicationtemplate>, Error<()>>,
+        > + Send {
+            ApplicationTemplateGet::send(self)
+        }
+    }
+    impl<'a> crate::Request for ApplicationList<'a> {
+        type Response = types::Applicationslist;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[6usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Applicationslist>, Error<()>>,
+        > + Send {
+            ApplicationList::send(self)
+        }
+    }
+    impl<'a> crate::Paginated for ApplicationList<'a> {
+        type Item = types::Application;
+        fn requested(&self) -> crate::paging::Requested {
+            crate::paging::Requested {
+                skip: crate::paging::RequestedCount::requested(&self.skip),
+                limit: crate::paging::RequestedCount::requested(&self.limit),
+            }
+        }
+        fn with_page(self, page: &crate::paging::PageRequest) -> Self {
+            #[allow(unused_mut)]
+            let mut this = self.skip(page.offset()).limit(page.size);
+            if matches!(this.sort, Ok(None)) {
+                this = this.sort(::std::vec!["_id".to_string()]);
+            }
+            this
+        }
+        fn into_page(
+            response: ResponseValue<<Self as crate::Request>::Response>,
+        ) -> crate::paging::Page<Self::Item> {
+            let header = crate::paging::header_total(response.headers());
+            let body = response.into_inner();
+            crate::paging::Page {
+                items: crate::paging::Items::into_items(body.results),
+                total: crate::paging::Count::count(&body.total_count).or(header),
+                next: None,
+            }
+        }
+    }
+    impl<'a> crate::Request for ApplicationCreate<'a> {
+        type Response = types::Application;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[3usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Application>, Error<()>>,
+        > + Send {
+            ApplicationCreate::send(self)
+        }
+    }
+    impl<'a> crate::Request for ApplicationGet<'a> {
+        type Response = types::Application;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[5usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Application>, Error<()>>,
+        > + Send {
+            ApplicationGet::send(self)
+        }
+    }
+    impl<'a> crate::Request for ApplicationSet<'a> {
+        type Response = types::Application;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[7usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Application>, Error<()>>,
+        > + Send {
+            ApplicationSet::send(self)
+        }
+    }
+    impl<'a> crate::Request for ApplicationDelete<'a> {
+        type Response = types::Application;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[4usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Application>, Error<()>>,
+        > + Send {
+            ApplicationDelete::send(self)
+        }
+    }
+    impl<'a> crate::Request for CommandTriggerPost<'a> {
+        type Response = types::Triggerreturn;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[21usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Triggerreturn>, Error<()>>,
+        > + Send {
+            CommandTriggerPost::send(self)
+        }
+    }
+    impl<'a> crate::Request for CommandResultList<'a> {
+        type Response = types::Commandresultslist;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[18usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Commandresultslist>, Error<()>>,
+        > + Send {
+            CommandResultList::send(self)
+        }
+    }
+    impl<'a> crate::Paginated for CommandResultList<'a> {
+        type Item = types::CommandresultslistResultsItem;
+        fn requested(&self) -> crate::paging::Requested {
+            crate::paging::Requested {
+                skip: crate::paging::RequestedCount::requested(&self.skip),
+                limit: crate::paging::RequestedCount::requested(&self.limit),
+            }
+        }
+        fn with_page(self, page: &crate::paging::PageRequest) -> Self {
+            #[allow(unused_mut)]
+            let mut this = self.skip(page.offset()).limit(page.size);
+            if matches!(this.sort, Ok(None)) {
+                this = this.sort(::std::vec!["_id".to_string()]);
+            }
+            this
+        }
+        fn into_page(
+            response: ResponseValue<<Self as crate::Request>::Response>,
+        ) -> crate::paging::Page<Self::Item> {
+            let header = crate::paging::header_total(response.headers());
+            let body = response.into_inner();
+            crate::paging::Page {
+                items: crate::paging::Items::into_items(body.results),
+                total: crate::paging::Count::count(&body.total_count).or(header),
+                next: None,
+            }
+        }
+    }
+    impl<'a> crate::Request for CommandResultGet<'a> {
+        type Response = types::Commandresult;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[17usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Commandresult>, Error<()>>,
+        > + Send {
+            CommandResultGet::send(self)
+        }
+    }
+    impl<'a> crate::Request for CommandResultDelete<'a> {
+        type Response = types::Commandresult;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[16usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Commandresult>, Error<()>>,
+        > + Send {
+            CommandResultDelete::send(self)
+        }
+    }
+    impl<'a> crate::Request for CommandList<'a> {
+        type Response = types::Commandslist;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[14usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Commandslist>, Error<()>>,
+        > + Send {
+            CommandList::send(self)
+        }
+    }
+    impl<'a> crate::Paginated for CommandList<'a> {
+        type Item = types::CommandslistResultsItem;
+        fn requested(&self) -> crate::paging::Requested {
+            crate::paging::Requested {
+                skip: crate::paging::RequestedCount::requested(&self.skip),
+                limit: crate::paging::RequestedCount::requested(&self.limit),
+            }
+        }
+        fn with_page(self, page: &crate::paging::PageRequest) -> Self {
+            #[allow(unused_mut)]
+            let mut this = self.skip(page.offset()).limit(page.size);
+            if matches!(this.sort, Ok(None)) {
+                this = this.sort(::std::vec!["_id".to_string()]);
+            }
+            this
+        }
+        fn into_page(
+            response: ResponseValue<<Self as crate::Request>::Response>,
+        ) -> crate::paging::Page<Self::Item> {
+            let header = crate::paging::header_total(response.headers());
+            let body = response.into_inner();
+            crate::paging::Page {
+                items: crate::paging::Items::into_items(body.results),
+                total: crate::paging::Count::count(&body.total_count).or(header),
+                next: None,
+            }
+        }
+    }
+    impl<'a> crate::Request for CommandCreate<'a> {
+        type Response = types::Command;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[10usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<types::Command>, Error<()>>> + Send
+        {
+            CommandCreate::send(self)
+        }
+    }
+    impl<'a> crate::Request for CommandGet<'a> {
+        type Response = types::Command;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[13usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<types::Command>, Error<()>>> + Send
+        {
+            CommandGet::send(self)
+        }
+    }
+    impl<'a> crate::Request for CommandSet<'a> {
+        type Response = types::Command;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[20usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<types::Command>, Error<()>>> + Send
+        {
+            CommandSet::send(self)
+        }
+    }
+    impl<'a> crate::Request for CommandDelete<'a> {
+        type Response = types::Command;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[11usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<types::Command>, Error<()>>> + Send
+        {
+            CommandDelete::send(self)
+        }
+    }
+    impl<'a> crate::Request for CommandResultByCommandIdGet<'a> {
+        type Response = ::std::vec::Vec<types::Commandresultbycommandid>;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[15usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<
+                ResponseValue<::std::vec::Vec<types::Commandresultbycommandid>>,
+                Error<()>,
+            >,
+        > + Send {
+            CommandResultByCommandIdGet::send(self)
+        }
+    }
+    impl<'a> crate::Paginated for CommandResultByCommandIdGet<'a> {
+        type Item = types::Commandresultbycommandid;
+        fn requested(&self) -> crate::paging::Requested {
+            crate::paging::Requested {
+                skip: crate::paging::RequestedCount::requested(&self.skip),
+                limit: crate::paging::RequestedCount::requested(&self.limit),
+            }
+        }
+        fn with_page(self, page: &crate::paging::PageRequest) -> Self {
+            #[allow(unused_mut)]
+            let mut this = self.skip(page.offset()).limit(page.size);
+            this
+        }
+        fn into_page(
+            response: ResponseValue<<Self as crate::Request>::Response>,
+        ) -> crate::paging::Page<Self::Item> {
+            let total = crate::paging::header_total(response.headers());
+            crate::paging::Page {
+                items: response.into_inner(),
+                total,
+                next: None,
+            }
+        }
+    }
+    impl<'a> crate::Request for CommandFileGet<'a> {
+        type Response = types::Commandfilereturn;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[12usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Commandfilereturn>, Error<()>>,
+        > + Send {
+            CommandFileGet::send(self)
+        }
+    }
+    impl<'a> crate::Paginated for CommandFileGet<'a> {
+        type Item = types::CommandfilereturnResultsItem;
+        fn requested(&self) -> crate::paging::Requested {
+            crate::paging::Requested {
+                skip: crate::paging::RequestedCount::requested(&self.skip),
+                limit: crate::paging::RequestedCount::requested(&self.limit),
+            }
+        }
+        fn with_page(self, page: &crate::paging::PageRequest) -> Self {
+            #[allow(unused_mut)]
+            let mut this = self.skip(page.offset()).limit(page.size);
+            this
+        }
+        fn into_page(
+            response: ResponseValue<<Self as crate::Request>::Response>,
+        ) -> crate::paging::Page<Self::Item> {
+            let header = crate::paging::header_total(response.headers());
+            let body = response.into_inner();
+            crate::paging::Page {
+                items: crate::paging::Items::into_items(body.results),
+                total: crate::paging::Count::count(&body.total_count).or(header),
+                next: None,
+            }
+        }
+    }
+    impl<'a> crate::Request for OrganizationList<'a> {
+        type Response = types::Organizationslist;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[26usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Organizationslist>, Error<()>>,
+        > + Send {
+            OrganizationList::send(self)
+        }
+    }
+    impl<'a> crate::Paginated for OrganizationList<'a> {
+        type Item = types::OrganizationslistResultsItem;
+        fn requested(&self) -> crate::paging::Requested {
+            crate::paging::Requested {
+                skip: crate::paging::RequestedCount::requested(&self.skip),
+                limit: crate::paging::RequestedCount::requested(&self.limit),
+            }
+        }
+        fn with_page(self, page: &crate::paging::PageRequest) -> Self {
+            #[allow(unused_mut)]
+            let mut this = self.skip(page.offset()).limit(page.size);
+            if matches!(this.sort, Ok(None)) {
+                this = this.sort(::std::vec!["_id".to_string()]);
+            }
+            this
+        }
+        fn into_page(
+            response: ResponseValue<<Self as crate::Request>::Response>,
+        ) -> crate::paging::Page<Self::Item> {
+            let header = crate::paging::header_total(response.headers());
+            let body = response.into_inner();
+            crate::paging::Page {
+                items: crate::paging::Items::into_items(body.results),
+                total: crate::paging::Count::count(&body.total_count).or(header),
+                next: None,
+            }
+        }
+    }
+    impl<'a> crate::Request for OrganizationGet<'a> {
+        type Response = types::Organization;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[25usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Organization>, Error<()>>,
+        > + Send {
+            OrganizationGet::send(self)
+        }
+    }
+    impl<'a> crate::Request for OrganizationSet<'a> {
+        type Response = types::Organization;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[28usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Organization>, Error<()>>,
+        > + Send {
+            OrganizationSet::send(self)
+        }
+    }
+    impl<'a> crate::Request for RadiusServerList<'a> {
+        type Response = types::Radiusserverslist;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[32usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Radiusserverslist>, Error<()>>,
+        > + Send {
+            RadiusServerList::send(self)
+        }
+    }
+    impl<'a> crate::Paginated for RadiusServerList<'a> {
+        type Item = types::Radiusserver;
+        fn requested(&self) -> crate::paging::Requested {
+            crate::paging::Requested {
+                skip: crate::paging::RequestedCount::requested(&self.skip),
+                limit: crate::paging::RequestedCount::requested(&self.limit),
+            }
+        }
+        fn with_page(self, page: &crate::paging::PageRequest) -> Self {
+            #[allow(unused_mut)]
+            let mut this = self.skip(page.offset()).limit(page.size);
+            if matches!(this.sort, Ok(None)) {
+                this = this.sort(::std::vec!["_id".to_string()]);
+            }
+            this
+        }
+        fn into_page(
+            response: ResponseValue<<Self as crate::Request>::Response>,
+        ) -> crate::paging::Page<Self::Item> {
+            let header = crate::paging::header_total(response.headers());
+            let body = response.into_inner();
+            crate::paging::Page {
+                items: crate::paging::Items::into_items(body.results),
+                total: crate::paging::Count::count(&body.total_count).or(header),
+                next: None,
+            }
+        }
+    }
+    impl<'a> crate::Request for RadiusServerCreate<'a> {
+        type Response = types::Radiusserver;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[29usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Radiusserver>, Error<()>>,
+        > + Send {
+            RadiusServerCreate::send(self)
+        }
+    }
+    impl<'a> crate::Request for RadiusServerGet<'a> {
+        type Response = types::Radiusserver;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[31usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Radiusserver>, Error<()>>,
+        > + Send {
+            RadiusServerGet::send(self)
+        }
+    }
+    impl<'a> crate::Request for RadiusServerSet<'a> {
+        type Response = types::Radiusserverput;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[33usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Radiusserverput>, Error<()>>,
+        > + Send {
+            RadiusServerSet::send(self)
+        }
+    }
+    impl<'a> crate::Request for RadiusServerDelete<'a> {
+        type Response = types::Radiusserverput;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[30usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Radiusserverput>, Error<()>>,
+        > + Send {
+            RadiusServerDelete::send(self)
+        }
+    }
+    impl<'a> crate::Request for CommandsRun<'a> {
+        type Response = types::CommandsRunResponse;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[22usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::CommandsRunResponse>, Error<()>>,
+        > + Send {
+            CommandsRun::send(self)
+        }
+    }
+    impl<'a> crate::Request for CommandResultSearch<'a> {
+        type Response = types::Commandresultssearchlist;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[19usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Commandresultssearchlist>, Error<()>>,
+        > + Send {
+            CommandResultSearch::send(self)
+        }
+    }
+    impl<'a> crate::Paginated for CommandResultSearch<'a> {
+        type Item = types::CommandresultssearchlistResultsItem;
+        fn requested(&self) -> crate::paging::Requested {
+            match self
+                .body
+                .clone()
+                .and_then(|b| types::Search::try_from(b).map_err(|e| e.to_string()))
+            {
+                Ok(b) => crate::paging::Requested {
+                    skip: crate::paging::RequestedCount::requested(&b.skip),
+                    limit: crate::paging::RequestedCount::requested(&b.limit),
+                },
+                Err(_) => crate::paging::Requested::default(),
+            }
+        }
+        fn with_page(self, page: &crate::paging::PageRequest) -> Self {
+            let (skip, size) = (page.offset(), page.size);
+            self.body_map(move |b| {
+                b.skip(i64::try_from(skip).unwrap_or(i64::MAX))
+                    .limit(i64::from(size))
+            })
+        }
+        fn into_page(
+            response: ResponseValue<<Self as crate::Request>::Response>,
+        ) -> crate::paging::Page<Self::Item> {
+            let header = crate::paging::header_total(response.headers());
+            let body = response.into_inner();
+            crate::paging::Page {
+                items: crate::paging::Items::into_items(body.results),
+                total: crate::paging::Count::count(&body.total_count).or(header),
+                next: None,
+            }
+        }
+    }
+    impl<'a> crate::Request for CommandsSearch<'a> {
+        type Response = types::Commandslist;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[23usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Commandslist>, Error<()>>,
+        > + Send {
+            CommandsSearch::send(self)
+        }
+    }
+    impl<'a> crate::Paginated for CommandsSearch<'a> {
+        type Item = types::CommandslistResultsItem;
+        fn requested(&self) -> crate::paging::Requested {
+            match self
+                .body
+                .clone()
+                .and_then(|b| types::Search::try_from(b).map_err(|e| e.to_string()))
+            {
+                Ok(b) => crate::paging::Requested {
+                    skip: crate::paging::RequestedCount::requested(&b.skip),
+                    limit: crate::paging::RequestedCount::requested(&b.limit),
+                },
+                Err(_) => crate::paging::Requested::default(),
+            }
+        }
+        fn with_page(self, page: &crate::paging::PageRequest) -> Self {
+            let (skip, size) = (page.offset(), page.size);
+            self.body_map(move |b| {
+                b.skip(i64::try_from(skip).unwrap_or(i64::MAX))
+                    .limit(i64::from(size))
+            })
+        }
+        fn into_page(
+            response: ResponseValue<<Self as crate::Request>::Response>,
+        ) -> crate::paging::Page<Self::Item> {
+            let header = crate::paging::header_total(response.headers());
+            let body = response.into_inner();
+            crate::paging::Page {
+                items: crate::paging::Items::into_items(body.results),
+                total: crate::paging::Count::count(&body.total_count).or(header),
+                next: None,
+            }
+        }
+    }
+    impl<'a> crate::Request for OrganizationSearch<'a> {
+        type Response = types::Organizationslist;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[27usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Organizationslist>, Error<()>>,
+        > + Send {
+            OrganizationSearch::send(self)
+        }
+    }
+    impl<'a> crate::Paginated for OrganizationSearch<'a> {
+        type Item = types::OrganizationslistResultsItem;
+        fn requested(&self) -> crate::paging::Requested {
+            match self
+                .body
+                .clone()
+                .and_then(|b| types::Search::try_from(b).map_err(|e| e.to_string()))
+            {
+                Ok(b) => crate::paging::Requested {
+                    skip: crate::paging::RequestedCount::requested(&b.skip),
+                    limit: crate::paging::RequestedCount::requested(&b.limit),
+                },
+                Err(_) => crate::paging::Requested::default(),
+            }
+        }
+        fn with_page(self, page: &crate::paging::PageRequest) -> Self {
+            let (skip, size) = (page.offset(), page.size);
+            self.body_map(move |b| {
+                b.skip(i64::try_from(skip).unwrap_or(i64::MAX))
+                    .limit(i64::from(size))
+            })
+        }
+        fn into_page(
+            response: ResponseValue<<Self as crate::Request>::Response>,
+        ) -> crate::paging::Page<Self::Item> {
+            let header = crate::paging::header_total(response.headers());
+            let body = response.into_inner();
+            crate::paging::Page {
+                items: crate::paging::Items::into_items(body.results),
+                total: crate::paging::Count::count(&body.total_count).or(header),
+                next: None,
+            }
+        }
+    }
+    impl<'a> crate::Request for SystemSearch<'a> {
+        type Response = types::SystemsSearchlist;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[40usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::SystemsSearchlist>, Error<()>>,
+        > + Send {
+            SystemSearch::send(self)
+        }
+    }
+    impl<'a> crate::Paginated for SystemSearch<'a> {
+        type Item = types::SystemSearch;
+        fn requested(&self) -> crate::paging::Requested {
+            match self
+                .body
+                .clone()
+                .and_then(|b| types::Search::try_from(b).map_err(|e| e.to_string()))
+            {
+                Ok(b) => crate::paging::Requested {
+                    skip: crate::paging::RequestedCount::requested(&b.skip),
+                    limit: crate::paging::RequestedCount::requested(&b.limit),
+                },
+                Err(_) => crate::paging::Requested::default(),
+            }
+        }
+        fn with_page(self, page: &crate::paging::PageRequest) -> Self {
+            let (skip, size) = (page.offset(), page.size);
+            self.body_map(move |b| {
+                b.skip(i64::try_from(skip).unwrap_or(i64::MAX))
+                    .limit(i64::from(size))
+            })
+        }
+        fn into_page(
+            response: ResponseValue<<Self as crate::Request>::Response>,
+        ) -> crate::paging::Page<Self::Item> {
+            let header = crate::paging::header_total(response.headers());
+            let body = response.into_inner();
+            crate::paging::Page {
+                items: crate::paging::Items::into_items(body.results),
+                total: crate::paging::Count::count(&body.total_count).or(header),
+                next: None,
+            }
+        }
+    }
+    impl<'a> crate::Request for UserSearch<'a> {
+        type Response = types::SystemUsersSearchlist;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[49usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::SystemUsersSearchlist>, Error<()>>,
+        > + Send {
+            UserSearch::send(self)
+        }
+    }
+    impl<'a> crate::Paginated for UserSearch<'a> {
+        type Item = types::SystemuserSearchReturn;
+        fn requested(&self) -> crate::paging::Requested {
+            match self
+                .body
+                .clone()
+                .and_then(|b| types::Search::try_from(b).map_err(|e| e.to_string()))
+            {
+                Ok(b) => crate::paging::Requested {
+                    skip: crate::paging::RequestedCount::requested(&b.skip),
+                    limit: crate::paging::RequestedCount::requested(&b.limit),
+                },
+                Err(_) => crate::paging::Requested::default(),
+            }
+        }
+        fn with_page(self, page: &crate::paging::PageRequest) -> Self {
+            let (skip, size) = (page.offset(), page.size);
+            self.body_map(move |b| {
+                b.skip(i64::try_from(skip).unwrap_or(i64::MAX))
+                    .limit(i64::from(size))
+            })
+        }
+        fn into_page(
+            response: ResponseValue<<Self as crate::Request>::Response>,
+        ) -> crate::paging::Page<Self::Item> {
+            let header = crate::paging::header_total(response.headers());
+            let body = response.into_inner();
+            crate::paging::Page {
+                items: crate::paging::Items::into_items(body.results),
+                total: crate::paging::Count::count(&body.total_count).or(header),
+                next: None,
+            }
+        }
+    }
+    impl<'a> crate::Request for SystemList<'a> {
+        type Response = types::Systemslist;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[37usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Systemslist>, Error<()>>,
+        > + Send {
+            SystemList::send(self)
+        }
+    }
+    impl<'a> crate::Paginated for SystemList<'a> {
+        type Item = types::JcSystem;
+        fn requested(&self) -> crate::paging::Requested {
+            crate::paging::Requested {
+                skip: crate::paging::RequestedCount::requested(&self.skip),
+                limit: crate::paging::RequestedCount::requested(&self.limit),
+            }
+        }
+        fn with_page(self, page: &crate::paging::PageRequest) -> Self {
+            #[allow(unused_mut)]
+            let mut this = self.skip(page.offset()).limit(page.size);
+            if matches!(this.sort, Ok(None)) {
+                this = this.sort(::std::vec!["_id".to_string()]);
+            }
+            this
+        }
+        fn into_page(
+            response: ResponseValue<<Self as crate::Request>::Response>,
+        ) -> crate::paging::Page<Self::Item> {
+            let header = crate::paging::header_total(response.headers());
+            let body = response.into_inner();
+            crate::paging::Page {
+                items: crate::paging::Items::into_items(body.results),
+                total: crate::paging::Count::count(&body.total_count).or(header),
+                next: None,
+            }
+        }
+    }
+    impl<'a> crate::Request for SystemGet<'a> {
+        type Response = types::JcSystem;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[36usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<types::JcSystem>, Error<()>>> + Send
+        {
+            SystemGet::send(self)
+        }
+    }
+    impl<'a> crate::Request for SystemSet<'a> {
+        type Response = types::JcSystem;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[41usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<types::JcSystem>, Error<()>>> + Send
+        {
+            SystemSet::send(self)
+        }
+    }
+    impl<'a> crate::Request for SystemDelete<'a> {
+        type Response = types::JcSystem;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[35usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<types::JcSystem>, Error<()>>> + Send
+        {
+            SystemDelete::send(self)
+        }
+    }
+    impl<'a> crate::Request for SystemClear<'a> {
+        type Response = ();
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[34usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
+        {
+            SystemClear::send(self)
+        }
+    }
+    impl<'a> crate::Request for SystemLock<'a> {
+        type Response = ();
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[38usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
+        {
+            SystemLock::send(self)
+        }
+    }
+    impl<'a> crate::Request for SystemRestart<'a> {
+        type Response = ();
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[39usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
+        {
+            SystemRestart::send(self)
+        }
+    }
+    impl<'a> crate::Request for SystemStop<'a> {
+        type Response = ();
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[42usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
+        {
+            SystemStop::send(self)
+        }
+    }
+    impl<'a> crate::Request for UserList<'a> {
+        type Response = types::Systemuserslist;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[46usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Systemuserslist>, Error<()>>,
+        > + Send {
+            UserList::send(self)
+        }
+    }
+    impl<'a> crate::Paginated for UserList<'a> {
+        type Item = types::Systemuserreturn;
+        fn requested(&self) -> crate::paging::Requested {
+            crate::paging::Requested {
+                skip: crate::paging::RequestedCount::requested(&self.skip),
+                limit: crate::paging::RequestedCount::requested(&self.limit),
+            }
+        }
+        fn with_page(self, page: &crate::paging::PageRequest) -> Self {
+            #[allow(unused_mut)]
+            let mut this = self.skip(page.offset()).limit(page.size);
+            if matches!(this.sort, Ok(None)) {
+                this = this.sort(::std::vec!["_id".to_string()]);
+            }
+            this
+        }
+        fn into_page(
+            response: ResponseValue<<Self as crate::Request>::Response>,
+        ) -> crate::paging::Page<Self::Item> {
+            let header = crate::paging::header_total(response.headers());
+            let body = response.into_inner();
+            crate::paging::Page {
+                items: crate::paging::Items::into_items(body.results),
+                total: crate::paging::Count::count(&body.total_count).or(header),
+                next: None,
+            }
+        }
+    }
+    impl<'a> crate::Request for UserCreate<'a> {
+        type Response = types::Systemuserreturn;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[43usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Systemuserreturn>, Error<()>>,
+        > + Send {
+            UserCreate::send(self)
+        }
+    }
+    impl<'a> crate::Request for UserGet<'a> {
+        type Response = types::Systemuserreturn;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[45usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Systemuserreturn>, Error<()>>,
+        > + Send {
+            UserGet::send(self)
+        }
+    }
+    impl<'a> crate::Request for UserSet<'a> {
+        type Response = types::Systemuserreturn;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[50usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Systemuserreturn>, Error<()>>,
+        > + Send {
+            UserSet::send(self)
+        }
+    }
+    impl<'a> crate::Request for UserDelete<'a> {
+        type Response = types::Systemuserreturn;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[44usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Systemuserreturn>, Error<()>>,
+        > + Send {
+            UserDelete::send(self)
+        }
+    }
+    impl<'a> crate::Request for ExpireUserPasswordPost<'a> {
+        type Response = ();
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[24usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
+        {
+            ExpireUserPasswordPost::send(self)
+        }
+    }
+    impl<'a> crate::Request for UserMfaSync<'a> {
+        type Response = ();
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[48usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
+        {
+            UserMfaSync::send(self)
+        }
+    }
+    impl<'a> crate::Request for UserMfaReset<'a> {
+        type Response = ();
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[47usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
+        {
+            UserMfaReset::send(self)
+        }
+    }
+    impl<'a> crate::Request for UserSshKeyGet<'a> {
+        type Response = ::std::vec::Vec<types::Sshkeylist>;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[53usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<::std::vec::Vec<types::Sshkeylist>>, Error<()>>,
+        > + Send {
+            UserSshKeyGet::send(self)
+        }
+    }
+    impl<'a> crate::Request for UserSshKeyCreate<'a> {
+        type Response = types::Sshkeylist;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[51usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Sshkeylist>, Error<()>>,
+        > + Send {
+            UserSshKeyCreate::send(self)
+        }
+    }
+    impl<'a> crate::Request for UserStateActivate<'a> {
+        type Response = ();
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[54usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
+        {
+            UserStateActivate::send(self)
+        }
+    }
+    impl<'a> crate::Request for UserTotpGet<'a> {
+        type Response = types::Totpenrollmentinfo;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[55usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Totpenrollmentinfo>, Error<()>>,
+        > + Send {
+            UserTotpGet::send(self)
+        }
+    }
+    impl<'a> crate::Request for UserUnlock<'a> {
+        type Response = ();
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[56usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
+        {
+            UserUnlock::send(self)
+        }
+    }
+    impl<'a> crate::Request for UserSshKeyDelete<'a> {
+        type Response = ();
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[52usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
+        {
+            UserSshKeyDelete::send(self)
+        }
+    }
+    impl<'a> crate::Request for AdministratorUserActivationReset<'a> {
+        type Response = ();
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[0usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
+        {
+            AdministratorUserActivationReset::send(self)
+        }
+    }
+    impl<'a> crate::Request for AdministratorUserTotpReset<'a> {
+        type Response = ();
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[2usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
+        {
+            AdministratorUserTotpReset::send(self)
+        }
+    }
+    impl<'a> crate::Request for AdministratorUserSet<'a> {
+        type Response = types::Userreturn;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[1usize]
+        }
+        fn dispatch(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = Result<ResponseValue<types::Userreturn>, Error<()>>,
+        > + Send {
+            AdministratorUserSet::send(self)
+        }
+    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
@@ -46074,6 +47242,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/users/reactivate/{id}",
         org_header: false,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46082,6 +47251,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "PUT",
         path: "/users/{id}",
         org_header: false,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46090,6 +47260,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/users/resettotp/{id}",
         org_header: false,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46098,6 +47269,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/applications",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46106,6 +47278,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "DELETE",
         path: "/applications/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46114,6 +47287,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/applications/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46122,6 +47296,12 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/applications",
         org_header: true,
+        paging: Some(crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: Some("_id"),
+        }),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46130,6 +47310,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "PUT",
         path: "/applications/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46138,6 +47319,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/application-templates/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46146,6 +47328,12 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/application-templates",
         org_header: true,
+        paging: Some(crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: Some("_id"),
+        }),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46154,6 +47342,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/commands",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46162,6 +47351,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "DELETE",
         path: "/commands/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46170,6 +47360,12 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/files/command/{id}",
         org_header: true,
+        paging: Some(crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: None,
+        }),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46178,6 +47374,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/commands/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46186,6 +47383,12 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/commands",
         org_header: true,
+        paging: Some(crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: Some("_id"),
+        }),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46194,6 +47397,12 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/commands/{id}/results",
         org_header: true,
+        paging: Some(crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::None,
+            max_page_size: 100u32,
+            stable_sort: None,
+        }),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46202,6 +47411,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "DELETE",
         path: "/commandresults/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46210,6 +47420,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/commandresults/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46218,6 +47429,12 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/commandresults",
         org_header: true,
+        paging: Some(crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: Some("_id"),
+        }),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46226,6 +47443,12 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/search/commandresults",
         org_header: true,
+        paging: Some(crate::paging::Paging {
+            kind: crate::paging::PageKind::BodyOffset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: None,
+        }),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46234,6 +47457,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "PUT",
         path: "/commands/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46242,6 +47466,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/command/trigger/{triggername}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46250,6 +47475,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/runCommand",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46258,6 +47484,12 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/search/commands",
         org_header: true,
+        paging: Some(crate::paging::Paging {
+            kind: crate::paging::PageKind::BodyOffset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: None,
+        }),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46266,6 +47498,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/systemusers/{id}/expire",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46274,6 +47507,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/organizations/{id}",
         org_header: false,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46282,6 +47516,12 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/organizations",
         org_header: false,
+        paging: Some(crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: Some("_id"),
+        }),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46290,6 +47530,12 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/search/organizations",
         org_header: false,
+        paging: Some(crate::paging::Paging {
+            kind: crate::paging::PageKind::BodyOffset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: None,
+        }),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46298,6 +47544,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "PUT",
         path: "/organizations/{id}",
         org_header: false,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46306,6 +47553,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/radiusservers",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46314,6 +47562,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "DELETE",
         path: "/radiusservers/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46322,6 +47571,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/radiusservers/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46330,6 +47580,12 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/radiusservers",
         org_header: true,
+        paging: Some(crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: Some("_id"),
+        }),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46338,6 +47594,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "PUT",
         path: "/radiusservers/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46346,6 +47603,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/systems/{system_id}/command/builtin/erase",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46354,6 +47612,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "DELETE",
         path: "/systems/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46362,6 +47621,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/systems/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46370,6 +47630,12 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/systems",
         org_header: true,
+        paging: Some(crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: Some("_id"),
+        }),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46378,6 +47644,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/systems/{system_id}/command/builtin/lock",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46386,6 +47653,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/systems/{system_id}/command/builtin/restart",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46394,6 +47662,12 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/search/systems",
         org_header: true,
+        paging: Some(crate::paging::Paging {
+            kind: crate::paging::PageKind::BodyOffset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: None,
+        }),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46402,6 +47676,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "PUT",
         path: "/systems/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46410,6 +47685,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/systems/{system_id}/command/builtin/shutdown",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46418,6 +47694,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/systemusers",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46426,6 +47703,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "DELETE",
         path: "/systemusers/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46434,6 +47712,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/systemusers/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46442,6 +47721,12 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/systemusers",
         org_header: true,
+        paging: Some(crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: Some("_id"),
+        }),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46450,6 +47735,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/systemusers/{id}/resetmfa",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46458,6 +47744,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/systemusers/{id}/mfasync",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46466,6 +47753,12 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/search/systemusers",
         org_header: true,
+        paging: Some(crate::paging::Paging {
+            kind: crate::paging::PageKind::BodyOffset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: None,
+        }),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46474,6 +47767,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "PUT",
         path: "/systemusers/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46482,6 +47776,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/systemusers/{id}/sshkeys",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46490,6 +47785,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "DELETE",
         path: "/systemusers/{systemuser_id}/sshkeys/{id}",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46498,6 +47794,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/systemusers/{id}/sshkeys",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46506,6 +47803,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/systemusers/{id}/state/activate",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46514,6 +47812,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "GET",
         path: "/systemusers/{id}/totpinfo",
         org_header: true,
+        paging: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -46522,6 +47821,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         method: "POST",
         path: "/systemusers/{id}/unlock",
         org_header: true,
+        paging: None,
     },
 ];
 static UNKNOWN_OPERATION: crate::Operation = crate::Operation::unknown(crate::Api::V1);

@@ -114,12 +114,42 @@ fn refuses(prefix: &str, path: &str) -> bool {
     path == prefix || path.starts_with(&format!("{prefix}/"))
 }
 
-pub fn items(api: Api, rows: &[Row]) -> Result<Vec<Item>> {
+/// The `OPERATIONS` table; `facts` holds the paging of listings, by method
+/// name.
+pub fn items(
+    api: Api,
+    rows: &[Row],
+    facts: &std::collections::BTreeMap<String, super::paging::Fact>,
+) -> Result<Vec<Item>> {
     let variant = format_ident!("{}", api.variant());
     let entries = rows.iter().map(|r| {
         let (id, name, method, path, org) = (&r.id, &r.name, &r.method, &r.path, r.org_header);
+        let paging = match facts.get(&r.name) {
+            Some(f) => {
+                let kind = format_ident!("{}", f.kind.name());
+                let total = match &f.total {
+                    super::paging::Total::Header => quote!(Header),
+                    super::paging::Total::Body(_) => quote!(Body),
+                    super::paging::Total::None => quote!(None),
+                };
+                let max = f.max;
+                let sort = match &f.stable_sort {
+                    Some(s) => quote!(Some(#s)),
+                    None => quote!(None),
+                };
+                quote! {
+                    Some(crate::paging::Paging {
+                        kind: crate::paging::PageKind::#kind,
+                        total: crate::paging::TotalSource::#total,
+                        max_page_size: #max,
+                        stable_sort: #sort,
+                    })
+                }
+            }
+            None => quote!(None),
+        };
         quote! {
-            crate::Operation { api: crate::Api::#variant, id: #id, name: #name, method: #method, path: #path, org_header: #org }
+            crate::Operation { api: crate::Api::#variant, id: #id, name: #name, method: #method, path: #path, org_header: #org, paging: #paging }
         }
     });
     let tokens = quote! {
