@@ -85,6 +85,7 @@ struct Inner {
     retry_after: Option<Duration>,
     attempts: Option<u32>,
     body_excerpt: Option<String>,
+    page: Option<String>,
     timeout: bool,
     connect: bool,
     #[source]
@@ -119,6 +120,9 @@ impl fmt::Debug for Error {
         }
         if let Some(b) = &i.body_excerpt {
             d.field("body", b);
+        }
+        if let Some(p) = &i.page {
+            d.field("page", p);
         }
         if let Some(s) = &i.source {
             d.field("source", s);
@@ -156,6 +160,9 @@ fn describe(i: &Inner) -> String {
     if let Some(a) = i.attempts.filter(|a| *a > 1) {
         out.push_str(&format!(" (after {a} attempts)"));
     }
+    if let Some(p) = &i.page {
+        out.push_str(&format!(" [page at {p}]"));
+    }
     out
 }
 
@@ -171,6 +178,7 @@ impl Error {
             retry_after: None,
             attempts: None,
             body_excerpt: None,
+            page: None,
             timeout: false,
             connect: false,
             source: None,
@@ -179,6 +187,11 @@ impl Error {
 
     pub(crate) fn config(message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Config).with_message(message)
+    }
+
+    /// The server's answers do not fit together (a paging loop, say).
+    pub(crate) fn protocol(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Decode).with_message(message)
     }
 
     pub(crate) fn auth(message: impl Into<String>) -> Self {
@@ -259,6 +272,30 @@ impl Error {
         self.0.request_path = Some(ctx.path.clone());
         self.0.attempts = Some(ctx.attempts);
         self
+    }
+
+    /// Names the operation when the error does not already (a credential
+    /// failure met before the request was sent, say).
+    pub(crate) fn or_operation(mut self, operation: &'static Operation) -> Self {
+        if self.0.operation.is_none() {
+            self.0.operation = Some(operation);
+            if self.0.method.is_none() {
+                self.0.method = Method::from_bytes(operation.method.as_bytes()).ok();
+            }
+        }
+        self
+    }
+
+    /// Marks where in a paged listing the failure happened.
+    pub(crate) fn at_page(mut self, position: String) -> Self {
+        self.0.page = Some(position);
+        self
+    }
+
+    /// Where in a paged listing the failed page started (`skip 200`, a
+    /// cursor, a page token), for errors from a pagination stream.
+    pub fn page_position(&self) -> Option<&str> {
+        self.0.page.as_deref()
     }
 
     /// The broad category.

@@ -35,17 +35,21 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod auth;
+mod call;
 mod client;
 pub mod config;
 mod error;
+pub mod paginate;
 mod retry;
 mod secret;
 mod transport;
 
 pub use auth::Credentials;
+pub use call::Run;
 pub use client::{JumpCloud, JumpCloudBuilder};
 pub use config::{Endpoints, Region};
 pub use error::{BODY_EXCERPT_LIMIT, Error, ErrorKind, Result};
+pub use paginate::{ListPage, Paginate, Paginator};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 
@@ -57,7 +61,8 @@ pub use reqwest::StatusCode;
 /// The names most programs need: `use jumpcloud_ext::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Credentials, Error, ErrorKind, JumpCloud, Region, Result, RetryPolicy, Secret,
+        Credentials, Error, ErrorKind, JumpCloud, Paginate, Region, Result, RetryPolicy, Run,
+        Secret,
     };
 }
 

@@ -33,6 +33,7 @@ const fn op(
         method,
         path,
         org_header,
+        paging: None,
     }
 }
 

@@ -1,0 +1,234 @@
+//! Pagination streams over every listing.
+//!
+//! Every generated builder whose operation pages implements
+//! [`jumpcloud_api::Paginated`]; [`Paginate`] adds, to all of them,
+//! [`stream`](Paginate::stream) (items), [`pages`](Paginate::pages),
+//! [`try_collect_all`](Paginate::try_collect_all) and
+//! [`total_count`](Paginate::total_count), the same way for v2 and v1 lists,
+//! v1 searches, System Insights tables, Directory Insights events and the
+//! token-paged imports.
+//!
+//! What the streams get right, so callers don't have to:
+//! - pages are as large as the operation allows (or the size asked, capped
+//!   at that maximum: a `limit(500)` on a v1 list pages by 100 instead of
+//!   failing with a 400);
+//! - a short page in the middle of a collection is not its end when the
+//!   server gave a total; without one the first empty page is;
+//! - `skip` walks a stable order (`sort=_id` is added where the operation
+//!   sorts and the caller chose no order);
+//! - `take(n)` asks for no more pages than it needs;
+//! - an error is one `Err` item naming the operation and the page position,
+//!   after the client's retries, and ends the stream.
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use jumpcloud_ext::prelude::*;
+//!
+//! # async fn demo(jc: JumpCloud) -> jumpcloud_ext::Result<()> {
+//! # #[cfg(feature = "v2")] {
+//! let mut groups = jc.v2().user_group_list().stream();
+//! while let Some(group) = groups.try_next().await? {
+//!     println!("{:?}", group.name);
+//! }
+//! let systems = jc.v2().system_insight_os_version_list().concurrency(4).try_collect_all().await?;
+//! let users = jc.v1().user_list().total_count().await?;
+//! # let _ = (systems, users);
+//! # }
+//! # Ok(())
+//! # }
+//! ```
+
+mod plan;
+mod walk;
+
+use std::future::Future;
+
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+use jumpcloud_api::paging::TotalSource;
+use jumpcloud_api::{PageKind, Paginated, Position};
+
+pub use jumpcloud_api::paging::Paging;
+
+use crate::error::Result;
+use plan::Plan;
+
+/// One page of a listing, as a pagination stream yields it.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct ListPage<T> {
+    /// The items, in the server's order.
+    pub items: Vec<T>,
+    /// Where the page started (`Offset(skip)`, a token, a cursor).
+    pub position: Position,
+    /// The page's number in this walk, from 0.
+    pub index: usize,
+    /// The collection's size, when the server says it.
+    pub total: Option<u64>,
+}
+
+/// How a listing is walked: page size and concurrency. Made by the
+/// [`Paginate`] methods that configure; ends with one of the methods that
+/// walk.
+#[derive(Clone, Debug)]
+#[must_use = "a paginator does nothing until streamed or collected"]
+pub struct Paginator<R> {
+    request: R,
+    concurrency: usize,
+    per_page: Option<u32>,
+}
+
+impl<R: Paginated> Paginator<R>
+where
+    R::Item: Send,
+{
+    fn new(request: R) -> Self {
+        Paginator {
+            request,
+            concurrency: 1,
+            per_page: None,
+        }
+    }
+
+    /// Up to `n` page requests out at once, once the first page has given the
+    /// total (pages still come out in order). Memory stays bounded by `n`
+    /// pages. Listings without a total, and token or cursor listings, are
+    /// walked one page at a time whatever `n` is.
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// Pages of `n` items (capped at the operation's maximum). The default
+    /// is the builder's own `limit` when set, else the maximum.
+    pub fn per_page(mut self, n: u32) -> Self {
+        self.per_page = Some(n.max(1));
+        self
+    }
+
+    /// The paging facts of the operation. Every `Paginated` builder has them;
+    /// the fallback covers a table and code that disagree.
+    fn paging() -> Paging {
+        R::operation().paging.unwrap_or(Paging {
+            kind: PageKind::Offset,
+            total: TotalSource::Header,
+            max_page_size: 100,
+            stable_sort: None,
+        })
+    }
+
+    fn plan(&self) -> Plan {
+        let paging = Self::paging();
+        let requested = self.request.requested();
+        let wanted = self
+            .per_page
+            .map(u64::from)
+            .or(requested.limit.filter(|l| *l > 0))
+            .unwrap_or(u64::from(paging.max_page_size));
+        let size = u32::try_from(wanted.min(u64::from(paging.max_page_size))).unwrap_or(1);
+        Plan::new(paging.kind, size, requested.skip.unwrap_or(0))
+    }
+
+    /// The pages, in order.
+    pub fn pages<'r>(self) -> BoxStream<'r, Result<ListPage<R::Item>>>
+    where
+        R: 'r,
+    {
+        let plan = self.plan();
+        walk::pages(self.request, plan, self.concurrency).boxed()
+    }
+
+    /// The items, in order.
+    pub fn stream<'r>(self) -> BoxStream<'r, Result<R::Item>>
+    where
+        R: 'r,
+    {
+        self.pages()
+            .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+
+    /// Every item, in one `Vec`.
+    pub fn try_collect_all<'r>(self) -> impl Future<Output = Result<Vec<R::Item>>> + Send + 'r
+    where
+        R: 'r,
+    {
+        self.stream().try_collect()
+    }
+
+    /// The collection's size, from one request for a single item; `None`
+    /// where the operation gives no total (token and cursor listings, and
+    /// the few offset listings without one).
+    pub fn total_count(self) -> impl Future<Output = Result<Option<u64>>> + Send {
+        let paging = Self::paging();
+        let start = self.request.requested().skip.unwrap_or(0);
+        let request = self.request;
+        async move {
+            if paging.total == TotalSource::None {
+                return Ok(None);
+            }
+            let mut pages = walk::pages(request, Plan::new(paging.kind, 1, start), 1).boxed();
+            match pages.next().await {
+                Some(Ok(page)) => Ok(page.total),
+                Some(Err(e)) => Err(e),
+                None => Ok(None),
+            }
+        }
+    }
+}
+
+/// Streams any paged listing: `builder.stream()`, `builder.pages()`,
+/// `builder.try_collect_all()`, `builder.total_count()`, and
+/// `builder.concurrency(n)` / `builder.per_page(n)` to configure first.
+pub trait Paginate: Paginated
+where
+    Self::Item: Send,
+{
+    /// A [`Paginator`] with the defaults (one request at a time, the largest
+    /// page size).
+    fn paginate(self) -> Paginator<Self> {
+        Paginator::new(self)
+    }
+
+    /// See [`Paginator::concurrency`].
+    fn concurrency(self, n: usize) -> Paginator<Self> {
+        Paginator::new(self).concurrency(n)
+    }
+
+    /// See [`Paginator::per_page`].
+    fn per_page(self, n: u32) -> Paginator<Self> {
+        Paginator::new(self).per_page(n)
+    }
+
+    /// See [`Paginator::stream`].
+    fn stream<'r>(self) -> BoxStream<'r, Result<Self::Item>>
+    where
+        Self: 'r,
+    {
+        Paginator::new(self).stream()
+    }
+
+    /// See [`Paginator::pages`].
+    fn pages<'r>(self) -> BoxStream<'r, Result<ListPage<Self::Item>>>
+    where
+        Self: 'r,
+    {
+        Paginator::new(self).pages()
+    }
+
+    /// See [`Paginator::try_collect_all`].
+    fn try_collect_all<'r>(self) -> impl Future<Output = Result<Vec<Self::Item>>> + Send + 'r
+    where
+        Self: 'r,
+    {
+        Paginator::new(self).try_collect_all()
+    }
+
+    /// See [`Paginator::total_count`].
+    fn total_count(self) -> impl Future<Output = Result<Option<u64>>> + Send {
+        Paginator::new(self).total_count()
+    }
+}
+
+impl<R: Paginated> Paginate for R where R::Item: Send {}

@@ -1,0 +1,102 @@
+//! The stream of pages: requests made as the [`Plan`] allows, up to the
+//! concurrency asked for, answers handed out in order.
+
+use std::future::Future;
+
+use futures::stream::{FuturesOrdered, Stream, StreamExt};
+use jumpcloud_api::{Page, PageRequest, Paginated};
+
+use super::ListPage;
+use super::plan::{Plan, describe};
+use crate::call::Run;
+use crate::error::{Error, Result};
+
+/// Fetches one page.
+async fn fetch<R: Paginated>(request: R, page: PageRequest) -> (PageRequest, Result<Page<R::Item>>)
+where
+    R::Item: Send,
+{
+    let result = request
+        .with_page(&page)
+        .run_with_response()
+        .await
+        .map(R::into_page);
+    (page, result)
+}
+
+struct Walk<R, F: Future> {
+    request: R,
+    plan: Plan,
+    concurrency: usize,
+    in_flight: FuturesOrdered<F>,
+    fetch: fn(R, PageRequest) -> F,
+    index: usize,
+    failed: bool,
+}
+
+/// The pages of `request`'s collection, `size` items each, starting `start`
+/// items in, with up to `concurrency` requests out at once.
+pub(crate) fn pages<R>(
+    request: R,
+    plan: Plan,
+    concurrency: usize,
+) -> impl Stream<Item = Result<ListPage<R::Item>>> + Send
+where
+    R: Paginated,
+    R::Item: Send,
+{
+    let walk = Walk {
+        request,
+        plan,
+        concurrency: concurrency.max(1),
+        in_flight: FuturesOrdered::new(),
+        fetch: fetch::<R> as fn(R, PageRequest) -> _,
+        index: 0,
+        failed: false,
+    };
+    futures::stream::unfold(walk, step)
+}
+
+async fn step<R, F>(mut walk: Walk<R, F>) -> Option<(Result<ListPage<R::Item>>, Walk<R, F>)>
+where
+    R: Paginated,
+    F: Future<Output = (PageRequest, Result<Page<R::Item>>)>,
+{
+    if walk.failed {
+        return None;
+    }
+    while walk.in_flight.len() < walk.concurrency {
+        let Some(page) = walk.plan.next_request(walk.in_flight.len()) else {
+            break;
+        };
+        walk.in_flight
+            .push_back((walk.fetch)(walk.request.clone(), page));
+    }
+    let (asked, result) = walk.in_flight.next().await?;
+    let page = match result {
+        Ok(page) => page,
+        Err(e) => {
+            walk.failed = true;
+            return Some((Err(e.at_page(describe(&asked.position))), walk));
+        }
+    };
+    if let Err(why) = walk
+        .plan
+        .on_page(page.items.len(), page.total, page.next.clone())
+    {
+        walk.failed = true;
+        let e = Error::protocol(why)
+            .or_operation(R::operation())
+            .at_page(describe(&asked.position));
+        return Some((Err(e), walk));
+    }
+    let index = walk.index;
+    walk.index += 1;
+    let out = ListPage {
+        items: page.items,
+        position: asked.position,
+        index,
+        total: page.total.or(walk.plan.total()),
+    };
+    Some((Ok(out), walk))
+}

@@ -1,0 +1,242 @@
+//! Pagination streams end to end against the fake JumpCloud on 127.0.0.1:
+//! collection sizes around the page boundaries, short pages in the middle,
+//! errors mid-stream, laziness, page-size caps, concurrency and every paging
+//! kind (offset in the query or body, token, cursor).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use jumpcloud_ext::prelude::*;
+use jumpcloud_ext::{ListPage, StatusCode, api::Position};
+use jumpcloud_tests::fake::{Collection, FakeJumpCloud, Fault, RecordedRequest};
+
+fn client(fake: &FakeJumpCloud) -> JumpCloud {
+    JumpCloud::builder()
+        .api_key(jumpcloud_tests::fake::DEFAULT_API_KEY)
+        .base_url(fake.base_url())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+async fn fake_with(collection: Collection, n: usize) -> FakeJumpCloud {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    fake.seed(&org, collection, n).unwrap();
+    fake
+}
+
+fn list_requests(fake: &FakeJumpCloud, path: &str) -> Vec<RecordedRequest> {
+    fake.requests()
+        .into_iter()
+        .filter(|r| r.path == path)
+        .collect()
+}
+
+fn query_value(r: &RecordedRequest, key: &str) -> Option<String> {
+    let query = r.query.as_deref().unwrap_or("");
+    serde_urlencoded::from_str::<Vec<(String, String)>>(query)
+        .unwrap()
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
+}
+
+#[tokio::test]
+async fn v2_lists_of_every_size_around_the_page_boundary() {
+    for (n, pages) in [(0usize, 1usize), (1, 1), (100, 1), (101, 2), (250, 3)] {
+        let fake = fake_with(Collection::UserGroups, n).await;
+        let jc = client(&fake);
+        let groups = jc.v2().user_group_list().try_collect_all().await.unwrap();
+        assert_eq!(groups.len(), n, "collection of {n}");
+        let ids: BTreeSet<_> = groups.iter().map(|g| g.id.clone()).collect();
+        assert_eq!(ids.len(), n, "no item repeated in a collection of {n}");
+        let requests = list_requests(&fake, "/api/v2/usergroups");
+        assert_eq!(requests.len(), pages, "requests for {n} items");
+        for (i, r) in requests.iter().enumerate() {
+            assert_eq!(query_value(r, "limit").as_deref(), Some("100"));
+            assert_eq!(query_value(r, "skip"), Some((i * 100).to_string()));
+            assert_eq!(
+                query_value(r, "sort").as_deref(),
+                Some("_id"),
+                "a stable order"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_caller_sort_and_filter_are_kept_on_every_page() {
+    let fake = fake_with(Collection::UserGroups, 30).await;
+    let jc = client(&fake);
+    let groups: Vec<_> = jc
+        .v2()
+        .user_group_list()
+        .sort(vec!["-name".to_string()])
+        .per_page(10)
+        .try_collect_all()
+        .await
+        .unwrap();
+    assert_eq!(groups.len(), 30);
+    let names: Vec<_> = groups.iter().map(|g| g.name.clone()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_by(|a, b| b.cmp(a));
+    assert_eq!(names, sorted, "the caller's order, across pages");
+    for r in list_requests(&fake, "/api/v2/usergroups") {
+        assert_eq!(query_value(&r, "sort").as_deref(), Some("-name"));
+        assert_eq!(query_value(&r, "limit").as_deref(), Some("10"));
+    }
+}
+
+#[tokio::test]
+async fn take_five_makes_exactly_one_request() {
+    let fake = fake_with(Collection::UserGroups, 250).await;
+    let jc = client(&fake);
+    let first: Vec<_> = jc
+        .v2()
+        .user_group_list()
+        .concurrency(8)
+        .stream()
+        .take(5)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 5);
+    assert_eq!(list_requests(&fake, "/api/v2/usergroups").len(), 1);
+}
+
+#[tokio::test]
+async fn a_v1_limit_above_the_maximum_becomes_the_page_size() {
+    let fake = fake_with(Collection::Users, 230).await;
+    let jc = client(&fake);
+    let users = jc
+        .v1()
+        .user_list()
+        .limit(500)
+        .try_collect_all()
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 230);
+    let requests = list_requests(&fake, "/api/systemusers");
+    assert_eq!(requests.len(), 3);
+    assert!(requests.iter().all(|r| r.status == Some(200)));
+    assert!(
+        requests
+            .iter()
+            .all(|r| query_value(r, "limit").as_deref() == Some("100"))
+    );
+}
+
+#[tokio::test]
+async fn a_caller_skip_is_where_the_walk_starts() {
+    let fake = fake_with(Collection::Users, 130).await;
+    let jc = client(&fake);
+    let all = jc.v1().user_list().try_collect_all().await.unwrap();
+    let rest = jc
+        .v1()
+        .user_list()
+        .skip(25)
+        .try_collect_all()
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 105);
+    assert_eq!(rest[0].id, all[25].id);
+}
+
+#[tokio::test]
+async fn an_error_on_page_three_is_one_err_item_naming_the_page_and_ends_the_stream() {
+    let fake = fake_with(Collection::UserGroups, 450).await;
+    let jc = client(&fake);
+    let mut pages = jc.v2().user_group_list().pages();
+    let first: ListPage<_> = pages.try_next().await.unwrap().unwrap();
+    assert_eq!((first.index, first.total), (0, Some(450)));
+    assert_eq!(first.position, Position::Offset(0));
+    pages.try_next().await.unwrap().unwrap();
+    fake.faults()
+        .push(Fault::status(500).on_path("/api/v2/usergroups").times(1));
+    let err = pages.next().await.unwrap().unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
+    assert_eq!(err.page_position(), Some("skip 200"));
+    assert_eq!(err.operation().map(|o| o.id), Some("UserGroup_List"));
+    assert!(err.to_string().contains("skip 200"), "{err}");
+    assert!(
+        pages.next().await.is_none(),
+        "the stream ends after an error"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_pages_come_out_in_order_without_gaps() {
+    let fake = fake_with(Collection::Users, 1_050).await;
+    let jc = client(&fake);
+    let sequential = jc.v1().user_list().try_collect_all().await.unwrap();
+    fake.faults().push(
+        Fault::latency(Duration::from_millis(5))
+            .on_path("/api/systemusers")
+            .times(100),
+    );
+    let parallel = jc
+        .v1()
+        .user_list()
+        .concurrency(4)
+        .try_collect_all()
+        .await
+        .unwrap();
+    let ids = |v: &[jumpcloud_ext::api::v1::types::Systemuserreturn]| {
+        v.iter().map(|u| u.id.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&parallel), ids(&sequential));
+    assert_eq!(parallel.len(), 1_050);
+}
+
+#[tokio::test]
+async fn total_count_is_one_small_request() {
+    let fake = fake_with(Collection::UserGroups, 42).await;
+    let jc = client(&fake);
+    assert_eq!(
+        jc.v2().user_group_list().total_count().await.unwrap(),
+        Some(42)
+    );
+    let requests = list_requests(&fake, "/api/v2/usergroups");
+    assert_eq!(requests.len(), 1);
+    assert_eq!(query_value(&requests[0], "limit").as_deref(), Some("1"));
+    let fake = fake_with(Collection::Users, 7).await;
+    assert_eq!(
+        client(&fake).v1().user_list().total_count().await.unwrap(),
+        Some(7)
+    );
+}
+
+#[tokio::test]
+async fn v1_search_pages_in_the_body() {
+    let fake = fake_with(Collection::Users, 120).await;
+    let jc = client(&fake);
+    let found = jc
+        .v1()
+        .user_search()
+        .body(jumpcloud_ext::api::v1::types::Search::default())
+        .per_page(50)
+        .try_collect_all()
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 120);
+    let bodies: Vec<serde_json::Value> = list_requests(&fake, "/api/search/systemusers")
+        .iter()
+        .map(|r| serde_json::from_str(&r.body).unwrap())
+        .collect();
+    let positions: Vec<_> = bodies
+        .iter()
+        .map(|b| (b["skip"].clone(), b["limit"].clone()))
+        .collect();
+    assert_eq!(
+        positions,
+        vec![
+            (0.into(), 50.into()),
+            (50.into(), 50.into()),
+            (100.into(), 50.into())
+        ]
+    );
+}
