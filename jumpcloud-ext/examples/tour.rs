@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use futures::{StreamExt, TryStreamExt};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_tests::fake::{self, FakeJumpCloud, Fault};
 
@@ -43,7 +44,7 @@ async fn live() -> TourResult {
     println!("Talking to JumpCloud at {}", jc.endpoints().v2());
     jc.authenticate().await?;
     println!("- authenticated");
-    let users = jc.v1().user_list().limit(5).send().await?;
+    let users = jc.v1().user_list().limit(5).run().await?;
     println!(
         "- {} users in the organisation; first {}:",
         users.total_count.unwrap_or_default(),
@@ -52,12 +53,9 @@ async fn live() -> TourResult {
     for user in &users.results {
         println!("    {}", user.username.as_deref().unwrap_or("?"));
     }
-    let groups = jc.v2().user_group_list().limit(5).send().await?;
-    println!(
-        "- {} user groups (x-total-count)",
-        total_count(groups.headers()).unwrap_or(groups.len() as u64)
-    );
-    let systems = jc.v1().system_list().limit(100).send().await?;
+    let groups = jc.v2().user_group_list().total_count().await?;
+    println!("- {} user groups", groups.unwrap_or_default());
+    let systems = jc.v1().system_list().limit(100).run().await?;
     println!(
         "- {} systems; by OS in the first page: {}",
         systems.total_count.unwrap_or_default(),
@@ -95,7 +93,7 @@ async fn demo(env_credentials: bool) -> TourResult {
         .user_list()
         .limit(10)
         .sort(vec!["username".into()])
-        .send()
+        .run()
         .await?;
     println!("API key");
     println!(
@@ -110,7 +108,12 @@ async fn demo(env_credentials: bool) -> TourResult {
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let groups = jc.v2().user_group_list().limit(100).send().await?;
+    let groups = jc
+        .v2()
+        .user_group_list()
+        .limit(100)
+        .run_with_response()
+        .await?;
     println!(
         "  v2 user groups: {} (x-total-count {})",
         groups
@@ -120,7 +123,7 @@ async fn demo(env_credentials: bool) -> TourResult {
             .join(", "),
         total_count(groups.headers()).unwrap_or_default()
     );
-    let systems = jc.v1().system_list().limit(100).send().await?;
+    let systems = jc.v1().system_list().limit(100).run().await?;
     println!("  v1 systems by OS: {}", by_os(&systems.results));
 
     // 2. Service account: one token for many concurrent calls.
@@ -132,7 +135,7 @@ async fn demo(env_credentials: bool) -> TourResult {
     let calls: Vec<_> = (0..10)
         .map(|_| {
             let sa = sa.clone();
-            tokio::spawn(async move { sa.v2().system_group_list().send().await.map(|r| r.len()) })
+            tokio::spawn(async move { sa.v2().system_group_list().run().await.map(|r| r.len()) })
         })
         .collect();
     let mut ok = 0;
@@ -156,7 +159,7 @@ async fn demo(env_credentials: bool) -> TourResult {
     );
     let start = Instant::now();
     let seen = fake.request_count();
-    let groups = jc.v2().user_group_list().send().await?;
+    let groups = jc.v2().user_group_list().run().await?;
     println!("\nRate limit");
     println!(
         "  429 with Retry-After: 1, then {} groups: {} requests, {:.1} s",
@@ -170,10 +173,10 @@ async fn demo(env_credentials: bool) -> TourResult {
         .v1()
         .user_get()
         .id("0123456789abcdef01234567")
-        .send()
+        .run()
         .await;
     println!("\nTyped error");
-    match missing.map_err(Error::from) {
+    match missing {
         Err(e) => println!(
             "  {} {} -> status {}, not found: {}, message: {:?}",
             e.method().map(|m| m.as_str()).unwrap_or("?"),
@@ -191,7 +194,7 @@ async fn demo(env_credentials: bool) -> TourResult {
             .on_path("/api/systemusers")
             .times(1),
     );
-    let users = jc.v1().user_list().limit(1).send().await?;
+    let users = jc.v1().user_list().limit(1).run().await?;
     if let Some(state) = users.results.first().and_then(|u| u.state.as_ref()) {
         println!("\nUnlisted enum value");
         println!("  user state decoded as {state:?} (displays as {state})");
@@ -199,17 +202,53 @@ async fn demo(env_credentials: bool) -> TourResult {
 
     // 6. Organisation scoping.
     let scoped = jc.with_org(fake::DEMO_ORG_ID);
-    let scoped_groups = scoped.v2().system_group_list().send().await?;
+    let scoped_groups = scoped.v2().system_group_list().run().await?;
     println!("\nOrganisation scoping");
     println!(
         "  with_org({}) sees {} system groups; x-org-id left off /organizations",
         fake::DEMO_ORG_ID,
         scoped_groups.len()
     );
-    let orgs = scoped.v1().organization_list().send().await?;
+    let orgs = scoped.v1().organization_list().run().await?;
     println!(
         "  v1 organisations visible to the key: {}",
         orgs.results.len()
+    );
+
+    // 7. Streams: every listing pages itself.
+    let org = fake.default_org().to_owned();
+    fake.seed(&org, fake::Collection::Users, 240)?;
+    let seen = fake.request_count();
+    let total = jc.v1().user_list().total_count().await?;
+    let mut users = jc.v1().user_list().concurrency(3).stream();
+    let mut active = 0;
+    let mut streamed = 0;
+    while let Some(user) = users.try_next().await? {
+        streamed += 1;
+        if user.activated == Some(true) {
+            active += 1;
+        }
+    }
+    println!("\nStreams");
+    println!(
+        "  total_count() says {}; streamed {streamed} users ({active} activated) in {} requests, 3 at a time",
+        total.unwrap_or_default(),
+        fake.request_count() - seen
+    );
+    let first: Vec<_> = jc
+        .v2()
+        .user_group_list()
+        .stream()
+        .take(2)
+        .try_collect()
+        .await?;
+    println!(
+        "  take(2) of the user groups: {}",
+        first
+            .iter()
+            .map(|g| g.name.as_deref().unwrap_or("?"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
 
     tokio::time::sleep(Duration::from_millis(10)).await;

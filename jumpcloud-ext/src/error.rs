@@ -55,13 +55,15 @@ impl fmt::Display for ErrorKind {
 /// It says which operation failed (method and path template, never a query
 /// string or credential), the HTTP status, JumpCloud's message when the body
 /// had one, a bounded excerpt of bodies that could not be understood, how
-/// many attempts were made and any `Retry-After`. Convert a generated call's
-/// error with `?` or `Error::from`.
+/// many attempts were made and any `Retry-After`. `.run()` ([`Run`](crate::Run))
+/// returns it from every call; a generated `send()`'s error converts with `?`
+/// or `Error::from`.
 ///
 /// ```no_run
 /// # async fn demo(jc: jumpcloud_ext::JumpCloud) -> jumpcloud_ext::Result<()> {
 /// # #[cfg(feature = "v2")]
-/// match jc.v2().group_list().send().await.map_err(jumpcloud_ext::Error::from) {
+/// use jumpcloud_ext::Run;
+/// match jc.v2().group_list().run().await {
 ///     Ok(groups) => println!("{} groups", groups.len()),
 ///     Err(e) if e.is_rate_limited() => println!("slow down: {:?}", e.retry_after()),
 ///     Err(e) => return Err(e),
