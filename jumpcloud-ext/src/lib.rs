@@ -38,6 +38,7 @@ mod auth;
 mod client;
 pub mod config;
 mod error;
+pub mod filter;
 mod retry;
 mod secret;
 mod transport;
