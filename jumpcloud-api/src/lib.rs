@@ -21,6 +21,7 @@
 
 // With no API feature on, only the hook types remain and their generated
 // users are compiled out.
+pub mod filter;
 #[cfg_attr(
     not(any(feature = "v2", feature = "v1", feature = "insights")),
     allow(dead_code, unused_macros, unused_imports)

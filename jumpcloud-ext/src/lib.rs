@@ -39,6 +39,7 @@ mod call;
 mod client;
 pub mod config;
 mod error;
+pub mod filter;
 pub mod paginate;
 mod retry;
 mod secret;

@@ -1,0 +1,218 @@
+//! Filters of the v1 query strings (`GET /systemusers?filter=...`):
+//! `field:$op:value`.
+//!
+//! Operators: `$eq $ne $gt $gte $lt $lte $in`; the `$` is part of the
+//! operator (without it the server's behaviour is undefined). As in v2, the
+//! value is everything after the operator's `:`, so it may contain `:`;
+//! `$in` joins its values with `|`, which its values therefore cannot
+//! contain. Several filters are sent as repeated `filter=` keys and ANDed.
+//! For `or` and nested conditions use a v1 search body
+//! (`jumpcloud_ext::filter::search`).
+//!
+//! ```
+//! use jumpcloud_api::filter::v1::Filter;
+//! use chrono::NaiveDate;
+//!
+//! # fn main() -> Result<(), jumpcloud_api::filter::FilterError> {
+//! let day = NaiveDate::from_ymd_opt(2021, 10, 24).unwrap();
+//! let f = Filter::field("password_expiration_date").lte(day)?;
+//! assert_eq!(f.to_string(), "password_expiration_date:$lte:2021-10-24");
+//! # Ok(())
+//! # }
+//! ```
+
+use super::FilterValue;
+use super::grammar::{Arity, Operator, filter_type};
+
+/// A comparison of the v1 query-string dialect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Op {
+    /// `$eq`: equal to.
+    Eq,
+    /// `$ne`: not equal to.
+    Ne,
+    /// `$gt`: greater than.
+    Gt,
+    /// `$gte`: greater than or equal to.
+    Gte,
+    /// `$lt`: less than.
+    Lt,
+    /// `$lte`: less than or equal to.
+    Lte,
+    /// `$in`: equal to one of several values, `a|b|c`.
+    In,
+}
+
+impl Op {
+    /// The operator as written on the wire, `$` included.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Eq => "$eq",
+            Self::Ne => "$ne",
+            Self::Gt => "$gt",
+            Self::Gte => "$gte",
+            Self::Lt => "$lt",
+            Self::Lte => "$lte",
+            Self::In => "$in",
+        }
+    }
+}
+
+impl Operator for Op {
+    const DIALECT: super::FilterDialect = super::FilterDialect::V1Query;
+    const ALL: &'static [Self] = &[
+        Self::Eq,
+        Self::Ne,
+        Self::Gt,
+        Self::Gte,
+        Self::Lt,
+        Self::Lte,
+        Self::In,
+    ];
+    fn token(self) -> &'static str {
+        self.as_str()
+    }
+    fn arity(self) -> Arity {
+        match self {
+            Self::In => Arity::List,
+            _ => Arity::One,
+        }
+    }
+}
+
+filter_type!(
+    Op,
+    super::V1Query,
+    "use jumpcloud_api::filter::v1::Filter;\n\
+     let f = Filter::field(\"username\").eq(\"testuser\")?;\n\
+     assert_eq!(f, \"username:$eq:testuser\".parse()?);"
+);
+
+impl Field {
+    /// Field equals `value`.
+    pub fn eq(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
+        self.with(Op::Eq, vec![value.into()])
+    }
+    /// Field differs from `value`.
+    pub fn ne(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
+        self.with(Op::Ne, vec![value.into()])
+    }
+    /// Field is greater than `value`.
+    pub fn gt(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
+        self.with(Op::Gt, vec![value.into()])
+    }
+    /// Field is greater than or equal to `value`.
+    pub fn gte(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
+        self.with(Op::Gte, vec![value.into()])
+    }
+    /// Field is less than `value`.
+    pub fn lt(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
+        self.with(Op::Lt, vec![value.into()])
+    }
+    /// Field is less than or equal to `value`.
+    pub fn lte(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
+        self.with(Op::Lte, vec![value.into()])
+    }
+    /// Field equals one of `values` (at least one; none may contain `|`).
+    pub fn is_in<I, V>(self, values: I) -> Result<Filter, super::FilterError>
+    where
+        I: IntoIterator<Item = V>,
+        V: Into<FilterValue>,
+    {
+        self.list(Op::In, values)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::super::grammar::testing::{field, text};
+    use super::super::{FilterError, IntoFilters, V1Query};
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn builds_every_operator() {
+        let f = |r: Result<Filter, FilterError>| r.unwrap().to_string();
+        assert_eq!(
+            f(Filter::field("username").eq("testuser")),
+            "username:$eq:testuser"
+        );
+        assert_eq!(
+            f(Filter::field("department").ne("Accounting")),
+            "department:$ne:Accounting"
+        );
+        assert_eq!(f(Filter::field("n").gt(1)), "n:$gt:1");
+        assert_eq!(f(Filter::field("n").gte(2)), "n:$gte:2");
+        assert_eq!(f(Filter::field("n").lt(3)), "n:$lt:3");
+        assert_eq!(f(Filter::field("n").lte(4)), "n:$lte:4");
+        assert_eq!(
+            f(Filter::field("state").is_in(["ACTIVATED", "STAGED"])),
+            "state:$in:ACTIVATED|STAGED"
+        );
+        let sent = IntoFilters::<V1Query>::into_filters([
+            Filter::field("firstname").eq("foo"),
+            Filter::field("lastname").eq("bar"),
+        ])
+        .unwrap();
+        assert_eq!(sent, ["firstname:$eq:foo", "lastname:$eq:bar"]);
+    }
+
+    #[test]
+    fn refuses_v2_operators_and_bad_values() {
+        let e = "name:eq:x".parse::<Filter>().unwrap_err();
+        assert_eq!(e.position(), Some(5));
+        assert!(e.to_string().contains("$eq"), "{e}");
+        assert!("name:$ge:x".parse::<Filter>().is_err());
+        assert!(matches!(
+            Filter::field("state").is_in(["a|b"]),
+            Err(FilterError::Value { op: "$in", .. })
+        ));
+        assert!(matches!(
+            Filter::field("$where").eq("1"),
+            Err(FilterError::Field { .. })
+        ));
+        let f: Filter = "lastContact:$gt:2024-01-01T00:00:00Z".parse().unwrap();
+        assert_eq!(f.op(), Op::Gt);
+        assert_eq!(f.values(), ["2024-01-01T00:00:00Z"]);
+    }
+
+    fn filters() -> impl Strategy<Value = Filter> {
+        prop_oneof![
+            (field(), prop::sample::select(&Op::ALL[..6]), text())
+                .prop_map(|(f, op, v)| { Field { name: f }.with(op, vec![v.into()]).unwrap() }),
+            (
+                field(),
+                prop::collection::vec(text().prop_filter("no |", |s| !s.contains('|')), 1..5)
+            )
+                .prop_map(|(f, vs)| Filter::field(f).is_in(vs).unwrap()),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn display_then_parse_is_identity(f in filters()) {
+            prop_assert_eq!(f.to_string().parse::<Filter>(), Ok(f));
+        }
+
+        #[test]
+        fn parse_then_display_is_identity(s in "[a-z:,|$ -]{0,16}|[a-z_]{1,5}:\\$(eq|in|gte|ne):[a-z:,|$]{0,8}") {
+            if let Ok(f) = s.parse::<Filter>() {
+                prop_assert_eq!(f.to_string(), s);
+            }
+        }
+
+        #[test]
+        fn built_in_lists_read_back_whole(
+            field in prop_oneof![field(), text()],
+            values in prop::collection::vec(text(), 0..4),
+        ) {
+            if let Ok(f) = Filter::field(field.clone()).is_in(values.clone()) {
+                let back: Filter = f.to_string().parse().unwrap();
+                prop_assert_eq!(back.field_name(), field.as_str());
+                prop_assert_eq!(back.values(), &values[..]);
+            }
+        }
+    }
+}
