@@ -60,6 +60,9 @@ pub struct Operation {
     pub org_header: bool,
     /// How the operation pages, for listings (`None` for everything else).
     pub paging: Option<crate::paging::Paging>,
+    /// The dialect of the operation's `filter` parameter, where it takes
+    /// typed filters (see [`crate::filter`]).
+    pub filter: Option<crate::filter::FilterDialect>,
 }
 
 impl Operation {
@@ -82,6 +85,7 @@ impl Operation {
             path: "",
             org_header: true,
             paging: None,
+            filter: None,
         }
     }
 }

@@ -3616,6 +3616,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/events/count",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::Insights,
@@ -3625,6 +3626,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/events/distinct",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::Insights,
@@ -3639,6 +3641,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
             max_page_size: 10000u32,
             stable_sort: None,
         }),
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::Insights,
@@ -3648,6 +3651,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/events/interval",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::Insights,
@@ -3657,6 +3661,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/reports/{report_id}/artifacts/{artifact_id}/content",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::Insights,
@@ -3666,6 +3671,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/reports/{report_type}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::Insights,
@@ -3675,6 +3681,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/reports",
         org_header: true,
         paging: None,
+        filter: None,
     },
 ];
 static UNKNOWN_OPERATION: crate::Operation = crate::Operation::unknown(crate::Api::Insights);

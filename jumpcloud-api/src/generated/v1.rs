@@ -41286,15 +41286,12 @@ pub mod builder {
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .try_into()
+                .into_filters()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for filter failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid filter: {e}"));
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
@@ -41436,15 +41433,12 @@ pub mod builder {
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .try_into()
+                .into_filters()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for filter failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid filter: {e}"));
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
@@ -41579,15 +41573,12 @@ pub mod builder {
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .try_into()
+                .into_filters()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for filter failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid filter: {e}"));
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
@@ -42180,15 +42171,12 @@ pub mod builder {
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .try_into()
+                .into_filters()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for filter failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid filter: {e}"));
             self
         }
         ///Sends a `GET` request to `/commandresults/{id}`
@@ -42339,15 +42327,12 @@ pub mod builder {
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .try_into()
+                .into_filters()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for filter failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid filter: {e}"));
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
@@ -42988,15 +42973,12 @@ pub mod builder {
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .try_into()
+                .into_filters()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for filter failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid filter: {e}"));
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
@@ -43161,15 +43143,12 @@ pub mod builder {
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .try_into()
+                .into_filters()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for filter failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid filter: {e}"));
             self
         }
         ///Sends a `GET` request to `/organizations/{id}`
@@ -43346,15 +43325,12 @@ pub mod builder {
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .try_into()
+                .into_filters()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for filter failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid filter: {e}"));
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
@@ -44181,15 +44157,12 @@ pub mod builder {
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .try_into()
+                .into_filters()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for filter failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid filter: {e}"));
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
@@ -44335,15 +44308,12 @@ pub mod builder {
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .try_into()
+                .into_filters()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for filter failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid filter: {e}"));
             self
         }
         ///Sends a `GET` request to `/systems/{id}`
@@ -44793,15 +44763,12 @@ pub mod builder {
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .try_into()
+                .into_filters()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for filter failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid filter: {e}"));
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
@@ -45039,15 +45006,12 @@ pub mod builder {
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
+            V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .try_into()
+                .into_filters()
                 .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for filter failed"
-                        .to_string()
-                });
+                .map_err(|e| format!("invalid filter: {e}"));
             self
         }
         ///Sends a `GET` request to `/systemusers/{id}`
@@ -47243,6 +47207,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/users/reactivate/{id}",
         org_header: false,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47252,6 +47217,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/users/{id}",
         org_header: false,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47261,6 +47227,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/users/resettotp/{id}",
         org_header: false,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47270,6 +47237,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/applications",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47279,6 +47247,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/applications/{id}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47288,6 +47257,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/applications/{id}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47302,6 +47272,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
             max_page_size: 100u32,
             stable_sort: Some("_id"),
         }),
+        filter: Some(crate::filter::FilterDialect::V1Query),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47311,6 +47282,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/applications/{id}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47320,6 +47292,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/application-templates/{id}",
         org_header: true,
         paging: None,
+        filter: Some(crate::filter::FilterDialect::V1Query),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47334,6 +47307,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
             max_page_size: 100u32,
             stable_sort: Some("_id"),
         }),
+        filter: Some(crate::filter::FilterDialect::V1Query),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47343,6 +47317,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/commands",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47352,6 +47327,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/commands/{id}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47366,6 +47342,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
             max_page_size: 100u32,
             stable_sort: None,
         }),
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47375,6 +47352,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/commands/{id}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47389,6 +47367,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
             max_page_size: 100u32,
             stable_sort: Some("_id"),
         }),
+        filter: Some(crate::filter::FilterDialect::V1Query),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47403,6 +47382,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
             max_page_size: 100u32,
             stable_sort: None,
         }),
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47412,6 +47392,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/commandresults/{id}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47421,6 +47402,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/commandresults/{id}",
         org_header: true,
         paging: None,
+        filter: Some(crate::filter::FilterDialect::V1Query),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47435,6 +47417,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
             max_page_size: 100u32,
             stable_sort: Some("_id"),
         }),
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47449,6 +47432,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
             max_page_size: 100u32,
             stable_sort: None,
         }),
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47458,6 +47442,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/commands/{id}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47467,6 +47452,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/command/trigger/{triggername}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47476,6 +47462,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/runCommand",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47490,6 +47477,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
             max_page_size: 100u32,
             stable_sort: None,
         }),
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47499,6 +47487,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systemusers/{id}/expire",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47508,6 +47497,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/organizations/{id}",
         org_header: false,
         paging: None,
+        filter: Some(crate::filter::FilterDialect::V1Query),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47522,6 +47512,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
             max_page_size: 100u32,
             stable_sort: Some("_id"),
         }),
+        filter: Some(crate::filter::FilterDialect::V1Query),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47536,6 +47527,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
             max_page_size: 100u32,
             stable_sort: None,
         }),
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47545,6 +47537,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/organizations/{id}",
         org_header: false,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47554,6 +47547,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/radiusservers",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47563,6 +47557,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/radiusservers/{id}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47572,6 +47567,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/radiusservers/{id}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47586,6 +47582,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
             max_page_size: 100u32,
             stable_sort: Some("_id"),
         }),
+        filter: Some(crate::filter::FilterDialect::V1Query),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47595,6 +47592,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/radiusservers/{id}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47604,6 +47602,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systems/{system_id}/command/builtin/erase",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47613,6 +47612,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systems/{id}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47622,6 +47622,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systems/{id}",
         org_header: true,
         paging: None,
+        filter: Some(crate::filter::FilterDialect::V1Query),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47636,6 +47637,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
             max_page_size: 100u32,
             stable_sort: Some("_id"),
         }),
+        filter: Some(crate::filter::FilterDialect::V1Query),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47645,6 +47647,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systems/{system_id}/command/builtin/lock",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47654,6 +47657,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systems/{system_id}/command/builtin/restart",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47668,6 +47672,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
             max_page_size: 100u32,
             stable_sort: None,
         }),
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47677,6 +47682,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systems/{id}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47686,6 +47692,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systems/{system_id}/command/builtin/shutdown",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47695,6 +47702,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systemusers",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47704,6 +47712,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systemusers/{id}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47713,6 +47722,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systemusers/{id}",
         org_header: true,
         paging: None,
+        filter: Some(crate::filter::FilterDialect::V1Query),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47727,6 +47737,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
             max_page_size: 100u32,
             stable_sort: Some("_id"),
         }),
+        filter: Some(crate::filter::FilterDialect::V1Query),
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47736,6 +47747,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systemusers/{id}/resetmfa",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47745,6 +47757,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systemusers/{id}/mfasync",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47759,6 +47772,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
             max_page_size: 100u32,
             stable_sort: None,
         }),
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47768,6 +47782,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systemusers/{id}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47777,6 +47792,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systemusers/{id}/sshkeys",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47786,6 +47802,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systemusers/{systemuser_id}/sshkeys/{id}",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47795,6 +47812,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systemusers/{id}/sshkeys",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47804,6 +47822,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systemusers/{id}/state/activate",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47813,6 +47832,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systemusers/{id}/totpinfo",
         org_header: true,
         paging: None,
+        filter: None,
     },
     crate::Operation {
         api: crate::Api::V1,
@@ -47822,6 +47842,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         path: "/systemusers/{id}/unlock",
         org_header: true,
         paging: None,
+        filter: None,
     },
 ];
 static UNKNOWN_OPERATION: crate::Operation = crate::Operation::unknown(crate::Api::V1);

@@ -34,6 +34,7 @@ const fn op(
         path,
         org_header,
         paging: None,
+        filter: None,
     }
 }
 

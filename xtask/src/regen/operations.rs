@@ -120,6 +120,7 @@ pub fn items(
     api: Api,
     rows: &[Row],
     facts: &std::collections::BTreeMap<String, super::paging::Fact>,
+    dialects: &std::collections::BTreeMap<String, super::filters::Dialect>,
 ) -> Result<Vec<Item>> {
     let variant = format_ident!("{}", api.variant());
     let entries = rows.iter().map(|r| {
@@ -148,8 +149,15 @@ pub fn items(
             }
             None => quote!(None),
         };
+        let filter = match dialects.get(&r.name) {
+            Some(d) => {
+                let d = format_ident!("{}", d.marker());
+                quote!(Some(crate::filter::FilterDialect::#d))
+            }
+            None => quote!(None),
+        };
         quote! {
-            crate::Operation { api: crate::Api::#variant, id: #id, name: #name, method: #method, path: #path, org_header: #org, paging: #paging }
+            crate::Operation { api: crate::Api::#variant, id: #id, name: #name, method: #method, path: #path, org_header: #org, paging: #paging, filter: #filter }
         }
     });
     let tokens = quote! {

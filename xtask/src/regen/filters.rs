@@ -1,0 +1,135 @@
+//! Typed `filter` parameters: each operation's filter dialect, read from the
+//! document, and the generated `filter` setters rewritten to take anything
+//! that is `jumpcloud_api::filter::IntoFilters` for that dialect.
+//!
+//! The dialect follows from where the operation lives: v1 query strings
+//! (`field:$op:value`), v2 System Insights tables (`/systeminsights/…`,
+//! fewer operators) and every other v2 list (`field:op:value`). Only `filter`
+//! parameters that are lists of strings (repeated `filter=` keys) are typed;
+//! a single-string `filter` belongs to another grammar (the Office 365
+//! import passes Microsoft Graph's OData through) and stays a string.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Result, bail};
+use quote::{format_ident, quote};
+use serde_json::Value;
+use syn::{ImplItem, Item};
+
+use super::operations::{OperationIds, method_name};
+use super::paging::resolve;
+use crate::api::Api;
+use crate::import::METHODS;
+
+/// A filter dialect, named as `jumpcloud_api::filter` names its markers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    V2,
+    SystemInsights,
+    V1Query,
+}
+
+impl Dialect {
+    /// The marker type of `jumpcloud_api::filter`.
+    pub fn marker(self) -> &'static str {
+        match self {
+            Dialect::V2 => "V2",
+            Dialect::SystemInsights => "SystemInsights",
+            Dialect::V1Query => "V1Query",
+        }
+    }
+}
+
+/// The dialect of every operation with a typed `filter`, by method name.
+pub fn dialects(api: Api, doc: &Value) -> BTreeMap<String, Dialect> {
+    let mut out = BTreeMap::new();
+    let Some(paths) = doc["paths"].as_object() else {
+        return out;
+    };
+    for (path, item) in paths {
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let Some(id) = op["operationId"].as_str() else {
+                continue;
+            };
+            let params = item["parameters"]
+                .as_array()
+                .into_iter()
+                .chain(op["parameters"].as_array())
+                .flatten()
+                .map(|p| resolve(doc, p));
+            let typed = params.into_iter().any(|p| {
+                let schema = resolve(doc, &p["schema"]);
+                p["in"] == "query"
+                    && p["name"] == "filter"
+                    && schema["type"] == "array"
+                    && schema["items"]["type"] == "string"
+            });
+            if !typed {
+                continue;
+            }
+            let dialect = match api {
+                Api::V1 => Dialect::V1Query,
+                _ if path.starts_with("/systeminsights") => Dialect::SystemInsights,
+                _ => Dialect::V2,
+            };
+            out.insert(method_name(id), dialect);
+        }
+    }
+    out
+}
+
+/// Rewrites the `filter` setter of every builder in `dialects`.
+pub fn apply(file: &mut syn::File, dialects: &BTreeMap<String, Dialect>) -> Result<()> {
+    let Some(items) = file.items.iter_mut().find_map(|item| match item {
+        Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        bail!("progenitor's output has no `builder` module");
+    };
+    let mut rewritten = 0;
+    for item in items.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() {
+            continue;
+        }
+        let mut ids = Vec::new();
+        for impl_item in &imp.items {
+            if let ImplItem::Fn(f) = impl_item
+                && f.sig.ident == "send"
+            {
+                syn::visit::Visit::visit_impl_item_fn(&mut OperationIds(&mut ids), f);
+            }
+        }
+        let Some(dialect) = ids.first().and_then(|name| dialects.get(name)) else {
+            continue;
+        };
+        let marker = format_ident!("{}", dialect.marker());
+        let Some(setter) = imp.items.iter_mut().find_map(|i| match i {
+            ImplItem::Fn(f) if f.sig.ident == "filter" => Some(f),
+            _ => None,
+        }) else {
+            bail!("{} has a typed filter but no `filter` setter", ids[0]);
+        };
+        *setter = syn::parse2(quote! {
+            pub fn filter<V>(mut self, value: V) -> Self
+            where
+                V: crate::filter::IntoFilters<crate::filter::#marker>,
+            {
+                self.filter = value
+                    .into_filters()
+                    .map(Some)
+                    .map_err(|e| format!("invalid filter: {e}"));
+                self
+            }
+        })?;
+        rewritten += 1;
+    }
+    if rewritten != dialects.len() {
+        bail!(
+            "{} operations have a typed filter but {rewritten} setters were rewritten",
+            dialects.len()
+        );
+    }
+    Ok(())
+}
