@@ -19,11 +19,15 @@
 //! ```
 
 mod auth;
+mod bigorg;
 mod demo;
 mod error;
 mod faults;
 mod gateway;
+mod graph;
+mod handle;
 mod ids;
+mod links;
 mod listing;
 mod log;
 mod objects;
@@ -34,9 +38,11 @@ mod state;
 #[cfg(test)]
 mod tests;
 
+pub use bigorg::{BigOrg, BigOrgIds};
 pub use demo::{DEMO_API_KEY, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ORG_ID};
 pub use error::FakeError;
 pub use faults::{Fault, Faults};
+pub use graph::{GraphKind, Node};
 pub use log::{REDACTED, RecordedRequest};
 pub use server::{
     DEFAULT_API_KEY, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ORG_ID, DEFAULT_PROVIDER_ID,
