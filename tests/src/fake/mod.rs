@@ -21,6 +21,7 @@
 mod auth;
 mod bigorg;
 mod demo;
+mod demo_graph;
 mod error;
 mod faults;
 mod gateway;
@@ -39,7 +40,10 @@ mod state;
 mod tests;
 
 pub use bigorg::{BigOrg, BigOrgIds};
-pub use demo::{DEMO_API_KEY, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ORG_ID};
+pub use demo::{
+    DEMO_API_KEY, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ORG_ID, DEMO_TWO_PATH_SYSTEM,
+    DEMO_TWO_PATH_USERNAME,
+};
 pub use error::FakeError;
 pub use faults::{Fault, Faults};
 pub use graph::{GraphKind, Node};
