@@ -142,7 +142,14 @@ pub(crate) struct SortKey {
     desc: bool,
 }
 
-/// A parsed list request.
+impl SortKey {
+    /// Whether the key is the object id (`_id` or `id`).
+    fn is_id(&self) -> bool {
+        matches!(self.path.as_slice(), [f] if f == "_id" || f == "id")
+    }
+}
+
+/// A parsed list request. `run` expects items in id order, as every collection stores them.
 #[derive(Debug, Clone)]
 pub(crate) struct ListQuery {
     pub(crate) limit: usize,
@@ -219,8 +226,12 @@ impl ListQuery {
         let mut hits: Vec<&Value> = items
             .filter(|o| self.filters.iter().all(|f| f.matches(o)))
             .collect();
-        if !self.sort.is_empty() {
-            hits.sort_by(|a, b| compare_by(a, b, &self.sort));
+        match self.sort.as_slice() {
+            [] => {}
+            // Collections iterate in id order already: skip the sort of a big list.
+            [k] if k.is_id() && !k.desc => {}
+            [k] if k.is_id() => hits.reverse(),
+            keys => hits.sort_by(|a, b| compare_by(a, b, keys)),
         }
         let total = hits.len();
         let items = hits
