@@ -17,9 +17,16 @@ pub enum FakeError {
     /// The object given to seed a collection isn't acceptable (e.g. not a JSON object).
     #[error("invalid object: {0}")]
     InvalidObject(String),
-    /// The object clashes with an existing one (same id, username or group name).
+    /// The object clashes with an existing one (same id, username or group name), or the
+    /// link being added exists already.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// An object or link named in the call doesn't exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The two objects can't be linked that way (e.g. a user as member of a system group).
+    #[error("invalid link: {0}")]
+    InvalidLink(String),
 }
 
 /// How an error body is shaped. JumpCloud isn't uniform, and clients must cope with each.

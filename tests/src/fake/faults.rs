@@ -31,6 +31,8 @@ pub(crate) enum Action {
     TruncateJson,
     /// Serve normally but set `field` to `value` on every object of the answer.
     Inject { field: String, value: Value },
+    /// Serve normally but leave the last `n` records out of the page, headers untouched.
+    DropRecords(usize),
 }
 
 /// One scripted misbehaviour: a matcher (method, path prefix), how many requests it catches,
@@ -41,6 +43,7 @@ pub struct Fault {
     method: Option<Method>,
     path_prefix: Option<String>,
     times: usize,
+    after: usize,
     pub(crate) delay: Duration,
     pub(crate) action: Action,
 }
@@ -51,6 +54,7 @@ impl Fault {
             method: None,
             path_prefix: None,
             times: 1,
+            after: 0,
             delay: Duration::ZERO,
             action,
         }
@@ -103,6 +107,15 @@ impl Fault {
         })
     }
 
+    /// Serve the request but silently leave the last `n` records out of the page (a bare
+    /// array, or `results` of a v1 list), while `x-total-count` / `totalCount` and every
+    /// other header still count them: the short page in the middle of a collection that
+    /// JumpCloud produces when it drops records after paging. Scope it with
+    /// [`Fault::on_path`] and pick the page with [`Fault::after`].
+    pub fn drop_records(n: usize) -> Self {
+        Self::new(Action::DropRecords(n))
+    }
+
     /// Users come back with `state: "SOME_NEW_STATE"`, outside the spec's enum.
     pub fn unknown_user_state() -> Self {
         Self::inject_field("state", "SOME_NEW_STATE")
@@ -128,6 +141,13 @@ impl Fault {
     /// Catch the next `n` matching requests instead of one.
     pub fn times(mut self, n: usize) -> Self {
         self.times = n;
+        self
+    }
+
+    /// Let the first `n` matching requests through untouched before catching any (e.g.
+    /// `Fault::drop_records(3).on_path("/api/v2/usergroups").after(1)` shortens page two).
+    pub fn after(mut self, n: usize) -> Self {
+        self.after = n;
         self
     }
 
@@ -211,10 +231,23 @@ impl Faults {
         lock(&self.queue).iter().map(|f| f.times).sum()
     }
 
-    /// Use up one count of the first fault matching this request.
+    /// Use up one count of the first fault matching this request. Faults still letting
+    /// requests through ([`Fault::after`]) count this one down and don't catch it.
     pub(crate) fn take(&self, method: &Method, path: &str) -> Option<Fault> {
         let mut queue = lock(&self.queue);
-        let pos = queue.iter().position(|f| f.matches(method, path))?;
+        let mut pos = None;
+        for (i, f) in queue.iter_mut().enumerate() {
+            if !f.matches(method, path) {
+                continue;
+            }
+            if f.after > 0 {
+                f.after -= 1;
+                continue;
+            }
+            pos = Some(i);
+            break;
+        }
+        let pos = pos?;
         let fault = queue.get_mut(pos)?;
         fault.times -= 1;
         let caught = fault.clone();
@@ -276,6 +309,23 @@ pub(crate) fn inject(body: &Bytes, field: &str, value: &Value) -> Bytes {
         },
         _ => {}
     }
+    Bytes::from(json.to_string())
+}
+
+/// Leave the last `n` records out of a list body (bare array or `results`).
+pub(crate) fn drop_records(body: &Bytes, n: usize) -> Bytes {
+    let Ok(mut json) = serde_json::from_slice::<Value>(body) else {
+        return body.clone();
+    };
+    let items = match &mut json {
+        Value::Array(items) => items,
+        Value::Object(map) => match map.get_mut("results") {
+            Some(Value::Array(items)) => items,
+            _ => return body.clone(),
+        },
+        _ => return body.clone(),
+    };
+    items.truncate(items.len().saturating_sub(n));
     Bytes::from(json.to_string())
 }
 

@@ -2,6 +2,8 @@
 //! authentication and org selection, then the router.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use axum::BoxError;
 use axum::Router;
@@ -48,6 +50,10 @@ where
         }
     };
     let idx = shared.log.record(&parts, &bytes);
+    let latency = shared.latency_micros.load(Ordering::Relaxed);
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_micros(latency)).await;
+    }
 
     let fault = shared.faults.take(&parts.method, parts.uri.path());
     let action = match fault {
@@ -123,7 +129,7 @@ fn authorize<B>(shared: &Shared, req: &Request<B>) -> Result<Caller, ApiError> {
 async fn rewrite(resp: Response, action: &Action) -> Response {
     if !matches!(
         action,
-        Action::AbortBody | Action::TruncateJson | Action::Inject { .. }
+        Action::AbortBody | Action::TruncateJson | Action::Inject { .. } | Action::DropRecords(_)
     ) {
         return resp;
     }
@@ -142,6 +148,7 @@ async fn rewrite(resp: Response, action: &Action) -> Response {
         }
         Action::TruncateJson => Body::from(faults::truncate(&bytes)),
         Action::Inject { field, value } => Body::from(faults::inject(&bytes, field, value)),
+        Action::DropRecords(n) => Body::from(faults::drop_records(&bytes, *n)),
         _ => Body::from(bytes),
     };
     Response::from_parts(parts, body)

@@ -11,6 +11,8 @@ use super::error::{ApiError, ApiResult};
 pub(crate) const MAX_LIMIT: usize = 100;
 /// Page size when `limit` is omitted.
 pub(crate) const DEFAULT_LIMIT: usize = 10;
+/// Largest page the System Insights tables accept.
+pub(crate) const MAX_INSIGHTS_LIMIT: usize = 10_000;
 
 /// Which API's query syntax to parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,13 +21,24 @@ pub(crate) enum Dialect {
     V1,
     /// `filter=field:op:value`; `sort`/`fields` comma-separated.
     V2,
+    /// System Insights tables: like v2, but only the `eq`, `in` and `gte` operators and
+    /// pages of up to 10,000 rows.
+    Insights,
 }
 
 impl Dialect {
+    /// The largest `limit` the dialect's lists accept.
+    fn max_limit(self) -> usize {
+        match self {
+            Self::Insights => MAX_INSIGHTS_LIMIT,
+            Self::V1 | Self::V2 => MAX_LIMIT,
+        }
+    }
+
     fn split(self, s: &str) -> Vec<String> {
         let parts: Vec<&str> = match self {
             Self::V1 => s.split_whitespace().collect(),
-            Self::V2 => s.split(',').collect(),
+            Self::V2 | Self::Insights => s.split(',').collect(),
         };
         parts
             .into_iter()
@@ -60,6 +73,9 @@ impl Op {
             (Dialect::V2, "le") | (Dialect::V1, "$lte") => Self::Le,
             (Dialect::V2, "search") => Self::Search,
             (Dialect::V2, "in") | (Dialect::V1, "$in") => Self::In,
+            (Dialect::Insights, "eq") => Self::Eq,
+            (Dialect::Insights, "gte") => Self::Ge,
+            (Dialect::Insights, "in") => Self::In,
             _ => return None,
         })
     }
@@ -100,6 +116,11 @@ impl Filter {
         })
     }
 
+    /// The dotted field the condition tests.
+    pub(crate) fn field(&self) -> String {
+        self.path.join(".")
+    }
+
     /// Whether `obj` satisfies the condition. An array property matches if any element does.
     pub(crate) fn matches(&self, obj: &Value) -> bool {
         let field = lookup(obj, &self.path);
@@ -121,7 +142,14 @@ pub(crate) struct SortKey {
     desc: bool,
 }
 
-/// A parsed list request.
+impl SortKey {
+    /// Whether the key is the object id (`_id` or `id`).
+    fn is_id(&self) -> bool {
+        matches!(self.path.as_slice(), [f] if f == "_id" || f == "id")
+    }
+}
+
+/// A parsed list request. `run` expects items in id order, as every collection stores them.
 #[derive(Debug, Clone)]
 pub(crate) struct ListQuery {
     pub(crate) limit: usize,
@@ -179,7 +207,7 @@ impl ListQuery {
         let mut q = Self::default();
         for (k, v) in pairs {
             match k.as_str() {
-                "limit" => q.limit = check_limit(parse_count("limit", v)?, MAX_LIMIT)?,
+                "limit" => q.limit = check_limit(parse_count("limit", v)?, dialect.max_limit())?,
                 "skip" => q.skip = parse_count("skip", v)?,
                 "sort" => q.sort = sort_keys(&dialect.split(v)),
                 "fields" => {
@@ -198,8 +226,12 @@ impl ListQuery {
         let mut hits: Vec<&Value> = items
             .filter(|o| self.filters.iter().all(|f| f.matches(o)))
             .collect();
-        if !self.sort.is_empty() {
-            hits.sort_by(|a, b| compare_by(a, b, &self.sort));
+        match self.sort.as_slice() {
+            [] => {}
+            // Collections iterate in id order already: skip the sort of a big list.
+            [k] if k.is_id() && !k.desc => {}
+            [k] if k.is_id() => hits.reverse(),
+            keys => hits.sort_by(|a, b| compare_by(a, b, keys)),
         }
         let total = hits.len();
         let items = hits
@@ -233,8 +265,15 @@ fn path(field: &str) -> Vec<String> {
     field.split('.').map(str::to_owned).collect()
 }
 
+/// A dotted property of `obj`. `_id` and `id` stand for each other, so `sort=_id` and
+/// `filter=id:…` work on v1 and v2 objects alike.
 fn lookup<'a>(obj: &'a Value, path: &[String]) -> Option<&'a Value> {
-    path.iter().try_fold(obj, |cur, key| cur.get(key))
+    let found = path.iter().try_fold(obj, |cur, key| cur.get(key));
+    match (found, path) {
+        (None, [only]) if only == "_id" => obj.get("id"),
+        (None, [only]) if only == "id" => obj.get("_id"),
+        _ => found,
+    }
 }
 
 /// Compare a stored value with a filter operand, which arrives as text (query) or JSON (search

@@ -327,5 +327,63 @@ pub(crate) fn shape(
         Collection::Systems => system(id, org, input, now),
         Collection::UserGroups | Collection::SystemGroups => group(c, id, org, input),
         Collection::Events => event(id, org, input, now),
+        _ => resource(c, id, org, input, now),
     }
+}
+
+/// Build a stored object of the other directory resources (applications, commands, command
+/// results, RADIUS and LDAP servers, policies, policy groups, cloud directories, software
+/// apps): the id, the caller's properties and a few the API always returns.
+pub(crate) fn resource(
+    c: Collection,
+    id: &str,
+    org: &str,
+    input: &Map<String, Value>,
+    now: DateTime<Utc>,
+) -> Value {
+    let mut o = Map::new();
+    o.insert(c.id_key().into(), json!(id));
+    merge(&mut o, input);
+    let name = o
+        .get("name")
+        .and_then(Value::as_str)
+        .map_or_else(|| format!("{c:?} {id}"), str::to_owned);
+    default(&mut o, "name", json!(name));
+    match c {
+        Collection::Applications => {
+            default(&mut o, "displayName", json!(name));
+            default(&mut o, "displayLabel", json!(name));
+            default(&mut o, "active", json!(true));
+            default(&mut o, "ssoUrl", json!(""));
+        }
+        Collection::Commands => {
+            default(&mut o, "command", json!("echo hello"));
+            default(&mut o, "commandType", json!("linux"));
+            default(&mut o, "launchType", json!("manual"));
+            default(&mut o, "schedule", json!(""));
+            default(&mut o, "sudo", json!(false));
+        }
+        Collection::CommandResults => {
+            default(&mut o, "command", json!("echo hello"));
+            default(&mut o, "system", json!(""));
+            default(&mut o, "requestTime", json!(timestamp(now)));
+            default(&mut o, "responseTime", json!(timestamp(now)));
+            default(
+                &mut o,
+                "response",
+                json!({ "id": "", "error": "", "data": { "exitCode": 0, "output": "hello" } }),
+            );
+        }
+        Collection::PolicyGroups => {
+            default(&mut o, "description", json!(""));
+            o.insert("type".into(), json!("policy_group"));
+        }
+        Collection::ActiveDirectories => default(&mut o, "domain", json!(name)),
+        Collection::SoftwareApps => default(&mut o, "displayName", json!(name)),
+        _ => {}
+    }
+    if c.id_key() == "_id" {
+        o.insert("organization".into(), json!(org));
+    }
+    Value::Object(o)
 }

@@ -68,6 +68,7 @@ pub(crate) fn system(i: usize, now: DateTime<Utc>) -> Map<String, Value> {
 pub(crate) fn group(c: Collection, i: usize) -> Map<String, Value> {
     let name = match c {
         Collection::SystemGroups => format!("System Group {i}"),
+        Collection::PolicyGroups => format!("Policy Group {i}"),
         _ => format!("User Group {i}"),
     };
     obj(json!({ "name": name, "description": format!("sample group {i}") }))
@@ -95,6 +96,117 @@ pub(crate) fn event(i: usize, now: DateTime<Utc>) -> Map<String, Value> {
         "client_ip": format!("198.51.100.{}", i % 250 + 1),
         "initiated_by": { "type": "user", "username": who },
         "resource": { "type": "user", "username": who },
+    }))
+}
+
+/// The `i`-th sample object of any collection.
+pub(crate) fn sample(c: Collection, i: usize, now: DateTime<Utc>) -> Map<String, Value> {
+    match c {
+        Collection::Users => user(i),
+        Collection::Systems => system(i, now),
+        Collection::UserGroups | Collection::SystemGroups | Collection::PolicyGroups => group(c, i),
+        Collection::Events => event(i, now),
+        other => resource(other, i, now),
+    }
+}
+
+/// The `i`-th sample of the other resources: a name, and what the kind needs to look real.
+fn resource(c: Collection, i: usize, now: DateTime<Utc>) -> Map<String, Value> {
+    let (label, extra) = match c {
+        Collection::Applications => (
+            "Application",
+            json!({ "ssoUrl": format!("https://sso.example.com/app{i}") }),
+        ),
+        Collection::Commands => ("Command", json!({ "command": format!("echo {i}") })),
+        Collection::CommandResults => (
+            "Command Result",
+            json!({ "requestTime": timestamp(now - Duration::minutes(i64::try_from(i).unwrap_or(0))) }),
+        ),
+        Collection::RadiusServers => (
+            "RADIUS Server",
+            json!({ "networkSourceIp": format!("203.0.113.{}", i % 250 + 1) }),
+        ),
+        Collection::LdapServers => ("LDAP Server", json!({})),
+        Collection::Policies => (
+            "Policy",
+            json!({ "template": { "name": "disk_encryption", "osMetaFamily": "darwin" } }),
+        ),
+        Collection::GSuites => (
+            "Google Workspace",
+            json!({ "defaultDomain": { "domain": format!("g{i}.example.com") } }),
+        ),
+        Collection::Office365s => ("Microsoft 365", json!({})),
+        Collection::ActiveDirectories => (
+            "Active Directory",
+            json!({ "domain": format!("DC=ad{i},DC=example,DC=com") }),
+        ),
+        _ => ("Software App", json!({})),
+    };
+    let mut m = obj(extra);
+    m.insert("name".into(), json!(format!("{label} {i}")));
+    m
+}
+
+/// The `i`-th sample row of System Insights table `table` for system `system_id`.
+pub(crate) fn insight_row(
+    table: &str,
+    system_id: &str,
+    i: usize,
+    now: DateTime<Utc>,
+) -> Map<String, Value> {
+    let n = i64::try_from(i).unwrap_or(0);
+    let mut row = match table {
+        "apps" => json!({
+            "name": format!("App {i}.app"),
+            "bundle_name": format!("App {i}"),
+            "bundle_identifier": format!("com.example.app{i}"),
+            "bundle_short_version": format!("1.{}", i % 10),
+            "path": format!("/Applications/App {i}.app"),
+            "last_opened_time": 1_700_000_000 + n,
+        }),
+        "os_version" => json!({
+            "name": "macOS", "platform": "darwin", "version": format!("14.{}", i % 6),
+            "major": 14, "minor": i % 6, "patch": 0, "build": format!("23F{i}"),
+        }),
+        "users" => json!({
+            "username": FIRST[i % FIRST.len()].to_lowercase(),
+            "uid": (500 + i).to_string(), "gid": "20", "directory": format!("/Users/u{i}"),
+            "shell": "/bin/zsh", "admin": i.is_multiple_of(3), "managed": true,
+            "type": "local", "uuid": format!("00000000-0000-0000-0000-{i:012}"),
+        }),
+        "uptime" => json!({
+            "days": i % 30, "hours": i % 24, "minutes": i % 60, "seconds": i % 60,
+            "total_seconds": (86_400 * (i % 30) + 3_600 * (i % 24)).to_string(),
+        }),
+        _ => json!({ "name": format!("{table} {i}") }),
+    };
+    if let Value::Object(m) = &mut row {
+        m.insert("system_id".into(), json!(system_id));
+        m.insert("collection_time".into(), json!(timestamp(now)));
+    }
+    obj(row)
+}
+
+/// The `i`-th user a Google Workspace directory offers for import.
+pub(crate) fn gsuite_user(i: usize) -> Map<String, Value> {
+    let (first, last) = (FIRST[i % FIRST.len()], LAST[i % LAST.len()]);
+    obj(json!({
+        "id": format!("1{i:020}"),
+        "givenName": first,
+        "familyName": last,
+        "primaryEmail": format!("{}.{}{i}@g.example.com", first.to_lowercase(), last.to_lowercase()),
+        "thumbnailPhotoUrl": "",
+    }))
+}
+
+/// The `i`-th user a Microsoft 365 directory offers for import.
+pub(crate) fn office365_user(i: usize) -> Map<String, Value> {
+    let (first, last) = (FIRST[i % FIRST.len()], LAST[i % LAST.len()]);
+    obj(json!({
+        "id": format!("00000000-0000-4000-8000-{i:012}"),
+        "givenName": first,
+        "surname": last,
+        "userPrincipalName": format!("{}.{}{i}@m.example.com", first.to_lowercase(), last.to_lowercase()),
     }))
 }
 

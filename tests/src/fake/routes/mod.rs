@@ -1,8 +1,13 @@
 //! The HTTP routes, one file per API, and the helpers they share.
 
+pub(crate) mod graph;
+mod imports;
 mod insights;
+pub(crate) mod insights_tables;
 mod oauth;
 mod orgs;
+mod resources;
+mod search;
 mod v1;
 mod v2;
 
@@ -24,6 +29,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .merge(v1::routes())
         .merge(v2::routes())
+        .merge(search::routes())
+        .merge(resources::routes())
+        .merge(graph::routes())
+        .merge(insights_tables::routes())
+        .merge(imports::routes())
         .merge(insights::routes())
         .merge(oauth::routes())
         .merge(orgs::routes())

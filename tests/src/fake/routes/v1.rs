@@ -1,17 +1,15 @@
-//! v1 routes: `systemusers`, `systems` and `search/systemusers`, answering lists as
+//! v1 routes: `systemusers` and `systems`, answering lists as
 //! `{"totalCount": N, "results": [...]}` with `{"message": ...}` errors.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use bytes::Bytes;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{AppState, Org, check_id, json_object};
 use crate::fake::error::{ApiError, ApiResult};
-use crate::fake::listing::{
-    DEFAULT_LIMIT, Dialect, ListQuery, MAX_LIMIT, SearchFilter, check_limit, query_pairs, sort_keys,
-};
+use crate::fake::listing::{Dialect, ListQuery, query_pairs};
 use crate::fake::objects;
 use crate::fake::state::{Collection, lock};
 
@@ -27,7 +25,6 @@ pub(super) fn routes() -> Router<AppState> {
             "/api/systems/{id}",
             get(get_system).put(put_system).delete(delete_system),
         )
-        .route("/api/search/systemusers", post(search_users))
 }
 
 fn list(state: &AppState, org: &str, c: Collection, raw: Option<&str>) -> ApiResult<Json<Value>> {
@@ -58,7 +55,7 @@ fn remove(state: &AppState, org: &str, c: Collection, id: &str) -> ApiResult<Jso
     let mut data = lock(&state.data);
     data.org_mut(org)
         .ok()
-        .and_then(|o| o.objects_mut(c).remove(id))
+        .and_then(|o| o.remove(c, id))
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("{} not found", kind(c))))
 }
@@ -184,107 +181,4 @@ async fn put_system(
         }
     }
     Ok(Json(Value::Object(stored.clone())))
-}
-
-/// Fields a `searchFilter` looks in when the body names none.
-const DEFAULT_SEARCH_FIELDS: [&str; 4] = ["username", "email", "firstname", "lastname"];
-
-/// `POST /search/systemusers`: `filter`, `searchFilter` (case-insensitive substring),
-/// `fields` (space-separated), `limit`, `skip`; `sort` (space-separated) as in the query form.
-async fn search_users(
-    State(s): State<AppState>,
-    Org(org): Org,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) {
-        Map::new()
-    } else {
-        json_object(&body)?
-    };
-    let count = |key: &str, default: usize| -> ApiResult<usize> {
-        match body.get(key) {
-            None | Some(Value::Null) => Ok(default),
-            Some(v) => v
-                .as_u64()
-                .and_then(|n| usize::try_from(n).ok())
-                .ok_or_else(|| {
-                    ApiError::bad_request(format!("{key} must be a non-negative integer"))
-                }),
-        }
-    };
-    let limit = check_limit(count("limit", DEFAULT_LIMIT)?, MAX_LIMIT)?;
-    let skip = count("skip", 0)?;
-    let text = |key: &str| -> ApiResult<Vec<String>> {
-        match body.get(key) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::String(s)) => Ok(s.split_whitespace().map(str::to_owned).collect()),
-            Some(_) => Err(ApiError::bad_request(format!("{key} must be a string"))),
-        }
-    };
-    let fields = text("fields")?;
-    let sort = sort_keys(&text("sort")?);
-    let filter = body
-        .get("filter")
-        .filter(|v| !v.is_null())
-        .map(SearchFilter::parse)
-        .transpose()?;
-    let search = search_term(body.get("searchFilter"))?;
-
-    let data = lock(&s.data);
-    let org = data
-        .org(&org)
-        .map_err(|e| ApiError::not_found(e.to_string()))?;
-    let hits = org.objects(Collection::Users).values().filter(|u| {
-        filter.as_ref().is_none_or(|f| f.matches(u))
-            && search.as_ref().is_none_or(|(term, fields)| {
-                fields.iter().any(|f| {
-                    u.get(f)
-                        .and_then(Value::as_str)
-                        .is_some_and(|v| v.to_lowercase().contains(term))
-                })
-            })
-    });
-    let q = ListQuery {
-        limit,
-        skip,
-        sort,
-        fields: (!fields.is_empty()).then_some(fields),
-        filters: Vec::new(),
-    };
-    let page = q.run(hits, "_id");
-    Ok(Json(
-        json!({ "totalCount": page.total, "results": page.items }),
-    ))
-}
-
-/// The lower-cased term and field list of a `searchFilter`, if it has a term.
-fn search_term(v: Option<&Value>) -> ApiResult<Option<(String, Vec<String>)>> {
-    let Some(v) = v.filter(|v| !v.is_null()) else {
-        return Ok(None);
-    };
-    let Value::Object(map) = v else {
-        return Err(ApiError::bad_request("searchFilter must be an object"));
-    };
-    let term = match map.get("searchTerm") {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::String(s)) => s.to_lowercase(),
-        Some(_) => return Err(ApiError::bad_request("searchTerm must be a string")),
-    };
-    let fields = match map.get("fields") {
-        None | Some(Value::Null) => DEFAULT_SEARCH_FIELDS.map(str::to_owned).to_vec(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|f| {
-                f.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| ApiError::bad_request("searchFilter.fields must be strings"))
-            })
-            .collect::<ApiResult<_>>()?,
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "searchFilter.fields must be an array",
-            ));
-        }
-    };
-    Ok(Some((term, fields)))
 }

@@ -214,7 +214,7 @@ async fn remove<const USER: bool>(
     let mut data = lock(&s.data);
     data.org_mut(&org)
         .ok()
-        .and_then(|o| o.objects_mut(c).remove(&id))
+        .and_then(|o| o.remove(c, &id))
         .map(Json)
         .ok_or_else(|| not_found(c))
 }

@@ -3,9 +3,11 @@
 
 mod auth;
 mod faults;
+mod graph;
 mod lists;
 mod log;
 mod objects;
+mod paging;
 
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::Value;

@@ -1,0 +1,158 @@
+//! A generated organisation of any size with memberships and bindings, for graph
+//! benchmarks and scale tests: built in one pass, linear in its size.
+
+use serde_json::json;
+
+use super::error::FakeError;
+use super::graph::{Attributes, GraphError, Node};
+use super::server::FakeJumpCloud;
+use super::state::{Collection, lock};
+
+/// The shape of a generated organisation (see [`FakeJumpCloud::seed_big_org`]). Links are
+/// spread evenly and deterministically, so every run builds the same graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BigOrg {
+    /// Users to create.
+    pub users: usize,
+    /// User groups to create.
+    pub user_groups: usize,
+    /// Systems to create; system `j` joins system group `j % system_groups`.
+    pub systems: usize,
+    /// System groups to create.
+    pub system_groups: usize,
+    /// User groups each user joins (default 1).
+    pub groups_per_user: usize,
+    /// Systems each user group is bound to directly (default 2).
+    pub systems_per_user_group: usize,
+    /// System groups each user group is bound to (default 1).
+    pub system_groups_per_user_group: usize,
+    /// Every `n`-th user is also bound directly to one system with sudo enabled (default 10;
+    /// 0 for none).
+    pub direct_binding_every: usize,
+}
+
+impl BigOrg {
+    /// An organisation of these sizes, with the default link density.
+    pub fn new(users: usize, user_groups: usize, systems: usize, system_groups: usize) -> Self {
+        Self {
+            users,
+            user_groups,
+            systems,
+            system_groups,
+            groups_per_user: 1,
+            systems_per_user_group: 2,
+            system_groups_per_user_group: 1,
+            direct_binding_every: 10,
+        }
+    }
+}
+
+impl Default for BigOrg {
+    /// The graph benchmark's organisation: 5,000 users, 300 user groups, 20,000 systems and
+    /// 200 system groups.
+    fn default() -> Self {
+        Self::new(5_000, 300, 20_000, 200)
+    }
+}
+
+/// What [`FakeJumpCloud::seed_big_org`] created: ids in creation (= id) order, and how many
+/// links of each sort.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BigOrgIds {
+    /// User ids.
+    pub users: Vec<String>,
+    /// User group ids.
+    pub user_groups: Vec<String>,
+    /// System ids.
+    pub systems: Vec<String>,
+    /// System group ids.
+    pub system_groups: Vec<String>,
+    /// Group memberships created (users in user groups, systems in system groups).
+    pub memberships: usize,
+    /// Associations created (user group ↔ system, user group ↔ system group, user ↔ system).
+    pub associations: usize,
+}
+
+/// `count` distinct-ish picks out of `n`, spread from `start`.
+fn picks(start: usize, count: usize, n: usize) -> impl Iterator<Item = usize> {
+    let stride = (n / count.max(1)).max(1);
+    (0..count.min(n)).map(move |k| (start + k * stride) % n.max(1))
+}
+
+/// Count a link made; a duplicate (possible with dense settings) is skipped.
+fn tally(r: Result<(), GraphError>, n: &mut usize) {
+    if r.is_ok() {
+        *n += 1;
+    }
+}
+
+impl FakeJumpCloud {
+    /// Generate an organisation shaped by `spec` in `org`: users, groups and systems (as
+    /// [`FakeJumpCloud::seed`] makes them), user group memberships, system group
+    /// memberships, user group bindings to systems and system groups, and some direct user
+    /// bindings with sudo.
+    pub fn seed_big_org(&self, org: &str, spec: BigOrg) -> Result<BigOrgIds, FakeError> {
+        let mut ids = BigOrgIds {
+            users: self.seed(org, Collection::Users, spec.users)?,
+            user_groups: self.seed(org, Collection::UserGroups, spec.user_groups)?,
+            systems: self.seed(org, Collection::Systems, spec.systems)?,
+            system_groups: self.seed(org, Collection::SystemGroups, spec.system_groups)?,
+            ..BigOrgIds::default()
+        };
+        let mut data = lock(&self.shared.data);
+        let g = &mut data.org_mut(org)?.graph;
+        let none = Attributes::new;
+        let (ug, sg) = (&ids.user_groups, &ids.system_groups);
+        let (mut memberships, mut associations) = (0, 0);
+        for (i, u) in ids.users.iter().enumerate() {
+            let user = Node::user(u.as_str());
+            for k in picks(i, spec.groups_per_user, ug.len()) {
+                tally(
+                    g.add_member(&Node::user_group(ug[k].as_str()), &user, none()),
+                    &mut memberships,
+                );
+            }
+            if spec.direct_binding_every > 0
+                && i.is_multiple_of(spec.direct_binding_every)
+                && !ids.systems.is_empty()
+            {
+                let sys = Node::system(ids.systems[i % ids.systems.len()].as_str());
+                let sudo = json!({ "enabled": true, "withoutPassword": i % 20 == 0 });
+                let mut a = Attributes::new();
+                a.insert("sudo".into(), sudo);
+                tally(g.associate(&user, &sys, a), &mut associations);
+            }
+        }
+        if !sg.is_empty() {
+            for (j, s) in ids.systems.iter().enumerate() {
+                tally(
+                    g.add_member(
+                        &Node::system_group(sg[j % sg.len()].as_str()),
+                        &Node::system(s.as_str()),
+                        none(),
+                    ),
+                    &mut memberships,
+                );
+            }
+        }
+        for (k, group) in ug.iter().enumerate() {
+            let group = Node::user_group(group.as_str());
+            for j in picks(k * 31, spec.systems_per_user_group, ids.systems.len()) {
+                tally(
+                    g.associate(&group, &Node::system(ids.systems[j].as_str()), none()),
+                    &mut associations,
+                );
+            }
+            for j in picks(k, spec.system_groups_per_user_group, sg.len()) {
+                tally(
+                    g.associate(&group, &Node::system_group(sg[j].as_str()), none()),
+                    &mut associations,
+                );
+            }
+        }
+        drop(data);
+        ids.memberships = memberships;
+        ids.associations = associations;
+        Ok(ids)
+    }
+}
