@@ -240,3 +240,148 @@ async fn v1_search_pages_in_the_body() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_short_page_in_the_middle_loses_nothing_after_it() {
+    let fake = fake_with(Collection::UserGroups, 250).await;
+    let jc = client(&fake);
+    // The second page comes back 7 records short while the total still counts them.
+    fake.faults().push(
+        Fault::drop_records(7)
+            .on_path("/api/v2/usergroups")
+            .after(1)
+            .times(1),
+    );
+    let groups = jc.v2().user_group_list().try_collect_all().await.unwrap();
+    assert_eq!(groups.len(), 243, "only the dropped records are missing");
+    let requests = list_requests(&fake, "/api/v2/usergroups");
+    assert_eq!(requests.len(), 3, "the walk went on to the third page");
+    assert_eq!(query_value(&requests[2], "skip").as_deref(), Some("200"));
+    let all = jc.v2().user_group_list().try_collect_all().await.unwrap();
+    assert_eq!(all[200..], groups[193..], "the third page is intact");
+}
+
+#[tokio::test]
+async fn directory_insights_events_page_by_cursor() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    fake.seed(&org, Collection::Events, 25).unwrap();
+    let jc = client(&fake);
+    let start = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    let query: jumpcloud_ext::api::insights::types::EventQuery =
+        serde_json::from_value(serde_json::json!({ "service": ["all"], "start_time": start }))
+            .unwrap();
+    let pages: Vec<_> = jc
+        .insights()
+        .event_get()
+        .body(query)
+        .per_page(10)
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    let sizes: Vec<_> = pages.iter().map(|p| p.items.len()).collect();
+    assert_eq!(sizes, vec![10, 10, 5]);
+    assert_eq!(pages[0].position, Position::Start);
+    assert!(matches!(pages[1].position, Position::Cursor(_)));
+    let ids: BTreeSet<_> = pages
+        .iter()
+        .flat_map(|p| p.items.iter().map(|e| e["id"].to_string()))
+        .collect();
+    assert_eq!(ids.len(), 25, "no event repeated across cursor pages");
+    let bodies: Vec<serde_json::Value> = list_requests(&fake, "/insights/directory/v1/events")
+        .iter()
+        .map(|r| serde_json::from_str(&r.body).unwrap())
+        .collect();
+    assert_eq!(
+        bodies.len(),
+        3,
+        "a short page ends the walk without another request"
+    );
+    assert!(bodies[0].get("search_after").is_none());
+    assert_eq!(bodies[1]["limit"], 10);
+    assert!(bodies[1]["search_after"].is_array());
+}
+
+#[tokio::test]
+async fn a_token_paged_import_follows_the_next_page_token() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    let gsuite = fake.seed(&org, Collection::GSuites, 1).unwrap().remove(0);
+    fake.seed_gsuite_import(&org, &gsuite, 230).unwrap();
+    let jc = client(&fake);
+    let users = jc
+        .v2()
+        .g_suite_users_to_import_list()
+        .gsuite_id(&gsuite)
+        .try_collect_all()
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 230);
+    let ids: BTreeSet<_> = users.iter().map(|u| u.id.clone()).collect();
+    assert_eq!(ids.len(), 230);
+    let path = format!("/api/v2/gsuites/{gsuite}/import/users");
+    let requests = list_requests(&fake, &path);
+    assert_eq!(requests.len(), 3);
+    assert_eq!(query_value(&requests[0], "pageToken"), None);
+    assert!(query_value(&requests[1], "pageToken").is_some());
+    assert_eq!(
+        query_value(&requests[0], "maxResults").as_deref(),
+        Some("100")
+    );
+}
+
+#[tokio::test]
+async fn system_insights_tables_page_by_ten_thousand_with_typed_filters() {
+    use jumpcloud_ext::filter::insights::Filter;
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    let systems = fake.seed(&org, Collection::Systems, 3).unwrap();
+    fake.seed_insights(&org, "os_version", &systems, 1).unwrap();
+    fake.seed_insights(&org, "apps", &systems, 4_000).unwrap();
+    let jc = client(&fake);
+    let apps = jc
+        .v2()
+        .system_insight_apps_list()
+        .try_collect_all()
+        .await
+        .unwrap();
+    assert_eq!(apps.len(), 12_000);
+    let requests = list_requests(&fake, "/api/v2/systeminsights/apps");
+    assert_eq!(requests.len(), 2);
+    assert_eq!(query_value(&requests[0], "limit").as_deref(), Some("10000"));
+    let one = jc
+        .v2()
+        .system_insight_os_version_list()
+        .filter(Filter::field("system_id").eq(systems[1].as_str()).unwrap())
+        .try_collect_all()
+        .await
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(one[0].system_id.as_deref(), Some(systems[1].as_str()));
+}
+
+#[tokio::test]
+async fn a_bad_typed_filter_fails_before_any_request() {
+    use jumpcloud_ext::filter::v2::Filter;
+    let fake = fake_with(Collection::UserGroups, 3).await;
+    let jc = client(&fake);
+    let err = jc
+        .v2()
+        .user_group_list()
+        .filter(Filter::field("na:me").eq("x"))
+        .try_collect_all()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert!(err.to_string().contains("invalid filter"), "{err}");
+    assert_eq!(fake.request_count(), 0);
+    let named = jc
+        .v2()
+        .user_group_list()
+        .filter(Filter::field("name").eq("Group 1").unwrap())
+        .try_collect_all()
+        .await
+        .unwrap();
+    assert!(named.iter().all(|g| g.name.as_deref() == Some("Group 1")));
+}
