@@ -22,6 +22,8 @@ mod provenance;
 mod regen;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod update_tests;
 
 use std::process::ExitCode;
 

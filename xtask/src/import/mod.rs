@@ -245,7 +245,8 @@ fn check_all(root: &Path, apis: &[Api], from: Option<&str>) -> Result<Imported> 
         }
         let short = &record.sha256[..record.sha256.len().min(12)];
         if let Some((source, bytes, _)) = read.iter().find(|(_, _, sha)| *sha == record.sha256) {
-            let built = build_bytes(root, api, bytes, source)
+            let source = Shown(root, source);
+            let built = build_bytes(root, api, bytes, source.1)
                 .with_context(|| format!("importing {name} from {source}"))?;
             let expected = canonical::to_string(&built.doc);
             println!(
@@ -274,10 +275,11 @@ fn check_all(root: &Path, apis: &[Api], from: Option<&str>) -> Result<Imported> 
                 ));
             }
         } else if let Some((source, bytes, sha)) = read.first() {
+            let shown = Shown(root, source);
             let mut message = format!(
-                "upstream drift ({name}): {source} (sha256 {}…) is not the upstream {rel} was \
+                "upstream drift ({name}): {shown} (sha256 {}…) is not the upstream {rel} was \
                  imported from ({}, sha256 {short}…, imported {}). The committed files are \
-                 consistent; to take this spec run `cargo xtask import --api {name} --from {source}` \
+                 consistent; to take this spec run `cargo xtask import --api {name} --from {shown}` \
                  and review its change report.",
                 &sha[..12],
                 record.source,
@@ -349,6 +351,18 @@ impl Source {
                 }
                 absolute.display().to_string()
             }
+        }
+    }
+}
+
+/// A source as messages show it: workspace-relative where possible.
+struct Shown<'a>(&'a Path, &'a Source);
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.1 {
+            Source::File(path) => f.write_str(&output::relative(self.0, path)),
+            url => write!(f, "{url}"),
         }
     }
 }
