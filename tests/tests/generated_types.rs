@@ -9,6 +9,14 @@
 //! `null` when `None`), `default` (missing on input is fine), `skip_empty` (an empty list or map is
 //! left out), anything else is the serde attribute as written. Any change to an OpenAPI document or to the
 //! generator that alters a type therefore shows up as a reviewable snapshot diff.
+//!
+//! The `<api>_operations` snapshots list every client method: its HTTP method and path, each
+//! builder setter with its type (`Option<…>` where the argument may be left out) and what `send`
+//! returns, so a removed or changed operation shows in review too.
+//!
+//! A failing snapshot after an import: the change report (`cargo xtask import` prints it, and
+//! `cargo xtask diff HEAD:openapi/jumpcloud-v2.json openapi/jumpcloud-v2.json` repeats it) says what
+//! changed for users; accept with `INSTA_UPDATE=always cargo test --workspace --test generated_types`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -425,19 +433,162 @@ fn compact_strips_paths() {
     assert_eq!(type_string(&ty), "Option<DateTime<Utc>>");
 }
 
+/// `insta::assert_snapshot!`, and on a mismatch a pointer to the change report.
+fn snapshot(name: &str, text: &str) {
+    let result = std::panic::catch_unwind(|| insta::assert_snapshot!(name, text));
+    if let Err(panic) = result {
+        eprintln!(
+            "snapshot `{name}` changed. What changed for SDK users: `cargo xtask diff \
+             HEAD:openapi/jumpcloud-<api>.json openapi/jumpcloud-<api>.json`. To accept: \
+             `INSTA_UPDATE=always cargo test --workspace --test generated_types`, then review \
+             `git diff tests/tests/snapshots`."
+        );
+        std::panic::resume_unwind(panic);
+    }
+}
+
 #[test]
 fn v2_types() {
-    insta::assert_snapshot!("v2_types", surface("v2").text);
+    snapshot("v2_types", &surface("v2").text);
 }
 
 #[test]
 fn v1_types() {
-    insta::assert_snapshot!("v1_types", surface("v1").text);
+    snapshot("v1_types", &surface("v1").text);
 }
 
 #[test]
 fn insights_types() {
-    insta::assert_snapshot!("insights_types", surface("insights").text);
+    snapshot("insights_types", &surface("insights").text);
+}
+
+/// Every client method of one generated module: `name: METHOD path`, then the builder's setters
+/// (`name: Type`, `Option<…>` when it may be left out) and `send`'s return type.
+fn operation_surface(api: &str, table: &[jumpcloud_api::Operation]) -> String {
+    let path = generated_path(api);
+    let source = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let file = syn::parse_file(&source).unwrap_or_else(|e| panic!("parsing {api}.rs: {e}"));
+
+    // Client method → builder struct name.
+    let mut methods: BTreeMap<String, String> = BTreeMap::new();
+    // Builder struct → (fields, send's return type).
+    let mut builders: BTreeMap<String, (Vec<String>, String)> = BTreeMap::new();
+    for item in &file.items {
+        match item {
+            syn::Item::Impl(imp)
+                if imp.trait_.is_none() && type_string(&imp.self_ty) == "Client" =>
+            {
+                for f in &imp.items {
+                    if let syn::ImplItem::Fn(f) = f
+                        && let syn::ReturnType::Type(_, ty) = &f.sig.output
+                        && let syn::Type::Path(p) = &**ty
+                        && p.path
+                            .segments
+                            .first()
+                            .is_some_and(|s| s.ident == "builder")
+                        && let Some(last) = p.path.segments.last()
+                    {
+                        methods.insert(f.sig.ident.to_string(), last.ident.to_string());
+                    }
+                }
+            }
+            syn::Item::Mod(m) if m.ident == "builder" => {
+                for item in m.content.iter().flat_map(|(_, items)| items) {
+                    match item {
+                        syn::Item::Struct(st) => {
+                            let fields = st
+                                .fields
+                                .iter()
+                                .filter_map(|f| {
+                                    let name = f.ident.as_ref()?.to_string();
+                                    if name == "client" {
+                                        return None;
+                                    }
+                                    // `Result<T, String>`: the setter takes a `T`.
+                                    let ty = type_string(&f.ty);
+                                    let inner = ty
+                                        .strip_prefix("Result<")
+                                        .and_then(|t| t.strip_suffix(", String>"))
+                                        .unwrap_or(&ty)
+                                        .to_string();
+                                    Some(format!("{name}: {inner}"))
+                                })
+                                .collect();
+                            builders.entry(st.ident.to_string()).or_default().0 = fields;
+                        }
+                        syn::Item::Impl(imp) if imp.trait_.is_none() => {
+                            let Some(name) = (match &*imp.self_ty {
+                                syn::Type::Path(p) => {
+                                    p.path.segments.last().map(|s| s.ident.to_string())
+                                }
+                                _ => None,
+                            }) else {
+                                continue;
+                            };
+                            for f in &imp.items {
+                                if let syn::ImplItem::Fn(f) = f
+                                    && f.sig.ident == "send"
+                                    && let syn::ReturnType::Type(_, ty) = &f.sig.output
+                                {
+                                    builders.entry(name.clone()).or_default().1 =
+                                        type_string(ty).replace(", >", ">");
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut text = String::new();
+    for (method, builder) in &methods {
+        let route = table
+            .iter()
+            .find(|op| op.name == method)
+            .map(|op| format!("{} {}", op.method, op.path))
+            .unwrap_or_else(|| "(not in OPERATIONS)".into());
+        writeln!(text, "{method}: {route}").unwrap();
+        let (fields, send) = builders
+            .get(builder)
+            .unwrap_or_else(|| panic!("{api}: no builder {builder} for {method}"));
+        for field in fields {
+            writeln!(text, "  .{field}").unwrap();
+        }
+        writeln!(text, "  send -> {send}").unwrap();
+    }
+    assert_eq!(
+        methods.len(),
+        table.len(),
+        "{api}: client methods vs OPERATIONS"
+    );
+    text
+}
+
+#[test]
+fn v2_operations() {
+    snapshot(
+        "v2_operations",
+        &operation_surface("v2", jumpcloud_api::v2::OPERATIONS),
+    );
+}
+
+#[test]
+fn v1_operations() {
+    snapshot(
+        "v1_operations",
+        &operation_surface("v1", jumpcloud_api::v1::OPERATIONS),
+    );
+}
+
+#[test]
+fn insights_operations() {
+    snapshot(
+        "insights_operations",
+        &operation_surface("insights", jumpcloud_api::insights::OPERATIONS),
+    );
 }
 
 #[test]
@@ -475,5 +626,5 @@ fn type_counts() {
         )
         .unwrap();
     }
-    insta::assert_snapshot!("type_counts", text);
+    snapshot("type_counts", &text);
 }

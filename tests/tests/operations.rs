@@ -1,5 +1,5 @@
-//! The generated `OPERATIONS` tables against the OpenAPI documents they were generated from (and,
-//! when available, the upstream Swagger references): every operation is there, once, with the
+//! The generated `OPERATIONS` tables against the OpenAPI documents they were generated from and
+//! the upstream operations recorded in `openapi/provenance.json`: every operation is there, once, with the
 //! document's method and path template, tables are sorted by method name (the hooks look operations
 //! up by binary search), and the `x-org-id` routing table is what JumpCloud expects.
 
@@ -151,31 +151,42 @@ fn operations_iterator_yields_every_table() {
     assert_eq!(keys.len(), total, "(api, name) pairs are unique");
 }
 
-/// Every operation of the upstream Swagger 2.0 references must be in our tables, same method and
-/// path. The references live outside the repository; without them the check is skipped.
+/// The upstream operations recorded by `cargo xtask import` in `openapi/provenance.json`:
+/// `api → operation id → (METHOD, path)`.
+fn upstream_operations() -> BTreeMap<String, BTreeMap<String, (String, String)>> {
+    let record = read_json(&manifest_dir().join("../openapi/provenance.json"));
+    let apis = record["apis"]
+        .as_object()
+        .expect("provenance.json has `apis`");
+    apis.iter()
+        .map(|(api, rec)| {
+            let ops = rec["operations"]
+                .as_object()
+                .unwrap_or_else(|| panic!("{api}: no recorded operations"))
+                .iter()
+                .map(|(id, at)| {
+                    let (method, path) = at
+                        .as_str()
+                        .and_then(|s| s.split_once(' '))
+                        .unwrap_or_else(|| panic!("{api}: {id}: {at} is not `METHOD path`"));
+                    (id.clone(), (method.to_string(), path.to_string()))
+                })
+                .collect();
+            (api.clone(), ops)
+        })
+        .collect()
+}
+
+/// Every operation of the upstream specs (as recorded when they were imported) is in our tables,
+/// same method and path: an overlay or an import may add operations, never lose one.
 #[test]
-fn reference_operations_are_present() {
-    let dir = manifest_dir().join("../../shared/reference");
-    if !dir.is_dir() {
-        println!(
-            "skipped: no reference directory at {} (the upstream Swagger files are not in the repository)",
-            dir.display()
-        );
-        return;
-    }
-    let mut checked = 0;
-    for (api, file) in [
-        (Api::V2, "jumpcloud-v2.swagger.json"),
-        (Api::V1, "jumpcloud-v1.swagger.json"),
-        (Api::Insights, "jumpcloud-directory-insights.swagger.json"),
-    ] {
-        let path = dir.join(file);
-        if !path.is_file() {
-            println!("skipped {api}: {} does not exist", path.display());
-            continue;
-        }
-        let reference = document_operations(&read_json(&path));
-        assert!(!reference.is_empty(), "{}: no operations", path.display());
+fn upstream_operations_are_present() {
+    let upstream = upstream_operations();
+    for api in APIS {
+        let reference = upstream
+            .get(api.name())
+            .unwrap_or_else(|| panic!("{api}: no record in openapi/provenance.json"));
+        assert!(!reference.is_empty(), "{api}: no recorded operations");
         let by_id: BTreeMap<&str, &Operation> = table(api).iter().map(|op| (op.id, op)).collect();
         let missing: Vec<&String> = reference
             .keys()
@@ -183,24 +194,80 @@ fn reference_operations_are_present() {
             .collect();
         assert!(
             missing.is_empty(),
-            "{api}: reference operations missing from OPERATIONS: {missing:?}"
+            "{api}: upstream operations missing from OPERATIONS: {missing:?}"
         );
-        for (id, (method, path)) in &reference {
+        for (id, (method, path)) in reference {
             let op = by_id[id.as_str()];
             assert_eq!(
                 op.method, method,
-                "{api}: {id} method differs from the reference"
+                "{api}: {id} method differs from upstream"
             );
-            assert_eq!(op.path, path, "{api}: {id} path differs from the reference");
+            assert_eq!(op.path, path, "{api}: {id} path differs from upstream");
         }
-        println!(
-            "{api}: all {} reference operations present ({} generated)",
-            reference.len(),
-            table(api).len()
-        );
-        checked += reference.len();
     }
-    println!("{checked} reference operations checked");
+}
+
+/// `1234567` → `1,234,567`, as the README writes numbers.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The README's figures that can be computed (operation counts, generated lines) are the current
+/// ones. After `cargo xtask import`/`regen`, update the README with the lines this test prints.
+#[test]
+fn readme_numbers_are_current() {
+    let readme = std::fs::read_to_string(manifest_dir().join("../README.md")).expect("README.md");
+    let upstream = upstream_operations();
+    let published = |api: Api| upstream.get(api.name()).map_or(0, BTreeMap::len);
+    let lines = |api: Api| {
+        let path = manifest_dir().join(format!("../jumpcloud-api/src/generated/{}.rs", api.name()));
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+            .lines()
+            .count()
+    };
+    let (v2, v1, di) = (
+        table(Api::V2).len(),
+        table(Api::V1).len(),
+        table(Api::Insights).len(),
+    );
+    let expected = [
+        format!(
+            "published specs (v2: {}, v1: {}, Directory Insights: {})",
+            published(Api::V2),
+            published(Api::V1),
+            published(Api::Insights)
+        ),
+        format!("plus\n{} v2 endpoints", v2 - published(Api::V2)),
+        format!("{v2} v2 operations in all"),
+        format!("| operations generated | v2 {v2}, v1 {v1}, Directory Insights {di} |"),
+        format!(
+            "| generated lines | v2 {}, v1 {}, Directory Insights {} |",
+            thousands(lines(Api::V2)),
+            thousands(lines(Api::V1)),
+            thousands(lines(Api::Insights))
+        ),
+    ];
+    // Line breaks in the README's prose are not significant.
+    let flat = readme.replace('\n', " ");
+    let stale: Vec<String> = expected
+        .iter()
+        .filter(|e| !flat.contains(&e.replace('\n', " ")))
+        .map(|e| e.replace('\n', " "))
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "README.md is out of date; it should say:\n  {}",
+        stale.join("\n  ")
+    );
 }
 
 /// Whether `path` is `prefix` or below it.

@@ -40,6 +40,16 @@ impl Api {
         }
     }
 
+    /// The path the API is served under; JumpCloud's spec declares it as
+    /// `basePath` (Swagger 2.0) or in its server URL (OpenAPI 3.0).
+    pub fn base_path(self) -> &'static str {
+        match self {
+            Api::V2 => "/api/v2",
+            Api::V1 => "/api",
+            Api::Insights => "/insights/directory/v1",
+        }
+    }
+
     /// File name of JumpCloud's spec in `../shared/reference/`.
     pub fn reference_file(self) -> &'static str {
         match self {

@@ -5,14 +5,25 @@
 //! - `cargo xtask regen` turns those documents into `jumpcloud-api`'s
 //!   generated modules.
 //!
-//! Both take `--check`, which writes nothing and fails naming any drift.
+//! - `cargo xtask diff OLD NEW` reports what changed for SDK users between
+//!   two documents.
+//!
+//! `import` and `regen` take `--check`, which writes nothing and fails naming
+//! any drift. Exit codes: 0 fine, 1 failed, 2 bad arguments, 3 upstream drift
+//! (`import --check` found a spec that is not the one recorded in
+//! `openapi/provenance.json`; the committed files are not wrong).
 
 mod api;
 mod canonical;
+mod diff;
 mod import;
+mod output;
+mod provenance;
 mod regen;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod update_tests;
 
 use std::process::ExitCode;
 
@@ -36,12 +47,23 @@ enum Command {
         #[arg(long, value_enum)]
         api: Option<Api>,
         /// A file path or an https URL. Defaults to `../shared/reference/`'s copy;
-        /// `--from upstream` fetches JumpCloud's published spec.
+        /// `--from upstream` fetches JumpCloud's published spec. With `--check`:
+        /// the upstream to compare with (otherwise the recorded one, if at hand).
         #[arg(long)]
         from: Option<String>,
-        /// Write nothing; fail if `openapi/` differs from what would be written.
+        /// Write nothing; fail if `openapi/` differs from what the recorded
+        /// upstream and the overlays produce (exit code 3: upstream drift).
         #[arg(long)]
         check: bool,
+    },
+    /// What changed for SDK users between two OpenAPI documents: operations,
+    /// types, properties and enum values, breaking changes marked.
+    Diff {
+        /// The older document: a path, or `REV:path` for a git revision
+        /// (e.g. `HEAD:openapi/jumpcloud-v2.json`).
+        old: String,
+        /// The newer document, same forms.
+        new: String,
     },
     /// Generate `jumpcloud-api/src/generated/<api>.rs` from `openapi/`.
     Regen {
@@ -56,12 +78,20 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let root = api::workspace_root();
     let result = match cli.command {
-        Command::Import { api, from, check } => import::run(api, from.as_deref(), check),
-        Command::Regen { api, check } => regen::run(api, check),
+        Command::Import { api, from, check } => {
+            import::run(&root, api, from.as_deref(), check).map(drop)
+        }
+        Command::Regen { api, check } => regen::run(&root, api, check).map(drop),
+        Command::Diff { old, new } => diff::run(&root, &old, &new),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<provenance::UpstreamDrift>().is_some() => {
+            eprintln!("{e:#}");
+            ExitCode::from(3)
+        }
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

@@ -2,7 +2,8 @@
 //! hand-written Swagger 2.0 spec (`xtask/tests-data/mini.swagger.json`).
 //!
 //! They need the pinned converter (`npm ci --prefix xtask/converter`), `node`
-//! and `rustfmt`; without them they print why and pass.
+//! and `rustfmt`; without them they print why and pass, except in CI (`CI`
+//! set), where a missing tool fails them.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -57,17 +58,17 @@ const MAPS: &[&str] = &[
 /// Keys whose value is data, not OpenAPI structure.
 const LITERALS: &[&str] = &["default", "enum", "security", "required"];
 
-fn fixture() -> PathBuf {
+pub(crate) fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests-data")
         .join("mini.swagger.json")
 }
 
-fn converter() -> PathBuf {
+pub(crate) fn converter() -> PathBuf {
     api::workspace_root().join("xtask").join("converter")
 }
 
-fn runs(program: &str) -> bool {
+pub(crate) fn runs(program: &str) -> bool {
     Command::new(program)
         .arg("--version")
         .output()
@@ -75,7 +76,7 @@ fn runs(program: &str) -> bool {
 }
 
 /// Why the import cannot run here, if it cannot.
-fn import_unavailable() -> Option<String> {
+pub(crate) fn import_unavailable() -> Option<String> {
     let installed = converter().join("node_modules").join("swagger2openapi");
     if !installed.exists() {
         return Some(format!("{} is not installed", installed.display()));
@@ -84,6 +85,15 @@ fn import_unavailable() -> Option<String> {
         return Some("`node` is not on PATH".into());
     }
     None
+}
+
+/// Says why a test cannot run here and lets it pass, or, in CI, fails it:
+/// a check that CI skips silently proves nothing.
+pub(crate) fn skip(why: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("cannot run: {why} (CI is set, so this fails instead of skipping)");
+    }
+    println!("skipped: {why}");
 }
 
 /// A throwaway workspace root: `xtask/converter` links to the real one, and
@@ -125,18 +135,18 @@ impl Drop for TempRoot {
 }
 
 #[cfg(unix)]
-fn link_dir(original: &Path, link: &Path) {
+pub(crate) fn link_dir(original: &Path, link: &Path) {
     std::os::unix::fs::symlink(original, link).unwrap();
 }
 
 #[cfg(windows)]
-fn link_dir(original: &Path, link: &Path) {
+pub(crate) fn link_dir(original: &Path, link: &Path) {
     std::os::windows::fs::symlink_dir(original, link).unwrap();
 }
 
 /// The project's filter overlay, in the style of
 /// `openapi/overlays/v2/00-filter-is-repeated.json`.
-fn filter_overlay() -> Value {
+pub(crate) fn filter_overlay() -> Value {
     json!({
         "overlay": "1.0.0",
         "info": {"title": "test: filters go as repeated keys", "version": "1"},
@@ -159,7 +169,7 @@ fn filter_overlay() -> Value {
 /// saying why) where the converter cannot run.
 fn imported(tag: &str) -> Option<Value> {
     if let Some(why) = import_unavailable() {
-        println!("skipped: {why}");
+        skip(&why);
         return None;
     }
     let root = TempRoot::new(tag, &[("00-test.json", filter_overlay())]);
@@ -341,7 +351,7 @@ fn send_of<'a>(sends: &'a [String], method: &str) -> &'a str {
 #[test]
 fn regen_renders_the_imported_document() {
     if !runs("rustfmt") {
-        println!("skipped: `rustfmt` is not on PATH");
+        skip("`rustfmt` is not on PATH");
         return;
     }
     let Some(doc) = imported("regen") else {
@@ -429,7 +439,7 @@ fn collect_enums<'a>(items: &'a [syn::Item], out: &mut Vec<&'a syn::ItemEnum>) {
 #[test]
 fn an_overlay_action_without_a_reason_fails_the_import() {
     if let Some(why) = import_unavailable() {
-        println!("skipped: {why}");
+        skip(&why);
         return;
     }
     let silent = json!({

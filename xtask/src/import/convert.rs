@@ -14,17 +14,125 @@ use serde_json::Value;
 
 use super::Source;
 
-pub fn load(root: &Path, source: &Source) -> Result<Value> {
-    let (path, _tmp) = match source {
-        Source::File(path) => (path.clone(), None),
-        Source::Url(url) => {
-            let bytes = fetch(url)?;
-            let tmp = std::env::temp_dir()
-                .join(format!("jumpcloud-rs-import-{}.spec", std::process::id()));
-            std::fs::write(&tmp, bytes).context("writing the downloaded spec")?;
-            (tmp.clone(), Some(TempFile(tmp)))
+/// The bytes of the upstream spec `source` names.
+pub fn read(source: &Source) -> Result<Vec<u8>> {
+    match source {
+        Source::File(path) => {
+            if !path.is_file() {
+                bail!("the input file {} does not exist", path.display());
+            }
+            std::fs::read(path).with_context(|| format!("reading {}", path.display()))
         }
-    };
+        Source::Url(url) => fetch(url),
+    }
+}
+
+/// Checks a JSON spec before the converter sees it: that it parses, and that
+/// every local `$ref` points at something (the converter's own messages for
+/// either are Node stack traces and whole-object dumps).
+pub fn precheck(bytes: &[u8], name: &str) -> Result<()> {
+    let text = String::from_utf8_lossy(bytes);
+    let looks_json = text.trim_start().starts_with('{');
+    if !looks_json {
+        // YAML: the converter reads it; its first error line is reported.
+        return Ok(());
+    }
+    let doc: Value = serde_json::from_str(&text).map_err(|e| {
+        anyhow::anyhow!(
+            "{name} is not valid JSON: {e} (line {}, column {})",
+            e.line(),
+            e.column()
+        )
+    })?;
+    let mut dangling = Vec::new();
+    dangling_refs(&doc, &doc, &mut String::new(), &mut dangling);
+    if !dangling.is_empty() {
+        let shown: Vec<String> = dangling
+            .iter()
+            .take(5)
+            .map(|(at, target)| format!("$ref {target:?} at {at} points at nothing"))
+            .collect();
+        let more = if dangling.len() > 5 {
+            format!("\n  … and {} more", dangling.len() - 5)
+        } else {
+            String::new()
+        };
+        bail!(
+            "{name} has {} broken $ref{}:\n  {}{more}",
+            dangling.len(),
+            if dangling.len() == 1 { "" } else { "s" },
+            shown.join("\n  ")
+        );
+    }
+    Ok(())
+}
+
+fn dangling_refs(root: &Value, value: &Value, at: &mut String, found: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(target) = map.get("$ref").and_then(Value::as_str)
+                && let Some(pointer) = target.strip_prefix('#')
+                && root.pointer(pointer).is_none()
+            {
+                found.push((
+                    if at.is_empty() {
+                        "/".into()
+                    } else {
+                        at.clone()
+                    },
+                    target.to_string(),
+                ));
+            }
+            for (key, child) in map {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                dangling_refs(root, child, at, found);
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                dangling_refs(root, child, at, found);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The first line of the converter's complaint that says something: not a
+/// stack frame, not a source excerpt, at most 300 characters.
+fn first_meaningful(stderr: &str) -> String {
+    let mut lines = stderr.lines().map(str::trim);
+    let error = stderr.lines().map(str::trim).find(|l| {
+        l.split(':')
+            .next()
+            .is_some_and(|head| head.ends_with("Error") && !head.contains(' '))
+    });
+    let line = error
+        .or_else(|| {
+            lines.find(|l| {
+                !l.is_empty()
+                    && !l.starts_with("at ")
+                    && !l.starts_with("file://")
+                    && !l.starts_with("node:")
+                    && !l.starts_with('^')
+                    && !l.starts_with("Node.js")
+            })
+        })
+        .unwrap_or("(no message)");
+    let mut line: String = line.chars().take(300).collect();
+    if line.len() < stderr.trim().len() {
+        line.push_str(" …");
+    }
+    line
+}
+
+/// Runs the pinned converter on the spec at `path`: OpenAPI 3.0 JSON.
+pub fn convert(root: &Path, path: &Path) -> Result<Value> {
     let converter = root.join("xtask").join("converter");
     let script = converter.join("convert.mjs");
     if !converter
@@ -39,14 +147,14 @@ pub fn load(root: &Path, source: &Source) -> Result<Value> {
     }
     let output = Command::new("node")
         .arg(&script)
-        .arg(&path)
+        .arg(path)
         .output()
         .context("running node (is Node.js installed?)")?;
     if !output.status.success() {
         bail!(
             "the converter failed on {}: {}",
             path.display(),
-            String::from_utf8_lossy(&output.stderr).trim()
+            first_meaningful(&String::from_utf8_lossy(&output.stderr))
         );
     }
     let doc: Value =
@@ -71,10 +179,34 @@ fn fetch(url: &str) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-struct TempFile(std::path::PathBuf);
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
+    #[test]
+    fn broken_refs_are_located() {
+        let spec = br##"{"swagger": "2.0", "paths": {"/a": {"get": {"responses": {"200": {"schema": {"$ref": "#/definitions/Nope"}}}}}}, "definitions": {}}"##;
+        let err = precheck(spec, "spec.json")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("\"#/definitions/Nope\" at /paths/~1a/get/responses/200/schema"),
+            "{err}"
+        );
+        let err = precheck(b"{\"swagger\": ", "spec.json")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("spec.json is not valid JSON"), "{err}");
+    }
+
+    #[test]
+    fn node_noise_is_dropped() {
+        let stderr = "file:///x/convert.mjs:20\n  doc = YAML.parse(text);\n        ^\n\nYAMLSemanticError: Nested mappings are not allowed\n    at foo (bar.js:1:2)\n";
+        assert_eq!(
+            first_meaningful(stderr),
+            "YAMLSemanticError: Nested mappings are not allowed …"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Running progenitor, with its panics turned into errors that name the
-//! operation at fault.
+//! component schema or the operation at fault.
 
+use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Mutex};
 
@@ -26,6 +27,20 @@ pub fn client(doc: &Value) -> Result<TokenStream> {
     match attempt(doc) {
         Ok(tokens) => Ok(tokens),
         Err(whole) => {
+            // progenitor generates every component schema whatever the
+            // operations, so a bad schema fails every subset of operations:
+            // look for those first.
+            let schemas = bad_schemas(doc);
+            if !schemas.is_empty() {
+                let named: Vec<String> = schemas
+                    .iter()
+                    .map(|(name, why)| format!("$.components.schemas['{name}']: {why}"))
+                    .collect();
+                bail!(
+                    "progenitor cannot generate these schemas (fix each with an overlay):\n  {}",
+                    named.join("\n  ")
+                );
+            }
             let ops = operations(doc);
             let culprits = bisect(doc, &ops);
             if culprits.is_empty() {
@@ -117,6 +132,91 @@ fn bisect(doc: &Value, ops: &[(String, String)]) -> Vec<(String, String, String)
     }
 }
 
+/// Names of the component schemas `schema` refers to, itself included,
+/// transitively.
+fn closure(doc: &Value, names: &[String]) -> BTreeSet<String> {
+    fn refs(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(name) = map
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    found.push(name.to_string());
+                }
+                map.values().for_each(|v| refs(v, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
+            _ => {}
+        }
+    }
+    let mut seen = BTreeSet::new();
+    let mut todo: Vec<String> = names.to_vec();
+    while let Some(name) = todo.pop() {
+        if seen.insert(name.clone())
+            && let Some(schema) = doc.pointer(&format!(
+                "/components/schemas/{}",
+                name.replace('~', "~0").replace('/', "~1")
+            ))
+        {
+            refs(schema, &mut todo);
+        }
+    }
+    seen
+}
+
+/// The document without operations and with only `names` (and what they
+/// use) among the component schemas.
+fn schema_subset(doc: &Value, names: &[String]) -> Value {
+    let mut out = doc.clone();
+    out["paths"] = Value::Object(serde_json::Map::new());
+    let keep = closure(doc, names);
+    if let Some(schemas) = out
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        schemas.retain(|name, _| keep.contains(name));
+    }
+    out
+}
+
+/// The component schemas that make generation fail on their own (not merely
+/// because a schema they use fails), with the reason.
+fn bad_schemas(doc: &Value) -> Vec<(String, String)> {
+    let names: Vec<String> = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    if names.is_empty() || attempt(&schema_subset(doc, &names)).is_ok() {
+        return Vec::new();
+    }
+    fn bisect(doc: &Value, names: &[String]) -> Vec<(String, String)> {
+        match attempt(&schema_subset(doc, names)) {
+            Ok(_) => Vec::new(),
+            Err(e) if names.len() == 1 => vec![(names[0].clone(), format!("{e:#}"))],
+            Err(_) => {
+                let (a, b) = names.split_at(names.len() / 2);
+                let mut found = bisect(doc, a);
+                found.extend(bisect(doc, b));
+                found
+            }
+        }
+    }
+    let found = bisect(doc, &names);
+    let culprits: BTreeSet<&String> = found.iter().map(|(n, _)| n).collect();
+    found
+        .iter()
+        .filter(|(name, _)| {
+            !closure(doc, std::slice::from_ref(name))
+                .iter()
+                .any(|used| used != name && culprits.contains(used))
+        })
+        .cloned()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +246,31 @@ mod tests {
             .unwrap_or_default();
         assert!(err.contains("Bad_Delete (DELETE /bad/{id})"), "{err}");
         assert!(!err.contains("Fine_Get"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_schema_is_named_not_every_operation() {
+        // A default outside the enum makes typify fail on the schema itself;
+        // `Holder` fails only because it uses `Bad`.
+        let doc = json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/a": {"get": {"operationId": "A_Get", "responses": {"200": {"description": "",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Holder"}}}}}}},
+                "/b": {"get": {"operationId": "B_Get", "responses": {"204": {"description": ""}}}}
+            },
+            "components": {"schemas": {
+                "Bad": {"type": "string", "enum": ["a-b", "a_b"]},
+                "Holder": {"type": "object", "properties": {"bad": {"$ref": "#/components/schemas/Bad"}}},
+                "Fine": {"type": "string"}
+            }}
+        });
+        let err = client(&doc)
+            .err()
+            .map(|e| format!("{e:#}"))
+            .unwrap_or_default();
+        assert!(err.contains("$.components.schemas['Bad']"), "{err}");
+        assert!(!err.contains("Holder") && !err.contains("A_Get"), "{err}");
     }
 }

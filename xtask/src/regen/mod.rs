@@ -8,6 +8,7 @@
 //! use; [`docs`] keeps doc comments intact through formatting. The result
 //! is formatted with rustfmt so it is stable and reviewable.
 
+pub mod checks;
 mod docs;
 mod filters;
 mod generate;
@@ -20,64 +21,56 @@ mod query;
 mod request;
 
 use std::io::Write;
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use crate::api::{self, Api};
+use crate::output;
 
-pub fn run(api: Option<Api>, check: bool) -> Result<()> {
-    let root = api::workspace_root();
-    let mut drifted = Vec::new();
+/// Regenerates the selected APIs under `root`: every module is rendered
+/// before anything is written, and either all changed modules are written or
+/// none (see [`output::apply`]).
+pub fn run(root: &Path, api: Option<Api>, check: bool) -> Result<output::Outcome> {
+    let mut outputs = Vec::new();
     for api in api::selected(api) {
-        let doc_path = api.document(&root);
+        let doc_path = api.document(root);
         let text = std::fs::read_to_string(&doc_path)
             .with_context(|| format!("reading {}", doc_path.display()))?;
         let doc: Value = serde_json::from_str(&text)
             .with_context(|| format!("{} is not JSON", doc_path.display()))?;
         let code = render(api, &doc).with_context(|| format!("generating {}", api.name()))?;
-        let target = api.generated(&root);
-        let rel = target
-            .strip_prefix(&root)
-            .unwrap_or(&target)
-            .display()
-            .to_string();
-        let current = std::fs::read_to_string(&target).unwrap_or_default();
-        if current == code {
-            println!("regen {}: {rel} is up to date", api.name());
-        } else if check {
+        let summary = format!("({} lines)", code.lines().count());
+        outputs.push(output::Output {
+            path: api.generated(root),
+            text: code,
+            summary,
+        });
+    }
+    output::apply(
+        "regen",
+        root,
+        &outputs,
+        check,
+        "cargo xtask regen",
+        &|output, current| {
+            let current = current.unwrap_or_default();
             let line = current
                 .lines()
-                .zip(code.lines())
+                .zip(output.text.lines())
                 .position(|(a, b)| a != b)
-                .unwrap_or_else(|| current.lines().count().min(code.lines().count()))
+                .unwrap_or_else(|| current.lines().count().min(output.text.lines().count()))
                 + 1;
-            eprintln!(
-                "regen {}: {rel} differs from what openapi/ generates (first at line {line})",
-                api.name()
-            );
-            drifted.push(rel);
-        } else {
-            std::fs::write(&target, &code).with_context(|| format!("writing {rel}"))?;
-            println!(
-                "regen {}: wrote {rel} ({} lines)",
-                api.name(),
-                code.lines().count()
-            );
-        }
-    }
-    if !drifted.is_empty() {
-        bail!(
-            "{} out of date; run `cargo xtask regen` and commit the result",
-            drifted.join(", ")
-        );
-    }
-    Ok(())
+            vec![format!("first difference at line {line}")]
+        },
+    )
 }
 
 /// The complete generated module for one API, formatted.
 pub fn render(api: Api, doc: &Value) -> Result<String> {
+    checks::check(doc)?;
     let mut prepared = doc.clone();
     prepare::prepare(&mut prepared);
     let tokens = generate::client(&prepared)?;
