@@ -51,7 +51,7 @@ async fn generated_errors_convert_with_context() {
         .await;
     let jc = builder(&server)
         .api_key(API_KEY)
-        .retry(fast_retry().max_attempts(2))
+        .retry(fast_retry().with_max_attempts(2))
         .build()
         .unwrap();
     let err: Error = jc.v2().group_list().send().await.unwrap_err().into();
