@@ -96,3 +96,36 @@ async fn malformed_success_bodies_are_decode_errors() {
     assert_eq!(err.kind(), jumpcloud_ext::ErrorKind::Decode);
     assert_eq!(err.body_excerpt(), Some("[{\"id\": "));
 }
+
+#[tokio::test]
+async fn unlisted_enum_values_are_kept_and_logged_once() {
+    capture_logs();
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": "g1", "name": "a", "type": "device_group"},
+            {"id": "g2", "name": "b", "type": "device_group"},
+            {"id": "g3", "name": "c", "type": "user_group"},
+        ])))
+        .mount(&server)
+        .await;
+    let jc = api_key_client(&server);
+    for _ in 0..2 {
+        let groups = jc.v2().group_list().send().await.unwrap().into_inner();
+        use jumpcloud_ext::api::v2::types::GroupType;
+        assert_eq!(
+            groups[0].type_,
+            Some(GroupType::Unknown("device_group".into()))
+        );
+        assert_eq!(groups[2].type_, Some(GroupType::UserGroup));
+    }
+    let logs = captured_logs();
+    let noted: Vec<_> = logs
+        .lines()
+        .filter(|l| l.contains("enum does not list"))
+        .collect();
+    assert_eq!(noted.len(), 1, "{logs}");
+    assert!(noted[0].contains("DEBUG"), "{}", noted[0]);
+    assert!(noted[0].contains("v2::types::GroupType"), "{}", noted[0]);
+    assert!(noted[0].contains("value=device_group"), "{}", noted[0]);
+}
