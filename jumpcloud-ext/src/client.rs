@@ -703,6 +703,22 @@ mod tests {
     }
 
     #[test]
+    fn hooks_debug_shows_scope_and_policy_without_the_key() {
+        let jc = JumpCloud::builder()
+            .api_key("key-0123456789")
+            .org_id("org-z")
+            .build()
+            .unwrap();
+        let dbg = format!("{:?}", jc.hooks());
+        assert!(dbg.contains("JumpCloudTransport"), "{dbg}");
+        assert!(
+            dbg.contains("org-z") && dbg.contains("max_attempts: 4"),
+            "{dbg}"
+        );
+        assert!(!dbg.contains("key-0123456789"), "{dbg}");
+    }
+
+    #[test]
     fn client_is_send_sync_clone() {
         fn check<T: Send + Sync + Clone + 'static>() {}
         fn send_sync<T: Send + Sync + 'static>() {}

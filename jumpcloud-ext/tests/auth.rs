@@ -328,6 +328,8 @@ async fn token_endpoint_refusal_is_an_auth_error() {
     );
     assert!(!text.contains(CLIENT_SECRET));
     assert!(!text.contains("failed: authentication failed"), "{text}");
+    // Sent once (401 is not retried), and not said otherwise.
+    assert!(!text.contains("attempts"), "{text}");
 
     let direct = jc.authenticate().await.unwrap_err();
     assert_eq!(direct.kind(), ErrorKind::Auth);
@@ -520,6 +522,23 @@ async fn token_requests_are_retried_a_bounded_number_of_times() {
 
 #[tokio::test]
 async fn oversized_token_response_is_refused() {
+    // A token response with some extra fields is fine...
+    let server = MockServer::start().await;
+    Mock::given(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": TOKEN_1,
+            "expires_in": 3600,
+            "padding": "x".repeat(4096),
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(ok_groups())
+        .mount(&server)
+        .await;
+    call(&service_client(&server), &LIST_GROUPS).await.unwrap();
+
+    // ...but one beyond 64 KiB is not read.
     let server = MockServer::start().await;
     let padding = "x".repeat(64 * 1024);
     Mock::given(path("/oauth2/token"))
@@ -536,4 +555,49 @@ async fn oversized_token_response_is_refused() {
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert!(err.to_string().contains("too large"), "{err}");
     assert!(!err.to_string().contains(TOKEN_1), "{err}");
+}
+
+#[tokio::test]
+async fn a_retried_failure_reuses_the_token() {
+    let server = MockServer::start().await;
+    token_mock(TOKEN_1).mount(&server).await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(ok_groups())
+        .mount(&server)
+        .await;
+    call(&service_client(&server), &LIST_GROUPS).await.unwrap();
+    assert_eq!(hits(&server, "/api/v2/groups").await.len(), 2);
+    // Only a 401 makes the client ask for a new token.
+    assert_eq!(hits(&server, "/oauth2/token").await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_refresh_after_a_401_does_not_use_up_a_retry() {
+    let server = MockServer::start().await;
+    rotating_tokens(&server).await;
+    // TOKEN_1 is refused; with TOKEN_2 the server is busy once, then answers.
+    Mock::given(path("/api/v2/groups"))
+        .and(header(
+            "authorization",
+            format!("Bearer {TOKEN_2}").as_str(),
+        ))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    // Two attempts allowed: the 503 and the success; the 401 is not one.
+    let jc = builder(&server)
+        .service_account(CLIENT_ID, CLIENT_SECRET)
+        .retry(fast_retry().with_max_attempts(2))
+        .build()
+        .unwrap();
+    call(&jc, &LIST_GROUPS).await.unwrap();
+    assert_eq!(hits(&server, "/api/v2/groups").await.len(), 3);
 }

@@ -129,3 +129,30 @@ async fn unlisted_enum_values_are_kept_and_logged_once() {
     assert!(noted[0].contains("v2::types::GroupType"), "{}", noted[0]);
     assert!(noted[0].contains("value=device_group"), "{}", noted[0]);
 }
+
+#[tokio::test]
+async fn a_credential_failure_keeps_the_token_endpoints_status_on_the_raw_error() {
+    // What a caller of the generated `send()` sees without converting: the
+    // stand-in response carries the token endpoint's status, or 401 when the
+    // endpoint's answer was unusable.
+    for (template, status) in [
+        (ResponseTemplate::new(503), 503),
+        (ResponseTemplate::new(200).set_body_string("not json"), 401),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path("/oauth2/token"))
+            .respond_with(template)
+            .mount(&server)
+            .await;
+        let jc = builder(&server)
+            .service_account(CLIENT_ID, CLIENT_SECRET)
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let raw = jc.v2().group_list().send().await.unwrap_err();
+        assert_eq!(raw.status().map(|s| s.as_u16()), Some(status));
+        let err = Error::from(raw);
+        assert_eq!(err.kind(), jumpcloud_ext::ErrorKind::Auth);
+        assert!(hits(&server, "/api/v2/groups").await.is_empty());
+    }
+}

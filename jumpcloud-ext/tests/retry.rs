@@ -173,7 +173,9 @@ async fn retry_after_seconds_is_honoured_up_to_the_cap() {
     call(&retry_after_client(&server), &LIST_GROUPS)
         .await
         .unwrap();
-    assert_eq!(retry_delays(&captured_logs()), [30]);
+    let logs = captured_logs();
+    assert_eq!(retry_delays(&logs), [30]);
+    assert!(logs.contains("reason=status 429"), "{logs}");
 }
 
 #[tokio::test]
@@ -377,7 +379,9 @@ async fn refused_connections_are_retried_even_for_post() {
     assert_eq!(err.kind(), ErrorKind::Transport);
     assert!(err.is_connect());
     // Nothing was sent, so even a POST is retried: 3 attempts, 2 waits.
-    assert_eq!(retry_delays(&captured_logs()).len(), 2);
+    let logs = captured_logs();
+    assert_eq!(retry_delays(&logs).len(), 2);
+    assert!(logs.contains("reason=connect error"), "{logs}");
     // The error quotes no URL (a query string may hold personal data).
     assert!(!format!("{err:?}").contains("http://"), "{err:?}");
 }

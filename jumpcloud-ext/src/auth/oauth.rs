@@ -393,7 +393,14 @@ mod tests {
             Some(Duration::from_millis(1500))
         );
         assert_eq!(secs(serde_json::json!(0)), Some(Duration::ZERO));
-        assert_eq!(secs(serde_json::json!(1e12)), Some(MAX_LIFETIME));
+        // No lifetime beyond a day is believed.
+        let day = Duration::from_secs(24 * 3600);
+        assert_eq!(secs(serde_json::json!(1e12)), Some(day));
+        assert_eq!(secs(serde_json::json!(2 * 24 * 3600)), Some(day));
+        assert_eq!(
+            secs(serde_json::json!(23 * 3600)),
+            Some(day - Duration::from_secs(3600))
+        );
         assert_eq!(secs(serde_json::json!(-1)), None);
         assert_eq!(secs(serde_json::json!("soon")), None);
         assert_eq!(secs(serde_json::json!(true)), None);
