@@ -68,8 +68,15 @@ pub struct Operation {
 impl Operation {
     /// Whether the method is idempotent under HTTP semantics (safe to resend).
     pub fn is_idempotent(&self) -> bool {
+        Self::method_is_idempotent(self.method)
+    }
+
+    /// Whether an HTTP method (upper case, e.g. `PUT`) is idempotent: the
+    /// rule behind [`is_idempotent`](Self::is_idempotent), for transports
+    /// that hold a request's method rather than its operation.
+    pub fn method_is_idempotent(method: &str) -> bool {
         matches!(
-            self.method,
+            method,
             "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE" | "TRACE"
         )
     }

@@ -46,6 +46,7 @@ struct Inner {
     shared: Arc<Shared>,
     endpoints: Endpoints,
     org: OrgScope,
+    retry: Arc<RetryPolicy>,
     hooks: jumpcloud_api::Hooks,
     #[cfg(feature = "v2")]
     v2: jumpcloud_api::v2::Client,
@@ -61,8 +62,13 @@ impl Inner {
         shared: Arc<Shared>,
         endpoints: Endpoints,
         org: OrgScope,
+        retry: Arc<RetryPolicy>,
     ) -> Self {
-        let hooks = jumpcloud_api::Hooks::new(JumpCloudTransport::new(shared.clone(), org.clone()));
+        let hooks = jumpcloud_api::Hooks::new(JumpCloudTransport::new(
+            shared.clone(),
+            org.clone(),
+            retry.clone(),
+        ));
         Inner {
             #[cfg(feature = "v2")]
             v2: jumpcloud_api::v2::Client::with_hooks(endpoints.v2(), http.clone(), hooks.clone()),
@@ -78,6 +84,7 @@ impl Inner {
             shared,
             endpoints,
             org,
+            retry,
             hooks,
         }
     }
@@ -102,15 +109,46 @@ impl JumpCloud {
     /// An id that cannot be a header value makes every request of the copy
     /// fail.
     pub fn with_org(&self, org_id: impl AsRef<str>) -> JumpCloud {
-        self.scoped(OrgScope::new(Some(org_id.as_ref())))
+        self.scoped(
+            OrgScope::new(Some(org_id.as_ref())),
+            self.inner.retry.clone(),
+        )
     }
 
     /// A copy that sends no `x-org-id`: the credentials' own organisation.
     pub fn without_org(&self) -> JumpCloud {
-        self.scoped(OrgScope::None)
+        self.scoped(OrgScope::None, self.inner.retry.clone())
     }
 
-    fn scoped(&self, org: OrgScope) -> JumpCloud {
+    /// A copy whose requests follow `policy` instead of this client's retry
+    /// policy: no retries for a call that must fail fast, or resending a
+    /// `POST` known to be safe to repeat. Like [`with_org`](Self::with_org)
+    /// it is cheap and shares the connection pool, the token cache and the
+    /// organisation, so make one per call if that is simplest. Token
+    /// requests keep the policy the client was built with.
+    ///
+    /// ```no_run
+    /// # async fn demo(jc: jumpcloud_ext::JumpCloud) -> jumpcloud_ext::Result<()> {
+    /// use jumpcloud_ext::RetryPolicy;
+    ///
+    /// // This create is keyed by name server-side, so a resend cannot
+    /// // make a second group.
+    /// let resend = RetryPolicy::default().with_retry_non_idempotent(true);
+    /// # #[cfg(feature = "v2")]
+    /// let group = jc
+    ///     .with_retry(resend)
+    ///     .v2()
+    ///     .group_list()
+    ///     .send()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_retry(&self, policy: RetryPolicy) -> JumpCloud {
+        self.scoped(self.inner.org.clone(), Arc::new(policy))
+    }
+
+    fn scoped(&self, org: OrgScope, retry: Arc<RetryPolicy>) -> JumpCloud {
         let i = &self.inner;
         JumpCloud {
             inner: Arc::new(Inner::new(
@@ -118,6 +156,7 @@ impl JumpCloud {
                 i.shared.clone(),
                 i.endpoints.clone(),
                 org,
+                retry,
             )),
         }
     }
@@ -143,9 +182,9 @@ impl JumpCloud {
         &self.inner.hooks
     }
 
-    /// The retry policy in force.
+    /// The retry policy this client's requests follow.
     pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.shared.retry
+        &self.inner.retry
     }
 
     /// The API v2 client.
@@ -197,7 +236,7 @@ impl fmt::Debug for JumpCloud {
             .field("auth", &i.shared.auth)
             .field("org_id", &i.org.id())
             .field("endpoints", &i.endpoints)
-            .field("retry", &i.shared.retry)
+            .field("retry", &i.retry)
             .finish_non_exhaustive()
     }
 }
@@ -212,8 +251,9 @@ pub struct JumpCloudBuilder {
     base_url: Option<String>,
     org_id: Option<String>,
     retry: RetryPolicy,
-    connect_timeout: Duration,
-    timeout: Duration,
+    /// `None`: not set (the default applies, unless a client is given).
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
     token_endpoint: Option<String>,
     scope: String,
     token_skew: Duration,
@@ -229,8 +269,8 @@ impl Default for JumpCloudBuilder {
             base_url: None,
             org_id: None,
             retry: RetryPolicy::default(),
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: None,
+            timeout: None,
             token_endpoint: None,
             scope: DEFAULT_SCOPE.to_owned(),
             token_skew: DEFAULT_TOKEN_SKEW,
@@ -289,17 +329,21 @@ impl JumpCloudBuilder {
         self
     }
 
-    /// How long opening a connection may take (default 10 s). Ignored with
-    /// [`reqwest_client`](Self::reqwest_client).
+    /// How long opening a connection may take (default 10 s). Cannot be
+    /// combined with [`reqwest_client`](Self::reqwest_client), whose own
+    /// settings apply: [`build`](Self::build) refuses the pair rather than
+    /// drop the value silently.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
+        self.connect_timeout = Some(timeout);
         self
     }
 
-    /// How long one attempt may take, body included (default 60 s). Ignored
-    /// with [`reqwest_client`](Self::reqwest_client).
+    /// How long one attempt may take, body included (default 60 s). Cannot
+    /// be combined with [`reqwest_client`](Self::reqwest_client), whose own
+    /// settings apply: [`build`](Self::build) refuses the pair rather than
+    /// drop the value silently.
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = Some(timeout);
         self
     }
 
@@ -328,8 +372,10 @@ impl JumpCloudBuilder {
         self
     }
 
-    /// Uses an existing HTTP client (its own timeouts and settings apply).
-    /// Disable its redirects: an API key would follow them to another host.
+    /// Uses an existing HTTP client (its own timeouts and settings apply, so
+    /// [`timeout`](Self::timeout) and
+    /// [`connect_timeout`](Self::connect_timeout) are refused with it). Disable
+    /// its redirects: an API key would follow them to another host.
     pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -421,10 +467,15 @@ impl JumpCloudBuilder {
             ));
         }
         let http = match self.http {
+            Some(_) if self.timeout.is_some() || self.connect_timeout.is_some() => {
+                return Err(Error::config(
+                    "timeout and connect_timeout do not apply to a client given with reqwest_client: set them on that client",
+                ));
+            }
             Some(http) => http,
             None => reqwest::Client::builder()
-                .connect_timeout(self.connect_timeout)
-                .timeout(self.timeout)
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
+                .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
                 // Credentials must not follow a redirect to another host.
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -452,13 +503,15 @@ impl JumpCloudBuilder {
                 )?))
             }
         };
-        let shared = Arc::new(Shared {
-            auth,
-            retry: self.retry,
-            user_agent,
-        });
+        let shared = Arc::new(Shared { auth, user_agent });
         Ok(JumpCloud {
-            inner: Arc::new(Inner::new(http, shared, endpoints, org)),
+            inner: Arc::new(Inner::new(
+                http,
+                shared,
+                endpoints,
+                org,
+                Arc::new(self.retry),
+            )),
         })
     }
 }
@@ -601,6 +654,68 @@ mod tests {
         assert!(Arc::ptr_eq(&jc.inner.shared, &scoped.inner.shared));
         assert_eq!(scoped.without_org().org_id(), None);
         assert!(jc.set_client_secret("x").is_err());
+    }
+
+    #[test]
+    fn timeouts_are_refused_with_a_given_http_client() {
+        let given = || reqwest::Client::new();
+        for builder in [
+            JumpCloud::builder().timeout(Duration::from_secs(1)),
+            JumpCloud::builder().connect_timeout(Duration::from_secs(1)),
+        ] {
+            let err = builder
+                .api_key("k")
+                .reqwest_client(given())
+                .build()
+                .unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Config);
+            assert!(err.to_string().contains("reqwest_client"), "{err}");
+        }
+        // Either alone is fine.
+        JumpCloud::builder()
+            .api_key("k")
+            .reqwest_client(given())
+            .build()
+            .unwrap();
+        JumpCloud::builder()
+            .api_key("k")
+            .timeout(Duration::from_secs(1))
+            .connect_timeout(Duration::from_secs(1))
+            .build()
+            .unwrap();
+    }
+
+    #[test]
+    fn with_retry_shares_state_and_keeps_the_org() {
+        let jc = JumpCloud::builder()
+            .api_key("k")
+            .retry(RetryPolicy::default().with_max_attempts(7))
+            .build()
+            .unwrap();
+        let scoped = jc.with_org("org-a").with_retry(RetryPolicy::none());
+        assert_eq!(scoped.retry_policy().max_attempts(), 1);
+        assert_eq!(scoped.org_id(), Some("org-a"));
+        assert_eq!(jc.retry_policy().max_attempts(), 7);
+        assert!(Arc::ptr_eq(&jc.inner.shared, &scoped.inner.shared));
+        // Changing the organisation keeps the copy's policy.
+        assert_eq!(scoped.with_org("org-b").retry_policy().max_attempts(), 1);
+        assert_eq!(scoped.without_org().retry_policy().max_attempts(), 1);
+    }
+
+    #[test]
+    fn hooks_debug_shows_scope_and_policy_without_the_key() {
+        let jc = JumpCloud::builder()
+            .api_key("key-0123456789")
+            .org_id("org-z")
+            .build()
+            .unwrap();
+        let dbg = format!("{:?}", jc.hooks());
+        assert!(dbg.contains("JumpCloudTransport"), "{dbg}");
+        assert!(
+            dbg.contains("org-z") && dbg.contains("max_attempts: 4"),
+            "{dbg}"
+        );
+        assert!(!dbg.contains("key-0123456789"), "{dbg}");
     }
 
     #[test]

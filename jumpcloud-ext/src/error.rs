@@ -218,34 +218,10 @@ impl Error {
     /// A transport failure from `reqwest`, with the URL stripped (its query
     /// may hold personal data).
     pub(crate) fn from_reqwest(err: reqwest::Error) -> Self {
-        let kind = if err.is_builder() {
-            ErrorKind::InvalidRequest
-        } else if is_body_error(&err) {
-            // reqwest reports a body cut off mid-answer as a decode error
-            // wrapping the body error; the connection failed, not the JSON.
-            ErrorKind::Transport
-        } else if err.is_decode() {
-            ErrorKind::Decode
-        } else {
-            ErrorKind::Transport
-        };
-        let mut e = Self::new(kind);
-        e.0.timeout = err.is_timeout();
-        e.0.connect = err.is_connect();
-        e.0.message = Some(
-            if e.0.timeout {
-                "timed out"
-            } else if e.0.connect {
-                "could not connect"
-            } else if is_body_error(&err) {
-                "failed reading the response body"
-            } else if kind == ErrorKind::Transport {
-                "connection failed"
-            } else {
-                "could not build the request"
-            }
-            .to_owned(),
-        );
+        let cause = Cause::of(&err);
+        let mut e = Self::new(cause.kind()).with_message(cause.describe());
+        e.0.timeout = cause == Cause::Timeout;
+        e.0.connect = cause == Cause::Connect;
         e.0.status = err.status();
         e.with_source(err.without_url())
     }
@@ -489,6 +465,69 @@ impl<E> From<jumpcloud_api::Error<E>> for Error {
     }
 }
 
+/// What a `reqwest` error means. The one place such errors are classified:
+/// the error kind and message, the retry rule and the token endpoint's
+/// errors all read it from here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cause {
+    /// The attempt timed out (sending, or reading the body).
+    Timeout,
+    /// No connection could be opened: nothing was sent.
+    Connect,
+    /// The connection broke while the body was being read.
+    Body,
+    /// The connection broke while the request was in flight.
+    Request,
+    /// The request could not be built.
+    Builder,
+    /// A body could not be decoded.
+    Decode,
+    /// Anything else (a redirect refused, an upgrade failed).
+    Other,
+}
+
+impl Cause {
+    pub(crate) fn of(err: &reqwest::Error) -> Self {
+        if err.is_timeout() {
+            Cause::Timeout
+        } else if err.is_connect() {
+            Cause::Connect
+        } else if is_body_error(err) {
+            // reqwest reports a body cut off mid-answer as a decode error
+            // wrapping the body error; the connection failed, not the JSON.
+            Cause::Body
+        } else if err.is_builder() {
+            Cause::Builder
+        } else if err.is_decode() {
+            Cause::Decode
+        } else if err.is_request() {
+            Cause::Request
+        } else {
+            Cause::Other
+        }
+    }
+
+    fn kind(self) -> ErrorKind {
+        match self {
+            Cause::Builder => ErrorKind::InvalidRequest,
+            Cause::Decode => ErrorKind::Decode,
+            _ => ErrorKind::Transport,
+        }
+    }
+
+    /// A short phrase for the error message.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Cause::Timeout => "timed out",
+            Cause::Connect => "could not connect",
+            Cause::Body => "failed reading the response body",
+            Cause::Request | Cause::Other => "connection failed",
+            Cause::Builder => "could not build the request",
+            Cause::Decode => "could not decode the response body",
+        }
+    }
+}
+
 /// Whether reading the body failed, directly or as the cause of another
 /// reqwest error.
 fn is_body_error(err: &reqwest::Error) -> bool {
@@ -548,37 +587,33 @@ pub(crate) fn parse_message(body: &[u8]) -> Option<String> {
         }
         _ => None,
     }?;
-    Some(truncate_str(&found, MAX))
-}
-
-fn truncate_str(s: &str, max: usize) -> String {
-    if s.len() <= max {
-        return s.to_owned();
-    }
-    let mut cut = max;
-    while !s.is_char_boundary(cut) {
-        cut -= 1;
-    }
-    format!("{}…", &s[..cut])
+    Some(truncate(found.as_bytes(), MAX, false))
 }
 
 /// The first [`BODY_EXCERPT_LIMIT`] bytes of `body` as text, cut on a
 /// character boundary, marked when cut.
 pub(crate) fn excerpt(body: &[u8], truncated: bool) -> String {
-    let mut cut = body.len().min(BODY_EXCERPT_LIMIT);
-    if cut < body.len() {
+    truncate(body, BODY_EXCERPT_LIMIT, truncated)
+}
+
+/// At most `max` bytes of `text` (lossily decoded), never splitting a UTF-8
+/// character, with `…` appended when anything was cut here or before
+/// (`truncated`). The one truncation rule for messages and excerpts.
+pub(crate) fn truncate(text: &[u8], max: usize, truncated: bool) -> String {
+    let mut cut = text.len().min(max);
+    if cut < text.len() {
         // Step back over UTF-8 continuation bytes so no character is split.
         let mut back = 0;
-        while back < 3 && cut > 0 && body[cut] & 0b1100_0000 == 0b1000_0000 {
+        while back < 3 && cut > 0 && text[cut] & 0b1100_0000 == 0b1000_0000 {
             cut -= 1;
             back += 1;
         }
     }
-    let mut text = String::from_utf8_lossy(&body[..cut]).into_owned();
-    if cut < body.len() || truncated {
-        text.push('…');
+    let mut out = String::from_utf8_lossy(&text[..cut]).into_owned();
+    if cut < text.len() || truncated {
+        out.push('…');
     }
-    text
+    out
 }
 
 #[cfg(test)]

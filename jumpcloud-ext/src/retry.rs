@@ -4,9 +4,13 @@
 //! policy, the failure and the time spent so far, so every rule is tested
 //! without a network or a clock.
 
+use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use http::{HeaderMap, StatusCode, header::RETRY_AFTER};
+
+use crate::error::Cause;
 
 /// How a client retries transient failures.
 ///
@@ -14,17 +18,26 @@ use http::{HeaderMap, StatusCode, header::RETRY_AFTER};
 /// broken connections, up to 4 attempts within 60 s, with exponential backoff
 /// and full jitter from 250 ms up to 20 s, honouring `Retry-After` up to that
 /// cap. Only idempotent requests are resent: a `POST` is never sent twice
-/// unless [`retry_non_idempotent`](Self::retry_non_idempotent) says so.
-/// Connection failures are the exception, since such a request never left.
+/// unless [`with_retry_non_idempotent`](Self::with_retry_non_idempotent)
+/// says so. Connection failures are the exception, since such a request never
+/// left.
+///
+/// A policy is a value: `with_*` methods return a changed copy, and the
+/// getters carry the same name without the prefix
+/// ([`max_attempts`](Self::max_attempts),
+/// [`retry_non_idempotent`](Self::retry_non_idempotent)). A client's policy is
+/// set with [`JumpCloudBuilder::retry`](crate::JumpCloudBuilder::retry); a
+/// different one for some calls with
+/// [`JumpCloud::with_retry`](crate::JumpCloud::with_retry).
 ///
 /// ```
 /// use std::time::Duration;
 /// use jumpcloud_ext::RetryPolicy;
 ///
 /// let policy = RetryPolicy::default()
-///     .max_attempts(6)
-///     .backoff(Duration::from_millis(100), Duration::from_secs(5))
-///     .max_elapsed(Some(Duration::from_secs(30)));
+///     .with_max_attempts(6)
+///     .with_backoff(Duration::from_millis(100), Duration::from_secs(5))
+///     .with_max_elapsed(Some(Duration::from_secs(30)));
 /// # let _ = policy;
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,14 +88,14 @@ impl RetryPolicy {
     }
 
     /// Total attempts per request, the first included (at least 1).
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
     }
 
     /// Exponential backoff bounds: the n-th retry waits a random time up to
     /// `min(max, base * 2^(n-1))`. `max` also caps any `Retry-After`.
-    pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
+    pub fn with_backoff(mut self, base: Duration, max: Duration) -> Self {
         self.base_delay = base;
         self.max_delay = max.max(base);
         self
@@ -90,43 +103,45 @@ impl RetryPolicy {
 
     /// The longest a request may take with all its attempts and waits; no
     /// retry is started that would end its wait past it. `None`: no limit.
-    pub fn max_elapsed(mut self, limit: Option<Duration>) -> Self {
+    pub fn with_max_elapsed(mut self, limit: Option<Duration>) -> Self {
         self.max_elapsed = limit;
         self
     }
 
     /// The response statuses that are retried (default 429, 502, 503, 504).
-    pub fn retry_statuses(mut self, statuses: impl IntoIterator<Item = StatusCode>) -> Self {
+    pub fn with_retry_statuses(mut self, statuses: impl IntoIterator<Item = StatusCode>) -> Self {
         self.statuses = statuses.into_iter().collect();
         self
     }
 
     /// Whether attempts that timed out are retried (default yes).
-    pub fn retry_timeouts(mut self, yes: bool) -> Self {
+    pub fn with_retry_timeouts(mut self, yes: bool) -> Self {
         self.on_timeout = yes;
         self
     }
 
     /// Whether failed or broken connections are retried (default yes).
-    pub fn retry_connection_errors(mut self, yes: bool) -> Self {
+    pub fn with_retry_connection_errors(mut self, yes: bool) -> Self {
         self.on_connection_error = yes;
         self
     }
 
     /// Whether requests that are not idempotent (`POST`, `PATCH`) are retried
     /// like the others. Off by default: a retried `POST` may act twice.
-    pub fn retry_non_idempotent(mut self, yes: bool) -> Self {
+    pub fn with_retry_non_idempotent(mut self, yes: bool) -> Self {
         self.non_idempotent = yes;
         self
     }
 
-    /// Whether non-idempotent requests may be sent more than once.
-    pub fn retries_non_idempotent(&self) -> bool {
+    /// Whether non-idempotent requests may be sent more than once (see
+    /// [`with_retry_non_idempotent`](Self::with_retry_non_idempotent)).
+    pub fn retry_non_idempotent(&self) -> bool {
         self.non_idempotent
     }
 
-    /// The configured attempt limit.
-    pub fn attempts_limit(&self) -> u32 {
+    /// Total attempts per request, the first included (see
+    /// [`with_max_attempts`](Self::with_max_attempts)).
+    pub fn max_attempts(&self) -> u32 {
         self.max_attempts
     }
 
@@ -189,6 +204,26 @@ impl RetryPolicy {
     }
 }
 
+tokio::task_local! {
+    /// The policy for the requests of one call, overriding the client's.
+    static CALL_POLICY: Arc<RetryPolicy>;
+}
+
+/// Runs `fut` with `policy` in force for every request a JumpCloud transport
+/// sends while polling it, instead of the client's own policy. It is scoped
+/// to `fut`: tasks spawned from it, and token requests (shared by all
+/// callers), keep their own policies.
+// Used by the per-call send extension (`call.rs`) and the tests.
+#[allow(dead_code)]
+pub(crate) async fn with_policy<F: Future>(policy: RetryPolicy, fut: F) -> F::Output {
+    CALL_POLICY.scope(Arc::new(policy), fut).await
+}
+
+/// The policy set by [`with_policy`] around the current request, if any.
+pub(crate) fn call_policy() -> Option<Arc<RetryPolicy>> {
+    CALL_POLICY.try_with(Arc::clone).ok()
+}
+
 /// Why an attempt failed, as far as retrying is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Failure {
@@ -208,16 +243,13 @@ pub(crate) enum Failure {
 }
 
 impl Failure {
-    /// Classifies a `reqwest` error.
+    /// How a `reqwest` error counts for retrying (see [`Cause`]).
     pub(crate) fn from_reqwest(err: &reqwest::Error) -> Self {
-        if err.is_timeout() {
-            Failure::Timeout
-        } else if err.is_connect() {
-            Failure::Connect
-        } else if err.is_request() || err.is_body() {
-            Failure::ConnectionLost
-        } else {
-            Failure::Other
+        match Cause::of(err) {
+            Cause::Timeout => Failure::Timeout,
+            Cause::Connect => Failure::Connect,
+            Cause::Body | Cause::Request => Failure::ConnectionLost,
+            Cause::Builder | Cause::Decode | Cause::Other => Failure::Other,
         }
     }
 
@@ -277,9 +309,9 @@ mod tests {
 
     fn policy() -> RetryPolicy {
         RetryPolicy::default()
-            .max_attempts(5)
-            .backoff(100 * MS, 1000 * MS)
-            .max_elapsed(Some(Duration::from_secs(10)))
+            .with_max_attempts(5)
+            .with_backoff(100 * MS, 1000 * MS)
+            .with_max_elapsed(Some(Duration::from_secs(10)))
     }
 
     #[test]
@@ -301,7 +333,7 @@ mod tests {
                 "{code}"
             );
         }
-        let p = policy().retry_statuses([StatusCode::INTERNAL_SERVER_ERROR]);
+        let p = policy().with_retry_statuses([StatusCode::INTERNAL_SERVER_ERROR]);
         assert!(matches!(
             p.decide(&status(500), 1, Duration::ZERO, true, 0.5),
             Decision::Retry { .. }
@@ -326,8 +358,8 @@ mod tests {
             Decision::GiveUp(GiveUp::NotRetryable)
         );
         let p = policy()
-            .retry_timeouts(false)
-            .retry_connection_errors(false);
+            .with_retry_timeouts(false)
+            .with_retry_connection_errors(false);
         for f in [Failure::Timeout, Failure::Connect, Failure::ConnectionLost] {
             assert_eq!(
                 p.decide(&f, 1, Duration::ZERO, true, 0.0),
@@ -355,8 +387,8 @@ mod tests {
             p.decide(&Failure::Connect, 1, Duration::ZERO, false, 0.5),
             Decision::Retry { .. }
         ));
-        let p = policy().retry_non_idempotent(true);
-        assert!(p.retries_non_idempotent());
+        let p = policy().with_retry_non_idempotent(true);
+        assert!(p.retry_non_idempotent());
         assert!(matches!(
             p.decide(&status(503), 1, Duration::ZERO, false, 0.5),
             Decision::Retry { .. }
@@ -365,8 +397,8 @@ mod tests {
 
     #[test]
     fn attempts_cap() {
-        let p = policy().max_attempts(3);
-        assert_eq!(p.attempts_limit(), 3);
+        let p = policy().with_max_attempts(3);
+        assert_eq!(p.max_attempts(), 3);
         assert!(matches!(
             p.decide(&status(503), 2, Duration::ZERO, true, 0.5),
             Decision::Retry { .. }
@@ -375,7 +407,10 @@ mod tests {
             p.decide(&status(503), 3, Duration::ZERO, true, 0.5),
             Decision::GiveUp(GiveUp::AttemptsExhausted)
         );
-        assert_eq!(RetryPolicy::default().max_attempts(0).attempts_limit(), 1);
+        assert_eq!(
+            RetryPolicy::default().with_max_attempts(0).max_attempts(),
+            1
+        );
     }
 
     #[test]
@@ -402,10 +437,6 @@ mod tests {
         assert_eq!(p.backoff_delay(3, 0.5), 200 * MS);
         assert_eq!(p.backoff_delay(u32::MAX, 1.0), 1000 * MS);
         assert_eq!(p.backoff_delay(2, f64::NAN), Duration::ZERO);
-        for i in 0..100 {
-            let d = p.backoff_delay(4, f64::from(i) / 100.0);
-            assert!(d <= 800 * MS);
-        }
         assert_eq!(
             p.decide(&status(503), 2, Duration::ZERO, true, 0.5),
             Decision::Retry { delay: 100 * MS }
@@ -435,7 +466,7 @@ mod tests {
 
     #[test]
     fn total_time_cap() {
-        let p = policy().max_elapsed(Some(Duration::from_secs(1)));
+        let p = policy().with_max_elapsed(Some(Duration::from_secs(1)));
         let f = Failure::Status {
             status: StatusCode::TOO_MANY_REQUESTS,
             retry_after: Some(500 * MS),
@@ -448,7 +479,12 @@ mod tests {
             p.decide(&f, 1, 600 * MS, true, 0.0),
             Decision::GiveUp(GiveUp::TimeExhausted)
         );
-        let p = p.max_elapsed(None);
+        // Ending the wait exactly at the limit is still within it.
+        assert!(matches!(
+            p.decide(&f, 1, 500 * MS, true, 0.0),
+            Decision::Retry { .. }
+        ));
+        let p = p.with_max_elapsed(None);
         assert!(matches!(
             p.decide(&f, 1, Duration::from_secs(3600), true, 0.0),
             Decision::Retry { .. }

@@ -6,9 +6,25 @@ use zeroize::Zeroizing;
 
 /// A credential (API key, client secret, access token).
 ///
-/// `Debug` and `Display` print `***`, so a secret held in a struct cannot leak
-/// through `{:?}` or an error chain; the memory is zeroed when dropped. Read
-/// the value only at the point it goes on the wire, with [`Secret::expose`].
+/// `Debug` prints `***`, so a secret held in a struct cannot leak through
+/// `{:?}` or an error chain; the memory is zeroed when dropped. Read the value
+/// only at the point it goes on the wire, with [`Secret::expose`].
+///
+/// There is deliberately no `Display`: a secret formatted into a header or a
+/// URL would otherwise compile and quietly send `***`. This does not compile:
+///
+/// ```compile_fail
+/// let s = jumpcloud_ext::Secret::new("key");
+/// let header = format!("Bearer {s}");
+/// ```
+///
+/// Say what is meant instead:
+///
+/// ```
+/// let s = jumpcloud_ext::Secret::new("key");
+/// let header = format!("Bearer {}", s.expose());
+/// assert_eq!(header, "Bearer key");
+/// ```
 #[derive(Clone, Default)]
 pub struct Secret(Zeroizing<String>);
 
@@ -30,12 +46,6 @@ impl Secret {
 }
 
 impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
     }
@@ -64,13 +74,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn debug_and_display_hide_the_value() {
+    fn debug_hides_the_value() {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s:?}"), "***");
-        assert_eq!(format!("{s}"), "***");
         assert_eq!(format!("{:?}", Some(s.clone())), "Some(***)");
         assert_eq!(s.expose(), "hunter2");
         assert!(!s.is_empty());
         assert!(Secret::default().is_empty());
+    }
+
+    #[test]
+    fn every_conversion_keeps_the_value() {
+        let owned = String::from("from-owned");
+        assert_eq!(Secret::from(&owned).expose(), "from-owned");
+        assert_eq!(Secret::from(owned).expose(), "from-owned");
+        assert_eq!(Secret::from("from-str").expose(), "from-str");
+        assert_eq!(Secret::new(String::from("new")).expose(), "new");
     }
 }

@@ -26,7 +26,6 @@ pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
 /// What every clone of a client shares.
 pub(crate) struct Shared {
     pub(crate) auth: Auth,
-    pub(crate) retry: RetryPolicy,
     pub(crate) user_agent: HeaderValue,
 }
 
@@ -63,11 +62,14 @@ impl OrgScope {
 pub(crate) struct JumpCloudTransport {
     shared: Arc<Shared>,
     org: OrgScope,
+    /// The client's policy; a per-call one (see [`retry::with_policy`])
+    /// takes precedence.
+    retry: Arc<RetryPolicy>,
 }
 
 impl JumpCloudTransport {
-    pub(crate) fn new(shared: Arc<Shared>, org: OrgScope) -> Self {
-        JumpCloudTransport { shared, org }
+    pub(crate) fn new(shared: Arc<Shared>, org: OrgScope, retry: Arc<RetryPolicy>) -> Self {
+        JumpCloudTransport { shared, org, retry }
     }
 
     async fn prepare_request(
@@ -106,6 +108,7 @@ impl JumpCloudTransport {
             tracing::debug!(operation = operation.id, error = %e, "no credentials for the request");
             return Ok(auth_failure(e));
         }
+        let policy = retry::call_policy().unwrap_or_else(|| self.retry.clone());
         let span = tracing::info_span!(
             "jumpcloud.request",
             api = %operation.api,
@@ -118,7 +121,7 @@ impl JumpCloudTransport {
         );
         let start = Instant::now();
         let result = self
-            .send_with_retries(client, request, operation, start)
+            .send_with_retries(client, request, operation, &policy, start)
             .instrument(span.clone())
             .await;
         span.record("latency_ms", start.elapsed().as_millis() as u64);
@@ -130,18 +133,18 @@ impl JumpCloudTransport {
         client: &reqwest::Client,
         request: reqwest::Request,
         operation: &'static Operation,
+        policy: &RetryPolicy,
         start: Instant,
     ) -> reqwest::Result<reqwest::Response> {
         let span = tracing::Span::current();
-        let policy = &self.shared.retry;
         let method = request.method().clone();
-        let idempotent = if operation.method.is_empty() {
-            is_idempotent(&method)
-        } else {
-            operation.is_idempotent()
-        };
-        let may_resend = idempotent || policy.retries_non_idempotent();
+        let idempotent = Operation::method_is_idempotent(method.as_str());
+        let may_resend = idempotent || policy.retry_non_idempotent();
         let path = request.url().path().to_owned();
+        // What the request carries that an error body must not echo; it
+        // changes only when a refused token is replaced.
+        let mut secrets = sensitive_values(request.headers());
+        let mut sent_auth = request.headers().get(AUTHORIZATION).cloned();
 
         let mut current = request;
         let mut attempts = 0u32;
@@ -151,49 +154,39 @@ impl JumpCloudTransport {
             span.record("attempt", attempts);
             // A body that is a stream cannot be cloned, and is sent once.
             let mut spare = current.try_clone();
-            let sent_auth = current.headers().get(AUTHORIZATION).cloned();
-            let secrets = sensitive_values(current.headers());
             let sent_at = Instant::now();
             let result = client.execute(current).await;
             let latency_ms = sent_at.elapsed().as_millis() as u64;
             // The refresh-and-retry after a 401 is not a policy retry.
             let policy_attempts = attempts - u32::from(auth_retried);
 
-            let resp = match result {
-                Ok(resp) => resp,
+            if let Ok(resp) = &result {
+                let status = resp.status();
+                span.record("status", status.as_u16());
+                tracing::debug!(
+                    attempt = attempts,
+                    status = status.as_u16(),
+                    latency_ms,
+                    "response"
+                );
+                if status.is_success() {
+                    return result;
+                }
+            }
+            let failure = match &result {
+                Ok(resp) => Failure::Status {
+                    status: resp.status(),
+                    retry_after: retry::retry_after(resp.headers(), SystemTime::now()),
+                },
                 Err(err) => {
-                    let failure = Failure::from_reqwest(&err);
+                    let failure = Failure::from_reqwest(err);
                     tracing::debug!(attempt = attempts, reason = %failure.reason(), latency_ms, "send failed");
-                    let decision = policy.decide(
-                        &failure,
-                        policy_attempts,
-                        start.elapsed(),
-                        idempotent,
-                        rand::random(),
-                    );
-                    if let (Decision::Retry { delay }, Some(next)) = (decision, spare) {
-                        retry_later(&failure, attempts, delay).await;
-                        current = next;
-                        continue;
-                    }
-                    tracing::debug!(attempt = attempts, outcome = ?decision, "giving up");
-                    return Err(err.without_url());
+                    failure
                 }
             };
 
-            let status = resp.status();
-            span.record("status", status.as_u16());
-            tracing::debug!(
-                attempt = attempts,
-                status = status.as_u16(),
-                latency_ms,
-                "response"
-            );
-            if status.is_success() {
-                return Ok(resp);
-            }
-
-            if status == http::StatusCode::UNAUTHORIZED
+            if let Failure::Status { status, .. } = failure
+                && status == http::StatusCode::UNAUTHORIZED
                 && !auth_retried
                 && let Some(oauth) = self.shared.auth.oauth()
             {
@@ -203,23 +196,26 @@ impl JumpCloudTransport {
                 if let Some(sent) = &sent_auth {
                     oauth.invalidate(sent).await;
                 }
-                if let (true, Some(mut next)) = (may_resend, spare.take())
-                    && oauth.apply(&mut next).await.is_ok()
-                {
-                    tracing::info!(
-                        attempt = attempts,
-                        "token refused (401); retrying with a fresh token"
-                    );
-                    current = next;
-                    continue;
-                }
-                return Ok(capture(resp, operation, &method, path, attempts, &secrets).await);
+                let mut next = spare.take().filter(|_| may_resend);
+                let refreshed = match next.as_mut() {
+                    Some(next) => oauth.apply(next).await.is_ok(),
+                    None => false,
+                };
+                let (true, Some(next)) = (refreshed, next) else {
+                    // Not resent: the 401 goes back to the caller as it is.
+                    let resp = result.map_err(reqwest::Error::without_url)?;
+                    return Ok(capture(resp, operation, &method, path, attempts, &secrets).await);
+                };
+                tracing::info!(
+                    attempt = attempts,
+                    "token refused (401); retrying with a fresh token"
+                );
+                secrets = sensitive_values(next.headers());
+                sent_auth = next.headers().get(AUTHORIZATION).cloned();
+                current = next;
+                continue;
             }
 
-            let failure = Failure::Status {
-                status,
-                retry_after: retry::retry_after(resp.headers(), SystemTime::now()),
-            };
             let decision = policy.decide(
                 &failure,
                 policy_attempts,
@@ -228,13 +224,16 @@ impl JumpCloudTransport {
                 rand::random(),
             );
             if let (Decision::Retry { delay }, Some(next)) = (decision, spare) {
-                drop(resp);
+                drop(result);
                 retry_later(&failure, attempts, delay).await;
                 current = next;
                 continue;
             }
             tracing::debug!(attempt = attempts, outcome = ?decision, "giving up");
-            return Ok(capture(resp, operation, &method, path, attempts, &secrets).await);
+            return match result {
+                Ok(resp) => Ok(capture(resp, operation, &method, path, attempts, &secrets).await),
+                Err(err) => Err(err.without_url()),
+            };
         }
     }
 }
@@ -247,13 +246,6 @@ async fn retry_later(failure: &Failure, attempt: u32, delay: Duration) {
         "retrying"
     );
     tokio::time::sleep(delay).await;
-}
-
-fn is_idempotent(method: &Method) -> bool {
-    matches!(
-        *method,
-        Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE
-    )
 }
 
 /// Credentials on a request, so that an error body echoing one is scrubbed.
@@ -392,7 +384,7 @@ impl fmt::Debug for JumpCloudTransport {
         f.debug_struct("JumpCloudTransport")
             .field("auth", &self.shared.auth)
             .field("org_id", &self.org.id())
-            .field("retry", &self.shared.retry)
+            .field("retry", &self.retry)
             .finish()
     }
 }
@@ -422,6 +414,92 @@ mod tests {
         h.insert(USER_AGENT, HeaderValue::from_static("ua"));
         let got = sensitive_values(&h);
         assert_eq!(got, vec![b"Bearer abcdefgh".to_vec(), b"abcdefgh".to_vec()]);
+    }
+
+    fn response(chunks: &[&'static [u8]]) -> reqwest::Response {
+        let stream = futures::stream::iter(
+            chunks
+                .iter()
+                .map(|c| Ok::<_, std::io::Error>(Bytes::from_static(c)))
+                .collect::<Vec<_>>(),
+        );
+        reqwest::Response::from(http::Response::new(reqwest::Body::wrap_stream(stream)))
+    }
+
+    #[tokio::test]
+    async fn read_bounded_stops_at_the_limit() {
+        // Exactly the limit, in one chunk or several, is complete.
+        let (body, more, err) = read_bounded(response(&[b"abcd"]), 4).await;
+        assert_eq!(
+            (&body[..], more, err.is_none()),
+            (&b"abcd"[..], false, true)
+        );
+        let (body, more, _) = read_bounded(response(&[b"ab", b"cd"]), 4).await;
+        assert_eq!((&body[..], more), (&b"abcd"[..], false));
+        // One byte more is cut, whichever chunk brings it.
+        let (body, more, _) = read_bounded(response(&[b"abcde"]), 4).await;
+        assert_eq!((&body[..], more), (&b"abcd"[..], true));
+        let (body, more, _) = read_bounded(response(&[b"abc", b"de"]), 4).await;
+        assert_eq!((&body[..], more), (&b"abcd"[..], true));
+        let (body, more, _) = read_bounded(response(&[b"abcd", b"e"]), 4).await;
+        assert_eq!((&body[..], more), (&b"abcd"[..], true));
+        let (body, more, _) = read_bounded(response(&[]), 4).await;
+        assert_eq!((&body[..], more), (&b""[..], false));
+    }
+
+    /// A server whose `/api/v2/groups` answers 503 once, then 200; returns
+    /// how many requests reached it when `send` is done.
+    #[cfg(feature = "v2")]
+    async fn requests_for<F, Fut>(send: F) -> usize
+    where
+        F: FnOnce(crate::JumpCloud) -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        use wiremock::matchers::path;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+        let server = MockServer::start().await;
+        Mock::given(path("/api/v2/groups"))
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&server)
+            .await;
+        Mock::given(path("/api/v2/groups"))
+            .respond_with(ResponseTemplate::new(200).set_body_string("[]"))
+            .mount(&server)
+            .await;
+        let jc = crate::JumpCloud::builder()
+            .base_url(server.uri())
+            .api_key("test-api-key")
+            .retry(
+                RetryPolicy::default()
+                    .with_backoff(Duration::from_millis(1), Duration::from_millis(2)),
+            )
+            .build()
+            .unwrap();
+        send(jc).await;
+        server.received_requests().await.unwrap().len()
+    }
+
+    #[cfg(feature = "v2")]
+    #[tokio::test]
+    async fn a_call_policy_overrides_the_clients() {
+        // The client's policy retries the 503.
+        let n = requests_for(|jc| async move {
+            jc.v2().group_list().send().await.unwrap();
+        })
+        .await;
+        assert_eq!(n, 2);
+        // Inside `with_policy`, the call's policy applies instead...
+        let n = requests_for(|jc| async move {
+            let res = retry::with_policy(RetryPolicy::none(), jc.v2().group_list().send()).await;
+            assert_eq!(res.unwrap_err().status().map(|s| s.as_u16()), Some(503));
+            // ...and only there.
+            jc.v2().group_list().send().await.unwrap();
+        })
+        .await;
+        assert_eq!(n, 2);
+        assert!(retry::call_policy().is_none());
     }
 
     #[test]

@@ -280,7 +280,7 @@ async fn unauthorized_post_is_resent_when_opted_in() {
     rotating_tokens(&server).await;
     let jc = builder(&server)
         .service_account(CLIENT_ID, CLIENT_SECRET)
-        .retry(fast_retry().retry_non_idempotent(true))
+        .retry(fast_retry().with_retry_non_idempotent(true))
         .build()
         .unwrap();
     call(&jc, &CREATE_GROUP).await.unwrap();
@@ -328,6 +328,8 @@ async fn token_endpoint_refusal_is_an_auth_error() {
     );
     assert!(!text.contains(CLIENT_SECRET));
     assert!(!text.contains("failed: authentication failed"), "{text}");
+    // Sent once (401 is not retried), and not said otherwise.
+    assert!(!text.contains("attempts"), "{text}");
 
     let direct = jc.authenticate().await.unwrap_err();
     assert_eq!(direct.kind(), ErrorKind::Auth);
@@ -476,4 +478,126 @@ async fn concurrent_callers_share_one_failed_token_request() {
     // A later call tries again.
     call(&jc, &LIST_GROUPS).await.unwrap_err();
     assert_eq!(hits(&server, "/oauth2/token").await.len(), 2);
+}
+
+#[tokio::test]
+async fn token_is_replaced_a_skew_before_it_expires() {
+    let server = MockServer::start().await;
+    // A 0.4 s token with the default 60 s skew: the skew is cut to half the
+    // lifetime, so the token is replaced 0.2 s after it was issued, well
+    // before it lapses.
+    Mock::given(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(TOKEN_1, json!(0.4))))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(ok_groups())
+        .mount(&server)
+        .await;
+    let jc = service_client(&server);
+    call(&jc, &LIST_GROUPS).await.unwrap();
+    assert_eq!(hits(&server, "/oauth2/token").await.len(), 1);
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    call(&jc, &LIST_GROUPS).await.unwrap();
+    assert_eq!(hits(&server, "/oauth2/token").await.len(), 2);
+}
+
+#[tokio::test]
+async fn token_requests_are_retried_a_bounded_number_of_times() {
+    let server = MockServer::start().await;
+    Mock::given(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(json!({"error": "unavailable"})))
+        .mount(&server)
+        .await;
+    // fast_retry allows 4 attempts.
+    let err = call(&service_client(&server), &LIST_GROUPS)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert!(err.to_string().contains("after 4 attempts"), "{err}");
+    assert_eq!(hits(&server, "/oauth2/token").await.len(), 4);
+    assert!(hits(&server, "/api/v2/groups").await.is_empty());
+}
+
+#[tokio::test]
+async fn oversized_token_response_is_refused() {
+    // A token response with some extra fields is fine...
+    let server = MockServer::start().await;
+    Mock::given(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": TOKEN_1,
+            "expires_in": 3600,
+            "padding": "x".repeat(4096),
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(ok_groups())
+        .mount(&server)
+        .await;
+    call(&service_client(&server), &LIST_GROUPS).await.unwrap();
+
+    // ...but one beyond 64 KiB is not read.
+    let server = MockServer::start().await;
+    let padding = "x".repeat(64 * 1024);
+    Mock::given(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "access_token": TOKEN_1,
+            "expires_in": 3600,
+            "padding": padding,
+        })))
+        .mount(&server)
+        .await;
+    let err = call(&service_client(&server), &LIST_GROUPS)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert!(err.to_string().contains("too large"), "{err}");
+    assert!(!err.to_string().contains(TOKEN_1), "{err}");
+}
+
+#[tokio::test]
+async fn a_retried_failure_reuses_the_token() {
+    let server = MockServer::start().await;
+    token_mock(TOKEN_1).mount(&server).await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(ok_groups())
+        .mount(&server)
+        .await;
+    call(&service_client(&server), &LIST_GROUPS).await.unwrap();
+    assert_eq!(hits(&server, "/api/v2/groups").await.len(), 2);
+    // Only a 401 makes the client ask for a new token.
+    assert_eq!(hits(&server, "/oauth2/token").await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_refresh_after_a_401_does_not_use_up_a_retry() {
+    let server = MockServer::start().await;
+    rotating_tokens(&server).await;
+    // TOKEN_1 is refused; with TOKEN_2 the server is busy once, then answers.
+    Mock::given(path("/api/v2/groups"))
+        .and(header(
+            "authorization",
+            format!("Bearer {TOKEN_2}").as_str(),
+        ))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    // Two attempts allowed: the 503 and the success; the 401 is not one.
+    let jc = builder(&server)
+        .service_account(CLIENT_ID, CLIENT_SECRET)
+        .retry(fast_retry().with_max_attempts(2))
+        .build()
+        .unwrap();
+    call(&jc, &LIST_GROUPS).await.unwrap();
+    assert_eq!(hits(&server, "/api/v2/groups").await.len(), 3);
 }

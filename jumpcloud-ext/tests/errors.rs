@@ -190,3 +190,43 @@ async fn transport_errors_keep_their_source() {
     assert!(err.is_connect() && err.is_retryable() && err.status().is_none());
     assert!(err.source().is_some());
 }
+
+#[tokio::test]
+async fn long_messages_are_read_from_bodies_of_any_usual_size() {
+    // A 2 KB JSON body is read whole (error bodies are kept up to 64 KiB),
+    // so its message is found, then cut for the error.
+    let long = "m".repeat(2000);
+    let err = failing(ResponseTemplate::new(400).set_body_json(json!({"message": long}))).await;
+    let message = err.message().unwrap();
+    assert!(
+        message.starts_with("mmm") && message.ends_with('…'),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_body_cut_off_by_the_connection_is_marked_as_cut() {
+    // A raw server that promises 1000 bytes of body, sends 10 and hangs up.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let _ = socket
+                .write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 1000\r\n\r\nshort body")
+                .await;
+            let _ = socket.flush().await;
+        }
+    });
+    let jc = jumpcloud_ext::JumpCloud::builder()
+        .base_url(format!("http://{addr}"))
+        .api_key(API_KEY)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
+    assert_eq!(err.body_excerpt(), Some("short body…"));
+}

@@ -51,7 +51,7 @@ async fn generated_errors_convert_with_context() {
         .await;
     let jc = builder(&server)
         .api_key(API_KEY)
-        .retry(fast_retry().max_attempts(2))
+        .retry(fast_retry().with_max_attempts(2))
         .build()
         .unwrap();
     let err: Error = jc.v2().group_list().send().await.unwrap_err().into();
@@ -95,4 +95,64 @@ async fn malformed_success_bodies_are_decode_errors() {
     let err: Error = jc.v2().group_list().send().await.unwrap_err().into();
     assert_eq!(err.kind(), jumpcloud_ext::ErrorKind::Decode);
     assert_eq!(err.body_excerpt(), Some("[{\"id\": "));
+}
+
+#[tokio::test]
+async fn unlisted_enum_values_are_kept_and_logged_once() {
+    capture_logs();
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": "g1", "name": "a", "type": "device_group"},
+            {"id": "g2", "name": "b", "type": "device_group"},
+            {"id": "g3", "name": "c", "type": "user_group"},
+        ])))
+        .mount(&server)
+        .await;
+    let jc = api_key_client(&server);
+    for _ in 0..2 {
+        let groups = jc.v2().group_list().send().await.unwrap().into_inner();
+        use jumpcloud_ext::api::v2::types::GroupType;
+        assert_eq!(
+            groups[0].type_,
+            Some(GroupType::Unknown("device_group".into()))
+        );
+        assert_eq!(groups[2].type_, Some(GroupType::UserGroup));
+    }
+    let logs = captured_logs();
+    let noted: Vec<_> = logs
+        .lines()
+        .filter(|l| l.contains("enum does not list"))
+        .collect();
+    assert_eq!(noted.len(), 1, "{logs}");
+    assert!(noted[0].contains("DEBUG"), "{}", noted[0]);
+    assert!(noted[0].contains("v2::types::GroupType"), "{}", noted[0]);
+    assert!(noted[0].contains("value=device_group"), "{}", noted[0]);
+}
+
+#[tokio::test]
+async fn a_credential_failure_keeps_the_token_endpoints_status_on_the_raw_error() {
+    // What a caller of the generated `send()` sees without converting: the
+    // stand-in response carries the token endpoint's status, or 401 when the
+    // endpoint's answer was unusable.
+    for (template, status) in [
+        (ResponseTemplate::new(503), 503),
+        (ResponseTemplate::new(200).set_body_string("not json"), 401),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path("/oauth2/token"))
+            .respond_with(template)
+            .mount(&server)
+            .await;
+        let jc = builder(&server)
+            .service_account(CLIENT_ID, CLIENT_SECRET)
+            .retry(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let raw = jc.v2().group_list().send().await.unwrap_err();
+        assert_eq!(raw.status().map(|s| s.as_u16()), Some(status));
+        let err = Error::from(raw);
+        assert_eq!(err.kind(), jumpcloud_ext::ErrorKind::Auth);
+        assert!(hits(&server, "/api/v2/groups").await.is_empty());
+    }
 }

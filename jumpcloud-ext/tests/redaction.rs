@@ -183,7 +183,7 @@ async fn no_secret_in_logs_errors_or_debug() {
         let jc = JumpCloud::builder()
             .base_url(format!("http://{addr}"))
             .credentials(creds)
-            .retry(fast_retry().max_attempts(2))
+            .retry(fast_retry().with_max_attempts(2))
             .build()
             .unwrap();
         seen.push(call(&jc, &LIST_GROUPS).await.unwrap_err());
@@ -203,7 +203,7 @@ async fn no_secret_in_logs_errors_or_debug() {
     }
     assert_clean(
         "secret",
-        &format!("{:?} {}", Secret::new(API_KEY), Secret::new(API_KEY)),
+        &format!("{:?} {:#?}", Secret::new(API_KEY), Secret::new(API_KEY)),
     );
 
     let logs = captured_logs();

@@ -64,7 +64,7 @@ async fn retried_statuses_are_configurable() {
     flaky(&server, "/api/v2/groups", 500, 1).await;
     let jc = builder(&server)
         .api_key(API_KEY)
-        .retry(fast_retry().retry_statuses([StatusCode::INTERNAL_SERVER_ERROR]))
+        .retry(fast_retry().with_retry_statuses([StatusCode::INTERNAL_SERVER_ERROR]))
         .build()
         .unwrap();
     call(&jc, &LIST_GROUPS).await.unwrap();
@@ -77,7 +77,7 @@ async fn attempts_are_capped() {
     always(&server, "/api/v2/groups", ResponseTemplate::new(503)).await;
     let jc = builder(&server)
         .api_key(API_KEY)
-        .retry(fast_retry().max_attempts(3))
+        .retry(fast_retry().with_max_attempts(3))
         .build()
         .unwrap();
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
@@ -119,7 +119,7 @@ async fn post_is_repeated_when_opted_in() {
     flaky(&server, "/api/v2/usergroups", 503, 1).await;
     let jc = builder(&server)
         .api_key(API_KEY)
-        .retry(fast_retry().retry_non_idempotent(true))
+        .retry(fast_retry().with_retry_non_idempotent(true))
         .build()
         .unwrap();
     call(&jc, &CREATE_GROUP).await.unwrap();
@@ -147,8 +147,8 @@ fn retry_after_client(server: &MockServer) -> JumpCloud {
         .api_key(API_KEY)
         .retry(
             RetryPolicy::default()
-                .max_attempts(2)
-                .backoff(Duration::from_micros(500), Duration::from_millis(30)),
+                .with_max_attempts(2)
+                .with_backoff(Duration::from_micros(500), Duration::from_millis(30)),
         )
         .build()
         .unwrap()
@@ -173,7 +173,9 @@ async fn retry_after_seconds_is_honoured_up_to_the_cap() {
     call(&retry_after_client(&server), &LIST_GROUPS)
         .await
         .unwrap();
-    assert_eq!(retry_delays(&captured_logs()), [30]);
+    let logs = captured_logs();
+    assert_eq!(retry_delays(&logs), [30]);
+    assert!(logs.contains("reason=status 429"), "{logs}");
 }
 
 #[tokio::test]
@@ -224,7 +226,7 @@ async fn retry_after_in_the_past_or_zero_means_now() {
     .await;
     let jc = builder(&server)
         .api_key(API_KEY)
-        .retry(fast_retry().backoff(Duration::from_millis(30), Duration::from_millis(30)))
+        .retry(fast_retry().with_backoff(Duration::from_millis(30), Duration::from_millis(30)))
         .build()
         .unwrap();
     call(&jc, &LIST_GROUPS).await.unwrap();
@@ -253,29 +255,6 @@ async fn retry_after_is_reported_when_giving_up() {
 }
 
 #[tokio::test]
-async fn backoff_stays_within_bounds() {
-    capture_logs();
-    let server = MockServer::start().await;
-    always(&server, "/api/v2/groups", ResponseTemplate::new(502)).await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .retry(
-            RetryPolicy::default()
-                .max_attempts(6)
-                .backoff(Duration::from_millis(1), Duration::from_millis(4)),
-        )
-        .build()
-        .unwrap();
-    call(&jc, &LIST_GROUPS).await.unwrap_err();
-    let delays = retry_delays(&captured_logs());
-    assert_eq!(delays.len(), 5);
-    // Ceilings 1, 2, 4, 4, 4 ms (full jitter: anywhere from 0 up to them).
-    for (delay, ceiling) in delays.iter().zip([1, 2, 4, 4, 4]) {
-        assert!(*delay <= ceiling, "{delays:?}");
-    }
-}
-
-#[tokio::test]
 async fn total_time_is_capped() {
     let server = MockServer::start().await;
     always(
@@ -289,8 +268,8 @@ async fn total_time_is_capped() {
         .api_key(API_KEY)
         .retry(
             RetryPolicy::default()
-                .backoff(Duration::from_millis(1), Duration::from_secs(5))
-                .max_elapsed(Some(Duration::from_millis(50))),
+                .with_backoff(Duration::from_millis(1), Duration::from_secs(5))
+                .with_max_elapsed(Some(Duration::from_millis(50))),
         )
         .build()
         .unwrap();
@@ -312,7 +291,7 @@ async fn timeouts_are_retried() {
     let jc = builder(&server)
         .api_key(API_KEY)
         .timeout(Duration::from_millis(50))
-        .retry(fast_retry().max_attempts(3))
+        .retry(fast_retry().with_max_attempts(3))
         .build()
         .unwrap();
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
@@ -331,7 +310,7 @@ async fn timeouts_are_retried() {
     let jc = builder(&server)
         .api_key(API_KEY)
         .timeout(Duration::from_millis(50))
-        .retry(fast_retry().retry_timeouts(false))
+        .retry(fast_retry().with_retry_timeouts(false))
         .build()
         .unwrap();
     assert!(call(&jc, &LIST_GROUPS).await.unwrap_err().is_timeout());
@@ -364,7 +343,7 @@ async fn dropped_connections_are_retried_for_idempotent_requests() {
     let jc = JumpCloud::builder()
         .base_url(&url)
         .api_key(API_KEY)
-        .retry(fast_retry().max_attempts(3))
+        .retry(fast_retry().with_max_attempts(3))
         .build()
         .unwrap();
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
@@ -393,14 +372,52 @@ async fn refused_connections_are_retried_even_for_post() {
     let jc = JumpCloud::builder()
         .base_url(format!("http://{addr}"))
         .api_key(API_KEY)
-        .retry(fast_retry().max_attempts(3))
+        .retry(fast_retry().with_max_attempts(3))
         .build()
         .unwrap();
     let err = call(&jc, &CREATE_GROUP).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
     assert!(err.is_connect());
     // Nothing was sent, so even a POST is retried: 3 attempts, 2 waits.
-    assert_eq!(retry_delays(&captured_logs()).len(), 2);
+    let logs = captured_logs();
+    assert_eq!(retry_delays(&logs).len(), 2);
+    assert!(logs.contains("reason=connect error"), "{logs}");
     // The error quotes no URL (a query string may hold personal data).
     assert!(!format!("{err:?}").contains("http://"), "{err:?}");
+}
+
+#[tokio::test]
+async fn one_copy_can_resend_a_post_without_changing_the_client() {
+    let server = MockServer::start().await;
+    flaky(&server, "/api/v2/usergroups", 503, 1).await;
+    let jc = api_key_client(&server);
+    let resend = jc.with_retry(fast_retry().with_retry_non_idempotent(true));
+    assert!(resend.retry_policy().retry_non_idempotent());
+    call(&resend, &CREATE_GROUP).await.unwrap();
+    assert_eq!(hits(&server, "/api/v2/usergroups").await.len(), 2);
+
+    // The client itself still sends a POST once.
+    let server = MockServer::start().await;
+    flaky(&server, "/api/v2/usergroups", 503, 1).await;
+    let jc = api_key_client(&server);
+    let _resend = jc.with_retry(fast_retry().with_retry_non_idempotent(true));
+    call(&jc, &CREATE_GROUP).await.unwrap_err();
+    assert_eq!(hits(&server, "/api/v2/usergroups").await.len(), 1);
+}
+
+#[tokio::test]
+async fn one_copy_can_fail_fast() {
+    let server = MockServer::start().await;
+    flaky(&server, "/api/v2/groups", 503, 1).await;
+    let jc = api_key_client(&server).with_org("org-1");
+    let err = call(&jc.with_retry(RetryPolicy::none()), &LIST_GROUPS)
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(err.attempts(), Some(1));
+    // The copy kept the organisation, and the client still retries.
+    let sent = hits(&server, "/api/v2/groups").await;
+    assert_eq!(sent[0].headers.get("x-org-id").unwrap(), "org-1");
+    flaky(&server, "/api/v2/groups", 503, 1).await;
+    call(&jc, &LIST_GROUPS).await.unwrap();
 }

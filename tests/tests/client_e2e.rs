@@ -25,7 +25,7 @@ const SA_NEW: &str = "new-secret-9876543210";
 
 /// Retries that wait milliseconds, not seconds.
 fn fast_retries() -> RetryPolicy {
-    RetryPolicy::default().backoff(Duration::from_millis(1), Duration::from_millis(5))
+    RetryPolicy::default().with_backoff(Duration::from_millis(1), Duration::from_millis(5))
 }
 
 fn api_key_client(fake: &FakeJumpCloud, key: &str) -> JumpCloud {
@@ -381,7 +381,7 @@ async fn rate_limit_gives_up_after_the_attempt_limit() {
     let jc = JumpCloud::builder()
         .api_key(DEFAULT_API_KEY)
         .base_url(fake.base_url())
-        .retry(fast_retries().max_attempts(3))
+        .retry(fast_retries().with_max_attempts(3))
         .build()
         .unwrap();
     let err = jumpcloud_ext::Error::from(jc.v1().user_list().send().await.unwrap_err());

@@ -81,6 +81,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum EventDistinctQueryServiceItem {
         #[serde(rename = "alerts")]
         Alerts,
@@ -115,7 +116,10 @@ pub mod types {
         #[serde(rename = "asset_management")]
         AssetManagement,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<EventDistinctQueryServiceItem, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for EventDistinctQueryServiceItem {
@@ -187,6 +191,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum EventIntervalQueryIntervalUnit {
         #[serde(rename = "s")]
         S,
@@ -199,7 +204,10 @@ pub mod types {
         #[serde(rename = "w")]
         W,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<EventIntervalQueryIntervalUnit, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for EventIntervalQueryIntervalUnit {
@@ -220,6 +228,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum EventIntervalQueryServiceItem {
         #[serde(rename = "alerts")]
         Alerts,
@@ -254,7 +263,10 @@ pub mod types {
         #[serde(rename = "asset_management")]
         AssetManagement,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<EventIntervalQueryServiceItem, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for EventIntervalQueryServiceItem {
@@ -306,6 +318,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum EventQueryServiceItem {
         #[serde(rename = "alerts")]
         Alerts,
@@ -340,7 +353,10 @@ pub mod types {
         #[serde(rename = "asset_management")]
         AssetManagement,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<EventQueryServiceItem, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for EventQueryServiceItem {
@@ -374,6 +390,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum EventServiceTimeQueryServiceItem {
         #[serde(rename = "alerts")]
         Alerts,
@@ -408,7 +425,10 @@ pub mod types {
         #[serde(rename = "asset_management")]
         AssetManagement,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<EventServiceTimeQueryServiceItem, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for EventServiceTimeQueryServiceItem {
@@ -429,6 +449,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum ReportCreateReportType {
         #[serde(rename = "browser-patch-policy")]
         BrowserPatchPolicy,
@@ -453,7 +474,10 @@ pub mod types {
         #[serde(rename = "users-to-user-groups")]
         UsersToUserGroups,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<ReportCreateReportType, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ReportCreateReportType {
@@ -522,13 +546,17 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum ReportCreateResponseArtifactsItemFormat {
         #[serde(rename = "CSV")]
         Csv,
         #[serde(rename = "JSON")]
         Json,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<ReportCreateResponseArtifactsItemFormat, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ReportCreateResponseArtifactsItemFormat {
@@ -549,6 +577,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum ReportCreateResponseStatus {
         #[serde(rename = "PENDING")]
         Pending,
@@ -561,7 +590,10 @@ pub mod types {
         #[serde(rename = "DELETED")]
         Deleted,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<ReportCreateResponseStatus, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ReportCreateResponseStatus {
@@ -582,6 +614,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum ReportCreateResponseType {
         #[serde(rename = "browser-patch-policy")]
         BrowserPatchPolicy,
@@ -606,7 +639,10 @@ pub mod types {
         #[serde(rename = "users-to-user-groups")]
         UsersToUserGroups,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<ReportCreateResponseType, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ReportCreateResponseType {
@@ -675,13 +711,17 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum ReportListResponseItemArtifactsItemFormat {
         #[serde(rename = "CSV")]
         Csv,
         #[serde(rename = "JSON")]
         Json,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<ReportListResponseItemArtifactsItemFormat, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ReportListResponseItemArtifactsItemFormat {
@@ -702,6 +742,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum ReportListResponseItemStatus {
         #[serde(rename = "PENDING")]
         Pending,
@@ -714,7 +755,10 @@ pub mod types {
         #[serde(rename = "DELETED")]
         Deleted,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<ReportListResponseItemStatus, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ReportListResponseItemStatus {
@@ -735,6 +779,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum ReportListResponseItemType {
         #[serde(rename = "browser-patch-policy")]
         BrowserPatchPolicy,
@@ -759,7 +804,10 @@ pub mod types {
         #[serde(rename = "users-to-user-groups")]
         UsersToUserGroups,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<ReportListResponseItemType, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ReportListResponseItemType {
@@ -780,6 +828,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum ReportListSort {
         #[serde(rename = "CREATED_AT")]
         CreatedAt,
@@ -794,7 +843,10 @@ pub mod types {
         #[serde(rename = "UPDATED_AT")]
         UpdatedAt,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<ReportListSort, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ReportListSort {

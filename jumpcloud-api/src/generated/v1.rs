@@ -84,6 +84,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum ApplicationColor {
         #[serde(rename = "#202D38")]
         X202d38,
@@ -110,7 +111,10 @@ pub mod types {
         #[serde(rename = "#FF6C03")]
         Ff6c03,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<ApplicationColor, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ApplicationColor {
@@ -1378,6 +1382,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum ApplicationLogoColor {
         #[serde(rename = "#202D38")]
         X202d38,
@@ -1404,7 +1409,10 @@ pub mod types {
         #[serde(rename = "#FF6C03")]
         Ff6c03,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<ApplicationLogoColor, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ApplicationLogoColor {
@@ -1507,6 +1515,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum ApplicationtemplateColor {
         #[serde(rename = "#202D38")]
         X202d38,
@@ -1533,7 +1542,10 @@ pub mod types {
         #[serde(rename = "#FF6C03")]
         Ff6c03,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<ApplicationtemplateColor, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ApplicationtemplateColor {
@@ -2373,13 +2385,17 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum ApplicationtemplateOidcGrantTypesItem {
         #[serde(rename = "authorization_code")]
         AuthorizationCode,
         #[serde(rename = "refresh_token")]
         RefreshToken,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<ApplicationtemplateOidcGrantTypesItem, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ApplicationtemplateOidcGrantTypesItem {
@@ -2400,6 +2416,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum ApplicationtemplateOidcTokenEndpointAuthMethod {
         #[serde(rename = "client_secret_basic")]
         ClientSecretBasic,
@@ -2408,7 +2425,10 @@ pub mod types {
         #[serde(rename = "none")]
         None,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<ApplicationtemplateOidcTokenEndpointAuthMethod, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ApplicationtemplateOidcTokenEndpointAuthMethod {
@@ -2449,6 +2469,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum ApplicationtemplateStatus {
         #[serde(rename = "end_of_life")]
         EndOfLife,
@@ -2457,7 +2478,10 @@ pub mod types {
         #[serde(rename = "beta")]
         Beta,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<ApplicationtemplateStatus, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ApplicationtemplateStatus {
@@ -3433,6 +3457,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum JcSystemBuiltInCommandsItemName {
         #[serde(rename = "erase")]
         Erase,
@@ -3443,7 +3468,10 @@ pub mod types {
         #[serde(rename = "shutdown")]
         Shutdown,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<JcSystemBuiltInCommandsItemName, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for JcSystemBuiltInCommandsItemName {
@@ -3464,11 +3492,15 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum JcSystemBuiltInCommandsItemType {
         #[serde(rename = "security")]
         Security,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<JcSystemBuiltInCommandsItemType, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for JcSystemBuiltInCommandsItemType {
@@ -3543,6 +3575,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum JcSystemMdmVendor {
         #[serde(rename = "unknown")]
         Unknown,
@@ -3553,7 +3586,10 @@ pub mod types {
         #[serde(rename = "external")]
         External,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<JcSystemMdmVendor, _>"
+        )]
         UnknownValue(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for JcSystemMdmVendor {
@@ -3602,11 +3638,15 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum JcSystemNetworkInterfacesItemFamily {
         IPv4,
         IPv6,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<JcSystemNetworkInterfacesItemFamily, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for JcSystemNetworkInterfacesItemFamily {
@@ -3749,6 +3789,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum JcSystemProvisionMetadataProvisionerType {
         #[serde(rename = "administrator")]
         Administrator,
@@ -3757,7 +3798,10 @@ pub mod types {
         #[serde(rename = "user")]
         User,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<JcSystemProvisionMetadataProvisionerType, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for JcSystemProvisionMetadataProvisionerType {
@@ -3844,6 +3888,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum JcSystemSystemInsightsState {
         #[serde(rename = "enabled")]
         Enabled,
@@ -3852,7 +3897,10 @@ pub mod types {
         #[serde(rename = "deferred")]
         Deferred,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<JcSystemSystemInsightsState, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for JcSystemSystemInsightsState {
@@ -3955,6 +4003,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum MfaEnrollmentStatus {
         #[serde(rename = "NOT_ENROLLED")]
         NotEnrolled,
@@ -3971,7 +4020,10 @@ pub mod types {
         #[serde(rename = "ENROLLED")]
         Enrolled,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<MfaEnrollmentStatus, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for MfaEnrollmentStatus {
@@ -4457,13 +4509,17 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum OrganizationsettingsNewSystemUserStateDefaultsApplicationImport {
         #[serde(rename = "ACTIVATED")]
         Activated,
         #[serde(rename = "STAGED")]
         Staged,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsNewSystemUserStateDefaultsApplicationImport, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str>
@@ -4488,13 +4544,17 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum OrganizationsettingsNewSystemUserStateDefaultsCsvImport {
         #[serde(rename = "ACTIVATED")]
         Activated,
         #[serde(rename = "STAGED")]
         Staged,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsNewSystemUserStateDefaultsCsvImport, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsNewSystemUserStateDefaultsCsvImport {
@@ -4517,13 +4577,17 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum OrganizationsettingsNewSystemUserStateDefaultsManualEntry {
         #[serde(rename = "ACTIVATED")]
         Activated,
         #[serde(rename = "STAGED")]
         Staged,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsNewSystemUserStateDefaultsManualEntry, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsNewSystemUserStateDefaultsManualEntry {
@@ -4546,6 +4610,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum OrganizationsettingsPasswordCompliance {
         #[serde(rename = "custom")]
         Custom,
@@ -4554,7 +4619,10 @@ pub mod types {
         #[serde(rename = "windows")]
         Windows,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsPasswordCompliance, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsPasswordCompliance {
@@ -4778,13 +4846,17 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum OrganizationsettingsUserPortalCookieExpirationType {
         #[serde(rename = "session")]
         Session,
         #[serde(rename = "date")]
         Date,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsUserPortalCookieExpirationType, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsUserPortalCookieExpirationType {
@@ -5068,13 +5140,17 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum OrganizationsettingsputNewSystemUserStateDefaultsApplicationImport {
         #[serde(rename = "ACTIVATED")]
         Activated,
         #[serde(rename = "STAGED")]
         Staged,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsputNewSystemUserStateDefaultsApplicationImport, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str>
@@ -5099,13 +5175,17 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum OrganizationsettingsputNewSystemUserStateDefaultsCsvImport {
         #[serde(rename = "ACTIVATED")]
         Activated,
         #[serde(rename = "STAGED")]
         Staged,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsputNewSystemUserStateDefaultsCsvImport, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsputNewSystemUserStateDefaultsCsvImport {
@@ -5128,13 +5208,17 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum OrganizationsettingsputNewSystemUserStateDefaultsManualEntry {
         #[serde(rename = "ACTIVATED")]
         Activated,
         #[serde(rename = "STAGED")]
         Staged,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsputNewSystemUserStateDefaultsManualEntry, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str>
@@ -5159,6 +5243,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum OrganizationsettingsputPasswordCompliance {
         #[serde(rename = "custom")]
         Custom,
@@ -5167,7 +5252,10 @@ pub mod types {
         #[serde(rename = "windows")]
         Windows,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsputPasswordCompliance, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsputPasswordCompliance {
@@ -5368,13 +5456,17 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum OrganizationsettingsputUserPortalCookieExpirationType {
         #[serde(rename = "session")]
         Session,
         #[serde(rename = "date")]
         Date,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsputUserPortalCookieExpirationType, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsputUserPortalCookieExpirationType {
@@ -5496,6 +5588,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum RadiusServerSetBodyMfa {
         #[serde(rename = "DISABLED")]
         Disabled,
@@ -5506,7 +5599,10 @@ pub mod types {
         #[serde(rename = "ALWAYS")]
         Always,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<RadiusServerSetBodyMfa, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RadiusServerSetBodyMfa {
@@ -5604,13 +5700,17 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum RadiusserverAuthIdp {
         #[serde(rename = "JUMPCLOUD")]
         Jumpcloud,
         #[serde(rename = "AZURE")]
         Azure,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<RadiusserverAuthIdp, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverAuthIdp {
@@ -5631,6 +5731,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum RadiusserverMfa {
         #[serde(rename = "DISABLED")]
         Disabled,
@@ -5641,7 +5742,10 @@ pub mod types {
         #[serde(rename = "ALWAYS")]
         Always,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<RadiusserverMfa, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverMfa {
@@ -5728,13 +5832,17 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum RadiusserverpostAuthIdp {
         #[serde(rename = "JUMPCLOUD")]
         Jumpcloud,
         #[serde(rename = "AZURE")]
         Azure,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<RadiusserverpostAuthIdp, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverpostAuthIdp {
@@ -5755,6 +5863,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum RadiusserverpostMfa {
         #[serde(rename = "DISABLED")]
         Disabled,
@@ -5765,7 +5874,10 @@ pub mod types {
         #[serde(rename = "ALWAYS")]
         Always,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<RadiusserverpostMfa, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverpostMfa {
@@ -5856,13 +5968,17 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum RadiusserverputAuthIdp {
         #[serde(rename = "JUMPCLOUD")]
         Jumpcloud,
         #[serde(rename = "AZURE")]
         Azure,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<RadiusserverputAuthIdp, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverputAuthIdp {
@@ -5883,6 +5999,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum RadiusserverputMfa {
         #[serde(rename = "DISABLED")]
         Disabled,
@@ -5893,7 +6010,10 @@ pub mod types {
         #[serde(rename = "ALWAYS")]
         Always,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<RadiusserverputMfa, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverputMfa {
@@ -5949,6 +6069,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum RestrictedFieldField {
         #[serde(rename = "addresses")]
         Addresses,
@@ -5987,7 +6108,10 @@ pub mod types {
         #[serde(rename = "username")]
         Username,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<RestrictedFieldField, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RestrictedFieldField {
@@ -6008,6 +6132,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum RestrictedFieldType {
         #[serde(rename = "active_directory")]
         ActiveDirectory,
@@ -6016,7 +6141,10 @@ pub mod types {
         #[serde(rename = "scim")]
         Scim,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<RestrictedFieldType, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RestrictedFieldType {
@@ -6457,6 +6585,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum SystemSearchBuiltInCommandsItemName {
         #[serde(rename = "erase")]
         Erase,
@@ -6467,7 +6596,10 @@ pub mod types {
         #[serde(rename = "shutdown")]
         Shutdown,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<SystemSearchBuiltInCommandsItemName, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchBuiltInCommandsItemName {
@@ -6488,11 +6620,15 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum SystemSearchBuiltInCommandsItemType {
         #[serde(rename = "security")]
         Security,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<SystemSearchBuiltInCommandsItemType, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchBuiltInCommandsItemType {
@@ -6567,6 +6703,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum SystemSearchMdmVendor {
         #[serde(rename = "unknown")]
         Unknown,
@@ -6577,7 +6714,10 @@ pub mod types {
         #[serde(rename = "external")]
         External,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<SystemSearchMdmVendor, _>"
+        )]
         UnknownValue(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchMdmVendor {
@@ -6626,11 +6766,15 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum SystemSearchNetworkInterfacesItemFamily {
         IPv4,
         IPv6,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<SystemSearchNetworkInterfacesItemFamily, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchNetworkInterfacesItemFamily {
@@ -6735,6 +6879,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum SystemSearchPrimarySystemUserState {
         #[serde(rename = "STAGED")]
         Staged,
@@ -6743,7 +6888,10 @@ pub mod types {
         #[serde(rename = "SUSPENDED")]
         Suspended,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<SystemSearchPrimarySystemUserState, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchPrimarySystemUserState {
@@ -6802,6 +6950,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum SystemSearchProvisionMetadataProvisionerType {
         #[serde(rename = "administrator")]
         Administrator,
@@ -6810,7 +6959,10 @@ pub mod types {
         #[serde(rename = "user")]
         User,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<SystemSearchProvisionMetadataProvisionerType, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchProvisionMetadataProvisionerType {
@@ -6899,6 +7051,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum SystemSearchSystemInsightsState {
         #[serde(rename = "enabled")]
         Enabled,
@@ -6907,7 +7060,10 @@ pub mod types {
         #[serde(rename = "deferred")]
         Deferred,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<SystemSearchSystemInsightsState, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchSystemInsightsState {
@@ -7349,6 +7505,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum SystemuserSearchReturnState {
         #[serde(rename = "STAGED")]
         Staged,
@@ -7357,7 +7514,10 @@ pub mod types {
         #[serde(rename = "SUSPENDED")]
         Suspended,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<SystemuserSearchReturnState, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnState {
@@ -7579,10 +7739,14 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum SystemuserputDelegatedAuthorityName {
         ActiveDirectory,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<SystemuserputDelegatedAuthorityName, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemuserputDelegatedAuthorityName {
@@ -7635,13 +7799,17 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum SystemuserputState {
         #[serde(rename = "ACTIVATED")]
         Activated,
         #[serde(rename = "SUSPENDED")]
         Suspended,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<SystemuserputState, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemuserputState {
@@ -7868,10 +8036,14 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum SystemuserputpostDelegatedAuthorityName {
         ActiveDirectory,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<SystemuserputpostDelegatedAuthorityName, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemuserputpostDelegatedAuthorityName {
@@ -7935,6 +8107,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum SystemuserputpostState {
         #[serde(rename = "STAGED")]
         Staged,
@@ -7943,7 +8116,10 @@ pub mod types {
         #[serde(rename = "SUSPENDED")]
         Suspended,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<SystemuserputpostState, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemuserputpostState {
@@ -8217,10 +8393,14 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum SystemuserreturnDelegatedAuthorityName {
         ActiveDirectory,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<SystemuserreturnDelegatedAuthorityName, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemuserreturnDelegatedAuthorityName {
@@ -8293,6 +8473,7 @@ pub mod types {
     #[derive(
         ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
     )]
+    #[non_exhaustive]
     pub enum SystemuserreturnState {
         #[serde(rename = "STAGED")]
         Staged,
@@ -8301,7 +8482,10 @@ pub mod types {
         #[serde(rename = "SUSPENDED")]
         Suspended,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(
+            untagged,
+            deserialize_with = "crate::wire::unlisted::<SystemuserreturnState, _>"
+        )]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemuserreturnState {

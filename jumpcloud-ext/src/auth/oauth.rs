@@ -18,7 +18,7 @@ use tokio::sync::Mutex;
 use tracing::{Instrument, field::Empty};
 use zeroize::Zeroizing;
 
-use crate::error::{Error, parse_message};
+use crate::error::{Cause, Error, parse_message};
 use crate::retry::{self, Decision, Failure, RetryPolicy};
 use crate::secret::Secret;
 use crate::transport::read_bounded;
@@ -300,15 +300,20 @@ impl OAuthAuth {
             .and_then(lifetime_of)
             .unwrap_or(DEFAULT_LIFETIME)
             .min(MAX_LIFETIME);
-        // Never let the skew eat more than half a token's life, so short-lived
-        // tokens are still reused rather than fetched for every request.
-        let skew = self.skew.min(lifetime / 2);
         tracing::debug!(lifetime_s = lifetime.as_secs(), "access token issued");
         Ok(CachedToken {
             header,
-            refresh_at: issued + lifetime - skew,
+            refresh_at: refresh_deadline(issued, lifetime, self.skew),
         })
     }
+}
+
+/// When a token issued at `issued` for `lifetime` is replaced: `skew` before
+/// it expires, so no request goes out with a token about to lapse. The skew
+/// never eats more than half a token's life, so short-lived tokens are still
+/// reused rather than fetched for every request.
+fn refresh_deadline(issued: Instant, lifetime: Duration, skew: Duration) -> Instant {
+    issued + lifetime - skew.min(lifetime / 2)
 }
 
 fn lifetime_of(v: &serde_json::Value) -> Option<Duration> {
@@ -340,13 +345,7 @@ async fn refused(resp: reqwest::Response, attempts: u32) -> Error {
 }
 
 fn failure_error(err: reqwest::Error) -> Error {
-    let what = if err.is_timeout() {
-        "timed out"
-    } else if err.is_connect() {
-        "could not connect"
-    } else {
-        "connection failed"
-    };
+    let what = Cause::of(&err).describe();
     Error::auth(format!("token endpoint unreachable: {what}")).with_source(err.without_url())
 }
 
@@ -359,5 +358,51 @@ impl fmt::Debug for OAuthAuth {
             .field("scope", &self.scope)
             .field("skew", &self.skew)
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_replaced_a_skew_before_they_expire() {
+        let issued = Instant::now();
+        let hour = Duration::from_secs(3600);
+        let minute = Duration::from_secs(60);
+        assert_eq!(
+            refresh_deadline(issued, hour, minute),
+            issued + hour - minute
+        );
+        assert_eq!(
+            refresh_deadline(issued, hour, Duration::ZERO),
+            issued + hour
+        );
+        // A skew longer than half the lifetime is cut to half of it.
+        let ten = Duration::from_secs(10);
+        assert_eq!(refresh_deadline(issued, ten, minute), issued + ten / 2);
+        assert_eq!(refresh_deadline(issued, Duration::ZERO, minute), issued);
+    }
+
+    #[test]
+    fn lifetimes_are_read_leniently_and_bounded() {
+        let secs = |v: serde_json::Value| lifetime_of(&v);
+        assert_eq!(secs(serde_json::json!(90)), Some(Duration::from_secs(90)));
+        assert_eq!(
+            secs(serde_json::json!(" 1.5 ")),
+            Some(Duration::from_millis(1500))
+        );
+        assert_eq!(secs(serde_json::json!(0)), Some(Duration::ZERO));
+        // No lifetime beyond a day is believed.
+        let day = Duration::from_secs(24 * 3600);
+        assert_eq!(secs(serde_json::json!(1e12)), Some(day));
+        assert_eq!(secs(serde_json::json!(2 * 24 * 3600)), Some(day));
+        assert_eq!(
+            secs(serde_json::json!(23 * 3600)),
+            Some(day - Duration::from_secs(3600))
+        );
+        assert_eq!(secs(serde_json::json!(-1)), None);
+        assert_eq!(secs(serde_json::json!("soon")), None);
+        assert_eq!(secs(serde_json::json!(true)), None);
     }
 }

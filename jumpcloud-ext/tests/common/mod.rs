@@ -90,9 +90,9 @@ pub static INSIGHTS_EVENTS: Operation = op(
 /// Retries that take milliseconds, not seconds.
 pub fn fast_retry() -> RetryPolicy {
     RetryPolicy::default()
-        .max_attempts(4)
-        .backoff(Duration::from_millis(1), Duration::from_millis(5))
-        .max_elapsed(Some(Duration::from_secs(10)))
+        .with_max_attempts(4)
+        .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
+        .with_max_elapsed(Some(Duration::from_secs(10)))
 }
 
 pub fn builder(server: &MockServer) -> JumpCloudBuilder {

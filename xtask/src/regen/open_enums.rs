@@ -4,8 +4,11 @@
 //! document does not list fails the whole call. JumpCloud adds values over
 //! time. Every such enum gets one more variant, `Unknown(String)`, marked
 //! `#[serde(untagged)]`: serde tries the listed values first and keeps any
-//! other string as it came. `Display` and `FromStr` are rewritten to match,
-//! and `Copy` goes (a `String` is not `Copy`).
+//! other string as it came, through `crate::wire::unlisted`, which logs each
+//! unlisted value once at `debug`. The enum becomes `#[non_exhaustive]`, so
+//! that variants added by a later document do not break users' `match`es.
+//! `Display` and `FromStr` are rewritten to match, and `Copy` goes (a
+//! `String` is not `Copy`).
 
 use std::collections::BTreeMap;
 
@@ -126,11 +129,17 @@ fn open(e: &mut ItemEnum) -> Result<Option<Opened>> {
         let kept: Vec<_> = paths.into_iter().filter(|p| !p.is_ident("Copy")).collect();
         *attr = parse_quote!(#[derive(#(#kept),*)]);
     }
+    let ty = &e.ident;
+    let note = LitStr::new(
+        &format!("crate::wire::unlisted::<{ty}, _>"),
+        proc_macro2::Span::call_site(),
+    );
     e.variants.push(parse_quote! {
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged)]
+        #[serde(untagged, deserialize_with = #note)]
         #unknown(::std::string::String)
     });
+    e.attrs.push(parse_quote!(#[non_exhaustive]));
     Ok(Some(Opened { variants, unknown }))
 }
 
@@ -163,6 +172,18 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("Copy"), "{text}");
+        assert!(text.contains("# [non_exhaustive] pub enum State"), "{text}");
+        assert!(
+            text.contains(
+                "# [serde (untagged , deserialize_with = \"crate::wire::unlisted::<State, _>\")]"
+            ),
+            "{text}"
+        );
+        // Enums that are not plain string enums are left alone.
+        assert!(
+            !text.contains("# [non_exhaustive] pub enum Either"),
+            "{text}"
+        );
         assert!(!text.contains("todo"), "{text}");
         assert!(
             text.contains("\"ACTIVATED\" => Self :: Activated"),
