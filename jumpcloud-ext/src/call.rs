@@ -8,9 +8,11 @@
 
 use std::future::Future;
 
-use jumpcloud_api::{Request, ResponseValue};
+use jumpcloud_api::paging::{Page, PageRequest, Requested};
+use jumpcloud_api::{Error as ApiError, Operation, Paginated, Request, ResponseValue};
 
 use crate::error::{Error, Result};
+use crate::retry::{RetryPolicy, with_policy};
 
 /// Sends a generated request with typed errors: `.run().await?`.
 ///
@@ -48,6 +50,72 @@ pub trait Run: Request {
                 .map_err(|e| Error::from(e).or_operation(Self::operation()))
         }
     }
+
+    /// This call with its own retry policy instead of the client's: no
+    /// retries for one call (`RetryPolicy::none()`), or resending one `POST`
+    /// known to be idempotent. Works with `.run()` and with the pagination
+    /// streams (every page of the walk uses it).
+    ///
+    /// ```no_run
+    /// use jumpcloud_ext::prelude::*;
+    ///
+    /// # async fn demo(jc: JumpCloud) -> jumpcloud_ext::Result<()> {
+    /// # #[cfg(feature = "v2")] {
+    /// // Fail fast on a health check instead of waiting through retries.
+    /// let groups = jc.v2().user_group_list().limit(1).retry(RetryPolicy::none()).run().await?;
+    /// # let _ = groups;
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn retry(self, policy: RetryPolicy) -> Retrying<Self> {
+        Retrying {
+            request: self,
+            policy,
+        }
+    }
 }
 
 impl<R: Request> Run for R {}
+
+/// A request sent under its own [`RetryPolicy`]; made by [`Run::retry`].
+#[derive(Clone, Debug)]
+#[must_use = "a request does nothing until run or streamed"]
+pub struct Retrying<R> {
+    request: R,
+    policy: RetryPolicy,
+}
+
+impl<R: Request> Request for Retrying<R> {
+    type Response = R::Response;
+
+    fn operation() -> &'static Operation {
+        R::operation()
+    }
+
+    fn dispatch(
+        self,
+    ) -> impl Future<Output = std::result::Result<ResponseValue<Self::Response>, ApiError<()>>> + Send
+    {
+        with_policy(self.policy, self.request.dispatch())
+    }
+}
+
+impl<R: Paginated> Paginated for Retrying<R> {
+    type Item = R::Item;
+
+    fn requested(&self) -> Requested {
+        self.request.requested()
+    }
+
+    fn with_page(self, page: &PageRequest) -> Self {
+        Retrying {
+            request: self.request.with_page(page),
+            policy: self.policy,
+        }
+    }
+
+    fn into_page(response: ResponseValue<Self::Response>) -> Page<Self::Item> {
+        R::into_page(response)
+    }
+}

@@ -46,7 +46,7 @@ mod secret;
 mod transport;
 
 pub use auth::Credentials;
-pub use call::Run;
+pub use call::{Retrying, Run};
 pub use client::{JumpCloud, JumpCloudBuilder};
 pub use config::{Endpoints, Region};
 pub use error::{BODY_EXCERPT_LIMIT, Error, ErrorKind, Result};

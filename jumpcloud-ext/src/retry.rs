@@ -213,8 +213,7 @@ tokio::task_local! {
 /// sends while polling it, instead of the client's own policy. It is scoped
 /// to `fut`: tasks spawned from it, and token requests (shared by all
 /// callers), keep their own policies.
-// Used by the per-call send extension (`call.rs`) and the tests.
-#[allow(dead_code)]
+// Used by the per-call send extension (`call.rs`).
 pub(crate) async fn with_policy<F: Future>(policy: RetryPolicy, fut: F) -> F::Output {
     CALL_POLICY.scope(Arc::new(policy), fut).await
 }

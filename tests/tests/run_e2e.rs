@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use jumpcloud_ext::StatusCode;
 use jumpcloud_ext::prelude::*;
 use jumpcloud_tests::fake::{Collection, DEFAULT_CLIENT_ID, FakeJumpCloud};
 
@@ -60,4 +61,120 @@ async fn run_returns_bodies_and_typed_http_errors() {
         .unwrap_err();
     assert!(missing.is_not_found(), "{missing:?}");
     assert_eq!(missing.path_template(), Some("/usergroups/{id}"));
+}
+
+fn retrying_client(fake: &FakeJumpCloud) -> JumpCloud {
+    JumpCloud::builder()
+        .api_key(jumpcloud_tests::fake::DEFAULT_API_KEY)
+        .base_url(fake.base_url())
+        .retry(RetryPolicy::default().with_backoff(
+            std::time::Duration::from_millis(1),
+            std::time::Duration::from_millis(2),
+        ))
+        .build()
+        .unwrap()
+}
+
+fn sent_to(fake: &FakeJumpCloud, method: &str, path: &str) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| r.method == method && r.path == path)
+        .count()
+}
+
+#[tokio::test]
+async fn a_per_call_policy_overrides_the_clients_for_that_call_only() {
+    use jumpcloud_tests::fake::Fault;
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let jc = retrying_client(&fake);
+    let path = "/api/v2/usergroups";
+
+    fake.faults()
+        .push(Fault::status(503).on_path(path).times(1));
+    let err = jc
+        .v2()
+        .user_group_list()
+        .retry(RetryPolicy::none())
+        .run()
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(sent_to(&fake, "GET", path), 1, "no retry for this call");
+
+    fake.faults()
+        .push(Fault::status(503).on_path(path).times(1));
+    jc.v2().user_group_list().run().await.unwrap();
+    assert_eq!(
+        sent_to(&fake, "GET", path),
+        3,
+        "the client's own policy retried"
+    );
+
+    // A POST is sent once by default, and resent when the call allows it.
+    let body = || {
+        serde_json::from_value::<jumpcloud_ext::api::v2::types::UserGroupPost>(
+            serde_json::json!({"name": format!("g{}", fake.request_count())}),
+        )
+        .unwrap()
+    };
+    fake.faults().push(
+        Fault::status(503)
+            .on_path(path)
+            .on_method(http::Method::POST)
+            .times(1),
+    );
+    assert!(
+        jc.v2()
+            .user_group_create()
+            .body(body())
+            .run()
+            .await
+            .is_err()
+    );
+    assert_eq!(sent_to(&fake, "POST", path), 1);
+    fake.faults().push(
+        Fault::status(503)
+            .on_path(path)
+            .on_method(http::Method::POST)
+            .times(1),
+    );
+    jc.v2()
+        .user_group_create()
+        .body(body())
+        .retry(
+            RetryPolicy::default()
+                .with_retry_non_idempotent(true)
+                .with_backoff(
+                    std::time::Duration::from_millis(1),
+                    std::time::Duration::from_millis(2),
+                ),
+        )
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(sent_to(&fake, "POST", path), 3);
+}
+
+#[tokio::test]
+async fn a_per_call_policy_applies_to_every_page_of_a_stream() {
+    use jumpcloud_tests::fake::Fault;
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    fake.seed(&org, Collection::UserGroups, 150).unwrap();
+    let jc = retrying_client(&fake);
+    fake.faults().push(
+        Fault::status(502)
+            .on_path("/api/v2/usergroups")
+            .after(1)
+            .times(1),
+    );
+    let err = jc
+        .v2()
+        .user_group_list()
+        .retry(RetryPolicy::none())
+        .try_collect_all()
+        .await
+        .unwrap_err();
+    assert_eq!(err.page_position(), Some("skip 100"));
+    assert_eq!(err.status(), Some(StatusCode::BAD_GATEWAY));
 }
