@@ -2870,6 +2870,8 @@ impl ClientHooks<crate::Hooks> for &Client {}
 impl Client {
     ///Sends a `POST` request to `/events`
     ///
+    ///Operation `Event_Get`: returns `Vec<serde_json::Map<String, serde_json::Value>>`, body `EventQuery`; pages by cursor, ≤ 10,000 per page; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.event_get()
     ///    .body(body)
@@ -2880,6 +2882,8 @@ impl Client {
         builder::EventGet::new(self)
     }
     ///Sends a `POST` request to `/events/count`
+    ///
+    ///Operation `EventCount_Get`: returns `EventCount`, body `EventQuery`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.event_count_get()
@@ -2892,6 +2896,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/events/distinct`
     ///
+    ///Operation `EventDistinct_Get`: returns `EventDistinctGetResponse`, body `EventDistinctQuery`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.event_distinct_get()
     ///    .body(body)
@@ -2902,6 +2908,8 @@ impl Client {
         builder::EventDistinctGet::new(self)
     }
     ///Sends a `POST` request to `/events/interval`
+    ///
+    ///Operation `EventInterval_Get`: returns `EventIntervalGetResponse`, body `EventIntervalQuery`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.event_interval_get()
@@ -2914,6 +2922,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/reports`
     ///
+    ///Operation `Report_List`: returns `Vec<ReportListResponseItem>`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.report_list()
     ///    .sort(sort)
@@ -2924,6 +2934,8 @@ impl Client {
         builder::ReportList::new(self)
     }
     ///Sends a `GET` request to `/reports/{report_id}/artifacts/{artifact_id}/content`
+    ///
+    ///Operation `ReportArtifactContent_Get`: returns `serde_json::Map<String, serde_json::Value>`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.report_artifact_content_get()
@@ -2936,6 +2948,8 @@ impl Client {
         builder::ReportArtifactContentGet::new(self)
     }
     ///Sends a `POST` request to `/reports/{report_type}`
+    ///
+    ///Operation `Report_Create`: returns `ReportCreateResponse`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.report_create()
@@ -2990,6 +3004,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/events`
+        ///
+        ///Operation `Event_Get`: returns `Vec<serde_json::Map<String, serde_json::Value>>`, body `EventQuery`; pages by cursor, ≤ 10,000 per page; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<
@@ -3066,6 +3082,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/events/count`
+        ///
+        ///Operation `EventCount_Get`: returns `EventCount`, body `EventQuery`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::EventCount>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -3137,6 +3155,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/events/distinct`
+        ///
+        ///Operation `EventDistinct_Get`: returns `EventDistinctGetResponse`, body `EventDistinctQuery`; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::EventDistinctGetResponse>, Error<()>> {
@@ -3210,6 +3230,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/events/interval`
+        ///
+        ///Operation `EventInterval_Get`: returns `EventIntervalGetResponse`, body `EventIntervalQuery`; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::EventIntervalGetResponse>, Error<()>> {
@@ -3273,6 +3295,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/reports`
+        ///
+        ///Operation `Report_List`: returns `Vec<ReportListResponseItem>`; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<::std::vec::Vec<types::ReportListResponseItem>>, Error<()>>
@@ -3345,6 +3369,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/reports/{report_id}/artifacts/{artifact_id}/content`
+        ///
+        ///Operation `ReportArtifactContent_Get`: returns `serde_json::Map<String, serde_json::Value>`; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<
@@ -3417,6 +3443,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/reports/{report_type}`
+        ///
+        ///Operation `Report_Create`: returns `ReportCreateResponse`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::ReportCreateResponse>, Error<()>> {
             let Self {
                 client,

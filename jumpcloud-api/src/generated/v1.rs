@@ -40544,6 +40544,8 @@ impl ClientHooks<crate::Hooks> for &Client {}
 impl Client {
     ///Sends a `GET` request to `/application-templates`
     ///
+    ///Operation `ApplicationTemplate_List`: returns `Applicationtemplateslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.application_template_list()
     ///    .fields(fields)
@@ -40558,6 +40560,8 @@ impl Client {
         builder::ApplicationTemplateList::new(self)
     }
     ///Sends a `GET` request to `/application-templates/{id}`
+    ///
+    ///Operation `ApplicationTemplate_Get`: returns `Applicationtemplate`; v1 query filters; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.application_template_get()
@@ -40575,6 +40579,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/applications`
     ///
+    ///Operation `Application_List`: returns `Applicationslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.application_list()
     ///    .fields(fields)
@@ -40590,6 +40596,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/applications`
     ///
+    ///Operation `Application_Create`: returns `Application`, body `Application`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.application_create()
     ///    .body(body)
@@ -40601,6 +40609,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/applications/{id}`
     ///
+    ///Operation `Application_Get`: returns `Application`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.application_get()
     ///    .id(id)
@@ -40611,6 +40621,8 @@ impl Client {
         builder::ApplicationGet::new(self)
     }
     ///Sends a `PUT` request to `/applications/{id}`
+    ///
+    ///Operation `Application_Set`: returns `Application`, body `Application`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.application_set()
@@ -40624,6 +40636,8 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/applications/{id}`
     ///
+    ///Operation `Application_Delete`: returns `Application`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.application_delete()
     ///    .id(id)
@@ -40635,6 +40649,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/command/trigger/{triggername}`
     ///
+    ///Operation `CommandTrigger_POST`: returns `Triggerreturn`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.command_trigger_post()
     ///    .triggername(triggername)
@@ -40645,6 +40661,8 @@ impl Client {
         builder::CommandTriggerPost::new(self)
     }
     ///Sends a `GET` request to `/commandresults`
+    ///
+    ///Operation `CommandResult_List`: returns `Commandresultslist`; pages by offset, ≤ 100 per page, total in the body; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.command_result_list()
@@ -40660,6 +40678,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/commandresults/{id}`
     ///
+    ///Operation `CommandResult_Get`: returns `Commandresult`; v1 query filters; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.command_result_get()
     ///    .id(id)
@@ -40673,6 +40693,8 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/commandresults/{id}`
     ///
+    ///Operation `CommandResult_Delete`: returns `Commandresult`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.command_result_delete()
     ///    .id(id)
@@ -40683,6 +40705,8 @@ impl Client {
         builder::CommandResultDelete::new(self)
     }
     ///Sends a `GET` request to `/commands`
+    ///
+    ///Operation `Command_List`: returns `Commandslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.command_list()
@@ -40699,6 +40723,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/commands`
     ///
+    ///Operation `Command_Create`: returns `Command`, body `Command`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.command_create()
     ///    .body(body)
@@ -40709,6 +40735,8 @@ impl Client {
         builder::CommandCreate::new(self)
     }
     ///Sends a `GET` request to `/commands/{id}`
+    ///
+    ///Operation `Command_Get`: returns `Command`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.command_get()
@@ -40722,6 +40750,8 @@ impl Client {
     }
     ///Sends a `PUT` request to `/commands/{id}`
     ///
+    ///Operation `Command_Set`: returns `Command`, body `Command`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.command_set()
     ///    .id(id)
@@ -40734,6 +40764,8 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/commands/{id}`
     ///
+    ///Operation `Command_Delete`: returns `Command`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.command_delete()
     ///    .id(id)
@@ -40744,6 +40776,8 @@ impl Client {
         builder::CommandDelete::new(self)
     }
     ///Sends a `GET` request to `/commands/{id}/results`
+    ///
+    ///Operation `CommandResultByCommandID_Get`: returns `Vec<Commandresultbycommandid>`; pages by offset, ≤ 100 per page; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.command_result_by_command_id_get()
@@ -40758,6 +40792,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/files/command/{id}`
     ///
+    ///Operation `CommandFile_Get`: returns `Commandfilereturn`; pages by offset, ≤ 100 per page, total in the body; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.command_file_get()
     ///    .id(id)
@@ -40771,6 +40807,8 @@ impl Client {
         builder::CommandFileGet::new(self)
     }
     ///Sends a `GET` request to `/organizations`
+    ///
+    ///Operation `Organization_List`: returns `Organizationslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; never sends `x-org-id`.
     ///
     ///```ignore
     ///let response = client.organization_list()
@@ -40789,6 +40827,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/organizations/{id}`
     ///
+    ///Operation `Organization_Get`: returns `Organization`; v1 query filters; never sends `x-org-id`.
+    ///
     ///```ignore
     ///let response = client.organization_get()
     ///    .id(id)
@@ -40802,6 +40842,8 @@ impl Client {
     }
     ///Sends a `PUT` request to `/organizations/{id}`
     ///
+    ///Operation `Organization_Set`: returns `Organization`, body `OrganizationSetBody`; never sends `x-org-id`.
+    ///
     ///```ignore
     ///let response = client.organization_set()
     ///    .id(id)
@@ -40813,6 +40855,8 @@ impl Client {
         builder::OrganizationSet::new(self)
     }
     ///Sends a `GET` request to `/radiusservers`
+    ///
+    ///Operation `RadiusServer_List`: returns `Radiusserverslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.radius_server_list()
@@ -40829,6 +40873,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/radiusservers`
     ///
+    ///Operation `RadiusServer_Create`: returns `Radiusserver`, body `Radiusserverpost`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.radius_server_create()
     ///    .body(body)
@@ -40840,6 +40886,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/radiusservers/{id}`
     ///
+    ///Operation `RadiusServer_Get`: returns `Radiusserver`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.radius_server_get()
     ///    .id(id)
@@ -40850,6 +40898,8 @@ impl Client {
         builder::RadiusServerGet::new(self)
     }
     ///Sends a `PUT` request to `/radiusservers/{id}`
+    ///
+    ///Operation `RadiusServer_Set`: returns `Radiusserverput`, body `RadiusServerSetBody`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.radius_server_set()
@@ -40863,6 +40913,8 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/radiusservers/{id}`
     ///
+    ///Operation `RadiusServer_Delete`: returns `Radiusserverput`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.radius_server_delete()
     ///    .id(id)
@@ -40873,6 +40925,8 @@ impl Client {
         builder::RadiusServerDelete::new(self)
     }
     ///Sends a `POST` request to `/runCommand`
+    ///
+    ///Operation `Commands_Run`: returns `CommandsRunResponse`, body `CommandsRunBody`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.commands_run()
@@ -40885,6 +40939,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/search/commandresults`
     ///
+    ///Operation `CommandResult_Search`: returns `Commandresultssearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.command_result_search()
     ///    .body(body)
@@ -40895,6 +40951,8 @@ impl Client {
         builder::CommandResultSearch::new(self)
     }
     ///Sends a `POST` request to `/search/commands`
+    ///
+    ///Operation `Commands_Search`: returns `Commandslist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.commands_search()
@@ -40907,6 +40965,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/search/organizations`
     ///
+    ///Operation `Organization_Search`: returns `Organizationslist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; never sends `x-org-id`.
+    ///
     ///```ignore
     ///let response = client.organization_search()
     ///    .body(body)
@@ -40917,6 +40977,8 @@ impl Client {
         builder::OrganizationSearch::new(self)
     }
     ///Sends a `POST` request to `/search/systems`
+    ///
+    ///Operation `System_Search`: returns `SystemsSearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.system_search()
@@ -40929,6 +40991,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/search/systemusers`
     ///
+    ///Operation `User_Search`: returns `SystemUsersSearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_search()
     ///    .body(body)
@@ -40939,6 +41003,8 @@ impl Client {
         builder::UserSearch::new(self)
     }
     ///Sends a `GET` request to `/systems`
+    ///
+    ///Operation `System_List`: returns `Systemslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.system_list()
@@ -40956,6 +41022,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/systems/{id}`
     ///
+    ///Operation `System_Get`: returns `JcSystem`; v1 query filters; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.system_get()
     ///    .id(id)
@@ -40969,6 +41037,8 @@ impl Client {
     }
     ///Sends a `PUT` request to `/systems/{id}`
     ///
+    ///Operation `System_Set`: returns `JcSystem`, body `Systemput`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.system_set()
     ///    .id(id)
@@ -40981,6 +41051,8 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/systems/{id}`
     ///
+    ///Operation `System_Delete`: returns `JcSystem`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.system_delete()
     ///    .id(id)
@@ -40991,6 +41063,8 @@ impl Client {
         builder::SystemDelete::new(self)
     }
     ///Sends a `POST` request to `/systems/{system_id}/command/builtin/erase`
+    ///
+    ///Operation `System_Clear`: returns `()`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.system_clear()
@@ -41003,6 +41077,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/systems/{system_id}/command/builtin/lock`
     ///
+    ///Operation `System_Lock`: returns `()`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.system_lock()
     ///    .system_id(system_id)
@@ -41013,6 +41089,8 @@ impl Client {
         builder::SystemLock::new(self)
     }
     ///Sends a `POST` request to `/systems/{system_id}/command/builtin/restart`
+    ///
+    ///Operation `System_Restart`: returns `()`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.system_restart()
@@ -41025,6 +41103,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/systems/{system_id}/command/builtin/shutdown`
     ///
+    ///Operation `System_Stop`: returns `()`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.system_stop()
     ///    .system_id(system_id)
@@ -41035,6 +41115,8 @@ impl Client {
         builder::SystemStop::new(self)
     }
     ///Sends a `GET` request to `/systemusers`
+    ///
+    ///Operation `User_List`: returns `Systemuserslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.user_list()
@@ -41052,6 +41134,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/systemusers`
     ///
+    ///Operation `User_Create`: returns `Systemuserreturn`, body `Systemuserputpost`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_create()
     ///    .full_validation_details(full_validation_details)
@@ -41063,6 +41147,8 @@ impl Client {
         builder::UserCreate::new(self)
     }
     ///Sends a `GET` request to `/systemusers/{id}`
+    ///
+    ///Operation `User_Get`: returns `Systemuserreturn`; v1 query filters; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.user_get()
@@ -41077,6 +41163,8 @@ impl Client {
     }
     ///Sends a `PUT` request to `/systemusers/{id}`
     ///
+    ///Operation `User_Set`: returns `Systemuserreturn`, body `Systemuserput`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_set()
     ///    .id(id)
@@ -41090,6 +41178,8 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/systemusers/{id}`
     ///
+    ///Operation `User_Delete`: returns `Systemuserreturn`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_delete()
     ///    .id(id)
@@ -41100,6 +41190,8 @@ impl Client {
         builder::UserDelete::new(self)
     }
     ///Sends a `POST` request to `/systemusers/{id}/expire`
+    ///
+    ///Operation `ExpireUserPassword_POST`: returns `()`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.expire_user_password_post()
@@ -41112,6 +41204,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/systemusers/{id}/mfasync`
     ///
+    ///Operation `UserMfa_Sync`: returns `()`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_mfa_sync()
     ///    .id(id)
@@ -41122,6 +41216,8 @@ impl Client {
         builder::UserMfaSync::new(self)
     }
     ///Sends a `POST` request to `/systemusers/{id}/resetmfa`
+    ///
+    ///Operation `UserMfa_Reset`: returns `()`, body `UserMfaResetBody`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.user_mfa_reset()
@@ -41135,6 +41231,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/systemusers/{id}/sshkeys`
     ///
+    ///Operation `UserSshKey_Get`: returns `Vec<Sshkeylist>`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_ssh_key_get()
     ///    .id(id)
@@ -41145,6 +41243,8 @@ impl Client {
         builder::UserSshKeyGet::new(self)
     }
     ///Sends a `POST` request to `/systemusers/{id}/sshkeys`
+    ///
+    ///Operation `UserSshKey_Create`: returns `Sshkeylist`, body `Sshkeypost`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.user_ssh_key_create()
@@ -41158,6 +41258,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/systemusers/{id}/state/activate`
     ///
+    ///Operation `UserState_Activate`: returns `()`, body `UserStateActivateBody`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_state_activate()
     ///    .id(id)
@@ -41170,6 +41272,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/systemusers/{id}/totpinfo`
     ///
+    ///Operation `UserTotp_Get`: returns `Totpenrollmentinfo`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_totp_get()
     ///    .id(id)
@@ -41180,6 +41284,8 @@ impl Client {
         builder::UserTotpGet::new(self)
     }
     ///Sends a `POST` request to `/systemusers/{id}/unlock`
+    ///
+    ///Operation `User_Unlock`: returns `()`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.user_unlock()
@@ -41192,6 +41298,8 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/systemusers/{systemuser_id}/sshkeys/{id}`
     ///
+    ///Operation `UserSshKey_Delete`: returns `()`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_ssh_key_delete()
     ///    .systemuser_id(systemuser_id)
@@ -41203,6 +41311,8 @@ impl Client {
         builder::UserSshKeyDelete::new(self)
     }
     ///Sends a `GET` request to `/users/reactivate/{id}`
+    ///
+    ///Operation `AdministratorUserActivation_Reset`: returns `()`; never sends `x-org-id`.
     ///
     ///```ignore
     ///let response = client.administrator_user_activation_reset()
@@ -41217,6 +41327,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/users/resettotp/{id}`
     ///
+    ///Operation `AdministratorUserTotp_Reset`: returns `()`; never sends `x-org-id`.
+    ///
     ///```ignore
     ///let response = client.administrator_user_totp_reset()
     ///    .id(id)
@@ -41227,6 +41339,8 @@ impl Client {
         builder::AdministratorUserTotpReset::new(self)
     }
     ///Sends a `PUT` request to `/users/{id}`
+    ///
+    ///Operation `AdministratorUser_Set`: returns `Userreturn`, body `Userput`; never sends `x-org-id`.
     ///
     ///```ignore
     ///let response = client.administrator_user_set()
@@ -41328,6 +41442,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/application-templates`
+        ///
+        ///Operation `ApplicationTemplate_List`: returns `Applicationtemplateslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Applicationtemplateslist>, Error<()>> {
@@ -41475,6 +41591,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/application-templates/{id}`
+        ///
+        ///Operation `ApplicationTemplate_Get`: returns `Applicationtemplate`; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Applicationtemplate>, Error<()>> {
             let Self {
                 client,
@@ -41615,6 +41733,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/applications`
+        ///
+        ///Operation `Application_List`: returns `Applicationslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Applicationslist>, Error<()>> {
             let Self {
                 client,
@@ -41703,6 +41823,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/applications`
+        ///
+        ///Operation `Application_Create`: returns `Application`, body `Application`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Application>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -41763,6 +41885,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/applications/{id}`
+        ///
+        ///Operation `Application_Get`: returns `Application`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Application>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -41844,6 +41968,8 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/applications/{id}`
+        ///
+        ///Operation `Application_Set`: returns `Application`, body `Application`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Application>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -41909,6 +42035,8 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/applications/{id}`
+        ///
+        ///Operation `Application_Delete`: returns `Application`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Application>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -41970,6 +42098,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/command/trigger/{triggername}`
+        ///
+        ///Operation `CommandTrigger_POST`: returns `Triggerreturn`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Triggerreturn>, Error<()>> {
             let Self {
                 client,
@@ -42077,6 +42207,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/commandresults`
+        ///
+        ///Operation `CommandResult_List`: returns `Commandresultslist`; pages by offset, ≤ 100 per page, total in the body; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Commandresultslist>, Error<()>> {
             let Self {
                 client,
@@ -42180,6 +42312,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/commandresults/{id}`
+        ///
+        ///Operation `CommandResult_Get`: returns `Commandresult`; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Commandresult>, Error<()>> {
             let Self {
                 client,
@@ -42253,6 +42387,8 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/commandresults/{id}`
+        ///
+        ///Operation `CommandResult_Delete`: returns `Commandresult`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Commandresult>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -42369,6 +42505,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/commands`
+        ///
+        ///Operation `Command_List`: returns `Commandslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Commandslist>, Error<()>> {
             let Self {
                 client,
@@ -42457,6 +42595,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/commands`
+        ///
+        ///Operation `Command_Create`: returns `Command`, body `Command`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Command>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -42532,6 +42672,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/commands/{id}`
+        ///
+        ///Operation `Command_Get`: returns `Command`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Command>, Error<()>> {
             let Self { client, id, fields } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -42618,6 +42760,8 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/commands/{id}`
+        ///
+        ///Operation `Command_Set`: returns `Command`, body `Command`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Command>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -42683,6 +42827,8 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/commands/{id}`
+        ///
+        ///Operation `Command_Delete`: returns `Command`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Command>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -42768,6 +42914,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/commands/{id}/results`
+        ///
+        ///Operation `CommandResultByCommandID_Get`: returns `Vec<Commandresultbycommandid>`; pages by offset, ≤ 100 per page; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<::std::vec::Vec<types::Commandresultbycommandid>>, Error<()>>
@@ -42880,6 +43028,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/files/command/{id}`
+        ///
+        ///Operation `CommandFile_Get`: returns `Commandfilereturn`; pages by offset, ≤ 100 per page, total in the body; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Commandfilereturn>, Error<()>> {
             let Self {
                 client,
@@ -43037,6 +43187,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/organizations`
+        ///
+        ///Operation `Organization_List`: returns `Organizationslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<types::Organizationslist>, Error<()>> {
             let Self {
                 client,
@@ -43152,6 +43304,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/organizations/{id}`
+        ///
+        ///Operation `Organization_Get`: returns `Organization`; v1 query filters; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<types::Organization>, Error<()>> {
             let Self {
                 client,
@@ -43247,6 +43401,8 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/organizations/{id}`
+        ///
+        ///Operation `Organization_Set`: returns `Organization`, body `OrganizationSetBody`; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<types::Organization>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -43367,6 +43523,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/radiusservers`
+        ///
+        ///Operation `RadiusServer_List`: returns `Radiusserverslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Radiusserverslist>, Error<()>> {
             let Self {
                 client,
@@ -43457,6 +43615,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/radiusservers`
+        ///
+        ///Operation `RadiusServer_Create`: returns `Radiusserver`, body `Radiusserverpost`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Radiusserver>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -43517,6 +43677,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/radiusservers/{id}`
+        ///
+        ///Operation `RadiusServer_Get`: returns `Radiusserver`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Radiusserver>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -43600,6 +43762,8 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/radiusservers/{id}`
+        ///
+        ///Operation `RadiusServer_Set`: returns `Radiusserverput`, body `RadiusServerSetBody`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Radiusserverput>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -43665,6 +43829,8 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/radiusservers/{id}`
+        ///
+        ///Operation `RadiusServer_Delete`: returns `Radiusserverput`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Radiusserverput>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -43735,6 +43901,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/runCommand`
+        ///
+        ///Operation `Commands_Run`: returns `CommandsRunResponse`, body `CommandsRunBody`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::CommandsRunResponse>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -43804,6 +43972,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/search/commandresults`
+        ///
+        ///Operation `CommandResult_Search`: returns `Commandresultssearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Commandresultssearchlist>, Error<()>> {
@@ -43875,6 +44045,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/search/commands`
+        ///
+        ///Operation `Commands_Search`: returns `Commandslist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Commandslist>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -43944,6 +44116,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/search/organizations`
+        ///
+        ///Operation `Organization_Search`: returns `Organizationslist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<types::Organizationslist>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -44013,6 +44187,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/search/systems`
+        ///
+        ///Operation `System_Search`: returns `SystemsSearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::SystemsSearchlist>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -44082,6 +44258,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/search/systemusers`
+        ///
+        ///Operation `User_Search`: returns `SystemUsersSearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::SystemUsersSearchlist>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -44208,6 +44386,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/systems`
+        ///
+        ///Operation `System_List`: returns `Systemslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Systemslist>, Error<()>> {
             let Self {
                 client,
@@ -44317,6 +44497,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/systems/{id}`
+        ///
+        ///Operation `System_Get`: returns `JcSystem`; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::JcSystem>, Error<()>> {
             let Self {
                 client,
@@ -44410,6 +44592,8 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/systems/{id}`
+        ///
+        ///Operation `System_Set`: returns `JcSystem`, body `Systemput`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::JcSystem>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -44475,6 +44659,8 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/systems/{id}`
+        ///
+        ///Operation `System_Delete`: returns `JcSystem`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::JcSystem>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -44536,6 +44722,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systems/{system_id}/command/builtin/erase`
+        ///
+        ///Operation `System_Clear`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, system_id } = self;
             let system_id = system_id.map_err(Error::InvalidRequest)?;
@@ -44589,6 +44777,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systems/{system_id}/command/builtin/lock`
+        ///
+        ///Operation `System_Lock`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, system_id } = self;
             let system_id = system_id.map_err(Error::InvalidRequest)?;
@@ -44642,6 +44832,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systems/{system_id}/command/builtin/restart`
+        ///
+        ///Operation `System_Restart`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, system_id } = self;
             let system_id = system_id.map_err(Error::InvalidRequest)?;
@@ -44695,6 +44887,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systems/{system_id}/command/builtin/shutdown`
+        ///
+        ///Operation `System_Stop`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, system_id } = self;
             let system_id = system_id.map_err(Error::InvalidRequest)?;
@@ -44814,6 +45008,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/systemusers`
+        ///
+        ///Operation `User_List`: returns `Systemuserslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Systemuserslist>, Error<()>> {
             let Self {
                 client,
@@ -44919,6 +45115,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systemusers`
+        ///
+        ///Operation `User_Create`: returns `Systemuserreturn`, body `Systemuserputpost`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Systemuserreturn>, Error<()>> {
             let Self {
                 client,
@@ -45015,6 +45213,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/systemusers/{id}`
+        ///
+        ///Operation `User_Get`: returns `Systemuserreturn`; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Systemuserreturn>, Error<()>> {
             let Self {
                 client,
@@ -45120,6 +45320,8 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/systemusers/{id}`
+        ///
+        ///Operation `User_Set`: returns `Systemuserreturn`, body `Systemuserput`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Systemuserreturn>, Error<()>> {
             let Self {
                 client,
@@ -45195,6 +45397,8 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/systemusers/{id}`
+        ///
+        ///Operation `User_Delete`: returns `Systemuserreturn`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Systemuserreturn>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45256,6 +45460,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systemusers/{id}/expire`
+        ///
+        ///Operation `ExpireUserPassword_POST`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45309,6 +45515,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systemusers/{id}/mfasync`
+        ///
+        ///Operation `UserMfa_Sync`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45384,6 +45592,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systemusers/{id}/resetmfa`
+        ///
+        ///Operation `UserMfa_Reset`: returns `()`, body `UserMfaResetBody`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45445,6 +45655,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/systemusers/{id}/sshkeys`
+        ///
+        ///Operation `UserSshKey_Get`: returns `Vec<Sshkeylist>`; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<::std::vec::Vec<types::Sshkeylist>>, Error<()>> {
@@ -45528,6 +45740,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systemusers/{id}/sshkeys`
+        ///
+        ///Operation `UserSshKey_Create`: returns `Sshkeylist`, body `Sshkeypost`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Sshkeylist>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45617,6 +45831,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systemusers/{id}/state/activate`
+        ///
+        ///Operation `UserState_Activate`: returns `()`, body `UserStateActivateBody`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45678,6 +45894,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/systemusers/{id}/totpinfo`
+        ///
+        ///Operation `UserTotp_Get`: returns `Totpenrollmentinfo`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Totpenrollmentinfo>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45739,6 +45957,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systemusers/{id}/unlock`
+        ///
+        ///Operation `User_Unlock`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45803,6 +46023,8 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/systemusers/{systemuser_id}/sshkeys/{id}`
+        ///
+        ///Operation `UserSshKey_Delete`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self {
                 client,
@@ -45862,6 +46084,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/users/reactivate/{id}`
+        ///
+        ///Operation `AdministratorUserActivation_Reset`: returns `()`; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45915,6 +46139,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/users/resettotp/{id}`
+        ///
+        ///Operation `AdministratorUserTotp_Reset`: returns `()`; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45988,6 +46214,8 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/users/{id}`
+        ///
+        ///Operation `AdministratorUser_Set`: returns `Userreturn`, body `Userput`; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<types::Userreturn>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
