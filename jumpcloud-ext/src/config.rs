@@ -163,6 +163,25 @@ impl Endpoints {
     pub fn token(&self) -> &str {
         &self.token
     }
+    /// These endpoints with one API served from `url` instead (already
+    /// validated with [`BaseUrl::parse`]).
+    pub(crate) fn with_base(mut self, api: ApiBase, url: &BaseUrl) -> Self {
+        let url = url.as_str().to_owned();
+        match api {
+            ApiBase::V2 => self.v2 = url,
+            ApiBase::V1 => self.v1 = url,
+            ApiBase::Insights => self.insights = url,
+        }
+        self
+    }
+}
+
+/// Which API a base URL override applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ApiBase {
+    V2,
+    V1,
+    Insights,
 }
 
 /// Parses `url` and checks it is safe to send credentials to: `https`, or
