@@ -207,6 +207,25 @@ impl fmt::Debug for JumpCloud {
 /// Configures a [`JumpCloud`] client. Setters never fail; [`build`](Self::build)
 /// reports every problem as an [`ErrorKind::Config`](crate::ErrorKind::Config)
 /// error.
+///
+/// ```
+/// use std::time::Duration;
+/// use jumpcloud_ext::{ErrorKind, JumpCloud, Region, RetryPolicy};
+///
+/// let jc = JumpCloud::builder()
+///     .service_account("client-id", "client-secret")
+///     .region(Region::Eu)
+///     .org_id("5f1b2c3d4e5f60718293a4b5")
+///     .timeout(Duration::from_secs(30))
+///     .retry(RetryPolicy::default().max_attempts(5))
+///     .build()?;
+/// assert_eq!(jc.org_id(), Some("5f1b2c3d4e5f60718293a4b5"));
+///
+/// // Mistakes surface at `build`, as configuration errors.
+/// let err = JumpCloud::builder().api_key("k").base_url("http://example.com").build().unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Config);
+/// # Ok::<(), jumpcloud_ext::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct JumpCloudBuilder {
     credentials: Option<Credentials>,
