@@ -55,7 +55,10 @@ async fn run() -> ExampleResult {
         if again.iter().collect::<BTreeSet<_>>() != wanted {
             return Err("the group does not match the CSV after applying".into());
         }
-        println!("checked: the group now has exactly the {} users of the CSV", again.len());
+        println!(
+            "checked: the group now has exactly the {} users of the CSV",
+            again.len()
+        );
     }
     Ok(())
 }
@@ -171,7 +174,11 @@ async fn find_group(jc: &JumpCloud, group: &str) -> ExampleResult<(String, Strin
     match found.as_slice() {
         [one] => Ok((one.id.clone().unwrap_or_default(), group.to_owned())),
         [] => Err(format!("no user group is named {group:?}").into()),
-        _ => Err(format!("{} user groups are named {group:?}; give the id", found.len()).into()),
+        _ => Err(format!(
+            "{} user groups are named {group:?}; give the id",
+            found.len()
+        )
+        .into()),
     }
 }
 
@@ -258,7 +265,10 @@ async fn demo_csv(jc: &JumpCloud) -> ExampleResult<String> {
     let path = std::env::temp_dir().join(format!("engineering-{}.csv", std::process::id()));
     let csv = format!("username,note\n{}\n", keep.join(",from the demo\n"));
     std::fs::write(&path, &csv)?;
-    println!("wrote {} ({} rows)", path.display(), keep.len());
+    println!(
+        "CSV for the demo: {} rows (the Engineering group, one member dropped, two added)",
+        keep.len()
+    );
     let text = std::fs::read_to_string(&path)?;
     let _ = std::fs::remove_file(&path);
     Ok(text)

@@ -70,7 +70,10 @@ async fn run() -> common::ExampleResult {
         })
         .buffered(4);
     let (mut all_users, mut all_systems) = (0, 0);
-    println!("{:<26} {:<24} {:>6} {:>8}", "id", "name", "users", "systems");
+    println!(
+        "{:<26} {:<24} {:>6} {:>8}",
+        "id", "name", "users", "systems"
+    );
     while let Some((id, name, users, systems)) = rows.try_next().await? {
         let (users, systems) = (users.unwrap_or_default(), systems.unwrap_or_default());
         all_users += users;

@@ -36,7 +36,10 @@ fn declared_rust_version_is_what_the_code_and_its_dependencies_need() {
             "skipped: cargo metadata failed: {}",
             String::from_utf8_lossy(&output.stderr)
         );
-        assert!(std::env::var_os("CI").is_none(), "cargo metadata must work in CI");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "cargo metadata must work in CI"
+        );
         return;
     }
     let meta: Value = serde_json::from_slice(&output.stdout).unwrap();
@@ -57,7 +60,11 @@ fn declared_rust_version_is_what_the_code_and_its_dependencies_need() {
             .iter()
             .find(|(_, p)| p["name"] == name)
             .expect("the crate is in the workspace");
-        let declared = version(package["rust_version"].as_str().expect("rust-version is set"));
+        let declared = version(
+            package["rust_version"]
+                .as_str()
+                .expect("rust-version is set"),
+        );
         assert_eq!(
             declared, CODE_NEEDS,
             "{name} declares {declared:?}; the code needs {CODE_NEEDS:?}"
@@ -85,13 +92,18 @@ fn declared_rust_version_is_what_the_code_and_its_dependencies_need() {
             .filter_map(|id| {
                 let p = packages[id];
                 let needs = version(p["rust_version"].as_str()?);
-                (needs > declared).then(|| format!("{} {} needs {needs:?}", p["name"], p["version"]))
+                (needs > declared)
+                    .then(|| format!("{} {} needs {needs:?}", p["name"], p["version"]))
             })
             .collect();
         assert!(
             too_new.is_empty(),
             "{name} declares rust-version {declared:?} but depends on: {too_new:?}"
         );
-        assert!(seen.len() > 20, "{name}: only {} packages found", seen.len());
+        assert!(
+            seen.len() > 20,
+            "{name}: only {} packages found",
+            seen.len()
+        );
     }
 }

@@ -59,7 +59,10 @@ pub async fn connect(
     }
     let server = fake(FakeJumpCloud::builder().demo()).start().await?;
     seed(&server)?;
-    eprintln!("Fake JumpCloud on {} (demo organisation)", server.base_url());
+    eprintln!(
+        "Fake JumpCloud on {} (demo organisation)",
+        server.base_url()
+    );
     let jc = JumpCloud::builder()
         .api_key(fake::DEMO_API_KEY)
         .base_url(server.base_url())
