@@ -73,11 +73,8 @@ impl Plan {
         }
         if self.offset_kind() {
             match self.total {
-                Some(total) => {
-                    if self.next_offset >= total {
-                        return None;
-                    }
-                }
+                Some(total) if self.next_offset >= total => return None,
+                Some(_) => {}
                 // Without a total only one page may be out at a time.
                 None if self.waiting || in_flight > 0 => return None,
                 None => {}

@@ -346,6 +346,7 @@ fn item_schema<'a>(doc: &'a Value, op: &'a Value, property: Option<&str>) -> Opt
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;
