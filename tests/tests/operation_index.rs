@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 fn the_index_lists_every_operation_with_its_facts() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/operations.md");
     let index = std::fs::read_to_string(path).expect("docs/operations.md");
-    // Operation id → the row's cells.
+    // SDK call (unique; operation ids repeat across APIs) → the row's cells.
     let rows: BTreeMap<String, Vec<String>> = index
         .lines()
         .filter(|l| l.starts_with("| `"))
@@ -20,14 +20,15 @@ fn the_index_lists_every_operation_with_its_facts() {
                 .split(" | ")
                 .map(|c| c.trim().trim_matches('`').to_owned())
                 .collect();
-            (cells[1].clone(), cells)
+            (cells[2].clone(), cells)
         })
         .collect();
     let mut count = 0;
     for op in jumpcloud_api::operations() {
         count += 1;
+        let call = format!("{}().{}()", op.api.name(), op.name);
         let row = rows
-            .get(op.id)
+            .get(&call)
             .unwrap_or_else(|| panic!("{} ({}) is not in docs/operations.md", op.id, op.api));
         assert_eq!(row[0], format!("{} {}", op.method, op.path), "{}", op.id);
         assert_eq!(
