@@ -387,18 +387,6 @@ pub fn annotate(
     Ok(entries)
 }
 
-/// The APIs a run must render for the index although they were not
-/// selected: those the index on disk has no section for.
-pub fn missing(sections: &BTreeMap<&'static str, String>, selected: Option<Api>) -> Vec<Api> {
-    match selected {
-        None => Vec::new(),
-        Some(s) => Api::ALL
-            .into_iter()
-            .filter(|a| *a != s && !sections.contains_key(a.name()))
-            .collect(),
-    }
-}
-
 /// The index as an output of the regen.
 pub fn output(
     path: std::path::PathBuf,

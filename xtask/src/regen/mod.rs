@@ -39,10 +39,8 @@ pub fn run(root: &Path, api: Option<Api>, check: bool) -> Result<output::Outcome
     let index_path = index::path(root);
     let mut sections =
         index::sections_of(&std::fs::read_to_string(&index_path).unwrap_or_default());
-    for api in api::selected(api)
-        .into_iter()
-        .chain(index::missing(&sections, api))
-    {
+    // `--api` regenerates that API's section of the index and keeps the others as they are.
+    for api in api::selected(api) {
         let doc_path = api.document(root);
         let text = std::fs::read_to_string(&doc_path)
             .with_context(|| format!("reading {}", doc_path.display()))?;
@@ -58,7 +56,7 @@ pub fn run(root: &Path, api: Option<Api>, check: bool) -> Result<output::Outcome
             summary,
         });
     }
-    outputs.push(index::output(index_path, &sections));
+    outputs.insert(0, index::output(index_path, &sections));
     output::apply(
         "regen",
         root,
