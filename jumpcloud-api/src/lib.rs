@@ -1,10 +1,46 @@
 //! The complete, typed JumpCloud API client, generated from the project's
 //! OpenAPI documents by `cargo xtask regen`.
 //!
-//! Each API is a module behind a cargo feature of the same name:
-//! [`v2`], [`v1`] and [`insights`] (all on by default). The clients are raw:
-//! no authentication, no retries. Install a [`Transport`] through [`Hooks`] to
-//! add them, or use `jumpcloud-ext`, which does it for you.
+//! Most programs want `jumpcloud-ext`, which wraps these clients with
+//! authentication, organisation scoping, retries, typed errors and
+//! pagination. This crate is the layer underneath: every operation JumpCloud
+//! documents, as a request builder, with nothing added that the documents do
+//! not say.
+//!
+//! # Modules and features
+//!
+//! JumpCloud serves three APIs from different base URLs, with different
+//! conventions (query styles, paging, error shapes). Each is one module behind
+//! a cargo feature of the same name, all on by default; turn off the ones you
+//! do not call to save compile time (`default-features = false, features =
+//! ["v2"]`).
+//!
+//! | module | feature | JumpCloud API | base URL (US) |
+//! | --- | --- | --- | --- |
+//! | `v2` | `v2` | API v2: user and system groups, the association graph, policies, applications, directories, System Insights | `https://console.jumpcloud.com/api/v2` |
+//! | `v1` | `v1` | API v1: users, systems, commands, organisations, `POST /search/*` | `https://console.jumpcloud.com/api` |
+//! | `insights` | `insights` | Directory Insights: the event log | `https://api.jumpcloud.com/insights/directory/v1` |
+//!
+//! Each module has a `Client` with one method per operation (named after the
+//! operation id in snake case: `UserGroup_List` is `user_group_list`), a
+//! `builder` module with the request builders those methods return, a `types`
+//! module with the request and response types, and an `OPERATIONS` table of
+//! facts about every operation ([`Operation`]: method, path template, whether
+//! it takes `x-org-id`, how it pages, its filter dialect). The repository's
+//! `docs/operations.md` lists every operation by REST path with its method
+//! here; each method's documentation repeats that row.
+//!
+//! The other modules are hand-written: [`filter`] builds the filter strings of
+//! each dialect, checked before anything is sent, and [`paging`] describes how
+//! each listing pages.
+//!
+//! Two more features choose the TLS implementation of `reqwest`: `rustls`
+//! (default) and `native-tls` (the platform's TLS library and certificate
+//! store, for networks that inspect TLS with their own CA).
+//!
+//! # Sending requests
+//!
+//! A builder collects the arguments and `send()` makes the call:
 //!
 //! ```no_run
 //! # #[cfg(feature = "v2")]
@@ -18,6 +54,46 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! The clients are raw: no authentication, no retries. A [`Transport`]
+//! installed through [`Hooks`] sees every request before it is sent (to add
+//! `x-api-key` or a bearer token, and `x-org-id`) and sends it (to retry and
+//! trace); `jumpcloud-ext` is such a transport.
+//!
+//! # Generic code: [`Request`] and [`Paginated`]
+//!
+//! Every builder implements [`Request`]: its response type, its
+//! [`Operation`] facts, and `dispatch()`, which is `send()` callable from
+//! generic code. That is how `jumpcloud-ext` adds `.run()` to all of them at
+//! once. Every builder of a listing also implements [`Paginated`]: it can be
+//! set to any page ([`PageRequest`]) without touching the caller's filters or
+//! sort, and takes an answer apart into items, total and next position
+//! ([`Page`]), whichever of JumpCloud's four paging styles ([`PageKind`]) the
+//! operation uses. `jumpcloud-ext`'s streams are written against these two
+//! traits alone:
+//!
+//! ```no_run
+//! use jumpcloud_api::{Paginated, Request};
+//!
+//! /// How many items the first page of any listing holds.
+//! async fn first_page_len<R: Paginated>(request: R) -> Result<usize, jumpcloud_api::Error> {
+//!     let op = R::operation();
+//!     println!("{} {} ({})", op.method, op.path, op.id);
+//!     let response = request.dispatch().await?;
+//!     Ok(R::into_page(response).items.len())
+//! }
+//! ```
+//!
+//! # On the wire
+//!
+//! - Every string enum has an `Unknown(String)` variant: a value JumpCloud
+//!   adds later never fails a call. Likewise an unlisted field, a `null` list
+//!   or a value beyond a documented limit never fails decoding.
+//! - List parameters go as the server reads them: v2 `filter` as repeated
+//!   keys, v2 `sort`/`fields` comma-joined, v1 `fields`/`sort`
+//!   space-separated.
+//! - A delete that may answer 200 with the deleted object or 204 without one
+//!   returns `Option<T>`: the object when the server sends it.
 
 // With no API feature on, only the hook types remain and their generated
 // users are compiled out.

@@ -8,8 +8,8 @@ use http::HeaderValue;
 
 use crate::auth::{ApiKeyAuth, Auth, Credentials, OAuthAuth, OAuthSettings};
 use crate::config::{
-    self, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SCOPE, DEFAULT_TIMEOUT, DEFAULT_TOKEN_SKEW,
-    DEFAULT_USER_AGENT, Endpoints, Region,
+    self, ApiBase, BaseUrl, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SCOPE, DEFAULT_TIMEOUT,
+    DEFAULT_TOKEN_SKEW, DEFAULT_USER_AGENT, Endpoints, Region,
 };
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
@@ -107,7 +107,9 @@ impl JumpCloud {
     /// cache, so walking many organisations costs no extra logins.
     ///
     /// An id that cannot be a header value makes every request of the copy
-    /// fail.
+    /// that would carry it fail with an
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) error (as the same id
+    /// given to [`JumpCloudBuilder::org_id`] fails `build`).
     pub fn with_org(&self, org_id: impl AsRef<str>) -> JumpCloud {
         self.scoped(
             OrgScope::new(Some(org_id.as_ref())),
@@ -244,11 +246,31 @@ impl fmt::Debug for JumpCloud {
 /// Configures a [`JumpCloud`] client. Setters never fail; [`build`](Self::build)
 /// reports every problem as an [`ErrorKind::Config`](crate::ErrorKind::Config)
 /// error.
+///
+/// ```
+/// use std::time::Duration;
+/// use jumpcloud_ext::{ErrorKind, JumpCloud, Region, RetryPolicy};
+///
+/// let jc = JumpCloud::builder()
+///     .service_account("client-id", "client-secret")
+///     .region(Region::Eu)
+///     .org_id("5f1b2c3d4e5f60718293a4b5")
+///     .timeout(Duration::from_secs(30))
+///     .retry(RetryPolicy::default().max_attempts(5))
+///     .build()?;
+/// assert_eq!(jc.org_id(), Some("5f1b2c3d4e5f60718293a4b5"));
+///
+/// // Mistakes surface at `build`, as configuration errors.
+/// let err = JumpCloud::builder().api_key("k").base_url("http://example.com").build().unwrap_err();
+/// assert_eq!(err.kind(), ErrorKind::Config);
+/// # Ok::<(), jumpcloud_ext::Error>(())
+/// ```
 #[derive(Clone)]
 pub struct JumpCloudBuilder {
     credentials: Option<Credentials>,
     region: Region,
     base_url: Option<String>,
+    api_urls: Vec<(ApiBase, String)>,
     org_id: Option<String>,
     retry: RetryPolicy,
     /// `None`: not set (the default applies, unless a client is given).
@@ -267,6 +289,7 @@ impl Default for JumpCloudBuilder {
             credentials: None,
             region: Region::Us,
             base_url: None,
+            api_urls: Vec::new(),
             org_id: None,
             retry: RetryPolicy::default(),
             connect_timeout: None,
@@ -313,6 +336,41 @@ impl JumpCloudBuilder {
     /// precedence over [`region`](Self::region).
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
+        self
+    }
+
+    /// Serves API v2 from `url` (e.g. `https://proxy.example.com/api/v2`),
+    /// whatever the region or [`base_url`](Self::base_url) say for it: a
+    /// validating mock of one API, or a proxy in front of one API only. The
+    /// same rules as [`Region::custom`] apply (`https`, or `http` on
+    /// loopback).
+    ///
+    /// ```
+    /// let jc = jumpcloud_ext::JumpCloud::builder()
+    ///     .api_key("key")
+    ///     .insights_url("http://127.0.0.1:4010")
+    ///     .build()?;
+    /// assert_eq!(jc.endpoints().insights(), "http://127.0.0.1:4010");
+    /// assert_eq!(jc.endpoints().v2(), "https://console.jumpcloud.com/api/v2");
+    /// # Ok::<(), jumpcloud_ext::Error>(())
+    /// ```
+    pub fn v2_url(mut self, url: impl Into<String>) -> Self {
+        self.api_urls.push((ApiBase::V2, url.into()));
+        self
+    }
+
+    /// Serves API v1 from `url` (e.g. `https://proxy.example.com/api`); see
+    /// [`v2_url`](Self::v2_url).
+    pub fn v1_url(mut self, url: impl Into<String>) -> Self {
+        self.api_urls.push((ApiBase::V1, url.into()));
+        self
+    }
+
+    /// Serves Directory Insights from `url` (e.g.
+    /// `https://proxy.example.com/insights/directory/v1`); see
+    /// [`v2_url`](Self::v2_url).
+    pub fn insights_url(mut self, url: impl Into<String>) -> Self {
+        self.api_urls.push((ApiBase::Insights, url.into()));
         self
     }
 
@@ -457,7 +515,10 @@ impl JumpCloudBuilder {
             Some(url) => Region::custom(url)?,
             None => self.region,
         };
-        let endpoints = region.endpoints();
+        let mut endpoints = region.endpoints();
+        for (api, url) in &self.api_urls {
+            endpoints = endpoints.with_base(*api, &BaseUrl::parse(url)?);
+        }
         let user_agent = HeaderValue::from_str(&self.user_agent)
             .map_err(|_| Error::config("the user agent is not a valid header value"))?;
         let org = OrgScope::new(self.org_id.as_deref());
@@ -522,6 +583,7 @@ impl fmt::Debug for JumpCloudBuilder {
             .field("credentials", &self.credentials)
             .field("region", &self.region)
             .field("base_url", &self.base_url.as_ref().map(|_| "(set)"))
+            .field("api_urls", &self.api_urls.len())
             .field("org_id", &self.org_id)
             .field("retry", &self.retry)
             .field("connect_timeout", &self.connect_timeout)

@@ -35,6 +35,16 @@ const EU_TOKEN: &str = "https://admin-oauth.id.eu.jumpcloud.com/oauth2/token";
 ///
 /// An organisation exists in exactly one region and its credentials work
 /// only there, so the region decides every base URL and the token endpoint.
+///
+/// ```
+/// use jumpcloud_ext::Region;
+///
+/// let eu = Region::Eu.endpoints();
+/// assert_eq!(eu.v1(), "https://console.eu.jumpcloud.com/api");
+/// let local = Region::custom("http://127.0.0.1:8080")?.endpoints();
+/// assert_eq!(local.insights(), "http://127.0.0.1:8080/insights/directory/v1");
+/// # Ok::<(), jumpcloud_ext::Error>(())
+/// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Region {
@@ -124,7 +134,9 @@ impl fmt::Display for BaseUrl {
     }
 }
 
-/// Base URLs of the three APIs and the OAuth token endpoint of a region.
+/// Base URLs of the three APIs and the OAuth token endpoint of a region
+/// (one API may be moved elsewhere with the builder's `v2_url`, `v1_url` or
+/// `insights_url`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoints {
     v2: String,
@@ -163,6 +175,25 @@ impl Endpoints {
     pub fn token(&self) -> &str {
         &self.token
     }
+    /// These endpoints with one API served from `url` instead (already
+    /// validated with [`BaseUrl::parse`]).
+    pub(crate) fn with_base(mut self, api: ApiBase, url: &BaseUrl) -> Self {
+        let url = url.as_str().to_owned();
+        match api {
+            ApiBase::V2 => self.v2 = url,
+            ApiBase::V1 => self.v1 = url,
+            ApiBase::Insights => self.insights = url,
+        }
+        self
+    }
+}
+
+/// Which API a base URL override applies to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ApiBase {
+    V2,
+    V1,
+    Insights,
 }
 
 /// Parses `url` and checks it is safe to send credentials to: `https`, or

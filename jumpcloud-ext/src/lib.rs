@@ -31,6 +31,29 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Where to start
+//!
+//! - [`JumpCloud::builder`] or [`JumpCloud::from_env`] make a client; its
+//!   [`v2`](JumpCloud::v2), [`v1`](JumpCloud::v1) and
+//!   [`insights`](JumpCloud::insights) methods are the generated clients of
+//!   `jumpcloud-api`, one method per operation. The repository's
+//!   `docs/operations.md` finds the method for a REST path
+//!   (`GET /systemusers` is `jc.v1().user_list()`).
+//! - [`Run::run`] sends any request with this crate's [`Error`];
+//!   [`Paginate`] streams any listing.
+//! - [`filter`] builds each API's filters, checked before they are sent.
+//! - The `examples/` directory has whole tasks: syncing a group's members
+//!   from a CSV file, walking every organisation of a multi-tenant
+//!   administrator, exporting System Insights, following Directory Insights
+//!   events. Each runs against a fake JumpCloud with `--fake`.
+//!
+//! # Features
+//!
+//! `v2`, `v1` and `insights` (all default) select the APIs compiled in;
+//! `rustls` (default) or `native-tls` selects the TLS implementation (the
+//! latter uses the platform's certificate store, for networks that inspect
+//! TLS with their own CA).
 #![warn(missing_docs)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 

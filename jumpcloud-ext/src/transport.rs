@@ -86,9 +86,8 @@ impl JumpCloudTransport {
                 OrgScope::Id(id) => {
                     headers.insert(ORG_HEADER, id.clone());
                 }
-                OrgScope::Invalid => {
-                    return Err("the organization id is not a valid header value".into());
-                }
+                // Reported by `send` as a configuration error.
+                OrgScope::Invalid => {}
             }
         }
         Ok(())
@@ -104,9 +103,15 @@ impl JumpCloudTransport {
         // `prepare` can only travel as text (`Error::Custom`), while this
         // way the typed error (with the token endpoint's status) reaches
         // `Error::from` intact.
+        if operation.org_header && matches!(self.org, OrgScope::Invalid) {
+            let e = Error::config(
+                "the organization id given to `with_org` is not a valid header value",
+            );
+            return Ok(auth_failure(e.or_operation(operation)));
+        }
         if let Err(e) = self.shared.auth.apply(&mut request).await {
             tracing::debug!(operation = operation.id, error = %e, "no credentials for the request");
-            return Ok(auth_failure(e));
+            return Ok(auth_failure(e.or_operation(operation)));
         }
         let policy = retry::call_policy().unwrap_or_else(|| self.retry.clone());
         let span = tracing::info_span!(

@@ -103,8 +103,10 @@ async fn an_invalid_org_id_fails_the_request_before_sending() {
     let server = server().await;
     let jc = api_key_client(&server).with_org("bad\norg");
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Auth);
+    // A configuration mistake, as the same id given to the builder is.
+    assert_eq!(err.kind(), ErrorKind::Config);
     assert!(err.to_string().contains("organization id"), "{err}");
+    assert_eq!(err.operation().map(|o| o.id), Some("Groups_List"));
     assert!(hits(&server, "/api/v2/groups").await.is_empty());
     // Routes that take no org header are unaffected.
     call(&jc, &LIST_ORGS).await.unwrap();

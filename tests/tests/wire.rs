@@ -378,6 +378,9 @@ async fn v2_delete_accepts_200_with_body_and_204() {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    // The deleted group comes back when the server sends it.
+    let deleted = response.into_inner().expect("the 200 carries the group");
+    assert_eq!(deleted.name.as_deref(), Some("Engineering - Storage"));
     let request = capture.only();
     assert_eq!(request.method, "DELETE");
     assert_eq!(request.url.path(), format!("/api/v2/usergroups/{id}"));
@@ -395,6 +398,7 @@ async fn v2_delete_accepts_200_with_body_and_204() {
         .await
         .unwrap();
     assert_eq!(response.status(), 204);
+    assert_eq!(response.into_inner(), None);
     assert_eq!(capture.only().method, "DELETE");
 
     // Anything else is an error carrying the response.

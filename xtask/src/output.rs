@@ -12,7 +12,7 @@ pub struct Output {
     pub path: PathBuf,
     /// What goes there.
     pub text: String,
-    /// Shown after "wrote <file>", e.g. "(57 operations)".
+    /// Shown after "wrote `<file>`", e.g. "(57 operations)".
     pub summary: String,
 }
 

@@ -407,14 +407,19 @@ fn regen_renders_the_imported_document() {
         "{list}"
     );
 
-    // DELETE answers 200 or 204, both without a typed body.
+    // DELETE answers 200 with the object or 204: the object when sent.
     let delete = send_of(&sends, "gizmo_delete");
+    assert!(
+        delete.contains("Result<ResponseValue<::std::option::Option<types::Gizmo>>"),
+        "{delete}"
+    );
     for status in ["200u16", "204u16"] {
         assert!(
-            delete.contains(&format!("{status}=>Ok(ResponseValue::empty(response))")),
+            delete.contains(&format!("{status}=>{{")),
             "{status}: {delete}"
         );
     }
+    assert!(!delete.contains("ResponseValue::empty"), "{delete}");
 
     assert!(!code.contains("deny_unknown_fields"), "{code}");
 

@@ -2922,6 +2922,8 @@ impl ClientHooks<crate::Hooks> for &Client {}
 impl Client {
     ///Sends a `POST` request to `/events`
     ///
+    ///Operation `Event_Get`: returns `Vec<serde_json::Map<String, serde_json::Value>>`, body `EventQuery`; pages by cursor, ≤ 10,000 per page; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.event_get()
     ///    .body(body)
@@ -2932,6 +2934,8 @@ impl Client {
         builder::EventGet::new(self)
     }
     ///Sends a `POST` request to `/events/count`
+    ///
+    ///Operation `EventCount_Get`: returns `EventCount`, body `EventQuery`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.event_count_get()
@@ -2944,6 +2948,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/events/distinct`
     ///
+    ///Operation `EventDistinct_Get`: returns `EventDistinctGetResponse`, body `EventDistinctQuery`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.event_distinct_get()
     ///    .body(body)
@@ -2954,6 +2960,8 @@ impl Client {
         builder::EventDistinctGet::new(self)
     }
     ///Sends a `POST` request to `/events/interval`
+    ///
+    ///Operation `EventInterval_Get`: returns `EventIntervalGetResponse`, body `EventIntervalQuery`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.event_interval_get()
@@ -2966,6 +2974,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/reports`
     ///
+    ///Operation `Report_List`: returns `Vec<ReportListResponseItem>`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.report_list()
     ///    .sort(sort)
@@ -2976,6 +2986,8 @@ impl Client {
         builder::ReportList::new(self)
     }
     ///Sends a `GET` request to `/reports/{report_id}/artifacts/{artifact_id}/content`
+    ///
+    ///Operation `ReportArtifactContent_Get`: returns `serde_json::Map<String, serde_json::Value>`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.report_artifact_content_get()
@@ -2988,6 +3000,8 @@ impl Client {
         builder::ReportArtifactContentGet::new(self)
     }
     ///Sends a `POST` request to `/reports/{report_type}`
+    ///
+    ///Operation `Report_Create`: returns `ReportCreateResponse`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.report_create()
@@ -3042,6 +3056,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/events`
+        ///
+        ///Operation `Event_Get`: returns `Vec<serde_json::Map<String, serde_json::Value>>`, body `EventQuery`; pages by cursor, ≤ 10,000 per page; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<
@@ -3118,6 +3134,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/events/count`
+        ///
+        ///Operation `EventCount_Get`: returns `EventCount`, body `EventQuery`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::EventCount>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -3189,6 +3207,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/events/distinct`
+        ///
+        ///Operation `EventDistinct_Get`: returns `EventDistinctGetResponse`, body `EventDistinctQuery`; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::EventDistinctGetResponse>, Error<()>> {
@@ -3262,6 +3282,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/events/interval`
+        ///
+        ///Operation `EventInterval_Get`: returns `EventIntervalGetResponse`, body `EventIntervalQuery`; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::EventIntervalGetResponse>, Error<()>> {
@@ -3325,6 +3347,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/reports`
+        ///
+        ///Operation `Report_List`: returns `Vec<ReportListResponseItem>`; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<::std::vec::Vec<types::ReportListResponseItem>>, Error<()>>
@@ -3397,6 +3421,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/reports/{report_id}/artifacts/{artifact_id}/content`
+        ///
+        ///Operation `ReportArtifactContent_Get`: returns `serde_json::Map<String, serde_json::Value>`; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<
@@ -3469,6 +3495,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/reports/{report_type}`
+        ///
+        ///Operation `Report_Create`: returns `ReportCreateResponse`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::ReportCreateResponse>, Error<()>> {
             let Self {
                 client,

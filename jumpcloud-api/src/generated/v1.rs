@@ -40728,6 +40728,8 @@ impl ClientHooks<crate::Hooks> for &Client {}
 impl Client {
     ///Sends a `GET` request to `/application-templates`
     ///
+    ///Operation `ApplicationTemplate_List`: returns `Applicationtemplateslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.application_template_list()
     ///    .fields(fields)
@@ -40742,6 +40744,8 @@ impl Client {
         builder::ApplicationTemplateList::new(self)
     }
     ///Sends a `GET` request to `/application-templates/{id}`
+    ///
+    ///Operation `ApplicationTemplate_Get`: returns `Applicationtemplate`; v1 query filters; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.application_template_get()
@@ -40759,6 +40763,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/applications`
     ///
+    ///Operation `Application_List`: returns `Applicationslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.application_list()
     ///    .fields(fields)
@@ -40774,6 +40780,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/applications`
     ///
+    ///Operation `Application_Create`: returns `Application`, body `Application`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.application_create()
     ///    .body(body)
@@ -40785,6 +40793,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/applications/{id}`
     ///
+    ///Operation `Application_Get`: returns `Application`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.application_get()
     ///    .id(id)
@@ -40795,6 +40805,8 @@ impl Client {
         builder::ApplicationGet::new(self)
     }
     ///Sends a `PUT` request to `/applications/{id}`
+    ///
+    ///Operation `Application_Set`: returns `Application`, body `Application`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.application_set()
@@ -40808,6 +40820,8 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/applications/{id}`
     ///
+    ///Operation `Application_Delete`: returns `Application`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.application_delete()
     ///    .id(id)
@@ -40819,6 +40833,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/command/trigger/{triggername}`
     ///
+    ///Operation `CommandTrigger_POST`: returns `Triggerreturn`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.command_trigger_post()
     ///    .triggername(triggername)
@@ -40829,6 +40845,8 @@ impl Client {
         builder::CommandTriggerPost::new(self)
     }
     ///Sends a `GET` request to `/commandresults`
+    ///
+    ///Operation `CommandResult_List`: returns `Commandresultslist`; pages by offset, ≤ 100 per page, total in the body; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.command_result_list()
@@ -40844,6 +40862,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/commandresults/{id}`
     ///
+    ///Operation `CommandResult_Get`: returns `Commandresult`; v1 query filters; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.command_result_get()
     ///    .id(id)
@@ -40857,6 +40877,8 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/commandresults/{id}`
     ///
+    ///Operation `CommandResult_Delete`: returns `Commandresult`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.command_result_delete()
     ///    .id(id)
@@ -40867,6 +40889,8 @@ impl Client {
         builder::CommandResultDelete::new(self)
     }
     ///Sends a `GET` request to `/commands`
+    ///
+    ///Operation `Command_List`: returns `Commandslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.command_list()
@@ -40883,6 +40907,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/commands`
     ///
+    ///Operation `Command_Create`: returns `Command`, body `Command`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.command_create()
     ///    .body(body)
@@ -40893,6 +40919,8 @@ impl Client {
         builder::CommandCreate::new(self)
     }
     ///Sends a `GET` request to `/commands/{id}`
+    ///
+    ///Operation `Command_Get`: returns `Command`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.command_get()
@@ -40906,6 +40934,8 @@ impl Client {
     }
     ///Sends a `PUT` request to `/commands/{id}`
     ///
+    ///Operation `Command_Set`: returns `Command`, body `Command`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.command_set()
     ///    .id(id)
@@ -40918,6 +40948,8 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/commands/{id}`
     ///
+    ///Operation `Command_Delete`: returns `Command`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.command_delete()
     ///    .id(id)
@@ -40928,6 +40960,8 @@ impl Client {
         builder::CommandDelete::new(self)
     }
     ///Sends a `GET` request to `/commands/{id}/results`
+    ///
+    ///Operation `CommandResultByCommandID_Get`: returns `Vec<Commandresultbycommandid>`; pages by offset, ≤ 100 per page; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.command_result_by_command_id_get()
@@ -40942,6 +40976,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/files/command/{id}`
     ///
+    ///Operation `CommandFile_Get`: returns `Commandfilereturn`; pages by offset, ≤ 100 per page, total in the body; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.command_file_get()
     ///    .id(id)
@@ -40955,6 +40991,8 @@ impl Client {
         builder::CommandFileGet::new(self)
     }
     ///Sends a `GET` request to `/organizations`
+    ///
+    ///Operation `Organization_List`: returns `Organizationslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; never sends `x-org-id`.
     ///
     ///```ignore
     ///let response = client.organization_list()
@@ -40973,6 +41011,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/organizations/{id}`
     ///
+    ///Operation `Organization_Get`: returns `Organization`; v1 query filters; never sends `x-org-id`.
+    ///
     ///```ignore
     ///let response = client.organization_get()
     ///    .id(id)
@@ -40986,6 +41026,8 @@ impl Client {
     }
     ///Sends a `PUT` request to `/organizations/{id}`
     ///
+    ///Operation `Organization_Set`: returns `Organization`, body `OrganizationSetBody`; never sends `x-org-id`.
+    ///
     ///```ignore
     ///let response = client.organization_set()
     ///    .id(id)
@@ -40997,6 +41039,8 @@ impl Client {
         builder::OrganizationSet::new(self)
     }
     ///Sends a `GET` request to `/radiusservers`
+    ///
+    ///Operation `RadiusServer_List`: returns `Radiusserverslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.radius_server_list()
@@ -41013,6 +41057,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/radiusservers`
     ///
+    ///Operation `RadiusServer_Create`: returns `Radiusserver`, body `Radiusserverpost`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.radius_server_create()
     ///    .body(body)
@@ -41024,6 +41070,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/radiusservers/{id}`
     ///
+    ///Operation `RadiusServer_Get`: returns `Radiusserver`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.radius_server_get()
     ///    .id(id)
@@ -41034,6 +41082,8 @@ impl Client {
         builder::RadiusServerGet::new(self)
     }
     ///Sends a `PUT` request to `/radiusservers/{id}`
+    ///
+    ///Operation `RadiusServer_Set`: returns `Radiusserverput`, body `RadiusServerSetBody`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.radius_server_set()
@@ -41047,6 +41097,8 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/radiusservers/{id}`
     ///
+    ///Operation `RadiusServer_Delete`: returns `Radiusserverput`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.radius_server_delete()
     ///    .id(id)
@@ -41057,6 +41109,8 @@ impl Client {
         builder::RadiusServerDelete::new(self)
     }
     ///Sends a `POST` request to `/runCommand`
+    ///
+    ///Operation `Commands_Run`: returns `CommandsRunResponse`, body `CommandsRunBody`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.commands_run()
@@ -41069,6 +41123,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/search/commandresults`
     ///
+    ///Operation `CommandResult_Search`: returns `Commandresultssearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.command_result_search()
     ///    .body(body)
@@ -41079,6 +41135,8 @@ impl Client {
         builder::CommandResultSearch::new(self)
     }
     ///Sends a `POST` request to `/search/commands`
+    ///
+    ///Operation `Commands_Search`: returns `Commandslist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.commands_search()
@@ -41091,6 +41149,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/search/organizations`
     ///
+    ///Operation `Organization_Search`: returns `Organizationslist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; never sends `x-org-id`.
+    ///
     ///```ignore
     ///let response = client.organization_search()
     ///    .body(body)
@@ -41101,6 +41161,8 @@ impl Client {
         builder::OrganizationSearch::new(self)
     }
     ///Sends a `POST` request to `/search/systems`
+    ///
+    ///Operation `System_Search`: returns `SystemsSearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.system_search()
@@ -41113,6 +41175,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/search/systemusers`
     ///
+    ///Operation `User_Search`: returns `SystemUsersSearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_search()
     ///    .body(body)
@@ -41123,6 +41187,8 @@ impl Client {
         builder::UserSearch::new(self)
     }
     ///Sends a `GET` request to `/systems`
+    ///
+    ///Operation `System_List`: returns `Systemslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.system_list()
@@ -41140,6 +41206,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/systems/{id}`
     ///
+    ///Operation `System_Get`: returns `JcSystem`; v1 query filters; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.system_get()
     ///    .id(id)
@@ -41153,6 +41221,8 @@ impl Client {
     }
     ///Sends a `PUT` request to `/systems/{id}`
     ///
+    ///Operation `System_Set`: returns `JcSystem`, body `Systemput`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.system_set()
     ///    .id(id)
@@ -41165,6 +41235,8 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/systems/{id}`
     ///
+    ///Operation `System_Delete`: returns `JcSystem`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.system_delete()
     ///    .id(id)
@@ -41175,6 +41247,8 @@ impl Client {
         builder::SystemDelete::new(self)
     }
     ///Sends a `POST` request to `/systems/{system_id}/command/builtin/erase`
+    ///
+    ///Operation `System_Clear`: returns `()`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.system_clear()
@@ -41187,6 +41261,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/systems/{system_id}/command/builtin/lock`
     ///
+    ///Operation `System_Lock`: returns `()`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.system_lock()
     ///    .system_id(system_id)
@@ -41197,6 +41273,8 @@ impl Client {
         builder::SystemLock::new(self)
     }
     ///Sends a `POST` request to `/systems/{system_id}/command/builtin/restart`
+    ///
+    ///Operation `System_Restart`: returns `()`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.system_restart()
@@ -41209,6 +41287,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/systems/{system_id}/command/builtin/shutdown`
     ///
+    ///Operation `System_Stop`: returns `()`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.system_stop()
     ///    .system_id(system_id)
@@ -41219,6 +41299,8 @@ impl Client {
         builder::SystemStop::new(self)
     }
     ///Sends a `GET` request to `/systemusers`
+    ///
+    ///Operation `User_List`: returns `Systemuserslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.user_list()
@@ -41236,6 +41318,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/systemusers`
     ///
+    ///Operation `User_Create`: returns `Systemuserreturn`, body `Systemuserputpost`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_create()
     ///    .full_validation_details(full_validation_details)
@@ -41247,6 +41331,8 @@ impl Client {
         builder::UserCreate::new(self)
     }
     ///Sends a `GET` request to `/systemusers/{id}`
+    ///
+    ///Operation `User_Get`: returns `Systemuserreturn`; v1 query filters; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.user_get()
@@ -41261,6 +41347,8 @@ impl Client {
     }
     ///Sends a `PUT` request to `/systemusers/{id}`
     ///
+    ///Operation `User_Set`: returns `Systemuserreturn`, body `Systemuserput`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_set()
     ///    .id(id)
@@ -41274,6 +41362,8 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/systemusers/{id}`
     ///
+    ///Operation `User_Delete`: returns `Systemuserreturn`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_delete()
     ///    .id(id)
@@ -41284,6 +41374,8 @@ impl Client {
         builder::UserDelete::new(self)
     }
     ///Sends a `POST` request to `/systemusers/{id}/expire`
+    ///
+    ///Operation `ExpireUserPassword_POST`: returns `()`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.expire_user_password_post()
@@ -41296,6 +41388,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/systemusers/{id}/mfasync`
     ///
+    ///Operation `UserMfa_Sync`: returns `()`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_mfa_sync()
     ///    .id(id)
@@ -41306,6 +41400,8 @@ impl Client {
         builder::UserMfaSync::new(self)
     }
     ///Sends a `POST` request to `/systemusers/{id}/resetmfa`
+    ///
+    ///Operation `UserMfa_Reset`: returns `()`, body `UserMfaResetBody`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.user_mfa_reset()
@@ -41319,6 +41415,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/systemusers/{id}/sshkeys`
     ///
+    ///Operation `UserSshKey_Get`: returns `Vec<Sshkeylist>`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_ssh_key_get()
     ///    .id(id)
@@ -41329,6 +41427,8 @@ impl Client {
         builder::UserSshKeyGet::new(self)
     }
     ///Sends a `POST` request to `/systemusers/{id}/sshkeys`
+    ///
+    ///Operation `UserSshKey_Create`: returns `Sshkeylist`, body `Sshkeypost`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.user_ssh_key_create()
@@ -41342,6 +41442,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/systemusers/{id}/state/activate`
     ///
+    ///Operation `UserState_Activate`: returns `()`, body `UserStateActivateBody`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_state_activate()
     ///    .id(id)
@@ -41354,6 +41456,8 @@ impl Client {
     }
     ///Sends a `GET` request to `/systemusers/{id}/totpinfo`
     ///
+    ///Operation `UserTotp_Get`: returns `Totpenrollmentinfo`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_totp_get()
     ///    .id(id)
@@ -41364,6 +41468,8 @@ impl Client {
         builder::UserTotpGet::new(self)
     }
     ///Sends a `POST` request to `/systemusers/{id}/unlock`
+    ///
+    ///Operation `User_Unlock`: returns `()`; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.user_unlock()
@@ -41376,6 +41482,8 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/systemusers/{systemuser_id}/sshkeys/{id}`
     ///
+    ///Operation `UserSshKey_Delete`: returns `()`; sends `x-org-id` when the client has one.
+    ///
     ///```ignore
     ///let response = client.user_ssh_key_delete()
     ///    .systemuser_id(systemuser_id)
@@ -41387,6 +41495,8 @@ impl Client {
         builder::UserSshKeyDelete::new(self)
     }
     ///Sends a `GET` request to `/users/reactivate/{id}`
+    ///
+    ///Operation `AdministratorUserActivation_Reset`: returns `()`; never sends `x-org-id`.
     ///
     ///```ignore
     ///let response = client.administrator_user_activation_reset()
@@ -41401,6 +41511,8 @@ impl Client {
     }
     ///Sends a `POST` request to `/users/resettotp/{id}`
     ///
+    ///Operation `AdministratorUserTotp_Reset`: returns `()`; never sends `x-org-id`.
+    ///
     ///```ignore
     ///let response = client.administrator_user_totp_reset()
     ///    .id(id)
@@ -41411,6 +41523,8 @@ impl Client {
         builder::AdministratorUserTotpReset::new(self)
     }
     ///Sends a `PUT` request to `/users/{id}`
+    ///
+    ///Operation `AdministratorUser_Set`: returns `Userreturn`, body `Userput`; never sends `x-org-id`.
     ///
     ///```ignore
     ///let response = client.administrator_user_set()
@@ -41512,6 +41626,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/application-templates`
+        ///
+        ///Operation `ApplicationTemplate_List`: returns `Applicationtemplateslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Applicationtemplateslist>, Error<()>> {
@@ -41659,6 +41775,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/application-templates/{id}`
+        ///
+        ///Operation `ApplicationTemplate_Get`: returns `Applicationtemplate`; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Applicationtemplate>, Error<()>> {
             let Self {
                 client,
@@ -41799,6 +41917,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/applications`
+        ///
+        ///Operation `Application_List`: returns `Applicationslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Applicationslist>, Error<()>> {
             let Self {
                 client,
@@ -41887,6 +42007,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/applications`
+        ///
+        ///Operation `Application_Create`: returns `Application`, body `Application`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Application>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -41947,6 +42069,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/applications/{id}`
+        ///
+        ///Operation `Application_Get`: returns `Application`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Application>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -42028,6 +42152,8 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/applications/{id}`
+        ///
+        ///Operation `Application_Set`: returns `Application`, body `Application`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Application>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -42093,6 +42219,8 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/applications/{id}`
+        ///
+        ///Operation `Application_Delete`: returns `Application`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Application>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -42154,6 +42282,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/command/trigger/{triggername}`
+        ///
+        ///Operation `CommandTrigger_POST`: returns `Triggerreturn`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Triggerreturn>, Error<()>> {
             let Self {
                 client,
@@ -42261,6 +42391,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/commandresults`
+        ///
+        ///Operation `CommandResult_List`: returns `Commandresultslist`; pages by offset, ≤ 100 per page, total in the body; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Commandresultslist>, Error<()>> {
             let Self {
                 client,
@@ -42364,6 +42496,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/commandresults/{id}`
+        ///
+        ///Operation `CommandResult_Get`: returns `Commandresult`; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Commandresult>, Error<()>> {
             let Self {
                 client,
@@ -42437,6 +42571,8 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/commandresults/{id}`
+        ///
+        ///Operation `CommandResult_Delete`: returns `Commandresult`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Commandresult>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -42553,6 +42689,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/commands`
+        ///
+        ///Operation `Command_List`: returns `Commandslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Commandslist>, Error<()>> {
             let Self {
                 client,
@@ -42641,6 +42779,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/commands`
+        ///
+        ///Operation `Command_Create`: returns `Command`, body `Command`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Command>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -42716,6 +42856,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/commands/{id}`
+        ///
+        ///Operation `Command_Get`: returns `Command`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Command>, Error<()>> {
             let Self { client, id, fields } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -42802,6 +42944,8 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/commands/{id}`
+        ///
+        ///Operation `Command_Set`: returns `Command`, body `Command`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Command>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -42867,6 +43011,8 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/commands/{id}`
+        ///
+        ///Operation `Command_Delete`: returns `Command`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Command>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -42952,6 +43098,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/commands/{id}/results`
+        ///
+        ///Operation `CommandResultByCommandID_Get`: returns `Vec<Commandresultbycommandid>`; pages by offset, ≤ 100 per page; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<::std::vec::Vec<types::Commandresultbycommandid>>, Error<()>>
@@ -43064,6 +43212,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/files/command/{id}`
+        ///
+        ///Operation `CommandFile_Get`: returns `Commandfilereturn`; pages by offset, ≤ 100 per page, total in the body; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Commandfilereturn>, Error<()>> {
             let Self {
                 client,
@@ -43221,6 +43371,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/organizations`
+        ///
+        ///Operation `Organization_List`: returns `Organizationslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<types::Organizationslist>, Error<()>> {
             let Self {
                 client,
@@ -43336,6 +43488,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/organizations/{id}`
+        ///
+        ///Operation `Organization_Get`: returns `Organization`; v1 query filters; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<types::Organization>, Error<()>> {
             let Self {
                 client,
@@ -43431,6 +43585,8 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/organizations/{id}`
+        ///
+        ///Operation `Organization_Set`: returns `Organization`, body `OrganizationSetBody`; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<types::Organization>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -43551,6 +43707,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/radiusservers`
+        ///
+        ///Operation `RadiusServer_List`: returns `Radiusserverslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Radiusserverslist>, Error<()>> {
             let Self {
                 client,
@@ -43641,6 +43799,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/radiusservers`
+        ///
+        ///Operation `RadiusServer_Create`: returns `Radiusserver`, body `Radiusserverpost`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Radiusserver>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -43701,6 +43861,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/radiusservers/{id}`
+        ///
+        ///Operation `RadiusServer_Get`: returns `Radiusserver`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Radiusserver>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -43784,6 +43946,8 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/radiusservers/{id}`
+        ///
+        ///Operation `RadiusServer_Set`: returns `Radiusserverput`, body `RadiusServerSetBody`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Radiusserverput>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -43849,6 +44013,8 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/radiusservers/{id}`
+        ///
+        ///Operation `RadiusServer_Delete`: returns `Radiusserverput`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Radiusserverput>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -43919,6 +44085,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/runCommand`
+        ///
+        ///Operation `Commands_Run`: returns `CommandsRunResponse`, body `CommandsRunBody`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::CommandsRunResponse>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -43988,6 +44156,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/search/commandresults`
+        ///
+        ///Operation `CommandResult_Search`: returns `Commandresultssearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<types::Commandresultssearchlist>, Error<()>> {
@@ -44059,6 +44229,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/search/commands`
+        ///
+        ///Operation `Commands_Search`: returns `Commandslist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Commandslist>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -44128,6 +44300,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/search/organizations`
+        ///
+        ///Operation `Organization_Search`: returns `Organizationslist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<types::Organizationslist>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -44197,6 +44371,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/search/systems`
+        ///
+        ///Operation `System_Search`: returns `SystemsSearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::SystemsSearchlist>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -44266,6 +44442,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/search/systemusers`
+        ///
+        ///Operation `User_Search`: returns `SystemUsersSearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::SystemUsersSearchlist>, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -44392,6 +44570,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/systems`
+        ///
+        ///Operation `System_List`: returns `Systemslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Systemslist>, Error<()>> {
             let Self {
                 client,
@@ -44501,6 +44681,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/systems/{id}`
+        ///
+        ///Operation `System_Get`: returns `JcSystem`; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::JcSystem>, Error<()>> {
             let Self {
                 client,
@@ -44594,6 +44776,8 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/systems/{id}`
+        ///
+        ///Operation `System_Set`: returns `JcSystem`, body `Systemput`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::JcSystem>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -44659,6 +44843,8 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/systems/{id}`
+        ///
+        ///Operation `System_Delete`: returns `JcSystem`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::JcSystem>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -44720,6 +44906,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systems/{system_id}/command/builtin/erase`
+        ///
+        ///Operation `System_Clear`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, system_id } = self;
             let system_id = system_id.map_err(Error::InvalidRequest)?;
@@ -44773,6 +44961,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systems/{system_id}/command/builtin/lock`
+        ///
+        ///Operation `System_Lock`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, system_id } = self;
             let system_id = system_id.map_err(Error::InvalidRequest)?;
@@ -44826,6 +45016,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systems/{system_id}/command/builtin/restart`
+        ///
+        ///Operation `System_Restart`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, system_id } = self;
             let system_id = system_id.map_err(Error::InvalidRequest)?;
@@ -44879,6 +45071,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systems/{system_id}/command/builtin/shutdown`
+        ///
+        ///Operation `System_Stop`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, system_id } = self;
             let system_id = system_id.map_err(Error::InvalidRequest)?;
@@ -44998,6 +45192,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/systemusers`
+        ///
+        ///Operation `User_List`: returns `Systemuserslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Systemuserslist>, Error<()>> {
             let Self {
                 client,
@@ -45103,6 +45299,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systemusers`
+        ///
+        ///Operation `User_Create`: returns `Systemuserreturn`, body `Systemuserputpost`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Systemuserreturn>, Error<()>> {
             let Self {
                 client,
@@ -45199,6 +45397,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/systemusers/{id}`
+        ///
+        ///Operation `User_Get`: returns `Systemuserreturn`; v1 query filters; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Systemuserreturn>, Error<()>> {
             let Self {
                 client,
@@ -45304,6 +45504,8 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/systemusers/{id}`
+        ///
+        ///Operation `User_Set`: returns `Systemuserreturn`, body `Systemuserput`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Systemuserreturn>, Error<()>> {
             let Self {
                 client,
@@ -45379,6 +45581,8 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/systemusers/{id}`
+        ///
+        ///Operation `User_Delete`: returns `Systemuserreturn`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Systemuserreturn>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45440,6 +45644,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systemusers/{id}/expire`
+        ///
+        ///Operation `ExpireUserPassword_POST`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45493,6 +45699,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systemusers/{id}/mfasync`
+        ///
+        ///Operation `UserMfa_Sync`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45568,6 +45776,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systemusers/{id}/resetmfa`
+        ///
+        ///Operation `UserMfa_Reset`: returns `()`, body `UserMfaResetBody`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45629,6 +45839,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/systemusers/{id}/sshkeys`
+        ///
+        ///Operation `UserSshKey_Get`: returns `Vec<Sshkeylist>`; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
         ) -> Result<ResponseValue<::std::vec::Vec<types::Sshkeylist>>, Error<()>> {
@@ -45712,6 +45924,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systemusers/{id}/sshkeys`
+        ///
+        ///Operation `UserSshKey_Create`: returns `Sshkeylist`, body `Sshkeypost`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Sshkeylist>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45801,6 +46015,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systemusers/{id}/state/activate`
+        ///
+        ///Operation `UserState_Activate`: returns `()`, body `UserStateActivateBody`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45862,6 +46078,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/systemusers/{id}/totpinfo`
+        ///
+        ///Operation `UserTotp_Get`: returns `Totpenrollmentinfo`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Totpenrollmentinfo>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45923,6 +46141,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/systemusers/{id}/unlock`
+        ///
+        ///Operation `User_Unlock`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -45987,6 +46207,8 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/systemusers/{systemuser_id}/sshkeys/{id}`
+        ///
+        ///Operation `UserSshKey_Delete`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self {
                 client,
@@ -46046,6 +46268,8 @@ pub mod builder {
             self
         }
         ///Sends a `GET` request to `/users/reactivate/{id}`
+        ///
+        ///Operation `AdministratorUserActivation_Reset`: returns `()`; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -46099,6 +46323,8 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/users/resettotp/{id}`
+        ///
+        ///Operation `AdministratorUserTotp_Reset`: returns `()`; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id } = self;
             let id = id.map_err(Error::InvalidRequest)?;
@@ -46172,6 +46398,8 @@ pub mod builder {
             self
         }
         ///Sends a `PUT` request to `/users/{id}`
+        ///
+        ///Operation `AdministratorUser_Set`: returns `Userreturn`, body `Userput`; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<types::Userreturn>, Error<()>> {
             let Self { client, id, body } = self;
             let id = id.map_err(Error::InvalidRequest)?;

@@ -181,6 +181,40 @@ where
 /// Streams any paged listing: `builder.stream()`, `builder.pages()`,
 /// `builder.try_collect_all()`, `builder.total_count()`, and
 /// `builder.concurrency(n)` / `builder.per_page(n)` to configure first.
+///
+/// The builder's own arguments (filters, fields, sort) apply to every page;
+/// only the position and the page size change from page to page.
+///
+/// ```no_run
+/// use futures::{StreamExt, TryStreamExt};
+/// use jumpcloud_ext::filter::v2::Filter;
+/// use jumpcloud_ext::prelude::*;
+///
+/// # async fn demo(jc: JumpCloud) -> Result<(), Box<dyn std::error::Error>> {
+/// # #[cfg(all(feature = "v2", feature = "v1"))] {
+/// // The members of one group, however many pages that is.
+/// let members = jc
+///     .v2()
+///     .user_group_members_get()
+///     .group_id("5f1b2c3d4e5f60718293a4b5")
+///     .try_collect_all()
+///     .await?;
+/// // The first ten matching groups: one request.
+/// let eng: Vec<_> = jc
+///     .v2()
+///     .user_group_list()
+///     .filter(Filter::field("name").search("eng")?)
+///     .stream()
+///     .take(10)
+///     .try_collect()
+///     .await?;
+/// // How many users, without reading them.
+/// let users = jc.v1().user_list().total_count().await?;
+/// # let _ = (members, eng, users);
+/// # }
+/// # Ok(())
+/// # }
+/// ```
 pub trait Paginate: Paginated
 where
     Self::Item: Send,

@@ -5,6 +5,9 @@
 //! progenitor's ```` ```ignore ```` examples into indented (so compiled)
 //! doctests. Splitting every doc attribute into one attribute per line makes
 //! prettyplease print `///` lines, which rustfmt leaves alone.
+//!
+//! [`annotate`] adds the operation's facts (see `index`) under the first
+//! line of each client method's and each builder `send`'s documentation.
 
 use syn::visit_mut::{self, VisitMut};
 use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Meta, parse_quote};
@@ -12,6 +15,80 @@ use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Meta, parse_quote};
 pub fn apply(file: &mut syn::File) {
     split(&mut file.attrs);
     SplitDocs.visit_file_mut(file);
+}
+
+/// Adds each operation's line of facts to its `Client` method and to its
+/// builder's `send`. Fails if an entry finds no method to document.
+pub fn annotate(file: &mut syn::File, entries: &[super::index::Entry]) -> anyhow::Result<()> {
+    use std::collections::BTreeMap;
+    let lines: BTreeMap<&str, String> = entries
+        .iter()
+        .map(|e| (e.name.as_str(), e.doc_line()))
+        .collect();
+    let mut on_client = 0;
+    let mut on_send = 0;
+    for item in &mut file.items {
+        match item {
+            syn::Item::Impl(imp) if imp.trait_.is_none() && is_client(&imp.self_ty) => {
+                for f in &mut imp.items {
+                    if let syn::ImplItem::Fn(f) = f
+                        && let Some(line) = lines.get(f.sig.ident.to_string().as_str())
+                    {
+                        insert_after_first(&mut f.attrs, line);
+                        on_client += 1;
+                    }
+                }
+            }
+            syn::Item::Mod(m) if m.ident == "builder" => {
+                for item in m.content.iter_mut().flat_map(|(_, items)| items) {
+                    let syn::Item::Impl(imp) = item else { continue };
+                    if imp.trait_.is_some() {
+                        continue;
+                    }
+                    for f in &mut imp.items {
+                        let syn::ImplItem::Fn(f) = f else { continue };
+                        if f.sig.ident != "send" {
+                            continue;
+                        }
+                        let mut ids = Vec::new();
+                        syn::visit::Visit::visit_impl_item_fn(
+                            &mut super::operations::OperationIds(&mut ids),
+                            f,
+                        );
+                        if let Some(line) = ids.first().and_then(|id| lines.get(id.as_str())) {
+                            insert_after_first(&mut f.attrs, line);
+                            on_send += 1;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if on_client != entries.len() || on_send != entries.len() {
+        anyhow::bail!(
+            "{} operations, but {on_client} client methods and {on_send} `send`s were documented",
+            entries.len()
+        );
+    }
+    Ok(())
+}
+
+fn is_client(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
+}
+
+/// Inserts an empty doc line and `line` after the first doc attribute (at
+/// the start if there is none).
+fn insert_after_first(attrs: &mut Vec<Attribute>, line: &str) {
+    let at = attrs
+        .iter()
+        .position(|a| doc_text(a).is_some())
+        .map_or(0, |i| i + 1);
+    let empty = LitStr::new("", proc_macro2::Span::call_site());
+    let line = LitStr::new(line, proc_macro2::Span::call_site());
+    attrs.insert(at, parse_quote!(#[doc = #line]));
+    attrs.insert(at, parse_quote!(#[doc = #empty]));
 }
 
 fn split(attrs: &mut Vec<Attribute>) {

@@ -3,8 +3,10 @@
 //!
 //! progenitor types one success body per operation and panics when a typed
 //! 2xx sits beside a bodiless one (JumpCloud's group deletes answer 200 with
-//! the deleted object *or* 204). Such operations are generated as bodiless, so
-//! a real 200 and a real 204 both succeed.
+//! the deleted object *or* 204). Such operations are handed to progenitor as
+//! bodiless, and [`restore_bodies`] then rewrites their `send` to return
+//! `Option<T>`: the object when the server sends one, `None` when it sends
+//! nothing.
 //!
 //! progenitor also refuses the `spaceDelimited` and `pipeDelimited` query
 //! styles. Those parameters are handed to it as `form`; the separator the
@@ -15,12 +17,23 @@
 //! a field the document does not list; JumpCloud adds fields over time, and a
 //! new field must never fail a call. It is dropped on the copy.
 
+use anyhow::{Result, bail};
+use quote::{format_ident, quote};
 use serde_json::Value;
+use syn::visit_mut::VisitMut;
 
 use crate::import::METHODS;
 
-/// Returns the operation ids whose success bodies it dropped.
-pub fn prepare(doc: &mut Value) -> Vec<String> {
+/// An operation whose typed success body was dropped for progenitor.
+#[derive(Debug, PartialEq)]
+pub struct Dropped {
+    pub id: String,
+    /// The schema of the typed success body.
+    pub schema: Value,
+}
+
+/// Returns the operations whose success bodies it dropped.
+pub fn prepare(doc: &mut Value) -> Vec<Dropped> {
     generator_friendly(doc);
     let mut changed = Vec::new();
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
@@ -44,6 +57,15 @@ pub fn prepare(doc: &mut Value) -> Vec<String> {
                 .filter(|code| responses[code.as_str()].get("content").is_some())
                 .count();
             if typed > 0 && typed < success.len() {
+                let schema = success
+                    .iter()
+                    .find_map(|code| {
+                        responses[code.as_str()]["content"]
+                            .as_object()
+                            .and_then(|c| c.values().next())
+                            .map(|media| media["schema"].clone())
+                    })
+                    .unwrap_or(Value::Null);
                 for (code, response) in responses.iter_mut() {
                     if code.starts_with('2')
                         && let Some(r) = response.as_object_mut()
@@ -51,12 +73,133 @@ pub fn prepare(doc: &mut Value) -> Vec<String> {
                         r.remove("content");
                     }
                 }
-                changed.push(id);
+                changed.push(Dropped { id, schema });
             }
         }
     }
-    changed.sort();
+    changed.sort_by(|a, b| a.id.cmp(&b.id));
     changed
+}
+
+/// Rewrites the `send` of every operation in `dropped` to decode the body it
+/// lost when there is one: `ResponseValue<Option<T>>`, `Some` for a 2xx with
+/// a body, `None` for an empty one. `T` is the schema's generated type when
+/// it has one, `String` for a string, JSON otherwise.
+pub fn restore_bodies(file: &mut syn::File, dropped: &[Dropped]) -> Result<()> {
+    use heck::ToUpperCamelCase;
+    let type_names: Vec<String> = file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref(),
+            _ => None,
+        })
+        .flat_map(|(_, items)| items)
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some(s.ident.to_string()),
+            syn::Item::Enum(e) => Some(e.ident.to_string()),
+            syn::Item::Type(t) => Some(t.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    for d in dropped {
+        let name = super::operations::method_name(&d.id);
+        let referenced = d.schema["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .map(|n| n.to_upper_camel_case())
+            .filter(|n| type_names.contains(n));
+        let ty: syn::Type = match referenced {
+            Some(n) => {
+                let n = format_ident!("{n}");
+                syn::parse_quote!(types::#n)
+            }
+            None if d.schema["type"] == "string" => syn::parse_quote!(::std::string::String),
+            None => syn::parse_quote!(::serde_json::Value),
+        };
+        let mut rewrite = Rewrite {
+            name: &name,
+            ty: &ty,
+            done: 0,
+        };
+        rewrite.visit_file_mut(file);
+        if rewrite.done != 1 {
+            bail!(
+                "{}: found {} `send`s to give back their body",
+                d.id,
+                rewrite.done
+            );
+        }
+    }
+    Ok(())
+}
+
+struct Rewrite<'a> {
+    name: &'a str,
+    ty: &'a syn::Type,
+    done: usize,
+}
+
+impl VisitMut for Rewrite<'_> {
+    fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
+        if f.sig.ident != "send" {
+            return;
+        }
+        let mut ids = Vec::new();
+        syn::visit::Visit::visit_impl_item_fn(&mut super::operations::OperationIds(&mut ids), f);
+        if ids.first().map(String::as_str) != Some(self.name) {
+            return;
+        }
+        let ty = self.ty;
+        f.sig.output = syn::parse_quote! {
+            -> Result<ResponseValue<::std::option::Option<#ty>>, Error<()>>
+        };
+        let mut arms = SuccessArms { ty, rewritten: 0 };
+        arms.visit_block_mut(&mut f.block);
+        if arms.rewritten > 0 {
+            self.done += 1;
+        }
+    }
+}
+
+/// Replaces `Ok(ResponseValue::empty(response))` arms with the decode.
+struct SuccessArms<'a> {
+    ty: &'a syn::Type,
+    rewritten: usize,
+}
+
+impl VisitMut for SuccessArms<'_> {
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        let body = &arm.body;
+        let text: String = quote!(#body)
+            .to_string()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        // progenitor writes the arm as a block; prettyplease later drops
+        // the braces.
+        let bare = text
+            .strip_prefix('{')
+            .and_then(|t| t.strip_suffix('}'))
+            .unwrap_or(&text);
+        if bare == "Ok(ResponseValue::empty(response))" {
+            let ty = self.ty;
+            *arm.body = syn::parse_quote! {{
+                let status = response.status();
+                let headers = response.headers().clone();
+                let full = response.bytes().await.map_err(Error::ResponseBodyError)?;
+                if full.iter().all(u8::is_ascii_whitespace) {
+                    Ok(ResponseValue::new(None, status, headers))
+                } else {
+                    ::serde_json::from_slice::<#ty>(&full)
+                        .map(|v| ResponseValue::new(Some(v), status, headers))
+                        .map_err(|e| Error::InvalidResponsePayload(full, e))
+                }
+            }};
+            self.rewritten += 1;
+        }
+        syn::visit_mut::visit_arm_mut(self, arm);
+    }
 }
 
 /// Schema keywords that only constrain values.
@@ -103,6 +246,7 @@ fn generator_friendly(value: &mut Value) {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
     use serde_json::json;
 
@@ -115,7 +259,14 @@ mod tests {
             "get": {"operationId": "G_Get", "responses": {
                 "200": {"description": "", "content": {"application/json": {"schema": {}}}}}}
         }}});
-        assert_eq!(prepare(&mut doc), vec!["G_Delete"]);
+        let dropped = prepare(&mut doc);
+        assert_eq!(
+            dropped,
+            vec![Dropped {
+                id: "G_Delete".into(),
+                schema: json!({})
+            }]
+        );
         assert!(
             doc["paths"]["/g/{id}"]["delete"]["responses"]["200"]
                 .get("content")
@@ -126,6 +277,51 @@ mod tests {
                 .get("content")
                 .is_some()
         );
+    }
+
+    #[test]
+    fn restored_deletes_return_the_object_when_sent() {
+        let mut file: syn::File = syn::parse_quote! {
+            pub mod types { pub struct Gizmo {} }
+            pub mod builder {
+                impl<'a> GizmoDelete<'a> {
+                    pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+                        let info = OperationInfo { operation_id: "gizmo_delete" };
+                        match response.status().as_u16() {
+                            200u16 => Ok(ResponseValue::empty(response)),
+                            204u16 => Ok(ResponseValue::empty(response)),
+                            _ => Err(Error::UnexpectedResponse(response)),
+                        }
+                    }
+                }
+            }
+        };
+        let dropped = [Dropped {
+            id: "Gizmo_Delete".into(),
+            schema: json!({"$ref": "#/components/schemas/Gizmo"}),
+        }];
+        restore_bodies(&mut file, &dropped).unwrap();
+        let text: String = quote!(#file)
+            .to_string()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        assert!(
+            text.contains("Result<ResponseValue<::std::option::Option<types::Gizmo>>,Error<()>>"),
+            "{text}"
+        );
+        assert_eq!(
+            text.matches("from_slice::<types::Gizmo>").count(),
+            2,
+            "{text}"
+        );
+        assert!(!text.contains("ResponseValue::empty"), "{text}");
+        // An operation that is not there is an error, not a silent skip.
+        let missing = [Dropped {
+            id: "Other_Delete".into(),
+            schema: json!({"type": "string"}),
+        }];
+        assert!(restore_bodies(&mut file, &missing).is_err());
     }
 
     #[test]
