@@ -3601,10 +3601,151 @@ pub mod builder {
             ReportCreate::send(self)
         }
     }
+    impl<'a> EventCountGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::EventQuery, _>(&mut this.body, true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> EventDistinctGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::EventDistinctQuery, _>(&mut this.body, true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> EventGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::EventQuery, _>(&mut this.body, true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> EventIntervalGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::EventIntervalQuery, _>(&mut this.body, true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ReportArtifactContentGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["report_id", "artifact_id"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.report_id, "report_id", true)?;
+            a.set(&mut this.artifact_id, "artifact_id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ReportCreate<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["report_type"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.report_type, "report_type", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ReportList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["sort"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.sort, "sort", false)?;
+            Ok(this)
+        }
+    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+impl Client {
+    /// Calls any operation of this API by operation id or method
+    /// name, with the arguments as one JSON object: each path, query
+    /// and header parameter under its name in the document, the
+    /// request body under `"body"`. The request is the operation's
+    /// own builder, sent through this client's hooks; the decoded
+    /// answer comes back as JSON (`null` for a bodiless one).
+    pub async fn call_json(
+        &self,
+        operation: &str,
+        args: &::serde_json::Value,
+    ) -> Result<ResponseValue<::serde_json::Value>, crate::CallError> {
+        let op = crate::dynamic::lookup(OPERATIONS, crate::Api::Insights, operation)?;
+        match op.name {
+            "event_count_get" => {
+                crate::dynamic::send_json(builder::EventCountGet::from_json(self, args)?).await
+            }
+            "event_distinct_get" => {
+                crate::dynamic::send_json(builder::EventDistinctGet::from_json(self, args)?).await
+            }
+            "event_get" => {
+                crate::dynamic::send_json(builder::EventGet::from_json(self, args)?).await
+            }
+            "event_interval_get" => {
+                crate::dynamic::send_json(builder::EventIntervalGet::from_json(self, args)?).await
+            }
+            "report_artifact_content_get" => {
+                crate::dynamic::send_json(builder::ReportArtifactContentGet::from_json(self, args)?)
+                    .await
+            }
+            "report_create" => {
+                crate::dynamic::send_json(builder::ReportCreate::from_json(self, args)?).await
+            }
+            "report_list" => {
+                crate::dynamic::send_json(builder::ReportList::from_json(self, args)?).await
+            }
+            _ => Err(crate::CallError::UnknownOperation {
+                api: crate::Api::Insights,
+                operation: operation.to_string(),
+            }),
+        }
+    }
 }
 /// Facts about every operation of this API, sorted by method name.
 pub static OPERATIONS: &[crate::Operation] = &[

@@ -47192,10 +47192,1136 @@ pub mod builder {
             AdministratorUserSet::send(self)
         }
     }
+    impl<'a> AdministratorUserActivationReset<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> AdministratorUserSet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::Userput, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> AdministratorUserTotpReset<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ApplicationCreate<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::Application, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ApplicationDelete<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ApplicationGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ApplicationList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["fields", "limit", "skip", "sort", "filter"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ApplicationSet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::Application, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ApplicationTemplateGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "fields", "limit", "skip", "sort", "filter"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ApplicationTemplateList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["fields", "limit", "skip", "sort", "filter"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandCreate<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::Command, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandDelete<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandFileGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "fields", "limit", "skip"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "fields"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(&mut this.fields, "fields", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["fields", "filter", "limit", "skip", "sort"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandResultByCommandIdGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "limit", "skip"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandResultDelete<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandResultGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "fields", "filter"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandResultList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["fields", "limit", "skip", "sort"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandResultSearch<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::Search, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandSet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::Command, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandTriggerPost<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["triggername"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.triggername, "triggername", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandsRun<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::CommandsRunBody, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandsSearch<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::Search, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ExpireUserPasswordPost<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> OrganizationGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "fields", "filter"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> OrganizationList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &[
+                    "fields",
+                    "filter",
+                    "limit",
+                    "search",
+                    "skip",
+                    "sort",
+                    "sortIgnoreCase",
+                ],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.search, "search", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            a.set(&mut this.sort_ignore_case, "sortIgnoreCase", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> OrganizationSearch<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::Search, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> OrganizationSet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::OrganizationSetBody, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> RadiusServerCreate<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::Radiusserverpost, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> RadiusServerDelete<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> RadiusServerGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> RadiusServerList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["fields", "filter", "limit", "skip", "sort"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> RadiusServerSet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::RadiusServerSetBody, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemClear<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["system_id"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.system_id, "system_id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemDelete<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "fields", "filter"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["fields", "limit", "search", "skip", "sort", "filter"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.search, "search", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemLock<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["system_id"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.system_id, "system_id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemRestart<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["system_id"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.system_id, "system_id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemSearch<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::Search, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemSet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::Systemput, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemStop<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["system_id"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.system_id, "system_id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserCreate<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["fullValidationDetails", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(
+                &mut this.full_validation_details,
+                "fullValidationDetails",
+                false,
+            )?;
+            a.set_body::<types::Systemuserputpost, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserDelete<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "fields", "filter"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["limit", "skip", "sort", "fields", "filter", "search"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            a.set(&mut this.search, "search", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserMfaReset<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::UserMfaResetBody, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserMfaSync<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserSearch<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::Search, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserSet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "fullValidationDetails", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(
+                &mut this.full_validation_details,
+                "fullValidationDetails",
+                false,
+            )?;
+            a.set_body::<types::Systemuserput, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserSshKeyCreate<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::Sshkeypost, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserSshKeyDelete<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["systemuser_id", "id"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.systemuser_id, "systemuser_id", true)?;
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserSshKeyGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserStateActivate<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::UserStateActivateBody, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserTotpGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserUnlock<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+impl Client {
+    /// Calls any operation of this API by operation id or method
+    /// name, with the arguments as one JSON object: each path, query
+    /// and header parameter under its name in the document, the
+    /// request body under `"body"`. The request is the operation's
+    /// own builder, sent through this client's hooks; the decoded
+    /// answer comes back as JSON (`null` for a bodiless one).
+    pub async fn call_json(
+        &self,
+        operation: &str,
+        args: &::serde_json::Value,
+    ) -> Result<ResponseValue<::serde_json::Value>, crate::CallError> {
+        let op = crate::dynamic::lookup(OPERATIONS, crate::Api::V1, operation)?;
+        match op.name {
+            "administrator_user_activation_reset" => {
+                crate::dynamic::send_json(builder::AdministratorUserActivationReset::from_json(
+                    self, args,
+                )?)
+                .await
+            }
+            "administrator_user_set" => {
+                crate::dynamic::send_json(builder::AdministratorUserSet::from_json(self, args)?)
+                    .await
+            }
+            "administrator_user_totp_reset" => {
+                crate::dynamic::send_json(builder::AdministratorUserTotpReset::from_json(
+                    self, args,
+                )?)
+                .await
+            }
+            "application_create" => {
+                crate::dynamic::send_json(builder::ApplicationCreate::from_json(self, args)?).await
+            }
+            "application_delete" => {
+                crate::dynamic::send_json(builder::ApplicationDelete::from_json(self, args)?).await
+            }
+            "application_get" => {
+                crate::dynamic::send_json(builder::ApplicationGet::from_json(self, args)?).await
+            }
+            "application_list" => {
+                crate::dynamic::send_json(builder::ApplicationList::from_json(self, args)?).await
+            }
+            "application_set" => {
+                crate::dynamic::send_json(builder::ApplicationSet::from_json(self, args)?).await
+            }
+            "application_template_get" => {
+                crate::dynamic::send_json(builder::ApplicationTemplateGet::from_json(self, args)?)
+                    .await
+            }
+            "application_template_list" => {
+                crate::dynamic::send_json(builder::ApplicationTemplateList::from_json(self, args)?)
+                    .await
+            }
+            "command_create" => {
+                crate::dynamic::send_json(builder::CommandCreate::from_json(self, args)?).await
+            }
+            "command_delete" => {
+                crate::dynamic::send_json(builder::CommandDelete::from_json(self, args)?).await
+            }
+            "command_file_get" => {
+                crate::dynamic::send_json(builder::CommandFileGet::from_json(self, args)?).await
+            }
+            "command_get" => {
+                crate::dynamic::send_json(builder::CommandGet::from_json(self, args)?).await
+            }
+            "command_list" => {
+                crate::dynamic::send_json(builder::CommandList::from_json(self, args)?).await
+            }
+            "command_result_by_command_id_get" => {
+                crate::dynamic::send_json(builder::CommandResultByCommandIdGet::from_json(
+                    self, args,
+                )?)
+                .await
+            }
+            "command_result_delete" => {
+                crate::dynamic::send_json(builder::CommandResultDelete::from_json(self, args)?)
+                    .await
+            }
+            "command_result_get" => {
+                crate::dynamic::send_json(builder::CommandResultGet::from_json(self, args)?).await
+            }
+            "command_result_list" => {
+                crate::dynamic::send_json(builder::CommandResultList::from_json(self, args)?).await
+            }
+            "command_result_search" => {
+                crate::dynamic::send_json(builder::CommandResultSearch::from_json(self, args)?)
+                    .await
+            }
+            "command_set" => {
+                crate::dynamic::send_json(builder::CommandSet::from_json(self, args)?).await
+            }
+            "command_trigger_post" => {
+                crate::dynamic::send_json(builder::CommandTriggerPost::from_json(self, args)?).await
+            }
+            "commands_run" => {
+                crate::dynamic::send_json(builder::CommandsRun::from_json(self, args)?).await
+            }
+            "commands_search" => {
+                crate::dynamic::send_json(builder::CommandsSearch::from_json(self, args)?).await
+            }
+            "expire_user_password_post" => {
+                crate::dynamic::send_json(builder::ExpireUserPasswordPost::from_json(self, args)?)
+                    .await
+            }
+            "organization_get" => {
+                crate::dynamic::send_json(builder::OrganizationGet::from_json(self, args)?).await
+            }
+            "organization_list" => {
+                crate::dynamic::send_json(builder::OrganizationList::from_json(self, args)?).await
+            }
+            "organization_search" => {
+                crate::dynamic::send_json(builder::OrganizationSearch::from_json(self, args)?).await
+            }
+            "organization_set" => {
+                crate::dynamic::send_json(builder::OrganizationSet::from_json(self, args)?).await
+            }
+            "radius_server_create" => {
+                crate::dynamic::send_json(builder::RadiusServerCreate::from_json(self, args)?).await
+            }
+            "radius_server_delete" => {
+                crate::dynamic::send_json(builder::RadiusServerDelete::from_json(self, args)?).await
+            }
+            "radius_server_get" => {
+                crate::dynamic::send_json(builder::RadiusServerGet::from_json(self, args)?).await
+            }
+            "radius_server_list" => {
+                crate::dynamic::send_json(builder::RadiusServerList::from_json(self, args)?).await
+            }
+            "radius_server_set" => {
+                crate::dynamic::send_json(builder::RadiusServerSet::from_json(self, args)?).await
+            }
+            "system_clear" => {
+                crate::dynamic::send_json(builder::SystemClear::from_json(self, args)?).await
+            }
+            "system_delete" => {
+                crate::dynamic::send_json(builder::SystemDelete::from_json(self, args)?).await
+            }
+            "system_get" => {
+                crate::dynamic::send_json(builder::SystemGet::from_json(self, args)?).await
+            }
+            "system_list" => {
+                crate::dynamic::send_json(builder::SystemList::from_json(self, args)?).await
+            }
+            "system_lock" => {
+                crate::dynamic::send_json(builder::SystemLock::from_json(self, args)?).await
+            }
+            "system_restart" => {
+                crate::dynamic::send_json(builder::SystemRestart::from_json(self, args)?).await
+            }
+            "system_search" => {
+                crate::dynamic::send_json(builder::SystemSearch::from_json(self, args)?).await
+            }
+            "system_set" => {
+                crate::dynamic::send_json(builder::SystemSet::from_json(self, args)?).await
+            }
+            "system_stop" => {
+                crate::dynamic::send_json(builder::SystemStop::from_json(self, args)?).await
+            }
+            "user_create" => {
+                crate::dynamic::send_json(builder::UserCreate::from_json(self, args)?).await
+            }
+            "user_delete" => {
+                crate::dynamic::send_json(builder::UserDelete::from_json(self, args)?).await
+            }
+            "user_get" => crate::dynamic::send_json(builder::UserGet::from_json(self, args)?).await,
+            "user_list" => {
+                crate::dynamic::send_json(builder::UserList::from_json(self, args)?).await
+            }
+            "user_mfa_reset" => {
+                crate::dynamic::send_json(builder::UserMfaReset::from_json(self, args)?).await
+            }
+            "user_mfa_sync" => {
+                crate::dynamic::send_json(builder::UserMfaSync::from_json(self, args)?).await
+            }
+            "user_search" => {
+                crate::dynamic::send_json(builder::UserSearch::from_json(self, args)?).await
+            }
+            "user_set" => crate::dynamic::send_json(builder::UserSet::from_json(self, args)?).await,
+            "user_ssh_key_create" => {
+                crate::dynamic::send_json(builder::UserSshKeyCreate::from_json(self, args)?).await
+            }
+            "user_ssh_key_delete" => {
+                crate::dynamic::send_json(builder::UserSshKeyDelete::from_json(self, args)?).await
+            }
+            "user_ssh_key_get" => {
+                crate::dynamic::send_json(builder::UserSshKeyGet::from_json(self, args)?).await
+            }
+            "user_state_activate" => {
+                crate::dynamic::send_json(builder::UserStateActivate::from_json(self, args)?).await
+            }
+            "user_totp_get" => {
+                crate::dynamic::send_json(builder::UserTotpGet::from_json(self, args)?).await
+            }
+            "user_unlock" => {
+                crate::dynamic::send_json(builder::UserUnlock::from_json(self, args)?).await
+            }
+            _ => Err(crate::CallError::UnknownOperation {
+                api: crate::Api::V1,
+                operation: operation.to_string(),
+            }),
+        }
+    }
 }
 /// Facts about every operation of this API, sorted by method name.
 pub static OPERATIONS: &[crate::Operation] = &[

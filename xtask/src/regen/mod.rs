@@ -10,6 +10,7 @@
 
 pub mod checks;
 mod docs;
+mod dynamic;
 mod filters;
 mod generate;
 mod lenient;
@@ -88,6 +89,7 @@ pub fn render(api: Api, doc: &Value) -> Result<String> {
     request::apply(&mut file, &table, &facts)?;
     let dialects = filters::dialects(api, doc);
     filters::apply(&mut file, &dialects)?;
+    dynamic::apply(&mut file, api, doc)?;
     file.items
         .extend(operations::items(api, &table, &facts, &dialects)?);
     docs::apply(&mut file);
