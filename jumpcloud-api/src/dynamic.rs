@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use crate::{Api, Operation, Request};
+use crate::{Api, BoxFuture, Operation, Request};
 use progenitor_client::ResponseValue;
 
 /// Why a JSON call could not be made, or what went wrong making it.
@@ -215,8 +215,31 @@ impl<'v> Args<'v> {
     }
 }
 
-/// Sends a builder made by `from_json` and writes its answer as JSON.
+/// What `call_json` returns: the answer as JSON, or why there is none.
+pub type JsonCall<'a> = BoxFuture<'a, Result<ResponseValue<Value>, CallError>>;
+
+/// The call of a builder made by `from_json`, boxed: `call_json` has a
+/// branch per operation, and a boxed future per branch keeps its own frame
+/// small (an inline future per branch overflows the stack in debug builds).
 #[doc(hidden)]
+pub fn boxed<'a, R>(built: Result<R, CallError>) -> JsonCall<'a>
+where
+    R: Request + 'a,
+    R::Response: Serialize,
+{
+    match built {
+        Ok(request) => Box::pin(send_json(request)),
+        Err(e) => failed(e),
+    }
+}
+
+/// A `call_json` that fails before anything is sent.
+#[doc(hidden)]
+pub fn failed<'a>(error: CallError) -> JsonCall<'a> {
+    Box::pin(std::future::ready(Err(error)))
+}
+
+/// Sends a builder and writes its answer as JSON.
 pub async fn send_json<R>(request: R) -> Result<ResponseValue<Value>, CallError>
 where
     R: Request,

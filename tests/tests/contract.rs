@@ -291,7 +291,15 @@ async fn outcome(error: CallError) -> Outcome {
                 Outcome::Failed(format!("status {status}: {message}"))
             }
         }
-        Ok(other) => Outcome::Failed(format!("{operation}: {other}")),
+        Ok(other) => {
+            let mut message = other.to_string();
+            let mut source = std::error::Error::source(&other);
+            while let Some(s) = source {
+                message = format!("{message}: {s}");
+                source = s.source();
+            }
+            Outcome::Failed(format!("{operation}: {message}"))
+        }
         Err(other) => Outcome::Failed(other.to_string()),
     }
 }
@@ -325,6 +333,40 @@ fn prism_message(header: Option<&str>, body: &str) -> String {
     from(&parsed["validation"])
         .or_else(|| parsed["detail"].as_str().map(str::to_string))
         .unwrap_or_else(|| body.chars().take(300).collect())
+}
+
+/// Sends `{}` as the body of the first operation whose body has required
+/// properties and expects Prism's refusal.
+async fn refuses_invalid_body(api: Api, mode: &str, url: &str) {
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(api.document()).unwrap()).unwrap();
+    let ex = Examples::new(&doc);
+    let Some(op) = api.operations().iter().find(|op| {
+        let body =
+            ex.resolve(&doc["paths"][op.path][op.method.to_ascii_lowercase()]["requestBody"]);
+        let schema = ex.resolve(&body["content"]["application/json"]["schema"]);
+        !op.path.contains('{') && schema["required"].as_array().is_some_and(|r| !r.is_empty())
+    }) else {
+        panic!(
+            "{}: no operation with a required body to check validation with",
+            api.name()
+        );
+    };
+    let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap();
+    let response = reqwest::Client::new()
+        .request(method, format!("{url}{}", op.path))
+        .header("x-api-key", "contract-suite-key")
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    assert!(
+        status == 422 || status == 400,
+        "{} {mode}: {} with an empty body answered {status}; is request validation off?",
+        api.name(),
+        op.id
+    );
 }
 
 #[derive(Default)]
@@ -428,6 +470,13 @@ async fn every_operation_against_a_validating_mock() {
             targets.push((api, mode, mock.url.clone(), Some(mock)));
         }
     }
+    // Each mock this suite started must refuse an invalid request, or a
+    // clean run would prove nothing.
+    for (api, mode, url, mock) in &targets {
+        if mock.is_some() {
+            refuses_invalid_body(*api, mode, url).await;
+        }
+    }
     let runs = targets
         .iter()
         .map(|(api, mode, url, _)| async move { (*api, *mode, exercise(*api, url, mode).await) });
@@ -456,4 +505,32 @@ async fn every_operation_against_a_validating_mock() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Every security requirement of every operation can be met with the API
+/// key alone (what the suite and single-organisation callers send).
+#[test]
+fn the_api_key_alone_satisfies_every_security_requirement() {
+    for api in Api::ALL {
+        let doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(api.document()).unwrap()).unwrap();
+        let global = doc.get("security").cloned();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let Some(reqs) = op
+                    .get("security")
+                    .or(global.as_ref())
+                    .and_then(Value::as_array)
+                else {
+                    continue;
+                };
+                let met = reqs.is_empty()
+                    || reqs.iter().any(|r| {
+                        r.as_object()
+                            .is_some_and(|r| r.keys().all(|k| k == "x-api-key"))
+                    });
+                assert!(met, "{} {method} {path}: {reqs:?}", api.name());
+            }
+        }
+    }
 }

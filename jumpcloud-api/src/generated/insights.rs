@@ -3711,36 +3711,32 @@ impl Client {
     /// request body under `"body"`. The request is the operation's
     /// own builder, sent through this client's hooks; the decoded
     /// answer comes back as JSON (`null` for a bodiless one).
-    pub async fn call_json(
-        &self,
+    pub fn call_json<'a>(
+        &'a self,
         operation: &str,
-        args: &::serde_json::Value,
-    ) -> Result<ResponseValue<::serde_json::Value>, crate::CallError> {
-        let op = crate::dynamic::lookup(OPERATIONS, crate::Api::Insights, operation)?;
+        args: &'a ::serde_json::Value,
+    ) -> crate::dynamic::JsonCall<'a> {
+        let op = match crate::dynamic::lookup(OPERATIONS, crate::Api::Insights, operation) {
+            Ok(op) => op,
+            Err(e) => return crate::dynamic::failed(e),
+        };
         match op.name {
             "event_count_get" => {
-                crate::dynamic::send_json(builder::EventCountGet::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::EventCountGet::from_json(self, args))
             }
             "event_distinct_get" => {
-                crate::dynamic::send_json(builder::EventDistinctGet::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::EventDistinctGet::from_json(self, args))
             }
-            "event_get" => {
-                crate::dynamic::send_json(builder::EventGet::from_json(self, args)?).await
-            }
+            "event_get" => crate::dynamic::boxed(builder::EventGet::from_json(self, args)),
             "event_interval_get" => {
-                crate::dynamic::send_json(builder::EventIntervalGet::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::EventIntervalGet::from_json(self, args))
             }
             "report_artifact_content_get" => {
-                crate::dynamic::send_json(builder::ReportArtifactContentGet::from_json(self, args)?)
-                    .await
+                crate::dynamic::boxed(builder::ReportArtifactContentGet::from_json(self, args))
             }
-            "report_create" => {
-                crate::dynamic::send_json(builder::ReportCreate::from_json(self, args)?).await
-            }
-            "report_list" => {
-                crate::dynamic::send_json(builder::ReportList::from_json(self, args)?).await
-            }
-            _ => Err(crate::CallError::UnknownOperation {
+            "report_create" => crate::dynamic::boxed(builder::ReportCreate::from_json(self, args)),
+            "report_list" => crate::dynamic::boxed(builder::ReportList::from_json(self, args)),
+            _ => crate::dynamic::failed(crate::CallError::UnknownOperation {
                 api: crate::Api::Insights,
                 operation: operation.to_string(),
             }),

@@ -48127,196 +48127,144 @@ impl Client {
     /// request body under `"body"`. The request is the operation's
     /// own builder, sent through this client's hooks; the decoded
     /// answer comes back as JSON (`null` for a bodiless one).
-    pub async fn call_json(
-        &self,
+    pub fn call_json<'a>(
+        &'a self,
         operation: &str,
-        args: &::serde_json::Value,
-    ) -> Result<ResponseValue<::serde_json::Value>, crate::CallError> {
-        let op = crate::dynamic::lookup(OPERATIONS, crate::Api::V1, operation)?;
+        args: &'a ::serde_json::Value,
+    ) -> crate::dynamic::JsonCall<'a> {
+        let op = match crate::dynamic::lookup(OPERATIONS, crate::Api::V1, operation) {
+            Ok(op) => op,
+            Err(e) => return crate::dynamic::failed(e),
+        };
         match op.name {
-            "administrator_user_activation_reset" => {
-                crate::dynamic::send_json(builder::AdministratorUserActivationReset::from_json(
-                    self, args,
-                )?)
-                .await
-            }
+            "administrator_user_activation_reset" => crate::dynamic::boxed(
+                builder::AdministratorUserActivationReset::from_json(self, args),
+            ),
             "administrator_user_set" => {
-                crate::dynamic::send_json(builder::AdministratorUserSet::from_json(self, args)?)
-                    .await
+                crate::dynamic::boxed(builder::AdministratorUserSet::from_json(self, args))
             }
             "administrator_user_totp_reset" => {
-                crate::dynamic::send_json(builder::AdministratorUserTotpReset::from_json(
-                    self, args,
-                )?)
-                .await
+                crate::dynamic::boxed(builder::AdministratorUserTotpReset::from_json(self, args))
             }
             "application_create" => {
-                crate::dynamic::send_json(builder::ApplicationCreate::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::ApplicationCreate::from_json(self, args))
             }
             "application_delete" => {
-                crate::dynamic::send_json(builder::ApplicationDelete::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::ApplicationDelete::from_json(self, args))
             }
             "application_get" => {
-                crate::dynamic::send_json(builder::ApplicationGet::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::ApplicationGet::from_json(self, args))
             }
             "application_list" => {
-                crate::dynamic::send_json(builder::ApplicationList::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::ApplicationList::from_json(self, args))
             }
             "application_set" => {
-                crate::dynamic::send_json(builder::ApplicationSet::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::ApplicationSet::from_json(self, args))
             }
             "application_template_get" => {
-                crate::dynamic::send_json(builder::ApplicationTemplateGet::from_json(self, args)?)
-                    .await
+                crate::dynamic::boxed(builder::ApplicationTemplateGet::from_json(self, args))
             }
             "application_template_list" => {
-                crate::dynamic::send_json(builder::ApplicationTemplateList::from_json(self, args)?)
-                    .await
+                crate::dynamic::boxed(builder::ApplicationTemplateList::from_json(self, args))
             }
             "command_create" => {
-                crate::dynamic::send_json(builder::CommandCreate::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::CommandCreate::from_json(self, args))
             }
             "command_delete" => {
-                crate::dynamic::send_json(builder::CommandDelete::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::CommandDelete::from_json(self, args))
             }
             "command_file_get" => {
-                crate::dynamic::send_json(builder::CommandFileGet::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::CommandFileGet::from_json(self, args))
             }
-            "command_get" => {
-                crate::dynamic::send_json(builder::CommandGet::from_json(self, args)?).await
-            }
-            "command_list" => {
-                crate::dynamic::send_json(builder::CommandList::from_json(self, args)?).await
-            }
+            "command_get" => crate::dynamic::boxed(builder::CommandGet::from_json(self, args)),
+            "command_list" => crate::dynamic::boxed(builder::CommandList::from_json(self, args)),
             "command_result_by_command_id_get" => {
-                crate::dynamic::send_json(builder::CommandResultByCommandIdGet::from_json(
-                    self, args,
-                )?)
-                .await
+                crate::dynamic::boxed(builder::CommandResultByCommandIdGet::from_json(self, args))
             }
             "command_result_delete" => {
-                crate::dynamic::send_json(builder::CommandResultDelete::from_json(self, args)?)
-                    .await
+                crate::dynamic::boxed(builder::CommandResultDelete::from_json(self, args))
             }
             "command_result_get" => {
-                crate::dynamic::send_json(builder::CommandResultGet::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::CommandResultGet::from_json(self, args))
             }
             "command_result_list" => {
-                crate::dynamic::send_json(builder::CommandResultList::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::CommandResultList::from_json(self, args))
             }
             "command_result_search" => {
-                crate::dynamic::send_json(builder::CommandResultSearch::from_json(self, args)?)
-                    .await
+                crate::dynamic::boxed(builder::CommandResultSearch::from_json(self, args))
             }
-            "command_set" => {
-                crate::dynamic::send_json(builder::CommandSet::from_json(self, args)?).await
-            }
+            "command_set" => crate::dynamic::boxed(builder::CommandSet::from_json(self, args)),
             "command_trigger_post" => {
-                crate::dynamic::send_json(builder::CommandTriggerPost::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::CommandTriggerPost::from_json(self, args))
             }
-            "commands_run" => {
-                crate::dynamic::send_json(builder::CommandsRun::from_json(self, args)?).await
-            }
+            "commands_run" => crate::dynamic::boxed(builder::CommandsRun::from_json(self, args)),
             "commands_search" => {
-                crate::dynamic::send_json(builder::CommandsSearch::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::CommandsSearch::from_json(self, args))
             }
             "expire_user_password_post" => {
-                crate::dynamic::send_json(builder::ExpireUserPasswordPost::from_json(self, args)?)
-                    .await
+                crate::dynamic::boxed(builder::ExpireUserPasswordPost::from_json(self, args))
             }
             "organization_get" => {
-                crate::dynamic::send_json(builder::OrganizationGet::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::OrganizationGet::from_json(self, args))
             }
             "organization_list" => {
-                crate::dynamic::send_json(builder::OrganizationList::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::OrganizationList::from_json(self, args))
             }
             "organization_search" => {
-                crate::dynamic::send_json(builder::OrganizationSearch::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::OrganizationSearch::from_json(self, args))
             }
             "organization_set" => {
-                crate::dynamic::send_json(builder::OrganizationSet::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::OrganizationSet::from_json(self, args))
             }
             "radius_server_create" => {
-                crate::dynamic::send_json(builder::RadiusServerCreate::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::RadiusServerCreate::from_json(self, args))
             }
             "radius_server_delete" => {
-                crate::dynamic::send_json(builder::RadiusServerDelete::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::RadiusServerDelete::from_json(self, args))
             }
             "radius_server_get" => {
-                crate::dynamic::send_json(builder::RadiusServerGet::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::RadiusServerGet::from_json(self, args))
             }
             "radius_server_list" => {
-                crate::dynamic::send_json(builder::RadiusServerList::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::RadiusServerList::from_json(self, args))
             }
             "radius_server_set" => {
-                crate::dynamic::send_json(builder::RadiusServerSet::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::RadiusServerSet::from_json(self, args))
             }
-            "system_clear" => {
-                crate::dynamic::send_json(builder::SystemClear::from_json(self, args)?).await
-            }
-            "system_delete" => {
-                crate::dynamic::send_json(builder::SystemDelete::from_json(self, args)?).await
-            }
-            "system_get" => {
-                crate::dynamic::send_json(builder::SystemGet::from_json(self, args)?).await
-            }
-            "system_list" => {
-                crate::dynamic::send_json(builder::SystemList::from_json(self, args)?).await
-            }
-            "system_lock" => {
-                crate::dynamic::send_json(builder::SystemLock::from_json(self, args)?).await
-            }
+            "system_clear" => crate::dynamic::boxed(builder::SystemClear::from_json(self, args)),
+            "system_delete" => crate::dynamic::boxed(builder::SystemDelete::from_json(self, args)),
+            "system_get" => crate::dynamic::boxed(builder::SystemGet::from_json(self, args)),
+            "system_list" => crate::dynamic::boxed(builder::SystemList::from_json(self, args)),
+            "system_lock" => crate::dynamic::boxed(builder::SystemLock::from_json(self, args)),
             "system_restart" => {
-                crate::dynamic::send_json(builder::SystemRestart::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::SystemRestart::from_json(self, args))
             }
-            "system_search" => {
-                crate::dynamic::send_json(builder::SystemSearch::from_json(self, args)?).await
-            }
-            "system_set" => {
-                crate::dynamic::send_json(builder::SystemSet::from_json(self, args)?).await
-            }
-            "system_stop" => {
-                crate::dynamic::send_json(builder::SystemStop::from_json(self, args)?).await
-            }
-            "user_create" => {
-                crate::dynamic::send_json(builder::UserCreate::from_json(self, args)?).await
-            }
-            "user_delete" => {
-                crate::dynamic::send_json(builder::UserDelete::from_json(self, args)?).await
-            }
-            "user_get" => crate::dynamic::send_json(builder::UserGet::from_json(self, args)?).await,
-            "user_list" => {
-                crate::dynamic::send_json(builder::UserList::from_json(self, args)?).await
-            }
-            "user_mfa_reset" => {
-                crate::dynamic::send_json(builder::UserMfaReset::from_json(self, args)?).await
-            }
-            "user_mfa_sync" => {
-                crate::dynamic::send_json(builder::UserMfaSync::from_json(self, args)?).await
-            }
-            "user_search" => {
-                crate::dynamic::send_json(builder::UserSearch::from_json(self, args)?).await
-            }
-            "user_set" => crate::dynamic::send_json(builder::UserSet::from_json(self, args)?).await,
+            "system_search" => crate::dynamic::boxed(builder::SystemSearch::from_json(self, args)),
+            "system_set" => crate::dynamic::boxed(builder::SystemSet::from_json(self, args)),
+            "system_stop" => crate::dynamic::boxed(builder::SystemStop::from_json(self, args)),
+            "user_create" => crate::dynamic::boxed(builder::UserCreate::from_json(self, args)),
+            "user_delete" => crate::dynamic::boxed(builder::UserDelete::from_json(self, args)),
+            "user_get" => crate::dynamic::boxed(builder::UserGet::from_json(self, args)),
+            "user_list" => crate::dynamic::boxed(builder::UserList::from_json(self, args)),
+            "user_mfa_reset" => crate::dynamic::boxed(builder::UserMfaReset::from_json(self, args)),
+            "user_mfa_sync" => crate::dynamic::boxed(builder::UserMfaSync::from_json(self, args)),
+            "user_search" => crate::dynamic::boxed(builder::UserSearch::from_json(self, args)),
+            "user_set" => crate::dynamic::boxed(builder::UserSet::from_json(self, args)),
             "user_ssh_key_create" => {
-                crate::dynamic::send_json(builder::UserSshKeyCreate::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::UserSshKeyCreate::from_json(self, args))
             }
             "user_ssh_key_delete" => {
-                crate::dynamic::send_json(builder::UserSshKeyDelete::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::UserSshKeyDelete::from_json(self, args))
             }
             "user_ssh_key_get" => {
-                crate::dynamic::send_json(builder::UserSshKeyGet::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::UserSshKeyGet::from_json(self, args))
             }
             "user_state_activate" => {
-                crate::dynamic::send_json(builder::UserStateActivate::from_json(self, args)?).await
+                crate::dynamic::boxed(builder::UserStateActivate::from_json(self, args))
             }
-            "user_totp_get" => {
-                crate::dynamic::send_json(builder::UserTotpGet::from_json(self, args)?).await
-            }
-            "user_unlock" => {
-                crate::dynamic::send_json(builder::UserUnlock::from_json(self, args)?).await
-            }
-            _ => Err(crate::CallError::UnknownOperation {
+            "user_totp_get" => crate::dynamic::boxed(builder::UserTotpGet::from_json(self, args)),
+            "user_unlock" => crate::dynamic::boxed(builder::UserUnlock::from_json(self, args)),
+            _ => crate::dynamic::failed(crate::CallError::UnknownOperation {
                 api: crate::Api::V1,
                 operation: operation.to_string(),
             }),

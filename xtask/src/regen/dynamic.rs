@@ -62,7 +62,7 @@ pub fn apply(file: &mut syn::File, api: Api, doc: &Value) -> Result<()> {
             .with_context(|| format!("builder {ident} calls {name}, not in the document"))?;
         impls.push(from_json(ident, fields, shape).with_context(|| format!("{name} ({ident})"))?);
         arms.push(quote! {
-            #name => crate::dynamic::send_json(builder::#ident::from_json(self, args)?).await,
+            #name => crate::dynamic::boxed(builder::#ident::from_json(self, args)),
         });
     }
     let tokens: TokenStream = impls.into_iter().collect();
@@ -78,15 +78,18 @@ pub fn apply(file: &mut syn::File, api: Api, doc: &Value) -> Result<()> {
             /// request body under `"body"`. The request is the operation's
             /// own builder, sent through this client's hooks; the decoded
             /// answer comes back as JSON (`null` for a bodiless one).
-            pub async fn call_json(
-                &self,
+            pub fn call_json<'a>(
+                &'a self,
                 operation: &str,
-                args: &::serde_json::Value,
-            ) -> Result<ResponseValue<::serde_json::Value>, crate::CallError> {
-                let op = crate::dynamic::lookup(OPERATIONS, crate::Api::#variant, operation)?;
+                args: &'a ::serde_json::Value,
+            ) -> crate::dynamic::JsonCall<'a> {
+                let op = match crate::dynamic::lookup(OPERATIONS, crate::Api::#variant, operation) {
+                    Ok(op) => op,
+                    Err(e) => return crate::dynamic::failed(e),
+                };
                 match op.name {
                     #(#arms)*
-                    _ => Err(crate::CallError::UnknownOperation {
+                    _ => crate::dynamic::failed(crate::CallError::UnknownOperation {
                         api: crate::Api::#variant,
                         operation: operation.to_string(),
                     }),
