@@ -75,9 +75,9 @@ pub enum CallError {
     Send {
         /// The operation id.
         operation: &'static str,
-        /// The generated client's error.
+        /// The generated client's error (boxed: it is large).
         #[source]
-        source: progenitor_client::Error<()>,
+        source: Box<progenitor_client::Error<()>>,
     },
     /// The decoded answer could not be written back as JSON (a map with
     /// non-string keys, say); never expected of JumpCloud's types.
@@ -94,7 +94,7 @@ impl CallError {
     /// The generated client's error, when the request was sent.
     pub fn send_error(&self) -> Option<&progenitor_client::Error<()>> {
         match self {
-            CallError::Send { source, .. } => Some(source),
+            CallError::Send { source, .. } => Some(source.as_ref()),
             _ => None,
         }
     }
@@ -103,7 +103,7 @@ impl CallError {
     /// sent (to hand to code that expects what `send()` returns).
     pub fn into_send_error(self) -> Result<progenitor_client::Error<()>, CallError> {
         match self {
-            CallError::Send { source, .. } => Ok(source),
+            CallError::Send { source, .. } => Ok(*source),
             other => Err(other),
         }
     }
@@ -246,10 +246,10 @@ where
     R::Response: Serialize,
 {
     let operation = R::operation().id;
-    let response = request
-        .dispatch()
-        .await
-        .map_err(|source| CallError::Send { operation, source })?;
+    let response = request.dispatch().await.map_err(|source| CallError::Send {
+        operation,
+        source: Box::new(source),
+    })?;
     let (status, headers) = (response.status(), response.headers().clone());
     let body = serde_json::to_value(response.into_inner()).map_err(|e| CallError::Encode {
         operation,
@@ -299,6 +299,8 @@ fn redact(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
 
     #[test]

@@ -147,10 +147,10 @@ impl<'d> Examples<'d> {
                 v => other = Some(v),
             }
         }
-        if schema.get("properties").is_some() {
-            if let Value::Object(m) = self.object(schema, depth) {
-                merged.extend(m);
-            }
+        if schema.get("properties").is_some()
+            && let Value::Object(m) = self.object(schema, depth)
+        {
+            merged.extend(m);
         }
         match other {
             Some(v) if merged.is_empty() => v,

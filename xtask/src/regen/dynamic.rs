@@ -317,6 +317,8 @@ fn first_arg(ty: &Type, name: &str) -> Option<Type> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
     use serde_json::json;
 
