@@ -284,7 +284,6 @@ fn redact(message: &str) -> String {
         };
         let value_follows = before.ends_with("string ")
             || before.ends_with("variant ")
-            || before.ends_with("field ")
             || before.ends_with("character ");
         if value_follows {
             out.push_str(before.trim_end());

@@ -544,3 +544,58 @@ fn the_api_key_alone_satisfies_every_security_requirement() {
         }
     }
 }
+
+/// `call_json` refuses what it cannot send before sending anything.
+#[tokio::test]
+async fn call_json_names_what_does_not_fit() {
+    // Port 9 (discard) on loopback: nothing is expected to be sent.
+    let jc = JumpCloud::builder()
+        .api_key("contract-suite-key")
+        .base_url("http://127.0.0.1:9")
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = jc
+        .v2()
+        .call_json("No_Such_Op", &Value::Null)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, CallError::UnknownOperation { .. }), "{err}");
+    let args = serde_json::json!({"id": 5});
+    let err = jc.v2().call_json("UserGroup_Get", &args).await.unwrap_err();
+    assert!(
+        matches!(err, CallError::ArgumentType { argument: "id", .. }),
+        "{err}"
+    );
+    let err = jc
+        .v2()
+        .call_json("user_group_get", &Value::Null)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CallError::MissingArgument {
+                operation: "UserGroup_Get",
+                argument: "id"
+            }
+        ),
+        "{err}"
+    );
+    let args = serde_json::json!({"body": {"name": 7}});
+    let err = jc
+        .v2()
+        .call_json("UserGroup_Create", &args)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            CallError::ArgumentType {
+                argument: "body",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
