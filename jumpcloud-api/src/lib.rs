@@ -97,6 +97,7 @@
 
 // With no API feature on, only the hook types remain and their generated
 // users are compiled out.
+pub mod dynamic;
 pub mod filter;
 #[cfg_attr(
     not(any(feature = "v2", feature = "v1", feature = "insights")),
@@ -108,6 +109,7 @@ mod request;
 #[doc(hidden)]
 pub mod wire;
 
+pub use dynamic::CallError;
 pub use hooks::{Api, BoxFuture, HookError, Hooks, Operation, Transport};
 pub use paging::{Page, PageKind, PageRequest, Paging, Position};
 pub use progenitor_client::{ByteStream, ClientInfo, Error, OperationInfo, ResponseValue};

@@ -3681,10 +3681,147 @@ pub mod builder {
             ReportCreate::send(self)
         }
     }
+    impl<'a> EventCountGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::EventQuery, _>(&mut this.body, true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> EventDistinctGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::EventDistinctQuery, _>(&mut this.body, true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> EventGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::EventQuery, _>(&mut this.body, true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> EventIntervalGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::EventIntervalQuery, _>(&mut this.body, true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ReportArtifactContentGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["report_id", "artifact_id"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.report_id, "report_id", true)?;
+            a.set(&mut this.artifact_id, "artifact_id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ReportCreate<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["report_type"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.report_type, "report_type", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ReportList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["sort"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.sort, "sort", false)?;
+            Ok(this)
+        }
+    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+impl Client {
+    /// Calls any operation of this API by operation id or method
+    /// name, with the arguments as one JSON object: each path, query
+    /// and header parameter under its name in the document, the
+    /// request body under `"body"`. The request is the operation's
+    /// own builder, sent through this client's hooks; the decoded
+    /// answer comes back as JSON (`null` for a bodiless one).
+    pub fn call_json<'a>(
+        &'a self,
+        operation: &str,
+        args: &'a ::serde_json::Value,
+    ) -> crate::dynamic::JsonCall<'a> {
+        let op = match crate::dynamic::lookup(OPERATIONS, crate::Api::Insights, operation) {
+            Ok(op) => op,
+            Err(e) => return crate::dynamic::failed(e),
+        };
+        match op.name {
+            "event_count_get" => {
+                crate::dynamic::boxed(builder::EventCountGet::from_json(self, args))
+            }
+            "event_distinct_get" => {
+                crate::dynamic::boxed(builder::EventDistinctGet::from_json(self, args))
+            }
+            "event_get" => crate::dynamic::boxed(builder::EventGet::from_json(self, args)),
+            "event_interval_get" => {
+                crate::dynamic::boxed(builder::EventIntervalGet::from_json(self, args))
+            }
+            "report_artifact_content_get" => {
+                crate::dynamic::boxed(builder::ReportArtifactContentGet::from_json(self, args))
+            }
+            "report_create" => crate::dynamic::boxed(builder::ReportCreate::from_json(self, args)),
+            "report_list" => crate::dynamic::boxed(builder::ReportList::from_json(self, args)),
+            _ => crate::dynamic::failed(crate::CallError::UnknownOperation {
+                api: crate::Api::Insights,
+                operation: operation.to_string(),
+            }),
+        }
+    }
 }
 /// Facts about every operation of this API, sorted by method name.
 pub static OPERATIONS: &[crate::Operation] = &[

@@ -47604,10 +47604,1084 @@ pub mod builder {
             AdministratorUserSet::send(self)
         }
     }
+    impl<'a> AdministratorUserActivationReset<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> AdministratorUserSet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::Userput, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> AdministratorUserTotpReset<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ApplicationCreate<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::Application, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ApplicationDelete<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ApplicationGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ApplicationList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["fields", "limit", "skip", "sort", "filter"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ApplicationSet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::Application, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ApplicationTemplateGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "fields", "limit", "skip", "sort", "filter"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ApplicationTemplateList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["fields", "limit", "skip", "sort", "filter"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandCreate<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::Command, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandDelete<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandFileGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "fields", "limit", "skip"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "fields"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(&mut this.fields, "fields", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["fields", "filter", "limit", "skip", "sort"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandResultByCommandIdGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "limit", "skip"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandResultDelete<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandResultGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "fields", "filter"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandResultList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["fields", "limit", "skip", "sort"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandResultSearch<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::Search, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandSet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::Command, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandTriggerPost<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["triggername"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.triggername, "triggername", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandsRun<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::CommandsRunBody, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> CommandsSearch<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::Search, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> ExpireUserPasswordPost<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> OrganizationGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "fields", "filter"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> OrganizationList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &[
+                    "fields",
+                    "filter",
+                    "limit",
+                    "search",
+                    "skip",
+                    "sort",
+                    "sortIgnoreCase",
+                ],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.search, "search", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            a.set(&mut this.sort_ignore_case, "sortIgnoreCase", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> OrganizationSearch<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::Search, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> OrganizationSet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::OrganizationSetBody, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> RadiusServerCreate<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::Radiusserverpost, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> RadiusServerDelete<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> RadiusServerGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> RadiusServerList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["fields", "filter", "limit", "skip", "sort"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> RadiusServerSet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::RadiusServerSetBody, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemClear<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["system_id"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.system_id, "system_id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemDelete<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "fields", "filter"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["fields", "limit", "search", "skip", "sort", "filter"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.search, "search", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemLock<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["system_id"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.system_id, "system_id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemRestart<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["system_id"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.system_id, "system_id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemSearch<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::Search, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemSet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::Systemput, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> SystemStop<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["system_id"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.system_id, "system_id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserCreate<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["fullValidationDetails", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(
+                &mut this.full_validation_details,
+                "fullValidationDetails",
+                false,
+            )?;
+            a.set_body::<types::Systemuserputpost, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserDelete<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "fields", "filter"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserList<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["limit", "skip", "sort", "fields", "filter", "search"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
+            a.set(&mut this.sort, "sort", false)?;
+            a.set(&mut this.fields, "fields", false)?;
+            a.set(&mut this.filter, "filter", false)?;
+            a.set(&mut this.search, "search", false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserMfaReset<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::UserMfaResetBody, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserMfaSync<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserSearch<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let mut this = Self::new(client);
+            a.set_body::<types::Search, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserSet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "fullValidationDetails", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set(
+                &mut this.full_validation_details,
+                "fullValidationDetails",
+                false,
+            )?;
+            a.set_body::<types::Systemuserput, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserSshKeyCreate<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::Sshkeypost, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserSshKeyDelete<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["systemuser_id", "id"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.systemuser_id, "systemuser_id", true)?;
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserSshKeyGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserStateActivate<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["id", "body"],
+            )?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            a.set_body::<types::UserStateActivateBody, _>(&mut this.body, false)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserTotpGet<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
+    impl<'a> UserUnlock<'a> {
+        /// This builder with its arguments read from a JSON object.
+        pub(crate) fn from_json(
+            client: &'a super::Client,
+            args: &::serde_json::Value,
+        ) -> Result<Self, crate::CallError> {
+            let a =
+                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["id"])?;
+            let mut this = Self::new(client);
+            a.set(&mut this.id, "id", true)?;
+            Ok(this)
+        }
+    }
 }
 /// Items consumers will typically use such as the Client.
 pub mod prelude {
     pub use self::super::Client;
+}
+impl Client {
+    /// Calls any operation of this API by operation id or method
+    /// name, with the arguments as one JSON object: each path, query
+    /// and header parameter under its name in the document, the
+    /// request body under `"body"`. The request is the operation's
+    /// own builder, sent through this client's hooks; the decoded
+    /// answer comes back as JSON (`null` for a bodiless one).
+    pub fn call_json<'a>(
+        &'a self,
+        operation: &str,
+        args: &'a ::serde_json::Value,
+    ) -> crate::dynamic::JsonCall<'a> {
+        let op = match crate::dynamic::lookup(OPERATIONS, crate::Api::V1, operation) {
+            Ok(op) => op,
+            Err(e) => return crate::dynamic::failed(e),
+        };
+        match op.name {
+            "administrator_user_activation_reset" => crate::dynamic::boxed(
+                builder::AdministratorUserActivationReset::from_json(self, args),
+            ),
+            "administrator_user_set" => {
+                crate::dynamic::boxed(builder::AdministratorUserSet::from_json(self, args))
+            }
+            "administrator_user_totp_reset" => {
+                crate::dynamic::boxed(builder::AdministratorUserTotpReset::from_json(self, args))
+            }
+            "application_create" => {
+                crate::dynamic::boxed(builder::ApplicationCreate::from_json(self, args))
+            }
+            "application_delete" => {
+                crate::dynamic::boxed(builder::ApplicationDelete::from_json(self, args))
+            }
+            "application_get" => {
+                crate::dynamic::boxed(builder::ApplicationGet::from_json(self, args))
+            }
+            "application_list" => {
+                crate::dynamic::boxed(builder::ApplicationList::from_json(self, args))
+            }
+            "application_set" => {
+                crate::dynamic::boxed(builder::ApplicationSet::from_json(self, args))
+            }
+            "application_template_get" => {
+                crate::dynamic::boxed(builder::ApplicationTemplateGet::from_json(self, args))
+            }
+            "application_template_list" => {
+                crate::dynamic::boxed(builder::ApplicationTemplateList::from_json(self, args))
+            }
+            "command_create" => {
+                crate::dynamic::boxed(builder::CommandCreate::from_json(self, args))
+            }
+            "command_delete" => {
+                crate::dynamic::boxed(builder::CommandDelete::from_json(self, args))
+            }
+            "command_file_get" => {
+                crate::dynamic::boxed(builder::CommandFileGet::from_json(self, args))
+            }
+            "command_get" => crate::dynamic::boxed(builder::CommandGet::from_json(self, args)),
+            "command_list" => crate::dynamic::boxed(builder::CommandList::from_json(self, args)),
+            "command_result_by_command_id_get" => {
+                crate::dynamic::boxed(builder::CommandResultByCommandIdGet::from_json(self, args))
+            }
+            "command_result_delete" => {
+                crate::dynamic::boxed(builder::CommandResultDelete::from_json(self, args))
+            }
+            "command_result_get" => {
+                crate::dynamic::boxed(builder::CommandResultGet::from_json(self, args))
+            }
+            "command_result_list" => {
+                crate::dynamic::boxed(builder::CommandResultList::from_json(self, args))
+            }
+            "command_result_search" => {
+                crate::dynamic::boxed(builder::CommandResultSearch::from_json(self, args))
+            }
+            "command_set" => crate::dynamic::boxed(builder::CommandSet::from_json(self, args)),
+            "command_trigger_post" => {
+                crate::dynamic::boxed(builder::CommandTriggerPost::from_json(self, args))
+            }
+            "commands_run" => crate::dynamic::boxed(builder::CommandsRun::from_json(self, args)),
+            "commands_search" => {
+                crate::dynamic::boxed(builder::CommandsSearch::from_json(self, args))
+            }
+            "expire_user_password_post" => {
+                crate::dynamic::boxed(builder::ExpireUserPasswordPost::from_json(self, args))
+            }
+            "organization_get" => {
+                crate::dynamic::boxed(builder::OrganizationGet::from_json(self, args))
+            }
+            "organization_list" => {
+                crate::dynamic::boxed(builder::OrganizationList::from_json(self, args))
+            }
+            "organization_search" => {
+                crate::dynamic::boxed(builder::OrganizationSearch::from_json(self, args))
+            }
+            "organization_set" => {
+                crate::dynamic::boxed(builder::OrganizationSet::from_json(self, args))
+            }
+            "radius_server_create" => {
+                crate::dynamic::boxed(builder::RadiusServerCreate::from_json(self, args))
+            }
+            "radius_server_delete" => {
+                crate::dynamic::boxed(builder::RadiusServerDelete::from_json(self, args))
+            }
+            "radius_server_get" => {
+                crate::dynamic::boxed(builder::RadiusServerGet::from_json(self, args))
+            }
+            "radius_server_list" => {
+                crate::dynamic::boxed(builder::RadiusServerList::from_json(self, args))
+            }
+            "radius_server_set" => {
+                crate::dynamic::boxed(builder::RadiusServerSet::from_json(self, args))
+            }
+            "system_clear" => crate::dynamic::boxed(builder::SystemClear::from_json(self, args)),
+            "system_delete" => crate::dynamic::boxed(builder::SystemDelete::from_json(self, args)),
+            "system_get" => crate::dynamic::boxed(builder::SystemGet::from_json(self, args)),
+            "system_list" => crate::dynamic::boxed(builder::SystemList::from_json(self, args)),
+            "system_lock" => crate::dynamic::boxed(builder::SystemLock::from_json(self, args)),
+            "system_restart" => {
+                crate::dynamic::boxed(builder::SystemRestart::from_json(self, args))
+            }
+            "system_search" => crate::dynamic::boxed(builder::SystemSearch::from_json(self, args)),
+            "system_set" => crate::dynamic::boxed(builder::SystemSet::from_json(self, args)),
+            "system_stop" => crate::dynamic::boxed(builder::SystemStop::from_json(self, args)),
+            "user_create" => crate::dynamic::boxed(builder::UserCreate::from_json(self, args)),
+            "user_delete" => crate::dynamic::boxed(builder::UserDelete::from_json(self, args)),
+            "user_get" => crate::dynamic::boxed(builder::UserGet::from_json(self, args)),
+            "user_list" => crate::dynamic::boxed(builder::UserList::from_json(self, args)),
+            "user_mfa_reset" => crate::dynamic::boxed(builder::UserMfaReset::from_json(self, args)),
+            "user_mfa_sync" => crate::dynamic::boxed(builder::UserMfaSync::from_json(self, args)),
+            "user_search" => crate::dynamic::boxed(builder::UserSearch::from_json(self, args)),
+            "user_set" => crate::dynamic::boxed(builder::UserSet::from_json(self, args)),
+            "user_ssh_key_create" => {
+                crate::dynamic::boxed(builder::UserSshKeyCreate::from_json(self, args))
+            }
+            "user_ssh_key_delete" => {
+                crate::dynamic::boxed(builder::UserSshKeyDelete::from_json(self, args))
+            }
+            "user_ssh_key_get" => {
+                crate::dynamic::boxed(builder::UserSshKeyGet::from_json(self, args))
+            }
+            "user_state_activate" => {
+                crate::dynamic::boxed(builder::UserStateActivate::from_json(self, args))
+            }
+            "user_totp_get" => crate::dynamic::boxed(builder::UserTotpGet::from_json(self, args)),
+            "user_unlock" => crate::dynamic::boxed(builder::UserUnlock::from_json(self, args)),
+            _ => crate::dynamic::failed(crate::CallError::UnknownOperation {
+                api: crate::Api::V1,
+                operation: operation.to_string(),
+            }),
+        }
+    }
 }
 /// Facts about every operation of this API, sorted by method name.
 pub static OPERATIONS: &[crate::Operation] = &[

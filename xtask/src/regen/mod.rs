@@ -10,6 +10,7 @@
 
 pub mod checks;
 mod docs;
+mod dynamic;
 mod filters;
 mod generate;
 pub mod index;
@@ -102,6 +103,7 @@ pub fn render_indexed(api: Api, doc: &Value) -> Result<(String, Vec<index::Entry
     request::apply(&mut file, &table, &facts)?;
     let dialects = filters::dialects(api, doc);
     filters::apply(&mut file, &dialects)?;
+    dynamic::apply(&mut file, api, doc)?;
     file.items
         .extend(operations::items(api, &table, &facts, &dialects)?);
     let entries = index::annotate(api, doc, &table, &facts, &dialects, &mut file)?;
