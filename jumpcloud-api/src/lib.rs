@@ -22,6 +22,8 @@
 // With no API feature on, only the hook types remain and their generated
 // users are compiled out.
 pub mod filter;
+#[cfg(feature = "v2")]
+pub mod graph;
 #[cfg_attr(
     not(any(feature = "v2", feature = "v1", feature = "insights")),
     allow(dead_code, unused_macros, unused_imports)
