@@ -99,6 +99,8 @@
 // users are compiled out.
 pub mod dynamic;
 pub mod filter;
+#[cfg(feature = "v2")]
+pub mod graph;
 #[cfg_attr(
     not(any(feature = "v2", feature = "v1", feature = "insights")),
     allow(dead_code, unused_macros, unused_imports)

@@ -195,6 +195,14 @@ impl JumpCloud {
         &self.inner.v2
     }
 
+    /// The organisation's graph: associations, memberships, traversal with
+    /// paths, access questions, desired-state plans and offboarding, one API
+    /// over every kind (see [`crate::graph`]).
+    #[cfg(feature = "v2")]
+    pub fn graph(&self) -> crate::graph::Graph<'_> {
+        crate::graph::Graph::new(self)
+    }
+
     /// The API v1 client.
     #[cfg(feature = "v1")]
     pub fn v1(&self) -> &jumpcloud_api::v1::Client {

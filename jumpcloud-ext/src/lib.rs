@@ -63,6 +63,8 @@ mod client;
 pub mod config;
 mod error;
 pub mod filter;
+#[cfg(feature = "v2")]
+pub mod graph;
 pub mod paginate;
 mod retry;
 mod secret;

@@ -1,0 +1,497 @@
+//! The JumpCloud graph as data: kinds of objects, the relations the API
+//! serves between them, and one shape for what those relations return.
+//!
+//! JumpCloud serves its graph through about a hundred v2 operations, one per
+//! pair of kinds and per relation (`/users/{id}/associations?targets=system`,
+//! `/usergroups/{id}/members`, `/users/{id}/systems`, …), each with its own
+//! builder and body type. `cargo xtask regen` reads them from the document
+//! and generates, in `v2::graph`:
+//!
+//! - [`Kind`], every kind of object the document names;
+//! - [`LINKS`], the table of which (source, target, relation) triples exist
+//!   and which operation serves each;
+//! - `list_connections`, `list_paths` and `write`, which dispatch a triple to
+//!   the right generated builder and hand it to a visitor
+//!   ([`ConnectionVisitor`], [`PathsVisitor`], [`WriteVisitor`]), so that code
+//!   outside this crate can treat every pair alike.
+//!
+//! A triple the document does not define is refused with
+//! [`GraphError::NoSuchRelation`] before any request is built.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+pub use crate::v2::graph::{Kind, LINKS, list_connections, list_paths, write};
+use crate::v2::types;
+
+/// Attributes of an edge or compiled over paths (`sudo`, RADIUS reply,
+/// LDAP and POSIX groups, …), kept as JSON: the kinds grow over time.
+pub type Attributes = Map<String, Value>;
+
+/// One object of the graph: its kind and id.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub struct NodeRef {
+    /// What kind of object it is.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// Its JumpCloud id.
+    pub id: String,
+}
+
+impl NodeRef {
+    /// A node of any kind; see also the per-kind constructors
+    /// (`NodeRef::user(id)`, `NodeRef::system_group(id)`, …).
+    pub fn new(kind: Kind, id: impl Into<String>) -> NodeRef {
+        NodeRef {
+            kind,
+            id: id.into(),
+        }
+    }
+}
+
+impl fmt::Display for NodeRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind, self.id)
+    }
+}
+
+/// How two kinds are related, i.e. which family of operations serves a pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// Direct bindings with attributes: `GET/POST /{kind}/{id}/associations`.
+    Associations,
+    /// Everything reachable, with the paths that grant it:
+    /// `GET /users/{id}/systems` and the like.
+    Traversal,
+    /// Direct members of a group: `GET/POST /{group}/{id}/members`.
+    Members,
+    /// A group's members, direct and through nested groups, with paths:
+    /// `GET /{group}/{id}/membership`.
+    Membership,
+    /// The groups a node belongs to, with paths: `GET /{kind}/{id}/memberof`.
+    MemberOf,
+}
+
+impl Relation {
+    /// A short, stable name: `associations`, `traversal`, `members`,
+    /// `membership`, `member_of`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Relation::Associations => "associations",
+            Relation::Traversal => "traversal",
+            Relation::Members => "members",
+            Relation::Membership => "membership",
+            Relation::MemberOf => "member_of",
+        }
+    }
+}
+
+impl fmt::Display for Relation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An operation of the v2 client, by document id and method name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OperationRef {
+    /// The `operationId`, e.g. `UserAssociation_Get`.
+    pub id: &'static str,
+    /// The client method, e.g. `user_association_get`.
+    pub name: &'static str,
+}
+
+/// One row of [`LINKS`]: a relation the document defines between two kinds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    /// The kind whose id goes in the path.
+    pub source: Kind,
+    /// The kind listed or changed.
+    pub target: Kind,
+    /// Which family of operations.
+    pub relation: Relation,
+    /// The listing that reads it.
+    pub read: OperationRef,
+    /// The operation that adds, removes and updates it (associations and
+    /// members only).
+    pub write: Option<OperationRef>,
+}
+
+/// The row for a triple, if the document defines it.
+pub fn link(relation: Relation, source: &Kind, target: &Kind) -> Option<&'static Link> {
+    LINKS
+        .iter()
+        .find(|l| l.relation == relation && &l.source == source && &l.target == target)
+}
+
+/// Every row whose source is `source` and relation `relation`.
+pub fn links_from(source: &Kind, relation: Relation) -> impl Iterator<Item = &'static Link> {
+    let source = source.clone();
+    LINKS
+        .iter()
+        .filter(move |l| l.relation == relation && l.source == source)
+}
+
+/// A request the graph tables refuse, before anything is sent.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum GraphError {
+    /// The document defines no such relation between these kinds (the
+    /// members of a user, associations between two systems, writing a
+    /// traversal).
+    NoSuchRelation {
+        /// What was asked for.
+        relation: Relation,
+        /// The source kind.
+        source: Kind,
+        /// The target kind.
+        target: Kind,
+        /// Whether a write was asked for.
+        write: bool,
+    },
+    /// The change does not fit the document's body for this pair (an
+    /// attribute the operation cannot carry, say).
+    InvalidChange {
+        /// The operation that would have been called.
+        operation: &'static str,
+        /// What did not fit.
+        reason: String,
+    },
+}
+
+impl fmt::Display for GraphError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GraphError::NoSuchRelation {
+                relation,
+                source,
+                target,
+                write,
+            } => {
+                let verb = if *write { "change" } else { "read" };
+                write!(
+                    f,
+                    "JumpCloud has no {relation} from {source} to {target} to {verb}"
+                )?;
+                let mut known: Vec<String> = links_from(source, *relation)
+                    .filter(|l| !*write || l.write.is_some())
+                    .map(|l| l.target.to_string())
+                    .collect();
+                known.dedup();
+                if known.is_empty() {
+                    write!(f, " (a {source} has no {relation} at all)")
+                } else {
+                    write!(f, " (a {source}'s {relation} reach: {})", known.join(", "))
+                }
+            }
+            GraphError::InvalidChange { operation, reason } => {
+                write!(f, "{operation}: {reason}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for GraphError {}
+
+/// A direct link as the associations and members listings return it: the
+/// node at the other end and the attributes on the edge.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Connection {
+    /// The node at the other end.
+    pub node: NodeRef,
+    /// The edge's attributes (those of the connection and of its `to`
+    /// object, merged; empty when none).
+    pub attributes: Attributes,
+}
+
+impl From<types::GraphConnection> for Connection {
+    fn from(c: types::GraphConnection) -> Self {
+        let hop = Hop::from(c);
+        Connection {
+            node: hop.to,
+            attributes: hop.attributes,
+        }
+    }
+}
+
+/// One step of a path: from a node to another, with the edge's attributes.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Hop {
+    /// Where the step starts, when the server says it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<NodeRef>,
+    /// Where the step arrives.
+    pub to: NodeRef,
+    /// The edge's attributes (empty when none).
+    pub attributes: Attributes,
+}
+
+impl From<types::GraphConnection> for Hop {
+    fn from(c: types::GraphConnection) -> Self {
+        let mut attributes = c.attributes.map(|a| a.0).unwrap_or_default();
+        if let Some(extra) = c.to.attributes {
+            for (k, v) in extra.0 {
+                attributes.entry(k).or_insert(v);
+            }
+        }
+        Hop {
+            from: c
+                .from
+                .map(|f| NodeRef::new(Kind::from_name(&f.type_), f.id)),
+            to: NodeRef::new(Kind::from_name(&c.to.type_), c.to.id),
+            attributes,
+        }
+    }
+}
+
+/// A path from the node asked about to a reached node. A path of one hop is
+/// a direct binding; longer paths go through groups.
+pub type Path = Vec<Hop>;
+
+/// A node reached by a traversal, membership or member-of listing, with every
+/// path that grants it and the attributes compiled over them.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Reached {
+    /// The node reached.
+    pub node: NodeRef,
+    /// Its name, where the listing carries one (commands).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Every path that reaches it.
+    pub paths: Vec<Path>,
+    /// The attributes JumpCloud compiled over the paths (e.g. `sudo`).
+    pub compiled_attributes: Attributes,
+}
+
+impl Reached {
+    /// Whether one of the paths is a direct link.
+    pub fn is_direct(&self) -> bool {
+        self.paths.iter().any(|p| p.len() == 1)
+    }
+
+    /// The intermediate nodes of each path (empty for a direct link).
+    pub fn via(&self) -> Vec<Vec<&NodeRef>> {
+        self.paths
+            .iter()
+            .map(|p| {
+                p.iter()
+                    .take(p.len().saturating_sub(1))
+                    .map(|h| &h.to)
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+fn paths(paths: Vec<Vec<types::GraphConnection>>) -> Vec<Path> {
+    paths
+        .into_iter()
+        .map(|p| p.into_iter().map(Hop::from).collect())
+        .collect()
+}
+
+impl From<types::GraphObjectWithPaths> for Reached {
+    fn from(o: types::GraphObjectWithPaths) -> Self {
+        Reached {
+            node: NodeRef::new(Kind::from_name(&o.type_.to_string()), o.id),
+            name: None,
+            paths: paths(o.paths),
+            compiled_attributes: o.compiled_attributes.map(|a| a.0).unwrap_or_default(),
+        }
+    }
+}
+
+impl From<types::CommandsGraphObjectWithPaths> for Reached {
+    fn from(o: types::CommandsGraphObjectWithPaths) -> Self {
+        Reached {
+            node: NodeRef::new(Kind::from_name(&o.type_.to_string()), o.id),
+            name: o.name,
+            paths: paths(o.paths),
+            compiled_attributes: o.compiled_attributes.map(|a| a.0).unwrap_or_default(),
+        }
+    }
+}
+
+/// What a write does to an edge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    /// Creates the edge.
+    Add,
+    /// Deletes the edge.
+    Remove,
+    /// Replaces the edge's attributes.
+    Update,
+}
+
+impl Op {
+    /// The value the API takes: `add`, `remove`, `update`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Op::Add => "add",
+            Op::Remove => "remove",
+            Op::Update => "update",
+        }
+    }
+}
+
+/// One write to the graph: add, remove or update the edge to `target`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Change {
+    /// What to do.
+    pub op: Op,
+    /// The other end of the edge.
+    pub target: NodeRef,
+    /// The edge's attributes (for add and update).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attributes: Option<Attributes>,
+}
+
+/// Receives the builder of an associations or members listing (items:
+/// [`types::GraphConnection`]).
+pub trait ConnectionVisitor<'a> {
+    /// What the visitor makes of it (a stream, say).
+    type Output;
+    /// Called with the builder, set up for the source node and target kind.
+    fn connections<R>(self, request: R) -> Self::Output
+    where
+        R: crate::Paginated<Item = types::GraphConnection> + 'a;
+}
+
+/// Receives the builder of a traversal, membership or member-of listing
+/// (items convertible into [`Reached`]).
+pub trait PathsVisitor<'a> {
+    /// What the visitor makes of it.
+    type Output;
+    /// Called with the builder, set up for the source node.
+    fn paths<R>(self, request: R) -> Self::Output
+    where
+        R: crate::Paginated + 'a,
+        R::Item: Into<Reached> + Send;
+}
+
+/// Receives the builder of an associations or members write.
+pub trait WriteVisitor<'a> {
+    /// What the visitor makes of it (a future, say).
+    type Output;
+    /// Called with the builder, its body set from the [`Change`].
+    fn send<R>(self, request: R) -> Self::Output
+    where
+        R: crate::Request<Response = ()> + 'a;
+}
+
+/// Checks a triple against [`LINKS`] (used by the generated dispatch).
+#[doc(hidden)]
+pub fn check(
+    relation: Relation,
+    source: &Kind,
+    target: &Kind,
+    write: bool,
+) -> Result<&'static Link, GraphError> {
+    link(relation, source, target)
+        .filter(|l| !write || l.write.is_some())
+        .ok_or_else(|| GraphError::NoSuchRelation {
+            relation,
+            source: source.clone(),
+            target: target.clone(),
+            write,
+        })
+}
+
+/// The typed body of a write (used by the generated dispatch): the change as
+/// JSON, decoded into the operation's body type, refused if the type cannot
+/// carry every attribute given.
+#[doc(hidden)]
+pub fn body<T: DeserializeOwned + Serialize>(
+    operation: &'static str,
+    change: &Change,
+) -> Result<T, GraphError> {
+    let invalid = |reason: String| GraphError::InvalidChange { operation, reason };
+    let mut value = Map::new();
+    value.insert("op".into(), Value::from(change.op.name()));
+    value.insert("type".into(), Value::from(change.target.kind.as_str()));
+    value.insert("id".into(), Value::from(change.target.id.clone()));
+    let attributes = change.attributes.clone().unwrap_or_default();
+    if !attributes.is_empty() {
+        value.insert("attributes".into(), Value::Object(attributes.clone()));
+    }
+    let typed: T = serde_json::from_value(Value::Object(value))
+        .map_err(|e| invalid(format!("the change does not fit the body: {e}")))?;
+    let back = serde_json::to_value(&typed)
+        .map_err(|e| invalid(format!("the body does not encode: {e}")))?;
+    let kept = back
+        .get("attributes")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(lost) = attributes.keys().find(|k| !kept.contains_key(*k)) {
+        return Err(invalid(format!(
+            "attribute `{lost}` cannot be sent on this edge (the document's body has no room for it)"
+        )));
+    }
+    Ok(typed)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_and_unknown_kinds_are_kept() {
+        for kind in Kind::ALL {
+            assert_eq!(&Kind::from_name(kind.as_str()), kind);
+        }
+        assert_eq!(
+            Kind::from_name("future_thing"),
+            Kind::Unknown("future_thing".into())
+        );
+        assert_eq!(NodeRef::user("u1"), NodeRef::new(Kind::User, "u1"));
+        assert!(Kind::ALL.contains(&Kind::SoftwareApp));
+    }
+
+    #[test]
+    fn impossible_relations_are_refused_with_what_exists() {
+        let e = check(Relation::Members, &Kind::User, &Kind::System, false).unwrap_err();
+        assert!(e.to_string().contains("no members"), "{e}");
+        let e = check(Relation::Associations, &Kind::System, &Kind::System, false).unwrap_err();
+        assert!(e.to_string().contains("user_group"), "{e}");
+        let e = check(Relation::Traversal, &Kind::User, &Kind::System, true).unwrap_err();
+        assert!(matches!(e, GraphError::NoSuchRelation { write: true, .. }));
+        assert!(check(Relation::Associations, &Kind::User, &Kind::System, true).is_ok());
+    }
+
+    #[test]
+    fn bodies_keep_attributes_or_refuse() {
+        let mut sudo = Attributes::new();
+        sudo.insert(
+            "sudo".into(),
+            serde_json::json!({"enabled": true, "withoutPassword": false}),
+        );
+        let change = Change {
+            op: Op::Add,
+            target: NodeRef::system("s1"),
+            attributes: Some(sudo),
+        };
+        let b: types::GraphOperationUser = body("UserAssociation_Set", &change).unwrap();
+        assert_eq!(
+            serde_json::to_value(&b).unwrap(),
+            serde_json::json!({"op": "add", "type": "system", "id": "s1",
+                "attributes": {"sudo": {"enabled": true, "withoutPassword": false}}})
+        );
+        let mut odd = Attributes::new();
+        odd.insert("colour".into(), Value::from("red"));
+        let change = Change {
+            attributes: Some(odd),
+            ..change
+        };
+        let e = body::<types::GraphOperationUser>("UserAssociation_Set", &change).unwrap_err();
+        assert!(e.to_string().contains("colour"), "{e}");
+    }
+}

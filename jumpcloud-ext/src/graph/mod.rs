@@ -1,0 +1,343 @@
+//! The JumpCloud graph, one API over every kind: who is bound to what,
+//! what a user can reach and why, desired-state sync and offboarding.
+//!
+//! JumpCloud serves its graph through a hundred v2 operations, one per pair
+//! of kinds. [`Graph`] (from [`JumpCloud::graph`]) picks the right one from
+//! the generated table ([`jumpcloud_api::graph::LINKS`]) and returns the
+//! answers as pagination streams of one shape: [`Connection`] for direct
+//! links (associations, members) and [`Reached`] for listings with paths
+//! (traversal, membership, member-of). A relation the document does not
+//! define (the members of a user, associations between two systems) is
+//! refused with an [`ErrorKind::InvalidRequest`](crate::ErrorKind) error
+//! before any request.
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use jumpcloud_ext::graph::{Kind, NodeRef};
+//! use jumpcloud_ext::prelude::*;
+//!
+//! # async fn demo(jc: JumpCloud) -> jumpcloud_ext::Result<()> {
+//! let user = NodeRef::user("5f1b2c3d4e5f60718293a4b5");
+//! let mut systems = jc.graph().reachable(&user, Kind::System)?;
+//! while let Some(system) = systems.try_next().await? {
+//!     println!("{} through {} path(s)", system.node, system.paths.len());
+//! }
+//! println!("{}", jc.graph().access_of(&user).await?);
+//! # Ok(())
+//! # }
+//! ```
+
+mod access;
+mod offboard;
+mod plan;
+mod snapshot;
+
+use std::future::Future;
+
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use futures::{FutureExt, StreamExt, TryStreamExt};
+use jumpcloud_api::graph::{ConnectionVisitor, GraphError, PathsVisitor, WriteVisitor};
+use jumpcloud_api::{Paginated, Request};
+
+pub use access::Access;
+pub use jumpcloud_api::graph::{
+    Attributes, Change, Connection, Hop, Kind, LINKS, Link, NodeRef, Op, OperationRef, Path,
+    Reached, Relation, link, links_from,
+};
+pub use offboard::{OffboardReport, Offboarding};
+pub use plan::{ApplyReport, ChangeResult, Desired, Outcome, Plan, PlannedChange};
+pub use snapshot::{Edge, Node, Snapshot};
+
+use crate::error::{Error, Result};
+use crate::{JumpCloud, Paginate, Run};
+
+/// The default number of requests a graph call keeps in flight.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
+/// The graph of one client (and organisation). Cheap to make: borrow it
+/// from [`JumpCloud::graph`] where needed.
+#[derive(Clone, Debug)]
+#[must_use = "a graph does nothing until asked"]
+pub struct Graph<'a> {
+    jc: &'a JumpCloud,
+    concurrency: usize,
+}
+
+/// A refusal from the table, as this crate's error (kind `InvalidRequest`).
+pub(crate) fn refused(e: GraphError) -> Error {
+    Error::from(jumpcloud_api::Error::<()>::InvalidRequest(e.to_string())).with_source(e)
+}
+
+/// A stand-in target for relations that list every kind at once (members,
+/// member-of): the error message then names what does exist.
+fn any_kind() -> Kind {
+    Kind::Unknown("any kind".into())
+}
+
+struct Connections {
+    concurrency: usize,
+}
+
+impl<'a> ConnectionVisitor<'a> for Connections {
+    type Output = BoxStream<'a, Result<Connection>>;
+    fn connections<R>(self, request: R) -> Self::Output
+    where
+        R: Paginated<Item = jumpcloud_api::v2::types::GraphConnection> + 'a,
+    {
+        request
+            .concurrency(self.concurrency)
+            .stream()
+            .map_ok(Connection::from)
+            .boxed()
+    }
+}
+
+struct Paths {
+    concurrency: usize,
+}
+
+impl<'a> PathsVisitor<'a> for Paths {
+    type Output = BoxStream<'a, Result<Reached>>;
+    fn paths<R>(self, request: R) -> Self::Output
+    where
+        R: Paginated + 'a,
+        R::Item: Into<Reached> + Send,
+    {
+        request
+            .concurrency(self.concurrency)
+            .stream()
+            .map_ok(Into::into)
+            .boxed()
+    }
+}
+
+struct Writes;
+
+impl<'a> WriteVisitor<'a> for Writes {
+    type Output = BoxFuture<'a, Result<()>>;
+    fn send<R>(self, request: R) -> Self::Output
+    where
+        R: Request<Response = ()> + 'a,
+    {
+        request.run().boxed()
+    }
+}
+
+impl<'a> Graph<'a> {
+    pub(crate) fn new(jc: &'a JumpCloud) -> Self {
+        Graph {
+            jc,
+            concurrency: DEFAULT_CONCURRENCY,
+        }
+    }
+
+    /// Keeps up to `n` requests in flight (pages of one listing, listings of
+    /// a fan-out, writes of a plan). Default [`DEFAULT_CONCURRENCY`].
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// The client this graph reads and writes through.
+    pub fn client(&self) -> &'a JumpCloud {
+        self.jc
+    }
+
+    /// Direct links of `relation` (associations or members) from `source` to
+    /// nodes of kind `target`, with their attributes.
+    pub fn connections(
+        &self,
+        relation: Relation,
+        source: &NodeRef,
+        target: &Kind,
+    ) -> Result<BoxStream<'a, Result<Connection>>> {
+        jumpcloud_api::graph::list_connections(
+            self.jc.v2(),
+            relation,
+            source,
+            target,
+            Connections {
+                concurrency: self.concurrency,
+            },
+        )
+        .map_err(refused)
+    }
+
+    /// Nodes of kind `target` that `relation` (traversal, membership,
+    /// member-of) reaches from `source`, each with its paths.
+    pub fn paths(
+        &self,
+        relation: Relation,
+        source: &NodeRef,
+        target: &Kind,
+    ) -> Result<BoxStream<'a, Result<Reached>>> {
+        jumpcloud_api::graph::list_paths(
+            self.jc.v2(),
+            relation,
+            source,
+            target,
+            Paths {
+                concurrency: self.concurrency,
+            },
+        )
+        .map_err(refused)
+    }
+
+    /// The direct associations of `node` with nodes of kind `target`, with
+    /// the attributes on each (e.g. `sudo` on a user–system binding).
+    pub fn associations(
+        &self,
+        node: &NodeRef,
+        target: Kind,
+    ) -> Result<BoxStream<'a, Result<Connection>>> {
+        self.connections(Relation::Associations, node, &target)
+    }
+
+    /// The direct members of a group.
+    pub fn members(&self, group: &NodeRef) -> Result<BoxStream<'a, Result<Connection>>> {
+        let target = member_kind(group)?;
+        self.connections(Relation::Members, group, &target)
+    }
+
+    /// A group's members, direct and through nested groups, with paths.
+    pub fn membership(&self, group: &NodeRef) -> Result<BoxStream<'a, Result<Reached>>> {
+        let target = links_from(&group.kind, Relation::Membership)
+            .map(|l| l.target.clone())
+            .next()
+            .unwrap_or_else(any_kind);
+        self.paths(Relation::Membership, group, &target)
+    }
+
+    /// The groups `node` belongs to, with the paths of its membership (a
+    /// path of one hop is a direct membership).
+    pub fn member_of(&self, node: &NodeRef) -> Result<BoxStream<'a, Result<Reached>>> {
+        let target = links_from(&node.kind, Relation::MemberOf)
+            .map(|l| l.target.clone())
+            .next()
+            .unwrap_or_else(any_kind);
+        self.paths(Relation::MemberOf, node, &target)
+    }
+
+    /// Every node of kind `target` that `node` reaches, directly or through
+    /// groups, each with its paths and compiled attributes (the server's
+    /// traversal listing, e.g. `GET /users/{id}/systems`).
+    pub fn reachable(
+        &self,
+        node: &NodeRef,
+        target: Kind,
+    ) -> Result<BoxStream<'a, Result<Reached>>> {
+        self.paths(Relation::Traversal, node, &target)
+    }
+
+    /// Sends one write of `relation` (associations or members) from
+    /// `source`. Refused before any request when the document has no such
+    /// write or its body cannot carry the attributes.
+    pub fn change(
+        &self,
+        relation: Relation,
+        source: &NodeRef,
+        change: &Change,
+    ) -> impl Future<Output = Result<()>> + 'a {
+        let sent = jumpcloud_api::graph::write(self.jc.v2(), relation, source, change, Writes);
+        async move { sent.map_err(refused)?.await }
+    }
+
+    /// Binds `a` to `b` (an association), with attributes such as `sudo`.
+    pub async fn associate(
+        &self,
+        a: &NodeRef,
+        b: &NodeRef,
+        attributes: Option<Attributes>,
+    ) -> Result<()> {
+        self.change(Relation::Associations, a, &edit(Op::Add, b, attributes))
+            .await
+    }
+
+    /// Replaces the attributes of the association between `a` and `b`.
+    pub async fn update_association(
+        &self,
+        a: &NodeRef,
+        b: &NodeRef,
+        attributes: Attributes,
+    ) -> Result<()> {
+        self.change(
+            Relation::Associations,
+            a,
+            &edit(Op::Update, b, Some(attributes)),
+        )
+        .await
+    }
+
+    /// Removes the association between `a` and `b`.
+    pub async fn dissociate(&self, a: &NodeRef, b: &NodeRef) -> Result<()> {
+        self.change(Relation::Associations, a, &edit(Op::Remove, b, None))
+            .await
+    }
+
+    /// Makes `member` a direct member of `group`.
+    pub async fn add_member(
+        &self,
+        group: &NodeRef,
+        member: &NodeRef,
+        attributes: Option<Attributes>,
+    ) -> Result<()> {
+        self.change(Relation::Members, group, &edit(Op::Add, member, attributes))
+            .await
+    }
+
+    /// Replaces the attributes of `member`'s membership of `group`.
+    pub async fn update_member(
+        &self,
+        group: &NodeRef,
+        member: &NodeRef,
+        attributes: Attributes,
+    ) -> Result<()> {
+        self.change(
+            Relation::Members,
+            group,
+            &edit(Op::Update, member, Some(attributes)),
+        )
+        .await
+    }
+
+    /// Removes `member` from `group` (direct membership).
+    pub async fn remove_member(&self, group: &NodeRef, member: &NodeRef) -> Result<()> {
+        self.change(Relation::Members, group, &edit(Op::Remove, member, None))
+            .await
+    }
+}
+
+fn edit(op: Op, target: &NodeRef, attributes: Option<Attributes>) -> Change {
+    Change {
+        op,
+        target: target.clone(),
+        attributes,
+    }
+}
+
+/// The kind a group's members are (the first the document lists).
+fn member_kind(group: &NodeRef) -> Result<Kind> {
+    links_from(&group.kind, Relation::Members)
+        .map(|l| l.target.clone())
+        .next()
+        .ok_or_else(|| {
+            refused(GraphError::NoSuchRelation {
+                relation: Relation::Members,
+                source: group.kind.clone(),
+                target: any_kind(),
+                write: false,
+            })
+        })
+}
+
+/// Collects a fan-out of streams with at most `n` in flight, keeping order.
+pub(crate) async fn collect_all<T: Send + 'static>(
+    streams: Vec<BoxStream<'_, Result<T>>>,
+    n: usize,
+) -> Result<Vec<Vec<T>>> {
+    futures::stream::iter(streams.into_iter().map(|s| s.try_collect::<Vec<T>>()))
+        .buffered(n.max(1))
+        .try_collect()
+        .await
+}

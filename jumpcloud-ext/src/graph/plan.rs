@@ -1,0 +1,407 @@
+//! Desired state: compute the exact writes that make a group's members or a
+//! node's associations of one kind what the caller wants, print them as a
+//! diff, apply them with bounded concurrency.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use futures::{StreamExt, TryStreamExt};
+use jumpcloud_api::graph::{GraphError, check};
+
+use super::{Attributes, Change, Graph, Kind, NodeRef, Op, Relation, refused};
+use crate::error::{Error, Result};
+
+/// One wanted edge: the node at the other end and, optionally, the
+/// attributes it must carry (`None`: whatever it has).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Desired {
+    /// The other end.
+    pub node: NodeRef,
+    /// The attributes wanted on the edge; `None` leaves them as they are.
+    pub attributes: Option<Attributes>,
+}
+
+impl Desired {
+    /// The edge with exactly these attributes.
+    pub fn with_attributes(node: NodeRef, attributes: Attributes) -> Self {
+        Desired {
+            node,
+            attributes: Some(attributes),
+        }
+    }
+}
+
+impl From<NodeRef> for Desired {
+    fn from(node: NodeRef) -> Self {
+        Desired {
+            node,
+            attributes: None,
+        }
+    }
+}
+
+/// One write of a plan, with what the edge carried before.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct PlannedChange {
+    /// Associations or members.
+    pub relation: Relation,
+    /// The node whose edge changes (the group, for members).
+    pub source: NodeRef,
+    /// The write.
+    pub change: Change,
+    /// The edge's attributes now (`update` and `remove`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<Attributes>,
+}
+
+fn attrs(a: &Attributes) -> String {
+    if a.is_empty() {
+        "{}".into()
+    } else {
+        serde_json::Value::Object(a.clone()).to_string()
+    }
+}
+
+impl fmt::Display for PlannedChange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.change;
+        let sign = match c.op {
+            Op::Add => '+',
+            Op::Remove => '-',
+            Op::Update => '~',
+        };
+        write!(
+            f,
+            "{sign} {} -[{}]-> {}",
+            self.source, self.relation, c.target
+        )?;
+        match c.op {
+            Op::Add => match &c.attributes {
+                Some(a) if !a.is_empty() => write!(f, " {}", attrs(a)),
+                _ => Ok(()),
+            },
+            Op::Update => write!(
+                f,
+                " {} => {}",
+                attrs(&self.current.clone().unwrap_or_default()),
+                attrs(&c.attributes.clone().unwrap_or_default())
+            ),
+            Op::Remove => Ok(()),
+        }
+    }
+}
+
+/// The writes that take the graph from what is there to what is wanted.
+/// Print it for a dry run (`+` add, `-` remove, `~` update); apply it with
+/// [`Graph::apply`].
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Plan {
+    /// The writes, removals first, then updates, then additions.
+    pub changes: Vec<PlannedChange>,
+}
+
+impl Plan {
+    /// Whether there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+
+    /// How many writes.
+    pub fn len(&self) -> usize {
+        self.changes.len()
+    }
+
+    /// The writes with this op.
+    pub fn count(&self, op: Op) -> usize {
+        self.changes.iter().filter(|c| c.change.op == op).count()
+    }
+
+    /// Both plans' writes, in one.
+    pub fn extend(&mut self, other: Plan) {
+        self.changes.extend(other.changes);
+    }
+}
+
+impl fmt::Display for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return writeln!(f, "no changes");
+        }
+        for c in &self.changes {
+            writeln!(f, "{c}")?;
+        }
+        writeln!(
+            f,
+            "{} change(s): {} to add, {} to remove, {} to update",
+            self.len(),
+            self.count(Op::Add),
+            self.count(Op::Remove),
+            self.count(Op::Update)
+        )
+    }
+}
+
+/// What one write did.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The server made the change.
+    Done,
+    /// The edge was already as wanted (409 on an add, 404 on a remove):
+    /// nothing changed.
+    Unchanged,
+    /// The write failed; the others went ahead.
+    Failed(Error),
+}
+
+/// One write of an applied plan and its outcome.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ChangeResult {
+    /// The write.
+    pub change: PlannedChange,
+    /// What happened.
+    pub outcome: Outcome,
+}
+
+/// Every write of an applied plan, in the plan's order, with its outcome.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct ApplyReport {
+    /// One per planned write.
+    pub results: Vec<ChangeResult>,
+}
+
+impl ApplyReport {
+    /// Whether every write succeeded (or had nothing to do).
+    pub fn is_success(&self) -> bool {
+        self.failures().next().is_none()
+    }
+
+    /// The failed writes and their errors.
+    pub fn failures(&self) -> impl Iterator<Item = (&PlannedChange, &Error)> {
+        self.results.iter().filter_map(|r| match &r.outcome {
+            Outcome::Failed(e) => Some((&r.change, e)),
+            _ => None,
+        })
+    }
+
+    /// How many writes changed something.
+    pub fn done(&self) -> usize {
+        self.results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Done))
+            .count()
+    }
+}
+
+impl fmt::Display for ApplyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for r in &self.results {
+            match &r.outcome {
+                Outcome::Done => writeln!(f, "{}: done", r.change)?,
+                Outcome::Unchanged => writeln!(f, "{}: already so", r.change)?,
+                Outcome::Failed(e) => writeln!(f, "{}: FAILED: {e}", r.change)?,
+            }
+        }
+        let failed = self.failures().count();
+        writeln!(
+            f,
+            "{} done, {} unchanged, {failed} failed",
+            self.done(),
+            self.results.len() - self.done() - failed
+        )
+    }
+}
+
+/// Compares what is there with what is wanted. `current` and `desired` are
+/// edges to nodes; the order of the plan is removals, updates, additions,
+/// each by node.
+fn diff(
+    relation: Relation,
+    source: &NodeRef,
+    current: Vec<(NodeRef, Attributes)>,
+    desired: Vec<Desired>,
+) -> Plan {
+    let current: BTreeMap<NodeRef, Attributes> = current.into_iter().collect();
+    let mut wanted: BTreeMap<NodeRef, Option<Attributes>> = BTreeMap::new();
+    for d in desired {
+        wanted.insert(d.node, d.attributes);
+    }
+    let planned = |op, target: &NodeRef, attributes, current: Option<&Attributes>| PlannedChange {
+        relation,
+        source: source.clone(),
+        change: Change {
+            op,
+            target: target.clone(),
+            attributes,
+        },
+        current: current.cloned(),
+    };
+    let mut changes = Vec::new();
+    for (node, attributes) in &current {
+        if !wanted.contains_key(node) {
+            changes.push(planned(Op::Remove, node, None, Some(attributes)));
+        }
+    }
+    for (node, want) in &wanted {
+        if let (Some(have), Some(want)) = (current.get(node), want)
+            && have != want
+        {
+            changes.push(planned(Op::Update, node, Some(want.clone()), Some(have)));
+        }
+    }
+    for (node, want) in &wanted {
+        if !current.contains_key(node) {
+            changes.push(planned(Op::Add, node, want.clone(), None));
+        }
+    }
+    Plan { changes }
+}
+
+impl Graph<'_> {
+    /// The writes that make `group`'s direct members exactly `desired` (and
+    /// their membership attributes, where given). A member of a kind the
+    /// group cannot hold is refused before any request.
+    pub async fn plan_members<D: Into<Desired>>(
+        &self,
+        group: &NodeRef,
+        desired: impl IntoIterator<Item = D>,
+    ) -> Result<Plan> {
+        let desired: Vec<Desired> = desired.into_iter().map(Into::into).collect();
+        for d in &desired {
+            check(Relation::Members, &group.kind, &d.node.kind, true).map_err(refused)?;
+        }
+        let current = self.members(group)?.try_collect::<Vec<_>>().await?;
+        let current = current
+            .into_iter()
+            .map(|c| (c.node, c.attributes))
+            .collect();
+        Ok(diff(Relation::Members, group, current, desired))
+    }
+
+    /// The writes that make `node`'s associations with nodes of kind `kind`
+    /// exactly `desired` (and their attributes, where given). A desired node
+    /// of another kind, or a pair the document cannot write, is refused
+    /// before any request.
+    pub async fn plan_associations<D: Into<Desired>>(
+        &self,
+        node: &NodeRef,
+        kind: Kind,
+        desired: impl IntoIterator<Item = D>,
+    ) -> Result<Plan> {
+        check(Relation::Associations, &node.kind, &kind, true).map_err(refused)?;
+        let desired: Vec<Desired> = desired.into_iter().map(Into::into).collect();
+        if let Some(other) = desired.iter().find(|d| d.node.kind != kind) {
+            return Err(refused(GraphError::InvalidChange {
+                operation: "plan_associations",
+                reason: format!("{} is not a {kind}", other.node),
+            }));
+        }
+        let current = self
+            .associations(node, kind)?
+            .try_collect::<Vec<_>>()
+            .await?;
+        let current = current
+            .into_iter()
+            .map(|c| (c.node, c.attributes))
+            .collect();
+        Ok(diff(Relation::Associations, node, current, desired))
+    }
+
+    /// Performs a plan's writes, at most [`concurrency`](Graph::concurrency)
+    /// at once, and reports each one's outcome in the plan's order; a failed
+    /// write does not stop the others. Applying a plan again changes
+    /// nothing: an add the server finds already made (409) or a removal
+    /// already gone (404) is reported as unchanged.
+    pub async fn apply(&self, plan: &Plan) -> ApplyReport {
+        let results = futures::stream::iter(plan.changes.iter().cloned())
+            .map(|planned| async move {
+                let outcome = match self
+                    .change(planned.relation, &planned.source, &planned.change)
+                    .await
+                {
+                    Ok(()) => Outcome::Done,
+                    Err(e) if planned.change.op == Op::Add && e.is_conflict() => Outcome::Unchanged,
+                    Err(e) if planned.change.op == Op::Remove && e.is_not_found() => {
+                        Outcome::Unchanged
+                    }
+                    Err(e) => Outcome::Failed(e),
+                };
+                ChangeResult {
+                    change: planned,
+                    outcome,
+                }
+            })
+            .buffered(self.concurrency)
+            .collect()
+            .await;
+        ApplyReport { results }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sudo(enabled: bool) -> Attributes {
+        let mut a = Attributes::new();
+        a.insert(
+            "sudo".into(),
+            serde_json::json!({"enabled": enabled, "withoutPassword": false}),
+        );
+        a
+    }
+
+    #[test]
+    fn diff_adds_removes_and_updates_exactly() {
+        let user = NodeRef::user("u1");
+        let current = vec![
+            (NodeRef::system("keep"), Attributes::new()),
+            (NodeRef::system("drop"), Attributes::new()),
+            (NodeRef::system("sudo"), sudo(false)),
+        ];
+        let desired = vec![
+            Desired::from(NodeRef::system("keep")),
+            Desired::with_attributes(NodeRef::system("sudo"), sudo(true)),
+            Desired::with_attributes(NodeRef::system("new"), sudo(true)),
+        ];
+        let plan = diff(
+            Relation::Associations,
+            &user,
+            current.clone(),
+            desired.clone(),
+        );
+        let ops: Vec<(Op, &str)> = plan
+            .changes
+            .iter()
+            .map(|c| (c.change.op, c.change.target.id.as_str()))
+            .collect();
+        assert_eq!(
+            ops,
+            [(Op::Remove, "drop"), (Op::Update, "sudo"), (Op::Add, "new")]
+        );
+        let text = plan.to_string();
+        assert!(
+            text.contains("- user u1 -[associations]-> system drop"),
+            "{text}"
+        );
+        assert!(
+            text.contains("~ user u1 -[associations]-> system sudo {\"sudo\":{\"enabled\":false"),
+            "{text}"
+        );
+        assert!(
+            text.contains("3 change(s): 1 to add, 1 to remove, 1 to update"),
+            "{text}"
+        );
+        // What the plan leads to plans nothing more.
+        let after = vec![
+            (NodeRef::system("keep"), Attributes::new()),
+            (NodeRef::system("sudo"), sudo(true)),
+            (NodeRef::system("new"), sudo(true)),
+        ];
+        let again = diff(Relation::Associations, &user, after, desired);
+        assert!(again.is_empty());
+        assert_eq!(again.to_string(), "no changes\n");
+    }
+}

@@ -1,0 +1,394 @@
+//! A picture of the organisation: nodes with names and the edges between
+//! them, read into memory with bounded concurrency, exported as JSON,
+//! Graphviz DOT or Mermaid.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use futures::stream::BoxStream;
+use futures::{StreamExt, TryStreamExt};
+
+use super::{Attributes, Graph, Kind, NodeRef, Relation, link, links_from};
+use crate::Paginate;
+use crate::error::Result;
+
+/// A node of a snapshot.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Node {
+    /// Kind and id.
+    #[serde(flatten)]
+    pub node: NodeRef,
+    /// Its name (username, hostname or display name, group or policy name),
+    /// when its kind's listing carries one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// A direct edge of a snapshot: an association or a group membership.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Edge {
+    /// For a membership, the group; for an association, one end.
+    pub from: NodeRef,
+    /// For a membership, the member; for an association, the other end.
+    pub to: NodeRef,
+    /// `associations` or `members`.
+    pub relation: Relation,
+    /// The edge's attributes.
+    pub attributes: Attributes,
+}
+
+/// The nodes of some kinds and the direct edges between them.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Snapshot {
+    /// Every node, by kind then id.
+    pub nodes: Vec<Node>,
+    /// Every edge once (an association is listed from one end only).
+    pub edges: Vec<Edge>,
+}
+
+/// The kinds a snapshot can list with names: the ones whose listing this
+/// crate knows. Nodes of other kinds appear only as edge ends, unnamed.
+pub const NAMED_KINDS: &[Kind] = &[
+    Kind::User,
+    Kind::UserGroup,
+    Kind::System,
+    Kind::SystemGroup,
+    Kind::Policy,
+    Kind::PolicyGroup,
+];
+
+type Nodes<'a> = BoxStream<'a, Result<Node>>;
+
+fn named(kind: Kind, id: Option<String>, name: Option<String>) -> Option<Node> {
+    Some(Node {
+        node: NodeRef::new(kind, id?),
+        name,
+    })
+}
+
+impl Graph<'_> {
+    fn nodes(&self, kind: &Kind) -> Option<Nodes<'_>> {
+        let n = self.concurrency;
+        let v2 = self.jc.v2();
+        let stream: Nodes<'_> = match kind {
+            #[cfg(feature = "v1")]
+            Kind::User => self
+                .jc
+                .v1()
+                .user_list()
+                .concurrency(n)
+                .stream()
+                .try_filter_map(|u| async move { Ok(named(Kind::User, u.id, u.username)) })
+                .boxed(),
+            #[cfg(feature = "v1")]
+            Kind::System => self
+                .jc
+                .v1()
+                .system_list()
+                .concurrency(n)
+                .stream()
+                .try_filter_map(|s| async move {
+                    Ok(named(Kind::System, s.id, s.display_name.or(s.hostname)))
+                })
+                .boxed(),
+            Kind::UserGroup => v2
+                .user_group_list()
+                .concurrency(n)
+                .stream()
+                .try_filter_map(|g| async move { Ok(named(Kind::UserGroup, g.id, g.name)) })
+                .boxed(),
+            Kind::SystemGroup => v2
+                .system_group_list()
+                .concurrency(n)
+                .stream()
+                .try_filter_map(|g| async move { Ok(named(Kind::SystemGroup, g.id, g.name)) })
+                .boxed(),
+            Kind::Policy => v2
+                .policy_list()
+                .concurrency(n)
+                .stream()
+                .try_filter_map(|p| async move { Ok(named(Kind::Policy, p.id, p.name)) })
+                .boxed(),
+            Kind::PolicyGroup => v2
+                .policy_group_list()
+                .concurrency(n)
+                .stream()
+                .try_filter_map(|g| async move { Ok(named(Kind::PolicyGroup, g.id, g.name)) })
+                .boxed(),
+            _ => return None,
+        };
+        Some(stream)
+    }
+
+    /// Reads the nodes of `kinds` (those in [`NAMED_KINDS`]; the others are
+    /// skipped) and every direct edge between two of them: group members,
+    /// and associations listed from one end of each pair of kinds. At most
+    /// [`concurrency`](Graph::concurrency) listings at once.
+    pub async fn snapshot(&self, kinds: &[Kind]) -> Result<Snapshot> {
+        let kinds: BTreeSet<Kind> = kinds
+            .iter()
+            .filter(|k| NAMED_KINDS.contains(k))
+            .cloned()
+            .collect();
+        let listings: Vec<Nodes<'_>> = kinds.iter().filter_map(|k| self.nodes(k)).collect();
+        let mut nodes: Vec<Node> =
+            futures::stream::iter(listings.into_iter().map(|s| s.try_collect::<Vec<_>>()))
+                .buffered(self.concurrency)
+                .try_collect::<Vec<Vec<Node>>>()
+                .await?
+                .into_iter()
+                .flatten()
+                .collect();
+        nodes.sort_by(|a, b| a.node.cmp(&b.node));
+        nodes.dedup_by(|a, b| a.node == b.node);
+
+        // One listing per node and relation: members of every group whose
+        // member kind is in the snapshot; associations from the smaller kind
+        // of each pair (or the one that can list them).
+        let mut jobs: Vec<(Relation, NodeRef, Kind)> = Vec::new();
+        for n in &nodes {
+            for l in links_from(&n.node.kind, Relation::Members) {
+                if kinds.contains(&l.target) {
+                    jobs.push((Relation::Members, n.node.clone(), l.target.clone()));
+                }
+            }
+            for l in links_from(&n.node.kind, Relation::Associations) {
+                let reverse = link(Relation::Associations, &l.target, &l.source).is_some();
+                if kinds.contains(&l.target) && (!reverse || l.source <= l.target) {
+                    jobs.push((Relation::Associations, n.node.clone(), l.target.clone()));
+                }
+            }
+        }
+        jobs.dedup();
+        let streams = jobs
+            .iter()
+            .map(|(relation, source, target)| {
+                let source = source.clone();
+                let relation = *relation;
+                Ok(self
+                    .connections(relation, &source, target)?
+                    .map_ok(move |c| Edge {
+                        from: source.clone(),
+                        to: c.node,
+                        relation,
+                        attributes: c.attributes,
+                    })
+                    .boxed())
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut edges: Vec<Edge> = super::collect_all(streams, self.concurrency)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        // Both ends of a self-paired kind (user group ↔ user group) list the
+        // same association: keep one.
+        let mut seen = BTreeSet::new();
+        edges.retain(|e| {
+            let key = if e.relation == Relation::Associations && e.to < e.from {
+                (e.relation, e.to.clone(), e.from.clone())
+            } else {
+                (e.relation, e.from.clone(), e.to.clone())
+            };
+            seen.insert(key)
+        });
+        Ok(Snapshot { nodes, edges })
+    }
+}
+
+fn label(n: &NodeRef, names: &BTreeMap<&NodeRef, &str>) -> String {
+    match names.get(n) {
+        Some(name) => format!("{name} ({})", n.kind),
+        None => n.to_string(),
+    }
+}
+
+impl Snapshot {
+    fn names(&self) -> BTreeMap<&NodeRef, &str> {
+        self.nodes
+            .iter()
+            .filter_map(|n| Some((&n.node, n.name.as_deref()?)))
+            .collect()
+    }
+
+    /// Every node, including edge ends outside the listed kinds.
+    fn all_nodes(&self) -> BTreeSet<&NodeRef> {
+        self.nodes
+            .iter()
+            .map(|n| &n.node)
+            .chain(self.edges.iter().flat_map(|e| [&e.from, &e.to]))
+            .collect()
+    }
+
+    /// The snapshot as pretty JSON (`{"nodes": […], "edges": […]}`).
+    pub fn to_json(&self) -> String {
+        // Serialising plain strings, maps and enums cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The snapshot as a Graphviz digraph: groups as boxes, memberships as
+    /// dashed arrows from group to member, associations as solid lines.
+    pub fn to_dot(&self) -> String {
+        let names = self.names();
+        let ids: BTreeMap<&NodeRef, usize> = self
+            .all_nodes()
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| (n, i))
+            .collect();
+        let mut out = String::from("digraph jumpcloud {\n  rankdir=LR;\n");
+        for (n, i) in &ids {
+            let shape = if n.kind.as_str().ends_with("_group") {
+                "box"
+            } else {
+                "ellipse"
+            };
+            let _ = writeln!(
+                out,
+                "  n{i} [label={}, shape={shape}];",
+                dot_string(&label(n, &names))
+            );
+        }
+        for e in &self.edges {
+            let (Some(a), Some(b)) = (ids.get(&e.from), ids.get(&e.to)) else {
+                continue;
+            };
+            let style = match e.relation {
+                Relation::Members => "style=dashed",
+                _ => "dir=none",
+            };
+            let attrs = if e.attributes.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", label={}",
+                    dot_string(&serde_json::Value::Object(e.attributes.clone()).to_string())
+                )
+            };
+            let _ = writeln!(out, "  n{a} -> n{b} [{style}{attrs}];");
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    /// The snapshot as a Mermaid flowchart (memberships dotted, group to
+    /// member; associations plain).
+    pub fn to_mermaid(&self) -> String {
+        let names = self.names();
+        let ids: BTreeMap<&NodeRef, usize> = self
+            .all_nodes()
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| (n, i))
+            .collect();
+        let mut out = String::from("flowchart LR\n");
+        for (n, i) in &ids {
+            let text = mermaid_string(&label(n, &names));
+            if n.kind.as_str().ends_with("_group") {
+                let _ = writeln!(out, "  n{i}[\"{text}\"]");
+            } else {
+                let _ = writeln!(out, "  n{i}(\"{text}\")");
+            }
+        }
+        for e in &self.edges {
+            let (Some(a), Some(b)) = (ids.get(&e.from), ids.get(&e.to)) else {
+                continue;
+            };
+            let arrow = match e.relation {
+                Relation::Members => "-.->",
+                _ => "---",
+            };
+            if e.attributes.is_empty() {
+                let _ = writeln!(out, "  n{a} {arrow} n{b}");
+            } else {
+                let keys: Vec<&str> = e.attributes.keys().map(String::as_str).collect();
+                let _ = writeln!(
+                    out,
+                    "  n{a} {arrow}|\"{}\"| n{b}",
+                    mermaid_string(&keys.join(", "))
+                );
+            }
+        }
+        out
+    }
+}
+
+/// A DOT quoted string.
+fn dot_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Text safe inside Mermaid's `"…"` labels (quotes as entity codes).
+fn mermaid_string(s: &str) -> String {
+    s.replace('"', "#quot;").replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exports_name_nodes_and_draw_edges() {
+        let mut sudo = Attributes::new();
+        sudo.insert("sudo".into(), serde_json::json!({"enabled": true}));
+        let snap = Snapshot {
+            nodes: vec![
+                Node {
+                    node: NodeRef::user("u1"),
+                    name: Some("ada \"the\" admin".into()),
+                },
+                Node {
+                    node: NodeRef::user_group("g1"),
+                    name: Some("eng".into()),
+                },
+            ],
+            edges: vec![
+                Edge {
+                    from: NodeRef::user_group("g1"),
+                    to: NodeRef::user("u1"),
+                    relation: Relation::Members,
+                    attributes: Attributes::new(),
+                },
+                Edge {
+                    from: NodeRef::user("u1"),
+                    to: NodeRef::system("s1"),
+                    relation: Relation::Associations,
+                    attributes: sudo,
+                },
+            ],
+        };
+        let dot = snap.to_dot();
+        assert!(dot.contains(r#"label="ada \"the\" admin (user)""#), "{dot}");
+        assert!(dot.contains("label=\"system s1\", shape=ellipse"), "{dot}");
+        assert!(dot.contains("style=dashed"), "{dot}");
+        assert!(
+            dot.contains(r#"label="{\"sudo\":{\"enabled\":true}}""#),
+            "{dot}"
+        );
+        let mmd = snap.to_mermaid();
+        assert!(mmd.starts_with("flowchart LR\n"));
+        assert!(mmd.contains("[\"eng (user_group)\"]"), "{mmd}");
+        assert!(mmd.contains("-.->"), "{mmd}");
+        assert!(mmd.contains("---|\"sudo\"|"), "{mmd}");
+        assert!(mmd.contains("#quot;the#quot;"), "{mmd}");
+        let json: serde_json::Value = serde_json::from_str(&snap.to_json()).unwrap();
+        assert_eq!(
+            json["nodes"][0],
+            serde_json::json!({"type": "user", "id": "u1", "name": "ada \"the\" admin"})
+        );
+        assert_eq!(json["edges"][0]["relation"], "members");
+    }
+}

@@ -1,0 +1,490 @@
+//! The graph API against a local mock server: the generated dispatch picks
+//! the right route for each pair, streams decode paths and attributes,
+//! impossible relations never reach the wire, plans are exact, apply
+//! reports every write, offboarding removes what it lists.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+use futures::TryStreamExt;
+use jumpcloud_ext::ErrorKind;
+use jumpcloud_ext::graph::{Attributes, Desired, Kind, NodeRef, Op, Outcome, Relation};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn list(body: Value) -> ResponseTemplate {
+    let n = body.as_array().map_or(0, Vec::len);
+    ResponseTemplate::new(200)
+        .insert_header("x-total-count", n.to_string().as_str())
+        .set_body_json(body)
+}
+
+/// Any GET not mocked otherwise answers an empty list.
+async fn empty_lists(server: &MockServer) {
+    Mock::given(method("GET"))
+        .respond_with(list(json!([])))
+        .with_priority(10)
+        .mount(server)
+        .await;
+}
+
+fn sudo(enabled: bool) -> Attributes {
+    json!({"sudo": {"enabled": enabled, "withoutPassword": false}})
+        .as_object()
+        .unwrap()
+        .clone()
+}
+
+fn hop(from: (&str, &str), to: (&str, &str)) -> Value {
+    json!({"from": {"type": from.0, "id": from.1}, "to": {"type": to.0, "id": to.1}})
+}
+
+/// The demo shape: u1 reaches s2 through two user groups, s1 directly with sudo.
+fn user_systems() -> Value {
+    json!([
+        {"type": "system", "id": "s1", "paths": [[hop(("user", "u1"), ("system", "s1"))]],
+         "compiledAttributes": {"sudo": {"enabled": true, "withoutPassword": false}}},
+        {"type": "system", "id": "s2", "paths": [
+            [hop(("user", "u1"), ("user_group", "g1")), hop(("user_group", "g1"), ("system", "s2"))],
+            [hop(("user", "u1"), ("user_group", "g2")), hop(("user_group", "g2"), ("system", "s2"))]
+        ]}
+    ])
+}
+
+async fn posts(server: &MockServer) -> Vec<(String, Value)> {
+    let mut out: Vec<(String, Value)> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.method.as_str() != "GET")
+        .map(|r| {
+            (
+                format!("{} {}", r.method, r.url.path()),
+                serde_json::from_slice(&r.body).unwrap_or(Value::Null),
+            )
+        })
+        .collect();
+    out.sort_by_key(|(p, b)| (p.clone(), b.to_string()));
+    out
+}
+
+#[tokio::test]
+async fn traversal_streams_paths_and_compiled_attributes() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users/u1/systems"))
+        .respond_with(list(user_systems()))
+        .mount(&server)
+        .await;
+    let jc = api_key_client(&server);
+    let reached: Vec<_> = jc
+        .graph()
+        .reachable(&NodeRef::user("u1"), Kind::System)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(reached.len(), 2);
+    assert!(reached[0].is_direct());
+    assert_eq!(reached[0].compiled_attributes, sudo(true));
+    let s2 = &reached[1];
+    assert_eq!(s2.node, NodeRef::system("s2"));
+    assert_eq!(s2.paths.len(), 2, "two groups reach s2");
+    assert_eq!(
+        s2.via(),
+        vec![
+            vec![&NodeRef::user_group("g1")],
+            vec![&NodeRef::user_group("g2")]
+        ]
+    );
+}
+
+#[tokio::test]
+async fn associations_ask_for_their_target_and_keep_attributes() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users/u1/associations"))
+        .and(query_param("targets", "system"))
+        .respond_with(list(json!([
+            {"attributes": {"sudo": {"enabled": true, "withoutPassword": true}},
+             "to": {"type": "system", "id": "s1"}},
+            {"to": {"type": "system", "id": "s3", "attributes": {"x": 1}}}
+        ])))
+        .mount(&server)
+        .await;
+    let jc = api_key_client(&server);
+    let links: Vec<_> = jc
+        .graph()
+        .associations(&NodeRef::user("u1"), Kind::System)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(links[0].node, NodeRef::system("s1"));
+    assert_eq!(links[0].attributes["sudo"]["withoutPassword"], true);
+    assert_eq!(links[1].attributes["x"], 1);
+}
+
+#[tokio::test]
+async fn impossible_relations_are_refused_before_any_request() {
+    let server = MockServer::start().await;
+    empty_lists(&server).await;
+    let jc = api_key_client(&server);
+    let g = jc.graph();
+    let e = g.members(&NodeRef::user("u1")).err().unwrap();
+    assert_eq!(e.kind(), ErrorKind::InvalidRequest);
+    assert!(e.to_string().contains("no members"), "{e}");
+    let e = g
+        .associations(&NodeRef::system("s1"), Kind::System)
+        .err()
+        .unwrap();
+    assert!(
+        e.to_string().contains("associations from system to system"),
+        "{e}"
+    );
+    let e = g
+        .plan_members(&NodeRef::user_group("g1"), [NodeRef::system("s1")])
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidRequest);
+    let e = g
+        .plan_associations(&NodeRef::user("u1"), Kind::System, [NodeRef::user("u2")])
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("user u2 is not a system"), "{e}");
+    let e = g
+        .associate(
+            &NodeRef::user("u1"),
+            &NodeRef::system("s1"),
+            Some(json!({"colour": "red"}).as_object().unwrap().clone()),
+        )
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("colour"), "{e}");
+    assert!(
+        g.access_of(&NodeRef::password_manager_item("p1"))
+            .await
+            .is_err()
+    );
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "nothing reached the wire"
+    );
+}
+
+#[tokio::test]
+async fn access_of_fans_out_over_every_traversal_and_who_can_reach_lists_users() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users/u1/systems"))
+        .respond_with(list(user_systems()))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users/u1/applications"))
+        .respond_with(list(json!([{"type": "application", "id": "a1",
+            "paths": [[hop(("user", "u1"), ("user_group", "g1")), hop(("user_group", "g1"), ("application", "a1"))]]}])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/systems/s2/users"))
+        .respond_with(list(json!([{"type": "user", "id": "u1", "paths": [
+            [hop(("system", "s2"), ("user_group", "g1")), hop(("user_group", "g1"), ("user", "u1"))]]}])))
+        .mount(&server)
+        .await;
+    empty_lists(&server).await;
+    let jc = api_key_client(&server);
+    let access = jc
+        .graph()
+        .concurrency(3)
+        .access_of(&NodeRef::user("u1"))
+        .await
+        .unwrap();
+    assert_eq!(access.len(), 3);
+    assert_eq!(
+        access.by_kind.keys().cloned().collect::<Vec<_>>(),
+        [Kind::Application, Kind::System]
+    );
+    let text = access.to_string();
+    assert!(text.contains("via user_group g1"), "{text}");
+    assert!(text.contains("direct"), "{text}");
+    assert!(text.contains("\"sudo\""), "{text}");
+    // One listing per traversal the document gives a user.
+    let traversals: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_string())
+        .collect();
+    assert_eq!(traversals.len(), 8, "{traversals:?}");
+    let users = jc
+        .graph()
+        .who_can_reach(&NodeRef::system("s2"))
+        .await
+        .unwrap();
+    assert_eq!(users[0].node, NodeRef::user("u1"));
+    assert_eq!(users[0].paths[0].len(), 2);
+}
+
+#[tokio::test]
+async fn plan_then_apply_reports_each_write_and_a_failure_hides_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users/u1/associations"))
+        .and(query_param("targets", "system"))
+        .respond_with(list(json!([
+            {"to": {"type": "system", "id": "keep"}},
+            {"to": {"type": "system", "id": "drop"}},
+            {"attributes": sudo(false), "to": {"type": "system", "id": "sudo"}}
+        ])))
+        .mount(&server)
+        .await;
+    // Adding "broken" fails; everything else succeeds.
+    Mock::given(method("POST"))
+        .and(path("/api/v2/users/u1/associations"))
+        .and(wiremock::matchers::body_partial_json(
+            json!({"id": "broken"}),
+        ))
+        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"message": "boom"})))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v2/users/u1/associations"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let jc = api_key_client(&server);
+    let g = jc.graph();
+    let desired = vec![
+        Desired::from(NodeRef::system("keep")),
+        Desired::with_attributes(NodeRef::system("sudo"), sudo(true)),
+        Desired::with_attributes(NodeRef::system("new"), sudo(true)),
+        Desired::from(NodeRef::system("broken")),
+    ];
+    let plan = g
+        .plan_associations(&NodeRef::user("u1"), Kind::System, desired)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            plan.count(Op::Add),
+            plan.count(Op::Remove),
+            plan.count(Op::Update)
+        ),
+        (2, 1, 1)
+    );
+    let text = plan.to_string();
+    assert!(
+        text.contains("- user u1 -[associations]-> system drop"),
+        "{text}"
+    );
+    assert!(
+        text.contains("+ user u1 -[associations]-> system new {\"sudo\""),
+        "{text}"
+    );
+    let report = g.apply(&plan).await;
+    assert_eq!(report.results.len(), 4);
+    assert_eq!(report.done(), 3);
+    let failures: Vec<_> = report.failures().collect();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].0.change.target, NodeRef::system("broken"));
+    assert_eq!(failures[0].1.status().map(|s| s.as_u16()), Some(500));
+    assert!(report.to_string().contains("FAILED"));
+    let sent = posts(&server).await;
+    let bodies: Vec<&Value> = sent.iter().map(|(_, b)| b).collect();
+    assert!(bodies.contains(&&json!({"op": "remove", "type": "system", "id": "drop"})));
+    assert!(bodies.contains(
+        &&json!({"op": "update", "type": "system", "id": "sudo", "attributes": sudo(true)})
+    ));
+    assert!(
+        bodies.contains(
+            &&json!({"op": "add", "type": "system", "id": "new", "attributes": sudo(true)})
+        )
+    );
+    assert_eq!(sent.len(), 4, "a POST is not retried: {sent:?}");
+}
+
+#[tokio::test]
+async fn members_plan_and_reapply_changes_nothing() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/usergroups/g1/members"))
+        .respond_with(list(json!([{"to": {"type": "user", "id": "u1"}}])))
+        .mount(&server)
+        .await;
+    // The server already has u2: adding it again is a conflict.
+    Mock::given(method("POST"))
+        .and(path("/api/v2/usergroups/g1/members"))
+        .respond_with(
+            ResponseTemplate::new(409).set_body_json(json!({"message": "already exists"})),
+        )
+        .mount(&server)
+        .await;
+    let jc = api_key_client(&server);
+    let g = jc.graph();
+    let group = NodeRef::user_group("g1");
+    let plan = g
+        .plan_members(&group, [NodeRef::user("u1"), NodeRef::user("u2")])
+        .await
+        .unwrap();
+    assert_eq!(plan.len(), 1);
+    assert_eq!(plan.changes[0].relation, Relation::Members);
+    let report = g.apply(&plan).await;
+    assert!(report.is_success());
+    assert!(matches!(report.results[0].outcome, Outcome::Unchanged));
+    assert_eq!(report.done(), 0);
+    let sent = posts(&server).await;
+    assert_eq!(
+        sent,
+        [(
+            "POST /api/v2/usergroups/g1/members".to_string(),
+            json!({"op": "add", "type": "user", "id": "u2"})
+        )]
+    );
+    // Already as wanted: nothing planned.
+    let again = g.plan_members(&group, [NodeRef::user("u1")]).await.unwrap();
+    assert_eq!(again.count(Op::Remove), 0);
+    assert_eq!(again.len(), 0);
+}
+
+async fn offboard_server() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users/u1/memberof"))
+        .respond_with(list(json!([
+            {"type": "user_group", "id": "g1", "paths": [[hop(("user", "u1"), ("user_group", "g1"))]]},
+            {"type": "user_group", "id": "nested", "paths": [[
+                hop(("user", "u1"), ("user_group", "g1")), hop(("user_group", "g1"), ("user_group", "nested"))]]}
+        ])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users/u1/associations"))
+        .and(query_param("targets", "system"))
+        .respond_with(list(
+            json!([{"attributes": sudo(true), "to": {"type": "system", "id": "s1"}}]),
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users/u1/associations"))
+        .and(query_param("targets", "application"))
+        .respond_with(list(json!([{"to": {"type": "application", "id": "a1"}}])))
+        .mount(&server)
+        .await;
+    empty_lists(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path("/api/systemusers/u1"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"_id": "u1", "suspended": true})),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn offboarding_dry_run_lists_and_writes_nothing() {
+    let server = offboard_server().await;
+    let jc = api_key_client(&server);
+    let report = jc
+        .graph()
+        .offboard(NodeRef::user("u1"))
+        .dry_run(true)
+        .suspend(true)
+        .run()
+        .await
+        .unwrap();
+    assert!(report.dry_run && report.applied.is_none() && report.suspended.is_none());
+    assert_eq!(report.plan.len(), 3, "{}", report.plan);
+    let text = report.to_string();
+    assert!(
+        text.contains("- user_group g1 -[members]-> user u1"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("nested"),
+        "an inherited membership is not removed: {text}"
+    );
+    assert!(posts(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn offboarding_removes_memberships_and_associations_then_suspends() {
+    let server = offboard_server().await;
+    let jc = api_key_client(&server);
+    let report = jc
+        .graph()
+        .offboard(NodeRef::user("u1"))
+        .suspend(true)
+        .run()
+        .await
+        .unwrap();
+    assert!(report.is_success(), "{report}");
+    assert_eq!(
+        posts(&server).await,
+        [
+            (
+                "POST /api/v2/usergroups/g1/members".to_string(),
+                json!({"op": "remove", "type": "user", "id": "u1"})
+            ),
+            (
+                "POST /api/v2/users/u1/associations".to_string(),
+                json!({"op": "remove", "type": "application", "id": "a1"})
+            ),
+            (
+                "POST /api/v2/users/u1/associations".to_string(),
+                json!({"op": "remove", "type": "system", "id": "s1"})
+            ),
+            (
+                "PUT /api/systemusers/u1".to_string(),
+                json!({"suspended": true})
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn snapshot_reads_named_nodes_and_edges_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/systemusers"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "results": [{"_id": "u1", "username": "ada"}, {"_id": "u2", "username": "bob"}],
+            "totalCount": 2})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/usergroups"))
+        .respond_with(list(json!([{"id": "g1", "name": "eng"}])))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/usergroups/g1/members"))
+        .respond_with(list(json!([{"to": {"type": "user", "id": "u1"}}])))
+        .mount(&server)
+        .await;
+    empty_lists(&server).await;
+    let jc = api_key_client(&server);
+    let snap = jc
+        .graph()
+        .snapshot(&[Kind::User, Kind::UserGroup, Kind::Application])
+        .await
+        .unwrap();
+    assert_eq!(snap.nodes.len(), 3);
+    assert_eq!(snap.nodes[0].name.as_deref(), Some("ada"));
+    assert_eq!(snap.edges.len(), 1);
+    assert_eq!(snap.edges[0].from, NodeRef::user_group("g1"));
+    let dot = snap.to_dot();
+    assert!(dot.contains("\"eng (user_group)\""), "{dot}");
+    assert!(snap.to_mermaid().contains("-.->"));
+}

@@ -1,0 +1,294 @@
+//! The graph API end to end against the fake JumpCloud's demo organisation
+//! on 127.0.0.1: two paths to one system, access questions, plans applied
+//! (with a partial failure, and again with no effect), an impossible
+//! relation refused before any request, offboarding, a snapshot.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use futures::TryStreamExt;
+use jumpcloud_ext::graph::{Attributes, Desired, Kind, NodeRef, Op, Outcome};
+use jumpcloud_ext::prelude::*;
+use jumpcloud_tests::fake::{
+    Collection, DEMO_API_KEY, DEMO_TWO_PATH_SYSTEM, DEMO_TWO_PATH_USERNAME, FakeJumpCloud,
+};
+use serde_json::{Value, json};
+
+struct Demo {
+    fake: FakeJumpCloud,
+    jc: JumpCloud,
+}
+
+async fn demo() -> Demo {
+    let fake = FakeJumpCloud::demo().await.unwrap();
+    let jc = JumpCloud::builder()
+        .api_key(DEMO_API_KEY)
+        .base_url(fake.base_url())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    Demo { fake, jc }
+}
+
+impl Demo {
+    /// The id of the object of `c` whose `field` is `value`.
+    fn id(&self, c: Collection, field: &str, value: &str) -> String {
+        let org = self.fake.default_org().to_owned();
+        let objects = self.fake.objects(&org, c).unwrap();
+        let found = objects
+            .iter()
+            .find(|o| o[field] == value)
+            .unwrap_or_else(|| panic!("no {field} = {value}"));
+        found["_id"]
+            .as_str()
+            .or(found["id"].as_str())
+            .unwrap()
+            .to_string()
+    }
+
+    fn ada(&self) -> NodeRef {
+        NodeRef::user(self.id(Collection::Users, "username", DEMO_TWO_PATH_USERNAME))
+    }
+
+    fn lnx_002(&self) -> NodeRef {
+        NodeRef::system(self.id(Collection::Systems, "displayName", DEMO_TWO_PATH_SYSTEM))
+    }
+
+    fn user_group(&self, name: &str) -> NodeRef {
+        NodeRef::user_group(self.id(Collection::UserGroups, "name", name))
+    }
+}
+
+fn sudo(without_password: bool) -> Attributes {
+    json!({"sudo": {"enabled": true, "withoutPassword": without_password}})
+        .as_object()
+        .unwrap()
+        .clone()
+}
+
+#[tokio::test]
+async fn a_user_reaches_one_system_through_two_groups() {
+    let d = demo().await;
+    let (ada, lnx) = (d.ada(), d.lnx_002());
+    let systems: Vec<_> =
+        d.jc.graph()
+            .reachable(&ada, Kind::System)
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+    let reached = systems
+        .iter()
+        .find(|r| r.node == lnx)
+        .expect("ada reaches lnx-002");
+    assert_eq!(reached.paths.len(), 2, "{reached:#?}");
+    let vias: Vec<Vec<&NodeRef>> = reached.via();
+    let (eng, it) = (d.user_group("Engineering"), d.user_group("IT Admins"));
+    assert!(vias.iter().any(|v| v.first() == Some(&&eng)), "{vias:?}");
+    assert!(vias.iter().any(|v| v.first() == Some(&&it)), "{vias:?}");
+    assert!(
+        reached.compiled_attributes.contains_key("sudo"),
+        "{reached:#?}"
+    );
+
+    let users = d.jc.graph().who_can_reach(&lnx).await.unwrap();
+    let ada_paths = users.iter().find(|r| r.node == ada).unwrap();
+    assert_eq!(ada_paths.paths.len(), 2);
+}
+
+#[tokio::test]
+async fn access_of_groups_every_reachable_resource_by_kind() {
+    let d = demo().await;
+    let ada = d.ada();
+    let access = d.jc.graph().concurrency(3).access_of(&ada).await.unwrap();
+    for kind in [
+        Kind::System,
+        Kind::SystemGroup,
+        Kind::Application,
+        Kind::RadiusServer,
+        Kind::LdapServer,
+    ] {
+        assert!(access.by_kind.contains_key(&kind), "{kind}: {access}");
+    }
+    let lnx = access.get(&d.lnx_002()).unwrap();
+    assert_eq!(lnx.paths.len(), 2);
+    let text = access.to_string();
+    assert!(text.contains("via user_group"), "{text}");
+}
+
+#[tokio::test]
+async fn an_impossible_relation_never_reaches_the_server() {
+    let d = demo().await;
+    d.fake.clear_requests();
+    let g = d.jc.graph();
+    let e = g.members(&d.ada()).err().unwrap();
+    assert_eq!(e.kind(), ErrorKind::InvalidRequest);
+    let e = g.associations(&d.lnx_002(), Kind::System).err().unwrap();
+    assert!(e.to_string().contains("from system to system"), "{e}");
+    let e = g
+        .add_member(&d.user_group("Sales"), &d.lnx_002(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidRequest);
+    assert_eq!(d.fake.request_count(), 0);
+}
+
+#[tokio::test]
+async fn members_plan_applies_once_then_changes_nothing() {
+    let d = demo().await;
+    let g = d.jc.graph();
+    let contractors = d.user_group("Contractors");
+    let before: Vec<_> = g
+        .members(&contractors)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(before.len(), 3);
+    // Keep the first contractor, drop the others, add Ada.
+    let desired = vec![before[0].node.clone(), d.ada()];
+    let plan = g.plan_members(&contractors, desired.clone()).await.unwrap();
+    assert_eq!(
+        (plan.count(Op::Add), plan.count(Op::Remove)),
+        (1, 2),
+        "{plan}"
+    );
+    let report = g.apply(&plan).await;
+    assert!(report.is_success(), "{report}");
+    assert_eq!(report.done(), 3);
+    let after: Vec<NodeRef> = g
+        .members(&contractors)
+        .unwrap()
+        .map_ok(|c| c.node)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(after.len(), 2);
+    assert!(after.contains(&d.ada()));
+    // The same plan again: every write finds its work done.
+    let again = g.apply(&plan).await;
+    assert!(again.is_success(), "{again}");
+    assert_eq!(again.done(), 0);
+    assert!(
+        again
+            .results
+            .iter()
+            .all(|r| matches!(r.outcome, Outcome::Unchanged))
+    );
+    // And a fresh plan is empty.
+    let replanned = g.plan_members(&contractors, desired).await.unwrap();
+    assert!(replanned.is_empty(), "{replanned}");
+}
+
+#[tokio::test]
+async fn a_failed_write_does_not_hide_the_others() {
+    let d = demo().await;
+    let g = d.jc.graph();
+    let user1 = NodeRef::user(
+        d.fake
+            .objects(d.fake.default_org(), Collection::Users)
+            .unwrap()
+            .iter()
+            .find(|u| {
+                u["username"] != DEMO_TWO_PATH_USERNAME
+                    && u["username"].as_str().is_some_and(|n| n.ends_with('1'))
+            })
+            .map(|u| u["_id"].as_str().unwrap().to_string())
+            .unwrap(),
+    );
+    let current: Vec<_> = g
+        .associations(&user1, Kind::System)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let mut desired: Vec<Desired> = current
+        .iter()
+        .map(|c| Desired::with_attributes(c.node.clone(), sudo(true)))
+        .collect();
+    desired.push(Desired::from(d.lnx_002()));
+    desired.push(Desired::from(NodeRef::system("0123456789abcdef01234567")));
+    let plan = g
+        .plan_associations(&user1, Kind::System, desired)
+        .await
+        .unwrap();
+    assert_eq!(plan.count(Op::Add), 2, "{plan}");
+    let report = g.apply(&plan).await;
+    let failures: Vec<_> = report.failures().collect();
+    assert_eq!(failures.len(), 1, "{report}");
+    assert_eq!(failures[0].0.change.target.id, "0123456789abcdef01234567");
+    assert_eq!(report.done(), plan.len() - 1, "{report}");
+    let now: Vec<_> = g
+        .associations(&user1, Kind::System)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(now.iter().any(|c| c.node == d.lnx_002()));
+    assert!(
+        now.iter()
+            .all(|c| c.attributes.get("sudo").is_some() || c.node == d.lnx_002())
+    );
+}
+
+#[tokio::test]
+async fn offboarding_reports_in_dry_run_then_removes_and_suspends() {
+    let d = demo().await;
+    let g = d.jc.graph();
+    let ada = d.ada();
+    d.fake.clear_requests();
+    let dry = g
+        .offboard(ada.clone())
+        .dry_run(true)
+        .suspend(true)
+        .run()
+        .await
+        .unwrap();
+    assert_eq!(dry.plan.count(Op::Remove), 2, "{dry}");
+    let text = dry.to_string();
+    assert!(
+        text.contains(&d.user_group("Engineering").to_string()),
+        "{text}"
+    );
+    assert!(
+        d.fake.requests().iter().all(|r| r.method == "GET"),
+        "a dry run writes nothing"
+    );
+
+    let done = g.offboard(ada.clone()).suspend(true).run().await.unwrap();
+    assert!(done.is_success(), "{done}");
+    let groups: Vec<_> = g.member_of(&ada).unwrap().try_collect().await.unwrap();
+    assert!(groups.is_empty(), "{groups:?}");
+    let systems: Vec<_> = g
+        .reachable(&ada, Kind::System)
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(systems.is_empty(), "{systems:?}");
+    let user = d.jc.v1().user_get().id(ada.id.clone()).run().await.unwrap();
+    assert_eq!(user.suspended, Some(true));
+}
+
+#[tokio::test]
+async fn snapshot_draws_the_demo_organisation() {
+    let d = demo().await;
+    let snap =
+        d.jc.graph()
+            .concurrency(4)
+            .snapshot(&[Kind::User, Kind::UserGroup, Kind::System, Kind::SystemGroup])
+            .await
+            .unwrap();
+    assert!(
+        snap.nodes
+            .iter()
+            .any(|n| n.name.as_deref() == Some(DEMO_TWO_PATH_SYSTEM))
+    );
+    let eng = d.user_group("Engineering");
+    assert!(snap.edges.iter().any(|e| e.from == eng && e.to == d.ada()));
+    let dot = snap.to_dot();
+    assert!(dot.starts_with("digraph"));
+    assert!(dot.contains(DEMO_TWO_PATH_SYSTEM));
+    assert!(snap.to_mermaid().contains("Engineering (user_group)"));
+    let json: Value = serde_json::from_str(&snap.to_json()).unwrap();
+    assert_eq!(json["nodes"].as_array().unwrap().len(), snap.nodes.len());
+}
