@@ -133,16 +133,18 @@ impl JumpCloud {
     /// # async fn demo(jc: jumpcloud_ext::JumpCloud) -> jumpcloud_ext::Result<()> {
     /// use jumpcloud_ext::RetryPolicy;
     ///
-    /// // This create is keyed by name server-side, so a resend cannot
-    /// // make a second group.
-    /// let resend = RetryPolicy::default().with_retry_non_idempotent(true);
+    /// // A liveness probe: one attempt, no waiting out a rate limit.
     /// # #[cfg(feature = "v2")]
-    /// let group = jc
-    ///     .with_retry(resend)
+    /// let groups = jc
+    ///     .with_retry(RetryPolicy::none())
     ///     .v2()
     ///     .group_list()
+    ///     .limit(1)
     ///     .send()
     ///     .await?;
+    ///
+    /// // For POSTs known to be safe to repeat.
+    /// let resending = jc.with_retry(RetryPolicy::default().with_retry_non_idempotent(true));
     /// # Ok(())
     /// # }
     /// ```
