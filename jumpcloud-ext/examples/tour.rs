@@ -4,12 +4,15 @@
 //! environment it makes a few read-only calls against JumpCloud. Without credentials, or with
 //! `--fake`, it starts the project's fake JumpCloud on 127.0.0.1 with a demo organisation and shows
 //! the client at work: both kinds of auth, listings, a retried rate limit, a typed error and a value
-//! the API documents do not list. `RUST_LOG=jumpcloud_ext=debug` shows the request spans.
+//! the API documents do not list, streams, an access question answered with its paths, and a
+//! picture of the demo organisation written as `org.dot` and `org.mmd` into `--out DIR` (default: a
+//! fresh temporary folder). `RUST_LOG=jumpcloud_ext=debug` shows the request spans.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
+use jumpcloud_ext::graph::{Kind, NodeRef};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_tests::fake::{self, FakeJumpCloud, Fault};
 
@@ -251,10 +254,83 @@ async fn demo(env_credentials: bool) -> TourResult {
             .join(", ")
     );
 
+    // 8. The graph: an access question with its reasons, and a picture.
+    let users = jc.v1().user_list().try_collect_all().await?;
+    let systems = jc.v1().system_list().try_collect_all().await?;
+    let ada = users
+        .iter()
+        .find(|u| u.username.as_deref() == Some(fake::DEMO_TWO_PATH_USERNAME))
+        .and_then(|u| u.id.clone());
+    let lnx = systems
+        .iter()
+        .find(|s| s.display_name.as_deref() == Some(fake::DEMO_TWO_PATH_SYSTEM))
+        .and_then(|s| s.id.clone());
+    println!("\nAccess");
+    if let (Some(ada), Some(lnx)) = (ada, lnx) {
+        let graph = jc.graph().concurrency(4);
+        let system = NodeRef::system(&lnx);
+        let access = graph.access_of(&NodeRef::user(&ada)).await?;
+        if let Some(reached) = access.get(&system) {
+            println!(
+                "  {} reaches {} through {} path(s):",
+                fake::DEMO_TWO_PATH_USERNAME,
+                fake::DEMO_TWO_PATH_SYSTEM,
+                reached.paths.len()
+            );
+            for path in &reached.paths {
+                let hops: Vec<String> = path.iter().map(|h| h.to.to_string()).collect();
+                println!("    {}", hops.join(" → "));
+            }
+            if !reached.compiled_attributes.is_empty() {
+                println!(
+                    "    compiled attributes: {}",
+                    serde_json::Value::Object(reached.compiled_attributes.clone())
+                );
+            }
+        }
+        let who = graph.who_can_reach(&system).await?;
+        println!(
+            "  {} user(s) can reach {}",
+            who.len(),
+            fake::DEMO_TWO_PATH_SYSTEM
+        );
+    }
+    let picture = jc
+        .graph()
+        .concurrency(4)
+        .snapshot(&[Kind::User, Kind::UserGroup, Kind::System, Kind::SystemGroup])
+        .await?;
+    let out = out_dir()?;
+    let dot = out.join("org.dot");
+    let mmd = out.join("org.mmd");
+    std::fs::write(&dot, picture.to_dot())?;
+    std::fs::write(&mmd, picture.to_mermaid())?;
+    println!("\nPicture of the organisation");
+    println!(
+        "  {} (Graphviz) and {} (Mermaid)",
+        dot.display(),
+        mmd.display()
+    );
+
     tokio::time::sleep(Duration::from_millis(10)).await;
     fake.shutdown().await;
     println!("\nDone.");
     Ok(())
+}
+
+/// `--out DIR`, or a fresh folder under the system's temporary directory.
+fn out_dir() -> std::io::Result<std::path::PathBuf> {
+    let args: Vec<String> = std::env::args().collect();
+    let dir = match args
+        .iter()
+        .position(|a| a == "--out")
+        .and_then(|i| args.get(i + 1))
+    {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => std::env::temp_dir().join(format!("jumpcloud-tour-{}", std::process::id())),
+    };
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }
 
 fn total_count(headers: &reqwest::header::HeaderMap) -> Option<u64> {

@@ -121,7 +121,7 @@ impl Graph<'_> {
         Some(stream)
     }
 
-    /// Reads the nodes of `kinds` (those in [`NAMED_KINDS`]; the others are
+    /// Reads the nodes of `kinds` (users, systems, their groups, policies and policy groups; the others are
     /// skipped) and every direct edge between two of them: group members,
     /// and associations listed from one end of each pair of kinds. At most
     /// [`concurrency`](Graph::concurrency) listings at once.
