@@ -266,7 +266,7 @@ impl fmt::Debug for JumpCloud {
 ///     .region(Region::Eu)
 ///     .org_id("5f1b2c3d4e5f60718293a4b5")
 ///     .timeout(Duration::from_secs(30))
-///     .retry(RetryPolicy::default().max_attempts(5))
+///     .retry(RetryPolicy::default().with_max_attempts(5))
 ///     .build()?;
 /// assert_eq!(jc.org_id(), Some("5f1b2c3d4e5f60718293a4b5"));
 ///

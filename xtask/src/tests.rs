@@ -386,7 +386,7 @@ fn regen_renders_the_imported_document() {
     unknown.attrs.retain(|a| !a.path().is_ident("doc"));
     assert_eq!(
         squash(&quote::quote!(#unknown).to_string()),
-        "#[serde(untagged)]Unknown(::std::string::String)",
+        "#[serde(untagged,deserialize_with=\"crate::wire::unlisted::<GizmoState,_>\")]Unknown(::std::string::String)",
         "{}",
         state.ident
     );
