@@ -355,6 +355,8 @@ pub(crate) fn resource(
             default(&mut o, "displayLabel", json!(name));
             default(&mut o, "active", json!(true));
             default(&mut o, "ssoUrl", json!(""));
+            // The application's SSO settings; JumpCloud always sends the object.
+            default(&mut o, "config", json!({}));
         }
         Collection::Commands => {
             default(&mut o, "command", json!("echo hello"));

@@ -1,0 +1,68 @@
+//! Offboard a user: every group membership and association, removed in one go, and the account
+//! suspended. `cargo run -p jumpcloud-ext --example offboard_user -- --user USERNAME [--apply]
+//! [--suspend]`.
+//!
+//! A dry run by default: it prints what it would remove. `--apply` removes it (each removal's
+//! outcome is reported; one failure does not stop the others) and `--suspend` also suspends the
+//! account. Running it twice changes nothing the second time.
+//!
+//! With `--fake` (or no credentials in the environment) it runs against the project's fake
+//! JumpCloud, offboards the demo user who reaches a system through two groups, applies the plan,
+//! and checks that nothing is left.
+
+mod common;
+
+use jumpcloud_ext::graph::NodeRef;
+use jumpcloud_ext::prelude::*;
+use jumpcloud_tests::fake;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    common::init_tracing();
+    common::exit(run().await)
+}
+
+async fn run() -> common::ExampleResult {
+    let target = common::connect(|b| b, |_| Ok(())).await?;
+    let jc = &target.jc;
+    let username = match (common::arg("--user"), target.is_fake()) {
+        (Some(u), _) => u,
+        (None, true) => fake::DEMO_TWO_PATH_USERNAME.to_owned(),
+        (None, false) => return Err("--user USERNAME is required".into()),
+    };
+    // On the fake, show the whole thing: apply and suspend.
+    let apply = common::flag("--apply") || target.is_fake();
+    let suspend = common::flag("--suspend") || target.is_fake();
+
+    let user = jc
+        .v1()
+        .user_list()
+        .try_collect_all()
+        .await?
+        .into_iter()
+        .find(|u| u.username.as_deref() == Some(username.as_str()))
+        .and_then(|u| u.id)
+        .ok_or_else(|| format!("no user named {username}"))?;
+    let node = NodeRef::user(&user);
+
+    let report = jc
+        .graph()
+        .concurrency(4)
+        .offboard(node.clone())
+        .dry_run(!apply)
+        .suspend(suspend)
+        .run()
+        .await?;
+    print!("{report}");
+    if !report.is_success() {
+        return Err("some removals failed; see above".into());
+    }
+    if target.is_fake() {
+        let again = jc.graph().offboard(node).dry_run(true).run().await?;
+        println!("left after offboarding: {} change(s)", again.plan.len());
+        if !again.plan.is_empty() {
+            return Err("the user still has memberships or associations".into());
+        }
+    }
+    Ok(())
+}
