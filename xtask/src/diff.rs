@@ -14,6 +14,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
 use crate::import::METHODS;
+use crate::refs::resolve;
 use crate::regen::checks::snake_name;
 
 /// One change, as a line of the report.
@@ -161,21 +162,6 @@ fn label(id: &str, op: &Op<'_>) -> String {
         op.method.to_uppercase(),
         op.path
     )
-}
-
-fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
-    for _ in 0..8 {
-        match value
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|p| doc.pointer(p))
-        {
-            Some(target) => value = target,
-            None => break,
-        }
-    }
-    value
 }
 
 /// A short name for a schema's Rust shape: a type name, `[T]`, `map<T>`,

@@ -19,6 +19,7 @@ mod diff;
 mod import;
 mod output;
 mod provenance;
+mod refs;
 mod regen;
 #[cfg(test)]
 mod tests;

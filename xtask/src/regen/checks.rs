@@ -15,6 +15,7 @@ use heck::{ToPascalCase, ToSnakeCase};
 use serde_json::Value;
 
 use crate::import::METHODS;
+use crate::refs::resolve;
 
 #[derive(Clone, Copy)]
 enum Case {
@@ -188,20 +189,6 @@ fn operations(doc: &Value, found: &mut Vec<String>) {
             places.join(" and ")
         ));
     }
-}
-
-/// Follows a local `$ref` (a few levels at most) to what it names.
-fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
-    for _ in 0..8 {
-        match value.get("$ref").and_then(Value::as_str) {
-            Some(r) => match r.strip_prefix('#').and_then(|p| doc.pointer(p)) {
-                Some(target) => value = target,
-                None => return value,
-            },
-            None => return value,
-        }
-    }
-    value
 }
 
 fn parameters(doc: &Value, item: &Value, op: &Value, at: &str, found: &mut Vec<String>) {

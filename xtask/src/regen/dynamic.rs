@@ -19,9 +19,10 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::{GenericArgument, Item, PathArguments, Type};
 
-use super::operations::{OperationIds, method_name};
+use super::operations::method_name;
 use crate::api::Api;
 use crate::import::METHODS;
+use crate::refs::resolve;
 
 /// One parameter of an operation, as the document states it.
 #[derive(Debug, PartialEq)]
@@ -149,59 +150,14 @@ fn shapes(doc: &Value) -> Result<BTreeMap<String, Shape>> {
     Ok(out)
 }
 
-fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
-    match value["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
-        Some(pointer) => doc.pointer(pointer).unwrap_or(value),
-        None => value,
-    }
-}
-
 type Fields = BTreeMap<String, Type>;
 
-/// Method name → (builder struct, its fields), found through the operation
-/// id each `send` passes to the hooks.
+/// Method name → (builder struct, its fields).
 fn builders(items: &[Item]) -> Result<BTreeMap<String, (syn::Ident, Fields)>> {
-    let mut structs: BTreeMap<String, Fields> = BTreeMap::new();
-    for item in items {
-        if let Item::Struct(s) = item {
-            let fields = s
-                .fields
-                .iter()
-                .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone())))
-                .collect();
-            structs.insert(s.ident.to_string(), fields);
-        }
-    }
-    let mut out = BTreeMap::new();
-    for item in items {
-        let Item::Impl(imp) = item else { continue };
-        let Type::Path(self_ty) = imp.self_ty.as_ref() else {
-            continue;
-        };
-        let (true, Some(ident)) = (
-            imp.trait_.is_none(),
-            self_ty.path.segments.last().map(|s| s.ident.clone()),
-        ) else {
-            continue;
-        };
-        for f in &imp.items {
-            let syn::ImplItem::Fn(f) = f else { continue };
-            if f.sig.ident != "send" {
-                continue;
-            }
-            let mut ids = Vec::new();
-            syn::visit::Visit::visit_impl_item_fn(&mut OperationIds(&mut ids), f);
-            let [name] = ids.as_slice() else {
-                bail!("{ident}::send names {} operations", ids.len());
-            };
-            let fields = structs
-                .get(&ident.to_string())
-                .cloned()
-                .with_context(|| format!("no struct for builder {ident}"))?;
-            out.insert(name.clone(), (ident.clone(), fields));
-        }
-    }
-    Ok(out)
+    Ok(super::builders::builders(items)?
+        .into_iter()
+        .map(|b| (b.name, (b.ident, b.fields)))
+        .collect())
 }
 
 /// progenitor's field name for a parameter (typify's `sanitize` in snake

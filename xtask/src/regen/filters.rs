@@ -17,9 +17,9 @@ use serde_json::Value;
 use syn::{ImplItem, Item};
 
 use super::operations::{OperationIds, method_name};
-use super::paging::resolve;
 use crate::api::Api;
 use crate::import::METHODS;
+use crate::refs::resolve;
 
 /// A filter dialect, named as `jumpcloud_api::filter` names its markers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -32,8 +32,8 @@ use serde_json::Value;
 use syn::Item;
 
 use super::operations::method_name;
-use super::paging::resolve;
 use crate::api::Api;
+use crate::refs::resolve;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Relation {

@@ -18,9 +18,10 @@ use syn::{ImplItem, Item, Type};
 
 use super::filters::Dialect;
 use super::operations::{OperationIds, Row, method_name};
-use super::paging::{Fact, Total, resolve};
+use super::paging::{Fact, Total};
 use crate::api::Api;
 use crate::import::METHODS;
+use crate::refs::resolve;
 
 /// The facts of one operation, as the index and the doc comments show them.
 #[derive(Clone, Debug, PartialEq)]

@@ -8,6 +8,7 @@
 //! use; [`docs`] keeps doc comments intact through formatting. The result
 //! is formatted with rustfmt so it is stable and reviewable.
 
+mod builders;
 pub mod checks;
 mod docs;
 mod dynamic;

@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::api::Api;
 use crate::import::METHODS;
+use crate::refs::resolve;
 
 /// How one listing pages.
 #[derive(Clone, Debug, PartialEq)]
@@ -215,24 +216,6 @@ fn derive_one(api: Api, doc: &Value, item: &Value, op: &Value) -> Result<Option<
         max,
         stable_sort,
     }))
-}
-
-/// Follows `$ref`s (and merges `allOf`) to a schema's own object.
-pub fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
-    let mut current = schema;
-    for _ in 0..16 {
-        match current["$ref"].as_str() {
-            Some(r) => {
-                let pointer = r.trim_start_matches('#');
-                match doc.pointer(pointer) {
-                    Some(next) => current = next,
-                    None => return current,
-                }
-            }
-            None => return current,
-        }
-    }
-    current
 }
 
 /// The properties of an object schema, `allOf` parts merged.

@@ -14,6 +14,7 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprCall, ExprLit, ImplItemFn, Lit, parse_quote};
 
 use crate::import::METHODS;
+use crate::refs::resolve;
 
 /// method name (progenitor's snake-case operation id) → (query parameter
 /// name → separator).
@@ -56,13 +57,6 @@ pub fn delimited_parameters(doc: &Value) -> Delimited {
         }
     }
     out
-}
-
-fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
-    match value["$ref"].as_str().and_then(|r| r.strip_prefix('#')) {
-        Some(pointer) => doc.pointer(pointer).unwrap_or(value),
-        None => value,
-    }
 }
 
 /// Rewrites `QueryParam::new("sort", &sort)` into

@@ -12,21 +12,11 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result, bail};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::{GenericArgument, Item, PathArguments, ReturnType, Type};
+use syn::{GenericArgument, Item, PathArguments, Type};
 
-use super::operations::{OperationIds, Row};
+use super::builders::{Builder, builders};
+use super::operations::Row;
 use super::paging::{Fact, ItemsFrom, Kind, Param, Total};
-
-/// One builder found in the generated code.
-struct Builder {
-    ident: syn::Ident,
-    /// The operation's method name (progenitor's operation id).
-    name: String,
-    /// `T` of `ResponseValue<T>`.
-    response: Type,
-    /// Field name → field type (as written in the struct).
-    fields: BTreeMap<String, Type>,
-}
 
 /// Adds the trait implementations to the `builder` module of `file`.
 /// `facts` is keyed by method name.
@@ -77,67 +67,8 @@ pub fn apply(file: &mut syn::File, rows: &[Row], facts: &BTreeMap<String, Fact>)
     Ok(())
 }
 
-fn builders(items: &[Item]) -> Result<Vec<Builder>> {
-    let mut structs: BTreeMap<String, BTreeMap<String, Type>> = BTreeMap::new();
-    for item in items {
-        if let Item::Struct(s) = item {
-            let fields = s
-                .fields
-                .iter()
-                .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone())))
-                .collect();
-            structs.insert(s.ident.to_string(), fields);
-        }
-    }
-    let mut out = Vec::new();
-    for item in items {
-        let Item::Impl(imp) = item else { continue };
-        if imp.trait_.is_some() {
-            continue;
-        }
-        let Type::Path(self_ty) = imp.self_ty.as_ref() else {
-            continue;
-        };
-        let Some(ident) = self_ty.path.segments.last().map(|s| s.ident.clone()) else {
-            continue;
-        };
-        for impl_item in &imp.items {
-            let syn::ImplItem::Fn(f) = impl_item else {
-                continue;
-            };
-            if f.sig.ident != "send" {
-                continue;
-            }
-            let mut ids = Vec::new();
-            syn::visit::Visit::visit_impl_item_fn(&mut OperationIds(&mut ids), f);
-            let [name] = ids.as_slice() else {
-                bail!("{ident}::send names {} operations", ids.len());
-            };
-            let response = response_type(&f.sig.output)
-                .with_context(|| format!("{ident}::send has an unexpected return type"))?;
-            out.push(Builder {
-                fields: structs.get(&ident.to_string()).cloned().unwrap_or_default(),
-                ident: ident.clone(),
-                name: name.clone(),
-                response,
-            });
-        }
-    }
-    Ok(out)
-}
-
-/// `T` from `Result<ResponseValue<T>, Error<()>>`.
-fn response_type(output: &ReturnType) -> Option<Type> {
-    let ReturnType::Type(_, ty) = output else {
-        return None;
-    };
-    let result = generic_args(ty, "Result")?;
-    let value = generic_args(result.first()?, "ResponseValue")?;
-    value.first().cloned()
-}
-
 /// The type arguments of `ty` if its last segment is `name`.
-fn generic_args(ty: &Type, name: &str) -> Option<Vec<Type>> {
+pub(super) fn generic_args(ty: &Type, name: &str) -> Option<Vec<Type>> {
     let Type::Path(p) = ty else { return None };
     let last = p.path.segments.last()?;
     if last.ident != name {
