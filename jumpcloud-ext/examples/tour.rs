@@ -124,7 +124,7 @@ async fn demo(env_credentials: bool) -> TourResult {
             .map(|g| g.name.as_deref().unwrap_or("?"))
             .collect::<Vec<_>>()
             .join(", "),
-        total_count(groups.headers()).unwrap_or_default()
+        jumpcloud_ext::api::paging::header_total(groups.headers()).unwrap_or_default()
     );
     let systems = jc.v1().system_list().limit(100).run().await?;
     println!("  v1 systems by OS: {}", by_os(&systems.results));
@@ -331,10 +331,6 @@ fn out_dir() -> std::io::Result<std::path::PathBuf> {
     };
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
-}
-
-fn total_count(headers: &reqwest::header::HeaderMap) -> Option<u64> {
-    headers.get("x-total-count")?.to_str().ok()?.parse().ok()
 }
 
 fn by_os(systems: &[jumpcloud_ext::api::v1::types::JcSystem]) -> String {
