@@ -6,10 +6,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use futures::TryStreamExt;
-use jumpcloud_ext::graph::{Attributes, Desired, Kind, NodeRef, Op, Outcome};
+use jumpcloud_ext::graph::{Attributes, Desired, Kind, NAMED_KINDS, NodeRef, Op, Outcome};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_tests::fake::{
-    Collection, DEMO_API_KEY, DEMO_TWO_PATH_SYSTEM, DEMO_TWO_PATH_USERNAME, FakeJumpCloud,
+    BigOrg, Collection, DEFAULT_API_KEY, DEMO_API_KEY, DEMO_TWO_PATH_SYSTEM,
+    DEMO_TWO_PATH_USERNAME, FakeJumpCloud,
 };
 use serde_json::{Value, json};
 
@@ -291,4 +292,88 @@ async fn snapshot_draws_the_demo_organisation() {
     assert!(snap.to_mermaid().contains("Engineering (user_group)"));
     let json: Value = serde_json::from_str(&snap.to_json()).unwrap();
     assert_eq!(json["nodes"].as_array().unwrap().len(), snap.nodes.len());
+}
+
+/// Listing each pair's associations from the end with fewer nodes keeps a
+/// snapshot at the fewest requests the page sizes allow: reading the
+/// user–system bindings from the 1,000 systems instead of the 250 users
+/// would cost five times as many.
+#[tokio::test]
+async fn a_snapshot_costs_no_more_than_a_tenth_over_the_fewest_requests() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    let made = fake
+        .seed_big_org(&org, BigOrg::new(250, 30, 1_000, 20))
+        .unwrap();
+    let jc = JumpCloud::builder()
+        .api_key(DEFAULT_API_KEY)
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    fake.clear_requests();
+    let snap = jc
+        .graph()
+        .concurrency(4)
+        .snapshot(&[Kind::User, Kind::UserGroup, Kind::System, Kind::SystemGroup])
+        .await
+        .unwrap();
+    let requests = fake.request_count();
+    let floor = fake.snapshot_floor(&org, 100).unwrap();
+    assert!(
+        requests * 10 <= floor * 11,
+        "{requests} requests, floor {floor}"
+    );
+    assert_eq!(snap.nodes.len(), 250 + 30 + 1_000 + 20);
+    assert_eq!(snap.edges.len(), made.memberships + made.associations);
+    let sudo = snap
+        .edges
+        .iter()
+        .filter(|e| e.attributes.contains_key("sudo"))
+        .count();
+    assert_eq!(sudo, 25, "every tenth user is bound with sudo");
+}
+
+/// Every kind with a listing comes into a snapshot named, Google Workspace
+/// and Microsoft 365 included (they are listed through `/directories`), and
+/// every edge end of a listed kind is one of the listed nodes.
+#[tokio::test]
+async fn a_snapshot_of_every_kind_names_applications_directories_and_commands() {
+    let d = demo().await;
+    let snap = d.jc.graph().snapshot(Kind::ALL).await.unwrap();
+    let name_of = |kind: Kind| {
+        snap.nodes
+            .iter()
+            .filter(|n| n.node.kind == kind)
+            .filter_map(|n| n.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert!(name_of(Kind::Application).contains(&"Slack".to_string()));
+    assert_eq!(name_of(Kind::GSuite), ["Google Workspace"]);
+    assert_eq!(name_of(Kind::Office365), ["Microsoft 365"]);
+    assert_eq!(name_of(Kind::LdapServer), ["Corp LDAP"]);
+    assert_eq!(name_of(Kind::RadiusServer), ["Office Wi-Fi"]);
+    assert_eq!(name_of(Kind::Command), ["Update packages"]);
+    assert_eq!(name_of(Kind::Policy), ["Disk Encryption"]);
+    let listed: std::collections::BTreeSet<&NodeRef> = snap.nodes.iter().map(|n| &n.node).collect();
+    for e in &snap.edges {
+        for end in [&e.from, &e.to] {
+            if NAMED_KINDS.contains(&end.kind) {
+                assert!(
+                    listed.contains(end),
+                    "{end} is an edge end but was not listed"
+                );
+            }
+        }
+    }
+    let workspace = snap
+        .nodes
+        .iter()
+        .find(|n| n.node.kind == Kind::GSuite)
+        .unwrap();
+    let sales = d.user_group("Sales");
+    assert!(snap.edges.iter().any(|e| {
+        [&e.from, &e.to] == [&workspace.node, &sales]
+            || [&e.from, &e.to] == [&sales, &workspace.node]
+    }));
+    assert!(snap.to_mermaid().contains("Google Workspace (g_suite)"));
 }

@@ -47,7 +47,7 @@ pub use jumpcloud_api::graph::{
 };
 pub use offboard::{OffboardReport, Offboarding};
 pub use plan::{ApplyReport, ChangeResult, Desired, Outcome, Plan, PlannedChange};
-pub use snapshot::{Edge, Node, Snapshot};
+pub use snapshot::{Edge, NAMED_KINDS, Node, Snapshot};
 
 use crate::error::{Error, Result};
 use crate::{JumpCloud, Paginate, Run};

@@ -47,15 +47,24 @@ pub struct Snapshot {
     pub edges: Vec<Edge>,
 }
 
-/// The kinds a snapshot can list with names: the ones whose listing this
-/// crate knows. Nodes of other kinds appear only as edge ends, unnamed.
+/// The kinds a snapshot can list with names: every kind the API can list.
+/// Identity-provider routing policies and password manager items have no
+/// listing; they appear only as unnamed edge ends.
 pub const NAMED_KINDS: &[Kind] = &[
-    Kind::User,
-    Kind::UserGroup,
-    Kind::System,
-    Kind::SystemGroup,
+    Kind::ActiveDirectory,
+    Kind::Application,
+    Kind::Command,
+    Kind::GSuite,
+    Kind::LdapServer,
+    Kind::Office365,
     Kind::Policy,
     Kind::PolicyGroup,
+    Kind::RadiusServer,
+    Kind::SoftwareApp,
+    Kind::System,
+    Kind::SystemGroup,
+    Kind::User,
+    Kind::UserGroup,
 ];
 
 type Nodes<'a> = BoxStream<'a, Result<Node>>;
@@ -116,22 +125,96 @@ impl Graph<'_> {
                 .stream()
                 .try_filter_map(|g| async move { Ok(named(Kind::PolicyGroup, g.id, g.name)) })
                 .boxed(),
+            #[cfg(feature = "v1")]
+            Kind::Application => self
+                .jc
+                .v1()
+                .application_list()
+                .concurrency(n)
+                .stream()
+                .try_filter_map(|a| async move {
+                    Ok(named(
+                        Kind::Application,
+                        a.id,
+                        a.display_label.or(Some(a.name)),
+                    ))
+                })
+                .boxed(),
+            #[cfg(feature = "v1")]
+            Kind::Command => self
+                .jc
+                .v1()
+                .command_list()
+                .concurrency(n)
+                .stream()
+                .try_filter_map(|c| async move { Ok(named(Kind::Command, c.id, c.name)) })
+                .boxed(),
+            #[cfg(feature = "v1")]
+            Kind::RadiusServer => self
+                .jc
+                .v1()
+                .radius_server_list()
+                .concurrency(n)
+                .stream()
+                .try_filter_map(|r| async move { Ok(named(Kind::RadiusServer, r.id, r.name)) })
+                .boxed(),
+            Kind::LdapServer => v2
+                .ldap_server_list()
+                .concurrency(n)
+                .stream()
+                .try_filter_map(|l| async move { Ok(named(Kind::LdapServer, l.id, l.name)) })
+                .boxed(),
+            Kind::ActiveDirectory => v2
+                .active_directory_list()
+                .concurrency(n)
+                .stream()
+                .try_filter_map(|d| async move { Ok(named(Kind::ActiveDirectory, d.id, d.domain)) })
+                .boxed(),
+            Kind::SoftwareApp => v2
+                .software_app_list()
+                .concurrency(n)
+                .stream()
+                .try_filter_map(
+                    |a| async move { Ok(named(Kind::SoftwareApp, a.id, a.display_name)) },
+                )
+                .boxed(),
+            // Google Workspace and Microsoft 365 have no listing of their
+            // own; the directories listing carries them with their type.
+            Kind::GSuite | Kind::Office365 => {
+                let wanted = kind.clone();
+                v2.directory_list()
+                    .concurrency(n)
+                    .stream()
+                    .try_filter_map(move |d| {
+                        let kind = Kind::from_name(&d.type_.to_string());
+                        let node = (kind == wanted).then(|| Node {
+                            node: NodeRef::new(kind, d.id),
+                            name: Some(d.name),
+                        });
+                        async move { Ok(node) }
+                    })
+                    .boxed()
+            }
             _ => return None,
         };
         Some(stream)
     }
 
-    /// Reads the nodes of `kinds` (users, systems, their groups, policies and policy groups; the others are
-    /// skipped) and every direct edge between two of them: group members,
-    /// and associations listed from one end of each pair of kinds. At most
-    /// [`concurrency`](Graph::concurrency) listings at once.
+    /// Reads the nodes of `kinds` and every direct edge between two of them:
+    /// group members, and associations listed from the end of each pair of
+    /// kinds that has fewer nodes. Kinds outside [`NAMED_KINDS`] cannot be
+    /// listed: their nodes appear only as unnamed ends of edges read from a
+    /// listed kind. At most [`concurrency`](Graph::concurrency) listings at
+    /// once.
+    ///
+    /// The cost is one listing per node and relation, plus the node listings:
+    /// for 5,000 users, 300 user groups, 20,000 systems and 200 system groups
+    /// that is 6,455 requests, the fewest the page sizes allow (see
+    /// `BENCHMARKS.md`).
     pub async fn snapshot(&self, kinds: &[Kind]) -> Result<Snapshot> {
-        let kinds: BTreeSet<Kind> = kinds
-            .iter()
-            .filter(|k| NAMED_KINDS.contains(k))
-            .cloned()
-            .collect();
-        let listings: Vec<Nodes<'_>> = kinds.iter().filter_map(|k| self.nodes(k)).collect();
+        let wanted: BTreeSet<&Kind> = kinds.iter().collect();
+        let listed: BTreeSet<&Kind> = kinds.iter().filter(|k| NAMED_KINDS.contains(k)).collect();
+        let listings: Vec<Nodes<'_>> = listed.iter().filter_map(|k| self.nodes(k)).collect();
         let mut nodes: Vec<Node> =
             futures::stream::iter(listings.into_iter().map(|s| s.try_collect::<Vec<_>>()))
                 .buffered(self.concurrency)
@@ -144,18 +227,30 @@ impl Graph<'_> {
         nodes.dedup_by(|a, b| a.node == b.node);
 
         // One listing per node and relation: members of every group whose
-        // member kind is in the snapshot; associations from the smaller kind
-        // of each pair (or the one that can list them).
+        // member kind is wanted; associations of each pair of listed kinds
+        // from the end with fewer nodes, which costs the fewest requests
+        // (one listing per node; the page size is the same either way), and
+        // of a listed kind with an unlisted one from the listed end.
+        let mut counts: BTreeMap<&Kind, usize> = BTreeMap::new();
+        for n in &nodes {
+            *counts.entry(&n.node.kind).or_default() += 1;
+        }
+        let count = |k: &Kind| counts.get(k).copied().unwrap_or(0);
+        let from_here = |source: &Kind, target: &Kind| {
+            let reverse = link(Relation::Associations, target, source).is_some();
+            !reverse
+                || !listed.contains(target)
+                || (count(source), source) <= (count(target), target)
+        };
         let mut jobs: Vec<(Relation, NodeRef, Kind)> = Vec::new();
         for n in &nodes {
             for l in links_from(&n.node.kind, Relation::Members) {
-                if kinds.contains(&l.target) {
+                if wanted.contains(&l.target) {
                     jobs.push((Relation::Members, n.node.clone(), l.target.clone()));
                 }
             }
             for l in links_from(&n.node.kind, Relation::Associations) {
-                let reverse = link(Relation::Associations, &l.target, &l.source).is_some();
-                if kinds.contains(&l.target) && (!reverse || l.source <= l.target) {
+                if wanted.contains(&l.target) && from_here(&l.source, &l.target) {
                     jobs.push((Relation::Associations, n.node.clone(), l.target.clone()));
                 }
             }

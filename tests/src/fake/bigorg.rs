@@ -156,3 +156,58 @@ impl FakeJumpCloud {
         Ok(ids)
     }
 }
+
+/// Pages needed to read `n` items `page` at a time: an empty listing still costs one request.
+fn pages(n: usize, page: usize) -> usize {
+    n.div_ceil(page.max(1)).max(1)
+}
+
+impl FakeJumpCloud {
+    /// The fewest requests that can read every user, user group, system and system group of
+    /// `org` and every direct edge between two of them, `page` items per request, computed
+    /// from the fake's own data: one listing per kind, the members of every group, and for
+    /// each pair of associable kinds the associations listed from whichever end costs fewer
+    /// pages. The yardstick for a snapshot's request count (benchmarks and scale tests).
+    pub fn snapshot_floor(&self, org: &str, page: usize) -> Result<usize, FakeError> {
+        use super::graph::GraphKind as K;
+        const KINDS: [K; 4] = [K::User, K::UserGroup, K::System, K::SystemGroup];
+        let data = lock(&self.shared.data);
+        let org = data.org(org)?;
+        let nodes = |k: K| -> Vec<Node> {
+            k.collection()
+                .map(|c| org.objects(c).keys().map(|id| Node::new(k, id)).collect())
+                .unwrap_or_default()
+        };
+        let mut floor = 0;
+        for k in KINDS {
+            floor += pages(nodes(k).len(), page);
+            if let Some(m) = k.member_kind().filter(|m| KINDS.contains(m)) {
+                floor += nodes(k)
+                    .iter()
+                    .map(|g| {
+                        let n = org
+                            .graph
+                            .members(g)
+                            .into_iter()
+                            .filter(|(n, _)| n.kind == m);
+                        pages(n.count(), page)
+                    })
+                    .sum::<usize>();
+            }
+        }
+        let listing_cost = |from: K, to: K| -> usize {
+            nodes(from)
+                .iter()
+                .map(|n| pages(org.graph.associations(n, &[to]).len(), page))
+                .sum()
+        };
+        for (i, &a) in KINDS.iter().enumerate() {
+            for &b in &KINDS[i..] {
+                if a.can_associate(b) {
+                    floor += listing_cost(a, b).min(listing_cost(b, a));
+                }
+            }
+        }
+        Ok(floor)
+    }
+}

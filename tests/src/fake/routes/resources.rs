@@ -2,7 +2,9 @@
 //! names can be listed next to the graph: v1 `applications`, `commands`, `commandresults`,
 //! `radiusservers` (`{results, totalCount}`), v1 `commands/{id}/results` (a bare array with no
 //! total, as live), and v2 `ldapservers`, `policies`, `policygroups`, `activedirectories`,
-//! `softwareapps` (bare arrays with `x-total-count`), plus each one's GET by id.
+//! `softwareapps` (bare arrays with `x-total-count`), plus each one's GET by id, and v2
+//! `directories`: the LDAP servers, Active Directories, Google Workspaces and Microsoft 365s
+//! together as `{id, name, type}`.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
@@ -41,7 +43,9 @@ const V2: [(&str, Collection, bool); 8] = [
 ];
 
 pub(super) fn routes() -> Router<AppState> {
-    let mut r = Router::new().route("/api/commands/{id}/results", get(command_results));
+    let mut r = Router::new()
+        .route("/api/commands/{id}/results", get(command_results))
+        .route("/api/v2/directories", get(directories));
     let v1 = V1.into_iter().map(|(p, c, l)| (p, c, l, Dialect::V1));
     let v2 = V2.into_iter().map(|(p, c, l)| (p, c, l, Dialect::V2));
     for (path, c, listed, dialect) in v1.chain(v2) {
@@ -100,6 +104,43 @@ fn list(
             (headers, Json(page.items)).into_response()
         }
     })
+}
+
+/// The collections `GET /directories` lists, with the `type` each is listed as.
+const DIRECTORIES: [(Collection, &str); 4] = [
+    (Collection::ActiveDirectories, "active_directory"),
+    (Collection::GSuites, "g_suite"),
+    (Collection::LdapServers, "ldap_server"),
+    (Collection::Office365s, "office_365"),
+];
+
+/// `GET /directories`: every directory of the org as `{id, name, type}`, paged and
+/// filtered like the other v2 listings.
+async fn directories(
+    State(s): State<AppState>,
+    Org(org): Org,
+    RawQuery(q): RawQuery,
+) -> ApiResult<Response> {
+    let style = |e: ApiError| e.style(ErrorStyle::MessageCode);
+    let q =
+        ListQuery::parse(&query_pairs(q.as_deref()).map_err(style)?, Dialect::V2).map_err(style)?;
+    let data = lock(&s.data);
+    let org = data
+        .org(&org)
+        .map_err(|e| style(ApiError::not_found(e.to_string())))?;
+    let all: Vec<Value> = DIRECTORIES
+        .iter()
+        .flat_map(|&(c, kind)| {
+            org.objects(c).iter().map(move |(id, o)| {
+                let name = o.get("name").or_else(|| o.get("domain"));
+                json!({ "id": id, "name": name.cloned().unwrap_or_default(), "type": kind })
+            })
+        })
+        .collect();
+    let page = q.run(all.iter(), "id");
+    let mut headers = HeaderMap::new();
+    headers.insert("x-total-count", page.total.into());
+    Ok((headers, Json(page.items)).into_response())
 }
 
 fn fetch(s: &AppState, org: &str, c: Collection, id: &str) -> ApiResult<Json<Value>> {
