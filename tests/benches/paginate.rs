@@ -3,7 +3,8 @@
 //! - throughput: streaming 20,000 v1 users with `stream()` against a
 //!   hand-written `reqwest` loop over the same pages and the same decoding;
 //! - concurrency: 5,000 user groups (50 pages) with 20 ms of injected latency
-//!   per request, one page at a time and with `concurrency(2 / 4 / 8)`.
+//!   per request, one page at a time and with `concurrency(2 / 4 / 8)`; and
+//!   20,000 system groups (200 pages), one at a time and `concurrency(8)`.
 //!
 //! Run with `cargo bench -p jumpcloud-tests --bench paginate`; results are
 //! recorded in BENCHMARKS.md.
@@ -18,6 +19,7 @@ use jumpcloud_tests::fake::{DEFAULT_API_KEY, FakeJumpCloud};
 
 const USERS: u64 = 20_000;
 const GROUPS: usize = 5_000;
+const SYSTEM_GROUPS: usize = 20_000;
 
 fn client(fake: &FakeJumpCloud) -> Option<JumpCloud> {
     JumpCloud::builder()
@@ -66,6 +68,7 @@ fn benches(c: &mut Criterion) {
         let fake = FakeJumpCloud::start().await.ok()?;
         fake.seed_users(USERS as usize).ok()?;
         fake.seed_user_groups(GROUPS).ok()?;
+        fake.seed_system_groups(SYSTEM_GROUPS).ok()?;
         let jc = client(&fake)?;
         Some((fake, jc))
     }) else {
@@ -110,6 +113,24 @@ fn benches(c: &mut Criterion) {
                     .try_collect_all()
                     .await;
                 assert_eq!(groups.map(|g| g.len()).ok(), Some(GROUPS));
+            })
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("20,000 system groups, 20 ms per request");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(SYSTEM_GROUPS as u64));
+    for n in [1usize, 8] {
+        group.bench_function(format!("concurrency {n}"), |b| {
+            b.to_async(&rt).iter(|| async {
+                let groups = jc
+                    .v2()
+                    .system_group_list()
+                    .concurrency(n)
+                    .try_collect_all()
+                    .await;
+                assert_eq!(groups.map(|g| g.len()).ok(), Some(SYSTEM_GROUPS));
             })
         });
     }
