@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures::TryStreamExt;
+use jumpcloud_ext::api::Paginated;
 use jumpcloud_ext::api::v1::types::Systemuserslist;
 use jumpcloud_ext::prelude::*;
 use jumpcloud_tests::fake::{DEFAULT_API_KEY, FakeJumpCloud};
@@ -53,6 +54,33 @@ async fn raw_loop(http: &reqwest::Client, base: &str) -> Result<u64, reqwest::Er
             return Ok(seen);
         }
     }
+}
+
+/// Collects the listing `make` builds at each concurrency in `levels`, as one
+/// criterion group named `name`; every run must return `expected` items.
+fn by_concurrency<R>(
+    c: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    name: &str,
+    expected: usize,
+    levels: &[usize],
+    make: impl Fn() -> R,
+) where
+    R: Paginated,
+    R::Item: Send,
+{
+    let mut group = c.benchmark_group(name);
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(expected as u64));
+    for &n in levels {
+        group.bench_function(format!("concurrency {n}"), |b| {
+            b.to_async(rt).iter(|| async {
+                let items = make().concurrency(n).try_collect_all().await;
+                assert_eq!(items.map(|i| i.len()).ok(), Some(expected));
+            })
+        });
+    }
+    group.finish();
 }
 
 fn benches(c: &mut Criterion) {
@@ -100,41 +128,22 @@ fn benches(c: &mut Criterion) {
     group.finish();
 
     fake.set_latency(Duration::from_millis(20));
-    let mut group = c.benchmark_group("5,000 groups, 20 ms per request");
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(GROUPS as u64));
-    for n in [1usize, 2, 4, 8] {
-        group.bench_function(format!("concurrency {n}"), |b| {
-            b.to_async(&rt).iter(|| async {
-                let groups = jc
-                    .v2()
-                    .user_group_list()
-                    .concurrency(n)
-                    .try_collect_all()
-                    .await;
-                assert_eq!(groups.map(|g| g.len()).ok(), Some(GROUPS));
-            })
-        });
-    }
-    group.finish();
-
-    let mut group = c.benchmark_group("20,000 system groups, 20 ms per request");
-    group.sample_size(10);
-    group.throughput(Throughput::Elements(SYSTEM_GROUPS as u64));
-    for n in [1usize, 8] {
-        group.bench_function(format!("concurrency {n}"), |b| {
-            b.to_async(&rt).iter(|| async {
-                let groups = jc
-                    .v2()
-                    .system_group_list()
-                    .concurrency(n)
-                    .try_collect_all()
-                    .await;
-                assert_eq!(groups.map(|g| g.len()).ok(), Some(SYSTEM_GROUPS));
-            })
-        });
-    }
-    group.finish();
+    by_concurrency(
+        c,
+        &rt,
+        "5,000 groups, 20 ms per request",
+        GROUPS,
+        &[1, 2, 4, 8],
+        || jc.v2().user_group_list(),
+    );
+    by_concurrency(
+        c,
+        &rt,
+        "20,000 system groups, 20 ms per request",
+        SYSTEM_GROUPS,
+        &[1, 8],
+        || jc.v2().system_group_list(),
+    );
     fake.set_latency(Duration::ZERO);
 }
 
