@@ -170,6 +170,15 @@ impl JumpCloud {
         self.inner.org.id()
     }
 
+    /// The provider id sent to Directory Insights, if one was configured.
+    pub fn provider_id(&self) -> Option<&str> {
+        self.inner
+            .shared
+            .provider
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+    }
+
     /// The base URLs in use.
     pub fn endpoints(&self) -> &Endpoints {
         &self.inner.endpoints
@@ -247,6 +256,7 @@ impl fmt::Debug for JumpCloud {
         f.debug_struct("JumpCloud")
             .field("auth", &i.shared.auth)
             .field("org_id", &i.org.id())
+            .field("provider_id", &self.provider_id())
             .field("endpoints", &i.endpoints)
             .field("retry", &i.retry)
             .finish_non_exhaustive()
@@ -282,6 +292,7 @@ pub struct JumpCloudBuilder {
     base_url: Option<String>,
     api_urls: Vec<(ApiBase, String)>,
     org_id: Option<String>,
+    provider_id: Option<String>,
     retry: RetryPolicy,
     /// `None`: not set (the default applies, unless a client is given).
     connect_timeout: Option<Duration>,
@@ -301,6 +312,7 @@ impl Default for JumpCloudBuilder {
             base_url: None,
             api_urls: Vec::new(),
             org_id: None,
+            provider_id: None,
             retry: RetryPolicy::default(),
             connect_timeout: None,
             timeout: None,
@@ -391,6 +403,15 @@ impl JumpCloudBuilder {
         self
     }
 
+    /// Sends `x-provider-id` on Directory Insights requests, which a
+    /// multi-tenant (MSP) administrator uses to query events as the
+    /// provider rather than one organisation. The other APIs take no such
+    /// header and never get it.
+    pub fn provider_id(mut self, provider_id: impl Into<String>) -> Self {
+        self.provider_id = Some(provider_id.into());
+        self
+    }
+
     /// The retry policy (default [`RetryPolicy::default`]).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
@@ -461,6 +482,7 @@ impl JumpCloudBuilder {
     /// - `JUMPCLOUD_API_KEY`, or `JUMPCLOUD_CLIENT_ID` and
     ///   `JUMPCLOUD_CLIENT_SECRET` for a service account (not both kinds);
     /// - `JUMPCLOUD_ORG_ID` (optional);
+    /// - `JUMPCLOUD_PROVIDER_ID` (optional, see [`provider_id`](Self::provider_id));
     /// - `JUMPCLOUD_REGION` (`us` or `eu`) or `JUMPCLOUD_BASE_URL` (optional,
     ///   not both).
     ///
@@ -513,6 +535,7 @@ impl JumpCloudBuilder {
             (None, None) => {}
         }
         builder.org_id = var("JUMPCLOUD_ORG_ID");
+        builder.provider_id = var("JUMPCLOUD_PROVIDER_ID");
         Ok(builder)
     }
 
@@ -574,7 +597,18 @@ impl JumpCloudBuilder {
                 )?))
             }
         };
-        let shared = Arc::new(Shared { auth, user_agent });
+        let provider = match self.provider_id.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(id) => Some(
+                HeaderValue::from_str(id)
+                    .map_err(|_| Error::config("the provider id is not a valid header value"))?,
+            ),
+        };
+        let shared = Arc::new(Shared {
+            auth,
+            user_agent,
+            provider,
+        });
         Ok(JumpCloud {
             inner: Arc::new(Inner::new(
                 http,
@@ -595,6 +629,7 @@ impl fmt::Debug for JumpCloudBuilder {
             .field("base_url", &self.base_url.as_ref().map(|_| "(set)"))
             .field("api_urls", &self.api_urls.len())
             .field("org_id", &self.org_id)
+            .field("provider_id", &self.provider_id)
             .field("retry", &self.retry)
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
@@ -628,10 +663,12 @@ mod tests {
             ("JUMPCLOUD_API_KEY", "key-123456"),
             ("JUMPCLOUD_REGION", "EU"),
             ("JUMPCLOUD_ORG_ID", "org1"),
+            ("JUMPCLOUD_PROVIDER_ID", "prov1"),
         ]))
         .unwrap()
         .build()
         .unwrap();
+        assert_eq!(jc.provider_id(), Some("prov1"));
         assert_eq!(
             jc.endpoints().v2(),
             "https://console.eu.jumpcloud.com/api/v2"

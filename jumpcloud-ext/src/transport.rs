@@ -20,6 +20,9 @@ use crate::retry::{self, Decision, Failure, RetryPolicy};
 /// The multi-tenant organisation header.
 pub(crate) const ORG_HEADER: HeaderName = HeaderName::from_static("x-org-id");
 
+/// The provider header Directory Insights accepts from multi-tenant admins.
+pub(crate) const PROVIDER_HEADER: HeaderName = HeaderName::from_static("x-provider-id");
+
 /// Most of an error body kept for the error (the excerpt is shorter).
 pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
 
@@ -27,6 +30,8 @@ pub(crate) const MAX_ERROR_BODY: usize = 64 * 1024;
 pub(crate) struct Shared {
     pub(crate) auth: Auth,
     pub(crate) user_agent: HeaderValue,
+    /// `x-provider-id` for Directory Insights requests.
+    pub(crate) provider: Option<HeaderValue>,
 }
 
 /// The organisation a client acts in.
@@ -80,6 +85,11 @@ impl JumpCloudTransport {
         let headers = request.headers_mut();
         headers.insert(USER_AGENT, self.shared.user_agent.clone());
         headers.remove(ORG_HEADER);
+        if operation.api == jumpcloud_api::Api::Insights
+            && let Some(provider) = &self.shared.provider
+        {
+            headers.insert(PROVIDER_HEADER, provider.clone());
+        }
         if operation.org_header {
             match &self.org {
                 OrgScope::None => {}

@@ -111,3 +111,47 @@ async fn an_invalid_org_id_fails_the_request_before_sending() {
     // Routes that take no org header are unaffected.
     call(&jc, &LIST_ORGS).await.unwrap();
 }
+
+#[tokio::test]
+async fn provider_header_goes_to_directory_insights_only() {
+    let server = server().await;
+    let jc = builder(&server)
+        .api_key(API_KEY)
+        .provider_id("provider-7")
+        .build()
+        .unwrap();
+    call(&jc, &INSIGHTS_EVENTS).await.unwrap();
+    call(&jc, &LIST_GROUPS).await.unwrap();
+    call(&jc, &V1_SYSTEMUSERS).await.unwrap();
+    let provider = |p: &'static str| {
+        let server = &server;
+        async move {
+            hits(server, p)
+                .await
+                .iter()
+                .map(|r| {
+                    r.headers
+                        .get("x-provider-id")
+                        .map(|v| v.to_str().unwrap().to_owned())
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        provider("/insights/directory/v1/events").await,
+        [Some("provider-7".into())]
+    );
+    assert_eq!(provider("/api/v2/groups").await, [None]);
+    assert_eq!(provider("/api/systemusers").await, [None]);
+}
+
+#[tokio::test]
+async fn a_provider_id_that_cannot_be_a_header_is_a_config_error() {
+    let server = server().await;
+    let err = builder(&server)
+        .api_key(API_KEY)
+        .provider_id("bad\nid")
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config);
+}
