@@ -170,6 +170,15 @@ impl JumpCloud {
         self.inner.org.id()
     }
 
+    /// The system this client signs as, with System Context credentials.
+    #[cfg(feature = "system-context")]
+    pub fn system_key(&self) -> Option<&str> {
+        match &self.inner.shared.auth {
+            crate::auth::Auth::SystemContext(s) => Some(s.system_key()),
+            _ => None,
+        }
+    }
+
     /// The provider id sent to Directory Insights, if one was configured.
     pub fn provider_id(&self) -> Option<&str> {
         self.inner
@@ -329,6 +338,21 @@ impl JumpCloudBuilder {
     /// Authenticates with an administrator's API key (`x-api-key`).
     pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
         self.credentials = Some(Credentials::api_key(key));
+        self
+    }
+
+    /// Authenticates as a system (device) with its JumpCloud agent's key:
+    /// System Context, for scripts running on the device itself. Each request
+    /// is signed; JumpCloud accepts it on some routes about this system only
+    /// (its record, its groups, its associations). See
+    /// [`Credentials::system_context_from_agent`] to read the agent's files.
+    #[cfg(feature = "system-context")]
+    pub fn system_context(
+        mut self,
+        system_key: impl Into<String>,
+        private_key_pem: impl Into<Secret>,
+    ) -> Self {
+        self.credentials = Some(Credentials::system_context(system_key, private_key_pem));
         self
     }
 
@@ -583,7 +607,7 @@ impl JumpCloudBuilder {
             } => {
                 let endpoint = self.token_endpoint.as_deref().unwrap_or(endpoints.token());
                 let endpoint = config::validate_url(endpoint, "token endpoint")?;
-                Auth::OAuth(Box::new(OAuthAuth::new(
+                Auth::ServiceAccount(Box::new(OAuthAuth::new(
                     OAuthSettings {
                         client_id,
                         client_secret,
@@ -596,6 +620,14 @@ impl JumpCloudBuilder {
                     http.clone(),
                 )?))
             }
+            #[cfg(feature = "system-context")]
+            Credentials::SystemContext {
+                system_key,
+                private_key,
+            } => Auth::SystemContext(Box::new(crate::auth::SystemContextAuth::new(
+                &system_key,
+                &private_key,
+            )?)),
         };
         let provider = match self.provider_id.as_deref().map(str::trim) {
             None | Some("") => None,

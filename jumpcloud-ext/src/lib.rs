@@ -5,7 +5,9 @@
 //!
 //! - **authentication** with an API key or a service account (OAuth 2.0
 //!   client credentials, token cached and refreshed by one task, refreshed
-//!   and retried once on a 401, client secret rotatable at runtime);
+//!   and retried once on a 401, client secret rotatable at runtime), or, on
+//!   a device, as the system itself with its agent's key (System Context,
+//!   [`JumpCloudBuilder::system_context`]);
 //! - **organisation scoping** for multi-tenant administrators
 //!   ([`JumpCloud::with_org`]), leaving `x-org-id` off the routes that refuse
 //!   it;

@@ -238,9 +238,12 @@ impl JumpCloudTransport {
                 idempotent,
                 rand::random(),
             );
-            if let (Decision::Retry { delay }, Some(next)) = (decision, spare) {
+            if let (Decision::Retry { delay }, Some(mut next)) = (decision, spare) {
                 drop(result);
                 retry_later(&failure, attempts, delay).await;
+                if let Err(e) = self.shared.auth.refresh_for_resend(&mut next) {
+                    return Ok(auth_failure(e.or_operation(operation)));
+                }
                 current = next;
                 continue;
             }

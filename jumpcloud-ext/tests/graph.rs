@@ -473,17 +473,32 @@ async fn snapshot_reads_named_nodes_and_edges_once() {
         .respond_with(list(json!([{"to": {"type": "user", "id": "u1"}}])))
         .mount(&server)
         .await;
+    // Password manager items cannot be listed: their edges are read from the
+    // users' end and they appear unnamed.
+    Mock::given(method("GET"))
+        .and(path("/api/v2/users/u1/associations"))
+        .and(query_param("targets", "password_manager_item"))
+        .respond_with(list(
+            json!([{"to": {"type": "password_manager_item", "id": "p1"}}]),
+        ))
+        .mount(&server)
+        .await;
     empty_lists(&server).await;
     let jc = api_key_client(&server);
     let snap = jc
         .graph()
-        .snapshot(&[Kind::User, Kind::UserGroup, Kind::Application])
+        .snapshot(&[Kind::User, Kind::UserGroup, Kind::PasswordManagerItem])
         .await
         .unwrap();
     assert_eq!(snap.nodes.len(), 3);
     assert_eq!(snap.nodes[0].name.as_deref(), Some("ada"));
-    assert_eq!(snap.edges.len(), 1);
-    assert_eq!(snap.edges[0].from, NodeRef::user_group("g1"));
+    assert_eq!(snap.edges.len(), 2);
+    let from = |n: NodeRef| snap.edges.iter().find(|e| e.from == n).unwrap();
+    assert_eq!(from(NodeRef::user_group("g1")).to, NodeRef::user("u1"));
+    assert_eq!(
+        from(NodeRef::user("u1")).to,
+        NodeRef::new(Kind::PasswordManagerItem, "p1")
+    );
     let dot = snap.to_dot();
     assert!(dot.contains("\"eng (user_group)\""), "{dot}");
     assert!(snap.to_mermaid().contains("-.->"));

@@ -42,6 +42,8 @@ pub(crate) struct AuthState {
     /// When set, any credential is accepted and grants these orgs (demo mode).
     pub(crate) accept_any: Option<Vec<String>>,
     pub(crate) provider_id: String,
+    /// Systems that may sign requests (System Context), by system id.
+    pub(crate) system_keys: HashMap<String, super::system_context::SystemKey>,
 }
 
 /// Who is calling: the orgs their credential reaches and the one selected for this request.
@@ -60,6 +62,7 @@ impl AuthState {
             token_lifetime,
             accept_any: None,
             provider_id,
+            system_keys: HashMap::new(),
         }
     }
 

@@ -19,6 +19,7 @@ use super::auth::{self, Caller, ORG_HEADER, ORG_HEADER_REFUSED};
 use super::error::ApiError;
 use super::faults::{self, Action};
 use super::state::{Shared, lock};
+use super::system_context;
 
 /// Largest request body accepted (JumpCloud bodies are small).
 const MAX_BODY: usize = 8 * 1024 * 1024;
@@ -108,6 +109,21 @@ fn authorize<B>(shared: &Shared, req: &Request<B>) -> Result<Caller, ApiError> {
         });
     }
     let headers = req.headers();
+    if system_context::is_signed(headers) {
+        let key = {
+            let auth = lock(&shared.auth);
+            system_context::verify(req.method(), req.uri(), headers, |id| {
+                auth.system_keys.get(id).cloned()
+            })?
+            .1
+        };
+        let orgs = vec![key.org];
+        let org = auth::select_org(&orgs, headers, false)?;
+        return Ok(Caller {
+            orgs,
+            org: Some(org),
+        });
+    }
     let (orgs, lenient) = {
         let mut auth = lock(&shared.auth);
         (auth.credential_orgs(headers)?, auth.accept_any.is_some())

@@ -80,6 +80,7 @@ mod routes;
 mod seed;
 mod server;
 mod state;
+mod system_context;
 #[cfg(test)]
 mod tests;
 

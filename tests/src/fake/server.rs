@@ -444,6 +444,19 @@ impl FakeJumpCloud {
             .insert(key.into(), owned(orgs));
     }
 
+    /// Let system `system_id` of `org` sign requests (System Context) with the private half
+    /// of `public_key_der` (a PKCS#1 `RSAPublicKey`, DER). Signed requests are accepted only
+    /// on routes about that system.
+    pub fn add_system_key(&self, org: &str, system_id: &str, public_key_der: &[u8]) {
+        lock(&self.shared.auth).system_keys.insert(
+            system_id.to_owned(),
+            super::system_context::SystemKey {
+                public_der: public_key_der.to_vec(),
+                org: org.to_owned(),
+            },
+        );
+    }
+
     /// Stop accepting an API key.
     pub fn remove_api_key(&self, key: &str) {
         lock(&self.shared.auth).api_keys.remove(key);
