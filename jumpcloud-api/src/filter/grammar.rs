@@ -308,6 +308,8 @@ macro_rules! filter_type {
                 $crate::filter::grammar::Cond::new(self.name, op, values).map(Filter)
             }
 
+            // Unused by a dialect without list operators (v1 queries).
+            #[allow(dead_code)]
             fn list<I, V>(self, op: $op, values: I) -> Result<Filter, $crate::filter::FilterError>
             where
                 I: IntoIterator<Item = V>,

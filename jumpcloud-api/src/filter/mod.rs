@@ -9,7 +9,7 @@
 //! | --- | --- | --- |
 //! | v2 lists and graph traversals | [`v2`] | `field:op:value`, ops `eq ne gt ge lt le between search in` |
 //! | System Insights tables | [`insights`] | `field:op:value`, ops `eq gte in` |
-//! | v1 query strings | [`v1`] | `field:$op:value`, ops `$eq $ne $gt $gte $lt $lte $in` |
+//! | v1 query strings | [`v1`] | `field:$op:value`, ops `$eq $ne $gt $gte $lt $lte` |
 //! | v1 search bodies | `jumpcloud_ext::filter::search` | JSON `{"and" \| "or": [...]}` |
 //!
 //! An operation's `filter` parameter takes anything that is

@@ -1,13 +1,12 @@
 //! Filters of the v1 query strings (`GET /systemusers?filter=...`):
 //! `field:$op:value`.
 //!
-//! Operators: `$eq $ne $gt $gte $lt $lte $in`; the `$` is part of the
-//! operator (without it the server's behaviour is undefined). As in v2, the
-//! value is everything after the operator's `:`, so it may contain `:`;
-//! `$in` joins its values with `|`, which its values therefore cannot
-//! contain. Several filters are sent as repeated `filter=` keys and ANDed.
-//! For `or` and nested conditions use a v1 search body
-//! (`jumpcloud_ext::filter::search`).
+//! Operators: `$eq $ne $gt $gte $lt $lte`, the ones JumpCloud documents for
+//! v1 queries; the `$` is part of the operator (without it the server's
+//! behaviour is undefined). As in v2, the value is everything after the
+//! operator's `:`, so it may contain `:`. Several filters are sent as
+//! repeated `filter=` keys and ANDed. For "one of several values", `or` and
+//! nested conditions use a v1 search body (`jumpcloud_ext::filter::search`).
 //!
 //! ```
 //! use jumpcloud_api::filter::v1::Filter;
@@ -40,8 +39,6 @@ pub enum Op {
     Lt,
     /// `$lte`: less than or equal to.
     Lte,
-    /// `$in`: equal to one of several values, `a|b|c`.
-    In,
 }
 
 impl Op {
@@ -54,30 +51,18 @@ impl Op {
             Self::Gte => "$gte",
             Self::Lt => "$lt",
             Self::Lte => "$lte",
-            Self::In => "$in",
         }
     }
 }
 
 impl Operator for Op {
     const DIALECT: super::FilterDialect = super::FilterDialect::V1Query;
-    const ALL: &'static [Self] = &[
-        Self::Eq,
-        Self::Ne,
-        Self::Gt,
-        Self::Gte,
-        Self::Lt,
-        Self::Lte,
-        Self::In,
-    ];
+    const ALL: &'static [Self] = &[Self::Eq, Self::Ne, Self::Gt, Self::Gte, Self::Lt, Self::Lte];
     fn token(self) -> &'static str {
         self.as_str()
     }
     fn arity(self) -> Arity {
-        match self {
-            Self::In => Arity::List,
-            _ => Arity::One,
-        }
+        Arity::One
     }
 }
 
@@ -114,14 +99,6 @@ impl Field {
     pub fn lte(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
         self.with(Op::Lte, vec![value.into()])
     }
-    /// Field equals one of `values` (at least one; none may contain `|`).
-    pub fn is_in<I, V>(self, values: I) -> Result<Filter, super::FilterError>
-    where
-        I: IntoIterator<Item = V>,
-        V: Into<FilterValue>,
-    {
-        self.list(Op::In, values)
-    }
 }
 
 #[cfg(test)]
@@ -147,10 +124,6 @@ mod tests {
         assert_eq!(f(Filter::field("n").gte(2)), "n:$gte:2");
         assert_eq!(f(Filter::field("n").lt(3)), "n:$lt:3");
         assert_eq!(f(Filter::field("n").lte(4)), "n:$lte:4");
-        assert_eq!(
-            f(Filter::field("state").is_in(["ACTIVATED", "STAGED"])),
-            "state:$in:ACTIVATED|STAGED"
-        );
         let sent = IntoFilters::<V1Query>::into_filters([
             Filter::field("firstname").eq("foo"),
             Filter::field("lastname").eq("bar"),
@@ -165,10 +138,9 @@ mod tests {
         assert_eq!(e.position(), Some(5));
         assert!(e.to_string().contains("$eq"), "{e}");
         assert!("name:$ge:x".parse::<Filter>().is_err());
-        assert!(matches!(
-            Filter::field("state").is_in(["a|b"]),
-            Err(FilterError::Value { op: "$in", .. })
-        ));
+        // No source documents `$in` for v1 queries: it is refused rather
+        // than sent to a server that may read it differently.
+        assert!("state:$in:ACTIVATED|STAGED".parse::<Filter>().is_err());
         assert!(matches!(
             Filter::field("$where").eq("1"),
             Err(FilterError::Field { .. })
@@ -179,15 +151,8 @@ mod tests {
     }
 
     fn filters() -> impl Strategy<Value = Filter> {
-        prop_oneof![
-            (field(), prop::sample::select(&Op::ALL[..6]), text())
-                .prop_map(|(f, op, v)| { Field { name: f }.with(op, vec![v.into()]).unwrap() }),
-            (
-                field(),
-                prop::collection::vec(text().prop_filter("no |", |s| !s.contains('|')), 1..5)
-            )
-                .prop_map(|(f, vs)| Filter::field(f).is_in(vs).unwrap()),
-        ]
+        (field(), prop::sample::select(Op::ALL), text())
+            .prop_map(|(f, op, v)| Field { name: f }.with(op, vec![v.into()]).unwrap())
     }
 
     proptest! {
@@ -204,14 +169,14 @@ mod tests {
         }
 
         #[test]
-        fn built_in_lists_read_back_whole(
+        fn built_values_read_back_whole(
             field in prop_oneof![field(), text()],
-            values in prop::collection::vec(text(), 0..4),
+            value in text(),
         ) {
-            if let Ok(f) = Filter::field(field.clone()).is_in(values.clone()) {
+            if let Ok(f) = Filter::field(field.clone()).eq(value.clone()) {
                 let back: Filter = f.to_string().parse().unwrap();
                 prop_assert_eq!(back.field_name(), field.as_str());
-                prop_assert_eq!(back.values(), &values[..]);
+                prop_assert_eq!(back.values(), std::slice::from_ref(&value));
             }
         }
     }

@@ -72,7 +72,7 @@ impl Op {
             (Dialect::V2, "lt") | (Dialect::V1, "$lt") => Self::Lt,
             (Dialect::V2, "le") | (Dialect::V1, "$lte") => Self::Le,
             (Dialect::V2, "search") => Self::Search,
-            (Dialect::V2, "in") | (Dialect::V1, "$in") => Self::In,
+            (Dialect::V2, "in") => Self::In,
             (Dialect::Insights, "eq") => Self::Eq,
             (Dialect::Insights, "gte") => Self::Ge,
             (Dialect::Insights, "in") => Self::In,
@@ -427,9 +427,13 @@ impl SearchFilter {
             Value::Object(ops) if ops.keys().all(|k| k.starts_with('$')) => ops
                 .iter()
                 .map(|(op, operand)| {
-                    let parsed = Op::parse(op, Dialect::V1).ok_or_else(|| {
-                        ApiError::bad_request(format!("unsupported operator {op:?}"))
-                    })?;
+                    // Search bodies take `$in` as well as the query operators.
+                    let parsed = (op == "$in")
+                        .then_some(Op::In)
+                        .or_else(|| Op::parse(op, Dialect::V1))
+                        .ok_or_else(|| {
+                            ApiError::bad_request(format!("unsupported operator {op:?}"))
+                        })?;
                     Ok(match (parsed, operand) {
                         (Op::In, Value::Array(items)) => cond(Op::In, items.clone()),
                         (Op::In, _) => {
@@ -513,6 +517,8 @@ mod tests {
         );
         assert!(ListQuery::parse(&pairs("filter=n:eq:3"), Dialect::V1).is_err());
         assert!(ListQuery::parse(&pairs("filter=n:$eq:3"), Dialect::V2).is_err());
+        // v1 queries have no `$in` (search bodies do).
+        assert!(ListQuery::parse(&pairs("filter=n:$in:1|3"), Dialect::V1).is_err());
     }
 
     #[test]
