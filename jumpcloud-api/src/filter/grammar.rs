@@ -325,6 +325,41 @@ macro_rules! filter_type {
 }
 pub(crate) use filter_type;
 
+/// The comparison methods of a dialect's `Field`, one per operator:
+/// `one` operators take a value, `list` operators any number of values
+/// (joined with `|` on the wire, so none may contain it).
+macro_rules! comparisons {
+    ($op:ident { $( $(#[$doc:meta])* $arity:ident $name:ident => $variant:ident; )* }) => {
+        impl Field {
+            $(
+                $crate::filter::grammar::comparisons!(
+                    @method $op $arity [$(#[$doc])*] $name $variant
+                );
+            )*
+        }
+    };
+    (@method $op:ident one [$($attr:tt)*] $name:ident $variant:ident) => {
+        $($attr)*
+        pub fn $name(
+            self,
+            value: impl Into<$crate::filter::FilterValue>,
+        ) -> Result<Filter, $crate::filter::FilterError> {
+            self.with($op::$variant, vec![value.into()])
+        }
+    };
+    (@method $op:ident list [$($attr:tt)*] $name:ident $variant:ident) => {
+        $($attr)*
+        pub fn $name<I, V>(self, values: I) -> Result<Filter, $crate::filter::FilterError>
+        where
+            I: IntoIterator<Item = V>,
+            V: Into<$crate::filter::FilterValue>,
+        {
+            self.list($op::$variant, values)
+        }
+    };
+}
+pub(crate) use comparisons;
+
 #[cfg(test)]
 pub(crate) mod testing {
     //! Strategies shared by the dialects' property tests.

@@ -19,8 +19,7 @@
 //! # }
 //! ```
 
-use super::FilterValue;
-use super::grammar::{Arity, Operator, filter_type};
+use super::grammar::{Arity, Operator, comparisons, filter_type};
 
 /// A comparison of the System Insights dialect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -67,24 +66,14 @@ filter_type!(
      assert_eq!(f, \"system_id:eq:5f1a\".parse()?);"
 );
 
-impl Field {
+comparisons!(Op {
     /// Field equals `value`.
-    pub fn eq(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
-        self.with(Op::Eq, vec![value.into()])
-    }
+    one eq => Eq;
     /// Field is greater than or equal to `value`.
-    pub fn gte(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
-        self.with(Op::Gte, vec![value.into()])
-    }
+    one gte => Gte;
     /// Field equals one of `values` (at least one; none may contain `|`).
-    pub fn is_in<I, V>(self, values: I) -> Result<Filter, super::FilterError>
-    where
-        I: IntoIterator<Item = V>,
-        V: Into<FilterValue>,
-    {
-        self.list(Op::In, values)
-    }
-}
+    list is_in => In;
+});
 
 #[cfg(test)]
 mod tests {

@@ -20,8 +20,7 @@
 //! # }
 //! ```
 
-use super::FilterValue;
-use super::grammar::{Arity, Operator, filter_type};
+use super::grammar::{Arity, Operator, comparisons, filter_type};
 
 /// A comparison of the v1 query-string dialect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -74,32 +73,20 @@ filter_type!(
      assert_eq!(f, \"username:$eq:testuser\".parse()?);"
 );
 
-impl Field {
+comparisons!(Op {
     /// Field equals `value`.
-    pub fn eq(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
-        self.with(Op::Eq, vec![value.into()])
-    }
+    one eq => Eq;
     /// Field differs from `value`.
-    pub fn ne(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
-        self.with(Op::Ne, vec![value.into()])
-    }
+    one ne => Ne;
     /// Field is greater than `value`.
-    pub fn gt(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
-        self.with(Op::Gt, vec![value.into()])
-    }
+    one gt => Gt;
     /// Field is greater than or equal to `value`.
-    pub fn gte(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
-        self.with(Op::Gte, vec![value.into()])
-    }
+    one gte => Gte;
     /// Field is less than `value`.
-    pub fn lt(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
-        self.with(Op::Lt, vec![value.into()])
-    }
+    one lt => Lt;
     /// Field is less than or equal to `value`.
-    pub fn lte(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
-        self.with(Op::Lte, vec![value.into()])
-    }
-}
+    one lte => Lte;
+});
 
 #[cfg(test)]
 mod tests {

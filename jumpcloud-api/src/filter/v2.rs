@@ -25,7 +25,7 @@
 //! ```
 
 use super::FilterValue;
-use super::grammar::{Arity, Operator, filter_type};
+use super::grammar::{Arity, Operator, comparisons, filter_type};
 
 /// A comparison of the v2 dialect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -101,31 +101,26 @@ filter_type!(
      assert_eq!(f, \"name:eq:Test Group\".parse()?);"
 );
 
-impl Field {
+comparisons!(Op {
     /// Field equals `value`.
-    pub fn eq(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
-        self.with(Op::Eq, vec![value.into()])
-    }
+    one eq => Eq;
     /// Field differs from `value`.
-    pub fn ne(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
-        self.with(Op::Ne, vec![value.into()])
-    }
+    one ne => Ne;
     /// Field is greater than `value`.
-    pub fn gt(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
-        self.with(Op::Gt, vec![value.into()])
-    }
+    one gt => Gt;
     /// Field is greater than or equal to `value`.
-    pub fn ge(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
-        self.with(Op::Ge, vec![value.into()])
-    }
+    one ge => Ge;
     /// Field is less than `value`.
-    pub fn lt(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
-        self.with(Op::Lt, vec![value.into()])
-    }
+    one lt => Lt;
     /// Field is less than or equal to `value`.
-    pub fn le(self, value: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
-        self.with(Op::Le, vec![value.into()])
-    }
+    one le => Le;
+    /// Field matches the text search `term`.
+    one search => Search;
+    /// Field equals one of `values` (at least one; none may contain `|`).
+    list is_in => In;
+});
+
+impl Field {
     /// Field lies between `low` and `high`; neither may contain `,`.
     pub fn between(
         self,
@@ -133,18 +128,6 @@ impl Field {
         high: impl Into<FilterValue>,
     ) -> Result<Filter, super::FilterError> {
         self.with(Op::Between, vec![low.into(), high.into()])
-    }
-    /// Field matches the text search `term`.
-    pub fn search(self, term: impl Into<FilterValue>) -> Result<Filter, super::FilterError> {
-        self.with(Op::Search, vec![term.into()])
-    }
-    /// Field equals one of `values` (at least one; none may contain `|`).
-    pub fn is_in<I, V>(self, values: I) -> Result<Filter, super::FilterError>
-    where
-        I: IntoIterator<Item = V>,
-        V: Into<FilterValue>,
-    {
-        self.list(Op::In, values)
     }
 }
 
