@@ -21,6 +21,63 @@ pub struct Builder {
     pub fields: BTreeMap<String, Type>,
 }
 
+/// Where progenitor's `builder` module is among `file`'s items.
+fn module_index(file: &syn::File) -> Result<usize> {
+    file.items
+        .iter()
+        .position(
+            |item| matches!(item, Item::Mod(m) if m.ident == "builder" && m.content.is_some()),
+        )
+        .context("progenitor's output has no `builder` module")
+}
+
+/// The items of progenitor's `builder` module in `file`.
+pub fn module_items(file: &mut syn::File) -> Result<&mut Vec<Item>> {
+    let i = module_index(file)?;
+    match &mut file.items[i] {
+        Item::Mod(m) => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    }
+    .context("progenitor's output has no `builder` module")
+}
+
+/// [`module_items`], read-only.
+pub fn module_items_ref(file: &syn::File) -> Result<&[Item]> {
+    let i = module_index(file)?;
+    match &file.items[i] {
+        Item::Mod(m) => m.content.as_ref().map(|(_, items)| items.as_slice()),
+        _ => None,
+    }
+    .context("progenitor's output has no `builder` module")
+}
+
+/// The `send` of a builder's inherent `impl` block, if `imp` is one.
+fn send_of(imp: &syn::ItemImpl) -> Option<&syn::ImplItemFn> {
+    if imp.trait_.is_some() {
+        return None;
+    }
+    imp.items.iter().find_map(|i| match i {
+        syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+        _ => None,
+    })
+}
+
+/// The operation (method name) a `send` hands to the hooks.
+fn operation_named(send: &syn::ImplItemFn) -> Result<String> {
+    let mut ids = Vec::new();
+    syn::visit::Visit::visit_impl_item_fn(&mut OperationIds(&mut ids), send);
+    match ids.as_slice() {
+        [name] => Ok(name.clone()),
+        _ => bail!("a builder's send names {} operations", ids.len()),
+    }
+}
+
+/// The operation (method name) a builder's inherent `impl` block sends, or
+/// `None` for an `impl` without a `send` (a trait `impl`, a helper type).
+pub fn operation_of(imp: &syn::ItemImpl) -> Result<Option<String>> {
+    send_of(imp).map(operation_named).transpose()
+}
+
 /// Every builder of the `builder` module's `items`.
 pub fn builders(items: &[Item]) -> Result<Vec<Builder>> {
     let mut structs: BTreeMap<String, BTreeMap<String, Type>> = BTreeMap::new();
@@ -37,39 +94,25 @@ pub fn builders(items: &[Item]) -> Result<Vec<Builder>> {
     let mut out = Vec::new();
     for item in items {
         let Item::Impl(imp) = item else { continue };
-        if imp.trait_.is_some() {
-            continue;
-        }
         let Type::Path(self_ty) = imp.self_ty.as_ref() else {
             continue;
         };
         let Some(ident) = self_ty.path.segments.last().map(|s| s.ident.clone()) else {
             continue;
         };
-        for impl_item in &imp.items {
-            let syn::ImplItem::Fn(f) = impl_item else {
-                continue;
-            };
-            if f.sig.ident != "send" {
-                continue;
-            }
-            let mut ids = Vec::new();
-            syn::visit::Visit::visit_impl_item_fn(&mut OperationIds(&mut ids), f);
-            let [name] = ids.as_slice() else {
-                bail!("{ident}::send names {} operations", ids.len());
-            };
-            let response = response_type(&f.sig.output)
-                .with_context(|| format!("{ident}::send has an unexpected return type"))?;
-            out.push(Builder {
-                fields: structs
-                    .get(&ident.to_string())
-                    .cloned()
-                    .with_context(|| format!("no struct for builder {ident}"))?,
-                ident: ident.clone(),
-                name: name.clone(),
-                response,
-            });
-        }
+        let Some(send) = send_of(imp) else { continue };
+        let name = operation_named(send).with_context(|| format!("builder {ident}"))?;
+        let response = response_type(&send.sig.output)
+            .with_context(|| format!("{ident}::send has an unexpected return type"))?;
+        out.push(Builder {
+            fields: structs
+                .get(&ident.to_string())
+                .cloned()
+                .with_context(|| format!("no struct for builder {ident}"))?,
+            ident,
+            name,
+            response,
+        });
     }
     Ok(out)
 }

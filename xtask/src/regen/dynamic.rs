@@ -41,12 +41,7 @@ struct Shape {
 /// Adds `from_json` to every builder and `Client::call_json` to `file`.
 pub fn apply(file: &mut syn::File, api: Api, doc: &Value) -> Result<()> {
     let shapes = shapes(doc)?;
-    let Some((_, items)) = file.items.iter_mut().find_map(|item| match item {
-        Item::Mod(m) if m.ident == "builder" => m.content.as_mut(),
-        _ => None,
-    }) else {
-        bail!("progenitor's output has no `builder` module");
-    };
+    let items = super::builders::module_items(file)?;
     let builders = builders(items)?;
     if builders.len() != shapes.len() {
         bail!(

@@ -16,7 +16,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::{ImplItem, Item};
 
-use super::operations::{OperationIds, method_name};
+use super::operations::method_name;
 use crate::api::Api;
 use crate::import::METHODS;
 use crate::refs::resolve;
@@ -81,27 +81,14 @@ pub fn dialects(api: Api, doc: &Value) -> BTreeMap<String, Dialect> {
 
 /// Rewrites the `filter` setter of every builder in `dialects`.
 pub fn apply(file: &mut syn::File, dialects: &BTreeMap<String, Dialect>) -> Result<()> {
-    let Some(items) = file.items.iter_mut().find_map(|item| match item {
-        Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    }) else {
-        bail!("progenitor's output has no `builder` module");
-    };
+    let items = super::builders::module_items(file)?;
     let mut rewritten = 0;
     for item in items.iter_mut() {
         let Item::Impl(imp) = item else { continue };
-        if imp.trait_.is_some() {
+        let Some(name) = super::builders::operation_of(imp)? else {
             continue;
-        }
-        let mut ids = Vec::new();
-        for impl_item in &imp.items {
-            if let ImplItem::Fn(f) = impl_item
-                && f.sig.ident == "send"
-            {
-                syn::visit::Visit::visit_impl_item_fn(&mut OperationIds(&mut ids), f);
-            }
-        }
-        let Some(dialect) = ids.first().and_then(|name| dialects.get(name)) else {
+        };
+        let Some(dialect) = dialects.get(&name) else {
             continue;
         };
         let marker = format_ident!("{}", dialect.marker());
@@ -109,7 +96,7 @@ pub fn apply(file: &mut syn::File, dialects: &BTreeMap<String, Dialect>) -> Resu
             ImplItem::Fn(f) if f.sig.ident == "filter" => Some(f),
             _ => None,
         }) else {
-            bail!("{} has a typed filter but no `filter` setter", ids[0]);
+            bail!("{name} has a typed filter but no `filter` setter");
         };
         *setter = syn::parse2(quote! {
             pub fn filter<V>(mut self, value: V) -> Self

@@ -14,10 +14,10 @@ use std::fmt::Write as _;
 use anyhow::{Result, bail};
 use quote::ToTokens;
 use serde_json::Value;
-use syn::{ImplItem, Item, Type};
+use syn::Type;
 
 use super::filters::Dialect;
-use super::operations::{OperationIds, Row, method_name};
+use super::operations::{Row, method_name};
 use super::paging::{Fact, Total};
 use crate::api::Api;
 use crate::import::METHODS;
@@ -140,56 +140,17 @@ pub fn entries(
 
 /// Method name → (body type, response type), from the `builder` module.
 fn builder_types(file: &syn::File) -> Result<BTreeMap<String, (Option<String>, String)>> {
-    let Some(items) = file.items.iter().find_map(|item| match item {
-        Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
-        _ => None,
-    }) else {
-        bail!("progenitor's output has no `builder` module");
-    };
-    let mut bodies: BTreeMap<String, Option<String>> = BTreeMap::new();
-    for item in items {
-        if let Item::Struct(s) = item {
-            let body = s
+    let builders = super::builders::builders(super::builders::module_items_ref(file)?)?;
+    Ok(builders
+        .into_iter()
+        .map(|b| {
+            let body = b
                 .fields
-                .iter()
-                .find(|f| f.ident.as_ref().is_some_and(|i| i == "body"))
-                .map(|f| ok_type(&f.ty).map_or_else(|| readable(&f.ty), readable));
-            bodies.insert(s.ident.to_string(), body);
-        }
-    }
-    let mut out = BTreeMap::new();
-    for item in items {
-        let Item::Impl(imp) = item else { continue };
-        if imp.trait_.is_some() {
-            continue;
-        }
-        let ident = match imp.self_ty.as_ref() {
-            Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-            _ => None,
-        };
-        let Some(ident) = ident else { continue };
-        for f in &imp.items {
-            let ImplItem::Fn(f) = f else { continue };
-            if f.sig.ident != "send" {
-                continue;
-            }
-            let mut ids = Vec::new();
-            syn::visit::Visit::visit_impl_item_fn(&mut OperationIds(&mut ids), f);
-            let [name] = ids.as_slice() else {
-                bail!("{ident}::send names {} operations", ids.len());
-            };
-            let response = match &f.sig.output {
-                syn::ReturnType::Type(_, ty) => first_arg(ty)
-                    .and_then(first_arg)
-                    .map(readable)
-                    .unwrap_or_else(|| readable(ty)),
-                syn::ReturnType::Default => "()".into(),
-            };
-            let body = bodies.get(&ident).cloned().flatten();
-            out.insert(name.clone(), (body, response));
-        }
-    }
-    Ok(out)
+                .get("body")
+                .map(|ty| ok_type(ty).map_or_else(|| readable(ty), readable));
+            (b.name, (body, readable(&b.response)))
+        })
+        .collect())
 }
 
 /// The first type argument of the last path segment (`T` of `Result<T, E>`).

@@ -14,7 +14,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{GenericArgument, Item, PathArguments, Type};
 
-use super::builders::{Builder, builders};
+use super::builders::{Builder, builders, module_items};
 use super::operations::Row;
 use super::paging::{Fact, ItemsFrom, Kind, Param, Total};
 
@@ -22,15 +22,7 @@ use super::paging::{Fact, ItemsFrom, Kind, Param, Total};
 /// `facts` is keyed by method name.
 pub fn apply(file: &mut syn::File, rows: &[Row], facts: &BTreeMap<String, Fact>) -> Result<()> {
     let types = type_fields(file);
-    let Some(module) = file.items.iter_mut().find_map(|item| match item {
-        Item::Mod(m) if m.ident == "builder" => Some(m),
-        _ => None,
-    }) else {
-        bail!("progenitor's output has no `builder` module");
-    };
-    let Some((_, items)) = module.content.as_mut() else {
-        bail!("the `builder` module is empty");
-    };
+    let items = module_items(file)?;
     let builders = builders(items)?;
     let index: BTreeMap<&str, usize> = rows
         .iter()
