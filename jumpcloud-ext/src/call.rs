@@ -11,6 +11,7 @@ use std::future::Future;
 use jumpcloud_api::paging::{Page, PageRequest, Requested};
 use jumpcloud_api::{Error as ApiError, Operation, Paginated, Request, ResponseValue};
 
+use crate::budget::{Budget, Within};
 use crate::error::{Error, Result};
 use crate::retry::{RetryPolicy, with_policy};
 
@@ -72,6 +73,17 @@ pub trait Run: Request {
         Retrying {
             request: self,
             policy,
+        }
+    }
+
+    /// This call (or every page of this stream) waits for a place in
+    /// `budget` and holds it until its answer, so that the requests of many
+    /// calls and streams sharing one [`Budget`] never exceed its size
+    /// together.
+    fn within(self, budget: &Budget) -> Within<Self> {
+        Within {
+            request: self,
+            budget: budget.clone(),
         }
     }
 }

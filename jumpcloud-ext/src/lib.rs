@@ -60,6 +60,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod auth;
+mod budget;
 mod call;
 mod client;
 pub mod config;
@@ -73,6 +74,7 @@ mod secret;
 mod transport;
 
 pub use auth::Credentials;
+pub use budget::{Budget, Within};
 pub use call::{Retrying, Run};
 pub use client::{JumpCloud, JumpCloudBuilder};
 pub use config::{Endpoints, Region};

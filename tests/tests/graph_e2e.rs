@@ -30,6 +30,15 @@ async fn demo() -> Demo {
     Demo { fake, jc }
 }
 
+/// A client of the fake's default organisation.
+fn default_client(fake: &FakeJumpCloud) -> JumpCloud {
+    JumpCloud::builder()
+        .api_key(DEFAULT_API_KEY)
+        .base_url(fake.base_url())
+        .build()
+        .unwrap()
+}
+
 impl Demo {
     /// The id of the object of `c` whose `field` is `value`.
     fn id(&self, c: Collection, field: &str, value: &str) -> String {
@@ -305,11 +314,7 @@ async fn a_snapshot_costs_no_more_than_a_tenth_over_the_fewest_requests() {
     let made = fake
         .seed_big_org(&org, BigOrg::new(250, 30, 1_000, 20))
         .unwrap();
-    let jc = JumpCloud::builder()
-        .api_key(DEFAULT_API_KEY)
-        .base_url(fake.base_url())
-        .build()
-        .unwrap();
+    let jc = default_client(&fake);
     fake.clear_requests();
     let snap = jc
         .graph()
@@ -376,4 +381,28 @@ async fn a_snapshot_of_every_kind_names_applications_directories_and_commands() 
             || [&e.from, &e.to] == [&sales, &workspace.node]
     }));
     assert!(snap.to_mermaid().contains("Google Workspace (g_suite)"));
+}
+
+/// A snapshot fans out listings of several pages each; the graph's
+/// concurrency bounds the requests of all of them together.
+#[tokio::test]
+async fn a_graph_keeps_to_its_concurrency_in_all() {
+    let fake = FakeJumpCloud::builder()
+        .latency(std::time::Duration::from_millis(10))
+        .start()
+        .await
+        .unwrap();
+    let org = fake.default_org().to_owned();
+    // One group of each kind: its members take three pages.
+    fake.seed_big_org(&org, BigOrg::new(250, 1, 250, 1))
+        .unwrap();
+    let jc = default_client(&fake);
+    let snap = jc
+        .graph()
+        .concurrency(3)
+        .snapshot(&[Kind::User, Kind::UserGroup, Kind::System, Kind::SystemGroup])
+        .await
+        .unwrap();
+    assert_eq!(snap.nodes.len(), 250 + 1 + 250 + 1);
+    assert_eq!(fake.max_in_flight(), 3);
 }

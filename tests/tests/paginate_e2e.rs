@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use jumpcloud_ext::prelude::*;
-use jumpcloud_ext::{ListPage, StatusCode, api::Position};
+use jumpcloud_ext::{Budget, ListPage, StatusCode, api::Position};
 use jumpcloud_tests::fake::{Collection, FakeJumpCloud, Fault, RecordedRequest};
 
 fn client(fake: &FakeJumpCloud) -> JumpCloud {
@@ -384,4 +384,47 @@ async fn a_bad_typed_filter_fails_before_any_request() {
         .await
         .unwrap();
     assert!(named.iter().all(|g| g.name.as_deref() == Some("Group 1")));
+}
+
+/// Two streams at concurrency 4 have up to eight requests out; sharing a
+/// `Budget` of 3, they never have more than three, and still read every item.
+#[tokio::test]
+async fn streams_sharing_a_budget_stay_within_it_together() {
+    let fake = FakeJumpCloud::builder()
+        .latency(Duration::from_millis(20))
+        .start()
+        .await
+        .unwrap();
+    fake.seed_users(500).unwrap();
+    fake.seed_user_groups(500).unwrap();
+    let jc = client(&fake);
+
+    let users = jc.v1().user_list().concurrency(4).try_collect_all();
+    let groups = jc.v2().user_group_list().concurrency(4).try_collect_all();
+    let (users, groups) = futures::try_join!(users, groups).unwrap();
+    assert_eq!((users.len(), groups.len()), (500, 500));
+    assert!(
+        fake.max_in_flight() > 4,
+        "without a budget the two streams overlap: {}",
+        fake.max_in_flight()
+    );
+
+    fake.reset_max_in_flight();
+    let budget = Budget::new(3);
+    let users = jc
+        .v1()
+        .user_list()
+        .within(&budget)
+        .concurrency(4)
+        .try_collect_all();
+    let groups = jc
+        .v2()
+        .user_group_list()
+        .within(&budget)
+        .concurrency(4)
+        .try_collect_all();
+    let (users, groups) = futures::try_join!(users, groups).unwrap();
+    assert_eq!((users.len(), groups.len()), (500, 500));
+    assert_eq!(fake.max_in_flight(), 3);
+    assert_eq!(budget.in_flight(), 0);
 }

@@ -50,7 +50,7 @@ pub use plan::{ApplyReport, ChangeResult, Desired, Outcome, Plan, PlannedChange}
 pub use snapshot::{Edge, NAMED_KINDS, Node, Snapshot};
 
 use crate::error::{Error, Result};
-use crate::{JumpCloud, Paginate, Run};
+use crate::{Budget, JumpCloud, Paginate, Run};
 
 /// The default number of requests a graph call keeps in flight.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -62,6 +62,9 @@ pub const DEFAULT_CONCURRENCY: usize = 4;
 pub struct Graph<'a> {
     jc: &'a JumpCloud,
     concurrency: usize,
+    /// Shared by every request this graph (and its clones) sends, so that
+    /// nested fan-outs stay within `concurrency` in all.
+    budget: Budget,
 }
 
 /// A refusal from the table, as this crate's error (kind `InvalidRequest`).
@@ -77,6 +80,7 @@ fn any_kind() -> Kind {
 
 struct Connections {
     concurrency: usize,
+    budget: Budget,
 }
 
 impl<'a> ConnectionVisitor<'a> for Connections {
@@ -86,6 +90,7 @@ impl<'a> ConnectionVisitor<'a> for Connections {
         R: Paginated<Item = jumpcloud_api::v2::types::GraphConnection> + 'a,
     {
         request
+            .within(&self.budget)
             .concurrency(self.concurrency)
             .stream()
             .map_ok(Connection::from)
@@ -95,6 +100,7 @@ impl<'a> ConnectionVisitor<'a> for Connections {
 
 struct Paths {
     concurrency: usize,
+    budget: Budget,
 }
 
 impl<'a> PathsVisitor<'a> for Paths {
@@ -105,6 +111,7 @@ impl<'a> PathsVisitor<'a> for Paths {
         R::Item: Into<Reached> + Send,
     {
         request
+            .within(&self.budget)
             .concurrency(self.concurrency)
             .stream()
             .map_ok(Into::into)
@@ -112,7 +119,9 @@ impl<'a> PathsVisitor<'a> for Paths {
     }
 }
 
-struct Writes;
+struct Writes {
+    budget: Budget,
+}
 
 impl<'a> WriteVisitor<'a> for Writes {
     type Output = BoxFuture<'a, Result<()>>;
@@ -120,7 +129,7 @@ impl<'a> WriteVisitor<'a> for Writes {
     where
         R: Request<Response = ()> + 'a,
     {
-        request.run().boxed()
+        request.within(&self.budget).run().boxed()
     }
 }
 
@@ -129,13 +138,17 @@ impl<'a> Graph<'a> {
         Graph {
             jc,
             concurrency: DEFAULT_CONCURRENCY,
+            budget: Budget::new(DEFAULT_CONCURRENCY),
         }
     }
 
-    /// Keeps up to `n` requests in flight (pages of one listing, listings of
-    /// a fan-out, writes of a plan). Default [`DEFAULT_CONCURRENCY`].
+    /// Keeps up to `n` requests in flight in all: pages of one listing,
+    /// listings of a fan-out and writes of a plan share one [`Budget`] of
+    /// `n`, so a fan-out of many-page listings never has more than `n`
+    /// requests out. Default [`DEFAULT_CONCURRENCY`].
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
+        self.budget = Budget::new(self.concurrency);
         self
     }
 
@@ -159,6 +172,7 @@ impl<'a> Graph<'a> {
             target,
             Connections {
                 concurrency: self.concurrency,
+                budget: self.budget.clone(),
             },
         )
         .map_err(refused)
@@ -179,6 +193,7 @@ impl<'a> Graph<'a> {
             target,
             Paths {
                 concurrency: self.concurrency,
+                budget: self.budget.clone(),
             },
         )
         .map_err(refused)
@@ -239,7 +254,15 @@ impl<'a> Graph<'a> {
         source: &NodeRef,
         change: &Change,
     ) -> impl Future<Output = Result<()>> + 'a {
-        let sent = jumpcloud_api::graph::write(self.jc.v2(), relation, source, change, Writes);
+        let sent = jumpcloud_api::graph::write(
+            self.jc.v2(),
+            relation,
+            source,
+            change,
+            Writes {
+                budget: self.budget.clone(),
+            },
+        );
         async move { sent.map_err(refused)?.await }
     }
 

@@ -9,8 +9,8 @@ use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 
 use super::{Attributes, Graph, Kind, NodeRef, Relation, link, links_from};
-use crate::Paginate;
 use crate::error::Result;
+use crate::{Paginate, Run};
 
 /// A node of a snapshot.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -86,6 +86,7 @@ impl Graph<'_> {
                 .jc
                 .v1()
                 .user_list()
+                .within(&self.budget)
                 .concurrency(n)
                 .stream()
                 .try_filter_map(|u| async move { Ok(named(Kind::User, u.id, u.username)) })
@@ -95,6 +96,7 @@ impl Graph<'_> {
                 .jc
                 .v1()
                 .system_list()
+                .within(&self.budget)
                 .concurrency(n)
                 .stream()
                 .try_filter_map(|s| async move {
@@ -103,24 +105,28 @@ impl Graph<'_> {
                 .boxed(),
             Kind::UserGroup => v2
                 .user_group_list()
+                .within(&self.budget)
                 .concurrency(n)
                 .stream()
                 .try_filter_map(|g| async move { Ok(named(Kind::UserGroup, g.id, g.name)) })
                 .boxed(),
             Kind::SystemGroup => v2
                 .system_group_list()
+                .within(&self.budget)
                 .concurrency(n)
                 .stream()
                 .try_filter_map(|g| async move { Ok(named(Kind::SystemGroup, g.id, g.name)) })
                 .boxed(),
             Kind::Policy => v2
                 .policy_list()
+                .within(&self.budget)
                 .concurrency(n)
                 .stream()
                 .try_filter_map(|p| async move { Ok(named(Kind::Policy, p.id, p.name)) })
                 .boxed(),
             Kind::PolicyGroup => v2
                 .policy_group_list()
+                .within(&self.budget)
                 .concurrency(n)
                 .stream()
                 .try_filter_map(|g| async move { Ok(named(Kind::PolicyGroup, g.id, g.name)) })
@@ -130,6 +136,7 @@ impl Graph<'_> {
                 .jc
                 .v1()
                 .application_list()
+                .within(&self.budget)
                 .concurrency(n)
                 .stream()
                 .try_filter_map(|a| async move {
@@ -145,6 +152,7 @@ impl Graph<'_> {
                 .jc
                 .v1()
                 .command_list()
+                .within(&self.budget)
                 .concurrency(n)
                 .stream()
                 .try_filter_map(|c| async move { Ok(named(Kind::Command, c.id, c.name)) })
@@ -154,24 +162,28 @@ impl Graph<'_> {
                 .jc
                 .v1()
                 .radius_server_list()
+                .within(&self.budget)
                 .concurrency(n)
                 .stream()
                 .try_filter_map(|r| async move { Ok(named(Kind::RadiusServer, r.id, r.name)) })
                 .boxed(),
             Kind::LdapServer => v2
                 .ldap_server_list()
+                .within(&self.budget)
                 .concurrency(n)
                 .stream()
                 .try_filter_map(|l| async move { Ok(named(Kind::LdapServer, l.id, l.name)) })
                 .boxed(),
             Kind::ActiveDirectory => v2
                 .active_directory_list()
+                .within(&self.budget)
                 .concurrency(n)
                 .stream()
                 .try_filter_map(|d| async move { Ok(named(Kind::ActiveDirectory, d.id, d.domain)) })
                 .boxed(),
             Kind::SoftwareApp => v2
                 .software_app_list()
+                .within(&self.budget)
                 .concurrency(n)
                 .stream()
                 .try_filter_map(
@@ -183,6 +195,7 @@ impl Graph<'_> {
             Kind::GSuite | Kind::Office365 => {
                 let wanted = kind.clone();
                 v2.directory_list()
+                    .within(&self.budget)
                     .concurrency(n)
                     .stream()
                     .try_filter_map(move |d| {

@@ -18,7 +18,7 @@ use tower::ServiceExt;
 use super::auth::{self, Caller, ORG_HEADER, ORG_HEADER_REFUSED};
 use super::error::ApiError;
 use super::faults::{self, Action};
-use super::state::{Shared, lock};
+use super::state::{InFlight, Shared, lock};
 use super::system_context;
 
 /// Largest request body accepted (JumpCloud bodies are small).
@@ -40,6 +40,7 @@ where
     B: HttpBody<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
+    let _in_flight = InFlight::enter(&shared);
     let (parts, body) = req.into_parts();
     let bytes = match Limited::new(body, MAX_BODY).collect().await {
         Ok(c) => c.to_bytes(),

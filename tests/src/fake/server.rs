@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -240,6 +240,8 @@ impl FakeBuilder {
             ids,
             token_requests: AtomicU64::new(0),
             latency_micros: AtomicU64::new(micros(b.latency)),
+            in_flight: AtomicUsize::new(0),
+            max_in_flight: AtomicUsize::new(0),
         });
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;
@@ -411,6 +413,19 @@ impl FakeJumpCloud {
     /// How many requests were received so far (including any past the log's capacity).
     pub fn request_count(&self) -> usize {
         self.shared.log.seen()
+    }
+
+    /// The most requests the fake was serving at once (from arrival to answer) since it
+    /// started or since [`FakeJumpCloud::reset_max_in_flight`]: what a client's concurrency
+    /// limit looks like from the server.
+    pub fn max_in_flight(&self) -> usize {
+        self.shared.max_in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Start counting [`FakeJumpCloud::max_in_flight`] afresh.
+    pub fn reset_max_in_flight(&self) {
+        let now = self.shared.in_flight.load(Ordering::SeqCst);
+        self.shared.max_in_flight.store(now, Ordering::SeqCst);
     }
 
     /// Forget the recorded requests (e.g. after a test's setup phase).

@@ -1,7 +1,7 @@
 //! The fake's shared state: organisations and their directory objects.
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use chrono::{DateTime, Utc};
@@ -301,6 +301,26 @@ pub(crate) struct Shared {
     pub(crate) token_requests: AtomicU64,
     /// Delay added to every request, in microseconds (0: none).
     pub(crate) latency_micros: AtomicU64,
+    /// Requests being served now, and the most at once since the last reset.
+    pub(crate) in_flight: AtomicUsize,
+    pub(crate) max_in_flight: AtomicUsize,
+}
+
+/// Counts a request as in flight from its arrival until it is answered (or dropped).
+pub(crate) struct InFlight<'a>(&'a Shared);
+
+impl<'a> InFlight<'a> {
+    pub(crate) fn enter(shared: &'a Shared) -> Self {
+        let now = shared.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        InFlight(shared)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Lock a mutex, carrying on after a poisoning panic: the fake's data stays usable for the
