@@ -406,3 +406,46 @@ async fn a_graph_keeps_to_its_concurrency_in_all() {
     assert_eq!(snap.nodes.len(), 250 + 1 + 250 + 1);
     assert_eq!(fake.max_in_flight(), 3);
 }
+
+/// One `/directories` listing answers what the four per-kind directory
+/// traversals answer, for a user and for a user group.
+#[tokio::test]
+async fn directories_are_one_listing_for_the_four_directory_kinds() {
+    let d = demo().await;
+    const KINDS: [Kind; 4] = [
+        Kind::ActiveDirectory,
+        Kind::GSuite,
+        Kind::LdapServer,
+        Kind::Office365,
+    ];
+    for node in [d.ada(), d.user_group("IT Admins"), d.user_group("Sales")] {
+        let g = d.jc.graph();
+        d.fake.clear_requests();
+        let mut one: Vec<(NodeRef, usize)> = g
+            .directories(&node)
+            .unwrap()
+            .map_ok(|r| (r.node, r.paths.len()))
+            .try_collect()
+            .await
+            .unwrap();
+        assert_eq!(d.fake.request_count(), 1);
+        let mut each = Vec::new();
+        for kind in KINDS {
+            let found: Vec<_> = g
+                .reachable(&node, kind)
+                .unwrap()
+                .try_collect()
+                .await
+                .unwrap();
+            each.extend(found.into_iter().map(|r| (r.node, r.paths.len())));
+        }
+        one.sort();
+        each.sort();
+        assert!(!one.is_empty(), "{node} reaches a directory in the demo");
+        assert_eq!(one, each, "{node}");
+    }
+    d.fake.clear_requests();
+    let refused = d.jc.graph().directories(&d.lnx_002()).err().unwrap();
+    assert_eq!(refused.kind(), jumpcloud_ext::ErrorKind::InvalidRequest);
+    assert_eq!(d.fake.request_count(), 0);
+}

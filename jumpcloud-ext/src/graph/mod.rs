@@ -215,6 +215,33 @@ impl<'a> Graph<'a> {
         self.connections(Relation::Members, group, &target)
     }
 
+    /// The directories a user or user group reaches (LDAP servers, Active
+    /// Directories, Google Workspaces, Microsoft 365s), each with its paths,
+    /// from JumpCloud's one `/directories` traversal instead of one listing
+    /// per directory kind. Other kinds are refused before any request.
+    pub fn directories(&self, node: &NodeRef) -> Result<BoxStream<'a, Result<Reached>>> {
+        let paths = Paths {
+            concurrency: self.concurrency,
+            budget: self.budget.clone(),
+        };
+        let v2 = self.jc.v2();
+        match node.kind {
+            Kind::User => {
+                Ok(paths.paths(v2.user_traverse_directory_get().user_id(node.id.clone())))
+            }
+            Kind::UserGroup => Ok(paths.paths(
+                v2.user_group_traverse_directory_get()
+                    .group_id(node.id.clone()),
+            )),
+            _ => Err(refused(GraphError::NoSuchRelation {
+                relation: Relation::Traversal,
+                source: node.kind.clone(),
+                target: Kind::Unknown("directories".into()),
+                write: false,
+            })),
+        }
+    }
+
     /// A group's members, direct and through nested groups, with paths.
     pub fn membership(&self, group: &NodeRef) -> Result<BoxStream<'a, Result<Reached>>> {
         let target = links_from(&group.kind, Relation::Membership)
