@@ -191,10 +191,7 @@ impl<'a> Graph<'a> {
             relation,
             source,
             target,
-            Paths {
-                concurrency: self.concurrency,
-                budget: self.budget.clone(),
-            },
+            self.paths_visitor(),
         )
         .map_err(refused)
     }
@@ -215,15 +212,20 @@ impl<'a> Graph<'a> {
         self.connections(Relation::Members, group, &target)
     }
 
+    /// Lists with paths under this graph's concurrency and budget.
+    fn paths_visitor(&self) -> Paths {
+        Paths {
+            concurrency: self.concurrency,
+            budget: self.budget.clone(),
+        }
+    }
+
     /// The directories a user or user group reaches (LDAP servers, Active
     /// Directories, Google Workspaces, Microsoft 365s), each with its paths,
     /// from JumpCloud's one `/directories` traversal instead of one listing
     /// per directory kind. Other kinds are refused before any request.
     pub fn directories(&self, node: &NodeRef) -> Result<BoxStream<'a, Result<Reached>>> {
-        let paths = Paths {
-            concurrency: self.concurrency,
-            budget: self.budget.clone(),
-        };
+        let paths = self.paths_visitor();
         let v2 = self.jc.v2();
         match node.kind {
             Kind::User => {

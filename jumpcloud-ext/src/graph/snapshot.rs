@@ -10,6 +10,8 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::{Attributes, Graph, Kind, NodeRef, Relation, link, links_from};
 use crate::error::Result;
+use jumpcloud_api::Paginated;
+
 use crate::{Paginate, Run};
 
 /// A node of a snapshot.
@@ -77,136 +79,72 @@ fn named(kind: Kind, id: Option<String>, name: Option<String>) -> Option<Node> {
 }
 
 impl Graph<'_> {
+    /// The items of `request`'s listing that `node_of` turns into nodes.
+    fn listed<'s, R, F>(&'s self, request: R, node_of: F) -> Nodes<'s>
+    where
+        R: Paginated + 's,
+        R::Item: Send + 's,
+        F: Fn(R::Item) -> Option<Node> + Send + 's,
+    {
+        request
+            .within(&self.budget)
+            .concurrency(self.concurrency)
+            .stream()
+            .try_filter_map(move |item| std::future::ready(Ok(node_of(item))))
+            .boxed()
+    }
+
     fn nodes(&self, kind: &Kind) -> Option<Nodes<'_>> {
-        let n = self.concurrency;
         let v2 = self.jc.v2();
+        #[cfg(feature = "v1")]
+        let v1 = self.jc.v1();
         let stream: Nodes<'_> = match kind {
             #[cfg(feature = "v1")]
-            Kind::User => self
-                .jc
-                .v1()
-                .user_list()
-                .within(&self.budget)
-                .concurrency(n)
-                .stream()
-                .try_filter_map(|u| async move { Ok(named(Kind::User, u.id, u.username)) })
-                .boxed(),
+            Kind::User => self.listed(v1.user_list(), |u| named(Kind::User, u.id, u.username)),
             #[cfg(feature = "v1")]
-            Kind::System => self
-                .jc
-                .v1()
-                .system_list()
-                .within(&self.budget)
-                .concurrency(n)
-                .stream()
-                .try_filter_map(|s| async move {
-                    Ok(named(Kind::System, s.id, s.display_name.or(s.hostname)))
-                })
-                .boxed(),
-            Kind::UserGroup => v2
-                .user_group_list()
-                .within(&self.budget)
-                .concurrency(n)
-                .stream()
-                .try_filter_map(|g| async move { Ok(named(Kind::UserGroup, g.id, g.name)) })
-                .boxed(),
-            Kind::SystemGroup => v2
-                .system_group_list()
-                .within(&self.budget)
-                .concurrency(n)
-                .stream()
-                .try_filter_map(|g| async move { Ok(named(Kind::SystemGroup, g.id, g.name)) })
-                .boxed(),
-            Kind::Policy => v2
-                .policy_list()
-                .within(&self.budget)
-                .concurrency(n)
-                .stream()
-                .try_filter_map(|p| async move { Ok(named(Kind::Policy, p.id, p.name)) })
-                .boxed(),
-            Kind::PolicyGroup => v2
-                .policy_group_list()
-                .within(&self.budget)
-                .concurrency(n)
-                .stream()
-                .try_filter_map(|g| async move { Ok(named(Kind::PolicyGroup, g.id, g.name)) })
-                .boxed(),
+            Kind::System => self.listed(v1.system_list(), |s| {
+                named(Kind::System, s.id, s.display_name.or(s.hostname))
+            }),
+            Kind::UserGroup => self.listed(v2.user_group_list(), |g| {
+                named(Kind::UserGroup, g.id, g.name)
+            }),
+            Kind::SystemGroup => self.listed(v2.system_group_list(), |g| {
+                named(Kind::SystemGroup, g.id, g.name)
+            }),
+            Kind::Policy => self.listed(v2.policy_list(), |p| named(Kind::Policy, p.id, p.name)),
+            Kind::PolicyGroup => self.listed(v2.policy_group_list(), |g| {
+                named(Kind::PolicyGroup, g.id, g.name)
+            }),
             #[cfg(feature = "v1")]
-            Kind::Application => self
-                .jc
-                .v1()
-                .application_list()
-                .within(&self.budget)
-                .concurrency(n)
-                .stream()
-                .try_filter_map(|a| async move {
-                    Ok(named(
-                        Kind::Application,
-                        a.id,
-                        a.display_label.or(Some(a.name)),
-                    ))
-                })
-                .boxed(),
+            Kind::Application => self.listed(v1.application_list(), |a| {
+                named(Kind::Application, a.id, a.display_label.or(Some(a.name)))
+            }),
             #[cfg(feature = "v1")]
-            Kind::Command => self
-                .jc
-                .v1()
-                .command_list()
-                .within(&self.budget)
-                .concurrency(n)
-                .stream()
-                .try_filter_map(|c| async move { Ok(named(Kind::Command, c.id, c.name)) })
-                .boxed(),
+            Kind::Command => self.listed(v1.command_list(), |c| named(Kind::Command, c.id, c.name)),
             #[cfg(feature = "v1")]
-            Kind::RadiusServer => self
-                .jc
-                .v1()
-                .radius_server_list()
-                .within(&self.budget)
-                .concurrency(n)
-                .stream()
-                .try_filter_map(|r| async move { Ok(named(Kind::RadiusServer, r.id, r.name)) })
-                .boxed(),
-            Kind::LdapServer => v2
-                .ldap_server_list()
-                .within(&self.budget)
-                .concurrency(n)
-                .stream()
-                .try_filter_map(|l| async move { Ok(named(Kind::LdapServer, l.id, l.name)) })
-                .boxed(),
-            Kind::ActiveDirectory => v2
-                .active_directory_list()
-                .within(&self.budget)
-                .concurrency(n)
-                .stream()
-                .try_filter_map(|d| async move { Ok(named(Kind::ActiveDirectory, d.id, d.domain)) })
-                .boxed(),
-            Kind::SoftwareApp => v2
-                .software_app_list()
-                .within(&self.budget)
-                .concurrency(n)
-                .stream()
-                .try_filter_map(
-                    |a| async move { Ok(named(Kind::SoftwareApp, a.id, a.display_name)) },
-                )
-                .boxed(),
+            Kind::RadiusServer => self.listed(v1.radius_server_list(), |r| {
+                named(Kind::RadiusServer, r.id, r.name)
+            }),
+            Kind::LdapServer => self.listed(v2.ldap_server_list(), |l| {
+                named(Kind::LdapServer, l.id, l.name)
+            }),
+            Kind::ActiveDirectory => self.listed(v2.active_directory_list(), |d| {
+                named(Kind::ActiveDirectory, d.id, d.domain)
+            }),
+            Kind::SoftwareApp => self.listed(v2.software_app_list(), |a| {
+                named(Kind::SoftwareApp, a.id, a.display_name)
+            }),
             // Google Workspace and Microsoft 365 have no listing of their
             // own; the directories listing carries them with their type.
             Kind::GSuite | Kind::Office365 => {
                 let wanted = kind.clone();
-                v2.directory_list()
-                    .within(&self.budget)
-                    .concurrency(n)
-                    .stream()
-                    .try_filter_map(move |d| {
-                        let kind = Kind::from_name(&d.type_.to_string());
-                        let node = (kind == wanted).then(|| Node {
-                            node: NodeRef::new(kind, d.id),
-                            name: Some(d.name),
-                        });
-                        async move { Ok(node) }
+                self.listed(v2.directory_list(), move |d| {
+                    let kind = Kind::from_name(&d.type_.to_string());
+                    (kind == wanted).then(|| Node {
+                        node: NodeRef::new(kind, d.id),
+                        name: Some(d.name),
                     })
-                    .boxed()
+                })
             }
             _ => return None,
         };

@@ -180,9 +180,10 @@ impl FakeJumpCloud {
         };
         let mut floor = 0;
         for k in KINDS {
-            floor += pages(nodes(k).len(), page);
+            let of_kind = nodes(k);
+            floor += pages(of_kind.len(), page);
             if let Some(m) = k.member_kind().filter(|m| KINDS.contains(m)) {
-                floor += nodes(k)
+                floor += of_kind
                     .iter()
                     .map(|g| {
                         let n = org
