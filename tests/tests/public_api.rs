@@ -49,7 +49,7 @@ async fn seeding_that_cannot_hold_is_an_error_at_once() {
         Err(FakeError::Conflict(_))
     ));
     assert!(matches!(
-        fake.seed_insights(&org, "apps", &[ghost.id.clone()], 1),
+        fake.seed_insights(&org, "apps", std::slice::from_ref(&ghost.id), 1),
         Err(FakeError::NotFound(_))
     ));
     assert!(fake.members_of(&org, &group).unwrap().is_empty());
