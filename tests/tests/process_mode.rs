@@ -86,7 +86,15 @@ async fn demo_keeps_serving_with_stdin_closed_until_killed() {
 
 #[test]
 fn seconds_ends_it_and_bad_arguments_are_refused() {
-    let (mut child, started) = spawn(&["--seconds", "1", "--users", "3"]);
+    // A port that was free a moment ago.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+        .to_string();
+    let (mut child, started) = spawn(&["--seconds", "1", "--users", "3", "--port", &port]);
+    assert_eq!(started["url"], format!("http://127.0.0.1:{port}"));
     assert_eq!(started["api_key"], jumpcloud_fake::DEFAULT_API_KEY);
     assert_eq!(started["org_id"], jumpcloud_fake::DEFAULT_ORG_ID);
     let began = Instant::now();
