@@ -7,11 +7,10 @@
 //!                [--seconds N] [--stdin-questions]
 //! ```
 //!
-//! Once it listens it prints exactly one JSON line on stdout, e.g.
-//! `{"url":"http://127.0.0.1:41234","api_key":"fake-api-key","client_id":"fake-client",
-//! "client_secret":"fake-secret","org_id":"5f1b2c3d4e5f60718293a4b5","v1_url":...,"v2_url":...,
-//! "insights_url":...,"token_url":...,"pid":1234}`, then serves until it is killed or
-//! `--seconds N` have passed. Closing stdin does not stop it.
+//! Once it listens it prints exactly one JSON line on stdout: `url` (the origin of every API),
+//! `api_key`, `client_id`, `client_secret`, `org_id`, the base URLs `v1_url`, `v2_url`,
+//! `insights_url`, the OAuth `token_url`, and the process id `pid`. Then it serves until it is
+//! killed or `--seconds N` have passed. Closing stdin does not stop it.
 //!
 //! - `--demo`: the demo organisation (users, groups, systems, events, ...) and its credentials.
 //! - `--big-org`: add the graph benchmark's organisation ([`BigOrg::default`]) to the default
