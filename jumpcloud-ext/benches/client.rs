@@ -10,7 +10,7 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use jumpcloud_ext::api::{Hooks, v1, v2};
 use jumpcloud_ext::prelude::*;
-use jumpcloud_tests::fake::{self, Collection, FakeJumpCloud};
+use jumpcloud_fake::{self as fake, Collection, FakeJumpCloud};
 
 fn benches(c: &mut Criterion) {
     let Ok(rt) = tokio::runtime::Builder::new_multi_thread()

@@ -14,7 +14,7 @@ mod common;
 
 use jumpcloud_ext::graph::NodeRef;
 use jumpcloud_ext::prelude::*;
-use jumpcloud_tests::fake;
+use jumpcloud_fake as fake;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {

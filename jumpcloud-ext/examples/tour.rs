@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use futures::{StreamExt, TryStreamExt};
 use jumpcloud_ext::graph::{Kind, NodeRef};
 use jumpcloud_ext::prelude::*;
-use jumpcloud_tests::fake::{self, FakeJumpCloud, Fault};
+use jumpcloud_fake::{self as fake, FakeJumpCloud, Fault};
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {

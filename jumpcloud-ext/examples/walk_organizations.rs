@@ -13,7 +13,7 @@ mod common;
 
 use futures::{StreamExt, TryStreamExt};
 use jumpcloud_ext::prelude::*;
-use jumpcloud_tests::fake::Collection;
+use jumpcloud_fake::Collection;
 
 const MSP_KEY: &str = "msp-admin-key";
 const ORGS: [(&str, &str, usize, usize); 3] = [

@@ -5,11 +5,11 @@
 //! For each concurrency it reports the requests made against the fewest the
 //! page sizes allow (computed by the fake from its own data), the wall time,
 //! the snapshot's size and the client's peak resident set. Run with
-//! `cargo bench -p jumpcloud-tests --bench graph_snapshot`; results are
+//! `cargo bench -p jumpcloud-fake --bench graph_snapshot`; results are
 //! recorded in BENCHMARKS.md. `GRAPH_BENCH_CONCURRENCY=8,1` (the default)
 //! chooses the runs; the concurrency-1 run takes a few minutes.
 //!
-//! [`BigOrg::default`]: jumpcloud_tests::fake::BigOrg
+//! [`BigOrg::default`]: jumpcloud_fake::BigOrg
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use jumpcloud_ext::graph::Kind;
 use jumpcloud_ext::prelude::*;
-use jumpcloud_tests::fake::DEFAULT_API_KEY;
+use jumpcloud_fake::DEFAULT_API_KEY;
 
 const LATENCY_MS: &str = "20";
 
@@ -41,7 +41,7 @@ impl Fake {
     fn start() -> Option<Fake> {
         let exe = env!("CARGO_BIN_EXE_fake-jumpcloud");
         let mut child = Command::new(exe)
-            .args(["--big-org", "--latency-ms", LATENCY_MS])
+            .args(["--big-org", "--latency-ms", LATENCY_MS, "--stdin-questions"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -49,13 +49,14 @@ impl Fake {
             .ok()?;
         let stdin = child.stdin.take()?;
         let mut stdout = BufReader::new(child.stdout.take()?);
-        let mut url = String::new();
-        stdout.read_line(&mut url).ok()?;
+        let mut line = String::new();
+        stdout.read_line(&mut line).ok()?;
+        let started: serde_json::Value = serde_json::from_str(&line).ok()?;
         Some(Fake {
             child,
             stdin,
             stdout,
-            url: url.trim().to_owned(),
+            url: started["url"].as_str()?.to_owned(),
         })
     }
 

@@ -6,7 +6,7 @@
 //!   per request, one page at a time and with `concurrency(2 / 4 / 8)`; and
 //!   20,000 system groups (200 pages), one at a time and `concurrency(8)`.
 //!
-//! Run with `cargo bench -p jumpcloud-tests --bench paginate`; results are
+//! Run with `cargo bench -p jumpcloud-fake --bench paginate`; results are
 //! recorded in BENCHMARKS.md.
 
 use std::time::Duration;
@@ -16,7 +16,7 @@ use futures::TryStreamExt;
 use jumpcloud_ext::api::Paginated;
 use jumpcloud_ext::api::v1::types::Systemuserslist;
 use jumpcloud_ext::prelude::*;
-use jumpcloud_tests::fake::{DEFAULT_API_KEY, FakeJumpCloud};
+use jumpcloud_fake::{DEFAULT_API_KEY, FakeJumpCloud};
 
 const USERS: u64 = 20_000;
 const GROUPS: usize = 5_000;

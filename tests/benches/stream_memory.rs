@@ -2,7 +2,7 @@
 //! with the fake JumpCloud in a process of its own so that only the client's
 //! memory is counted (peak resident set growth, from /proc/self/status).
 //!
-//! Run with `cargo bench -p jumpcloud-tests --bench stream_memory`; results
+//! Run with `cargo bench -p jumpcloud-fake --bench stream_memory`; results
 //! are recorded in BENCHMARKS.md.
 
 use std::io::{BufRead, BufReader};
@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use futures::{StreamExt, TryStreamExt};
 use jumpcloud_ext::prelude::*;
-use jumpcloud_tests::fake::DEFAULT_API_KEY;
+use jumpcloud_fake::DEFAULT_API_KEY;
 
 /// A `VmRSS`/`VmHWM` line of /proc/self/status, in bytes.
 fn status_bytes(key: &str) -> Option<usize> {
@@ -32,7 +32,7 @@ async fn peak_during<F: std::future::Future<Output = u64>>(f: F) -> (u64, Option
 fn main() {
     let exe = env!("CARGO_BIN_EXE_fake-jumpcloud");
     let Ok(mut child) = Command::new(exe)
-        .args(["--users", "100000"])
+        .args(["--users", "100000", "--stdin-questions"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -40,11 +40,12 @@ fn main() {
         eprintln!("could not start {exe}; skipping");
         return;
     };
-    let mut url = String::new();
+    let mut line = String::new();
     if let Some(out) = child.stdout.take() {
-        let _ = BufReader::new(out).read_line(&mut url);
+        let _ = BufReader::new(out).read_line(&mut line);
     }
-    let url = url.trim().to_owned();
+    let started: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+    let url = started["url"].as_str().unwrap_or_default().to_owned();
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -10,7 +10,7 @@ use http::Method;
 use jumpcloud_api::insights::types::EventQuery;
 use jumpcloud_api::v1::types::{Systemuserputpost, SystemuserreturnState};
 use jumpcloud_ext::{ErrorKind, JumpCloud, RetryPolicy, StatusCode};
-use jumpcloud_tests::fake::{
+use jumpcloud_fake::{
     Collection, DEFAULT_API_KEY, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeJumpCloud, Fault,
     REDACTED, RecordedRequest,
 };

@@ -8,7 +8,7 @@
 use futures::TryStreamExt;
 use jumpcloud_ext::graph::{Attributes, Desired, Kind, NAMED_KINDS, NodeRef, Op, Outcome};
 use jumpcloud_ext::prelude::*;
-use jumpcloud_tests::fake::{
+use jumpcloud_fake::{
     BigOrg, Collection, DEFAULT_API_KEY, DEMO_API_KEY, DEMO_TWO_PATH_SYSTEM,
     DEMO_TWO_PATH_USERNAME, FakeJumpCloud,
 };

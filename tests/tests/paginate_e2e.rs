@@ -11,11 +11,11 @@ use std::time::Duration;
 use futures::{StreamExt, TryStreamExt};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_ext::{Budget, ListPage, StatusCode, api::Position};
-use jumpcloud_tests::fake::{Collection, FakeJumpCloud, Fault, RecordedRequest};
+use jumpcloud_fake::{Collection, FakeJumpCloud, Fault, RecordedRequest};
 
 fn client(fake: &FakeJumpCloud) -> JumpCloud {
     JumpCloud::builder()
-        .api_key(jumpcloud_tests::fake::DEFAULT_API_KEY)
+        .api_key(jumpcloud_fake::DEFAULT_API_KEY)
         .base_url(fake.base_url())
         .retry(RetryPolicy::none())
         .build()

@@ -5,7 +5,7 @@
 
 use jumpcloud_ext::StatusCode;
 use jumpcloud_ext::prelude::*;
-use jumpcloud_tests::fake::{Collection, DEFAULT_CLIENT_ID, FakeJumpCloud};
+use jumpcloud_fake::{Collection, DEFAULT_CLIENT_ID, FakeJumpCloud};
 
 async fn through_box_dyn(jc: &JumpCloud) -> std::result::Result<usize, Box<dyn std::error::Error>> {
     let groups = jc.v2().user_group_list().run().await?;
@@ -45,7 +45,7 @@ async fn run_returns_bodies_and_typed_http_errors() {
     let org = fake.default_org().to_owned();
     fake.seed(&org, Collection::UserGroups, 3).unwrap();
     let jc = JumpCloud::builder()
-        .api_key(jumpcloud_tests::fake::DEFAULT_API_KEY)
+        .api_key(jumpcloud_fake::DEFAULT_API_KEY)
         .base_url(fake.base_url())
         .build()
         .unwrap();
@@ -65,7 +65,7 @@ async fn run_returns_bodies_and_typed_http_errors() {
 
 fn retrying_client(fake: &FakeJumpCloud) -> JumpCloud {
     JumpCloud::builder()
-        .api_key(jumpcloud_tests::fake::DEFAULT_API_KEY)
+        .api_key(jumpcloud_fake::DEFAULT_API_KEY)
         .base_url(fake.base_url())
         .retry(RetryPolicy::default().with_backoff(
             std::time::Duration::from_millis(1),
@@ -84,7 +84,7 @@ fn sent_to(fake: &FakeJumpCloud, method: &str, path: &str) -> usize {
 
 #[tokio::test]
 async fn a_per_call_policy_overrides_the_clients_for_that_call_only() {
-    use jumpcloud_tests::fake::Fault;
+    use jumpcloud_fake::Fault;
     let fake = FakeJumpCloud::start().await.unwrap();
     let jc = retrying_client(&fake);
     let path = "/api/v2/usergroups";
@@ -157,7 +157,7 @@ async fn a_per_call_policy_overrides_the_clients_for_that_call_only() {
 
 #[tokio::test]
 async fn a_per_call_policy_applies_to_every_page_of_a_stream() {
-    use jumpcloud_tests::fake::Fault;
+    use jumpcloud_fake::Fault;
     let fake = FakeJumpCloud::start().await.unwrap();
     let org = fake.default_org().to_owned();
     fake.seed(&org, Collection::UserGroups, 150).unwrap();

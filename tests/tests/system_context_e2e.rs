@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use jumpcloud_ext::prelude::*;
 use jumpcloud_ext::{Credentials, ErrorKind};
-use jumpcloud_tests::fake::{FakeJumpCloud, Fault, Node};
+use jumpcloud_fake::{FakeJumpCloud, Fault, Node};
 
 const PKCS1: &str = include_str!("fixtures/system_context/agent-pkcs1.key");
 const PKCS8: &str = include_str!("fixtures/system_context/agent-pkcs8.key");

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use jumpcloud_ext::JumpCloud;
-use jumpcloud_tests::fake::{self, FakeBuilder, FakeJumpCloud};
+use jumpcloud_fake::{self as fake, FakeBuilder, FakeJumpCloud};
 
 pub type ExampleResult<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
 

@@ -5,8 +5,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-/// Why a call on the fake's handle (not an HTTP request) failed.
+/// Why a call on the fake's handle (seeding, linking, configuring; not an HTTP request) failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum FakeError {
     /// The org id isn't one the fake was started with.
     #[error("unknown organization {0}")]

@@ -1,4 +1,10 @@
 //! Fault injection: scripted misbehaviour for the next N matching requests.
+//!
+//! A [`Fault`] is a matcher (methods, path prefix), a count, an optional delay and an action.
+//! Faults wait in a queue ([`Faults`]); each request is caught by the oldest pending fault
+//! that matches it, which is used up after its count. Status faults answer before
+//! authentication, like the gateway in front of JumpCloud; the others let the request be
+//! served and then spoil the answer.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -40,7 +46,8 @@ pub(crate) enum Action {
 /// then hand it to [`Faults::push`].
 #[derive(Debug, Clone)]
 pub struct Fault {
-    method: Option<Method>,
+    /// Methods caught; empty catches every method.
+    methods: Vec<Method>,
     path_prefix: Option<String>,
     times: usize,
     after: usize,
@@ -51,7 +58,7 @@ pub struct Fault {
 impl Fault {
     fn new(action: Action) -> Self {
         Self {
-            method: None,
+            methods: Vec::new(),
             path_prefix: None,
             times: 1,
             after: 0,
@@ -70,9 +77,17 @@ impl Fault {
         })
     }
 
-    /// A 429 throttling answer.
+    /// A 429 throttling answer; add [`Fault::retry_after_secs`] for a `Retry-After` header
+    /// (JumpCloud has not been seen sending one, but clients must honour it if it does).
     pub fn rate_limited() -> Self {
         Self::status(429)
+    }
+
+    /// A 500 answer with JumpCloud's `{"message": ...}` body: for a failing write use
+    /// `Fault::server_error().on_writes()`, and check that the code under test reports it
+    /// and does not claim success.
+    pub fn server_error() -> Self {
+        Self::status(500)
     }
 
     /// Serve the request normally after waiting `d` (slow server, client timeouts).
@@ -107,7 +122,7 @@ impl Fault {
         })
     }
 
-    /// Serve the request but silently leave the last `n` records out of the page (a bare
+    /// Short pages: serve the request but silently leave the last `n` records out of the page (a bare
     /// array, or `results` of a v1 list), while `x-total-count` / `totalCount` and every
     /// other header still count them: the short page in the middle of a collection that
     /// JumpCloud produces when it drops records after paging. Scope it with
@@ -126,10 +141,21 @@ impl Fault {
         Self::inject_field("osFamily", "fuchsia")
     }
 
-    /// Only catch requests with this method.
+    /// Only catch requests with this method (call again to catch several methods).
     pub fn on_method(mut self, method: Method) -> Self {
-        self.method = Some(method);
+        if !self.methods.contains(&method) {
+            self.methods.push(method);
+        }
         self
+    }
+
+    /// Only catch writes: `POST`, `PUT`, `PATCH` and `DELETE`. JumpCloud also reads through
+    /// `POST` (v1 `/api/search/*`, Directory Insights `/events`); narrow with
+    /// [`Fault::on_path`] when the code under test uses those.
+    pub fn on_writes(self) -> Self {
+        [Method::POST, Method::PUT, Method::PATCH, Method::DELETE]
+            .into_iter()
+            .fold(self, Self::on_method)
     }
 
     /// Only catch requests whose path starts with `prefix` (e.g. `/api/v2/usergroups`).
@@ -198,7 +224,7 @@ impl Fault {
     }
 
     fn matches(&self, method: &Method, path: &str) -> bool {
-        self.method.as_ref().is_none_or(|m| m == method)
+        (self.methods.is_empty() || self.methods.contains(method))
             && self
                 .path_prefix
                 .as_deref()

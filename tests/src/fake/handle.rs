@@ -35,7 +35,8 @@ impl FakeJumpCloud {
 
     /// Add `rows_per_system` generated rows of System Insights table `table` (e.g. `apps`,
     /// `os_version`, `users`, `uptime`) for each system id given. Rows carry `system_id` and
-    /// `collection_time`, plus columns typical of the table.
+    /// `collection_time`, plus columns typical of the table. A system id that isn't a system
+    /// of `org` is a [`FakeError::NotFound`], and nothing is added.
     pub fn seed_insights(
         &self,
         org: &str,
@@ -43,6 +44,13 @@ impl FakeJumpCloud {
         system_ids: &[String],
         rows_per_system: usize,
     ) -> Result<(), FakeError> {
+        {
+            let data = lock(&self.shared.data);
+            let systems = data.org(org)?.objects(Collection::Systems);
+            if let Some(missing) = system_ids.iter().find(|s| !systems.contains_key(*s)) {
+                return Err(FakeError::NotFound(format!("system {missing}")));
+            }
+        }
         let now = Utc::now();
         let rows = system_ids.iter().flat_map(|sys| {
             (0..rows_per_system).map(move |i| Value::Object(seed::insight_row(table, sys, i, now)))

@@ -64,6 +64,25 @@ impl RecordedRequest {
         serde_urlencoded::from_str(self.query.as_deref().unwrap_or_default()).unwrap_or_default()
     }
 
+    /// Whether this is a `method` request (case-insensitive) for exactly `path` (no query).
+    pub fn is(&self, method: &str, path: &str) -> bool {
+        self.method.eq_ignore_ascii_case(method) && self.path == path
+    }
+
+    /// Every decoded value of query parameter `name`, in order (`filter` is often repeated).
+    pub fn query_values(&self, name: &str) -> Vec<String> {
+        self.query_pairs()
+            .into_iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v)
+            .collect()
+    }
+
+    /// The first decoded value of query parameter `name`.
+    pub fn query_value(&self, name: &str) -> Option<String> {
+        self.query_values(name).into_iter().next()
+    }
+
     /// The body parsed as JSON, if it is JSON.
     pub fn json(&self) -> Option<Value> {
         serde_json::from_str(&self.body).ok()

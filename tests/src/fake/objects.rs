@@ -153,6 +153,14 @@ pub(crate) fn update_user(stored: &mut Map<String, Value>, body: &Map<String, Va
     }
     if let Some(state) = body.get("state").and_then(Value::as_str) {
         stored.insert("suspended".into(), json!(state == "SUSPENDED"));
+    } else if let Some(suspended) = body.get("suspended").and_then(Value::as_bool) {
+        // `suspended` alone moves the state too, as live: into SUSPENDED, or back out of it.
+        let was = stored.get("state").and_then(Value::as_str) == Some("SUSPENDED");
+        if suspended {
+            stored.insert("state".into(), json!("SUSPENDED"));
+        } else if was {
+            stored.insert("state".into(), json!("ACTIVATED"));
+        }
     }
 }
 

@@ -55,6 +55,7 @@ pub struct FakeBuilder {
     demo: bool,
     log_capacity: usize,
     latency: Duration,
+    port: u16,
 }
 
 impl Default for FakeBuilder {
@@ -69,6 +70,7 @@ impl Default for FakeBuilder {
             demo: false,
             log_capacity: log::DEFAULT_CAPACITY,
             latency: Duration::ZERO,
+            port: 0,
         }
     }
 }
@@ -153,7 +155,16 @@ impl FakeBuilder {
         self
     }
 
-    /// Bind a free port on 127.0.0.1 and serve on the current tokio runtime.
+    /// Listen on this port of 127.0.0.1 instead of a free one the system picks (0, the
+    /// default). Starting fails if the port is taken.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Bind 127.0.0.1 (a free port unless [`FakeBuilder::port`] chose one) and serve on the
+    /// current tokio runtime until the returned handle is dropped or shut down. Fails if the
+    /// port can't be bound or an org id isn't 24 hex characters.
     pub async fn start(self) -> io::Result<FakeJumpCloud> {
         let mut b = self;
         if b.demo {
@@ -243,7 +254,7 @@ impl FakeBuilder {
             in_flight: AtomicUsize::new(0),
             max_in_flight: AtomicUsize::new(0),
         });
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, b.port)).await?;
         let addr = listener.local_addr()?;
         let (stop, stopped) = watch::channel(());
         let router = routes::router(Arc::clone(&shared));
@@ -408,6 +419,15 @@ impl FakeJumpCloud {
     /// Requests received so far, oldest first, secrets redacted (up to the log's capacity).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.log.snapshot()
+    }
+
+    /// The recorded `method` requests (case-insensitive) for exactly `path` (no query), oldest
+    /// first: e.g. `fake.requests_to("PUT", &format!("/api/systemusers/{id}"))`.
+    pub fn requests_to(&self, method: &str, path: &str) -> Vec<RecordedRequest> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.is(method, path))
+            .collect()
     }
 
     /// How many requests were received so far (including any past the log's capacity).

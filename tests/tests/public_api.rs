@@ -1,0 +1,182 @@
+//! The fake's public API as a user's suite sees it: seeding errors, the typed helpers,
+//! fault matchers and the request log.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use jumpcloud_fake::{
+    Collection, DEFAULT_API_KEY, FakeError, FakeJumpCloud, Fault, Node, REDACTED,
+};
+use reqwest::{Client, Method, RequestBuilder};
+use serde_json::{Value, json};
+
+fn call(fake: &FakeJumpCloud, method: Method, path: &str) -> RequestBuilder {
+    Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .request(method, format!("{}{path}", fake.base_url()))
+        .header("x-api-key", DEFAULT_API_KEY)
+}
+
+fn get(fake: &FakeJumpCloud, path: &str) -> RequestBuilder {
+    call(fake, Method::GET, path)
+}
+
+#[tokio::test]
+async fn seeding_that_cannot_hold_is_an_error_at_once() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    let group = Node::user_group(fake.add_user_group("Admins").unwrap());
+    let ghost = Node::user("5f1b2c3d4e5f60718293a4b5");
+    assert!(matches!(
+        fake.add_member(&org, &group, &ghost),
+        Err(FakeError::NotFound(_))
+    ));
+    let system = Node::system(fake.add_system("web-1").unwrap());
+    assert!(matches!(
+        fake.associate(&org, &ghost, &system, Value::Null),
+        Err(FakeError::NotFound(_))
+    ));
+    // A user can't be a member of a system group.
+    let servers = Node::system_group(fake.add_system_group("Servers").unwrap());
+    let user = Node::user(fake.add_user("ann").unwrap());
+    assert!(matches!(
+        fake.add_member(&org, &servers, &user),
+        Err(FakeError::InvalidLink(_))
+    ));
+    assert!(matches!(fake.add_user("ann"), Err(FakeError::Conflict(_))));
+    assert!(matches!(
+        fake.add_user_group("Admins"),
+        Err(FakeError::Conflict(_))
+    ));
+    assert!(matches!(
+        fake.seed_insights(&org, "apps", std::slice::from_ref(&ghost.id), 1),
+        Err(FakeError::NotFound(_))
+    ));
+    assert!(fake.members_of(&org, &group).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn request_log_keeps_what_was_sent_but_no_secret() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    get(
+        &fake,
+        "/api/v2/usergroups?filter=name:eq:a&filter=description:eq:b&limit=5",
+    )
+    .header("x-org-id", fake.default_org())
+    .send()
+    .await
+    .unwrap();
+    let log = fake.requests_to("get", "/api/v2/usergroups");
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        log[0].query_values("filter"),
+        ["name:eq:a", "description:eq:b"]
+    );
+    assert_eq!(log[0].query_value("limit").as_deref(), Some("5"));
+    assert_eq!(log[0].header("x-api-key"), Some(REDACTED));
+    assert_eq!(log[0].header("x-org-id"), Some(fake.default_org()));
+    assert!(!format!("{log:?}").contains(DEFAULT_API_KEY));
+}
+
+#[tokio::test]
+async fn typed_seeding_fills_what_the_api_returns() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    let ann = fake
+        .add_user_with(json!({"username": "ann", "department": "IT", "state": "SUSPENDED"}))
+        .unwrap();
+    let user = fake.object(&org, Collection::Users, &ann).unwrap();
+    assert_eq!(user["email"], "ann@example.com");
+    assert_eq!(
+        (user["state"].as_str(), user["suspended"].as_bool()),
+        (Some("SUSPENDED"), Some(true))
+    );
+    assert!(matches!(
+        fake.add_user_with(json!({"email": "x@example.com"})),
+        Err(FakeError::InvalidObject(_))
+    ));
+    assert!(matches!(
+        fake.add_user_group(" "),
+        Err(FakeError::InvalidObject(_))
+    ));
+    let policy = fake.add_policy("Disk Encryption").unwrap();
+    let app = fake.add_application("Slack").unwrap();
+    let command = fake.add_command("Update", "apt-get upgrade -y").unwrap();
+    let event = fake
+        .add_event(json!({"service": "sso", "event_type": "sso_auth", "timestamp": "2026-01-02T03:04:05.000Z"}))
+        .unwrap();
+    assert_eq!(
+        fake.object(&org, Collection::Policies, &policy).unwrap()["name"],
+        "Disk Encryption"
+    );
+    assert_eq!(
+        fake.object(&org, Collection::Applications, &app).unwrap()["name"],
+        "Slack"
+    );
+    assert_eq!(
+        fake.object(&org, Collection::Commands, &command).unwrap()["command"],
+        "apt-get upgrade -y"
+    );
+    assert_eq!(
+        fake.object(&org, Collection::Events, &event).unwrap()["service"],
+        "sso"
+    );
+
+    // What was seeded is what the API serves.
+    let resp = get(&fake, &format!("/api/applications/{app}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let (status, body) = (resp.status(), resp.json::<Value>().await.unwrap());
+    assert_eq!(
+        (status.as_u16(), body["name"].as_str()),
+        (200, Some("Slack"))
+    );
+
+    // Suspending through the API moves `state` too.
+    let bob = fake.add_user("bob").unwrap();
+    let resp = call(&fake, Method::PUT, &format!("/api/systemusers/{bob}"))
+        .json(&json!({"suspended": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        fake.object(&org, Collection::Users, &bob).unwrap()["state"],
+        "SUSPENDED"
+    );
+}
+
+#[tokio::test]
+async fn write_faults_spare_reads() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let ann = fake.add_user("ann").unwrap();
+    fake.faults()
+        .push(Fault::server_error().on_writes().times(2));
+    assert_eq!(
+        get(&fake, "/api/systemusers")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let put = || {
+        call(&fake, Method::PUT, &format!("/api/systemusers/{ann}"))
+            .json(&json!({"department": "IT"}))
+            .send()
+    };
+    let failed = put().await.unwrap();
+    assert_eq!(failed.status(), 500);
+    assert!(failed.json::<Value>().await.unwrap()["message"].is_string());
+    assert_eq!(put().await.unwrap().status(), 500);
+    assert_eq!(put().await.unwrap().status(), 200);
+    assert_eq!(fake.faults().pending(), 0);
+    let statuses: Vec<_> = fake
+        .requests_to("PUT", &format!("/api/systemusers/{ann}"))
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [Some(500), Some(500), Some(200)]);
+}
