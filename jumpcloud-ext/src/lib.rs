@@ -67,11 +67,14 @@ pub mod config;
 mod error;
 pub mod filter;
 #[cfg(feature = "v2")]
+pub mod find;
+#[cfg(feature = "v2")]
 pub mod graph;
 pub mod paginate;
 mod retry;
 mod secret;
 mod transport;
+pub mod types;
 
 pub use auth::Credentials;
 pub use budget::{Budget, Within};
@@ -90,9 +93,15 @@ pub use reqwest::StatusCode;
 
 /// The names most programs need: `use jumpcloud_ext::prelude::*;`.
 pub mod prelude {
+    pub use crate::types::*;
     pub use crate::{
         Credentials, Error, ErrorKind, JumpCloud, Paginate, Region, Result, RetryPolicy, Run,
         Secret,
+    };
+    #[cfg(feature = "v2")]
+    pub use crate::{
+        find::{FindError, Found},
+        graph::{Kind, NodeRef},
     };
 }
 
