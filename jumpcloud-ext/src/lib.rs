@@ -42,6 +42,10 @@
 //!   `jumpcloud-api`, one method per operation. The repository's
 //!   `docs/operations.md` finds the method for a REST path
 //!   (`GET /systemusers` is `jc.v1().user_list()`).
+//! - [`JumpCloud::find`] finds a user, system, group, policy, application
+//!   or command by name with one filtered request ([`find`]); the graph's
+//!   answers read as names. [`types`] has the short type names (`User`,
+//!   `System`, `UserGroup`, …) that the [`prelude`] brings.
 //! - [`Run::run`] sends any request with this crate's [`Error`];
 //!   [`Paginate`] streams any listing.
 //! - [`filter`] builds each API's filters, checked before they are sent.

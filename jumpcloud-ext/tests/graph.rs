@@ -133,7 +133,7 @@ async fn impossible_relations_are_refused_before_any_request() {
     let server = MockServer::start().await;
     empty_lists(&server).await;
     let jc = api_key_client(&server);
-    let g = jc.graph();
+    let g = jc.graph().names(false);
     let e = g.members(&NodeRef::user("u1")).err().unwrap();
     assert_eq!(e.kind(), ErrorKind::InvalidRequest);
     assert!(e.to_string().contains("no members"), "{e}");
@@ -259,7 +259,7 @@ async fn plan_then_apply_reports_each_write_and_a_failure_hides_nothing() {
         .mount(&server)
         .await;
     let jc = api_key_client(&server);
-    let g = jc.graph();
+    let g = jc.graph().names(false);
     let desired = vec![
         Desired::from(NodeRef::system("keep")),
         Desired::with_attributes(NodeRef::system("sudo"), sudo(true)),
@@ -326,7 +326,7 @@ async fn members_plan_and_reapply_changes_nothing() {
         .mount(&server)
         .await;
     let jc = api_key_client(&server);
-    let g = jc.graph();
+    let g = jc.graph().names(false);
     let group = NodeRef::user_group("g1");
     let plan = g
         .plan_members(&group, [NodeRef::user("u1"), NodeRef::user("u2")])

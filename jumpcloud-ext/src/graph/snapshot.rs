@@ -94,7 +94,7 @@ impl Graph<'_> {
             .boxed()
     }
 
-    fn nodes(&self, kind: &Kind) -> Option<Nodes<'_>> {
+    pub(super) fn nodes(&self, kind: &Kind) -> Option<Nodes<'_>> {
         let v2 = self.jc.v2();
         #[cfg(feature = "v1")]
         let v1 = self.jc.v1();
