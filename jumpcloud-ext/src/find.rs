@@ -143,8 +143,10 @@ impl From<FindError> for Error {
     fn from(e: FindError) -> Self {
         match e {
             FindError::Api(e) => e,
-            other => Error::from(jumpcloud_api::Error::<()>::InvalidRequest(other.to_string()))
-                .with_source(other),
+            other => Error::from(jumpcloud_api::Error::<()>::InvalidRequest(
+                other.to_string(),
+            ))
+            .with_source(other),
         }
     }
 }
@@ -194,8 +196,11 @@ pub trait Findable: sealed::Sealed + ObjectId + Clone + Send + 'static {
     /// One filtered request (more pages only when the names match more than
     /// a page) for the objects that may have these names.
     #[doc(hidden)]
-    fn fetch<'a>(jc: &'a JumpCloud, names: &[String], most: usize)
-    -> BoxFuture<'a, Result<Vec<Self>>>;
+    fn fetch<'a>(
+        jc: &'a JumpCloud,
+        names: &[String],
+        most: usize,
+    ) -> BoxFuture<'a, Result<Vec<Self>>>;
 }
 
 /// Whether JumpCloud compares this field without regard to case.
@@ -277,12 +282,10 @@ impl JumpCloud {
     /// one filtered request per [`NAMES_PER_REQUEST`] names (applications,
     /// which v1 cannot search with `or`, and v2 names containing `|` take one
     /// request each). The first name missing or ambiguous is the error.
-    pub async fn find_many<T, I, S>(&self, names: I) -> Result<Vec<Found<T>>, FindError>
-    where
-        T: Findable,
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
+    pub async fn find_many<T: Findable>(
+        &self,
+        names: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Result<Vec<Found<T>>, FindError> {
         let names: Vec<String> = names.into_iter().map(|s| s.as_ref().to_owned()).collect();
         if names.iter().any(String::is_empty) {
             return Err(FindError::EmptyName { kind: T::KIND });

@@ -255,13 +255,22 @@ async fn offboarding_reports_in_dry_run_then_removes_and_suspends() {
         .unwrap();
     assert_eq!(dry.plan.count(Op::Remove), 2, "{dry}");
     let text = dry.to_string();
+    // Names read, ids one `{:#}` away.
     assert!(
-        text.contains(&d.user_group("Engineering").to_string()),
+        text.contains("- user_group Engineering -[members]-> user "),
         "{text}"
     );
+    let with_ids = format!("{dry:#}");
     assert!(
-        d.fake.requests().iter().all(|r| r.method == "GET"),
-        "a dry run writes nothing"
+        with_ids.contains(&d.user_group("Engineering").id),
+        "{with_ids}"
+    );
+    assert!(
+        d.fake
+            .requests()
+            .iter()
+            .all(|r| r.method == "GET" || r.path.starts_with("/api/search/")),
+        "a dry run writes nothing (searches only read the names)"
     );
 
     let done = g.offboard(ada.clone()).suspend(true).run().await.unwrap();

@@ -42,11 +42,11 @@ use jumpcloud_api::graph::{ConnectionVisitor, GraphError, PathsVisitor, WriteVis
 use jumpcloud_api::{Paginated, Request};
 
 pub use access::{Access, Reachers};
-pub use names::Names;
 pub use jumpcloud_api::graph::{
     Attributes, Change, Connection, Hop, Kind, LINKS, Link, NodeRef, Op, OperationRef, Path,
     Reached, Relation, link, links_from,
 };
+pub use names::Names;
 pub use offboard::{AccountState, OffboardReport, Offboarding};
 pub use plan::{ApplyReport, ChangeResult, Desired, Outcome, Plan, PlannedChange};
 pub use snapshot::{Edge, NAMED_KINDS, Node, Snapshot};

@@ -114,7 +114,10 @@ impl Graph<'_> {
     /// per kind per 100 distinct ids (listing pages for kinds the API cannot
     /// filter by id), at most [`concurrency`](Graph::concurrency) at once.
     /// Nodes whose object is gone or whose kind has no listing are left out.
-    pub async fn names_of<'n>(&self, nodes: impl IntoIterator<Item = &'n NodeRef>) -> Result<Names> {
+    pub async fn names_of<'n>(
+        &self,
+        nodes: impl IntoIterator<Item = &'n NodeRef>,
+    ) -> Result<Names> {
         let mut by_kind: BTreeMap<Kind, BTreeSet<String>> = BTreeMap::new();
         let mut names = Names::default();
         for n in nodes {
@@ -123,12 +126,19 @@ impl Graph<'_> {
                     names.0.insert(n.clone(), name.clone());
                 }
                 None => {
-                    by_kind.entry(n.kind.clone()).or_default().insert(n.id.clone());
+                    by_kind
+                        .entry(n.kind.clone())
+                        .or_default()
+                        .insert(n.id.clone());
                 }
             }
         }
         for (kind, ids) in &mut by_kind {
-            ids.retain(|id| !names.0.contains_key(&NodeRef::new(kind.clone(), id.clone())));
+            ids.retain(|id| {
+                !names
+                    .0
+                    .contains_key(&NodeRef::new(kind.clone(), id.clone()))
+            });
         }
         let mut jobs: Vec<(Kind, BoxFuture<'_, Result<Vec<(String, String)>>>)> = Vec::new();
         for (kind, ids) in by_kind {
@@ -141,11 +151,13 @@ impl Graph<'_> {
                 None => jobs.push((kind.clone(), self.by_listing(kind.clone(), ids))),
             }
         }
-        let answers: Vec<(Kind, Vec<(String, String)>)> =
-            futures::stream::iter(jobs.into_iter().map(|(k, f)| f.map(move |r| r.map(|v| (k, v)))))
-                .buffered(self.concurrency)
-                .try_collect()
-                .await?;
+        let answers: Vec<(Kind, Vec<(String, String)>)> = futures::stream::iter(
+            jobs.into_iter()
+                .map(|(k, f)| f.map(move |r| r.map(|v| (k, v)))),
+        )
+        .buffered(self.concurrency)
+        .try_collect()
+        .await?;
         for (kind, pairs) in answers {
             for (id, name) in pairs {
                 names.0.insert(NodeRef::new(kind.clone(), id), name);
@@ -169,7 +181,11 @@ impl Graph<'_> {
     }
 
     /// Pages through `kind`'s listing until every id in `ids` is named.
-    fn by_listing(&self, kind: Kind, ids: Vec<String>) -> BoxFuture<'_, Result<Vec<(String, String)>>> {
+    fn by_listing(
+        &self,
+        kind: Kind,
+        ids: Vec<String>,
+    ) -> BoxFuture<'_, Result<Vec<(String, String)>>> {
         async move {
             let Some(nodes) = self.nodes(&kind) else {
                 return Ok(Vec::new());
@@ -179,7 +195,9 @@ impl Graph<'_> {
             let mut out = Vec::new();
             let mut nodes = nodes;
             while left > 0 {
-                let Some(n) = nodes.try_next().await? else { break };
+                let Some(n) = nodes.try_next().await? else {
+                    break;
+                };
                 if wanted.contains(&n.node.id)
                     && let Some(name) = n.name
                 {
@@ -193,7 +211,11 @@ impl Graph<'_> {
     }
 
     /// Names every node of an answer of reached nodes, unless naming is off.
-    pub(crate) async fn name_reached(&self, subject: &mut NodeRef, reached: &mut [Reached]) -> Result<()> {
+    pub(crate) async fn name_reached(
+        &self,
+        subject: &mut NodeRef,
+        reached: &mut [Reached],
+    ) -> Result<()> {
         if !self.names {
             return Ok(());
         }
@@ -271,7 +293,9 @@ fn by_id_request(
                 _ => &["name"],
             };
             let body = SearchBody::new()
-                .filter(Expr::or(ids.iter().map(|id| Expr::field("_id").eq(id.as_str()))))
+                .filter(Expr::or(
+                    ids.iter().map(|id| Expr::field("_id").eq(id.as_str())),
+                ))
                 .fields(fields.iter().copied());
             match kind {
                 Kind::User => async move {
@@ -284,7 +308,9 @@ fn by_id_request(
                         .take(most)
                         .try_collect()
                         .await?;
-                    Ok(pairs(items.into_iter().map(|u| (u.id, u.username)).collect()))
+                    Ok(pairs(
+                        items.into_iter().map(|u| (u.id, u.username)).collect(),
+                    ))
                 }
                 .boxed(),
                 Kind::System => async move {
@@ -321,7 +347,8 @@ fn by_id_request(
             }
         }
         Kind::UserGroup | Kind::SystemGroup | Kind::Policy | Kind::PolicyGroup => {
-            let filter = crate::filter::v2::Filter::field("id").is_in(ids.iter().map(String::as_str));
+            let filter =
+                crate::filter::v2::Filter::field("id").is_in(ids.iter().map(String::as_str));
             let kind = kind.clone();
             async move {
                 let filter = filter.map_err(|e| {
@@ -329,9 +356,15 @@ fn by_id_request(
                 })?;
                 let v2 = jc.v2();
                 let items: Vec<(Option<String>, Option<String>)> = match kind {
-                    Kind::UserGroup => named_items(v2.user_group_list().filter(filter), &budget, most).await?,
-                    Kind::SystemGroup => named_items(v2.system_group_list().filter(filter), &budget, most).await?,
-                    Kind::Policy => named_items(v2.policy_list().filter(filter), &budget, most).await?,
+                    Kind::UserGroup => {
+                        named_items(v2.user_group_list().filter(filter), &budget, most).await?
+                    }
+                    Kind::SystemGroup => {
+                        named_items(v2.system_group_list().filter(filter), &budget, most).await?
+                    }
+                    Kind::Policy => {
+                        named_items(v2.policy_list().filter(filter), &budget, most).await?
+                    }
                     _ => named_items(v2.policy_group_list().filter(filter), &budget, most).await?,
                 };
                 Ok(pairs(items))
@@ -343,16 +376,30 @@ fn by_id_request(
 }
 
 /// A v2 listing's items as (id, name).
-async fn named_items<R>(request: R, budget: &crate::Budget, most: usize) -> Result<Vec<(Option<String>, Option<String>)>>
+async fn named_items<R>(
+    request: R,
+    budget: &crate::Budget,
+    most: usize,
+) -> Result<Vec<(Option<String>, Option<String>)>>
 where
     R: jumpcloud_api::Paginated + Send,
     R::Item: ObjectId + HasName + Send,
 {
     use crate::Run;
-    let items: Vec<R::Item> = request.within(budget).stream().take(most).try_collect().await?;
+    let items: Vec<R::Item> = request
+        .within(budget)
+        .stream()
+        .take(most)
+        .try_collect()
+        .await?;
     Ok(items
         .into_iter()
-        .map(|i| (i.object_id().map(str::to_owned), i.name().map(str::to_owned)))
+        .map(|i| {
+            (
+                i.object_id().map(str::to_owned),
+                i.name().map(str::to_owned),
+            )
+        })
         .collect())
 }
 
