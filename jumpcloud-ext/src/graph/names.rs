@@ -99,6 +99,8 @@ pub(crate) fn reverse_path(resource: &NodeRef, path: &[Hop]) -> Vec<Hop> {
 }
 
 type Found = BoxFuture<'static, Result<Vec<(String, String)>>>;
+/// (id, name) pairs of one kind, on their way.
+type Pairs<'a> = BoxFuture<'a, Result<Vec<(String, String)>>>;
 
 impl Graph<'_> {
     /// Names graph answers (default `true`): every node of `access_of`,
@@ -140,7 +142,7 @@ impl Graph<'_> {
                     .contains_key(&NodeRef::new(kind.clone(), id.clone()))
             });
         }
-        let mut jobs: Vec<(Kind, BoxFuture<'_, Result<Vec<(String, String)>>>)> = Vec::new();
+        let mut jobs: Vec<(Kind, Pairs<'_>)> = Vec::new();
         for (kind, ids) in by_kind {
             if ids.is_empty() {
                 continue;
