@@ -310,6 +310,15 @@ async fn snapshot_draws_the_demo_organisation() {
     assert!(snap.to_mermaid().contains("Engineering (user_group)"));
     let json: Value = serde_json::from_str(&snap.to_json()).unwrap();
     assert_eq!(json["nodes"].as_array().unwrap().len(), snap.nodes.len());
+    // Edge ends are named from the listed nodes, ids kept.
+    let edge = snap
+        .edges
+        .iter()
+        .find(|e| e.from == eng && e.to == d.ada())
+        .unwrap();
+    assert_eq!(edge.from.name.as_deref(), Some("Engineering"));
+    assert_eq!(edge.to.name.as_deref(), Some(DEMO_TWO_PATH_USERNAME));
+    assert!(json["edges"][0]["from"]["id"].is_string());
 }
 
 /// Listing each pair's associations from the end with fewer nodes keeps a

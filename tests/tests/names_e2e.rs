@@ -308,3 +308,47 @@ async fn offboarding_reports_say_the_suspension_and_removed_attributes() {
     );
     insta::assert_snapshot!("offboard_applied_named", text);
 }
+
+/// The naming cost on the benchmark organisation (5,000 users, 300 user
+/// groups, 20,000 systems, 200 system groups; 20 ms per request): requests
+/// and wall time of `access_of` and `who_can_reach` with names and without.
+/// Run with `cargo test -p jumpcloud-tests --release --test names_e2e --
+/// --ignored --nocapture`; the numbers are in BENCHMARKS.md.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: seeds 25,500 objects and takes seconds"]
+async fn naming_cost_on_the_benchmark_organisation() {
+    use jumpcloud_tests::fake::BigOrg;
+    use std::time::{Duration, Instant};
+    let fake = FakeJumpCloud::builder().start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    let ids = fake
+        .seed_big_org(&org, BigOrg::new(5_000, 300, 20_000, 200))
+        .unwrap();
+    let jc = JumpCloud::builder()
+        .api_key(DEFAULT_API_KEY)
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    fake.set_latency(Duration::from_millis(20));
+    let user = NodeRef::user(&ids.users[0]);
+    let system = NodeRef::system(&ids.systems[0]);
+    for names in [false, true] {
+        let g = jc.graph().names(names);
+        fake.clear_requests();
+        let t = Instant::now();
+        let access = g.access_of(&user).await.unwrap();
+        let (n, ms) = (fake.request_count(), t.elapsed().as_millis());
+        println!(
+            "access_of, names {names}: {} nodes, {n} requests, {ms} ms",
+            access.len()
+        );
+        fake.clear_requests();
+        let t = Instant::now();
+        let who = g.who_can_reach(&system).await.unwrap();
+        let (n, ms) = (fake.request_count(), t.elapsed().as_millis());
+        println!(
+            "who_can_reach, names {names}: {} users, {n} requests, {ms} ms",
+            who.len()
+        );
+    }
+}
