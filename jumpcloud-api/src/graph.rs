@@ -31,16 +31,26 @@ use crate::v2::types;
 /// LDAP and POSIX groups, …), kept as JSON: the kinds grow over time.
 pub type Attributes = Map<String, Value>;
 
-/// One object of the graph: its kind and id.
-#[derive(
-    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
+/// One object of the graph: its kind and id, and its name where known.
+///
+/// A node is identified by its kind and id alone: two `NodeRef`s with the
+/// same kind and id are equal (and hash and sort alike) whether or not they
+/// carry a name, so a named answer can be looked up with an unnamed
+/// `NodeRef::user(id)`. The name is what people read: [`Display`](fmt::Display)
+/// prints `user_group Engineering` when the name is known and the id
+/// otherwise; the alternate form (`{:#}`) adds the id
+/// (`user_group Engineering (6b11…)`). JSON carries both.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct NodeRef {
     /// What kind of object it is.
     #[serde(rename = "type")]
     pub kind: Kind,
     /// Its JumpCloud id.
     pub id: String,
+    /// Its name (username, hostname or display name, group, policy,
+    /// application or command name), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl NodeRef {
@@ -50,13 +60,57 @@ impl NodeRef {
         NodeRef {
             kind,
             id: id.into(),
+            name: None,
         }
+    }
+
+    /// The same node with its name.
+    #[must_use]
+    pub fn named(mut self, name: impl Into<String>) -> NodeRef {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Its name if known, else its id: what a person reads.
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.id)
+    }
+}
+
+impl PartialEq for NodeRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.id == other.id
+    }
+}
+
+impl Eq for NodeRef {}
+
+impl std::hash::Hash for NodeRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.kind.hash(state);
+        self.id.hash(state);
+    }
+}
+
+impl PartialOrd for NodeRef {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for NodeRef {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (&self.kind, &self.id).cmp(&(&other.kind, &other.id))
     }
 }
 
 impl fmt::Display for NodeRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.kind, self.id)
+        match &self.name {
+            Some(name) if f.alternate() => write!(f, "{} {name} ({})", self.kind, self.id),
+            Some(name) => write!(f, "{} {name}", self.kind),
+            None => write!(f, "{} {}", self.kind, self.id),
+        }
     }
 }
 
@@ -260,7 +314,8 @@ pub type Path = Vec<Hop>;
 pub struct Reached {
     /// The node reached.
     pub node: NodeRef,
-    /// Its name, where the listing carries one (commands).
+    /// Its name, where the listing carries one (commands) or the answer
+    /// was named (the same as `node.name`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Every path that reaches it.
@@ -309,8 +364,10 @@ impl From<types::GraphObjectWithPaths> for Reached {
 
 impl From<types::CommandsGraphObjectWithPaths> for Reached {
     fn from(o: types::CommandsGraphObjectWithPaths) -> Self {
+        let mut node = NodeRef::new(Kind::from_name(&o.type_.to_string()), o.id);
+        node.name.clone_from(&o.name);
         Reached {
-            node: NodeRef::new(Kind::from_name(&o.type_.to_string()), o.id),
+            node,
             name: o.name,
             paths: paths(o.paths),
             compiled_attributes: o.compiled_attributes.map(|a| a.0).unwrap_or_default(),

@@ -1,5 +1,5 @@
 //! Offboard a user: every group membership and association, removed in one go, and the account
-//! suspended. `cargo run -p jumpcloud-ext --example offboard_user -- --user USERNAME [--apply]
+//! suspended. The user is found by username or email with one request. `cargo run -p jumpcloud-ext --example offboard_user -- --user USERNAME [--apply]
 //! [--suspend]`.
 //!
 //! A dry run by default: it prints what it would remove. `--apply` removes it (each removal's
@@ -12,7 +12,6 @@
 
 mod common;
 
-use jumpcloud_ext::graph::NodeRef;
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake as fake;
 
@@ -34,16 +33,8 @@ async fn run() -> common::ExampleResult {
     let apply = common::flag("--apply") || target.is_fake();
     let suspend = common::flag("--suspend") || target.is_fake();
 
-    let user = jc
-        .v1()
-        .user_list()
-        .try_collect_all()
-        .await?
-        .into_iter()
-        .find(|u| u.username.as_deref() == Some(username.as_str()))
-        .and_then(|u| u.id)
-        .ok_or_else(|| format!("no user named {username}"))?;
-    let node = NodeRef::user(&user);
+    // One filtered request, whatever the size of the directory.
+    let node = jc.find::<User>(&username).await?.node;
 
     let report = jc
         .graph()

@@ -19,7 +19,6 @@ use jumpcloud_ext::api::v2::types::{
     GraphOperationUserGroupMember, GraphOperationUserGroupMemberOp as Op,
     GraphOperationUserGroupMemberType as MemberType,
 };
-use jumpcloud_ext::filter::v2::Filter;
 use jumpcloud_ext::prelude::*;
 
 #[tokio::main]
@@ -163,23 +162,11 @@ async fn find_group(jc: &JumpCloud, group: &str) -> ExampleResult<(String, Strin
     let is_id = group.len() == 24 && group.chars().all(|c| c.is_ascii_hexdigit());
     if is_id {
         let g = jc.v2().user_group_get().id(group).run().await?;
-        return Ok((group.to_owned(), g.name.unwrap_or_default()));
+        return Ok((group.to_owned(), g.name.unwrap_or_else(|| group.to_owned())));
     }
-    let found = jc
-        .v2()
-        .user_group_list()
-        .filter(Filter::field("name").eq(group)?)
-        .try_collect_all()
-        .await?;
-    match found.as_slice() {
-        [one] => Ok((one.id.clone().unwrap_or_default(), group.to_owned())),
-        [] => Err(format!("no user group is named {group:?}").into()),
-        _ => Err(format!(
-            "{} user groups are named {group:?}; give the id",
-            found.len()
-        )
-        .into()),
-    }
+    // One filtered request; two groups with this name are an error that lists their ids.
+    let found = jc.find::<UserGroup>(group).await?;
+    Ok((found.node.id, group.to_owned()))
 }
 
 /// The ids of the users directly in the group.

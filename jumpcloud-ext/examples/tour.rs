@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
-use jumpcloud_ext::graph::{Kind, NodeRef};
+use jumpcloud_ext::graph::Kind;
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{self as fake, FakeJumpCloud, Fault};
 
@@ -254,46 +254,36 @@ async fn demo(env_credentials: bool) -> TourResult {
             .join(", ")
     );
 
-    // 8. The graph: an access question with its reasons, and a picture.
-    let users = jc.v1().user_list().try_collect_all().await?;
-    let systems = jc.v1().system_list().try_collect_all().await?;
-    let ada = users
-        .iter()
-        .find(|u| u.username.as_deref() == Some(fake::DEMO_TWO_PATH_USERNAME))
-        .and_then(|u| u.id.clone());
-    let lnx = systems
-        .iter()
-        .find(|s| s.display_name.as_deref() == Some(fake::DEMO_TWO_PATH_SYSTEM))
-        .and_then(|s| s.id.clone());
+    // 8. The graph: names to nodes with one request each, an access question with its
+    // reasons (every group named), and a picture.
+    let ada = jc.find::<User>(fake::DEMO_TWO_PATH_USERNAME).await?.node;
+    let system = jc.find::<System>(fake::DEMO_TWO_PATH_SYSTEM).await?.node;
     println!("\nAccess");
-    if let (Some(ada), Some(lnx)) = (ada, lnx) {
-        let graph = jc.graph().concurrency(4);
-        let system = NodeRef::system(&lnx);
-        let access = graph.access_of(&NodeRef::user(&ada)).await?;
-        if let Some(reached) = access.get(&system) {
-            println!(
-                "  {} reaches {} through {} path(s):",
-                fake::DEMO_TWO_PATH_USERNAME,
-                fake::DEMO_TWO_PATH_SYSTEM,
-                reached.paths.len()
-            );
-            for path in &reached.paths {
-                let hops: Vec<String> = path.iter().map(|h| h.to.to_string()).collect();
-                println!("    {}", hops.join(" → "));
-            }
-            if !reached.compiled_attributes.is_empty() {
-                println!(
-                    "    compiled attributes: {}",
-                    serde_json::Value::Object(reached.compiled_attributes.clone())
-                );
-            }
-        }
-        let who = graph.who_can_reach(&system).await?;
+    let graph = jc.graph().concurrency(4);
+    let access = graph.access_of(&ada).await?;
+    if let Some(reached) = access.get(&system) {
         println!(
-            "  {} user(s) can reach {}",
-            who.len(),
-            fake::DEMO_TWO_PATH_SYSTEM
+            "  {} reaches {} through {} path(s):",
+            ada.label(),
+            system.label(),
+            reached.paths.len()
         );
+        for path in &reached.paths {
+            let hops: Vec<String> = path.iter().map(|h| h.to.to_string()).collect();
+            println!("    {}", hops.join(" → "));
+        }
+        if !reached.compiled_attributes.is_empty() {
+            println!(
+                "    compiled attributes: {}",
+                serde_json::Value::Object(reached.compiled_attributes.clone())
+            );
+        }
+    }
+    let who = graph.who_can_reach(&system).await?;
+    println!("  {} user(s) can reach {}", who.len(), system.label());
+    match jc.find::<UserGroup>(fake::DEMO_DUPLICATE_GROUP).await {
+        Err(e) => println!("  a name two groups share is refused: {e}"),
+        Ok(g) => println!("  found {}", g.node),
     }
     let picture = jc
         .graph()

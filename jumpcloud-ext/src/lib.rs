@@ -42,6 +42,10 @@
 //!   `jumpcloud-api`, one method per operation. The repository's
 //!   `docs/operations.md` finds the method for a REST path
 //!   (`GET /systemusers` is `jc.v1().user_list()`).
+//! - [`JumpCloud::find`] finds a user, system, group, policy, application
+//!   or command by name with one filtered request ([`find`]); the graph's
+//!   answers read as names. [`types`] has the short type names (`User`,
+//!   `System`, `UserGroup`, …) that the [`prelude`] brings.
 //! - [`Run::run`] sends any request with this crate's [`Error`];
 //!   [`Paginate`] streams any listing.
 //! - [`filter`] builds each API's filters, checked before they are sent.
@@ -67,11 +71,14 @@ pub mod config;
 mod error;
 pub mod filter;
 #[cfg(feature = "v2")]
+pub mod find;
+#[cfg(feature = "v2")]
 pub mod graph;
 pub mod paginate;
 mod retry;
 mod secret;
 mod transport;
+pub mod types;
 
 pub use auth::Credentials;
 pub use budget::{Budget, Within};
@@ -90,9 +97,15 @@ pub use reqwest::StatusCode;
 
 /// The names most programs need: `use jumpcloud_ext::prelude::*;`.
 pub mod prelude {
+    pub use crate::types::*;
     pub use crate::{
         Credentials, Error, ErrorKind, JumpCloud, Paginate, Region, Result, RetryPolicy, Run,
         Secret,
+    };
+    #[cfg(feature = "v2")]
+    pub use crate::{
+        find::{FindError, Found},
+        graph::{Kind, NodeRef},
     };
 }
 

@@ -82,6 +82,7 @@ async fn traversal_streams_paths_and_compiled_attributes() {
     let jc = api_key_client(&server);
     let reached: Vec<_> = jc
         .graph()
+        .names(false)
         .reachable(&NodeRef::user("u1"), Kind::System)
         .unwrap()
         .try_collect()
@@ -118,6 +119,7 @@ async fn associations_ask_for_their_target_and_keep_attributes() {
     let jc = api_key_client(&server);
     let links: Vec<_> = jc
         .graph()
+        .names(false)
         .associations(&NodeRef::user("u1"), Kind::System)
         .unwrap()
         .try_collect()
@@ -133,7 +135,7 @@ async fn impossible_relations_are_refused_before_any_request() {
     let server = MockServer::start().await;
     empty_lists(&server).await;
     let jc = api_key_client(&server);
-    let g = jc.graph();
+    let g = jc.graph().names(false);
     let e = g.members(&NodeRef::user("u1")).err().unwrap();
     assert_eq!(e.kind(), ErrorKind::InvalidRequest);
     assert!(e.to_string().contains("no members"), "{e}");
@@ -199,6 +201,7 @@ async fn access_of_fans_out_over_every_traversal_and_who_can_reach_lists_users()
     let jc = api_key_client(&server);
     let access = jc
         .graph()
+        .names(false)
         .concurrency(3)
         .access_of(&NodeRef::user("u1"))
         .await
@@ -223,6 +226,7 @@ async fn access_of_fans_out_over_every_traversal_and_who_can_reach_lists_users()
     assert_eq!(traversals.len(), 8, "{traversals:?}");
     let users = jc
         .graph()
+        .names(false)
         .who_can_reach(&NodeRef::system("s2"))
         .await
         .unwrap();
@@ -259,7 +263,7 @@ async fn plan_then_apply_reports_each_write_and_a_failure_hides_nothing() {
         .mount(&server)
         .await;
     let jc = api_key_client(&server);
-    let g = jc.graph();
+    let g = jc.graph().names(false);
     let desired = vec![
         Desired::from(NodeRef::system("keep")),
         Desired::with_attributes(NodeRef::system("sudo"), sudo(true)),
@@ -326,7 +330,7 @@ async fn members_plan_and_reapply_changes_nothing() {
         .mount(&server)
         .await;
     let jc = api_key_client(&server);
-    let g = jc.graph();
+    let g = jc.graph().names(false);
     let group = NodeRef::user_group("g1");
     let plan = g
         .plan_members(&group, [NodeRef::user("u1"), NodeRef::user("u2")])
@@ -398,6 +402,7 @@ async fn offboarding_dry_run_lists_and_writes_nothing() {
     let jc = api_key_client(&server);
     let report = jc
         .graph()
+        .names(false)
         .offboard(NodeRef::user("u1"))
         .dry_run(true)
         .suspend(true)
@@ -424,6 +429,7 @@ async fn offboarding_removes_memberships_and_associations_then_suspends() {
     let jc = api_key_client(&server);
     let report = jc
         .graph()
+        .names(false)
         .offboard(NodeRef::user("u1"))
         .suspend(true)
         .run()
@@ -487,6 +493,7 @@ async fn snapshot_reads_named_nodes_and_edges_once() {
     let jc = api_key_client(&server);
     let snap = jc
         .graph()
+        .names(false)
         .snapshot(&[Kind::User, Kind::UserGroup, Kind::PasswordManagerItem])
         .await
         .unwrap();

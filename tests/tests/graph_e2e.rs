@@ -255,13 +255,22 @@ async fn offboarding_reports_in_dry_run_then_removes_and_suspends() {
         .unwrap();
     assert_eq!(dry.plan.count(Op::Remove), 2, "{dry}");
     let text = dry.to_string();
+    // Names read, ids one `{:#}` away.
     assert!(
-        text.contains(&d.user_group("Engineering").to_string()),
+        text.contains("- user_group Engineering -[members]-> user "),
         "{text}"
     );
+    let with_ids = format!("{dry:#}");
     assert!(
-        d.fake.requests().iter().all(|r| r.method == "GET"),
-        "a dry run writes nothing"
+        with_ids.contains(&d.user_group("Engineering").id),
+        "{with_ids}"
+    );
+    assert!(
+        d.fake
+            .requests()
+            .iter()
+            .all(|r| r.method == "GET" || r.path.starts_with("/api/search/")),
+        "a dry run writes nothing (searches only read the names)"
     );
 
     let done = g.offboard(ada.clone()).suspend(true).run().await.unwrap();
@@ -301,6 +310,15 @@ async fn snapshot_draws_the_demo_organisation() {
     assert!(snap.to_mermaid().contains("Engineering (user_group)"));
     let json: Value = serde_json::from_str(&snap.to_json()).unwrap();
     assert_eq!(json["nodes"].as_array().unwrap().len(), snap.nodes.len());
+    // Edge ends are named from the listed nodes, ids kept.
+    let edge = snap
+        .edges
+        .iter()
+        .find(|e| e.from == eng && e.to == d.ada())
+        .unwrap();
+    assert_eq!(edge.from.name.as_deref(), Some("Engineering"));
+    assert_eq!(edge.to.name.as_deref(), Some(DEMO_TWO_PATH_USERNAME));
+    assert!(json["edges"][0]["from"]["id"].is_string());
 }
 
 /// Listing each pair's associations from the end with fewer nodes keeps a

@@ -47,38 +47,135 @@ impl Access {
     }
 }
 
-/// One path as words: `direct`, or `via user_group g1, system_group g2`.
-pub(crate) fn describe_path(path: &[super::Hop]) -> String {
+/// One path as words: `direct`, or `via user_group Engineering →
+/// system_group Linux Servers` (with ids too when `ids`).
+pub(crate) fn describe_path(path: &[super::Hop], ids: bool) -> String {
     if path.len() <= 1 {
         return "direct".into();
     }
     let via: Vec<String> = path[..path.len() - 1]
         .iter()
-        .map(|h| h.to.to_string())
+        .map(|h| {
+            if ids {
+                format!("{:#}", h.to)
+            } else {
+                h.to.to_string()
+            }
+        })
         .collect();
     format!("via {}", via.join(" → "))
 }
 
+/// One reached node as lines: its name (or id; both with `ids`), each path,
+/// the compiled attributes.
+pub(crate) fn write_reached(
+    f: &mut fmt::Formatter<'_>,
+    r: &Reached,
+    indent: &str,
+    ids: bool,
+) -> fmt::Result {
+    match (&r.node.name, ids) {
+        (Some(name), true) => writeln!(f, "{indent}{name} ({})", r.node.id)?,
+        (Some(name), false) => writeln!(f, "{indent}{name}")?,
+        (None, _) => writeln!(f, "{indent}{}", r.node.id)?,
+    }
+    for p in &r.paths {
+        writeln!(f, "{indent}  - {}", describe_path(p, ids))?;
+    }
+    if !r.compiled_attributes.is_empty() {
+        let attrs = serde_json::Value::Object(r.compiled_attributes.clone());
+        writeln!(f, "{indent}  attributes: {attrs}")?;
+    }
+    Ok(())
+}
+
+/// Names when known; the alternate form (`{:#}`) adds every id.
 impl fmt::Display for Access {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{} reaches {} node(s)", self.subject, self.len())?;
+        let ids = f.alternate();
+        if ids {
+            writeln!(f, "{:#} reaches {} node(s)", self.subject, self.len())?;
+        } else {
+            writeln!(f, "{} reaches {} node(s)", self.subject, self.len())?;
+        }
         for (kind, reached) in &self.by_kind {
             writeln!(f, "  {kind}:")?;
             for r in reached {
-                let name = r
-                    .name
-                    .as_deref()
-                    .map(|n| format!(" ({n})"))
-                    .unwrap_or_default();
-                writeln!(f, "    {}{name}", r.node.id)?;
-                for p in &r.paths {
-                    writeln!(f, "      - {}", describe_path(p))?;
-                }
-                if !r.compiled_attributes.is_empty() {
-                    let attrs = serde_json::Value::Object(r.compiled_attributes.clone());
-                    writeln!(f, "      attributes: {attrs}")?;
-                }
+                write_reached(f, r, "    ", ids)?;
             }
+        }
+        Ok(())
+    }
+}
+
+/// Who can reach a resource, each user with the paths that grant it, read
+/// from the user to the resource. [`Display`](fmt::Display) reads as names;
+/// `{:#}` adds the ids.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Reachers {
+    /// The resource asked about.
+    pub resource: NodeRef,
+    /// The users, in the server's order; each path starts at the user
+    /// (its first hop's `from`) and ends at the resource.
+    pub users: Vec<Reached>,
+}
+
+impl Reachers {
+    /// The users, one by one.
+    pub fn iter(&self) -> std::slice::Iter<'_, Reached> {
+        self.users.iter()
+    }
+
+    /// How many users.
+    pub fn len(&self) -> usize {
+        self.users.len()
+    }
+
+    /// Whether nobody can reach the resource.
+    pub fn is_empty(&self) -> bool {
+        self.users.is_empty()
+    }
+
+    /// The entry of this user, if it can reach the resource.
+    pub fn get(&self, user: &NodeRef) -> Option<&Reached> {
+        self.users.iter().find(|r| &r.node == user)
+    }
+}
+
+impl std::ops::Deref for Reachers {
+    type Target = [Reached];
+    fn deref(&self) -> &[Reached] {
+        &self.users
+    }
+}
+
+impl IntoIterator for Reachers {
+    type Item = Reached;
+    type IntoIter = std::vec::IntoIter<Reached>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.users.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Reachers {
+    type Item = &'a Reached;
+    type IntoIter = std::slice::Iter<'a, Reached>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.users.iter()
+    }
+}
+
+impl fmt::Display for Reachers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ids = f.alternate();
+        if ids {
+            writeln!(f, "{} user(s) can reach {:#}", self.len(), self.resource)?;
+        } else {
+            writeln!(f, "{} user(s) can reach {}", self.len(), self.resource)?;
+        }
+        for r in &self.users {
+            write_reached(f, r, "  ", ids)?;
         }
         Ok(())
     }
@@ -107,21 +204,32 @@ impl Graph<'_> {
             .map(|k| self.reachable(user, k.clone()))
             .collect::<Result<Vec<_>>>()?;
         let lists = collect_all(streams, self.concurrency).await?;
-        Ok(Access {
+        let mut access = Access {
             subject: user.clone(),
             by_kind: kinds
                 .into_iter()
                 .zip(lists)
                 .filter(|(_, l)| !l.is_empty())
                 .collect(),
-        })
+        };
+        self.name_access(&mut access).await?;
+        Ok(access)
     }
 
     /// Every user who can reach `resource` (a system, application,
-    /// directory, …), each with the paths that grant it: the resource's
-    /// traversal listing to users.
-    pub async fn who_can_reach(&self, resource: &NodeRef) -> Result<Vec<Reached>> {
+    /// directory, …), each with the paths that grant it, read from the user
+    /// to the resource: the resource's traversal listing to users, named
+    /// (see [`Graph::names`]).
+    pub async fn who_can_reach(&self, resource: &NodeRef) -> Result<Reachers> {
         use futures::TryStreamExt;
-        self.reachable(resource, Kind::User)?.try_collect().await
+        let mut users: Vec<Reached> = self.reachable(resource, Kind::User)?.try_collect().await?;
+        for r in &mut users {
+            for p in &mut r.paths {
+                *p = super::names::reverse_path(resource, p);
+            }
+        }
+        let mut resource = resource.clone();
+        self.name_reached(&mut resource, &mut users).await?;
+        Ok(Reachers { resource, users })
     }
 }

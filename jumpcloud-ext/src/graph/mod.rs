@@ -28,6 +28,7 @@
 //! ```
 
 mod access;
+mod names;
 mod offboard;
 mod plan;
 mod snapshot;
@@ -40,12 +41,13 @@ use futures::{FutureExt, StreamExt, TryStreamExt};
 use jumpcloud_api::graph::{ConnectionVisitor, GraphError, PathsVisitor, WriteVisitor};
 use jumpcloud_api::{Paginated, Request};
 
-pub use access::Access;
+pub use access::{Access, Reachers};
 pub use jumpcloud_api::graph::{
     Attributes, Change, Connection, Hop, Kind, LINKS, Link, NodeRef, Op, OperationRef, Path,
     Reached, Relation, link, links_from,
 };
-pub use offboard::{OffboardReport, Offboarding};
+pub use names::Names;
+pub use offboard::{AccountState, OffboardReport, Offboarding};
 pub use plan::{ApplyReport, ChangeResult, Desired, Outcome, Plan, PlannedChange};
 pub use snapshot::{Edge, NAMED_KINDS, Node, Snapshot};
 
@@ -65,6 +67,8 @@ pub struct Graph<'a> {
     /// Shared by every request this graph (and its clones) sends, so that
     /// nested fan-outs stay within `concurrency` in all.
     budget: Budget,
+    /// Whether answers are named (see [`Graph::names`]).
+    names: bool,
 }
 
 /// A refusal from the table, as this crate's error (kind `InvalidRequest`).
@@ -139,6 +143,7 @@ impl<'a> Graph<'a> {
             jc,
             concurrency: DEFAULT_CONCURRENCY,
             budget: Budget::new(DEFAULT_CONCURRENCY),
+            names: true,
         }
     }
 

@@ -20,20 +20,48 @@ pub struct Offboarding<'g> {
     suspend: bool,
 }
 
-/// What an offboarding found and did.
+/// What an offboarding found and did. [`Display`](fmt::Display) reads as
+/// names; `{:#}` adds the ids.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct OffboardReport {
-    /// The user.
+    /// The user (named, unless naming is off).
     pub user: NodeRef,
     /// Whether this was a dry run (nothing written).
     pub dry_run: bool,
-    /// Every direct group membership and association found, as removals.
+    /// Whether a suspension was asked for (in a dry run: would be made).
+    pub suspend: bool,
+    /// Every direct group membership and association found, as removals,
+    /// each with the attributes its edge had.
     pub plan: Plan,
     /// The removals' outcomes (`None` in a dry run).
     pub applied: Option<ApplyReport>,
-    /// The suspension's outcome, when asked for and not a dry run.
-    pub suspended: Option<Result<()>>,
+    /// The suspension's outcome, when asked for and not a dry run: the
+    /// account's state as the server answered it.
+    pub suspended: Option<Result<AccountState>>,
+}
+
+/// A user account's state after a change, as the server answered it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct AccountState {
+    /// The `suspended` flag.
+    pub suspended: Option<bool>,
+    /// The account state (`ACTIVATED`, `SUSPENDED`, `STAGED`, …).
+    pub state: Option<String>,
+}
+
+impl fmt::Display for AccountState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let flag = self
+            .suspended
+            .map_or_else(|| "unknown".to_owned(), |s| s.to_string());
+        write!(
+            f,
+            "state {}, suspended {flag}",
+            self.state.as_deref().unwrap_or("unknown")
+        )
+    }
 }
 
 impl OffboardReport {
@@ -47,14 +75,24 @@ impl OffboardReport {
 impl fmt::Display for OffboardReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mode = if self.dry_run { " (dry run)" } else { "" };
-        writeln!(f, "offboarding {}{mode}", self.user)?;
-        match &self.applied {
-            None => write!(f, "{}", self.plan)?,
-            Some(report) => write!(f, "{report}")?,
+        let user = if f.alternate() {
+            format!("{:#}", self.user)
+        } else {
+            self.user.to_string()
+        };
+        writeln!(f, "offboarding {user}{mode}")?;
+        match (&self.applied, f.alternate()) {
+            (None, true) => write!(f, "{:#}", self.plan)?,
+            (None, false) => write!(f, "{}", self.plan)?,
+            (Some(report), true) => write!(f, "{report:#}")?,
+            (Some(report), false) => write!(f, "{report}")?,
         }
         match &self.suspended {
-            Some(Ok(())) => writeln!(f, "suspended"),
-            Some(Err(e)) => writeln!(f, "suspension FAILED: {e}"),
+            Some(Ok(state)) => writeln!(f, "suspended {user}: {state}"),
+            Some(Err(e)) => writeln!(f, "suspension of {user} FAILED: {e}"),
+            None if self.dry_run && self.suspend => {
+                writeln!(f, "would suspend {user} (suspended: true)")
+            }
             None => Ok(()),
         }
     }
@@ -125,10 +163,13 @@ impl<'g> Offboarding<'g> {
                 current: Some(connection.attributes),
             });
         }
+        let mut named = user.clone();
+        g.name_plan(&mut plan, &mut named).await?;
         if self.dry_run {
             return Ok(OffboardReport {
-                user: user.clone(),
+                user: named,
                 dry_run: true,
+                suspend: self.suspend,
                 plan,
                 applied: None,
                 suspended: None,
@@ -141,8 +182,9 @@ impl<'g> Offboarding<'g> {
             None
         };
         Ok(OffboardReport {
-            user: user.clone(),
+            user: named,
             dry_run: false,
+            suspend: self.suspend,
             plan,
             applied: Some(applied),
             suspended,
@@ -159,7 +201,7 @@ fn removal(user: &NodeRef) -> Change {
 }
 
 #[cfg(feature = "v1")]
-async fn suspend(g: &Graph<'_>, user: &NodeRef) -> Result<()> {
+async fn suspend(g: &Graph<'_>, user: &NodeRef) -> Result<AccountState> {
     use crate::Run;
     if user.kind != Kind::User {
         return Err(Error::from(jumpcloud_api::Error::<()>::InvalidRequest(
@@ -173,11 +215,14 @@ async fn suspend(g: &Graph<'_>, user: &NodeRef) -> Result<()> {
         .body_map(|b| b.suspended(Some(true)))
         .run()
         .await
-        .map(|_| ())
+        .map(|u| AccountState {
+            suspended: u.suspended,
+            state: u.state.map(|s| s.to_string()),
+        })
 }
 
 #[cfg(not(feature = "v1"))]
-async fn suspend(_: &Graph<'_>, _: &NodeRef) -> Result<()> {
+async fn suspend(_: &Graph<'_>, _: &NodeRef) -> Result<AccountState> {
     Err(Error::from(jumpcloud_api::Error::<()>::InvalidRequest(
         "suspending a user needs the `v1` feature of jumpcloud-ext".into(),
     )))

@@ -62,6 +62,8 @@ fn attrs(a: &Attributes) -> String {
     }
 }
 
+/// Names when known; the alternate form (`{:#}`) adds the ids. A removal
+/// shows the attributes the edge had (`sudo`, …), which go with it.
 impl fmt::Display for PlannedChange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.change;
@@ -70,11 +72,19 @@ impl fmt::Display for PlannedChange {
             Op::Remove => '-',
             Op::Update => '~',
         };
-        write!(
-            f,
-            "{sign} {} -[{}]-> {}",
-            self.source, self.relation, c.target
-        )?;
+        if f.alternate() {
+            write!(
+                f,
+                "{sign} {:#} -[{}]-> {:#}",
+                self.source, self.relation, c.target
+            )?;
+        } else {
+            write!(
+                f,
+                "{sign} {} -[{}]-> {}",
+                self.source, self.relation, c.target
+            )?;
+        }
         match c.op {
             Op::Add => match &c.attributes {
                 Some(a) if !a.is_empty() => write!(f, " {}", attrs(a)),
@@ -86,7 +96,10 @@ impl fmt::Display for PlannedChange {
                 attrs(&self.current.clone().unwrap_or_default()),
                 attrs(&c.attributes.clone().unwrap_or_default())
             ),
-            Op::Remove => Ok(()),
+            Op::Remove => match &self.current {
+                Some(a) if !a.is_empty() => write!(f, " (had {})", attrs(a)),
+                _ => Ok(()),
+            },
         }
     }
 }
@@ -128,7 +141,11 @@ impl fmt::Display for Plan {
             return writeln!(f, "no changes");
         }
         for c in &self.changes {
-            writeln!(f, "{c}")?;
+            if f.alternate() {
+                writeln!(f, "{c:#}")?;
+            } else {
+                writeln!(f, "{c}")?;
+            }
         }
         writeln!(
             f,
@@ -198,10 +215,15 @@ impl ApplyReport {
 impl fmt::Display for ApplyReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for r in &self.results {
+            let change = if f.alternate() {
+                format!("{:#}", r.change)
+            } else {
+                r.change.to_string()
+            };
             match &r.outcome {
-                Outcome::Done => writeln!(f, "{}: done", r.change)?,
-                Outcome::Unchanged => writeln!(f, "{}: already so", r.change)?,
-                Outcome::Failed(e) => writeln!(f, "{}: FAILED: {e}", r.change)?,
+                Outcome::Done => writeln!(f, "{change}: done")?,
+                Outcome::Unchanged => writeln!(f, "{change}: already so")?,
+                Outcome::Failed(e) => writeln!(f, "{change}: FAILED: {e}")?,
             }
         }
         let failed = self.failures().count();
@@ -277,7 +299,9 @@ impl Graph<'_> {
             .into_iter()
             .map(|c| (c.node, c.attributes))
             .collect();
-        Ok(diff(Relation::Members, group, current, desired))
+        let mut plan = diff(Relation::Members, group, current, desired);
+        self.name_plan(&mut plan, &mut group.clone()).await?;
+        Ok(plan)
     }
 
     /// The writes that make `node`'s associations with nodes of kind `kind`
@@ -306,7 +330,9 @@ impl Graph<'_> {
             .into_iter()
             .map(|c| (c.node, c.attributes))
             .collect();
-        Ok(diff(Relation::Associations, node, current, desired))
+        let mut plan = diff(Relation::Associations, node, current, desired);
+        self.name_plan(&mut plan, &mut node.clone()).await?;
+        Ok(plan)
     }
 
     /// Performs a plan's writes, at most [`concurrency`](Graph::concurrency)

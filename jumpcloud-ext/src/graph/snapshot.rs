@@ -94,7 +94,7 @@ impl Graph<'_> {
             .boxed()
     }
 
-    fn nodes(&self, kind: &Kind) -> Option<Nodes<'_>> {
+    pub(super) fn nodes(&self, kind: &Kind) -> Option<Nodes<'_>> {
         let v2 = self.jc.v2();
         #[cfg(feature = "v1")]
         let v1 = self.jc.v1();
@@ -239,6 +239,19 @@ impl Graph<'_> {
             };
             seen.insert(key)
         });
+        // Both ends of each edge carry the name its node was listed with
+        // (no request: the node listings had them).
+        let names: BTreeMap<NodeRef, String> = nodes
+            .iter()
+            .filter_map(|n| Some((n.node.clone(), n.name.clone()?)))
+            .collect();
+        for e in &mut edges {
+            for end in [&mut e.from, &mut e.to] {
+                if end.name.is_none() {
+                    end.name = names.get(end).cloned();
+                }
+            }
+        }
         Ok(Snapshot { nodes, edges })
     }
 }

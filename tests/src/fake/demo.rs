@@ -23,6 +23,9 @@ pub const DEMO_ORG_ID: &str = "64d3f0a1b2c3d4e5f6a7b8c9";
 pub const DEMO_TWO_PATH_USERNAME: &str = "ada.almeida0";
 /// Display name of the system [`DEMO_TWO_PATH_USERNAME`] reaches through two groups.
 pub const DEMO_TWO_PATH_SYSTEM: &str = "lnx-002";
+/// Name two demo user groups share (the second, created last, is empty),
+/// so that lookups by name meet an ambiguous name as they can in JumpCloud.
+pub const DEMO_DUPLICATE_GROUP: &str = "Contractors";
 /// Display name of the demo organisation.
 pub(crate) const DEMO_ORG_NAME: &str = "Demo Org";
 
@@ -84,9 +87,28 @@ pub(crate) fn seed(org: &mut Org, ids: &IdGen, now: DateTime<Utc>) -> Result<(),
         result.insert("systemId".into(), json!(system));
         create(org, Collection::CommandResults, &result)?;
     }
+    made.user_groups
+        .push(duplicate_group(org, ids, now, DEMO_DUPLICATE_GROUP)?);
     graph::seed(org, &made)?;
     extras(org, &made, now);
     Ok(())
+}
+
+/// A second user group named `name`. The fake's `POST /usergroups` keeps
+/// names unique, so it is stored under a placeholder and renamed.
+fn duplicate_group(
+    org: &mut Org,
+    ids: &IdGen,
+    now: DateTime<Utc>,
+    name: &str,
+) -> Result<String, FakeError> {
+    let placeholder = format!("{name} (second)");
+    let input = named(&placeholder, "Contractors of the acquired company");
+    let id = org.create(Collection::UserGroups, &input, || ids.next(), now)?;
+    if let Some(Value::Object(group)) = org.objects_mut(Collection::UserGroups).get_mut(&id) {
+        group.insert("name".into(), json!(name));
+    }
+    Ok(id)
 }
 
 /// Ids of what the demo created, for wiring the graph.

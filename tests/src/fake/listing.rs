@@ -116,6 +116,13 @@ impl Filter {
         })
     }
 
+    /// Whether the condition compares without regard to case: JumpCloud
+    /// treats usernames and emails so (`Ada` finds `ada`).
+    fn folds_case(&self) -> bool {
+        matches!(self.path.as_slice(), [f] if f == "username" || f == "email")
+            && matches!(self.op, Op::Eq | Op::Ne | Op::In)
+    }
+
     /// The dotted field the condition tests.
     pub(crate) fn field(&self) -> String {
         self.path.join(".")
@@ -124,7 +131,17 @@ impl Filter {
     /// Whether `obj` satisfies the condition. An array property matches if any element does.
     pub(crate) fn matches(&self, obj: &Value) -> bool {
         let field = lookup(obj, &self.path);
-        let test = |f: &Value| self.values.iter().any(|v| compare_op(f, self.op, v));
+        let folded = self.folds_case();
+        let test = |f: &Value| {
+            self.values.iter().any(|v| match (f, v) {
+                (Value::String(f), Value::String(v)) if folded => compare_op(
+                    &Value::String(f.to_lowercase()),
+                    self.op,
+                    &Value::String(v.to_lowercase()),
+                ),
+                _ => compare_op(f, self.op, v),
+            })
+        };
         match (self.op, field) {
             (Op::Ne, None) => true,
             (_, None) => false,
@@ -519,6 +536,21 @@ mod tests {
         assert!(ListQuery::parse(&pairs("filter=n:$eq:3"), Dialect::V2).is_err());
         // v1 queries have no `$in` (search bodies do).
         assert!(ListQuery::parse(&pairs("filter=n:$in:1|3"), Dialect::V1).is_err());
+    }
+
+    #[test]
+    fn usernames_and_emails_compare_without_case() {
+        let data = [
+            json!({"id": "1", "username": "ada", "email": "Ada@Example.com", "name": "Ada"}),
+            json!({"id": "2", "username": "bob", "email": "bob@example.com", "name": "bob"}),
+        ];
+        let q = ListQuery::parse(&pairs("filter=username:$eq:ADA"), Dialect::V1).unwrap();
+        assert_eq!(q.run(data.iter(), "id").total, 1);
+        let f = SearchFilter::parse(&json!({"or": [{"email": "ada@example.com"}]})).unwrap();
+        assert_eq!(data.iter().filter(|o| f.matches(o)).count(), 1);
+        // Other fields keep their case.
+        let q = ListQuery::parse(&pairs("filter=name:$eq:ada"), Dialect::V1).unwrap();
+        assert_eq!(q.run(data.iter(), "id").total, 0);
     }
 
     #[test]

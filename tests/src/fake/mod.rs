@@ -25,8 +25,8 @@ mod tests;
 
 pub use bigorg::{BigOrg, BigOrgIds};
 pub use demo::{
-    DEMO_API_KEY, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_ORG_ID, DEMO_TWO_PATH_SYSTEM,
-    DEMO_TWO_PATH_USERNAME,
+    DEMO_API_KEY, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_DUPLICATE_GROUP, DEMO_ORG_ID,
+    DEMO_TWO_PATH_SYSTEM, DEMO_TWO_PATH_USERNAME,
 };
 pub use error::FakeError;
 pub use faults::{Fault, Faults};

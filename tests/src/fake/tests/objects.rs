@@ -289,7 +289,15 @@ async fn demo_org_is_seeded() {
     assert_eq!(fake.default_org(), org);
     let count = |c| fake.objects(org, c).unwrap().len();
     assert_eq!(count(Collection::Users), 25);
-    assert_eq!(count(Collection::UserGroups), 4);
+    // Four groups, one name twice (Contractors): five in all.
+    assert_eq!(count(Collection::UserGroups), 5);
+    let contractors = fake
+        .objects(org, Collection::UserGroups)
+        .unwrap()
+        .iter()
+        .filter(|g| g["name"] == crate::fake::DEMO_DUPLICATE_GROUP)
+        .count();
+    assert_eq!(contractors, 2);
     assert_eq!(count(Collection::Systems), 12);
     assert_eq!(count(Collection::SystemGroups), 3);
     assert!(count(Collection::Events) > 100);

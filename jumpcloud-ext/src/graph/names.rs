@@ -1,0 +1,428 @@
+//! Names for the nodes of graph answers, filled in by batched lookups.
+//!
+//! The graph's listings return ids only. Before an answer leaves
+//! [`Graph`], its nodes are named with at most one request per kind per 100
+//! distinct ids (a v1 search body with `or`, a v2 `filter=id:in:…`), cached
+//! for the call. Kinds the API cannot filter by id (applications, RADIUS
+//! and LDAP servers, directories, software apps) are named from their
+//! listing, page by page until every id is found; nodes of kinds with no
+//! listing stay unnamed. [`Graph::names`]`(false)` turns naming off.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use futures::future::BoxFuture;
+use futures::{FutureExt, StreamExt, TryStreamExt};
+
+use super::{Access, Graph, Hop, Kind, NodeRef, Plan, Reached};
+use crate::Paginate;
+use crate::error::Result;
+use crate::find::NAMES_PER_REQUEST;
+use crate::types::ObjectId;
+
+/// Names by node, as one naming pass found them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Names(HashMap<NodeRef, String>);
+
+impl Names {
+    /// The name of `node`, if found.
+    pub fn get(&self, node: &NodeRef) -> Option<&str> {
+        self.0.get(node).map(String::as_str)
+    }
+
+    /// How many nodes have a name.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether no node has a name.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Gives `node` its name, when known and it has none.
+    pub fn name(&self, node: &mut NodeRef) {
+        if node.name.is_none() {
+            node.name = self.get(node).map(str::to_owned);
+        }
+    }
+
+    fn hop(&self, hop: &mut Hop) {
+        if let Some(from) = &mut hop.from {
+            self.name(from);
+        }
+        self.name(&mut hop.to);
+    }
+
+    /// Names a reached node and every hop of its paths.
+    pub fn reached(&self, r: &mut Reached) {
+        self.name(&mut r.node);
+        if r.name.is_none() {
+            r.name.clone_from(&r.node.name);
+        }
+        r.paths.iter_mut().flatten().for_each(|h| self.hop(h));
+    }
+
+    /// Names every node of a plan.
+    pub fn plan(&self, plan: &mut Plan) {
+        for c in &mut plan.changes {
+            self.name(&mut c.source);
+            self.name(&mut c.change.target);
+        }
+    }
+}
+
+/// Every node of a reached node, its own and its paths'.
+fn reached_nodes(r: &Reached) -> impl Iterator<Item = &NodeRef> {
+    std::iter::once(&r.node).chain(
+        r.paths
+            .iter()
+            .flatten()
+            .flat_map(|h| h.from.iter().chain(std::iter::once(&h.to))),
+    )
+}
+
+/// Turns a resource's path to a user around, to read from the user: the
+/// hops in reverse order, each from its far end to its near end.
+pub(crate) fn reverse_path(resource: &NodeRef, path: &[Hop]) -> Vec<Hop> {
+    let mut ends: Vec<&NodeRef> = Vec::with_capacity(path.len() + 1);
+    ends.push(resource);
+    ends.extend(path.iter().map(|h| &h.to));
+    path.iter()
+        .enumerate()
+        .rev()
+        .map(|(i, h)| Hop {
+            from: Some(ends[i + 1].clone()),
+            to: h.from.clone().unwrap_or_else(|| ends[i].clone()),
+            attributes: h.attributes.clone(),
+        })
+        .collect()
+}
+
+type Found = BoxFuture<'static, Result<Vec<(String, String)>>>;
+/// (id, name) pairs of one kind, on their way.
+type Pairs<'a> = BoxFuture<'a, Result<Vec<(String, String)>>>;
+
+impl Graph<'_> {
+    /// Names graph answers (default `true`): every node of `access_of`,
+    /// `who_can_reach`, plans and offboarding reports gets its name with at
+    /// most one request per kind per 100 distinct ids. `false` keeps the
+    /// answers to ids, without those requests.
+    pub fn names(mut self, yes: bool) -> Self {
+        self.names = yes;
+        self
+    }
+
+    /// The names of `nodes` (those not yet named), with at most one request
+    /// per kind per 100 distinct ids (listing pages for kinds the API cannot
+    /// filter by id), at most [`concurrency`](Graph::concurrency) at once.
+    /// Nodes whose object is gone or whose kind has no listing are left out.
+    pub async fn names_of<'n>(
+        &self,
+        nodes: impl IntoIterator<Item = &'n NodeRef>,
+    ) -> Result<Names> {
+        let mut by_kind: BTreeMap<Kind, BTreeSet<String>> = BTreeMap::new();
+        let mut names = Names::default();
+        for n in nodes {
+            match &n.name {
+                Some(name) => {
+                    names.0.insert(n.clone(), name.clone());
+                }
+                None => {
+                    by_kind
+                        .entry(n.kind.clone())
+                        .or_default()
+                        .insert(n.id.clone());
+                }
+            }
+        }
+        for (kind, ids) in &mut by_kind {
+            ids.retain(|id| {
+                !names
+                    .0
+                    .contains_key(&NodeRef::new(kind.clone(), id.clone()))
+            });
+        }
+        let mut jobs: Vec<(Kind, Pairs<'_>)> = Vec::new();
+        for (kind, ids) in by_kind {
+            if ids.is_empty() {
+                continue;
+            }
+            let ids: Vec<String> = ids.into_iter().collect();
+            match self.by_ids(&kind, &ids) {
+                Some(batches) => jobs.extend(batches.into_iter().map(|b| (kind.clone(), b))),
+                None => jobs.push((kind.clone(), self.by_listing(kind.clone(), ids))),
+            }
+        }
+        let answers: Vec<(Kind, Vec<(String, String)>)> = futures::stream::iter(
+            jobs.into_iter()
+                .map(|(k, f)| f.map(move |r| r.map(|v| (k, v)))),
+        )
+        .buffered(self.concurrency)
+        .try_collect()
+        .await?;
+        for (kind, pairs) in answers {
+            for (id, name) in pairs {
+                names.0.insert(NodeRef::new(kind.clone(), id), name);
+            }
+        }
+        Ok(names)
+    }
+
+    /// One filtered request per 100 ids, for the kinds the API filters by
+    /// id; `None` for the others.
+    fn by_ids(&self, kind: &Kind, ids: &[String]) -> Option<Vec<Found>> {
+        let chunks = ids.chunks(NAMES_PER_REQUEST).map(<[String]>::to_vec);
+        let jc = self.jc.clone();
+        let budget = self.budget.clone();
+        let one = move |ids: Vec<String>| -> Option<Found> {
+            let jc = jc.clone();
+            let budget = budget.clone();
+            by_id_request(kind, jc, budget, ids)
+        };
+        chunks.map(one).collect()
+    }
+
+    /// Pages through `kind`'s listing until every id in `ids` is named.
+    fn by_listing(
+        &self,
+        kind: Kind,
+        ids: Vec<String>,
+    ) -> BoxFuture<'_, Result<Vec<(String, String)>>> {
+        async move {
+            let Some(nodes) = self.nodes(&kind) else {
+                return Ok(Vec::new());
+            };
+            let wanted: BTreeSet<String> = ids.into_iter().collect();
+            let mut left = wanted.len();
+            let mut out = Vec::new();
+            let mut nodes = nodes;
+            while left > 0 {
+                let Some(n) = nodes.try_next().await? else {
+                    break;
+                };
+                if wanted.contains(&n.node.id)
+                    && let Some(name) = n.name
+                {
+                    out.push((n.node.id, name));
+                    left -= 1;
+                }
+            }
+            Ok(out)
+        }
+        .boxed()
+    }
+
+    /// Names every node of an answer of reached nodes, unless naming is off.
+    pub(crate) async fn name_reached(
+        &self,
+        subject: &mut NodeRef,
+        reached: &mut [Reached],
+    ) -> Result<()> {
+        if !self.names {
+            return Ok(());
+        }
+        let names = self
+            .names_of(std::iter::once(&*subject).chain(reached.iter().flat_map(reached_nodes)))
+            .await?;
+        names.name(subject);
+        reached.iter_mut().for_each(|r| names.reached(r));
+        Ok(())
+    }
+
+    /// Names every node of an access answer, unless naming is off.
+    pub(crate) async fn name_access(&self, access: &mut Access) -> Result<()> {
+        if !self.names {
+            return Ok(());
+        }
+        let names = self
+            .names_of(
+                std::iter::once(&access.subject)
+                    .chain(access.by_kind.values().flatten().flat_map(reached_nodes)),
+            )
+            .await?;
+        names.name(&mut access.subject);
+        access
+            .by_kind
+            .values_mut()
+            .flatten()
+            .for_each(|r| names.reached(r));
+        Ok(())
+    }
+
+    /// Names every node of a plan (and `extra`), unless naming is off.
+    pub(crate) async fn name_plan(&self, plan: &mut Plan, extra: &mut NodeRef) -> Result<()> {
+        if !self.names {
+            return Ok(());
+        }
+        let names = self
+            .names_of(
+                std::iter::once(&*extra).chain(
+                    plan.changes
+                        .iter()
+                        .flat_map(|c| [&c.source, &c.change.target]),
+                ),
+            )
+            .await?;
+        names.name(extra);
+        names.plan(plan);
+        Ok(())
+    }
+}
+
+/// The names of `ids` of `kind`, with one request; `None` for a kind the API
+/// cannot filter by id.
+fn by_id_request(
+    kind: &Kind,
+    jc: crate::JumpCloud,
+    budget: crate::Budget,
+    ids: Vec<String>,
+) -> Option<Found> {
+    use crate::Run;
+    let pairs = |items: Vec<(Option<String>, Option<String>)>| {
+        items
+            .into_iter()
+            .filter_map(|(id, name)| Some((id?, name?)))
+            .collect::<Vec<_>>()
+    };
+    let most = ids.len();
+    Some(match kind {
+        #[cfg(feature = "v1")]
+        Kind::User | Kind::System | Kind::Command => {
+            use crate::filter::search::{Expr, SearchBody};
+            let fields: &[&str] = match kind {
+                Kind::User => &["username"],
+                Kind::System => &["hostname", "displayName"],
+                _ => &["name"],
+            };
+            let body = SearchBody::new()
+                .filter(Expr::or(
+                    ids.iter().map(|id| Expr::field("_id").eq(id.as_str())),
+                ))
+                .fields(fields.iter().copied());
+            match kind {
+                Kind::User => async move {
+                    let items: Vec<_> = jc
+                        .v1()
+                        .user_search()
+                        .body(body)
+                        .within(&budget)
+                        .stream()
+                        .take(most)
+                        .try_collect()
+                        .await?;
+                    Ok(pairs(
+                        items.into_iter().map(|u| (u.id, u.username)).collect(),
+                    ))
+                }
+                .boxed(),
+                Kind::System => async move {
+                    let items: Vec<_> = jc
+                        .v1()
+                        .system_search()
+                        .body(body)
+                        .within(&budget)
+                        .stream()
+                        .take(most)
+                        .try_collect()
+                        .await?;
+                    Ok(pairs(
+                        items
+                            .into_iter()
+                            .map(|s| (s.id, s.display_name.or(s.hostname)))
+                            .collect(),
+                    ))
+                }
+                .boxed(),
+                _ => async move {
+                    let items: Vec<_> = jc
+                        .v1()
+                        .commands_search()
+                        .body(body)
+                        .within(&budget)
+                        .stream()
+                        .take(most)
+                        .try_collect()
+                        .await?;
+                    Ok(pairs(items.into_iter().map(|c| (c.id, c.name)).collect()))
+                }
+                .boxed(),
+            }
+        }
+        Kind::UserGroup | Kind::SystemGroup | Kind::Policy | Kind::PolicyGroup => {
+            let filter =
+                crate::filter::v2::Filter::field("id").is_in(ids.iter().map(String::as_str));
+            let kind = kind.clone();
+            async move {
+                let filter = filter.map_err(|e| {
+                    crate::Error::from(jumpcloud_api::Error::<()>::InvalidRequest(e.to_string()))
+                })?;
+                let v2 = jc.v2();
+                let items: Vec<(Option<String>, Option<String>)> = match kind {
+                    Kind::UserGroup => {
+                        named_items(v2.user_group_list().filter(filter), &budget, most).await?
+                    }
+                    Kind::SystemGroup => {
+                        named_items(v2.system_group_list().filter(filter), &budget, most).await?
+                    }
+                    Kind::Policy => {
+                        named_items(v2.policy_list().filter(filter), &budget, most).await?
+                    }
+                    _ => named_items(v2.policy_group_list().filter(filter), &budget, most).await?,
+                };
+                Ok(pairs(items))
+            }
+            .boxed()
+        }
+        _ => return None,
+    })
+}
+
+/// A v2 listing's items as (id, name).
+async fn named_items<R>(
+    request: R,
+    budget: &crate::Budget,
+    most: usize,
+) -> Result<Vec<(Option<String>, Option<String>)>>
+where
+    R: jumpcloud_api::Paginated + Send,
+    R::Item: ObjectId + HasName + Send,
+{
+    use crate::Run;
+    let items: Vec<R::Item> = request
+        .within(budget)
+        .stream()
+        .take(most)
+        .try_collect()
+        .await?;
+    Ok(items
+        .into_iter()
+        .map(|i| {
+            (
+                i.object_id().map(str::to_owned),
+                i.name().map(str::to_owned),
+            )
+        })
+        .collect())
+}
+
+/// A v2 object's `name`.
+trait HasName {
+    fn name(&self) -> Option<&str>;
+}
+
+macro_rules! has_name {
+    ($($ty:ty),*) => {
+        $(impl HasName for $ty {
+            fn name(&self) -> Option<&str> {
+                self.name.as_deref()
+            }
+        })*
+    };
+}
+
+has_name!(
+    jumpcloud_api::v2::types::UserGroup,
+    jumpcloud_api::v2::types::SystemGroup,
+    jumpcloud_api::v2::types::Policy,
+    jumpcloud_api::v2::types::PolicyGroup
+);

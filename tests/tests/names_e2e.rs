@@ -1,0 +1,354 @@
+//! Names, not ids, end to end against the fake JumpCloud: lookups by name
+//! with one request each (and one per 100 names), typed errors for missing
+//! and ambiguous names, graph answers named with a bounded number of
+//! requests, `who_can_reach` read from the user, and reports that say
+//! everything (suspension, removed attributes).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use jumpcloud_ext::find::FindError;
+use jumpcloud_ext::prelude::*;
+use jumpcloud_tests::fake::{
+    DEFAULT_API_KEY, DEMO_API_KEY, DEMO_DUPLICATE_GROUP, DEMO_TWO_PATH_SYSTEM,
+    DEMO_TWO_PATH_USERNAME, FakeJumpCloud,
+};
+
+async fn demo() -> (FakeJumpCloud, JumpCloud) {
+    let fake = FakeJumpCloud::demo().await.unwrap();
+    let jc = JumpCloud::builder()
+        .api_key(DEMO_API_KEY)
+        .base_url(fake.base_url())
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    fake.clear_requests();
+    (fake, jc)
+}
+
+/// Requests sent since the last call, cleared.
+fn sent(fake: &FakeJumpCloud) -> usize {
+    let n = fake.request_count();
+    fake.clear_requests();
+    n
+}
+
+#[tokio::test]
+async fn every_kind_is_found_by_name_with_one_request() {
+    let (fake, jc) = demo().await;
+    let ada = jc.find::<User>(DEMO_TWO_PATH_USERNAME).await.unwrap();
+    assert_eq!(ada.object.username.as_deref(), Some(DEMO_TWO_PATH_USERNAME));
+    assert_eq!(ada.node.kind, Kind::User);
+    assert_eq!(ada.node.name.as_deref(), Some(DEMO_TWO_PATH_USERNAME));
+    assert_eq!(sent(&fake), 1);
+
+    let lnx = jc.find::<System>(DEMO_TWO_PATH_SYSTEM).await.unwrap();
+    assert_eq!(
+        lnx.object.display_name.as_deref(),
+        Some(DEMO_TWO_PATH_SYSTEM)
+    );
+    assert_eq!(sent(&fake), 1);
+    // The hostname finds the same system.
+    let host = lnx.object.hostname.clone().unwrap();
+    assert_eq!(jc.find::<System>(&host).await.unwrap().node, lnx.node);
+    assert_eq!(sent(&fake), 1);
+
+    let eng = jc.find::<UserGroup>("Engineering").await.unwrap();
+    assert_eq!(eng.node.kind, Kind::UserGroup);
+    assert_eq!(eng.node.to_string(), "user_group Engineering");
+    assert_eq!(
+        format!("{:#}", eng.node),
+        format!("user_group Engineering ({})", eng.node.id)
+    );
+    assert_eq!(sent(&fake), 1);
+
+    assert_eq!(
+        jc.find::<SystemGroup>("Linux Servers")
+            .await
+            .unwrap()
+            .node
+            .kind,
+        Kind::SystemGroup
+    );
+    assert_eq!(
+        jc.find::<Policy>("Disk Encryption")
+            .await
+            .unwrap()
+            .node
+            .kind,
+        Kind::Policy
+    );
+    assert_eq!(
+        jc.find::<PolicyGroup>("Baseline Policies")
+            .await
+            .unwrap()
+            .node
+            .kind,
+        Kind::PolicyGroup
+    );
+    assert_eq!(
+        jc.find::<Application>("Slack").await.unwrap().node.kind,
+        Kind::Application
+    );
+    assert_eq!(
+        jc.find::<Command>("Update packages")
+            .await
+            .unwrap()
+            .node
+            .kind,
+        Kind::Command
+    );
+    assert_eq!(sent(&fake), 5, "one request per lookup");
+    // Every lookup filtered; none listed a whole collection unfiltered.
+    jc.find::<UserGroup>("Sales").await.unwrap();
+    let request = fake.requests().pop().unwrap();
+    assert!(
+        request
+            .query_pairs()
+            .contains(&("filter".into(), "name:eq:Sales".into())),
+        "{:?}",
+        request.query_pairs()
+    );
+}
+
+#[tokio::test]
+async fn usernames_and_emails_match_without_regard_to_case() {
+    let (fake, jc) = demo().await;
+    let ada = jc.find::<User>(DEMO_TWO_PATH_USERNAME).await.unwrap();
+    let upper = jc
+        .find::<User>(&DEMO_TWO_PATH_USERNAME.to_uppercase())
+        .await
+        .unwrap();
+    assert_eq!(upper.node, ada.node);
+    let email = ada.object.email.clone().unwrap();
+    let by_email = jc.find::<User>(&email.to_uppercase()).await.unwrap();
+    assert_eq!(by_email.node, ada.node);
+    // Group names keep their case.
+    let err = jc.find::<UserGroup>("engineering").await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert_eq!(sent(&fake), 4);
+}
+
+#[tokio::test]
+async fn missing_and_ambiguous_names_are_typed_errors() {
+    let (fake, jc) = demo().await;
+    match jc.find::<UserGroup>("Nobody").await.unwrap_err() {
+        FindError::NotFound { kind, field, value } => {
+            assert_eq!(
+                (kind, field, value.as_str()),
+                (Kind::UserGroup, "name", "Nobody")
+            );
+        }
+        other => panic!("{other}"),
+    }
+    let err = jc
+        .find::<UserGroup>(DEMO_DUPLICATE_GROUP)
+        .await
+        .unwrap_err();
+    let FindError::Ambiguous {
+        candidates, count, ..
+    } = &err
+    else {
+        panic!("{err}")
+    };
+    assert_eq!(*count, 2);
+    assert_eq!(candidates.len(), 2);
+    assert_ne!(candidates[0].id, candidates[1].id);
+    assert!(candidates.iter().all(|c| c.name == DEMO_DUPLICATE_GROUP));
+    let text = err.to_string();
+    assert!(
+        text.starts_with("2 user_groups have name \"Contractors\": Contractors ("),
+        "{text}"
+    );
+    assert!(text.contains(&candidates[1].id), "{text}");
+    // As this crate's error, with `?`.
+    let as_error = Error::from(err);
+    assert_eq!(as_error.kind(), ErrorKind::InvalidRequest);
+    assert_eq!(sent(&fake), 2);
+    // An empty name never reaches the wire.
+    assert!(matches!(
+        jc.find::<User>("").await,
+        Err(FindError::EmptyName { .. })
+    ));
+    let missing = jc.find::<System>("no-such-host").await.unwrap_err();
+    assert_eq!(
+        missing.to_string(),
+        "no system has hostname or displayName \"no-such-host\""
+    );
+    assert_eq!(sent(&fake), 1);
+}
+
+#[tokio::test]
+async fn many_names_take_one_request_per_hundred() {
+    let fake = FakeJumpCloud::builder().start().await.unwrap();
+    fake.seed_user_groups(250).unwrap();
+    fake.seed_users(150).unwrap();
+    let jc = JumpCloud::builder()
+        .api_key(DEFAULT_API_KEY)
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let org = fake.default_org().to_owned();
+    let group_names: Vec<String> = fake
+        .objects(&org, jumpcloud_tests::fake::Collection::UserGroups)
+        .unwrap()
+        .iter()
+        .take(150)
+        .map(|g| g["name"].as_str().unwrap().to_owned())
+        .collect();
+    fake.clear_requests();
+    let groups = jc.find_many::<UserGroup>(&group_names).await.unwrap();
+    assert_eq!(groups.len(), 150);
+    assert!(
+        groups
+            .iter()
+            .zip(&group_names)
+            .all(|(g, n)| g.node.name.as_deref() == Some(n.as_str())),
+        "answers in the order asked"
+    );
+    assert_eq!(sent(&fake), 2, "ceil(150 / 100) requests");
+
+    let usernames: Vec<String> = fake
+        .objects(&org, jumpcloud_tests::fake::Collection::Users)
+        .unwrap()
+        .iter()
+        .map(|u| u["username"].as_str().unwrap().to_uppercase())
+        .collect();
+    let users = jc.find_many::<User>(&usernames).await.unwrap();
+    assert_eq!(users.len(), 150);
+    assert_eq!(sent(&fake), 2);
+}
+
+#[tokio::test]
+async fn access_answers_read_as_names_within_the_batch_bound() {
+    let (fake, jc) = demo().await;
+    let ada = jc.find::<User>(DEMO_TWO_PATH_USERNAME).await.unwrap().node;
+    sent(&fake);
+    let ids_only = jc.graph().names(false).access_of(&ada).await.unwrap();
+    let floor = sent(&fake);
+    let access = jc.graph().access_of(&ada).await.unwrap();
+    let named = sent(&fake);
+    let kinds: std::collections::BTreeSet<&Kind> = access
+        .iter()
+        .flat_map(|r| {
+            std::iter::once(&r.node.kind).chain(r.paths.iter().flatten().map(|h| &h.to.kind))
+        })
+        .collect();
+    assert!(
+        named - floor <= kinds.len(),
+        "{named} requests with names, {floor} without, {} kinds",
+        kinds.len()
+    );
+    let nodes =
+        |a: &jumpcloud_ext::graph::Access| a.iter().map(|r| r.node.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        nodes(&access),
+        nodes(&ids_only),
+        "the same nodes, ids unchanged"
+    );
+    assert!(ids_only.iter().all(|r| r.node.name.is_none()));
+    assert!(access.iter().all(|r| r.node.name.is_some()));
+    insta::assert_snapshot!("access_of_ada_named", access.to_string());
+    let with_ids = format!("{access:#}");
+    assert!(with_ids.contains(&ada.id), "{with_ids}");
+}
+
+#[tokio::test]
+async fn who_can_reach_reads_from_the_user_to_the_resource() {
+    let (fake, jc) = demo().await;
+    let lnx = jc.find::<System>(DEMO_TWO_PATH_SYSTEM).await.unwrap().node;
+    sent(&fake);
+    let reachers = jc.graph().who_can_reach(&lnx).await.unwrap();
+    let ada = reachers
+        .iter()
+        .find(|r| r.node.name.as_deref() == Some(DEMO_TWO_PATH_USERNAME))
+        .unwrap();
+    for path in &ada.paths {
+        assert_eq!(path.first().unwrap().from.as_ref(), Some(&ada.node));
+        assert_eq!(&path.last().unwrap().to, &lnx);
+    }
+    let text = reachers.to_string();
+    assert!(
+        text.contains("via user_group Engineering → system_group Linux Servers"),
+        "{text}"
+    );
+    insta::assert_snapshot!("who_can_reach_lnx_002_named", text);
+}
+
+#[tokio::test]
+async fn offboarding_reports_say_the_suspension_and_removed_attributes() {
+    let (_fake, jc) = demo().await;
+    // User 1 is bound to mac-000 with sudo.
+    let users = jc.v1().user_list().try_collect_all().await.unwrap();
+    let user1 = users[1].username.clone().unwrap();
+    let user = jc.find::<User>(&user1).await.unwrap().node;
+    let dry = jc
+        .graph()
+        .offboard(user.clone())
+        .dry_run(true)
+        .suspend(true)
+        .run()
+        .await
+        .unwrap();
+    let text = dry.to_string();
+    assert!(
+        text.contains(&format!("would suspend user {user1}")),
+        "{text}"
+    );
+    assert!(text.contains("(had {\"sudo\""), "{text}");
+    insta::assert_snapshot!("offboard_dry_run_named", text);
+
+    let applied = jc.graph().offboard(user).suspend(true).run().await.unwrap();
+    assert!(applied.is_success());
+    let state = applied.suspended.as_ref().unwrap().as_ref().unwrap();
+    assert_eq!(state.suspended, Some(true));
+    let text = applied.to_string();
+    assert!(
+        text.contains(&format!("suspended user {user1}: state")),
+        "{text}"
+    );
+    insta::assert_snapshot!("offboard_applied_named", text);
+}
+
+/// The naming cost on the benchmark organisation (5,000 users, 300 user
+/// groups, 20,000 systems, 200 system groups; 20 ms per request): requests
+/// and wall time of `access_of` and `who_can_reach` with names and without.
+/// Run with `cargo test -p jumpcloud-tests --release --test names_e2e --
+/// --ignored --nocapture`; the numbers are in BENCHMARKS.md.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement: seeds 25,500 objects and takes seconds"]
+async fn naming_cost_on_the_benchmark_organisation() {
+    use jumpcloud_tests::fake::BigOrg;
+    use std::time::{Duration, Instant};
+    let fake = FakeJumpCloud::builder().start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    let ids = fake
+        .seed_big_org(&org, BigOrg::new(5_000, 300, 20_000, 200))
+        .unwrap();
+    let jc = JumpCloud::builder()
+        .api_key(DEFAULT_API_KEY)
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    fake.set_latency(Duration::from_millis(20));
+    let user = NodeRef::user(&ids.users[0]);
+    let system = NodeRef::system(&ids.systems[0]);
+    for names in [false, true] {
+        let g = jc.graph().names(names);
+        fake.clear_requests();
+        let t = Instant::now();
+        let access = g.access_of(&user).await.unwrap();
+        let (n, ms) = (fake.request_count(), t.elapsed().as_millis());
+        println!(
+            "access_of, names {names}: {} nodes, {n} requests, {ms} ms",
+            access.len()
+        );
+        fake.clear_requests();
+        let t = Instant::now();
+        let who = g.who_can_reach(&system).await.unwrap();
+        let (n, ms) = (fake.request_count(), t.elapsed().as_millis());
+        println!(
+            "who_can_reach, names {names}: {} users, {n} requests, {ms} ms",
+            who.len()
+        );
+    }
+}
