@@ -8,7 +8,7 @@
 
 use jumpcloud_ext::find::FindError;
 use jumpcloud_ext::prelude::*;
-use jumpcloud_tests::fake::{
+use jumpcloud_fake::{
     DEFAULT_API_KEY, DEMO_API_KEY, DEMO_DUPLICATE_GROUP, DEMO_TWO_PATH_SYSTEM,
     DEMO_TWO_PATH_USERNAME, FakeJumpCloud,
 };
@@ -189,7 +189,7 @@ async fn many_names_take_one_request_per_hundred() {
         .unwrap();
     let org = fake.default_org().to_owned();
     let group_names: Vec<String> = fake
-        .objects(&org, jumpcloud_tests::fake::Collection::UserGroups)
+        .objects(&org, jumpcloud_fake::Collection::UserGroups)
         .unwrap()
         .iter()
         .take(150)
@@ -208,7 +208,7 @@ async fn many_names_take_one_request_per_hundred() {
     assert_eq!(sent(&fake), 2, "ceil(150 / 100) requests");
 
     let usernames: Vec<String> = fake
-        .objects(&org, jumpcloud_tests::fake::Collection::Users)
+        .objects(&org, jumpcloud_fake::Collection::Users)
         .unwrap()
         .iter()
         .map(|u| u["username"].as_str().unwrap().to_uppercase())
@@ -312,12 +312,12 @@ async fn offboarding_reports_say_the_suspension_and_removed_attributes() {
 /// The naming cost on the benchmark organisation (5,000 users, 300 user
 /// groups, 20,000 systems, 200 system groups; 20 ms per request): requests
 /// and wall time of `access_of` and `who_can_reach` with names and without.
-/// Run with `cargo test -p jumpcloud-tests --release --test names_e2e --
+/// Run with `cargo test -p jumpcloud-fake --release --test names_e2e --
 /// --ignored --nocapture`; the numbers are in BENCHMARKS.md.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement: seeds 25,500 objects and takes seconds"]
 async fn naming_cost_on_the_benchmark_organisation() {
-    use jumpcloud_tests::fake::BigOrg;
+    use jumpcloud_fake::BigOrg;
     use std::time::{Duration, Instant};
     let fake = FakeJumpCloud::builder().start().await.unwrap();
     let org = fake.default_org().to_owned();
