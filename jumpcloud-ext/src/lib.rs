@@ -68,6 +68,8 @@ mod error;
 pub mod filter;
 #[cfg(feature = "v2")]
 pub mod graph;
+#[cfg(feature = "insights")]
+pub mod insights;
 pub mod paginate;
 mod retry;
 mod secret;

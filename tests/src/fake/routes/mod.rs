@@ -3,6 +3,7 @@
 pub(crate) mod graph;
 mod imports;
 mod insights;
+mod insights_counts;
 pub(crate) mod insights_tables;
 mod oauth;
 mod orgs;
@@ -35,6 +36,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .merge(insights_tables::routes())
         .merge(imports::routes())
         .merge(insights::routes())
+        .merge(insights_counts::routes())
         .merge(oauth::routes())
         .merge(orgs::routes())
         .fallback(|| async { ApiError::not_found("Not Found") })
