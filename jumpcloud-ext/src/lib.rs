@@ -70,6 +70,8 @@ pub mod filter;
 pub mod graph;
 #[cfg(feature = "insights")]
 pub mod insights;
+#[cfg(feature = "v2")]
+pub mod jobs;
 pub mod paginate;
 mod retry;
 mod secret;

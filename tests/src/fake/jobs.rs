@@ -1,8 +1,11 @@
 //! State of the fake's long-running jobs, and the handle's ways to set them up: a large
 //! generated Directory Insights event set (served without storing its events).
 
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::error::FakeError;
 use super::server::FakeJumpCloud;
@@ -14,6 +17,27 @@ pub(crate) struct JobState {
     /// A generated event set; when present, Directory Insights serves it instead of the
     /// stored events.
     pub(crate) events: Option<EventSet>,
+    /// Bulk user jobs, by job id.
+    pub(crate) bulk: BTreeMap<String, BulkJob>,
+    /// How bulk rows settle: the first after `delay`, then one every `per_row`.
+    pub(crate) bulk_timing: Option<(Duration, Duration)>,
+}
+
+/// Default wait before a bulk job's first row settles.
+pub(crate) const BULK_DELAY: Duration = Duration::from_millis(100);
+/// Default wait between two rows settling.
+pub(crate) const BULK_PER_ROW: Duration = Duration::from_millis(1);
+
+/// A bulk user job: its rows and, once settled, each row's result.
+#[derive(Debug)]
+pub(crate) struct BulkJob {
+    pub(crate) update: bool,
+    pub(crate) started: Instant,
+    pub(crate) rows: Vec<Map<String, Value>>,
+    /// Each row's result once settled: `Ok(user id)` or `Err(message)`.
+    pub(crate) outcomes: Vec<Option<Result<String, String>>>,
+    /// Result ids, one per row.
+    pub(crate) result_ids: Vec<String>,
 }
 
 /// Services the generated events cycle through (event `i` has `SERVICES[i % 4]`).
@@ -137,6 +161,21 @@ impl FakeJumpCloud {
     pub fn seed_event_set(&self, org: &str, set: EventSet) -> Result<(), FakeError> {
         let mut data = lock(&self.shared.data);
         data.org_mut(org)?.jobs.events = Some(set);
+        Ok(())
+    }
+
+    /// How `org`'s bulk user jobs settle: the first row `delay` after submission, then one
+    /// row every `per_row` (defaults 100 ms and 1 ms). A row fails, with a message, if it
+    /// lacks a username (creations), has an email without `@`, names a username that
+    /// exists, or updates an unknown user id.
+    pub fn set_bulk_timing(
+        &self,
+        org: &str,
+        delay: Duration,
+        per_row: Duration,
+    ) -> Result<(), FakeError> {
+        let mut data = lock(&self.shared.data);
+        data.org_mut(org)?.jobs.bulk_timing = Some((delay, per_row));
         Ok(())
     }
 }

@@ -1,6 +1,7 @@
 //! The HTTP routes, one file per API, and the helpers they share.
 
 pub(crate) mod graph;
+mod bulk;
 mod imports;
 mod insights;
 mod insights_counts;
@@ -35,6 +36,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .merge(graph::routes())
         .merge(insights_tables::routes())
         .merge(imports::routes())
+        .merge(bulk::routes())
         .merge(insights::routes())
         .merge(insights_counts::routes())
         .merge(oauth::routes())
