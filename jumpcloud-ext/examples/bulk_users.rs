@@ -52,12 +52,20 @@ async fn run() -> common::ExampleResult {
     let (keys, handle) = if update {
         let rows: Vec<BulkUserUpdate> = convert(records)?;
         let keys = BulkUsers::check_update(&rows).map_err(numbered)?;
-        let handle = if apply { Some(bulk.update(rows).await?) } else { None };
+        let handle = if apply {
+            Some(bulk.update(rows).await?)
+        } else {
+            None
+        };
         (keys, handle)
     } else {
         let rows: Vec<BulkUserCreate> = convert(records)?;
         let keys = BulkUsers::check_create(&rows).map_err(numbered)?;
-        let handle = if apply { Some(bulk.create(rows).await?) } else { None };
+        let handle = if apply {
+            Some(bulk.create(rows).await?)
+        } else {
+            None
+        };
         (keys, handle)
     };
     let jobs = keys.len().div_ceil(rows_per_job.max(1));
@@ -84,7 +92,10 @@ async fn run() -> common::ExampleResult {
             RowOutcome::Updated { id } => format!("updated {}", id.as_deref().unwrap_or("")),
             RowOutcome::Failed { message } => format!("FAILED: {message}"),
             RowOutcome::Pending { status } => {
-                format!("still pending ({})", status.as_deref().unwrap_or("no result"))
+                format!(
+                    "still pending ({})",
+                    status.as_deref().unwrap_or("no result")
+                )
             }
             other => format!("{other:?}"),
         };
@@ -134,7 +145,8 @@ fn convert<T: serde::de::DeserializeOwned>(
         .into_iter()
         .enumerate()
         .map(|(i, r)| {
-            serde_json::from_value(Value::Object(r)).map_err(|e| format!("row {}: {e}", i + 1).into())
+            serde_json::from_value(Value::Object(r))
+                .map_err(|e| format!("row {}: {e}", i + 1).into())
         })
         .collect()
 }
@@ -173,7 +185,9 @@ fn demo_csv() -> String {
         ("kemi.o", "Kemi", "Okafor"),
         ("lior.b", "Lior", "Ben-Ami"),
     ] {
-        csv.push_str(&format!("{user},{user}@example.com,{first},{last},Research\n"));
+        csv.push_str(&format!(
+            "{user},{user}@example.com,{first},{last},Research\n"
+        ));
     }
     csv.push_str("mo.t,mo.t-at-example.com,Mo,Tanaka,Research\n");
     csv

@@ -77,13 +77,15 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         .base_url(fake.base_url())
         .build()?;
     // Warm the connection pool.
-    Export::new(&jc, start..start, EventSearch::all()).plan().await?;
+    Export::new(&jc, start..start, EventSearch::all())
+        .plan()
+        .await?;
     fake.set_latency(Duration::from_millis(20));
 
     let sliced = run(&jc, &fake, set.start()..set.end(), 32, 8).await?;
     let single = run(&jc, &fake, set.start()..set.end(), 1, 1).await?;
-    let quarter_end = DateTime::from_timestamp_millis(set.millis(events / 4))
-        .ok_or("event time out of range")?;
+    let quarter_end =
+        DateTime::from_timestamp_millis(set.millis(events / 4)).ok_or("event time out of range")?;
     let quarter = run(&jc, &fake, set.start()..quarter_end, 32, 8).await?;
 
     println!("insights_export: {events} events, pages of 1,000, 20 ms per request");

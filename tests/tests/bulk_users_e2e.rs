@@ -45,22 +45,34 @@ async fn creations_split_over_jobs_and_every_row_gets_its_outcome() {
     let org = fake.default_org().to_owned();
     fake.set_bulk_timing(&org, Duration::from_millis(30), Duration::ZERO)
         .unwrap();
-    fake.insert(&org, Collection::Users, json!({"username": "bulk7", "email": "b@example.com"}))
-        .unwrap();
+    fake.insert(
+        &org,
+        Collection::Users,
+        json!({"username": "bulk7", "email": "b@example.com"}),
+    )
+    .unwrap();
     let mut rows: Vec<_> = (0..1_200).map(row).collect();
     rows[3].email = Some("not-an-email".into());
     let mut handle = jobs(&fake).rows_per_job(500).create(rows).await.unwrap();
     assert_eq!(handle.jobs().len(), 3);
     assert_eq!(
-        handle.jobs().iter().map(|j| j.first_row).collect::<Vec<_>>(),
+        handle
+            .jobs()
+            .iter()
+            .map(|j| j.first_row)
+            .collect::<Vec<_>>(),
         vec![0, 500, 1_000]
     );
     let report = handle.wait(Duration::from_secs(20)).await.unwrap();
     assert!(report.is_complete());
     assert_eq!(report.outcomes.len(), 1_200);
     assert_eq!(report.failed(), 2);
-    assert!(matches!(&report.outcomes[3], RowOutcome::Failed { message } if message.contains("email")));
-    assert!(matches!(&report.outcomes[7], RowOutcome::Failed { message } if message.contains("exists")));
+    assert!(
+        matches!(&report.outcomes[3], RowOutcome::Failed { message } if message.contains("email"))
+    );
+    assert!(
+        matches!(&report.outcomes[7], RowOutcome::Failed { message } if message.contains("exists"))
+    );
     // Each created row names the user the fake made from that very row.
     for i in [0usize, 499, 500, 1_199] {
         let RowOutcome::Created { id: Some(id) } = &report.outcomes[i] else {
@@ -96,9 +108,21 @@ async fn updates_are_matched_by_id_and_unknown_users_fail() {
     );
     let mut handle = jobs(&fake).update(rows).await.unwrap();
     let report = handle.wait(Duration::from_secs(10)).await.unwrap();
-    assert_eq!(report.outcomes[0], RowOutcome::Updated { id: Some(ids[0].clone()) });
-    assert!(matches!(&report.outcomes[1], RowOutcome::Failed { message } if message.contains("not found")));
-    assert_eq!(report.outcomes[3], RowOutcome::Updated { id: Some(ids[2].clone()) });
+    assert_eq!(
+        report.outcomes[0],
+        RowOutcome::Updated {
+            id: Some(ids[0].clone())
+        }
+    );
+    assert!(
+        matches!(&report.outcomes[1], RowOutcome::Failed { message } if message.contains("not found"))
+    );
+    assert_eq!(
+        report.outcomes[3],
+        RowOutcome::Updated {
+            id: Some(ids[2].clone())
+        }
+    );
     let user = fake.object(&org, Collection::Users, &ids[2]).unwrap();
     assert_eq!(user["department"], "Research");
 }
@@ -110,7 +134,11 @@ async fn a_restarted_program_resumes_waiting_from_the_job_ids() {
     fake.set_bulk_timing(&org, Duration::from_millis(150), Duration::from_millis(1))
         .unwrap();
     let stored = {
-        let mut handle = jobs(&fake).rows_per_job(40).create((0..100).map(row).collect()).await.unwrap();
+        let mut handle = jobs(&fake)
+            .rows_per_job(40)
+            .create((0..100).map(row).collect())
+            .await
+            .unwrap();
         let early = handle.wait(Duration::from_millis(30)).await.unwrap();
         assert!(!early.is_complete());
         assert_eq!(early.pending().len(), 100);
@@ -120,7 +148,12 @@ async fn a_restarted_program_resumes_waiting_from_the_job_ids() {
     let mut handle = jobs(&fake).resume(jobs_back);
     let report = handle.wait(Duration::from_secs(10)).await.unwrap();
     assert!(report.is_complete());
-    assert!(report.outcomes.iter().all(|o| matches!(o, RowOutcome::Created { id: Some(_) })));
+    assert!(
+        report
+            .outcomes
+            .iter()
+            .all(|o| matches!(o, RowOutcome::Created { id: Some(_) }))
+    );
 }
 
 #[tokio::test]
@@ -129,7 +162,10 @@ async fn faults_mid_wait_are_retried_and_an_unknown_job_is_named() {
     let org = fake.default_org().to_owned();
     fake.set_bulk_timing(&org, Duration::from_millis(40), Duration::ZERO)
         .unwrap();
-    let mut handle = jobs(&fake).create((0..30).map(row).collect()).await.unwrap();
+    let mut handle = jobs(&fake)
+        .create((0..30).map(row).collect())
+        .await
+        .unwrap();
     fake.faults()
         .push(Fault::status(503).on_path(RESULTS).times(2));
     fake.faults()
@@ -150,9 +186,15 @@ async fn faults_mid_wait_are_retried_and_an_unknown_job_is_named() {
     let err = stale.wait(Duration::from_secs(5)).await.unwrap_err();
     assert_eq!(err.job_id.as_deref(), Some("5f00000000000000000000ff"));
     assert!(err.error.is_not_found());
-    assert!(err.to_string().contains("5f00000000000000000000ff"), "{err}");
+    assert!(
+        err.to_string().contains("5f00000000000000000000ff"),
+        "{err}"
+    );
     // What was known is kept: the first job's 30 rows are final.
-    assert_eq!(err.report.outcomes.iter().filter(|o| o.is_final()).count(), 30);
+    assert_eq!(
+        err.report.outcomes.iter().filter(|o| o.is_final()).count(),
+        30
+    );
     assert_eq!(stale.report().pending(), vec![30]);
 }
 

@@ -10,11 +10,9 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use futures::{StreamExt, TryStreamExt};
-use jumpcloud_ext::api::insights::types::EventQueryServiceItem;
-use jumpcloud_ext::insights::{
-    EventSearch, Export, ExportCheckpoint, Follow, FollowCheckpoint,
-};
 use jumpcloud_ext::StatusCode;
+use jumpcloud_ext::api::insights::types::EventQueryServiceItem;
+use jumpcloud_ext::insights::{EventSearch, Export, ExportCheckpoint, Follow, FollowCheckpoint};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_tests::fake::{Collection, EventSet, FakeJumpCloud, Fault};
 use serde_json::json;
@@ -70,11 +68,15 @@ async fn export_yields_every_event_once_with_ties_at_slice_edges() {
     assert_eq!(plan.expected(), 20_000);
     for edge in plan.slices().windows(2) {
         assert_eq!(edge[0].to, edge[1].from);
-        assert_eq!(edge[1].from.timestamp_subsec_millis(), 0, "cut at a bucket edge");
+        assert_eq!(
+            edge[1].from.timestamp_subsec_millis(),
+            0,
+            "cut at a bucket edge"
+        );
     }
 
     let mut seen = Vec::new();
-    let mut last_in_slice = vec![None; 8];
+    let mut last_in_slice = [None; 8];
     let mut batches = export.stream();
     let mut last = None;
     while let Some(batch) = batches.try_next().await.unwrap() {
@@ -161,7 +163,11 @@ async fn a_stopped_export_resumes_from_its_checkpoint_without_loss_or_duplicate(
     let all: Vec<u64> = first.iter().chain(&rest).copied().collect();
     let unique: BTreeSet<u64> = all.iter().copied().collect();
     assert_eq!(all.len(), unique.len(), "nothing delivered twice");
-    assert_eq!(unique, expected(&set, set.start(), set.end()), "nothing lost");
+    assert_eq!(
+        unique,
+        expected(&set, set.start(), set.end()),
+        "nothing lost"
+    );
 }
 
 #[tokio::test]
@@ -227,13 +233,21 @@ async fn bad_input_is_refused_before_any_request() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
-    let err = Export::new(&jc, start()..start() - TimeDelta::hours(1), EventSearch::all())
-        .plan()
-        .await
-        .unwrap_err();
+    let err = Export::new(
+        &jc,
+        start()..start() - TimeDelta::hours(1),
+        EventSearch::all(),
+    )
+    .plan()
+    .await
+    .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRequest);
-    let mut follow = Follow::new(&jc, EventSearch::services([]), FollowCheckpoint::since(start()))
-        .stream();
+    let mut follow = Follow::new(
+        &jc,
+        EventSearch::services([]),
+        FollowCheckpoint::since(start()),
+    )
+    .stream();
     assert_eq!(
         follow.next().await.unwrap().unwrap_err().kind(),
         ErrorKind::InvalidRequest
@@ -279,8 +293,12 @@ async fn follow_delivers_new_events_once_across_a_restart() {
     let jc = client(&fake, RetryPolicy::none());
     let now = Utc::now();
     for n in 0..5 {
-        fake.insert(&org, Collection::Events, stored_event(now - TimeDelta::seconds(30 - i64::from(n)), n))
-            .unwrap();
+        fake.insert(
+            &org,
+            Collection::Events,
+            stored_event(now - TimeDelta::seconds(30 - i64::from(n)), n),
+        )
+        .unwrap();
     }
     let follow = |cp| {
         Follow::new(&jc, EventSearch::all(), cp)
@@ -297,9 +315,14 @@ async fn follow_delivers_new_events_once_across_a_restart() {
         checkpoint = Some(b.checkpoint);
     }
     // A late event, older than the newest delivered but inside the overlap, and a new one.
-    fake.insert(&org, Collection::Events, stored_event(now - TimeDelta::seconds(40), 5))
+    fake.insert(
+        &org,
+        Collection::Events,
+        stored_event(now - TimeDelta::seconds(40), 5),
+    )
+    .unwrap();
+    fake.insert(&org, Collection::Events, stored_event(now, 6))
         .unwrap();
-    fake.insert(&org, Collection::Events, stored_event(now, 6)).unwrap();
     while ids.len() < 7 {
         let b = stream.try_next().await.unwrap().unwrap();
         ids.extend(b.events.iter().map(index));
@@ -309,7 +332,8 @@ async fn follow_delivers_new_events_once_across_a_restart() {
     // A new process from the stored checkpoint: polls see the same events again, but
     // delivers only the one added meanwhile.
     let saved = serde_json::to_string(&checkpoint.unwrap()).unwrap();
-    fake.insert(&org, Collection::Events, stored_event(Utc::now(), 7)).unwrap();
+    fake.insert(&org, Collection::Events, stored_event(Utc::now(), 7))
+        .unwrap();
     let cp: FollowCheckpoint = serde_json::from_str(&saved).unwrap();
     assert_eq!(cp.remembered(), 7);
     let mut resumed = follow(cp);

@@ -11,7 +11,9 @@ use futures::{FutureExt, StreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Event, EventPage, EventSearch, MAX_PAGE, event_time, fetch_page, floor_millis, histogram};
+use super::{
+    Event, EventPage, EventSearch, MAX_PAGE, event_time, fetch_page, floor_millis, histogram,
+};
 use crate::client::JumpCloud;
 use crate::error::{Error, Result};
 

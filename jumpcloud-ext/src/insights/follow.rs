@@ -150,10 +150,13 @@ impl Follow {
     }
 }
 
+/// A poll's time window and the cursor of its next page.
+type Window = (DateTime<Utc>, DateTime<Utc>, Option<Vec<Value>>);
+
 struct Poller {
     follow: Follow,
     /// Within a poll: the window's end and the cursor of the next page.
-    cursor: Option<(DateTime<Utc>, DateTime<Utc>, Option<Vec<Value>>)>,
+    cursor: Option<Window>,
     polled_once: bool,
     failed: bool,
 }

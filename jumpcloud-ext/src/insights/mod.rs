@@ -10,12 +10,12 @@ mod export;
 mod follow;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use jumpcloud_api::Position;
 use jumpcloud_api::insights::types::{
     EventIntervalQuery, EventIntervalQueryIntervalUnit, EventIntervalQueryServiceItem, EventQuery,
     EventQueryServiceItem, SearchTerm,
 };
 use jumpcloud_api::paging::header_cursor;
-use jumpcloud_api::Position;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -155,12 +155,15 @@ fn invalid(message: impl Into<String>) -> Error {
 
 /// An event's time, to the millisecond (Directory Insights' precision).
 fn event_time(event: &Event) -> Result<DateTime<Utc>> {
-    let raw = event.get(TIMESTAMP).and_then(Value::as_str).ok_or_else(|| {
-        Error::protocol(format!(
-            "Directory Insights event {} has no timestamp",
-            event_id(event).unwrap_or("(no id)")
-        ))
-    })?;
+    let raw = event
+        .get(TIMESTAMP)
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            Error::protocol(format!(
+                "Directory Insights event {} has no timestamp",
+                event_id(event).unwrap_or("(no id)")
+            ))
+        })?;
     raw.parse::<DateTime<Utc>>().map_err(|e| {
         Error::protocol(format!(
             "Directory Insights event timestamp {raw:?} is not RFC 3339: {e}"
@@ -255,7 +258,9 @@ async fn histogram(
             .key
             .ok_or_else(|| Error::protocol("Directory Insights interval bucket without a key"))?;
         let at = DateTime::<Utc>::from_timestamp_millis(key).ok_or_else(|| {
-            Error::protocol(format!("Directory Insights interval key {key} is not a time"))
+            Error::protocol(format!(
+                "Directory Insights interval key {key} is not a time"
+            ))
         })?;
         out.push((at, u64::try_from(b.doc_count.unwrap_or(0)).unwrap_or(0)));
     }

@@ -137,7 +137,9 @@ impl BulkReport {
     /// Rows still pending (their input row numbers, from 0).
     pub fn pending(&self) -> Vec<usize> {
         let rows = self.outcomes.iter().enumerate();
-        rows.filter(|(_, o)| !o.is_final()).map(|(i, _)| i).collect()
+        rows.filter(|(_, o)| !o.is_final())
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// Rows that failed.
@@ -320,7 +322,9 @@ impl BulkUsers {
         match answer {
             Ok(id) => match id.job_id.filter(|j| !j.trim().is_empty()) {
                 Some(j) => Ok(j),
-                None => Err(fail(Error::protocol("bulk user job accepted without a jobId"))),
+                None => Err(fail(Error::protocol(
+                    "bulk user job accepted without a jobId",
+                ))),
             },
             Err(e) => Err(fail(e)),
         }
@@ -369,8 +373,8 @@ fn outcome(kind: BulkKind, result: &JobWorkresult) -> RowOutcome {
                 .clone()
                 .unwrap_or_else(|| "failed without a message".into()),
         },
-        "finished" | "success" | "succeeded" | "complete" | "completed" | "created"
-        | "updated" | "done" => match kind {
+        "finished" | "success" | "succeeded" | "complete" | "completed" | "created" | "updated"
+        | "done" => match kind {
             BulkKind::Create => RowOutcome::Created { id },
             BulkKind::Update => RowOutcome::Updated { id },
         },

@@ -104,7 +104,8 @@ impl EventSet {
     /// Event `i`'s time in milliseconds.
     pub fn millis(&self, i: u64) -> i64 {
         let instant = i64::try_from(i / self.per_instant).unwrap_or(i64::MAX);
-        self.start_ms.saturating_add(instant.saturating_mul(self.gap_ms))
+        self.start_ms
+            .saturating_add(instant.saturating_mul(self.gap_ms))
     }
 
     /// Event `i`'s id.
@@ -130,7 +131,7 @@ impl EventSet {
             "service": service,
             "event_type": format!("{service}_event"),
             "organization": org,
-            "success": i % 7 != 0,
+            "success": !i.is_multiple_of(7),
             "initiated_by": {"username": format!("user{}", i % 1000)},
         })
     }
@@ -140,8 +141,8 @@ impl EventSet {
         if ms <= self.start_ms {
             return 0;
         }
-        let instants = u64::try_from((ms - self.start_ms + self.gap_ms - 1) / self.gap_ms)
-            .unwrap_or(u64::MAX);
+        let instants =
+            u64::try_from((ms - self.start_ms + self.gap_ms - 1) / self.gap_ms).unwrap_or(u64::MAX);
         instants.saturating_mul(self.per_instant).min(self.count)
     }
 

@@ -52,7 +52,12 @@ async fn update(s: State<AppState>, org: Org, body: Bytes) -> ApiResult<Response
     submit(s, org, &body, true)
 }
 
-fn submit(State(s): State<AppState>, Org(org): Org, body: &[u8], update: bool) -> ApiResult<Response> {
+fn submit(
+    State(s): State<AppState>,
+    Org(org): Org,
+    body: &[u8],
+    update: bool,
+) -> ApiResult<Response> {
     let rows = rows(body)?;
     if rows.is_empty() {
         return Err(ApiError::bad_request("no users given"));
@@ -78,7 +83,12 @@ fn submit(State(s): State<AppState>, Org(org): Org, body: &[u8], update: bool) -
 }
 
 /// Applies one row to the org: the user's id, or why not.
-fn apply(org: &mut OrgData, update: bool, row: &Map<String, Value>, fresh: String) -> Result<String, String> {
+fn apply(
+    org: &mut OrgData,
+    update: bool,
+    row: &Map<String, Value>,
+    fresh: String,
+) -> Result<String, String> {
     if let Some(email) = row.get("email").and_then(Value::as_str)
         && !email.contains('@')
     {

@@ -109,7 +109,9 @@ fn width(body: &Map<String, Value>) -> ApiResult<i64> {
 async fn interval(State(s): State<AppState>, Org(org): Org, body: Bytes) -> ApiResult<Response> {
     let (body, q) = parsed(&body)?;
     let width = width(&body)?;
-    let end = q.end.unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
+    let end = q
+        .end
+        .unwrap_or_else(|| chrono::Utc::now().timestamp_millis());
     let first = q.start.div_euclid(width);
     let last = end.div_euclid(width);
     if last - first + 1 > MAX_BUCKETS {

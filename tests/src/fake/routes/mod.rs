@@ -1,7 +1,7 @@
 //! The HTTP routes, one file per API, and the helpers they share.
 
-pub(crate) mod graph;
 mod bulk;
+pub(crate) mod graph;
 mod imports;
 mod insights;
 mod insights_counts;
