@@ -21,6 +21,9 @@ pub(crate) struct JobState {
     pub(crate) bulk: BTreeMap<String, BulkJob>,
     /// How bulk rows settle: the first after `delay`, then one every `per_row`.
     pub(crate) bulk_timing: Option<(Duration, Duration)>,
+    /// Scheduled user state changes (`scheduledJobId`, `systemUserId`, `state`,
+    /// `scheduledDate`), in creation order.
+    pub(crate) userstates: Vec<Value>,
 }
 
 /// Default wait before a bulk job's first row settles.

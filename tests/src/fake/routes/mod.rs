@@ -10,6 +10,7 @@ mod oauth;
 mod orgs;
 mod resources;
 mod search;
+mod userstates;
 mod v1;
 mod v2;
 
@@ -37,6 +38,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .merge(insights_tables::routes())
         .merge(imports::routes())
         .merge(bulk::routes())
+        .merge(userstates::routes())
         .merge(insights::routes())
         .merge(insights_counts::routes())
         .merge(oauth::routes())
