@@ -1,24 +1,26 @@
 //! Directory Insights events of the last hour, then new ones as they come:
-//! `cargo run -p jumpcloud-ext --example follow_events -- [--service sso] [--follow]`.
+//! `cargo run -p jumpcloud-ext --example follow_events -- [--service sso] [--hours 1]
+//! [--follow [--state follow.json]]`.
 //!
-//! Events are read through one stream that follows Directory Insights' cursor (the
-//! `X-Search_after` header sent back as `search_after`), so an hour with many thousands of
-//! events is read page by page without a cap. With `--follow` it then asks every 15 seconds
-//! for what happened since the newest event seen; without it, it stops after the hour.
+//! The hour is read by an `Export`: the range is split into slices by the interval
+//! endpoint's histogram and the slices' cursors are walked four at a time, each event once.
+//! With `--follow` it then tails new events with a `Follow`, polling every 15 seconds; with
+//! `--state FILE` the follow's checkpoint is kept in FILE after every batch, so a restarted
+//! run carries on without printing an event twice.
 //!
 //! With `--fake` (or no credentials in the environment) it runs against the project's fake
 //! JumpCloud, whose demo organisation logs an event a minute, in pages of 25 to show the
-//! cursor at work.
+//! cursors at work; `--follow` is ignored there.
 
 mod common;
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use futures::TryStreamExt;
-use jumpcloud_ext::api::insights::types::{EventQuery, EventQueryServiceItem};
-use jumpcloud_ext::prelude::*;
-use serde_json::{Map, Value};
+use jumpcloud_ext::api::insights::types::EventQueryServiceItem;
+use jumpcloud_ext::insights::{Event, EventSearch, Export, Follow, FollowCheckpoint};
+use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -34,69 +36,77 @@ async fn run() -> common::ExampleResult {
         .unwrap_or("all")
         .parse()
         .map_err(|e| format!("--service: {e}"))?;
+    let hours: i64 = match common::arg("--hours") {
+        Some(h) => h.parse().map_err(|e| format!("--hours: {e}"))?,
+        None => 1,
+    };
+    let search = EventSearch::services([service]);
     let page_size = if target.is_fake() { 25 } else { 1_000 };
-    let mut since = Utc::now() - chrono::Duration::hours(1);
+    let now = Utc::now();
+    let from = now - chrono::Duration::hours(hours);
+
+    let mut batches = Export::new(jc, from..now, search.clone())
+        .concurrency(4)
+        .page_size(page_size)
+        .stream();
     let mut total = 0;
-    loop {
-        let (seen, newest) = print_since(jc, &service, since, page_size).await?;
-        total += seen;
-        if !common::flag("--follow") || target.is_fake() {
-            break;
+    while let Some(batch) = batches.try_next().await? {
+        for event in &batch.events {
+            print_event(event);
         }
-        if let Some(newest) = newest {
-            // Events at exactly `newest` were printed; ask for what is later.
-            since = newest + chrono::Duration::milliseconds(1);
-        }
-        tokio::time::sleep(Duration::from_secs(15)).await;
+        total += batch.events.len();
+        let cp = &batch.checkpoint;
+        eprintln!(
+            "  (slice {} of {}: {} events; {} of about {} so far)",
+            batch.slice + 1,
+            cp.slices().len(),
+            batch.events.len(),
+            cp.delivered(),
+            cp.expected()
+        );
     }
-    eprintln!("{total} events");
+    eprintln!("{total} events in the last {hours} h");
+    if !common::flag("--follow") || target.is_fake() {
+        return Ok(());
+    }
+
+    let state = common::arg("--state");
+    let checkpoint = match state.as_deref().map(std::fs::read_to_string) {
+        Some(Ok(json)) => serde_json::from_str(&json)?,
+        _ => FollowCheckpoint::since(now),
+    };
+    let mut events = Follow::new(jc, search, checkpoint)
+        .poll_every(Duration::from_secs(15))
+        .page_size(page_size)
+        .stream();
+    while let Some(batch) = events.try_next().await? {
+        for event in &batch.events {
+            print_event(event);
+        }
+        if let Some(path) = &state {
+            std::fs::write(path, serde_json::to_string(&batch.checkpoint)?)?;
+        }
+    }
     Ok(())
 }
 
-/// Prints every event from `since` on, oldest first; how many, and the newest timestamp.
-async fn print_since(
-    jc: &JumpCloud,
-    service: &EventQueryServiceItem,
-    since: DateTime<Utc>,
-    page_size: u32,
-) -> common::ExampleResult<(usize, Option<DateTime<Utc>>)> {
-    let query = EventQuery::builder()
-        .service(vec![service.clone()])
-        .start_time(since)
-        .sort(Some("ASC".to_owned()));
-    let mut events = jc
-        .insights()
-        .event_get()
-        .body(query)
-        .per_page(page_size)
-        .pages();
-    let (mut seen, mut newest) = (0, None);
-    while let Some(page) = events.try_next().await? {
-        for event in &page.items {
-            let at = text(event, &["timestamp"]);
-            if let Ok(t) = at.parse::<DateTime<Utc>>() {
-                newest = newest.max(Some(t));
-            }
-            println!(
-                "{at}  {:<8} {:<28} {:<16} {}",
-                text(event, &["service"]),
-                text(event, &["event_type"]),
-                text(event, &["initiated_by", "username"]),
-                if event.get("success") == Some(&Value::Bool(false)) {
-                    "failed"
-                } else {
-                    ""
-                }
-            );
+fn print_event(event: &Event) {
+    println!(
+        "{}  {:<8} {:<28} {:<16} {}",
+        text(event, &["timestamp"]),
+        text(event, &["service"]),
+        text(event, &["event_type"]),
+        text(event, &["initiated_by", "username"]),
+        if event.get("success") == Some(&Value::Bool(false)) {
+            "failed"
+        } else {
+            ""
         }
-        seen += page.items.len();
-        eprintln!("  (page {}: {} events)", page.index, page.items.len());
-    }
-    Ok((seen, newest))
+    );
 }
 
 /// A string at `path` in an event, or `-`.
-fn text(event: &Map<String, Value>, path: &[&str]) -> String {
+fn text(event: &Event, path: &[&str]) -> String {
     let mut value = event.get(path[0]);
     for key in &path[1..] {
         value = value.and_then(|v| v.get(key));

@@ -74,6 +74,10 @@ pub mod filter;
 pub mod find;
 #[cfg(feature = "v2")]
 pub mod graph;
+#[cfg(feature = "insights")]
+pub mod insights;
+#[cfg(feature = "v2")]
+pub mod jobs;
 pub mod paginate;
 mod retry;
 mod secret;

@@ -11,6 +11,7 @@ mod gateway;
 mod graph;
 mod handle;
 mod ids;
+mod jobs;
 mod links;
 mod listing;
 mod log;
@@ -31,6 +32,7 @@ pub use demo::{
 pub use error::FakeError;
 pub use faults::{Fault, Faults};
 pub use graph::{GraphKind, Node};
+pub use jobs::EventSet;
 pub use log::{REDACTED, RecordedRequest};
 pub use server::{
     DEFAULT_API_KEY, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ORG_ID, DEFAULT_PROVIDER_ID,

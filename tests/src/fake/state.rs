@@ -116,6 +116,8 @@ pub(crate) struct Org {
     pub(crate) gsuite_imports: BTreeMap<String, Vec<Value>>,
     /// Users an Office 365 directory offers for import, by Office 365 id.
     pub(crate) office365_imports: BTreeMap<String, Vec<Value>>,
+    /// Long-running jobs' state: generated event sets, bulk jobs, command runs.
+    pub(crate) jobs: super::jobs::JobState,
 }
 
 impl Org {

@@ -47,20 +47,20 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/insights/directory/v1/events", post(events))
 }
 
-fn bad(msg: impl Into<String>) -> ApiError {
+pub(super) fn bad(msg: impl Into<String>) -> ApiError {
     ApiError::bad_request(msg).style(ErrorStyle::Error)
 }
 
 /// A parsed event query.
-struct Query {
-    services: Vec<String>,
-    start: i64,
-    end: Option<i64>,
-    limit: usize,
+pub(super) struct Query {
+    pub(super) services: Vec<String>,
+    pub(super) start: i64,
+    pub(super) end: Option<i64>,
+    pub(super) limit: usize,
     skip: usize,
-    descending: bool,
-    after: Option<(i64, String)>,
-    fields: Option<Vec<String>>,
+    pub(super) descending: bool,
+    pub(super) after: Option<(i64, String)>,
+    pub(super) fields: Option<Vec<String>>,
     term: Option<Map<String, Value>>,
 }
 
@@ -85,7 +85,7 @@ fn count(body: &Map<String, Value>, key: &str) -> ApiResult<Option<usize>> {
     }
 }
 
-fn parse(body: &Map<String, Value>) -> ApiResult<Query> {
+pub(super) fn parse(body: &Map<String, Value>) -> ApiResult<Query> {
     let services = match body.get("service") {
         Some(Value::Array(items)) if !items.is_empty() => items
             .iter()
@@ -198,6 +198,16 @@ fn key(e: &Value) -> (i64, &str) {
     )
 }
 
+/// Whether a stored event matches the query's time range, services and search term.
+pub(super) fn matches(q: &Query, all: bool, e: &Value) -> bool {
+    let ms = event_millis(e);
+    let service = e.get("service").and_then(Value::as_str).unwrap_or_default();
+    ms >= q.start
+        && q.end.is_none_or(|end| ms <= end)
+        && (all || q.services.iter().any(|s| s == service))
+        && q.term.as_ref().is_none_or(|t| term_matches(e, t))
+}
+
 async fn events(State(s): State<AppState>, Org(org): Org, body: Bytes) -> ApiResult<Response> {
     let q = parse(&json_object(&body).map_err(|e| e.style(ErrorStyle::Error))?)?;
     let all = q.services.iter().any(|s| s == "all");
@@ -205,17 +215,13 @@ async fn events(State(s): State<AppState>, Org(org): Org, body: Bytes) -> ApiRes
     let org = data
         .org(&org)
         .map_err(|e| ApiError::not_found(e.to_string()).style(ErrorStyle::Error))?;
+    if let Some(set) = &org.jobs.events {
+        return Ok(super::insights_counts::synthetic_page(set, &q, &org.id));
+    }
     let mut hits: Vec<&Value> = org
         .objects(Collection::Events)
         .values()
-        .filter(|e| {
-            let ms = event_millis(e);
-            let service = e.get("service").and_then(Value::as_str).unwrap_or_default();
-            ms >= q.start
-                && q.end.is_none_or(|end| ms <= end)
-                && (all || q.services.iter().any(|s| s == service))
-                && q.term.as_ref().is_none_or(|t| term_matches(e, t))
-        })
+        .filter(|e| matches(&q, all, e))
         .collect();
     hits.sort_by(|a, b| {
         let ord = key(a).cmp(&key(b));

@@ -1,13 +1,16 @@
 //! The HTTP routes, one file per API, and the helpers they share.
 
+mod bulk;
 pub(crate) mod graph;
 mod imports;
 mod insights;
+mod insights_counts;
 pub(crate) mod insights_tables;
 mod oauth;
 mod orgs;
 mod resources;
 mod search;
+mod userstates;
 mod v1;
 mod v2;
 
@@ -34,7 +37,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .merge(graph::routes())
         .merge(insights_tables::routes())
         .merge(imports::routes())
+        .merge(bulk::routes())
+        .merge(userstates::routes())
         .merge(insights::routes())
+        .merge(insights_counts::routes())
         .merge(oauth::routes())
         .merge(orgs::routes())
         .fallback(|| async { ApiError::not_found("Not Found") })

@@ -1,0 +1,218 @@
+//! Bulk user jobs end to end against the fake on 127.0.0.1: splitting over the row limit,
+//! per-row outcomes matched to input rows, a wait resumed from stored job ids, faults on the
+//! polling endpoint, and typed refusals before anything is sent.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use jumpcloud_ext::api::v2::types::{BulkUserCreate, BulkUserUpdate};
+use jumpcloud_ext::jobs::{BulkJob, BulkUsers, RowOutcome};
+use jumpcloud_ext::prelude::*;
+use jumpcloud_fake::{Collection, FakeJumpCloud, Fault};
+use serde_json::json;
+
+const RESULTS: &str = "/api/v2/bulk/users/";
+
+fn client(fake: &FakeJumpCloud) -> JumpCloud {
+    JumpCloud::builder()
+        .api_key(jumpcloud_fake::DEFAULT_API_KEY)
+        .base_url(fake.base_url())
+        .retry(
+            RetryPolicy::default()
+                .with_max_attempts(4)
+                .with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
+        )
+        .build()
+        .unwrap()
+}
+
+fn row(i: usize) -> BulkUserCreate {
+    BulkUserCreate {
+        username: Some(format!("bulk{i}")),
+        email: Some(format!("bulk{i}@example.com")),
+        ..Default::default()
+    }
+}
+
+fn jobs(fake: &FakeJumpCloud) -> BulkUsers {
+    BulkUsers::new(&client(fake)).poll_backoff(Duration::from_millis(20), Duration::from_millis(80))
+}
+
+#[tokio::test]
+async fn creations_split_over_jobs_and_every_row_gets_its_outcome() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    fake.set_bulk_timing(&org, Duration::from_millis(30), Duration::ZERO)
+        .unwrap();
+    fake.insert(
+        &org,
+        Collection::Users,
+        json!({"username": "bulk7", "email": "b@example.com"}),
+    )
+    .unwrap();
+    let mut rows: Vec<_> = (0..1_200).map(row).collect();
+    rows[3].email = Some("not-an-email".into());
+    let mut handle = jobs(&fake).rows_per_job(500).create(rows).await.unwrap();
+    assert_eq!(handle.jobs().len(), 3);
+    assert_eq!(
+        handle
+            .jobs()
+            .iter()
+            .map(|j| j.first_row)
+            .collect::<Vec<_>>(),
+        vec![0, 500, 1_000]
+    );
+    let report = handle.wait(Duration::from_secs(20)).await.unwrap();
+    assert!(report.is_complete());
+    assert_eq!(report.outcomes.len(), 1_200);
+    assert_eq!(report.failed(), 2);
+    assert!(
+        matches!(&report.outcomes[3], RowOutcome::Failed { message } if message.contains("email"))
+    );
+    assert!(
+        matches!(&report.outcomes[7], RowOutcome::Failed { message } if message.contains("exists"))
+    );
+    // Each created row names the user the fake made from that very row.
+    for i in [0usize, 499, 500, 1_199] {
+        let RowOutcome::Created { id: Some(id) } = &report.outcomes[i] else {
+            panic!("row {i}: {:?}", report.outcomes[i]);
+        };
+        let user = fake.object(&org, Collection::Users, id).unwrap();
+        assert_eq!(user["username"], format!("bulk{i}"));
+    }
+    assert!(report.unmatched.is_empty());
+}
+
+#[tokio::test]
+async fn updates_are_matched_by_id_and_unknown_users_fail() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    fake.set_bulk_timing(&org, Duration::from_millis(10), Duration::ZERO)
+        .unwrap();
+    let ids = fake.seed_users(3).unwrap();
+    let mut rows: Vec<BulkUserUpdate> = ids
+        .iter()
+        .map(|id| BulkUserUpdate {
+            id: Some(id.clone()),
+            department: Some("Research".into()),
+            ..Default::default()
+        })
+        .collect();
+    rows.insert(
+        1,
+        BulkUserUpdate {
+            id: Some("5f0000000000000000000000".into()),
+            ..Default::default()
+        },
+    );
+    let mut handle = jobs(&fake).update(rows).await.unwrap();
+    let report = handle.wait(Duration::from_secs(10)).await.unwrap();
+    assert_eq!(
+        report.outcomes[0],
+        RowOutcome::Updated {
+            id: Some(ids[0].clone())
+        }
+    );
+    assert!(
+        matches!(&report.outcomes[1], RowOutcome::Failed { message } if message.contains("not found"))
+    );
+    assert_eq!(
+        report.outcomes[3],
+        RowOutcome::Updated {
+            id: Some(ids[2].clone())
+        }
+    );
+    let user = fake.object(&org, Collection::Users, &ids[2]).unwrap();
+    assert_eq!(user["department"], "Research");
+}
+
+#[tokio::test]
+async fn a_restarted_program_resumes_waiting_from_the_job_ids() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    fake.set_bulk_timing(&org, Duration::from_millis(150), Duration::from_millis(1))
+        .unwrap();
+    let stored = {
+        let mut handle = jobs(&fake)
+            .rows_per_job(40)
+            .create((0..100).map(row).collect())
+            .await
+            .unwrap();
+        let early = handle.wait(Duration::from_millis(30)).await.unwrap();
+        assert!(!early.is_complete());
+        assert_eq!(early.pending().len(), 100);
+        serde_json::to_string(handle.jobs()).unwrap()
+    };
+    let jobs_back: Vec<BulkJob> = serde_json::from_str(&stored).unwrap();
+    let mut handle = jobs(&fake).resume(jobs_back);
+    let report = handle.wait(Duration::from_secs(10)).await.unwrap();
+    assert!(report.is_complete());
+    assert!(
+        report
+            .outcomes
+            .iter()
+            .all(|o| matches!(o, RowOutcome::Created { id: Some(_) }))
+    );
+}
+
+#[tokio::test]
+async fn faults_mid_wait_are_retried_and_an_unknown_job_is_named() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    fake.set_bulk_timing(&org, Duration::from_millis(40), Duration::ZERO)
+        .unwrap();
+    let mut handle = jobs(&fake)
+        .create((0..30).map(row).collect())
+        .await
+        .unwrap();
+    fake.faults()
+        .push(Fault::status(503).on_path(RESULTS).times(2));
+    fake.faults()
+        .push(Fault::rate_limited().on_path(RESULTS).after(1).times(1));
+    let report = handle.wait(Duration::from_secs(10)).await.unwrap();
+    assert!(report.is_complete());
+    assert_eq!(report.failed(), 0);
+
+    let mut stale = jobs(&fake).resume(vec![
+        handle.jobs()[0].clone(),
+        BulkJob {
+            job_id: "5f00000000000000000000ff".into(),
+            kind: handle.jobs()[0].kind,
+            first_row: 30,
+            keys: vec!["ghost".into()],
+        },
+    ]);
+    let err = stale.wait(Duration::from_secs(5)).await.unwrap_err();
+    assert_eq!(err.job_id.as_deref(), Some("5f00000000000000000000ff"));
+    assert!(err.error.is_not_found());
+    assert!(
+        err.to_string().contains("5f00000000000000000000ff"),
+        "{err}"
+    );
+    // What was known is kept: the first job's 30 rows are final.
+    assert_eq!(
+        err.report.outcomes.iter().filter(|o| o.is_final()).count(),
+        30
+    );
+    assert_eq!(stale.report().pending(), vec![30]);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_anything_is_sent() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let bulk = jobs(&fake);
+    let err = bulk.create(Vec::new()).await.unwrap_err();
+    assert_eq!(err.error.kind(), ErrorKind::InvalidRequest);
+    let mut rows: Vec<_> = (0..5).map(row).collect();
+    rows[2].username = None;
+    let err = bulk.create(rows).await.unwrap_err();
+    assert_eq!(err.error.kind(), ErrorKind::InvalidRequest);
+    assert!(err.to_string().contains("row 2: username"), "{err}");
+    let err = bulk
+        .update(vec![BulkUserUpdate::default()])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("row 0: id"), "{err}");
+    assert_eq!(fake.request_count(), 0);
+}
