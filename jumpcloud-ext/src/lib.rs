@@ -43,7 +43,8 @@
 //!   `docs/operations.md` finds the method for a REST path
 //!   (`GET /systemusers` is `jc.v1().user_list()`).
 //! - [`Run::run`] sends any request with this crate's [`Error`];
-//!   [`Paginate`] streams any listing.
+//!   [`Listing`] streams any listing; [`CallOptions`] sets a client's
+//!   retry policy, budget and timeout for some calls.
 //! - [`filter`] builds each API's filters, checked before they are sent.
 //! - The `examples/` directory has whole tasks: syncing a group's members
 //!   from a CSV file, walking every organisation of a multi-tenant
@@ -74,12 +75,12 @@ mod secret;
 mod transport;
 
 pub use auth::Credentials;
-pub use budget::{Budget, Within};
-pub use call::{Retrying, Run};
+pub use budget::Budget;
+pub use call::{CallOptions, Run};
 pub use client::{JumpCloud, JumpCloudBuilder};
 pub use config::{Endpoints, Region};
 pub use error::{BODY_EXCERPT_LIMIT, Error, ErrorKind, Result};
-pub use paginate::{ListPage, Paginate, Paginator};
+pub use paginate::{ListPage, Listing, Paginator};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 
@@ -91,8 +92,8 @@ pub use reqwest::StatusCode;
 /// The names most programs need: `use jumpcloud_ext::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Credentials, Error, ErrorKind, JumpCloud, Paginate, Region, Result, RetryPolicy, Run,
-        Secret,
+        CallOptions, Credentials, Error, ErrorKind, JumpCloud, Listing, Region, Result,
+        RetryPolicy, Run, Secret,
     };
 }
 
