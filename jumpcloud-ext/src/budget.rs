@@ -4,14 +4,18 @@
 //!
 //! Each stream's own [`concurrency`](crate::Paginator::concurrency) bounds
 //! the pages of that stream only; ten streams at concurrency 4 may have 40
-//! requests out. Requests sent [`within`](crate::Run::within) one
-//! [`Budget`] never exceed its size together.
+//! requests out. Requests sent within one [`Budget`] never exceed its size
+//! together: a client's requests with
+//! [`CallOptions::within`](crate::CallOptions::within), a stream's pages
+//! with [`Paginator::within`](crate::Paginator::within).
 
 use std::sync::Arc;
 
-use jumpcloud_api::paging::{Page, PageRequest, Requested};
-use jumpcloud_api::{Error as ApiError, Operation, Paginated, Request, ResponseValue};
-use tokio::sync::Semaphore;
+use jumpcloud_api::Request;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::call::Run;
+use crate::error::Result;
 
 /// How many requests may be in flight at once across every request sent
 /// within it. Clones share the same cap.
@@ -27,7 +31,7 @@ use tokio::sync::Semaphore;
 /// // four requests out together.
 /// let budget = Budget::new(4);
 /// let users = jc.v2().user_group_list().within(&budget).concurrency(4).try_collect_all();
-/// let systems = jc.v2().system_group_list().within(&budget).concurrency(4).try_collect_all();
+/// let systems = jc.v2().system_group_list().concurrency(4).within(&budget).try_collect_all();
 /// let (users, systems) = futures::try_join!(users, systems)?;
 /// # let _ = (users, systems);
 /// # }
@@ -61,45 +65,61 @@ impl Budget {
     }
 }
 
-/// A request that waits for a place in a [`Budget`] before it is sent and
-/// holds it until the answer (retries included); made by
-/// [`Run::within`](crate::Run::within).
-#[derive(Clone, Debug)]
-#[must_use = "a request does nothing until run or streamed"]
-pub struct Within<R> {
-    pub(crate) request: R,
-    pub(crate) budget: Budget,
-}
-
-impl<R: Request> Request for Within<R> {
-    type Response = R::Response;
-
-    fn operation() -> &'static Operation {
-        R::operation()
-    }
-
-    async fn dispatch(self) -> Result<ResponseValue<Self::Response>, ApiError<()>> {
+impl Budget {
+    /// Waits for a place and holds it until the permit is dropped.
+    pub(crate) async fn place(&self) -> Option<OwnedSemaphorePermit> {
         // The semaphore is never closed, so a place always comes.
-        let _place = self.budget.permits.clone().acquire_owned().await.ok();
-        self.request.dispatch().await
+        self.permits.clone().acquire_owned().await.ok()
+    }
+
+    /// Sends one request holding a place for its whole call (retries
+    /// included), as the graph's writes do.
+    pub(crate) async fn run<R: Request>(&self, request: R) -> Result<R::Response> {
+        let _place = self.place().await;
+        request.run().await
     }
 }
 
-impl<R: Paginated> Paginated for Within<R> {
-    type Item = R::Item;
+/// Two budgets are equal when they are the same budget (clones of one).
+impl PartialEq for Budget {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.permits, &other.permits)
+    }
+}
 
-    fn requested(&self) -> Requested {
-        self.request.requested()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn places_are_shared_by_clones_and_returned_on_drop() {
+        let budget = Budget::new(2);
+        let clone = budget.clone();
+        assert_eq!(budget, clone);
+        assert_ne!(budget, Budget::new(2));
+        assert_eq!((budget.size(), budget.in_flight()), (2, 0));
+        let a = budget.place().await;
+        let b = clone.place().await;
+        assert!(a.is_some() && b.is_some());
+        assert_eq!(budget.in_flight(), 2);
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(20), budget.place())
+                .await
+                .is_err(),
+            "a third place waits"
+        );
+        drop(a);
+        assert_eq!(clone.in_flight(), 1);
+        let c = budget.place().await;
+        assert!(c.is_some());
+        drop((b, c));
+        assert_eq!(budget.in_flight(), 0);
     }
 
-    fn with_page(self, page: &PageRequest) -> Self {
-        Within {
-            request: self.request.with_page(page),
-            budget: self.budget,
-        }
-    }
-
-    fn into_page(response: ResponseValue<Self::Response>) -> Page<Self::Item> {
-        R::into_page(response)
+    #[test]
+    fn sizes_are_at_least_one() {
+        assert_eq!(Budget::new(0).size(), 1);
+        assert_eq!(Budget::new(7).size(), 7);
+        assert_eq!(Budget::new(usize::MAX).size(), Semaphore::MAX_PERMITS);
     }
 }

@@ -1,19 +1,20 @@
-//! `.run()`: send any generated request and get this crate's [`Error`].
+//! `.run()`: send any generated request and get this crate's [`Error`]; and
+//! [`CallOptions`], the per-call settings a client's requests follow.
 //!
 //! Every generated builder implements [`jumpcloud_api::Request`]; the
 //! [`Run`] extension adds, to all of them at once, a way to send that
 //! returns [`Result<T>`](crate::Result). Prefer it to the builder's own
-//! `send()`, whose error is progenitor's and carries a credential failure
-//! only as an opaque stand-in until converted.
+//! `send()`, whose error is progenitor's: a credential failure is then only
+//! the cause of a `CommunicationError` until converted.
 
 use std::future::Future;
+use std::time::Duration;
 
-use jumpcloud_api::paging::{Page, PageRequest, Requested};
-use jumpcloud_api::{Error as ApiError, Operation, Paginated, Request, ResponseValue};
+use jumpcloud_api::{Request, ResponseValue};
 
-use crate::budget::{Budget, Within};
+use crate::budget::Budget;
 use crate::error::{Error, Result};
-use crate::retry::{RetryPolicy, with_policy};
+use crate::retry::RetryPolicy;
 
 /// Sends a generated request with typed errors: `.run().await?`.
 ///
@@ -51,83 +52,132 @@ pub trait Run: Request {
                 .map_err(|e| Error::from(e).or_operation(Self::operation()))
         }
     }
-
-    /// This call with its own retry policy instead of the client's: no
-    /// retries for one call (`RetryPolicy::none()`), or resending one `POST`
-    /// known to be idempotent. Works with `.run()` and with the pagination
-    /// streams (every page of the walk uses it).
-    ///
-    /// ```no_run
-    /// use jumpcloud_ext::prelude::*;
-    ///
-    /// # async fn demo(jc: JumpCloud) -> jumpcloud_ext::Result<()> {
-    /// # #[cfg(feature = "v2")] {
-    /// // Fail fast on a health check instead of waiting through retries.
-    /// let groups = jc.v2().user_group_list().limit(1).retry(RetryPolicy::none()).run().await?;
-    /// # let _ = groups;
-    /// # }
-    /// # Ok(())
-    /// # }
-    /// ```
-    fn retry(self, policy: RetryPolicy) -> Retrying<Self> {
-        Retrying {
-            request: self,
-            policy,
-        }
-    }
-
-    /// This call (or every page of this stream) waits for a place in
-    /// `budget` and holds it until its answer, so that the requests of many
-    /// calls and streams sharing one [`Budget`] never exceed its size
-    /// together.
-    fn within(self, budget: &Budget) -> Within<Self> {
-        Within {
-            request: self,
-            budget: budget.clone(),
-        }
-    }
 }
 
 impl<R: Request> Run for R {}
 
-/// A request sent under its own [`RetryPolicy`]; made by [`Run::retry`].
-#[derive(Clone, Debug)]
-#[must_use = "a request does nothing until run or streamed"]
-pub struct Retrying<R> {
-    request: R,
-    policy: RetryPolicy,
+/// How a client's calls are sent: the retry policy, a [`Budget`] shared
+/// with other calls, and a timeout per attempt. One value carries them all;
+/// an option left unset keeps what the client had.
+///
+/// Options belong to a client: [`JumpCloud::with_options`](crate::JumpCloud::with_options)
+/// makes a cheap copy (same connection pool, token cache and organisation)
+/// whose transport applies them to every request it sends. They are not
+/// ambient state: a call made from that copy keeps them wherever it runs,
+/// on another task included.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use jumpcloud_ext::prelude::*;
+/// use jumpcloud_ext::{Budget, CallOptions};
+///
+/// # async fn demo(jc: JumpCloud) -> jumpcloud_ext::Result<()> {
+/// // A health check: one attempt of at most two seconds.
+/// let probe = jc.with_options(
+///     CallOptions::new()
+///         .retry(RetryPolicy::none())
+///         .timeout(Duration::from_secs(2)),
+/// );
+/// # #[cfg(feature = "v2")]
+/// probe.v2().user_group_list().limit(1).run().await?;
+///
+/// // Two jobs that together never have more than four requests out.
+/// let budget = Budget::new(4);
+/// let shared = jc.with_options(CallOptions::new().within(&budget));
+/// # let _ = shared;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+#[must_use = "options do nothing until given to `JumpCloud::with_options`"]
+pub struct CallOptions {
+    retry: Option<RetryPolicy>,
+    budget: Option<Budget>,
+    timeout: Option<Duration>,
 }
 
-impl<R: Request> Request for Retrying<R> {
-    type Response = R::Response;
-
-    fn operation() -> &'static Operation {
-        R::operation()
+impl CallOptions {
+    /// No options set: everything as the client has it.
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    fn dispatch(
-        self,
-    ) -> impl Future<Output = std::result::Result<ResponseValue<Self::Response>, ApiError<()>>> + Send
-    {
-        with_policy(self.policy, self.request.dispatch())
-    }
-}
-
-impl<R: Paginated> Paginated for Retrying<R> {
-    type Item = R::Item;
-
-    fn requested(&self) -> Requested {
-        self.request.requested()
+    /// Retries per `policy` instead of the client's: none for a call that
+    /// must fail fast (`RetryPolicy::none()`), or resending `POST`s known
+    /// to be safe to repeat. Token requests keep the policy the client was
+    /// built with (one token serves every copy).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
     }
 
-    fn with_page(self, page: &PageRequest) -> Self {
-        Retrying {
-            request: self.request.with_page(page),
-            policy: self.policy,
+    /// Each attempt waits for a place in `budget` and holds it until its
+    /// answer arrives (not while waiting to retry), so that the requests of
+    /// every client and stream sharing the budget never exceed its size.
+    pub fn within(mut self, budget: &Budget) -> Self {
+        self.budget = Some(budget.clone());
+        self
+    }
+
+    /// How long one attempt may take, body included, instead of the
+    /// client's [`timeout`](crate::JumpCloudBuilder::timeout). A timed-out
+    /// attempt is retried like any other per the retry policy.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The retry policy, if set.
+    pub fn retry_policy(&self) -> Option<&RetryPolicy> {
+        self.retry.as_ref()
+    }
+
+    /// The budget, if set.
+    pub fn budget(&self) -> Option<&Budget> {
+        self.budget.as_ref()
+    }
+
+    /// The timeout per attempt, if set.
+    pub fn attempt_timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    /// These options, with those set in `other` replacing them.
+    pub(crate) fn overlaid(&self, other: CallOptions) -> CallOptions {
+        CallOptions {
+            retry: other.retry.or_else(|| self.retry.clone()),
+            budget: other.budget.or_else(|| self.budget.clone()),
+            timeout: other.timeout.or(self.timeout),
         }
     }
+}
 
-    fn into_page(response: ResponseValue<Self::Response>) -> Page<Self::Item> {
-        R::into_page(response)
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_set_later_replace_only_what_they_set() {
+        let budget = Budget::new(2);
+        let base = CallOptions::new()
+            .retry(RetryPolicy::default().with_max_attempts(7))
+            .within(&budget);
+        let merged = base.overlaid(CallOptions::new().timeout(Duration::from_secs(3)));
+        assert_eq!(
+            merged.retry_policy().map(RetryPolicy::max_attempts),
+            Some(7)
+        );
+        assert_eq!(merged.budget().map(Budget::size), Some(2));
+        assert_eq!(merged.attempt_timeout(), Some(Duration::from_secs(3)));
+        let merged = merged.overlaid(CallOptions::new().retry(RetryPolicy::none()));
+        assert_eq!(
+            merged.retry_policy().map(RetryPolicy::max_attempts),
+            Some(1)
+        );
+        assert_eq!(merged.attempt_timeout(), Some(Duration::from_secs(3)));
+        assert_eq!(
+            CallOptions::new().overlaid(CallOptions::new()),
+            CallOptions::new()
+        );
     }
 }

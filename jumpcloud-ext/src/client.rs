@@ -7,6 +7,7 @@ use std::time::Duration;
 use http::HeaderValue;
 
 use crate::auth::{ApiKeyAuth, Auth, Credentials, OAuthAuth, OAuthSettings};
+use crate::call::CallOptions;
 use crate::config::{
     self, ApiBase, BaseUrl, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SCOPE, DEFAULT_TIMEOUT,
     DEFAULT_TOKEN_SKEW, DEFAULT_USER_AGENT, Endpoints, Region,
@@ -46,7 +47,7 @@ struct Inner {
     shared: Arc<Shared>,
     endpoints: Endpoints,
     org: OrgScope,
-    retry: Arc<RetryPolicy>,
+    options: Arc<CallOptions>,
     hooks: jumpcloud_api::Hooks,
     #[cfg(feature = "v2")]
     v2: jumpcloud_api::v2::Client,
@@ -62,12 +63,12 @@ impl Inner {
         shared: Arc<Shared>,
         endpoints: Endpoints,
         org: OrgScope,
-        retry: Arc<RetryPolicy>,
+        options: Arc<CallOptions>,
     ) -> Self {
         let hooks = jumpcloud_api::Hooks::new(JumpCloudTransport::new(
             shared.clone(),
             org.clone(),
-            retry.clone(),
+            options.clone(),
         ));
         Inner {
             #[cfg(feature = "v2")]
@@ -84,7 +85,7 @@ impl Inner {
             shared,
             endpoints,
             org,
-            retry,
+            options,
             hooks,
         }
     }
@@ -113,46 +114,51 @@ impl JumpCloud {
     pub fn with_org(&self, org_id: impl AsRef<str>) -> JumpCloud {
         self.scoped(
             OrgScope::new(Some(org_id.as_ref())),
-            self.inner.retry.clone(),
+            self.inner.options.clone(),
         )
     }
 
     /// A copy that sends no `x-org-id`: the credentials' own organisation.
     pub fn without_org(&self) -> JumpCloud {
-        self.scoped(OrgScope::None, self.inner.retry.clone())
+        self.scoped(OrgScope::None, self.inner.options.clone())
     }
 
-    /// A copy whose requests follow `policy` instead of this client's retry
-    /// policy: no retries for a call that must fail fast, or resending a
-    /// `POST` known to be safe to repeat. Like [`with_org`](Self::with_org)
-    /// it is cheap and shares the connection pool, the token cache and the
-    /// organisation, so make one per call if that is simplest. Token
-    /// requests keep the policy the client was built with.
+    /// A copy whose requests follow `options` (a retry policy, a
+    /// [`Budget`](crate::Budget), a timeout per attempt): each option set
+    /// there replaces this client's, the others stay. Like
+    /// [`with_org`](Self::with_org) it is cheap and shares the connection
+    /// pool, the token cache and the organisation, so make one per call if
+    /// that is simplest; the options travel with the copy (to another task
+    /// too), not with the task that uses it. Token requests keep the policy
+    /// the client was built with.
     ///
     /// ```no_run
     /// # async fn demo(jc: jumpcloud_ext::JumpCloud) -> jumpcloud_ext::Result<()> {
-    /// use jumpcloud_ext::RetryPolicy;
+    /// use jumpcloud_ext::{CallOptions, RetryPolicy, Run};
     ///
     /// // A liveness probe: one attempt, no waiting out a rate limit.
     /// # #[cfg(feature = "v2")]
     /// let groups = jc
-    ///     .with_retry(RetryPolicy::none())
+    ///     .with_options(CallOptions::new().retry(RetryPolicy::none()))
     ///     .v2()
     ///     .group_list()
     ///     .limit(1)
-    ///     .send()
+    ///     .run()
     ///     .await?;
     ///
     /// // For POSTs known to be safe to repeat.
-    /// let resending = jc.with_retry(RetryPolicy::default().with_retry_non_idempotent(true));
+    /// let resending = jc.with_options(
+    ///     CallOptions::new().retry(RetryPolicy::default().with_retry_non_idempotent(true)),
+    /// );
     /// # Ok(())
     /// # }
     /// ```
-    pub fn with_retry(&self, policy: RetryPolicy) -> JumpCloud {
-        self.scoped(self.inner.org.clone(), Arc::new(policy))
+    pub fn with_options(&self, options: CallOptions) -> JumpCloud {
+        let options = self.inner.options.overlaid(options);
+        self.scoped(self.inner.org.clone(), Arc::new(options))
     }
 
-    fn scoped(&self, org: OrgScope, retry: Arc<RetryPolicy>) -> JumpCloud {
+    fn scoped(&self, org: OrgScope, options: Arc<CallOptions>) -> JumpCloud {
         let i = &self.inner;
         JumpCloud {
             inner: Arc::new(Inner::new(
@@ -160,7 +166,7 @@ impl JumpCloud {
                 i.shared.clone(),
                 i.endpoints.clone(),
                 org,
-                retry,
+                options,
             )),
         }
     }
@@ -204,9 +210,10 @@ impl JumpCloud {
         &self.inner.hooks
     }
 
-    /// The retry policy this client's requests follow.
-    pub fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.retry
+    /// The options this client's requests follow (its retry policy always
+    /// set: the builder's, or one given to [`with_options`](Self::with_options)).
+    pub fn options(&self) -> &CallOptions {
+        &self.inner.options
     }
 
     /// The API v2 client.
@@ -267,7 +274,7 @@ impl fmt::Debug for JumpCloud {
             .field("org_id", &i.org.id())
             .field("provider_id", &self.provider_id())
             .field("endpoints", &i.endpoints)
-            .field("retry", &i.retry)
+            .field("options", &i.options)
             .finish_non_exhaustive()
     }
 }
@@ -647,7 +654,7 @@ impl JumpCloudBuilder {
                 shared,
                 endpoints,
                 org,
-                Arc::new(self.retry),
+                Arc::new(CallOptions::new().retry(self.retry)),
             )),
         })
     }
@@ -827,20 +834,30 @@ mod tests {
     }
 
     #[test]
-    fn with_retry_shares_state_and_keeps_the_org() {
+    fn with_options_shares_state_and_keeps_the_org() {
         let jc = JumpCloud::builder()
             .api_key("k")
             .retry(RetryPolicy::default().with_max_attempts(7))
             .build()
             .unwrap();
-        let scoped = jc.with_org("org-a").with_retry(RetryPolicy::none());
-        assert_eq!(scoped.retry_policy().max_attempts(), 1);
+        let attempts = |jc: &JumpCloud| jc.options().retry_policy().map(|p| p.max_attempts());
+        let scoped = jc
+            .with_org("org-a")
+            .with_options(CallOptions::new().retry(RetryPolicy::none()));
+        assert_eq!(attempts(&scoped), Some(1));
         assert_eq!(scoped.org_id(), Some("org-a"));
-        assert_eq!(jc.retry_policy().max_attempts(), 7);
+        assert_eq!(attempts(&jc), Some(7));
         assert!(Arc::ptr_eq(&jc.inner.shared, &scoped.inner.shared));
-        // Changing the organisation keeps the copy's policy.
-        assert_eq!(scoped.with_org("org-b").retry_policy().max_attempts(), 1);
-        assert_eq!(scoped.without_org().retry_policy().max_attempts(), 1);
+        // Changing the organisation keeps the copy's options.
+        assert_eq!(attempts(&scoped.with_org("org-b")), Some(1));
+        assert_eq!(attempts(&scoped.without_org()), Some(1));
+        // Options not given keep the client's.
+        let timed = jc.with_options(CallOptions::new().timeout(Duration::from_secs(2)));
+        assert_eq!(attempts(&timed), Some(7));
+        assert_eq!(
+            timed.options().attempt_timeout(),
+            Some(Duration::from_secs(2))
+        );
     }
 
     #[test]

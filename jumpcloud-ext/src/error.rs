@@ -2,14 +2,14 @@
 
 use std::error::Error as StdError;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::{Method, StatusCode};
 use jumpcloud_api::Operation;
 
-use crate::retry;
+use crate::retry::{self, Cause, Failure};
 
 /// Results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -33,6 +33,9 @@ pub enum ErrorKind {
     Transport,
     /// A success answer whose body could not be decoded.
     Decode,
+    /// Answers that decode but do not fit together: a listing that sends
+    /// the same next-page position twice, say.
+    Protocol,
     /// The request could not be built from the arguments given.
     InvalidRequest,
 }
@@ -45,6 +48,7 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Http => "HTTP error",
             ErrorKind::Transport => "transport error",
             ErrorKind::Decode => "malformed response",
+            ErrorKind::Protocol => "inconsistent answers",
             ErrorKind::InvalidRequest => "invalid request",
         })
     }
@@ -71,11 +75,13 @@ impl fmt::Display for ErrorKind {
 /// # Ok(())
 /// # }
 /// ```
-#[derive(thiserror::Error)]
+///
+/// Clones are cheap enough for errors and share the underlying cause.
+#[derive(Clone, thiserror::Error)]
 #[error(transparent)]
 pub struct Error(Box<Inner>);
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 #[error("{}", describe(self))]
 struct Inner {
     kind: ErrorKind,
@@ -88,10 +94,13 @@ struct Inner {
     attempts: Option<u32>,
     body_excerpt: Option<String>,
     page: Option<String>,
-    timeout: bool,
-    connect: bool,
+    /// What the credentials and the request were, for 401 and 403 answers
+    /// and credential failures; never a secret.
+    hint: Option<String>,
+    /// How a `reqwest` failure was classified, for transport errors.
+    cause: Option<Cause>,
     #[source]
-    source: Option<Box<dyn StdError + Send + Sync + 'static>>,
+    source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
 }
 
 impl fmt::Debug for Error {
@@ -125,6 +134,9 @@ impl fmt::Debug for Error {
         }
         if let Some(p) = &i.page {
             d.field("page", p);
+        }
+        if let Some(h) = &i.hint {
+            d.field("hint", h);
         }
         if let Some(s) = &i.source {
             d.field("source", s);
@@ -162,6 +174,9 @@ fn describe(i: &Inner) -> String {
     if let Some(a) = i.attempts.filter(|a| *a > 1) {
         out.push_str(&format!(" (after {a} attempts)"));
     }
+    if let Some(h) = &i.hint {
+        out.push_str(&format!(" ({h})"));
+    }
     if let Some(p) = &i.page {
         out.push_str(&format!(" [page at {p}]"));
     }
@@ -181,8 +196,8 @@ impl Error {
             attempts: None,
             body_excerpt: None,
             page: None,
-            timeout: false,
-            connect: false,
+            hint: None,
+            cause: None,
             source: None,
         }))
     }
@@ -193,7 +208,7 @@ impl Error {
 
     /// The server's answers do not fit together (a paging loop, say).
     pub(crate) fn protocol(message: impl Into<String>) -> Self {
-        Self::new(ErrorKind::Decode).with_message(message)
+        Self::new(ErrorKind::Protocol).with_message(message)
     }
 
     pub(crate) fn auth(message: impl Into<String>) -> Self {
@@ -211,17 +226,36 @@ impl Error {
     }
 
     pub(crate) fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
-        self.0.source = Some(Box::new(source));
+        self.0.source = Some(Arc::new(source));
+        self
+    }
+
+    /// Says which credential, host and organisation header a refused
+    /// request used (see [`hint`](Self::hint)); kept if one is set already.
+    pub(crate) fn or_hint(mut self, hint: impl FnOnce() -> String) -> Self {
+        if self.0.hint.is_none() {
+            self.0.hint = Some(hint());
+        }
         self
     }
 
     /// A transport failure from `reqwest`, with the URL stripped (its query
     /// may hold personal data).
+    ///
+    /// A credential failure the transport handed back as the cause of a
+    /// `reqwest` error (see [`CredentialFailure`]) comes back as it was.
     pub(crate) fn from_reqwest(err: reqwest::Error) -> Self {
+        if let Some(failure) = CredentialFailure::find(&err) {
+            return failure.0.clone();
+        }
         let cause = Cause::of(&err);
-        let mut e = Self::new(cause.kind()).with_message(cause.describe());
-        e.0.timeout = cause == Cause::Timeout;
-        e.0.connect = cause == Cause::Connect;
+        let kind = match cause {
+            Cause::Builder => ErrorKind::InvalidRequest,
+            Cause::Decode => ErrorKind::Decode,
+            _ => ErrorKind::Transport,
+        };
+        let mut e = Self::new(kind).with_message(cause.describe());
+        e.0.cause = Some(cause);
         e.0.status = err.status();
         e.with_source(err.without_url())
     }
@@ -249,6 +283,7 @@ impl Error {
         self.0.method = Some(ctx.method.clone());
         self.0.request_path = Some(ctx.path.clone());
         self.0.attempts = Some(ctx.attempts);
+        self.0.hint = ctx.hint.clone();
         self
     }
 
@@ -353,27 +388,39 @@ impl Error {
             || self.status_is(StatusCode::FORBIDDEN)
     }
 
+    /// For a 401 or 403 answer or a credential failure: which kind of
+    /// credential was used (API key, service account, System Context), the
+    /// host it went to, and whether an `x-org-id` header was sent, e.g.
+    /// `API key at console.jumpcloud.com, x-org-id sent`. Never a secret.
+    /// It is also the end of the error's `Display`.
+    pub fn hint(&self) -> Option<&str> {
+        self.0.hint.as_deref()
+    }
+
     /// The attempt timed out.
     pub fn is_timeout(&self) -> bool {
-        self.0.timeout
+        self.0.cause == Some(Cause::Timeout)
     }
 
     /// No connection could be opened.
     pub fn is_connect(&self) -> bool {
-        self.0.connect
+        self.0.cause == Some(Cause::Connect)
     }
 
-    /// Whether trying again later may succeed: 408, 429, 502, 503, 504, or a
-    /// transport failure. The client has already retried per its policy.
+    /// Whether trying again later may succeed: a 408, 429, 502, 503 or 504
+    /// answer, a timeout, or a connection that failed or broke. It is the
+    /// rule the default [`RetryPolicy`](crate::RetryPolicy) retries by, so
+    /// such an error has already been retried per the client's policy.
     pub fn is_retryable(&self) -> bool {
-        match self.0.kind {
-            ErrorKind::Transport => true,
-            ErrorKind::Http => self
-                .0
-                .status
-                .is_some_and(|s| matches!(s.as_u16(), 408 | 429 | 502 | 503 | 504)),
-            _ => false,
-        }
+        let failure = match (self.0.kind, self.0.status, self.0.cause) {
+            (ErrorKind::Http, Some(status), _) => Failure::Status {
+                status,
+                retry_after: self.0.retry_after,
+            },
+            (ErrorKind::Transport, _, Some(cause)) => Failure::from_cause(cause),
+            _ => return false,
+        };
+        failure.is_transient()
     }
 
     fn status_is(&self, status: StatusCode) -> bool {
@@ -394,34 +441,52 @@ pub(crate) struct ResponseContext {
     /// Whether the body was longer than what was read.
     pub(crate) truncated: bool,
     pub(crate) attempts: u32,
+    /// For 401 and 403 answers: see [`Error::hint`].
+    pub(crate) hint: Option<String>,
 }
 
-/// A credential failure met before a request could be sent, carried to
-/// [`Error::from`] inside a stand-in response (see the transport).
-#[derive(Clone)]
-pub(crate) struct AuthFailure(Arc<Mutex<Option<Error>>>);
+/// A credential failure met before a request could be sent (no token, a
+/// signature that could not be made, an unusable organisation id), as the
+/// cause of the `reqwest::Error` the transport returns in its place.
+///
+/// Why a `reqwest::Error`: progenitor's hooks hand nothing typed back to
+/// the caller. `pre` (where credentials would naturally go) can fail only
+/// with `Error::Custom(String)`, and `exec` returns a
+/// `reqwest::Result<reqwest::Response>`; a generated `send()` wraps an
+/// `Err` from `exec` as `Error::CommunicationError(reqwest::Error)`. Of those,
+/// only a `reqwest::Error` can hold a typed cause, so the failure is its
+/// `source()`, found again by [`Error::from`] with a downcast: no status is
+/// made up, no stand-in response is built and nothing is parsed back from
+/// text. A caller of the generated `send()` sees it in the source chain.
+#[derive(Debug)]
+pub(crate) struct CredentialFailure(pub(crate) Error);
 
-impl AuthFailure {
-    pub(crate) fn new(error: Error) -> Self {
-        Self(Arc::new(Mutex::new(Some(error))))
-    }
-
-    fn take(&self) -> Option<Error> {
-        self.0.lock().ok().and_then(|mut e| e.take())
+impl CredentialFailure {
+    /// The failure in `err`'s source chain, if there is one.
+    fn find(err: &reqwest::Error) -> Option<&CredentialFailure> {
+        let mut current: Option<&(dyn StdError + 'static)> = err.source();
+        while let Some(e) = current {
+            if let Some(found) = e.downcast_ref::<CredentialFailure>() {
+                return Some(found);
+            }
+            current = e.source();
+        }
+        None
     }
 }
+
+impl fmt::Display for CredentialFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl StdError for CredentialFailure {}
 
 impl From<reqwest::Response> for Error {
     /// Converts a non-success response. Only the body the transport captured
     /// is used: this never reads from the network.
     fn from(resp: reqwest::Response) -> Self {
-        if let Some(error) = resp
-            .extensions()
-            .get::<AuthFailure>()
-            .and_then(AuthFailure::take)
-        {
-            return error;
-        }
         let ctx = resp.extensions().get::<ResponseContext>();
         let body = ctx.map(|c| c.body.as_ref());
         let truncated = ctx.is_some_and(|c| c.truncated);
@@ -459,88 +524,13 @@ impl<E> From<jumpcloud_api::Error<E>> for Error {
                 e.with_source(source)
             }
             Api::UnexpectedResponse(resp) => Error::from(resp),
-            // Only `Transport::prepare` produces these: credential failures.
+            // Only a transport's `prepare` produces these. This crate's never
+            // fails there (credentials fail in `execute`, typed: see
+            // `CredentialFailure`); another transport's text is kept as an
+            // authentication failure, what `prepare` is for.
             Api::Custom(msg) => Error::auth(msg),
         }
     }
-}
-
-/// What a `reqwest` error means. The one place such errors are classified:
-/// the error kind and message, the retry rule and the token endpoint's
-/// errors all read it from here.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Cause {
-    /// The attempt timed out (sending, or reading the body).
-    Timeout,
-    /// No connection could be opened: nothing was sent.
-    Connect,
-    /// The connection broke while the body was being read.
-    Body,
-    /// The connection broke while the request was in flight.
-    Request,
-    /// The request could not be built.
-    Builder,
-    /// A body could not be decoded.
-    Decode,
-    /// Anything else (a redirect refused, an upgrade failed).
-    Other,
-}
-
-impl Cause {
-    pub(crate) fn of(err: &reqwest::Error) -> Self {
-        if err.is_timeout() {
-            Cause::Timeout
-        } else if err.is_connect() {
-            Cause::Connect
-        } else if is_body_error(err) {
-            // reqwest reports a body cut off mid-answer as a decode error
-            // wrapping the body error; the connection failed, not the JSON.
-            Cause::Body
-        } else if err.is_builder() {
-            Cause::Builder
-        } else if err.is_decode() {
-            Cause::Decode
-        } else if err.is_request() {
-            Cause::Request
-        } else {
-            Cause::Other
-        }
-    }
-
-    fn kind(self) -> ErrorKind {
-        match self {
-            Cause::Builder => ErrorKind::InvalidRequest,
-            Cause::Decode => ErrorKind::Decode,
-            _ => ErrorKind::Transport,
-        }
-    }
-
-    /// A short phrase for the error message.
-    pub(crate) fn describe(self) -> &'static str {
-        match self {
-            Cause::Timeout => "timed out",
-            Cause::Connect => "could not connect",
-            Cause::Body => "failed reading the response body",
-            Cause::Request | Cause::Other => "connection failed",
-            Cause::Builder => "could not build the request",
-            Cause::Decode => "could not decode the response body",
-        }
-    }
-}
-
-/// Whether reading the body failed, directly or as the cause of another
-/// reqwest error.
-fn is_body_error(err: &reqwest::Error) -> bool {
-    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
-    while let Some(e) = current {
-        if e.downcast_ref::<reqwest::Error>()
-            .is_some_and(reqwest::Error::is_body)
-        {
-            return true;
-        }
-        current = e.source();
-    }
-    false
 }
 
 /// JumpCloud's explanation from an error body, parsed leniently.

@@ -47,7 +47,8 @@
 //!   answers read as names. [`types`] has the short type names (`User`,
 //!   `System`, `UserGroup`, …) that the [`prelude`] brings.
 //! - [`Run::run`] sends any request with this crate's [`Error`];
-//!   [`Paginate`] streams any listing.
+//!   [`Listing`] streams any listing; [`CallOptions`] sets a client's
+//!   retry policy, budget and timeout for some calls.
 //! - [`filter`] builds each API's filters, checked before they are sent.
 //! - The `examples/` directory has whole tasks: syncing a group's members
 //!   from a CSV file, walking every organisation of a multi-tenant
@@ -85,12 +86,12 @@ mod transport;
 pub mod types;
 
 pub use auth::Credentials;
-pub use budget::{Budget, Within};
-pub use call::{Retrying, Run};
+pub use budget::Budget;
+pub use call::{CallOptions, Run};
 pub use client::{JumpCloud, JumpCloudBuilder};
 pub use config::{Endpoints, Region};
 pub use error::{BODY_EXCERPT_LIMIT, Error, ErrorKind, Result};
-pub use paginate::{ListPage, Paginate, Paginator};
+pub use paginate::{ListPage, Listing, Paginator};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 
@@ -103,8 +104,8 @@ pub use reqwest::StatusCode;
 pub mod prelude {
     pub use crate::types::*;
     pub use crate::{
-        Credentials, Error, ErrorKind, JumpCloud, Paginate, Region, Result, RetryPolicy, Run,
-        Secret,
+        CallOptions, Credentials, Error, ErrorKind, JumpCloud, Listing, Region, Result,
+        RetryPolicy, Run, Secret,
     };
     #[cfg(feature = "v2")]
     pub use crate::{

@@ -1,21 +1,36 @@
-//! When a failed request is sent again, and after how long.
+//! When a failed request is sent again, and after how long, and the one
+//! loop that does it.
 //!
 //! Policy is a value ([`RetryPolicy`]); the decision is a pure function of the
 //! policy, the failure and the time spent so far, so every rule is tested
-//! without a network or a clock.
+//! without a network or a clock. [`Driver`] is the loop around it: API
+//! requests (the transport) and token requests (the OAuth cache) both count,
+//! decide, log and wait through it. What counts as transient is said once,
+//! by [`Failure::is_transient`]: the default policy retries exactly that, and
+//! [`Error::is_retryable`](crate::Error::is_retryable) answers by it.
+//!
+//! This module knows nothing of [`Error`](crate::Error); `error.rs` reads
+//! the classification from here, never the other way round.
 
-use std::future::Future;
-use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use http::{HeaderMap, StatusCode, header::RETRY_AFTER};
 
-use crate::error::Cause;
+/// The statuses that are worth asking again, as the default policy and
+/// [`Failure::is_transient`] read them: a request timeout, a rate limit and
+/// the gateway errors JumpCloud's edge sends while a backend restarts.
+pub(crate) const TRANSIENT_STATUSES: [StatusCode; 5] = [
+    StatusCode::REQUEST_TIMEOUT,
+    StatusCode::TOO_MANY_REQUESTS,
+    StatusCode::BAD_GATEWAY,
+    StatusCode::SERVICE_UNAVAILABLE,
+    StatusCode::GATEWAY_TIMEOUT,
+];
 
 /// How a client retries transient failures.
 ///
-/// The default retries `429`, `502`, `503` and `504` answers, timeouts and
-/// broken connections, up to 4 attempts within 60 s, with exponential backoff
+/// The default retries `408`, `429`, `502`, `503` and `504` answers,
+/// timeouts and broken connections, up to 4 attempts within 60 s, with exponential backoff
 /// and full jitter from 250 ms up to 20 s, honouring `Retry-After` up to that
 /// cap. Only idempotent requests are resent: a `POST` is never sent twice
 /// unless [`with_retry_non_idempotent`](Self::with_retry_non_idempotent)
@@ -28,7 +43,8 @@ use crate::error::Cause;
 /// [`retry_non_idempotent`](Self::retry_non_idempotent)). A client's policy is
 /// set with [`JumpCloudBuilder::retry`](crate::JumpCloudBuilder::retry); a
 /// different one for some calls with
-/// [`JumpCloud::with_retry`](crate::JumpCloud::with_retry).
+/// [`JumpCloud::with_options`](crate::JumpCloud::with_options) and
+/// [`CallOptions::retry`](crate::CallOptions::retry).
 ///
 /// ```
 /// use std::time::Duration;
@@ -59,12 +75,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(20),
             max_elapsed: Some(Duration::from_secs(60)),
-            statuses: vec![
-                StatusCode::TOO_MANY_REQUESTS,
-                StatusCode::BAD_GATEWAY,
-                StatusCode::SERVICE_UNAVAILABLE,
-                StatusCode::GATEWAY_TIMEOUT,
-            ],
+            statuses: TRANSIENT_STATUSES.to_vec(),
             on_timeout: true,
             on_connection_error: true,
             non_idempotent: false,
@@ -108,7 +119,8 @@ impl RetryPolicy {
         self
     }
 
-    /// The response statuses that are retried (default 429, 502, 503, 504).
+    /// The response statuses that are retried (default 408, 429, 502, 503,
+    /// 504).
     pub fn with_retry_statuses(mut self, statuses: impl IntoIterator<Item = StatusCode>) -> Self {
         self.statuses = statuses.into_iter().collect();
         self
@@ -157,13 +169,7 @@ impl RetryPolicy {
         idempotent: bool,
         jitter: f64,
     ) -> Decision {
-        let retryable = match failure {
-            Failure::Status { status, .. } => self.statuses.contains(status),
-            Failure::Timeout => self.on_timeout,
-            Failure::Connect | Failure::ConnectionLost => self.on_connection_error,
-            Failure::Other => false,
-        };
-        if !retryable {
+        if !self.retries(failure) {
             return Decision::GiveUp(GiveUp::NotRetryable);
         }
         // A connect failure means nothing was sent, so even a POST is safe.
@@ -188,6 +194,17 @@ impl RetryPolicy {
         Decision::Retry { delay }
     }
 
+    /// Whether this policy retries `failure` at all (before attempts, time
+    /// and idempotency are considered).
+    fn retries(&self, failure: &Failure) -> bool {
+        match failure {
+            Failure::Status { status, .. } => self.statuses.contains(status),
+            Failure::Timeout => self.on_timeout,
+            Failure::Connect | Failure::ConnectionLost => self.on_connection_error,
+            Failure::Other => false,
+        }
+    }
+
     /// Full-jitter exponential backoff after the `attempts`-th failure.
     pub(crate) fn backoff_delay(&self, attempts: u32, jitter: f64) -> Duration {
         let exp = attempts.saturating_sub(1).min(31);
@@ -202,25 +219,6 @@ impl RetryPolicy {
         };
         ceiling.mul_f64(jitter)
     }
-}
-
-tokio::task_local! {
-    /// The policy for the requests of one call, overriding the client's.
-    static CALL_POLICY: Arc<RetryPolicy>;
-}
-
-/// Runs `fut` with `policy` in force for every request a JumpCloud transport
-/// sends while polling it, instead of the client's own policy. It is scoped
-/// to `fut`: tasks spawned from it, and token requests (shared by all
-/// callers), keep their own policies.
-// Used by the per-call send extension (`call.rs`).
-pub(crate) async fn with_policy<F: Future>(policy: RetryPolicy, fut: F) -> F::Output {
-    CALL_POLICY.scope(Arc::new(policy), fut).await
-}
-
-/// The policy set by [`with_policy`] around the current request, if any.
-pub(crate) fn call_policy() -> Option<Arc<RetryPolicy>> {
-    CALL_POLICY.try_with(Arc::clone).ok()
 }
 
 /// Why an attempt failed, as far as retrying is concerned.
@@ -244,11 +242,35 @@ pub(crate) enum Failure {
 impl Failure {
     /// How a `reqwest` error counts for retrying (see [`Cause`]).
     pub(crate) fn from_reqwest(err: &reqwest::Error) -> Self {
-        match Cause::of(err) {
+        Self::from_cause(Cause::of(err))
+    }
+
+    /// How a classified transport failure counts for retrying.
+    pub(crate) fn from_cause(cause: Cause) -> Self {
+        match cause {
             Cause::Timeout => Failure::Timeout,
             Cause::Connect => Failure::Connect,
             Cause::Body | Cause::Request => Failure::ConnectionLost,
             Cause::Builder | Cause::Decode | Cause::Other => Failure::Other,
+        }
+    }
+
+    /// An answer that is not a success, with its `Retry-After`.
+    pub(crate) fn from_response(resp: &reqwest::Response) -> Self {
+        Failure::Status {
+            status: resp.status(),
+            retry_after: retry_after(resp.headers(), SystemTime::now()),
+        }
+    }
+
+    /// The crate's one rule for what may succeed if simply tried again: a
+    /// status of [`TRANSIENT_STATUSES`], a timeout, or a connection that
+    /// failed or broke. The default policy retries exactly these.
+    pub(crate) fn is_transient(&self) -> bool {
+        match self {
+            Failure::Status { status, .. } => TRANSIENT_STATUSES.contains(status),
+            Failure::Timeout | Failure::Connect | Failure::ConnectionLost => true,
+            Failure::Other => false,
         }
     }
 
@@ -262,6 +284,157 @@ impl Failure {
             Failure::Other => "error".to_owned(),
         }
     }
+}
+
+/// The one retry loop's state, for API requests and token requests alike:
+/// it counts attempts, asks the policy, logs and waits. Callers send, say
+/// how the attempt failed, and send again while [`again`](Self::again)
+/// says so.
+pub(crate) struct Driver<'p> {
+    policy: &'p RetryPolicy,
+    idempotent: bool,
+    /// What is sent, for logs (`request`, `token request`).
+    what: &'static str,
+    start: Instant,
+    attempts: u32,
+    /// Attempts the policy does not count: a resend with a fresh token
+    /// after a 401 is authentication, not a retry.
+    uncounted: u32,
+}
+
+impl<'p> Driver<'p> {
+    pub(crate) fn new(policy: &'p RetryPolicy, idempotent: bool, what: &'static str) -> Self {
+        Driver {
+            policy,
+            idempotent,
+            what,
+            start: Instant::now(),
+            attempts: 0,
+            uncounted: 0,
+        }
+    }
+
+    /// Starts an attempt; returns its number, from 1.
+    pub(crate) fn begin(&mut self) -> u32 {
+        self.attempts += 1;
+        self.attempts
+    }
+
+    /// Attempts started so far.
+    pub(crate) fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The next attempt does not count against the policy.
+    pub(crate) fn uncounted(&mut self) {
+        self.uncounted += 1;
+    }
+
+    /// After a failed attempt: the wait before the next one, or `None` to
+    /// give up. `resendable` is `false` when the request cannot be sent
+    /// again (a streamed body), whatever the policy says. The caller drops
+    /// what it holds of the failed attempt, then [`wait`](Self::wait)s.
+    pub(crate) fn retry_delay(&mut self, failure: &Failure, resendable: bool) -> Option<Duration> {
+        let counted = self.attempts.saturating_sub(self.uncounted);
+        let decision = self.policy.decide(
+            failure,
+            counted,
+            self.start.elapsed(),
+            self.idempotent,
+            rand::random(),
+        );
+        match decision {
+            Decision::Retry { delay } if resendable => {
+                tracing::info!(
+                    attempt = self.attempts,
+                    reason = %failure.reason(),
+                    delay_ms = delay.as_millis() as u64,
+                    "retrying {}",
+                    self.what
+                );
+                Some(delay)
+            }
+            outcome => {
+                tracing::debug!(attempt = self.attempts, ?outcome, "giving up {}", self.what);
+                None
+            }
+        }
+    }
+
+    /// Waits out a delay from [`retry_delay`](Self::retry_delay).
+    pub(crate) async fn wait(&self, delay: Duration) {
+        tokio::time::sleep(delay).await;
+    }
+}
+
+/// What a `reqwest` error means. The one place such errors are classified:
+/// the retry rule, the error kind and message, and the token endpoint's
+/// errors all read it from here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cause {
+    /// The attempt timed out (sending, or reading the body).
+    Timeout,
+    /// No connection could be opened: nothing was sent.
+    Connect,
+    /// The connection broke while the body was being read.
+    Body,
+    /// The connection broke while the request was in flight.
+    Request,
+    /// The request could not be built.
+    Builder,
+    /// A body could not be decoded.
+    Decode,
+    /// Anything else (a redirect refused, an upgrade failed).
+    Other,
+}
+
+impl Cause {
+    pub(crate) fn of(err: &reqwest::Error) -> Self {
+        if err.is_timeout() {
+            Cause::Timeout
+        } else if err.is_connect() {
+            Cause::Connect
+        } else if is_body_error(err) {
+            // reqwest reports a body cut off mid-answer as a decode error
+            // wrapping the body error; the connection failed, not the JSON.
+            Cause::Body
+        } else if err.is_builder() {
+            Cause::Builder
+        } else if err.is_decode() {
+            Cause::Decode
+        } else if err.is_request() {
+            Cause::Request
+        } else {
+            Cause::Other
+        }
+    }
+
+    /// A short phrase for the error message.
+    pub(crate) fn describe(self) -> &'static str {
+        match self {
+            Cause::Timeout => "timed out",
+            Cause::Connect => "could not connect",
+            Cause::Body => "failed reading the response body",
+            Cause::Request | Cause::Other => "connection failed",
+            Cause::Builder => "could not build the request",
+            Cause::Decode => "could not decode the response body",
+        }
+    }
+}
+
+/// Whether reading the body failed, directly or as the cause of another
+/// reqwest error.
+fn is_body_error(err: &reqwest::Error) -> bool {
+    let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = current {
+        if e.downcast_ref::<reqwest::Error>()
+            .is_some_and(reqwest::Error::is_body)
+        {
+            return true;
+        }
+        current = e.source();
+    }
+    false
 }
 
 /// The outcome of [`RetryPolicy::decide`].
@@ -316,7 +489,7 @@ mod tests {
     #[test]
     fn retried_statuses() {
         let p = policy();
-        for code in [429, 502, 503, 504] {
+        for code in [408, 429, 502, 503, 504] {
             assert!(
                 matches!(
                     p.decide(&status(code), 1, Duration::ZERO, true, 0.5),
@@ -341,6 +514,41 @@ mod tests {
             p.decide(&status(503), 1, Duration::ZERO, true, 0.5),
             Decision::GiveUp(_)
         ));
+    }
+
+    #[test]
+    fn the_default_policy_retries_exactly_what_is_transient() {
+        let p = RetryPolicy::default();
+        let mut failures: Vec<Failure> = (100..=599).map(status).collect();
+        failures.extend([
+            Failure::Timeout,
+            Failure::Connect,
+            Failure::ConnectionLost,
+            Failure::Other,
+        ]);
+        for f in failures {
+            let retried = matches!(
+                p.decide(&f, 1, Duration::ZERO, true, 0.0),
+                Decision::Retry { .. }
+            );
+            assert_eq!(retried, f.is_transient(), "{f:?}");
+        }
+        assert!(status(408).is_transient() && !status(500).is_transient());
+    }
+
+    #[test]
+    fn causes_count_for_retrying() {
+        for (cause, failure) in [
+            (Cause::Timeout, Failure::Timeout),
+            (Cause::Connect, Failure::Connect),
+            (Cause::Body, Failure::ConnectionLost),
+            (Cause::Request, Failure::ConnectionLost),
+            (Cause::Builder, Failure::Other),
+            (Cause::Decode, Failure::Other),
+            (Cause::Other, Failure::Other),
+        ] {
+            assert_eq!(Failure::from_cause(cause), failure, "{cause:?}");
+        }
     }
 
     #[test]

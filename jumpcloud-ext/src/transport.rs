@@ -1,21 +1,29 @@
 //! The [`Transport`] that gives the generated clients auth, retries, tracing
 //! and typed errors.
+//!
+//! The per-call options ([`CallOptions`]: retry policy, budget, timeout)
+//! are a field of the transport, so they reach every request explicitly. A
+//! generated builder borrows the client it was made from, and progenitor's
+//! hooks see only that client, the request and the operation id; so options
+//! travel with the client ([`JumpCloud::with_options`](crate::JumpCloud::with_options)
+//! makes a copy carrying others), never beside the call in ambient state.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, CONTENT_LENGTH, TRANSFER_ENCODING, USER_AGENT};
-use http::{HeaderMap, HeaderName, HeaderValue, Method};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use jumpcloud_api::{BoxFuture, HookError, Operation, Transport};
 use reqwest::ResponseBuilderExt;
 use tracing::{Instrument, field::Empty};
 
 use crate::Error;
 use crate::auth::Auth;
-use crate::error::{AuthFailure, ResponseContext};
-use crate::retry::{self, Decision, Failure, RetryPolicy};
+use crate::call::CallOptions;
+use crate::error::{CredentialFailure, ErrorKind, ResponseContext};
+use crate::retry::{Driver, Failure, RetryPolicy};
 
 /// The multi-tenant organisation header.
 pub(crate) const ORG_HEADER: HeaderName = HeaderName::from_static("x-org-id");
@@ -67,14 +75,30 @@ impl OrgScope {
 pub(crate) struct JumpCloudTransport {
     shared: Arc<Shared>,
     org: OrgScope,
-    /// The client's policy; a per-call one (see [`retry::with_policy`])
-    /// takes precedence.
-    retry: Arc<RetryPolicy>,
+    /// The options every request of this client follows.
+    options: Arc<CallOptions>,
 }
 
 impl JumpCloudTransport {
-    pub(crate) fn new(shared: Arc<Shared>, org: OrgScope, retry: Arc<RetryPolicy>) -> Self {
-        JumpCloudTransport { shared, org, retry }
+    pub(crate) fn new(shared: Arc<Shared>, org: OrgScope, options: Arc<CallOptions>) -> Self {
+        JumpCloudTransport {
+            shared,
+            org,
+            options,
+        }
+    }
+
+    /// What a refused request used, for its error: the kind of credential,
+    /// the host (which says the region) and whether `x-org-id` went along.
+    /// Never a secret: neither keys nor tokens nor the organisation's id.
+    fn hint(&self, request: &reqwest::Request) -> String {
+        let host = request.url().host_str().unwrap_or("an unknown host");
+        let org = if request.headers().contains_key(ORG_HEADER) {
+            "x-org-id sent"
+        } else {
+            "no x-org-id"
+        };
+        format!("{} at {host}, {org}", self.shared.auth.kind())
     }
 
     async fn prepare_request(
@@ -110,20 +134,29 @@ impl JumpCloudTransport {
         operation: &'static Operation,
     ) -> reqwest::Result<reqwest::Response> {
         // Credentials are added here rather than in `prepare`: a failure in
-        // `prepare` can only travel as text (`Error::Custom`), while this
-        // way the typed error (with the token endpoint's status) reaches
-        // `Error::from` intact.
+        // `prepare` can only travel as text (`Error::Custom`), while from
+        // here the typed error reaches `Error::from` as the cause of the
+        // `reqwest::Error` returned (see `CredentialFailure` for why that
+        // is the one typed way out of progenitor's hooks).
         if operation.org_header && matches!(self.org, OrgScope::Invalid) {
             let e = Error::config(
                 "the organization id given to `with_org` is not a valid header value",
             );
-            return Ok(auth_failure(e.or_operation(operation)));
+            return Err(credential_failure(e.or_operation(operation)).await);
         }
         if let Err(e) = self.shared.auth.apply(&mut request).await {
             tracing::debug!(operation = operation.id, error = %e, "no credentials for the request");
-            return Ok(auth_failure(e.or_operation(operation)));
+            let e = e.or_operation(operation);
+            let e = if e.kind() == ErrorKind::Auth {
+                e.or_hint(|| self.hint(&request))
+            } else {
+                e
+            };
+            return Err(credential_failure(e).await);
         }
-        let policy = retry::call_policy().unwrap_or_else(|| self.retry.clone());
+        if let Some(timeout) = self.options.attempt_timeout() {
+            *request.timeout_mut() = Some(timeout);
+        }
         let span = tracing::info_span!(
             "jumpcloud.request",
             api = %operation.api,
@@ -136,7 +169,7 @@ impl JumpCloudTransport {
         );
         let start = Instant::now();
         let result = self
-            .send_with_retries(client, request, operation, &policy, start)
+            .send_with_retries(client, request, operation)
             .instrument(span.clone())
             .await;
         span.record("latency_ms", start.elapsed().as_millis() as u64);
@@ -148,60 +181,65 @@ impl JumpCloudTransport {
         client: &reqwest::Client,
         request: reqwest::Request,
         operation: &'static Operation,
-        policy: &RetryPolicy,
-        start: Instant,
     ) -> reqwest::Result<reqwest::Response> {
         let span = tracing::Span::current();
+        let default_policy;
+        let policy = match self.options.retry_policy() {
+            Some(policy) => policy,
+            None => {
+                default_policy = RetryPolicy::default();
+                &default_policy
+            }
+        };
         let method = request.method().clone();
         let idempotent = Operation::method_is_idempotent(method.as_str());
         let may_resend = idempotent || policy.retry_non_idempotent();
         let path = request.url().path().to_owned();
+        let hint = self.hint(&request);
         // What the request carries that an error body must not echo; it
         // changes only when a refused token is replaced.
         let mut secrets = sensitive_values(request.headers());
         let mut sent_auth = request.headers().get(AUTHORIZATION).cloned();
 
+        let mut driver = Driver::new(policy, idempotent, "request");
         let mut current = request;
-        let mut attempts = 0u32;
         let mut auth_retried = false;
         loop {
-            attempts += 1;
-            span.record("attempt", attempts);
+            let attempt = driver.begin();
+            span.record("attempt", attempt);
             // A body that is a stream cannot be cloned, and is sent once.
             let mut spare = current.try_clone();
             let sent_at = Instant::now();
-            let result = client.execute(current).await;
+            let result = {
+                // A place in the budget is held while the attempt is out,
+                // not while waiting to retry.
+                let _place = match self.options.budget() {
+                    Some(budget) => budget.place().await,
+                    None => None,
+                };
+                client.execute(current).await
+            };
             let latency_ms = sent_at.elapsed().as_millis() as u64;
-            // The refresh-and-retry after a 401 is not a policy retry.
-            let policy_attempts = attempts - u32::from(auth_retried);
 
             if let Ok(resp) = &result {
                 let status = resp.status();
                 span.record("status", status.as_u16());
-                tracing::debug!(
-                    attempt = attempts,
-                    status = status.as_u16(),
-                    latency_ms,
-                    "response"
-                );
+                tracing::debug!(attempt, status = status.as_u16(), latency_ms, "response");
                 if status.is_success() {
                     return result;
                 }
             }
             let failure = match &result {
-                Ok(resp) => Failure::Status {
-                    status: resp.status(),
-                    retry_after: retry::retry_after(resp.headers(), SystemTime::now()),
-                },
+                Ok(resp) => Failure::from_response(resp),
                 Err(err) => {
                     let failure = Failure::from_reqwest(err);
-                    tracing::debug!(attempt = attempts, reason = %failure.reason(), latency_ms, "send failed");
+                    tracing::debug!(attempt, reason = %failure.reason(), latency_ms, "send failed");
                     failure
                 }
             };
 
             if let Failure::Status { status, .. } = failure
-                && status == http::StatusCode::UNAUTHORIZED
+                && status == StatusCode::UNAUTHORIZED
                 && !auth_retried
                 && let Some(oauth) = self.shared.auth.oauth()
             {
@@ -219,51 +257,58 @@ impl JumpCloudTransport {
                 let (true, Some(next)) = (refreshed, next) else {
                     // Not resent: the 401 goes back to the caller as it is.
                     let resp = result.map_err(reqwest::Error::without_url)?;
-                    return Ok(capture(resp, operation, &method, path, attempts, &secrets).await);
+                    let failed = Failed::new(operation, &method, path, attempt, &secrets, hint);
+                    return Ok(capture(resp, failed).await);
                 };
-                tracing::info!(
-                    attempt = attempts,
-                    "token refused (401); retrying with a fresh token"
-                );
+                tracing::info!(attempt, "token refused (401); retrying with a fresh token");
                 secrets = sensitive_values(next.headers());
                 sent_auth = next.headers().get(AUTHORIZATION).cloned();
+                // Authentication, not a retry: the policy does not count it.
+                driver.uncounted();
                 current = next;
                 continue;
             }
 
-            let decision = policy.decide(
-                &failure,
-                policy_attempts,
-                start.elapsed(),
-                idempotent,
-                rand::random(),
-            );
-            if let (Decision::Retry { delay }, Some(mut next)) = (decision, spare) {
+            if let Some(delay) = driver.retry_delay(&failure, spare.is_some())
+                && let Some(mut next) = spare
+            {
                 drop(result);
-                retry_later(&failure, attempts, delay).await;
+                driver.wait(delay).await;
                 if let Err(e) = self.shared.auth.refresh_for_resend(&mut next) {
-                    return Ok(auth_failure(e.or_operation(operation)));
+                    return Err(credential_failure(e.or_operation(operation)).await);
                 }
                 current = next;
                 continue;
             }
-            tracing::debug!(attempt = attempts, outcome = ?decision, "giving up");
             return match result {
-                Ok(resp) => Ok(capture(resp, operation, &method, path, attempts, &secrets).await),
+                Ok(resp) => {
+                    let failed = Failed::new(operation, &method, path, attempt, &secrets, hint);
+                    Ok(capture(resp, failed).await)
+                }
                 Err(err) => Err(err.without_url()),
             };
         }
     }
 }
 
-async fn retry_later(failure: &Failure, attempt: u32, delay: Duration) {
-    tracing::info!(
-        attempt,
-        reason = %failure.reason(),
-        delay_ms = delay.as_millis() as u64,
-        "retrying"
-    );
-    tokio::time::sleep(delay).await;
+/// A credential failure as the `reqwest::Error` that `execute` returns in
+/// place of an answer: its cause is the typed error, which
+/// [`Error::from`](crate::Error) takes back out (see [`CredentialFailure`]
+/// for why no other way out of progenitor's hooks keeps it typed).
+///
+/// A `reqwest::Error` is only ever made by reqwest; the one public way to
+/// make one with a cause of ours is a body whose stream fails with it.
+async fn credential_failure(error: Error) -> reqwest::Error {
+    use http_body_util::BodyExt;
+    let failing = std::iter::repeat_with(move || Err::<Bytes, _>(CredentialFailure(error.clone())));
+    let mut body = reqwest::Body::wrap_stream(futures::stream::iter(failing));
+    // The stream yields nothing but the failure, so the first frame is it;
+    // the loop only satisfies the types.
+    loop {
+        if let Some(Err(e)) = body.frame().await {
+            return e;
+        }
+    }
 }
 
 /// Credentials on a request, so that an error body echoing one is scrubbed.
@@ -280,7 +325,7 @@ fn sensitive_values(headers: &HeaderMap) -> Vec<Vec<u8>> {
 }
 
 /// Replaces every occurrence of a secret in `body` with `***`.
-fn scrub(body: Bytes, secrets: &[Vec<u8>]) -> Bytes {
+pub(crate) fn scrub(body: Bytes, secrets: &[Vec<u8>]) -> Bytes {
     let mut current = body;
     for secret in secrets.iter().filter(|s| s.len() >= 8) {
         if find(&current, secret).is_none() {
@@ -326,32 +371,58 @@ pub(crate) async fn read_bounded(
     }
 }
 
-/// Reads a failed response's body (bounded) and returns an equivalent
-/// response carrying it, with a [`ResponseContext`] extension so that
-/// [`Error::from`](crate::Error) needs no I/O.
-async fn capture(
-    resp: reqwest::Response,
+/// What is known of a failed request when its answer is captured.
+struct Failed<'a> {
     operation: &'static Operation,
-    method: &Method,
+    method: &'a Method,
     path: String,
     attempts: u32,
-    secrets: &[Vec<u8>],
-) -> reqwest::Response {
+    secrets: &'a [Vec<u8>],
+    hint: String,
+}
+
+impl<'a> Failed<'a> {
+    fn new(
+        operation: &'static Operation,
+        method: &'a Method,
+        path: String,
+        attempts: u32,
+        secrets: &'a [Vec<u8>],
+        hint: String,
+    ) -> Self {
+        Failed {
+            operation,
+            method,
+            path,
+            attempts,
+            secrets,
+            hint,
+        }
+    }
+}
+
+/// Reads a failed response's body (bounded) and returns an equivalent
+/// response carrying it, with a [`ResponseContext`] extension so that
+/// [`Error::from`](crate::Error) needs no I/O. The response is the server's
+/// own answer, re-assembled around the body already read.
+async fn capture(resp: reqwest::Response, failed: Failed<'_>) -> reqwest::Response {
     let status = resp.status();
     let version = resp.version();
     let url = resp.url().clone();
     let mut headers = resp.headers().clone();
     let (body, truncated, read_error) = read_bounded(resp, MAX_ERROR_BODY).await;
-    let body = scrub(body, secrets);
+    let body = scrub(body, failed.secrets);
     headers.remove(TRANSFER_ENCODING);
     headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
+    let refused = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
     let context = ResponseContext {
-        operation,
-        method: method.clone(),
-        path,
+        operation: failed.operation,
+        method: failed.method.clone(),
+        path: failed.path,
         body: body.clone(),
         truncated: truncated || read_error.is_some(),
-        attempts,
+        attempts: failed.attempts,
+        hint: refused.then_some(failed.hint),
     };
     let mut rebuilt = http::Response::builder()
         .url(url)
@@ -362,20 +433,6 @@ async fn capture(
     *rebuilt.headers_mut() = headers;
     rebuilt.extensions_mut().insert(context);
     reqwest::Response::from(rebuilt)
-}
-
-/// A response that never went on the wire, standing for a credential
-/// failure: its status is the token endpoint's (or 401) and it carries the
-/// typed error for [`Error::from`](crate::Error) to hand back.
-fn auth_failure(error: Error) -> reqwest::Response {
-    let status = error
-        .status()
-        .filter(|s| s.is_client_error() || s.is_server_error())
-        .unwrap_or(http::StatusCode::UNAUTHORIZED);
-    let mut response = http::Response::new(Bytes::new());
-    *response.status_mut() = status;
-    response.extensions_mut().insert(AuthFailure::new(error));
-    reqwest::Response::from(response)
 }
 
 impl Transport for JumpCloudTransport {
@@ -402,7 +459,7 @@ impl fmt::Debug for JumpCloudTransport {
         f.debug_struct("JumpCloudTransport")
             .field("auth", &self.shared.auth)
             .field("org_id", &self.org.id())
-            .field("retry", &self.retry)
+            .field("options", &self.options)
             .finish()
     }
 }
@@ -410,6 +467,7 @@ impl fmt::Debug for JumpCloudTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn scrubs_every_occurrence() {
@@ -501,23 +559,45 @@ mod tests {
 
     #[cfg(feature = "v2")]
     #[tokio::test]
-    async fn a_call_policy_overrides_the_clients() {
+    async fn options_override_the_clients_for_the_copy_only() {
         // The client's policy retries the 503.
         let n = requests_for(|jc| async move {
             jc.v2().group_list().send().await.unwrap();
         })
         .await;
         assert_eq!(n, 2);
-        // Inside `with_policy`, the call's policy applies instead...
+        // A copy with its own policy sends once...
         let n = requests_for(|jc| async move {
-            let res = retry::with_policy(RetryPolicy::none(), jc.v2().group_list().send()).await;
+            let once = jc.with_options(CallOptions::new().retry(RetryPolicy::none()));
+            let res = once.v2().group_list().send().await;
             assert_eq!(res.unwrap_err().status().map(|s| s.as_u16()), Some(503));
-            // ...and only there.
+            // ...and the client keeps its own.
             jc.v2().group_list().send().await.unwrap();
         })
         .await;
         assert_eq!(n, 2);
-        assert!(retry::call_policy().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_credential_failure_is_the_typed_cause_of_the_transport_error() {
+        let typed = Error::auth("the token endpoint answered HTTP 401")
+            .with_status(StatusCode::UNAUTHORIZED)
+            .or_hint(|| "service account at console.jumpcloud.com, no x-org-id".into());
+        let carried = credential_failure(typed).await;
+        let back = Error::from(carried);
+        assert_eq!(back.kind(), ErrorKind::Auth);
+        assert_eq!(back.status(), Some(StatusCode::UNAUTHORIZED));
+        assert_eq!(
+            back.hint(),
+            Some("service account at console.jumpcloud.com, no x-org-id")
+        );
+        // Through progenitor's error too, as a generated `send()` returns it.
+        let carried = credential_failure(Error::auth("no token")).await;
+        let back = Error::from(jumpcloud_api::Error::<()>::CommunicationError(carried));
+        assert_eq!(
+            (back.kind(), back.message()),
+            (ErrorKind::Auth, Some("no token"))
+        );
     }
 
     #[test]

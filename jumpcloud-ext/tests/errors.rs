@@ -28,7 +28,7 @@ async fn failing(template: ResponseTemplate) -> jumpcloud_ext::Error {
 #[tokio::test]
 async fn statuses_map_to_helpers() {
     type Check = fn(&jumpcloud_ext::Error) -> bool;
-    let cases: [(u16, Check); 7] = [
+    let cases: [(u16, Check); 8] = [
         (400, |e| {
             !e.is_auth() && !e.is_retryable() && !e.is_not_found()
         }),
@@ -36,6 +36,7 @@ async fn statuses_map_to_helpers() {
         (403, |e| e.is_auth() && !e.is_retryable()),
         (404, |e| e.is_not_found() && !e.is_auth()),
         (409, |e| e.is_conflict() && !e.is_not_found()),
+        (408, |e| e.is_retryable() && !e.is_rate_limited()),
         (429, |e| e.is_rate_limited() && e.is_retryable()),
         (500, |e| !e.is_retryable() && !e.is_rate_limited()),
     ];
@@ -53,11 +54,21 @@ async fn statuses_map_to_helpers() {
         assert_eq!(err.request_path(), Some("/api/v2/groups"));
         assert_eq!(err.attempts(), Some(1));
         let text = err.to_string();
+        // A refusal says what it refused, never the key itself.
+        let end = if matches!(status, 401 | 403) {
+            let hint = "API key at 127.0.0.1, no x-org-id";
+            assert_eq!(err.hint(), Some(hint), "{status}");
+            format!("{msg} ({hint})")
+        } else {
+            assert_eq!(err.hint(), None, "{status}");
+            msg.clone()
+        };
         assert!(
             text.starts_with(&format!("GET /groups (v2 Groups_List): HTTP {status}"))
-                && text.ends_with(&msg),
+                && text.ends_with(&end),
             "{text}"
         );
+        assert!(!format!("{err:?}").contains(API_KEY), "{err:?}");
     }
 }
 

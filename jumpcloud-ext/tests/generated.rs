@@ -131,13 +131,15 @@ async fn unlisted_enum_values_are_kept_and_logged_once() {
 }
 
 #[tokio::test]
-async fn a_credential_failure_keeps_the_token_endpoints_status_on_the_raw_error() {
-    // What a caller of the generated `send()` sees without converting: the
-    // stand-in response carries the token endpoint's status, or 401 when the
-    // endpoint's answer was unusable.
+async fn a_credential_failure_is_the_cause_of_the_raw_error_and_keeps_its_status() {
+    // What a caller of the generated `send()` sees without converting: a
+    // communication error (nothing answered the API request) whose source is
+    // the typed credential failure. No status is made up: converted, the
+    // error has the token endpoint's status, or none when its answer was
+    // unusable.
     for (template, status) in [
-        (ResponseTemplate::new(503), 503),
-        (ResponseTemplate::new(200).set_body_string("not json"), 401),
+        (ResponseTemplate::new(503), Some(503)),
+        (ResponseTemplate::new(200).set_body_string("not json"), None),
     ] {
         let server = MockServer::start().await;
         Mock::given(path("/oauth2/token"))
@@ -150,9 +152,22 @@ async fn a_credential_failure_keeps_the_token_endpoints_status_on_the_raw_error(
             .build()
             .unwrap();
         let raw = jc.v2().group_list().send().await.unwrap_err();
-        assert_eq!(raw.status().map(|s| s.as_u16()), Some(status));
+        assert!(
+            matches!(raw, jumpcloud_ext::api::Error::CommunicationError(_)),
+            "{raw:?}"
+        );
+        assert_eq!(raw.status(), None);
+        let mut chain = String::new();
+        let mut cause: Option<&dyn std::error::Error> = Some(&raw);
+        while let Some(e) = cause {
+            chain.push_str(&format!("{e} / "));
+            cause = e.source();
+        }
+        assert!(chain.contains("token endpoint"), "{chain}");
         let err = Error::from(raw);
         assert_eq!(err.kind(), jumpcloud_ext::ErrorKind::Auth);
+        assert_eq!(err.status().map(|s| s.as_u16()), status);
+        assert_eq!(err.operation().map(|o| o.id), Some("Group_List"));
         assert!(hits(&server, "/api/v2/groups").await.is_empty());
     }
 }

@@ -224,3 +224,62 @@ async fn no_secret_in_logs_errors_or_debug() {
     // Nor any query string or header dump.
     assert!(!logs.contains("x-api-key:"), "{logs}");
 }
+
+#[tokio::test]
+async fn refusals_hint_at_the_credential_host_and_organisation_but_not_the_secret() {
+    // An API key refused with 403, sent with an organisation.
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v2/groups"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_json(json!({"message": format!("key {API_KEY} may not")})),
+        )
+        .mount(&server)
+        .await;
+    let jc = builder(&server)
+        .api_key(API_KEY)
+        .org_id("5f0c1d2e3f4a5b6c7d8e9f00")
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
+    assert_eq!(err.hint(), Some("API key at 127.0.0.1, x-org-id sent"));
+    assert!(
+        err.to_string()
+            .ends_with("(API key at 127.0.0.1, x-org-id sent)"),
+        "{err}"
+    );
+    assert_clean("403 error", &renderings(&err));
+    assert!(
+        !renderings(&err).contains("5f0c1d2e3f4a5b6c7d8e9f00"),
+        "{err:?}"
+    );
+
+    // A service account whose token request is refused: the error is the
+    // typed credential failure, hinted the same way, without the secret.
+    let server = MockServer::start().await;
+    Mock::given(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            json!({"error": "invalid_client", "error_description": format!("bad {CLIENT_SECRET}")}),
+        ))
+        .mount(&server)
+        .await;
+    let jc = builder(&server)
+        .service_account(CLIENT_ID, CLIENT_SECRET)
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
+    assert_eq!(err.kind(), jumpcloud_ext::ErrorKind::Auth);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(
+        err.hint(),
+        Some("service account at 127.0.0.1, no x-org-id")
+    );
+    assert_eq!(err.operation().map(|o| o.id), Some("Groups_List"));
+    assert_clean("token refusal", &renderings(&err));
+    assert!(
+        hits(&server, "/api/v2/groups").await.is_empty(),
+        "nothing sent to the API"
+    );
+}

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use common::*;
-use jumpcloud_ext::{ErrorKind, JumpCloud, RetryPolicy, StatusCode};
+use jumpcloud_ext::{CallOptions, ErrorKind, JumpCloud, RetryPolicy, StatusCode};
 use serde_json::json;
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -36,7 +36,7 @@ async fn always(server: &MockServer, p: &str, template: ResponseTemplate) {
 
 #[tokio::test]
 async fn transient_statuses_are_retried() {
-    for status in [429, 502, 503, 504] {
+    for status in [408, 429, 502, 503, 504] {
         let server = MockServer::start().await;
         flaky(&server, "/api/v2/groups", status, 2).await;
         call(&api_key_client(&server), &LIST_GROUPS).await.unwrap();
@@ -391,8 +391,14 @@ async fn one_copy_can_resend_a_post_without_changing_the_client() {
     let server = MockServer::start().await;
     flaky(&server, "/api/v2/usergroups", 503, 1).await;
     let jc = api_key_client(&server);
-    let resend = jc.with_retry(fast_retry().with_retry_non_idempotent(true));
-    assert!(resend.retry_policy().retry_non_idempotent());
+    let resend =
+        jc.with_options(CallOptions::new().retry(fast_retry().with_retry_non_idempotent(true)));
+    assert!(
+        resend
+            .options()
+            .retry_policy()
+            .is_some_and(RetryPolicy::retry_non_idempotent)
+    );
     call(&resend, &CREATE_GROUP).await.unwrap();
     assert_eq!(hits(&server, "/api/v2/usergroups").await.len(), 2);
 
@@ -400,7 +406,8 @@ async fn one_copy_can_resend_a_post_without_changing_the_client() {
     let server = MockServer::start().await;
     flaky(&server, "/api/v2/usergroups", 503, 1).await;
     let jc = api_key_client(&server);
-    let _resend = jc.with_retry(fast_retry().with_retry_non_idempotent(true));
+    let _resend =
+        jc.with_options(CallOptions::new().retry(fast_retry().with_retry_non_idempotent(true)));
     call(&jc, &CREATE_GROUP).await.unwrap_err();
     assert_eq!(hits(&server, "/api/v2/usergroups").await.len(), 1);
 }
@@ -410,9 +417,8 @@ async fn one_copy_can_fail_fast() {
     let server = MockServer::start().await;
     flaky(&server, "/api/v2/groups", 503, 1).await;
     let jc = api_key_client(&server).with_org("org-1");
-    let err = call(&jc.with_retry(RetryPolicy::none()), &LIST_GROUPS)
-        .await
-        .unwrap_err();
+    let once = jc.with_options(CallOptions::new().retry(RetryPolicy::none()));
+    let err = call(&once, &LIST_GROUPS).await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(err.attempts(), Some(1));
     // The copy kept the organisation, and the client still retries.

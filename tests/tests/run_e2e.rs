@@ -92,9 +92,9 @@ async fn a_per_call_policy_overrides_the_clients_for_that_call_only() {
     fake.faults()
         .push(Fault::status(503).on_path(path).times(1));
     let err = jc
+        .with_options(CallOptions::new().retry(RetryPolicy::none()))
         .v2()
         .user_group_list()
-        .retry(RetryPolicy::none())
         .run()
         .await
         .unwrap_err();
@@ -138,20 +138,22 @@ async fn a_per_call_policy_overrides_the_clients_for_that_call_only() {
             .on_method(http::Method::POST)
             .times(1),
     );
-    jc.v2()
-        .user_group_create()
-        .body(body())
-        .retry(
+    jc.with_options(
+        CallOptions::new().retry(
             RetryPolicy::default()
                 .with_retry_non_idempotent(true)
                 .with_backoff(
                     std::time::Duration::from_millis(1),
                     std::time::Duration::from_millis(2),
                 ),
-        )
-        .run()
-        .await
-        .unwrap();
+        ),
+    )
+    .v2()
+    .user_group_create()
+    .body(body())
+    .run()
+    .await
+    .unwrap();
     assert_eq!(sent_to(&fake, "POST", path), 3);
 }
 
@@ -169,12 +171,90 @@ async fn a_per_call_policy_applies_to_every_page_of_a_stream() {
             .times(1),
     );
     let err = jc
+        .with_options(CallOptions::new().retry(RetryPolicy::none()))
         .v2()
         .user_group_list()
-        .retry(RetryPolicy::none())
         .try_collect_all()
         .await
         .unwrap_err();
     assert_eq!(err.page_position(), Some("skip 100"));
     assert_eq!(err.status(), Some(StatusCode::BAD_GATEWAY));
+}
+
+#[tokio::test]
+async fn a_call_spawned_onto_another_task_keeps_its_options() {
+    use jumpcloud_tests::fake::Fault;
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let jc = retrying_client(&fake);
+    let path = "/api/v2/usergroups";
+    let once = jc.with_options(CallOptions::new().retry(RetryPolicy::none()));
+
+    // Spawned from a task that has no options of its own, and spawned again
+    // from there: the call keeps the copy's policy and sends once.
+    fake.faults()
+        .push(Fault::status(503).on_path(path).times(1));
+    let spawned = tokio::spawn(async move {
+        tokio::spawn(async move { once.v2().user_group_list().run().await })
+            .await
+            .unwrap()
+    });
+    let err = spawned.await.unwrap().unwrap_err();
+    assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+    assert_eq!(err.attempts(), Some(1));
+    assert_eq!(sent_to(&fake, "GET", path), 1);
+
+    // A call of the client spawned from there keeps the client's: retried.
+    fake.faults()
+        .push(Fault::status(503).on_path(path).times(1));
+    let jc2 = jc.clone();
+    tokio::spawn(async move { jc2.v2().user_group_list().run().await })
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sent_to(&fake, "GET", path), 3);
+}
+
+#[tokio::test]
+async fn a_timeout_option_bounds_each_attempt() {
+    use jumpcloud_tests::fake::Fault;
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let jc = retrying_client(&fake);
+    let path = "/api/v2/usergroups";
+    fake.faults().push(
+        Fault::latency(std::time::Duration::from_millis(400))
+            .on_path(path)
+            .times(1),
+    );
+    let quick = jc.with_options(
+        CallOptions::new()
+            .retry(RetryPolicy::none())
+            .timeout(std::time::Duration::from_millis(50)),
+    );
+    let started = std::time::Instant::now();
+    let err = quick.v2().user_group_list().run().await.unwrap_err();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(err.is_retryable(), "a timeout is transient");
+    assert!(started.elapsed() < std::time::Duration::from_millis(350));
+}
+
+#[tokio::test]
+async fn a_budget_option_caps_requests_in_flight_across_copies() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    fake.seed(&org, Collection::UserGroups, 3).unwrap();
+    let jc = retrying_client(&fake);
+    let budget = jumpcloud_ext::Budget::new(1);
+    let a = jc.with_options(CallOptions::new().within(&budget));
+    let b = jc
+        .with_options(CallOptions::new().timeout(std::time::Duration::from_secs(30)))
+        .with_options(CallOptions::new().within(&budget));
+    fake.reset_max_in_flight();
+    let calls = (0..4).map(|i| {
+        let jc = if i % 2 == 0 { a.clone() } else { b.clone() };
+        async move { jc.v2().user_group_list().run().await.map(|g| g.len()) }
+    });
+    let lens = futures::future::try_join_all(calls).await.unwrap();
+    assert_eq!(lens, [3, 3, 3, 3]);
+    assert_eq!(fake.max_in_flight(), 1);
+    assert_eq!(budget.in_flight(), 0);
 }

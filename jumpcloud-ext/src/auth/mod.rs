@@ -136,6 +136,16 @@ impl Auth {
         }
     }
 
+    /// The kind of credential, as error hints name it. Never the secret.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Auth::ApiKey(_) => "API key",
+            Auth::ServiceAccount(_) => "service account",
+            #[cfg(feature = "system-context")]
+            Auth::SystemContext(_) => "System Context",
+        }
+    }
+
     pub(crate) fn oauth(&self) -> Option<&OAuthAuth> {
         match self {
             Auth::ServiceAccount(o) => Some(o),

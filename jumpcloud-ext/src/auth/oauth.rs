@@ -8,7 +8,7 @@
 
 use std::fmt;
 use std::sync::{PoisonError, RwLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use http::header::{ACCEPT, AUTHORIZATION, USER_AGENT};
 use http::{HeaderValue, StatusCode};
@@ -18,10 +18,10 @@ use tokio::sync::Mutex;
 use tracing::{Instrument, field::Empty};
 use zeroize::Zeroizing;
 
-use crate::error::{Cause, Error, parse_message};
-use crate::retry::{self, Decision, Failure, RetryPolicy};
+use crate::error::{Error, parse_message};
+use crate::retry::{Cause, Driver, Failure, RetryPolicy};
 use crate::secret::Secret;
-use crate::transport::read_bounded;
+use crate::transport::{read_bounded, scrub};
 
 /// Lifetime assumed when the token endpoint does not say (JumpCloud's tokens
 /// last about an hour).
@@ -195,20 +195,20 @@ impl OAuthAuth {
             latency_ms = Empty,
         );
         let start = Instant::now();
-        let result = self
-            .fetch_with_retries(start)
-            .instrument(span.clone())
-            .await;
+        let result = self.fetch_with_retries().instrument(span.clone()).await;
         span.record("latency_ms", start.elapsed().as_millis() as u64);
         result
     }
 
-    async fn fetch_with_retries(&self, start: Instant) -> Result<CachedToken, Error> {
+    /// Asks for a token, retried by the same driver and rule as API
+    /// requests. Issuing a token has no side effect, so asking again is
+    /// always safe: the request counts as idempotent.
+    async fn fetch_with_retries(&self) -> Result<CachedToken, Error> {
         let span = tracing::Span::current();
-        let mut attempts = 0u32;
+        let mut driver = Driver::new(&self.retry, true, "token request");
         loop {
-            attempts += 1;
-            span.record("attempt", attempts);
+            let attempt = driver.begin();
+            span.record("attempt", attempt);
             let result = match self.request_token().await {
                 Ok(resp) if resp.status().is_success() => {
                     span.record("status", resp.status().as_u16());
@@ -219,30 +219,17 @@ impl OAuthAuth {
             let failure = match &result {
                 Ok(resp) => {
                     span.record("status", resp.status().as_u16());
-                    Failure::Status {
-                        status: resp.status(),
-                        retry_after: retry::retry_after(resp.headers(), SystemTime::now()),
-                    }
+                    Failure::from_response(resp)
                 }
                 Err(err) => Failure::from_reqwest(err),
             };
-            // Issuing a token has no side effect: asking again is always safe.
-            let decision =
-                self.retry
-                    .decide(&failure, attempts, start.elapsed(), true, rand::random());
-            if let Decision::Retry { delay } = decision {
-                tracing::info!(
-                    attempt = attempts,
-                    reason = %failure.reason(),
-                    delay_ms = delay.as_millis() as u64,
-                    "retrying token request"
-                );
+            if let Some(delay) = driver.retry_delay(&failure, true) {
                 drop(result);
-                tokio::time::sleep(delay).await;
+                driver.wait(delay).await;
                 continue;
             }
             return Err(match result {
-                Ok(resp) => refused(resp, attempts).await,
+                Ok(resp) => refused(resp, driver.attempts(), &self.client_secret()).await,
                 Err(err) => failure_error(err),
             });
         }
@@ -326,10 +313,12 @@ fn lifetime_of(v: &serde_json::Value) -> Option<Duration> {
         .then(|| Duration::from_secs_f64(secs.min(MAX_LIFETIME.as_secs_f64())))
 }
 
-/// The error for a token endpoint that answered with a failure status.
-async fn refused(resp: reqwest::Response, attempts: u32) -> Error {
+/// The error for a token endpoint that answered with a failure status. An
+/// answer that quotes the client secret has it replaced first.
+async fn refused(resp: reqwest::Response, attempts: u32, secret: &Secret) -> Error {
     let status = resp.status();
     let (body, _, _) = read_bounded(resp, MAX_TOKEN_BODY).await;
+    let body = scrub(body, &[secret.expose().as_bytes().to_vec()]);
     let detail = parse_message(&body)
         .map(|m| format!(": {m}"))
         .unwrap_or_default();

@@ -52,7 +52,7 @@ pub use plan::{ApplyReport, ChangeResult, Desired, Outcome, Plan, PlannedChange}
 pub use snapshot::{Edge, NAMED_KINDS, Node, Snapshot};
 
 use crate::error::{Error, Result};
-use crate::{Budget, JumpCloud, Paginate, Run};
+use crate::{Budget, JumpCloud, Listing};
 
 /// The default number of requests a graph call keeps in flight.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -94,8 +94,8 @@ impl<'a> ConnectionVisitor<'a> for Connections {
         R: Paginated<Item = jumpcloud_api::v2::types::GraphConnection> + 'a,
     {
         request
-            .within(&self.budget)
             .concurrency(self.concurrency)
+            .within(&self.budget)
             .stream()
             .map_ok(Connection::from)
             .boxed()
@@ -115,8 +115,8 @@ impl<'a> PathsVisitor<'a> for Paths {
         R::Item: Into<Reached> + Send,
     {
         request
-            .within(&self.budget)
             .concurrency(self.concurrency)
+            .within(&self.budget)
             .stream()
             .map_ok(Into::into)
             .boxed()
@@ -133,7 +133,7 @@ impl<'a> WriteVisitor<'a> for Writes {
     where
         R: Request<Response = ()> + 'a,
     {
-        request.within(&self.budget).run().boxed()
+        async move { self.budget.run(request).await }.boxed()
     }
 }
 

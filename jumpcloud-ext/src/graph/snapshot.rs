@@ -12,7 +12,7 @@ use super::{Attributes, Graph, Kind, NodeRef, Relation, link, links_from};
 use crate::error::Result;
 use jumpcloud_api::Paginated;
 
-use crate::{Paginate, Run};
+use crate::Listing;
 
 /// A node of a snapshot.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -87,8 +87,8 @@ impl Graph<'_> {
         F: Fn(R::Item) -> Option<Node> + Send + 's,
     {
         request
-            .within(&self.budget)
             .concurrency(self.concurrency)
+            .within(&self.budget)
             .stream()
             .try_filter_map(move |item| std::future::ready(Ok(node_of(item))))
             .boxed()

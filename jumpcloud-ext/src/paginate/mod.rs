@@ -1,10 +1,10 @@
 //! Pagination streams over every listing.
 //!
 //! Every generated builder whose operation pages implements
-//! [`jumpcloud_api::Paginated`]; [`Paginate`] adds, to all of them,
-//! [`stream`](Paginate::stream) (items), [`pages`](Paginate::pages),
-//! [`try_collect_all`](Paginate::try_collect_all) and
-//! [`total_count`](Paginate::total_count), the same way for v2 and v1 lists,
+//! [`jumpcloud_api::Paginated`]; [`Listing`] adds, to all of them,
+//! [`stream`](Listing::stream) (items), [`pages`](Listing::pages),
+//! [`try_collect_all`](Listing::try_collect_all) and
+//! [`total_count`](Listing::total_count), the same way for v2 and v1 lists,
 //! v1 searches, System Insights tables, Directory Insights events and the
 //! token-paged imports.
 //!
@@ -50,8 +50,9 @@ use jumpcloud_api::{PageKind, Paginated, Position};
 
 pub use jumpcloud_api::paging::Paging;
 
+use crate::budget::Budget;
 use crate::error::Result;
-use plan::Plan;
+use plan::PagePlan;
 
 /// One page of a listing, as a pagination stream yields it.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,8 +68,8 @@ pub struct ListPage<T> {
     pub total: Option<u64>,
 }
 
-/// How a listing is walked: page size and concurrency. Made by the
-/// [`Paginate`] methods that configure; ends with one of the methods that
+/// How a listing is walked: page size, concurrency and budget. Made by the
+/// [`Listing`] methods that configure; ends with one of the methods that
 /// walk.
 #[derive(Clone, Debug)]
 #[must_use = "a paginator does nothing until streamed or collected"]
@@ -76,6 +77,7 @@ pub struct Paginator<R> {
     request: R,
     concurrency: usize,
     per_page: Option<u32>,
+    budget: Option<Budget>,
 }
 
 impl<R: Paginated> Paginator<R>
@@ -87,6 +89,7 @@ where
             request,
             concurrency: 1,
             per_page: None,
+            budget: None,
         }
     }
 
@@ -106,6 +109,14 @@ where
         self
     }
 
+    /// Each page request waits for a place in `budget` and holds it until
+    /// the page arrives, so that the pages of every stream and call sharing
+    /// the budget never exceed its size together.
+    pub fn within(mut self, budget: &Budget) -> Self {
+        self.budget = Some(budget.clone());
+        self
+    }
+
     /// The paging facts of the operation. Every `Paginated` builder has them;
     /// the fallback covers a table and code that disagree.
     fn paging() -> Paging {
@@ -117,7 +128,7 @@ where
         })
     }
 
-    fn plan(&self) -> Plan {
+    fn plan(&self) -> PagePlan {
         let paging = Self::paging();
         let requested = self.request.requested();
         let wanted = self
@@ -126,7 +137,7 @@ where
             .or(requested.limit.filter(|l| *l > 0))
             .unwrap_or(u64::from(paging.max_page_size));
         let size = u32::try_from(wanted.min(u64::from(paging.max_page_size))).unwrap_or(1);
-        Plan::new(paging.kind, size, requested.skip.unwrap_or(0))
+        PagePlan::new(paging.kind, size, requested.skip.unwrap_or(0))
     }
 
     /// The pages, in order.
@@ -135,7 +146,7 @@ where
         R: 'r,
     {
         let plan = self.plan();
-        walk::pages(self.request, plan, self.concurrency).boxed()
+        walk::pages(self.request, plan, self.concurrency, self.budget).boxed()
     }
 
     /// The items, in order.
@@ -164,11 +175,13 @@ where
         let paging = Self::paging();
         let start = self.request.requested().skip.unwrap_or(0);
         let request = self.request;
+        let budget = self.budget;
         async move {
             if paging.total == TotalSource::None {
                 return Ok(None);
             }
-            let mut pages = walk::pages(request, Plan::new(paging.kind, 1, start), 1).boxed();
+            let plan = PagePlan::new(paging.kind, 1, start);
+            let mut pages = walk::pages(request, plan, 1, budget).boxed();
             match pages.next().await {
                 Some(Ok(page)) => Ok(page.total),
                 Some(Err(e)) => Err(e),
@@ -180,7 +193,8 @@ where
 
 /// Streams any paged listing: `builder.stream()`, `builder.pages()`,
 /// `builder.try_collect_all()`, `builder.total_count()`, and
-/// `builder.concurrency(n)` / `builder.per_page(n)` to configure first.
+/// `builder.concurrency(n)`, `builder.per_page(n)` and `builder.within(&budget)` to
+/// configure first.
 ///
 /// The builder's own arguments (filters, fields, sort) apply to every page;
 /// only the position and the page size change from page to page.
@@ -215,7 +229,7 @@ where
 /// # Ok(())
 /// # }
 /// ```
-pub trait Paginate: Paginated
+pub trait Listing: Paginated
 where
     Self::Item: Send,
 {
@@ -233,6 +247,11 @@ where
     /// See [`Paginator::per_page`].
     fn per_page(self, n: u32) -> Paginator<Self> {
         Paginator::new(self).per_page(n)
+    }
+
+    /// See [`Paginator::within`].
+    fn within(self, budget: &crate::Budget) -> Paginator<Self> {
+        Paginator::new(self).within(budget)
     }
 
     /// See [`Paginator::stream`].
@@ -265,4 +284,4 @@ where
     }
 }
 
-impl<R: Paginated> Paginate for R where R::Item: Send {}
+impl<R: Paginated> Listing for R where R::Item: Send {}

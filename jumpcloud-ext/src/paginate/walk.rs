@@ -1,4 +1,4 @@
-//! The stream of pages: requests made as the [`Plan`] allows, up to the
+//! The stream of pages: requests made as the [`PagePlan`] allows, up to the
 //! concurrency asked for, answers handed out in order.
 
 use std::future::Future;
@@ -7,15 +7,24 @@ use futures::stream::{FuturesOrdered, Stream, StreamExt};
 use jumpcloud_api::{Page, PageRequest, Paginated};
 
 use super::ListPage;
-use super::plan::{Plan, describe};
+use super::plan::{PagePlan, describe};
+use crate::budget::Budget;
 use crate::call::Run;
 use crate::error::{Error, Result};
 
-/// Fetches one page.
-async fn fetch<R: Paginated>(request: R, page: PageRequest) -> (PageRequest, Result<Page<R::Item>>)
+/// Fetches one page, holding a place in `budget` (if any) until it arrives.
+async fn fetch<R: Paginated>(
+    request: R,
+    page: PageRequest,
+    budget: Option<Budget>,
+) -> (PageRequest, Result<Page<R::Item>>)
 where
     R::Item: Send,
 {
+    let _place = match &budget {
+        Some(budget) => budget.place().await,
+        None => None,
+    };
     let result = request
         .with_page(&page)
         .run_with_response()
@@ -26,20 +35,22 @@ where
 
 struct Walk<R, F: Future> {
     request: R,
-    plan: Plan,
+    plan: PagePlan,
     concurrency: usize,
+    budget: Option<Budget>,
     in_flight: FuturesOrdered<F>,
-    fetch: fn(R, PageRequest) -> F,
+    fetch: fn(R, PageRequest, Option<Budget>) -> F,
     index: usize,
     failed: bool,
 }
 
-/// The pages of `request`'s collection, `size` items each, starting `start`
-/// items in, with up to `concurrency` requests out at once.
+/// The pages of `request`'s collection as `plan` walks it, with up to
+/// `concurrency` requests out at once, each holding a place in `budget`.
 pub(crate) fn pages<R>(
     request: R,
-    plan: Plan,
+    plan: PagePlan,
     concurrency: usize,
+    budget: Option<Budget>,
 ) -> impl Stream<Item = Result<ListPage<R::Item>>> + Send
 where
     R: Paginated,
@@ -49,8 +60,9 @@ where
         request,
         plan,
         concurrency: concurrency.max(1),
+        budget,
         in_flight: FuturesOrdered::new(),
-        fetch: fetch::<R> as fn(R, PageRequest) -> _,
+        fetch: fetch::<R> as fn(R, PageRequest, Option<Budget>) -> _,
         index: 0,
         failed: false,
     };
@@ -69,8 +81,11 @@ where
         let Some(page) = walk.plan.next_request(walk.in_flight.len()) else {
             break;
         };
-        walk.in_flight
-            .push_back((walk.fetch)(walk.request.clone(), page));
+        walk.in_flight.push_back((walk.fetch)(
+            walk.request.clone(),
+            page,
+            walk.budget.clone(),
+        ));
     }
     let (asked, result) = walk.in_flight.next().await?;
     let page = match result {
