@@ -34,7 +34,7 @@ use futures::{FutureExt, StreamExt, TryStreamExt};
 use crate::error::{Error, Result};
 use crate::graph::{Kind, NodeRef};
 use crate::types::ObjectId;
-use crate::{JumpCloud, Paginate};
+use crate::{JumpCloud, Listing};
 
 /// Names one request asks for at most (the largest page of every listing
 /// used, so one page answers a batch unless names match several objects).

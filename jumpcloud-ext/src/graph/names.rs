@@ -14,7 +14,7 @@ use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt, TryStreamExt};
 
 use super::{Access, Graph, Hop, Kind, NodeRef, Plan, Reached};
-use crate::Paginate;
+use crate::Listing;
 use crate::error::Result;
 use crate::find::NAMES_PER_REQUEST;
 use crate::types::ObjectId;
@@ -277,7 +277,6 @@ fn by_id_request(
     budget: crate::Budget,
     ids: Vec<String>,
 ) -> Option<Found> {
-    use crate::Run;
     let pairs = |items: Vec<(Option<String>, Option<String>)>| {
         items
             .into_iter()
@@ -387,7 +386,6 @@ where
     R: jumpcloud_api::Paginated + Send,
     R::Item: ObjectId + HasName + Send,
 {
-    use crate::Run;
     let items: Vec<R::Item> = request
         .within(budget)
         .stream()

@@ -19,10 +19,9 @@ use jumpcloud_api::paging::header_cursor;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::call::Run;
+use crate::call::{CallOptions, Run};
 use crate::client::JumpCloud;
 use crate::error::{Error, Result};
-use crate::retry::RetryPolicy;
 
 pub use export::{Export, ExportBatch, ExportCheckpoint, SliceState};
 pub use follow::{Follow, FollowBatch, FollowCheckpoint};
@@ -175,10 +174,17 @@ fn event_id(event: &Event) -> Option<&str> {
     event.get(ID).and_then(Value::as_str)
 }
 
-/// The client's retry policy, resending `POST`s: Directory Insights queries
-/// are `POST`s that change nothing, so a retryable failure is safe to resend.
-fn resending(jc: &JumpCloud) -> RetryPolicy {
-    jc.retry_policy().clone().with_retry_non_idempotent(true)
+/// A copy of the client whose retry policy resends `POST`s: Directory Insights
+/// queries are `POST`s that change nothing, so a retryable failure is safe to
+/// resend.
+fn resending(jc: &JumpCloud) -> JumpCloud {
+    let policy = jc
+        .options()
+        .retry_policy()
+        .cloned()
+        .unwrap_or_default()
+        .with_retry_non_idempotent(true);
+    jc.with_options(CallOptions::new().retry(policy))
 }
 
 /// One page of `/events`: the events and the cursor after them (`None`
@@ -198,11 +204,11 @@ async fn fetch_page(
     limit: u32,
 ) -> Result<EventPage> {
     let body = search.page_query(from, to, after, limit);
+    let jc = resending(jc);
     let response = jc
         .insights()
         .event_get()
         .body(body)
-        .retry(resending(jc))
         .run_with_response()
         .await;
     let response = response.map_err(|e| match after {
@@ -245,11 +251,11 @@ async fn histogram(
         }
     };
     let body = search.interval_query(from, to, unit, value)?;
+    let jc = resending(jc);
     let answer = jc
         .insights()
         .event_interval_get()
         .body(body)
-        .retry(resending(jc))
         .run()
         .await?;
     let mut out = Vec::with_capacity(answer.buckets.len());
