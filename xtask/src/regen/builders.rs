@@ -5,10 +5,9 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
-use syn::{Item, ReturnType, Type};
+use syn::{GenericArgument, Item, PathArguments, ReturnType, Type};
 
 use super::operations::OperationIds;
-use super::request::generic_args;
 
 /// One builder found in the generated code.
 pub struct Builder {
@@ -125,4 +124,25 @@ fn response_type(output: &ReturnType) -> Option<Type> {
     let result = generic_args(ty, "Result")?;
     let value = generic_args(result.first()?, "ResponseValue")?;
     value.first().cloned()
+}
+
+/// The type arguments of `ty` if its last segment is `name`.
+pub fn generic_args(ty: &Type, name: &str) -> Option<Vec<Type>> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    Some(
+        args.args
+            .iter()
+            .filter_map(|a| match a {
+                GenericArgument::Type(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect(),
+    )
 }

@@ -19,10 +19,10 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::{GenericArgument, Item, PathArguments, Type};
 
-use super::operations::method_name;
 use crate::api::Api;
-use crate::import::METHODS;
-use crate::refs::resolve;
+use crate::spec;
+use crate::spec::method_name;
+use crate::spec::resolve;
 
 /// One parameter of an operation, as the document states it.
 #[derive(Debug, PartialEq)]
@@ -103,19 +103,17 @@ pub fn apply(file: &mut syn::File, api: Api, doc: &Value) -> Result<()> {
 /// location.
 fn shapes(doc: &Value) -> Result<BTreeMap<String, Shape>> {
     let mut out = BTreeMap::new();
-    let paths = doc["paths"]
+    doc["paths"]
         .as_object()
         .context("the document has no paths")?;
-    for (path, item) in paths {
-        let shared = item["parameters"].as_array().cloned().unwrap_or_default();
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let id = op["operationId"]
-                .as_str()
-                .with_context(|| format!("{} {path} has no operationId", method.to_uppercase()))?;
-            let own = op["parameters"].as_array().cloned().unwrap_or_default();
+    for operation in spec::operations(doc) {
+        {
+            let op = operation.op;
+            let id = operation.id().with_context(|| {
+                format!("{} {} has no operationId", operation.verb(), operation.path)
+            })?;
             let mut params: Vec<(String, String, bool)> = Vec::new();
-            for p in shared.iter().chain(own.iter()) {
+            for p in operation.parameters() {
                 let p = resolve(doc, p);
                 let (Some(name), Some(at)) = (p["name"].as_str(), p["in"].as_str()) else {
                     bail!("{id}: a parameter without name or location");

@@ -31,9 +31,9 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::Item;
 
-use super::operations::method_name;
 use crate::api::Api;
-use crate::refs::resolve;
+use crate::spec::method_name;
+use crate::spec::resolve;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Relation {

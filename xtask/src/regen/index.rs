@@ -17,11 +17,12 @@ use serde_json::Value;
 use syn::Type;
 
 use super::filters::Dialect;
-use super::operations::{Row, method_name};
+use super::operations::Row;
 use super::paging::{Fact, Total};
 use crate::api::Api;
-use crate::import::METHODS;
-use crate::refs::resolve;
+use crate::spec::method_name;
+use crate::spec::resolve;
+use crate::spec::{self, HTTP_METHODS};
 
 /// The facts of one operation, as the index and the doc comments show them.
 #[derive(Clone, Debug, PartialEq)]
@@ -66,16 +67,12 @@ fn search_bodies(api: Api, doc: &Value) -> Vec<String> {
     if api != Api::V1 {
         return out;
     }
-    let Some(paths) = doc["paths"].as_object() else {
-        return out;
-    };
-    for item in paths.values() {
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let Some(id) = op["operationId"].as_str() else {
+    for operation in spec::operations(doc) {
+        {
+            let Some(id) = operation.id() else {
                 continue;
             };
-            let body = resolve(doc, &op["requestBody"]);
+            let body = resolve(doc, &operation.op["requestBody"]);
             let schema = resolve(doc, &body["content"]["application/json"]["schema"]);
             let props = &schema["properties"];
             if props.get("filter").is_some() && props.get("searchFilter").is_some() {
@@ -254,7 +251,7 @@ const END: &str = "<!-- /operations -->";
 /// The section of `docs/operations.md` for one API.
 pub fn section(api: Api, entries: &[Entry]) -> String {
     let mut sorted: Vec<&Entry> = entries.iter().collect();
-    let order = |m: &str| METHODS.iter().position(|x| x.eq_ignore_ascii_case(m));
+    let order = |m: &str| HTTP_METHODS.iter().position(|x| x.eq_ignore_ascii_case(m));
     sorted.sort_by(|a, b| {
         (a.path.as_str(), order(&a.method)).cmp(&(b.path.as_str(), order(&b.method)))
     });
@@ -331,22 +328,6 @@ pub fn sections_of(text: &str) -> BTreeMap<&'static str, String> {
         out.insert(api.name(), format!("{}\n", &text[start..end]));
     }
     out
-}
-
-/// The last steps of a render: the index entries of `file`, its doc
-/// comments made line by line (see `docs`) and given each operation's facts.
-pub fn annotate(
-    api: Api,
-    doc: &Value,
-    rows: &[Row],
-    facts: &BTreeMap<String, Fact>,
-    dialects: &BTreeMap<String, Dialect>,
-    file: &mut syn::File,
-) -> Result<Vec<Entry>> {
-    let entries = entries(api, doc, rows, facts, dialects, file)?;
-    super::docs::apply(file);
-    super::docs::annotate(file, &entries)?;
-    Ok(entries)
 }
 
 /// The index as an output of the regen.

@@ -2,13 +2,13 @@
 //! (`OPERATIONS`), used by the hooks: method and path template for errors and
 //! traces, and whether the route accepts `x-org-id`.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::Item;
 
 use crate::api::Api;
-use crate::import::METHODS;
+use crate::spec::{self, method_name};
 
 /// Document-level extension listing path prefixes whose routes refuse the
 /// `x-org-id` header (set by an overlay, with the reason there).
@@ -29,24 +29,21 @@ pub fn collect(_api: Api, doc: &Value) -> Result<Vec<Row>> {
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
+    if doc["paths"].as_object().is_none() {
+        bail!("the document has no paths");
+    }
     let mut rows = Vec::new();
-    let paths = doc["paths"]
-        .as_object()
-        .context("the document has no paths")?;
-    for (path, item) in paths {
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let Some(id) = op["operationId"].as_str() else {
-                bail!("{} {path} has no operationId", method.to_uppercase());
-            };
-            rows.push(Row {
-                id: id.to_string(),
-                name: method_name(id),
-                method: method.to_uppercase(),
-                path: path.clone(),
-                org_header: !refused.iter().any(|prefix| refuses(prefix, path)),
-            });
-        }
+    for op in spec::operations(doc) {
+        let Some(id) = op.id() else {
+            bail!("{} {} has no operationId", op.verb(), op.path);
+        };
+        rows.push(Row {
+            id: id.to_string(),
+            name: method_name(id),
+            method: op.verb(),
+            path: op.path.to_string(),
+            org_header: !refused.iter().any(|prefix| refuses(prefix, op.path)),
+        });
     }
     rows.sort_by(|a, b| a.name.cmp(&b.name));
     if let Some(pair) = rows.windows(2).find(|w| w[0].name == w[1].name) {
@@ -58,17 +55,6 @@ pub fn collect(_api: Api, doc: &Value) -> Result<Vec<Row>> {
         );
     }
     Ok(rows)
-}
-
-/// progenitor's name for an operation's method: the operationId in snake
-/// case, with characters that cannot be in an identifier turned to `-` first.
-/// `check_names` proves it matches what progenitor generated.
-pub fn method_name(operation_id: &str) -> String {
-    use heck::ToSnakeCase;
-    operation_id
-        .replace('\'', "")
-        .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
-        .to_snake_case()
 }
 
 /// Collects the `operation_id: "..."` literals progenitor writes into each
@@ -178,17 +164,6 @@ pub fn items(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn method_names_follow_progenitor() {
-        assert_eq!(method_name("UserGroup_Delete"), "user_group_delete");
-        assert_eq!(method_name("groups_list"), "groups_list");
-        assert_eq!(
-            method_name("SystemInsightUSBDevices_List"),
-            "system_insight_usb_devices_list"
-        );
-        assert_eq!(method_name("o365s-get"), "o365s_get");
-    }
 
     #[test]
     fn prefixes_match_whole_segments() {

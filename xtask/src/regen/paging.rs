@@ -18,8 +18,8 @@ use heck::ToSnakeCase;
 use serde_json::{Map, Value};
 
 use crate::api::Api;
-use crate::import::METHODS;
-use crate::refs::resolve;
+use crate::spec;
+use crate::spec::resolve;
 
 /// How one listing pages.
 #[derive(Clone, Debug, PartialEq)]
@@ -110,16 +110,13 @@ const TOKEN_PAIRS: [(&str, &str, &[&str]); 2] = [
 /// The paging facts of every listing, by operationId.
 pub fn derive(api: Api, doc: &Value) -> Result<BTreeMap<String, Fact>> {
     let mut out = BTreeMap::new();
-    let Some(paths) = doc["paths"].as_object() else {
-        return Ok(out);
-    };
-    for (path, item) in paths {
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let Some(id) = op["operationId"].as_str() else {
+    for operation in spec::operations(doc) {
+        {
+            let Some(id) = operation.id() else {
                 continue;
             };
-            if let Some(fact) = derive_one(api, doc, item, op)
+            let (method, path) = (operation.http_method, operation.path);
+            if let Some(fact) = derive_one(api, doc, operation.item, operation.op)
                 .map_err(|e| e.context(format!("paging of {id} ({method} {path})")))?
             {
                 out.insert(id.to_string(), fact);

@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result, bail};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::{GenericArgument, Item, PathArguments, Type};
+use syn::{Item, Type};
 
-use super::builders::{Builder, builders, module_items};
+use super::builders::{Builder, builders, generic_args, module_items};
 use super::operations::Row;
 use super::paging::{Fact, ItemsFrom, Kind, Param, Total};
 
@@ -57,27 +57,6 @@ pub fn apply(file: &mut syn::File, rows: &[Row], facts: &BTreeMap<String, Fact>)
     let parsed: syn::File = syn::parse2(tokens).context("generated trait impls do not parse")?;
     items.extend(parsed.items);
     Ok(())
-}
-
-/// The type arguments of `ty` if its last segment is `name`.
-pub(super) fn generic_args(ty: &Type, name: &str) -> Option<Vec<Type>> {
-    let Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    if last.ident != name {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    Some(
-        args.args
-            .iter()
-            .filter_map(|a| match a {
-                GenericArgument::Type(t) => Some(t.clone()),
-                _ => None,
-            })
-            .collect(),
-    )
 }
 
 /// The element type of `Vec<X>` or `Option<Vec<X>>`.
