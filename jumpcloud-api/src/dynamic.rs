@@ -118,7 +118,7 @@ pub fn lookup(
 ) -> Result<&'static Operation, CallError> {
     table
         .iter()
-        .find(|op| op.id == name || op.name == name)
+        .find(|op| op.id == name || op.rust_method == name)
         .ok_or_else(|| CallError::UnknownOperation {
             api,
             operation: name.to_string(),

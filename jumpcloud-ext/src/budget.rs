@@ -87,6 +87,7 @@ impl<R: Request> Request for Within<R> {
 
 impl<R: Paginated> Paginated for Within<R> {
     type Item = R::Item;
+    const PAGING: jumpcloud_api::paging::Paging = R::PAGING;
 
     fn requested(&self) -> Requested {
         self.request.requested()

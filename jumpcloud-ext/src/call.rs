@@ -115,6 +115,7 @@ impl<R: Request> Request for Retrying<R> {
 
 impl<R: Paginated> Paginated for Retrying<R> {
     type Item = R::Item;
+    const PAGING: jumpcloud_api::paging::Paging = R::PAGING;
 
     fn requested(&self) -> Requested {
         self.request.requested()

@@ -258,7 +258,7 @@ impl Error {
         if self.0.operation.is_none() {
             self.0.operation = Some(operation);
             if self.0.method.is_none() {
-                self.0.method = Method::from_bytes(operation.method.as_bytes()).ok();
+                self.0.method = Method::from_bytes(operation.http_method.as_bytes()).ok();
             }
         }
         self

@@ -116,11 +116,11 @@ fn associations_match_the_document() {
         .filter(|l| l.relation == Relation::Associations)
     {
         let read = operation(l.read.id);
-        assert_eq!(read.name, l.read.name);
-        assert_eq!(read.method, "GET");
+        assert_eq!(read.rust_method, l.read.name);
+        assert_eq!(read.http_method, "GET");
         let write = l.write.expect("every typed association is writable");
         let write_op = operation(write.id);
-        assert_eq!((write_op.method, write_op.path), ("POST", read.path));
+        assert_eq!((write_op.http_method, write_op.path), ("POST", read.path));
         // The source kind's collection is the path's first segment.
         let collection = read.path.split('/').nth(1).unwrap().replace('-', "");
         let source = l.source.as_str().replace('_', "");

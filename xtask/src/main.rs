@@ -22,6 +22,8 @@
 mod api;
 mod canonical;
 mod diff;
+#[cfg(test)]
+mod figures_tests;
 mod import;
 mod output;
 mod provenance;

@@ -77,9 +77,9 @@ pub fn operation_of(imp: &syn::ItemImpl) -> Result<Option<String>> {
     send_of(imp).map(operation_named).transpose()
 }
 
-/// Every builder of the `builder` module's `items`.
-pub fn builders(items: &[Item]) -> Result<Vec<Builder>> {
-    let mut structs: BTreeMap<String, BTreeMap<String, Type>> = BTreeMap::new();
+/// The named fields of every struct among `items`: struct → field → type.
+pub fn struct_fields(items: &[Item]) -> BTreeMap<String, BTreeMap<String, Type>> {
+    let mut out = BTreeMap::new();
     for item in items {
         if let Item::Struct(s) = item {
             let fields = s
@@ -87,9 +87,15 @@ pub fn builders(items: &[Item]) -> Result<Vec<Builder>> {
                 .iter()
                 .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone())))
                 .collect();
-            structs.insert(s.ident.to_string(), fields);
+            out.insert(s.ident.to_string(), fields);
         }
     }
+    out
+}
+
+/// Every builder of the `builder` module's `items`.
+pub fn builders(items: &[Item]) -> Result<Vec<Builder>> {
+    let structs = struct_fields(items);
     let mut out = Vec::new();
     for item in items {
         let Item::Impl(imp) = item else { continue };

@@ -17,7 +17,9 @@ use anyhow::{Context, Result, bail};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
-use syn::{GenericArgument, Item, PathArguments, Type};
+use syn::{Item, Type};
+
+use super::builders::generic_args;
 
 use crate::api::Api;
 use crate::spec;
@@ -83,7 +85,7 @@ pub fn apply(file: &mut syn::File, api: Api, doc: &Value) -> Result<()> {
                     Ok(op) => op,
                     Err(e) => return crate::dynamic::failed(e),
                 };
-                match op.name {
+                match op.rust_method {
                     #(#arms)*
                     _ => crate::dynamic::failed(crate::CallError::UnknownOperation {
                         api: crate::Api::#variant,
@@ -233,7 +235,9 @@ fn from_json(ident: &syn::Ident, fields: &Fields, shape: &Shape) -> Result<Token
 /// The type `"body"` is read as: `types::X` for a field holding typify's
 /// `types::builder::X`, else the field's own type.
 fn body_type(field: &Type) -> Result<Type> {
-    let inner = first_arg(field, "Result").context("the body field is not a Result")?;
+    let inner = generic_args(field, "Result")
+        .and_then(|a| a.first().cloned())
+        .context("the body field is not a Result")?;
     if let Type::Path(p) = &inner {
         let segs: Vec<String> = p
             .path
@@ -247,21 +251,6 @@ fn body_type(field: &Type) -> Result<Type> {
         }
     }
     Ok(inner)
-}
-
-fn first_arg(ty: &Type, name: &str) -> Option<Type> {
-    let Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    if last.ident != name {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    args.args.iter().find_map(|a| match a {
-        GenericArgument::Type(t) => Some(t.clone()),
-        _ => None,
-    })
 }
 
 #[cfg(test)]

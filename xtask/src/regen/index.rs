@@ -97,10 +97,10 @@ pub fn entries(
     let searches = search_bodies(api, doc);
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        let Some((body, response)) = types.get(&row.name) else {
-            bail!("{} ({}) has no builder with a `send`", row.id, row.name);
+        let Some((body, response)) = types.get(&row.rust_method) else {
+            bail!("{} ({}) has no builder with a `send`", row.id, row.rust_method);
         };
-        let paging = facts.get(&row.name).map(|f| Paging {
+        let paging = facts.get(&row.rust_method).map(|f| Paging {
             kind: match f.kind.name() {
                 "Offset" => "offset",
                 "BodyOffset" => "body-offset",
@@ -114,16 +114,16 @@ pub fn entries(
                 Total::None => None,
             },
         });
-        let filter = match dialects.get(&row.name) {
+        let filter = match dialects.get(&row.rust_method) {
             Some(d) => Some(dialect_name(*d)),
-            None if searches.contains(&row.name) => Some("v1 search"),
+            None if searches.contains(&row.rust_method) => Some("v1 search"),
             None => None,
         };
         out.push(Entry {
             api,
             id: row.id.clone(),
-            name: row.name.clone(),
-            method: row.method.clone(),
+            name: row.rust_method.clone(),
+            method: row.http_method.clone(),
             path: row.path.clone(),
             org_header: row.org_header,
             body: body.clone(),

@@ -2,7 +2,7 @@
 //! and the operation index `docs/operations.md`.
 //!
 //! [`render_indexed`] does one API:
-//! 1. [`checks`] refuses documents that would fail late (colliding Rust
+//! 1. [`preflight`] refuses documents that would fail late (colliding Rust
 //!    names, parameters that cannot go on the wire, schemas nothing decodes);
 //! 2. [`prepare`] adapts a copy of the document to what progenitor can
 //!    express, and [`Facts`] are derived from the document as committed
@@ -24,7 +24,6 @@
 //! regen depends on nothing else of the xtask but `api` and `output`.
 
 mod builders;
-pub mod checks;
 mod docs;
 mod dynamic;
 mod filters;
@@ -35,6 +34,7 @@ mod lenient;
 mod open_enums;
 mod operations;
 mod paging;
+pub mod preflight;
 mod prepare;
 mod query;
 mod request;
@@ -191,7 +191,7 @@ const PASSES: &[(&str, Pass)] = &[
 /// is checked, [`prepare`]d for progenitor, generated, and run through
 /// [`PASSES`]; the result is formatted.
 pub fn render_indexed(api: Api, doc: &Value) -> Result<(String, Vec<index::Entry>)> {
-    checks::check(doc)?;
+    preflight::check(doc)?;
     let mut prepared = doc.clone();
     let dropped = prepare::prepare(&mut prepared);
     let mut facts = Facts::derive(api, doc, dropped)?;

@@ -79,6 +79,32 @@ pub enum ItemsFrom {
     Json,
 }
 
+impl Fact {
+    /// The fact as a `jumpcloud_api::paging::Paging` value, written both into
+    /// the `OPERATIONS` table and into the builder's `Paginated::PAGING`.
+    pub fn tokens(&self) -> proc_macro2::TokenStream {
+        let kind = quote::format_ident!("{}", self.kind.name());
+        let total = match &self.total {
+            Total::Header => quote::quote!(Header),
+            Total::Body(_) => quote::quote!(Body),
+            Total::None => quote::quote!(None),
+        };
+        let max = self.max;
+        let sort = match &self.stable_sort {
+            Some(s) => quote::quote!(Some(#s)),
+            None => quote::quote!(None),
+        };
+        quote::quote! {
+            crate::paging::Paging {
+                kind: crate::paging::PageKind::#kind,
+                total: crate::paging::TotalSource::#total,
+                max_page_size: #max,
+                stable_sort: #sort,
+            }
+        }
+    }
+}
+
 impl Kind {
     pub fn name(&self) -> &'static str {
         match self {
