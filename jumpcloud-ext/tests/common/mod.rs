@@ -29,8 +29,8 @@ const fn op(
     Operation {
         api,
         id,
-        name,
-        method,
+        rust_method: name,
+        http_method: method,
         path,
         org_header,
         paging: None,
