@@ -122,7 +122,12 @@ fn tables_are_sorted_by_name_without_duplicates() {
                 op.rust_method,
                 op.http_method
             );
-            assert!(op.path.starts_with('/'), "{}: path {}", op.rust_method, op.path);
+            assert!(
+                op.path.starts_with('/'),
+                "{}: path {}",
+                op.rust_method,
+                op.path
+            );
             assert!(
                 op.rust_method
                     .chars()

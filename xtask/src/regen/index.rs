@@ -98,7 +98,11 @@ pub fn entries(
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         let Some((body, response)) = types.get(&row.rust_method) else {
-            bail!("{} ({}) has no builder with a `send`", row.id, row.rust_method);
+            bail!(
+                "{} ({}) has no builder with a `send`",
+                row.id,
+                row.rust_method
+            );
         };
         let paging = facts.get(&row.rust_method).map(|f| Paging {
             kind: match f.kind.name() {

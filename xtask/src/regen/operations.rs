@@ -47,7 +47,10 @@ pub fn collect(_api: Api, doc: &Value) -> Result<Vec<Row>> {
         });
     }
     rows.sort_by(|a, b| a.rust_method.cmp(&b.rust_method));
-    if let Some(pair) = rows.windows(2).find(|w| w[0].rust_method == w[1].rust_method) {
+    if let Some(pair) = rows
+        .windows(2)
+        .find(|w| w[0].rust_method == w[1].rust_method)
+    {
         bail!(
             "operationIds {} and {} both become the method {}",
             pair[0].id,
