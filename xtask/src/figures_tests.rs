@@ -3,6 +3,8 @@
 //! document) are counted from the files, so they cannot go stale: a regen
 //! that changes them fails this test until the documents say the new ones.
 
+#![allow(clippy::expect_used)]
+
 use crate::api::{self, Api};
 use crate::spec;
 
@@ -11,7 +13,7 @@ fn grouped(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

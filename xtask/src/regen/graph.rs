@@ -538,7 +538,8 @@ pub fn items(api: Api, doc: &Value, file: &syn::File) -> Result<Vec<Item>> {
 
     // The table, keyed by (source, relation): its per-target links and the
     // listing of all targets, if any.
-    let mut keyed: BTreeMap<(&str, Relation), (Vec<&Link>, Option<&All>)> = BTreeMap::new();
+    type Row<'g> = (Vec<&'g Link>, Option<&'g All>);
+    let mut keyed: BTreeMap<(&str, Relation), Row<'_>> = BTreeMap::new();
     for l in &graph.links {
         keyed
             .entry((l.source.as_str(), l.relation))
