@@ -118,7 +118,7 @@ pub fn lookup(
 ) -> Result<&'static Operation, CallError> {
     table
         .iter()
-        .find(|op| op.id == name || op.name == name)
+        .find(|op| op.id == name || op.rust_method == name)
         .ok_or_else(|| CallError::UnknownOperation {
             api,
             operation: name.to_string(),
@@ -322,8 +322,8 @@ mod tests {
     static OP: Operation = Operation {
         api: Api::V2,
         id: "Thing_Get",
-        name: "thing_get",
-        method: "GET",
+        rust_method: "thing_get",
+        http_method: "GET",
         path: "/things/{id}",
         org_header: true,
         paging: None,
@@ -383,7 +383,7 @@ mod tests {
     fn operations_are_found_by_id_or_method_name() {
         let table: &'static [Operation] = std::slice::from_ref(&OP);
         assert_eq!(
-            lookup(table, Api::V2, "Thing_Get").unwrap().name,
+            lookup(table, Api::V2, "Thing_Get").unwrap().rust_method,
             "thing_get"
         );
         assert_eq!(lookup(table, Api::V2, "thing_get").unwrap().id, "Thing_Get");

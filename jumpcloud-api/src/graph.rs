@@ -8,15 +8,22 @@
 //! and generates, in `v2::graph`:
 //!
 //! - [`Kind`], every kind of object the document names;
-//! - [`LINKS`], the table of which (source, target, relation) triples exist
-//!   and which operation serves each;
-//! - `list_connections`, `list_paths` and `write`, which dispatch a triple to
-//!   the right generated builder and hand it to a visitor
-//!   ([`ConnectionVisitor`], [`PathsVisitor`], [`WriteVisitor`]), so that code
-//!   outside this crate can treat every pair alike.
+//! - [`RELATIONS`], the table keyed by (source kind, relation): the target
+//!   kinds it reaches, each with the operations that read and write it
+//!   ([`Link`]), and, where one listing answers every target kind at once
+//!   (a group's members, membership, member-of, the directories a user
+//!   reaches), that listing ([`AllTargets`]);
+//! - `list_connections`, `list_paths` and `write`, which dispatch a
+//!   (relation, source, target) triple to the right generated builder, and
+//!   `list_all_connections` and `list_all_paths`, which dispatch a
+//!   (relation, source) pair to its listing of all targets; each hands the
+//!   builder to a visitor ([`ConnectionVisitor`], [`PathsVisitor`],
+//!   [`WriteVisitor`]), so that code outside this crate can treat every
+//!   pair alike.
 //!
 //! A triple the document does not define is refused with
-//! [`GraphError::NoSuchRelation`] before any request is built.
+//! [`GraphError::NoSuchRelation`], a pair without a listing of all targets
+//! with [`GraphError::NoListingOfAll`], before any request is built.
 
 use std::fmt;
 
@@ -24,7 +31,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-pub use crate::v2::graph::{Kind, LINKS, list_connections, list_paths, write};
+pub use crate::v2::graph::{
+    Kind, RELATIONS, list_all_connections, list_all_paths, list_connections, list_paths, write,
+};
 use crate::v2::types;
 
 /// Attributes of an edge or compiled over paths (`sudo`, RADIUS reply,
@@ -157,11 +166,12 @@ impl fmt::Display for Relation {
 pub struct OperationRef {
     /// The `operationId`, e.g. `UserAssociation_Get`.
     pub id: &'static str,
-    /// The client method, e.g. `user_association_get`.
-    pub name: &'static str,
+    /// The client's Rust method, e.g. `user_association_get`.
+    pub rust_method: &'static str,
 }
 
-/// One row of [`LINKS`]: a relation the document defines between two kinds.
+/// One target of a [`Relationship`]: a relation the document defines from
+/// one kind to another, and the operations that serve it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Link {
     /// The kind whose id goes in the path.
@@ -177,19 +187,60 @@ pub struct Link {
     pub write: Option<OperationRef>,
 }
 
-/// The row for a triple, if the document defines it.
-pub fn link(relation: Relation, source: &Kind, target: &Kind) -> Option<&'static Link> {
-    LINKS
-        .iter()
-        .find(|l| l.relation == relation && &l.source == source && &l.target == target)
+/// One row of [`RELATIONS`]: what `relation` reaches from `source`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Relationship {
+    /// The kind whose id goes in the path.
+    pub source: Kind,
+    /// Which family of operations.
+    pub relation: Relation,
+    /// Each target kind with the listing that reads it (and the write).
+    pub targets: &'static [Link],
+    /// The one listing that answers every kind of [`AllTargets::kinds`] at
+    /// once, where the API has one.
+    pub all: Option<AllTargets>,
 }
 
-/// Every row whose source is `source` and relation `relation`.
-pub fn links_from(source: &Kind, relation: Relation) -> impl Iterator<Item = &'static Link> {
-    let source = source.clone();
-    LINKS
+/// A listing that answers several target kinds in one go: a group's
+/// members, membership and member-of (every member or group kind), and the
+/// `directories` traversal (LDAP, Active Directory, Google Workspace,
+/// Microsoft 365).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AllTargets {
+    /// The kinds its answer holds.
+    pub kinds: &'static [Kind],
+    /// The listing.
+    pub read: OperationRef,
+}
+
+/// The row for `relation` from `source`, if the document defines any.
+pub fn relationship(source: &Kind, relation: Relation) -> Option<&'static Relationship> {
+    RELATIONS
         .iter()
-        .filter(move |l| l.relation == relation && l.source == source)
+        .find(|r| r.relation == relation && &r.source == source)
+}
+
+/// Every (source, relation, target) link of [`RELATIONS`].
+pub fn links() -> impl Iterator<Item = &'static Link> {
+    RELATIONS.iter().flat_map(|r| r.targets)
+}
+
+/// The link for a triple, if the document defines it.
+pub fn link(relation: Relation, source: &Kind, target: &Kind) -> Option<&'static Link> {
+    links_from(source, relation).find(|l| &l.target == target)
+}
+
+/// Every link whose source is `source` and relation `relation`.
+pub fn links_from(source: &Kind, relation: Relation) -> impl Iterator<Item = &'static Link> {
+    relationship(source, relation)
+        .into_iter()
+        .flat_map(|r| r.targets)
+}
+
+/// The listing of every target of `relation` from `source` at once, if the
+/// API has one.
+pub fn all_targets(source: &Kind, relation: Relation) -> Option<&'static AllTargets> {
+    relationship(source, relation).and_then(|r| r.all.as_ref())
 }
 
 /// A request the graph tables refuse, before anything is sent.
@@ -208,6 +259,16 @@ pub enum GraphError {
         target: Kind,
         /// Whether a write was asked for.
         write: bool,
+    },
+    /// The document has no listing that answers every target of
+    /// `relation` from `source` at once: the source has no such relation at
+    /// all (the members of a user), or only listings of one target kind
+    /// each (the directories of a system).
+    NoListingOfAll {
+        /// What was asked for.
+        relation: Relation,
+        /// The source kind.
+        source: Kind,
     },
     /// The change does not fit the document's body for this pair (an
     /// attribute the operation cannot carry, say).
@@ -242,6 +303,24 @@ impl fmt::Display for GraphError {
                     write!(f, " (a {source} has no {relation} at all)")
                 } else {
                     write!(f, " (a {source}'s {relation} reach: {})", known.join(", "))
+                }
+            }
+            GraphError::NoListingOfAll { relation, source } => {
+                let kinds: Vec<String> = links_from(source, *relation)
+                    .map(|l| l.target.to_string())
+                    .collect();
+                if kinds.is_empty() {
+                    write!(
+                        f,
+                        "JumpCloud has no {relation} from {source} (a {source} has no {relation} at all)"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "JumpCloud has no single listing of every {relation} target from {source}; \
+                         ask for one kind at a time: {}",
+                        kinds.join(", ")
+                    )
                 }
             }
             GraphError::InvalidChange { operation, reason } => {
@@ -443,7 +522,7 @@ pub trait WriteVisitor<'a> {
         R: crate::Request<Response = ()> + 'a;
 }
 
-/// Checks a triple against [`LINKS`] (used by the generated dispatch).
+/// Checks a triple against [`RELATIONS`] (used by the generated dispatch).
 #[doc(hidden)]
 pub fn check(
     relation: Relation,
@@ -459,6 +538,16 @@ pub fn check(
             target: target.clone(),
             write,
         })
+}
+
+/// Checks that `relation` from `source` has a listing of all targets (used
+/// by the generated dispatch).
+#[doc(hidden)]
+pub fn check_all(relation: Relation, source: &Kind) -> Result<&'static AllTargets, GraphError> {
+    all_targets(source, relation).ok_or_else(|| GraphError::NoListingOfAll {
+        relation,
+        source: source.clone(),
+    })
 }
 
 /// The typed body of a write (used by the generated dispatch): the change as
@@ -522,6 +611,36 @@ mod tests {
         let e = check(Relation::Traversal, &Kind::User, &Kind::System, true).unwrap_err();
         assert!(matches!(e, GraphError::NoSuchRelation { write: true, .. }));
         assert!(check(Relation::Associations, &Kind::User, &Kind::System, true).is_ok());
+        let e = check_all(Relation::Members, &Kind::User).unwrap_err();
+        assert!(
+            e.to_string().contains("a user has no members at all"),
+            "{e}"
+        );
+        let e = check_all(Relation::Traversal, &Kind::System).unwrap_err();
+        assert!(e.to_string().contains("one kind at a time"), "{e}");
+    }
+
+    #[test]
+    fn the_table_is_keyed_by_source_and_relation() {
+        let mut keys: Vec<(&Kind, Relation)> =
+            RELATIONS.iter().map(|r| (&r.source, r.relation)).collect();
+        let n = keys.len();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "one row per (source, relation)");
+        for r in RELATIONS {
+            for l in r.targets {
+                assert_eq!((&l.source, l.relation), (&r.source, r.relation));
+            }
+        }
+        // Relations that answer every kind in one listing say so.
+        let members = all_targets(&Kind::UserGroup, Relation::Members).unwrap();
+        assert_eq!(members.kinds, &[Kind::User]);
+        let directories = all_targets(&Kind::User, Relation::Traversal).unwrap();
+        assert_eq!(directories.read.id, "UserTraverseDirectory_Get");
+        assert!(directories.kinds.contains(&Kind::GSuite), "{directories:?}");
+        assert!(all_targets(&Kind::User, Relation::MemberOf).is_some());
+        assert!(all_targets(&Kind::User, Relation::Associations).is_none());
     }
 
     #[test]

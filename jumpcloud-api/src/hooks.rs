@@ -47,11 +47,10 @@ pub struct Operation {
     pub api: Api,
     /// The `operationId` in the project's OpenAPI document, e.g. `UserGroup_Get`.
     pub id: &'static str,
-    /// The generated client's method for it, e.g. `user_group_get` (also what
-    /// progenitor reports as the operation id to hooks).
-    pub name: &'static str,
+    /// The generated client's Rust method for it, e.g. `user_group_get`.
+    pub rust_method: &'static str,
     /// The HTTP method in upper case, e.g. `GET`.
-    pub method: &'static str,
+    pub http_method: &'static str,
     /// The path template relative to the API's base URL, e.g. `/usergroups/{id}`.
     /// It never contains a parameter value, so it is safe to log.
     pub path: &'static str,
@@ -68,7 +67,7 @@ pub struct Operation {
 impl Operation {
     /// Whether the method is idempotent under HTTP semantics (safe to resend).
     pub fn is_idempotent(&self) -> bool {
-        Self::method_is_idempotent(self.method)
+        Self::method_is_idempotent(self.http_method)
     }
 
     /// Whether an HTTP method (upper case, e.g. `PUT`) is idempotent: the
@@ -79,21 +78,6 @@ impl Operation {
             method,
             "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE" | "TRACE"
         )
-    }
-
-    /// Stand-in used if an operation id is missing from the table; the
-    /// `operations_table_is_complete` test keeps that from happening.
-    pub(crate) const fn unknown(api: Api) -> Operation {
-        Operation {
-            api,
-            id: "unknown",
-            name: "unknown",
-            method: "",
-            path: "",
-            org_header: true,
-            paging: None,
-            filter: None,
-        }
     }
 }
 
@@ -175,57 +159,44 @@ impl fmt::Debug for Hooks {
     }
 }
 
-/// Looks an operation up by method name in a generated table sorted by name.
-pub(crate) fn find_operation(
-    table: &'static [Operation],
-    name: &str,
-    unknown: &'static Operation,
-) -> &'static Operation {
-    match table.binary_search_by(|op| op.name.cmp(name)) {
-        Ok(i) => &table[i],
-        Err(_) => unknown,
+/// What every generated `send` runs before sending: removes the
+/// `api-version` header progenitor always adds (JumpCloud defines no such
+/// header), then lets the transport prepare the request. `operation` is the
+/// builder's own row of the `OPERATIONS` table, written into the `send` by
+/// `cargo xtask regen`, so no lookup by name can miss.
+pub(crate) async fn pre<E>(
+    client: &impl progenitor_client::ClientInfo<Hooks>,
+    request: &mut reqwest::Request,
+    operation: &'static Operation,
+) -> Result<(), progenitor_client::Error<E>> {
+    request.headers_mut().remove("api-version");
+    let Some(transport) = client.inner().transport() else {
+        return Ok(());
+    };
+    transport
+        .prepare(request, operation)
+        .await
+        .map_err(|e| progenitor_client::Error::Custom(e.to_string()))
+}
+
+/// What every generated `send` runs to send: through the transport if one is
+/// set, as it is otherwise. `operation` as in [`pre`].
+pub(crate) async fn exec(
+    client: &impl progenitor_client::ClientInfo<Hooks>,
+    request: reqwest::Request,
+    operation: &'static Operation,
+) -> reqwest::Result<reqwest::Response> {
+    match client.inner().transport() {
+        Some(transport) => transport.execute(client.client(), request, operation).await,
+        None => client.client().execute(request).await,
     }
 }
 
-/// Implements progenitor's `ClientHooks` for a generated client so that every
-/// request goes through the client's [`Hooks`].
+/// Adds the constructors every generated client has. (Requests reach the
+/// [`Hooks`] through [`pre`] and [`exec`], which each builder's `send` calls
+/// with its own operation; progenitor's `ClientHooks` keep their defaults.)
 macro_rules! impl_client_hooks {
     ($module:ident) => {
-        impl progenitor_client::ClientHooks<$crate::Hooks> for $crate::$module::Client {
-            async fn pre<E>(
-                &self,
-                request: &mut reqwest::Request,
-                info: &progenitor_client::OperationInfo,
-            ) -> ::std::result::Result<(), progenitor_client::Error<E>> {
-                // progenitor always adds an `api-version` header; JumpCloud
-                // defines no such header, so it is not sent.
-                request.headers_mut().remove("api-version");
-                let Some(transport) = progenitor_client::ClientInfo::inner(self).transport() else {
-                    return Ok(());
-                };
-                let operation = $crate::$module::operation(info.operation_id);
-                transport
-                    .prepare(request, operation)
-                    .await
-                    .map_err(|e| progenitor_client::Error::Custom(e.to_string()))
-            }
-
-            async fn exec(
-                &self,
-                request: reqwest::Request,
-                info: &progenitor_client::OperationInfo,
-            ) -> reqwest::Result<reqwest::Response> {
-                let client = progenitor_client::ClientInfo::client(self);
-                match progenitor_client::ClientInfo::inner(self).transport() {
-                    Some(transport) => {
-                        let operation = $crate::$module::operation(info.operation_id);
-                        transport.execute(client, request, operation).await
-                    }
-                    None => client.execute(request).await,
-                }
-            }
-        }
-
         impl $crate::$module::Client {
             /// A client for `baseurl` whose requests go through `hooks`, using
             /// an existing `reqwest::Client` (share one per process).

@@ -4,8 +4,12 @@
 //! Most programs want `jumpcloud-ext`, which wraps these clients with
 //! authentication, organisation scoping, retries, typed errors and
 //! pagination. This crate is the layer underneath: every operation JumpCloud
-//! documents, as a request builder, with nothing added that the documents do
-//! not say.
+//! documents, as a request builder. The project's documents are JumpCloud's
+//! published specs plus overlays (`openapi/overlays/`) that fix what the
+//! live API does differently; on top of what progenitor makes of them, the
+//! regen adds string enums that accept unlisted values, `null` read as empty
+//! where a field has a default, the [`Request`] and [`Paginated`] traits,
+//! typed [`filter`]s, calls by name, and the `OPERATIONS` and graph tables.
 //!
 //! # Modules and features
 //!
@@ -78,7 +82,7 @@
 //! /// How many items the first page of any listing holds.
 //! async fn first_page_len<R: Paginated>(request: R) -> Result<usize, jumpcloud_api::Error> {
 //!     let op = R::operation();
-//!     println!("{} {} ({})", op.method, op.path, op.id);
+//!     println!("{} {} ({})", op.http_method, op.path, op.id);
 //!     let response = request.dispatch().await?;
 //!     Ok(R::into_page(response).items.len())
 //! }

@@ -39,6 +39,13 @@ pub trait Paginated: Request + Clone {
     /// One element of the collection.
     type Item;
 
+    /// How the operation pages: the same facts as its `OPERATIONS` row's
+    /// `paging`, but not optional. `cargo xtask regen` implements this
+    /// trait only for operations whose paging it derived, and fails on a
+    /// listing it cannot derive, so a builder without paging facts does not
+    /// exist.
+    const PAGING: crate::paging::Paging;
+
     /// The skip and page size the caller set on the builder, if any.
     fn requested(&self) -> Requested;
 

@@ -215,6 +215,12 @@ impl Error {
         Self::new(ErrorKind::Auth).with_message(message)
     }
 
+    /// A request this crate refuses before sending it (a graph relation the
+    /// document does not define, say).
+    pub(crate) fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidRequest).with_message(message)
+    }
+
     pub(crate) fn with_message(mut self, message: impl Into<String>) -> Self {
         self.0.message = Some(message.into());
         self
@@ -293,7 +299,7 @@ impl Error {
         if self.0.operation.is_none() {
             self.0.operation = Some(operation);
             if self.0.method.is_none() {
-                self.0.method = Method::from_bytes(operation.method.as_bytes()).ok();
+                self.0.method = Method::from_bytes(operation.http_method.as_bytes()).ok();
             }
         }
         self

@@ -474,7 +474,7 @@ async fn unknown_id_is_not_found_with_the_path_template() {
     assert_eq!(err.message(), Some("systemuser not found"));
     assert_eq!(err.path_template(), Some("/systemusers/{id}"));
     assert_eq!(err.method(), Some(&Method::GET));
-    assert_eq!(err.operation().map(|op| op.name), Some("user_get"));
+    assert_eq!(err.operation().map(|op| op.rust_method), Some("user_get"));
     assert_eq!(
         err.request_path(),
         Some(format!("/api/systemusers/{missing}").as_str())

@@ -230,7 +230,7 @@ async fn ready(mock: &mut Mock) {
 /// schema: every parameter and every writable body property.
 fn arguments(doc: &Value, ex: &Examples<'_>, op: &Operation) -> Value {
     let item = &doc["paths"][op.path];
-    let operation = &item[op.method.to_ascii_lowercase()];
+    let operation = &item[op.http_method.to_ascii_lowercase()];
     let mut params: Vec<&Value> = Vec::new();
     for p in item["parameters"]
         .as_array()
@@ -343,7 +343,7 @@ async fn refuses_invalid_body(api: Api, mode: &str, url: &str) {
     let ex = Examples::new(&doc);
     let Some(op) = api.operations().iter().find(|op| {
         let body =
-            ex.resolve(&doc["paths"][op.path][op.method.to_ascii_lowercase()]["requestBody"]);
+            ex.resolve(&doc["paths"][op.path][op.http_method.to_ascii_lowercase()]["requestBody"]);
         let schema = ex.resolve(&body["content"]["application/json"]["schema"]);
         !op.path.contains('{') && has_required(&ex, schema)
     }) else {
@@ -352,7 +352,7 @@ async fn refuses_invalid_body(api: Api, mode: &str, url: &str) {
             api.name()
         );
     };
-    let method = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap();
+    let method = reqwest::Method::from_bytes(op.http_method.as_bytes()).unwrap();
     let response = reqwest::Client::new()
         .request(method, format!("{url}{}", op.path))
         .header("x-api-key", "contract-suite-key")
@@ -425,7 +425,7 @@ async fn exercise(api: Api, url: &str, mode: &str) -> (Counts, Vec<String>) {
             "{} {mode} {} ({} {})",
             api.name(),
             op.id,
-            op.method,
+            op.http_method,
             op.path
         );
         match outcome {

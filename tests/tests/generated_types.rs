@@ -547,8 +547,8 @@ fn operation_surface(api: &str, table: &[jumpcloud_api::Operation]) -> String {
     for (method, builder) in &methods {
         let route = table
             .iter()
-            .find(|op| op.name == method)
-            .map(|op| format!("{} {}", op.method, op.path))
+            .find(|op| op.rust_method == method)
+            .map(|op| format!("{} {}", op.http_method, op.path))
             .unwrap_or_else(|| "(not in OPERATIONS)".into());
         writeln!(text, "{method}: {route}").unwrap();
         let (fields, send) = builders

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use futures::TryStreamExt;
-use jumpcloud_ext::graph::{Attributes, Desired, Kind, NAMED_KINDS, NodeRef, Op, Outcome};
+use jumpcloud_ext::graph::{Attributes, Desired, Kind, NodeRef, Op, Outcome, named_kinds};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{
     BigOrg, Collection, DEFAULT_API_KEY, DEMO_API_KEY, DEMO_TWO_PATH_SYSTEM,
@@ -380,7 +380,7 @@ async fn a_snapshot_of_every_kind_names_applications_directories_and_commands() 
     let listed: std::collections::BTreeSet<&NodeRef> = snap.nodes.iter().map(|n| &n.node).collect();
     for e in &snap.edges {
         for end in [&e.from, &e.to] {
-            if NAMED_KINDS.contains(&end.kind) {
+            if named_kinds().any(|k| k == &end.kind) {
                 assert!(
                     listed.contains(end),
                     "{end} is an edge end but was not listed"

@@ -1,4 +1,4 @@
-//! The generated graph table (`jumpcloud_api::graph::LINKS`, `Kind`) checked
+//! The generated graph table (`jumpcloud_api::graph::RELATIONS`, `Kind`) checked
 //! against the committed v2 document with rules written independently of the
 //! xtask's: every typed associations listing and its `targets`, every members
 //! listing, every listing that answers objects with paths.
@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use jumpcloud_api::graph::{Kind, LINKS, Relation};
+use jumpcloud_api::graph::{Kind, RELATIONS, Relation, all_targets, links};
 use serde_json::Value;
 
 fn document() -> Value {
@@ -104,23 +104,19 @@ fn kinds_cover_every_name_in_the_document() {
 fn associations_match_the_document() {
     let doc = document();
     let expected = association_pairs(&doc);
-    let ours: BTreeSet<(String, String)> = LINKS
-        .iter()
+    let ours: BTreeSet<(String, String)> = links()
         .filter(|l| l.relation == Relation::Associations)
         .map(|l| (l.read.id.to_string(), l.target.to_string()))
         .collect();
     assert_eq!(ours, expected);
     assert_eq!(ours.len(), 51);
-    for l in LINKS
-        .iter()
-        .filter(|l| l.relation == Relation::Associations)
-    {
+    for l in links().filter(|l| l.relation == Relation::Associations) {
         let read = operation(l.read.id);
-        assert_eq!(read.name, l.read.name);
-        assert_eq!(read.method, "GET");
+        assert_eq!(read.rust_method, l.read.rust_method);
+        assert_eq!(read.http_method, "GET");
         let write = l.write.expect("every typed association is writable");
         let write_op = operation(write.id);
-        assert_eq!((write_op.method, write_op.path), ("POST", read.path));
+        assert_eq!((write_op.http_method, write_op.path), ("POST", read.path));
         // The source kind's collection is the path's first segment.
         let collection = read.path.split('/').nth(1).unwrap().replace('-', "");
         let source = l.source.as_str().replace('_', "");
@@ -136,8 +132,7 @@ fn associations_match_the_document() {
 #[test]
 fn members_membership_member_of_and_traversals_match_the_document() {
     let doc = document();
-    let members: BTreeSet<(&str, &str, &str)> = LINKS
-        .iter()
+    let members: BTreeSet<(&str, &str, &str)> = links()
         .filter(|l| l.relation == Relation::Members)
         .map(|l| {
             (
@@ -155,14 +150,14 @@ fn members_membership_member_of_and_traversals_match_the_document() {
             ("user_group", "user", "/usergroups/{group_id}/members"),
         ])
     );
-    let paths_ops: BTreeSet<String> = LINKS
-        .iter()
+    let paths_ops: BTreeSet<String> = links()
         .filter(|l| l.relation != Relation::Associations && l.relation != Relation::Members)
         .map(|l| l.read.id.to_string())
         .collect();
     let documented = path_listings(&doc);
-    // Every listing with paths is in the table except the two that list
-    // `directories` (several kinds in one listing, no single target kind).
+    // Every listing with paths is a target's listing except the two that
+    // list `directories` (several kinds in one listing): those are the
+    // table's listings of all traversal targets of a user and a user group.
     let left_out: BTreeSet<&String> = documented.difference(&paths_ops).collect();
     assert_eq!(
         left_out,
@@ -171,8 +166,40 @@ fn members_membership_member_of_and_traversals_match_the_document() {
             &"UserTraverseDirectory_Get".to_string()
         ])
     );
+    let directory_kinds = [
+        Kind::ActiveDirectory,
+        Kind::GSuite,
+        Kind::LdapServer,
+        Kind::Office365,
+    ];
+    for (source, id) in [
+        (Kind::User, "UserTraverseDirectory_Get"),
+        (Kind::UserGroup, "UserGroupTraverseDirectory_Get"),
+    ] {
+        let all = all_targets(&source, Relation::Traversal).unwrap();
+        assert_eq!(all.read.id, id);
+        assert_eq!(all.kinds, &directory_kinds);
+    }
+    // Members, membership and member-of answer every target in one listing,
+    // and that listing is the one each target's link reads.
+    for r in RELATIONS.iter().filter(|r| {
+        matches!(
+            r.relation,
+            Relation::Members | Relation::Membership | Relation::MemberOf
+        )
+    }) {
+        let all = r.all.as_ref().expect("one listing answers every target");
+        let kinds: Vec<&Kind> = r.targets.iter().map(|l| &l.target).collect();
+        assert_eq!(
+            kinds,
+            all.kinds.iter().collect::<Vec<_>>(),
+            "{:?}",
+            r.source
+        );
+        assert!(r.targets.iter().all(|l| l.read == all.read));
+    }
     assert!(paths_ops.is_subset(&documented));
-    for l in LINKS.iter() {
+    for l in links() {
         let op = operation(l.read.id);
         let tail = op.path.rsplit('/').next().unwrap();
         match l.relation {
@@ -185,7 +212,7 @@ fn members_membership_member_of_and_traversals_match_the_document() {
             _ => {}
         }
     }
-    let count = |r: Relation| LINKS.iter().filter(|l| l.relation == r).count();
+    let count = |r: Relation| links().filter(|l| l.relation == r).count();
     assert_eq!(count(Relation::Traversal), 46);
     assert_eq!(count(Relation::MemberOf), 3);
     assert_eq!(count(Relation::Membership), 3);

@@ -132,7 +132,7 @@ fn document_operations(api: &str) -> Result<BTreeMap<Key, String>, Box<dyn Error
 fn generated_operations(table: &'static [Operation]) -> BTreeMap<Key, &'static Operation> {
     table
         .iter()
-        .map(|op| (key(op.method, op.path), op))
+        .map(|op| (key(op.http_method, op.path), op))
         .collect()
 }
 
@@ -157,12 +157,12 @@ fn check(
     match table.get(k) {
         None => missing.push(format!("{label}: not in jumpcloud_api::{api}::OPERATIONS")),
         Some(op) => {
-            let defined = module_text.contains(&format!("pub fn {}(", op.name))
-                && module_text.contains(&format!("operation_id: \"{}\"", op.name));
+            let defined = module_text.contains(&format!("pub fn {}(", op.rust_method))
+                && module_text.contains(&format!("operation_id: \"{}\"", op.rust_method));
             if !defined {
                 missing.push(format!(
                     "{label}: {} ({}) has no method in jumpcloud-api/src/generated/{api}.rs",
-                    op.id, op.name
+                    op.id, op.rust_method
                 ));
             }
         }

@@ -26,14 +26,19 @@ fn the_index_lists_every_operation_with_its_facts() {
     let mut count = 0;
     for op in jumpcloud_api::operations() {
         count += 1;
-        let call = format!("{}().{}()", op.api.name(), op.name);
+        let call = format!("{}().{}()", op.api.name(), op.rust_method);
         let row = rows
             .get(&call)
             .unwrap_or_else(|| panic!("{} ({}) is not in docs/operations.md", op.id, op.api));
-        assert_eq!(row[0], format!("{} {}", op.method, op.path), "{}", op.id);
+        assert_eq!(
+            row[0],
+            format!("{} {}", op.http_method, op.path),
+            "{}",
+            op.id
+        );
         assert_eq!(
             row[2],
-            format!("{}().{}()", op.api.name(), op.name),
+            format!("{}().{}()", op.api.name(), op.rust_method),
             "{}",
             op.id
         );

@@ -78,7 +78,7 @@ fn check_against_document(api: Api) {
             .get(id.as_str())
             .unwrap_or_else(|| panic!("{api}: operationId {id} missing from OPERATIONS"));
         assert_eq!(op.api, api, "{api}: {id} has api {}", op.api);
-        assert_eq!(op.method, method, "{api}: {id} method");
+        assert_eq!(op.http_method, method, "{api}: {id} method");
         assert_eq!(op.path, path, "{api}: {id} path");
     }
 }
@@ -105,30 +105,35 @@ fn tables_are_sorted_by_name_without_duplicates() {
         assert!(!ops.is_empty(), "{api}: empty table");
         for pair in ops.windows(2) {
             assert!(
-                pair[0].name < pair[1].name,
+                pair[0].rust_method < pair[1].rust_method,
                 "{api}: `{}` and `{}` out of order or duplicated",
-                pair[0].name,
-                pair[1].name
+                pair[0].rust_method,
+                pair[1].rust_method
             );
         }
         for op in ops {
-            assert_eq!(op.api, api, "{}: wrong api", op.name);
+            assert_eq!(op.api, api, "{}: wrong api", op.rust_method);
             assert!(
                 [
                     "GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE"
                 ]
-                .contains(&op.method),
+                .contains(&op.http_method),
                 "{}: method {}",
-                op.name,
-                op.method
+                op.rust_method,
+                op.http_method
             );
-            assert!(op.path.starts_with('/'), "{}: path {}", op.name, op.path);
             assert!(
-                op.name
+                op.path.starts_with('/'),
+                "{}: path {}",
+                op.rust_method,
+                op.path
+            );
+            assert!(
+                op.rust_method
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'),
                 "{}: not a snake_case method name",
-                op.name
+                op.rust_method
             );
         }
     }
@@ -141,7 +146,7 @@ fn operations_iterator_yields_every_table() {
     assert_eq!(all, expected);
     let total: usize = APIS.iter().map(|api| table(*api).len()).sum();
     assert_eq!(all.len(), total);
-    let keys: BTreeSet<(Api, &str)> = all.iter().map(|op| (op.api, op.name)).collect();
+    let keys: BTreeSet<(Api, &str)> = all.iter().map(|op| (op.api, op.rust_method)).collect();
     assert_eq!(keys.len(), total, "(api, name) pairs are unique");
 }
 
@@ -193,7 +198,7 @@ fn upstream_operations_are_present() {
         for (id, (method, path)) in reference {
             let op = by_id[id.as_str()];
             assert_eq!(
-                op.method, method,
+                op.http_method, method,
                 "{api}: {id} method differs from upstream"
             );
             assert_eq!(op.path, path, "{api}: {id} path differs from upstream");
@@ -297,7 +302,7 @@ fn org_header_table() {
             assert_eq!(
                 op.org_header, expected,
                 "{api}: {} {} {} should have org_header = {expected}",
-                op.name, op.method, op.path
+                op.rust_method, op.http_method, op.path
             );
             if !expected {
                 refused += 1;
@@ -309,7 +314,7 @@ fn org_header_table() {
     let find = |api: Api, method: &str, path: &str| -> &'static Operation {
         table(api)
             .iter()
-            .find(|op| op.method == method && op.path == path)
+            .find(|op| op.http_method == method && op.path == path)
             .unwrap_or_else(|| panic!("{api}: no {method} {path}"))
     };
     // Spot checks of both kinds.

@@ -160,7 +160,7 @@ async fn v2_filter_is_repeated() {
             ("filter", "membershipMethod:$eq:STATIC"),
         ])
     );
-    assert_eq!(request.operation.name, "user_group_list");
+    assert_eq!(request.operation.rust_method, "user_group_list");
     assert_eq!(request.operation.id, "UserGroup_List");
     assert_eq!(request.operation.path, "/usergroups");
     assert_eq!(request.headers.get("accept").unwrap(), "application/json");
@@ -327,7 +327,7 @@ async fn v1_fields_and_sort_are_space_joined() {
             ("sort", "-created username"),
         ])
     );
-    assert_eq!(request.operation.name, "user_list");
+    assert_eq!(request.operation.rust_method, "user_list");
     assert_eq!(request.operation.path, "/systemusers");
     assert_common_headers(&request);
 }
@@ -386,7 +386,7 @@ async fn v2_delete_accepts_200_with_body_and_204() {
     assert_eq!(request.url.path(), format!("/api/v2/usergroups/{id}"));
     assert_eq!(request.url.query(), None);
     assert!(request.body.is_none());
-    assert_eq!(request.operation.name, "user_group_delete");
+    assert_eq!(request.operation.rust_method, "user_group_delete");
     assert_eq!(request.operation.path, "/usergroups/{id}");
     assert_common_headers(&request);
 

@@ -13,9 +13,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 
-use crate::import::METHODS;
-use crate::refs::resolve;
-use crate::regen::checks::snake_name;
+use crate::spec::{self, Operation as Op, method_name, resolve, schema_closure, schema_refs};
 
 /// One change, as a line of the report.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,48 +118,20 @@ pub fn compare(old: &Value, new: &Value) -> Report {
     report
 }
 
-struct Op<'a> {
-    method: &'static str,
-    path: &'a str,
-    item: &'a Value,
-    op: &'a Value,
-}
-
 fn ops(doc: &Value) -> BTreeMap<String, Op<'_>> {
-    let mut out = BTreeMap::new();
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-        return out;
-    };
-    for (path, item) in paths {
-        for method in METHODS {
-            if let Some(op) = item.get(method) {
-                let id = op
-                    .get("operationId")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| format!("{} {path}", method.to_uppercase()));
-                out.insert(
-                    id,
-                    Op {
-                        method,
-                        path,
-                        item,
-                        op,
-                    },
-                );
-            }
-        }
-    }
-    out
+    spec::operations(doc)
+        .map(|op| {
+            let id = op
+                .id()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{} {}", op.verb(), op.path));
+            (id, op)
+        })
+        .collect()
 }
 
 fn label(id: &str, op: &Op<'_>) -> String {
-    format!(
-        "{} ({} {})",
-        snake_name(id),
-        op.method.to_uppercase(),
-        op.path
-    )
+    format!("{} ({} {})", method_name(id), op.verb(), op.path)
 }
 
 /// A short name for a schema's Rust shape: a type name, `[T]`, `map<T>`,
@@ -260,10 +230,10 @@ fn operations(old: &Value, new: &Value, out: &mut Vec<Change>) {
     for (id, x) in &a {
         let Some(y) = b.get(id) else { continue };
         let name = label(id, y);
-        if x.method != y.method || x.path != y.path {
+        if x.http_method != y.http_method || x.path != y.path {
             out.push(change(
                 false,
-                format!("~ {name}: was {} {}", x.method.to_uppercase(), x.path),
+                format!("~ {name}: was {} {}", x.verb(), x.path),
             ));
         }
         let (pa, pb) = (params(old, x), params(new, y));
@@ -417,39 +387,16 @@ fn schemas(doc: &Value) -> BTreeMap<&str, &Value> {
 
 /// The component schemas some operation uses, directly or through others.
 fn reachable(doc: &Value) -> BTreeSet<String> {
-    fn refs(value: &Value, found: &mut Vec<String>) {
-        match value {
-            Value::Object(map) => {
-                if let Some(r) = map.get("$ref").and_then(Value::as_str)
-                    && let Some(name) = r.strip_prefix("#/components/schemas/")
-                {
-                    found.push(name.to_string());
-                }
-                map.values().for_each(|v| refs(v, found));
-            }
-            Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
-            _ => {}
-        }
-    }
     let mut todo = Vec::new();
     if let Some(paths) = doc.get("paths") {
-        refs(paths, &mut todo);
+        schema_refs(paths, &mut todo);
     }
     for key in ["parameters", "requestBodies", "responses"] {
         if let Some(shared) = doc.get("components").and_then(|c| c.get(key)) {
-            refs(shared, &mut todo);
+            schema_refs(shared, &mut todo);
         }
     }
-    let all = schemas(doc);
-    let mut seen = BTreeSet::new();
-    while let Some(name) = todo.pop() {
-        if seen.insert(name.clone())
-            && let Some(schema) = all.get(name.as_str())
-        {
-            refs(schema, &mut todo);
-        }
-    }
-    seen
+    schema_closure(doc, todo)
 }
 
 fn types(old: &Value, new: &Value, out: &mut Vec<Change>) {

@@ -8,6 +8,12 @@
 //! - `cargo xtask diff OLD NEW` reports what changed for SDK users between
 //!   two documents.
 //!
+//! The modules: `spec` is the document model at the bottom (operations,
+//! `$ref`s, progenitor's method names); `import`, `regen` and `diff`
+//! each build on it and not on each other. This file wires them together:
+//! it hands `import` the regen check and the diff report it needs
+//! (`downstream`).
+//!
 //! `import` and `regen` take `--check`, which writes nothing and fails naming
 //! any drift. Exit codes: 0 fine, 1 failed, 2 bad arguments, 3 upstream drift
 //! (`import --check` found a spec that is not the one recorded in
@@ -16,11 +22,13 @@
 mod api;
 mod canonical;
 mod diff;
+#[cfg(test)]
+mod figures_tests;
 mod import;
 mod output;
 mod provenance;
-mod refs;
 mod regen;
+mod spec;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
@@ -77,12 +85,21 @@ enum Command {
     },
 }
 
+/// What `import` needs from `regen` and `diff`: whether a document
+/// generates, and the change report between two documents.
+fn downstream() -> import::Downstream {
+    import::Downstream {
+        generates: |api, doc| regen::render(api, doc).map(drop),
+        report: |old, new, title| diff::compare(old, new).render(title),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let root = api::workspace_root();
     let result = match cli.command {
         Command::Import { api, from, check } => {
-            import::run(&root, api, from.as_deref(), check).map(drop)
+            import::run(&root, api, from.as_deref(), check, downstream()).map(drop)
         }
         Command::Regen { api, check } => regen::run(&root, api, check).map(drop),
         Command::Diff { old, new } => diff::run(&root, &old, &new),

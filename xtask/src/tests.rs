@@ -16,7 +16,7 @@ use syn::visit::Visit;
 
 use crate::api::{self, Api};
 use crate::canonical;
-use crate::import::{self, METHODS, Source};
+use crate::import::{self, Source};
 use crate::regen;
 
 const OPERATION_IDS: [&str; 5] = [
@@ -225,16 +225,10 @@ fn parameters<'a>(value: &'a Value, found: &mut Vec<&'a Value>) {
     }
 }
 
-fn operations(doc: &Value) -> Vec<(&String, &'static str, &Value)> {
-    let mut ops = Vec::new();
-    for (path, item) in doc["paths"].as_object().unwrap() {
-        for method in METHODS {
-            if let Some(op) = item.get(method) {
-                ops.push((path, method, op));
-            }
-        }
-    }
-    ops
+fn operations(doc: &Value) -> Vec<(&str, &'static str, &Value)> {
+    crate::spec::operations(doc)
+        .map(|o| (o.path, o.http_method, o.op))
+        .collect()
 }
 
 #[test]

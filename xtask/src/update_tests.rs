@@ -99,7 +99,7 @@ impl Workspace {
         from: Option<&str>,
         check: bool,
     ) -> anyhow::Result<import::Imported> {
-        import::run(&self.root, Some(api), from, check)
+        import::run(&self.root, Some(api), from, check, crate::downstream())
     }
 
     /// Imports and generates the original fixture, as a committed state.
@@ -399,7 +399,7 @@ fn several_apis_are_all_or_nothing() {
     .unwrap();
     fails(
         &ws,
-        || import::run(&ws.root, None, None, false).map(drop),
+        || import::run(&ws.root, None, None, false, crate::downstream()).map(drop),
         &[
             "importing insights",
             "serves /api/v2",

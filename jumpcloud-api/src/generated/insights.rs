@@ -3090,8 +3090,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "event_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[2usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[2usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -3161,8 +3161,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "event_count_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[0usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[0usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -3236,8 +3236,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "event_distinct_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[1usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[1usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -3311,8 +3311,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "event_interval_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[3usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[3usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -3375,8 +3375,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "report_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[6usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[6usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -3460,8 +3460,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "report_artifact_content_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[4usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[4usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -3526,8 +3526,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "report_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[5usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[5usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -3557,6 +3557,12 @@ pub mod builder {
     }
     impl<'a> crate::Paginated for EventGet<'a> {
         type Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        const PAGING: crate::paging::Paging = crate::paging::Paging {
+            kind: crate::paging::PageKind::Cursor,
+            total: crate::paging::TotalSource::None,
+            max_page_size: 10000u32,
+            stable_sort: None,
+        };
         fn requested(&self) -> crate::paging::Requested {
             match self
                 .body
@@ -3800,7 +3806,7 @@ impl Client {
             Ok(op) => op,
             Err(e) => return crate::dynamic::failed(e),
         };
-        match op.name {
+        match op.rust_method {
             "event_count_get" => {
                 crate::dynamic::boxed(builder::EventCountGet::from_json(self, args))
             }
@@ -3828,8 +3834,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::Insights,
         id: "EventCount_Get",
-        name: "event_count_get",
-        method: "POST",
+        rust_method: "event_count_get",
+        http_method: "POST",
         path: "/events/count",
         org_header: true,
         paging: None,
@@ -3838,8 +3844,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::Insights,
         id: "EventDistinct_Get",
-        name: "event_distinct_get",
-        method: "POST",
+        rust_method: "event_distinct_get",
+        http_method: "POST",
         path: "/events/distinct",
         org_header: true,
         paging: None,
@@ -3848,8 +3854,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::Insights,
         id: "Event_Get",
-        name: "event_get",
-        method: "POST",
+        rust_method: "event_get",
+        http_method: "POST",
         path: "/events",
         org_header: true,
         paging: Some(crate::paging::Paging {
@@ -3863,8 +3869,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::Insights,
         id: "EventInterval_Get",
-        name: "event_interval_get",
-        method: "POST",
+        rust_method: "event_interval_get",
+        http_method: "POST",
         path: "/events/interval",
         org_header: true,
         paging: None,
@@ -3873,8 +3879,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::Insights,
         id: "ReportArtifactContent_Get",
-        name: "report_artifact_content_get",
-        method: "GET",
+        rust_method: "report_artifact_content_get",
+        http_method: "GET",
         path: "/reports/{report_id}/artifacts/{artifact_id}/content",
         org_header: true,
         paging: None,
@@ -3883,8 +3889,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::Insights,
         id: "Report_Create",
-        name: "report_create",
-        method: "POST",
+        rust_method: "report_create",
+        http_method: "POST",
         path: "/reports/{report_type}",
         org_header: true,
         paging: None,
@@ -3893,16 +3899,11 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::Insights,
         id: "Report_List",
-        name: "report_list",
-        method: "GET",
+        rust_method: "report_list",
+        http_method: "GET",
         path: "/reports",
         org_header: true,
         paging: None,
         filter: None,
     },
 ];
-static UNKNOWN_OPERATION: crate::Operation = crate::Operation::unknown(crate::Api::Insights);
-/// The facts for a method name (a placeholder for an unknown one).
-pub(crate) fn operation(name: &str) -> &'static crate::Operation {
-    crate::hooks::find_operation(OPERATIONS, name, &UNKNOWN_OPERATION)
-}

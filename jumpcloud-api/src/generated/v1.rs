@@ -41674,8 +41674,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "application_template_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[9usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[9usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -41827,8 +41827,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "application_template_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[8usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[8usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -41963,8 +41963,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "application_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[6usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[6usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -42034,8 +42034,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "application_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[3usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[3usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -42097,8 +42097,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "application_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[5usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[5usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -42184,8 +42184,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "application_set",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[7usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[7usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -42247,8 +42247,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "application_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[4usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[4usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -42313,8 +42313,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "command_trigger_post",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[21usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[21usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -42434,8 +42434,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "command_result_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[18usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[18usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -42536,8 +42536,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "command_result_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[17usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[17usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -42599,8 +42599,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "command_result_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[16usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[16usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -42735,8 +42735,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "command_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[14usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[14usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -42806,8 +42806,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "command_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[10usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[10usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -42889,8 +42889,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "command_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[13usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[13usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -42976,8 +42976,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "command_set",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[20usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[20usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43039,8 +43039,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "command_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[11usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[11usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43138,8 +43138,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "command_result_by_command_id_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[15usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[15usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43255,8 +43255,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "command_file_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[12usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[12usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43426,8 +43426,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "organization_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[26usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[26usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43528,8 +43528,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "organization_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[25usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[25usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43617,8 +43617,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "organization_set",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[28usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[28usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43753,8 +43753,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "radius_server_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[32usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[32usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43826,8 +43826,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "radius_server_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[29usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[29usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43889,8 +43889,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "radius_server_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[31usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[31usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -43978,8 +43978,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "radius_server_set",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[33usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[33usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44041,8 +44041,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "radius_server_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[30usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[30usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44112,8 +44112,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "commands_run",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[22usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[22usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44185,8 +44185,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "command_result_search",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[19usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[19usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44256,8 +44256,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "commands_search",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[23usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[23usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44327,8 +44327,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "organization_search",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[27usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[27usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44398,8 +44398,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_search",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[40usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[40usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44469,8 +44469,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "user_search",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[49usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[49usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44619,8 +44619,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[37usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[37usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44721,8 +44721,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[36usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[36usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44808,8 +44808,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_set",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[41usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[41usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44871,8 +44871,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[35usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[35usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44926,8 +44926,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_clear",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[34usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[34usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -44981,8 +44981,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_lock",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[38usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[38usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45036,8 +45036,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_restart",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[39usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[39usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45091,8 +45091,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "system_stop",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[42usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[42usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45241,8 +45241,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "user_list",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[46usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[46usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45335,8 +45335,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "user_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[43usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[43usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45437,8 +45437,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "user_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[45usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[45usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45546,8 +45546,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "user_set",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[50usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[50usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45609,8 +45609,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "user_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[44usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[44usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45664,8 +45664,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "expire_user_password_post",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[24usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[24usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45719,8 +45719,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "user_mfa_sync",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[48usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[48usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45804,8 +45804,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "user_mfa_reset",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[47usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[47usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45869,8 +45869,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "user_ssh_key_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[53usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[53usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -45956,8 +45956,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "user_ssh_key_create",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[51usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[51usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -46043,8 +46043,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "user_state_activate",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[54usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[54usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -46106,8 +46106,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "user_totp_get",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[55usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[55usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -46161,8 +46161,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "user_unlock",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[56usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[56usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -46233,8 +46233,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "user_ssh_key_delete",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[52usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[52usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -46288,8 +46288,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "administrator_user_activation_reset",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[0usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[0usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -46343,8 +46343,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "administrator_user_totp_reset",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[2usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[2usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -46426,8 +46426,8 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "administrator_user_set",
             };
-            client.pre(&mut request, &info).await?;
-            let result = client.exec(request, &info).await;
+            crate::hooks::pre(client, &mut request, &super::OPERATIONS[1usize]).await?;
+            let result = crate::hooks::exec(client, request, &super::OPERATIONS[1usize]).await;
             client.post(&result, &info).await?;
             let response = result?;
             match response.status().as_u16() {
@@ -46451,6 +46451,12 @@ pub mod builder {
     }
     impl<'a> crate::Paginated for ApplicationTemplateList<'a> {
         type Item = types::Applicationtemplate;
+        const PAGING: crate::paging::Paging = crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: Some("_id"),
+        };
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
@@ -46505,6 +46511,12 @@ pub mod builder {
     }
     impl<'a> crate::Paginated for ApplicationList<'a> {
         type Item = types::Application;
+        const PAGING: crate::paging::Paging = crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: Some("_id"),
+        };
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
@@ -46611,6 +46623,12 @@ pub mod builder {
     }
     impl<'a> crate::Paginated for CommandResultList<'a> {
         type Item = types::CommandresultslistResultsItem;
+        const PAGING: crate::paging::Paging = crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: Some("_id"),
+        };
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
@@ -46678,6 +46696,12 @@ pub mod builder {
     }
     impl<'a> crate::Paginated for CommandList<'a> {
         type Item = types::CommandslistResultsItem;
+        const PAGING: crate::paging::Paging = crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: Some("_id"),
+        };
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
@@ -46770,6 +46794,12 @@ pub mod builder {
     }
     impl<'a> crate::Paginated for CommandResultByCommandIdGet<'a> {
         type Item = types::Commandresultbycommandid;
+        const PAGING: crate::paging::Paging = crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::None,
+            max_page_size: 100u32,
+            stable_sort: None,
+        };
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
@@ -46807,6 +46837,12 @@ pub mod builder {
     }
     impl<'a> crate::Paginated for CommandFileGet<'a> {
         type Item = types::CommandfilereturnResultsItem;
+        const PAGING: crate::paging::Paging = crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: None,
+        };
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
@@ -46845,6 +46881,12 @@ pub mod builder {
     }
     impl<'a> crate::Paginated for OrganizationList<'a> {
         type Item = types::OrganizationslistResultsItem;
+        const PAGING: crate::paging::Paging = crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: Some("_id"),
+        };
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
@@ -46912,6 +46954,12 @@ pub mod builder {
     }
     impl<'a> crate::Paginated for RadiusServerList<'a> {
         type Item = types::Radiusserver;
+        const PAGING: crate::paging::Paging = crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: Some("_id"),
+        };
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
@@ -47018,6 +47066,12 @@ pub mod builder {
     }
     impl<'a> crate::Paginated for CommandResultSearch<'a> {
         type Item = types::CommandresultssearchlistResultsItem;
+        const PAGING: crate::paging::Paging = crate::paging::Paging {
+            kind: crate::paging::PageKind::BodyOffset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: None,
+        };
         fn requested(&self) -> crate::paging::Requested {
             match self
                 .body
@@ -47065,6 +47119,12 @@ pub mod builder {
     }
     impl<'a> crate::Paginated for CommandsSearch<'a> {
         type Item = types::CommandslistResultsItem;
+        const PAGING: crate::paging::Paging = crate::paging::Paging {
+            kind: crate::paging::PageKind::BodyOffset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: None,
+        };
         fn requested(&self) -> crate::paging::Requested {
             match self
                 .body
@@ -47112,6 +47172,12 @@ pub mod builder {
     }
     impl<'a> crate::Paginated for OrganizationSearch<'a> {
         type Item = types::OrganizationslistResultsItem;
+        const PAGING: crate::paging::Paging = crate::paging::Paging {
+            kind: crate::paging::PageKind::BodyOffset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: None,
+        };
         fn requested(&self) -> crate::paging::Requested {
             match self
                 .body
@@ -47159,6 +47225,12 @@ pub mod builder {
     }
     impl<'a> crate::Paginated for SystemSearch<'a> {
         type Item = types::SystemSearch;
+        const PAGING: crate::paging::Paging = crate::paging::Paging {
+            kind: crate::paging::PageKind::BodyOffset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: None,
+        };
         fn requested(&self) -> crate::paging::Requested {
             match self
                 .body
@@ -47206,6 +47278,12 @@ pub mod builder {
     }
     impl<'a> crate::Paginated for UserSearch<'a> {
         type Item = types::SystemuserSearchReturn;
+        const PAGING: crate::paging::Paging = crate::paging::Paging {
+            kind: crate::paging::PageKind::BodyOffset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: None,
+        };
         fn requested(&self) -> crate::paging::Requested {
             match self
                 .body
@@ -47253,6 +47331,12 @@ pub mod builder {
     }
     impl<'a> crate::Paginated for SystemList<'a> {
         type Item = types::JcSystem;
+        const PAGING: crate::paging::Paging = crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: Some("_id"),
+        };
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
@@ -47378,6 +47462,12 @@ pub mod builder {
     }
     impl<'a> crate::Paginated for UserList<'a> {
         type Item = types::Systemuserreturn;
+        const PAGING: crate::paging::Paging = crate::paging::Paging {
+            kind: crate::paging::PageKind::Offset,
+            total: crate::paging::TotalSource::Body,
+            max_page_size: 100u32,
+            stable_sort: Some("_id"),
+        };
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
@@ -48548,7 +48638,7 @@ impl Client {
             Ok(op) => op,
             Err(e) => return crate::dynamic::failed(e),
         };
-        match op.name {
+        match op.rust_method {
             "administrator_user_activation_reset" => crate::dynamic::boxed(
                 builder::AdministratorUserActivationReset::from_json(self, args),
             ),
@@ -48688,8 +48778,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "AdministratorUserActivation_Reset",
-        name: "administrator_user_activation_reset",
-        method: "GET",
+        rust_method: "administrator_user_activation_reset",
+        http_method: "GET",
         path: "/users/reactivate/{id}",
         org_header: false,
         paging: None,
@@ -48698,8 +48788,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "AdministratorUser_Set",
-        name: "administrator_user_set",
-        method: "PUT",
+        rust_method: "administrator_user_set",
+        http_method: "PUT",
         path: "/users/{id}",
         org_header: false,
         paging: None,
@@ -48708,8 +48798,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "AdministratorUserTotp_Reset",
-        name: "administrator_user_totp_reset",
-        method: "POST",
+        rust_method: "administrator_user_totp_reset",
+        http_method: "POST",
         path: "/users/resettotp/{id}",
         org_header: false,
         paging: None,
@@ -48718,8 +48808,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "Application_Create",
-        name: "application_create",
-        method: "POST",
+        rust_method: "application_create",
+        http_method: "POST",
         path: "/applications",
         org_header: true,
         paging: None,
@@ -48728,8 +48818,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "Application_Delete",
-        name: "application_delete",
-        method: "DELETE",
+        rust_method: "application_delete",
+        http_method: "DELETE",
         path: "/applications/{id}",
         org_header: true,
         paging: None,
@@ -48738,8 +48828,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "Application_Get",
-        name: "application_get",
-        method: "GET",
+        rust_method: "application_get",
+        http_method: "GET",
         path: "/applications/{id}",
         org_header: true,
         paging: None,
@@ -48748,8 +48838,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "Application_List",
-        name: "application_list",
-        method: "GET",
+        rust_method: "application_list",
+        http_method: "GET",
         path: "/applications",
         org_header: true,
         paging: Some(crate::paging::Paging {
@@ -48763,8 +48853,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "Application_Set",
-        name: "application_set",
-        method: "PUT",
+        rust_method: "application_set",
+        http_method: "PUT",
         path: "/applications/{id}",
         org_header: true,
         paging: None,
@@ -48773,8 +48863,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "ApplicationTemplate_Get",
-        name: "application_template_get",
-        method: "GET",
+        rust_method: "application_template_get",
+        http_method: "GET",
         path: "/application-templates/{id}",
         org_header: true,
         paging: None,
@@ -48783,8 +48873,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "ApplicationTemplate_List",
-        name: "application_template_list",
-        method: "GET",
+        rust_method: "application_template_list",
+        http_method: "GET",
         path: "/application-templates",
         org_header: true,
         paging: Some(crate::paging::Paging {
@@ -48798,8 +48888,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "Command_Create",
-        name: "command_create",
-        method: "POST",
+        rust_method: "command_create",
+        http_method: "POST",
         path: "/commands",
         org_header: true,
         paging: None,
@@ -48808,8 +48898,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "Command_Delete",
-        name: "command_delete",
-        method: "DELETE",
+        rust_method: "command_delete",
+        http_method: "DELETE",
         path: "/commands/{id}",
         org_header: true,
         paging: None,
@@ -48818,8 +48908,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "CommandFile_Get",
-        name: "command_file_get",
-        method: "GET",
+        rust_method: "command_file_get",
+        http_method: "GET",
         path: "/files/command/{id}",
         org_header: true,
         paging: Some(crate::paging::Paging {
@@ -48833,8 +48923,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "Command_Get",
-        name: "command_get",
-        method: "GET",
+        rust_method: "command_get",
+        http_method: "GET",
         path: "/commands/{id}",
         org_header: true,
         paging: None,
@@ -48843,8 +48933,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "Command_List",
-        name: "command_list",
-        method: "GET",
+        rust_method: "command_list",
+        http_method: "GET",
         path: "/commands",
         org_header: true,
         paging: Some(crate::paging::Paging {
@@ -48858,8 +48948,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "CommandResultByCommandID_Get",
-        name: "command_result_by_command_id_get",
-        method: "GET",
+        rust_method: "command_result_by_command_id_get",
+        http_method: "GET",
         path: "/commands/{id}/results",
         org_header: true,
         paging: Some(crate::paging::Paging {
@@ -48873,8 +48963,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "CommandResult_Delete",
-        name: "command_result_delete",
-        method: "DELETE",
+        rust_method: "command_result_delete",
+        http_method: "DELETE",
         path: "/commandresults/{id}",
         org_header: true,
         paging: None,
@@ -48883,8 +48973,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "CommandResult_Get",
-        name: "command_result_get",
-        method: "GET",
+        rust_method: "command_result_get",
+        http_method: "GET",
         path: "/commandresults/{id}",
         org_header: true,
         paging: None,
@@ -48893,8 +48983,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "CommandResult_List",
-        name: "command_result_list",
-        method: "GET",
+        rust_method: "command_result_list",
+        http_method: "GET",
         path: "/commandresults",
         org_header: true,
         paging: Some(crate::paging::Paging {
@@ -48908,8 +48998,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "CommandResult_Search",
-        name: "command_result_search",
-        method: "POST",
+        rust_method: "command_result_search",
+        http_method: "POST",
         path: "/search/commandresults",
         org_header: true,
         paging: Some(crate::paging::Paging {
@@ -48923,8 +49013,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "Command_Set",
-        name: "command_set",
-        method: "PUT",
+        rust_method: "command_set",
+        http_method: "PUT",
         path: "/commands/{id}",
         org_header: true,
         paging: None,
@@ -48933,8 +49023,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "CommandTrigger_POST",
-        name: "command_trigger_post",
-        method: "POST",
+        rust_method: "command_trigger_post",
+        http_method: "POST",
         path: "/command/trigger/{triggername}",
         org_header: true,
         paging: None,
@@ -48943,8 +49033,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "Commands_Run",
-        name: "commands_run",
-        method: "POST",
+        rust_method: "commands_run",
+        http_method: "POST",
         path: "/runCommand",
         org_header: true,
         paging: None,
@@ -48953,8 +49043,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "Commands_Search",
-        name: "commands_search",
-        method: "POST",
+        rust_method: "commands_search",
+        http_method: "POST",
         path: "/search/commands",
         org_header: true,
         paging: Some(crate::paging::Paging {
@@ -48968,8 +49058,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "ExpireUserPassword_POST",
-        name: "expire_user_password_post",
-        method: "POST",
+        rust_method: "expire_user_password_post",
+        http_method: "POST",
         path: "/systemusers/{id}/expire",
         org_header: true,
         paging: None,
@@ -48978,8 +49068,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "Organization_Get",
-        name: "organization_get",
-        method: "GET",
+        rust_method: "organization_get",
+        http_method: "GET",
         path: "/organizations/{id}",
         org_header: false,
         paging: None,
@@ -48988,8 +49078,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "Organization_List",
-        name: "organization_list",
-        method: "GET",
+        rust_method: "organization_list",
+        http_method: "GET",
         path: "/organizations",
         org_header: false,
         paging: Some(crate::paging::Paging {
@@ -49003,8 +49093,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "Organization_Search",
-        name: "organization_search",
-        method: "POST",
+        rust_method: "organization_search",
+        http_method: "POST",
         path: "/search/organizations",
         org_header: false,
         paging: Some(crate::paging::Paging {
@@ -49018,8 +49108,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "Organization_Set",
-        name: "organization_set",
-        method: "PUT",
+        rust_method: "organization_set",
+        http_method: "PUT",
         path: "/organizations/{id}",
         org_header: false,
         paging: None,
@@ -49028,8 +49118,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "RadiusServer_Create",
-        name: "radius_server_create",
-        method: "POST",
+        rust_method: "radius_server_create",
+        http_method: "POST",
         path: "/radiusservers",
         org_header: true,
         paging: None,
@@ -49038,8 +49128,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "RadiusServer_Delete",
-        name: "radius_server_delete",
-        method: "DELETE",
+        rust_method: "radius_server_delete",
+        http_method: "DELETE",
         path: "/radiusservers/{id}",
         org_header: true,
         paging: None,
@@ -49048,8 +49138,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "RadiusServer_Get",
-        name: "radius_server_get",
-        method: "GET",
+        rust_method: "radius_server_get",
+        http_method: "GET",
         path: "/radiusservers/{id}",
         org_header: true,
         paging: None,
@@ -49058,8 +49148,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "RadiusServer_List",
-        name: "radius_server_list",
-        method: "GET",
+        rust_method: "radius_server_list",
+        http_method: "GET",
         path: "/radiusservers",
         org_header: true,
         paging: Some(crate::paging::Paging {
@@ -49073,8 +49163,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "RadiusServer_Set",
-        name: "radius_server_set",
-        method: "PUT",
+        rust_method: "radius_server_set",
+        http_method: "PUT",
         path: "/radiusservers/{id}",
         org_header: true,
         paging: None,
@@ -49083,8 +49173,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "System_Clear",
-        name: "system_clear",
-        method: "POST",
+        rust_method: "system_clear",
+        http_method: "POST",
         path: "/systems/{system_id}/command/builtin/erase",
         org_header: true,
         paging: None,
@@ -49093,8 +49183,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "System_Delete",
-        name: "system_delete",
-        method: "DELETE",
+        rust_method: "system_delete",
+        http_method: "DELETE",
         path: "/systems/{id}",
         org_header: true,
         paging: None,
@@ -49103,8 +49193,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "System_Get",
-        name: "system_get",
-        method: "GET",
+        rust_method: "system_get",
+        http_method: "GET",
         path: "/systems/{id}",
         org_header: true,
         paging: None,
@@ -49113,8 +49203,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "System_List",
-        name: "system_list",
-        method: "GET",
+        rust_method: "system_list",
+        http_method: "GET",
         path: "/systems",
         org_header: true,
         paging: Some(crate::paging::Paging {
@@ -49128,8 +49218,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "System_Lock",
-        name: "system_lock",
-        method: "POST",
+        rust_method: "system_lock",
+        http_method: "POST",
         path: "/systems/{system_id}/command/builtin/lock",
         org_header: true,
         paging: None,
@@ -49138,8 +49228,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "System_Restart",
-        name: "system_restart",
-        method: "POST",
+        rust_method: "system_restart",
+        http_method: "POST",
         path: "/systems/{system_id}/command/builtin/restart",
         org_header: true,
         paging: None,
@@ -49148,8 +49238,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "System_Search",
-        name: "system_search",
-        method: "POST",
+        rust_method: "system_search",
+        http_method: "POST",
         path: "/search/systems",
         org_header: true,
         paging: Some(crate::paging::Paging {
@@ -49163,8 +49253,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "System_Set",
-        name: "system_set",
-        method: "PUT",
+        rust_method: "system_set",
+        http_method: "PUT",
         path: "/systems/{id}",
         org_header: true,
         paging: None,
@@ -49173,8 +49263,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "System_Stop",
-        name: "system_stop",
-        method: "POST",
+        rust_method: "system_stop",
+        http_method: "POST",
         path: "/systems/{system_id}/command/builtin/shutdown",
         org_header: true,
         paging: None,
@@ -49183,8 +49273,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "User_Create",
-        name: "user_create",
-        method: "POST",
+        rust_method: "user_create",
+        http_method: "POST",
         path: "/systemusers",
         org_header: true,
         paging: None,
@@ -49193,8 +49283,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "User_Delete",
-        name: "user_delete",
-        method: "DELETE",
+        rust_method: "user_delete",
+        http_method: "DELETE",
         path: "/systemusers/{id}",
         org_header: true,
         paging: None,
@@ -49203,8 +49293,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "User_Get",
-        name: "user_get",
-        method: "GET",
+        rust_method: "user_get",
+        http_method: "GET",
         path: "/systemusers/{id}",
         org_header: true,
         paging: None,
@@ -49213,8 +49303,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "User_List",
-        name: "user_list",
-        method: "GET",
+        rust_method: "user_list",
+        http_method: "GET",
         path: "/systemusers",
         org_header: true,
         paging: Some(crate::paging::Paging {
@@ -49228,8 +49318,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "UserMfa_Reset",
-        name: "user_mfa_reset",
-        method: "POST",
+        rust_method: "user_mfa_reset",
+        http_method: "POST",
         path: "/systemusers/{id}/resetmfa",
         org_header: true,
         paging: None,
@@ -49238,8 +49328,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "UserMfa_Sync",
-        name: "user_mfa_sync",
-        method: "POST",
+        rust_method: "user_mfa_sync",
+        http_method: "POST",
         path: "/systemusers/{id}/mfasync",
         org_header: true,
         paging: None,
@@ -49248,8 +49338,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "User_Search",
-        name: "user_search",
-        method: "POST",
+        rust_method: "user_search",
+        http_method: "POST",
         path: "/search/systemusers",
         org_header: true,
         paging: Some(crate::paging::Paging {
@@ -49263,8 +49353,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "User_Set",
-        name: "user_set",
-        method: "PUT",
+        rust_method: "user_set",
+        http_method: "PUT",
         path: "/systemusers/{id}",
         org_header: true,
         paging: None,
@@ -49273,8 +49363,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "UserSshKey_Create",
-        name: "user_ssh_key_create",
-        method: "POST",
+        rust_method: "user_ssh_key_create",
+        http_method: "POST",
         path: "/systemusers/{id}/sshkeys",
         org_header: true,
         paging: None,
@@ -49283,8 +49373,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "UserSshKey_Delete",
-        name: "user_ssh_key_delete",
-        method: "DELETE",
+        rust_method: "user_ssh_key_delete",
+        http_method: "DELETE",
         path: "/systemusers/{systemuser_id}/sshkeys/{id}",
         org_header: true,
         paging: None,
@@ -49293,8 +49383,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "UserSshKey_Get",
-        name: "user_ssh_key_get",
-        method: "GET",
+        rust_method: "user_ssh_key_get",
+        http_method: "GET",
         path: "/systemusers/{id}/sshkeys",
         org_header: true,
         paging: None,
@@ -49303,8 +49393,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "UserState_Activate",
-        name: "user_state_activate",
-        method: "POST",
+        rust_method: "user_state_activate",
+        http_method: "POST",
         path: "/systemusers/{id}/state/activate",
         org_header: true,
         paging: None,
@@ -49313,8 +49403,8 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "UserTotp_Get",
-        name: "user_totp_get",
-        method: "GET",
+        rust_method: "user_totp_get",
+        http_method: "GET",
         path: "/systemusers/{id}/totpinfo",
         org_header: true,
         paging: None,
@@ -49323,16 +49413,11 @@ pub static OPERATIONS: &[crate::Operation] = &[
     crate::Operation {
         api: crate::Api::V1,
         id: "User_Unlock",
-        name: "user_unlock",
-        method: "POST",
+        rust_method: "user_unlock",
+        http_method: "POST",
         path: "/systemusers/{id}/unlock",
         org_header: true,
         paging: None,
         filter: None,
     },
 ];
-static UNKNOWN_OPERATION: crate::Operation = crate::Operation::unknown(crate::Api::V1);
-/// The facts for a method name (a placeholder for an unknown one).
-pub(crate) fn operation(name: &str) -> &'static crate::Operation {
-    crate::hooks::find_operation(OPERATIONS, name, &UNKNOWN_OPERATION)
-}

@@ -192,11 +192,9 @@ impl Graph<'_> {
             .map(|l| l.target.clone())
             .collect();
         if kinds.is_empty() {
-            return Err(refused(GraphError::NoSuchRelation {
+            return Err(refused(GraphError::NoListingOfAll {
                 relation: Relation::Traversal,
                 source: user.kind.clone(),
-                target: super::any_kind(),
-                write: false,
             }));
         }
         let streams = kinds

@@ -3,13 +3,16 @@
 //!
 //! JumpCloud serves its graph through a hundred v2 operations, one per pair
 //! of kinds. [`Graph`] (from [`JumpCloud::graph`]) picks the right one from
-//! the generated table ([`jumpcloud_api::graph::LINKS`]) and returns the
-//! answers as pagination streams of one shape: [`Connection`] for direct
-//! links (associations, members) and [`Reached`] for listings with paths
-//! (traversal, membership, member-of). A relation the document does not
-//! define (the members of a user, associations between two systems) is
-//! refused with an [`ErrorKind::InvalidRequest`](crate::ErrorKind) error
-//! before any request.
+//! the generated table ([`jumpcloud_api::graph::RELATIONS`], keyed by source
+//! kind and relation) and returns the answers as pagination streams of one
+//! shape: [`Connection`] for direct links (associations, members) and
+//! [`Reached`] for listings with paths (traversal, membership, member-of).
+//! Members, membership, member-of and [`Graph::directories`] use the one
+//! listing the table records for every target kind at once. A relation the
+//! document does not define (the members of a user, associations between
+//! two systems) is refused before any request with an
+//! [`ErrorKind::InvalidRequest`](crate::ErrorKind) error whose
+//! [`source`](std::error::Error::source) is the table's [`GraphError`].
 //!
 //! ```no_run
 //! use futures::TryStreamExt;
@@ -38,18 +41,19 @@ use std::future::Future;
 use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt, TryStreamExt};
-use jumpcloud_api::graph::{ConnectionVisitor, GraphError, PathsVisitor, WriteVisitor};
+use jumpcloud_api::graph::{ConnectionVisitor, PathsVisitor, WriteVisitor};
 use jumpcloud_api::{Paginated, Request};
 
 pub use access::{Access, Reachers};
 pub use jumpcloud_api::graph::{
-    Attributes, Change, Connection, Hop, Kind, LINKS, Link, NodeRef, Op, OperationRef, Path,
-    Reached, Relation, link, links_from,
+    AllTargets, Attributes, Change, Connection, GraphError, Hop, Kind, Link, NodeRef, Op,
+    OperationRef, Path, RELATIONS, Reached, Relation, Relationship, all_targets, link, links,
+    links_from, relationship,
 };
 pub use names::Names;
 pub use offboard::{AccountState, OffboardReport, Offboarding};
 pub use plan::{ApplyReport, ChangeResult, Desired, Outcome, Plan, PlannedChange};
-pub use snapshot::{Edge, NAMED_KINDS, Node, Snapshot};
+pub use snapshot::{Edge, Node, Snapshot, named_kinds};
 
 use crate::error::{Error, Result};
 use crate::{Budget, JumpCloud, Listing};
@@ -71,15 +75,10 @@ pub struct Graph<'a> {
     names: bool,
 }
 
-/// A refusal from the table, as this crate's error (kind `InvalidRequest`).
+/// A refusal from the table, as this crate's error: kind `InvalidRequest`,
+/// the refusal's text as message and the [`GraphError`] itself as source.
 pub(crate) fn refused(e: GraphError) -> Error {
-    Error::from(jumpcloud_api::Error::<()>::InvalidRequest(e.to_string())).with_source(e)
-}
-
-/// A stand-in target for relations that list every kind at once (members,
-/// member-of): the error message then names what does exist.
-fn any_kind() -> Kind {
-    Kind::Unknown("any kind".into())
+    Error::invalid_request(e.to_string()).with_source(e)
 }
 
 struct Connections {
@@ -211,10 +210,30 @@ impl<'a> Graph<'a> {
         self.connections(Relation::Associations, node, &target)
     }
 
-    /// The direct members of a group.
+    /// The direct members of a group, of every member kind, from its one
+    /// members listing.
     pub fn members(&self, group: &NodeRef) -> Result<BoxStream<'a, Result<Connection>>> {
-        let target = member_kind(group)?;
-        self.connections(Relation::Members, group, &target)
+        jumpcloud_api::graph::list_all_connections(
+            self.jc.v2(),
+            Relation::Members,
+            group,
+            Connections {
+                concurrency: self.concurrency,
+                budget: self.budget.clone(),
+            },
+        )
+        .map_err(refused)
+    }
+
+    /// The listing with paths that answers every target kind of `relation`
+    /// from `source` at once.
+    fn all_paths(
+        &self,
+        relation: Relation,
+        source: &NodeRef,
+    ) -> Result<BoxStream<'a, Result<Reached>>> {
+        jumpcloud_api::graph::list_all_paths(self.jc.v2(), relation, source, self.paths_visitor())
+            .map_err(refused)
     }
 
     /// Lists with paths under this graph's concurrency and budget.
@@ -227,45 +246,22 @@ impl<'a> Graph<'a> {
 
     /// The directories a user or user group reaches (LDAP servers, Active
     /// Directories, Google Workspaces, Microsoft 365s), each with its paths,
-    /// from JumpCloud's one `/directories` traversal instead of one listing
-    /// per directory kind. Other kinds are refused before any request.
+    /// from JumpCloud's one `/directories` traversal (the table's listing of
+    /// all traversal targets) instead of one listing per directory kind.
+    /// Other kinds are refused before any request.
     pub fn directories(&self, node: &NodeRef) -> Result<BoxStream<'a, Result<Reached>>> {
-        let paths = self.paths_visitor();
-        let v2 = self.jc.v2();
-        match node.kind {
-            Kind::User => {
-                Ok(paths.paths(v2.user_traverse_directory_get().user_id(node.id.clone())))
-            }
-            Kind::UserGroup => Ok(paths.paths(
-                v2.user_group_traverse_directory_get()
-                    .group_id(node.id.clone()),
-            )),
-            _ => Err(refused(GraphError::NoSuchRelation {
-                relation: Relation::Traversal,
-                source: node.kind.clone(),
-                target: Kind::Unknown("directories".into()),
-                write: false,
-            })),
-        }
+        self.all_paths(Relation::Traversal, node)
     }
 
     /// A group's members, direct and through nested groups, with paths.
     pub fn membership(&self, group: &NodeRef) -> Result<BoxStream<'a, Result<Reached>>> {
-        let target = links_from(&group.kind, Relation::Membership)
-            .map(|l| l.target.clone())
-            .next()
-            .unwrap_or_else(any_kind);
-        self.paths(Relation::Membership, group, &target)
+        self.all_paths(Relation::Membership, group)
     }
 
     /// The groups `node` belongs to, with the paths of its membership (a
     /// path of one hop is a direct membership).
     pub fn member_of(&self, node: &NodeRef) -> Result<BoxStream<'a, Result<Reached>>> {
-        let target = links_from(&node.kind, Relation::MemberOf)
-            .map(|l| l.target.clone())
-            .next()
-            .unwrap_or_else(any_kind);
-        self.paths(Relation::MemberOf, node, &target)
+        self.all_paths(Relation::MemberOf, node)
     }
 
     /// Every node of kind `target` that `node` reaches, directly or through
@@ -371,21 +367,6 @@ fn edit(op: Op, target: &NodeRef, attributes: Option<Attributes>) -> Change {
         target: target.clone(),
         attributes,
     }
-}
-
-/// The kind a group's members are (the first the document lists).
-fn member_kind(group: &NodeRef) -> Result<Kind> {
-    links_from(&group.kind, Relation::Members)
-        .map(|l| l.target.clone())
-        .next()
-        .ok_or_else(|| {
-            refused(GraphError::NoSuchRelation {
-                relation: Relation::Members,
-                source: group.kind.clone(),
-                target: any_kind(),
-                write: false,
-            })
-        })
 }
 
 /// Collects a fan-out of streams with at most `n` in flight, keeping order.

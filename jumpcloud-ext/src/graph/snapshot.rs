@@ -49,27 +49,96 @@ pub struct Snapshot {
     pub edges: Vec<Edge>,
 }
 
-/// The kinds a snapshot can list with names: every kind the API can list.
+type Nodes<'a> = BoxStream<'a, Result<Node>>;
+
+/// Lists the nodes of one kind, with their names.
+type ListNodes = for<'s> fn(&'s Graph<'_>) -> Nodes<'s>;
+
+/// The kinds a snapshot can list with names: those of the graph table's
+/// [`Kind::ALL`] that the API can list (with the features built in).
 /// Identity-provider routing policies and password manager items have no
 /// listing; they appear only as unnamed edge ends.
-pub const NAMED_KINDS: &[Kind] = &[
-    Kind::ActiveDirectory,
-    Kind::Application,
-    Kind::Command,
-    Kind::GSuite,
-    Kind::LdapServer,
-    Kind::Office365,
-    Kind::Policy,
-    Kind::PolicyGroup,
-    Kind::RadiusServer,
-    Kind::SoftwareApp,
-    Kind::System,
-    Kind::SystemGroup,
-    Kind::User,
-    Kind::UserGroup,
-];
+pub fn named_kinds() -> impl Iterator<Item = &'static Kind> {
+    Kind::ALL.iter().filter(|k| listing(k).is_some())
+}
 
-type Nodes<'a> = BoxStream<'a, Result<Node>>;
+/// The listing of `kind`'s nodes, if the API has one: the one table
+/// [`named_kinds`] and [`Graph::snapshot`] read.
+fn listing(kind: &Kind) -> Option<ListNodes> {
+    let listing: ListNodes = match kind {
+        #[cfg(feature = "v1")]
+        Kind::User => |g| {
+            g.listed(g.jc.v1().user_list(), |u| {
+                named(Kind::User, u.id, u.username)
+            })
+        },
+        #[cfg(feature = "v1")]
+        Kind::System => |g| {
+            g.listed(g.jc.v1().system_list(), |s| {
+                named(Kind::System, s.id, s.display_name.or(s.hostname))
+            })
+        },
+        Kind::UserGroup => |g| {
+            g.listed(g.jc.v2().user_group_list(), |x| {
+                named(Kind::UserGroup, x.id, x.name)
+            })
+        },
+        Kind::SystemGroup => |g| {
+            g.listed(g.jc.v2().system_group_list(), |x| {
+                named(Kind::SystemGroup, x.id, x.name)
+            })
+        },
+        Kind::Policy => |g| {
+            g.listed(g.jc.v2().policy_list(), |p| {
+                named(Kind::Policy, p.id, p.name)
+            })
+        },
+        Kind::PolicyGroup => |g| {
+            g.listed(g.jc.v2().policy_group_list(), |x| {
+                named(Kind::PolicyGroup, x.id, x.name)
+            })
+        },
+        #[cfg(feature = "v1")]
+        Kind::Application => |g| {
+            g.listed(g.jc.v1().application_list(), |a| {
+                named(Kind::Application, a.id, a.display_label.or(Some(a.name)))
+            })
+        },
+        #[cfg(feature = "v1")]
+        Kind::Command => |g| {
+            g.listed(g.jc.v1().command_list(), |c| {
+                named(Kind::Command, c.id, c.name)
+            })
+        },
+        #[cfg(feature = "v1")]
+        Kind::RadiusServer => |g| {
+            g.listed(g.jc.v1().radius_server_list(), |r| {
+                named(Kind::RadiusServer, r.id, r.name)
+            })
+        },
+        Kind::LdapServer => |g| {
+            g.listed(g.jc.v2().ldap_server_list(), |l| {
+                named(Kind::LdapServer, l.id, l.name)
+            })
+        },
+        Kind::ActiveDirectory => |g| {
+            g.listed(g.jc.v2().active_directory_list(), |d| {
+                named(Kind::ActiveDirectory, d.id, d.domain)
+            })
+        },
+        Kind::SoftwareApp => |g| {
+            g.listed(g.jc.v2().software_app_list(), |a| {
+                named(Kind::SoftwareApp, a.id, a.display_name)
+            })
+        },
+        // Google Workspace and Microsoft 365 have no listing of their own;
+        // the directories listing carries them with their type.
+        Kind::GSuite => |g| g.directories_of(Kind::GSuite),
+        Kind::Office365 => |g| g.directories_of(Kind::Office365),
+        _ => return None,
+    };
+    Some(listing)
+}
 
 fn named(kind: Kind, id: Option<String>, name: Option<String>) -> Option<Node> {
     Some(Node {
@@ -94,66 +163,25 @@ impl Graph<'_> {
             .boxed()
     }
 
+    /// The nodes of `kind` from its listing, if it has one.
     pub(super) fn nodes(&self, kind: &Kind) -> Option<Nodes<'_>> {
-        let v2 = self.jc.v2();
-        #[cfg(feature = "v1")]
-        let v1 = self.jc.v1();
-        let stream: Nodes<'_> = match kind {
-            #[cfg(feature = "v1")]
-            Kind::User => self.listed(v1.user_list(), |u| named(Kind::User, u.id, u.username)),
-            #[cfg(feature = "v1")]
-            Kind::System => self.listed(v1.system_list(), |s| {
-                named(Kind::System, s.id, s.display_name.or(s.hostname))
-            }),
-            Kind::UserGroup => self.listed(v2.user_group_list(), |g| {
-                named(Kind::UserGroup, g.id, g.name)
-            }),
-            Kind::SystemGroup => self.listed(v2.system_group_list(), |g| {
-                named(Kind::SystemGroup, g.id, g.name)
-            }),
-            Kind::Policy => self.listed(v2.policy_list(), |p| named(Kind::Policy, p.id, p.name)),
-            Kind::PolicyGroup => self.listed(v2.policy_group_list(), |g| {
-                named(Kind::PolicyGroup, g.id, g.name)
-            }),
-            #[cfg(feature = "v1")]
-            Kind::Application => self.listed(v1.application_list(), |a| {
-                named(Kind::Application, a.id, a.display_label.or(Some(a.name)))
-            }),
-            #[cfg(feature = "v1")]
-            Kind::Command => self.listed(v1.command_list(), |c| named(Kind::Command, c.id, c.name)),
-            #[cfg(feature = "v1")]
-            Kind::RadiusServer => self.listed(v1.radius_server_list(), |r| {
-                named(Kind::RadiusServer, r.id, r.name)
-            }),
-            Kind::LdapServer => self.listed(v2.ldap_server_list(), |l| {
-                named(Kind::LdapServer, l.id, l.name)
-            }),
-            Kind::ActiveDirectory => self.listed(v2.active_directory_list(), |d| {
-                named(Kind::ActiveDirectory, d.id, d.domain)
-            }),
-            Kind::SoftwareApp => self.listed(v2.software_app_list(), |a| {
-                named(Kind::SoftwareApp, a.id, a.display_name)
-            }),
-            // Google Workspace and Microsoft 365 have no listing of their
-            // own; the directories listing carries them with their type.
-            Kind::GSuite | Kind::Office365 => {
-                let wanted = kind.clone();
-                self.listed(v2.directory_list(), move |d| {
-                    let kind = Kind::from_name(&d.type_.to_string());
-                    (kind == wanted).then(|| Node {
-                        node: NodeRef::new(kind, d.id),
-                        name: Some(d.name),
-                    })
-                })
-            }
-            _ => return None,
-        };
-        Some(stream)
+        listing(kind).map(|list| list(self))
+    }
+
+    /// The directories of one kind, from the directories listing.
+    fn directories_of(&self, wanted: Kind) -> Nodes<'_> {
+        self.listed(self.jc.v2().directory_list(), move |d| {
+            let kind = Kind::from_name(&d.type_.to_string());
+            (kind == wanted).then(|| Node {
+                node: NodeRef::new(kind, d.id),
+                name: Some(d.name),
+            })
+        })
     }
 
     /// Reads the nodes of `kinds` and every direct edge between two of them:
     /// group members, and associations listed from the end of each pair of
-    /// kinds that has fewer nodes. Kinds outside [`NAMED_KINDS`] cannot be
+    /// kinds that has fewer nodes. Kinds outside [`named_kinds`] cannot be
     /// listed: their nodes appear only as unnamed ends of edges read from a
     /// listed kind. At most [`concurrency`](Graph::concurrency) listings at
     /// once.
@@ -164,8 +192,11 @@ impl Graph<'_> {
     /// `BENCHMARKS.md`).
     pub async fn snapshot(&self, kinds: &[Kind]) -> Result<Snapshot> {
         let wanted: BTreeSet<&Kind> = kinds.iter().collect();
-        let listed: BTreeSet<&Kind> = kinds.iter().filter(|k| NAMED_KINDS.contains(k)).collect();
-        let listings: Vec<Nodes<'_>> = listed.iter().filter_map(|k| self.nodes(k)).collect();
+        let listed: BTreeSet<&Kind> = kinds.iter().filter(|k| listing(k).is_some()).collect();
+        let listings: Vec<Nodes<'_>> = listed
+            .iter()
+            .filter_map(|k| listing(k).map(|list| list(self)))
+            .collect();
         let mut nodes: Vec<Node> =
             futures::stream::iter(listings.into_iter().map(|s| s.try_collect::<Vec<_>>()))
                 .buffered(self.concurrency)

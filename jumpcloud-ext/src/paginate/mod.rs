@@ -46,7 +46,7 @@ use std::future::Future;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use jumpcloud_api::paging::TotalSource;
-use jumpcloud_api::{PageKind, Paginated, Position};
+use jumpcloud_api::{Paginated, Position};
 
 pub use jumpcloud_api::paging::Paging;
 
@@ -117,15 +117,10 @@ where
         self
     }
 
-    /// The paging facts of the operation. Every `Paginated` builder has them;
-    /// the fallback covers a table and code that disagree.
+    /// The paging facts of the operation, which every `Paginated` builder
+    /// carries (`cargo xtask regen` derives them or fails).
     fn paging() -> Paging {
-        R::operation().paging.unwrap_or(Paging {
-            kind: PageKind::Offset,
-            total: TotalSource::Header,
-            max_page_size: 100,
-            stable_sort: None,
-        })
+        R::PAGING
     }
 
     fn plan(&self) -> PagePlan {

@@ -29,8 +29,8 @@ const fn op(
     Operation {
         api,
         id,
-        name,
-        method,
+        rust_method: name,
+        http_method: method,
         path,
         org_header,
         paging: None,
@@ -168,9 +168,9 @@ pub async fn call_path(
 ) -> Result<Bytes, Error> {
     type ApiError = jumpcloud_ext::api::Error<()>;
     let url = format!("{}{path}{query}", base(jc, op.api));
-    let m = reqwest::Method::from_bytes(op.method.as_bytes()).unwrap();
+    let m = reqwest::Method::from_bytes(op.http_method.as_bytes()).unwrap();
     let mut rb = jc.http_client().request(m, url);
-    if op.method == "POST" || op.method == "PUT" {
+    if op.http_method == "POST" || op.http_method == "PUT" {
         rb = rb.json(&json!({"name": "group"}));
     }
     let mut request = rb.build().unwrap();

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use anyhow::{Result, bail};
 use serde_json::Value;
 
-use super::METHODS;
 use crate::api::Api;
+use crate::spec;
 
 /// The path part of the first server URL, without a trailing slash.
 fn base_path(doc: &Value) -> Option<String> {
@@ -60,17 +60,7 @@ pub fn identity(api: Api, doc: &Value) -> Result<()> {
 
 /// An empty `paths` is a wrong or truncated file, not a stale overlay.
 pub fn has_operations(doc: &Value) -> Result<()> {
-    let count: usize = doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .map(|paths| {
-            paths
-                .values()
-                .map(|item| METHODS.iter().filter(|m| item.get(**m).is_some()).count())
-                .sum()
-        })
-        .unwrap_or(0);
-    if count == 0 {
+    if spec::count_operations(doc) == 0 {
         bail!(
             "the spec has no operations (`paths` is empty or missing): is it the right file, and complete?"
         );
@@ -90,18 +80,8 @@ pub fn operation_table(doc: &Value) -> BTreeMap<String, String> {
     out
 }
 
-fn operations(doc: &Value) -> Vec<(&'static str, &str, &Value)> {
-    let mut out = Vec::new();
-    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
-        for (path, item) in paths {
-            for method in METHODS {
-                if let Some(op) = item.get(method) {
-                    out.push((method, path.as_str(), op));
-                }
-            }
-        }
-    }
-    out
+fn operations(doc: &Value) -> impl Iterator<Item = (&'static str, &str, &Value)> {
+    spec::operations(doc).map(|o| (o.http_method, o.path, o.op))
 }
 
 /// Every operation has an id, and no two share one: the id names the method.

@@ -4,7 +4,9 @@
 //! with the pinned converter), [`strip`] (drop prose, keep facts),
 //! [`normalize`] (rules that hold for every document), [`overlay`] (the
 //! project's additions and fixes), then a check that the result parses as
-//! OpenAPI 3.0 and a byte-stable write.
+//! OpenAPI 3.0 (`spec::parse`) and a byte-stable write. A changed document is
+//! written only if it generates; that check and the change report come from
+//! `main` as a [`Downstream`], so import depends on neither regen nor diff.
 
 mod checks;
 mod convert;
@@ -20,7 +22,8 @@ use serde_json::Value;
 
 use crate::api::{self, Api};
 use crate::provenance::{self, Record, UpstreamDrift};
-use crate::{canonical, diff, output, regen};
+use crate::spec::count_operations;
+use crate::{canonical, output, spec};
 
 /// What an import did.
 #[cfg_attr(not(test), allow(dead_code))]
@@ -32,14 +35,31 @@ pub struct Imported {
     pub report: String,
 }
 
+/// What the import needs from the rest of the xtask, handed in by `main`, so
+/// that `import` depends on neither `regen` nor `diff`.
+#[derive(Clone, Copy)]
+pub struct Downstream {
+    /// Fails if the document would not generate: a changed document is
+    /// written only if regen accepts it.
+    pub generates: fn(Api, &Value) -> Result<()>,
+    /// The change report from an old document to a new one, under a title.
+    pub report: fn(&Value, &Value, &str) -> String,
+}
+
 /// `cargo xtask import` (or `--check`) under `root`.
-pub fn run(root: &Path, api: Option<Api>, from: Option<&str>, check: bool) -> Result<Imported> {
+pub fn run(
+    root: &Path,
+    api: Option<Api>,
+    from: Option<&str>,
+    check: bool,
+    downstream: Downstream,
+) -> Result<Imported> {
     let apis = api::selected(api);
     if from.is_some() && apis.len() != 1 {
         bail!("--from names one spec; say which API it is with --api");
     }
     if check {
-        return check_all(root, &apis, from);
+        return check_all(root, &apis, from, downstream);
     }
     let mut records = provenance::load(root)?;
     let mut outputs = Vec::new();
@@ -68,7 +88,7 @@ pub fn run(root: &Path, api: Option<Api>, from: Option<&str>, check: bool) -> Re
         let current = std::fs::read_to_string(&target).ok();
         if current.as_deref() != Some(text.as_str()) {
             // A document is written only if regen will accept it.
-            regen::render(api, &built.doc).with_context(|| {
+            (downstream.generates)(api, &built.doc).with_context(|| {
                 format!(
                     "importing {} from {source}: the new document would not generate; nothing was written",
                     api.name()
@@ -80,9 +100,11 @@ pub fn run(root: &Path, api: Option<Api>, from: Option<&str>, check: bool) -> Re
             .as_deref()
             .and_then(|t| serde_json::from_str(t).ok())
             .unwrap_or(Value::Null);
-        report.push_str(
-            &diff::compare(&old, &built.doc).render(&format!("change report {}", api.name())),
-        );
+        report.push_str(&(downstream.report)(
+            &old,
+            &built.doc,
+            &format!("change report {}", api.name()),
+        ));
         let sha = provenance::sha256(&bytes);
         let previous = records.get(api.name());
         let imported = match previous {
@@ -181,7 +203,12 @@ fn source(root: &Path, api: Api, from: Option<&str>) -> Result<Option<Source>> {
 /// `import --check`: every selected API's document against its record and,
 /// when the recorded upstream is at hand, against what it and the overlays
 /// produce.
-fn check_all(root: &Path, apis: &[Api], from: Option<&str>) -> Result<Imported> {
+fn check_all(
+    root: &Path,
+    apis: &[Api],
+    from: Option<&str>,
+    downstream: Downstream,
+) -> Result<Imported> {
     let records = provenance::load(root)?;
     let mut wrong = Vec::new();
     let mut drift = Vec::new();
@@ -287,8 +314,11 @@ fn check_all(root: &Path, apis: &[Api], from: Option<&str>) -> Result<Imported> 
             );
             if let Ok(built) = build_bytes(root, api, bytes, source) {
                 let committed: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-                let r = diff::compare(&committed, &built.doc)
-                    .render(&format!("what importing it would change in {name}"));
+                let r = (downstream.report)(
+                    &committed,
+                    &built.doc,
+                    &format!("what importing it would change in {name}"),
+                );
                 message.push('\n');
                 message.push_str(r.trim_end());
                 report.push_str(&r);
@@ -407,31 +437,9 @@ pub fn build_bytes(root: &Path, api: Api, bytes: &[u8], source: &Source) -> Resu
     overlay::apply_dir(&mut doc, &api.overlays(root))?;
     normalize::tidy(&mut doc);
     checks::operation_ids(&doc)?;
-    serde_json::from_value::<openapiv3::OpenAPI>(doc.clone())
-        .context("the result is not a valid OpenAPI 3.0 document")?;
+    spec::parse(&doc)?;
     Ok(Built {
         doc,
         upstream_operations,
     })
-}
-
-pub const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
-
-pub fn count_operations(doc: &Value) -> usize {
-    doc.get("paths")
-        .and_then(Value::as_object)
-        .map(|paths| {
-            paths
-                .values()
-                .filter_map(Value::as_object)
-                .map(|item| {
-                    item.keys()
-                        .filter(|k| METHODS.contains(&k.as_str()))
-                        .count()
-                })
-                .sum()
-        })
-        .unwrap_or(0)
 }

@@ -5,8 +5,8 @@
 use anyhow::{Result, bail};
 use serde_json::{Map, Value, json};
 
-use super::METHODS;
 use crate::api::Api;
+use crate::spec::{self, HTTP_METHODS};
 
 /// Headers the client's hooks own. A document that declares them as
 /// parameters would turn them into per-call arguments.
@@ -35,7 +35,7 @@ pub fn normalize(api: Api, doc: &mut Value) -> Result<()> {
                 continue;
             };
             drop_hook_headers(item.get_mut("parameters"), &components);
-            for method in METHODS {
+            for method in HTTP_METHODS {
                 if let Some(op) = item.get_mut(method).and_then(Value::as_object_mut) {
                     drop_hook_headers(op.get_mut("parameters"), &components);
                 }
@@ -65,20 +65,14 @@ pub fn tidy(doc: &mut Value) {
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         paths.retain(|_, item| {
             item.as_object()
-                .is_some_and(|item| item.keys().any(|k| METHODS.contains(&k.as_str())))
+                .is_some_and(|item| item.keys().any(|k| HTTP_METHODS.contains(&k.as_str())))
         });
-        for item in paths.values_mut() {
-            for method in METHODS {
-                if let Some(responses) = item
-                    .get_mut(method)
-                    .and_then(|op| op.get_mut("responses"))
-                    .and_then(Value::as_object_mut)
-                {
-                    describe_responses(responses);
-                }
-            }
-        }
     }
+    spec::operations_mut(doc, |_, _, op| {
+        if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+            describe_responses(responses);
+        }
+    });
     if let Some(responses) = doc
         .pointer_mut("/components/responses")
         .and_then(Value::as_object_mut)

@@ -5,10 +5,9 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
-use syn::{Item, ReturnType, Type};
+use syn::{GenericArgument, Item, PathArguments, ReturnType, Type};
 
 use super::operations::OperationIds;
-use super::request::generic_args;
 
 /// One builder found in the generated code.
 pub struct Builder {
@@ -78,9 +77,9 @@ pub fn operation_of(imp: &syn::ItemImpl) -> Result<Option<String>> {
     send_of(imp).map(operation_named).transpose()
 }
 
-/// Every builder of the `builder` module's `items`.
-pub fn builders(items: &[Item]) -> Result<Vec<Builder>> {
-    let mut structs: BTreeMap<String, BTreeMap<String, Type>> = BTreeMap::new();
+/// The named fields of every struct among `items`: struct → field → type.
+pub fn struct_fields(items: &[Item]) -> BTreeMap<String, BTreeMap<String, Type>> {
+    let mut out = BTreeMap::new();
     for item in items {
         if let Item::Struct(s) = item {
             let fields = s
@@ -88,9 +87,15 @@ pub fn builders(items: &[Item]) -> Result<Vec<Builder>> {
                 .iter()
                 .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone())))
                 .collect();
-            structs.insert(s.ident.to_string(), fields);
+            out.insert(s.ident.to_string(), fields);
         }
     }
+    out
+}
+
+/// Every builder of the `builder` module's `items`.
+pub fn builders(items: &[Item]) -> Result<Vec<Builder>> {
+    let structs = struct_fields(items);
     let mut out = Vec::new();
     for item in items {
         let Item::Impl(imp) = item else { continue };
@@ -125,4 +130,25 @@ fn response_type(output: &ReturnType) -> Option<Type> {
     let result = generic_args(ty, "Result")?;
     let value = generic_args(result.first()?, "ResponseValue")?;
     value.first().cloned()
+}
+
+/// The type arguments of `ty` if its last segment is `name`.
+pub fn generic_args(ty: &Type, name: &str) -> Option<Vec<Type>> {
+    let Type::Path(p) = ty else { return None };
+    let last = p.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    Some(
+        args.args
+            .iter()
+            .filter_map(|a| match a {
+                GenericArgument::Type(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect(),
+    )
 }

@@ -17,12 +17,14 @@ use anyhow::{Context, Result, bail};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
-use syn::{GenericArgument, Item, PathArguments, Type};
+use syn::{Item, Type};
 
-use super::operations::method_name;
+use super::builders::generic_args;
+
 use crate::api::Api;
-use crate::import::METHODS;
-use crate::refs::resolve;
+use crate::spec;
+use crate::spec::method_name;
+use crate::spec::resolve;
 
 /// One parameter of an operation, as the document states it.
 #[derive(Debug, PartialEq)]
@@ -83,7 +85,7 @@ pub fn apply(file: &mut syn::File, api: Api, doc: &Value) -> Result<()> {
                     Ok(op) => op,
                     Err(e) => return crate::dynamic::failed(e),
                 };
-                match op.name {
+                match op.rust_method {
                     #(#arms)*
                     _ => crate::dynamic::failed(crate::CallError::UnknownOperation {
                         api: crate::Api::#variant,
@@ -103,19 +105,17 @@ pub fn apply(file: &mut syn::File, api: Api, doc: &Value) -> Result<()> {
 /// location.
 fn shapes(doc: &Value) -> Result<BTreeMap<String, Shape>> {
     let mut out = BTreeMap::new();
-    let paths = doc["paths"]
+    doc["paths"]
         .as_object()
         .context("the document has no paths")?;
-    for (path, item) in paths {
-        let shared = item["parameters"].as_array().cloned().unwrap_or_default();
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let id = op["operationId"]
-                .as_str()
-                .with_context(|| format!("{} {path} has no operationId", method.to_uppercase()))?;
-            let own = op["parameters"].as_array().cloned().unwrap_or_default();
+    for operation in spec::operations(doc) {
+        {
+            let op = operation.op;
+            let id = operation.id().with_context(|| {
+                format!("{} {} has no operationId", operation.verb(), operation.path)
+            })?;
             let mut params: Vec<(String, String, bool)> = Vec::new();
-            for p in shared.iter().chain(own.iter()) {
+            for p in operation.parameters() {
                 let p = resolve(doc, p);
                 let (Some(name), Some(at)) = (p["name"].as_str(), p["in"].as_str()) else {
                     bail!("{id}: a parameter without name or location");
@@ -235,7 +235,9 @@ fn from_json(ident: &syn::Ident, fields: &Fields, shape: &Shape) -> Result<Token
 /// The type `"body"` is read as: `types::X` for a field holding typify's
 /// `types::builder::X`, else the field's own type.
 fn body_type(field: &Type) -> Result<Type> {
-    let inner = first_arg(field, "Result").context("the body field is not a Result")?;
+    let inner = generic_args(field, "Result")
+        .and_then(|a| a.first().cloned())
+        .context("the body field is not a Result")?;
     if let Type::Path(p) = &inner {
         let segs: Vec<String> = p
             .path
@@ -249,21 +251,6 @@ fn body_type(field: &Type) -> Result<Type> {
         }
     }
     Ok(inner)
-}
-
-fn first_arg(ty: &Type, name: &str) -> Option<Type> {
-    let Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    if last.ident != name {
-        return None;
-    }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    args.args.iter().find_map(|a| match a {
-        GenericArgument::Type(t) => Some(t.clone()),
-        _ => None,
-    })
 }
 
 #[cfg(test)]

@@ -16,10 +16,10 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::{ImplItem, Item};
 
-use super::operations::method_name;
 use crate::api::Api;
-use crate::import::METHODS;
-use crate::refs::resolve;
+use crate::spec;
+use crate::spec::method_name;
+use crate::spec::resolve;
 
 /// A filter dialect, named as `jumpcloud_api::filter` names its markers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,21 +43,13 @@ impl Dialect {
 /// The dialect of every operation with a typed `filter`, by method name.
 pub fn dialects(api: Api, doc: &Value) -> BTreeMap<String, Dialect> {
     let mut out = BTreeMap::new();
-    let Some(paths) = doc["paths"].as_object() else {
-        return out;
-    };
-    for (path, item) in paths {
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let Some(id) = op["operationId"].as_str() else {
+    for operation in spec::operations(doc) {
+        {
+            let path = operation.path;
+            let Some(id) = operation.id() else {
                 continue;
             };
-            let params = item["parameters"]
-                .as_array()
-                .into_iter()
-                .chain(op["parameters"].as_array())
-                .flatten()
-                .map(|p| resolve(doc, p));
+            let params = operation.parameters().map(|p| resolve(doc, p));
             let typed = params.into_iter().any(|p| {
                 let schema = resolve(doc, &p["schema"]);
                 p["in"] == "query"

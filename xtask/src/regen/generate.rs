@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
 
-use crate::import::METHODS;
+use crate::spec;
 
 fn settings() -> progenitor::GenerationSettings {
     let mut settings = progenitor::GenerationSettings::new();
@@ -87,17 +87,9 @@ fn attempt(doc: &Value) -> Result<TokenStream> {
 }
 
 fn operations(doc: &Value) -> Vec<(String, String)> {
-    let mut ops = Vec::new();
-    if let Some(paths) = doc["paths"].as_object() {
-        for (path, item) in paths {
-            for method in METHODS {
-                if item.get(method).is_some() {
-                    ops.push((path.clone(), method.to_string()));
-                }
-            }
-        }
-    }
-    ops
+    spec::operations(doc)
+        .map(|op| (op.path.to_string(), op.http_method.to_string()))
+        .collect()
 }
 
 /// The document with only `ops` left in `paths`.
@@ -108,7 +100,7 @@ fn subset(doc: &Value, ops: &[(String, String)]) -> Value {
         let item = paths.entry(path.clone()).or_insert_with(|| {
             let mut item = doc["paths"][path].clone();
             if let Some(obj) = item.as_object_mut() {
-                obj.retain(|k, _| !METHODS.contains(&k.as_str()));
+                obj.retain(|k, _| !spec::HTTP_METHODS.contains(&k.as_str()));
             }
             item
         });
@@ -132,46 +124,12 @@ fn bisect(doc: &Value, ops: &[(String, String)]) -> Vec<(String, String, String)
     }
 }
 
-/// Names of the component schemas `schema` refers to, itself included,
-/// transitively.
-fn closure(doc: &Value, names: &[String]) -> BTreeSet<String> {
-    fn refs(value: &Value, found: &mut Vec<String>) {
-        match value {
-            Value::Object(map) => {
-                if let Some(name) = map
-                    .get("$ref")
-                    .and_then(Value::as_str)
-                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
-                {
-                    found.push(name.to_string());
-                }
-                map.values().for_each(|v| refs(v, found));
-            }
-            Value::Array(items) => items.iter().for_each(|v| refs(v, found)),
-            _ => {}
-        }
-    }
-    let mut seen = BTreeSet::new();
-    let mut todo: Vec<String> = names.to_vec();
-    while let Some(name) = todo.pop() {
-        if seen.insert(name.clone())
-            && let Some(schema) = doc.pointer(&format!(
-                "/components/schemas/{}",
-                name.replace('~', "~0").replace('/', "~1")
-            ))
-        {
-            refs(schema, &mut todo);
-        }
-    }
-    seen
-}
-
 /// The document without operations and with only `names` (and what they
 /// use) among the component schemas.
 fn schema_subset(doc: &Value, names: &[String]) -> Value {
     let mut out = doc.clone();
     out["paths"] = Value::Object(serde_json::Map::new());
-    let keep = closure(doc, names);
+    let keep = crate::spec::schema_closure(doc, names.to_vec());
     if let Some(schemas) = out
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
@@ -209,7 +167,7 @@ fn bad_schemas(doc: &Value) -> Vec<(String, String)> {
     found
         .iter()
         .filter(|(name, _)| {
-            !closure(doc, std::slice::from_ref(name))
+            !crate::spec::schema_closure(doc, vec![name.clone()])
                 .iter()
                 .any(|used| used != name && culprits.contains(used))
         })

@@ -1,7 +1,13 @@
 //! The graph of the v2 document: kinds of objects, which relations exist
-//! between which kinds, and a dispatch from (relation, source, target) to the
-//! generated builder that serves it. Appended to the v2 module as
-//! `pub mod graph` (the hand-written half is `jumpcloud-api/src/graph.rs`).
+//! from which kind to which, and a dispatch to the generated builder that
+//! serves each. Appended to the v2 module as `pub mod graph` (the
+//! hand-written half is `jumpcloud-api/src/graph.rs`).
+//!
+//! The table (`RELATIONS`) is keyed by (source kind, relation). Each row
+//! lists its targets, one listing (and write) per target kind, and, where
+//! one listing answers every target kind at once, that listing (`all`): a
+//! group's members, membership and member-of, and the `directories`
+//! traversal.
 //!
 //! What is read from the document:
 //! - kinds: the `GraphType` enum, every `targets` enum of an associations
@@ -20,7 +26,9 @@
 //! - member-of: `tail` = `memberof`, to the group kinds that have the source
 //!   kind as members;
 //! - traversal: any other `tail` answering objects with `paths`, to the kind
-//!   the tail names (a tail naming no kind, `directories`, is left out).
+//!   the tail names; a tail naming no kind but a collection of several
+//!   (`directories`: `GET /directories` answers objects whose `type` enum
+//!   names them) is one listing of all of those kinds.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,9 +39,9 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::Item;
 
-use super::operations::method_name;
 use crate::api::Api;
-use crate::refs::resolve;
+use crate::spec::method_name;
+use crate::spec::resolve;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Relation {
@@ -77,10 +85,39 @@ pub struct Link {
     pub targets_param: bool,
 }
 
+/// One listing that answers every kind of `kinds` from `source` at once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct All {
+    pub source: String,
+    pub relation: Relation,
+    pub kinds: Vec<String>,
+    pub read: Op,
+}
+
 #[derive(Debug, Default)]
 pub struct Graph {
     pub kinds: BTreeSet<String>,
     pub links: Vec<Link>,
+    /// Sorted by (source, relation), at most one per pair.
+    pub all: Vec<All>,
+}
+
+/// The kinds a collection's items name in their `type` enum (`GET
+/// /directories` → the directory kinds), among `kinds`.
+fn collection_kinds(doc: &Value, kinds: &BTreeSet<String>, collection: &str) -> Vec<String> {
+    let get = &doc["paths"][format!("/{collection}")]["get"];
+    let schema = resolve(
+        doc,
+        &get["responses"]["200"]["content"]["application/json"]["schema"],
+    );
+    if schema["type"] != "array" {
+        return Vec::new();
+    }
+    let item = resolve(doc, &schema["items"]);
+    string_enum(doc, &item["properties"]["type"])
+        .into_iter()
+        .filter(|k| kinds.contains(k))
+        .collect()
 }
 
 fn norm(s: &str) -> String {
@@ -254,6 +291,7 @@ pub fn derive(doc: &Value) -> Result<Graph> {
         })
     };
     let mut links = Vec::new();
+    let mut all = Vec::new();
     // Members first: membership and member-of are derived from them.
     for (r, source) in routes.iter().zip(&sources) {
         let Some(source) = source else { continue };
@@ -294,6 +332,12 @@ pub fn derive(doc: &Value) -> Result<Graph> {
                 if types.is_empty() {
                     bail!("/{}/{{id}}/members names no member type", r.collection);
                 }
+                all.push(All {
+                    source: source.clone(),
+                    relation: Relation::Members,
+                    kinds: types.clone(),
+                    read: op(r.item, "get", r.param)?,
+                });
                 for target in types {
                     links.push(Link {
                         source: source.clone(),
@@ -335,14 +379,30 @@ pub fn derive(doc: &Value) -> Result<Graph> {
                     .map(|(g, _)| g.clone())
                     .collect(),
             ),
-            tail => (
-                Relation::Traversal,
-                known(&kinds, &singular(tail))
-                    .cloned()
-                    .into_iter()
-                    .collect(),
-            ),
+            tail => match known(&kinds, &singular(tail)) {
+                Some(kind) => (Relation::Traversal, vec![kind.clone()]),
+                None => {
+                    let several = collection_kinds(doc, &kinds, tail);
+                    if !several.is_empty() {
+                        all.push(All {
+                            source: source.clone(),
+                            relation: Relation::Traversal,
+                            kinds: several,
+                            read: op(r.item, "get", r.param)?,
+                        });
+                    }
+                    continue;
+                }
+            },
         };
+        if matches!(relation, Relation::Membership | Relation::MemberOf) && !targets.is_empty() {
+            all.push(All {
+                source: source.clone(),
+                relation,
+                kinds: targets.clone(),
+                read: op(r.item, "get", r.param)?,
+            });
+        }
         for target in targets {
             links.push(Link {
                 source: source.clone(),
@@ -369,7 +429,20 @@ pub fn derive(doc: &Value) -> Result<Graph> {
             w[1].read.id
         );
     }
-    Ok(Graph { kinds, links })
+    all.sort_by(|a, b| (&a.source, a.relation).cmp(&(&b.source, b.relation)));
+    if let Some(w) = all
+        .windows(2)
+        .find(|w| (&w[0].source, w[0].relation) == (&w[1].source, w[1].relation))
+    {
+        bail!(
+            "two listings answer every {:?} of {}: {} and {}",
+            w[0].relation,
+            w[0].source,
+            w[0].read.id,
+            w[1].read.id
+        );
+    }
+    Ok(Graph { kinds, links, all })
 }
 
 /// Builder struct name → field names, and the names of the `types` module.
@@ -405,14 +478,14 @@ fn variant(kind: &str) -> syn::Ident {
     format_ident!("{}", kind.to_upper_camel_case())
 }
 
-fn relation(r: Relation) -> TokenStream {
+fn relation_tokens(r: Relation) -> TokenStream {
     let v = format_ident!("{}", r.variant());
     quote!(crate::graph::Relation::#v)
 }
 
 fn op_ref(o: &Op) -> TokenStream {
     let (id, name) = (&o.id, method_name(&o.id));
-    quote!(crate::graph::OperationRef { id: #id, name: #name })
+    quote!(crate::graph::OperationRef { id: #id, rust_method: #name })
 }
 
 /// The `graph` module for the v2 client (nothing for the other APIs).
@@ -440,6 +513,9 @@ pub fn items(api: Api, doc: &Value, file: &syn::File) -> Result<Vec<Item>> {
         }
         Ok(())
     };
+    for a in &graph.all {
+        check(&a.read, &[])?;
+    }
     for l in &graph.links {
         check(&l.read, if l.targets_param { &["targets"] } else { &[] })?;
         if let Some(w) = &l.write {
@@ -460,19 +536,47 @@ pub fn items(api: Api, doc: &Value, file: &syn::File) -> Result<Vec<Item>> {
         .map(|k| format!("A `{k}` node by id."))
         .collect();
 
-    let rows = graph.links.iter().map(|l| {
-        let (s, t) = (variant(&l.source), variant(&l.target));
-        let rel = relation(l.relation);
-        let read = op_ref(&l.read);
-        let write = match &l.write {
-            Some(w) => {
-                let w = op_ref(w);
-                quote!(Some(#w))
+    // The table, keyed by (source, relation): its per-target links and the
+    // listing of all targets, if any.
+    type Row<'g> = (Vec<&'g Link>, Option<&'g All>);
+    let mut keyed: BTreeMap<(&str, Relation), Row<'_>> = BTreeMap::new();
+    for l in &graph.links {
+        keyed
+            .entry((l.source.as_str(), l.relation))
+            .or_default()
+            .0
+            .push(l);
+    }
+    for a in &graph.all {
+        keyed.entry((a.source.as_str(), a.relation)).or_default().1 = Some(a);
+    }
+    let rows = keyed.iter().map(|((source, relation), (links, all))| {
+        let s = variant(source);
+        let rel = relation_tokens(*relation);
+        let targets = links.iter().map(|l| {
+            let t = variant(&l.target);
+            let read = op_ref(&l.read);
+            let write = match &l.write {
+                Some(w) => {
+                    let w = op_ref(w);
+                    quote!(Some(#w))
+                }
+                None => quote!(None),
+            };
+            quote! {
+                crate::graph::Link { source: Kind::#s, target: Kind::#t, relation: #rel, read: #read, write: #write }
+            }
+        });
+        let all = match all {
+            Some(a) => {
+                let kinds = a.kinds.iter().map(|k| variant(k));
+                let read = op_ref(&a.read);
+                quote!(Some(crate::graph::AllTargets { kinds: &[#(Kind::#kinds),*], read: #read }))
             }
             None => quote!(None),
         };
         quote! {
-            crate::graph::Link { source: Kind::#s, target: Kind::#t, relation: #rel, read: #read, write: #write }
+            crate::graph::Relationship { source: Kind::#s, relation: #rel, targets: &[#(#targets),*], all: #all }
         }
     });
 
@@ -481,7 +585,7 @@ pub fn items(api: Api, doc: &Value, file: &syn::File) -> Result<Vec<Item>> {
     let mut write_arms = BTreeMap::new();
     for l in &graph.links {
         let (s, t) = (variant(&l.source), variant(&l.target));
-        let rel = relation(l.relation);
+        let rel = relation_tokens(l.relation);
         let method = format_ident!("{}", method_name(&l.read.id));
         let param = format_ident!("{}", l.read.param);
         let targets = if l.targets_param {
@@ -517,6 +621,23 @@ pub fn items(api: Api, doc: &Value, file: &syn::File) -> Result<Vec<Item>> {
         }
     }
     let write_arms = write_arms.into_values();
+    let mut all_conn_arms = Vec::new();
+    let mut all_path_arms = Vec::new();
+    for a in &graph.all {
+        let s = variant(&a.source);
+        let rel = relation_tokens(a.relation);
+        let method = format_ident!("{}", method_name(&a.read.id));
+        let param = format_ident!("{}", a.read.param);
+        let call = quote!(client.#method().#param(id));
+        match a.relation {
+            Relation::Associations | Relation::Members => all_conn_arms.push(quote! {
+                (#rel, Kind::#s) => Ok(visitor.connections(#call)),
+            }),
+            _ => all_path_arms.push(quote! {
+                (#rel, Kind::#s) => Ok(visitor.paths(#call)),
+            }),
+        }
+    }
 
     let tokens = quote! {
         /// The graph of objects as this document defines it: kinds, the
@@ -591,8 +712,44 @@ pub fn items(api: Api, doc: &Value, file: &syn::File) -> Result<Vec<Item>> {
                 )*
             }
 
-            /// Every relation the document defines, by source, relation and target.
-            pub static LINKS: &[crate::graph::Link] = &[#(#rows),*];
+            /// Every relation the document defines, by source and relation,
+            /// with the kinds it reaches.
+            pub static RELATIONS: &[crate::graph::Relationship] = &[#(#rows),*];
+
+            /// Hands the listing that answers every target kind of
+            /// `relation` from `source` at once (a group's members) to
+            /// `visitor`; refuses a source that has no such listing.
+            pub fn list_all_connections<'a, V: ConnectionVisitor<'a>>(
+                client: &'a super::Client,
+                relation: Relation,
+                source: &NodeRef,
+                visitor: V,
+            ) -> Result<V::Output, GraphError> {
+                crate::graph::check_all(relation, &source.kind)?;
+                let id = source.id.clone();
+                match (relation, &source.kind) {
+                    #(#all_conn_arms)*
+                    _ => Err(GraphError::NoListingOfAll { relation, source: source.kind.clone() }),
+                }
+            }
+
+            /// Hands the listing with paths that answers every target kind
+            /// of `relation` from `source` at once (membership, member-of,
+            /// the directories a user reaches) to `visitor`; refuses a source
+            /// that has no such listing.
+            pub fn list_all_paths<'a, V: PathsVisitor<'a>>(
+                client: &'a super::Client,
+                relation: Relation,
+                source: &NodeRef,
+                visitor: V,
+            ) -> Result<V::Output, GraphError> {
+                crate::graph::check_all(relation, &source.kind)?;
+                let id = source.id.clone();
+                match (relation, &source.kind) {
+                    #(#all_path_arms)*
+                    _ => Err(GraphError::NoListingOfAll { relation, source: source.kind.clone() }),
+                }
+            }
 
             /// Hands the associations or members listing from `source` to
             /// nodes of kind `target` to `visitor`; refuses a pair the
@@ -681,8 +838,20 @@ mod tests {
         assert_eq!(count(Relation::Members), 3);
         assert_eq!(count(Relation::Membership), 3);
         assert_eq!(count(Relation::MemberOf), 3);
-        // 48 traversal listings, less the two that list `directories`.
+        // 48 traversal listings, less the two that list `directories`,
+        // which are listings of all the directory kinds at once.
         assert_eq!(count(Relation::Traversal), 46);
+        let all: Vec<(&str, Relation, usize)> = g
+            .all
+            .iter()
+            .map(|a| (a.source.as_str(), a.relation, a.kinds.len()))
+            .collect();
+        assert_eq!(all.len(), 3 * 3 + 2, "{all:?}");
+        assert!(all.contains(&("user", Relation::Traversal, 4)), "{all:?}");
+        assert!(
+            all.contains(&("user_group", Relation::Traversal, 4)),
+            "{all:?}"
+        );
         let user_systems = g
             .links
             .iter()

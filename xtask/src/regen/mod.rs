@@ -1,15 +1,29 @@
-//! `cargo xtask regen`: `openapi/jumpcloud-<api>.json` → `jumpcloud-api/src/generated/<api>.rs`.
+//! `cargo xtask regen`: `openapi/jumpcloud-<api>.json` → `jumpcloud-api/src/generated/<api>.rs`
+//! and the operation index `docs/operations.md`.
 //!
-//! [`prepare`] adapts a copy of the document to what progenitor can express,
-//! progenitor (as a library) writes the client; then, in order:
-//! [`open_enums`] lets every string enum accept values the document does not
-//! list, [`lenient`] reads `null` as empty where a field has a default, [`query`] makes list parameters go on the wire the way the document
-//! says, and [`operations`] appends the table of operation facts the hooks
-//! use; [`docs`] keeps doc comments intact through formatting. The result
-//! is formatted with rustfmt so it is stable and reviewable.
+//! [`render_indexed`] does one API:
+//! 1. [`preflight`] refuses documents that would fail late (colliding Rust
+//!    names, parameters that cannot go on the wire, schemas nothing decodes);
+//! 2. [`prepare`] adapts a copy of the document to what progenitor can
+//!    express, and [`Facts`] are derived from the document as committed
+//!    (operation rows, paging, filter dialects, delimited queries);
+//! 3. progenitor (as a library, [`generate`]) writes the client;
+//! 4. the [`PASSES`] run over its output in the order listed there, all
+//!    reading the same [`Facts`]: bodies [`prepare`] dropped are restored,
+//!    method names checked against the table, string enums opened
+//!    ([`open_enums`]), `null` read as empty ([`lenient`]), list parameters
+//!    delimited ([`query`]), the request/paging traits implemented
+//!    ([`request`]), filters typed ([`filters`]), calls by name made possible
+//!    ([`dynamic`]), the `OPERATIONS` ([`operations`]) and graph ([`graph`])
+//!    tables appended, the index entries read off the code ([`index`]), doc
+//!    comments made line by line and given each operation's facts ([`docs`]);
+//! 5. the result is printed and formatted with rustfmt, so it is stable and
+//!    reviewable.
+//!
+//! The document model (operations, `$ref`s, method names) is [`crate::spec`];
+//! regen depends on nothing else of the xtask but `api` and `output`.
 
 mod builders;
-pub mod checks;
 mod docs;
 mod dynamic;
 mod filters;
@@ -20,10 +34,12 @@ mod lenient;
 mod open_enums;
 mod operations;
 mod paging;
+pub mod preflight;
 mod prepare;
 mod query;
 mod request;
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -84,33 +100,107 @@ pub fn render(api: Api, doc: &Value) -> Result<String> {
     render_indexed(api, doc).map(|(code, _)| code)
 }
 
-/// [`render`], with the API's entries of the operation index.
+/// What every pass may read: the facts derived from the document before
+/// anything is generated, plus the index entries once [`PASSES`] has read
+/// them off the code.
+pub struct Facts<'a> {
+    pub api: Api,
+    /// The document as committed (not the copy [`prepare`] adapted).
+    pub doc: &'a Value,
+    /// The `OPERATIONS` table's rows, sorted by method name.
+    pub rows: Vec<operations::Row>,
+    /// The paging of every listing, by method name.
+    pub paging: BTreeMap<String, paging::Fact>,
+    /// The filter dialect of every filterable operation, by method name.
+    pub dialects: BTreeMap<String, filters::Dialect>,
+    /// The query parameters that go as one delimited value.
+    pub delimited: query::Delimited,
+    /// The success bodies [`prepare`] dropped for progenitor's sake.
+    pub dropped: Vec<prepare::Dropped>,
+    /// The operation index's entries (set by the `index` pass).
+    pub entries: Vec<index::Entry>,
+}
+
+impl<'a> Facts<'a> {
+    /// Everything derived from the document alone.
+    fn derive(api: Api, doc: &'a Value, dropped: Vec<prepare::Dropped>) -> Result<Self> {
+        Ok(Facts {
+            api,
+            doc,
+            rows: operations::collect(api, doc)?,
+            paging: paging::derive(api, doc)?
+                .into_iter()
+                .map(|(id, fact)| (crate::spec::method_name(&id), fact))
+                .collect(),
+            dialects: filters::dialects(api, doc),
+            delimited: query::delimited_parameters(doc),
+            dropped,
+            entries: Vec::new(),
+        })
+    }
+}
+
+/// One step over progenitor's output.
+type Pass = fn(&mut Facts<'_>, &mut syn::File) -> Result<()>;
+
+/// The passes over progenitor's output, in order, each with the name errors
+/// are reported under.
+const PASSES: &[(&str, Pass)] = &[
+    ("restore dropped bodies", |f, file| {
+        prepare::restore_bodies(file, &f.dropped)
+    }),
+    ("check method names", |f, file| {
+        operations::check_names(&f.rows, file)
+    }),
+    ("open enums", |_, file| open_enums::apply(file).map(drop)),
+    ("lenient nulls", |_, file| lenient::apply(file).map(drop)),
+    ("delimited queries", |f, file| {
+        query::apply(file, &f.delimited)
+    }),
+    ("request traits", |f, file| {
+        request::apply(file, &f.rows, &f.paging)
+    }),
+    ("filters", |f, file| filters::apply(file, &f.dialects)),
+    ("dynamic calls", |f, file| {
+        dynamic::apply(file, f.api, f.doc)
+    }),
+    ("operation table", |f, file| {
+        let items = operations::items(f.api, &f.rows, &f.paging, &f.dialects)?;
+        file.items.extend(items);
+        Ok(())
+    }),
+    ("graph table", |f, file| {
+        let items = graph::items(f.api, f.doc, file)?;
+        file.items.extend(items);
+        Ok(())
+    }),
+    ("index entries", |f, file| {
+        f.entries = index::entries(f.api, f.doc, &f.rows, &f.paging, &f.dialects, file)?;
+        Ok(())
+    }),
+    ("line doc comments", |_, file| {
+        docs::apply(file);
+        Ok(())
+    }),
+    ("operation facts in docs", |f, file| {
+        docs::annotate(file, &f.entries)
+    }),
+];
+
+/// [`render`], with the API's entries of the operation index: the document
+/// is checked, [`prepare`]d for progenitor, generated, and run through
+/// [`PASSES`]; the result is formatted.
 pub fn render_indexed(api: Api, doc: &Value) -> Result<(String, Vec<index::Entry>)> {
-    checks::check(doc)?;
+    preflight::check(doc)?;
     let mut prepared = doc.clone();
     let dropped = prepare::prepare(&mut prepared);
+    let mut facts = Facts::derive(api, doc, dropped)?;
     let tokens = generate::client(&prepared)?;
     let mut file: syn::File =
         syn::parse2(tokens).context("progenitor's output does not parse as Rust")?;
-    prepare::restore_bodies(&mut file, &dropped)?;
-    let table = operations::collect(api, doc)?;
-    operations::check_names(&table, &file)?;
-    open_enums::apply(&mut file)?;
-    lenient::apply(&mut file)?;
-    query::apply(&mut file, &query::delimited_parameters(doc))?;
-    let facts: std::collections::BTreeMap<String, paging::Fact> = paging::derive(api, doc)?
-        .into_iter()
-        .map(|(id, fact)| (operations::method_name(&id), fact))
-        .collect();
-    request::apply(&mut file, &table, &facts)?;
-    let dialects = filters::dialects(api, doc);
-    filters::apply(&mut file, &dialects)?;
-    dynamic::apply(&mut file, api, doc)?;
-    file.items
-        .extend(operations::items(api, &table, &facts, &dialects)?);
-    let graph_items = graph::items(api, doc, &file)?;
-    file.items.extend(graph_items);
-    let entries = index::annotate(api, doc, &table, &facts, &dialects, &mut file)?;
+    for (name, pass) in PASSES {
+        pass(&mut facts, &mut file).with_context(|| format!("regen pass `{name}`"))?;
+    }
     let header = format!(
         "// @generated by `cargo xtask regen` from openapi/jumpcloud-{name}.json. Do not edit:\n\
          // change the document (through openapi/overlays/) or the xtask instead.\n\
@@ -118,7 +208,10 @@ pub fn render_indexed(api: Api, doc: &Value) -> Result<(String, Vec<index::Entry
          #![allow(missing_docs, unused_imports, unused_qualifications, unused_comparisons, rustdoc::all)]\n\n",
         name = api.name()
     );
-    Ok((rustfmt(&(header + &prettyplease::unparse(&file)))?, entries))
+    Ok((
+        rustfmt(&(header + &prettyplease::unparse(&file)))?,
+        facts.entries,
+    ))
 }
 
 fn rustfmt(code: &str) -> Result<String> {

@@ -2,13 +2,13 @@
 //! (`OPERATIONS`), used by the hooks: method and path template for errors and
 //! traces, and whether the route accepts `x-org-id`.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::Item;
 
 use crate::api::Api;
-use crate::import::METHODS;
+use crate::spec::{self, method_name};
 
 /// Document-level extension listing path prefixes whose routes refuse the
 /// `x-org-id` header (set by an overlay, with the reason there).
@@ -16,10 +16,11 @@ pub const ORG_HEADER_REFUSED: &str = "x-jumpcloud-org-header-refused";
 
 pub struct Row {
     pub id: String,
-    /// The client method name, which is also what progenitor passes to the
-    /// hooks as the operation id.
-    pub name: String,
-    pub method: String,
+    /// The client's Rust method, which is also the operation id progenitor
+    /// writes into each `send`.
+    pub rust_method: String,
+    /// The HTTP method, upper case.
+    pub http_method: String,
     pub path: String,
     pub org_header: bool,
 }
@@ -29,46 +30,35 @@ pub fn collect(_api: Api, doc: &Value) -> Result<Vec<Row>> {
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    let mut rows = Vec::new();
-    let paths = doc["paths"]
-        .as_object()
-        .context("the document has no paths")?;
-    for (path, item) in paths {
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let Some(id) = op["operationId"].as_str() else {
-                bail!("{} {path} has no operationId", method.to_uppercase());
-            };
-            rows.push(Row {
-                id: id.to_string(),
-                name: method_name(id),
-                method: method.to_uppercase(),
-                path: path.clone(),
-                org_header: !refused.iter().any(|prefix| refuses(prefix, path)),
-            });
-        }
+    if doc["paths"].as_object().is_none() {
+        bail!("the document has no paths");
     }
-    rows.sort_by(|a, b| a.name.cmp(&b.name));
-    if let Some(pair) = rows.windows(2).find(|w| w[0].name == w[1].name) {
+    let mut rows = Vec::new();
+    for op in spec::operations(doc) {
+        let Some(id) = op.id() else {
+            bail!("{} {} has no operationId", op.verb(), op.path);
+        };
+        rows.push(Row {
+            id: id.to_string(),
+            rust_method: method_name(id),
+            http_method: op.verb(),
+            path: op.path.to_string(),
+            org_header: !refused.iter().any(|prefix| refuses(prefix, op.path)),
+        });
+    }
+    rows.sort_by(|a, b| a.rust_method.cmp(&b.rust_method));
+    if let Some(pair) = rows
+        .windows(2)
+        .find(|w| w[0].rust_method == w[1].rust_method)
+    {
         bail!(
             "operationIds {} and {} both become the method {}",
             pair[0].id,
             pair[1].id,
-            pair[0].name
+            pair[0].rust_method
         );
     }
     Ok(rows)
-}
-
-/// progenitor's name for an operation's method: the operationId in snake
-/// case, with characters that cannot be in an identifier turned to `-` first.
-/// `check_names` proves it matches what progenitor generated.
-pub fn method_name(operation_id: &str) -> String {
-    use heck::ToSnakeCase;
-    operation_id
-        .replace('\'', "")
-        .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-")
-        .to_snake_case()
 }
 
 /// Collects the `operation_id: "..."` literals progenitor writes into each
@@ -97,7 +87,7 @@ pub fn check_names(rows: &[Row], file: &syn::File) -> Result<()> {
     let mut found = Vec::new();
     syn::visit::Visit::visit_file(&mut OperationIds(&mut found), file);
     let found: BTreeSet<String> = found.into_iter().collect();
-    let ours: BTreeSet<String> = rows.iter().map(|r| r.name.clone()).collect();
+    let ours: BTreeSet<String> = rows.iter().map(|r| r.rust_method.clone()).collect();
     let missing: Vec<_> = ours.difference(&found).collect();
     let extra: Vec<_> = found.difference(&ours).collect();
     if !missing.is_empty() || !extra.is_empty() {
@@ -124,32 +114,15 @@ pub fn items(
 ) -> Result<Vec<Item>> {
     let variant = format_ident!("{}", api.variant());
     let entries = rows.iter().map(|r| {
-        let (id, name, method, path, org) = (&r.id, &r.name, &r.method, &r.path, r.org_header);
-        let paging = match facts.get(&r.name) {
+        let (id, name, method, path, org) = (&r.id, &r.rust_method, &r.http_method, &r.path, r.org_header);
+        let paging = match facts.get(&r.rust_method) {
             Some(f) => {
-                let kind = format_ident!("{}", f.kind.name());
-                let total = match &f.total {
-                    super::paging::Total::Header => quote!(Header),
-                    super::paging::Total::Body(_) => quote!(Body),
-                    super::paging::Total::None => quote!(None),
-                };
-                let max = f.max;
-                let sort = match &f.stable_sort {
-                    Some(s) => quote!(Some(#s)),
-                    None => quote!(None),
-                };
-                quote! {
-                    Some(crate::paging::Paging {
-                        kind: crate::paging::PageKind::#kind,
-                        total: crate::paging::TotalSource::#total,
-                        max_page_size: #max,
-                        stable_sort: #sort,
-                    })
-                }
+                let paging = f.tokens();
+                quote!(Some(#paging))
             }
             None => quote!(None),
         };
-        let filter = match dialects.get(&r.name) {
+        let filter = match dialects.get(&r.rust_method) {
             Some(d) => {
                 let d = format_ident!("{}", d.marker());
                 quote!(Some(crate::filter::FilterDialect::#d))
@@ -157,19 +130,12 @@ pub fn items(
             None => quote!(None),
         };
         quote! {
-            crate::Operation { api: crate::Api::#variant, id: #id, name: #name, method: #method, path: #path, org_header: #org, paging: #paging, filter: #filter }
+            crate::Operation { api: crate::Api::#variant, id: #id, rust_method: #name, http_method: #method, path: #path, org_header: #org, paging: #paging, filter: #filter }
         }
     });
     let tokens = quote! {
         /// Facts about every operation of this API, sorted by method name.
         pub static OPERATIONS: &[crate::Operation] = &[#(#entries),*];
-
-        static UNKNOWN_OPERATION: crate::Operation = crate::Operation::unknown(crate::Api::#variant);
-
-        /// The facts for a method name (a placeholder for an unknown one).
-        pub(crate) fn operation(name: &str) -> &'static crate::Operation {
-            crate::hooks::find_operation(OPERATIONS, name, &UNKNOWN_OPERATION)
-        }
     };
     let file: syn::File = syn::parse2(tokens)?;
     Ok(file.items)
@@ -178,17 +144,6 @@ pub fn items(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn method_names_follow_progenitor() {
-        assert_eq!(method_name("UserGroup_Delete"), "user_group_delete");
-        assert_eq!(method_name("groups_list"), "groups_list");
-        assert_eq!(
-            method_name("SystemInsightUSBDevices_List"),
-            "system_insight_usb_devices_list"
-        );
-        assert_eq!(method_name("o365s-get"), "o365s_get");
-    }
 
     #[test]
     fn prefixes_match_whole_segments() {

@@ -18,8 +18,8 @@ use heck::ToSnakeCase;
 use serde_json::{Map, Value};
 
 use crate::api::Api;
-use crate::import::METHODS;
-use crate::refs::resolve;
+use crate::spec;
+use crate::spec::resolve;
 
 /// How one listing pages.
 #[derive(Clone, Debug, PartialEq)]
@@ -79,6 +79,32 @@ pub enum ItemsFrom {
     Json,
 }
 
+impl Fact {
+    /// The fact as a `jumpcloud_api::paging::Paging` value, written both into
+    /// the `OPERATIONS` table and into the builder's `Paginated::PAGING`.
+    pub fn tokens(&self) -> proc_macro2::TokenStream {
+        let kind = quote::format_ident!("{}", self.kind.name());
+        let total = match &self.total {
+            Total::Header => quote::quote!(Header),
+            Total::Body(_) => quote::quote!(Body),
+            Total::None => quote::quote!(None),
+        };
+        let max = self.max;
+        let sort = match &self.stable_sort {
+            Some(s) => quote::quote!(Some(#s)),
+            None => quote::quote!(None),
+        };
+        quote::quote! {
+            crate::paging::Paging {
+                kind: crate::paging::PageKind::#kind,
+                total: crate::paging::TotalSource::#total,
+                max_page_size: #max,
+                stable_sort: #sort,
+            }
+        }
+    }
+}
+
 impl Kind {
     pub fn name(&self) -> &'static str {
         match self {
@@ -110,16 +136,13 @@ const TOKEN_PAIRS: [(&str, &str, &[&str]); 2] = [
 /// The paging facts of every listing, by operationId.
 pub fn derive(api: Api, doc: &Value) -> Result<BTreeMap<String, Fact>> {
     let mut out = BTreeMap::new();
-    let Some(paths) = doc["paths"].as_object() else {
-        return Ok(out);
-    };
-    for (path, item) in paths {
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let Some(id) = op["operationId"].as_str() else {
+    for operation in spec::operations(doc) {
+        {
+            let Some(id) = operation.id() else {
                 continue;
             };
-            if let Some(fact) = derive_one(api, doc, item, op)
+            let (method, path) = (operation.http_method, operation.path);
+            if let Some(fact) = derive_one(api, doc, operation.item, operation.op)
                 .map_err(|e| e.context(format!("paging of {id} ({method} {path})")))?
             {
                 out.insert(id.to_string(), fact);

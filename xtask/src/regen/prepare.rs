@@ -22,7 +22,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::visit_mut::VisitMut;
 
-use crate::import::METHODS;
+use crate::spec;
 
 /// An operation whose typed success body was dropped for progenitor.
 #[derive(Debug, PartialEq)]
@@ -36,47 +36,39 @@ pub struct Dropped {
 pub fn prepare(doc: &mut Value) -> Vec<Dropped> {
     generator_friendly(doc);
     let mut changed = Vec::new();
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-        return changed;
-    };
-    for item in paths.values_mut() {
-        for method in METHODS {
-            let Some(op) = item.get_mut(method) else {
-                continue;
-            };
-            let id = op["operationId"].as_str().unwrap_or("?").to_string();
-            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
-                continue;
-            };
-            let success: Vec<&String> = responses
-                .keys()
-                .filter(|code| code.starts_with('2'))
-                .collect();
-            let typed = success
+    spec::operations_mut(doc, |_, _, op| {
+        let id = op["operationId"].as_str().unwrap_or("?").to_string();
+        let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
+        let success: Vec<&String> = responses
+            .keys()
+            .filter(|code| code.starts_with('2'))
+            .collect();
+        let typed = success
+            .iter()
+            .filter(|code| responses[code.as_str()].get("content").is_some())
+            .count();
+        if typed > 0 && typed < success.len() {
+            let schema = success
                 .iter()
-                .filter(|code| responses[code.as_str()].get("content").is_some())
-                .count();
-            if typed > 0 && typed < success.len() {
-                let schema = success
-                    .iter()
-                    .find_map(|code| {
-                        responses[code.as_str()]["content"]
-                            .as_object()
-                            .and_then(|c| c.values().next())
-                            .map(|media| media["schema"].clone())
-                    })
-                    .unwrap_or(Value::Null);
-                for (code, response) in responses.iter_mut() {
-                    if code.starts_with('2')
-                        && let Some(r) = response.as_object_mut()
-                    {
-                        r.remove("content");
-                    }
+                .find_map(|code| {
+                    responses[code.as_str()]["content"]
+                        .as_object()
+                        .and_then(|c| c.values().next())
+                        .map(|media| media["schema"].clone())
+                })
+                .unwrap_or(Value::Null);
+            for (code, response) in responses.iter_mut() {
+                if code.starts_with('2')
+                    && let Some(r) = response.as_object_mut()
+                {
+                    r.remove("content");
                 }
-                changed.push(Dropped { id, schema });
             }
+            changed.push(Dropped { id, schema });
         }
-    }
+    });
     changed.sort_by(|a, b| a.id.cmp(&b.id));
     changed
 }
@@ -103,7 +95,7 @@ pub fn restore_bodies(file: &mut syn::File, dropped: &[Dropped]) -> Result<()> {
         })
         .collect();
     for d in dropped {
-        let name = super::operations::method_name(&d.id);
+        let name = crate::spec::method_name(&d.id);
         let referenced = d.schema["$ref"]
             .as_str()
             .and_then(|r| r.strip_prefix("#/components/schemas/"))

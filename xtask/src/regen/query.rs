@@ -13,8 +13,8 @@ use syn::visit::Visit;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprCall, ExprLit, ImplItemFn, Lit, parse_quote};
 
-use crate::import::METHODS;
-use crate::refs::resolve;
+use crate::spec;
+use crate::spec::resolve;
 
 /// method name (progenitor's snake-case operation id) → (query parameter
 /// name → separator).
@@ -24,18 +24,12 @@ pub type Delimited = BTreeMap<String, BTreeMap<String, &'static str>>;
 /// delimited value.
 pub fn delimited_parameters(doc: &Value) -> Delimited {
     let mut out = Delimited::new();
-    let Some(paths) = doc["paths"].as_object() else {
-        return out;
-    };
-    for item in paths.values() {
-        let shared = item["parameters"].as_array().cloned().unwrap_or_default();
-        for method in METHODS {
-            let Some(op) = item.get(method) else { continue };
-            let Some(id) = op["operationId"].as_str() else {
+    for operation in spec::operations(doc) {
+        {
+            let Some(id) = operation.id() else {
                 continue;
             };
-            let own = op["parameters"].as_array().cloned().unwrap_or_default();
-            for param in shared.iter().chain(own.iter()) {
+            for param in operation.parameters() {
                 let param = resolve(doc, param);
                 if param["in"] != "query" || param["explode"] != Value::Bool(false) {
                     continue;
@@ -49,7 +43,7 @@ pub fn delimited_parameters(doc: &Value) -> Delimited {
                     _ => ",",
                 };
                 if let Some(name) = param["name"].as_str() {
-                    out.entry(super::operations::method_name(id))
+                    out.entry(spec::method_name(id))
                         .or_default()
                         .insert(name.to_string(), separator);
                 }

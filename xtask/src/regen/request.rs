@@ -12,9 +12,9 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result, bail};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::{GenericArgument, Item, PathArguments, Type};
+use syn::{Item, Type};
 
-use super::builders::{Builder, builders, module_items};
+use super::builders::{Builder, builders, generic_args, module_items, struct_fields};
 use super::operations::Row;
 use super::paging::{Fact, ItemsFrom, Kind, Param, Total};
 
@@ -27,7 +27,7 @@ pub fn apply(file: &mut syn::File, rows: &[Row], facts: &BTreeMap<String, Fact>)
     let index: BTreeMap<&str, usize> = rows
         .iter()
         .enumerate()
-        .map(|(i, r)| (r.name.as_str(), i))
+        .map(|(i, r)| (r.rust_method.as_str(), i))
         .collect();
     let mut found_paged = 0;
     let mut added = Vec::new();
@@ -53,31 +53,87 @@ pub fn apply(file: &mut syn::File, rows: &[Row], facts: &BTreeMap<String, Fact>)
         let missing: Vec<&String> = facts.keys().filter(|k| !have.contains(k)).collect();
         bail!("paged operations without a builder: {missing:?}");
     }
+    let rewritten = route_sends(items, &index)?;
+    if rewritten != builders.len() {
+        bail!(
+            "{rewritten} of {} builder sends were routed to their operation",
+            builders.len()
+        );
+    }
     let tokens: TokenStream = added.into_iter().collect();
     let parsed: syn::File = syn::parse2(tokens).context("generated trait impls do not parse")?;
     items.extend(parsed.items);
     Ok(())
 }
 
-/// The type arguments of `ty` if its last segment is `name`.
-pub(super) fn generic_args(ty: &Type, name: &str) -> Option<Vec<Type>> {
-    let Type::Path(p) = ty else { return None };
-    let last = p.path.segments.last()?;
-    if last.ident != name {
-        return None;
+/// Rewrites every builder's `send` so that it hands the hooks its own row of
+/// `OPERATIONS` (`crate::hooks::pre(client, &mut request, &super::OPERATIONS[i])`
+/// and `crate::hooks::exec(..)`) instead of progenitor's
+/// `client.pre(&mut request, &info)` / `client.exec(request, &info)`, which
+/// would look the operation up by name at run time. Returns how many sends
+/// were rewritten.
+fn route_sends(items: &mut [Item], index: &BTreeMap<&str, usize>) -> Result<usize> {
+    use syn::visit_mut::VisitMut;
+    struct Route {
+        row: usize,
+        pre: usize,
+        exec: usize,
     }
-    let PathArguments::AngleBracketed(args) = &last.arguments else {
-        return None;
-    };
-    Some(
-        args.args
-            .iter()
-            .filter_map(|a| match a {
-                GenericArgument::Type(t) => Some(t.clone()),
-                _ => None,
-            })
-            .collect(),
-    )
+    impl VisitMut for Route {
+        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+            syn::visit_mut::visit_expr_mut(self, expr);
+            let syn::Expr::MethodCall(call) = expr else {
+                return;
+            };
+            let is_client =
+                matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("client"));
+            let hook = call.method.to_string();
+            if !is_client || call.args.len() != 2 || !(hook == "pre" || hook == "exec") {
+                return;
+            }
+            let request = &call.args[0];
+            let row = self.row;
+            let hook = format_ident!("{}", hook);
+            *expr =
+                syn::parse_quote!(crate::hooks::#hook(client, #request, &super::OPERATIONS[#row]));
+            if hook == "pre" {
+                self.pre += 1;
+            } else {
+                self.exec += 1;
+            }
+        }
+    }
+    let mut rewritten = 0;
+    for item in items.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        let Some(name) = super::builders::operation_of(imp)? else {
+            continue;
+        };
+        let Some(&row) = index.get(name.as_str()) else {
+            bail!("a send calls {name}, which is not in the operation table");
+        };
+        let mut route = Route {
+            row,
+            pre: 0,
+            exec: 0,
+        };
+        for f in imp.items.iter_mut() {
+            if let syn::ImplItem::Fn(f) = f
+                && f.sig.ident == "send"
+            {
+                route.visit_impl_item_fn_mut(f);
+            }
+        }
+        if (route.pre, route.exec) != (1, 1) {
+            bail!(
+                "the send of {name} calls the hooks' pre {} and exec {} times, not once each",
+                route.pre,
+                route.exec
+            );
+        }
+        rewritten += 1;
+    }
+    Ok(rewritten)
 }
 
 /// The element type of `Vec<X>` or `Option<Vec<X>>`.
@@ -90,24 +146,14 @@ fn element(ty: &Type) -> Option<Type> {
 
 /// Struct fields of the `types` module: struct name → field → type.
 fn type_fields(file: &syn::File) -> BTreeMap<String, BTreeMap<String, Type>> {
-    let mut out = BTreeMap::new();
-    for item in &file.items {
-        let Item::Mod(m) = item else { continue };
-        if m.ident != "types" {
-            continue;
-        }
-        for item in m.content.iter().flat_map(|(_, items)| items) {
-            if let Item::Struct(s) = item {
-                let fields = s
-                    .fields
-                    .iter()
-                    .filter_map(|f| Some((f.ident.as_ref()?.to_string(), f.ty.clone())))
-                    .collect();
-                out.insert(s.ident.to_string(), fields);
-            }
-        }
-    }
-    out
+    file.items
+        .iter()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == "types" => m.content.as_ref(),
+            _ => None,
+        })
+        .map(|(_, items)| struct_fields(items))
+        .unwrap_or_default()
 }
 
 fn request_impl(b: &Builder, index: usize) -> TokenStream {
@@ -336,9 +382,11 @@ fn paginated_impl(
             crate::paging::json_page(header, ::serde_json::Value::from(response.into_inner()))
         },
     };
+    let paging = fact.tokens();
     Ok(quote! {
         impl<'a> crate::Paginated for #ident<'a> {
             type Item = #item;
+            const PAGING: crate::paging::Paging = #paging;
             fn requested(&self) -> crate::paging::Requested {
                 #requested
             }

@@ -14,8 +14,8 @@ use anyhow::{Result, bail};
 use heck::{ToPascalCase, ToSnakeCase};
 use serde_json::Value;
 
-use crate::import::METHODS;
-use crate::refs::resolve;
+use crate::spec;
+use crate::spec::resolve;
 
 #[derive(Clone, Copy)]
 enum Case {
@@ -23,8 +23,9 @@ enum Case {
     Snake,
 }
 
-/// The Rust identifier progenitor (through typify) makes of a name; the same
-/// steps as typify's `sanitize`, keywords aside.
+/// The Rust identifier typify makes of a type, variant or field name; the
+/// same steps as typify's `sanitize`, keywords aside. (Method and argument
+/// names are progenitor's: [`spec::method_name`].)
 fn rust_name(input: &str, case: Case) -> String {
     let to_case = |s: &str| match case {
         Case::Pascal => s.to_pascal_case(),
@@ -44,11 +45,6 @@ fn rust_name(input: &str, case: Case) -> String {
         Some(c) if c.is_alphabetic() => out,
         Some(_) => format!("{}{out}", to_case("x")),
     }
-}
-
-/// The Rust method name progenitor gives an operation id.
-pub fn snake_name(operation_id: &str) -> String {
-    rust_name(operation_id, Case::Snake)
 }
 
 /// typify's second try for enum variants whose first names collide.
@@ -128,15 +124,15 @@ pub fn problems(doc: &Value) -> Vec<String> {
 }
 
 fn operations(doc: &Value, found: &mut Vec<String>) {
-    let Some(paths) = doc.get("paths").and_then(Value::as_object) else {
-        return;
-    };
     let mut methods: Vec<(String, String)> = Vec::new();
-    for (path, item) in paths {
-        for method in METHODS {
-            let Some(op) = item.get(method) else {
-                continue;
-            };
+    for operation in spec::operations(doc) {
+        {
+            let (path, method, item, op) = (
+                operation.path,
+                operation.http_method,
+                operation.item,
+                operation.op,
+            );
             let at = format!("{}.{method}", member("$.paths", path));
             if let Some(id) = op.get("operationId").and_then(Value::as_str) {
                 methods.push((id.to_string(), at.clone()));
@@ -172,7 +168,7 @@ fn operations(doc: &Value, found: &mut Vec<String>) {
         }
     }
     let ids: Vec<&str> = methods.iter().map(|(id, _)| id.as_str()).collect();
-    for (rust, names) in collisions(ids, |n| rust_name(n, Case::Snake)) {
+    for (rust, names) in collisions(ids, spec::method_name) {
         let places: Vec<String> = names
             .iter()
             .map(|n| {
@@ -218,7 +214,7 @@ fn parameters(doc: &Value, item: &Value, op: &Value, at: &str, found: &mut Vec<S
         .iter()
         .filter_map(|(p, _)| p.get("name").and_then(Value::as_str))
         .collect();
-    for (rust, names) in collisions(names, |n| rust_name(n, Case::Snake)) {
+    for (rust, names) in collisions(names, spec::method_name) {
         found.push(format!(
             "{at}: parameters {} both become the Rust argument `{rust}`; remove or rename one",
             quoted(&names)
