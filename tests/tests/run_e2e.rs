@@ -183,7 +183,7 @@ async fn a_per_call_policy_applies_to_every_page_of_a_stream() {
 
 #[tokio::test]
 async fn a_call_spawned_onto_another_task_keeps_its_options() {
-    use jumpcloud_tests::fake::Fault;
+    use jumpcloud_fake::Fault;
     let fake = FakeJumpCloud::start().await.unwrap();
     let jc = retrying_client(&fake);
     let path = "/api/v2/usergroups";
@@ -216,7 +216,7 @@ async fn a_call_spawned_onto_another_task_keeps_its_options() {
 
 #[tokio::test]
 async fn a_timeout_option_bounds_each_attempt() {
-    use jumpcloud_tests::fake::Fault;
+    use jumpcloud_fake::Fault;
     let fake = FakeJumpCloud::start().await.unwrap();
     let jc = retrying_client(&fake);
     let path = "/api/v2/usergroups";

@@ -252,12 +252,7 @@ async fn histogram(
     };
     let body = search.interval_query(from, to, unit, value)?;
     let jc = resending(jc);
-    let answer = jc
-        .insights()
-        .event_interval_get()
-        .body(body)
-        .run()
-        .await?;
+    let answer = jc.insights().event_interval_get().body(body).run().await?;
     let mut out = Vec::with_capacity(answer.buckets.len());
     for b in answer.buckets {
         let key = b
