@@ -2,6 +2,7 @@
 
 mod add;
 mod auth;
+mod commands;
 mod bigorg;
 mod demo;
 mod demo_graph;
