@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
-use jumpcloud_api::v1::types::{CommandsRunBody, CommandresultssearchlistResultsItem};
+use jumpcloud_api::v1::types::{CommandresultssearchlistResultsItem, CommandsRunBody};
 use tokio::time::Instant;
 
 use crate::call::Run;
@@ -361,7 +361,10 @@ impl Commands {
         targets: &[Target],
     ) -> std::result::Result<CommandRun, CommandError> {
         if command_id.trim().is_empty() {
-            return Err(refused(command_id, invalid("the command id is empty".into())));
+            return Err(refused(
+                command_id,
+                invalid("the command id is empty".into()),
+            ));
         }
         let systems = self
             .systems(targets)
@@ -380,10 +383,7 @@ impl Commands {
             pending: systems.clone(),
         };
         let answer = started.map_err(fail)?;
-        let Some(instance) = answer
-            .workflow_instance_id
-            .filter(|w| !w.trim().is_empty())
-        else {
+        let Some(instance) = answer.workflow_instance_id.filter(|w| !w.trim().is_empty()) else {
             return Err(fail(Error::protocol(
                 "runCommand answered without a workflowInstanceId",
             )));
@@ -398,9 +398,15 @@ impl Commands {
 
     /// Runs every command whose trigger is `trigger_name`; the names of the
     /// commands JumpCloud started. An empty name is refused before sending.
-    pub async fn trigger(&self, trigger_name: &str) -> std::result::Result<Vec<String>, CommandError> {
+    pub async fn trigger(
+        &self,
+        trigger_name: &str,
+    ) -> std::result::Result<Vec<String>, CommandError> {
         if trigger_name.trim().is_empty() {
-            return Err(refused(trigger_name, invalid("the trigger name is empty".into())));
+            return Err(refused(
+                trigger_name,
+                invalid("the trigger name is empty".into()),
+            ));
         }
         let sent = self
             .jc
@@ -437,7 +443,10 @@ impl Commands {
             ));
         }
         if system_ids.is_empty() || system_ids.iter().any(|s| s.trim().is_empty()) {
-            return Err(refused(&label, invalid("no system ids, or an empty one".into())));
+            return Err(refused(
+                &label,
+                invalid("no system ids, or an empty one".into()),
+            ));
         }
         let refs = |ids: &[String]| {
             ids.iter()
@@ -492,6 +501,9 @@ pub struct CommandRun {
 /// Where a run's result stream is.
 struct Follow {
     run: CommandRun,
+    /// The client for result searches: it resends them on retryable
+    /// failures, since a search `POST` changes nothing.
+    search: JumpCloud,
     deadline: Instant,
     pause: Duration,
     /// Systems not yet answered, by id.
@@ -525,13 +537,19 @@ impl CommandRun {
     /// its last item is [`RunEvent::Unanswered`]. Errors that outlast the
     /// client's retries end the stream with a [`CommandError`] naming the
     /// command, the run and who had answered.
-    pub fn results(self, timeout: Duration) -> BoxStream<'static, std::result::Result<RunEvent, CommandError>> {
+    pub fn results(
+        self,
+        timeout: Duration,
+    ) -> BoxStream<'static, std::result::Result<RunEvent, CommandError>> {
         let pending = self
             .systems
             .iter()
             .map(|s| (s.id.clone(), s.clone()))
             .collect();
+        let jc = &self.commands.jc;
+        let search = jc.with_retry(jc.retry_policy().clone().with_retry_non_idempotent(true));
         let state = Follow {
+            search,
             pause: self.commands.first_poll,
             deadline: Instant::now() + timeout,
             run: self,
@@ -581,9 +599,7 @@ impl Follow {
             Expr::field("workflowInstanceId").eq(self.run.workflow_instance_id.as_str()),
         ]));
         let listed: Result<Vec<CommandresultssearchlistResultsItem>> = self
-            .run
-            .commands
-            .jc
+            .search
             .v1()
             .command_result_search()
             .body(body)
@@ -605,10 +621,9 @@ impl Follow {
             if r.response_time.is_none() && r.response.is_none() {
                 continue;
             }
-            let key = r
-                .id
-                .clone()
-                .unwrap_or_else(|| format!("{:?}", (&r.system, &r.request_time)));
+            let key =
+                r.id.clone()
+                    .unwrap_or_else(|| format!("{:?}", (&r.system, &r.request_time)));
             if !self.seen.insert(key) {
                 continue;
             }

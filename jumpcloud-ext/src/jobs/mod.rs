@@ -14,9 +14,9 @@ pub use bulk::{
     BulkError, BulkHandle, BulkJob, BulkKind, BulkReport, BulkUsers, DEFAULT_ROWS_PER_JOB,
     RowOutcome,
 };
-pub use userstates::{ScheduledState, UserStates};
 #[cfg(feature = "v1")]
 pub use commands::{
     Builtin, CommandError, CommandRun, Commands, Confirm, DEFAULT_OUTPUT_CAP, RunEvent, SystemRef,
     SystemResult, Target,
 };
+pub use userstates::{ScheduledState, UserStates};

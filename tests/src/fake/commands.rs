@@ -55,7 +55,9 @@ impl FakeJumpCloud {
     ) -> Result<(), FakeError> {
         let mut data = lock(&self.shared.data);
         let timing = &mut data.org_mut(org)?.jobs.commands;
-        timing.exit_codes.insert(system_id.to_ascii_lowercase(), code);
+        timing
+            .exit_codes
+            .insert(system_id.to_ascii_lowercase(), code);
         Ok(())
     }
 }

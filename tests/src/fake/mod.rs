@@ -2,8 +2,8 @@
 
 mod add;
 mod auth;
-mod commands;
 mod bigorg;
+mod commands;
 mod demo;
 mod demo_graph;
 mod error;

@@ -6,7 +6,7 @@
 //! output}`; silent systems never answer. An unknown command or system is a 404.
 //! `POST /api/command/trigger/{triggername}` answers `{triggered: [command names]}` for the
 //! commands whose `trigger` is that name (404 when none). The destructive built-ins
-//! `POST /api/systems/{id}/command/builtin/{erase,lock,restart,shutdown}` answer 200 with
+//! `POST /api/systems/{id}/command/builtin/{erase,lock,restart,shutdown}` answer 201 with
 //! no body for a known system (404 otherwise).
 //!
 //! [`FakeJumpCloud::set_command_timing`]: crate::fake::FakeJumpCloud::set_command_timing
@@ -103,7 +103,15 @@ async fn run(State(s): State<AppState>, Org(org): Org, body: Bytes) -> ApiResult
         let begun = tokio::time::Instant::now();
         for p in plan {
             tokio::time::sleep_until(begun + p.due).await;
-            answer(&shared, &org2, &command_id, &command, &instance2, &p, started);
+            answer(
+                &shared,
+                &org2,
+                &command_id,
+                &command,
+                &instance2,
+                &p,
+                started,
+            );
         }
     });
     Ok(Json(json!({ "queueIds": queue_ids, "workflowInstanceId": instance })).into_response())
@@ -166,7 +174,9 @@ async fn trigger(
         .filter_map(|c| c.get("name").cloned())
         .collect();
     if triggered.is_empty() {
-        return Err(ApiError::not_found(format!("no command has trigger {name:?}")));
+        return Err(ApiError::not_found(format!(
+            "no command has trigger {name:?}"
+        )));
     }
     Ok(Json(json!({ "triggered": triggered })))
 }
@@ -184,8 +194,11 @@ async fn builtin(
     let o = data
         .org(&org)
         .map_err(|e| ApiError::not_found(e.to_string()))?;
-    if !o.objects(Collection::Systems).contains_key(&id.to_ascii_lowercase()) {
+    if !o
+        .objects(Collection::Systems)
+        .contains_key(&id.to_ascii_lowercase())
+    {
         return Err(ApiError::not_found(format!("system {id} not found")));
     }
-    Ok(StatusCode::OK.into_response())
+    Ok(StatusCode::CREATED.into_response())
 }
