@@ -190,7 +190,7 @@ async fn faults_mid_wait_are_retried_and_one_that_outlasts_the_retries_names_the
     assert_eq!(err.command, command);
     assert_eq!(err.run.as_deref(), Some(instance.as_str()));
     assert!(
-        err.answered.len() >= 1 && err.answered.len() + err.pending.len() == 3,
+        !err.answered.is_empty() && err.answered.len() + err.pending.len() == 3,
         "{err}"
     );
     assert!(err.to_string().contains(&instance), "{err}");
