@@ -290,3 +290,50 @@ async fn commands_are_triggered_by_name() {
     assert!(cmds.trigger(" ").await.is_err());
     assert_eq!(fake.requests().len(), before);
 }
+
+/// Requests a run on 1,000 systems uses, against the fewest its steps need: one
+/// `runCommand`, 10 membership pages, 10 name searches, and 10 result pages read once
+/// everyone has answered. Printed for BENCHMARKS.md; bounded so a regression fails.
+#[tokio::test]
+async fn a_run_on_1000_systems_counts_its_requests() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    let (command, group, _) = seed(&fake, 1_000);
+    fake.set_command_timing(
+        &org,
+        Duration::from_millis(200),
+        Duration::from_micros(1_000),
+    )
+    .unwrap();
+    let before = fake.requests().len();
+    let cmds = Commands::new(&client(&fake))
+        .poll_backoff(Duration::from_millis(250), Duration::from_secs(2));
+    let begun = Instant::now();
+    let run = cmds
+        .run(&command, &[Target::SystemGroup(group)])
+        .await
+        .unwrap();
+    let events: Vec<_> = run.results(Duration::from_secs(30)).collect().await;
+    let took = begun.elapsed();
+    assert_eq!(events.len(), 1_000);
+    assert!(
+        events
+            .iter()
+            .all(|e| matches!(e, Ok(RunEvent::Result(r)) if r.matched))
+    );
+    let requests = fake.requests()[before..].to_vec();
+    let count = |p: &str| requests.iter().filter(|r| r.path.contains(p)).count();
+    let (membership, names, results) = (
+        count("/membership"),
+        count("/search/systems"),
+        count("/search/commandresults"),
+    );
+    println!(
+        "1000 systems: {} requests (runCommand 1, membership {membership}, names {names}, \
+         result pages {results}); minimum 31; {took:?}",
+        requests.len()
+    );
+    assert_eq!(membership, 10);
+    assert_eq!(names, 10);
+    assert!((10..=60).contains(&results), "{results} result pages");
+}
