@@ -337,3 +337,34 @@ async fn a_run_on_1000_systems_counts_its_requests() {
     assert_eq!(names, 10);
     assert!((10..=60).contains(&results), "{results} result pages");
 }
+
+#[tokio::test]
+async fn a_stored_run_is_followed_again_after_a_restart() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    let (command, group, systems) = seed(&fake, 3);
+    fake.set_command_timing(&org, Duration::from_millis(20), Duration::from_millis(20))
+        .unwrap();
+    fake.set_silent_systems(&org, &[systems[2].as_str()])
+        .unwrap();
+    let run = commands(&fake)
+        .run(&command, &[Target::SystemGroup(group)])
+        .await
+        .unwrap();
+    // What a program would store: the ids and the systems (serde).
+    let stored = serde_json::to_string(run.systems()).unwrap();
+    let instance = run.workflow_instance_id().to_owned();
+    drop(run);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let before = fake.requests_to("POST", "/api/runCommand").len();
+    let resumed =
+        commands(&fake).resume(&command, &instance, serde_json::from_str(&stored).unwrap());
+    let events: Vec<_> = resumed.results(Duration::from_millis(300)).collect().await;
+    assert_eq!(fake.requests_to("POST", "/api/runCommand").len(), before);
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert!(matches!(&events[0], Ok(RunEvent::Result(r)) if r.system.id == systems[0]));
+    match events.last().unwrap() {
+        Ok(RunEvent::Unanswered(s)) => assert_eq!(s[0].id, systems[2]),
+        other => panic!("{other:?}"),
+    }
+}

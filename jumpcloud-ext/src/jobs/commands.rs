@@ -40,8 +40,11 @@ pub enum Target {
 }
 
 /// A system a run was sent to: its id and, when JumpCloud gave it, its
-/// display name or hostname.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// display name or hostname. Serialisable, to store a run and
+/// [resume](Commands::resume) following it after a restart.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct SystemRef {
     /// The system's id.
     pub id: String,
@@ -62,8 +65,9 @@ impl fmt::Display for SystemRef {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SystemResult {
-    /// The system that answered (its id is `None`-free only when the
-    /// result's system name matched a target; see [`SystemResult::system`]).
+    /// The system that answered. Results name their system by display
+    /// name or hostname, which is matched to the run's targets; when it
+    /// matches none, `id` is empty and `name` is what JumpCloud gave.
     pub system: SystemRef,
     /// Whether the result's system name matched a target of the run. An
     /// unmatched result is still reported (with the name JumpCloud gave).
@@ -394,6 +398,23 @@ impl Commands {
             workflow_instance_id: instance,
             systems,
         })
+    }
+
+    /// A run started earlier (say, by a process that stopped), from its
+    /// command id, `workflowInstanceId` and systems, to follow its results
+    /// again. Nothing is sent until [`CommandRun::results`] polls.
+    pub fn resume(
+        &self,
+        command_id: &str,
+        workflow_instance_id: &str,
+        systems: Vec<SystemRef>,
+    ) -> CommandRun {
+        CommandRun {
+            commands: self.clone(),
+            command_id: command_id.to_owned(),
+            workflow_instance_id: workflow_instance_id.to_owned(),
+            systems,
+        }
     }
 
     /// Runs every command whose trigger is `trigger_name`; the names of the
