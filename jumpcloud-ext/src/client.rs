@@ -158,6 +158,19 @@ impl JumpCloud {
         self.scoped(self.inner.org.clone(), Arc::new(options))
     }
 
+    /// A copy whose retry policy also resends `POST`s, for the `POST`s that
+    /// only read (Directory Insights queries, command-result searches): a
+    /// retryable failure of those is safe to send again.
+    pub(crate) fn resending_reads(&self) -> JumpCloud {
+        let policy = self
+            .options()
+            .retry_policy()
+            .cloned()
+            .unwrap_or_default()
+            .with_retry_non_idempotent(true);
+        self.with_options(CallOptions::new().retry(policy))
+    }
+
     fn scoped(&self, org: OrgScope, options: Arc<CallOptions>) -> JumpCloud {
         let i = &self.inner;
         JumpCloud {

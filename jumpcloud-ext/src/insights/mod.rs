@@ -19,7 +19,7 @@ use jumpcloud_api::paging::header_cursor;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::call::{CallOptions, Run};
+use crate::call::Run;
 use crate::client::JumpCloud;
 use crate::error::{Error, Result};
 
@@ -174,19 +174,6 @@ fn event_id(event: &Event) -> Option<&str> {
     event.get(ID).and_then(Value::as_str)
 }
 
-/// A copy of the client whose retry policy resends `POST`s: Directory Insights
-/// queries are `POST`s that change nothing, so a retryable failure is safe to
-/// resend.
-fn resending(jc: &JumpCloud) -> JumpCloud {
-    let policy = jc
-        .options()
-        .retry_policy()
-        .cloned()
-        .unwrap_or_default()
-        .with_retry_non_idempotent(true);
-    jc.with_options(CallOptions::new().retry(policy))
-}
-
 /// One page of `/events`: the events and the cursor after them (`None`
 /// when this was the last page).
 struct EventPage {
@@ -204,7 +191,7 @@ async fn fetch_page(
     limit: u32,
 ) -> Result<EventPage> {
     let body = search.page_query(from, to, after, limit);
-    let jc = resending(jc);
+    let jc = jc.resending_reads();
     let response = jc
         .insights()
         .event_get()
@@ -251,7 +238,7 @@ async fn histogram(
         }
     };
     let body = search.interval_query(from, to, unit, value)?;
-    let jc = resending(jc);
+    let jc = jc.resending_reads();
     let answer = jc.insights().event_interval_get().body(body).run().await?;
     let mut out = Vec::with_capacity(answer.buckets.len());
     for b in answer.buckets {

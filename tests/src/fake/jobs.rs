@@ -24,6 +24,8 @@ pub(crate) struct JobState {
     /// Scheduled user state changes (`scheduledJobId`, `systemUserId`, `state`,
     /// `scheduledDate`), in creation order.
     pub(crate) userstates: Vec<Value>,
+    /// How command runs answer (see [`FakeJumpCloud::set_command_timing`]).
+    pub(crate) commands: super::commands::CommandTiming,
 }
 
 /// Default wait before a bulk job's first row settles.

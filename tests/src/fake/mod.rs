@@ -3,6 +3,7 @@
 mod add;
 mod auth;
 mod bigorg;
+mod commands;
 mod demo;
 mod demo_graph;
 mod error;

@@ -1,6 +1,7 @@
 //! The HTTP routes, one file per API, and the helpers they share.
 
 mod bulk;
+mod commands;
 pub(crate) mod graph;
 mod imports;
 mod insights;
@@ -38,6 +39,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .merge(insights_tables::routes())
         .merge(imports::routes())
         .merge(bulk::routes())
+        .merge(commands::routes())
         .merge(userstates::routes())
         .merge(insights::routes())
         .merge(insights_counts::routes())
