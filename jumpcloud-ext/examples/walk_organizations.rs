@@ -56,19 +56,29 @@ async fn run() -> common::ExampleResult {
 
     let orgs = jc.v1().organization_list().try_collect_all().await?;
     println!("{} organisations", orgs.len());
+    // An organisation the answer gave no id cannot be scoped to: say so rather than guess one.
+    let (orgs, without_id): (Vec<_>, Vec<_>) = orgs.into_iter().partition(|org| org.id.is_some());
+    for org in &without_id {
+        eprintln!(
+            "skipped an organisation without an id: {:?}",
+            org.display_name
+        );
+    }
     // Four organisations at a time; each line as its counts arrive, in list order.
-    let mut rows = futures::stream::iter(orgs)
-        .map(|org| {
-            let jc = jc.clone();
-            async move {
-                let id = org.id.unwrap_or_default();
-                let scoped = jc.with_org(&id);
-                let users = scoped.v1().user_list().total_count().await?;
-                let systems = scoped.v1().system_list().total_count().await?;
-                Ok::<_, jumpcloud_ext::Error>((id, org.display_name, users, systems))
-            }
-        })
-        .buffered(4);
+    let mut rows = futures::stream::iter(
+        orgs.into_iter()
+            .filter_map(|org| Some((org.id?, org.display_name))),
+    )
+    .map(|(id, display_name)| {
+        let jc = jc.clone();
+        async move {
+            let scoped = jc.with_org(&id);
+            let users = scoped.v1().user_list().total_count().await?;
+            let systems = scoped.v1().system_list().total_count().await?;
+            Ok::<_, jumpcloud_ext::Error>((id, display_name, users, systems))
+        }
+    })
+    .buffered(4);
     let (mut all_users, mut all_systems) = (0, 0);
     println!(
         "{:<26} {:<24} {:>6} {:>8}",
