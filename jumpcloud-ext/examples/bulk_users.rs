@@ -124,7 +124,10 @@ fn numbered(e: jumpcloud_ext::Error) -> Box<dyn std::error::Error> {
 
 /// Each data row as a JSON object keyed by the header's column names (empty cells left out).
 fn records(csv: &str) -> common::ExampleResult<Vec<Map<String, Value>>> {
-    let mut lines = csv.lines().filter(|l| !l.trim().is_empty()).map(fields);
+    let mut lines = csv
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(common::csv_fields);
     let header = lines.next().ok_or("the CSV file is empty")?;
     Ok(lines
         .map(|cells| {
@@ -149,31 +152,6 @@ fn convert<T: serde::de::DeserializeOwned>(
                 .map_err(|e| format!("row {}: {e}", i + 1).into())
         })
         .collect()
-}
-
-/// The fields of one CSV line (double quotes may wrap a field; `""` is a quote).
-fn fields(line: &str) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                if let Some(f) = out.last_mut() {
-                    f.push('"');
-                }
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(String::new()),
-            (c, _) => {
-                if let Some(f) = out.last_mut() {
-                    f.push(c);
-                }
-            }
-        }
-    }
-    out.into_iter().map(|f| f.trim().to_owned()).collect()
 }
 
 fn demo_csv() -> String {

@@ -186,7 +186,10 @@ async fn members(jc: &JumpCloud, group_id: &str) -> jumpcloud_ext::Result<Vec<St
 
 /// The usernames or emails a CSV names.
 fn logins(csv: &str) -> ExampleResult<Vec<String>> {
-    let mut rows = csv.lines().filter(|l| !l.trim().is_empty()).map(fields);
+    let mut rows = csv
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(common::csv_fields);
     let Some(first) = rows.next() else {
         return Ok(Vec::new());
     };
@@ -203,31 +206,6 @@ fn logins(csv: &str) -> ExampleResult<Vec<String>> {
     out.extend(rows.filter_map(|r| r.get(column).cloned()));
     out.retain(|l| !l.is_empty());
     Ok(out)
-}
-
-/// The fields of one CSV line (double quotes may wrap a field; `""` is a quote).
-fn fields(line: &str) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                if let Some(f) = out.last_mut() {
-                    f.push('"');
-                }
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(String::new()),
-            (c, _) => {
-                if let Some(f) = out.last_mut() {
-                    f.push(c);
-                }
-            }
-        }
-    }
-    out.into_iter().map(|f| f.trim().to_owned()).collect()
 }
 
 /// For the fake: the Engineering group's members minus the first, plus two users who are not

@@ -92,3 +92,28 @@ pub fn csv_field(value: &str) -> String {
         value.to_owned()
     }
 }
+
+/// The fields of one CSV line (double quotes may wrap a field; `""` is a quote).
+pub fn csv_fields(line: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                if let Some(f) = out.last_mut() {
+                    f.push('"');
+                }
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => out.push(String::new()),
+            (c, _) => {
+                if let Some(f) = out.last_mut() {
+                    f.push(c);
+                }
+            }
+        }
+    }
+    out.into_iter().map(|f| f.trim().to_owned()).collect()
+}
