@@ -143,10 +143,7 @@ impl From<FindError> for Error {
     fn from(e: FindError) -> Self {
         match e {
             FindError::Api(e) => e,
-            other => Error::from(jumpcloud_api::Error::<()>::InvalidRequest(
-                other.to_string(),
-            ))
-            .with_source(other),
+            other => Error::invalid_request(other.to_string()).with_source(other),
         }
     }
 }
@@ -496,9 +493,8 @@ mod v1_kinds {
                 .map(|n| Filter::field("displayLabel").eq(n.as_str()))
                 .collect::<std::result::Result<_, _>>();
             async move {
-                let filters: Vec<Filter> = filters.map_err(|e| {
-                    Error::from(jumpcloud_api::Error::<()>::InvalidRequest(e.to_string()))
-                })?;
+                let filters: Vec<Filter> =
+                    filters.map_err(|e| Error::invalid_request(e.to_string()))?;
                 jc.v1()
                     .application_list()
                     .filter(filters)
@@ -555,7 +551,7 @@ fn v2_name_filter(names: &[String]) -> Result<crate::filter::v2::Filter> {
         [one] => Filter::field("name").eq(one.as_str()),
         many => Filter::field("name").is_in(many.iter().map(String::as_str)),
     }
-    .map_err(|e| Error::from(jumpcloud_api::Error::<()>::InvalidRequest(e.to_string())))
+    .map_err(|e| Error::invalid_request(e.to_string()))
 }
 
 v2_named! {

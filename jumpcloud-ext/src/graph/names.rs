@@ -352,9 +352,7 @@ fn by_id_request(
                 crate::filter::v2::Filter::field("id").is_in(ids.iter().map(String::as_str));
             let kind = kind.clone();
             async move {
-                let filter = filter.map_err(|e| {
-                    crate::Error::from(jumpcloud_api::Error::<()>::InvalidRequest(e.to_string()))
-                })?;
+                let filter = filter.map_err(|e| crate::Error::invalid_request(e.to_string()))?;
                 let v2 = jc.v2();
                 let items: Vec<(Option<String>, Option<String>)> = match kind {
                     Kind::UserGroup => {

@@ -204,8 +204,9 @@ fn removal(user: &NodeRef) -> Change {
 async fn suspend(g: &Graph<'_>, user: &NodeRef) -> Result<AccountState> {
     use crate::Run;
     if user.kind != Kind::User {
-        return Err(Error::from(jumpcloud_api::Error::<()>::InvalidRequest(
-            format!("only a user can be suspended, not a {}", user.kind),
+        return Err(Error::invalid_request(format!(
+            "only a user can be suspended, not a {}",
+            user.kind
         )));
     }
     g.client()
@@ -223,9 +224,9 @@ async fn suspend(g: &Graph<'_>, user: &NodeRef) -> Result<AccountState> {
 
 #[cfg(not(feature = "v1"))]
 async fn suspend(_: &Graph<'_>, _: &NodeRef) -> Result<AccountState> {
-    Err(Error::from(jumpcloud_api::Error::<()>::InvalidRequest(
+    Err(Error::invalid_request(
         "suspending a user needs the `v1` feature of jumpcloud-ext".into(),
-    )))
+    ))
 }
 
 impl<'g> Graph<'g> {

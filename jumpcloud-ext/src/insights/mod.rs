@@ -149,7 +149,7 @@ const TIMESTAMP: &str = "timestamp";
 const MAX_PAGE: u32 = 10_000;
 
 fn invalid(message: impl Into<String>) -> Error {
-    Error::from(jumpcloud_api::Error::<()>::InvalidRequest(message.into()))
+    Error::invalid_request(message.into())
 }
 
 /// An event's time, to the millisecond (Directory Insights' precision).

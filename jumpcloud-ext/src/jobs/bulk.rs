@@ -194,7 +194,7 @@ impl From<BulkError> for Error {
 }
 
 fn invalid(message: String) -> Error {
-    Error::from(jumpcloud_api::Error::<()>::InvalidRequest(message))
+    Error::invalid_request(message)
 }
 
 /// The non-empty value of a row's field, or an error naming the row.

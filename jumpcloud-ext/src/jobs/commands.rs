@@ -200,7 +200,7 @@ impl From<CommandError> for Error {
 }
 
 fn invalid(message: String) -> Error {
-    Error::from(jumpcloud_api::Error::<()>::InvalidRequest(message))
+    Error::invalid_request(message)
 }
 
 /// The first `cap` bytes of `text`, cut back to a character boundary, and

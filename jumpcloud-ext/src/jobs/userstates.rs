@@ -48,7 +48,7 @@ pub struct UserStates {
 }
 
 fn invalid(message: impl Into<String>) -> Error {
-    Error::from(jumpcloud_api::Error::<()>::InvalidRequest(message.into()))
+    Error::invalid_request(message.into())
 }
 
 impl UserStates {
