@@ -13,14 +13,12 @@ mod common;
 
 use jumpcloud_ext::prelude::*;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    common::init_tracing();
-    common::exit(run().await)
+fn main() -> std::process::ExitCode {
+    common::main(run)
 }
 
 async fn run() -> common::ExampleResult {
-    let target = common::connect(|b| b, |_| Ok(())).await?;
+    let target = common::connect().await?;
     let jc = &target.jc;
     let name = match (common::arg("--app"), target.is_fake()) {
         (Some(name), _) => name,

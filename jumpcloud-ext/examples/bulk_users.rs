@@ -20,14 +20,12 @@ use jumpcloud_ext::api::v2::types::{BulkUserCreate, BulkUserUpdate};
 use jumpcloud_ext::jobs::{BulkUsers, RowOutcome};
 use serde_json::{Map, Value};
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    common::init_tracing();
-    common::exit(run().await)
+fn main() -> std::process::ExitCode {
+    common::main(run)
 }
 
 async fn run() -> common::ExampleResult {
-    let target = common::connect(|b| b, |_| Ok(())).await?;
+    let target = common::connect().await?;
     let (csv, apply, update) = if target.is_fake() {
         (demo_csv(), true, false)
     } else {

@@ -18,10 +18,8 @@ use jumpcloud_ext::filter::insights::Filter;
 use jumpcloud_ext::prelude::*;
 use serde_json::{Map, Value};
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    common::init_tracing();
-    common::exit(run().await)
+fn main() -> std::process::ExitCode {
+    common::main(run)
 }
 
 /// Every row of `$method`, as JSON objects, filtered to one system if asked.
@@ -39,7 +37,7 @@ macro_rules! table {
 }
 
 async fn run() -> common::ExampleResult {
-    let target = common::connect(|b| b, |_| Ok(())).await?;
+    let target = common::connect().await?;
     let jc = &target.jc;
     let table = common::arg("--table").unwrap_or_else(|| "os_version".into());
     let system = common::arg("--system");

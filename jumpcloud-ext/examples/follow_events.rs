@@ -22,14 +22,12 @@ use jumpcloud_ext::api::insights::types::EventQueryServiceItem;
 use jumpcloud_ext::insights::{Event, EventSearch, Export, Follow, FollowCheckpoint};
 use serde_json::Value;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    common::init_tracing();
-    common::exit(run().await)
+fn main() -> std::process::ExitCode {
+    common::main(run)
 }
 
 async fn run() -> common::ExampleResult {
-    let target = common::connect(|b| b, |_| Ok(())).await?;
+    let target = common::connect().await?;
     let jc = &target.jc;
     let service: EventQueryServiceItem = common::arg("--service")
         .as_deref()

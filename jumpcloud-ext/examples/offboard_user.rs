@@ -15,14 +15,12 @@ mod common;
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake as fake;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    common::init_tracing();
-    common::exit(run().await)
+fn main() -> std::process::ExitCode {
+    common::main(run)
 }
 
 async fn run() -> common::ExampleResult {
-    let target = common::connect(|b| b, |_| Ok(())).await?;
+    let target = common::connect().await?;
     let jc = &target.jc;
     let username = match (common::arg("--user"), target.is_fake()) {
         (Some(u), _) => u,

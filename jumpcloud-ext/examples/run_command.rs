@@ -21,14 +21,12 @@ use serde_json::json;
 
 const FAKE_GROUP: &str = "Web servers";
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    common::init_tracing();
-    common::exit(run().await)
+fn main() -> std::process::ExitCode {
+    common::main(run)
 }
 
 async fn run() -> common::ExampleResult {
-    let target = common::connect(|b| b, seed).await?;
+    let target = common::connect_to(|b| b, seed).await?;
     let (command, group, default_timeout) = if target.is_fake() {
         ("Update packages".to_owned(), FAKE_GROUP.to_owned(), 3)
     } else {

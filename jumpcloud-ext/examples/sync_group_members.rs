@@ -14,21 +14,18 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 
 use common::{ExampleResult, Target};
-use futures::TryStreamExt;
 use jumpcloud_ext::api::v2::types::{
     GraphOperationUserGroupMember, GraphOperationUserGroupMemberOp as Op,
     GraphOperationUserGroupMemberType as MemberType,
 };
 use jumpcloud_ext::prelude::*;
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    common::init_tracing();
-    common::exit(run().await)
+fn main() -> std::process::ExitCode {
+    common::main(run)
 }
 
 async fn run() -> ExampleResult {
-    let target = common::connect(|b| b, |_| Ok(())).await?;
+    let target = common::connect().await?;
     let (group, csv, apply) = if target.is_fake() {
         let csv = demo_csv(&target.jc).await?;
         ("Engineering".to_owned(), csv, true)
@@ -121,34 +118,38 @@ impl Plan {
 
 async fn plan(jc: &JumpCloud, group: &str, csv: &str) -> ExampleResult<Plan> {
     let (group_id, group_name) = find_group(jc, group).await?;
-    // Every user once: username and email to id.
-    let mut by_login = BTreeMap::new();
-    let mut names = BTreeMap::new();
-    let mut users = jc.v1().user_list().stream();
-    while let Some(user) = users.try_next().await? {
-        let Some(id) = user.id else { continue };
-        if let Some(username) = user.username {
-            by_login.insert(username.to_lowercase(), id.clone());
-            names.insert(id.clone(), username);
-        }
-        if let Some(email) = user.email {
-            by_login.insert(email.to_lowercase(), id.clone());
-        }
-    }
+    // The CSV's users by username or email: one filtered request per 100 rows,
+    // each row with its own outcome so an unknown login is reported, not fatal.
     let mut wanted = BTreeSet::new();
+    let mut names = BTreeMap::new();
     let mut unknown = Vec::new();
-    for login in logins(csv)? {
-        match by_login.get(&login.to_lowercase()) {
-            Some(id) => {
-                wanted.insert(id.clone());
+    for (login, outcome) in jc.find_each::<User>(logins(csv)?).await? {
+        match outcome {
+            Ok(user) => {
+                let name = user.node.name.clone().unwrap_or_else(|| login.clone());
+                names.insert(user.node.id.clone(), name);
+                wanted.insert(user.node.id);
             }
-            None => unknown.push(login),
+            Err(e) if e.is_not_found() => unknown.push(login),
+            Err(e) => return Err(e.into()),
         }
     }
     let current: BTreeSet<String> = members(jc, &group_id).await?.into_iter().collect();
+    let remove: Vec<String> = current.difference(&wanted).cloned().collect();
+    // Members to remove are not in the CSV: name them with one request per 100.
+    let leaving: Vec<NodeRef> = remove
+        .iter()
+        .map(|id| NodeRef::new(Kind::User, id.clone()))
+        .collect();
+    let leaving_names = jc.graph().names_of(&leaving).await?;
+    for node in &leaving {
+        if let Some(name) = leaving_names.get(node) {
+            names.insert(node.id.clone(), name.to_owned());
+        }
+    }
     Ok(Plan {
         add: wanted.difference(&current).cloned().collect(),
-        remove: current.difference(&wanted).cloned().collect(),
+        remove,
         group_id,
         group_name,
         wanted,

@@ -22,14 +22,12 @@ const ORGS: [(&str, &str, usize, usize); 3] = [
     ("6500000000000000000000a3", "Cedar Labs", 7, 3),
 ];
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    common::init_tracing();
-    common::exit(run().await)
+fn main() -> std::process::ExitCode {
+    common::main(run)
 }
 
 async fn run() -> common::ExampleResult {
-    let target = common::connect(
+    let target = common::connect_to(
         |mut b| {
             for (id, name, _, _) in ORGS {
                 b = b.org(id, name);

@@ -283,6 +283,21 @@ impl JumpCloud {
         &self,
         names: impl IntoIterator<Item = impl AsRef<str>>,
     ) -> Result<Vec<Found<T>>, FindError> {
+        self.find_each::<T>(names)
+            .await?
+            .into_iter()
+            .map(|(_, outcome)| outcome)
+            .collect()
+    }
+
+    /// Like [`find_many`](Self::find_many), with the same requests, but each
+    /// name gets its own outcome, so one missing or ambiguous name does not
+    /// hide the others (a sync that reports and skips unknown rows). An empty
+    /// name, or a failed request, is still the error of the whole call.
+    pub async fn find_each<T: Findable>(
+        &self,
+        names: impl IntoIterator<Item = impl AsRef<str>>,
+    ) -> Result<Vec<(String, Result<Found<T>, FindError>)>, FindError> {
         let names: Vec<String> = names.into_iter().map(|s| s.as_ref().to_owned()).collect();
         if names.iter().any(String::is_empty) {
             return Err(FindError::EmptyName { kind: T::KIND });
@@ -303,13 +318,14 @@ impl JumpCloud {
             candidates.extend(T::fetch(self, &batch, most).await?);
         }
         let mut out = Vec::with_capacity(names.len());
-        for name in &names {
+        for name in names {
             let mut hits: Vec<T> = candidates
                 .iter()
-                .filter(|o| has_name(*o, name))
+                .filter(|o| has_name(*o, &name))
                 .cloned()
                 .collect();
-            out.push(pick(name, &mut hits)?);
+            let outcome = pick(&name, &mut hits);
+            out.push((name, outcome));
         }
         Ok(out)
     }

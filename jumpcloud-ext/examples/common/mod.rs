@@ -41,12 +41,17 @@ pub fn flag(name: &str) -> bool {
     std::env::args().any(|a| a == name)
 }
 
+/// [`connect_to`] the demo organisation as it is.
+pub async fn connect() -> ExampleResult<Target> {
+    connect_to(|b| b, |_| Ok(())).await
+}
+
 /// With `--fake`, or without credentials in the environment, a fake
 /// JumpCloud built by `fake` (then `seed` fills it) and a client for its
 /// demo API key; otherwise a client from the environment
 /// (`JUMPCLOUD_API_KEY` or `JUMPCLOUD_CLIENT_ID`/`JUMPCLOUD_CLIENT_SECRET`,
 /// optional `JUMPCLOUD_ORG_ID`, `JUMPCLOUD_REGION`, `JUMPCLOUD_BASE_URL`).
-pub async fn connect(
+pub async fn connect_to(
     fake: impl FnOnce(FakeBuilder) -> FakeBuilder,
     seed: impl FnOnce(&FakeJumpCloud) -> ExampleResult,
 ) -> ExampleResult<Target> {
@@ -73,8 +78,16 @@ pub async fn connect(
     })
 }
 
-/// Runs an example's body and turns its outcome into an exit code.
-pub fn exit(outcome: ExampleResult) -> std::process::ExitCode {
+/// An example's `main`: logs as `RUST_LOG` says, runs `body` on a Tokio
+/// runtime and turns its outcome into an exit code.
+pub fn main<F>(body: impl FnOnce() -> F) -> std::process::ExitCode
+where
+    F: std::future::Future<Output = ExampleResult>,
+{
+    init_tracing();
+    let outcome = tokio::runtime::Runtime::new()
+        .map_err(Into::into)
+        .and_then(|runtime| runtime.block_on(body()));
     match outcome {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
