@@ -141,24 +141,10 @@ pub enum Relation {
     MemberOf,
 }
 
-impl Relation {
+crate::named_values! {
     /// A short, stable name: `associations`, `traversal`, `members`,
     /// `membership`, `member_of`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Relation::Associations => "associations",
-            Relation::Traversal => "traversal",
-            Relation::Members => "members",
-            Relation::Membership => "membership",
-            Relation::MemberOf => "member_of",
-        }
-    }
-}
-
-impl fmt::Display for Relation {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+    Relation { Associations => "associations", Traversal => "traversal", Members => "members", Membership => "membership", MemberOf => "member_of" }
 }
 
 /// An operation of the v2 client, by document id and method name.

@@ -22,21 +22,9 @@ pub enum Api {
     Insights,
 }
 
-impl Api {
+crate::named_values! {
     /// A short, stable name: `v2`, `v1` or `insights`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Api::V2 => "v2",
-            Api::V1 => "v1",
-            Api::Insights => "insights",
-        }
-    }
-}
-
-impl fmt::Display for Api {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+    Api { V2 => "v2", V1 => "v1", Insights => "insights" }
 }
 
 /// Facts about one operation, derived from the OpenAPI documents at

@@ -140,21 +140,49 @@ hooks::impl_client_hooks!(v1);
 #[cfg(feature = "insights")]
 hooks::impl_client_hooks!(insights);
 
+impl Api {
+    /// This API's operations: its `OPERATIONS` table, empty when its
+    /// feature is off.
+    pub fn operations(self) -> &'static [Operation] {
+        match self {
+            #[cfg(feature = "v2")]
+            Api::V2 => v2::OPERATIONS,
+            #[cfg(feature = "v1")]
+            Api::V1 => v1::OPERATIONS,
+            #[cfg(feature = "insights")]
+            Api::Insights => insights::OPERATIONS,
+            #[allow(unreachable_patterns)]
+            _ => &[],
+        }
+    }
+}
+
 /// Every operation of every enabled API.
 pub fn operations() -> impl Iterator<Item = &'static Operation> {
-    let tables: [&'static [Operation]; 3] = [
-        #[cfg(feature = "v2")]
-        v2::OPERATIONS,
-        #[cfg(not(feature = "v2"))]
-        &[],
-        #[cfg(feature = "v1")]
-        v1::OPERATIONS,
-        #[cfg(not(feature = "v1"))]
-        &[],
-        #[cfg(feature = "insights")]
-        insights::OPERATIONS,
-        #[cfg(not(feature = "insights"))]
-        &[],
-    ];
-    tables.into_iter().flatten()
+    [Api::V2, Api::V1, Api::Insights]
+        .into_iter()
+        .flat_map(Api::operations)
+}
+
+/// A fieldless enum's `name()` (each variant's fixed text) and a `Display`
+/// that writes it: one definition instead of a match and an impl per enum.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! named_values {
+    ($(#[$doc:meta])* $ty:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            $(#[$doc])*
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)+
+                }
+            }
+        }
+
+        impl ::core::fmt::Display for $ty {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
 }

@@ -60,11 +60,7 @@ async fn custom_user_agent() {
         .expect(1)
         .mount(&server)
         .await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .user_agent("my-tool/2")
-        .build()
-        .unwrap();
+    let jc = keyed(&server, |b| b.user_agent("my-tool/2"));
     call(&jc, &LIST_GROUPS).await.unwrap();
 }
 
@@ -96,10 +92,7 @@ async fn service_account_gets_token_and_sends_bearer() {
 async fn clones_and_scoped_copies_share_the_token() {
     let server = MockServer::start().await;
     token_mock(TOKEN_1).mount(&server).await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ok_groups())
-        .mount(&server)
-        .await;
+    serve(&server, "/api/v2/groups", ok_groups()).await;
     let jc = service_client(&server);
     call(&jc, &LIST_GROUPS).await.unwrap();
     call(&jc.clone(), &LIST_GROUPS).await.unwrap();
@@ -111,14 +104,13 @@ async fn clones_and_scoped_copies_share_the_token() {
 async fn expired_token_is_replaced() {
     let server = MockServer::start().await;
     // Lifetimes are read leniently: a number or a numeric string.
-    Mock::given(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(TOKEN_1, json!("0.2"))))
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ok_groups())
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "/oauth2/token",
+        ResponseTemplate::new(200).set_body_json(token_body(TOKEN_1, json!("0.2"))),
+    )
+    .await;
+    serve(&server, "/api/v2/groups", ok_groups()).await;
     let jc = builder(&server)
         .service_account(CLIENT_ID, CLIENT_SECRET)
         .token_refresh_skew(Duration::ZERO)
@@ -135,14 +127,13 @@ async fn expired_token_is_replaced() {
 #[tokio::test]
 async fn token_within_skew_of_expiry_is_refetched() {
     let server = MockServer::start().await;
-    Mock::given(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(TOKEN_1, json!(0))))
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ok_groups())
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "/oauth2/token",
+        ResponseTemplate::new(200).set_body_json(token_body(TOKEN_1, json!(0))),
+    )
+    .await;
+    serve(&server, "/api/v2/groups", ok_groups()).await;
     let jc = service_client(&server);
     for _ in 0..3 {
         call(&jc, &LIST_GROUPS).await.unwrap();
@@ -154,14 +145,13 @@ async fn token_within_skew_of_expiry_is_refetched() {
 async fn skew_never_exceeds_half_the_lifetime() {
     let server = MockServer::start().await;
     // 60 s skew on a 10 s token would mean a fetch per call; it is capped to 5 s.
-    Mock::given(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(TOKEN_1, json!(10))))
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ok_groups())
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "/oauth2/token",
+        ResponseTemplate::new(200).set_body_json(token_body(TOKEN_1, json!(10))),
+    )
+    .await;
+    serve(&server, "/api/v2/groups", ok_groups()).await;
     let jc = service_client(&server);
     for _ in 0..3 {
         call(&jc, &LIST_GROUPS).await.unwrap();
@@ -172,14 +162,14 @@ async fn skew_never_exceeds_half_the_lifetime() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_callers_share_one_token_request() {
     let server = MockServer::start().await;
-    Mock::given(path("/oauth2/token"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(token_body(TOKEN_1, json!(3600)))
-                .set_delay(Duration::from_millis(100)),
-        )
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "/oauth2/token",
+        ResponseTemplate::new(200)
+            .set_body_json(token_body(TOKEN_1, json!(3600)))
+            .set_delay(Duration::from_millis(100)),
+    )
+    .await;
     Mock::given(path("/api/v2/groups"))
         .and(header(
             "authorization",
@@ -248,10 +238,12 @@ async fn unauthorized_refreshes_the_token_and_retries_once() {
 async fn a_second_unauthorized_is_returned() {
     let server = MockServer::start().await;
     token_mock(TOKEN_1).mount(&server).await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"message": "Unauthorized"})))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "/api/v2/groups",
+        ResponseTemplate::new(401).set_body_json(json!({"message": "Unauthorized"})),
+    )
+    .await;
     let jc = service_client(&server);
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
@@ -346,10 +338,7 @@ async fn transient_token_endpoint_failures_are_retried() {
         .mount(&server)
         .await;
     token_mock(TOKEN_1).mount(&server).await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ok_groups())
-        .mount(&server)
-        .await;
+    serve(&server, "/api/v2/groups", ok_groups()).await;
     call(&service_client(&server), &LIST_GROUPS).await.unwrap();
     assert_eq!(hits(&server, "/oauth2/token").await.len(), 3);
 }
@@ -357,12 +346,12 @@ async fn transient_token_endpoint_failures_are_retried() {
 #[tokio::test]
 async fn malformed_token_response_is_an_auth_error_without_the_body() {
     let server = MockServer::start().await;
-    Mock::given(path("/oauth2/token"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_string(format!("{{\"access_token\": \"{TOKEN_1}")),
-        )
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "/oauth2/token",
+        ResponseTemplate::new(200).set_body_string(format!("{{\"access_token\": \"{TOKEN_1}")),
+    )
+    .await;
     let err = call(&service_client(&server), &LIST_GROUPS)
         .await
         .unwrap_err();
@@ -381,10 +370,7 @@ async fn token_endpoint_and_scope_are_configurable() {
         .expect(1)
         .mount(&server)
         .await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ok_groups())
-        .mount(&server)
-        .await;
+    serve(&server, "/api/v2/groups", ok_groups()).await;
     let jc = builder(&server)
         .service_account(CLIENT_ID, CLIENT_SECRET)
         .token_endpoint(format!("{}/custom/token", server.uri()))
@@ -414,10 +400,7 @@ async fn client_secret_rotates_at_runtime() {
         .respond_with(ResponseTemplate::new(200).set_body_json(token_body(TOKEN_1, json!(0))))
         .mount(&server)
         .await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ok_groups())
-        .mount(&server)
-        .await;
+    serve(&server, "/api/v2/groups", ok_groups()).await;
     let jc = service_client(&server);
     call(&jc, &LIST_GROUPS).await.unwrap();
     // Rotating through a clone affects every clone.
@@ -454,14 +437,14 @@ async fn unreachable_token_endpoint_is_an_auth_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_callers_share_one_failed_token_request() {
     let server = MockServer::start().await;
-    Mock::given(path("/oauth2/token"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_json(json!({"error": "invalid_client"}))
-                .set_delay(Duration::from_millis(100)),
-        )
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "/oauth2/token",
+        ResponseTemplate::new(401)
+            .set_body_json(json!({"error": "invalid_client"}))
+            .set_delay(Duration::from_millis(100)),
+    )
+    .await;
     let jc = service_client(&server);
     let tasks: Vec<_> = (0..10)
         .map(|_| {
@@ -486,14 +469,13 @@ async fn token_is_replaced_a_skew_before_it_expires() {
     // A 0.4 s token with the default 60 s skew: the skew is cut to half the
     // lifetime, so the token is replaced 0.2 s after it was issued, well
     // before it lapses.
-    Mock::given(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(TOKEN_1, json!(0.4))))
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ok_groups())
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "/oauth2/token",
+        ResponseTemplate::new(200).set_body_json(token_body(TOKEN_1, json!(0.4))),
+    )
+    .await;
+    serve(&server, "/api/v2/groups", ok_groups()).await;
     let jc = service_client(&server);
     call(&jc, &LIST_GROUPS).await.unwrap();
     assert_eq!(hits(&server, "/oauth2/token").await.len(), 1);
@@ -505,10 +487,12 @@ async fn token_is_replaced_a_skew_before_it_expires() {
 #[tokio::test]
 async fn token_requests_are_retried_a_bounded_number_of_times() {
     let server = MockServer::start().await;
-    Mock::given(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(json!({"error": "unavailable"})))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "/oauth2/token",
+        ResponseTemplate::new(503).set_body_json(json!({"error": "unavailable"})),
+    )
+    .await;
     // fast_retry allows 4 attempts.
     let err = call(&service_client(&server), &LIST_GROUPS)
         .await
@@ -524,31 +508,32 @@ async fn token_requests_are_retried_a_bounded_number_of_times() {
 async fn oversized_token_response_is_refused() {
     // A token response with some extra fields is fine...
     let server = MockServer::start().await;
-    Mock::given(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    serve(
+        &server,
+        "/oauth2/token",
+        ResponseTemplate::new(200).set_body_json(json!({
             "access_token": TOKEN_1,
             "expires_in": 3600,
             "padding": "x".repeat(4096),
-        })))
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ok_groups())
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
+    serve(&server, "/api/v2/groups", ok_groups()).await;
     call(&service_client(&server), &LIST_GROUPS).await.unwrap();
 
     // ...but one beyond 64 KiB is not read.
     let server = MockServer::start().await;
     let padding = "x".repeat(64 * 1024);
-    Mock::given(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    serve(
+        &server,
+        "/oauth2/token",
+        ResponseTemplate::new(200).set_body_json(json!({
             "access_token": TOKEN_1,
             "expires_in": 3600,
             "padding": padding,
-        })))
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
     let err = call(&service_client(&server), &LIST_GROUPS)
         .await
         .unwrap_err();
@@ -567,10 +552,7 @@ async fn a_retried_failure_reuses_the_token() {
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ok_groups())
-        .mount(&server)
-        .await;
+    serve(&server, "/api/v2/groups", ok_groups()).await;
     call(&service_client(&server), &LIST_GROUPS).await.unwrap();
     assert_eq!(hits(&server, "/api/v2/groups").await.len(), 2);
     // Only a 401 makes the client ask for a new token.

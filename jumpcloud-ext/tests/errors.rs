@@ -8,20 +8,12 @@ use std::error::Error as _;
 use common::*;
 use jumpcloud_ext::{BODY_EXCERPT_LIMIT, ErrorKind, RetryPolicy};
 use serde_json::json;
-use wiremock::matchers::path;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 async fn failing(template: ResponseTemplate) -> jumpcloud_ext::Error {
     let server = MockServer::start().await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(template)
-        .mount(&server)
-        .await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    serve(&server, "/api/v2/groups", template).await;
+    let jc = keyed(&server, |b| b.retry(RetryPolicy::none()));
     call(&jc, &LIST_GROUPS).await.unwrap_err()
 }
 
@@ -127,14 +119,14 @@ async fn malformed_json_and_binary_bodies() {
 #[tokio::test]
 async fn the_response_keeps_status_headers_and_body() {
     let server = MockServer::start().await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(
-            ResponseTemplate::new(404)
-                .insert_header("x-request-id", "abc")
-                .set_body_json(json!({"message": "gone"})),
-        )
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "/api/v2/groups",
+        ResponseTemplate::new(404)
+            .insert_header("x-request-id", "abc")
+            .set_body_json(json!({"message": "gone"})),
+    )
+    .await;
     let jc = api_key_client(&server);
     let mut request = jc
         .http_client()
@@ -157,10 +149,12 @@ async fn the_response_keeps_status_headers_and_body() {
 #[tokio::test]
 async fn query_strings_stay_out_of_errors() {
     let server = MockServer::start().await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"message": "bad filter"})))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "/api/v2/groups",
+        ResponseTemplate::new(400).set_body_json(json!({"message": "bad filter"})),
+    )
+    .await;
     let jc = api_key_client(&server);
     let err = call_path(
         &jc,

@@ -28,11 +28,7 @@ async fn generated_calls_are_authenticated_and_scoped() {
         .expect(1)
         .mount(&server)
         .await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .org_id("org-1")
-        .build()
-        .unwrap();
+    let jc = keyed(&server, |b| b.org_id("org-1"));
     let groups = jc.v2().group_list().limit(10).send().await.unwrap();
     assert_eq!(groups.status().as_u16(), 200);
     // v1 `/organizations` refuses `x-org-id`: it is not sent there.
@@ -45,15 +41,13 @@ async fn generated_calls_are_authenticated_and_scoped() {
 #[tokio::test]
 async fn generated_errors_convert_with_context() {
     let server = MockServer::start().await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(json!({"message": "try later"})))
-        .mount(&server)
-        .await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .retry(fast_retry().with_max_attempts(2))
-        .build()
-        .unwrap();
+    serve(
+        &server,
+        "/api/v2/groups",
+        ResponseTemplate::new(503).set_body_json(json!({"message": "try later"})),
+    )
+    .await;
+    let jc = keyed(&server, |b| b.retry(fast_retry().with_max_attempts(2)));
     let err: Error = jc.v2().group_list().send().await.unwrap_err().into();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(err.message(), Some("try later"));
@@ -87,10 +81,12 @@ async fn generated_calls_with_a_service_account() {
 #[tokio::test]
 async fn malformed_success_bodies_are_decode_errors() {
     let server = MockServer::start().await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("[{\"id\": "))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "/api/v2/groups",
+        ResponseTemplate::new(200).set_body_string("[{\"id\": "),
+    )
+    .await;
     let jc = api_key_client(&server);
     let err: Error = jc.v2().group_list().send().await.unwrap_err().into();
     assert_eq!(err.kind(), jumpcloud_ext::ErrorKind::Decode);
@@ -101,14 +97,16 @@ async fn malformed_success_bodies_are_decode_errors() {
 async fn unlisted_enum_values_are_kept_and_logged_once() {
     capture_logs();
     let server = MockServer::start().await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+    serve(
+        &server,
+        "/api/v2/groups",
+        ResponseTemplate::new(200).set_body_json(json!([
             {"id": "g1", "name": "a", "type": "device_group"},
             {"id": "g2", "name": "b", "type": "device_group"},
             {"id": "g3", "name": "c", "type": "user_group"},
-        ])))
-        .mount(&server)
-        .await;
+        ])),
+    )
+    .await;
     let jc = api_key_client(&server);
     for _ in 0..2 {
         let groups = jc.v2().group_list().send().await.unwrap().into_inner();
@@ -142,10 +140,7 @@ async fn a_credential_failure_is_the_cause_of_the_raw_error_and_keeps_its_status
         (ResponseTemplate::new(200).set_body_string("not json"), None),
     ] {
         let server = MockServer::start().await;
-        Mock::given(path("/oauth2/token"))
-            .respond_with(template)
-            .mount(&server)
-            .await;
+        serve(&server, "/oauth2/token", template).await;
         let jc = builder(&server)
             .service_account(CLIENT_ID, CLIENT_SECRET)
             .retry(RetryPolicy::none())

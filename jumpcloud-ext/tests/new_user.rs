@@ -73,11 +73,7 @@ async fn each_api_can_have_its_own_base_url() {
             .mount(server)
             .await;
     }
-    let jc = builder(&main)
-        .api_key(API_KEY)
-        .insights_url(format!("{}/di", insights.uri()))
-        .build()
-        .unwrap();
+    let jc = keyed(&main, |b| b.insights_url(format!("{}/di", insights.uri())));
     assert_eq!(jc.endpoints().insights(), format!("{}/di", insights.uri()));
     assert_eq!(jc.endpoints().v2(), format!("{}/api/v2", main.uri()));
     jc.v2().user_group_list().run().await.unwrap();
@@ -94,12 +90,10 @@ async fn each_api_can_have_its_own_base_url() {
     );
 
     // v2 and v1 too; a bad URL is a configuration error naming no secret.
-    let jc = builder(&main)
-        .api_key(API_KEY)
-        .v2_url(format!("{}/two", insights.uri()))
-        .v1_url(format!("{}/one", insights.uri()))
-        .build()
-        .unwrap();
+    let jc = keyed(&main, |b| {
+        b.v2_url(format!("{}/two", insights.uri()))
+            .v1_url(format!("{}/one", insights.uri()))
+    });
     assert_eq!(jc.endpoints().v2(), format!("{}/two", insights.uri()));
     assert_eq!(jc.endpoints().v1(), format!("{}/one", insights.uri()));
     for bad in [

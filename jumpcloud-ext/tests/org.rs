@@ -33,11 +33,7 @@ async fn org_headers(server: &MockServer, p: &str) -> Vec<Option<String>> {
 #[tokio::test]
 async fn org_header_follows_the_client_and_the_route() {
     let server = server().await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .org_id("org-1")
-        .build()
-        .unwrap();
+    let jc = keyed(&server, |b| b.org_id("org-1"));
     call(&jc, &LIST_GROUPS).await.unwrap();
     call(&jc, &LIST_ORGS).await.unwrap();
     call(&jc, &V1_SYSTEMUSERS).await.unwrap();
@@ -115,11 +111,7 @@ async fn an_invalid_org_id_fails_the_request_before_sending() {
 #[tokio::test]
 async fn provider_header_goes_to_directory_insights_only() {
     let server = server().await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .provider_id("provider-7")
-        .build()
-        .unwrap();
+    let jc = keyed(&server, |b| b.provider_id("provider-7"));
     call(&jc, &INSIGHTS_EVENTS).await.unwrap();
     call(&jc, &LIST_GROUPS).await.unwrap();
     call(&jc, &V1_SYSTEMUSERS).await.unwrap();

@@ -48,28 +48,25 @@ async fn no_secret_in_logs_errors_or_debug() {
 
     // --- API key ---
     let server = MockServer::start().await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/v2/usergroups"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_json(json!({"message": format!("bad key {API_KEY}")})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/v2/organizations"))
-        .respond_with(
-            ResponseTemplate::new(503).set_body_string(format!("echo x-api-key: {API_KEY}")),
-        )
-        .mount(&server)
-        .await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .org_id("org-1")
-        .build()
-        .unwrap();
+    serve(
+        &server,
+        "/api/v2/groups",
+        ResponseTemplate::new(200).set_body_json(json!([])),
+    )
+    .await;
+    serve(
+        &server,
+        "/api/v2/usergroups",
+        ResponseTemplate::new(401).set_body_json(json!({"message": format!("bad key {API_KEY}")})),
+    )
+    .await;
+    serve(
+        &server,
+        "/api/v2/organizations",
+        ResponseTemplate::new(503).set_body_string(format!("echo x-api-key: {API_KEY}")),
+    )
+    .await;
+    let jc = keyed(&server, |b| b.org_id("org-1"));
     call(&jc, &LIST_GROUPS).await.unwrap();
     seen.push(call(&jc, &CREATE_GROUP).await.unwrap_err());
     seen.push(call(&jc, &LIST_ORGS).await.unwrap_err());
@@ -110,14 +107,18 @@ async fn no_secret_in_logs_errors_or_debug() {
     )
     .mount(&server)
     .await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/v2/usergroups"))
-        .respond_with(ResponseTemplate::new(409).set_body_json(json!({"message": "exists"})))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "/api/v2/groups",
+        ResponseTemplate::new(200).set_body_json(json!([])),
+    )
+    .await;
+    serve(
+        &server,
+        "/api/v2/usergroups",
+        ResponseTemplate::new(409).set_body_json(json!({"message": "exists"})),
+    )
+    .await;
     let jc = builder(&server)
         .service_account(CLIENT_ID, CLIENT_SECRET)
         .build()
@@ -133,22 +134,24 @@ async fn no_secret_in_logs_errors_or_debug() {
     // A 401 on a POST is returned: its echoed token must be scrubbed.
     let server = MockServer::start().await;
     token_mock(TOKEN_1).mount(&server).await;
-    Mock::given(path("/api/v2/usergroups"))
-        .respond_with(
-            ResponseTemplate::new(401)
-                .set_body_json(json!({"message": format!("token {TOKEN_1} refused")})),
-        )
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "/api/v2/usergroups",
+        ResponseTemplate::new(401)
+            .set_body_json(json!({"message": format!("token {TOKEN_1} refused")})),
+    )
+    .await;
     let jc = service_client(&server);
     seen.push(call(&jc, &CREATE_GROUP).await.unwrap_err());
 
     // --- Token endpoint failures ---
     let server = MockServer::start().await;
-    Mock::given(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "/oauth2/token",
+        ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})),
+    )
+    .await;
     let jc = builder(&server)
         .service_account(CLIENT_ID, CLIENT_SECRET)
         .retry(RetryPolicy::none())
@@ -158,13 +161,12 @@ async fn no_secret_in_logs_errors_or_debug() {
     seen.push(jc.authenticate().await.unwrap_err());
 
     let server = MockServer::start().await;
-    Mock::given(path("/oauth2/token"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_string(format!("{{\"access_token\":\"{TOKEN_1}\",")),
-        )
-        .mount(&server)
-        .await;
+    serve(
+        &server,
+        "/oauth2/token",
+        ResponseTemplate::new(200).set_body_string(format!("{{\"access_token\":\"{TOKEN_1}\",")),
+    )
+    .await;
     seen.push(
         call(&service_client(&server), &LIST_GROUPS)
             .await
@@ -229,19 +231,17 @@ async fn no_secret_in_logs_errors_or_debug() {
 async fn refusals_hint_at_the_credential_host_and_organisation_but_not_the_secret() {
     // An API key refused with 403, sent with an organisation.
     let server = MockServer::start().await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(
-            ResponseTemplate::new(403)
-                .set_body_json(json!({"message": format!("key {API_KEY} may not")})),
-        )
-        .mount(&server)
-        .await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .org_id("5f0c1d2e3f4a5b6c7d8e9f00")
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    serve(
+        &server,
+        "/api/v2/groups",
+        ResponseTemplate::new(403)
+            .set_body_json(json!({"message": format!("key {API_KEY} may not")})),
+    )
+    .await;
+    let jc = keyed(&server, |b| {
+        b.org_id("5f0c1d2e3f4a5b6c7d8e9f00")
+            .retry(RetryPolicy::none())
+    });
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
     assert_eq!(err.hint(), Some("API key at 127.0.0.1, x-org-id sent"));
     assert!(
@@ -258,12 +258,14 @@ async fn refusals_hint_at_the_credential_host_and_organisation_but_not_the_secre
     // A service account whose token request is refused: the error is the
     // typed credential failure, hinted the same way, without the secret.
     let server = MockServer::start().await;
-    Mock::given(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(
+    serve(
+        &server,
+        "/oauth2/token",
+        ResponseTemplate::new(401).set_body_json(
             json!({"error": "invalid_client", "error_description": format!("bad {CLIENT_SECRET}")}),
-        ))
-        .mount(&server)
-        .await;
+        ),
+    )
+    .await;
     let jc = builder(&server)
         .service_account(CLIENT_ID, CLIENT_SECRET)
         .retry(RetryPolicy::none())

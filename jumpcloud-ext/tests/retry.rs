@@ -62,11 +62,9 @@ async fn other_statuses_are_not_retried() {
 async fn retried_statuses_are_configurable() {
     let server = MockServer::start().await;
     flaky(&server, "/api/v2/groups", 500, 1).await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .retry(fast_retry().with_retry_statuses([StatusCode::INTERNAL_SERVER_ERROR]))
-        .build()
-        .unwrap();
+    let jc = keyed(&server, |b| {
+        b.retry(fast_retry().with_retry_statuses([StatusCode::INTERNAL_SERVER_ERROR]))
+    });
     call(&jc, &LIST_GROUPS).await.unwrap();
     assert_eq!(hits(&server, "/api/v2/groups").await.len(), 2);
 }
@@ -75,11 +73,7 @@ async fn retried_statuses_are_configurable() {
 async fn attempts_are_capped() {
     let server = MockServer::start().await;
     always(&server, "/api/v2/groups", ResponseTemplate::new(503)).await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .retry(fast_retry().with_max_attempts(3))
-        .build()
-        .unwrap();
+    let jc = keyed(&server, |b| b.retry(fast_retry().with_max_attempts(3)));
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert!(err.is_retryable());
@@ -91,11 +85,7 @@ async fn attempts_are_capped() {
 async fn retries_can_be_disabled() {
     let server = MockServer::start().await;
     flaky(&server, "/api/v2/groups", 503, 1).await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let jc = keyed(&server, |b| b.retry(RetryPolicy::none()));
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(hits(&server, "/api/v2/groups").await.len(), 1);
@@ -116,11 +106,9 @@ async fn post_is_not_repeated() {
 async fn post_is_repeated_when_opted_in() {
     let server = MockServer::start().await;
     flaky(&server, "/api/v2/usergroups", 503, 1).await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .retry(fast_retry().with_retry_non_idempotent(true))
-        .build()
-        .unwrap();
+    let jc = keyed(&server, |b| {
+        b.retry(fast_retry().with_retry_non_idempotent(true))
+    });
     call(&jc, &CREATE_GROUP).await.unwrap();
     let sent = hits(&server, "/api/v2/usergroups").await;
     assert_eq!(sent.len(), 2);
@@ -223,11 +211,9 @@ async fn retry_after_in_the_past_or_zero_means_now() {
         ResponseTemplate::new(200).set_body_json(json!([])),
     )
     .await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .retry(fast_retry().with_backoff(Duration::from_millis(30), Duration::from_millis(30)))
-        .build()
-        .unwrap();
+    let jc = keyed(&server, |b| {
+        b.retry(fast_retry().with_backoff(Duration::from_millis(30), Duration::from_millis(30)))
+    });
     call(&jc, &LIST_GROUPS).await.unwrap();
     assert_eq!(retry_delays(&captured_logs()), [0, 0]);
 }
@@ -243,11 +229,7 @@ async fn retry_after_is_reported_when_giving_up() {
             .set_body_json(json!({"message": "Too many requests"})),
     )
     .await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let jc = keyed(&server, |b| b.retry(RetryPolicy::none()));
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
     assert!(err.is_rate_limited() && err.is_retryable());
     assert_eq!(err.retry_after(), Some(Duration::from_secs(7)));
@@ -263,15 +245,13 @@ async fn total_time_is_capped() {
     )
     .await;
     // The server asks for 1 s; only 50 ms are allowed in all.
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .retry(
+    let jc = keyed(&server, |b| {
+        b.retry(
             RetryPolicy::default()
                 .with_backoff(Duration::from_millis(1), Duration::from_secs(5))
                 .with_max_elapsed(Some(Duration::from_millis(50))),
         )
-        .build()
-        .unwrap();
+    });
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
     assert_eq!(err.attempts(), Some(1));
     assert_eq!(err.retry_after(), Some(Duration::from_secs(1)));
@@ -287,12 +267,10 @@ async fn timeouts_are_retried() {
         ResponseTemplate::new(200).set_delay(Duration::from_millis(500)),
     )
     .await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .timeout(Duration::from_millis(50))
-        .retry(fast_retry().with_max_attempts(3))
-        .build()
-        .unwrap();
+    let jc = keyed(&server, |b| {
+        b.timeout(Duration::from_millis(50))
+            .retry(fast_retry().with_max_attempts(3))
+    });
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
     assert!(err.is_timeout() && err.is_retryable());
@@ -312,12 +290,10 @@ async fn timeouts_are_retried() {
         ResponseTemplate::new(200).set_delay(Duration::from_millis(500)),
     )
     .await;
-    let jc = builder(&server)
-        .api_key(API_KEY)
-        .timeout(Duration::from_millis(50))
-        .retry(fast_retry().with_retry_timeouts(false))
-        .build()
-        .unwrap();
+    let jc = keyed(&server, |b| {
+        b.timeout(Duration::from_millis(50))
+            .retry(fast_retry().with_retry_timeouts(false))
+    });
     assert!(call(&jc, &LIST_GROUPS).await.unwrap_err().is_timeout());
     assert_eq!(hits(&server, "/api/v2/groups").await.len(), 1);
 }

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::time::Duration;
 
 use jumpcloud_ext::api::v2::types::{BulkUserCreate, BulkUserUpdate};
@@ -15,16 +17,7 @@ use serde_json::json;
 const RESULTS: &str = "/api/v2/bulk/users/";
 
 fn client(fake: &FakeJumpCloud) -> JumpCloud {
-    JumpCloud::builder()
-        .api_key(jumpcloud_fake::DEFAULT_API_KEY)
-        .base_url(fake.base_url())
-        .retry(
-            RetryPolicy::default()
-                .with_max_attempts(4)
-                .with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
-        )
-        .build()
-        .unwrap()
+    common::client(fake, common::fast_retry())
 }
 
 fn row(i: usize) -> BulkUserCreate {

@@ -5,12 +5,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use futures::TryStreamExt;
 use jumpcloud_ext::graph::{Attributes, Desired, Kind, NodeRef, Op, Outcome, named_kinds};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{
-    BigOrg, Collection, DEFAULT_API_KEY, DEMO_API_KEY, DEMO_TWO_PATH_SYSTEM,
-    DEMO_TWO_PATH_USERNAME, FakeJumpCloud,
+    BigOrg, Collection, DEFAULT_API_KEY, DEMO_TWO_PATH_SYSTEM, DEMO_TWO_PATH_USERNAME,
+    FakeJumpCloud,
 };
 use serde_json::{Value, json};
 
@@ -21,12 +23,7 @@ struct Demo {
 
 async fn demo() -> Demo {
     let fake = FakeJumpCloud::demo().await.unwrap();
-    let jc = JumpCloud::builder()
-        .api_key(DEMO_API_KEY)
-        .base_url(fake.base_url())
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let jc = common::demo_client(&fake);
     Demo { fake, jc }
 }
 

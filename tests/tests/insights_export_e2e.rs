@@ -5,6 +5,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::client;
+
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -18,15 +22,6 @@ use jumpcloud_fake::{Collection, EventSet, FakeJumpCloud, Fault};
 use serde_json::json;
 
 const EVENTS: &str = "/insights/directory/v1/events";
-
-fn client(fake: &FakeJumpCloud, retry: RetryPolicy) -> JumpCloud {
-    JumpCloud::builder()
-        .api_key(jumpcloud_fake::DEFAULT_API_KEY)
-        .base_url(fake.base_url())
-        .retry(retry)
-        .build()
-        .unwrap()
-}
 
 fn start() -> DateTime<Utc> {
     "2026-01-01T00:00:00Z".parse().unwrap()

@@ -6,21 +6,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use jumpcloud_ext::find::FindError;
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{
-    DEFAULT_API_KEY, DEMO_API_KEY, DEMO_DUPLICATE_GROUP, DEMO_TWO_PATH_SYSTEM,
-    DEMO_TWO_PATH_USERNAME, FakeJumpCloud,
+    DEFAULT_API_KEY, DEMO_DUPLICATE_GROUP, DEMO_TWO_PATH_SYSTEM, DEMO_TWO_PATH_USERNAME,
+    FakeJumpCloud,
 };
 
 async fn demo() -> (FakeJumpCloud, JumpCloud) {
     let fake = FakeJumpCloud::demo().await.unwrap();
-    let jc = JumpCloud::builder()
-        .api_key(DEMO_API_KEY)
-        .base_url(fake.base_url())
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let jc = common::demo_client(&fake);
     fake.clear_requests();
     (fake, jc)
 }

@@ -49,20 +49,12 @@ fn document_operations(doc: &Value) -> BTreeMap<String, (String, String)> {
     out
 }
 
-fn table(api: Api) -> &'static [Operation] {
-    match api {
-        Api::V2 => jumpcloud_api::v2::OPERATIONS,
-        Api::V1 => jumpcloud_api::v1::OPERATIONS,
-        Api::Insights => jumpcloud_api::insights::OPERATIONS,
-    }
-}
-
 const APIS: [Api; 3] = [Api::V2, Api::V1, Api::Insights];
 
 fn check_against_document(api: Api) {
     let path = manifest_dir().join(format!("../openapi/jumpcloud-{}.json", api.name()));
     let doc_ops = document_operations(&read_json(&path));
-    let ops = table(api);
+    let ops = api.operations();
     assert_eq!(
         ops.len(),
         doc_ops.len(),
@@ -101,7 +93,7 @@ fn insights_operations_match_document() {
 #[test]
 fn tables_are_sorted_by_name_without_duplicates() {
     for api in APIS {
-        let ops = table(api);
+        let ops = api.operations();
         assert!(!ops.is_empty(), "{api}: empty table");
         for pair in ops.windows(2) {
             assert!(
@@ -142,9 +134,18 @@ fn tables_are_sorted_by_name_without_duplicates() {
 #[test]
 fn operations_iterator_yields_every_table() {
     let all: Vec<&Operation> = jumpcloud_api::operations().collect();
-    let expected: Vec<&Operation> = APIS.iter().flat_map(|api| table(*api)).collect();
+    // Each API's table is its generated module's, whole and in order.
+    let modules = [
+        jumpcloud_api::v2::OPERATIONS,
+        jumpcloud_api::v1::OPERATIONS,
+        jumpcloud_api::insights::OPERATIONS,
+    ];
+    for (api, module) in APIS.iter().zip(modules) {
+        assert_eq!(api.operations(), module, "{api}");
+    }
+    let expected: Vec<&Operation> = modules.into_iter().flatten().collect();
     assert_eq!(all, expected);
-    let total: usize = APIS.iter().map(|api| table(*api).len()).sum();
+    let total: usize = modules.iter().map(|m| m.len()).sum();
     assert_eq!(all.len(), total);
     let keys: BTreeSet<(Api, &str)> = all.iter().map(|op| (op.api, op.rust_method)).collect();
     assert_eq!(keys.len(), total, "(api, name) pairs are unique");
@@ -186,7 +187,8 @@ fn upstream_operations_are_present() {
             .get(api.name())
             .unwrap_or_else(|| panic!("{api}: no record in openapi/provenance.json"));
         assert!(!reference.is_empty(), "{api}: no recorded operations");
-        let by_id: BTreeMap<&str, &Operation> = table(api).iter().map(|op| (op.id, op)).collect();
+        let by_id: BTreeMap<&str, &Operation> =
+            api.operations().iter().map(|op| (op.id, op)).collect();
         let missing: Vec<&String> = reference
             .keys()
             .filter(|id| !by_id.contains_key(id.as_str()))
@@ -209,14 +211,15 @@ fn upstream_operations_are_present() {
 /// `1234567` → `1,234,567`, as the README writes numbers.
 fn thousands(n: usize) -> String {
     let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
+    let mut groups = Vec::new();
+    let mut rest = digits.as_str();
+    while rest.len() > 3 {
+        let (head, tail) = rest.split_at(rest.len() - 3);
+        groups.insert(0, tail);
+        rest = head;
     }
-    out
+    groups.insert(0, rest);
+    groups.join(",")
 }
 
 /// The README's figures that can be computed (operation counts, generated lines) are the current
@@ -234,9 +237,9 @@ fn readme_numbers_are_current() {
             .count()
     };
     let (v2, v1, di) = (
-        table(Api::V2).len(),
-        table(Api::V1).len(),
-        table(Api::Insights).len(),
+        Api::V2.operations().len(),
+        Api::V1.operations().len(),
+        Api::Insights.operations().len(),
     );
     let expected = [
         format!(
@@ -297,7 +300,7 @@ fn refuses_org_header(api: Api, path: &str) -> bool {
 fn org_header_table() {
     for api in APIS {
         let mut refused = 0;
-        for op in table(api) {
+        for op in api.operations() {
             let expected = !refuses_org_header(api, op.path);
             assert_eq!(
                 op.org_header, expected,
@@ -312,7 +315,7 @@ fn org_header_table() {
     }
 
     let find = |api: Api, method: &str, path: &str| -> &'static Operation {
-        table(api)
+        api.operations()
             .iter()
             .find(|op| op.http_method == method && op.path == path)
             .unwrap_or_else(|| panic!("{api}: no {method} {path}"))
@@ -327,19 +330,21 @@ fn org_header_table() {
     assert!(!find(Api::V1, "POST", "/search/organizations").org_header);
     for api in [Api::V2, Api::V1] {
         assert!(
-            table(api)
+            api.operations()
                 .iter()
                 .any(|op| under(op.path, "/organizations") && !op.org_header),
             "{api}: no /organizations operation"
         );
     }
     assert!(
-        table(Api::V2)
+        Api::V2
+            .operations()
             .iter()
             .any(|op| under(op.path, "/providers") && !op.org_header)
     );
     assert!(
-        table(Api::V1)
+        Api::V1
+            .operations()
             .iter()
             .any(|op| under(op.path, "/users") && !op.org_header)
     );

@@ -5,6 +5,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::time::Duration;
 
@@ -14,12 +16,7 @@ use jumpcloud_ext::{Budget, ListPage, StatusCode, api::Position};
 use jumpcloud_fake::{Collection, FakeJumpCloud, Fault, RecordedRequest};
 
 fn client(fake: &FakeJumpCloud) -> JumpCloud {
-    JumpCloud::builder()
-        .api_key(jumpcloud_fake::DEFAULT_API_KEY)
-        .base_url(fake.base_url())
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap()
+    common::client(fake, RetryPolicy::none())
 }
 
 async fn fake_with(collection: Collection, n: usize) -> FakeJumpCloud {

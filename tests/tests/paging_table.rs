@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use jumpcloud_api::{Api, Operation, PageKind};
+use jumpcloud_api::{Api, PageKind};
 use serde_json::Value;
 
 /// Operations that take a position but answer one object, not a page: a
@@ -84,20 +84,12 @@ fn positioned(api: &str) -> BTreeMap<String, PageKind> {
     out
 }
 
-fn table(api: Api) -> &'static [Operation] {
-    match api {
-        Api::V2 => jumpcloud_api::v2::OPERATIONS,
-        Api::V1 => jumpcloud_api::v1::OPERATIONS,
-        Api::Insights => jumpcloud_api::insights::OPERATIONS,
-    }
-}
-
 #[test]
 fn every_positioned_operation_pages_and_nothing_else_does() {
     let mut counts = Vec::new();
     for api in [Api::V2, Api::V1, Api::Insights] {
         let expected = positioned(api.name());
-        let ops = table(api);
+        let ops = api.operations();
         let mut missing = Vec::new();
         for (id, kind) in &expected {
             let op = ops.iter().find(|o| o.id == id).unwrap();
@@ -130,7 +122,7 @@ fn every_positioned_operation_pages_and_nothing_else_does() {
 #[test]
 fn page_size_maxima_follow_the_api() {
     let get = |api: Api, id: &str| {
-        table(api)
+        api.operations()
             .iter()
             .find(|o| o.id == id)
             .and_then(|o| o.paging)

@@ -3,17 +3,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use jumpcloud_ext::jobs::{ScheduledState, UserStates};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::FakeJumpCloud;
 
 fn client(fake: &FakeJumpCloud) -> JumpCloud {
-    JumpCloud::builder()
-        .api_key(jumpcloud_fake::DEFAULT_API_KEY)
-        .base_url(fake.base_url())
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap()
+    common::client(fake, RetryPolicy::none())
 }
 
 #[tokio::test]

@@ -8,18 +8,7 @@
 use crate::api::{self, Api};
 use crate::spec;
 
-/// `12345` as `12,345`.
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+use crate::regen::index::thousands as grouped;
 
 struct Figures {
     operations: usize,

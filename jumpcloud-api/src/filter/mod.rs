@@ -65,22 +65,9 @@ pub enum FilterDialect {
     V1Search,
 }
 
-impl FilterDialect {
+crate::named_values! {
     /// A short human name, used in error messages.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::V2 => "v2",
-            Self::SystemInsights => "System Insights",
-            Self::V1Query => "v1 query",
-            Self::V1Search => "v1 search",
-        }
-    }
-}
-
-impl fmt::Display for FilterDialect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+    FilterDialect { V2 => "v2", SystemInsights => "System Insights", V1Query => "v1 query", V1Search => "v1 search" }
 }
 
 mod sealed {

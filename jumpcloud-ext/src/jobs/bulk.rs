@@ -1,7 +1,6 @@
 //! Bulk user jobs: `POST` / `PATCH /bulk/users` and their results at
 //! `/bulk/users/{job_id}/results`.
 
-use std::fmt;
 use std::time::Duration;
 
 use jumpcloud_api::v2::types::{BulkUserCreate, BulkUserUpdate, JobWorkresult};
@@ -152,12 +151,14 @@ impl BulkReport {
 /// A bulk job failure that keeps what was known: which job, the error, and
 /// the report so far (on submission, the jobs already accepted are in
 /// [`BulkError::submitted`], so none is lost).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.describe())]
 #[non_exhaustive]
 pub struct BulkError {
     /// The job being submitted or polled, if one had an id.
     pub job_id: Option<String>,
     /// What went wrong.
+    #[source]
     pub error: Error,
     /// Jobs accepted before the failure.
     pub submitted: Vec<BulkJob>,
@@ -165,25 +166,19 @@ pub struct BulkError {
     pub report: BulkReport,
 }
 
-impl fmt::Display for BulkError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.job_id {
-            Some(id) => write!(f, "bulk user job {id}: {}", self.error)?,
-            None => write!(f, "bulk user job: {}", self.error)?,
-        }
+impl BulkError {
+    fn describe(&self) -> String {
+        let job = match &self.job_id {
+            Some(id) => format!("bulk user job {id}"),
+            None => "bulk user job".to_owned(),
+        };
         let done = self.report.outcomes.iter().filter(|o| o.is_final()).count();
-        write!(
-            f,
-            " ({done} of {} rows final, {} jobs accepted)",
+        format!(
+            "{job}: {} ({done} of {} rows final, {} jobs accepted)",
+            self.error,
             self.report.outcomes.len(),
             self.submitted.len()
         )
-    }
-}
-
-impl std::error::Error for BulkError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.error)
     }
 }
 
@@ -193,15 +188,13 @@ impl From<BulkError> for Error {
     }
 }
 
-fn invalid(message: String) -> Error {
-    Error::invalid_request(message)
-}
-
 /// The non-empty value of a row's field, or an error naming the row.
 fn required(value: Option<&String>, row: usize, field: &str) -> Result<String> {
     match value.map(|v| v.trim()) {
         Some(v) if !v.is_empty() => Ok(v.to_owned()),
-        _ => Err(invalid(format!("row {row}: {field} is required"))),
+        _ => Err(Error::invalid_request(format!(
+            "row {row}: {field} is required"
+        ))),
     }
 }
 
@@ -235,7 +228,7 @@ impl BulkUsers {
     /// username and an email. Nothing is sent.
     pub fn check_create(rows: &[BulkUserCreate]) -> Result<Vec<String>> {
         if rows.is_empty() {
-            return Err(invalid("no rows to create".into()));
+            return Err(Error::invalid_request("no rows to create"));
         }
         let mut keys = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
@@ -249,7 +242,7 @@ impl BulkUsers {
     /// sent.
     pub fn check_update(rows: &[BulkUserUpdate]) -> Result<Vec<String>> {
         if rows.is_empty() {
-            return Err(invalid("no rows to update".into()));
+            return Err(Error::invalid_request("no rows to update"));
         }
         let ids = rows.iter().enumerate();
         ids.map(|(i, row)| required(row.id.as_ref(), i, "id"))

@@ -115,22 +115,9 @@ pub enum Builtin {
     Shutdown,
 }
 
-impl Builtin {
+jumpcloud_api::named_values! {
     /// The name JumpCloud uses in the route (`erase`, `lock`, …).
-    pub fn name(self) -> &'static str {
-        match self {
-            Builtin::Erase => "erase",
-            Builtin::Lock => "lock",
-            Builtin::Restart => "restart",
-            Builtin::Shutdown => "shutdown",
-        }
-    }
-}
-
-impl fmt::Display for Builtin {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
+    Builtin { Erase => "erase", Lock => "lock", Restart => "restart", Shutdown => "shutdown" }
 }
 
 /// The caller's explicit consent to a destructive built-in. It has no
@@ -156,7 +143,8 @@ impl Confirm {
 /// A command failure that keeps what was known: which command, which run
 /// (when one started), the error, and the systems that had answered and
 /// those still waited for. Results already yielded stay with the caller.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{}", self.describe())]
 #[non_exhaustive]
 pub struct CommandError {
     /// The command (its id, or the name or trigger asked for).
@@ -164,6 +152,7 @@ pub struct CommandError {
     /// The run's `workflowInstanceId`, if it started.
     pub run: Option<String>,
     /// What went wrong.
+    #[source]
     pub error: Error,
     /// Systems that had answered.
     pub answered: Vec<SystemRef>,
@@ -171,15 +160,15 @@ pub struct CommandError {
     pub pending: Vec<SystemRef>,
 }
 
-impl fmt::Display for CommandError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "command {}", self.command)?;
-        if let Some(run) = &self.run {
-            write!(f, " (run {run})")?;
-        }
-        write!(
-            f,
-            ": {} ({} systems answered, {} pending)",
+impl CommandError {
+    fn describe(&self) -> String {
+        let run = match &self.run {
+            Some(run) => format!(" (run {run})"),
+            None => String::new(),
+        };
+        format!(
+            "command {}{run}: {} ({} systems answered, {} pending)",
+            self.command,
             self.error,
             self.answered.len(),
             self.pending.len()
@@ -187,20 +176,10 @@ impl fmt::Display for CommandError {
     }
 }
 
-impl std::error::Error for CommandError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.error)
-    }
-}
-
 impl From<CommandError> for Error {
     fn from(e: CommandError) -> Self {
         e.error
     }
-}
-
-fn invalid(message: String) -> Error {
-    Error::invalid_request(message)
 }
 
 /// The first `cap` bytes of `text`, cut back to a character boundary, and
@@ -297,16 +276,18 @@ impl Commands {
     /// one v1 search per 100 systems. Nothing is run.
     pub async fn systems(&self, targets: &[Target]) -> Result<Vec<SystemRef>> {
         if targets.is_empty() {
-            return Err(invalid("no systems or system groups to run on".into()));
+            return Err(Error::invalid_request(
+                "no systems or system groups to run on",
+            ));
         }
         let mut ids = BTreeSet::new();
         for target in targets {
             match target {
                 Target::System(id) if id.trim().is_empty() => {
-                    return Err(invalid("a system id is empty".into()));
+                    return Err(Error::invalid_request("a system id is empty"));
                 }
                 Target::SystemGroup(id) if id.trim().is_empty() => {
-                    return Err(invalid("a system group id is empty".into()));
+                    return Err(Error::invalid_request("a system group id is empty"));
                 }
                 Target::System(id) => {
                     ids.insert(id.clone());
@@ -324,7 +305,9 @@ impl Commands {
             }
         }
         if ids.is_empty() {
-            return Err(invalid("the system groups given have no systems".into()));
+            return Err(Error::invalid_request(
+                "the system groups given have no systems",
+            ));
         }
         let ids: Vec<String> = ids.into_iter().collect();
         let mut names = BTreeMap::new();
@@ -367,7 +350,7 @@ impl Commands {
         if command_id.trim().is_empty() {
             return Err(refused(
                 command_id,
-                invalid("the command id is empty".into()),
+                Error::invalid_request("the command id is empty"),
             ));
         }
         let systems = self
@@ -426,7 +409,7 @@ impl Commands {
         if trigger_name.trim().is_empty() {
             return Err(refused(
                 trigger_name,
-                invalid("the trigger name is empty".into()),
+                Error::invalid_request("the trigger name is empty"),
             ));
         }
         let sent = self
@@ -456,7 +439,7 @@ impl Commands {
         if confirm.action != action.name() {
             return Err(refused(
                 &label,
-                invalid(format!(
+                Error::invalid_request(format!(
                     "{action} needs Confirm::destructive({:?}); got a confirmation for {:?}",
                     action.name(),
                     confirm.action
@@ -466,7 +449,7 @@ impl Commands {
         if system_ids.is_empty() || system_ids.iter().any(|s| s.trim().is_empty()) {
             return Err(refused(
                 &label,
-                invalid("no system ids, or an empty one".into()),
+                Error::invalid_request("no system ids, or an empty one"),
             ));
         }
         let refs = |ids: &[String]| {

@@ -249,3 +249,20 @@ pub fn retry_delays(logs: &str) -> Vec<u64> {
         })
         .collect()
 }
+
+/// A client for `server` with the test API key, `tune` applied to its
+/// builder (an org id, a retry policy, a user agent, …).
+pub fn keyed(
+    server: &MockServer,
+    tune: impl FnOnce(JumpCloudBuilder) -> JumpCloudBuilder,
+) -> JumpCloud {
+    tune(builder(server).api_key(API_KEY)).build().unwrap()
+}
+
+/// Answers every request to `route` with `template`.
+pub async fn serve(server: &MockServer, route: &str, template: ResponseTemplate) {
+    Mock::given(path(route))
+        .respond_with(template)
+        .mount(server)
+        .await;
+}

@@ -237,16 +237,16 @@ impl Entry {
     }
 }
 
-fn thousands(n: u32) -> String {
+/// `12345` as `12,345`, as the README and BENCHMARKS write numbers.
+pub(crate) fn thousands(n: impl ToString) -> String {
     let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    let groups: Vec<String> = digits
+        .as_bytes()
+        .rchunks(3)
+        .rev()
+        .map(|g| String::from_utf8_lossy(g).into_owned())
+        .collect();
+    groups.join(",")
 }
 
 const START: &str = "<!-- operations:";

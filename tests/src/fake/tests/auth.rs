@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::{client, get, header, json};
+use super::{Code, client, get, header, json};
 use crate::fake::{
     Collection, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_PROVIDER_ID, FakeJumpCloud,
 };
@@ -27,11 +27,8 @@ async fn bearer_status(fake: &FakeJumpCloud, token: &str) -> u16 {
     client()
         .get(format!("{}/usergroups", fake.v2_url()))
         .bearer_auth(token)
-        .send()
+        .code()
         .await
-        .unwrap()
-        .status()
-        .as_u16()
 }
 
 #[tokio::test]
@@ -48,14 +45,7 @@ async fn api_key_required_and_checked() {
         .await
         .unwrap();
     assert_eq!(resp.status(), 401);
-    assert_eq!(
-        get(&fake, "/api/v2/usergroups")
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(get(&fake, "/api/v2/usergroups").code().await, 200);
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant, SystemTime};
 use reqwest::Method;
 use serde_json::Value;
 
-use super::{client, get, header, json};
+use super::{Code, client, get, header, json};
 use crate::fake::{Collection, FakeJumpCloud, Fault};
 
 #[tokio::test]
@@ -19,14 +19,7 @@ async fn status_faults_with_retry_after() {
         assert_eq!(header(&resp, "retry-after").as_deref(), Some("2"));
         assert!(json(resp).await.1["message"].is_string());
     }
-    assert_eq!(
-        get(&fake, "/api/v2/usergroups")
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(get(&fake, "/api/v2/usergroups").code().await, 200);
 
     let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     fake.faults()
@@ -58,14 +51,7 @@ async fn matchers_and_precedence_over_auth() {
             .on_path("/api/v2/groups")
             .on_method(Method::GET),
     );
-    assert_eq!(
-        get(&fake, "/api/v2/usergroups")
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(get(&fake, "/api/v2/usergroups").code().await, 200);
     assert_eq!(fake.faults().pending(), 1);
     // Faults act like a gateway: before authentication.
     let resp = client()
@@ -78,10 +64,7 @@ async fn matchers_and_precedence_over_auth() {
 
     fake.faults().push(Fault::status(500).times(5));
     fake.faults().clear();
-    assert_eq!(
-        get(&fake, "/api/systems").send().await.unwrap().status(),
-        200
-    );
+    assert_eq!(get(&fake, "/api/systems").code().await, 200);
 }
 
 #[tokio::test]
@@ -90,19 +73,13 @@ async fn latency() {
     fake.faults()
         .push(Fault::latency(Duration::from_millis(150)));
     let started = Instant::now();
-    assert_eq!(
-        get(&fake, "/api/systems").send().await.unwrap().status(),
-        200
-    );
+    assert_eq!(get(&fake, "/api/systems").code().await, 200);
     assert!(started.elapsed() >= Duration::from_millis(150));
 
     fake.faults()
         .push(Fault::status(503).delay(Duration::from_millis(50)));
     let started = Instant::now();
-    assert_eq!(
-        get(&fake, "/api/systems").send().await.unwrap().status(),
-        503
-    );
+    assert_eq!(get(&fake, "/api/systems").code().await, 503);
     assert!(started.elapsed() >= Duration::from_millis(50));
 }
 
@@ -113,10 +90,7 @@ async fn dropped_connection_is_an_error_not_a_response() {
     let err = get(&fake, "/api/systems").send().await.unwrap_err();
     assert!(err.status().is_none());
     assert!(err.is_request() || err.is_connect(), "{err:?}");
-    assert_eq!(
-        get(&fake, "/api/systems").send().await.unwrap().status(),
-        200
-    );
+    assert_eq!(get(&fake, "/api/systems").code().await, 200);
     let log = fake.requests();
     assert_eq!(log[0].status, None);
     assert_eq!(log[1].status, Some(200));

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{get, header, json, req};
+use super::{Code, get, header, json, req};
 use crate::fake::routes::graph::TRAVERSALS;
 use crate::fake::{
     BigOrg, Collection, DEMO_TWO_PATH_SYSTEM, DEMO_TWO_PATH_USERNAME, FakeJumpCloud, GraphKind,
@@ -156,13 +156,7 @@ async fn small() -> Small {
 }
 
 async fn post(fake: &FakeJumpCloud, path: &str, body: Value) -> u16 {
-    req(fake, Method::POST, path)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    req(fake, Method::POST, path).json(&body).code().await
 }
 
 #[tokio::test]
@@ -199,10 +193,10 @@ async fn associations_list_and_change() {
         format!("{base}?targets=user_group"),
         format!("{base}?targets=nope"),
     ] {
-        assert_eq!(get(fake, &bad).send().await.unwrap().status(), 400, "{bad}");
+        assert_eq!(get(fake, &bad).code().await, 400, "{bad}");
     }
     let missing = "/api/v2/users/aaaaaaaaaaaaaaaaaaaaaaaa/associations?targets=system";
-    assert_eq!(get(fake, missing).send().await.unwrap().status(), 404);
+    assert_eq!(get(fake, missing).code().await, 404);
 
     let add = json!({"op": "add", "type": "system", "id": s.s1,
                      "attributes": {"sudo": {"enabled": false, "withoutPassword": false}}});

@@ -33,6 +33,17 @@ fn req(fake: &FakeJumpCloud, method: reqwest::Method, path: &str) -> RequestBuil
         .header("x-api-key", DEFAULT_API_KEY)
 }
 
+/// Sends a test request and keeps only its status.
+trait Code {
+    async fn code(self) -> u16;
+}
+
+impl Code for RequestBuilder {
+    async fn code(self) -> u16 {
+        self.send().await.unwrap().status().as_u16()
+    }
+}
+
 /// Status and JSON body of a response.
 async fn json(resp: Response) -> (u16, Value) {
     let status = resp.status().as_u16();

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use super::{get, json, req};
+use super::{Code, get, json, req};
 use crate::fake::{Collection, FakeJumpCloud};
 
 #[tokio::test]
@@ -138,15 +138,8 @@ async fn v1_systems_read_update_delete() {
     )
     .await;
     assert_eq!(status, 400);
-    assert_eq!(
-        req(&fake, Method::DELETE, &path)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(get(&fake, &path).send().await.unwrap().status(), 404);
+    assert_eq!(req(&fake, Method::DELETE, &path).code().await, 200);
+    assert_eq!(get(&fake, &path).code().await, 404);
 }
 
 #[tokio::test]
@@ -226,14 +219,7 @@ async fn v2_group_crud_and_errors() {
         .await;
         assert_eq!(status, 400);
 
-        assert_eq!(
-            req(&fake, Method::DELETE, &path)
-                .send()
-                .await
-                .unwrap()
-                .status(),
-            200
-        );
+        assert_eq!(req(&fake, Method::DELETE, &path).code().await, 200);
         let (status, body) = json(get(&fake, &path).send().await.unwrap()).await;
         assert_eq!(status, 404);
         assert!(body["message"].is_string());

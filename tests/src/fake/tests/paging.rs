@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{client, get, header, json, req};
+use super::{Code, client, get, header, json, req};
 use crate::fake::routes::insights_tables::TABLES;
 use crate::fake::{Collection, FakeJumpCloud, Fault};
 
@@ -103,7 +103,7 @@ async fn insights_tables_page_filter_and_cap() {
         "/api/v2/systeminsights/uptime?filter=days:gt:3",
         "/api/v2/systeminsights/uptime?filter=days:ne:3",
     ] {
-        assert_eq!(get(&fake, bad).send().await.unwrap().status(), 400, "{bad}");
+        assert_eq!(get(&fake, bad).code().await, 400, "{bad}");
     }
     let resp = get(&fake, "/api/v2/systeminsights/no_such_table")
         .send()
@@ -303,14 +303,10 @@ async fn gsuite_and_office365_imports_page_by_token() {
         format!("/api/v2/gsuites/{gsuite}/import/users?maxResults=501"),
         format!("/api/v2/office365s/{office}/import/users?top=0"),
     ] {
-        assert_eq!(
-            get(&fake, &bad).send().await.unwrap().status(),
-            400,
-            "{bad}"
-        );
+        assert_eq!(get(&fake, &bad).code().await, 400, "{bad}");
     }
     let unknown = "/api/v2/gsuites/aaaaaaaaaaaaaaaaaaaaaaaa/import/users";
-    assert_eq!(get(&fake, unknown).send().await.unwrap().status(), 404);
+    assert_eq!(get(&fake, unknown).code().await, 404);
 }
 
 #[tokio::test]
@@ -366,14 +362,7 @@ async fn latency_is_added_to_every_request() {
     assert_eq!(fake.latency(), Duration::from_millis(30));
     // Only a lower bound is checked: a sleep never ends early, so this can't flake.
     let started = Instant::now();
-    assert_eq!(
-        get(&fake, "/api/v2/usergroups")
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(get(&fake, "/api/v2/usergroups").code().await, 200);
     assert!(started.elapsed() >= Duration::from_millis(30));
     fake.set_latency(Duration::ZERO);
     assert_eq!(fake.latency(), Duration::ZERO);

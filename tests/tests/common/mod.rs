@@ -1,0 +1,34 @@
+//! What the workspace's end-to-end tests share: a client for the fake.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use jumpcloud_ext::{JumpCloud, RetryPolicy};
+use jumpcloud_fake::FakeJumpCloud;
+
+/// A client for the fake's default API key with this retry policy.
+pub fn client(fake: &FakeJumpCloud, retry: RetryPolicy) -> JumpCloud {
+    keyed(fake, jumpcloud_fake::DEFAULT_API_KEY, retry)
+}
+
+/// A client for the demo organisation's API key, without retries.
+pub fn demo_client(fake: &FakeJumpCloud) -> JumpCloud {
+    keyed(fake, jumpcloud_fake::DEMO_API_KEY, RetryPolicy::none())
+}
+
+fn keyed(fake: &FakeJumpCloud, key: &str, retry: RetryPolicy) -> JumpCloud {
+    JumpCloud::builder()
+        .api_key(key)
+        .base_url(fake.base_url())
+        .retry(retry)
+        .build()
+        .unwrap()
+}
+
+/// Four attempts with backoff in milliseconds: faults are retried without
+/// slowing the tests.
+pub fn fast_retry() -> RetryPolicy {
+    RetryPolicy::default()
+        .with_max_attempts(4)
+        .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
+}
