@@ -41,6 +41,11 @@ const SLICES_PER_CURSOR: usize = 4;
 /// different slices interleave; every batch belongs to one slice
 /// ([`ExportBatch::slice`]) and slices are numbered oldest first.
 ///
+/// **Threads.** Inside a Tokio runtime each page is fetched and decoded in a
+/// task of its own, so the pages in flight are decoded in parallel on the
+/// runtime's threads (decoding, not latency, bounds a large export on few
+/// cores). Dropping the stream aborts them.
+///
 /// **Resuming.** Each batch carries the checkpoint *after* its events. Store
 /// it once the batch is handled; [`Export::resume`] with it later delivers
 /// exactly the events not yet delivered, with no loss and no duplicate.
