@@ -1,13 +1,18 @@
 //! Directory Insights export at scale, against the fake JumpCloud on 127.0.0.1 with 20 ms
-//! added to every request:
+//! added to every request (both walks, every request, in the fake):
 //!
-//! - 1,000,000 events in pages of 1,000 (JumpCloud's default page), read by one cursor walk
-//!   (`Export` with one slice) against the range split into 32 slices walked 8 at a time;
+//! - 1,000,000 events in pages of 10,000 (the most Directory Insights serves per request, and
+//!   `Export`'s default), read by one cursor walk (`Export` with one slice) against the range
+//!   split into 32 slices walked 8 at a time; then the same pair in pages of 1,000
+//!   (JumpCloud's page when `limit` is omitted);
 //! - peak resident set of the process while exporting 250,000 and 1,000,000 events sliced,
 //!   to show memory flat in the number of events. The fake runs in the same process but
 //!   generates each page on demand, so it holds no more than the pages in flight either.
 //!
-//! Run with `cargo bench -p jumpcloud-tests --bench insights_export`; results are recorded
+//! Each walk also reports the CPU time the process used (client and fake together): on a
+//! machine with `n` cores a walk cannot finish faster than that CPU time divided by `n`.
+//!
+//! Run with `cargo bench -p jumpcloud-fake --bench insights_export`; results are recorded
 //! in BENCHMARKS.md. `EXPORT_EVENTS=n` changes the event count.
 
 use std::time::{Duration, Instant};
@@ -26,32 +31,60 @@ fn peak_rss() -> Option<usize> {
     Some(kib * 1024)
 }
 
-/// Exports `[from, to)`; events seen, time taken, requests sent and the peak resident set
-/// during the run (reset first through /proc/self/clear_refs).
+/// User plus system CPU time of the whole process so far, from /proc/self/stat (in clock
+/// ticks of 1/100 s, Linux's USER_HZ).
+fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which may hold spaces) start at field 3.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let utime: u64 = fields.next()?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((utime + stime) * 10))
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "n/a".into())
+}
+
+struct Walk {
+    events: u64,
+    took: Duration,
+    requests: usize,
+    cpu: Option<Duration>,
+    peak: Option<usize>,
+}
+
+/// Exports `[from, to)`; events seen, time taken, requests sent, CPU time used and the peak
+/// resident set during the run (reset first through /proc/self/clear_refs).
 async fn run(
     jc: &JumpCloud,
     fake: &FakeJumpCloud,
     range: std::ops::Range<DateTime<Utc>>,
-    slices: usize,
-    concurrency: usize,
-) -> jumpcloud_ext::Result<(u64, Duration, usize, Option<usize>)> {
+    (slices, concurrency, page): (usize, usize, u32),
+) -> jumpcloud_ext::Result<Walk> {
     let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
     let before = fake.request_count();
+    let cpu_before = cpu_time();
     let started = Instant::now();
-    let n = Export::new(jc, range, EventSearch::all())
+    let events = Export::new(jc, range, EventSearch::all())
         .slices(slices)
         .concurrency(concurrency)
-        .page_size(1_000)
+        .page_size(page)
         .stream()
         .try_fold(0u64, |n, b| async move { Ok(n + b.events.len() as u64) })
         .await?;
     let took = started.elapsed();
-    Ok((
-        n,
+    let cpu = cpu_time().zip(cpu_before).map(|(a, b)| a.saturating_sub(b));
+    Ok(Walk {
+        events,
         took,
-        fake.request_count() - before,
-        peak_rss().filter(|_| reset),
-    ))
+        requests: fake.request_count() - before,
+        cpu,
+        peak: peak_rss().filter(|_| reset),
+    })
 }
 
 fn mib(b: Option<usize>) -> String {
@@ -63,6 +96,7 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let start: DateTime<Utc> = "2026-01-01T00:00:00Z".parse()?;
     // Three events per instant, 2 ms apart: a million events span about 11 minutes.
     let set = EventSet::new(start, events).gap_millis(2);
@@ -81,31 +115,55 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         .plan()
         .await?;
     fake.set_latency(Duration::from_millis(20));
+    let load_before = load_average();
 
-    let sliced = run(&jc, &fake, set.start()..set.end(), 32, 8).await?;
-    let single = run(&jc, &fake, set.start()..set.end(), 1, 1).await?;
+    let all = set.start()..set.end();
+    let sliced = run(&jc, &fake, all.clone(), (32, 8, 10_000)).await?;
+    let single = run(&jc, &fake, all.clone(), (1, 1, 10_000)).await?;
     let quarter_end =
         DateTime::from_timestamp_millis(set.millis(events / 4)).ok_or("event time out of range")?;
-    let quarter = run(&jc, &fake, set.start()..quarter_end, 32, 8).await?;
+    let quarter = run(&jc, &fake, set.start()..quarter_end, (32, 8, 10_000)).await?;
+    let sliced_small = run(&jc, &fake, all.clone(), (32, 8, 1_000)).await?;
+    let single_small = run(&jc, &fake, all, (1, 1, 1_000)).await?;
 
-    println!("insights_export: {events} events, pages of 1,000, 20 ms per request");
-    for (name, (n, took, requests, peak)) in [
-        ("one cursor walk", &single),
-        ("32 slices, concurrency 8", &sliced),
+    println!(
+        "insights_export: {events} events, 20 ms per request, {cores} cores; \
+         load average {load_before} before, {} after",
+        load_average()
+    );
+    for (name, w) in [
+        ("pages of 10,000: one cursor walk", &single),
+        ("pages of 10,000: 32 slices, concurrency 8", &sliced),
         ("a quarter of the range, sliced", &quarter),
+        ("pages of 1,000: one cursor walk", &single_small),
+        ("pages of 1,000: 32 slices, concurrency 8", &sliced_small),
     ] {
         println!(
-            "  {name:<32} {n:>8} events in {:>7.2} s ({requests} requests, {:.0} K events/s), peak {}",
-            took.as_secs_f64(),
-            *n as f64 / took.as_secs_f64() / 1000.0,
-            mib(*peak)
+            "  {name:<42} {:>8} events in {:>7.2} s ({} requests, {:.0} K events/s), \
+             CPU {}, peak {}",
+            w.events,
+            w.took.as_secs_f64(),
+            w.requests,
+            w.events as f64 / w.took.as_secs_f64() / 1000.0,
+            w.cpu
+                .map_or("n/a".into(), |c| format!("{:.2} s", c.as_secs_f64())),
+            mib(w.peak)
         );
     }
-    println!(
-        "  speed-up sliced / single: {:.2}x",
-        single.1.as_secs_f64() / sliced.1.as_secs_f64()
-    );
-    if let (Some(small), Some(large)) = (quarter.3, sliced.3) {
+    for (page, single, sliced) in [
+        ("10,000", &single, &sliced),
+        ("1,000", &single_small, &sliced_small),
+    ] {
+        let floor = sliced.cpu.map_or("n/a".into(), |c| {
+            format!("{:.2} s", c.as_secs_f64() / cores as f64)
+        });
+        println!(
+            "  pages of {page}: speed-up sliced / single {:.2}x; sliced walk's CPU / {cores} \
+             cores = {floor} (the fastest it could be here)",
+            single.took.as_secs_f64() / sliced.took.as_secs_f64()
+        );
+    }
+    if let (Some(small), Some(large)) = (quarter.peak, sliced.peak) {
         println!(
             "  peak memory, all / a quarter of the events: {:.2}x",
             large as f64 / small.max(1) as f64

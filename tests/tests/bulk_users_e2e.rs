@@ -209,3 +209,53 @@ async fn bad_input_is_refused_before_anything_is_sent() {
     assert!(err.to_string().contains("row 0: id"), "{err}");
     assert_eq!(fake.request_count(), 0);
 }
+
+/// The request count of a bulk job of 10,000 rows (recorded in BENCHMARKS.md): 20 jobs of the
+/// default 500 rows, whose results are read 100 per page. The floor is one submission per job
+/// and one read of every job's results once all its rows are final: 20 + 20 × 5 = 120.
+#[tokio::test]
+async fn a_job_of_10000_rows_counts_its_requests() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    // Each job's first row settles 200 ms after its submission, then one every 2 ms: a job
+    // of 500 rows is final about 1.2 s after it was sent, so polls find jobs half done.
+    fake.set_bulk_timing(&org, Duration::from_millis(200), Duration::from_millis(2))
+        .unwrap();
+    let before = fake.request_count();
+    let bulk = BulkUsers::new(&client(&fake))
+        .poll_backoff(Duration::from_millis(250), Duration::from_secs(2));
+    let begun = std::time::Instant::now();
+    let mut handle = bulk.create((0..10_000).map(row).collect()).await.unwrap();
+    let submitted = begun.elapsed();
+    let report = handle.wait(Duration::from_secs(120)).await.unwrap();
+    let took = begun.elapsed();
+    assert!(report.is_complete());
+    assert_eq!(report.outcomes.len(), 10_000);
+    assert_eq!(report.failed(), 0);
+    assert!(report.unmatched.is_empty());
+
+    let requests = fake.requests();
+    assert_eq!(requests.len(), fake.request_count() - before);
+    let submissions = requests
+        .iter()
+        .filter(|r| r.is("POST", "/api/v2/bulk/users"))
+        .count();
+    let pages = requests
+        .iter()
+        .filter(|r| r.path.starts_with(RESULTS))
+        .count();
+    let jobs = handle.jobs().len();
+    let floor = jobs + jobs * 500usize.div_ceil(100);
+    println!(
+        "10000 bulk rows: {} requests (submissions {submissions}, result pages {pages}); \
+         floor {floor}; submitted in {submitted:?}, final after {took:?}",
+        requests.len()
+    );
+    assert_eq!(jobs, 20);
+    assert_eq!(submissions, 20);
+    assert_eq!(requests.len(), submissions + pages);
+    // Every job's results are read at least once in full; a job still settling at a poll
+    // is read again (the results cannot be asked for only the rows not yet final).
+    assert!(pages >= 100, "{pages} result pages");
+    assert!(pages <= 500, "{pages} result pages");
+}

@@ -41,6 +41,11 @@ const SLICES_PER_CURSOR: usize = 4;
 /// different slices interleave; every batch belongs to one slice
 /// ([`ExportBatch::slice`]) and slices are numbered oldest first.
 ///
+/// **Threads.** Inside a Tokio runtime each page is fetched and decoded in a
+/// task of its own, so the pages in flight are decoded in parallel on the
+/// runtime's threads (decoding, not latency, bounds a large export on few
+/// cores). Dropping the stream aborts them.
+///
 /// **Resuming.** Each batch carries the checkpoint *after* its events. Store
 /// it once the batch is handled; [`Export::resume`] with it later delivers
 /// exactly the events not yet delivered, with no loss and no duplicate.
@@ -288,7 +293,80 @@ fn cut(
     slices
 }
 
-type PageFuture = BoxFuture<'static, (usize, Result<EventPage>)>;
+/// A page of one slice, with the events outside the slice already dropped.
+struct SlicePage {
+    /// The events inside the slice, oldest first.
+    events: Vec<Event>,
+    /// The cursor after the page (`None` on the last page).
+    next: Option<Vec<Value>>,
+    /// The page reached the slice's end.
+    past_end: bool,
+}
+
+/// Keeps the events of `page` inside `[from, to)`.
+fn keep(page: EventPage, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<SlicePage> {
+    let mut events = Vec::with_capacity(page.events.len());
+    let mut past_end = false;
+    for event in page.events {
+        let at = event_time(&event)?;
+        if at >= to {
+            past_end = true;
+            break;
+        }
+        if at >= from {
+            events.push(event);
+        }
+    }
+    Ok(SlicePage {
+        events,
+        next: page.next,
+        past_end,
+    })
+}
+
+type PageFuture = BoxFuture<'static, (usize, Result<SlicePage>)>;
+
+/// Runs a page's future as a task of the Tokio runtime when there is one, so
+/// that the pages in flight are decoded in parallel on the runtime's threads:
+/// polled inside the stream, they would all be decoded on the one thread
+/// reading it. The task is aborted if the stream is dropped first. Without a
+/// runtime the future runs in place.
+fn spawned(page: BoxFuture<'static, Result<SlicePage>>) -> BoxFuture<'static, Result<SlicePage>> {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return page;
+    };
+    let task = Task(runtime.spawn(page));
+    async move {
+        match task.await {
+            Ok(page) => page,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(Error::protocol(format!(
+                "an export page was cancelled: {e}"
+            ))),
+        }
+    }
+    .boxed()
+}
+
+/// A spawned task, aborted when dropped.
+struct Task<T>(tokio::task::JoinHandle<T>);
+
+impl<T> std::future::Future for Task<T> {
+    type Output = std::result::Result<T, tokio::task::JoinError>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        std::pin::Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl<T> Drop for Task<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
 
 struct Walker {
     export: Export,
@@ -310,13 +388,12 @@ impl Walker {
         // events at the slice's first instant (the filter drops the earlier).
         let from = s.from - TimeDelta::milliseconds(1);
         let (to, after, size) = (s.to, s.after.clone(), self.export.page_size);
-        Some(
-            async move {
-                let page = fetch_page(&jc, &search, from, to, after.as_deref(), size).await;
-                (index, page)
-            }
-            .boxed(),
-        )
+        let slice_from = s.from;
+        let page = async move {
+            let page = fetch_page(&jc, &search, from, to, after.as_deref(), size).await?;
+            keep(page, slice_from, to)
+        };
+        Some(spawned(page.boxed()).map(move |page| (index, page)).boxed())
     }
 
     fn fill(&mut self) {
@@ -374,24 +451,13 @@ impl Walker {
     }
 
     /// Takes a slice's page into the checkpoint; the events inside the slice.
-    fn apply(&mut self, index: usize, page: EventPage) -> Result<Vec<Event>> {
+    fn apply(&mut self, index: usize, page: SlicePage) -> Result<Vec<Event>> {
         let Some(s) = self.cp.as_mut().and_then(|cp| cp.slices.get_mut(index)) else {
             return Err(Error::protocol(format!("export slice {index} is unknown")));
         };
-        let mut kept = Vec::with_capacity(page.events.len());
-        let mut past_end = false;
-        for event in page.events {
-            let at = event_time(&event)?;
-            if at >= s.to {
-                past_end = true;
-                break;
-            }
-            if at >= s.from {
-                kept.push(event);
-            }
-        }
+        let kept = page.events;
         match page.next {
-            Some(next) if !past_end => {
+            Some(next) if !page.past_end => {
                 if s.after.as_ref() == Some(&next) {
                     return Err(Error::protocol(format!(
                         "Directory Insights returned the same cursor twice ({}) in slice {index}",

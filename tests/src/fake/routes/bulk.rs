@@ -7,6 +7,7 @@
 //!
 //! [`FakeJumpCloud::set_bulk_timing`]: crate::fake::FakeJumpCloud::set_bulk_timing
 
+use std::collections::HashSet;
 use std::time::Instant;
 
 use axum::extract::{Path, RawQuery, State};
@@ -22,6 +23,7 @@ use super::{AppState, Org};
 use crate::fake::error::{ApiError, ApiResult};
 use crate::fake::jobs::{BULK_DELAY, BULK_PER_ROW, BulkJob};
 use crate::fake::listing::{check_limit, parse_count, query_pairs};
+use crate::fake::objects;
 use crate::fake::state::{Collection, Org as OrgData, lock};
 
 pub(super) fn routes() -> Router<AppState> {
@@ -82,12 +84,15 @@ fn submit(
     Ok(Json(json!({ "jobId": job_id })).into_response())
 }
 
-/// Applies one row to the org: the user's id, or why not.
+/// Applies one row to the org: the user's id, or why not. `taken` holds the usernames in
+/// use, gathered once per request on the first creation (checking each row against every
+/// user would make settling a job of n rows cost n × users).
 fn apply(
     org: &mut OrgData,
     update: bool,
     row: &Map<String, Value>,
     fresh: String,
+    taken: &mut Option<HashSet<String>>,
 ) -> Result<String, String> {
     if let Some(email) = row.get("email").and_then(Value::as_str)
         && !email.contains('@')
@@ -111,18 +116,37 @@ fn apply(
         }
         return Ok(id);
     }
-    match row.get("username").and_then(Value::as_str) {
-        Some(u) if !u.is_empty() => {}
+    let username = match row.get("username").and_then(Value::as_str) {
+        Some(u) if !u.is_empty() => u,
         _ => return Err("username is required".into()),
-    }
+    };
     if row.get("email").and_then(Value::as_str).is_none() {
         return Err("email is required".into());
     }
-    org.create(Collection::Users, row, || fresh, Utc::now())
-        .map_err(|e| match e {
-            crate::fake::FakeError::Conflict(_) => "username already exists".to_owned(),
-            other => other.to_string(),
-        })
+    let taken = taken.get_or_insert_with(|| {
+        let users = org.objects(Collection::Users).values();
+        users
+            .filter_map(|u| u.get("username").and_then(Value::as_str).map(str::to_owned))
+            .collect()
+    });
+    if taken.contains(username) {
+        return Err("username already exists".into());
+    }
+    let created = if row.contains_key("id") {
+        // A row naming its own id: the stored-object path, which checks the id too.
+        org.create(Collection::Users, row, || fresh, Utc::now())
+            .map_err(|e| match e {
+                crate::fake::FakeError::Conflict(_) => "username already exists".to_owned(),
+                other => other.to_string(),
+            })?
+    } else {
+        let user = objects::shape(Collection::Users, &fresh, &org.id, row, Utc::now());
+        org.objects_mut(Collection::Users)
+            .insert(fresh.clone(), user);
+        fresh
+    };
+    taken.insert(username.to_owned());
+    Ok(created)
 }
 
 async fn results(
@@ -148,11 +172,12 @@ async fn results(
         return Err(ApiError::not_found(format!("job {job_id} not found")));
     };
     let elapsed = job.started.elapsed();
+    let mut taken = None;
     for k in 0..job.rows.len() {
         let due = delay + per_row * u32::try_from(k).unwrap_or(u32::MAX);
         if job.outcomes[k].is_none() && elapsed >= due {
             let fresh = s.ids.next();
-            job.outcomes[k] = Some(apply(org, job.update, &job.rows[k], fresh));
+            job.outcomes[k] = Some(apply(org, job.update, &job.rows[k], fresh, &mut taken));
         }
     }
     let items: Vec<Value> = (0..job.rows.len())

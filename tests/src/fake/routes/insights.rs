@@ -215,8 +215,12 @@ async fn events(State(s): State<AppState>, Org(org): Org, body: Bytes) -> ApiRes
     let org = data
         .org(&org)
         .map_err(|e| ApiError::not_found(e.to_string()).style(ErrorStyle::Error))?;
-    if let Some(set) = &org.jobs.events {
-        return Ok(super::insights_counts::synthetic_page(set, &q, &org.id));
+    if let Some(set) = org.jobs.events.clone() {
+        // A generated page needs nothing stored: build it without holding the lock, so
+        // that pages asked for at once are built at once.
+        let org_id = org.id.clone();
+        drop(data);
+        return Ok(super::insights_counts::synthetic_page(&set, &q, &org_id));
     }
     let mut hits: Vec<&Value> = org
         .objects(Collection::Events)

@@ -3,7 +3,8 @@
 //! generated set.
 
 use axum::extract::State;
-use axum::http::HeaderMap;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -189,9 +190,43 @@ pub(super) fn synthetic_page(set: &EventSet, q: &Query, org: &str) -> Response {
     }
     headers.insert("x-result-count", indexes.len().into());
     headers.insert("x-limit", q.limit.into());
+    let Some(fields) = q.fields.as_deref() else {
+        // Whole events: written straight to the body.
+        let org = Value::from(org).to_string();
+        let mut body = String::with_capacity(indexes.len() * 256 + 2);
+        body.push('[');
+        for (n, &i) in indexes.iter().enumerate() {
+            if n > 0 {
+                body.push(',');
+            }
+            set.write_event(i, &org, &mut body);
+        }
+        body.push(']');
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        return (headers, body).into_response();
+    };
     let items: Vec<Value> = indexes
         .into_iter()
-        .map(|i| project(&set.event(i, org), q.fields.as_deref(), "id"))
+        .map(|i| project(&set.event(i, org), Some(fields), "id"))
         .collect();
     (headers, Json(items)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn written_events_are_the_events() {
+        let set = EventSet::new(DateTime::UNIX_EPOCH, 20).gap_millis(7);
+        let org = "5f00000000000000000000a\"\u{e9}";
+        let quoted = Value::from(org).to_string();
+        for i in [0, 1, 6, 7, 13, 19] {
+            let mut out = String::new();
+            set.write_event(i, &quoted, &mut out);
+            let written: Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(written, set.event(i, org), "event {i}: {out}");
+        }
+    }
 }
