@@ -111,7 +111,13 @@ pub mod graph;
 )]
 mod hooks;
 pub mod paging;
+#[cfg_attr(
+    not(any(feature = "v2", feature = "v1", feature = "insights")),
+    allow(dead_code)
+)]
+mod path;
 mod request;
+pub mod setter;
 #[doc(hidden)]
 pub mod wire;
 
@@ -120,6 +126,7 @@ pub use hooks::{Api, BoxFuture, HookError, Hooks, Operation, Transport};
 pub use paging::{Page, PageKind, PageRequest, Paging, Position};
 pub use progenitor_client::{ByteStream, ClientInfo, Error, OperationInfo, ResponseValue};
 pub use request::{Paginated, Request};
+pub use setter::IntoOptionalString;
 
 #[cfg(feature = "v2")]
 #[path = "generated/v2.rs"]
