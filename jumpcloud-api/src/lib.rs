@@ -98,6 +98,12 @@
 //!   space-separated.
 //! - A delete that may answer 200 with the deleted object or 204 without one
 //!   returns `Option<T>`: the object when the server sends it.
+//! - A path parameter that is empty, `.` or `..`, or contains `/`, `?` or
+//!   `#` would address another route, so `send()` refuses it before anything
+//!   is built, with an `Error::InvalidRequest` naming the operation and the
+//!   parameter.
+//! - The optional string setters of the type builders take `&str`, `String`
+//!   or `Option<String>` ([`IntoOptionalString`]).
 
 // With no API feature on, only the hook types remain and their generated
 // users are compiled out.

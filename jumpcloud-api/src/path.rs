@@ -37,19 +37,26 @@ pub(crate) fn check(operation: &str, parameter: &str, value: &str) -> Result<(),
 mod tests {
     use super::check;
 
+    fn refusal(value: &str) -> String {
+        match check("user_get", "id", value) {
+            Err(message) => message,
+            Ok(()) => panic!("{value:?} was accepted"),
+        }
+    }
+
     #[test]
     fn refuses_values_that_change_the_path() {
         for bad in ["", ".", "..", "a/b", "/", "a?b", "?", "a#b", "#"] {
-            let message = check("user_get", "id", bad).unwrap_err();
+            let message = refusal(bad);
             assert!(
                 message.starts_with("user_get: path parameter `id` "),
                 "{bad:?}: {message}"
             );
         }
-        assert!(check("op", "id", "").unwrap_err().contains("is empty"));
-        assert!(check("op", "id", "x/y").unwrap_err().contains("`/`"));
-        assert!(check("op", "id", "x?y").unwrap_err().contains("`?`"));
-        assert!(check("op", "id", "x#y").unwrap_err().contains("`#`"));
+        assert!(refusal("").contains("is empty"));
+        assert!(refusal("x/y").contains("`/`"));
+        assert!(refusal("x?y").contains("`?`"));
+        assert!(refusal("x#y").contains("`#`"));
     }
 
     #[test]
