@@ -98,6 +98,12 @@
 //!   space-separated.
 //! - A delete that may answer 200 with the deleted object or 204 without one
 //!   returns `Option<T>`: the object when the server sends it.
+//! - A path parameter that is empty, `.` or `..`, or contains `/`, `?` or
+//!   `#` would address another route, so `send()` refuses it before anything
+//!   is built, with an `Error::InvalidRequest` naming the operation and the
+//!   parameter.
+//! - The optional string setters of the type builders take `&str`, `String`
+//!   or `Option<String>` ([`IntoOptionalString`]).
 
 // With no API feature on, only the hook types remain and their generated
 // users are compiled out.
@@ -111,7 +117,13 @@ pub mod graph;
 )]
 mod hooks;
 pub mod paging;
+#[cfg_attr(
+    not(any(feature = "v2", feature = "v1", feature = "insights")),
+    allow(dead_code)
+)]
+mod path;
 mod request;
+pub mod setter;
 #[doc(hidden)]
 pub mod wire;
 
@@ -120,6 +132,7 @@ pub use hooks::{Api, BoxFuture, HookError, Hooks, Operation, Transport};
 pub use paging::{Page, PageKind, PageRequest, Paging, Position};
 pub use progenitor_client::{ByteStream, ClientInfo, Error, OperationInfo, ResponseValue};
 pub use request::{Paginated, Request};
+pub use setter::IntoOptionalString;
 
 #[cfg(feature = "v2")]
 #[path = "generated/v2.rs"]

@@ -86,8 +86,10 @@ async fn run() -> common::ExampleResult {
     let report = handle.wait(timeout).await?;
     for (i, (key, outcome)) in keys.iter().zip(&report.outcomes).enumerate() {
         let line = match outcome {
-            RowOutcome::Created { id } => format!("created {}", id.as_deref().unwrap_or("")),
-            RowOutcome::Updated { id } => format!("updated {}", id.as_deref().unwrap_or("")),
+            RowOutcome::Created { id: Some(id) } => format!("created {id}"),
+            RowOutcome::Updated { id: Some(id) } => format!("updated {id}"),
+            RowOutcome::Created { id: None } => "created (the job's result gave no id)".to_string(),
+            RowOutcome::Updated { id: None } => "updated (the job's result gave no id)".to_string(),
             RowOutcome::Failed { message } => format!("FAILED: {message}"),
             RowOutcome::Pending { status } => {
                 format!(

@@ -1048,12 +1048,11 @@ pub mod types {
             }
             pub fn key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.key = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for key: {e}"));
+                self.key = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -1276,12 +1275,11 @@ pub mod types {
             }
             pub fn key_as_string<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.key_as_string = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for key_as_string: {e}"));
+                self.key_as_string = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -1377,12 +1375,11 @@ pub mod types {
             }
             pub fn exact_match<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.exact_match = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for exact_match: {e}"));
+                self.exact_match = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn interval_unit<T>(mut self, value: T) -> Self
@@ -1397,22 +1394,20 @@ pub mod types {
             }
             pub fn interval_value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.interval_value = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for interval_value: {e}")
-                });
+                self.interval_value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn q<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.q = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for q: {e}"));
+                self.q = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn search_term<T>(mut self, value: T) -> Self
@@ -1447,12 +1442,11 @@ pub mod types {
             }
             pub fn timezone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.timezone = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for timezone: {e}"));
+                self.timezone = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -1560,12 +1554,11 @@ pub mod types {
             }
             pub fn exact_match<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.exact_match = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for exact_match: {e}"));
+                self.exact_match = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn fields<T>(mut self, value: T) -> Self
@@ -1590,12 +1583,11 @@ pub mod types {
             }
             pub fn q<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.q = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for q: {e}"));
+                self.q = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn search_after<T>(mut self, value: T) -> Self
@@ -1640,12 +1632,11 @@ pub mod types {
             }
             pub fn sort<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.sort = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for sort: {e}"));
+                self.sort = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn start_time<T>(mut self, value: T) -> Self
@@ -1851,32 +1842,29 @@ pub mod types {
             }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self.created_at = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn expiration<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.expiration = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for expiration: {e}"));
+                self.expiration = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn parameters<T>(mut self, value: T) -> Self
@@ -1895,22 +1883,20 @@ pub mod types {
             }
             pub fn requester_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.requester_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for requester_email: {e}")
-                });
+                self.requester_email = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn requester_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.requester_id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for requester_id: {e}"));
+                self.requester_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -1937,12 +1923,11 @@ pub mod types {
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.updated_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self.updated_at = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -2015,12 +2000,11 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -2121,32 +2105,29 @@ pub mod types {
             }
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self.created_at = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn expiration<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.expiration = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for expiration: {e}"));
+                self.expiration = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn parameters<T>(mut self, value: T) -> Self
@@ -2165,22 +2146,20 @@ pub mod types {
             }
             pub fn requester_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.requester_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for requester_email: {e}")
-                });
+                self.requester_email = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn requester_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.requester_id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for requester_id: {e}"));
+                self.requester_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -2209,12 +2188,11 @@ pub mod types {
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.updated_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self.updated_at = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -2287,12 +2265,11 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -3434,6 +3411,22 @@ pub mod builder {
                 report_id,
                 artifact_id,
             } = self;
+            if let ::std::result::Result::Ok(value) = &report_id {
+                crate::path::check(
+                    "report_artifact_content_get",
+                    "report_id",
+                    &value.to_string(),
+                )
+                .map_err(Error::InvalidRequest)?;
+            }
+            if let ::std::result::Result::Ok(value) = &artifact_id {
+                crate::path::check(
+                    "report_artifact_content_get",
+                    "artifact_id",
+                    &value.to_string(),
+                )
+                .map_err(Error::InvalidRequest)?;
+            }
             let report_id = report_id.map_err(Error::InvalidRequest)?;
             let artifact_id = artifact_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -3502,6 +3495,10 @@ pub mod builder {
                 client,
                 report_type,
             } = self;
+            if let ::std::result::Result::Ok(value) = &report_type {
+                crate::path::check("report_create", "report_type", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let report_type = report_type.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/reports/{}",

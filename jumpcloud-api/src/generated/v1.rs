@@ -8950,12 +8950,11 @@ pub mod types {
             }
             pub fn created<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.created = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for created: {e}"));
+                self.created = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn database_attributes<T>(mut self, value: T) -> Self
@@ -8974,52 +8973,47 @@ pub mod types {
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.description = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self.description = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn display_label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.display_label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for display_label: {e}"));
+                self.display_label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for display_name: {e}"));
+                self.display_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn learn_more<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.learn_more = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for learn_more: {e}"));
+                self.learn_more = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn logo<T>(mut self, value: T) -> Self
@@ -9044,22 +9038,20 @@ pub mod types {
             }
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.organization = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for organization: {e}"));
+                self.organization = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn parent_app<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.parent_app = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for parent_app: {e}"));
+                self.parent_app = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn sso<T>(mut self, value: T) -> Self
@@ -9557,12 +9549,11 @@ pub mod types {
         impl ApplicationConfigAcsUrl {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -9609,22 +9600,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -9691,12 +9680,11 @@ pub mod types {
         impl ApplicationConfigAcsUrlTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -9757,22 +9745,20 @@ pub mod types {
         impl ApplicationConfigAcsUrlTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -9841,12 +9827,11 @@ pub mod types {
         impl ApplicationConfigConstantAttributes {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn mutable<T>(mut self, value: T) -> Self
@@ -9903,12 +9888,11 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -9993,12 +9977,11 @@ pub mod types {
         impl ApplicationConfigConstantAttributesTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -10061,22 +10044,20 @@ pub mod types {
         impl ApplicationConfigConstantAttributesTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -10131,12 +10112,11 @@ pub mod types {
         impl ApplicationConfigConstantAttributesValueItem {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -10161,12 +10141,11 @@ pub mod types {
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -10249,12 +10228,11 @@ pub mod types {
         impl ApplicationConfigDatabaseAttributes {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -10301,12 +10279,11 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -10389,12 +10366,11 @@ pub mod types {
         impl ApplicationConfigDatabaseAttributesTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -10457,22 +10433,20 @@ pub mod types {
         impl ApplicationConfigDatabaseAttributesTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -10527,12 +10501,11 @@ pub mod types {
         impl ApplicationConfigDatabaseAttributesValueItem {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -10557,12 +10530,11 @@ pub mod types {
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -10642,12 +10614,11 @@ pub mod types {
         impl ApplicationConfigDeclareRedirectEndpoint {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -10696,12 +10667,11 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -10784,12 +10754,11 @@ pub mod types {
         impl ApplicationConfigDeclareRedirectEndpointTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -10852,22 +10821,20 @@ pub mod types {
         impl ApplicationConfigDeclareRedirectEndpointTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -10936,12 +10903,11 @@ pub mod types {
         impl ApplicationConfigDefaultTargetUrl {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -10988,22 +10954,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -11074,12 +11038,11 @@ pub mod types {
         impl ApplicationConfigDefaultTargetUrlTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -11142,22 +11105,20 @@ pub mod types {
         impl ApplicationConfigDefaultTargetUrlTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -11229,22 +11190,20 @@ pub mod types {
         impl ApplicationConfigGroupsAttributeName {
             pub fn depends_on_property<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.depends_on_property = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for depends_on_property: {e}")
-                });
+                self.depends_on_property = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -11291,22 +11250,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -11379,12 +11336,11 @@ pub mod types {
         impl ApplicationConfigGroupsAttributeNameTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -11447,22 +11403,20 @@ pub mod types {
         impl ApplicationConfigGroupsAttributeNameTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -11529,12 +11483,11 @@ pub mod types {
         impl ApplicationConfigIdpCertificate {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -11581,22 +11534,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -11667,12 +11618,11 @@ pub mod types {
         impl ApplicationConfigIdpCertificateTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -11735,22 +11685,20 @@ pub mod types {
         impl ApplicationConfigIdpCertificateTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -11817,12 +11765,11 @@ pub mod types {
         impl ApplicationConfigIdpEntityId {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -11869,22 +11816,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -11951,12 +11896,11 @@ pub mod types {
         impl ApplicationConfigIdpEntityIdTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -12017,22 +11961,20 @@ pub mod types {
         impl ApplicationConfigIdpEntityIdTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -12099,12 +12041,11 @@ pub mod types {
         impl ApplicationConfigIdpInitUrl {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -12151,22 +12092,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -12233,12 +12172,11 @@ pub mod types {
         impl ApplicationConfigIdpInitUrlTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -12299,22 +12237,20 @@ pub mod types {
         impl ApplicationConfigIdpInitUrlTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -12381,12 +12317,11 @@ pub mod types {
         impl ApplicationConfigIdpPrivateKey {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -12433,22 +12368,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -12519,12 +12452,11 @@ pub mod types {
         impl ApplicationConfigIdpPrivateKeyTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -12587,22 +12519,20 @@ pub mod types {
         impl ApplicationConfigIdpPrivateKeyTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -12666,12 +12596,11 @@ pub mod types {
         impl ApplicationConfigIncludeGroups {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -12718,12 +12647,11 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -12804,12 +12732,11 @@ pub mod types {
         impl ApplicationConfigIncludeGroupsTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -12872,22 +12799,20 @@ pub mod types {
         impl ApplicationConfigIncludeGroupsTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -12959,12 +12884,11 @@ pub mod types {
         impl ApplicationConfigOverrideNameIdFormat {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn options<T>(mut self, value: T) -> Self
@@ -13023,22 +12947,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -13108,12 +13030,11 @@ pub mod types {
         impl ApplicationConfigOverrideNameIdFormatOptionsItem {
             pub fn text<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.text = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for text: {e}"));
+                self.text = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -13172,12 +13093,11 @@ pub mod types {
         impl ApplicationConfigOverrideNameIdFormatTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -13240,22 +13160,20 @@ pub mod types {
         impl ApplicationConfigOverrideNameIdFormatTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -13314,12 +13232,11 @@ pub mod types {
         impl ApplicationConfigSignAssertion {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -13354,12 +13271,11 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -13448,12 +13364,11 @@ pub mod types {
         impl ApplicationConfigSignResponse {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -13488,12 +13403,11 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -13593,12 +13507,11 @@ pub mod types {
         impl ApplicationConfigSignatureAlgorithm {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn options<T>(mut self, value: T) -> Self
@@ -13657,22 +13570,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -13742,12 +13653,11 @@ pub mod types {
         impl ApplicationConfigSignatureAlgorithmOptionsItem {
             pub fn text<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.text = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for text: {e}"));
+                self.text = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -13806,12 +13716,11 @@ pub mod types {
         impl ApplicationConfigSignatureAlgorithmTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -13874,22 +13783,20 @@ pub mod types {
         impl ApplicationConfigSignatureAlgorithmTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -13956,12 +13863,11 @@ pub mod types {
         impl ApplicationConfigSpCertificate {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -14008,22 +13914,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -14094,12 +13998,11 @@ pub mod types {
         impl ApplicationConfigSpCertificateTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -14162,22 +14065,20 @@ pub mod types {
         impl ApplicationConfigSpCertificateTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -14244,12 +14145,11 @@ pub mod types {
         impl ApplicationConfigSpEntityId {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -14296,22 +14196,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -14378,12 +14276,11 @@ pub mod types {
         impl ApplicationConfigSpEntityIdTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -14444,22 +14341,20 @@ pub mod types {
         impl ApplicationConfigSpEntityIdTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -14523,12 +14418,11 @@ pub mod types {
         impl ApplicationConfigSpErrorFlow {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -14575,12 +14469,11 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -14657,12 +14550,11 @@ pub mod types {
         impl ApplicationConfigSpErrorFlowTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -14723,22 +14615,20 @@ pub mod types {
         impl ApplicationConfigSpErrorFlowTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -14810,12 +14700,11 @@ pub mod types {
         impl ApplicationConfigSubjectField {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn options<T>(mut self, value: T) -> Self
@@ -14874,22 +14763,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -14957,12 +14844,11 @@ pub mod types {
         impl ApplicationConfigSubjectFieldOptionsItem {
             pub fn text<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.text = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for text: {e}"));
+                self.text = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -15021,12 +14907,11 @@ pub mod types {
         impl ApplicationConfigSubjectFieldTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -15087,22 +14972,20 @@ pub mod types {
         impl ApplicationConfigSubjectFieldTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -15161,12 +15044,11 @@ pub mod types {
             }
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.url = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self.url = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -15211,12 +15093,11 @@ pub mod types {
         impl Applicationslist {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn results<T>(mut self, value: T) -> Self
@@ -15397,32 +15278,29 @@ pub mod types {
             }
             pub fn display_label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.display_label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for display_label: {e}"));
+                self.display_label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for display_name: {e}"));
+                self.display_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn is_configured<T>(mut self, value: T) -> Self
@@ -15457,12 +15335,11 @@ pub mod types {
             }
             pub fn learn_more<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.learn_more = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for learn_more: {e}"));
+                self.learn_more = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn logo<T>(mut self, value: T) -> Self
@@ -15477,12 +15354,11 @@ pub mod types {
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn oidc<T>(mut self, value: T) -> Self
@@ -15519,12 +15395,11 @@ pub mod types {
             }
             pub fn sso_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.sso_url = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for sso_url: {e}"));
+                self.sso_url = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -15539,12 +15414,11 @@ pub mod types {
             }
             pub fn test<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.test = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for test: {e}"));
+                self.test = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -15888,22 +15762,20 @@ pub mod types {
         impl ApplicationtemplateConfigAcsUrl {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn options<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.options = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for options: {e}"));
+                self.options = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -15938,12 +15810,11 @@ pub mod types {
             }
             pub fn toggle<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.toggle = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for toggle: {e}"));
+                self.toggle = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -15960,22 +15831,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -16050,12 +15919,11 @@ pub mod types {
         impl ApplicationtemplateConfigAcsUrlTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -16118,22 +15986,20 @@ pub mod types {
         impl ApplicationtemplateConfigAcsUrlTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -16263,12 +16129,11 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -16337,12 +16202,11 @@ pub mod types {
         impl ApplicationtemplateConfigAuthClaimConfigurationAuthnContextMappings {
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -16411,22 +16275,20 @@ pub mod types {
         impl ApplicationtemplateConfigAuthClaimConfigurationAuthnContextMode {
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -16489,12 +16351,11 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -16560,22 +16421,20 @@ pub mod types {
         impl ApplicationtemplateConfigAuthClaimConfigurationSingleAuthnContextValue {
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -16660,12 +16519,11 @@ pub mod types {
         impl ApplicationtemplateConfigConstantAttributes {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn mutable<T>(mut self, value: T) -> Self
@@ -16680,12 +16538,11 @@ pub mod types {
             }
             pub fn options<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.options = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for options: {e}"));
+                self.options = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -16720,12 +16577,11 @@ pub mod types {
             }
             pub fn toggle<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.toggle = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for toggle: {e}"));
+                self.toggle = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -16744,12 +16600,11 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -16842,12 +16697,11 @@ pub mod types {
         impl ApplicationtemplateConfigConstantAttributesTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -16910,22 +16764,20 @@ pub mod types {
         impl ApplicationtemplateConfigConstantAttributesTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -16983,12 +16835,11 @@ pub mod types {
         impl ApplicationtemplateConfigConstantAttributesValueItem {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -17013,12 +16864,11 @@ pub mod types {
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -17155,22 +17005,20 @@ pub mod types {
         impl ApplicationtemplateConfigIdpCertificate {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn options<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.options = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for options: {e}"));
+                self.options = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -17205,12 +17053,11 @@ pub mod types {
             }
             pub fn toggle<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.toggle = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for toggle: {e}"));
+                self.toggle = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -17229,22 +17076,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -17321,12 +17166,11 @@ pub mod types {
         impl ApplicationtemplateConfigIdpCertificateTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -17389,22 +17233,20 @@ pub mod types {
         impl ApplicationtemplateConfigIdpCertificateTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -17481,22 +17323,20 @@ pub mod types {
         impl ApplicationtemplateConfigIdpEntityId {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn options<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.options = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for options: {e}"));
+                self.options = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -17531,12 +17371,11 @@ pub mod types {
             }
             pub fn toggle<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.toggle = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for toggle: {e}"));
+                self.toggle = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -17553,22 +17392,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -17643,12 +17480,11 @@ pub mod types {
         impl ApplicationtemplateConfigIdpEntityIdTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -17711,22 +17547,20 @@ pub mod types {
         impl ApplicationtemplateConfigIdpEntityIdTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -17803,22 +17637,20 @@ pub mod types {
         impl ApplicationtemplateConfigIdpPrivateKey {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn options<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.options = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for options: {e}"));
+                self.options = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -17853,12 +17685,11 @@ pub mod types {
             }
             pub fn toggle<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.toggle = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for toggle: {e}"));
+                self.toggle = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -17875,22 +17706,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -17967,12 +17796,11 @@ pub mod types {
         impl ApplicationtemplateConfigIdpPrivateKeyTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -18035,22 +17863,20 @@ pub mod types {
         impl ApplicationtemplateConfigIdpPrivateKeyTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -18114,12 +17940,11 @@ pub mod types {
         impl ApplicationtemplateConfigSignAssertion {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -18166,12 +17991,11 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -18254,12 +18078,11 @@ pub mod types {
         impl ApplicationtemplateConfigSignAssertionTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -18322,22 +18145,20 @@ pub mod types {
         impl ApplicationtemplateConfigSignAssertionTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -18401,12 +18222,11 @@ pub mod types {
         impl ApplicationtemplateConfigSignResponse {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -18453,12 +18273,11 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -18539,12 +18358,11 @@ pub mod types {
         impl ApplicationtemplateConfigSignResponseTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -18607,22 +18425,20 @@ pub mod types {
         impl ApplicationtemplateConfigSignResponseTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -18699,22 +18515,20 @@ pub mod types {
         impl ApplicationtemplateConfigSpEntityId {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn options<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.options = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for options: {e}"));
+                self.options = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -18749,12 +18563,11 @@ pub mod types {
             }
             pub fn toggle<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.toggle = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for toggle: {e}"));
+                self.toggle = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -18771,22 +18584,20 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -18861,12 +18672,11 @@ pub mod types {
         impl ApplicationtemplateConfigSpEntityIdTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -18929,22 +18739,20 @@ pub mod types {
         impl ApplicationtemplateConfigSpEntityIdTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -19008,12 +18816,11 @@ pub mod types {
         impl ApplicationtemplateConfigSpErrorFlow {
             pub fn label<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.label = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for label: {e}"));
+                self.label = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -19060,12 +18867,11 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -19146,12 +18952,11 @@ pub mod types {
         impl ApplicationtemplateConfigSpErrorFlowTooltip {
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn variables<T>(mut self, value: T) -> Self
@@ -19214,22 +19019,20 @@ pub mod types {
         impl ApplicationtemplateConfigSpErrorFlowTooltipVariables {
             pub fn icon<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.icon = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for icon: {e}"));
+                self.icon = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -19332,12 +19135,11 @@ pub mod types {
         impl ApplicationtemplateLogo {
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.url = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for url: {e}"));
+                self.url = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -19408,12 +19210,11 @@ pub mod types {
             }
             pub fn sso_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.sso_url = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for sso_url: {e}"));
+                self.sso_url = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn token_endpoint_auth_method<T>(mut self, value: T) -> Self
@@ -19496,12 +19297,11 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -19605,22 +19405,20 @@ pub mod types {
         impl Attribute {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -19780,12 +19578,11 @@ pub mod types {
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.description = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self.description = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn files<T>(mut self, value: T) -> Self
@@ -19810,22 +19607,20 @@ pub mod types {
             }
             pub fn launch_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.launch_type = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for launch_type: {e}"));
+                self.launch_type = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn listens_to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.listens_to = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for listens_to: {e}"));
+                self.listens_to = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -19840,32 +19635,29 @@ pub mod types {
             }
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.organization = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for organization: {e}"));
+                self.organization = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn schedule<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.schedule = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for schedule: {e}"));
+                self.schedule = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn schedule_repeat_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.schedule_repeat_type = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for schedule_repeat_type: {e}")
-                });
+                self.schedule_repeat_type = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn schedule_year<T>(mut self, value: T) -> Self
@@ -19880,12 +19672,11 @@ pub mod types {
             }
             pub fn shell<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.shell = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for shell: {e}"));
+                self.shell = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn sudo<T>(mut self, value: T) -> Self
@@ -19900,12 +19691,11 @@ pub mod types {
             }
             pub fn template<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template: {e}"));
+                self.template = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn templating_required<T>(mut self, value: T) -> Self
@@ -19930,32 +19720,29 @@ pub mod types {
             }
             pub fn timeout<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.timeout = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for timeout: {e}"));
+                self.timeout = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn trigger<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.trigger = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for trigger: {e}"));
+                self.trigger = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn user<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.user = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for user: {e}"));
+                self.user = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -20102,32 +19889,29 @@ pub mod types {
         impl CommandfilereturnResultsItem {
             pub fn destination<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.destination = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for destination: {e}"));
+                self.destination = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -20231,12 +20015,11 @@ pub mod types {
         impl Commandresult {
             pub fn command<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.command = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for command: {e}"));
+                self.command = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn files<T>(mut self, value: T) -> Self
@@ -20251,32 +20034,29 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.organization = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for organization: {e}"));
+                self.organization = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn request_time<T>(mut self, value: T) -> Self
@@ -20325,52 +20105,47 @@ pub mod types {
             }
             pub fn system<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.system = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for system: {e}"));
+                self.system = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn system_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.system_id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for system_id: {e}"));
+                self.system_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn user<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.user = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for user: {e}"));
+                self.user = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn workflow_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.workflow_id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for workflow_id: {e}"));
+                self.workflow_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn workflow_instance_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.workflow_instance_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for workflow_instance_id: {e}")
-                });
+                self.workflow_instance_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -20454,22 +20229,20 @@ pub mod types {
             }
             pub fn error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.error = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for error: {e}"));
+                self.error = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -20523,12 +20296,11 @@ pub mod types {
             }
             pub fn output<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.output = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for output: {e}"));
+                self.output = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -20625,12 +20397,11 @@ pub mod types {
         impl Commandresultbycommandid {
             pub fn command<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.command = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for command: {e}"));
+                self.command = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn files<T>(mut self, value: T) -> Self
@@ -20645,32 +20416,29 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.organization = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for organization: {e}"));
+                self.organization = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn request_time<T>(mut self, value: T) -> Self
@@ -20721,42 +20489,38 @@ pub mod types {
             }
             pub fn system<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.system = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for system: {e}"));
+                self.system = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn user<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.user = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for user: {e}"));
+                self.user = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn workflow_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.workflow_id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for workflow_id: {e}"));
+                self.workflow_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn workflow_instance_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.workflow_instance_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for workflow_instance_id: {e}")
-                });
+                self.workflow_instance_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -20840,22 +20604,20 @@ pub mod types {
             }
             pub fn error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.error = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for error: {e}"));
+                self.error = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -20913,12 +20675,11 @@ pub mod types {
             }
             pub fn output<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.output = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for output: {e}"));
+                self.output = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -21068,12 +20829,11 @@ pub mod types {
         impl CommandresultslistResultsItem {
             pub fn command<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.command = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for command: {e}"));
+                self.command = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn exit_code<T>(mut self, value: T) -> Self
@@ -21088,22 +20848,20 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn request_time<T>(mut self, value: T) -> Self
@@ -21154,42 +20912,38 @@ pub mod types {
             }
             pub fn system<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.system = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for system: {e}"));
+                self.system = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn system_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.system_id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for system_id: {e}"));
+                self.system_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn user<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.user = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for user: {e}"));
+                self.user = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn workflow_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.workflow_id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for workflow_id: {e}"));
+                self.workflow_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -21268,12 +21022,11 @@ pub mod types {
             }
             pub fn error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.error = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for error: {e}"));
+                self.error = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -21329,12 +21082,11 @@ pub mod types {
             }
             pub fn output<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.output = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for output: {e}"));
+                self.output = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -21489,12 +21241,11 @@ pub mod types {
         impl CommandresultssearchlistResultsItem {
             pub fn command<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.command = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for command: {e}"));
+                self.command = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn files<T>(mut self, value: T) -> Self
@@ -21509,22 +21260,20 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn request_time<T>(mut self, value: T) -> Self
@@ -21575,42 +21324,38 @@ pub mod types {
             }
             pub fn system<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.system = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for system: {e}"));
+                self.system = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn user<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.user = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for user: {e}"));
+                self.user = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn workflow_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.workflow_id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for workflow_id: {e}"));
+                self.workflow_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn workflow_instance_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.workflow_instance_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for workflow_instance_id: {e}")
-                });
+                self.workflow_instance_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -21698,22 +21443,20 @@ pub mod types {
             }
             pub fn error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.error = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for error: {e}"));
+                self.error = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -21771,12 +21514,11 @@ pub mod types {
             }
             pub fn output<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.output = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for output: {e}"));
+                self.output = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -21825,12 +21567,11 @@ pub mod types {
         impl CommandsRunBody {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn system_ids<T>(mut self, value: T) -> Self
@@ -21895,12 +21636,11 @@ pub mod types {
             }
             pub fn workflow_instance_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.workflow_instance_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for workflow_instance_id: {e}")
-                });
+                self.workflow_instance_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -22062,102 +21802,92 @@ pub mod types {
             }
             pub fn command<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.command = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for command: {e}"));
+                self.command = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn command_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.command_type = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for command_type: {e}"));
+                self.command_type = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.description = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self.description = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn launch_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.launch_type = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for launch_type: {e}"));
+                self.launch_type = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn listens_to<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.listens_to = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for listens_to: {e}"));
+                self.listens_to = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.organization = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for organization: {e}"));
+                self.organization = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn schedule<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.schedule = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for schedule: {e}"));
+                self.schedule = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn schedule_repeat_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.schedule_repeat_type = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for schedule_repeat_type: {e}")
-                });
+                self.schedule_repeat_type = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn templating_required<T>(mut self, value: T) -> Self
@@ -22172,12 +21902,11 @@ pub mod types {
             }
             pub fn trigger<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.trigger = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for trigger: {e}"));
+                self.trigger = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -22296,22 +22025,20 @@ pub mod types {
             }
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.message = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for message: {e}"));
+                self.message = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.status = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for status: {e}"));
+                self.status = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -22720,12 +22447,11 @@ pub mod types {
             }
             pub fn agent_version<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.agent_version = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for agent_version: {e}"));
+                self.agent_version = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn allow_multi_factor_authentication<T>(mut self, value: T) -> Self
@@ -22776,32 +22502,29 @@ pub mod types {
             }
             pub fn amazon_instance_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.amazon_instance_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for amazon_instance_id: {e}")
-                });
+                self.amazon_instance_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn arch<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.arch = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for arch: {e}"));
+                self.arch = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn arch_family<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.arch_family = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for arch_family: {e}"));
+                self.arch_family = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn attributes<T>(mut self, value: T) -> Self
@@ -22862,12 +22585,11 @@ pub mod types {
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.description = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self.description = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn desktop_capable<T>(mut self, value: T) -> Self
@@ -22882,22 +22604,20 @@ pub mod types {
             }
             pub fn display_manager<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.display_manager = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for display_manager: {e}")
-                });
+                self.display_manager = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for display_name: {e}"));
+                self.display_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn domain_info<T>(mut self, value: T) -> Self
@@ -22922,12 +22642,11 @@ pub mod types {
             }
             pub fn file_system<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.file_system = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for file_system: {e}"));
+                self.file_system = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn has_service_account<T>(mut self, value: T) -> Self
@@ -22942,32 +22661,29 @@ pub mod types {
             }
             pub fn hostname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.hostname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for hostname: {e}"));
+                self.hostname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn hw_vendor<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.hw_vendor = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for hw_vendor: {e}"));
+                self.hw_vendor = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn is_policy_bound<T>(mut self, value: T) -> Self
@@ -23024,32 +22740,29 @@ pub mod types {
             }
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.organization = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for organization: {e}"));
+                self.organization = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn os<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.os = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for os: {e}"));
+                self.os = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn os_family<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.os_family = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for os_family: {e}"));
+                self.os_family = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn os_version_detail<T>(mut self, value: T) -> Self
@@ -23094,22 +22807,20 @@ pub mod types {
             }
             pub fn remote_assist_agent_version<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.remote_assist_agent_version = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for remote_assist_agent_version: {e}")
-                });
+                self.remote_assist_agent_version = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn remote_ip<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.remote_ip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for remote_ip: {e}"));
+                self.remote_ip = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn secure_login<T>(mut self, value: T) -> Self
@@ -23124,12 +22835,11 @@ pub mod types {
             }
             pub fn serial_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.serial_number = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for serial_number: {e}"));
+                self.serial_number = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn service_account_state<T>(mut self, value: T) -> Self
@@ -23186,12 +22896,11 @@ pub mod types {
             }
             pub fn template_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template_name: {e}"));
+                self.template_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn user_metrics<T>(mut self, value: T) -> Self
@@ -23206,12 +22915,11 @@ pub mod types {
             }
             pub fn version<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.version = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for version: {e}"));
+                self.version = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -23414,12 +23122,11 @@ pub mod types {
         impl JcSystemDomainInfo {
             pub fn domain_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.domain_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for domain_name: {e}"));
+                self.domain_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn part_of_domain<T>(mut self, value: T) -> Self
@@ -23504,32 +23211,29 @@ pub mod types {
             }
             pub fn lost_mode_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.lost_mode_status = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for lost_mode_status: {e}")
-                });
+                self.lost_mode_status = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn profile_identifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.profile_identifier = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for profile_identifier: {e}")
-                });
+                self.profile_identifier = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn provider_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.provider_id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for provider_id: {e}"));
+                self.provider_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn user_approved<T>(mut self, value: T) -> Self
@@ -23609,12 +23313,11 @@ pub mod types {
         impl JcSystemMdmWindows {
             pub fn upn<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.upn = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for upn: {e}"));
+                self.upn = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -23660,12 +23363,11 @@ pub mod types {
         impl JcSystemNetworkInterfacesItem {
             pub fn address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.address = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for address: {e}"));
+                self.address = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn family<T>(mut self, value: T) -> Self
@@ -23692,12 +23394,11 @@ pub mod types {
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -23784,22 +23485,20 @@ pub mod types {
         impl JcSystemOsVersionDetail {
             pub fn distribution_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.distribution_name = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for distribution_name: {e}")
-                });
+                self.distribution_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn major<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.major = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for major: {e}"));
+                self.major = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn major_number<T>(mut self, value: T) -> Self
@@ -23814,12 +23513,11 @@ pub mod types {
             }
             pub fn minor<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.minor = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for minor: {e}"));
+                self.minor = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn minor_number<T>(mut self, value: T) -> Self
@@ -23834,22 +23532,20 @@ pub mod types {
             }
             pub fn os_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.os_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for os_name: {e}"));
+                self.os_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn patch<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.patch = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for patch: {e}"));
+                self.patch = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn patch_number<T>(mut self, value: T) -> Self
@@ -23864,32 +23560,29 @@ pub mod types {
             }
             pub fn release_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.release_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for release_name: {e}"));
+                self.release_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn revision<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.revision = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for revision: {e}"));
+                self.revision = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn version<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.version = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for version: {e}"));
+                self.version = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -24058,12 +23751,11 @@ pub mod types {
         impl JcSystemPrimarySystemUser {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -24147,12 +23839,11 @@ pub mod types {
         impl JcSystemProvisionMetadataProvisioner {
             pub fn provisioner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.provisioner_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for provisioner_id: {e}")
-                });
+                self.provisioner_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -24336,22 +24027,20 @@ pub mod types {
         impl JcSystemSshdParamsItem {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -24485,12 +24174,11 @@ pub mod types {
             }
             pub fn user_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.user_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for user_name: {e}"));
+                self.user_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -24797,32 +24485,29 @@ pub mod types {
         impl Organization {
             pub fn access_restriction<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.access_restriction = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for access_restriction: {e}")
-                });
+                self.access_restriction = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn accounts_receivable<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.accounts_receivable = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for accounts_receivable: {e}")
-                });
+                self.accounts_receivable = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn created<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.created = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for created: {e}"));
+                self.created = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn custom_email_settings<T>(mut self, value: T) -> Self
@@ -24837,12 +24522,11 @@ pub mod types {
             }
             pub fn display_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for display_name: {e}"));
+                self.display_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn entitlement<T>(mut self, value: T) -> Self
@@ -24877,26 +24561,20 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn last_estimate_calculation_time_stamp<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.last_estimate_calculation_time_stamp = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for last_estimate_calculation_time_stamp: {e}"
-                        )
-                    });
+                self.last_estimate_calculation_time_stamp = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn last_sfdc_sync_status<T>(mut self, value: T) -> Self
@@ -24913,22 +24591,20 @@ pub mod types {
             }
             pub fn logo_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.logo_url = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for logo_url: {e}"));
+                self.logo_url = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn provider<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.provider = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for provider: {e}"));
+                self.provider = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn settings<T>(mut self, value: T) -> Self
@@ -25082,12 +24758,11 @@ pub mod types {
         impl Organizationentitlement {
             pub fn billing_model<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.billing_model = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for billing_model: {e}"));
+                self.billing_model = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn cap_user_quantity<T>(mut self, value: T) -> Self
@@ -25144,12 +24819,11 @@ pub mod types {
             }
             pub fn purchase_channel<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.purchase_channel = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for purchase_channel: {e}")
-                });
+                self.purchase_channel = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -25236,12 +24910,11 @@ pub mod types {
             }
             pub fn contract_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.contract_type = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for contract_type: {e}"));
+                self.contract_type = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn max_user_count<T>(mut self, value: T) -> Self
@@ -25256,12 +24929,11 @@ pub mod types {
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn price_per_user<T>(mut self, value: T) -> Self
@@ -25276,22 +24948,20 @@ pub mod types {
             }
             pub fn product_category<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.product_category = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for product_category: {e}")
-                });
+                self.product_category = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn product_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.product_code = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for product_code: {e}"));
+                self.product_code = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn uncommitted_users<T>(mut self, value: T) -> Self
@@ -25479,12 +25149,11 @@ pub mod types {
         impl Organizationsettings {
             pub fn agent_version<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.agent_version = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for agent_version: {e}"));
+                self.agent_version = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn beta_features<T>(mut self, value: T) -> Self
@@ -25511,22 +25180,20 @@ pub mod types {
             }
             pub fn contact_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.contact_email = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for contact_email: {e}"));
+                self.contact_email = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn contact_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.contact_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for contact_name: {e}"));
+                self.contact_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn device_identification_enabled<T>(mut self, value: T) -> Self
@@ -25593,12 +25260,11 @@ pub mod types {
             }
             pub fn email_disclaimer<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.email_disclaimer = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for email_disclaimer: {e}")
-                });
+                self.email_disclaimer = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn enable_google_apps<T>(mut self, value: T) -> Self
@@ -25669,12 +25335,11 @@ pub mod types {
             }
             pub fn logo<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.logo = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for logo: {e}"));
+                self.logo = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn max_system_users<T>(mut self, value: T) -> Self
@@ -25689,12 +25354,11 @@ pub mod types {
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn new_system_user_state_defaults<T>(mut self, value: T) -> Self
@@ -26075,12 +25739,11 @@ pub mod types {
         impl OrganizationsettingsFeaturesDirectoryInsightsPremium {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self.created_at = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn enabled<T>(mut self, value: T) -> Self
@@ -26095,12 +25758,11 @@ pub mod types {
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.updated_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self.updated_at = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -26162,12 +25824,11 @@ pub mod types {
         impl OrganizationsettingsFeaturesSystemInsights {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self.created_at = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn enable_new_darwin<T>(mut self, value: T) -> Self
@@ -26212,12 +25873,11 @@ pub mod types {
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.updated_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self.updated_at = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -26547,12 +26207,11 @@ pub mod types {
             }
             pub fn effective_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.effective_date = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for effective_date: {e}")
-                });
+                self.effective_date = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn enable_days_after_expiration_to_self_recover<T>(mut self, value: T) -> Self
@@ -26673,12 +26332,11 @@ pub mod types {
             }
             pub fn grace_period_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.grace_period_date = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for grace_period_date: {e}")
-                });
+                self.grace_period_date = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn lockout_time_in_seconds<T>(mut self, value: T) -> Self
@@ -27168,22 +26826,20 @@ pub mod types {
         impl Organizationsettingsput {
             pub fn contact_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.contact_email = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for contact_email: {e}"));
+                self.contact_email = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn contact_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.contact_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for contact_name: {e}"));
+                self.contact_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn device_identification_enabled<T>(mut self, value: T) -> Self
@@ -27240,12 +26896,11 @@ pub mod types {
             }
             pub fn email_disclaimer<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.email_disclaimer = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for email_disclaimer: {e}")
-                });
+                self.email_disclaimer = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn enable_managed_uid<T>(mut self, value: T) -> Self
@@ -27284,12 +26939,11 @@ pub mod types {
             }
             pub fn logo<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.logo = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for logo: {e}"));
+                self.logo = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn max_system_users<T>(mut self, value: T) -> Self
@@ -27304,12 +26958,11 @@ pub mod types {
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn new_system_user_state_defaults<T>(mut self, value: T) -> Self
@@ -27646,12 +27299,11 @@ pub mod types {
         impl OrganizationsettingsputFeaturesDirectoryInsightsPremium {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self.created_at = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn enabled<T>(mut self, value: T) -> Self
@@ -27666,12 +27318,11 @@ pub mod types {
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.updated_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self.updated_at = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -27733,12 +27384,11 @@ pub mod types {
         impl OrganizationsettingsputFeaturesSystemInsights {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.created_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for created_at: {e}"));
+                self.created_at = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn enable_new_darwin<T>(mut self, value: T) -> Self
@@ -27783,12 +27433,11 @@ pub mod types {
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.updated_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for updated_at: {e}"));
+                self.updated_at = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -28109,12 +27758,11 @@ pub mod types {
             }
             pub fn effective_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.effective_date = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for effective_date: {e}")
-                });
+                self.effective_date = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn enable_days_after_expiration_to_self_recover<T>(mut self, value: T) -> Self
@@ -28215,12 +27863,11 @@ pub mod types {
             }
             pub fn grace_period_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.grace_period_date = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for grace_period_date: {e}")
-                });
+                self.grace_period_date = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn lockout_time_in_seconds<T>(mut self, value: T) -> Self
@@ -28614,32 +28261,29 @@ pub mod types {
         impl OrganizationslistResultsItem {
             pub fn display_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for display_name: {e}"));
+                self.display_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn logo_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.logo_url = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for logo_url: {e}"));
+                self.logo_url = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -28720,12 +28364,11 @@ pub mod types {
         impl RadiusServerSetBody {
             pub fn ca_cert<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.ca_cert = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for ca_cert: {e}"));
+                self.ca_cert = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn device_cert_enabled<T>(mut self, value: T) -> Self
@@ -28820,12 +28463,11 @@ pub mod types {
             }
             pub fn user_lockout_action<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.user_lockout_action = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for user_lockout_action: {e}")
-                });
+                self.user_lockout_action = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn user_password_enabled<T>(mut self, value: T) -> Self
@@ -28840,14 +28482,11 @@ pub mod types {
             }
             pub fn user_password_expiration_action<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.user_password_expiration_action = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for user_password_expiration_action: {e}"
-                    )
-                });
+                self.user_password_expiration_action = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -28982,12 +28621,11 @@ pub mod types {
             }
             pub fn ca_cert<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.ca_cert = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for ca_cert: {e}"));
+                self.ca_cert = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn device_cert_enabled<T>(mut self, value: T) -> Self
@@ -29002,12 +28640,11 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn mfa<T>(mut self, value: T) -> Self
@@ -29022,32 +28659,29 @@ pub mod types {
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn network_source_ip<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.network_source_ip = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for network_source_ip: {e}")
-                });
+                self.network_source_ip = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.organization = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for organization: {e}"));
+                self.organization = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn radsec_enabled<T>(mut self, value: T) -> Self
@@ -29082,12 +28716,11 @@ pub mod types {
             }
             pub fn shared_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.shared_secret = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for shared_secret: {e}"));
+                self.shared_secret = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn user_cert_enabled<T>(mut self, value: T) -> Self
@@ -29102,12 +28735,11 @@ pub mod types {
             }
             pub fn user_lockout_action<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.user_lockout_action = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for user_lockout_action: {e}")
-                });
+                self.user_lockout_action = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn user_password_enabled<T>(mut self, value: T) -> Self
@@ -29122,14 +28754,11 @@ pub mod types {
             }
             pub fn user_password_expiration_action<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.user_password_expiration_action = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for user_password_expiration_action: {e}"
-                    )
-                });
+                self.user_password_expiration_action = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -29251,12 +28880,11 @@ pub mod types {
             }
             pub fn ca_cert<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.ca_cert = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for ca_cert: {e}"));
+                self.ca_cert = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn device_cert_enabled<T>(mut self, value: T) -> Self
@@ -29351,12 +28979,11 @@ pub mod types {
             }
             pub fn user_lockout_action<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.user_lockout_action = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for user_lockout_action: {e}")
-                });
+                self.user_lockout_action = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn user_password_enabled<T>(mut self, value: T) -> Self
@@ -29371,14 +28998,11 @@ pub mod types {
             }
             pub fn user_password_expiration_action<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.user_password_expiration_action = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for user_password_expiration_action: {e}"
-                    )
-                });
+                self.user_password_expiration_action = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -29505,12 +29129,11 @@ pub mod types {
             }
             pub fn ca_cert<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.ca_cert = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for ca_cert: {e}"));
+                self.ca_cert = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn device_cert_enabled<T>(mut self, value: T) -> Self
@@ -29525,12 +29148,11 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn mfa<T>(mut self, value: T) -> Self
@@ -29545,22 +29167,20 @@ pub mod types {
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn network_source_ip<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.network_source_ip = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for network_source_ip: {e}")
-                });
+                self.network_source_ip = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn radsec_enabled<T>(mut self, value: T) -> Self
@@ -29605,12 +29225,11 @@ pub mod types {
             }
             pub fn user_lockout_action<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.user_lockout_action = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for user_lockout_action: {e}")
-                });
+                self.user_lockout_action = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn user_password_enabled<T>(mut self, value: T) -> Self
@@ -29625,14 +29244,11 @@ pub mod types {
             }
             pub fn user_password_expiration_action<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.user_password_expiration_action = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for user_password_expiration_action: {e}"
-                    )
-                });
+                self.user_password_expiration_action = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -29771,12 +29387,11 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -29842,12 +29457,11 @@ pub mod types {
         impl Search {
             pub fn fields<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.fields = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for fields: {e}"));
+                self.fields = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn filter<T>(mut self, value: T) -> Self
@@ -29952,42 +29566,38 @@ pub mod types {
         impl Sshkeylist {
             pub fn create_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.create_date = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for create_date: {e}"));
+                self.create_date = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn public_key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.public_key = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for public_key: {e}"));
+                self.public_key = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -30189,12 +29799,11 @@ pub mod types {
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -30545,12 +30154,11 @@ pub mod types {
             }
             pub fn agent_version<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.agent_version = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for agent_version: {e}"));
+                self.agent_version = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn allow_multi_factor_authentication<T>(mut self, value: T) -> Self
@@ -30601,32 +30209,29 @@ pub mod types {
             }
             pub fn amazon_instance_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.amazon_instance_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for amazon_instance_id: {e}")
-                });
+                self.amazon_instance_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn arch<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.arch = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for arch: {e}"));
+                self.arch = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn arch_family<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.arch_family = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for arch_family: {e}"));
+                self.arch_family = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn attributes<T>(mut self, value: T) -> Self
@@ -30687,12 +30292,11 @@ pub mod types {
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.description = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self.description = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn desktop_capable<T>(mut self, value: T) -> Self
@@ -30707,22 +30311,20 @@ pub mod types {
             }
             pub fn display_manager<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.display_manager = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for display_manager: {e}")
-                });
+                self.display_manager = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for display_name: {e}"));
+                self.display_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn domain_info<T>(mut self, value: T) -> Self
@@ -30747,12 +30349,11 @@ pub mod types {
             }
             pub fn file_system<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.file_system = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for file_system: {e}"));
+                self.file_system = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn has_service_account<T>(mut self, value: T) -> Self
@@ -30767,32 +30368,29 @@ pub mod types {
             }
             pub fn hostname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.hostname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for hostname: {e}"));
+                self.hostname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn hw_vendor<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.hw_vendor = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for hw_vendor: {e}"));
+                self.hw_vendor = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn is_policy_bound<T>(mut self, value: T) -> Self
@@ -30861,32 +30459,29 @@ pub mod types {
             }
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.organization = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for organization: {e}"));
+                self.organization = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn os<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.os = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for os: {e}"));
+                self.os = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn os_family<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.os_family = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for os_family: {e}"));
+                self.os_family = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn os_version_detail<T>(mut self, value: T) -> Self
@@ -30937,112 +30532,92 @@ pub mod types {
             }
             pub fn primary_system_user_company<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.primary_system_user_company = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for primary_system_user_company: {e}")
-                });
+                self.primary_system_user_company = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn primary_system_user_cost_center<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.primary_system_user_cost_center = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for primary_system_user_cost_center: {e}"
-                    )
-                });
+                self.primary_system_user_cost_center = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn primary_system_user_department<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.primary_system_user_department = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for primary_system_user_department: {e}"
-                    )
-                });
+                self.primary_system_user_department = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn primary_system_user_description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.primary_system_user_description = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for primary_system_user_description: {e}"
-                    )
-                });
+                self.primary_system_user_description = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn primary_system_user_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.primary_system_user_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for primary_system_user_email: {e}")
-                });
+                self.primary_system_user_email = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn primary_system_user_employee_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.primary_system_user_employee_type = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for primary_system_user_employee_type: {e}"
-                    )
-                });
+                self.primary_system_user_employee_type = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn primary_system_user_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.primary_system_user_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for primary_system_user_id: {e}")
-                });
+                self.primary_system_user_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn primary_system_user_job_title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.primary_system_user_job_title = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for primary_system_user_job_title: {e}"
-                    )
-                });
+                self.primary_system_user_job_title = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn primary_system_user_location<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.primary_system_user_location = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for primary_system_user_location: {e}")
-                });
+                self.primary_system_user_location = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn primary_system_user_manager<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.primary_system_user_manager = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for primary_system_user_manager: {e}")
-                });
+                self.primary_system_user_manager = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn primary_system_user_memberof<T>(mut self, value: T) -> Self
@@ -31081,22 +30656,20 @@ pub mod types {
             }
             pub fn remote_assist_agent_version<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.remote_assist_agent_version = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for remote_assist_agent_version: {e}")
-                });
+                self.remote_assist_agent_version = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn remote_ip<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.remote_ip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for remote_ip: {e}"));
+                self.remote_ip = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn secure_login<T>(mut self, value: T) -> Self
@@ -31111,12 +30684,11 @@ pub mod types {
             }
             pub fn serial_number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.serial_number = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for serial_number: {e}"));
+                self.serial_number = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn service_account_state<T>(mut self, value: T) -> Self
@@ -31175,12 +30747,11 @@ pub mod types {
             }
             pub fn template_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.template_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for template_name: {e}"));
+                self.template_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn user_metrics<T>(mut self, value: T) -> Self
@@ -31195,12 +30766,11 @@ pub mod types {
             }
             pub fn version<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.version = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for version: {e}"));
+                self.version = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -31435,12 +31005,11 @@ pub mod types {
         impl SystemSearchDomainInfo {
             pub fn domain_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.domain_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for domain_name: {e}"));
+                self.domain_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn part_of_domain<T>(mut self, value: T) -> Self
@@ -31525,32 +31094,29 @@ pub mod types {
             }
             pub fn lost_mode_status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.lost_mode_status = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for lost_mode_status: {e}")
-                });
+                self.lost_mode_status = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn profile_identifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.profile_identifier = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for profile_identifier: {e}")
-                });
+                self.profile_identifier = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn provider_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.provider_id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for provider_id: {e}"));
+                self.provider_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn user_approved<T>(mut self, value: T) -> Self
@@ -31630,12 +31196,11 @@ pub mod types {
         impl SystemSearchMdmWindows {
             pub fn upn<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.upn = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for upn: {e}"));
+                self.upn = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -31681,12 +31246,11 @@ pub mod types {
         impl SystemSearchNetworkInterfacesItem {
             pub fn address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.address = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for address: {e}"));
+                self.address = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn family<T>(mut self, value: T) -> Self
@@ -31713,12 +31277,11 @@ pub mod types {
             }
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -31807,22 +31370,20 @@ pub mod types {
         impl SystemSearchOsVersionDetail {
             pub fn distribution_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.distribution_name = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for distribution_name: {e}")
-                });
+                self.distribution_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn major<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.major = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for major: {e}"));
+                self.major = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn major_number<T>(mut self, value: T) -> Self
@@ -31837,12 +31398,11 @@ pub mod types {
             }
             pub fn minor<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.minor = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for minor: {e}"));
+                self.minor = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn minor_number<T>(mut self, value: T) -> Self
@@ -31857,22 +31417,20 @@ pub mod types {
             }
             pub fn os_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.os_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for os_name: {e}"));
+                self.os_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn patch<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.patch = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for patch: {e}"));
+                self.patch = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn patch_number<T>(mut self, value: T) -> Self
@@ -31887,32 +31445,29 @@ pub mod types {
             }
             pub fn release_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.release_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for release_name: {e}"));
+                self.release_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn revision<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.revision = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for revision: {e}"));
+                self.revision = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn version<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.version = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for version: {e}"));
+                self.version = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -32081,12 +31636,11 @@ pub mod types {
         impl SystemSearchPrimarySystemUser {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -32174,12 +31728,11 @@ pub mod types {
         impl SystemSearchProvisionMetadataProvisioner {
             pub fn provisioner_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.provisioner_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for provisioner_id: {e}")
-                });
+                self.provisioner_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -32367,22 +31920,20 @@ pub mod types {
         impl SystemSearchSshdParamsItem {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -32516,12 +32067,11 @@ pub mod types {
             }
             pub fn user_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.user_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for user_name: {e}"));
+                self.user_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -32710,12 +32260,11 @@ pub mod types {
             }
             pub fn display_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.display_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for display_name: {e}"));
+                self.display_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -32765,12 +32314,11 @@ pub mod types {
         impl SystemputAgentBoundMessagesItem {
             pub fn cmd<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.cmd = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for cmd: {e}"));
+                self.cmd = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -33165,12 +32713,11 @@ pub mod types {
             }
             pub fn account_locked_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.account_locked_date = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for account_locked_date: {e}")
-                });
+                self.account_locked_date = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn activated<T>(mut self, value: T) -> Self
@@ -33219,12 +32766,11 @@ pub mod types {
             }
             pub fn alternate_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.alternate_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for alternate_email: {e}")
-                });
+                self.alternate_email = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn attributes<T>(mut self, value: T) -> Self
@@ -33249,62 +32795,56 @@ pub mod types {
             }
             pub fn company<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.company = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for company: {e}"));
+                self.company = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn cost_center<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.cost_center = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for cost_center: {e}"));
+                self.cost_center = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn created<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.created = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for created: {e}"));
+                self.created = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn creation_source<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.creation_source = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for creation_source: {e}")
-                });
+                self.creation_source = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn department<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.department = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for department: {e}"));
+                self.department = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.description = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self.description = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn disable_device_max_login_attempts<T>(mut self, value: T) -> Self
@@ -33321,42 +32861,38 @@ pub mod types {
             }
             pub fn displayname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.displayname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for displayname: {e}"));
+                self.displayname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for email: {e}"));
+                self.email = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn employee_identifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.employee_identifier = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for employee_identifier: {e}")
-                });
+                self.employee_identifier = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn employee_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.employee_type = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for employee_type: {e}"));
+                self.employee_type = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn enable_managed_uid<T>(mut self, value: T) -> Self
@@ -33383,34 +32919,29 @@ pub mod types {
             }
             pub fn external_dn<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.external_dn = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for external_dn: {e}"));
+                self.external_dn = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn external_password_expiration_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.external_password_expiration_date = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for external_password_expiration_date: {e}"
-                    )
-                });
+                self.external_password_expiration_date = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn external_source_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.external_source_type = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for external_source_type: {e}")
-                });
+                self.external_source_type = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn externally_managed<T>(mut self, value: T) -> Self
@@ -33427,42 +32958,38 @@ pub mod types {
             }
             pub fn firstname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.firstname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for firstname: {e}"));
+                self.firstname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn job_title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.job_title = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for job_title: {e}"));
+                self.job_title = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn lastname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.lastname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for lastname: {e}"));
+                self.lastname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn ldap_binding_user<T>(mut self, value: T) -> Self
@@ -33477,32 +33004,29 @@ pub mod types {
             }
             pub fn location<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.location = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for location: {e}"));
+                self.location = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn managed_apple_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.managed_apple_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for managed_apple_id: {e}")
-                });
+                self.managed_apple_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn manager<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.manager = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for manager: {e}"));
+                self.manager = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn memberof<T>(mut self, value: T) -> Self
@@ -33537,42 +33061,38 @@ pub mod types {
             }
             pub fn middlename<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.middlename = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for middlename: {e}"));
+                self.middlename = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.organization = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for organization: {e}"));
+                self.organization = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn password_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.password_date = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for password_date: {e}"));
+                self.password_date = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn password_expiration_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.password_expiration_date = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for password_expiration_date: {e}")
-                });
+                self.password_expiration_date = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn password_expired<T>(mut self, value: T) -> Self
@@ -33619,12 +33139,11 @@ pub mod types {
             }
             pub fn public_key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.public_key = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for public_key: {e}"));
+                self.public_key = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn recovery_email<T>(mut self, value: T) -> Self
@@ -33745,12 +33264,11 @@ pub mod types {
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.username = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for username: {e}"));
+                self.username = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -33942,92 +33460,83 @@ pub mod types {
         impl SystemuserSearchReturnAddressesItem {
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.country = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for country: {e}"));
+                self.country = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn extended_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.extended_address = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for extended_address: {e}")
-                });
+                self.extended_address = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn locality<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.locality = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for locality: {e}"));
+                self.locality = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn po_box<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.po_box = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for po_box: {e}"));
+                self.po_box = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn postal_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.postal_code = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for postal_code: {e}"));
+                self.postal_code = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn region<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.region = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for region: {e}"));
+                self.region = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn street_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.street_address = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for street_address: {e}")
-                });
+                self.street_address = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -34095,22 +33604,20 @@ pub mod types {
         impl SystemuserSearchReturnAdmin {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn role_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.role_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for role_name: {e}"));
+                self.role_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn role_names<T>(mut self, value: T) -> Self
@@ -34172,32 +33679,29 @@ pub mod types {
         impl SystemuserSearchReturnPhoneNumbersItem {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.number = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for number: {e}"));
+                self.number = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -34250,12 +33754,11 @@ pub mod types {
         impl SystemuserSearchReturnRecoveryEmail {
             pub fn address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.address = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for address: {e}"));
+                self.address = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn verified<T>(mut self, value: T) -> Self
@@ -34270,12 +33773,11 @@ pub mod types {
             }
             pub fn verified_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.verified_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for verified_at: {e}"));
+                self.verified_at = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -34326,22 +33828,20 @@ pub mod types {
         impl SystemuserSearchReturnRelationshipsItem {
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -34597,12 +34097,11 @@ pub mod types {
             }
             pub fn alternate_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.alternate_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for alternate_email: {e}")
-                });
+                self.alternate_email = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn attributes<T>(mut self, value: T) -> Self
@@ -34617,22 +34116,20 @@ pub mod types {
             }
             pub fn company<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.company = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for company: {e}"));
+                self.company = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn cost_center<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.cost_center = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for cost_center: {e}"));
+                self.cost_center = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn delegated_authority<T>(mut self, value: T) -> Self
@@ -34649,22 +34146,20 @@ pub mod types {
             }
             pub fn department<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.department = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for department: {e}"));
+                self.department = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.description = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self.description = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn disable_device_max_login_attempts<T>(mut self, value: T) -> Self
@@ -34681,42 +34176,38 @@ pub mod types {
             }
             pub fn displayname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.displayname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for displayname: {e}"));
+                self.displayname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for email: {e}"));
+                self.email = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn employee_identifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.employee_identifier = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for employee_identifier: {e}")
-                });
+                self.employee_identifier = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn employee_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.employee_type = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for employee_type: {e}"));
+                self.employee_type = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn enable_managed_uid<T>(mut self, value: T) -> Self
@@ -34743,34 +34234,29 @@ pub mod types {
             }
             pub fn external_dn<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.external_dn = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for external_dn: {e}"));
+                self.external_dn = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn external_password_expiration_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.external_password_expiration_date = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for external_password_expiration_date: {e}"
-                    )
-                });
+                self.external_password_expiration_date = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn external_source_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.external_source_type = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for external_source_type: {e}")
-                });
+                self.external_source_type = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn externally_managed<T>(mut self, value: T) -> Self
@@ -34787,32 +34273,29 @@ pub mod types {
             }
             pub fn firstname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.firstname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for firstname: {e}"));
+                self.firstname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn job_title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.job_title = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for job_title: {e}"));
+                self.job_title = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn lastname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.lastname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for lastname: {e}"));
+                self.lastname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn ldap_binding_user<T>(mut self, value: T) -> Self
@@ -34827,32 +34310,29 @@ pub mod types {
             }
             pub fn location<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.location = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for location: {e}"));
+                self.location = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn managed_apple_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.managed_apple_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for managed_apple_id: {e}")
-                });
+                self.managed_apple_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn manager<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.manager = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for manager: {e}"));
+                self.manager = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn mfa<T>(mut self, value: T) -> Self
@@ -34867,22 +34347,20 @@ pub mod types {
             }
             pub fn middlename<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.middlename = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for middlename: {e}"));
+                self.middlename = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.password = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for password: {e}"));
+                self.password = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn password_never_expires<T>(mut self, value: T) -> Self
@@ -34907,12 +34385,11 @@ pub mod types {
             }
             pub fn public_key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.public_key = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for public_key: {e}"));
+                self.public_key = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn relationships<T>(mut self, value: T) -> Self
@@ -35007,12 +34484,11 @@ pub mod types {
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.username = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for username: {e}"));
+                self.username = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -35171,82 +34647,74 @@ pub mod types {
         impl SystemuserputAddressesItem {
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.country = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for country: {e}"));
+                self.country = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn extended_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.extended_address = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for extended_address: {e}")
-                });
+                self.extended_address = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn locality<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.locality = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for locality: {e}"));
+                self.locality = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn po_box<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.po_box = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for po_box: {e}"));
+                self.po_box = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn postal_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.postal_code = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for postal_code: {e}"));
+                self.postal_code = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn region<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.region = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for region: {e}"));
+                self.region = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn street_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.street_address = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for street_address: {e}")
-                });
+                self.street_address = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -35303,22 +34771,20 @@ pub mod types {
         impl SystemuserputAttributesItem {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -35363,12 +34829,11 @@ pub mod types {
         impl SystemuserputDelegatedAuthority {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -35429,22 +34894,20 @@ pub mod types {
         impl SystemuserputPhoneNumbersItem {
             pub fn number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.number = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for number: {e}"));
+                self.number = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -35491,22 +34954,20 @@ pub mod types {
         impl SystemuserputRelationshipsItem {
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -35773,12 +35234,11 @@ pub mod types {
             }
             pub fn alternate_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.alternate_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for alternate_email: {e}")
-                });
+                self.alternate_email = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn attributes<T>(mut self, value: T) -> Self
@@ -35793,22 +35253,20 @@ pub mod types {
             }
             pub fn company<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.company = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for company: {e}"));
+                self.company = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn cost_center<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.cost_center = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for cost_center: {e}"));
+                self.cost_center = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn delegated_authority<T>(mut self, value: T) -> Self
@@ -35825,22 +35283,20 @@ pub mod types {
             }
             pub fn department<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.department = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for department: {e}"));
+                self.department = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.description = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self.description = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn disable_device_max_login_attempts<T>(mut self, value: T) -> Self
@@ -35857,12 +35313,11 @@ pub mod types {
             }
             pub fn displayname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.displayname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for displayname: {e}"));
+                self.displayname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -35877,22 +35332,20 @@ pub mod types {
             }
             pub fn employee_identifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.employee_identifier = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for employee_identifier: {e}")
-                });
+                self.employee_identifier = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn employee_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.employee_type = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for employee_type: {e}"));
+                self.employee_type = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn enable_managed_uid<T>(mut self, value: T) -> Self
@@ -35919,12 +35372,11 @@ pub mod types {
             }
             pub fn external_dn<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.external_dn = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for external_dn: {e}"));
+                self.external_dn = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn external_password_expiration_date<T>(mut self, value: T) -> Self
@@ -35943,12 +35395,11 @@ pub mod types {
             }
             pub fn external_source_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.external_source_type = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for external_source_type: {e}")
-                });
+                self.external_source_type = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn externally_managed<T>(mut self, value: T) -> Self
@@ -35965,32 +35416,29 @@ pub mod types {
             }
             pub fn firstname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.firstname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for firstname: {e}"));
+                self.firstname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn job_title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.job_title = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for job_title: {e}"));
+                self.job_title = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn lastname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.lastname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for lastname: {e}"));
+                self.lastname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn ldap_binding_user<T>(mut self, value: T) -> Self
@@ -36005,32 +35453,29 @@ pub mod types {
             }
             pub fn location<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.location = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for location: {e}"));
+                self.location = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn managed_apple_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.managed_apple_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for managed_apple_id: {e}")
-                });
+                self.managed_apple_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn manager<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.manager = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for manager: {e}"));
+                self.manager = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn mfa<T>(mut self, value: T) -> Self
@@ -36045,22 +35490,20 @@ pub mod types {
             }
             pub fn middlename<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.middlename = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for middlename: {e}"));
+                self.middlename = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn password<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.password = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for password: {e}"));
+                self.password = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn password_never_expires<T>(mut self, value: T) -> Self
@@ -36097,12 +35540,11 @@ pub mod types {
             }
             pub fn public_key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.public_key = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for public_key: {e}"));
+                self.public_key = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn recovery_email<T>(mut self, value: T) -> Self
@@ -36369,82 +35811,74 @@ pub mod types {
         impl SystemuserputpostAddressesItem {
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.country = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for country: {e}"));
+                self.country = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn extended_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.extended_address = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for extended_address: {e}")
-                });
+                self.extended_address = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn locality<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.locality = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for locality: {e}"));
+                self.locality = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn po_box<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.po_box = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for po_box: {e}"));
+                self.po_box = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn postal_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.postal_code = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for postal_code: {e}"));
+                self.postal_code = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn region<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.region = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for region: {e}"));
+                self.region = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn street_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.street_address = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for street_address: {e}")
-                });
+                self.street_address = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -36505,22 +35939,20 @@ pub mod types {
         impl SystemuserputpostAttributesItem {
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -36569,12 +36001,11 @@ pub mod types {
         impl SystemuserputpostDelegatedAuthority {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -36635,22 +36066,20 @@ pub mod types {
         impl SystemuserputpostPhoneNumbersItem {
             pub fn number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.number = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for number: {e}"));
+                self.number = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -36694,12 +36123,11 @@ pub mod types {
         impl SystemuserputpostRecoveryEmail {
             pub fn address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.address = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for address: {e}"));
+                self.address = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -36746,22 +36174,20 @@ pub mod types {
         impl SystemuserputpostRelationshipsItem {
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -37053,12 +36479,11 @@ pub mod types {
             }
             pub fn account_locked_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.account_locked_date = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for account_locked_date: {e}")
-                });
+                self.account_locked_date = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn activated<T>(mut self, value: T) -> Self
@@ -37103,12 +36528,11 @@ pub mod types {
             }
             pub fn alternate_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.alternate_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for alternate_email: {e}")
-                });
+                self.alternate_email = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn attributes<T>(mut self, value: T) -> Self
@@ -37133,42 +36557,38 @@ pub mod types {
             }
             pub fn company<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.company = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for company: {e}"));
+                self.company = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn cost_center<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.cost_center = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for cost_center: {e}"));
+                self.cost_center = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn created<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.created = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for created: {e}"));
+                self.created = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn creation_source<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.creation_source = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for creation_source: {e}")
-                });
+                self.creation_source = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn delegated_authority<T>(mut self, value: T) -> Self
@@ -37185,22 +36605,20 @@ pub mod types {
             }
             pub fn department<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.department = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for department: {e}"));
+                self.department = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.description = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for description: {e}"));
+                self.description = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn disable_device_max_login_attempts<T>(mut self, value: T) -> Self
@@ -37217,42 +36635,38 @@ pub mod types {
             }
             pub fn displayname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.displayname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for displayname: {e}"));
+                self.displayname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for email: {e}"));
+                self.email = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn employee_identifier<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.employee_identifier = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for employee_identifier: {e}")
-                });
+                self.employee_identifier = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn employee_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.employee_type = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for employee_type: {e}"));
+                self.employee_type = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn enable_managed_uid<T>(mut self, value: T) -> Self
@@ -37279,34 +36693,29 @@ pub mod types {
             }
             pub fn external_dn<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.external_dn = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for external_dn: {e}"));
+                self.external_dn = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn external_password_expiration_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.external_password_expiration_date = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for external_password_expiration_date: {e}"
-                    )
-                });
+                self.external_password_expiration_date = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn external_source_type<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.external_source_type = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for external_source_type: {e}")
-                });
+                self.external_source_type = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn externally_managed<T>(mut self, value: T) -> Self
@@ -37323,42 +36732,38 @@ pub mod types {
             }
             pub fn firstname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.firstname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for firstname: {e}"));
+                self.firstname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn job_title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.job_title = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for job_title: {e}"));
+                self.job_title = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn lastname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.lastname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for lastname: {e}"));
+                self.lastname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn ldap_binding_user<T>(mut self, value: T) -> Self
@@ -37373,32 +36778,29 @@ pub mod types {
             }
             pub fn location<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.location = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for location: {e}"));
+                self.location = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn managed_apple_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.managed_apple_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for managed_apple_id: {e}")
-                });
+                self.managed_apple_id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn manager<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.manager = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for manager: {e}"));
+                self.manager = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn mfa<T>(mut self, value: T) -> Self
@@ -37423,42 +36825,38 @@ pub mod types {
             }
             pub fn middlename<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.middlename = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for middlename: {e}"));
+                self.middlename = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.organization = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for organization: {e}"));
+                self.organization = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn password_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.password_date = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for password_date: {e}"));
+                self.password_date = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn password_expiration_date<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.password_expiration_date = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for password_expiration_date: {e}")
-                });
+                self.password_expiration_date = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn password_expired<T>(mut self, value: T) -> Self
@@ -37505,12 +36903,11 @@ pub mod types {
             }
             pub fn public_key<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.public_key = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for public_key: {e}"));
+                self.public_key = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn recovery_email<T>(mut self, value: T) -> Self
@@ -37629,12 +37026,11 @@ pub mod types {
             }
             pub fn username<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.username = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for username: {e}"));
+                self.username = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -37826,92 +37222,83 @@ pub mod types {
         impl SystemuserreturnAddressesItem {
             pub fn country<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.country = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for country: {e}"));
+                self.country = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn extended_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.extended_address = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for extended_address: {e}")
-                });
+                self.extended_address = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn locality<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.locality = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for locality: {e}"));
+                self.locality = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn po_box<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.po_box = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for po_box: {e}"));
+                self.po_box = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn postal_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.postal_code = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for postal_code: {e}"));
+                self.postal_code = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn region<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.region = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for region: {e}"));
+                self.region = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn street_address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.street_address = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for street_address: {e}")
-                });
+                self.street_address = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -37977,22 +37364,20 @@ pub mod types {
         impl SystemuserreturnAdmin {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn role_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.role_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for role_name: {e}"));
+                self.role_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn role_names<T>(mut self, value: T) -> Self
@@ -38049,12 +37434,11 @@ pub mod types {
         impl SystemuserreturnDelegatedAuthority {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -38120,32 +37504,29 @@ pub mod types {
         impl SystemuserreturnPhoneNumbersItem {
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn number<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.number = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for number: {e}"));
+                self.number = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -38198,12 +37579,11 @@ pub mod types {
         impl SystemuserreturnRecoveryEmail {
             pub fn address<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.address = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for address: {e}"));
+                self.address = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn verified<T>(mut self, value: T) -> Self
@@ -38218,12 +37598,11 @@ pub mod types {
             }
             pub fn verified_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.verified_at = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for verified_at: {e}"));
+                self.verified_at = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -38272,22 +37651,20 @@ pub mod types {
         impl SystemuserreturnRelationshipsItem {
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -38552,22 +37929,20 @@ pub mod types {
             }
             pub fn path<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.path = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for path: {e}"));
+                self.path = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn teamid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.teamid = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for teamid: {e}"));
+                self.teamid = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -38675,22 +38050,20 @@ pub mod types {
             }
             pub fn path<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.path = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for path: {e}"));
+                self.path = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn teamid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.teamid = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for teamid: {e}"));
+                self.teamid = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -38810,12 +38183,11 @@ pub mod types {
         impl UserStateActivateBody {
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for email: {e}"));
+                self.email = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -38899,12 +38271,11 @@ pub mod types {
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for email: {e}"));
+                self.email = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn enable_multi_factor<T>(mut self, value: T) -> Self
@@ -38919,12 +38290,11 @@ pub mod types {
             }
             pub fn firstname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.firstname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for firstname: {e}"));
+                self.firstname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn growth_data<T>(mut self, value: T) -> Self
@@ -38951,22 +38321,20 @@ pub mod types {
             }
             pub fn lastname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.lastname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for lastname: {e}"));
+                self.lastname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn role_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.role_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for role_name: {e}"));
+                self.role_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn role_names<T>(mut self, value: T) -> Self
@@ -39197,12 +38565,11 @@ pub mod types {
             }
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for email: {e}"));
+                self.email = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn enable_multi_factor<T>(mut self, value: T) -> Self
@@ -39217,12 +38584,11 @@ pub mod types {
             }
             pub fn firstname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.firstname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for firstname: {e}"));
+                self.firstname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn growth_data<T>(mut self, value: T) -> Self
@@ -39237,12 +38603,11 @@ pub mod types {
             }
             pub fn id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn last_whats_new_checked<T>(mut self, value: T) -> Self
@@ -39259,22 +38624,20 @@ pub mod types {
             }
             pub fn lastname<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.lastname = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for lastname: {e}"));
+                self.lastname = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn organization<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.organization = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for organization: {e}"));
+                self.organization = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn password_updated_at<T>(mut self, value: T) -> Self
@@ -39291,32 +38654,29 @@ pub mod types {
             }
             pub fn provider<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.provider = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for provider: {e}"));
+                self.provider = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn role<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.role = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for role: {e}"));
+                self.role = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn role_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.role_name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for role_name: {e}"));
+                self.role_name = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
             pub fn role_names<T>(mut self, value: T) -> Self
@@ -39383,12 +38743,11 @@ pub mod types {
             }
             pub fn users_time_zone<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.users_time_zone = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for users_time_zone: {e}")
-                });
+                self.users_time_zone = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -39508,12 +38867,11 @@ pub mod types {
             }
             pub fn prefix<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::setter::IntoOptionalString,
             {
-                self.prefix = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for prefix: {e}"));
+                self.prefix = ::std::result::Result::Ok(
+                    crate::setter::IntoOptionalString::into_optional_string(value),
+                );
                 self
             }
         }
@@ -41787,6 +41145,10 @@ pub mod builder {
                 skip,
                 sort,
             } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("application_template_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let fields = fields.map_err(Error::InvalidRequest)?;
             let filter = filter.map_err(Error::InvalidRequest)?;
@@ -42073,6 +41435,10 @@ pub mod builder {
         ///Operation `Application_Get`: returns `Application`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Application>, Error<()>> {
             let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("application_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/applications/{}",
@@ -42156,6 +41522,10 @@ pub mod builder {
         ///Operation `Application_Set`: returns `Application`, body `Application`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Application>, Error<()>> {
             let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("application_set", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::Application::try_from(v).map_err(|e| e.to_string()))
@@ -42223,6 +41593,10 @@ pub mod builder {
         ///Operation `Application_Delete`: returns `Application`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Application>, Error<()>> {
             let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("application_delete", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/applications/{}",
@@ -42289,6 +41663,10 @@ pub mod builder {
                 client,
                 triggername,
             } = self;
+            if let ::std::result::Result::Ok(value) = &triggername {
+                crate::path::check("command_trigger_post", "triggername", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let triggername = triggername.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/command/trigger/{}",
@@ -42505,6 +41883,10 @@ pub mod builder {
                 fields,
                 filter,
             } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("command_result_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let fields = fields.map_err(Error::InvalidRequest)?;
             let filter = filter.map_err(Error::InvalidRequest)?;
@@ -42575,6 +41957,10 @@ pub mod builder {
         ///Operation `CommandResult_Delete`: returns `Commandresult`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Commandresult>, Error<()>> {
             let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("command_result_delete", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/commandresults/{}",
@@ -42860,6 +42246,10 @@ pub mod builder {
         ///Operation `Command_Get`: returns `Command`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Command>, Error<()>> {
             let Self { client, id, fields } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("command_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let fields = fields.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -42948,6 +42338,10 @@ pub mod builder {
         ///Operation `Command_Set`: returns `Command`, body `Command`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Command>, Error<()>> {
             let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("command_set", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::Command::try_from(v).map_err(|e| e.to_string()))
@@ -43015,6 +42409,10 @@ pub mod builder {
         ///Operation `Command_Delete`: returns `Command`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Command>, Error<()>> {
             let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("command_delete", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/commands/{}",
@@ -43110,6 +42508,10 @@ pub mod builder {
                 limit,
                 skip,
             } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("command_result_by_command_id_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
             let skip = skip.map_err(Error::InvalidRequest)?;
@@ -43222,6 +42624,10 @@ pub mod builder {
                 limit,
                 skip,
             } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("command_file_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let fields = fields.map_err(Error::InvalidRequest)?;
             let limit = limit.map_err(Error::InvalidRequest)?;
@@ -43497,6 +42903,10 @@ pub mod builder {
                 fields,
                 filter,
             } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("organization_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let fields = fields.map_err(Error::InvalidRequest)?;
             let filter = filter.map_err(Error::InvalidRequest)?;
@@ -43589,6 +42999,10 @@ pub mod builder {
         ///Operation `Organization_Set`: returns `Organization`, body `OrganizationSetBody`; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<types::Organization>, Error<()>> {
             let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("organization_set", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::OrganizationSetBody::try_from(v).map_err(|e| e.to_string()))
@@ -43865,6 +43279,10 @@ pub mod builder {
         ///Operation `RadiusServer_Get`: returns `Radiusserver`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Radiusserver>, Error<()>> {
             let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("radius_server_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/radiusservers/{}",
@@ -43950,6 +43368,10 @@ pub mod builder {
         ///Operation `RadiusServer_Set`: returns `Radiusserverput`, body `RadiusServerSetBody`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Radiusserverput>, Error<()>> {
             let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("radius_server_set", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::RadiusServerSetBody::try_from(v).map_err(|e| e.to_string()))
@@ -44017,6 +43439,10 @@ pub mod builder {
         ///Operation `RadiusServer_Delete`: returns `Radiusserverput`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Radiusserverput>, Error<()>> {
             let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("radius_server_delete", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/radiusservers/{}",
@@ -44690,6 +44116,10 @@ pub mod builder {
                 fields,
                 filter,
             } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("system_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let fields = fields.map_err(Error::InvalidRequest)?;
             let filter = filter.map_err(Error::InvalidRequest)?;
@@ -44780,6 +44210,10 @@ pub mod builder {
         ///Operation `System_Set`: returns `JcSystem`, body `Systemput`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::JcSystem>, Error<()>> {
             let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("system_set", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::Systemput::try_from(v).map_err(|e| e.to_string()))
@@ -44847,6 +44281,10 @@ pub mod builder {
         ///Operation `System_Delete`: returns `JcSystem`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::JcSystem>, Error<()>> {
             let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("system_delete", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/systems/{}",
@@ -44910,6 +44348,10 @@ pub mod builder {
         ///Operation `System_Clear`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, system_id } = self;
+            if let ::std::result::Result::Ok(value) = &system_id {
+                crate::path::check("system_clear", "system_id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let system_id = system_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/systems/{}/command/builtin/erase",
@@ -44965,6 +44407,10 @@ pub mod builder {
         ///Operation `System_Lock`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, system_id } = self;
+            if let ::std::result::Result::Ok(value) = &system_id {
+                crate::path::check("system_lock", "system_id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let system_id = system_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/systems/{}/command/builtin/lock",
@@ -45020,6 +44466,10 @@ pub mod builder {
         ///Operation `System_Restart`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, system_id } = self;
+            if let ::std::result::Result::Ok(value) = &system_id {
+                crate::path::check("system_restart", "system_id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let system_id = system_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/systems/{}/command/builtin/restart",
@@ -45075,6 +44525,10 @@ pub mod builder {
         ///Operation `System_Stop`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, system_id } = self;
+            if let ::std::result::Result::Ok(value) = &system_id {
+                crate::path::check("system_stop", "system_id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let system_id = system_id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/systems/{}/command/builtin/shutdown",
@@ -45406,6 +44860,10 @@ pub mod builder {
                 fields,
                 filter,
             } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let fields = fields.map_err(Error::InvalidRequest)?;
             let filter = filter.map_err(Error::InvalidRequest)?;
@@ -45513,6 +44971,10 @@ pub mod builder {
                 full_validation_details,
                 body,
             } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_set", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let full_validation_details = full_validation_details.map_err(Error::InvalidRequest)?;
             let body = body
@@ -45585,6 +45047,10 @@ pub mod builder {
         ///Operation `User_Delete`: returns `Systemuserreturn`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Systemuserreturn>, Error<()>> {
             let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_delete", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/systemusers/{}",
@@ -45648,6 +45114,10 @@ pub mod builder {
         ///Operation `ExpireUserPassword_POST`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("expire_user_password_post", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/systemusers/{}/expire",
@@ -45703,6 +45173,10 @@ pub mod builder {
         ///Operation `UserMfa_Sync`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_mfa_sync", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/systemusers/{}/mfasync",
@@ -45780,6 +45254,10 @@ pub mod builder {
         ///Operation `UserMfa_Reset`: returns `()`, body `UserMfaResetBody`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_mfa_reset", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::UserMfaResetBody::try_from(v).map_err(|e| e.to_string()))
@@ -45845,6 +45323,10 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<::std::vec::Vec<types::Sshkeylist>>, Error<()>> {
             let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_ssh_key_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/systemusers/{}/sshkeys",
@@ -45928,6 +45410,10 @@ pub mod builder {
         ///Operation `UserSshKey_Create`: returns `Sshkeylist`, body `Sshkeypost`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Sshkeylist>, Error<()>> {
             let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_ssh_key_create", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::Sshkeypost::try_from(v).map_err(|e| e.to_string()))
@@ -46019,6 +45505,10 @@ pub mod builder {
         ///Operation `UserState_Activate`: returns `()`, body `UserStateActivateBody`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_state_activate", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::UserStateActivateBody::try_from(v).map_err(|e| e.to_string()))
@@ -46082,6 +45572,10 @@ pub mod builder {
         ///Operation `UserTotp_Get`: returns `Totpenrollmentinfo`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<types::Totpenrollmentinfo>, Error<()>> {
             let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_totp_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/systemusers/{}/totpinfo",
@@ -46145,6 +45639,10 @@ pub mod builder {
         ///Operation `User_Unlock`: returns `()`; sends `x-org-id` when the client has one.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_unlock", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/systemusers/{}/unlock",
@@ -46215,6 +45713,14 @@ pub mod builder {
                 systemuser_id,
                 id,
             } = self;
+            if let ::std::result::Result::Ok(value) = &systemuser_id {
+                crate::path::check("user_ssh_key_delete", "systemuser_id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_ssh_key_delete", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let systemuser_id = systemuser_id.map_err(Error::InvalidRequest)?;
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -46272,6 +45778,14 @@ pub mod builder {
         ///Operation `AdministratorUserActivation_Reset`: returns `()`; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check(
+                    "administrator_user_activation_reset",
+                    "id",
+                    &value.to_string(),
+                )
+                .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/users/reactivate/{}",
@@ -46327,6 +45841,10 @@ pub mod builder {
         ///Operation `AdministratorUserTotp_Reset`: returns `()`; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("administrator_user_totp_reset", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/users/resettotp/{}",
@@ -46402,6 +45920,10 @@ pub mod builder {
         ///Operation `AdministratorUser_Set`: returns `Userreturn`, body `Userput`; never sends `x-org-id`.
         pub async fn send(self) -> Result<ResponseValue<types::Userreturn>, Error<()>> {
             let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("administrator_user_set", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
             let id = id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::Userput::try_from(v).map_err(|e| e.to_string()))

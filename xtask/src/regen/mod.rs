@@ -34,10 +34,12 @@ mod lenient;
 mod open_enums;
 mod operations;
 mod paging;
+mod path_params;
 pub mod preflight;
 mod prepare;
 mod query;
 mod request;
+mod str_setters;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -68,6 +70,7 @@ pub fn run(root: &Path, api: Option<Api>, check: bool) -> Result<output::Outcome
         let (code, entries) =
             render_indexed(api, &doc).with_context(|| format!("generating {}", api.name()))?;
         sections.insert(api.name(), index::section(api, &entries));
+        outputs.push(path_params::test_output(root, api, &code)?);
         let summary = format!("({} lines)", code.lines().count());
         outputs.push(output::Output {
             path: api.generated(root),
@@ -154,8 +157,14 @@ const PASSES: &[(&str, Pass)] = &[
     }),
     ("open enums", |_, file| open_enums::apply(file).map(drop)),
     ("lenient nulls", |_, file| lenient::apply(file).map(drop)),
+    ("optional string setters", |_, file| {
+        str_setters::apply(file).map(drop)
+    }),
     ("delimited queries", |f, file| {
         query::apply(file, &f.delimited)
+    }),
+    ("path parameter checks", |_, file| {
+        path_params::apply(file).map(drop)
     }),
     ("request traits", |f, file| {
         request::apply(file, &f.rows, &f.paging)
