@@ -154,7 +154,9 @@ impl FieldType {
                     && digits.ends_with(|c: char| c.is_ascii_digit())
                     && value.parse::<f64>().is_ok_and(f64::is_finite)
             }
-            Self::Boolean => value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false"),
+            Self::Boolean => {
+                value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false")
+            }
             Self::Enum(values) => wildcard || values.contains(&value),
         }
     }
@@ -310,22 +312,30 @@ fn closest(fields: &[FieldSpec], name: &str) -> Option<&'static str> {
         .map(|(_, n)| n)
 }
 
-/// Levenshtein distance over chars.
+/// Edit distance over chars, a swap of two neighbours counting as one edit
+/// (optimal string alignment): `nmae` is one edit from `name`.
 fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            d[i * width + j] = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut best = (d[(i - 1) * width + j] + 1)
+                    .min(d[i * width + j - 1] + 1)
+                    .min(d[(i - 1) * width + j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    best = best.min(d[(i - 2) * width + j - 2] + 1);
+                }
+                best
+            };
         }
     }
-    row[b.len()]
+    d[a.len() * width + b.len()]
 }
 
 /// The table of the operation `rust_method` of `api`, if it takes typed
@@ -355,20 +365,56 @@ mod tests {
 
     const STATES: &[&str] = &["STAGED", "ACTIVATED", "SUSPENDED"];
     const ADDRESS: &[FieldSpec] = &[
-        FieldSpec { name: "country", ty: FieldType::Text },
-        FieldSpec { name: "type", ty: FieldType::Text },
+        FieldSpec {
+            name: "country",
+            ty: FieldType::Text,
+        },
+        FieldSpec {
+            name: "type",
+            ty: FieldType::Text,
+        },
     ];
     const USER: &[FieldSpec] = &[
-        FieldSpec { name: "_id", ty: FieldType::Text },
-        FieldSpec { name: "addresses", ty: FieldType::Object(ADDRESS) },
-        FieldSpec { name: "attributes", ty: FieldType::Any },
-        FieldSpec { name: "badLoginAttempts", ty: FieldType::Integer },
-        FieldSpec { name: "created", ty: FieldType::DateTime },
-        FieldSpec { name: "displayName", ty: FieldType::Text },
-        FieldSpec { name: "mfa_score", ty: FieldType::Number },
-        FieldSpec { name: "state", ty: FieldType::Enum(STATES) },
-        FieldSpec { name: "suspended", ty: FieldType::Boolean },
-        FieldSpec { name: "username", ty: FieldType::Text },
+        FieldSpec {
+            name: "_id",
+            ty: FieldType::Text,
+        },
+        FieldSpec {
+            name: "addresses",
+            ty: FieldType::Object(ADDRESS),
+        },
+        FieldSpec {
+            name: "attributes",
+            ty: FieldType::Any,
+        },
+        FieldSpec {
+            name: "badLoginAttempts",
+            ty: FieldType::Integer,
+        },
+        FieldSpec {
+            name: "created",
+            ty: FieldType::DateTime,
+        },
+        FieldSpec {
+            name: "displayName",
+            ty: FieldType::Text,
+        },
+        FieldSpec {
+            name: "mfa_score",
+            ty: FieldType::Number,
+        },
+        FieldSpec {
+            name: "state",
+            ty: FieldType::Enum(STATES),
+        },
+        FieldSpec {
+            name: "suspended",
+            ty: FieldType::Boolean,
+        },
+        FieldSpec {
+            name: "username",
+            ty: FieldType::Text,
+        },
     ];
     static USERS: FilterFields = FilterFields {
         operation: "user_list",
@@ -399,7 +445,13 @@ mod tests {
         let e = v1("addresses.countyr:$eq:FR").unwrap_err();
         assert!(e.to_string().contains("`addresses.country`"), "{e}");
         let e = v1("username.first:$eq:x").unwrap_err();
-        assert!(matches!(e, FilterError::UnknownField { suggestion: None, .. }));
+        assert!(matches!(
+            e,
+            FilterError::UnknownField {
+                suggestion: None,
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -447,7 +499,11 @@ mod tests {
              for `created` of user_list"
         );
         let e = v1("state:$eq:activated").unwrap_err();
-        assert!(e.to_string().contains("one of STAGED, ACTIVATED, SUSPENDED"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("one of STAGED, ACTIVATED, SUSPENDED"),
+            "{e}"
+        );
         for ok in [
             "created:$gt:2024-01-01",
             "created:$gt:2024-01-01T00:00:00Z",
@@ -493,6 +549,7 @@ mod tests {
         assert_eq!(distance("kitten", "sitting"), 3);
         assert_eq!(distance("", "abc"), 3);
         assert_eq!(distance("same", "same"), 0);
+        assert_eq!(distance("nmae", "name"), 1);
     }
 
     /// A valid value of each type, from a seed.
@@ -513,28 +570,25 @@ mod tests {
                     }
                 })
                 .boxed(),
-            FieldType::Enum(values) => prop::sample::select(values)
-                .prop_map(str::to_owned)
-                .boxed(),
+            FieldType::Enum(values) => prop::sample::select(values).prop_map(str::to_owned).boxed(),
             _ => any::<String>().boxed(),
         }
     }
 
     fn valid_filter() -> impl Strategy<Value = (String, String)> {
-        prop::sample::select(USER)
-            .prop_flat_map(|spec| {
-                let name = match spec.ty {
-                    FieldType::Object(sub) => prop::sample::select(sub)
-                        .prop_map(move |s| format!("{}.{}", spec.name, s.name))
-                        .boxed(),
-                    _ => Just(spec.name.to_owned()).boxed(),
-                };
-                let ty = match spec.ty {
-                    FieldType::Object(_) => FieldType::Text,
-                    ty => ty,
-                };
-                (name, valid_value(ty))
-            })
+        prop::sample::select(USER).prop_flat_map(|spec| {
+            let name = match spec.ty {
+                FieldType::Object(sub) => prop::sample::select(sub)
+                    .prop_map(move |s| format!("{}.{}", spec.name, s.name))
+                    .boxed(),
+                _ => Just(spec.name.to_owned()).boxed(),
+            };
+            let ty = match spec.ty {
+                FieldType::Object(_) => FieldType::Text,
+                ty => ty,
+            };
+            (name, valid_value(ty))
+        })
     }
 
     proptest! {

@@ -241,9 +241,9 @@ pub fn items(
             quote!(crate::filter::fields::FilterFields { operation: #method, fields: #table })
         })
         .collect();
-    let consts = shared.values().map(|(ident, list)| {
-        quote!(const #ident: &[crate::filter::fields::FieldSpec] = #list;)
-    });
+    let consts = shared
+        .values()
+        .map(|(ident, list)| quote!(const #ident: &[crate::filter::fields::FieldSpec] = #list;));
     let tokens = quote! {
         #(#consts)*
         /// The fields every operation with a typed `filter` can filter on,
@@ -339,10 +339,11 @@ mod tests {
     #[test]
     fn fields_come_from_the_items() {
         let d = doc();
-        let dialects: BTreeMap<String, Dialect> = ["thing_list", "thing_member_of", "open_list", "untyped_list"]
-            .into_iter()
-            .map(|m| (m.to_string(), Dialect::V2))
-            .collect();
+        let dialects: BTreeMap<String, Dialect> =
+            ["thing_list", "thing_member_of", "open_list", "untyped_list"]
+                .into_iter()
+                .map(|m| (m.to_string(), Dialect::V2))
+                .collect();
         let mut paging = super::super::paging::derive(crate::api::Api::V2, &d).unwrap();
         paging = paging
             .into_iter()
@@ -362,13 +363,20 @@ mod tests {
         };
         assert_eq!(parent["count"], Ty::Integer);
         assert_eq!(parent["parent"], Ty::Any, "recursion stops");
-        assert_eq!(thing["meta"], Ty::Any, "an object without properties is open");
+        assert_eq!(
+            thing["meta"],
+            Ty::Any,
+            "an object without properties is open"
+        );
         assert_eq!(thing["odd"], Ty::Any, "a name with a dot cannot be reached");
         let Ty::Object(address) = &thing["address"] else {
             panic!("{:?}", thing["address"])
         };
         assert_eq!(address["city"], Ty::Text);
-        assert!(!thing.contains_key("totalCount"), "the page's count is not an item field");
+        assert!(
+            !thing.contains_key("totalCount"),
+            "the page's count is not an item field"
+        );
         let member = all["thing_member_of"].as_ref().unwrap();
         assert_eq!(
             member.keys().collect::<Vec<_>>(),
@@ -380,6 +388,9 @@ mod tests {
         let items = items(&d, &dialects, &paging).unwrap();
         let code = quote!(#(#items)*).to_string();
         assert!(code.contains("FILTER_FIELDS_0"), "{code}");
-        assert!(code.contains("operation : \"untyped_list\" , fields : None"), "{code}");
+        assert!(
+            code.contains("operation : \"untyped_list\" , fields : None"),
+            "{code}"
+        );
     }
 }
