@@ -243,3 +243,46 @@ fn every_typed_filter_has_its_fields_and_accepts_every_valid_field() {
     assert!(tables >= 150, "only {tables} operations have field tables");
     assert!(checked > 1_000, "only {checked} filters checked");
 }
+
+#[tokio::test]
+async fn v1_search_bodies_are_checked_before_sending() {
+    use jumpcloud_ext::filter::search::{Expr, SearchBody};
+    let (fake, jc) = demo().await;
+    let err = jc
+        .v1()
+        .system_search()
+        .body(SearchBody::new().filter(Expr::or([
+            Expr::field("hostname").eq(DEMO_TWO_PATH_SYSTEM),
+            Expr::field("display_name").eq(DEMO_TWO_PATH_SYSTEM),
+        ])))
+        .try_collect_all()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert!(
+        err.to_string().contains("did you mean `displayName`?"),
+        "{err}"
+    );
+    let err = jc
+        .v1()
+        .user_search()
+        .body(SearchBody::new().search("ada", ["user_name"]))
+        .try_collect_all()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("`username`"), "{err}");
+    assert_eq!(sent(&fake), 0);
+
+    let found = jc
+        .v1()
+        .system_search()
+        .body(SearchBody::new().filter(Expr::or([
+            Expr::field("hostname").eq(DEMO_TWO_PATH_SYSTEM),
+            Expr::field("displayName").eq(DEMO_TWO_PATH_SYSTEM),
+        ])))
+        .try_collect_all()
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(sent(&fake), 1);
+}

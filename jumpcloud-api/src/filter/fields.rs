@@ -10,7 +10,9 @@
 //! setter checks every filter against them: the request fails at `send()`
 //! with [`FilterError::UnknownField`] (naming the field, the operation and
 //! the closest valid field) or [`FilterError::FieldValue`], and nothing
-//! goes on the wire.
+//! goes on the wire. The `body` setter of the v1 search operations checks
+//! the body's `filter` tree and `searchFilter` fields the same way
+//! ([`FilterFields::check_search`]; the `SEARCH_FIELDS` table).
 //!
 //! # The rules
 //!
@@ -279,6 +281,83 @@ impl FilterFields {
     }
 }
 
+impl FilterFields {
+    /// Checks a v1 search body: every field of its `filter` tree (inside
+    /// `and`/`or` groups, to any depth) and the values compared with it,
+    /// and the `fields` its `searchFilter` searches in. Operators other
+    /// than the comparisons (`$eq $ne $gt $gte $lt $lte $in $nin`) keep
+    /// their values unchecked.
+    pub fn check_search(
+        &self,
+        filter: &serde_json::Map<String, serde_json::Value>,
+        search_filter: &serde_json::Map<String, serde_json::Value>,
+    ) -> Result<(), FilterError> {
+        if self.fields.is_none() {
+            return Ok(());
+        }
+        self.check_tree(filter, 0)?;
+        if let Some(fields) = search_filter.get("fields").and_then(|f| f.as_array()) {
+            for field in fields.iter().filter_map(|f| f.as_str()) {
+                self.field(FilterDialect::V1Search, field)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_tree(
+        &self,
+        tree: &serde_json::Map<String, serde_json::Value>,
+        depth: usize,
+    ) -> Result<(), FilterError> {
+        use serde_json::Value;
+        // Deeper than any body the SDK builds; what lies below is the
+        // server's to judge.
+        if depth > 32 {
+            return Ok(());
+        }
+        for (key, value) in tree {
+            if key == "and" || key == "or" {
+                for part in value.as_array().into_iter().flatten() {
+                    if let Value::Object(part) = part {
+                        self.check_tree(part, depth + 1)?;
+                    }
+                }
+                continue;
+            }
+            if key.starts_with('$') {
+                continue;
+            }
+            let ty = self.field(FilterDialect::V1Search, key)?;
+            let compared: Vec<&Value> = match value {
+                Value::Object(ops) if ops.keys().all(|k| k.starts_with('$')) => ops
+                    .iter()
+                    .filter(|(op, _)| {
+                        matches!(
+                            op.as_str(),
+                            "$eq" | "$ne" | "$gt" | "$gte" | "$lt" | "$lte" | "$in" | "$nin"
+                        )
+                    })
+                    .flat_map(|(_, v)| match v {
+                        Value::Array(items) => items.iter().collect(),
+                        v => vec![v],
+                    })
+                    .collect(),
+                v => vec![v],
+            };
+            for v in compared {
+                let text = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    Value::Null | Value::Array(_) | Value::Object(_) => continue,
+                };
+                self.value(FilterDialect::V1Search, key, ty, &text)?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The field named `name`; `id` and `_id` stand for each other.
 fn lookup(fields: &'static [FieldSpec], name: &str) -> Option<&'static FieldSpec> {
     let find = |n: &str| fields.iter().find(|f| f.name == n);
@@ -339,22 +418,27 @@ fn distance(a: &str, b: &str) -> usize {
 }
 
 /// The table of the operation `rust_method` of `api`, if it takes typed
-/// filters (and its API's feature is on).
+/// filters or a v1 search body (and its API's feature is on).
 pub fn for_operation(api: crate::Api, rust_method: &str) -> Option<&'static FilterFields> {
-    let table: &'static [FilterFields] = match api {
+    let tables: [&'static [FilterFields]; 2] = match api {
         #[cfg(feature = "v2")]
-        crate::Api::V2 => crate::v2::FILTER_FIELDS,
+        crate::Api::V2 => [crate::v2::FILTER_FIELDS, crate::v2::SEARCH_FIELDS],
         #[cfg(feature = "v1")]
-        crate::Api::V1 => crate::v1::FILTER_FIELDS,
+        crate::Api::V1 => [crate::v1::FILTER_FIELDS, crate::v1::SEARCH_FIELDS],
         #[cfg(feature = "insights")]
-        crate::Api::Insights => crate::insights::FILTER_FIELDS,
+        crate::Api::Insights => [
+            crate::insights::FILTER_FIELDS,
+            crate::insights::SEARCH_FIELDS,
+        ],
         #[allow(unreachable_patterns)]
-        _ => &[],
+        _ => [&[], &[]],
     };
-    table
-        .binary_search_by(|f| f.operation.cmp(rust_method))
-        .ok()
-        .map(|i| &table[i])
+    tables.into_iter().find_map(|table| {
+        table
+            .binary_search_by(|f| f.operation.cmp(rust_method))
+            .ok()
+            .map(|i| &table[i])
+    })
 }
 
 #[cfg(test)]
@@ -542,6 +626,48 @@ mod tests {
         )
         .unwrap();
         assert_eq!(sent, ["displayName:$eq:mac-000"]);
+    }
+
+    #[test]
+    fn search_bodies_are_checked_to_any_depth() {
+        use serde_json::{Map, Value, json};
+        let map = |v: Value| match v {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        };
+        let check = |filter: Value, search: Value| USERS.check_search(&map(filter), &map(search));
+        check(
+            json!({"or": [{"username": "ada"}, {"and": [
+                {"created": {"$gt": "2024-01-01T00:00:00Z"}},
+                {"state": {"$in": ["STAGED", "ACTIVATED"]}},
+                {"badLoginAttempts": {"$lt": 3}},
+                {"suspended": false},
+                {"id": {"$exists": true}}
+            ]}]}),
+            json!({"searchTerm": "ad", "fields": ["username", "displayName"]}),
+        )
+        .unwrap();
+        let e = check(json!({"or": [{"and": [{"display_name": "x"}]}]}), json!({})).unwrap_err();
+        assert!(
+            matches!(&e, FilterError::UnknownField { suggestion: Some(s), dialect: FilterDialect::V1Search, .. } if s == "displayName"),
+            "{e}"
+        );
+        let e = check(json!({"state": {"$in": ["STAGED", "gone"]}}), json!({})).unwrap_err();
+        assert!(matches!(e, FilterError::FieldValue { .. }), "{e}");
+        let e = check(json!({"created": true}), json!({})).unwrap_err();
+        assert!(matches!(e, FilterError::FieldValue { .. }), "{e}");
+        let e = check(
+            json!({}),
+            json!({"searchTerm": "a", "fields": ["user_name"]}),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("did you mean `username`?"), "{e}");
+        let open = FilterFields {
+            operation: "x",
+            fields: None,
+        };
+        open.check_search(&map(json!({"anything": 1})), &Map::new())
+            .unwrap();
     }
 
     #[test]

@@ -44144,8 +44144,14 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Search` for body failed: {}", s));
+                .map_err(|s| format!("conversion to the search body failed: {}", s))
+                .and_then(|body| {
+                    super::SEARCH_FIELDS[0usize]
+                        .check_search(&body.filter, &body.search_filter)
+                        .map(|()| body)
+                        .map_err(|e| format!("invalid filter: {e}"))
+                })
+                .map(From::from);
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -44217,8 +44223,14 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Search` for body failed: {}", s));
+                .map_err(|s| format!("conversion to the search body failed: {}", s))
+                .and_then(|body| {
+                    super::SEARCH_FIELDS[1usize]
+                        .check_search(&body.filter, &body.search_filter)
+                        .map(|()| body)
+                        .map_err(|e| format!("invalid filter: {e}"))
+                })
+                .map(From::from);
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -44288,8 +44300,14 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Search` for body failed: {}", s));
+                .map_err(|s| format!("conversion to the search body failed: {}", s))
+                .and_then(|body| {
+                    super::SEARCH_FIELDS[2usize]
+                        .check_search(&body.filter, &body.search_filter)
+                        .map(|()| body)
+                        .map_err(|e| format!("invalid filter: {e}"))
+                })
+                .map(From::from);
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -44359,8 +44377,14 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Search` for body failed: {}", s));
+                .map_err(|s| format!("conversion to the search body failed: {}", s))
+                .and_then(|body| {
+                    super::SEARCH_FIELDS[3usize]
+                        .check_search(&body.filter, &body.search_filter)
+                        .map(|()| body)
+                        .map_err(|e| format!("invalid filter: {e}"))
+                })
+                .map(From::from);
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -44430,8 +44454,14 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Search` for body failed: {}", s));
+                .map_err(|s| format!("conversion to the search body failed: {}", s))
+                .and_then(|body| {
+                    super::SEARCH_FIELDS[4usize]
+                        .check_search(&body.filter, &body.search_filter)
+                        .map(|()| body)
+                        .map_err(|e| format!("invalid filter: {e}"))
+                })
+                .map(From::from);
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -49527,6 +49557,963 @@ const FILTER_FIELDS_8: &[crate::filter::fields::FieldSpec] = &[
         ty: crate::filter::fields::FieldType::Text,
     },
 ];
+const FILTER_FIELDS_11: &[crate::filter::fields::FieldSpec] = &[
+    crate::filter::fields::FieldSpec {
+        name: "_id",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "account_locked",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "account_locked_date",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "activated",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "addresses",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "country",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "extendedAddress",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "locality",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "poBox",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "postalCode",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "region",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "streetAddress",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "admin",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "roleName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "roleNames",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "allow_public_key",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "alternateEmail",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "attributes",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "value",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "badLoginAttempts",
+        ty: crate::filter::fields::FieldType::Integer,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "company",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "costCenter",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "created",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "creationSource",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "department",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "description",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "disableDeviceMaxLoginAttempts",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "displayname",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "email",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "employeeIdentifier",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "employeeType",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "enable_managed_uid",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "enable_user_portal_multifactor",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "external_dn",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "external_password_expiration_date",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "external_source_type",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "externally_managed",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "firstname",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "jobTitle",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "lastname",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "ldap_binding_user",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "location",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "managedAppleId",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "manager",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "memberof",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "mfa",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "configured",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "exclusion",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "exclusionDays",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "exclusionUntil",
+                ty: crate::filter::fields::FieldType::DateTime,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "mfaEnrollment",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "jcGoStatus",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "NOT_ENROLLED",
+                    "DISABLED",
+                    "PENDING_ACTIVATION",
+                    "ENROLLMENT_EXPIRED",
+                    "IN_ENROLLMENT",
+                    "PRE_ENROLLMENT",
+                    "ENROLLED",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "overallStatus",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "NOT_ENROLLED",
+                    "DISABLED",
+                    "PENDING_ACTIVATION",
+                    "ENROLLMENT_EXPIRED",
+                    "IN_ENROLLMENT",
+                    "PRE_ENROLLMENT",
+                    "ENROLLED",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "pushStatus",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "NOT_ENROLLED",
+                    "DISABLED",
+                    "PENDING_ACTIVATION",
+                    "ENROLLMENT_EXPIRED",
+                    "IN_ENROLLMENT",
+                    "PRE_ENROLLMENT",
+                    "ENROLLED",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "totpStatus",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "NOT_ENROLLED",
+                    "DISABLED",
+                    "PENDING_ACTIVATION",
+                    "ENROLLMENT_EXPIRED",
+                    "IN_ENROLLMENT",
+                    "PRE_ENROLLMENT",
+                    "ENROLLED",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "webAuthnStatus",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "NOT_ENROLLED",
+                    "DISABLED",
+                    "PENDING_ACTIVATION",
+                    "ENROLLMENT_EXPIRED",
+                    "IN_ENROLLMENT",
+                    "PRE_ENROLLMENT",
+                    "ENROLLED",
+                ]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "middlename",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "organization",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "password_date",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "password_expiration_date",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "password_expired",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "password_never_expires",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "passwordless_sudo",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "phoneNumbers",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "number",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "public_key",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "recoveryEmail",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "address",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "verified",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "verifiedAt",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "relationships",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "value",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "restrictedFields",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "field",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "addresses",
+                    "company",
+                    "costCenter",
+                    "department",
+                    "description",
+                    "displayname",
+                    "email",
+                    "employeeIdentifier",
+                    "employeeType",
+                    "firstname",
+                    "jobTitle",
+                    "lastname",
+                    "location",
+                    "middlename",
+                    "password",
+                    "phoneNumbers",
+                    "sudo",
+                    "username",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "active_directory",
+                    "federated_identity_provider",
+                    "scim",
+                ]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "samba_service_user",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "ssh_keys",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "_id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "create_date",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "public_key",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "state",
+        ty: crate::filter::fields::FieldType::Enum(&["STAGED", "ACTIVATED", "SUSPENDED"]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "sudo",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "suspended",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "totp_enabled",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "unix_guid",
+        ty: crate::filter::fields::FieldType::Integer,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "unix_uid",
+        ty: crate::filter::fields::FieldType::Integer,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "username",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+];
+const FILTER_FIELDS_10: &[crate::filter::fields::FieldSpec] = &[
+    crate::filter::fields::FieldSpec {
+        name: "_id",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "active",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "agentHasFullDiskAccess",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "agentVersion",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "allowMultiFactorAuthentication",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "allowPublicKeyAuthentication",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "allowSshPasswordAuthentication",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "allowSshRootLogin",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "amazonInstanceID",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "arch",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "archFamily",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "attributes",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "value",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "azureAdJoined",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "builtInCommands",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "erase", "lock", "restart", "shutdown",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Enum(&["security"]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "connectionHistory",
+        ty: crate::filter::fields::FieldType::Any,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "created",
+        ty: crate::filter::fields::FieldType::DateTime,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "description",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "desktopCapable",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "displayManager",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "displayName",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "domainInfo",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "domainName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "partOfDomain",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "fde",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "active",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "keyPresent",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "fileSystem",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "hasServiceAccount",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "hostname",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "hwVendor",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "isPolicyBound",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "lastContact",
+        ty: crate::filter::fields::FieldType::DateTime,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "mdm",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "dep",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "lostModeStatus",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "profileIdentifier",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "providerId",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "userApproved",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "vendor",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "unknown", "none", "internal", "external",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "windows",
+                ty: crate::filter::fields::FieldType::Object(&[crate::filter::fields::FieldSpec {
+                    name: "upn",
+                    ty: crate::filter::fields::FieldType::Text,
+                }]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "memberof",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "modifySSHDConfig",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "networkInterfaces",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "address",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "family",
+                ty: crate::filter::fields::FieldType::Enum(&["IPv4", "IPv6"]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "internal",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "organization",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "os",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "osFamily",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "osVersionDetail",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "distributionName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "major",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "majorNumber",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "minor",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "minorNumber",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "osName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "patch",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "patchNumber",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "releaseName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "revision",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "version",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "policyStats",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "duplicate",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "failed",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "pending",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "success",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "total",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "unsupportedOs",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "primarySystemUser",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "_id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "attributes",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "name",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "company",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "costCenter",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "department",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "description",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "email",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "employeeType",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "jobTitle",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "location",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "manager",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "memberof",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "state",
+                ty: crate::filter::fields::FieldType::Enum(&["STAGED", "ACTIVATED", "SUSPENDED"]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "provisionMetadata",
+        ty: crate::filter::fields::FieldType::Object(&[crate::filter::fields::FieldSpec {
+            name: "provisioner",
+            ty: crate::filter::fields::FieldType::Object(&[
+                crate::filter::fields::FieldSpec {
+                    name: "provisionerId",
+                    ty: crate::filter::fields::FieldType::Text,
+                },
+                crate::filter::fields::FieldSpec {
+                    name: "type",
+                    ty: crate::filter::fields::FieldType::Enum(&["administrator", "mdm", "user"]),
+                },
+            ]),
+        }]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "remoteAssistAgentVersion",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "remoteIP",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "secureLogin",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "enabled",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "supported",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "serialNumber",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "serviceAccountState",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "hasSecureToken",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "passwordAPFSValid",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "passwordODValid",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "sshRootEnabled",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "sshdParams",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "value",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "systemInsights",
+        ty: crate::filter::fields::FieldType::Object(&[crate::filter::fields::FieldSpec {
+            name: "state",
+            ty: crate::filter::fields::FieldType::Enum(&["enabled", "disabled", "deferred"]),
+        }]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "systemTimezone",
+        ty: crate::filter::fields::FieldType::Integer,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "templateName",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "userMetrics",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "admin",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "managed",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "secureTokenEnabled",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "suspended",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "userName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "version",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+];
 const FILTER_FIELDS_7: &[crate::filter::fields::FieldSpec] = &[
     crate::filter::fields::FieldSpec {
         name: "_id",
@@ -51577,6 +52564,78 @@ const FILTER_FIELDS_3: &[crate::filter::fields::FieldSpec] = &[
         ty: crate::filter::fields::FieldType::Text,
     },
 ];
+const FILTER_FIELDS_9: &[crate::filter::fields::FieldSpec] = &[
+    crate::filter::fields::FieldSpec {
+        name: "_id",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "command",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "files",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "name",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "requestTime",
+        ty: crate::filter::fields::FieldType::DateTime,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "response",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "data",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "exitCode",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "output",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "error",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "responseTime",
+        ty: crate::filter::fields::FieldType::DateTime,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "sudo",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "system",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "user",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "workflowId",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "workflowInstanceId",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+];
 const FILTER_FIELDS_5: &[crate::filter::fields::FieldSpec] = &[
     crate::filter::fields::FieldSpec {
         name: "_id",
@@ -51641,6 +52700,30 @@ pub static FILTER_FIELDS: &[crate::filter::fields::FilterFields] = &[
     crate::filter::fields::FilterFields {
         operation: "user_list",
         fields: Some(FILTER_FIELDS_8),
+    },
+];
+/// The fields the bodies of the v1 search operations can filter on,
+/// sorted by method name (see `crate::filter::fields`).
+pub static SEARCH_FIELDS: &[crate::filter::fields::FilterFields] = &[
+    crate::filter::fields::FilterFields {
+        operation: "command_result_search",
+        fields: Some(FILTER_FIELDS_9),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "commands_search",
+        fields: Some(FILTER_FIELDS_2),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "organization_search",
+        fields: Some(FILTER_FIELDS_5),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "system_search",
+        fields: Some(FILTER_FIELDS_10),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "user_search",
+        fields: Some(FILTER_FIELDS_11),
     },
 ];
 impl Client {

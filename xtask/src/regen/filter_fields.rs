@@ -10,13 +10,14 @@
 //! anything). Where the document cannot tell, nothing is checked: objects
 //! without declared properties, with `additionalProperties`, or described
 //! by `oneOf`/`anyOf` are open, and so is a level whose property names
-//! could not be written as a dotted filter field. Graph membership listings
+//! could not be written as a filter field. Names listed flattened
+//! (`primarySystemUser.email`) become sub-fields. Graph membership listings
 //! (`/memberof`, `/membership`) also filter on `object_id`, which JumpCloud
 //! documents for them although their answers call it `id`.
 
 use std::collections::BTreeMap;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -64,6 +65,29 @@ pub fn derive(
         {
             fields.entry("object_id".into()).or_insert(Ty::Text);
         }
+        out.insert(method, fields);
+    }
+    out
+}
+
+/// The fields of every v1 search operation (a request body with `filter`
+/// and `searchFilter`), by method name; `None` where they are open.
+pub fn derive_search(
+    doc: &Value,
+    paging: &BTreeMap<String, Fact>,
+) -> BTreeMap<String, Option<BTreeMap<String, Ty>>> {
+    let mut out = BTreeMap::new();
+    for operation in spec::operations(doc) {
+        let Some(id) = operation.id() else { continue };
+        let body = resolve(doc, &operation.op["requestBody"]);
+        let schema = &body["content"]["application/json"]["schema"];
+        let props = properties(doc, schema);
+        if !(props.contains_key("filter") && props.contains_key("searchFilter")) {
+            continue;
+        }
+        let method = method_name(id);
+        let fields = item_schema(doc, operation.op, paging.get(&method))
+            .and_then(|item| fields_of(doc, item, 0, &mut Vec::new()));
         out.insert(method, fields);
     }
     out
@@ -145,22 +169,50 @@ fn fields_of(
         return None;
     }
     let props = properties(doc, schema);
+    // Some documents list nested fields flattened (`primarySystemUser.email`):
+    // they become sub-fields. A name that could not be written as a filter
+    // field leaves the level open.
     let writable = |name: &String| {
-        !name.is_empty()
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-            && !name.starts_with('-')
+        name.split('.').all(|segment| {
+            !segment.is_empty()
+                && !segment.starts_with('-')
+                && segment
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        })
     };
     if props.is_empty() || !props.keys().all(writable) {
         return None;
     }
-    Some(
-        props
-            .iter()
-            .map(|(name, schema)| (name.clone(), type_of(doc, schema, depth, refs)))
-            .collect(),
-    )
+    let mut out = BTreeMap::new();
+    let (plain, dotted): (Vec<_>, Vec<_>) = props.iter().partition(|(name, _)| !name.contains('.'));
+    for (name, schema) in plain {
+        out.insert(name.clone(), type_of(doc, schema, depth, refs));
+    }
+    for (name, schema) in dotted {
+        let segments: Vec<&str> = name.split('.').collect();
+        insert(&mut out, &segments, type_of(doc, schema, depth, refs));
+    }
+    Some(out)
+}
+
+/// Puts `ty` at the dotted path `segments` of `fields`, making the objects
+/// on the way; a path through a field that is not an object leaves that
+/// field open.
+fn insert(fields: &mut BTreeMap<String, Ty>, segments: &[&str], ty: Ty) {
+    let [first, rest @ ..] = segments else { return };
+    if rest.is_empty() {
+        fields.entry((*first).to_owned()).or_insert(ty);
+        return;
+    }
+    let entry = fields
+        .entry((*first).to_owned())
+        .or_insert_with(|| Ty::Object(BTreeMap::new()));
+    match entry {
+        Ty::Object(sub) => insert(sub, rest, ty),
+        Ty::Any => {}
+        other => *other = Ty::Any,
+    }
 }
 
 fn type_of(doc: &Value, schema: &Value, depth: usize, refs: &mut Vec<String>) -> Ty {
@@ -215,31 +267,38 @@ fn type_of_resolved(doc: &Value, schema: &Value, depth: usize, refs: &mut Vec<St
 }
 
 /// The `FILTER_FIELDS` table (sorted by method name, one entry per
-/// operation with a typed filter, in the order of `dialects`) and the
-/// constants it shares.
+/// operation with a typed filter, in the order of `dialects`), the
+/// `SEARCH_FIELDS` table of the v1 search operations (sorted by method
+/// name, see [`apply_search`]) and the constants they share.
 pub fn items(
     doc: &Value,
     dialects: &BTreeMap<String, Dialect>,
     paging: &BTreeMap<String, Fact>,
 ) -> Result<Vec<Item>> {
     let fields = derive(doc, dialects, paging);
+    let search = derive_search(doc, paging);
     let mut shared: BTreeMap<String, (syn::Ident, TokenStream)> = BTreeMap::new();
-    let entries: Vec<TokenStream> = dialects
+    let mut entry = |method: &String, fields: Option<&BTreeMap<String, Ty>>| {
+        let table = match fields {
+            Some(fields) => {
+                let list = list_tokens(fields);
+                let n = shared.len();
+                let (ident, _) = shared
+                    .entry(list.to_string())
+                    .or_insert_with(|| (format_ident!("FILTER_FIELDS_{}", n), list));
+                quote!(Some(#ident))
+            }
+            None => quote!(None),
+        };
+        quote!(crate::filter::fields::FilterFields { operation: #method, fields: #table })
+    };
+    let filters: Vec<TokenStream> = dialects
         .keys()
-        .map(|method| {
-            let table = match fields.get(method).and_then(Option::as_ref) {
-                Some(fields) => {
-                    let list = list_tokens(fields);
-                    let n = shared.len();
-                    let (ident, _) = shared
-                        .entry(list.to_string())
-                        .or_insert_with(|| (format_ident!("FILTER_FIELDS_{}", n), list));
-                    quote!(Some(#ident))
-                }
-                None => quote!(None),
-            };
-            quote!(crate::filter::fields::FilterFields { operation: #method, fields: #table })
-        })
+        .map(|method| entry(method, fields.get(method).and_then(Option::as_ref)))
+        .collect();
+    let searches: Vec<TokenStream> = search
+        .iter()
+        .map(|(method, fields)| entry(method, fields.as_ref()))
         .collect();
     let consts = shared
         .values()
@@ -248,10 +307,64 @@ pub fn items(
         #(#consts)*
         /// The fields every operation with a typed `filter` can filter on,
         /// sorted by method name (see `crate::filter::fields`).
-        pub static FILTER_FIELDS: &[crate::filter::fields::FilterFields] = &[#(#entries),*];
+        pub static FILTER_FIELDS: &[crate::filter::fields::FilterFields] = &[#(#filters),*];
+        /// The fields the bodies of the v1 search operations can filter on,
+        /// sorted by method name (see `crate::filter::fields`).
+        pub static SEARCH_FIELDS: &[crate::filter::fields::FilterFields] = &[#(#searches),*];
     };
     let file: syn::File = syn::parse2(tokens)?;
     Ok(file.items)
+}
+
+/// Rewrites the `body` setter of every v1 search operation's builder so
+/// that the body's `filter` and `searchFilter` are checked against
+/// `SEARCH_FIELDS` when it is set (a body changed later with `body_map` is
+/// not checked).
+pub fn apply_search(
+    file: &mut syn::File,
+    doc: &Value,
+    paging: &BTreeMap<String, Fact>,
+) -> Result<()> {
+    let search = derive_search(doc, paging);
+    let rows: BTreeMap<&String, usize> = search.keys().enumerate().map(|(i, k)| (k, i)).collect();
+    let items = super::builders::module_items(file)?;
+    let mut rewritten = 0;
+    for item in items.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        let Some(name) = super::builders::operation_of(imp)? else {
+            continue;
+        };
+        let Some(&row) = rows.get(&name) else {
+            continue;
+        };
+        let Some(setter) = imp.items.iter_mut().find_map(|i| match i {
+            syn::ImplItem::Fn(f) if f.sig.ident == "body" => Some(f),
+            _ => None,
+        }) else {
+            bail!("{name} takes a search body but has no `body` setter");
+        };
+        setter.block = syn::parse2(quote! {{
+            self.body = value
+                .try_into()
+                .map_err(|s| format!("conversion to the search body failed: {}", s))
+                .and_then(|body| {
+                    super::SEARCH_FIELDS[#row]
+                        .check_search(&body.filter, &body.search_filter)
+                        .map(|()| body)
+                        .map_err(|e| format!("invalid filter: {e}"))
+                })
+                .map(From::from);
+            self
+        }})?;
+        rewritten += 1;
+    }
+    if rewritten != search.len() {
+        bail!(
+            "{} operations take a search body but {rewritten} setters were rewritten",
+            search.len()
+        );
+    }
+    Ok(())
 }
 
 fn list_tokens(fields: &BTreeMap<String, Ty>) -> TokenStream {
@@ -328,7 +441,9 @@ mod tests {
                     "tags": {"type": "array", "items": {"type": "string"}},
                     "parent": {"$ref": "#/components/schemas/Thing"},
                     "meta": {"type": "object"},
-                    "odd": {"type": "object", "properties": {"a.b": {"type": "string"}}},
+                    "odd": {"type": "object", "properties": {"a b": {"type": "string"}}},
+                    "flat": {"type": "object", "properties": {
+                        "user.email": {"type": "string"}, "user.n": {"type": "integer"}}},
                     "address": {"allOf": [{"$ref": "#/components/schemas/Address"}]}
                 }},
                 "Address": {"type": "object", "properties": {"city": {"type": "string"}}}
@@ -368,7 +483,19 @@ mod tests {
             Ty::Any,
             "an object without properties is open"
         );
-        assert_eq!(thing["odd"], Ty::Any, "a name with a dot cannot be reached");
+        assert_eq!(
+            thing["odd"],
+            Ty::Any,
+            "a name with a space cannot be written"
+        );
+        let flat = Ty::Object(BTreeMap::from([(
+            "user".to_string(),
+            Ty::Object(BTreeMap::from([
+                ("email".to_string(), Ty::Text),
+                ("n".to_string(), Ty::Integer),
+            ])),
+        )]));
+        assert_eq!(thing["flat"], flat, "flattened names become sub-fields");
         let Ty::Object(address) = &thing["address"] else {
             panic!("{:?}", thing["address"])
         };

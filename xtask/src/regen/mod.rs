@@ -163,6 +163,7 @@ const PASSES: &[(&str, Pass)] = &[
     }),
     ("filters", |f, file| filters::apply(file, &f.dialects)),
     ("filter fields", |f, file| {
+        filter_fields::apply_search(file, f.doc, &f.paging)?;
         let items = filter_fields::items(f.doc, &f.dialects, &f.paging)?;
         file.items.extend(items);
         Ok(())
