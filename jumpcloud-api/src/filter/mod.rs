@@ -15,7 +15,7 @@
 //! An operation's `filter` parameter takes anything that is
 //! [`IntoFilters`] for its dialect: one filter, several (sent as repeated
 //! `filter=` keys, which the server ANDs), or plain strings, which are sent
-//! unchecked for what the DSL does not cover. A filter of one dialect does
+//! as given for what the DSL does not cover. A filter of one dialect does
 //! not convert into another's, so it cannot be sent to the wrong API.
 //!
 //! The setter also checks each filter against the fields of the objects the
@@ -369,9 +369,11 @@ impl From<chrono::NaiveDate> for FilterValue {
 /// Implemented for the dialect's `Filter` (alone, by reference, as
 /// `Result<Filter, FilterError>` straight from a builder, and in `Vec`s,
 /// slices and arrays of those), and for plain strings in every dialect
-/// (`String`, `&str` and collections of them), which are passed through
-/// unchecked. Several filters become repeated `filter=` keys, which the
-/// server ANDs.
+/// (`String`, `&str` and collections of them), which are not parsed here.
+/// Several filters become repeated `filter=` keys, which the server ANDs.
+/// An operation's setter calls [`into_filters_for`](Self::into_filters_for),
+/// which checks each one, strings included, against the operation's fields
+/// unless it is wrapped in [`fields::Unchecked`].
 pub trait IntoFilters<D: Dialect> {
     /// The filter strings to send, or why they cannot be sent.
     fn into_filters(self) -> Result<Vec<String>, FilterError>;
