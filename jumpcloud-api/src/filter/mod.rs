@@ -15,8 +15,14 @@
 //! An operation's `filter` parameter takes anything that is
 //! [`IntoFilters`] for its dialect: one filter, several (sent as repeated
 //! `filter=` keys, which the server ANDs), or plain strings, which are sent
-//! unchecked for what the DSL does not cover. A filter of one dialect does
+//! as given for what the DSL does not cover. A filter of one dialect does
 //! not convert into another's, so it cannot be sent to the wrong API.
+//!
+//! The setter also checks each filter against the fields of the objects the
+//! operation returns ([`fields`]): a field they do not have, or a value that
+//! cannot be the field's type, fails the call before any request, naming
+//! the closest valid field. Plain strings that parse in the dialect are
+//! checked the same way; [`fields::Unchecked`] sends anything as it is.
 //!
 //! ```
 //! use jumpcloud_api::filter::{IntoFilters, V2, v2::Filter};
@@ -45,6 +51,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
+pub mod fields;
 mod grammar;
 pub mod insights;
 pub mod v1;
@@ -162,6 +169,40 @@ pub enum FilterError {
         /// What was expected there.
         reason: Cow<'static, str>,
     },
+    /// The operation's objects have no such field (see [`fields`]): the
+    /// filter would match nothing.
+    #[error("`{field}` is not a filter field of {operation}{}", did_you_mean(.suggestion))]
+    UnknownField {
+        /// Dialect of the filter.
+        dialect: FilterDialect,
+        /// The operation's Rust method, e.g. `system_list`.
+        operation: &'static str,
+        /// The field as given.
+        field: String,
+        /// The closest field the operation has, if one is close.
+        suggestion: Option<String>,
+    },
+    /// A value that cannot be the field's type (see [`fields`]).
+    #[error("{value:?} is not {expected} for `{field}` of {operation}")]
+    FieldValue {
+        /// Dialect of the filter.
+        dialect: FilterDialect,
+        /// The operation's Rust method.
+        operation: &'static str,
+        /// The field the value is for.
+        field: String,
+        /// The value as given.
+        value: String,
+        /// What the field takes, e.g. `an integer`.
+        expected: Cow<'static, str>,
+    },
+}
+
+fn did_you_mean(suggestion: &Option<String>) -> String {
+    suggestion
+        .as_ref()
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default()
 }
 
 impl FilterError {
@@ -171,7 +212,9 @@ impl FilterError {
             Self::Field { dialect, .. }
             | Self::Value { dialect, .. }
             | Self::Unsupported { dialect, .. }
-            | Self::Parse { dialect, .. } => *dialect,
+            | Self::Parse { dialect, .. }
+            | Self::UnknownField { dialect, .. }
+            | Self::FieldValue { dialect, .. } => *dialect,
         }
     }
 
@@ -313,12 +356,27 @@ impl From<chrono::NaiveDate> for FilterValue {
 /// Implemented for the dialect's `Filter` (alone, by reference, as
 /// `Result<Filter, FilterError>` straight from a builder, and in `Vec`s,
 /// slices and arrays of those), and for plain strings in every dialect
-/// (`String`, `&str` and collections of them), which are passed through
-/// unchecked. Several filters become repeated `filter=` keys, which the
-/// server ANDs.
+/// (`String`, `&str` and collections of them), which are not parsed here.
+/// Several filters become repeated `filter=` keys, which the server ANDs.
+/// An operation's setter calls [`into_filters_for`](Self::into_filters_for),
+/// which checks each one, strings included, against the operation's fields
+/// unless it is wrapped in [`fields::Unchecked`].
 pub trait IntoFilters<D: Dialect> {
     /// The filter strings to send, or why they cannot be sent.
     fn into_filters(self) -> Result<Vec<String>, FilterError>;
+
+    /// [`into_filters`](Self::into_filters), each checked against the
+    /// fields of one operation (what the generated `filter` setters call).
+    fn into_filters_for(self, fields: &fields::FilterFields) -> Result<Vec<String>, FilterError>
+    where
+        Self: Sized,
+    {
+        let filters = self.into_filters()?;
+        for filter in &filters {
+            fields.check(D::DIALECT, filter)?;
+        }
+        Ok(filters)
+    }
 }
 
 // Plain strings: accepted by every dialect, unchecked.

@@ -3787,6 +3787,12 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// The fields every operation with a typed `filter` can filter on,
+/// sorted by method name (see `crate::filter::fields`).
+pub static FILTER_FIELDS: &[crate::filter::fields::FilterFields] = &[];
+/// The fields the bodies of the v1 search operations can filter on,
+/// sorted by method name (see `crate::filter::fields`).
+pub static SEARCH_FIELDS: &[crate::filter::fields::FilterFields] = &[];
 impl Client {
     /// Calls any operation of this API by operation id or method
     /// name, with the arguments as one JSON object: each path, query

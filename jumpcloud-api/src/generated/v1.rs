@@ -40945,7 +40945,7 @@ pub mod builder {
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .into_filters()
+                .into_filters_for(&super::FILTER_FIELDS[2usize])
                 .map(Some)
                 .map_err(|e| format!("invalid filter: {e}"));
             self
@@ -41094,7 +41094,7 @@ pub mod builder {
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .into_filters()
+                .into_filters_for(&super::FILTER_FIELDS[1usize])
                 .map(Some)
                 .map_err(|e| format!("invalid filter: {e}"));
             self
@@ -41240,7 +41240,7 @@ pub mod builder {
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .into_filters()
+                .into_filters_for(&super::FILTER_FIELDS[0usize])
                 .map(Some)
                 .map_err(|e| format!("invalid filter: {e}"));
             self
@@ -41868,7 +41868,7 @@ pub mod builder {
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .into_filters()
+                .into_filters_for(&super::FILTER_FIELDS[4usize])
                 .map(Some)
                 .map_err(|e| format!("invalid filter: {e}"));
             self
@@ -42036,7 +42036,7 @@ pub mod builder {
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .into_filters()
+                .into_filters_for(&super::FILTER_FIELDS[3usize])
                 .map(Some)
                 .map_err(|e| format!("invalid filter: {e}"));
             self
@@ -42716,7 +42716,7 @@ pub mod builder {
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .into_filters()
+                .into_filters_for(&super::FILTER_FIELDS[6usize])
                 .map(Some)
                 .map_err(|e| format!("invalid filter: {e}"));
             self
@@ -42888,7 +42888,7 @@ pub mod builder {
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .into_filters()
+                .into_filters_for(&super::FILTER_FIELDS[5usize])
                 .map(Some)
                 .map_err(|e| format!("invalid filter: {e}"));
             self
@@ -43082,7 +43082,7 @@ pub mod builder {
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .into_filters()
+                .into_filters_for(&super::FILTER_FIELDS[7usize])
                 .map(Some)
                 .map_err(|e| format!("invalid filter: {e}"));
             self
@@ -43570,8 +43570,14 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Search` for body failed: {}", s));
+                .map_err(|s| format!("conversion to the search body failed: {}", s))
+                .and_then(|body| {
+                    super::SEARCH_FIELDS[0usize]
+                        .check_search(&body.filter, &body.search_filter)
+                        .map(|()| body)
+                        .map_err(|e| format!("invalid filter: {e}"))
+                })
+                .map(From::from);
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -43643,8 +43649,14 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Search` for body failed: {}", s));
+                .map_err(|s| format!("conversion to the search body failed: {}", s))
+                .and_then(|body| {
+                    super::SEARCH_FIELDS[1usize]
+                        .check_search(&body.filter, &body.search_filter)
+                        .map(|()| body)
+                        .map_err(|e| format!("invalid filter: {e}"))
+                })
+                .map(From::from);
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -43714,8 +43726,14 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Search` for body failed: {}", s));
+                .map_err(|s| format!("conversion to the search body failed: {}", s))
+                .and_then(|body| {
+                    super::SEARCH_FIELDS[2usize]
+                        .check_search(&body.filter, &body.search_filter)
+                        .map(|()| body)
+                        .map_err(|e| format!("invalid filter: {e}"))
+                })
+                .map(From::from);
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -43785,8 +43803,14 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Search` for body failed: {}", s));
+                .map_err(|s| format!("conversion to the search body failed: {}", s))
+                .and_then(|body| {
+                    super::SEARCH_FIELDS[3usize]
+                        .check_search(&body.filter, &body.search_filter)
+                        .map(|()| body)
+                        .map_err(|e| format!("invalid filter: {e}"))
+                })
+                .map(From::from);
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -43856,8 +43880,14 @@ pub mod builder {
         {
             self.body = value
                 .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Search` for body failed: {}", s));
+                .map_err(|s| format!("conversion to the search body failed: {}", s))
+                .and_then(|body| {
+                    super::SEARCH_FIELDS[4usize]
+                        .check_search(&body.filter, &body.search_filter)
+                        .map(|()| body)
+                        .map_err(|e| format!("invalid filter: {e}"))
+                })
+                .map(From::from);
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -43948,7 +43978,7 @@ pub mod builder {
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .into_filters()
+                .into_filters_for(&super::FILTER_FIELDS[9usize])
                 .map(Some)
                 .map_err(|e| format!("invalid filter: {e}"));
             self
@@ -44101,7 +44131,7 @@ pub mod builder {
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .into_filters()
+                .into_filters_for(&super::FILTER_FIELDS[8usize])
                 .map(Some)
                 .map_err(|e| format!("invalid filter: {e}"));
             self
@@ -44598,7 +44628,7 @@ pub mod builder {
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .into_filters()
+                .into_filters_for(&super::FILTER_FIELDS[11usize])
                 .map(Some)
                 .map_err(|e| format!("invalid filter: {e}"));
             self
@@ -44845,7 +44875,7 @@ pub mod builder {
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
             self.filter = value
-                .into_filters()
+                .into_filters_for(&super::FILTER_FIELDS[10usize])
                 .map(Some)
                 .map_err(|e| format!("invalid filter: {e}"));
             self
@@ -48144,6 +48174,4080 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+const FILTER_FIELDS_4: &[crate::filter::fields::FieldSpec] = &[
+    crate::filter::fields::FieldSpec {
+        name: "_id",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "accessRestriction",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "accountsReceivable",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "created",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "customEmailSettings",
+        ty: crate::filter::fields::FieldType::Object(&[crate::filter::fields::FieldSpec {
+            name: "enabled",
+            ty: crate::filter::fields::FieldType::Boolean,
+        }]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "displayName",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "entitlement",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "billingModel",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "capUserQuantity",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "entitlementProducts",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "committedUsers",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "contractType",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "maxUserCount",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "name",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "pricePerUser",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "productCategory",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "productCode",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "uncommittedUsers",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "isManuallyBilled",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "maxUserQuantity",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "pricePerUserSum",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "purchaseChannel",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "hasCreditCard",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "hasStripeCustomerId",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "lastEstimateCalculationTimeStamp",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "lastSfdcSyncStatus",
+        ty: crate::filter::fields::FieldType::Any,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "logoUrl",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "provider",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "settings",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "agentVersion",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "betaFeatures",
+                ty: crate::filter::fields::FieldType::Any,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "chromeDTCEnabled",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "contactEmail",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "contactName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "deviceIdentificationEnabled",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "disableCommandRunner",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "disableGoogleLogin",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "disableLdap",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "disableUM",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "duplicateLDAPGroups",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "emailDisclaimer",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "enableGoogleApps",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "enableManagedUID",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "enableO365",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "enableUserPortalAgentInstall",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "features",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "directoryInsights",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "directoryInsightsPremium",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "systemInsights",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "growthData",
+                ty: crate::filter::fields::FieldType::Any,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "logo",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "maxSystemUsers",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "newSystemUserStateDefaults",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "applicationImport",
+                        ty: crate::filter::fields::FieldType::Enum(&["ACTIVATED", "STAGED"]),
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "csvImport",
+                        ty: crate::filter::fields::FieldType::Enum(&["ACTIVATED", "STAGED"]),
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "manualEntry",
+                        ty: crate::filter::fields::FieldType::Enum(&["ACTIVATED", "STAGED"]),
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "passwordCompliance",
+                ty: crate::filter::fields::FieldType::Enum(&["custom", "pci3", "windows"]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "passwordPolicy",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "allowUnenrolledMFAPasswordReset",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "allowUsernameSubstring",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "daysAfterExpirationToSelfRecover",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "daysBeforeExpirationToForceReset",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "disallowCommonlyUsedPasswords",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "disallowSequentialOrRepetitiveChars",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "displayComplexityOnResetScreen",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "effectiveDate",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "enableDaysAfterExpirationToSelfRecover",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "enableDaysBeforeExpirationToForceReset",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "enableLockoutTimeInSeconds",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "enableMaxHistory",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "enableMaxLoginAttempts",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "enableMinChangePeriodInDays",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "enableMinLength",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "enablePasswordExpirationInDays",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "enableRecoveryEmail",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "enableResetLockoutCounter",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "gracePeriodDate",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "lockoutTimeInSeconds",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "maxHistory",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "maxLoginAttempts",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "minChangePeriodInDays",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "minLength",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "needsLowercase",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "needsNumeric",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "needsSymbolic",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "needsUppercase",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "passwordExpirationInDays",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "resetLockoutCounterMinutes",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "pendingDelete",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "requireAdminMFA",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "showIntro",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "systemUserDefaults",
+                ty: crate::filter::fields::FieldType::Object(&[crate::filter::fields::FieldSpec {
+                    name: "restrictedFields",
+                    ty: crate::filter::fields::FieldType::Any,
+                }]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "systemUserPasswordExpirationInDays",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "systemUsersCanEdit",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "trustedAppConfig",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "checksum",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "trustedApps",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "userPortal",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "cookieExpirationType",
+                        ty: crate::filter::fields::FieldType::Enum(&["session", "date"]),
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "idleSessionDurationMinutes",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "windowsMDM",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "autoEnroll",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "enabled",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "totalBillingEstimate",
+        ty: crate::filter::fields::FieldType::Integer,
+    },
+];
+const FILTER_FIELDS_8: &[crate::filter::fields::FieldSpec] = &[
+    crate::filter::fields::FieldSpec {
+        name: "_id",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "account_locked",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "account_locked_date",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "activated",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "addresses",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "country",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "extendedAddress",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "locality",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "poBox",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "postalCode",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "region",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "streetAddress",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "admin",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "roleName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "roleNames",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "allow_public_key",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "alternateEmail",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "attributes",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "value",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "badLoginAttempts",
+        ty: crate::filter::fields::FieldType::Integer,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "company",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "costCenter",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "created",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "creationSource",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "delegatedAuthority",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Enum(&["ActiveDirectory"]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "department",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "description",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "disableDeviceMaxLoginAttempts",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "displayname",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "email",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "employeeIdentifier",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "employeeType",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "enable_managed_uid",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "enable_user_portal_multifactor",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "external_dn",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "external_password_expiration_date",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "external_source_type",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "externally_managed",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "firstname",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "jobTitle",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "lastname",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "ldap_binding_user",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "location",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "managedAppleId",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "manager",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "mfa",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "configured",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "exclusion",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "exclusionDays",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "exclusionUntil",
+                ty: crate::filter::fields::FieldType::DateTime,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "mfaEnrollment",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "jcGoStatus",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "NOT_ENROLLED",
+                    "DISABLED",
+                    "PENDING_ACTIVATION",
+                    "ENROLLMENT_EXPIRED",
+                    "IN_ENROLLMENT",
+                    "PRE_ENROLLMENT",
+                    "ENROLLED",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "overallStatus",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "NOT_ENROLLED",
+                    "DISABLED",
+                    "PENDING_ACTIVATION",
+                    "ENROLLMENT_EXPIRED",
+                    "IN_ENROLLMENT",
+                    "PRE_ENROLLMENT",
+                    "ENROLLED",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "pushStatus",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "NOT_ENROLLED",
+                    "DISABLED",
+                    "PENDING_ACTIVATION",
+                    "ENROLLMENT_EXPIRED",
+                    "IN_ENROLLMENT",
+                    "PRE_ENROLLMENT",
+                    "ENROLLED",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "totpStatus",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "NOT_ENROLLED",
+                    "DISABLED",
+                    "PENDING_ACTIVATION",
+                    "ENROLLMENT_EXPIRED",
+                    "IN_ENROLLMENT",
+                    "PRE_ENROLLMENT",
+                    "ENROLLED",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "webAuthnStatus",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "NOT_ENROLLED",
+                    "DISABLED",
+                    "PENDING_ACTIVATION",
+                    "ENROLLMENT_EXPIRED",
+                    "IN_ENROLLMENT",
+                    "PRE_ENROLLMENT",
+                    "ENROLLED",
+                ]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "middlename",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "organization",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "password_date",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "password_expiration_date",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "password_expired",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "password_never_expires",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "passwordless_sudo",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "phoneNumbers",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "number",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "public_key",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "recoveryEmail",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "address",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "verified",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "verifiedAt",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "relationships",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "value",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "restrictedFields",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "field",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "addresses",
+                    "company",
+                    "costCenter",
+                    "department",
+                    "description",
+                    "displayname",
+                    "email",
+                    "employeeIdentifier",
+                    "employeeType",
+                    "firstname",
+                    "jobTitle",
+                    "lastname",
+                    "location",
+                    "middlename",
+                    "password",
+                    "phoneNumbers",
+                    "sudo",
+                    "username",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "active_directory",
+                    "federated_identity_provider",
+                    "scim",
+                ]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "samba_service_user",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "ssh_keys",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "_id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "create_date",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "public_key",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "state",
+        ty: crate::filter::fields::FieldType::Enum(&["STAGED", "ACTIVATED", "SUSPENDED"]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "sudo",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "suspended",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "totp_enabled",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "unix_guid",
+        ty: crate::filter::fields::FieldType::Integer,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "unix_uid",
+        ty: crate::filter::fields::FieldType::Integer,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "username",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+];
+const FILTER_FIELDS_11: &[crate::filter::fields::FieldSpec] = &[
+    crate::filter::fields::FieldSpec {
+        name: "_id",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "account_locked",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "account_locked_date",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "activated",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "addresses",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "country",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "extendedAddress",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "locality",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "poBox",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "postalCode",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "region",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "streetAddress",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "admin",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "roleName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "roleNames",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "allow_public_key",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "alternateEmail",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "attributes",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "value",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "badLoginAttempts",
+        ty: crate::filter::fields::FieldType::Integer,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "company",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "costCenter",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "created",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "creationSource",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "department",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "description",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "disableDeviceMaxLoginAttempts",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "displayname",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "email",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "employeeIdentifier",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "employeeType",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "enable_managed_uid",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "enable_user_portal_multifactor",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "external_dn",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "external_password_expiration_date",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "external_source_type",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "externally_managed",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "firstname",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "jobTitle",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "lastname",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "ldap_binding_user",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "location",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "managedAppleId",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "manager",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "memberof",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "mfa",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "configured",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "exclusion",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "exclusionDays",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "exclusionUntil",
+                ty: crate::filter::fields::FieldType::DateTime,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "mfaEnrollment",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "jcGoStatus",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "NOT_ENROLLED",
+                    "DISABLED",
+                    "PENDING_ACTIVATION",
+                    "ENROLLMENT_EXPIRED",
+                    "IN_ENROLLMENT",
+                    "PRE_ENROLLMENT",
+                    "ENROLLED",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "overallStatus",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "NOT_ENROLLED",
+                    "DISABLED",
+                    "PENDING_ACTIVATION",
+                    "ENROLLMENT_EXPIRED",
+                    "IN_ENROLLMENT",
+                    "PRE_ENROLLMENT",
+                    "ENROLLED",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "pushStatus",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "NOT_ENROLLED",
+                    "DISABLED",
+                    "PENDING_ACTIVATION",
+                    "ENROLLMENT_EXPIRED",
+                    "IN_ENROLLMENT",
+                    "PRE_ENROLLMENT",
+                    "ENROLLED",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "totpStatus",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "NOT_ENROLLED",
+                    "DISABLED",
+                    "PENDING_ACTIVATION",
+                    "ENROLLMENT_EXPIRED",
+                    "IN_ENROLLMENT",
+                    "PRE_ENROLLMENT",
+                    "ENROLLED",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "webAuthnStatus",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "NOT_ENROLLED",
+                    "DISABLED",
+                    "PENDING_ACTIVATION",
+                    "ENROLLMENT_EXPIRED",
+                    "IN_ENROLLMENT",
+                    "PRE_ENROLLMENT",
+                    "ENROLLED",
+                ]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "middlename",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "organization",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "password_date",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "password_expiration_date",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "password_expired",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "password_never_expires",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "passwordless_sudo",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "phoneNumbers",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "number",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "public_key",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "recoveryEmail",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "address",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "verified",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "verifiedAt",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "relationships",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "value",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "restrictedFields",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "field",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "addresses",
+                    "company",
+                    "costCenter",
+                    "department",
+                    "description",
+                    "displayname",
+                    "email",
+                    "employeeIdentifier",
+                    "employeeType",
+                    "firstname",
+                    "jobTitle",
+                    "lastname",
+                    "location",
+                    "middlename",
+                    "password",
+                    "phoneNumbers",
+                    "sudo",
+                    "username",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "active_directory",
+                    "federated_identity_provider",
+                    "scim",
+                ]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "samba_service_user",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "ssh_keys",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "_id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "create_date",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "public_key",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "state",
+        ty: crate::filter::fields::FieldType::Enum(&["STAGED", "ACTIVATED", "SUSPENDED"]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "sudo",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "suspended",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "totp_enabled",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "unix_guid",
+        ty: crate::filter::fields::FieldType::Integer,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "unix_uid",
+        ty: crate::filter::fields::FieldType::Integer,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "username",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+];
+const FILTER_FIELDS_10: &[crate::filter::fields::FieldSpec] = &[
+    crate::filter::fields::FieldSpec {
+        name: "_id",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "active",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "agentHasFullDiskAccess",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "agentVersion",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "allowMultiFactorAuthentication",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "allowPublicKeyAuthentication",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "allowSshPasswordAuthentication",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "allowSshRootLogin",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "amazonInstanceID",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "arch",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "archFamily",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "attributes",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "value",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "azureAdJoined",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "builtInCommands",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "erase", "lock", "restart", "shutdown",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Enum(&["security"]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "connectionHistory",
+        ty: crate::filter::fields::FieldType::Any,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "created",
+        ty: crate::filter::fields::FieldType::DateTime,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "description",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "desktopCapable",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "displayManager",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "displayName",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "domainInfo",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "domainName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "partOfDomain",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "fde",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "active",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "keyPresent",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "fileSystem",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "hasServiceAccount",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "hostname",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "hwVendor",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "isPolicyBound",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "lastContact",
+        ty: crate::filter::fields::FieldType::DateTime,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "mdm",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "dep",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "lostModeStatus",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "profileIdentifier",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "providerId",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "userApproved",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "vendor",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "unknown", "none", "internal", "external",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "windows",
+                ty: crate::filter::fields::FieldType::Object(&[crate::filter::fields::FieldSpec {
+                    name: "upn",
+                    ty: crate::filter::fields::FieldType::Text,
+                }]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "memberof",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "modifySSHDConfig",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "networkInterfaces",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "address",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "family",
+                ty: crate::filter::fields::FieldType::Enum(&["IPv4", "IPv6"]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "internal",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "organization",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "os",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "osFamily",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "osVersionDetail",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "distributionName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "major",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "majorNumber",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "minor",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "minorNumber",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "osName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "patch",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "patchNumber",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "releaseName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "revision",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "version",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "policyStats",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "duplicate",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "failed",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "pending",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "success",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "total",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "unsupportedOs",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "primarySystemUser",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "_id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "attributes",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "name",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "company",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "costCenter",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "department",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "description",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "email",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "employeeType",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "jobTitle",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "location",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "manager",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "memberof",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "state",
+                ty: crate::filter::fields::FieldType::Enum(&["STAGED", "ACTIVATED", "SUSPENDED"]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "provisionMetadata",
+        ty: crate::filter::fields::FieldType::Object(&[crate::filter::fields::FieldSpec {
+            name: "provisioner",
+            ty: crate::filter::fields::FieldType::Object(&[
+                crate::filter::fields::FieldSpec {
+                    name: "provisionerId",
+                    ty: crate::filter::fields::FieldType::Text,
+                },
+                crate::filter::fields::FieldSpec {
+                    name: "type",
+                    ty: crate::filter::fields::FieldType::Enum(&["administrator", "mdm", "user"]),
+                },
+            ]),
+        }]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "remoteAssistAgentVersion",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "remoteIP",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "secureLogin",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "enabled",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "supported",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "serialNumber",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "serviceAccountState",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "hasSecureToken",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "passwordAPFSValid",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "passwordODValid",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "sshRootEnabled",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "sshdParams",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "value",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "systemInsights",
+        ty: crate::filter::fields::FieldType::Object(&[crate::filter::fields::FieldSpec {
+            name: "state",
+            ty: crate::filter::fields::FieldType::Enum(&["enabled", "disabled", "deferred"]),
+        }]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "systemTimezone",
+        ty: crate::filter::fields::FieldType::Integer,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "templateName",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "userMetrics",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "admin",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "managed",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "secureTokenEnabled",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "suspended",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "userName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "version",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+];
+const FILTER_FIELDS_7: &[crate::filter::fields::FieldSpec] = &[
+    crate::filter::fields::FieldSpec {
+        name: "_id",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "active",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "agentHasFullDiskAccess",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "agentVersion",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "allowMultiFactorAuthentication",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "allowPublicKeyAuthentication",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "allowSshPasswordAuthentication",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "allowSshRootLogin",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "amazonInstanceID",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "arch",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "archFamily",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "attributes",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "value",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "azureAdJoined",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "builtInCommands",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "erase", "lock", "restart", "shutdown",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Enum(&["security"]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "connectionHistory",
+        ty: crate::filter::fields::FieldType::Any,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "created",
+        ty: crate::filter::fields::FieldType::DateTime,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "description",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "desktopCapable",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "displayManager",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "displayName",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "domainInfo",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "domainName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "partOfDomain",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "fde",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "active",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "keyPresent",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "fileSystem",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "hasServiceAccount",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "hostname",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "hwVendor",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "isPolicyBound",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "lastContact",
+        ty: crate::filter::fields::FieldType::DateTime,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "mdm",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "dep",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "lostModeStatus",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "profileIdentifier",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "providerId",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "userApproved",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "vendor",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "unknown", "none", "internal", "external",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "windows",
+                ty: crate::filter::fields::FieldType::Object(&[crate::filter::fields::FieldSpec {
+                    name: "upn",
+                    ty: crate::filter::fields::FieldType::Text,
+                }]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "modifySSHDConfig",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "networkInterfaces",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "address",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "family",
+                ty: crate::filter::fields::FieldType::Enum(&["IPv4", "IPv6"]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "internal",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "organization",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "os",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "osFamily",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "osVersionDetail",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "distributionName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "major",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "majorNumber",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "minor",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "minorNumber",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "osName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "patch",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "patchNumber",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "releaseName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "revision",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "version",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "policyStats",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "duplicate",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "failed",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "pending",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "success",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "total",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "unsupportedOs",
+                ty: crate::filter::fields::FieldType::Integer,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "primarySystemUser",
+        ty: crate::filter::fields::FieldType::Object(&[crate::filter::fields::FieldSpec {
+            name: "id",
+            ty: crate::filter::fields::FieldType::Text,
+        }]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "provisionMetadata",
+        ty: crate::filter::fields::FieldType::Object(&[crate::filter::fields::FieldSpec {
+            name: "provisioner",
+            ty: crate::filter::fields::FieldType::Object(&[
+                crate::filter::fields::FieldSpec {
+                    name: "provisionerId",
+                    ty: crate::filter::fields::FieldType::Text,
+                },
+                crate::filter::fields::FieldSpec {
+                    name: "type",
+                    ty: crate::filter::fields::FieldType::Enum(&["administrator", "mdm", "user"]),
+                },
+            ]),
+        }]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "remoteAssistAgentVersion",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "remoteIP",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "secureLogin",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "enabled",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "supported",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "serialNumber",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "serviceAccountState",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "hasSecureToken",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "passwordAPFSValid",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "passwordODValid",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "sshRootEnabled",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "sshdParams",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "name",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "value",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "systemInsights",
+        ty: crate::filter::fields::FieldType::Object(&[crate::filter::fields::FieldSpec {
+            name: "state",
+            ty: crate::filter::fields::FieldType::Enum(&["enabled", "disabled", "deferred"]),
+        }]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "systemTimezone",
+        ty: crate::filter::fields::FieldType::Integer,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "templateName",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "userMetrics",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "admin",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "managed",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "secureTokenEnabled",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "suspended",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "userName",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "version",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+];
+const FILTER_FIELDS_1: &[crate::filter::fields::FieldSpec] = &[
+    crate::filter::fields::FieldSpec {
+        name: "_id",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "active",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "beta",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "color",
+        ty: crate::filter::fields::FieldType::Enum(&[
+            "#202D38", "#005466", "#3E8696", "#006CAC", "#0617AC", "#7C6ADA", "#D5779D", "#9E2F00",
+            "#FFB000", "#58C469", "#57C49F", "#FF6C03",
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "config",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "acsUrl",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "options",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "toggle",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "authClaimConfiguration",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "authnContextMappings",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "authnContextMode",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "sendAmrClaim",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "singleAuthnContextValue",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "constantAttributes",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "mutable",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "options",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "toggle",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "databaseAttributes",
+                ty: crate::filter::fields::FieldType::Object(&[crate::filter::fields::FieldSpec {
+                    name: "position",
+                    ty: crate::filter::fields::FieldType::Integer,
+                }]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "idpCertificate",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "options",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "toggle",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "idpEntityId",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "options",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "toggle",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "idpPrivateKey",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "options",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "toggle",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "signAssertion",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "signResponse",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "spEntityId",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "options",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "toggle",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "spErrorFlow",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "displayLabel",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "displayName",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "isConfigured",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "jit",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "attributes",
+                ty: crate::filter::fields::FieldType::Any,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "createOnly",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "keywords",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "learnMore",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "logo",
+        ty: crate::filter::fields::FieldType::Object(&[crate::filter::fields::FieldSpec {
+            name: "url",
+            ty: crate::filter::fields::FieldType::Text,
+        }]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "name",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "oidc",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "grantTypes",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "authorization_code",
+                    "refresh_token",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "redirectUris",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "ssoUrl",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "tokenEndpointAuthMethod",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "client_secret_basic",
+                    "client_secret_post",
+                    "none",
+                ]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "provision",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "beta",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "groups_supported",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "sso",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "beta",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "hidden",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "idpCertExpirationAt",
+                ty: crate::filter::fields::FieldType::DateTime,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "idpCertificateUpdatedAt",
+                ty: crate::filter::fields::FieldType::DateTime,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "idpPrivateKeyUpdatedAt",
+                ty: crate::filter::fields::FieldType::DateTime,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "jit",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "spCertificateUpdatedAt",
+                ty: crate::filter::fields::FieldType::DateTime,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "ssoUrl",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "status",
+        ty: crate::filter::fields::FieldType::Enum(&["end_of_life", "end_of_support", "beta"]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "test",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+];
+const FILTER_FIELDS_0: &[crate::filter::fields::FieldSpec] = &[
+    crate::filter::fields::FieldSpec {
+        name: "_id",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "active",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "beta",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "color",
+        ty: crate::filter::fields::FieldType::Enum(&[
+            "#202D38", "#005466", "#3E8696", "#006CAC", "#0617AC", "#7C6ADA", "#D5779D", "#9E2F00",
+            "#FFB000", "#58C469", "#57C49F", "#FF6C03",
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "config",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "acsUrl",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "constantAttributes",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "mutable",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "databaseAttributes",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "declareRedirectEndpoint",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "defaultTargetUrl",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "groupsAttributeName",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "dependsOnProperty",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "idpCertificate",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "idpEntityId",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "idpInitUrl",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "idpPrivateKey",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "includeGroups",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "overrideNameIdFormat",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "options",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "signAssertion",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "signResponse",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "signatureAlgorithm",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "options",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "spCertificate",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "spEntityId",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "spErrorFlow",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "subjectField",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "label",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "options",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "position",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "readOnly",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "required",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "tooltip",
+                        ty: crate::filter::fields::FieldType::Any,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "type",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "value",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "visible",
+                        ty: crate::filter::fields::FieldType::Boolean,
+                    },
+                ]),
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "created",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "databaseAttributes",
+        ty: crate::filter::fields::FieldType::Any,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "description",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "displayLabel",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "displayName",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "learnMore",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "logo",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "color",
+                ty: crate::filter::fields::FieldType::Enum(&[
+                    "#202D38", "#005466", "#3E8696", "#006CAC", "#0617AC", "#7C6ADA", "#D5779D",
+                    "#9E2F00", "#FFB000", "#58C469", "#57C49F", "#FF6C03",
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "url",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "name",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "organization",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "parentApp",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "sso",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "beta",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "hidden",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "idpCertExpirationAt",
+                ty: crate::filter::fields::FieldType::DateTime,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "idpCertificateUpdatedAt",
+                ty: crate::filter::fields::FieldType::DateTime,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "idpPrivateKeyUpdatedAt",
+                ty: crate::filter::fields::FieldType::DateTime,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "jit",
+                ty: crate::filter::fields::FieldType::Boolean,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "spCertificateUpdatedAt",
+                ty: crate::filter::fields::FieldType::DateTime,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "type",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "ssoUrl",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+];
+const FILTER_FIELDS_2: &[crate::filter::fields::FieldSpec] = &[
+    crate::filter::fields::FieldSpec {
+        name: "_id",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "aiGenerated",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "command",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "commandType",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "description",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "launchType",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "listensTo",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "name",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "organization",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "schedule",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "scheduleRepeatType",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "templatingRequired",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "trigger",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+];
+const FILTER_FIELDS_6: &[crate::filter::fields::FieldSpec] = &[
+    crate::filter::fields::FieldSpec {
+        name: "_id",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "authIdp",
+        ty: crate::filter::fields::FieldType::Enum(&["JUMPCLOUD", "AZURE"]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "caCert",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "deviceCertEnabled",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "mfa",
+        ty: crate::filter::fields::FieldType::Enum(&["DISABLED", "ENABLED", "REQUIRED", "ALWAYS"]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "name",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "networkSourceIp",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "organization",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "radsecEnabled",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "requireRadsec",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "requireTlsAuth",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "sharedSecret",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "userCertEnabled",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "userLockoutAction",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "userPasswordEnabled",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "userPasswordExpirationAction",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+];
+const FILTER_FIELDS_3: &[crate::filter::fields::FieldSpec] = &[
+    crate::filter::fields::FieldSpec {
+        name: "_id",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "command",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "files",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "name",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "organization",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "requestTime",
+        ty: crate::filter::fields::FieldType::DateTime,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "response",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "data",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "exitCode",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "output",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "error",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "responseTime",
+        ty: crate::filter::fields::FieldType::DateTime,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "sudo",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "system",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "systemId",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "user",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "workflowId",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "workflowInstanceId",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+];
+const FILTER_FIELDS_9: &[crate::filter::fields::FieldSpec] = &[
+    crate::filter::fields::FieldSpec {
+        name: "_id",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "command",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "files",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "name",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "requestTime",
+        ty: crate::filter::fields::FieldType::DateTime,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "response",
+        ty: crate::filter::fields::FieldType::Object(&[
+            crate::filter::fields::FieldSpec {
+                name: "data",
+                ty: crate::filter::fields::FieldType::Object(&[
+                    crate::filter::fields::FieldSpec {
+                        name: "exitCode",
+                        ty: crate::filter::fields::FieldType::Integer,
+                    },
+                    crate::filter::fields::FieldSpec {
+                        name: "output",
+                        ty: crate::filter::fields::FieldType::Text,
+                    },
+                ]),
+            },
+            crate::filter::fields::FieldSpec {
+                name: "error",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+            crate::filter::fields::FieldSpec {
+                name: "id",
+                ty: crate::filter::fields::FieldType::Text,
+            },
+        ]),
+    },
+    crate::filter::fields::FieldSpec {
+        name: "responseTime",
+        ty: crate::filter::fields::FieldType::DateTime,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "sudo",
+        ty: crate::filter::fields::FieldType::Boolean,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "system",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "user",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "workflowId",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "workflowInstanceId",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+];
+const FILTER_FIELDS_5: &[crate::filter::fields::FieldSpec] = &[
+    crate::filter::fields::FieldSpec {
+        name: "_id",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "displayName",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+    crate::filter::fields::FieldSpec {
+        name: "logoUrl",
+        ty: crate::filter::fields::FieldType::Text,
+    },
+];
+/// The fields every operation with a typed `filter` can filter on,
+/// sorted by method name (see `crate::filter::fields`).
+pub static FILTER_FIELDS: &[crate::filter::fields::FilterFields] = &[
+    crate::filter::fields::FilterFields {
+        operation: "application_list",
+        fields: Some(FILTER_FIELDS_0),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "application_template_get",
+        fields: Some(FILTER_FIELDS_1),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "application_template_list",
+        fields: Some(FILTER_FIELDS_1),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "command_list",
+        fields: Some(FILTER_FIELDS_2),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "command_result_get",
+        fields: Some(FILTER_FIELDS_3),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "organization_get",
+        fields: Some(FILTER_FIELDS_4),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "organization_list",
+        fields: Some(FILTER_FIELDS_5),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "radius_server_list",
+        fields: Some(FILTER_FIELDS_6),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "system_get",
+        fields: Some(FILTER_FIELDS_7),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "system_list",
+        fields: Some(FILTER_FIELDS_7),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "user_get",
+        fields: Some(FILTER_FIELDS_8),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "user_list",
+        fields: Some(FILTER_FIELDS_8),
+    },
+];
+/// The fields the bodies of the v1 search operations can filter on,
+/// sorted by method name (see `crate::filter::fields`).
+pub static SEARCH_FIELDS: &[crate::filter::fields::FilterFields] = &[
+    crate::filter::fields::FilterFields {
+        operation: "command_result_search",
+        fields: Some(FILTER_FIELDS_9),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "commands_search",
+        fields: Some(FILTER_FIELDS_2),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "organization_search",
+        fields: Some(FILTER_FIELDS_5),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "system_search",
+        fields: Some(FILTER_FIELDS_10),
+    },
+    crate::filter::fields::FilterFields {
+        operation: "user_search",
+        fields: Some(FILTER_FIELDS_11),
+    },
+];
 impl Client {
     /// Calls any operation of this API by operation id or method
     /// name, with the arguments as one JSON object: each path, query

@@ -7,7 +7,9 @@
 //! fewer operators) and every other v2 list (`field:op:value`). Only `filter`
 //! parameters that are lists of strings (repeated `filter=` keys) are typed;
 //! a single-string `filter` belongs to another grammar (the Office 365
-//! import passes Microsoft Graph's OData through) and stays a string.
+//! import passes Microsoft Graph's OData through) and stays a string. The
+//! setters check each filter against the operation's fields
+//! ([`super::filter_fields`]) before anything is sent.
 
 use std::collections::BTreeMap;
 
@@ -74,6 +76,9 @@ pub fn dialects(api: Api, doc: &Value) -> BTreeMap<String, Dialect> {
 /// Rewrites the `filter` setter of every builder in `dialects`.
 pub fn apply(file: &mut syn::File, dialects: &BTreeMap<String, Dialect>) -> Result<()> {
     let items = super::builders::module_items(file)?;
+    // The setters check against `FILTER_FIELDS` ([`super::filter_fields`]),
+    // which has one entry per key of `dialects`, in the same order.
+    let rows: BTreeMap<&String, usize> = dialects.keys().enumerate().map(|(i, k)| (k, i)).collect();
     let mut rewritten = 0;
     for item in items.iter_mut() {
         let Item::Impl(imp) = item else { continue };
@@ -84,6 +89,7 @@ pub fn apply(file: &mut syn::File, dialects: &BTreeMap<String, Dialect>) -> Resu
             continue;
         };
         let marker = format_ident!("{}", dialect.marker());
+        let row = rows[&name];
         let Some(setter) = imp.items.iter_mut().find_map(|i| match i {
             ImplItem::Fn(f) if f.sig.ident == "filter" => Some(f),
             _ => None,
@@ -96,7 +102,7 @@ pub fn apply(file: &mut syn::File, dialects: &BTreeMap<String, Dialect>) -> Resu
                 V: crate::filter::IntoFilters<crate::filter::#marker>,
             {
                 self.filter = value
-                    .into_filters()
+                    .into_filters_for(&super::FILTER_FIELDS[#row])
                     .map(Some)
                     .map_err(|e| format!("invalid filter: {e}"));
                 self

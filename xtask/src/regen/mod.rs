@@ -26,6 +26,7 @@
 mod builders;
 mod docs;
 mod dynamic;
+mod filter_fields;
 mod filters;
 mod generate;
 mod graph;
@@ -170,6 +171,12 @@ const PASSES: &[(&str, Pass)] = &[
         request::apply(file, &f.rows, &f.paging)
     }),
     ("filters", |f, file| filters::apply(file, &f.dialects)),
+    ("filter fields", |f, file| {
+        filter_fields::apply_search(file, f.doc, &f.paging)?;
+        let items = filter_fields::items(f.doc, &f.dialects, &f.paging)?;
+        file.items.extend(items);
+        Ok(())
+    }),
     ("dynamic calls", |f, file| {
         dynamic::apply(file, f.api, f.doc)
     }),
