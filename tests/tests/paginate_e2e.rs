@@ -105,6 +105,33 @@ async fn take_five_makes_exactly_one_request() {
     assert_eq!(list_requests(&fake, "/api/v2/usergroups").len(), 1);
 }
 
+/// A limit below the maximum is the page size; a limit of 0 means none
+/// (pages of the maximum), never pages of one item.
+#[tokio::test]
+async fn a_limit_sets_the_page_size_and_zero_means_the_maximum() {
+    let fake = fake_with(Collection::Users, 70).await;
+    let jc = client(&fake);
+    for (limit, pages, size) in [(30, 3, "30"), (0, 1, "100")] {
+        fake.clear_requests();
+        let users = jc
+            .v1()
+            .user_list()
+            .limit(limit)
+            .try_collect_all()
+            .await
+            .unwrap();
+        assert_eq!(users.len(), 70, "limit {limit}");
+        let requests = list_requests(&fake, "/api/systemusers");
+        assert_eq!(requests.len(), pages, "limit {limit}");
+        assert!(
+            requests
+                .iter()
+                .all(|r| query_value(r, "limit").as_deref() == Some(size)),
+            "limit {limit}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_v1_limit_above_the_maximum_becomes_the_page_size() {
     let fake = fake_with(Collection::Users, 230).await;

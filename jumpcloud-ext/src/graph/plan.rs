@@ -379,6 +379,69 @@ mod tests {
         a
     }
 
+    fn planned(op: Op, attributes: Option<Attributes>, current: Option<Attributes>) -> String {
+        PlannedChange {
+            relation: Relation::Associations,
+            source: NodeRef::user("u1"),
+            change: Change {
+                op,
+                target: NodeRef::system("s1"),
+                attributes,
+            },
+            current,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn lines_show_attributes_only_when_there_are_some() {
+        let edge = "user u1 -[associations]-> system s1";
+        let sudo_text = r#"{"sudo":{"enabled":true,"withoutPassword":false}}"#;
+        assert_eq!(planned(Op::Add, None, None), format!("+ {edge}"));
+        assert_eq!(
+            planned(Op::Add, Some(Attributes::new()), None),
+            format!("+ {edge}")
+        );
+        assert_eq!(
+            planned(Op::Add, Some(sudo(true)), None),
+            format!("+ {edge} {sudo_text}")
+        );
+        assert_eq!(planned(Op::Remove, None, None), format!("- {edge}"));
+        assert_eq!(
+            planned(Op::Remove, None, Some(Attributes::new())),
+            format!("- {edge}")
+        );
+        assert_eq!(
+            planned(Op::Remove, None, Some(sudo(true))),
+            format!("- {edge} (had {sudo_text})")
+        );
+    }
+
+    #[test]
+    fn extend_keeps_both_plans_writes_in_order() {
+        let user = NodeRef::user("u1");
+        let mut first = diff(
+            Relation::Associations,
+            &user,
+            vec![(NodeRef::system("a"), Attributes::new())],
+            vec![],
+        );
+        let second = diff(
+            Relation::Associations,
+            &user,
+            vec![],
+            vec![Desired::from(NodeRef::system("b"))],
+        );
+        first.extend(second);
+        let targets: Vec<(Op, &str)> = first
+            .changes
+            .iter()
+            .map(|c| (c.change.op, c.change.target.id.as_str()))
+            .collect();
+        assert_eq!(targets, [(Op::Remove, "a"), (Op::Add, "b")]);
+        assert_eq!(first.len(), 2);
+    }
+
     #[test]
     fn diff_adds_removes_and_updates_exactly() {
         let user = NodeRef::user("u1");
