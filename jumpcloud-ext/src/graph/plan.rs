@@ -418,6 +418,38 @@ mod tests {
     }
 
     #[test]
+    fn a_report_succeeds_only_without_failures() {
+        let user = NodeRef::user("u1");
+        let plan = diff(
+            Relation::Associations,
+            &user,
+            vec![(NodeRef::system("a"), Attributes::new())],
+            vec![
+                Desired::from(NodeRef::system("b")),
+                Desired::from(NodeRef::system("c")),
+            ],
+        );
+        let outcomes = [
+            Outcome::Done,
+            Outcome::Unchanged,
+            Outcome::Failed(Error::invalid_request("refused")),
+        ];
+        let results: Vec<ChangeResult> = plan
+            .changes
+            .into_iter()
+            .zip(outcomes)
+            .map(|(change, outcome)| ChangeResult { change, outcome })
+            .collect();
+        let mut report = ApplyReport { results };
+        assert!(!report.is_success());
+        assert_eq!(report.failures().count(), 1);
+        assert_eq!(report.done(), 1);
+        report.results.pop();
+        assert!(report.is_success());
+        assert!(ApplyReport::default().is_success());
+    }
+
+    #[test]
     fn extend_keeps_both_plans_writes_in_order() {
         let user = NodeRef::user("u1");
         let mut first = diff(
