@@ -510,3 +510,50 @@ async fn snapshot_reads_named_nodes_and_edges_once() {
     assert!(dot.contains("\"eng (user_group)\""), "{dot}");
     assert!(snap.to_mermaid().contains("-.->"));
 }
+
+/// A removal already gone (404) is unchanged; an addition answered 404 and a
+/// removal answered 409 are failures, not "already so".
+#[tokio::test]
+async fn only_an_add_conflict_or_a_remove_not_found_is_unchanged() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/usergroups/g1/members"))
+        .respond_with(list(json!([
+            {"to": {"type": "user", "id": "u1"}},
+            {"to": {"type": "user", "id": "u2"}}
+        ])))
+        .mount(&server)
+        .await;
+    let jc = api_key_client(&server);
+    let g = jc.graph().names(false);
+    let group = NodeRef::user_group("g1");
+    let plan = g
+        .plan_members(&group, [NodeRef::user("u1"), NodeRef::user("u3")])
+        .await
+        .unwrap();
+    let ops: Vec<Op> = plan.changes.iter().map(|c| c.change.op).collect();
+    assert_eq!(ops, [Op::Remove, Op::Add]);
+    for (status, remove_unchanged) in [(404, true), (409, false)] {
+        server.reset().await;
+        Mock::given(method("POST"))
+            .and(path("/api/v2/usergroups/g1/members"))
+            .respond_with(ResponseTemplate::new(status).set_body_json(json!({"message": "no"})))
+            .mount(&server)
+            .await;
+        let report = g.apply(&plan).await;
+        let removal = &report.results[0].outcome;
+        assert_eq!(
+            matches!(removal, Outcome::Unchanged),
+            remove_unchanged,
+            "remove answered {status}: {removal:?}"
+        );
+        let addition = &report.results[1].outcome;
+        let add_unchanged = status == 409;
+        assert_eq!(
+            matches!(addition, Outcome::Unchanged),
+            add_unchanged,
+            "add answered {status}: {addition:?}"
+        );
+        assert!(!report.is_success(), "one of the two failed at {status}");
+    }
+}
