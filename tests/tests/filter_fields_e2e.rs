@@ -8,30 +8,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use jumpcloud_ext::api::filter::fields::{FieldType, FilterFields, for_operation};
 use jumpcloud_ext::filter::fields::Unchecked;
 use jumpcloud_ext::filter::{FilterDialect, insights, v1, v2};
 use jumpcloud_ext::prelude::*;
-use jumpcloud_fake::{DEMO_API_KEY, DEMO_TWO_PATH_SYSTEM, FakeJumpCloud};
+use jumpcloud_fake::DEMO_TWO_PATH_SYSTEM;
 
-async fn demo() -> (FakeJumpCloud, JumpCloud) {
-    let fake = FakeJumpCloud::demo().await.unwrap();
-    let jc = JumpCloud::builder()
-        .api_key(DEMO_API_KEY)
-        .base_url(fake.base_url())
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
-    fake.clear_requests();
-    (fake, jc)
-}
-
-/// Requests sent since the last call, cleared.
-fn sent(fake: &FakeJumpCloud) -> usize {
-    let n = fake.request_count();
-    fake.clear_requests();
-    n
-}
+use common::{demo, sent};
 
 #[tokio::test]
 async fn an_unknown_v1_field_is_refused_with_the_closest_one() {

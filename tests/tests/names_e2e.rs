@@ -15,19 +15,7 @@ use jumpcloud_fake::{
     FakeJumpCloud,
 };
 
-async fn demo() -> (FakeJumpCloud, JumpCloud) {
-    let fake = FakeJumpCloud::demo().await.unwrap();
-    let jc = common::demo_client(&fake);
-    fake.clear_requests();
-    (fake, jc)
-}
-
-/// Requests sent since the last call, cleared.
-fn sent(fake: &FakeJumpCloud) -> usize {
-    let n = fake.request_count();
-    fake.clear_requests();
-    n
-}
+use common::{demo, sent};
 
 #[tokio::test]
 async fn every_kind_is_found_by_name_with_one_request() {

@@ -32,3 +32,19 @@ pub fn fast_retry() -> RetryPolicy {
         .with_max_attempts(4)
         .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
 }
+
+/// The demo organisation and a client for it, with the request log
+/// cleared (seeding is not counted).
+pub async fn demo() -> (FakeJumpCloud, JumpCloud) {
+    let fake = FakeJumpCloud::demo().await.unwrap();
+    let jc = demo_client(&fake);
+    fake.clear_requests();
+    (fake, jc)
+}
+
+/// Requests sent since the last call, cleared.
+pub fn sent(fake: &FakeJumpCloud) -> usize {
+    let n = fake.request_count();
+    fake.clear_requests();
+    n
+}
