@@ -452,3 +452,27 @@ async fn streams_sharing_a_budget_stay_within_it_together() {
     assert_eq!(fake.max_in_flight(), 3);
     assert_eq!(budget.in_flight(), 0);
 }
+
+/// One stream never has more requests out than its concurrency, and numbers
+/// its pages from 0 without gaps whatever order they finish in.
+#[tokio::test]
+async fn a_stream_keeps_to_its_concurrency_and_numbers_its_pages() {
+    let fake = FakeJumpCloud::builder()
+        .latency(Duration::from_millis(20))
+        .start()
+        .await
+        .unwrap();
+    fake.seed_users(1_050).unwrap();
+    let pages: Vec<ListPage<_>> = client(&fake)
+        .v1()
+        .user_list()
+        .concurrency(4)
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(fake.max_in_flight(), 4);
+    let indexes: Vec<usize> = pages.iter().map(|p| p.index).collect();
+    assert_eq!(indexes, (0..11).collect::<Vec<_>>());
+    assert_eq!(pages.iter().map(|p| p.items.len()).sum::<usize>(), 1_050);
+}
