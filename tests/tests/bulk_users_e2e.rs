@@ -11,7 +11,7 @@ use std::time::Duration;
 use jumpcloud_ext::api::v2::types::{BulkUserCreate, BulkUserUpdate};
 use jumpcloud_ext::jobs::{BulkJob, BulkUsers, RowOutcome};
 use jumpcloud_ext::prelude::*;
-use jumpcloud_fake::{Collection, FakeJumpCloud, Fault};
+use jumpcloud_fake::{Collection, FakeJumpCloud};
 use serde_json::json;
 
 const RESULTS: &str = "/api/v2/bulk/users/";
@@ -159,10 +159,7 @@ async fn faults_mid_wait_are_retried_and_an_unknown_job_is_named() {
         .create((0..30).map(row).collect())
         .await
         .unwrap();
-    fake.faults()
-        .push(Fault::status(503).on_path(RESULTS).times(2));
-    fake.faults()
-        .push(Fault::rate_limited().on_path(RESULTS).after(1).times(1));
+    common::flaky_polls(&fake, RESULTS);
     let report = handle.wait(Duration::from_secs(10)).await.unwrap();
     assert!(report.is_complete());
     assert_eq!(report.failed(), 0);

@@ -176,11 +176,8 @@ async fn service_account_fetches_one_token_for_many_concurrent_calls() {
 
 #[tokio::test]
 async fn service_account_replaces_an_expiring_token() {
-    let fake = FakeJumpCloud::builder()
-        .token_lifetime(Duration::from_secs(1))
-        .start()
-        .await
-        .unwrap();
+    let fake = FakeJumpCloud::start().await.unwrap();
+    fake.set_token_lifetime(Duration::from_secs(1));
     let jc = sa_client(&fake, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
     jc.v1().user_list().send().await.unwrap();
     jc.v1().user_list().send().await.unwrap();

@@ -152,10 +152,7 @@ async fn faults_mid_wait_are_retried_and_one_that_outlasts_the_retries_names_the
         .run(&command, &[Target::SystemGroup(group.clone())])
         .await
         .unwrap();
-    fake.faults()
-        .push(Fault::status(503).on_path(RESULTS).times(2));
-    fake.faults()
-        .push(Fault::rate_limited().on_path(RESULTS).after(1).times(1));
+    common::flaky_polls(&fake, RESULTS);
     let events: Vec<_> = run.results(Duration::from_secs(10)).collect().await;
     assert_eq!(events.len(), 3, "{events:?}");
     assert!(events.iter().all(Result::is_ok));

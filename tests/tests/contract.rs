@@ -386,18 +386,24 @@ struct Counts {
     decoded: usize,
 }
 
+/// A client that never retries, pointed at port 9 (discard) on loopback: [`ApiClient`]
+/// sends to its own URL, and what cannot be sent fails before any request.
+fn offline_client() -> JumpCloud {
+    JumpCloud::builder()
+        .api_key("contract-suite-key")
+        .base_url("http://127.0.0.1:9")
+        .retry(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
 /// Calls every operation of `api` once against `url`; returns the counts
 /// and one line per failure.
 async fn exercise(api: Api, url: &str, mode: &str) -> (Counts, Vec<String>) {
     let text = std::fs::read_to_string(api.document()).unwrap();
     let doc: Value = serde_json::from_str(&text).unwrap();
     let ex = Examples::new(&doc);
-    let jc = JumpCloud::builder()
-        .api_key("contract-suite-key")
-        .base_url("http://127.0.0.1:9")
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let jc = offline_client();
     let client = ApiClient::new(api, &jc, url);
     let calls: Vec<(&Operation, Value)> = api
         .operations()
@@ -549,12 +555,7 @@ fn the_api_key_alone_satisfies_every_security_requirement() {
 #[tokio::test]
 async fn call_json_names_what_does_not_fit() {
     // Port 9 (discard) on loopback: nothing is expected to be sent.
-    let jc = JumpCloud::builder()
-        .api_key("contract-suite-key")
-        .base_url("http://127.0.0.1:9")
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let jc = offline_client();
     let err = jc
         .v2()
         .call_json("No_Such_Op", &Value::Null)

@@ -402,11 +402,7 @@ async fn a_snapshot_of_every_kind_names_applications_directories_and_commands() 
 /// concurrency bounds the requests of all of them together.
 #[tokio::test]
 async fn a_graph_keeps_to_its_concurrency_in_all() {
-    let fake = FakeJumpCloud::builder()
-        .latency(std::time::Duration::from_millis(10))
-        .start()
-        .await
-        .unwrap();
+    let fake = common::slow_fake(std::time::Duration::from_millis(10)).await;
     let org = fake.default_org().to_owned();
     // One group of each kind: its members take three pages.
     fake.seed_big_org(&org, BigOrg::new(250, 1, 250, 1))

@@ -414,11 +414,7 @@ async fn a_bad_typed_filter_fails_before_any_request() {
 /// `Budget` of 3, they never have more than three, and still read every item.
 #[tokio::test]
 async fn streams_sharing_a_budget_stay_within_it_together() {
-    let fake = FakeJumpCloud::builder()
-        .latency(Duration::from_millis(20))
-        .start()
-        .await
-        .unwrap();
+    let fake = common::slow_fake(Duration::from_millis(20)).await;
     fake.seed_users(500).unwrap();
     fake.seed_user_groups(500).unwrap();
     let jc = client(&fake);
@@ -457,11 +453,7 @@ async fn streams_sharing_a_budget_stay_within_it_together() {
 /// its pages from 0 without gaps whatever order they finish in.
 #[tokio::test]
 async fn a_stream_keeps_to_its_concurrency_and_numbers_its_pages() {
-    let fake = FakeJumpCloud::builder()
-        .latency(Duration::from_millis(20))
-        .start()
-        .await
-        .unwrap();
+    let fake = common::slow_fake(Duration::from_millis(20)).await;
     fake.seed_users(1_050).unwrap();
     let pages: Vec<ListPage<_>> = client(&fake)
         .v1()

@@ -19,7 +19,7 @@ use serde_json::json;
 use super::demo::Made;
 use super::error::FakeError;
 use super::graph::{Attributes, GraphKind, Node};
-use super::links::{self, LinkOp};
+use super::links::{self, Link, LinkOp};
 use super::state::{Collection, Org};
 
 fn sudo(without_password: bool) -> Attributes {
@@ -65,7 +65,8 @@ pub(crate) fn seed(org: &mut Org, made: &Made) -> Result<(), FakeError> {
         res(Collection::Policies, 0),
     ));
     for (group, member) in &members {
-        links::member(org, group, LinkOp::Add, member, Attributes::new())?;
+        let none = Attributes::new();
+        links::change(org, Link::Membership, group, LinkOp::Add, member, none)?;
     }
 
     let none = Attributes::new;
@@ -88,7 +89,7 @@ pub(crate) fn seed(org: &mut Org, made: &Made) -> Result<(), FakeError> {
         (res(Collection::Commands, 0), linux, none()),
     ];
     for (a, b, attributes) in bindings {
-        links::associate(org, &a, LinkOp::Add, &b, attributes)?;
+        links::change(org, Link::Association, &a, LinkOp::Add, &b, attributes)?;
     }
     Ok(())
 }

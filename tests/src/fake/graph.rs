@@ -272,6 +272,30 @@ pub(crate) enum GraphError {
     Missing,
 }
 
+/// Whether the kinds of `a` and `b` allow an association between them.
+pub(crate) fn check_association(a: &Node, b: &Node) -> Result<(), GraphError> {
+    if a.kind.can_associate(b.kind) {
+        Ok(())
+    } else {
+        let (a, b) = (a.kind, b.kind);
+        Err(GraphError::Invalid(format!(
+            "{a} cannot be associated with {b}"
+        )))
+    }
+}
+
+/// Whether the kinds of `group` and `member` allow the membership.
+pub(crate) fn check_membership(group: &Node, member: &Node) -> Result<(), GraphError> {
+    if group.kind.member_kind() == Some(member.kind) {
+        Ok(())
+    } else {
+        let (group, member) = (group.kind, member.kind);
+        Err(GraphError::Invalid(format!(
+            "a {member} cannot be a member of a {group}"
+        )))
+    }
+}
+
 /// The links of one organisation. Associations are stored from both ends; memberships both
 /// as group → members and member → groups, so every listing is a lookup.
 #[derive(Debug, Default)]
@@ -299,12 +323,7 @@ impl Graph {
         b: &Node,
         attributes: Attributes,
     ) -> Result<(), GraphError> {
-        if !a.kind.can_associate(b.kind) {
-            return Err(GraphError::Invalid(format!(
-                "{} cannot be associated with {}",
-                a.kind, b.kind
-            )));
-        }
+        check_association(a, b)?;
         if self.assoc.get(a).is_some_and(|m| m.contains_key(b)) {
             return Err(GraphError::Exists);
         }
@@ -357,12 +376,7 @@ impl Graph {
         member: &Node,
         attributes: Attributes,
     ) -> Result<(), GraphError> {
-        if group.kind.member_kind() != Some(member.kind) {
-            return Err(GraphError::Invalid(format!(
-                "a {} cannot be a member of a {}",
-                member.kind, group.kind
-            )));
-        }
+        check_membership(group, member)?;
         let members = self.members.entry(group.clone()).or_default();
         if members.contains_key(member) {
             return Err(GraphError::Exists);

@@ -5,8 +5,8 @@ use chrono::Utc;
 use serde_json::Value;
 
 use super::error::FakeError;
-use super::graph::Node;
-use super::links::{self, LinkOp};
+use super::graph::{Attributes, Graph, Node};
+use super::links::{self, Link, LinkOp};
 use super::routes::insights_tables::TABLES;
 use super::seed;
 use super::server::FakeJumpCloud;
@@ -146,66 +146,46 @@ impl FakeJumpCloud {
         attributes: Value,
     ) -> Result<(), FakeError> {
         let attributes = links::attributes(Some(&attributes))?;
-        self.with_data(|d| {
-            Ok(links::associate(
-                d.org_mut(org)?,
-                a,
-                LinkOp::Add,
-                b,
-                attributes,
-            )?)
-        })
+        self.link(org, Link::Association, a, LinkOp::Add, b, attributes)
     }
 
     /// Remove the association between `a` and `b`.
     pub fn dissociate(&self, org: &str, a: &Node, b: &Node) -> Result<(), FakeError> {
-        self.with_data(|d| {
-            Ok(links::associate(
-                d.org_mut(org)?,
-                a,
-                LinkOp::Remove,
-                b,
-                Default::default(),
-            )?)
-        })
+        let none = Attributes::new();
+        self.link(org, Link::Association, a, LinkOp::Remove, b, none)
     }
 
     /// Make `member` a member of `group` (a user of a user group, a system of a system group,
     /// a policy of a policy group).
     pub fn add_member(&self, org: &str, group: &Node, member: &Node) -> Result<(), FakeError> {
-        self.with_data(|d| {
-            Ok(links::member(
-                d.org_mut(org)?,
-                group,
-                LinkOp::Add,
-                member,
-                Default::default(),
-            )?)
-        })
+        let none = Attributes::new();
+        self.link(org, Link::Membership, group, LinkOp::Add, member, none)
     }
 
     /// End `member`'s membership of `group`.
     pub fn remove_member(&self, org: &str, group: &Node, member: &Node) -> Result<(), FakeError> {
-        self.with_data(|d| {
-            Ok(links::member(
-                d.org_mut(org)?,
-                group,
-                LinkOp::Remove,
-                member,
-                Default::default(),
-            )?)
-        })
+        let none = Attributes::new();
+        self.link(org, Link::Membership, group, LinkOp::Remove, member, none)
+    }
+
+    /// Change one link of `org`'s graph as an API call would.
+    fn link(
+        &self,
+        org: &str,
+        link: Link,
+        a: &Node,
+        op: LinkOp,
+        b: &Node,
+        attributes: Attributes,
+    ) -> Result<(), FakeError> {
+        self.with_data(|d| Ok(links::change(d.org_mut(org)?, link, a, op, b, attributes)?))
     }
 
     /// Every direct association of `node`, with its attributes (`Value::Null` when none), in
     /// (kind, id) order.
     pub fn associations_of(&self, org: &str, node: &Node) -> Result<Vec<(Node, Value)>, FakeError> {
-        self.with_data(|d| {
-            let org = d.org(org)?;
-            let all = super::graph::GraphKind::ALL;
-            Ok(org
-                .graph
-                .associations(node, &all)
+        self.read_graph(org, |g| {
+            g.associations(node, &super::graph::GraphKind::ALL)
                 .into_iter()
                 .map(|(n, a)| {
                     let a = if a.is_empty() {
@@ -215,31 +195,27 @@ impl FakeJumpCloud {
                     };
                     (n.clone(), a)
                 })
-                .collect())
+                .collect()
         })
     }
 
     /// The direct members of a group, in (kind, id) order.
     pub fn members_of(&self, org: &str, group: &Node) -> Result<Vec<Node>, FakeError> {
-        self.with_data(|d| {
-            Ok(d.org(org)?
-                .graph
-                .members(group)
+        self.read_graph(org, |g| {
+            g.members(group)
                 .into_iter()
                 .map(|(n, _)| n.clone())
-                .collect())
+                .collect()
         })
     }
 
     /// The groups `node` is a direct member of.
     pub fn groups_of(&self, org: &str, node: &Node) -> Result<Vec<Node>, FakeError> {
-        self.with_data(|d| {
-            Ok(d.org(org)?
-                .graph
-                .groups_of(node)
-                .into_iter()
-                .cloned()
-                .collect())
-        })
+        self.read_graph(org, |g| g.groups_of(node).into_iter().cloned().collect())
+    }
+
+    /// Reads `org`'s graph under the lock.
+    fn read_graph<T>(&self, org: &str, f: impl FnOnce(&Graph) -> T) -> Result<T, FakeError> {
+        self.with_data(|d| Ok(f(&d.org(org)?.graph)))
     }
 }

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::error::{ApiError, FakeError};
-use super::graph::{Attributes, GraphError, Node};
+use super::graph::{Attributes, GraphError, Node, check_association, check_membership};
 use super::state::Org;
 
 /// What a graph operation (`{"op": …}`) asks for.
@@ -82,52 +82,41 @@ fn graph_error(e: GraphError, a: &Node, b: &Node, what: &str) -> LinkError {
     }
 }
 
-/// Add, update or remove the association between `source` and `target`.
-pub(crate) fn associate(
-    org: &mut Org,
-    source: &Node,
-    op: LinkOp,
-    target: &Node,
-    attributes: Attributes,
-) -> Result<(), LinkError> {
-    if !source.kind.can_associate(target.kind) {
-        return Err(LinkError::BadRequest(format!(
-            "{} cannot be associated with {}",
-            source.kind, target.kind
-        )));
-    }
-    exists(org, source)?;
-    exists(org, target)?;
-    let g = &mut org.graph;
-    match op {
-        LinkOp::Add => g.associate(source, target, attributes),
-        LinkOp::Update => g.update_association(source, target, attributes),
-        LinkOp::Remove => g.dissociate(source, target),
-    }
-    .map_err(|e| graph_error(e, source, target, "association"))
+/// Which kind of link a change is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Link {
+    /// An association between two objects (either order).
+    Association,
+    /// A membership: the second object is a member of the first, a group.
+    Membership,
 }
 
-/// Add, update or remove `member`'s membership of `group`.
-pub(crate) fn member(
+/// Add, update or remove the link of kind `link` between `a` and `b`, checked as the API
+/// checks it: the kinds must allow the link (400), both objects must exist (404), and the
+/// link must be new to be added (409) or exist to be updated or removed (404).
+pub(crate) fn change(
     org: &mut Org,
-    group: &Node,
+    link: Link,
+    a: &Node,
     op: LinkOp,
-    member: &Node,
+    b: &Node,
     attributes: Attributes,
 ) -> Result<(), LinkError> {
-    if group.kind.member_kind() != Some(member.kind) {
-        return Err(LinkError::BadRequest(format!(
-            "a {} cannot be a member of a {}",
-            member.kind, group.kind
-        )));
-    }
-    exists(org, group)?;
-    exists(org, member)?;
+    let (allowed, what) = match link {
+        Link::Association => (check_association(a, b), "association"),
+        Link::Membership => (check_membership(a, b), "membership"),
+    };
+    allowed.map_err(|e| graph_error(e, a, b, what))?;
+    exists(org, a)?;
+    exists(org, b)?;
     let g = &mut org.graph;
-    match op {
-        LinkOp::Add => g.add_member(group, member, attributes),
-        LinkOp::Update => g.update_member(group, member, attributes),
-        LinkOp::Remove => g.remove_member(group, member),
+    match (link, op) {
+        (Link::Association, LinkOp::Add) => g.associate(a, b, attributes),
+        (Link::Association, LinkOp::Update) => g.update_association(a, b, attributes),
+        (Link::Association, LinkOp::Remove) => g.dissociate(a, b),
+        (Link::Membership, LinkOp::Add) => g.add_member(a, b, attributes),
+        (Link::Membership, LinkOp::Update) => g.update_member(a, b, attributes),
+        (Link::Membership, LinkOp::Remove) => g.remove_member(a, b),
     }
-    .map_err(|e| graph_error(e, group, member, "membership"))
+    .map_err(|e| graph_error(e, a, b, what))
 }

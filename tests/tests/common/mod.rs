@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use jumpcloud_ext::{JumpCloud, RetryPolicy};
-use jumpcloud_fake::FakeJumpCloud;
+use jumpcloud_fake::{FakeJumpCloud, Fault};
 
 /// A client for the fake's default API key with this retry policy.
 pub fn client(fake: &FakeJumpCloud, retry: RetryPolicy) -> JumpCloud {
@@ -33,6 +33,16 @@ pub fn fast_retry() -> RetryPolicy {
         .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
 }
 
+/// A fake that delays every request by `latency`, so that requests overlap
+/// and how many are out at once can be observed.
+pub async fn slow_fake(latency: Duration) -> FakeJumpCloud {
+    FakeJumpCloud::builder()
+        .latency(latency)
+        .start()
+        .await
+        .unwrap()
+}
+
 /// The demo organisation and a client for it, with the request log
 /// cleared (seeding is not counted).
 pub async fn demo() -> (FakeJumpCloud, JumpCloud) {
@@ -47,4 +57,13 @@ pub fn sent(fake: &FakeJumpCloud) -> usize {
     let n = fake.request_count();
     fake.clear_requests();
     n
+}
+
+/// Makes the polls of `path` flaky: two 503s, then one success, then a 429,
+/// all of which a waiting client's retries should hide.
+pub fn flaky_polls(fake: &FakeJumpCloud, path: &str) {
+    fake.faults()
+        .push(Fault::status(503).on_path(path).times(2));
+    fake.faults()
+        .push(Fault::rate_limited().on_path(path).after(1).times(1));
 }

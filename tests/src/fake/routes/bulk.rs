@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,7 +19,7 @@ use bytes::Bytes;
 use chrono::Utc;
 use serde_json::{Map, Value, json};
 
-use super::{AppState, Org};
+use super::{AppState, Org, Scoped};
 use crate::fake::error::{ApiError, ApiResult};
 use crate::fake::jobs::{BULK_DELAY, BULK_PER_ROW, BulkJob};
 use crate::fake::listing::{check_limit, parse_count, query_pairs};
@@ -149,23 +149,18 @@ fn apply(
     Ok(created)
 }
 
-async fn results(
-    State(s): State<AppState>,
-    Org(org): Org,
-    Path(job_id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
+async fn results(req: Scoped, Path(job_id): Path<String>) -> ApiResult<Response> {
     let (mut limit, mut skip) = (10usize, 0usize);
-    for (k, v) in query_pairs(raw.as_deref())? {
+    for (k, v) in query_pairs(req.query.as_deref())? {
         match k.as_str() {
             "limit" => limit = check_limit(parse_count("limit", &v)?, 100)?,
             "skip" => skip = parse_count("skip", &v)?,
             _ => {}
         }
     }
-    let mut data = lock(&s.data);
+    let mut data = lock(&req.state.data);
     let org = data
-        .org_mut(&org)
+        .org_mut(&req.org)
         .map_err(|e| ApiError::not_found(e.to_string()))?;
     let (delay, per_row) = org.jobs.bulk_timing.unwrap_or((BULK_DELAY, BULK_PER_ROW));
     let Some(mut job) = org.jobs.bulk.remove(&job_id) else {
@@ -176,7 +171,7 @@ async fn results(
     for k in 0..job.rows.len() {
         let due = delay + per_row * u32::try_from(k).unwrap_or(u32::MAX);
         if job.outcomes[k].is_none() && elapsed >= due {
-            let fresh = s.ids.next();
+            let fresh = req.state.ids.next();
             job.outcomes[k] = Some(apply(org, job.update, &job.rows[k], fresh, &mut taken));
         }
     }

@@ -22,7 +22,7 @@ use bytes::Bytes;
 use chrono::{SecondsFormat, Utc};
 use serde_json::{Value, json};
 
-use super::{AppState, Org, check_id, json_object};
+use super::{AppState, Org, check_id, json_object, string_array};
 use crate::fake::commands::{COMMAND_DELAY, COMMAND_PER_SYSTEM};
 use crate::fake::error::{ApiError, ApiResult};
 use crate::fake::state::{Collection, Shared, lock};
@@ -50,18 +50,11 @@ async fn run(State(s): State<AppState>, Org(org): Org, body: Bytes) -> ApiResult
         .ok_or_else(|| ApiError::bad_request("_id is required"))?
         .to_ascii_lowercase();
     check_id(&command_id)?;
-    let ids: Vec<String> = match body.get("systemIds") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_ascii_lowercase)
-                    .ok_or_else(|| ApiError::bad_request("systemIds must be strings"))
-            })
-            .collect::<ApiResult<_>>()?,
-        Some(_) => return Err(ApiError::bad_request("systemIds must be an array")),
-    };
+    let ids: Vec<String> = string_array(body.get("systemIds"), "systemIds")?
+        .unwrap_or_default()
+        .iter()
+        .map(|id| id.to_ascii_lowercase())
+        .collect();
     let instance = s.ids.next();
     let (command, plan) = {
         let data = lock(&s.data);

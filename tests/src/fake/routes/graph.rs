@@ -3,7 +3,7 @@
 //! (`/users/{id}/systems`, …), registered from [`TRAVERSALS`], the table of the v2 document's
 //! traversal routes. Lists are bare arrays with `x-total-count`, `limit` ≤ 100 and `skip`.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -11,10 +11,10 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::{AppState, Org, check_id, json_object};
+use super::{AppState, Org, Scoped, check_id, json_object};
 use crate::fake::error::{ApiError, ApiResult, ErrorStyle};
 use crate::fake::graph::{Attributes, GraphKind, Hop, Node, merge_attributes};
-use crate::fake::links::{self, LinkOp};
+use crate::fake::links::{self, Link, LinkOp};
 use crate::fake::listing::{Dialect, ListQuery, compare_by, query_pairs};
 use crate::fake::state::{Org as OrgData, lock};
 
@@ -114,14 +114,9 @@ pub(super) fn routes() -> Router<AppState> {
         }
         r = r.route(
             &format!("/api/v2/{seg}/{{id}}/associations"),
-            get(
-                move |State(s): State<AppState>,
-                      Org(org): Org,
-                      Path(id): Path<String>,
-                      RawQuery(q): RawQuery| async move {
-                    list_associations(&s, &org, kind, &id, q.as_deref()).map_err(v2)
-                },
-            )
+            get(move |req: Scoped, Path(id): Path<String>| async move {
+                list_associations(&req.state, &req.org, kind, &id, req.query.as_deref()).map_err(v2)
+            })
             .post(
                 move |State(s): State<AppState>,
                       Org(org): Org,
@@ -135,14 +130,10 @@ pub(super) fn routes() -> Router<AppState> {
             r = r
                 .route(
                     &format!("/api/v2/{seg}/{{id}}/members"),
-                    get(
-                        move |State(s): State<AppState>,
-                              Org(org): Org,
-                              Path(id): Path<String>,
-                              RawQuery(q): RawQuery| async move {
-                            list_members(&s, &org, kind, &id, q.as_deref()).map_err(v2)
-                        },
-                    )
+                    get(move |req: Scoped, Path(id): Path<String>| async move {
+                        list_members(&req.state, &req.org, kind, &id, req.query.as_deref())
+                            .map_err(v2)
+                    })
                     .post(
                         move |State(s): State<AppState>,
                               Org(org): Org,
@@ -154,27 +145,19 @@ pub(super) fn routes() -> Router<AppState> {
                 )
                 .route(
                     &format!("/api/v2/{seg}/{{id}}/membership"),
-                    get(
-                        move |State(s): State<AppState>,
-                              Org(org): Org,
-                              Path(id): Path<String>,
-                              RawQuery(q): RawQuery| async move {
-                            list_groups(&s, &org, kind, &id, q.as_deref(), false).map_err(v2)
-                        },
-                    ),
+                    get(move |req: Scoped, Path(id): Path<String>| async move {
+                        list_groups(&req.state, &req.org, kind, &id, req.query.as_deref(), false)
+                            .map_err(v2)
+                    }),
                 );
         }
         if kind.group_kind().is_some() {
             r = r.route(
                 &format!("/api/v2/{seg}/{{id}}/memberof"),
-                get(
-                    move |State(s): State<AppState>,
-                          Org(org): Org,
-                          Path(id): Path<String>,
-                          RawQuery(q): RawQuery| async move {
-                        list_groups(&s, &org, kind, &id, q.as_deref(), true).map_err(v2)
-                    },
-                ),
+                get(move |req: Scoped, Path(id): Path<String>| async move {
+                    list_groups(&req.state, &req.org, kind, &id, req.query.as_deref(), true)
+                        .map_err(v2)
+                }),
             );
         }
     }
@@ -185,14 +168,17 @@ pub(super) fn routes() -> Router<AppState> {
         let targets = target_kinds(target);
         r = r.route(
             &format!("/api/v2/{source}/{{id}}/{target}"),
-            get(
-                move |State(s): State<AppState>,
-                      Org(org): Org,
-                      Path(id): Path<String>,
-                      RawQuery(q): RawQuery| async move {
-                    traverse(&s, &org, kind, &id, &targets, q.as_deref()).map_err(v2)
-                },
-            ),
+            get(move |req: Scoped, Path(id): Path<String>| async move {
+                traverse(
+                    &req.state,
+                    &req.org,
+                    kind,
+                    &id,
+                    &targets,
+                    req.query.as_deref(),
+                )
+                .map_err(v2)
+            }),
         );
     }
     r
@@ -351,11 +337,12 @@ fn change(
         .map_err(|e| ApiError::not_found(e.to_string()))?;
     let node = Node::new(kind, id.to_ascii_lowercase());
     let target = Node::new(target_kind, target_id.to_ascii_lowercase());
-    if members {
-        links::member(org, &node, op, &target, attributes)?;
+    let link = if members {
+        Link::Membership
     } else {
-        links::associate(org, &node, op, &target, attributes)?;
-    }
+        Link::Association
+    };
+    links::change(org, link, &node, op, &target, attributes)?;
     Ok(StatusCode::NO_CONTENT)
 }
 

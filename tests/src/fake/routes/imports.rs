@@ -5,36 +5,52 @@
 //! [`FakeJumpCloud::seed_gsuite_import`](crate::fake::FakeJumpCloud::seed_gsuite_import) and
 //! its Office 365 sibling.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::Path;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 
-use super::{AppState, Org, check_id};
+use super::{AppState, Scoped, check_id};
 use crate::fake::error::{ApiError, ApiResult, ErrorStyle};
 use crate::fake::listing::{parse_count, query_pairs};
 use crate::fake::state::{Collection, lock};
 
-/// Google's page size when `maxResults` is omitted, and its largest.
-const GSUITE_DEFAULT: usize = 100;
-const GSUITE_MAX: usize = 500;
-/// Microsoft Graph's page size when `top` is omitted, and its largest.
-const OFFICE365_DEFAULT: usize = 100;
-const OFFICE365_MAX: usize = 999;
+/// How a directory pages its import list: its size and token parameters, the prefix of
+/// its tokens, and its page size when none is asked for, and its largest.
+struct Paging {
+    size: &'static str,
+    token: &'static str,
+    prefix: &'static str,
+    default: usize,
+    max: usize,
+}
+
+/// Google's `maxResults`/`pageToken`.
+const GSUITE: Paging = Paging {
+    size: "maxResults",
+    token: "pageToken",
+    prefix: "gpt",
+    default: 100,
+    max: 500,
+};
+/// Microsoft Graph's `top`/`skipToken`.
+const OFFICE365: Paging = Paging {
+    size: "top",
+    token: "skipToken",
+    prefix: "mst",
+    default: 100,
+    max: 999,
+};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route(
             "/api/v2/gsuites/{id}/import/users",
-            get(|s: State<AppState>, o: Org, p: Path<String>, q: RawQuery| {
-                gsuite(s, o, p, q, false)
-            }),
+            get(|r: Scoped, p: Path<String>| gsuite(r, p, false)),
         )
         .route(
             "/api/v2/gsuites/{id}/import/jumpcloudusers",
-            get(|s: State<AppState>, o: Org, p: Path<String>, q: RawQuery| {
-                gsuite(s, o, p, q, true)
-            }),
+            get(|r: Scoped, p: Path<String>| gsuite(r, p, true)),
         )
         .route("/api/v2/office365s/{id}/import/users", get(office365))
 }
@@ -117,23 +133,32 @@ fn formatted(u: &Value) -> Value {
     })
 }
 
+/// The page of directory `id`'s import list that the request's query asks for, its size, and the
+/// token of the next page if more follow.
+fn page(
+    req: &Scoped,
+    c: Collection,
+    id: &str,
+    paging: &Paging,
+) -> ApiResult<(Vec<Value>, usize, Option<String>)> {
+    let pairs = query_pairs(req.query.as_deref())?;
+    let n = size(
+        paging.size,
+        param(&pairs, paging.size),
+        paging.default,
+        paging.max,
+    )?;
+    let from = offset(paging.prefix, paging.token, param(&pairs, paging.token))?;
+    let (users, more) = slice(&req.state, &req.org, c, id, from, n)?;
+    Ok((users, n, more.then(|| token(paging.prefix, from + n))))
+}
+
 async fn gsuite(
-    State(s): State<AppState>,
-    Org(org): Org,
+    req: Scoped,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
     jumpcloud_shape: bool,
 ) -> ApiResult<Json<Value>> {
-    let pairs = query_pairs(q.as_deref()).map_err(v2)?;
-    let n = size(
-        "maxResults",
-        param(&pairs, "maxResults"),
-        GSUITE_DEFAULT,
-        GSUITE_MAX,
-    )
-    .map_err(v2)?;
-    let from = offset("gpt", "pageToken", param(&pairs, "pageToken")).map_err(v2)?;
-    let (users, more) = slice(&s, &org, Collection::GSuites, &id, from, n).map_err(v2)?;
+    let (users, _, next) = page(&req, Collection::GSuites, &id, &GSUITE).map_err(v2)?;
     let users: Vec<Value> = if jumpcloud_shape {
         users.iter().map(formatted).collect()
     } else {
@@ -141,33 +166,19 @@ async fn gsuite(
     };
     let mut body = Map::new();
     body.insert("users".into(), Value::Array(users));
-    if more {
-        body.insert("nextPageToken".into(), json!(token("gpt", from + n)));
+    if let Some(next) = next {
+        body.insert("nextPageToken".into(), json!(next));
     }
     Ok(Json(Value::Object(body)))
 }
 
-async fn office365(
-    State(s): State<AppState>,
-    Org(org): Org,
-    Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-) -> ApiResult<Json<Value>> {
-    let pairs = query_pairs(q.as_deref()).map_err(v2)?;
-    let n = size(
-        "top",
-        param(&pairs, "top"),
-        OFFICE365_DEFAULT,
-        OFFICE365_MAX,
-    )
-    .map_err(v2)?;
-    let from = offset("mst", "skipToken", param(&pairs, "skipToken")).map_err(v2)?;
-    let (users, more) = slice(&s, &org, Collection::Office365s, &id, from, n).map_err(v2)?;
+async fn office365(req: Scoped, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+    let (users, n, next) = page(&req, Collection::Office365s, &id, &OFFICE365).map_err(v2)?;
     let mut body = Map::new();
     body.insert("users".into(), Value::Array(users));
     body.insert("top".into(), json!(n));
-    if more {
-        body.insert("skipToken".into(), json!(token("mst", from + n)));
+    if let Some(next) = next {
+        body.insert("skipToken".into(), json!(next));
     }
     Ok(Json(Value::Object(body)))
 }

@@ -2,15 +2,15 @@
 //! document lists, as bare arrays with `x-total-count`, `limit` up to 10,000 (default 10),
 //! `skip`, `sort` and the tables' filter dialect (`eq`, `in` with `|`, `gte`).
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::Path;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 
-use super::{AppState, Org};
+use super::{AppState, Scoped};
 use crate::fake::error::{ApiError, ApiResult, ErrorStyle};
-use crate::fake::listing::{Dialect, ListQuery, query_pairs};
+use crate::fake::listing::Dialect;
 use crate::fake::state::lock;
 
 /// Every System Insights table of the v2 document (`/systeminsights/{table}`). A test
@@ -86,22 +86,16 @@ fn v2(e: ApiError) -> ApiError {
     e.style(ErrorStyle::MessageCode)
 }
 
-async fn list(
-    State(s): State<AppState>,
-    Org(org): Org,
-    Path(table): Path<String>,
-    RawQuery(q): RawQuery,
-) -> ApiResult<Response> {
+async fn list(req: Scoped, Path(table): Path<String>) -> ApiResult<Response> {
     if !TABLES.contains(&table.as_str()) {
         return Err(v2(ApiError::not_found(format!(
             "unknown System Insights table {table:?}"
         ))));
     }
-    let q =
-        ListQuery::parse(&query_pairs(q.as_deref()).map_err(v2)?, Dialect::Insights).map_err(v2)?;
-    let data = lock(&s.data);
+    let q = req.list_query(Dialect::Insights).map_err(v2)?;
+    let data = lock(&req.state.data);
     let org = data
-        .org(&org)
+        .org(&req.org)
         .map_err(|e| v2(ApiError::not_found(e.to_string())))?;
     let rows = org
         .insights

@@ -26,6 +26,7 @@ use serde_json::{Map, Value};
 use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
 use super::ids::is_object_id;
+use super::listing::{Dialect, ListQuery, query_pairs};
 use super::state::Shared;
 
 /// All routes on one origin, as the fake serves them.
@@ -55,6 +56,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 /// Shared state as handlers see it.
 type AppState = Arc<Shared>;
 
+/// Who the gateway found the request to come from, if it let the request through.
+fn caller(parts: &Parts) -> Option<&Caller> {
+    parts.extensions.get::<Caller>()
+}
+
 /// The organisation the gateway selected for this request.
 pub(crate) struct Org(pub(crate) String);
 
@@ -62,12 +68,37 @@ impl<S: Send + Sync> FromRequestParts<S> for Org {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Caller>()
+        caller(parts)
             .and_then(|c| c.org.clone())
             .map(Org)
             .ok_or_else(|| ApiError::unauthorized("no organization selected"))
+    }
+}
+
+/// What most handlers of one organisation's data take from a request: the shared state, the
+/// organisation the gateway selected (401 when none) and the raw query string.
+pub(crate) struct Scoped {
+    pub(crate) state: AppState,
+    pub(crate) org: String,
+    pub(crate) query: Option<String>,
+}
+
+impl FromRequestParts<AppState> for Scoped {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Org(org) = Org::from_request_parts(parts, state).await?;
+        let query = parts.uri.query().map(str::to_owned);
+        let state = Arc::clone(state);
+        Ok(Scoped { state, org, query })
+    }
+}
+
+impl Scoped {
+    /// The request's listing parameters (`limit`, `skip`, `sort`, `filter`, ...) as `dialect`
+    /// reads them.
+    pub(crate) fn list_query(&self, dialect: Dialect) -> ApiResult<ListQuery> {
+        ListQuery::parse(&query_pairs(self.query.as_deref())?, dialect)
     }
 }
 
@@ -78,9 +109,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Reach {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .get::<Caller>()
+        caller(parts)
             .map(|c| Reach(c.orgs.clone()))
             .ok_or_else(|| ApiError::unauthorized("Unauthorized"))
     }
@@ -93,6 +122,25 @@ pub(crate) fn json_object(body: &[u8]) -> ApiResult<Map<String, Value>> {
         Ok(_) => Err(ApiError::bad_request("request body must be a JSON object")),
         Err(e) => Err(ApiError::bad_request(format!("invalid JSON body: {e}"))),
     }
+}
+
+/// The strings of an optional array field called `name` in a body (`None` when it is
+/// absent or null); anything but an array of strings is a 400 naming the field.
+pub(crate) fn string_array(v: Option<&Value>, name: &str) -> ApiResult<Option<Vec<String>>> {
+    let items = match v {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(ApiError::bad_request(format!("{name} must be an array"))),
+    };
+    items
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .map(str::to_owned)
+                .ok_or_else(|| ApiError::bad_request(format!("{name} must be strings")))
+        })
+        .collect::<ApiResult<_>>()
+        .map(Some)
 }
 
 /// Reject path ids that can't be object ids (400), before looking them up (404).

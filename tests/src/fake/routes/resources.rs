@@ -6,14 +6,14 @@
 //! `directories`: the LDAP servers, Active Directories, Google Workspaces and Microsoft 365s
 //! together as `{id, name, type}`.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use super::{AppState, Org, check_id};
+use super::{AppState, Org, Scoped, check_id};
 use crate::fake::error::{ApiError, ApiResult, ErrorStyle};
 use crate::fake::listing::{Dialect, ListQuery, query_pairs};
 use crate::fake::state::{Collection, lock};
@@ -52,11 +52,10 @@ pub(super) fn routes() -> Router<AppState> {
         if listed {
             r = r.route(
                 path,
-                get(
-                    move |State(s): State<AppState>, Org(org): Org, RawQuery(q): RawQuery| async move {
-                        list(&s, &org, c, dialect, q.as_deref()).map_err(|e| style(e, dialect))
-                    },
-                ),
+                get(move |req: Scoped| async move {
+                    list(&req.state, &req.org, c, dialect, req.query.as_deref())
+                        .map_err(|e| style(e, dialect))
+                }),
             );
         }
         if path == "/api/v2/applications" {
@@ -116,17 +115,12 @@ const DIRECTORIES: [(Collection, &str); 4] = [
 
 /// `GET /directories`: every directory of the org as `{id, name, type}`, paged and
 /// filtered like the other v2 listings.
-async fn directories(
-    State(s): State<AppState>,
-    Org(org): Org,
-    RawQuery(q): RawQuery,
-) -> ApiResult<Response> {
+async fn directories(req: Scoped) -> ApiResult<Response> {
     let style = |e: ApiError| e.style(ErrorStyle::MessageCode);
-    let q =
-        ListQuery::parse(&query_pairs(q.as_deref()).map_err(style)?, Dialect::V2).map_err(style)?;
-    let data = lock(&s.data);
+    let q = req.list_query(Dialect::V2).map_err(style)?;
+    let data = lock(&req.state.data);
     let org = data
-        .org(&org)
+        .org(&req.org)
         .map_err(|e| style(ApiError::not_found(e.to_string())))?;
     let all: Vec<Value> = DIRECTORIES
         .iter()
@@ -156,17 +150,12 @@ fn fetch(s: &AppState, org: &str, c: Collection, id: &str) -> ApiResult<Json<Val
 
 /// `GET /commands/{id}/results`: the command's results (by `workflowId`), `limit`/`skip`
 /// paged, as a bare array with no total.
-async fn command_results(
-    State(s): State<AppState>,
-    Org(org): Org,
-    Path(id): Path<String>,
-    RawQuery(q): RawQuery,
-) -> ApiResult<Json<Value>> {
+async fn command_results(req: Scoped, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     check_id(&id)?;
-    let q = ListQuery::parse(&query_pairs(q.as_deref())?, Dialect::V1)?;
-    let data = lock(&s.data);
+    let q = req.list_query(Dialect::V1)?;
+    let data = lock(&req.state.data);
     let org = data
-        .org(&org)
+        .org(&req.org)
         .map_err(|e| ApiError::not_found(e.to_string()))?;
     if !org.objects(Collection::Commands).contains_key(&id) {
         return Err(ApiError::not_found("command not found"));

@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::{AppState, Org, Reach, json_object};
+use super::{AppState, Org, Reach, json_object, string_array};
 use crate::fake::error::{ApiError, ApiResult};
 use crate::fake::listing::{
     DEFAULT_LIMIT, ListQuery, MAX_LIMIT, SearchFilter, check_limit, sort_keys,
@@ -163,21 +163,7 @@ fn search_term(
         Some(Value::String(s)) => s.to_lowercase(),
         Some(_) => return Err(ApiError::bad_request("searchTerm must be a string")),
     };
-    let fields = match map.get("fields") {
-        None | Some(Value::Null) => default_fields.iter().map(|f| (*f).to_owned()).collect(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|f| {
-                f.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| ApiError::bad_request("searchFilter.fields must be strings"))
-            })
-            .collect::<ApiResult<_>>()?,
-        Some(_) => {
-            return Err(ApiError::bad_request(
-                "searchFilter.fields must be an array",
-            ));
-        }
-    };
+    let fields = string_array(map.get("fields"), "searchFilter.fields")?
+        .unwrap_or_else(|| default_fields.iter().map(|f| (*f).to_owned()).collect());
     Ok(Some((term, fields)))
 }

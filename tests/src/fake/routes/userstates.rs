@@ -3,7 +3,7 @@
 //! (`userid` narrows to one user; `limit` / `skip`, `x-total-count`); `DELETE
 //! /api/v2/bulk/userstates/{id}` cancels one (404 if unknown).
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::{AppState, Org, json_object};
+use super::{AppState, Org, Scoped, json_object};
 use crate::fake::error::{ApiError, ApiResult};
 use crate::fake::listing::{check_limit, parse_count, query_pairs};
 use crate::fake::state::{Collection, lock};
@@ -70,13 +70,9 @@ async fn create(State(s): State<AppState>, Org(org): Org, body: Bytes) -> ApiRes
     Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
-async fn list(
-    State(s): State<AppState>,
-    Org(org): Org,
-    RawQuery(raw): RawQuery,
-) -> ApiResult<Response> {
+async fn list(req: Scoped) -> ApiResult<Response> {
     let (mut limit, mut skip, mut user) = (10usize, 0usize, None);
-    for (k, v) in query_pairs(raw.as_deref())? {
+    for (k, v) in query_pairs(req.query.as_deref())? {
         match k.as_str() {
             "limit" => limit = check_limit(parse_count("limit", &v)?, 100)?,
             "skip" => skip = parse_count("skip", &v)?,
@@ -84,9 +80,9 @@ async fn list(
             _ => {}
         }
     }
-    let data = lock(&s.data);
+    let data = lock(&req.state.data);
     let org = data
-        .org(&org)
+        .org(&req.org)
         .map_err(|e| ApiError::not_found(e.to_string()))?;
     let hits: Vec<&Value> = org
         .jobs

@@ -1,13 +1,13 @@
 //! v1 routes: `systemusers` and `systems`, answering lists as
 //! `{"totalCount": N, "results": [...]}` with `{"message": ...}` errors.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::{AppState, Org, check_id, json_object};
+use super::{AppState, Org, Scoped, check_id, json_object};
 use crate::fake::error::{ApiError, ApiResult};
 use crate::fake::listing::{Dialect, ListQuery, query_pairs};
 use crate::fake::objects;
@@ -67,20 +67,22 @@ fn kind(c: Collection) -> &'static str {
     }
 }
 
-async fn list_users(
-    State(s): State<AppState>,
-    Org(org): Org,
-    RawQuery(q): RawQuery,
-) -> ApiResult<Json<Value>> {
-    list(&s, &org, Collection::Users, q.as_deref())
+async fn list_users(req: Scoped) -> ApiResult<Json<Value>> {
+    list(
+        &req.state,
+        &req.org,
+        Collection::Users,
+        req.query.as_deref(),
+    )
 }
 
-async fn list_systems(
-    State(s): State<AppState>,
-    Org(org): Org,
-    RawQuery(q): RawQuery,
-) -> ApiResult<Json<Value>> {
-    list(&s, &org, Collection::Systems, q.as_deref())
+async fn list_systems(req: Scoped) -> ApiResult<Json<Value>> {
+    list(
+        &req.state,
+        &req.org,
+        Collection::Systems,
+        req.query.as_deref(),
+    )
 }
 
 async fn get_user(

@@ -1,7 +1,7 @@
 //! v2 routes: `usergroups`, `systemgroups` and `groups`, answering lists as a bare array with
 //! an `x-total-count` header, and errors as `{"message": ..., "code": N}`.
 
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -9,9 +9,9 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::{AppState, Org, check_id, json_object};
+use super::{AppState, Org, Scoped, check_id, json_object};
 use crate::fake::error::{ApiError, ApiResult, ErrorStyle};
-use crate::fake::listing::{Dialect, ListQuery, Page, query_pairs};
+use crate::fake::listing::{Dialect, Page};
 use crate::fake::objects;
 use crate::fake::state::{Collection, lock};
 
@@ -75,31 +75,22 @@ fn page_response(page: Page, unfiltered: Option<usize>) -> Response {
     (headers, Json(page.items)).into_response()
 }
 
-async fn list<const USER: bool>(
-    State(s): State<AppState>,
-    Org(org): Org,
-    RawQuery(q): RawQuery,
-) -> ApiResult<Response> {
+async fn list<const USER: bool>(req: Scoped) -> ApiResult<Response> {
     let c = coll(USER);
-    let q = ListQuery::parse(&query_pairs(q.as_deref()).map_err(v2)?, Dialect::V2).map_err(v2)?;
-    let data = lock(&s.data);
+    let q = req.list_query(Dialect::V2).map_err(v2)?;
+    let data = lock(&req.state.data);
     let org = data
-        .org(&org)
+        .org(&req.org)
         .map_err(|e| v2(ApiError::not_found(e.to_string())))?;
     Ok(page_response(q.run(org.objects(c).values(), "id"), None))
 }
 
 /// `GET /groups`: user and system groups together.
-async fn list_all_groups(
-    State(s): State<AppState>,
-    Org(org): Org,
-    RawQuery(q): RawQuery,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
-    let q = ListQuery::parse(&query_pairs(q.as_deref()).map_err(v2)?, Dialect::V2).map_err(v2)?;
-    let data = lock(&s.data);
+async fn list_all_groups(req: Scoped, headers: HeaderMap) -> ApiResult<Response> {
+    let q = req.list_query(Dialect::V2).map_err(v2)?;
+    let data = lock(&req.state.data);
     let org = data
-        .org(&org)
+        .org(&req.org)
         .map_err(|e| v2(ApiError::not_found(e.to_string())))?;
     let mut all: Vec<&Value> = org
         .objects(Collection::UserGroups)

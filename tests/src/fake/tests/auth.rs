@@ -17,10 +17,16 @@ async fn token(fake: &FakeJumpCloud, id: &str, secret: &str, grant: &str) -> (u1
         .post(fake.token_url())
         .basic_auth(id, Some(secret))
         .form(&[("grant_type", grant), ("scope", "api")])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     json(resp).await
+}
+
+/// Token statuses for client `svc` with its secrets `old` and `new`, in that order.
+async fn secret_statuses(fake: &FakeJumpCloud) -> [u16; 2] {
+    let old = token(fake, "svc", "old", "client_credentials").await.0;
+    let new = token(fake, "svc", "new", "client_credentials").await.0;
+    [old, new]
 }
 
 async fn bearer_status(fake: &FakeJumpCloud, token: &str) -> u16 {
@@ -35,15 +41,10 @@ async fn bearer_status(fake: &FakeJumpCloud, token: &str) -> u16 {
 async fn api_key_required_and_checked() {
     let fake = FakeJumpCloud::start().await.unwrap();
     let url = format!("{}/usergroups", fake.v2_url());
-    let (status, body) = json(client().get(&url).send().await.unwrap()).await;
+    let (status, body) = json(client().get(&url).sent().await).await;
     assert_eq!(status, 401);
     assert!(body["message"].is_string());
-    let resp = client()
-        .get(&url)
-        .header("x-api-key", "wrong")
-        .send()
-        .await
-        .unwrap();
+    let resp = client().get(&url).header("x-api-key", "wrong").sent().await;
     assert_eq!(resp.status(), 401);
     assert_eq!(get(&fake, "/api/v2/usergroups").code().await, 200);
 }
@@ -77,9 +78,8 @@ async fn client_credentials_tokens() {
     let resp = client()
         .post(fake.token_url())
         .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(resp.status(), 401);
     assert_eq!(fake.token_requests(), 4);
 
@@ -115,23 +115,9 @@ async fn secret_rotation() {
         .await
         .unwrap();
     fake.add_client_secret("svc", "new").unwrap();
-    assert_eq!(
-        token(&fake, "svc", "old", "client_credentials").await.0,
-        200
-    );
-    assert_eq!(
-        token(&fake, "svc", "new", "client_credentials").await.0,
-        200
-    );
+    assert_eq!(secret_statuses(&fake).await, [200, 200]);
     fake.remove_client_secret("svc", "old").unwrap();
-    assert_eq!(
-        token(&fake, "svc", "old", "client_credentials").await.0,
-        401
-    );
-    assert_eq!(
-        token(&fake, "svc", "new", "client_credentials").await.0,
-        200
-    );
+    assert_eq!(secret_statuses(&fake).await, [401, 200]);
     assert!(fake.add_client_secret("nobody", "x").is_err());
 }
 
@@ -191,9 +177,8 @@ async fn org_selection_rules() {
                 .get(format!("{}{path}", fake.base_url()))
                 .header("x-api-key", "multi")
                 .header("x-org-id", ORG_A)
-                .send()
-                .await
-                .unwrap(),
+                .sent()
+                .await,
         )
         .await;
         assert_eq!(status, 403, "{path}");
@@ -253,9 +238,8 @@ async fn accept_any_credentials_maps_to_first_org() {
         .get(format!("{}/systemusers", fake.v1_url()))
         .header("x-api-key", "someone-elses-real-key")
         .header("x-org-id", "0123456789abcdef01234567")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(
         header(&resp, "content-type").as_deref(),
         Some("application/json")

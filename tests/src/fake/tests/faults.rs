@@ -14,7 +14,7 @@ async fn status_faults_with_retry_after() {
     fake.faults()
         .push(Fault::rate_limited().retry_after_secs(2).times(2));
     for _ in 0..2 {
-        let resp = get(&fake, "/api/v2/usergroups").send().await.unwrap();
+        let resp = get(&fake, "/api/v2/usergroups").sent().await;
         assert_eq!(resp.status(), 429);
         assert_eq!(header(&resp, "retry-after").as_deref(), Some("2"));
         assert!(json(resp).await.1["message"].is_string());
@@ -24,7 +24,7 @@ async fn status_faults_with_retry_after() {
     let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     fake.faults()
         .push(Fault::status(503).retry_after_at(at).body("upstream busy"));
-    let resp = get(&fake, "/api/systems").send().await.unwrap();
+    let resp = get(&fake, "/api/systems").sent().await;
     assert_eq!(resp.status(), 503);
     assert_eq!(
         header(&resp, "retry-after").as_deref(),
@@ -34,7 +34,7 @@ async fn status_faults_with_retry_after() {
 
     fake.faults()
         .push(Fault::status(502).html_body("<html>bad gateway</html>"));
-    let resp = get(&fake, "/api/systems").send().await.unwrap();
+    let resp = get(&fake, "/api/systems").sent().await;
     assert_eq!(resp.status(), 502);
     assert!(
         header(&resp, "content-type")
@@ -56,9 +56,8 @@ async fn matchers_and_precedence_over_auth() {
     // Faults act like a gateway: before authentication.
     let resp = client()
         .get(format!("{}/groups", fake.v2_url()))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(resp.status(), 504);
     assert_eq!(fake.faults().pending(), 0);
 
@@ -101,7 +100,7 @@ async fn aborted_body_fails_while_reading() {
     let fake = FakeJumpCloud::start().await.unwrap();
     fake.seed(fake.default_org(), Collection::Users, 5).unwrap();
     fake.faults().push(Fault::abort_body());
-    let resp = get(&fake, "/api/systemusers").send().await.unwrap();
+    let resp = get(&fake, "/api/systemusers").sent().await;
     assert_eq!(resp.status(), 200);
     assert!(resp.bytes().await.is_err());
 }
@@ -112,7 +111,7 @@ async fn truncated_json() {
     fake.seed(fake.default_org(), Collection::UserGroups, 3)
         .unwrap();
     fake.faults().push(Fault::truncated_json());
-    let resp = get(&fake, "/api/v2/usergroups").send().await.unwrap();
+    let resp = get(&fake, "/api/v2/usergroups").sent().await;
     assert_eq!(resp.status(), 200);
     let text = resp.text().await.unwrap();
     assert!(text.starts_with('['));
@@ -128,9 +127,7 @@ async fn unknown_enum_values_are_injected() {
 
     fake.faults()
         .push(Fault::unknown_user_state().on_path("/api/systemusers"));
-    let body = json(get(&fake, "/api/systemusers").send().await.unwrap())
-        .await
-        .1;
+    let body = json(get(&fake, "/api/systemusers").sent().await).await.1;
     assert!(
         body["results"]
             .as_array()
@@ -141,30 +138,23 @@ async fn unknown_enum_values_are_injected() {
     fake.faults().push(Fault::unknown_user_state());
     let one = json(
         get(&fake, &format!("/api/systemusers/{}", users[0]))
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await
     .1;
     assert_eq!(one["state"], "SOME_NEW_STATE");
 
     fake.faults().push(Fault::unknown_os_family());
-    let body = json(get(&fake, "/api/systems").send().await.unwrap())
-        .await
-        .1;
+    let body = json(get(&fake, "/api/systems").sent().await).await.1;
     assert_eq!(body["results"][0]["osFamily"], "fuchsia");
 
     fake.faults()
         .push(Fault::inject_field("type", "brand_new_group"));
     fake.seed(&org, Collection::UserGroups, 1).unwrap();
-    let body = json(get(&fake, "/api/v2/groups").send().await.unwrap())
-        .await
-        .1;
+    let body = json(get(&fake, "/api/v2/groups").sent().await).await.1;
     assert_eq!(body[0]["type"], "brand_new_group");
     // Stored data is untouched.
-    let body = json(get(&fake, "/api/systemusers").send().await.unwrap())
-        .await
-        .1;
+    let body = json(get(&fake, "/api/systemusers").sent().await).await.1;
     assert_ne!(body["results"][0]["state"], "SOME_NEW_STATE");
 }

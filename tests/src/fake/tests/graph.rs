@@ -164,10 +164,7 @@ async fn associations_list_and_change() {
     let s = small().await;
     let fake = &s.fake;
     let base = format!("/api/v2/users/{}/associations", s.user);
-    let resp = get(fake, &format!("{base}?targets=system"))
-        .send()
-        .await
-        .unwrap();
+    let resp = get(fake, &format!("{base}?targets=system")).sent().await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("1"));
     let body = json(resp).await.1;
     assert_eq!(body[0]["to"]["id"], s.s2);
@@ -181,9 +178,8 @@ async fn associations_list_and_change() {
             fake,
             &format!("/api/v2/systems/{}/associations?targets=user", s.s2),
         )
-        .send()
-        .await
-        .unwrap(),
+        .sent()
+        .await,
     )
     .await
     .1;
@@ -206,9 +202,8 @@ async fn associations_list_and_change() {
                         "attributes": {"sudo": {"enabled": true, "withoutPassword": true}}});
     assert_eq!(post(fake, &base, update).await, 204);
     let resp = get(fake, &format!("{base}?targets=system&limit=1&skip=0"))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("2"));
     assert_eq!(json(resp).await.1.as_array().unwrap().len(), 1);
     let remove = json!({"op": "remove", "type": "system", "id": s.s1});
@@ -263,10 +258,7 @@ async fn members_membership_and_memberof() {
         .await,
         400
     );
-    let resp = get(fake, &format!("{members}?limit=2&skip=2"))
-        .send()
-        .await
-        .unwrap();
+    let resp = get(fake, &format!("{members}?limit=2&skip=2")).sent().await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("4"));
     let body = json(resp).await.1;
     assert_eq!(body.as_array().unwrap().len(), 2);
@@ -274,9 +266,8 @@ async fn members_membership_and_memberof() {
 
     let resp = get(fake, &format!("/api/v2/usergroups/{}/membership", s.group))
         .query(&[("filter", format!("object_id:eq:{}", more[1]))])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     let body = json(resp).await.1;
     assert_eq!(body.as_array().unwrap().len(), 1);
     assert_eq!(body[0]["id"], more[1]);
@@ -285,16 +276,14 @@ async fn members_membership_and_memberof() {
         fake,
         &format!("/api/v2/usergroups/{}/membership?filter=name:eq:x", s.group),
     )
-    .send()
-    .await
-    .unwrap();
+    .sent()
+    .await;
     assert_eq!(bad.status(), 400);
 
     let body = json(
         get(fake, &format!("/api/v2/users/{}/memberof", s.user))
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await
     .1;
@@ -302,9 +291,8 @@ async fn members_membership_and_memberof() {
     assert_eq!(body[0]["type"], "user_group");
     let body = json(
         get(fake, &format!("/api/v2/systems/{}/memberof", s.s1))
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await
     .1;
@@ -313,9 +301,8 @@ async fn members_membership_and_memberof() {
         fake,
         &format!("/api/v2/systemgroups/{}/membership", s.sgroup),
     )
-    .send()
-    .await
-    .unwrap();
+    .sent()
+    .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("1"));
 
     assert_eq!(
@@ -342,9 +329,8 @@ async fn members_membership_and_memberof() {
         Method::DELETE,
         &format!("/api/systemusers/{}", s.user),
     )
-    .send()
-    .await
-    .unwrap();
+    .sent()
+    .await;
     assert_eq!(del.status(), 200);
     let org = fake.default_org();
     assert_eq!(
@@ -366,9 +352,8 @@ async fn traversal_paths_and_compiled_attributes() {
     let s = small().await;
     let fake = &s.fake;
     let resp = get(fake, &format!("/api/v2/users/{}/systems", s.user))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("2"));
     let body = json(resp).await.1;
     let by_id = |id: &str| {
@@ -403,49 +388,42 @@ async fn traversal_paths_and_compiled_attributes() {
 
     let resp = get(fake, &format!("/api/v2/users/{}/systems", s.user))
         .query(&[("filter", format!("id:eq:{}", s.s1)), ("limit", "1".into())])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("1"));
     let resp = get(
         fake,
         &format!("/api/v2/users/{}/systems?filter=osFamily:eq:darwin", s.user),
     )
-    .send()
-    .await
-    .unwrap();
+    .sent()
+    .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("1"));
 
     // Back from the system, and from the groups.
     let body = json(
         get(fake, &format!("/api/v2/systems/{}/users", s.s1))
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await
     .1;
     assert_eq!(body[0]["id"], s.user);
     assert_eq!(body[0]["paths"][0].as_array().unwrap().len(), 3);
     let resp = get(fake, &format!("/api/v2/systemgroups/{}/users", s.sgroup))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("1"));
     let resp = get(fake, &format!("/api/v2/usergroups/{}/systems", s.group))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("2"));
     let resp = get(fake, &format!("/api/v2/users/{}/systemgroups", s.user))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("1"));
     let over = get(fake, &format!("/api/v2/users/{}/systems?limit=101", s.user))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(over.status(), 400);
 }
 
@@ -462,15 +440,13 @@ async fn group_attributes_compile_into_paths() {
         &json!({"attributes": {"sudo": {"enabled": true, "withoutPassword": true},
                                      "posixGroups": [{"id": 5000, "name": "devs"}]}}),
     )
-    .send()
-    .await
-    .unwrap();
+    .sent()
+    .await;
     assert_eq!(patch.status(), 200);
     let body = json(
         get(fake, &format!("/api/v2/users/{}/systems", s.user))
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await
     .1;
@@ -503,9 +479,8 @@ async fn demo_user_reaches_one_system_through_two_groups() {
     let resp = super::client()
         .get(format!("{}/users/{user}/systems?limit=100", fake.v2_url()))
         .header("x-api-key", crate::fake::DEMO_API_KEY)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     let body = json(resp).await.1;
     let target = body
         .as_array()
@@ -530,9 +505,8 @@ async fn demo_user_reaches_one_system_through_two_groups() {
         let resp = super::client()
             .get(format!("{}/users/{user}/{route}", fake.v2_url()))
             .header("x-api-key", crate::fake::DEMO_API_KEY)
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         let total: usize = header(&resp, "x-total-count").unwrap().parse().unwrap();
         assert!(total >= 1, "{route}");
     }
@@ -552,9 +526,8 @@ async fn big_org_is_wired() {
         &fake,
         &format!("/api/v2/users/{}/systems?limit=1", ids.users[3]),
     )
-    .send()
-    .await
-    .unwrap();
+    .sent()
+    .await;
     let total: usize = header(&resp, "x-total-count").unwrap().parse().unwrap();
     // Two direct group bindings plus a 100-system group.
     assert_eq!(total, 2 + 4_000 / 40);
@@ -565,8 +538,7 @@ async fn big_org_is_wired() {
             ids.user_groups[0]
         ),
     )
-    .send()
-    .await
-    .unwrap();
+    .sent()
+    .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("40"));
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{client, get, header, json};
+use super::{Code, client, get, header, json};
 use crate::fake::{Collection, DEFAULT_API_KEY, FakeJumpCloud};
 
 fn names(body: &Value, key: &str) -> Vec<String> {
@@ -19,40 +19,24 @@ async fn v2_paging_total_and_limit_cap() {
     fake.seed(fake.default_org(), Collection::UserGroups, 25)
         .unwrap();
 
-    let resp = get(&fake, "/api/v2/usergroups").send().await.unwrap();
+    let resp = get(&fake, "/api/v2/usergroups").sent().await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("25"));
     let (status, body) = json(resp).await;
     assert_eq!((status, body.as_array().unwrap().len()), (200, 10));
 
     let resp = get(&fake, "/api/v2/usergroups?limit=10&skip=20")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(json(resp).await.1.as_array().unwrap().len(), 5);
 
-    let resp = get(&fake, "/api/v2/usergroups?limit=100")
-        .send()
-        .await
-        .unwrap();
+    let resp = get(&fake, "/api/v2/usergroups?limit=100").sent().await;
     assert_eq!(json(resp).await.1.as_array().unwrap().len(), 25);
 
-    let (status, body) = json(
-        get(&fake, "/api/v2/usergroups?limit=101")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = json(get(&fake, "/api/v2/usergroups?limit=101").sent().await).await;
     assert_eq!(status, 400);
     assert!(body["message"].as_str().unwrap().contains("100"));
 
-    let (status, _) = json(
-        get(&fake, "/api/v2/usergroups?skip=-3")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = json(get(&fake, "/api/v2/usergroups?skip=-3").sent().await).await;
     assert_eq!(status, 400);
 }
 
@@ -69,15 +53,13 @@ async fn v2_sort_filter_fields() {
         .unwrap();
     }
     let resp = get(&fake, "/api/v2/usergroups?sort=-email,name")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(names(&json(resp).await.1, "name"), ["a", "b", "c"]);
 
     let resp = get(&fake, "/api/v2/usergroups?sort=-name&fields=name")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     let body = json(resp).await.1;
     assert_eq!(names(&body, "name"), ["c", "b", "a"]);
     let keys: Vec<&String> = body[0].as_object().unwrap().keys().collect();
@@ -85,31 +67,27 @@ async fn v2_sort_filter_fields() {
 
     let resp = get(&fake, "/api/v2/usergroups")
         .query(&[("filter", "email:eq:x@e.com"), ("filter", "name:ne:b")])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("1"));
     assert_eq!(names(&json(resp).await.1, "name"), ["c"]);
 
     let resp = get(&fake, "/api/v2/usergroups")
         .query(&[("filter", "name:in:a|c"), ("sort", "name")])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(names(&json(resp).await.1, "name"), ["a", "c"]);
 
     let resp = get(&fake, "/api/v2/usergroups")
         .query(&[("filter", "email:search:y@")])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(names(&json(resp).await.1, "name"), ["a"]);
 
     let (status, _) = json(
         get(&fake, "/api/v2/usergroups?filter=name:like:a")
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await;
     assert_eq!(status, 400);
@@ -123,9 +101,8 @@ async fn v2_groups_lists_both_kinds() {
     fake.seed(&org, Collection::SystemGroups, 2).unwrap();
     let resp = get(&fake, "/api/v2/groups?filter=type:eq:system_group")
         .header("x-unfiltered-total-count", "1")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("2"));
     assert_eq!(
         header(&resp, "x-unfiltered-total-count").as_deref(),
@@ -146,18 +123,12 @@ async fn v1_lists_total_filter_sort_fields() {
     fake.seed(fake.default_org(), Collection::Users, 30)
         .unwrap();
 
-    let (status, body) = json(get(&fake, "/api/systemusers").send().await.unwrap()).await;
+    let (status, body) = json(get(&fake, "/api/systemusers").sent().await).await;
     assert_eq!(status, 200);
     assert_eq!(body["totalCount"], 30);
     assert_eq!(body["results"].as_array().unwrap().len(), 10);
 
-    let (status, body) = json(
-        get(&fake, "/api/systemusers?limit=101")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = json(get(&fake, "/api/systemusers?limit=101").sent().await).await;
     assert_eq!(status, 400);
     assert!(body["message"].is_string());
 
@@ -168,9 +139,8 @@ async fn v1_lists_total_filter_sort_fields() {
             ("fields", "username state"),
             ("limit", "100"),
         ])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     let body = json(resp).await.1;
     let results = body["results"].as_array().unwrap();
     assert_eq!(body["totalCount"].as_u64().unwrap() as usize, results.len());
@@ -191,9 +161,8 @@ async fn v1_lists_total_filter_sort_fields() {
 
     let (status, _) = json(
         get(&fake, "/api/systemusers?filter=state:eq:SUSPENDED")
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await;
     assert_eq!(status, 400);
@@ -247,9 +216,8 @@ async fn v1_search_systemusers() {
         .post(&url)
         .header("x-api-key", DEFAULT_API_KEY)
         .body("{not json")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(resp.status(), 400);
 }
 
@@ -272,9 +240,8 @@ async fn insights_cursor_paging() {
             .post(&url)
             .header("x-api-key", DEFAULT_API_KEY)
             .json(&body)
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(resp.status(), 200);
         let count: usize = header(&resp, "x-result-count").unwrap().parse().unwrap();
         let limit: usize = header(&resp, "x-limit").unwrap().parse().unwrap();
@@ -299,9 +266,8 @@ async fn insights_cursor_paging() {
         .post(&url)
         .header("x-api-key", DEFAULT_API_KEY)
         .json(&only_sso)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(header(&resp, "x-limit").as_deref(), Some("1000"));
     let events = json(resp).await.1;
     assert!(
@@ -323,9 +289,8 @@ async fn insights_cursor_paging() {
                 .post(&url)
                 .header("x-api-key", DEFAULT_API_KEY)
                 .json(&bad)
-                .send()
-                .await
-                .unwrap(),
+                .sent()
+                .await,
         )
         .await;
         assert_eq!(status, 400, "{bad}");

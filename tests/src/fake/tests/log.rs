@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::{client, get};
+use super::{Code, client, get};
 use crate::fake::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeJumpCloud, REDACTED};
 
 #[tokio::test]
@@ -13,9 +13,8 @@ async fn requests_are_recorded_with_secrets_redacted() {
     get(&fake, "/api/v2/usergroups?limit=5&filter=name:eq:a%20b")
         .header("x-org-id", fake.default_org())
         .header("user-agent", "fake-test")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     client()
         .post(fake.token_url())
         .basic_auth(DEFAULT_CLIENT_ID, Some(DEFAULT_CLIENT_SECRET))
@@ -23,16 +22,14 @@ async fn requests_are_recorded_with_secrets_redacted() {
             ("grant_type", "client_credentials"),
             ("client_secret", "leak"),
         ])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     client()
         .post(format!("{}/systemusers", fake.v1_url()))
         .header("x-api-key", crate::fake::DEFAULT_API_KEY)
         .json(&json!({"username": "u", "email": "u@example.com", "password": "hunter2"}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
 
     assert_eq!(fake.request_count(), 3);
     let log = fake.requests();
@@ -110,7 +107,7 @@ async fn log_capacity_bounds_memory_but_counts_everything() {
         .await
         .unwrap();
     for _ in 0..4 {
-        get(&fake, "/api/systems").send().await.unwrap();
+        get(&fake, "/api/systems").sent().await;
     }
     assert_eq!(fake.request_count(), 4);
     assert_eq!(fake.requests().len(), 2);

@@ -33,14 +33,19 @@ fn req(fake: &FakeJumpCloud, method: reqwest::Method, path: &str) -> RequestBuil
         .header("x-api-key", DEFAULT_API_KEY)
 }
 
-/// Sends a test request and keeps only its status.
+/// Sends a test request that must reach the fake: its response, or only its status.
 trait Code {
+    async fn sent(self) -> Response;
     async fn code(self) -> u16;
 }
 
 impl Code for RequestBuilder {
+    async fn sent(self) -> Response {
+        self.send().await.unwrap()
+    }
+
     async fn code(self) -> u16 {
-        self.send().await.unwrap().status().as_u16()
+        self.sent().await.status().as_u16()
     }
 }
 

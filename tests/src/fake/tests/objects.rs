@@ -13,9 +13,8 @@ async fn v1_systemuser_crud_and_errors() {
     let (status, user) = json(
         req(&fake, Method::POST, "/api/systemusers")
             .json(&new)
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await;
     assert_eq!(status, 200);
@@ -29,9 +28,8 @@ async fn v1_systemuser_crud_and_errors() {
     let (status, body) = json(
         req(&fake, Method::POST, "/api/systemusers")
             .json(&new)
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await;
     assert_eq!(status, 409);
@@ -45,27 +43,24 @@ async fn v1_systemuser_crud_and_errors() {
         let (status, _) = json(
             req(&fake, Method::POST, "/api/systemusers")
                 .json(&bad)
-                .send()
-                .await
-                .unwrap(),
+                .sent()
+                .await,
         )
         .await;
         assert_eq!(status, 400, "{bad}");
     }
     let resp = req(&fake, Method::POST, "/api/systemusers")
         .body("{oops")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(resp.status(), 400);
 
     let path = format!("/api/systemusers/{id}");
     let (status, body) = json(
         req(&fake, Method::PUT, &path)
             .json(&json!({"state": "SUSPENDED", "lastname": "Doe"}))
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await;
     assert_eq!(status, 200);
@@ -77,29 +72,22 @@ async fn v1_systemuser_crud_and_errors() {
     let (status, _) = json(
         req(&fake, Method::PUT, &path)
             .json(&json!({"state": "GONE"}))
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await;
     assert_eq!(status, 400);
 
     assert_eq!(
-        json(get(&fake, &path).send().await.unwrap()).await.1["lastname"],
+        json(get(&fake, &path).sent().await).await.1["lastname"],
         "Doe"
     );
-    let (status, _) = json(req(&fake, Method::DELETE, &path).send().await.unwrap()).await;
+    let (status, _) = json(req(&fake, Method::DELETE, &path).sent().await).await;
     assert_eq!(status, 200);
-    let (status, body) = json(get(&fake, &path).send().await.unwrap()).await;
+    let (status, body) = json(get(&fake, &path).sent().await).await;
     assert_eq!(status, 404);
     assert!(body["message"].is_string());
-    let (status, _) = json(
-        get(&fake, "/api/systemusers/not-an-id")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _) = json(get(&fake, "/api/systemusers/not-an-id").sent().await).await;
     assert_eq!(status, 400);
 }
 
@@ -110,9 +98,8 @@ async fn v1_systems_read_update_delete() {
         .seed(fake.default_org(), Collection::Systems, 6)
         .unwrap();
     let resp = get(&fake, "/api/systems?filter=osFamily:$eq:windows")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     let body = json(resp).await.1;
     assert_eq!(body["totalCount"], 2);
     assert_eq!(body["results"][0]["os"], "Windows");
@@ -121,9 +108,8 @@ async fn v1_systems_read_update_delete() {
     let (status, body) = json(
         req(&fake, Method::PUT, &path)
             .json(&json!({"displayName": "renamed", "os": "ignored"}))
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await;
     assert_eq!(status, 200);
@@ -132,9 +118,8 @@ async fn v1_systems_read_update_delete() {
     let (status, _) = json(
         req(&fake, Method::PUT, &path)
             .json(&json!({"displayName": 1}))
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await;
     assert_eq!(status, 400);
@@ -153,9 +138,8 @@ async fn v2_group_crud_and_errors() {
         let (status, group) = json(
             req(&fake, Method::POST, &base)
                 .json(&json!({"name": "Ops", "description": "d"}))
-                .send()
-                .await
-                .unwrap(),
+                .sent()
+                .await,
         )
         .await;
         assert_eq!(status, 201);
@@ -165,9 +149,8 @@ async fn v2_group_crud_and_errors() {
         let (status, body) = json(
             req(&fake, Method::POST, &base)
                 .json(&json!({"name": "Ops"}))
-                .send()
-                .await
-                .unwrap(),
+                .sent()
+                .await,
         )
         .await;
         assert_eq!(status, 409);
@@ -175,9 +158,8 @@ async fn v2_group_crud_and_errors() {
         let (status, _) = json(
             req(&fake, Method::POST, &base)
                 .json(&json!({"description": "x"}))
-                .send()
-                .await
-                .unwrap(),
+                .sent()
+                .await,
         )
         .await;
         assert_eq!(status, 400);
@@ -186,9 +168,8 @@ async fn v2_group_crud_and_errors() {
         let (status, body) = json(
             req(&fake, Method::PATCH, &path)
                 .json(&json!({"email": "ops@example.com", "type": "other"}))
-                .send()
-                .await
-                .unwrap(),
+                .sent()
+                .await,
         )
         .await;
         assert_eq!(status, 200);
@@ -199,9 +180,8 @@ async fn v2_group_crud_and_errors() {
         let (status, body) = json(
             req(&fake, Method::PUT, &path)
                 .json(&json!({"name": "Ops2"}))
-                .send()
-                .await
-                .unwrap(),
+                .sent()
+                .await,
         )
         .await;
         assert_eq!(status, 200);
@@ -209,31 +189,18 @@ async fn v2_group_crud_and_errors() {
             (body["name"].as_str(), body["description"].as_str()),
             (Some("Ops2"), Some(""))
         );
-        let (status, _) = json(
-            req(&fake, Method::PUT, &path)
-                .json(&json!({}))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, _) = json(req(&fake, Method::PUT, &path).json(&json!({})).sent().await).await;
         assert_eq!(status, 400);
 
         assert_eq!(req(&fake, Method::DELETE, &path).code().await, 200);
-        let (status, body) = json(get(&fake, &path).send().await.unwrap()).await;
+        let (status, body) = json(get(&fake, &path).sent().await).await;
         assert_eq!(status, 404);
         assert!(body["message"].is_string());
     }
-    let (status, body) = json(get(&fake, "/api/v2/nothing-here").send().await.unwrap()).await;
+    let (status, body) = json(get(&fake, "/api/v2/nothing-here").sent().await).await;
     assert_eq!(status, 404);
     assert!(body["message"].is_string());
-    let (status, body) = json(
-        req(&fake, Method::DELETE, "/api/v2/groups")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = json(req(&fake, Method::DELETE, "/api/v2/groups").sent().await).await;
     assert_eq!(status, 405);
     assert!(body["message"].is_string());
 }
@@ -297,8 +264,7 @@ async fn demo_org_is_seeded() {
     let resp = super::client()
         .get(format!("{}/systemusers", fake.v1_url()))
         .header("x-api-key", crate::fake::DEMO_API_KEY)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(json(resp).await.1["totalCount"], 25);
 }

@@ -41,23 +41,18 @@ async fn insights_tables_page_filter_and_cap() {
     fake.seed_insights(&org, "apps", &systems, 4000).unwrap();
     fake.seed_insights(&org, "uptime", &systems, 1).unwrap();
 
-    let resp = get(&fake, "/api/v2/systeminsights/apps")
-        .send()
-        .await
-        .unwrap();
+    let resp = get(&fake, "/api/v2/systeminsights/apps").sent().await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("12000"));
     assert_eq!(len(&json(resp).await.1), 10);
 
     let resp = get(&fake, "/api/v2/systeminsights/apps?limit=10000&skip=5000")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(len(&json(resp).await.1), 7000);
     let (status, body) = json(
         get(&fake, "/api/v2/systeminsights/apps?limit=10001")
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await;
     assert_eq!(status, 400);
@@ -66,18 +61,16 @@ async fn insights_tables_page_filter_and_cap() {
     let eq = format!("system_id:eq:{}", systems[1]);
     let resp = get(&fake, "/api/v2/systeminsights/apps")
         .query(&[("filter", eq.as_str()), ("limit", "1")])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("4000"));
     assert_eq!(json(resp).await.1[0]["system_id"], systems[1]);
 
     let within = format!("system_id:in:{}|{}", systems[0], systems[2]);
     let resp = get(&fake, "/api/v2/systeminsights/uptime")
         .query(&[("filter", within.as_str())])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     let rows = json(resp).await.1;
     assert_eq!(len(&rows), 2);
     assert!(
@@ -94,9 +87,8 @@ async fn insights_tables_page_filter_and_cap() {
     )
     .unwrap();
     let resp = get(&fake, "/api/v2/systeminsights/uptime?filter=days:gte:31")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("1"));
 
     for bad in [
@@ -106,9 +98,8 @@ async fn insights_tables_page_filter_and_cap() {
         assert_eq!(get(&fake, bad).code().await, 400, "{bad}");
     }
     let resp = get(&fake, "/api/v2/systeminsights/no_such_table")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(resp.status(), 404);
     assert!(
         fake.seed_insights(&org, "no_such_table", &systems, 1)
@@ -120,9 +111,8 @@ async fn search(fake: &FakeJumpCloud, what: &str, body: Value) -> (u16, Value) {
     json(
         req(fake, Method::POST, &format!("/api/search/{what}"))
             .json(&body)
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await
 }
@@ -197,9 +187,8 @@ async fn v1_search_on_systems_commands_results_and_orgs() {
     let resp = req(&fake, Method::POST, "/api/search/organizations")
         .header("x-org-id", &org)
         .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(resp.status(), 403);
 
     for what in ["systems", "commands", "commandresults", "organizations"] {
@@ -219,9 +208,8 @@ async fn command_results_by_command_are_a_bare_array() {
     let resp = client()
         .get(format!("{}/commands/{cmd}/results?limit=3", fake.v1_url()))
         .header("x-api-key", crate::fake::DEMO_API_KEY)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert!(header(&resp, "x-total-count").is_none());
     let body = json(resp).await.1;
     assert_eq!(len(&body), 3);
@@ -255,7 +243,7 @@ async fn gsuite_and_office365_imports_page_by_token() {
         if let Some(t) = &token {
             r = r.query(&[("pageToken", t)]);
         }
-        let body = json(r.send().await.unwrap()).await.1;
+        let body = json(r.sent().await).await.1;
         pages += 1;
         for u in body["users"].as_array().unwrap() {
             assert!(ids.insert(u["primaryEmail"].as_str().unwrap().to_owned()));
@@ -272,9 +260,8 @@ async fn gsuite_and_office365_imports_page_by_token() {
             &fake,
             &format!("/api/v2/gsuites/{gsuite}/import/jumpcloudusers?maxResults=2"),
         )
-        .send()
-        .await
-        .unwrap(),
+        .sent()
+        .await,
     )
     .await
     .1;
@@ -288,7 +275,7 @@ async fn gsuite_and_office365_imports_page_by_token() {
         if let Some(t) = &skip {
             r = r.query(&[("skipToken", t)]);
         }
-        let body = json(r.send().await.unwrap()).await.1;
+        let body = json(r.sent().await).await.1;
         assert_eq!(body["top"], 20);
         seen += len(&body["users"]);
         skip = body["skipToken"].as_str().map(str::to_owned);
@@ -326,9 +313,8 @@ async fn drop_records_shortens_one_page_but_not_the_total() {
             &fake,
             &format!("/api/v2/usergroups?limit=100&skip={skip}&sort=_id"),
         )
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
         totals.push(header(&resp, "x-total-count").unwrap());
         sizes.push(len(&json(resp).await.1));
     }
@@ -338,14 +324,9 @@ async fn drop_records_shortens_one_page_but_not_the_total() {
 
     fake.faults()
         .push(Fault::drop_records(2).on_path("/api/systemusers"));
-    let body = json(
-        get(&fake, "/api/systemusers?limit=10")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
-    .1;
+    let body = json(get(&fake, "/api/systemusers?limit=10").sent().await)
+        .await
+        .1;
     assert_eq!(
         (body["totalCount"].as_u64(), len(&body["results"])),
         (Some(30), 8)
@@ -374,9 +355,8 @@ async fn id_sort_and_descending_name_on_v2() {
     let ids = fake.seed_system_groups(15).unwrap();
     let body = json(
         get(&fake, "/api/v2/systemgroups?sort=-_id&limit=100")
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await
     .1;
@@ -391,9 +371,8 @@ async fn id_sort_and_descending_name_on_v2() {
     assert_eq!(got, want);
     let body = json(
         get(&fake, "/api/v2/systemgroups?sort=-name&limit=3")
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await
     .1;
@@ -403,9 +382,8 @@ async fn id_sort_and_descending_name_on_v2() {
             ("filter", "name:search:Group 1"),
             ("filter", "name:ne:System Group 1"),
         ])
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("5"));
 }
 
@@ -415,9 +393,8 @@ async fn bulk_seeding_is_linear_and_checked() {
     let ids = fake.seed_users(100_000).unwrap();
     assert_eq!(ids.len(), 100_000);
     let resp = get(&fake, "/api/systemusers?limit=1&skip=99999")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     let body = json(resp).await.1;
     assert_eq!(body["totalCount"], 100_000);
     assert_eq!(body["results"][0]["_id"], ids[99_999]);
