@@ -243,13 +243,7 @@ async fn offboarding_reports_in_dry_run_then_removes_and_suspends() {
     let g = d.jc.graph();
     let ada = d.ada();
     d.fake.clear_requests();
-    let dry = g
-        .offboard(ada.clone())
-        .dry_run(true)
-        .suspend(true)
-        .run()
-        .await
-        .unwrap();
+    let dry = common::dry_offboard(&d.jc, ada.clone()).await;
     assert_eq!(dry.plan.count(Op::Remove), 2, "{dry}");
     let text = dry.to_string();
     // Names read, ids one `{:#}` away.

@@ -266,14 +266,7 @@ async fn offboarding_reports_say_the_suspension_and_removed_attributes() {
     let users = jc.v1().user_list().try_collect_all().await.unwrap();
     let user1 = users[1].username.clone().unwrap();
     let user = jc.find::<User>(&user1).await.unwrap().node;
-    let dry = jc
-        .graph()
-        .offboard(user.clone())
-        .dry_run(true)
-        .suspend(true)
-        .run()
-        .await
-        .unwrap();
+    let dry = common::dry_offboard(&jc, user.clone()).await;
     let text = dry.to_string();
     assert!(
         text.contains(&format!("would suspend user {user1}")),

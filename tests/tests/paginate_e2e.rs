@@ -10,6 +10,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use common::fake_with;
 use futures::{StreamExt, TryStreamExt};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_ext::{Budget, ListPage, StatusCode, api::Position};
@@ -17,13 +18,6 @@ use jumpcloud_fake::{Collection, FakeJumpCloud, Fault, RecordedRequest};
 
 fn client(fake: &FakeJumpCloud) -> JumpCloud {
     common::client(fake, RetryPolicy::none())
-}
-
-async fn fake_with(collection: Collection, n: usize) -> FakeJumpCloud {
-    let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    fake.seed(&org, collection, n).unwrap();
-    fake
 }
 
 fn list_requests(fake: &FakeJumpCloud, path: &str) -> Vec<RecordedRequest> {
@@ -270,12 +264,7 @@ async fn a_short_page_in_the_middle_loses_nothing_after_it() {
     let fake = fake_with(Collection::UserGroups, 250).await;
     let jc = client(&fake);
     // The second page comes back 7 records short while the total still counts them.
-    fake.faults().push(
-        Fault::drop_records(7)
-            .on_path("/api/v2/usergroups")
-            .after(1)
-            .times(1),
-    );
+    common::on_second_group_page(&fake, Fault::drop_records(7));
     let groups = jc.v2().user_group_list().try_collect_all().await.unwrap();
     assert_eq!(groups.len(), 243, "only the dropped records are missing");
     let requests = list_requests(&fake, "/api/v2/usergroups");
@@ -287,9 +276,7 @@ async fn a_short_page_in_the_middle_loses_nothing_after_it() {
 
 #[tokio::test]
 async fn directory_insights_events_page_by_cursor() {
-    let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    fake.seed(&org, Collection::Events, 25).unwrap();
+    let fake = fake_with(Collection::Events, 25).await;
     let jc = client(&fake);
     let start = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
     let query: jumpcloud_ext::api::insights::types::EventQuery =

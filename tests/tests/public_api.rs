@@ -105,22 +105,18 @@ async fn typed_seeding_fills_what_the_api_returns() {
     let event = fake
         .add_event(json!({"service": "sso", "event_type": "sso_auth", "timestamp": "2026-01-02T03:04:05.000Z"}))
         .unwrap();
+    // One field of a stored object.
+    let stored = |c, id: &str, field: &str| fake.object(&org, c, id).unwrap()[field].clone();
     assert_eq!(
-        fake.object(&org, Collection::Policies, &policy).unwrap()["name"],
+        stored(Collection::Policies, &policy, "name"),
         "Disk Encryption"
     );
+    assert_eq!(stored(Collection::Applications, &app, "name"), "Slack");
     assert_eq!(
-        fake.object(&org, Collection::Applications, &app).unwrap()["name"],
-        "Slack"
-    );
-    assert_eq!(
-        fake.object(&org, Collection::Commands, &command).unwrap()["command"],
+        stored(Collection::Commands, &command, "command"),
         "apt-get upgrade -y"
     );
-    assert_eq!(
-        fake.object(&org, Collection::Events, &event).unwrap()["service"],
-        "sso"
-    );
+    assert_eq!(stored(Collection::Events, &event, "service"), "sso");
 
     // What was seeded is what the API serves.
     let resp = get(&fake, &format!("/api/applications/{app}"))

@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::fake_with;
 use jumpcloud_ext::StatusCode;
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{Collection, DEFAULT_CLIENT_ID, FakeJumpCloud};
@@ -41,9 +44,7 @@ async fn a_credential_failure_reaches_a_box_dyn_error_caller_as_the_typed_error(
 
 #[tokio::test]
 async fn run_returns_bodies_and_typed_http_errors() {
-    let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    fake.seed(&org, Collection::UserGroups, 3).unwrap();
+    let fake = fake_with(Collection::UserGroups, 3).await;
     let jc = JumpCloud::builder()
         .api_key(jumpcloud_fake::DEFAULT_API_KEY)
         .base_url(fake.base_url())
@@ -75,6 +76,11 @@ fn retrying_client(fake: &FakeJumpCloud) -> JumpCloud {
         .unwrap()
 }
 
+/// The same client with retries off for the calls made through it.
+fn without_retries(jc: &JumpCloud) -> JumpCloud {
+    jc.with_options(CallOptions::new().retry(RetryPolicy::none()))
+}
+
 fn sent_to(fake: &FakeJumpCloud, method: &str, path: &str) -> usize {
     fake.requests()
         .iter()
@@ -91,13 +97,8 @@ async fn a_per_call_policy_overrides_the_clients_for_that_call_only() {
 
     fake.faults()
         .push(Fault::status(503).on_path(path).times(1));
-    let err = jc
-        .with_options(CallOptions::new().retry(RetryPolicy::none()))
-        .v2()
-        .user_group_list()
-        .run()
-        .await
-        .unwrap_err();
+    let once = without_retries(&jc);
+    let err = once.v2().user_group_list().run().await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(sent_to(&fake, "GET", path), 1, "no retry for this call");
 
@@ -160,23 +161,12 @@ async fn a_per_call_policy_overrides_the_clients_for_that_call_only() {
 #[tokio::test]
 async fn a_per_call_policy_applies_to_every_page_of_a_stream() {
     use jumpcloud_fake::Fault;
-    let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    fake.seed(&org, Collection::UserGroups, 150).unwrap();
+    let fake = fake_with(Collection::UserGroups, 150).await;
     let jc = retrying_client(&fake);
-    fake.faults().push(
-        Fault::status(502)
-            .on_path("/api/v2/usergroups")
-            .after(1)
-            .times(1),
-    );
-    let err = jc
-        .with_options(CallOptions::new().retry(RetryPolicy::none()))
-        .v2()
-        .user_group_list()
-        .try_collect_all()
-        .await
-        .unwrap_err();
+    common::on_second_group_page(&fake, Fault::status(502));
+    let once = without_retries(&jc);
+    let groups = once.v2().user_group_list();
+    let err = groups.try_collect_all().await.unwrap_err();
     assert_eq!(err.page_position(), Some("skip 100"));
     assert_eq!(err.status(), Some(StatusCode::BAD_GATEWAY));
 }
@@ -187,7 +177,7 @@ async fn a_call_spawned_onto_another_task_keeps_its_options() {
     let fake = FakeJumpCloud::start().await.unwrap();
     let jc = retrying_client(&fake);
     let path = "/api/v2/usergroups";
-    let once = jc.with_options(CallOptions::new().retry(RetryPolicy::none()));
+    let once = without_retries(&jc);
 
     // Spawned from a task that has no options of its own, and spawned again
     // from there: the call keeps the copy's policy and sends once.
@@ -239,9 +229,7 @@ async fn a_timeout_option_bounds_each_attempt() {
 
 #[tokio::test]
 async fn a_budget_option_caps_requests_in_flight_across_copies() {
-    let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    fake.seed(&org, Collection::UserGroups, 3).unwrap();
+    let fake = fake_with(Collection::UserGroups, 3).await;
     let jc = retrying_client(&fake);
     let budget = jumpcloud_ext::Budget::new(1);
     let a = jc.with_options(CallOptions::new().within(&budget));

@@ -3,8 +3,9 @@
 
 use std::time::Duration;
 
+use jumpcloud_ext::graph::{NodeRef, OffboardReport};
 use jumpcloud_ext::{JumpCloud, RetryPolicy};
-use jumpcloud_fake::{FakeJumpCloud, Fault};
+use jumpcloud_fake::{Collection, FakeJumpCloud, Fault};
 
 /// A client for the fake's default API key with this retry policy.
 pub fn client(fake: &FakeJumpCloud, retry: RetryPolicy) -> JumpCloud {
@@ -31,6 +32,14 @@ pub fn fast_retry() -> RetryPolicy {
     RetryPolicy::default()
         .with_max_attempts(4)
         .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
+}
+
+/// A fake whose default organisation holds `n` generated objects of `collection`.
+pub async fn fake_with(collection: Collection, n: usize) -> FakeJumpCloud {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    fake.seed(&org, collection, n).unwrap();
+    fake
 }
 
 /// A fake that delays every request by `latency`, so that requests overlap
@@ -66,4 +75,23 @@ pub fn flaky_polls(fake: &FakeJumpCloud, path: &str) {
         .push(Fault::status(503).on_path(path).times(2));
     fake.faults()
         .push(Fault::rate_limited().on_path(path).after(1).times(1));
+}
+
+/// What offboarding `user` with suspension would do, from a dry run that
+/// writes nothing.
+pub async fn dry_offboard(jc: &JumpCloud, user: NodeRef) -> OffboardReport {
+    jc.graph()
+        .offboard(user)
+        .dry_run(true)
+        .suspend(true)
+        .run()
+        .await
+        .unwrap()
+}
+
+/// Makes the second request for the user group list (its second page) meet
+/// `fault`, once.
+pub fn on_second_group_page(fake: &FakeJumpCloud, fault: Fault) {
+    fake.faults()
+        .push(fault.on_path("/api/v2/usergroups").after(1).times(1));
 }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant, SystemTime};
 use reqwest::Method;
 use serde_json::Value;
 
-use super::{Code, client, get, header, json};
+use super::{Code, client, get, get_json, header, json};
 use crate::fake::{Collection, FakeJumpCloud, Fault};
 
 #[tokio::test]
@@ -127,7 +127,7 @@ async fn unknown_enum_values_are_injected() {
 
     fake.faults()
         .push(Fault::unknown_user_state().on_path("/api/systemusers"));
-    let body = json(get(&fake, "/api/systemusers").sent().await).await.1;
+    let body = get_json(&fake, "/api/systemusers").await.1;
     assert!(
         body["results"]
             .as_array()
@@ -146,15 +146,15 @@ async fn unknown_enum_values_are_injected() {
     assert_eq!(one["state"], "SOME_NEW_STATE");
 
     fake.faults().push(Fault::unknown_os_family());
-    let body = json(get(&fake, "/api/systems").sent().await).await.1;
+    let body = get_json(&fake, "/api/systems").await.1;
     assert_eq!(body["results"][0]["osFamily"], "fuchsia");
 
     fake.faults()
         .push(Fault::inject_field("type", "brand_new_group"));
     fake.seed(&org, Collection::UserGroups, 1).unwrap();
-    let body = json(get(&fake, "/api/v2/groups").sent().await).await.1;
+    let body = get_json(&fake, "/api/v2/groups").await.1;
     assert_eq!(body[0]["type"], "brand_new_group");
     // Stored data is untouched.
-    let body = json(get(&fake, "/api/systemusers").sent().await).await.1;
+    let body = get_json(&fake, "/api/systemusers").await.1;
     assert_ne!(body["results"][0]["state"], "SOME_NEW_STATE");
 }

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Code, client, get, header, json};
+use super::{Code, client, get, get_json, header, json};
 use crate::fake::{Collection, DEFAULT_API_KEY, FakeJumpCloud};
 
 fn names(body: &Value, key: &str) -> Vec<String> {
@@ -32,11 +32,11 @@ async fn v2_paging_total_and_limit_cap() {
     let resp = get(&fake, "/api/v2/usergroups?limit=100").sent().await;
     assert_eq!(json(resp).await.1.as_array().unwrap().len(), 25);
 
-    let (status, body) = json(get(&fake, "/api/v2/usergroups?limit=101").sent().await).await;
+    let (status, body) = get_json(&fake, "/api/v2/usergroups?limit=101").await;
     assert_eq!(status, 400);
     assert!(body["message"].as_str().unwrap().contains("100"));
 
-    let (status, _) = json(get(&fake, "/api/v2/usergroups?skip=-3").sent().await).await;
+    let (status, _) = get_json(&fake, "/api/v2/usergroups?skip=-3").await;
     assert_eq!(status, 400);
 }
 
@@ -84,12 +84,7 @@ async fn v2_sort_filter_fields() {
         .await;
     assert_eq!(names(&json(resp).await.1, "name"), ["a"]);
 
-    let (status, _) = json(
-        get(&fake, "/api/v2/usergroups?filter=name:like:a")
-            .sent()
-            .await,
-    )
-    .await;
+    let (status, _) = get_json(&fake, "/api/v2/usergroups?filter=name:like:a").await;
     assert_eq!(status, 400);
 }
 
@@ -123,12 +118,12 @@ async fn v1_lists_total_filter_sort_fields() {
     fake.seed(fake.default_org(), Collection::Users, 30)
         .unwrap();
 
-    let (status, body) = json(get(&fake, "/api/systemusers").sent().await).await;
+    let (status, body) = get_json(&fake, "/api/systemusers").await;
     assert_eq!(status, 200);
     assert_eq!(body["totalCount"], 30);
     assert_eq!(body["results"].as_array().unwrap().len(), 10);
 
-    let (status, body) = json(get(&fake, "/api/systemusers?limit=101").sent().await).await;
+    let (status, body) = get_json(&fake, "/api/systemusers?limit=101").await;
     assert_eq!(status, 400);
     assert!(body["message"].is_string());
 
@@ -159,12 +154,7 @@ async fn v1_lists_total_filter_sort_fields() {
     sorted.sort_by(|a, b| b.cmp(a));
     assert_eq!(usernames, sorted);
 
-    let (status, _) = json(
-        get(&fake, "/api/systemusers?filter=state:eq:SUSPENDED")
-            .sent()
-            .await,
-    )
-    .await;
+    let (status, _) = get_json(&fake, "/api/systemusers?filter=state:eq:SUSPENDED").await;
     assert_eq!(status, 400);
 }
 

@@ -26,6 +26,11 @@ fn get(fake: &FakeJumpCloud, path: &str) -> RequestBuilder {
         .header("x-api-key", DEFAULT_API_KEY)
 }
 
+/// Status and JSON body of `GET {base}{path}` with the default API key.
+async fn get_json(fake: &FakeJumpCloud, path: &str) -> (u16, Value) {
+    json(get(fake, path).sent().await).await
+}
+
 /// A request with the default API key.
 fn req(fake: &FakeJumpCloud, method: reqwest::Method, path: &str) -> RequestBuilder {
     client()

@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::json;
 
-use super::{Code, get, json, req};
+use super::{Code, get, get_json, json, req};
 use crate::fake::{Collection, FakeJumpCloud};
 
 #[tokio::test]
@@ -78,16 +78,13 @@ async fn v1_systemuser_crud_and_errors() {
     .await;
     assert_eq!(status, 400);
 
-    assert_eq!(
-        json(get(&fake, &path).sent().await).await.1["lastname"],
-        "Doe"
-    );
+    assert_eq!(get_json(&fake, &path).await.1["lastname"], "Doe");
     let (status, _) = json(req(&fake, Method::DELETE, &path).sent().await).await;
     assert_eq!(status, 200);
-    let (status, body) = json(get(&fake, &path).sent().await).await;
+    let (status, body) = get_json(&fake, &path).await;
     assert_eq!(status, 404);
     assert!(body["message"].is_string());
-    let (status, _) = json(get(&fake, "/api/systemusers/not-an-id").sent().await).await;
+    let (status, _) = get_json(&fake, "/api/systemusers/not-an-id").await;
     assert_eq!(status, 400);
 }
 
@@ -193,11 +190,11 @@ async fn v2_group_crud_and_errors() {
         assert_eq!(status, 400);
 
         assert_eq!(req(&fake, Method::DELETE, &path).code().await, 200);
-        let (status, body) = json(get(&fake, &path).sent().await).await;
+        let (status, body) = get_json(&fake, &path).await;
         assert_eq!(status, 404);
         assert!(body["message"].is_string());
     }
-    let (status, body) = json(get(&fake, "/api/v2/nothing-here").sent().await).await;
+    let (status, body) = get_json(&fake, "/api/v2/nothing-here").await;
     assert_eq!(status, 404);
     assert!(body["message"].is_string());
     let (status, body) = json(req(&fake, Method::DELETE, "/api/v2/groups").sent().await).await;

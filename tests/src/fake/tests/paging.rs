@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{Code, client, get, header, json, req};
+use super::{Code, client, get, get_json, header, json, req};
 use crate::fake::routes::insights_tables::TABLES;
 use crate::fake::{Collection, FakeJumpCloud, Fault};
 
@@ -49,12 +49,7 @@ async fn insights_tables_page_filter_and_cap() {
         .sent()
         .await;
     assert_eq!(len(&json(resp).await.1), 7000);
-    let (status, body) = json(
-        get(&fake, "/api/v2/systeminsights/apps?limit=10001")
-            .sent()
-            .await,
-    )
-    .await;
+    let (status, body) = get_json(&fake, "/api/v2/systeminsights/apps?limit=10001").await;
     assert_eq!(status, 400);
     assert!(body["message"].as_str().unwrap().contains("10000"));
 
@@ -234,56 +229,29 @@ async fn gsuite_and_office365_imports_page_by_token() {
     fake.seed_gsuite_import(&org, &gsuite, 25).unwrap();
     fake.seed_office365_import(&org, &office, 25).unwrap();
 
-    let mut token: Option<String> = None;
-    let mut ids = BTreeSet::new();
-    let mut pages = 0;
-    loop {
-        let mut r = get(&fake, &format!("/api/v2/gsuites/{gsuite}/import/users"))
-            .query(&[("maxResults", "10")]);
-        if let Some(t) = &token {
-            r = r.query(&[("pageToken", t)]);
-        }
-        let body = json(r.sent().await).await.1;
-        pages += 1;
-        for u in body["users"].as_array().unwrap() {
-            assert!(ids.insert(u["primaryEmail"].as_str().unwrap().to_owned()));
-        }
-        token = body["nextPageToken"].as_str().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
-    assert_eq!((pages, ids.len()), (3, 25));
-
-    let body = json(
-        get(
-            &fake,
-            &format!("/api/v2/gsuites/{gsuite}/import/jumpcloudusers?maxResults=2"),
-        )
-        .sent()
-        .await,
+    let users = format!("/api/v2/gsuites/{gsuite}/import/users");
+    let pages = token_pages(
+        &fake,
+        &users,
+        ("maxResults", "10"),
+        "pageToken",
+        "nextPageToken",
     )
-    .await
-    .1;
+    .await;
+    let mut ids = BTreeSet::new();
+    for u in pages.iter().flat_map(|b| b["users"].as_array().unwrap()) {
+        assert!(ids.insert(u["primaryEmail"].as_str().unwrap().to_owned()));
+    }
+    assert_eq!((pages.len(), ids.len()), (3, 25));
+
+    let path = format!("/api/v2/gsuites/{gsuite}/import/jumpcloudusers?maxResults=2");
+    let body = get_json(&fake, &path).await.1;
     assert!(body["users"][0]["email"].is_string() && body["users"][0]["username"].is_string());
 
-    let mut skip: Option<String> = None;
-    let mut seen = 0;
-    loop {
-        let mut r = get(&fake, &format!("/api/v2/office365s/{office}/import/users"))
-            .query(&[("top", "20")]);
-        if let Some(t) = &skip {
-            r = r.query(&[("skipToken", t)]);
-        }
-        let body = json(r.sent().await).await.1;
-        assert_eq!(body["top"], 20);
-        seen += len(&body["users"]);
-        skip = body["skipToken"].as_str().map(str::to_owned);
-        if skip.is_none() {
-            break;
-        }
-    }
-    assert_eq!(seen, 25);
+    let users = format!("/api/v2/office365s/{office}/import/users");
+    let pages = token_pages(&fake, &users, ("top", "20"), "skipToken", "skipToken").await;
+    assert!(pages.iter().all(|b| b["top"] == 20));
+    assert_eq!(pages.iter().map(|b| len(&b["users"])).sum::<usize>(), 25);
 
     for bad in [
         format!("/api/v2/gsuites/{gsuite}/import/users?pageToken=garbage"),
@@ -296,25 +264,45 @@ async fn gsuite_and_office365_imports_page_by_token() {
     assert_eq!(get(&fake, unknown).code().await, 404);
 }
 
+/// The bodies of every page of a token-paged listing at `path` with page size `size`:
+/// each next page is asked for with query parameter `param` set to the previous body's
+/// `field`, until a body has none.
+async fn token_pages(
+    fake: &FakeJumpCloud,
+    path: &str,
+    size: (&str, &str),
+    param: &str,
+    field: &str,
+) -> Vec<Value> {
+    let mut pages = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let mut r = get(fake, path).query(&[size]);
+        if let Some(t) = &token {
+            r = r.query(&[(param, t)]);
+        }
+        let body = json(r.sent().await).await.1;
+        token = body[field].as_str().map(str::to_owned);
+        pages.push(body);
+        if token.is_none() {
+            return pages;
+        }
+    }
+}
+
 #[tokio::test]
 async fn drop_records_shortens_one_page_but_not_the_total() {
     let fake = FakeJumpCloud::start().await.unwrap();
     fake.seed_user_groups(250).unwrap();
     fake.seed_users(30).unwrap();
-    fake.faults().push(
-        Fault::drop_records(3)
-            .on_path("/api/v2/usergroups")
-            .after(1),
-    );
+    let groups = "/api/v2/usergroups";
+    fake.faults()
+        .push(Fault::drop_records(3).on_path(groups).after(1));
     let mut sizes = Vec::new();
     let mut totals = Vec::new();
     for skip in [0, 100, 200] {
-        let resp = get(
-            &fake,
-            &format!("/api/v2/usergroups?limit=100&skip={skip}&sort=_id"),
-        )
-        .sent()
-        .await;
+        let page = format!("{groups}?limit=100&skip={skip}&sort=_id");
+        let resp = get(&fake, &page).sent().await;
         totals.push(header(&resp, "x-total-count").unwrap());
         sizes.push(len(&json(resp).await.1));
     }
@@ -324,9 +312,7 @@ async fn drop_records_shortens_one_page_but_not_the_total() {
 
     fake.faults()
         .push(Fault::drop_records(2).on_path("/api/systemusers"));
-    let body = json(get(&fake, "/api/systemusers?limit=10").sent().await)
-        .await
-        .1;
+    let body = get_json(&fake, "/api/systemusers?limit=10").await.1;
     assert_eq!(
         (body["totalCount"].as_u64(), len(&body["results"])),
         (Some(30), 8)
@@ -353,13 +339,9 @@ async fn latency_is_added_to_every_request() {
 async fn id_sort_and_descending_name_on_v2() {
     let fake = FakeJumpCloud::start().await.unwrap();
     let ids = fake.seed_system_groups(15).unwrap();
-    let body = json(
-        get(&fake, "/api/v2/systemgroups?sort=-_id&limit=100")
-            .sent()
-            .await,
-    )
-    .await
-    .1;
+    let body = get_json(&fake, "/api/v2/systemgroups?sort=-_id&limit=100")
+        .await
+        .1;
     let got: Vec<&str> = body
         .as_array()
         .unwrap()
@@ -369,13 +351,9 @@ async fn id_sort_and_descending_name_on_v2() {
     let mut want: Vec<&str> = ids.iter().map(String::as_str).collect();
     want.reverse();
     assert_eq!(got, want);
-    let body = json(
-        get(&fake, "/api/v2/systemgroups?sort=-name&limit=3")
-            .sent()
-            .await,
-    )
-    .await
-    .1;
+    let body = get_json(&fake, "/api/v2/systemgroups?sort=-name&limit=3")
+        .await
+        .1;
     assert_eq!(body[0]["name"], "System Group 9");
     let resp = get(&fake, "/api/v2/systemgroups")
         .query(&[
