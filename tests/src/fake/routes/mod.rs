@@ -27,7 +27,7 @@ use super::auth::Caller;
 use super::error::{ApiError, ApiResult};
 use super::ids::is_object_id;
 use super::listing::{Dialect, ListQuery, query_pairs};
-use super::state::Shared;
+use super::state::{Org as OrgData, Shared, lock};
 
 /// All routes on one origin, as the fake serves them.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -99,6 +99,24 @@ impl Scoped {
     /// reads them.
     pub(crate) fn list_query(&self, dialect: Dialect) -> ApiResult<ListQuery> {
         ListQuery::parse(&query_pairs(self.query.as_deref())?, dialect)
+    }
+
+    /// Reads the selected organisation's data with `f` under the lock (404 if it is gone).
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&OrgData) -> T) -> ApiResult<T> {
+        let data = lock(&self.state.data);
+        let org = data
+            .org(&self.org)
+            .map_err(|e| ApiError::not_found(e.to_string()))?;
+        Ok(f(org))
+    }
+
+    /// Runs `f` on the selected organisation's data under the lock (404 if it is gone).
+    pub(crate) fn write<T>(&self, f: impl FnOnce(&mut OrgData) -> ApiResult<T>) -> ApiResult<T> {
+        let mut data = lock(&self.state.data);
+        let org = data
+            .org_mut(&self.org)
+            .map_err(|e| ApiError::not_found(e.to_string()))?;
+        f(org)
     }
 }
 

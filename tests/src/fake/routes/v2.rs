@@ -21,27 +21,19 @@ const TOTAL: &str = "x-total-count";
 const UNFILTERED_TOTAL: &str = "x-unfiltered-total-count";
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v2/usergroups", get(list::<true>).post(create::<true>))
-        .route(
-            "/api/v2/usergroups/{id}",
-            get(fetch::<true>)
-                .put(replace::<true>)
-                .patch(patch::<true>)
-                .delete(remove::<true>),
-        )
-        .route(
-            "/api/v2/systemgroups",
-            get(list::<false>).post(create::<false>),
-        )
-        .route(
-            "/api/v2/systemgroups/{id}",
-            get(fetch::<false>)
-                .put(replace::<false>)
-                .patch(patch::<false>)
-                .delete(remove::<false>),
-        )
-        .route("/api/v2/groups", get(list_all_groups))
+    let r = group_routes::<true>(Router::new(), "/api/v2/usergroups");
+    group_routes::<false>(r, "/api/v2/systemgroups").route("/api/v2/groups", get(list_all_groups))
+}
+
+/// The list and object routes of user groups (`USER`) or system groups under `path`.
+fn group_routes<const USER: bool>(r: Router<AppState>, path: &str) -> Router<AppState> {
+    r.route(path, get(list::<USER>).post(create::<USER>)).route(
+        &format!("{path}/{{id}}"),
+        get(fetch::<USER>)
+            .put(replace::<USER>)
+            .patch(patch::<USER>)
+            .delete(remove::<USER>),
+    )
 }
 
 /// The collection behind a route: user groups (`true`) or system groups.
@@ -78,44 +70,36 @@ fn page_response(page: Page, unfiltered: Option<usize>) -> Response {
 async fn list<const USER: bool>(req: Scoped) -> ApiResult<Response> {
     let c = coll(USER);
     let q = req.list_query(Dialect::V2).map_err(v2)?;
-    let data = lock(&req.state.data);
-    let org = data
-        .org(&req.org)
-        .map_err(|e| v2(ApiError::not_found(e.to_string())))?;
-    Ok(page_response(q.run(org.objects(c).values(), "id"), None))
+    req.read(|org| page_response(q.run(org.objects(c).values(), "id"), None))
+        .map_err(v2)
 }
 
 /// `GET /groups`: user and system groups together.
 async fn list_all_groups(req: Scoped, headers: HeaderMap) -> ApiResult<Response> {
     let q = req.list_query(Dialect::V2).map_err(v2)?;
-    let data = lock(&req.state.data);
-    let org = data
-        .org(&req.org)
-        .map_err(|e| v2(ApiError::not_found(e.to_string())))?;
-    let mut all: Vec<&Value> = org
-        .objects(Collection::UserGroups)
-        .values()
-        .chain(org.objects(Collection::SystemGroups).values())
-        .collect();
-    all.sort_by(|a, b| {
-        a.get("id")
-            .and_then(Value::as_str)
-            .cmp(&b.get("id").and_then(Value::as_str))
-    });
-    let wants_unfiltered = headers.get(UNFILTERED_TOTAL).is_some_and(|v| !v.is_empty());
-    let unfiltered = wants_unfiltered.then_some(all.len());
-    Ok(page_response(q.run(all.into_iter(), "id"), unfiltered))
+    req.read(|org| {
+        let mut all: Vec<&Value> = org
+            .objects(Collection::UserGroups)
+            .values()
+            .chain(org.objects(Collection::SystemGroups).values())
+            .collect();
+        all.sort_by(|a, b| {
+            a.get("id")
+                .and_then(Value::as_str)
+                .cmp(&b.get("id").and_then(Value::as_str))
+        });
+        let wants_unfiltered = headers.get(UNFILTERED_TOTAL).is_some_and(|v| !v.is_empty());
+        let unfiltered = wants_unfiltered.then_some(all.len());
+        page_response(q.run(all.into_iter(), "id"), unfiltered)
+    })
+    .map_err(v2)
 }
 
-async fn fetch<const USER: bool>(
-    State(s): State<AppState>,
-    Org(org): Org,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+async fn fetch<const USER: bool>(req: Scoped, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let c = coll(USER);
     check_id(&id).map_err(v2)?;
-    let data = lock(&s.data);
-    data.org(&org)
+    let data = lock(&req.state.data);
+    data.org(&req.org)
         .ok()
         .and_then(|o| o.objects(c).get(&id))
         .cloned()
@@ -144,8 +128,7 @@ async fn create<const USER: bool>(
 
 /// Shared body of PUT (`replace`) and PATCH.
 fn update(
-    s: &AppState,
-    org: &str,
+    req: &Scoped,
     c: Collection,
     id: &str,
     body: &[u8],
@@ -154,9 +137,9 @@ fn update(
     check_id(id).map_err(v2)?;
     let input = json_object(body).map_err(v2)?;
     objects::validate_group(&input, replace).map_err(v2)?;
-    let mut data = lock(&s.data);
+    let mut data = lock(&req.state.data);
     let org = data
-        .org_mut(org)
+        .org_mut(&req.org)
         .map_err(|e| v2(ApiError::not_found(e.to_string())))?;
     if let Some(name) = input.get("name").and_then(Value::as_str)
         && org.is_taken(c, name, Some(id))
@@ -178,32 +161,26 @@ fn update(
 }
 
 async fn replace<const USER: bool>(
-    State(s): State<AppState>,
-    Org(org): Org,
+    req: Scoped,
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    update(&s, &org, coll(USER), &id, &body, true)
+    update(&req, coll(USER), &id, &body, true)
 }
 
 async fn patch<const USER: bool>(
-    State(s): State<AppState>,
-    Org(org): Org,
+    req: Scoped,
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    update(&s, &org, coll(USER), &id, &body, false)
+    update(&req, coll(USER), &id, &body, false)
 }
 
-async fn remove<const USER: bool>(
-    State(s): State<AppState>,
-    Org(org): Org,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+async fn remove<const USER: bool>(req: Scoped, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let c = coll(USER);
     check_id(&id).map_err(v2)?;
-    let mut data = lock(&s.data);
-    data.org_mut(&org)
+    let mut data = lock(&req.state.data);
+    data.org_mut(&req.org)
         .ok()
         .and_then(|o| o.remove(c, &id))
         .map(Json)
