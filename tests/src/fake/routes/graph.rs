@@ -3,15 +3,17 @@
 //! (`/users/{id}/systems`, …), registered from [`TRAVERSALS`], the table of the v2 document's
 //! traversal routes. Lists are bare arrays with `x-total-count`, `limit` ≤ 100 and `skip`.
 
-use axum::extract::{Path, State};
+use std::future::ready;
+
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get, post};
 use axum::{Json, Router};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 
-use super::{AppState, Org, Scoped, check_id, json_object};
+use super::{AppState, Scoped, check_id, json_object};
 use crate::fake::error::{ApiError, ApiResult, ErrorStyle};
 use crate::fake::graph::{Attributes, GraphKind, Hop, Node, merge_attributes};
 use crate::fake::links::{self, Link, LinkOp};
@@ -114,50 +116,25 @@ pub(super) fn routes() -> Router<AppState> {
         }
         r = r.route(
             &format!("/api/v2/{seg}/{{id}}/associations"),
-            get(move |req: Scoped, Path(id): Path<String>| async move {
-                list_associations(&req.state, &req.org, kind, &id, req.query.as_deref()).map_err(v2)
-            })
-            .post(
-                move |State(s): State<AppState>,
-                      Org(org): Org,
-                      Path(id): Path<String>,
-                      body: Bytes| async move {
-                    change(&s, &org, kind, &id, &body, false).map_err(v2)
-                },
-            ),
+            get_by_id(move |req: &Scoped, id: &str| list_associations(req, kind, id))
+                .merge(post_change(kind, false)),
         );
         if kind.member_kind().is_some() {
             r = r
                 .route(
                     &format!("/api/v2/{seg}/{{id}}/members"),
-                    get(move |req: Scoped, Path(id): Path<String>| async move {
-                        list_members(&req.state, &req.org, kind, &id, req.query.as_deref())
-                            .map_err(v2)
-                    })
-                    .post(
-                        move |State(s): State<AppState>,
-                              Org(org): Org,
-                              Path(id): Path<String>,
-                              body: Bytes| async move {
-                            change(&s, &org, kind, &id, &body, true).map_err(v2)
-                        },
-                    ),
+                    get_by_id(move |req: &Scoped, id: &str| list_members(req, kind, id))
+                        .merge(post_change(kind, true)),
                 )
                 .route(
                     &format!("/api/v2/{seg}/{{id}}/membership"),
-                    get(move |req: Scoped, Path(id): Path<String>| async move {
-                        list_groups(&req.state, &req.org, kind, &id, req.query.as_deref(), false)
-                            .map_err(v2)
-                    }),
+                    get_by_id(move |req: &Scoped, id: &str| list_groups(req, kind, id, false)),
                 );
         }
         if kind.group_kind().is_some() {
             r = r.route(
                 &format!("/api/v2/{seg}/{{id}}/memberof"),
-                get(move |req: Scoped, Path(id): Path<String>| async move {
-                    list_groups(&req.state, &req.org, kind, &id, req.query.as_deref(), true)
-                        .map_err(v2)
-                }),
+                get_by_id(move |req: &Scoped, id: &str| list_groups(req, kind, id, true)),
             );
         }
     }
@@ -168,20 +145,25 @@ pub(super) fn routes() -> Router<AppState> {
         let targets = target_kinds(target);
         r = r.route(
             &format!("/api/v2/{source}/{{id}}/{target}"),
-            get(move |req: Scoped, Path(id): Path<String>| async move {
-                traverse(
-                    &req.state,
-                    &req.org,
-                    kind,
-                    &id,
-                    &targets,
-                    req.query.as_deref(),
-                )
-                .map_err(v2)
-            }),
+            get_by_id(move |req: &Scoped, id: &str| traverse(req, kind, id, &targets)),
         );
     }
     r
+}
+
+/// A GET of one object's links (path parameter `id`), answered by `list` with v2 errors.
+fn get_by_id<F>(list: F) -> MethodRouter<AppState>
+where
+    F: Fn(&Scoped, &str) -> ApiResult<Response> + Clone + Send + Sync + 'static,
+{
+    get(move |req: Scoped, Path(id): Path<String>| ready(list(&req, &id).map_err(v2)))
+}
+
+/// A POST of a link change to one object of `kind` (its members when `members`).
+fn post_change(kind: GraphKind, members: bool) -> MethodRouter<AppState> {
+    post(move |req: Scoped, Path(id): Path<String>, body: Bytes| {
+        ready(change(&req, kind, &id, &body, members).map_err(v2))
+    })
 }
 
 fn v2(e: ApiError) -> ApiError {
@@ -225,14 +207,24 @@ fn query(raw: Option<&str>) -> ApiResult<(ListQuery, Vec<(String, String)>)> {
     Ok((ListQuery::parse(&pairs, Dialect::V2)?, pairs))
 }
 
-fn list_associations(
-    s: &AppState,
-    org: &str,
-    kind: GraphKind,
-    id: &str,
-    raw: Option<&str>,
-) -> ApiResult<Response> {
-    let (q, pairs) = query(raw)?;
+/// The page `q` asks for of one object's direct links, as connections, with their total.
+fn links_page(q: &ListQuery, all: &[(&Node, &Attributes)]) -> Response {
+    let items = all
+        .iter()
+        .skip(q.skip)
+        .take(q.limit)
+        .map(|(to, attributes)| {
+            connection(&Hop {
+                to: (*to).clone(),
+                attributes: (*attributes).clone(),
+            })
+        })
+        .collect();
+    page(all.len(), items)
+}
+
+fn list_associations(req: &Scoped, kind: GraphKind, id: &str) -> ApiResult<Response> {
+    let (q, pairs) = query(req.query.as_deref())?;
     let mut targets = Vec::new();
     for (_, v) in pairs.iter().filter(|(k, _)| k == "targets") {
         for name in v.split(',').map(str::trim).filter(|n| !n.is_empty()) {
@@ -249,58 +241,23 @@ fn list_associations(
     if targets.is_empty() {
         return Err(ApiError::bad_request("targets is required"));
     }
-    let data = lock(&s.data);
-    let org = data
-        .org(org)
-        .map_err(|e| ApiError::not_found(e.to_string()))?;
-    let node = source(org, kind, id)?;
-    let all = org.graph.associations(&node, &targets);
-    let items = all
-        .iter()
-        .skip(q.skip)
-        .take(q.limit)
-        .map(|(to, attributes)| {
-            connection(&Hop {
-                to: (*to).clone(),
-                attributes: (*attributes).clone(),
-            })
-        })
-        .collect();
-    Ok(page(all.len(), items))
+    req.read(|org| {
+        let node = source(org, kind, id)?;
+        Ok(links_page(&q, &org.graph.associations(&node, &targets)))
+    })?
 }
 
-fn list_members(
-    s: &AppState,
-    org: &str,
-    kind: GraphKind,
-    id: &str,
-    raw: Option<&str>,
-) -> ApiResult<Response> {
-    let (q, _) = query(raw)?;
-    let data = lock(&s.data);
-    let org = data
-        .org(org)
-        .map_err(|e| ApiError::not_found(e.to_string()))?;
-    let node = source(org, kind, id)?;
-    let all = org.graph.members(&node);
-    let items = all
-        .iter()
-        .skip(q.skip)
-        .take(q.limit)
-        .map(|(to, attributes)| {
-            connection(&Hop {
-                to: (*to).clone(),
-                attributes: (*attributes).clone(),
-            })
-        })
-        .collect();
-    Ok(page(all.len(), items))
+fn list_members(req: &Scoped, kind: GraphKind, id: &str) -> ApiResult<Response> {
+    let (q, _) = query(req.query.as_deref())?;
+    req.read(|org| {
+        let node = source(org, kind, id)?;
+        Ok(links_page(&q, &org.graph.members(&node)))
+    })?
 }
 
 /// POST of `{op, type, id, attributes}` to `/associations` (or `/members` when `members`).
 fn change(
-    s: &AppState,
-    org: &str,
+    req: &Scoped,
     kind: GraphKind,
     id: &str,
     body: &[u8],
@@ -331,9 +288,9 @@ fn change(
     let target_id = text("id")?;
     check_id(target_id)?;
     let attributes = links::attributes(body.get("attributes"))?;
-    let mut data = lock(&s.data);
+    let mut data = lock(&req.state.data);
     let org = data
-        .org_mut(org)
+        .org_mut(&req.org)
         .map_err(|e| ApiError::not_found(e.to_string()))?;
     let node = Node::new(kind, id.to_ascii_lowercase());
     let target = Node::new(target_kind, target_id.to_ascii_lowercase());
@@ -350,15 +307,8 @@ fn change(
 const GROUP_FILTER_FIELDS: [&str; 2] = ["object_id", "type"];
 
 /// `/memberof` (a member's groups, `up`) or `/membership` (a group's members), with paths.
-fn list_groups(
-    s: &AppState,
-    org: &str,
-    kind: GraphKind,
-    id: &str,
-    raw: Option<&str>,
-    up: bool,
-) -> ApiResult<Response> {
-    let (q, _) = query(raw)?;
+fn list_groups(req: &Scoped, kind: GraphKind, id: &str, up: bool) -> ApiResult<Response> {
+    let (q, _) = query(req.query.as_deref())?;
     if let Some(f) = q
         .filters
         .iter()
@@ -369,9 +319,9 @@ fn list_groups(
             f.field()
         )));
     }
-    let data = lock(&s.data);
+    let data = lock(&req.state.data);
     let org = data
-        .org(org)
+        .org(&req.org)
         .map_err(|e| ApiError::not_found(e.to_string()))?;
     let node = source(org, kind, id)?;
     let linked: Vec<(Node, Attributes)> = if up {
@@ -439,18 +389,11 @@ fn compile(org: &OrgData, paths: &[Vec<Hop>]) -> Attributes {
     out
 }
 
-fn traverse(
-    s: &AppState,
-    org: &str,
-    kind: GraphKind,
-    id: &str,
-    targets: &[GraphKind],
-    raw: Option<&str>,
-) -> ApiResult<Response> {
-    let (q, _) = query(raw)?;
-    let data = lock(&s.data);
+fn traverse(req: &Scoped, kind: GraphKind, id: &str, targets: &[GraphKind]) -> ApiResult<Response> {
+    let (q, _) = query(req.query.as_deref())?;
+    let data = lock(&req.state.data);
     let org = data
-        .org(org)
+        .org(&req.org)
         .map_err(|e| ApiError::not_found(e.to_string()))?;
     let node = source(org, kind, id)?;
     let reached = org.graph.traverse(&node, targets);

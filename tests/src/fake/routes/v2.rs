@@ -30,8 +30,8 @@ fn group_routes<const USER: bool>(r: Router<AppState>, path: &str) -> Router<App
     r.route(path, get(list::<USER>).post(create::<USER>)).route(
         &format!("{path}/{{id}}"),
         get(fetch::<USER>)
-            .put(replace::<USER>)
-            .patch(patch::<USER>)
+            .put(put_or_patch::<USER, true>)
+            .patch(put_or_patch::<USER, false>)
             .delete(remove::<USER>),
     )
 }
@@ -160,20 +160,13 @@ fn update(
     Ok(Json(Value::Object(stored.clone())))
 }
 
-async fn replace<const USER: bool>(
+/// `PUT` (`REPLACE`) or `PATCH` of one group.
+async fn put_or_patch<const USER: bool, const REPLACE: bool>(
     req: Scoped,
     Path(id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    update(&req, coll(USER), &id, &body, true)
-}
-
-async fn patch<const USER: bool>(
-    req: Scoped,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> ApiResult<Json<Value>> {
-    update(&req, coll(USER), &id, &body, false)
+    update(&req, coll(USER), &id, &body, REPLACE)
 }
 
 async fn remove<const USER: bool>(req: Scoped, Path(id): Path<String>) -> ApiResult<Json<Value>> {
