@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Code, client, get, get_json, header, json};
+use super::{Code, client, get, get_json, header, insert_all, json, post_json};
 use crate::fake::{Collection, DEFAULT_API_KEY, FakeJumpCloud};
 
 fn names(body: &Value, key: &str) -> Vec<String> {
@@ -43,15 +43,9 @@ async fn v2_paging_total_and_limit_cap() {
 #[tokio::test]
 async fn v2_sort_filter_fields() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    for (name, email) in [("b", "x@e.com"), ("a", "y@e.com"), ("c", "x@e.com")] {
-        fake.insert(
-            &org,
-            Collection::UserGroups,
-            json!({"name": name, "email": email}),
-        )
-        .unwrap();
-    }
+    let groups = [("b", "x@e.com"), ("a", "y@e.com"), ("c", "x@e.com")];
+    let groups = groups.map(|(name, email)| json!({"name": name, "email": email}));
+    insert_all(&fake, Collection::UserGroups, groups);
     let resp = get(&fake, "/api/v2/usergroups?sort=-email,name")
         .sent()
         .await;
@@ -161,15 +155,10 @@ async fn v1_lists_total_filter_sort_fields() {
 #[tokio::test]
 async fn v1_search_systemusers() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    for (u, dept) in [("ann", "Sales"), ("annie", "IT"), ("bob", "Sales")] {
-        fake.insert(
-            &org,
-            Collection::Users,
-            json!({"username": u, "email": format!("{u}@example.com"), "department": dept}),
-        )
-        .unwrap();
-    }
+    let users = [("ann", "Sales"), ("annie", "IT"), ("bob", "Sales")].map(
+        |(u, dept)| json!({"username": u, "email": format!("{u}@example.com"), "department": dept}),
+    );
+    insert_all(&fake, Collection::Users, users);
     let url = format!("{}/api/search/systemusers", fake.base_url());
     let search = |body: Value| {
         client()
@@ -216,7 +205,7 @@ async fn insights_cursor_paging() {
     let fake = FakeJumpCloud::start().await.unwrap();
     fake.seed(fake.default_org(), Collection::Events, 25)
         .unwrap();
-    let url = format!("{}/events", fake.insights_url());
+    let path = "/insights/directory/v1/events";
     let mut after: Option<Value> = None;
     let mut seen = Vec::new();
     let mut pages = Vec::new();
@@ -226,12 +215,7 @@ async fn insights_cursor_paging() {
         if let Some(a) = &after {
             body["search_after"] = a.clone();
         }
-        let resp = client()
-            .post(&url)
-            .header("x-api-key", DEFAULT_API_KEY)
-            .json(&body)
-            .sent()
-            .await;
+        let resp = post_json(&fake, path, &body).await;
         assert_eq!(resp.status(), 200);
         let count: usize = header(&resp, "x-result-count").unwrap().parse().unwrap();
         let limit: usize = header(&resp, "x-limit").unwrap().parse().unwrap();
@@ -252,12 +236,7 @@ async fn insights_cursor_paging() {
     assert_eq!(unique.len(), 25);
 
     let only_sso = json!({"service": ["sso"], "start_time": "2000-01-01T00:00:00Z"});
-    let resp = client()
-        .post(&url)
-        .header("x-api-key", DEFAULT_API_KEY)
-        .json(&only_sso)
-        .sent()
-        .await;
+    let resp = post_json(&fake, path, &only_sso).await;
     assert_eq!(header(&resp, "x-limit").as_deref(), Some("1000"));
     let events = json(resp).await.1;
     assert!(
@@ -274,15 +253,7 @@ async fn insights_cursor_paging() {
         json!({"service": ["nope"], "start_time": "2000-01-01T00:00:00Z"}),
         json!({"service": ["all"], "start_time": "yesterday"}),
     ] {
-        let (status, body) = json(
-            client()
-                .post(&url)
-                .header("x-api-key", DEFAULT_API_KEY)
-                .json(&bad)
-                .sent()
-                .await,
-        )
-        .await;
+        let (status, body) = json(post_json(&fake, path, &bad).await).await;
         assert_eq!(status, 400, "{bad}");
         assert!(body["error"].is_string());
     }

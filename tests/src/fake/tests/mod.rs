@@ -12,7 +12,7 @@ mod paging;
 use reqwest::{Client, RequestBuilder, Response};
 use serde_json::Value;
 
-use super::{DEFAULT_API_KEY, FakeJumpCloud};
+use super::{Collection, DEFAULT_API_KEY, FakeJumpCloud};
 
 /// A client without connection pooling surprises: one per test is enough.
 fn client() -> Client {
@@ -31,11 +31,27 @@ async fn get_json(fake: &FakeJumpCloud, path: &str) -> (u16, Value) {
     json(get(fake, path).sent().await).await
 }
 
+/// Stores `objects` in collection `c` of the default organisation.
+fn insert_all(fake: &FakeJumpCloud, c: Collection, objects: impl IntoIterator<Item = Value>) {
+    let org = fake.default_org().to_owned();
+    for object in objects {
+        fake.insert(&org, c, object).unwrap();
+    }
+}
+
 /// A request with the default API key.
 fn req(fake: &FakeJumpCloud, method: reqwest::Method, path: &str) -> RequestBuilder {
     client()
         .request(method, format!("{}{path}", fake.base_url()))
         .header("x-api-key", DEFAULT_API_KEY)
+}
+
+/// `POST {base}{path}` of a JSON `body` with the default API key.
+async fn post_json(fake: &FakeJumpCloud, path: &str, body: &Value) -> Response {
+    req(fake, reqwest::Method::POST, path)
+        .json(body)
+        .sent()
+        .await
 }
 
 /// Sends a test request that must reach the fake: its response, or only its status.

@@ -17,7 +17,12 @@ fn v2_document() -> Value {
 }
 
 fn len(body: &Value) -> usize {
-    body.as_array().unwrap().len()
+    items(body).len()
+}
+
+/// The items of a bare-array body.
+fn items(body: &Value) -> &[Value] {
+    body.as_array().unwrap()
 }
 
 #[test]
@@ -68,12 +73,7 @@ async fn insights_tables_page_filter_and_cap() {
         .await;
     let rows = json(resp).await.1;
     assert_eq!(len(&rows), 2);
-    assert!(
-        rows.as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["system_id"] != systems[1])
-    );
+    assert!(items(&rows).iter().all(|r| r["system_id"] != systems[1]));
 
     fake.insert_insights(
         &org,
@@ -208,12 +208,7 @@ async fn command_results_by_command_are_a_bare_array() {
     assert!(header(&resp, "x-total-count").is_none());
     let body = json(resp).await.1;
     assert_eq!(len(&body), 3);
-    assert!(
-        body.as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["workflowId"] == cmd)
-    );
+    assert!(items(&body).iter().all(|r| r["workflowId"] == cmd));
 }
 
 #[tokio::test]
