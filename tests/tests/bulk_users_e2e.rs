@@ -28,16 +28,23 @@ fn row(i: usize) -> BulkUserCreate {
     }
 }
 
+/// A fake whose bulk jobs settle their first row `delay` after submission and each
+/// next one `per_row` later.
+async fn timed_fake(delay: Duration, per_row: Duration) -> FakeJumpCloud {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    fake.set_bulk_timing(&org, delay, per_row).unwrap();
+    fake
+}
+
 fn jobs(fake: &FakeJumpCloud) -> BulkUsers {
     BulkUsers::new(&client(fake)).poll_backoff(Duration::from_millis(20), Duration::from_millis(80))
 }
 
 #[tokio::test]
 async fn creations_split_over_jobs_and_every_row_gets_its_outcome() {
-    let fake = FakeJumpCloud::start().await.unwrap();
+    let fake = timed_fake(Duration::from_millis(30), Duration::ZERO).await;
     let org = fake.default_org().to_owned();
-    fake.set_bulk_timing(&org, Duration::from_millis(30), Duration::ZERO)
-        .unwrap();
     fake.insert(
         &org,
         Collection::Users,
@@ -79,10 +86,8 @@ async fn creations_split_over_jobs_and_every_row_gets_its_outcome() {
 
 #[tokio::test]
 async fn updates_are_matched_by_id_and_unknown_users_fail() {
-    let fake = FakeJumpCloud::start().await.unwrap();
+    let fake = timed_fake(Duration::from_millis(10), Duration::ZERO).await;
     let org = fake.default_org().to_owned();
-    fake.set_bulk_timing(&org, Duration::from_millis(10), Duration::ZERO)
-        .unwrap();
     let ids = fake.seed_users(3).unwrap();
     let mut rows: Vec<BulkUserUpdate> = ids
         .iter()
@@ -122,10 +127,7 @@ async fn updates_are_matched_by_id_and_unknown_users_fail() {
 
 #[tokio::test]
 async fn a_restarted_program_resumes_waiting_from_the_job_ids() {
-    let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    fake.set_bulk_timing(&org, Duration::from_millis(150), Duration::from_millis(1))
-        .unwrap();
+    let fake = timed_fake(Duration::from_millis(150), Duration::from_millis(1)).await;
     let stored = {
         let mut handle = jobs(&fake)
             .rows_per_job(40)
@@ -151,10 +153,7 @@ async fn a_restarted_program_resumes_waiting_from_the_job_ids() {
 
 #[tokio::test]
 async fn faults_mid_wait_are_retried_and_an_unknown_job_is_named() {
-    let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    fake.set_bulk_timing(&org, Duration::from_millis(40), Duration::ZERO)
-        .unwrap();
+    let fake = timed_fake(Duration::from_millis(40), Duration::ZERO).await;
     let mut handle = jobs(&fake)
         .create((0..30).map(row).collect())
         .await
@@ -212,12 +211,9 @@ async fn bad_input_is_refused_before_anything_is_sent() {
 /// and one read of every job's results once all its rows are final: 20 + 20 × 5 = 120.
 #[tokio::test]
 async fn a_job_of_10000_rows_counts_its_requests() {
-    let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
     // Each job's first row settles 200 ms after its submission, then one every 2 ms: a job
     // of 500 rows is final about 1.2 s after it was sent, so polls find jobs half done.
-    fake.set_bulk_timing(&org, Duration::from_millis(200), Duration::from_millis(2))
-        .unwrap();
+    let fake = timed_fake(Duration::from_millis(200), Duration::from_millis(2)).await;
     let before = fake.request_count();
     let bulk = BulkUsers::new(&client(&fake))
         .poll_backoff(Duration::from_millis(250), Duration::from_secs(2));

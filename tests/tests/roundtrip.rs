@@ -19,6 +19,7 @@
 use std::fmt::Debug;
 use std::path::PathBuf;
 
+use jumpcloud_api::v2::types::GroupMembershipMethodType as Membership;
 use jumpcloud_api::{insights, v1, v2};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -188,7 +189,7 @@ fn v2_user_group() {
     assert_eq!(group.type_, Some(v2::types::UserGroupType::UserGroup));
     assert_eq!(
         group.membership_method,
-        Some(v2::types::GroupMembershipMethodType::DynamicReviewRequired)
+        Some(Membership::DynamicReviewRequired)
     );
     let attributes = group.attributes.as_ref().unwrap();
     assert_eq!(attributes.posix_groups[0].id, 7001);
@@ -205,10 +206,7 @@ fn v2_user_group() {
 fn v2_system_group() {
     let group: v2::types::SystemGroup = roundtrip("v2_systemgroup.json");
     assert_eq!(group.type_, Some(v2::types::SystemGroupType::SystemGroup));
-    assert_eq!(
-        group.membership_method,
-        Some(v2::types::GroupMembershipMethodType::DynamicAutomated)
-    );
+    assert_eq!(group.membership_method, Some(Membership::DynamicAutomated));
     // Free-form graph attributes keep members the document does not describe.
     let attributes = group.attributes.as_ref().unwrap();
     assert_eq!(attributes["patchPolicy"]["deferralDays"], json!(3));
