@@ -8,6 +8,7 @@
 mod common;
 
 use futures::TryStreamExt;
+use futures::stream::BoxStream;
 use jumpcloud_ext::graph::{Attributes, Desired, Kind, NodeRef, Op, Outcome, named_kinds};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{
@@ -72,17 +73,16 @@ fn sudo(without_password: bool) -> Attributes {
         .clone()
 }
 
+/// Every item of a graph listing that must succeed.
+async fn all<T>(listing: jumpcloud_ext::Result<BoxStream<'_, jumpcloud_ext::Result<T>>>) -> Vec<T> {
+    listing.unwrap().try_collect().await.unwrap()
+}
+
 #[tokio::test]
 async fn a_user_reaches_one_system_through_two_groups() {
     let d = demo().await;
     let (ada, lnx) = (d.ada(), d.lnx_002());
-    let systems: Vec<_> =
-        d.jc.graph()
-            .reachable(&ada, Kind::System)
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap();
+    let systems: Vec<_> = all(d.jc.graph().reachable(&ada, Kind::System)).await;
     let reached = systems
         .iter()
         .find(|r| r.node == lnx)
@@ -144,12 +144,7 @@ async fn members_plan_applies_once_then_changes_nothing() {
     let d = demo().await;
     let g = d.jc.graph();
     let contractors = d.user_group("Contractors");
-    let before: Vec<_> = g
-        .members(&contractors)
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let before: Vec<_> = all(g.members(&contractors)).await;
     assert_eq!(before.len(), 3);
     // Keep the first contractor, drop the others, add Ada.
     let desired = vec![before[0].node.clone(), d.ada()];
@@ -202,12 +197,7 @@ async fn a_failed_write_does_not_hide_the_others() {
             .map(|u| u["_id"].as_str().unwrap().to_string())
             .unwrap(),
     );
-    let current: Vec<_> = g
-        .associations(&user1, Kind::System)
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let current: Vec<_> = all(g.associations(&user1, Kind::System)).await;
     let mut desired: Vec<Desired> = current
         .iter()
         .map(|c| Desired::with_attributes(c.node.clone(), sudo(true)))
@@ -224,12 +214,7 @@ async fn a_failed_write_does_not_hide_the_others() {
     assert_eq!(failures.len(), 1, "{report}");
     assert_eq!(failures[0].0.change.target.id, "0123456789abcdef01234567");
     assert_eq!(report.done(), plan.len() - 1, "{report}");
-    let now: Vec<_> = g
-        .associations(&user1, Kind::System)
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let now: Vec<_> = all(g.associations(&user1, Kind::System)).await;
     assert!(now.iter().any(|c| c.node == d.lnx_002()));
     assert!(
         now.iter()
@@ -266,14 +251,9 @@ async fn offboarding_reports_in_dry_run_then_removes_and_suspends() {
 
     let done = g.offboard(ada.clone()).suspend(true).run().await.unwrap();
     assert!(done.is_success(), "{done}");
-    let groups: Vec<_> = g.member_of(&ada).unwrap().try_collect().await.unwrap();
+    let groups: Vec<_> = all(g.member_of(&ada)).await;
     assert!(groups.is_empty(), "{groups:?}");
-    let systems: Vec<_> = g
-        .reachable(&ada, Kind::System)
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let systems: Vec<_> = all(g.reachable(&ada, Kind::System)).await;
     assert!(systems.is_empty(), "{systems:?}");
     let user = d.jc.v1().user_get().id(ada.id.clone()).run().await.unwrap();
     assert_eq!(user.suspended, Some(true));
@@ -436,12 +416,7 @@ async fn directories_are_one_listing_for_the_four_directory_kinds() {
         assert_eq!(d.fake.request_count(), 1);
         let mut each = Vec::new();
         for kind in KINDS {
-            let found: Vec<_> = g
-                .reachable(&node, kind)
-                .unwrap()
-                .try_collect()
-                .await
-                .unwrap();
+            let found: Vec<_> = all(g.reachable(&node, kind)).await;
             each.extend(found.into_iter().map(|r| (r.node, r.paths.len())));
         }
         one.sort();
