@@ -9,7 +9,9 @@ mod common;
 
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
-use jumpcloud_ext::graph::{Attributes, Desired, Kind, NodeRef, Op, Outcome, named_kinds};
+use jumpcloud_ext::graph::{
+    Attributes, Desired, Kind, NodeRef, Op, Outcome, Snapshot, named_kinds,
+};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{
     BigOrg, Collection, DEFAULT_API_KEY, DEMO_TWO_PATH_SYSTEM, DEMO_TWO_PATH_USERNAME,
@@ -71,6 +73,16 @@ fn sudo(without_password: bool) -> Attributes {
         .as_object()
         .unwrap()
         .clone()
+}
+
+/// A snapshot of users, systems and their groups, `concurrency` requests at a time.
+async fn people_and_machines(jc: &JumpCloud, concurrency: usize) -> Snapshot {
+    let kinds = [Kind::User, Kind::UserGroup, Kind::System, Kind::SystemGroup];
+    jc.graph()
+        .concurrency(concurrency)
+        .snapshot(&kinds)
+        .await
+        .unwrap()
 }
 
 /// Every item of a graph listing that must succeed.
@@ -262,12 +274,7 @@ async fn offboarding_reports_in_dry_run_then_removes_and_suspends() {
 #[tokio::test]
 async fn snapshot_draws_the_demo_organisation() {
     let d = demo().await;
-    let snap =
-        d.jc.graph()
-            .concurrency(4)
-            .snapshot(&[Kind::User, Kind::UserGroup, Kind::System, Kind::SystemGroup])
-            .await
-            .unwrap();
+    let snap = people_and_machines(&d.jc, 4).await;
     assert!(
         snap.nodes
             .iter()
@@ -305,12 +312,7 @@ async fn a_snapshot_costs_no_more_than_a_tenth_over_the_fewest_requests() {
         .unwrap();
     let jc = default_client(&fake);
     fake.clear_requests();
-    let snap = jc
-        .graph()
-        .concurrency(4)
-        .snapshot(&[Kind::User, Kind::UserGroup, Kind::System, Kind::SystemGroup])
-        .await
-        .unwrap();
+    let snap = people_and_machines(&jc, 4).await;
     let requests = fake.request_count();
     let floor = fake.snapshot_floor(&org, 100).unwrap();
     assert!(
@@ -382,12 +384,7 @@ async fn a_graph_keeps_to_its_concurrency_in_all() {
     fake.seed_big_org(&org, BigOrg::new(250, 1, 250, 1))
         .unwrap();
     let jc = default_client(&fake);
-    let snap = jc
-        .graph()
-        .concurrency(3)
-        .snapshot(&[Kind::User, Kind::UserGroup, Kind::System, Kind::SystemGroup])
-        .await
-        .unwrap();
+    let snap = people_and_machines(&jc, 3).await;
     assert_eq!(snap.nodes.len(), 250 + 1 + 250 + 1);
     assert_eq!(fake.max_in_flight(), 3);
 }
