@@ -161,12 +161,12 @@ fn extras(org: &mut Org, made: &Made, now: DateTime<Utc>) {
     }
     let gsuite = made.resource(Collection::GSuites, 0);
     let users = (0..30)
-        .map(|i| Value::Object(seed::gsuite_user(i)))
+        .map(|i| seed::import_user(Collection::GSuites, i))
         .collect();
     org.gsuite_imports.insert(gsuite, users);
     let office = made.resource(Collection::Office365s, 0);
     let users = (0..30)
-        .map(|i| Value::Object(seed::office365_user(i)))
+        .map(|i| seed::import_user(Collection::Office365s, i))
         .collect();
     org.office365_imports.insert(office, users);
 }

@@ -118,12 +118,7 @@ impl FakeJumpCloud {
             _ => org.office365_imports.entry(id.to_owned()).or_default(),
         };
         let first = list.len();
-        for i in first..first + n {
-            list.push(Value::Object(match c {
-                Collection::GSuites => seed::gsuite_user(i),
-                _ => seed::office365_user(i),
-            }));
-        }
+        list.extend((first..first + n).map(|i| seed::import_user(c, i)));
         Ok(())
     }
 

@@ -187,27 +187,29 @@ pub(crate) fn insight_row(
     obj(row)
 }
 
-/// The `i`-th user a Google Workspace directory offers for import.
-pub(crate) fn gsuite_user(i: usize) -> Map<String, Value> {
+/// The `i`-th user a directory of collection `c` offers for import: a Google Workspace
+/// user for [`Collection::GSuites`], a Microsoft 365 one otherwise.
+pub(crate) fn import_user(c: Collection, i: usize) -> Value {
     let (first, last) = (FIRST[i % FIRST.len()], LAST[i % LAST.len()]);
-    obj(json!({
-        "id": format!("1{i:020}"),
-        "givenName": first,
-        "familyName": last,
-        "primaryEmail": format!("{}.{}{i}@g.example.com", first.to_lowercase(), last.to_lowercase()),
-        "thumbnailPhotoUrl": "",
-    }))
-}
-
-/// The `i`-th user a Microsoft 365 directory offers for import.
-pub(crate) fn office365_user(i: usize) -> Map<String, Value> {
-    let (first, last) = (FIRST[i % FIRST.len()], LAST[i % LAST.len()]);
-    obj(json!({
-        "id": format!("00000000-0000-4000-8000-{i:012}"),
-        "givenName": first,
-        "surname": last,
-        "userPrincipalName": format!("{}.{}{i}@m.example.com", first.to_lowercase(), last.to_lowercase()),
-    }))
+    let email = |domain: &str| {
+        let (first, last) = (first.to_lowercase(), last.to_lowercase());
+        format!("{first}.{last}{i}@{domain}")
+    };
+    match c {
+        Collection::GSuites => json!({
+            "id": format!("1{i:020}"),
+            "givenName": first,
+            "familyName": last,
+            "primaryEmail": email("g.example.com"),
+            "thumbnailPhotoUrl": "",
+        }),
+        _ => json!({
+            "id": format!("00000000-0000-4000-8000-{i:012}"),
+            "givenName": first,
+            "surname": last,
+            "userPrincipalName": email("m.example.com"),
+        }),
+    }
 }
 
 fn obj(v: Value) -> Map<String, Value> {
