@@ -8,7 +8,9 @@
 
 mod common;
 
-use jumpcloud_ext::find::FindError;
+use std::time::Instant;
+
+use jumpcloud_ext::find::{FindError, Findable};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{
     DEFAULT_API_KEY, DEMO_DUPLICATE_GROUP, DEMO_TWO_PATH_SYSTEM, DEMO_TWO_PATH_USERNAME,
@@ -16,6 +18,20 @@ use jumpcloud_fake::{
 };
 
 use common::{demo, sent};
+
+/// Awaits `call` with the request log cleared: its output, the requests it sent and
+/// the milliseconds it took.
+async fn measured<T>(fake: &FakeJumpCloud, call: impl Future<Output = T>) -> (T, usize, u128) {
+    fake.clear_requests();
+    let t = Instant::now();
+    let out = call.await;
+    (out, fake.request_count(), t.elapsed().as_millis())
+}
+
+/// The kind of the object of type `T` called `name`, which must exist once.
+async fn kind_of<T: Findable>(jc: &JumpCloud, name: &str) -> Kind {
+    jc.find::<T>(name).await.unwrap().node.kind
+}
 
 #[tokio::test]
 async fn every_kind_is_found_by_name_with_one_request() {
@@ -46,41 +62,22 @@ async fn every_kind_is_found_by_name_with_one_request() {
     );
     assert_eq!(sent(&fake), 1);
 
+    let kinds = [
+        kind_of::<SystemGroup>(&jc, "Linux Servers").await,
+        kind_of::<Policy>(&jc, "Disk Encryption").await,
+        kind_of::<PolicyGroup>(&jc, "Baseline Policies").await,
+        kind_of::<Application>(&jc, "Slack").await,
+        kind_of::<Command>(&jc, "Update packages").await,
+    ];
     assert_eq!(
-        jc.find::<SystemGroup>("Linux Servers")
-            .await
-            .unwrap()
-            .node
-            .kind,
-        Kind::SystemGroup
-    );
-    assert_eq!(
-        jc.find::<Policy>("Disk Encryption")
-            .await
-            .unwrap()
-            .node
-            .kind,
-        Kind::Policy
-    );
-    assert_eq!(
-        jc.find::<PolicyGroup>("Baseline Policies")
-            .await
-            .unwrap()
-            .node
-            .kind,
-        Kind::PolicyGroup
-    );
-    assert_eq!(
-        jc.find::<Application>("Slack").await.unwrap().node.kind,
-        Kind::Application
-    );
-    assert_eq!(
-        jc.find::<Command>("Update packages")
-            .await
-            .unwrap()
-            .node
-            .kind,
-        Kind::Command
+        kinds,
+        [
+            Kind::SystemGroup,
+            Kind::Policy,
+            Kind::PolicyGroup,
+            Kind::Application,
+            Kind::Command,
+        ]
     );
     assert_eq!(sent(&fake), 5, "one request per lookup");
     // Every lookup filtered; none listed a whole collection unfiltered.
@@ -296,7 +293,7 @@ async fn offboarding_reports_say_the_suspension_and_removed_attributes() {
 #[ignore = "a measurement: seeds 25,500 objects and takes seconds"]
 async fn naming_cost_on_the_benchmark_organisation() {
     use jumpcloud_fake::BigOrg;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     let fake = FakeJumpCloud::builder().start().await.unwrap();
     let org = fake.default_org().to_owned();
     let ids = fake
@@ -312,21 +309,11 @@ async fn naming_cost_on_the_benchmark_organisation() {
     let system = NodeRef::system(&ids.systems[0]);
     for names in [false, true] {
         let g = jc.graph().names(names);
-        fake.clear_requests();
-        let t = Instant::now();
-        let access = g.access_of(&user).await.unwrap();
-        let (n, ms) = (fake.request_count(), t.elapsed().as_millis());
-        println!(
-            "access_of, names {names}: {} nodes, {n} requests, {ms} ms",
-            access.len()
-        );
-        fake.clear_requests();
-        let t = Instant::now();
-        let who = g.who_can_reach(&system).await.unwrap();
-        let (n, ms) = (fake.request_count(), t.elapsed().as_millis());
-        println!(
-            "who_can_reach, names {names}: {} users, {n} requests, {ms} ms",
-            who.len()
-        );
+        let (access, n, ms) = measured(&fake, g.access_of(&user)).await;
+        let nodes = access.unwrap().len();
+        println!("access_of, names {names}: {nodes} nodes, {n} requests, {ms} ms");
+        let (who, n, ms) = measured(&fake, g.who_can_reach(&system)).await;
+        let users = who.unwrap().len();
+        println!("who_can_reach, names {names}: {users} users, {n} requests, {ms} ms");
     }
 }
