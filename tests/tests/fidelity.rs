@@ -21,6 +21,22 @@ fn get(fake: &FakeJumpCloud, path: &str) -> RequestBuilder {
     call(fake, Method::GET, path)
 }
 
+/// Sends a request that must reach the fake.
+trait MustSend {
+    async fn sent(self) -> Response;
+}
+
+impl MustSend for RequestBuilder {
+    async fn sent(self) -> Response {
+        self.send().await.unwrap()
+    }
+}
+
+/// Status and JSON body of `GET {base}{path}` with the default API key.
+async fn get_answer(fake: &FakeJumpCloud, path: &str) -> (u16, Value) {
+    answer(get(fake, path).sent().await).await
+}
+
 async fn answer(resp: Response) -> (u16, Value) {
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap_or(Value::Null))
@@ -37,9 +53,8 @@ async fn v2_total_is_a_response_header_over_a_bare_array() {
     let fake = FakeJumpCloud::start().await.unwrap();
     fake.seed_user_groups(25).unwrap();
     let resp = get(&fake, "/api/v2/usergroups?limit=10&skip=20")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("25"));
     let (status, body) = answer(resp).await;
     assert_eq!(status, 200);
@@ -47,9 +62,8 @@ async fn v2_total_is_a_response_header_over_a_bare_array() {
     // The total is the same whatever the request's headers say.
     let resp = get(&fake, "/api/v2/usergroups")
         .header("x-total-count", "3")
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("25"));
     assert_eq!(answer(resp).await.1.as_array().unwrap().len(), 10);
 }
@@ -58,7 +72,7 @@ async fn v2_total_is_a_response_header_over_a_bare_array() {
 async fn v1_lists_are_results_and_total_count() {
     let fake = FakeJumpCloud::start().await.unwrap();
     fake.seed_users(7).unwrap();
-    let (status, body) = answer(get(&fake, "/api/systemusers?limit=5").send().await.unwrap()).await;
+    let (status, body) = get_answer(&fake, "/api/systemusers?limit=5").await;
     assert_eq!(status, 200);
     assert_eq!(body["totalCount"], 7);
     assert_eq!(body["results"].as_array().unwrap().len(), 5);
@@ -73,14 +87,11 @@ async fn limit_over_100_is_a_400_with_a_message() {
         "/api/systemusers?limit=101",
         "/api/systems?limit=500",
     ] {
-        let (status, body) = answer(get(&fake, path).send().await.unwrap()).await;
+        let (status, body) = get_answer(&fake, path).await;
         assert_eq!(status, 400, "{path}");
         assert!(body["message"].is_string(), "{path}: {body}");
     }
-    let ok = get(&fake, "/api/v2/usergroups?limit=100")
-        .send()
-        .await
-        .unwrap();
+    let ok = get(&fake, "/api/v2/usergroups?limit=100").sent().await;
     assert_eq!(ok.status(), 200);
 }
 
@@ -97,9 +108,8 @@ async fn short_pages_in_the_middle_of_a_collection() {
     let mut sizes = Vec::new();
     for skip in [0, 10, 20] {
         let resp = get(&fake, &format!("/api/v2/usergroups?limit=10&skip={skip}"))
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(header(&resp, "x-total-count").as_deref(), Some("30"));
         sizes.push(answer(resp).await.1.as_array().unwrap().len());
     }
@@ -122,9 +132,8 @@ async fn repeated_filter_keys_are_anded() {
         &fake,
         "/api/v2/usergroups?filter=name:search:eng&filter=description:eq:x",
     )
-    .send()
-    .await
-    .unwrap();
+    .sent()
+    .await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("1"));
     let (_, body) = answer(resp).await;
     assert_eq!(body[0]["name"], "eng-a");
@@ -142,11 +151,7 @@ async fn some_routes_refuse_x_org_id_with_403() {
         "/api/v2/providers",
         "/api/v2/integrations",
     ] {
-        let refused = get(&fake, path)
-            .header("x-org-id", &org)
-            .send()
-            .await
-            .unwrap();
+        let refused = get(&fake, path).header("x-org-id", &org).sent().await;
         let (status, body) = answer(refused).await;
         assert_eq!(status, 403, "{path}");
         assert!(body["message"].is_string(), "{path}: {body}");
@@ -154,20 +159,18 @@ async fn some_routes_refuse_x_org_id_with_403() {
     let refused = call(&fake, Method::POST, "/api/search/organizations")
         .header("x-org-id", &org)
         .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(refused.status(), 403);
     // Without the header the organisations are listed.
-    let (status, body) = answer(get(&fake, "/api/organizations").send().await.unwrap()).await;
+    let (status, body) = get_answer(&fake, "/api/organizations").await;
     assert_eq!(status, 200);
     assert_eq!(body["results"][0]["_id"], org.as_str());
     // Elsewhere the header is accepted.
     let ok = get(&fake, "/api/v2/usergroups")
         .header("x-org-id", &org)
-        .send()
-        .await
-        .unwrap();
+        .sent()
+        .await;
     assert_eq!(ok.status(), 200);
 }
 
@@ -221,9 +224,8 @@ async fn directory_insights_pages_by_cursor_headers() {
             .post(&url)
             .header("x-api-key", DEFAULT_API_KEY)
             .json(&body)
-            .send()
-            .await
-            .unwrap();
+            .sent()
+            .await;
         assert_eq!(resp.status(), 200);
         let count: usize = header(&resp, "x-result-count").unwrap().parse().unwrap();
         let limit: usize = header(&resp, "x-limit").unwrap().parse().unwrap();
@@ -249,23 +251,11 @@ async fn directory_insights_pages_by_cursor_headers() {
 async fn error_bodies_take_jumpcloud_s_shapes() {
     let fake = FakeJumpCloud::start().await.unwrap();
     // v1: {"message"}.
-    let (status, body) = answer(
-        get(&fake, "/api/systemusers/5f1b2c3d4e5f60718293a4b5")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = get_answer(&fake, "/api/systemusers/5f1b2c3d4e5f60718293a4b5").await;
     assert_eq!(status, 404);
     assert!(body["message"].is_string(), "{body}");
     // v2: {"message", "code"}.
-    let (status, body) = answer(
-        get(&fake, "/api/v2/usergroups/5f1b2c3d4e5f60718293a4b5")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = get_answer(&fake, "/api/v2/usergroups/5f1b2c3d4e5f60718293a4b5").await;
     assert_eq!(status, 404);
     assert!(body["message"].is_string(), "{body}");
     assert_eq!(body["code"], 404);
@@ -275,9 +265,8 @@ async fn error_bodies_take_jumpcloud_s_shapes() {
             .post(fake.token_url())
             .basic_auth("nobody", Some("wrong"))
             .form(&[("grant_type", "client_credentials"), ("scope", "api")])
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await;
     assert_eq!(status, 401);
@@ -288,9 +277,8 @@ async fn error_bodies_take_jumpcloud_s_shapes() {
             .post(format!("{}/events", fake.insights_url()))
             .header("x-api-key", DEFAULT_API_KEY)
             .json(&json!({"service": ["all"]}))
-            .send()
-            .await
-            .unwrap(),
+            .sent()
+            .await,
     )
     .await;
     assert_eq!(status, 400);
@@ -318,11 +306,7 @@ async fn malformed_requests_are_answered_with_a_status_and_message() {
         get(&fake, &format!("/api/v2/users/{user}/associations")),
     ];
     for (i, req) in cases.into_iter().enumerate() {
-        let resp = req
-            .header("content-type", "application/json")
-            .send()
-            .await
-            .unwrap();
+        let resp = req.header("content-type", "application/json").sent().await;
         let json = header(&resp, "content-type").is_some_and(|c| c.contains("json"));
         let (status, body) = answer(resp).await;
         assert_eq!(status, 400, "case {i}: {body}");

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::{Code, client, get, get_json, header, json, req};
+use super::{Code, client, get, get_json, header, json, post_json, req};
 use crate::fake::routes::insights_tables::TABLES;
 use crate::fake::{Collection, FakeJumpCloud, Fault};
 
@@ -103,13 +103,7 @@ async fn insights_tables_page_filter_and_cap() {
 }
 
 async fn search(fake: &FakeJumpCloud, what: &str, body: Value) -> (u16, Value) {
-    json(
-        req(fake, Method::POST, &format!("/api/search/{what}"))
-            .json(&body)
-            .sent()
-            .await,
-    )
-    .await
+    json(post_json(fake, &format!("/api/search/{what}"), &body).await).await
 }
 
 #[tokio::test]
@@ -179,12 +173,8 @@ async fn v1_search_on_systems_commands_results_and_orgs() {
     let (_, body) = search(&fake, "organizations", json!({})).await;
     assert_eq!(body["totalCount"], 1);
     assert_eq!(body["results"][0]["_id"], org);
-    let resp = req(&fake, Method::POST, "/api/search/organizations")
-        .header("x-org-id", &org)
-        .json(&json!({}))
-        .sent()
-        .await;
-    assert_eq!(resp.status(), 403);
+    let with_org = req(&fake, Method::POST, "/api/search/organizations").header("x-org-id", &org);
+    assert_eq!(with_org.json(&json!({})).code().await, 403);
 
     for what in ["systems", "commands", "commandresults", "organizations"] {
         let (status, _) = search(&fake, what, json!({"limit": 101})).await;
