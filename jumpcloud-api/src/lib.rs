@@ -108,6 +108,8 @@
 // With no API feature on, only the hook types remain and their generated
 // users are compiled out.
 pub mod dynamic;
+#[cfg(feature = "insights")]
+pub mod event;
 pub mod filter;
 #[cfg(feature = "v2")]
 pub mod graph;

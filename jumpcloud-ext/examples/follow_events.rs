@@ -20,7 +20,7 @@ use chrono::Utc;
 use futures::TryStreamExt;
 use jumpcloud_ext::api::insights::types::EventQueryServiceItem;
 use jumpcloud_ext::insights::{Event, EventSearch, Export, Follow, FollowCheckpoint};
-use serde_json::Value;
+use serde::Deserialize;
 
 fn main() -> std::process::ExitCode {
     common::main(run)
@@ -89,13 +89,16 @@ async fn run() -> common::ExampleResult {
 }
 
 fn print_event(event: &Event) {
+    // Read only the printed fields, into a type of our own.
+    let line: Line = event.parse().unwrap_or_default();
+    let who = line.initiated_by.and_then(|w| w.username);
     println!(
         "{}  {:<8} {:<28} {:<16} {}",
-        text(event, &["timestamp"]),
-        text(event, &["service"]),
-        text(event, &["event_type"]),
-        text(event, &["initiated_by", "username"]),
-        if event.get("success") == Some(&Value::Bool(false)) {
+        line.timestamp.as_deref().unwrap_or("-"),
+        line.service.as_deref().unwrap_or("-"),
+        line.event_type.as_deref().unwrap_or("-"),
+        who.as_deref().unwrap_or("-"),
+        if line.success == Some(false) {
             "failed"
         } else {
             ""
@@ -103,15 +106,17 @@ fn print_event(event: &Event) {
     );
 }
 
-/// A string at `path` in an event, or `-`.
-fn text(event: &Event, path: &[&str]) -> String {
-    let mut value = event.get(path[0]);
-    for key in &path[1..] {
-        value = value.and_then(|v| v.get(key));
-    }
-    match value {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => "-".into(),
-        Some(other) => other.to_string(),
-    }
+/// The fields of an event this example prints; every other field is skipped.
+#[derive(Default, Deserialize)]
+struct Line {
+    timestamp: Option<String>,
+    service: Option<String>,
+    event_type: Option<String>,
+    initiated_by: Option<Who>,
+    success: Option<bool>,
+}
+
+#[derive(Default, Deserialize)]
+struct Who {
+    username: Option<String>,
 }

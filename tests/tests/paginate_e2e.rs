@@ -297,7 +297,7 @@ async fn directory_insights_events_page_by_cursor() {
     assert!(matches!(pages[1].position, Position::Cursor(_)));
     let ids: BTreeSet<_> = pages
         .iter()
-        .flat_map(|p| p.items.iter().map(|e| e["id"].to_string()))
+        .flat_map(|p| p.items.iter().map(|e| e.id().map(str::to_owned)))
         .collect();
     assert_eq!(ids.len(), 25, "no event repeated across cursor pages");
     let bodies: Vec<serde_json::Value> = list_requests(&fake, "/insights/directory/v1/events")

@@ -448,7 +448,7 @@ async fn insights_body_is_the_query_json() {
     .unwrap();
     let events = client.event_get().body(query).send().await.unwrap();
     assert_eq!(events.len(), 1);
-    assert_eq!(events[0]["event_type"], json!("user_update"));
+    assert_eq!(events[0].get("event_type"), Some(json!("user_update")));
 
     let request = capture.only();
     assert_eq!(request.method, "POST");

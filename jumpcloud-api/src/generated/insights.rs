@@ -2899,7 +2899,7 @@ impl ClientHooks<crate::Hooks> for &Client {}
 impl Client {
     ///Sends a `POST` request to `/events`
     ///
-    ///Operation `Event_Get`: returns `Vec<serde_json::Map<String, serde_json::Value>>`, body `EventQuery`; pages by cursor, ≤ 10,000 per page; sends `x-org-id` when the client has one.
+    ///Operation `Event_Get`: returns `Vec<jumpcloud_api::event::Event>`, body `EventQuery`; pages by cursor, ≤ 10,000 per page; sends `x-org-id` when the client has one.
     ///
     ///```ignore
     ///let response = client.event_get()
@@ -3034,15 +3034,10 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/events`
         ///
-        ///Operation `Event_Get`: returns `Vec<serde_json::Map<String, serde_json::Value>>`, body `EventQuery`; pages by cursor, ≤ 10,000 per page; sends `x-org-id` when the client has one.
+        ///Operation `Event_Get`: returns `Vec<jumpcloud_api::event::Event>`, body `EventQuery`; pages by cursor, ≤ 10,000 per page; sends `x-org-id` when the client has one.
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<
-                ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-            >,
-            Error<()>,
-        > {
+        ) -> Result<ResponseValue<::std::vec::Vec<crate::event::Event>>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::EventQuery::try_from(v).map_err(|e| e.to_string()))
@@ -3534,26 +3529,20 @@ pub mod builder {
         }
     }
     impl<'a> crate::Request for EventGet<'a> {
-        type Response =
-            ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>;
+        type Response = ::std::vec::Vec<crate::event::Event>;
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[2usize]
         }
         fn dispatch(
             self,
         ) -> impl ::std::future::Future<
-            Output = Result<
-                ResponseValue<
-                    ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-                >,
-                Error<()>,
-            >,
+            Output = Result<ResponseValue<::std::vec::Vec<crate::event::Event>>, Error<()>>,
         > + Send {
             EventGet::send(self)
         }
     }
     impl<'a> crate::Paginated for EventGet<'a> {
-        type Item = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        type Item = crate::event::Event;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::Cursor,
             total: crate::paging::TotalSource::None,

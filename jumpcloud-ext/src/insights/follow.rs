@@ -10,7 +10,7 @@ use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Event, EventSearch, MAX_PAGE, event_id, event_time, fetch_page};
+use super::{Event, EventSearch, MAX_PAGE, event_time, fetch_page};
 use crate::client::JumpCloud;
 use crate::error::Result;
 
@@ -204,7 +204,7 @@ impl Poller {
                         return Some((Err(e), self));
                     }
                 };
-                if let Some(id) = event_id(&event) {
+                if let Some(id) = event.id() {
                     if cp.recent.contains_key(id) {
                         continue;
                     }

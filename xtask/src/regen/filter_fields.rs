@@ -21,12 +21,12 @@ use anyhow::{Result, bail};
 use heck::ToSnakeCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use syn::Item;
 
 use super::filters::Dialect;
 use super::paging::{Fact, ItemsFrom};
-use crate::spec::{self, method_name, resolve};
+use crate::spec::{self, method_name, properties, resolve};
 
 /// How deep nested objects are described; deeper ones accept anything.
 const MAX_DEPTH: usize = 3;
@@ -128,21 +128,6 @@ fn property<'a>(doc: &'a Value, schema: &'a Value, rust: &str) -> Option<&'a Val
             .iter()
             .find_map(|part| property(doc, part, rust))
     })
-}
-
-/// The properties of an object schema, `allOf` parts merged, unresolved.
-fn properties(doc: &Value, schema: &Value) -> Map<String, Value> {
-    let schema = resolve(doc, schema);
-    let mut out = Map::new();
-    if let Some(parts) = schema["allOf"].as_array() {
-        for part in parts {
-            out.extend(properties(doc, part));
-        }
-    }
-    if let Some(props) = schema["properties"].as_object() {
-        out.extend(props.iter().map(|(k, v)| (k.clone(), v.clone())));
-    }
-    out
 }
 
 /// Whether the schema, or a part of its `allOf`, admits more than it lists.

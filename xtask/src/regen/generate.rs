@@ -12,14 +12,35 @@ use serde_json::Value;
 
 use crate::spec;
 
-fn settings() -> progenitor::GenerationSettings {
+/// The extension by which a component schema names the hand-written type
+/// that stands for it (a path inside `jumpcloud-api`, e.g.
+/// `crate::event::Event`); progenitor then generates no type for it.
+pub const RUST_TYPE: &str = "x-jumpcloud-rust-type";
+
+fn settings(doc: &Value) -> progenitor::GenerationSettings {
     let mut settings = progenitor::GenerationSettings::new();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
         .with_inner_type(quote!(crate::Hooks))
         .with_derive("PartialEq");
+    for (name, path) in replacements(doc) {
+        settings.with_replacement(name, path, std::iter::empty());
+    }
     settings
+}
+
+/// Component schema → the Rust type its [`RUST_TYPE`] names.
+fn replacements(doc: &Value) -> Vec<(String, String)> {
+    doc["components"]["schemas"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, schema)| {
+            let path = schema.get(RUST_TYPE)?.as_str()?;
+            Some((name.clone(), path.to_owned()))
+        })
+        .collect()
 }
 
 /// progenitor's token stream for the whole document.
@@ -73,7 +94,7 @@ fn attempt(doc: &Value) -> Result<TokenStream> {
         }
     }));
     let result = catch_unwind(AssertUnwindSafe(|| {
-        progenitor::Generator::new(&settings()).generate_tokens(&spec)
+        progenitor::Generator::new(&settings(doc)).generate_tokens(&spec)
     }));
     std::panic::set_hook(previous);
     match result {

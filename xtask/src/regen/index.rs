@@ -190,6 +190,8 @@ fn readable(ty: &Type) -> String {
         ("::serde_json::", "serde_json::"),
         ("::reqwest::", "reqwest::"),
         ("::chrono::", "chrono::"),
+        // A hand-written type standing in for a schema (`generate::RUST_TYPE`).
+        ("crate::", "jumpcloud_api::"),
         ("types::builder::", ""),
         ("types::", ""),
     ] {
@@ -407,5 +409,7 @@ mod tests {
         assert_eq!(readable(&ty), "Vec<UserGroup>");
         let ty: Type = syn::parse_quote!(::std::collections::HashMap<::std::string::String, ::serde_json::Value>);
         assert_eq!(readable(&ty), "HashMap<String, serde_json::Value>");
+        let ty: Type = syn::parse_quote!(::std::vec::Vec<crate::event::Event>);
+        assert_eq!(readable(&ty), "Vec<jumpcloud_api::event::Event>");
     }
 }

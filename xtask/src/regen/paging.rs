@@ -241,21 +241,16 @@ fn derive_one(api: Api, doc: &Value, item: &Value, op: &Value) -> Result<Option<
     }))
 }
 
-/// The properties of an object schema, `allOf` parts merged.
+/// The properties of an object schema, `allOf` parts merged, each one
+/// resolved.
 fn properties(doc: &Value, schema: &Value) -> Map<String, Value> {
-    let schema = resolve(doc, schema);
-    let mut out = Map::new();
-    if let Some(parts) = schema["allOf"].as_array() {
-        for part in parts {
-            out.extend(properties(doc, part));
-        }
-    }
-    if let Some(props) = schema["properties"].as_object() {
-        for (k, v) in props {
-            out.insert(k.clone(), resolve(doc, v).clone());
-        }
-    }
-    out
+    spec::properties(doc, schema)
+        .into_iter()
+        .map(|(k, v)| {
+            let v = resolve(doc, &v).clone();
+            (k, v)
+        })
+        .collect()
 }
 
 fn query_parameters(doc: &Value, item: &Value, op: &Value) -> Map<String, Value> {

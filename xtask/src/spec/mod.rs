@@ -20,7 +20,7 @@
 use std::collections::BTreeSet;
 
 use anyhow::{Context, Result};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// The keys of a path item that are operations, in the order operations are
 /// walked.
@@ -121,6 +121,24 @@ pub fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
         }
     }
     value
+}
+
+/// The properties of an object schema with its `allOf` parts merged (a
+/// later part's property replaces an earlier one of the same name). The
+/// schema is resolved; the property schemas are returned as written, so a
+/// caller can still see which ones are references.
+pub fn properties(doc: &Value, schema: &Value) -> Map<String, Value> {
+    let schema = resolve(doc, schema);
+    let mut out = Map::new();
+    if let Some(parts) = schema["allOf"].as_array() {
+        for part in parts {
+            out.extend(properties(doc, part));
+        }
+    }
+    if let Some(props) = schema["properties"].as_object() {
+        out.extend(props.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    out
 }
 
 /// Names of the component schemas `value` refers to directly
