@@ -13,16 +13,7 @@ use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{self as fake, Collection, FakeJumpCloud};
 
 fn benches(c: &mut Criterion) {
-    let Ok(rt) = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    else {
-        eprintln!("no tokio runtime; skipping");
-        return;
-    };
-    let Ok(setup) = rt.block_on(setup()) else {
-        eprintln!("the fake JumpCloud did not start; skipping");
+    let Some((rt, setup)) = start() else {
         return;
     };
     let Setup {
@@ -40,37 +31,47 @@ fn benches(c: &mut Criterion) {
     });
     group.finish();
 
+    // The same calls through the SDK's client and through the bare generated one.
     let mut group = c.benchmark_group("call");
-    group.bench_function("v1 user_list limit 100, JumpCloud client", |b| {
-        b.to_async(&rt).iter(|| async {
-            ext.v1()
-                .user_list()
-                .limit(100)
-                .send()
-                .await
-                .map(|r| r.results.len())
-        })
-    });
-    group.bench_function("v1 user_list limit 100, bare generated client", |b| {
-        b.to_async(&rt).iter(|| async {
-            raw_v1
-                .user_list()
-                .limit(100)
-                .send()
-                .await
-                .map(|r| r.results.len())
-        })
-    });
-    group.bench_function("v2 user_group_list, JumpCloud client", |b| {
-        b.to_async(&rt)
-            .iter(|| async { ext.v2().user_group_list().send().await.map(|r| r.len()) })
-    });
-    group.bench_function("v2 user_group_list, bare generated client", |b| {
-        b.to_async(&rt)
-            .iter(|| async { raw_v2.user_group_list().send().await.map(|r| r.len()) })
-    });
+    for (client, v1) in [(EXT, ext.v1()), (RAW, raw_v1)] {
+        group.bench_function(format!("v1 user_list limit 100, {client}"), |b| {
+            b.to_async(&rt).iter(|| async {
+                v1.user_list()
+                    .limit(100)
+                    .send()
+                    .await
+                    .map(|r| r.results.len())
+            })
+        });
+    }
+    for (client, v2) in [(EXT, ext.v2()), (RAW, raw_v2)] {
+        group.bench_function(format!("v2 user_group_list, {client}"), |b| {
+            b.to_async(&rt)
+                .iter(|| async { v2.user_group_list().send().await.map(|r| r.len()) })
+        });
+    }
     group.finish();
     let _ = fake.request_count();
+}
+
+/// How the benchmark names the two clients compared.
+const EXT: &str = "JumpCloud client";
+const RAW: &str = "bare generated client";
+
+/// A two-thread runtime and the seeded fake JumpCloud, or `None` (said on
+/// stderr) when either cannot start.
+fn start() -> Option<(tokio::runtime::Runtime, Setup)> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| eprintln!("no tokio runtime ({e}); skipping"))
+        .ok()?;
+    let setup = rt
+        .block_on(setup())
+        .map_err(|e| eprintln!("the fake JumpCloud did not start ({e}); skipping"))
+        .ok()?;
+    Some((rt, setup))
 }
 
 struct Setup {

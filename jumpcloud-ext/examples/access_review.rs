@@ -20,11 +20,7 @@ fn main() -> std::process::ExitCode {
 async fn run() -> common::ExampleResult {
     let target = common::connect().await?;
     let jc = &target.jc;
-    let name = match (common::arg("--app"), target.is_fake()) {
-        (Some(name), _) => name,
-        (None, true) => "Slack".to_owned(),
-        (None, false) => return Err("--app NAME is required".into()),
-    };
+    let name = target.arg_or_demo("--app", "NAME", "Slack")?;
     let app = jc.find::<Application>(&name).await?;
     let reachers = jc.graph().who_can_reach(&app.node).await?;
     println!("{name}: {} user(s) can sign in", reachers.len());

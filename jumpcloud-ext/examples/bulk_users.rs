@@ -46,34 +46,29 @@ async fn run() -> common::ExampleResult {
     if target.is_fake() {
         bulk = bulk.poll_backoff(Duration::from_millis(50), Duration::from_millis(200));
     }
-    // Rows are numbered from 1 here, as in the file after its header line.
-    let (keys, handle) = if update {
-        let rows: Vec<BulkUserUpdate> = convert(records)?;
-        let keys = BulkUsers::check_update(&rows).map_err(numbered)?;
-        let handle = if apply {
-            Some(bulk.update(rows).await?)
-        } else {
-            None
-        };
-        (keys, handle)
+    let rows = if update {
+        Rows::Update(convert(records)?)
     } else {
-        let rows: Vec<BulkUserCreate> = convert(records)?;
-        let keys = BulkUsers::check_create(&rows).map_err(numbered)?;
-        let handle = if apply {
-            Some(bulk.create(rows).await?)
-        } else {
-            None
-        };
-        (keys, handle)
+        Rows::Create(convert(records)?)
     };
-    let jobs = keys.len().div_ceil(rows_per_job.max(1));
-    let verb = if update { "update" } else { "create" };
-    let Some(mut handle) = handle else {
+    // Rows are numbered from 1 here, as in the file after its header line.
+    let keys = match &rows {
+        Rows::Update(rows) => BulkUsers::check_update(rows),
+        Rows::Create(rows) => BulkUsers::check_create(rows),
+    }
+    .map_err(numbered)?;
+    if !apply {
+        let jobs = keys.len().div_ceil(rows_per_job.max(1));
+        let verb = if update { "update" } else { "create" };
         println!(
             "dry run: {} rows to {verb} in {jobs} job(s) of at most {rows_per_job}; add --apply",
             keys.len()
         );
         return Ok(());
+    }
+    let mut handle = match rows {
+        Rows::Update(rows) => bulk.update(rows).await?,
+        Rows::Create(rows) => bulk.create(rows).await?,
     };
     for job in handle.jobs() {
         eprintln!(
@@ -108,6 +103,12 @@ async fn run() -> common::ExampleResult {
         report.pending().len()
     );
     Ok(())
+}
+
+/// The file's rows, typed for the kind of job they go to.
+enum Rows {
+    Create(Vec<BulkUserCreate>),
+    Update(Vec<BulkUserUpdate>),
 }
 
 /// The rows' checks count from 0; the file's data rows from 1.

@@ -22,11 +22,7 @@ fn main() -> std::process::ExitCode {
 async fn run() -> common::ExampleResult {
     let target = common::connect().await?;
     let jc = &target.jc;
-    let username = match (common::arg("--user"), target.is_fake()) {
-        (Some(u), _) => u,
-        (None, true) => fake::DEMO_TWO_PATH_USERNAME.to_owned(),
-        (None, false) => return Err("--user USERNAME is required".into()),
-    };
+    let username = target.arg_or_demo("--user", "USERNAME", fake::DEMO_TWO_PATH_USERNAME)?;
     // On the fake, show the whole thing: apply and suspend.
     let apply = common::flag("--apply") || target.is_fake();
     let suspend = common::flag("--suspend") || target.is_fake();

@@ -103,13 +103,7 @@ async fn demo(env_credentials: bool) -> TourResult {
         "  v1 users: {} in all, first page of {}: {}",
         users.total_count.unwrap_or_default(),
         users.results.len(),
-        users
-            .results
-            .iter()
-            .take(4)
-            .map(|u| u.username.as_deref().unwrap_or("?"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        listed(users.results.iter().take(4).map(|u| u.username.as_deref()))
     );
     let groups = jc
         .v2()
@@ -119,11 +113,7 @@ async fn demo(env_credentials: bool) -> TourResult {
         .await?;
     println!(
         "  v2 user groups: {} (x-total-count {})",
-        groups
-            .iter()
-            .map(|g| g.name.as_deref().unwrap_or("?"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        listed(groups.iter().map(|g| g.name.as_deref())),
         jumpcloud_ext::api::paging::header_total(groups.headers()).unwrap_or_default()
     );
     let systems = jc.v1().system_list().limit(100).run().await?;
@@ -247,11 +237,7 @@ async fn demo(env_credentials: bool) -> TourResult {
         .await?;
     println!(
         "  take(2) of the user groups: {}",
-        first
-            .iter()
-            .map(|g| g.name.as_deref().unwrap_or("?"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        listed(first.iter().map(|g| g.name.as_deref()))
     );
 
     // 8. The graph: names to nodes with one request each, an access question with its
@@ -321,6 +307,14 @@ fn out_dir() -> std::io::Result<std::path::PathBuf> {
     };
     std::fs::create_dir_all(&dir)?;
     Ok(dir)
+}
+
+/// Names separated by commas, `?` for a missing one.
+fn listed<'a>(names: impl Iterator<Item = Option<&'a str>>) -> String {
+    names
+        .map(|name| name.unwrap_or("?"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn by_os(systems: &[jumpcloud_ext::api::v1::types::JcSystem]) -> String {

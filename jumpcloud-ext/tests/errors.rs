@@ -10,6 +10,11 @@ use jumpcloud_ext::{BODY_EXCERPT_LIMIT, ErrorKind, RetryPolicy};
 use serde_json::json;
 use wiremock::{MockServer, ResponseTemplate};
 
+/// An API-key client for `url` that makes one attempt per call.
+fn one_attempt_at(url: &str) -> jumpcloud_ext::JumpCloud {
+    client_at(url, |b| b.api_key(API_KEY).retry(RetryPolicy::none()))
+}
+
 async fn failing(template: ResponseTemplate) -> jumpcloud_ext::Error {
     let server = MockServer::start().await;
     serve(&server, "/api/v2/groups", template).await;
@@ -87,7 +92,7 @@ async fn non_json_bodies_are_quoted_in_a_bounded_excerpt() {
     assert!(excerpt.ends_with('…'));
     assert!(excerpt.len() <= BODY_EXCERPT_LIMIT + '…'.len_utf8());
     let text = err.to_string();
-    assert!(text.contains("body: \"<html>"), "{text}");
+    assert_mentions(&text, "body: \"<html>");
     assert!(text.len() < 1024, "{text}");
 }
 
@@ -119,14 +124,8 @@ async fn malformed_json_and_binary_bodies() {
 #[tokio::test]
 async fn the_response_keeps_status_headers_and_body() {
     let server = MockServer::start().await;
-    serve(
-        &server,
-        "/api/v2/groups",
-        ResponseTemplate::new(404)
-            .insert_header("x-request-id", "abc")
-            .set_body_json(json!({"message": "gone"})),
-    )
-    .await;
+    let gone = json_reply(404, json!({"message": "gone"})).insert_header("x-request-id", "abc");
+    serve(&server, "/api/v2/groups", gone).await;
     let jc = api_key_client(&server);
     let mut request = jc
         .http_client()
@@ -152,7 +151,7 @@ async fn query_strings_stay_out_of_errors() {
     serve(
         &server,
         "/api/v2/groups",
-        ResponseTemplate::new(400).set_body_json(json!({"message": "bad filter"})),
+        json_reply(400, json!({"message": "bad filter"})),
     )
     .await;
     let jc = api_key_client(&server);
@@ -181,16 +180,9 @@ async fn an_echoed_credential_is_scrubbed_from_the_body() {
 
 #[tokio::test]
 async fn transport_errors_keep_their_source() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    let jc = jumpcloud_ext::JumpCloud::builder()
-        .base_url(format!("http://{addr}"))
-        .api_key(API_KEY)
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
-    let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
+    let err = call(&one_attempt_at(&refused_url()), &LIST_GROUPS)
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
     assert!(err.is_connect() && err.is_retryable() && err.status().is_none());
     assert!(err.source().is_some());
@@ -225,12 +217,7 @@ async fn a_body_cut_off_by_the_connection_is_marked_as_cut() {
             let _ = socket.flush().await;
         }
     });
-    let jc = jumpcloud_ext::JumpCloud::builder()
-        .base_url(format!("http://{addr}"))
-        .api_key(API_KEY)
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let jc = one_attempt_at(&format!("http://{addr}"));
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
     assert_eq!(err.body_excerpt(), Some("short body…"));

@@ -17,7 +17,7 @@ async fn generated_calls_are_authenticated_and_scoped() {
         .and(path("/api/v2/groups"))
         .and(header("x-api-key", API_KEY))
         .and(header("x-org-id", "org-1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .respond_with(empty_list())
         .expect(1)
         .mount(&server)
         .await;
@@ -41,14 +41,10 @@ async fn generated_calls_are_authenticated_and_scoped() {
 #[tokio::test]
 async fn generated_errors_convert_with_context() {
     let server = MockServer::start().await;
-    serve(
-        &server,
-        "/api/v2/groups",
-        ResponseTemplate::new(503).set_body_json(json!({"message": "try later"})),
-    )
-    .await;
+    let busy = json_reply(503, json!({"message": "try later"}));
+    serve(&server, "/api/v2/groups", busy).await;
     let jc = keyed(&server, |b| b.retry(fast_retry().with_max_attempts(2)));
-    let err: Error = jc.v2().group_list().send().await.unwrap_err().into();
+    let err = send_error(jc.v2().group_list().send()).await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(err.message(), Some("try later"));
     assert_eq!(err.path_template(), Some("/groups"));
@@ -59,20 +55,9 @@ async fn generated_errors_convert_with_context() {
 async fn generated_calls_with_a_service_account() {
     let server = MockServer::start().await;
     token_mock(TOKEN_1).expect(1).mount(&server).await;
-    Mock::given(path("/api/v2/groups"))
-        .and(header(
-            "authorization",
-            format!("Bearer {TOKEN_1}").as_str(),
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .expect(3)
-        .mount(&server)
-        .await;
-    let jc = builder(&server)
-        .service_account(CLIENT_ID, CLIENT_SECRET)
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let groups = given_bearer(TOKEN_1).and(path("/api/v2/groups"));
+    answer_times(&server, groups, empty_list(), 3).await;
+    let jc = service(&server, |b| b.retry(RetryPolicy::none()));
     for _ in 0..3 {
         jc.v2().group_list().send().await.unwrap();
     }
@@ -88,7 +73,7 @@ async fn malformed_success_bodies_are_decode_errors() {
     )
     .await;
     let jc = api_key_client(&server);
-    let err: Error = jc.v2().group_list().send().await.unwrap_err().into();
+    let err = send_error(jc.v2().group_list().send()).await;
     assert_eq!(err.kind(), jumpcloud_ext::ErrorKind::Decode);
     assert_eq!(err.body_excerpt(), Some("[{\"id\": "));
 }
@@ -141,11 +126,7 @@ async fn a_credential_failure_is_the_cause_of_the_raw_error_and_keeps_its_status
     ] {
         let server = MockServer::start().await;
         serve(&server, "/oauth2/token", template).await;
-        let jc = builder(&server)
-            .service_account(CLIENT_ID, CLIENT_SECRET)
-            .retry(RetryPolicy::none())
-            .build()
-            .unwrap();
+        let jc = service(&server, |b| b.retry(RetryPolicy::none()));
         let raw = jc.v2().group_list().send().await.unwrap_err();
         assert!(
             matches!(raw, jumpcloud_ext::api::Error::CommunicationError(_)),

@@ -9,7 +9,9 @@ mod common;
 use common::*;
 use futures::TryStreamExt;
 use jumpcloud_ext::ErrorKind;
+use jumpcloud_ext::JumpCloud;
 use jumpcloud_ext::graph::{Attributes, Desired, Kind, NodeRef, Op, Outcome, Relation};
+use jumpcloud_ext::graph::{Graph, Plan};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -30,11 +32,65 @@ async fn empty_lists(server: &MockServer) {
         .await;
 }
 
+/// A GET of `/api/v2/{route}` answers the listing `body`.
+async fn listing(server: &MockServer, route: &str, body: Value) {
+    let given = Mock::given(method("GET")).and(path(format!("/api/v2/{route}")));
+    answer(server, given, list(body)).await;
+}
+
+/// A GET of u1's associations with `targets` answers the listing `body`.
+async fn u1_associations(server: &MockServer, targets: &str, body: Value) {
+    let given = Mock::given(method("GET"))
+        .and(path("/api/v2/users/u1/associations"))
+        .and(query_param("targets", targets));
+    answer(server, given, list(body)).await;
+}
+
+/// Every POST to `/api/v2/{route}` answers `template`.
+async fn posting(server: &MockServer, route: &str, template: ResponseTemplate) {
+    let given = Mock::given(method("POST")).and(path(format!("/api/v2/{route}")));
+    answer(server, given, template).await;
+}
+
+/// Every item of a stream the graph opened; any error fails the test.
+async fn collected<S>(opened: Result<S, jumpcloud_ext::Error>) -> Vec<S::Ok>
+where
+    S: futures::TryStream<Error = jumpcloud_ext::Error>,
+{
+    opened.unwrap().try_collect().await.unwrap()
+}
+
+/// `jc`'s graph, leaving nodes unnamed (no name lookups on the wire).
+fn unnamed(jc: &JumpCloud) -> Graph<'_> {
+    jc.graph().names(false)
+}
+
+/// The plan to make g1's members exactly the users `wanted`, when the server
+/// lists the users `current` as its members.
+async fn plan_g1_members(
+    server: &MockServer,
+    g: &Graph<'_>,
+    current: &[&str],
+    wanted: &[&str],
+) -> Plan {
+    let members: Vec<Value> = current.iter().map(|id| user_member(id)).collect();
+    listing(server, "usergroups/g1/members", Value::from(members)).await;
+    let wanted = wanted.iter().map(|id| NodeRef::user(*id));
+    g.plan_members(&NodeRef::user_group("g1"), wanted)
+        .await
+        .unwrap()
+}
+
 fn sudo(enabled: bool) -> Attributes {
     json!({"sudo": {"enabled": enabled, "withoutPassword": false}})
         .as_object()
         .unwrap()
         .clone()
+}
+
+/// A membership edge to the user `id`.
+fn user_member(id: &str) -> Value {
+    json!({"to": {"type": "user", "id": id}})
 }
 
 fn hop(from: (&str, &str), to: (&str, &str)) -> Value {
@@ -74,20 +130,9 @@ async fn posts(server: &MockServer) -> Vec<(String, Value)> {
 #[tokio::test]
 async fn traversal_streams_paths_and_compiled_attributes() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users/u1/systems"))
-        .respond_with(list(user_systems()))
-        .mount(&server)
-        .await;
+    listing(&server, "users/u1/systems", user_systems()).await;
     let jc = api_key_client(&server);
-    let reached: Vec<_> = jc
-        .graph()
-        .names(false)
-        .reachable(&NodeRef::user("u1"), Kind::System)
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let reached = collected(unnamed(&jc).reachable(&NodeRef::user("u1"), Kind::System)).await;
     assert_eq!(reached.len(), 2);
     assert!(reached[0].is_direct());
     assert_eq!(reached[0].compiled_attributes, sudo(true));
@@ -106,25 +151,14 @@ async fn traversal_streams_paths_and_compiled_attributes() {
 #[tokio::test]
 async fn associations_ask_for_their_target_and_keep_attributes() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users/u1/associations"))
-        .and(query_param("targets", "system"))
-        .respond_with(list(json!([
-            {"attributes": {"sudo": {"enabled": true, "withoutPassword": true}},
-             "to": {"type": "system", "id": "s1"}},
-            {"to": {"type": "system", "id": "s3", "attributes": {"x": 1}}}
-        ])))
-        .mount(&server)
-        .await;
+    let links = json!([
+        {"attributes": {"sudo": {"enabled": true, "withoutPassword": true}},
+         "to": {"type": "system", "id": "s1"}},
+        {"to": {"type": "system", "id": "s3", "attributes": {"x": 1}}}
+    ]);
+    u1_associations(&server, "system", links).await;
     let jc = api_key_client(&server);
-    let links: Vec<_> = jc
-        .graph()
-        .names(false)
-        .associations(&NodeRef::user("u1"), Kind::System)
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let links = collected(unnamed(&jc).associations(&NodeRef::user("u1"), Kind::System)).await;
     assert_eq!(links[0].node, NodeRef::system("s1"));
     assert_eq!(links[0].attributes["sudo"]["withoutPassword"], true);
     assert_eq!(links[1].attributes["x"], 1);
@@ -135,18 +169,15 @@ async fn impossible_relations_are_refused_before_any_request() {
     let server = MockServer::start().await;
     empty_lists(&server).await;
     let jc = api_key_client(&server);
-    let g = jc.graph().names(false);
+    let g = unnamed(&jc);
     let e = g.members(&NodeRef::user("u1")).err().unwrap();
     assert_eq!(e.kind(), ErrorKind::InvalidRequest);
-    assert!(e.to_string().contains("no members"), "{e}");
+    assert_mentions(&e.to_string(), "no members");
     let e = g
         .associations(&NodeRef::system("s1"), Kind::System)
         .err()
         .unwrap();
-    assert!(
-        e.to_string().contains("associations from system to system"),
-        "{e}"
-    );
+    assert_mentions(&e.to_string(), "associations from system to system");
     let e = g
         .plan_members(&NodeRef::user_group("g1"), [NodeRef::system("s1")])
         .await
@@ -156,7 +187,7 @@ async fn impossible_relations_are_refused_before_any_request() {
         .plan_associations(&NodeRef::user("u1"), Kind::System, [NodeRef::user("u2")])
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("user u2 is not a system"), "{e}");
+    assert_mentions(&e.to_string(), "user u2 is not a system");
     let e = g
         .associate(
             &NodeRef::user("u1"),
@@ -165,7 +196,7 @@ async fn impossible_relations_are_refused_before_any_request() {
         )
         .await
         .unwrap_err();
-    assert!(e.to_string().contains("colour"), "{e}");
+    assert_mentions(&e.to_string(), "colour");
     assert!(
         g.access_of(&NodeRef::password_manager_item("p1"))
             .await
@@ -180,28 +211,16 @@ async fn impossible_relations_are_refused_before_any_request() {
 #[tokio::test]
 async fn access_of_fans_out_over_every_traversal_and_who_can_reach_lists_users() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users/u1/systems"))
-        .respond_with(list(user_systems()))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users/u1/applications"))
-        .respond_with(list(json!([{"type": "application", "id": "a1",
-            "paths": [[hop(("user", "u1"), ("user_group", "g1")), hop(("user_group", "g1"), ("application", "a1"))]]}])))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/systems/s2/users"))
-        .respond_with(list(json!([{"type": "user", "id": "u1", "paths": [
-            [hop(("system", "s2"), ("user_group", "g1")), hop(("user_group", "g1"), ("user", "u1"))]]}])))
-        .mount(&server)
-        .await;
+    let apps = json!([{"type": "application", "id": "a1", "paths": [
+        [hop(("user", "u1"), ("user_group", "g1")), hop(("user_group", "g1"), ("application", "a1"))]]}]);
+    let users = json!([{"type": "user", "id": "u1", "paths": [
+        [hop(("system", "s2"), ("user_group", "g1")), hop(("user_group", "g1"), ("user", "u1"))]]}]);
+    listing(&server, "users/u1/systems", user_systems()).await;
+    listing(&server, "users/u1/applications", apps).await;
+    listing(&server, "systems/s2/users", users).await;
     empty_lists(&server).await;
     let jc = api_key_client(&server);
-    let access = jc
-        .graph()
-        .names(false)
+    let access = unnamed(&jc)
         .concurrency(3)
         .access_of(&NodeRef::user("u1"))
         .await
@@ -212,9 +231,9 @@ async fn access_of_fans_out_over_every_traversal_and_who_can_reach_lists_users()
         [Kind::Application, Kind::System]
     );
     let text = access.to_string();
-    assert!(text.contains("via user_group g1"), "{text}");
-    assert!(text.contains("direct"), "{text}");
-    assert!(text.contains("\"sudo\""), "{text}");
+    for needle in ["via user_group g1", "direct", "\"sudo\""] {
+        assert_mentions(&text, needle);
+    }
     // One listing per traversal the document gives a user.
     let traversals: Vec<String> = server
         .received_requests()
@@ -224,9 +243,7 @@ async fn access_of_fans_out_over_every_traversal_and_who_can_reach_lists_users()
         .map(|r| r.url.path().to_string())
         .collect();
     assert_eq!(traversals.len(), 8, "{traversals:?}");
-    let users = jc
-        .graph()
-        .names(false)
+    let users = unnamed(&jc)
         .who_can_reach(&NodeRef::system("s2"))
         .await
         .unwrap();
@@ -237,33 +254,25 @@ async fn access_of_fans_out_over_every_traversal_and_who_can_reach_lists_users()
 #[tokio::test]
 async fn plan_then_apply_reports_each_write_and_a_failure_hides_nothing() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users/u1/associations"))
-        .and(query_param("targets", "system"))
-        .respond_with(list(json!([
-            {"to": {"type": "system", "id": "keep"}},
-            {"to": {"type": "system", "id": "drop"}},
-            {"attributes": sudo(false), "to": {"type": "system", "id": "sudo"}}
-        ])))
-        .mount(&server)
-        .await;
+    let links = json!([
+        {"to": {"type": "system", "id": "keep"}},
+        {"to": {"type": "system", "id": "drop"}},
+        {"attributes": sudo(false), "to": {"type": "system", "id": "sudo"}}
+    ]);
+    u1_associations(&server, "system", links).await;
     // Adding "broken" fails; everything else succeeds.
     Mock::given(method("POST"))
         .and(path("/api/v2/users/u1/associations"))
         .and(wiremock::matchers::body_partial_json(
             json!({"id": "broken"}),
         ))
-        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"message": "boom"})))
+        .respond_with(json_reply(500, json!({"message": "boom"})))
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v2/users/u1/associations"))
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
+    posting(&server, "users/u1/associations", ResponseTemplate::new(204)).await;
     let jc = api_key_client(&server);
-    let g = jc.graph().names(false);
+    let g = unnamed(&jc);
     let desired = vec![
         Desired::from(NodeRef::system("keep")),
         Desired::with_attributes(NodeRef::system("sudo"), sudo(true)),
@@ -283,14 +292,8 @@ async fn plan_then_apply_reports_each_write_and_a_failure_hides_nothing() {
         (2, 1, 1)
     );
     let text = plan.to_string();
-    assert!(
-        text.contains("- user u1 -[associations]-> system drop"),
-        "{text}"
-    );
-    assert!(
-        text.contains("+ user u1 -[associations]-> system new {\"sudo\""),
-        "{text}"
-    );
+    assert_mentions(&text, "- user u1 -[associations]-> system drop");
+    assert_mentions(&text, "+ user u1 -[associations]-> system new {\"sudo\"");
     let report = g.apply(&plan).await;
     assert_eq!(report.results.len(), 4);
     assert_eq!(report.done(), 3);
@@ -316,26 +319,12 @@ async fn plan_then_apply_reports_each_write_and_a_failure_hides_nothing() {
 #[tokio::test]
 async fn members_plan_and_reapply_changes_nothing() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/usergroups/g1/members"))
-        .respond_with(list(json!([{"to": {"type": "user", "id": "u1"}}])))
-        .mount(&server)
-        .await;
     // The server already has u2: adding it again is a conflict.
-    Mock::given(method("POST"))
-        .and(path("/api/v2/usergroups/g1/members"))
-        .respond_with(
-            ResponseTemplate::new(409).set_body_json(json!({"message": "already exists"})),
-        )
-        .mount(&server)
-        .await;
+    let conflict = json_reply(409, json!({"message": "already exists"}));
+    posting(&server, "usergroups/g1/members", conflict).await;
     let jc = api_key_client(&server);
-    let g = jc.graph().names(false);
-    let group = NodeRef::user_group("g1");
-    let plan = g
-        .plan_members(&group, [NodeRef::user("u1"), NodeRef::user("u2")])
-        .await
-        .unwrap();
+    let g = unnamed(&jc);
+    let plan = plan_g1_members(&server, &g, &["u1"], &["u1", "u2"]).await;
     assert_eq!(plan.len(), 1);
     assert_eq!(plan.changes[0].relation, Relation::Members);
     let report = g.apply(&plan).await;
@@ -351,48 +340,36 @@ async fn members_plan_and_reapply_changes_nothing() {
         )]
     );
     // Already as wanted: nothing planned.
-    let again = g.plan_members(&group, [NodeRef::user("u1")]).await.unwrap();
+    let again = g
+        .plan_members(&NodeRef::user_group("g1"), [NodeRef::user("u1")])
+        .await
+        .unwrap();
     assert_eq!(again.count(Op::Remove), 0);
     assert_eq!(again.len(), 0);
 }
 
 async fn offboard_server() -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users/u1/memberof"))
-        .respond_with(list(json!([
-            {"type": "user_group", "id": "g1", "paths": [[hop(("user", "u1"), ("user_group", "g1"))]]},
-            {"type": "user_group", "id": "nested", "paths": [[
-                hop(("user", "u1"), ("user_group", "g1")), hop(("user_group", "g1"), ("user_group", "nested"))]]}
-        ])))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users/u1/associations"))
-        .and(query_param("targets", "system"))
-        .respond_with(list(
-            json!([{"attributes": sudo(true), "to": {"type": "system", "id": "s1"}}]),
-        ))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users/u1/associations"))
-        .and(query_param("targets", "application"))
-        .respond_with(list(json!([{"to": {"type": "application", "id": "a1"}}])))
-        .mount(&server)
-        .await;
+    let groups = json!([
+        {"type": "user_group", "id": "g1", "paths": [[hop(("user", "u1"), ("user_group", "g1"))]]},
+        {"type": "user_group", "id": "nested", "paths": [[
+            hop(("user", "u1"), ("user_group", "g1")), hop(("user_group", "g1"), ("user_group", "nested"))]]}
+    ]);
+    let systems = json!([{"attributes": sudo(true), "to": {"type": "system", "id": "s1"}}]);
+    listing(&server, "users/u1/memberof", groups).await;
+    u1_associations(&server, "system", systems).await;
+    let apps = json!([{"to": {"type": "application", "id": "a1"}}]);
+    u1_associations(&server, "application", apps).await;
     empty_lists(&server).await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path("/api/systemusers/u1"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"_id": "u1", "suspended": true})),
-        )
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        Mock::given(method("POST")),
+        ResponseTemplate::new(204),
+    )
+    .await;
+    let suspended = json_reply(200, json!({"_id": "u1", "suspended": true}));
+    let put = Mock::given(method("PUT")).and(path("/api/systemusers/u1"));
+    answer(&server, put, suspended).await;
     server
 }
 
@@ -400,22 +377,12 @@ async fn offboard_server() -> MockServer {
 async fn offboarding_dry_run_lists_and_writes_nothing() {
     let server = offboard_server().await;
     let jc = api_key_client(&server);
-    let report = jc
-        .graph()
-        .names(false)
-        .offboard(NodeRef::user("u1"))
-        .dry_run(true)
-        .suspend(true)
-        .run()
-        .await
-        .unwrap();
+    let offboarding = unnamed(&jc).offboard(NodeRef::user("u1"));
+    let report = offboarding.dry_run(true).suspend(true).run().await.unwrap();
     assert!(report.dry_run && report.applied.is_none() && report.suspended.is_none());
     assert_eq!(report.plan.len(), 3, "{}", report.plan);
     let text = report.to_string();
-    assert!(
-        text.contains("- user_group g1 -[members]-> user u1"),
-        "{text}"
-    );
+    assert_mentions(&text, "- user_group g1 -[members]-> user u1");
     assert!(
         !text.contains("nested"),
         "an inherited membership is not removed: {text}"
@@ -427,14 +394,8 @@ async fn offboarding_dry_run_lists_and_writes_nothing() {
 async fn offboarding_removes_memberships_and_associations_then_suspends() {
     let server = offboard_server().await;
     let jc = api_key_client(&server);
-    let report = jc
-        .graph()
-        .names(false)
-        .offboard(NodeRef::user("u1"))
-        .suspend(true)
-        .run()
-        .await
-        .unwrap();
+    let offboarding = unnamed(&jc).offboard(NodeRef::user("u1"));
+    let report = offboarding.suspend(true).run().await.unwrap();
     assert!(report.is_success(), "{report}");
     assert_eq!(
         posts(&server).await,
@@ -462,38 +423,20 @@ async fn offboarding_removes_memberships_and_associations_then_suspends() {
 #[tokio::test]
 async fn snapshot_reads_named_nodes_and_edges_once() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/systemusers"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "results": [{"_id": "u1", "username": "ada"}, {"_id": "u2", "username": "bob"}],
-            "totalCount": 2})))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/usergroups"))
-        .respond_with(list(json!([{"id": "g1", "name": "eng"}])))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/usergroups/g1/members"))
-        .respond_with(list(json!([{"to": {"type": "user", "id": "u1"}}])))
-        .mount(&server)
-        .await;
+    let v1_users = json!({
+        "results": [{"_id": "u1", "username": "ada"}, {"_id": "u2", "username": "bob"}],
+        "totalCount": 2});
+    let get_v1_users = Mock::given(method("GET")).and(path("/api/systemusers"));
+    answer(&server, get_v1_users, json_reply(200, v1_users)).await;
+    listing(&server, "usergroups", json!([{"id": "g1", "name": "eng"}])).await;
+    listing(&server, "usergroups/g1/members", json!([user_member("u1")])).await;
     // Password manager items cannot be listed: their edges are read from the
     // users' end and they appear unnamed.
-    Mock::given(method("GET"))
-        .and(path("/api/v2/users/u1/associations"))
-        .and(query_param("targets", "password_manager_item"))
-        .respond_with(list(
-            json!([{"to": {"type": "password_manager_item", "id": "p1"}}]),
-        ))
-        .mount(&server)
-        .await;
+    let items = json!([{"to": {"type": "password_manager_item", "id": "p1"}}]);
+    u1_associations(&server, "password_manager_item", items).await;
     empty_lists(&server).await;
     let jc = api_key_client(&server);
-    let snap = jc
-        .graph()
-        .names(false)
+    let snap = unnamed(&jc)
         .snapshot(&[Kind::User, Kind::UserGroup, Kind::PasswordManagerItem])
         .await
         .unwrap();
@@ -507,7 +450,7 @@ async fn snapshot_reads_named_nodes_and_edges_once() {
         NodeRef::new(Kind::PasswordManagerItem, "p1")
     );
     let dot = snap.to_dot();
-    assert!(dot.contains("\"eng (user_group)\""), "{dot}");
+    assert_mentions(&dot, "\"eng (user_group)\"");
     assert!(snap.to_mermaid().contains("-.->"));
 }
 
@@ -516,30 +459,15 @@ async fn snapshot_reads_named_nodes_and_edges_once() {
 #[tokio::test]
 async fn only_an_add_conflict_or_a_remove_not_found_is_unchanged() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v2/usergroups/g1/members"))
-        .respond_with(list(json!([
-            {"to": {"type": "user", "id": "u1"}},
-            {"to": {"type": "user", "id": "u2"}}
-        ])))
-        .mount(&server)
-        .await;
     let jc = api_key_client(&server);
-    let g = jc.graph().names(false);
-    let group = NodeRef::user_group("g1");
-    let plan = g
-        .plan_members(&group, [NodeRef::user("u1"), NodeRef::user("u3")])
-        .await
-        .unwrap();
+    let g = unnamed(&jc);
+    let plan = plan_g1_members(&server, &g, &["u1", "u2"], &["u1", "u3"]).await;
     let ops: Vec<Op> = plan.changes.iter().map(|c| c.change.op).collect();
     assert_eq!(ops, [Op::Remove, Op::Add]);
     for (status, remove_unchanged) in [(404, true), (409, false)] {
         server.reset().await;
-        Mock::given(method("POST"))
-            .and(path("/api/v2/usergroups/g1/members"))
-            .respond_with(ResponseTemplate::new(status).set_body_json(json!({"message": "no"})))
-            .mount(&server)
-            .await;
+        let refusal = json_reply(status, json!({"message": "no"}));
+        posting(&server, "usergroups/g1/members", refusal).await;
         let report = g.apply(&plan).await;
         let removal = &report.results[0].outcome;
         assert_eq!(

@@ -7,8 +7,8 @@
 mod common;
 
 use common::*;
+use jumpcloud_ext::ErrorKind;
 use jumpcloud_ext::prelude::*;
-use jumpcloud_ext::{Error, ErrorKind};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -21,37 +21,29 @@ async fn with_org_given_a_bad_id_is_a_config_error_at_call_time() {
     let err = jc.v1().user_list().run().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config, "{err}");
     assert_eq!(err.operation().map(|o| o.id), Some("User_List"));
-    let err = Error::from(jc.v2().user_group_list().send().await.unwrap_err());
+    let err = send_error(jc.v2().user_group_list().send()).await;
     assert_eq!(err.kind(), ErrorKind::Config, "{err}");
     assert_eq!(err.operation().map(|o| o.id), Some("UserGroup_List"));
     assert!(server.received_requests().await.unwrap().is_empty());
     // The same id given to the builder fails `build` the same way.
-    let err = builder(&server)
-        .api_key(API_KEY)
-        .org_id("org\r\nx-evil: 1")
-        .build()
-        .unwrap_err();
+    let err = try_keyed(&server, |b| b.org_id("org\r\nx-evil: 1")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
 }
 
 #[tokio::test]
 async fn a_token_endpoint_error_names_the_call_that_needed_the_token() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
-        .mount(&server)
-        .await;
+    let invalid = json_reply(401, json!({"error": "invalid_client"}));
+    answer(
+        &server,
+        Mock::given(method("POST")).and(path("/oauth2/token")),
+        invalid,
+    )
+    .await;
     let jc = service_client(&server);
     // The builder's own `send()`, converted as `?` would.
-    let err = Error::from(
-        jc.v2()
-            .user_group_get()
-            .id("5f1b2c3d4e5f60718293a4b5")
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let group = jc.v2().user_group_get().id("5f1b2c3d4e5f60718293a4b5");
+    let err = send_error(group.send()).await;
     assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
     let op = err.operation().expect("the operation is named");
     assert_eq!(op.id, "UserGroup_Get");
@@ -68,10 +60,7 @@ async fn each_api_can_have_its_own_base_url() {
     let main = MockServer::start().await;
     let insights = MockServer::start().await;
     for server in [&main, &insights] {
-        Mock::given(wiremock::matchers::any())
-            .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-            .mount(server)
-            .await;
+        answer(server, Mock::given(wiremock::matchers::any()), empty_list()).await;
     }
     let jc = keyed(&main, |b| b.insights_url(format!("{}/di", insights.uri())));
     assert_eq!(jc.endpoints().insights(), format!("{}/di", insights.uri()));
@@ -115,18 +104,11 @@ async fn each_api_can_have_its_own_base_url() {
 async fn a_delete_that_answers_with_the_object_returns_it() {
     let server = MockServer::start().await;
     let id = "66a0f1e2d3c4b5a697887766";
-    Mock::given(method("DELETE"))
-        .and(path(format!("/api/v2/usergroups/{id}")))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(json!({"id": id, "name": "Storage"})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("DELETE"))
-        .and(path(format!("/api/v2/systemgroups/{id}")))
-        .respond_with(ResponseTemplate::new(204))
-        .mount(&server)
-        .await;
+    let delete =
+        |kind: &str| Mock::given(method("DELETE")).and(path(format!("/api/v2/{kind}/{id}")));
+    let group = json_reply(200, json!({"id": id, "name": "Storage"}));
+    answer(&server, delete("usergroups"), group).await;
+    answer(&server, delete("systemgroups"), ResponseTemplate::new(204)).await;
     let jc = api_key_client(&server);
     let deleted = jc.v2().user_group_delete().id(id).run().await.unwrap();
     let group = deleted.expect("the server sent the group");

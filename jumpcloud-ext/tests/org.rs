@@ -7,36 +7,43 @@ use common::*;
 use jumpcloud_ext::ErrorKind;
 use serde_json::json;
 use wiremock::matchers::path;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer};
 
+/// A server answering every request with an empty listing.
 async fn server() -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&server)
-        .await;
+    answer(
+        &server,
+        Mock::given(wiremock::matchers::any()),
+        empty_list(),
+    )
+    .await;
     server
 }
 
+/// A server that has answered `ops`, each sent once by an API-key client
+/// whose builder `tune` adjusted.
+async fn server_after(
+    tune: impl FnOnce(jumpcloud_ext::JumpCloudBuilder) -> jumpcloud_ext::JumpCloudBuilder,
+    ops: &[&'static jumpcloud_ext::api::Operation],
+) -> MockServer {
+    let server = server().await;
+    let jc = keyed(&server, tune);
+    for op in ops {
+        call(&jc, op).await.unwrap();
+    }
+    server
+}
+
+/// The `x-org-id` of each request the server received on `p`.
 async fn org_headers(server: &MockServer, p: &str) -> Vec<Option<String>> {
-    hits(server, p)
-        .await
-        .iter()
-        .map(|r| {
-            r.headers
-                .get("x-org-id")
-                .map(|v| v.to_str().unwrap().to_owned())
-        })
-        .collect()
+    header_values(server, p, "x-org-id").await
 }
 
 #[tokio::test]
 async fn org_header_follows_the_client_and_the_route() {
-    let server = server().await;
-    let jc = keyed(&server, |b| b.org_id("org-1"));
-    call(&jc, &LIST_GROUPS).await.unwrap();
-    call(&jc, &LIST_ORGS).await.unwrap();
-    call(&jc, &V1_SYSTEMUSERS).await.unwrap();
+    let ops = [&LIST_GROUPS, &LIST_ORGS, &V1_SYSTEMUSERS];
+    let server = server_after(|b| b.org_id("org-1"), &ops).await;
     assert_eq!(
         org_headers(&server, "/api/v2/groups").await,
         [Some("org-1".into())]
@@ -61,7 +68,7 @@ async fn with_org_scopes_a_copy_for_msp_loops() {
     let server = server().await;
     let jc = service_client(&server);
     Mock::given(path("/oauth2/token"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(TOKEN_1, json!(3600))))
+        .respond_with(token_reply(TOKEN_1, json!(3600)))
         .with_priority(1)
         .mount(&server)
         .await;
@@ -101,7 +108,7 @@ async fn an_invalid_org_id_fails_the_request_before_sending() {
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
     // A configuration mistake, as the same id given to the builder is.
     assert_eq!(err.kind(), ErrorKind::Config);
-    assert!(err.to_string().contains("organization id"), "{err}");
+    assert_mentions(&err.to_string(), "organization id");
     assert_eq!(err.operation().map(|o| o.id), Some("Groups_List"));
     assert!(hits(&server, "/api/v2/groups").await.is_empty());
     // Routes that take no org header are unaffected.
@@ -110,25 +117,9 @@ async fn an_invalid_org_id_fails_the_request_before_sending() {
 
 #[tokio::test]
 async fn provider_header_goes_to_directory_insights_only() {
-    let server = server().await;
-    let jc = keyed(&server, |b| b.provider_id("provider-7"));
-    call(&jc, &INSIGHTS_EVENTS).await.unwrap();
-    call(&jc, &LIST_GROUPS).await.unwrap();
-    call(&jc, &V1_SYSTEMUSERS).await.unwrap();
-    let provider = |p: &'static str| {
-        let server = &server;
-        async move {
-            hits(server, p)
-                .await
-                .iter()
-                .map(|r| {
-                    r.headers
-                        .get("x-provider-id")
-                        .map(|v| v.to_str().unwrap().to_owned())
-                })
-                .collect::<Vec<_>>()
-        }
-    };
+    let ops = [&INSIGHTS_EVENTS, &LIST_GROUPS, &V1_SYSTEMUSERS];
+    let server = server_after(|b| b.provider_id("provider-7"), &ops).await;
+    let provider = |p| header_values(&server, p, "x-provider-id");
     assert_eq!(
         provider("/insights/directory/v1/events").await,
         [Some("provider-7".into())]
@@ -140,10 +131,6 @@ async fn provider_header_goes_to_directory_insights_only() {
 #[tokio::test]
 async fn a_provider_id_that_cannot_be_a_header_is_a_config_error() {
     let server = server().await;
-    let err = builder(&server)
-        .api_key(API_KEY)
-        .provider_id("bad\nid")
-        .build()
-        .unwrap_err();
+    let err = try_keyed(&server, |b| b.provider_id("bad\nid")).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
 }

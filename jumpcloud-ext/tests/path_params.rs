@@ -11,7 +11,16 @@ use jumpcloud_ext::prelude::*;
 use jumpcloud_ext::{Error, ErrorKind};
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer};
+
+/// An ordinary user id, which the server does not know.
+const USER_ID: &str = "5f0000000000000000000001";
+
+/// Answers the one request `given` matches with a 404 for the user.
+async fn no_such_user(server: &MockServer, given: wiremock::MockBuilder) {
+    let missing = json_reply(404, json!({"message": "no user"}));
+    answer_times(server, given, missing, 1).await;
+}
 
 fn assert_refused(err: &Error, operation: &str, parameter: &str, problem: &str) {
     assert_eq!(err.kind(), ErrorKind::InvalidRequest, "{err}");
@@ -47,14 +56,8 @@ async fn unsafe_path_parameters_are_refused_before_anything_is_sent() {
     assert_refused(&err, "user_delete", "id", "is a dot segment");
 
     // The builder's own `send()` gives progenitor's error; it converts to the same kind.
-    let err = Error::from(
-        jc.v2()
-            .user_group_members_get()
-            .group_id("g?limit=1")
-            .send()
-            .await
-            .unwrap_err(),
-    );
+    let members = jc.v2().user_group_members_get().group_id("g?limit=1");
+    let err = send_error(members.send()).await;
     assert_refused(&err, "user_group_members_get", "group_id", "contains `?`");
 
     let err = jc
@@ -69,19 +72,9 @@ async fn unsafe_path_parameters_are_refused_before_anything_is_sent() {
     assert!(server.received_requests().await.unwrap().is_empty());
 
     // The same server does count what is sent: an ordinary id is one request.
-    Mock::given(method("GET"))
-        .and(path("/api/systemusers/5f0000000000000000000001"))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "no user"})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let err = jc
-        .v1()
-        .user_get()
-        .id("5f0000000000000000000001")
-        .run()
-        .await
-        .unwrap_err();
+    let get = Mock::given(method("GET")).and(path(format!("/api/systemusers/{USER_ID}")));
+    no_such_user(&server, get).await;
+    let err = jc.v1().user_get().id(USER_ID).run().await.unwrap_err();
     assert!(err.is_not_found(), "{err}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
@@ -89,21 +82,18 @@ async fn unsafe_path_parameters_are_refused_before_anything_is_sent() {
 #[tokio::test]
 async fn optional_string_fields_take_str_string_and_option() {
     let server = MockServer::start().await;
-    Mock::given(method("PUT"))
-        .and(path("/api/systemusers/5f0000000000000000000001"))
+    let put = Mock::given(method("PUT"))
+        .and(path(format!("/api/systemusers/{USER_ID}")))
         .and(body_json(
             json!({"firstname": "New", "lastname": "Name", "username": "grace"}),
-        ))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"message": "no user"})))
-        .expect(1)
-        .mount(&server)
-        .await;
+        ));
+    no_such_user(&server, put).await;
     let jc = api_key_client(&server);
     let lastname: Option<String> = Some("Name".to_string());
     let err = jc
         .v1()
         .user_set()
-        .id("5f0000000000000000000001")
+        .id(USER_ID)
         .body_map(|b| {
             b.username("grace")
                 .firstname("New")

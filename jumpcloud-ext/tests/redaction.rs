@@ -48,18 +48,9 @@ async fn no_secret_in_logs_errors_or_debug() {
 
     // --- API key ---
     let server = MockServer::start().await;
-    serve(
-        &server,
-        "/api/v2/groups",
-        ResponseTemplate::new(200).set_body_json(json!([])),
-    )
-    .await;
-    serve(
-        &server,
-        "/api/v2/usergroups",
-        ResponseTemplate::new(401).set_body_json(json!({"message": format!("bad key {API_KEY}")})),
-    )
-    .await;
+    serve(&server, "/api/v2/groups", empty_list()).await;
+    let refusal = json!({"message": format!("bad key {API_KEY}")});
+    serve(&server, "/api/v2/usergroups", json_reply(401, refusal)).await;
     serve(
         &server,
         "/api/v2/organizations",
@@ -82,47 +73,22 @@ async fn no_secret_in_logs_errors_or_debug() {
 
     // --- Service account: token, 401 refresh, rotation ---
     let server = MockServer::start().await;
-    token_mock(TOKEN_1)
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    token_mock(TOKEN_2).with_priority(2).mount(&server).await;
+    issue_tokens(&server, TOKEN_1, TOKEN_2).await;
     Mock::given(path("/oauth2/token"))
         .and(header(
             "authorization",
             basic(CLIENT_ID, NEW_SECRET).as_str(),
         ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(TOKEN_3, json!(3600))))
+        .respond_with(token_reply(TOKEN_3, json!(3600)))
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(header(
-        "authorization",
-        format!("Bearer {TOKEN_1}").as_str(),
-    ))
-    .respond_with(
-        ResponseTemplate::new(401)
-            .set_body_json(json!({"message": format!("token {TOKEN_1} expired")})),
-    )
-    .mount(&server)
-    .await;
-    serve(
-        &server,
-        "/api/v2/groups",
-        ResponseTemplate::new(200).set_body_json(json!([])),
-    )
-    .await;
-    serve(
-        &server,
-        "/api/v2/usergroups",
-        ResponseTemplate::new(409).set_body_json(json!({"message": "exists"})),
-    )
-    .await;
-    let jc = builder(&server)
-        .service_account(CLIENT_ID, CLIENT_SECRET)
-        .build()
-        .unwrap();
+    let expired = json!({"message": format!("token {TOKEN_1} expired")});
+    answer(&server, given_bearer(TOKEN_1), json_reply(401, expired)).await;
+    serve(&server, "/api/v2/groups", empty_list()).await;
+    let conflict = json_reply(409, json!({"message": "exists"}));
+    serve(&server, "/api/v2/usergroups", conflict).await;
+    let jc = service_client(&server);
     call(&jc, &LIST_GROUPS).await.unwrap(); // 401 with TOKEN_1, then TOKEN_2
     seen.push(call(&jc, &CREATE_GROUP).await.unwrap_err());
     jc.set_client_secret(NEW_SECRET).unwrap();
@@ -134,29 +100,16 @@ async fn no_secret_in_logs_errors_or_debug() {
     // A 401 on a POST is returned: its echoed token must be scrubbed.
     let server = MockServer::start().await;
     token_mock(TOKEN_1).mount(&server).await;
-    serve(
-        &server,
-        "/api/v2/usergroups",
-        ResponseTemplate::new(401)
-            .set_body_json(json!({"message": format!("token {TOKEN_1} refused")})),
-    )
-    .await;
+    let refused = json!({"message": format!("token {TOKEN_1} refused")});
+    serve(&server, "/api/v2/usergroups", json_reply(401, refused)).await;
     let jc = service_client(&server);
     seen.push(call(&jc, &CREATE_GROUP).await.unwrap_err());
 
     // --- Token endpoint failures ---
     let server = MockServer::start().await;
-    serve(
-        &server,
-        "/oauth2/token",
-        ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})),
-    )
-    .await;
-    let jc = builder(&server)
-        .service_account(CLIENT_ID, CLIENT_SECRET)
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let invalid = json_reply(401, json!({"error": "invalid_client"}));
+    serve(&server, "/oauth2/token", invalid).await;
+    let jc = service(&server, |b| b.retry(RetryPolicy::none()));
     seen.push(call(&jc, &LIST_GROUPS).await.unwrap_err());
     seen.push(jc.authenticate().await.unwrap_err());
 
@@ -174,20 +127,16 @@ async fn no_secret_in_logs_errors_or_debug() {
     );
 
     // --- Nothing listening ---
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
+    let nowhere = refused_url();
     for creds in [
         Credentials::api_key(API_KEY),
         Credentials::service_account(CLIENT_ID, CLIENT_SECRET),
     ] {
         assert_clean("credentials Debug", &format!("{creds:?}"));
-        let jc = JumpCloud::builder()
-            .base_url(format!("http://{addr}"))
-            .credentials(creds)
-            .retry(fast_retry().with_max_attempts(2))
-            .build()
-            .unwrap();
+        let jc = client_at(&nowhere, |b| {
+            b.credentials(creds)
+                .retry(fast_retry().with_max_attempts(2))
+        });
         seen.push(call(&jc, &LIST_GROUPS).await.unwrap_err());
     }
 
@@ -231,13 +180,8 @@ async fn no_secret_in_logs_errors_or_debug() {
 async fn refusals_hint_at_the_credential_host_and_organisation_but_not_the_secret() {
     // An API key refused with 403, sent with an organisation.
     let server = MockServer::start().await;
-    serve(
-        &server,
-        "/api/v2/groups",
-        ResponseTemplate::new(403)
-            .set_body_json(json!({"message": format!("key {API_KEY} may not")})),
-    )
-    .await;
+    let forbidden = json!({"message": format!("key {API_KEY} may not")});
+    serve(&server, "/api/v2/groups", json_reply(403, forbidden)).await;
     let jc = keyed(&server, |b| {
         b.org_id("5f0c1d2e3f4a5b6c7d8e9f00")
             .retry(RetryPolicy::none())
@@ -258,19 +202,10 @@ async fn refusals_hint_at_the_credential_host_and_organisation_but_not_the_secre
     // A service account whose token request is refused: the error is the
     // typed credential failure, hinted the same way, without the secret.
     let server = MockServer::start().await;
-    serve(
-        &server,
-        "/oauth2/token",
-        ResponseTemplate::new(401).set_body_json(
-            json!({"error": "invalid_client", "error_description": format!("bad {CLIENT_SECRET}")}),
-        ),
-    )
-    .await;
-    let jc = builder(&server)
-        .service_account(CLIENT_ID, CLIENT_SECRET)
-        .retry(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let invalid =
+        json!({"error": "invalid_client", "error_description": format!("bad {CLIENT_SECRET}")});
+    serve(&server, "/oauth2/token", json_reply(401, invalid)).await;
+    let jc = service(&server, |b| b.retry(RetryPolicy::none()));
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
     assert_eq!(err.kind(), jumpcloud_ext::ErrorKind::Auth);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));

@@ -13,34 +13,31 @@ use serde_json::json;
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-/// `status` `n` times, then 200.
-async fn flaky(server: &MockServer, p: &str, status: u16, n: u64) {
-    Mock::given(path(p))
-        .respond_with(ResponseTemplate::new(status).set_body_json(json!({"message": "busy"})))
-        .up_to_n_times(n)
-        .with_priority(1)
-        .mount(server)
-        .await;
-    Mock::given(path(p))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(server)
-        .await;
+const GROUPS: &str = "/api/v2/groups";
+
+/// `template` for the first `n` requests to `p`, then 200.
+async fn then_ok(server: &MockServer, p: &str, n: u64, template: ResponseTemplate) {
+    serve_first(server, p, n, template).await;
+    serve(server, p, empty_list()).await;
 }
 
-async fn always(server: &MockServer, p: &str, template: ResponseTemplate) {
-    Mock::given(path(p))
-        .respond_with(template)
-        .mount(server)
-        .await;
+/// `status` `n` times, then 200.
+async fn flaky(server: &MockServer, p: &str, status: u16, n: u64) {
+    then_ok(server, p, n, json_reply(status, json!({"message": "busy"}))).await;
+}
+
+/// An answer with `status` that asks to be retried after `after`.
+fn retry_after(status: u16, after: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).insert_header("retry-after", after)
 }
 
 #[tokio::test]
 async fn transient_statuses_are_retried() {
     for status in [408, 429, 502, 503, 504] {
         let server = MockServer::start().await;
-        flaky(&server, "/api/v2/groups", status, 2).await;
+        flaky(&server, GROUPS, status, 2).await;
         call(&api_key_client(&server), &LIST_GROUPS).await.unwrap();
-        assert_eq!(hits(&server, "/api/v2/groups").await.len(), 3, "{status}");
+        assert_eq!(hit_count(&server, GROUPS).await, 3, "{status}");
     }
 }
 
@@ -48,47 +45,47 @@ async fn transient_statuses_are_retried() {
 async fn other_statuses_are_not_retried() {
     for status in [400, 401, 403, 404, 409, 500] {
         let server = MockServer::start().await;
-        flaky(&server, "/api/v2/groups", status, 1).await;
+        flaky(&server, GROUPS, status, 1).await;
         let err = call(&api_key_client(&server), &LIST_GROUPS)
             .await
             .unwrap_err();
         assert_eq!(err.status().map(|s| s.as_u16()), Some(status));
         assert_eq!(err.attempts(), Some(1));
-        assert_eq!(hits(&server, "/api/v2/groups").await.len(), 1, "{status}");
+        assert_eq!(hit_count(&server, GROUPS).await, 1, "{status}");
     }
 }
 
 #[tokio::test]
 async fn retried_statuses_are_configurable() {
     let server = MockServer::start().await;
-    flaky(&server, "/api/v2/groups", 500, 1).await;
+    flaky(&server, GROUPS, 500, 1).await;
     let jc = keyed(&server, |b| {
         b.retry(fast_retry().with_retry_statuses([StatusCode::INTERNAL_SERVER_ERROR]))
     });
     call(&jc, &LIST_GROUPS).await.unwrap();
-    assert_eq!(hits(&server, "/api/v2/groups").await.len(), 2);
+    assert_eq!(hit_count(&server, GROUPS).await, 2);
 }
 
 #[tokio::test]
 async fn attempts_are_capped() {
     let server = MockServer::start().await;
-    always(&server, "/api/v2/groups", ResponseTemplate::new(503)).await;
+    serve(&server, GROUPS, ResponseTemplate::new(503)).await;
     let jc = keyed(&server, |b| b.retry(fast_retry().with_max_attempts(3)));
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert!(err.is_retryable());
-    assert!(err.to_string().contains("after 3 attempts"), "{err}");
-    assert_eq!(hits(&server, "/api/v2/groups").await.len(), 3);
+    assert_mentions(&err.to_string(), "after 3 attempts");
+    assert_eq!(hit_count(&server, GROUPS).await, 3);
 }
 
 #[tokio::test]
 async fn retries_can_be_disabled() {
     let server = MockServer::start().await;
-    flaky(&server, "/api/v2/groups", 503, 1).await;
+    flaky(&server, GROUPS, 503, 1).await;
     let jc = keyed(&server, |b| b.retry(RetryPolicy::none()));
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
-    assert_eq!(hits(&server, "/api/v2/groups").await.len(), 1);
+    assert_eq!(hit_count(&server, GROUPS).await, 1);
 }
 
 #[tokio::test]
@@ -99,7 +96,7 @@ async fn post_is_not_repeated() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
-    assert_eq!(hits(&server, "/api/v2/usergroups").await.len(), 1);
+    assert_eq!(hit_count(&server, "/api/v2/usergroups").await, 1);
 }
 
 #[tokio::test]
@@ -124,7 +121,7 @@ async fn put_is_idempotent_and_retried() {
     call_path(&api_key_client(&server), &PUT_GROUP, "/usergroups/g1", "")
         .await
         .unwrap();
-    assert_eq!(hits(&server, "/api/v2/usergroups/g1").await.len(), 2);
+    assert_eq!(hit_count(&server, "/api/v2/usergroups/g1").await, 2);
 }
 
 /// A client whose backoff alone never exceeds 1 ms but which accepts waits
@@ -141,51 +138,29 @@ fn retry_after_client(server: &MockServer) -> JumpCloud {
         .unwrap()
 }
 
-#[tokio::test]
-async fn retry_after_seconds_is_honoured_up_to_the_cap() {
+/// What a [`retry_after_client`] logs when its call is answered `first`, then 200.
+async fn logs_after(first: ResponseTemplate) -> String {
     capture_logs();
     let server = MockServer::start().await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "2"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    always(
-        &server,
-        "/api/v2/groups",
-        ResponseTemplate::new(200).set_body_json(json!([])),
-    )
-    .await;
+    then_ok(&server, GROUPS, 1, first).await;
     call(&retry_after_client(&server), &LIST_GROUPS)
         .await
         .unwrap();
-    let logs = captured_logs();
+    captured_logs()
+}
+
+#[tokio::test]
+async fn retry_after_seconds_is_honoured_up_to_the_cap() {
+    let logs = logs_after(retry_after(429, "2")).await;
     assert_eq!(retry_delays(&logs), [30]);
-    assert!(logs.contains("reason=status 429"), "{logs}");
+    assert_mentions(&logs, "reason=status 429");
 }
 
 #[tokio::test]
 async fn retry_after_http_date_is_honoured_up_to_the_cap() {
-    capture_logs();
-    let server = MockServer::start().await;
     let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(5));
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", later.as_str()))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    always(
-        &server,
-        "/api/v2/groups",
-        ResponseTemplate::new(200).set_body_json(json!([])),
-    )
-    .await;
-    call(&retry_after_client(&server), &LIST_GROUPS)
-        .await
-        .unwrap();
-    assert_eq!(retry_delays(&captured_logs()), [30]);
+    let logs = logs_after(retry_after(503, &later)).await;
+    assert_eq!(retry_delays(&logs), [30]);
 }
 
 #[tokio::test]
@@ -193,24 +168,14 @@ async fn retry_after_in_the_past_or_zero_means_now() {
     capture_logs();
     let server = MockServer::start().await;
     let earlier = httpdate::fmt_http_date(SystemTime::now() - Duration::from_secs(60));
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", earlier.as_str()))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(path("/api/v2/groups"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+    // A date in the past first, then zero seconds, then success.
+    then_ok(&server, GROUPS, 1, retry_after(503, &earlier)).await;
+    Mock::given(path(GROUPS))
+        .respond_with(retry_after(429, "0"))
         .up_to_n_times(1)
         .with_priority(2)
         .mount(&server)
         .await;
-    always(
-        &server,
-        "/api/v2/groups",
-        ResponseTemplate::new(200).set_body_json(json!([])),
-    )
-    .await;
     let jc = keyed(&server, |b| {
         b.retry(fast_retry().with_backoff(Duration::from_millis(30), Duration::from_millis(30)))
     });
@@ -221,14 +186,8 @@ async fn retry_after_in_the_past_or_zero_means_now() {
 #[tokio::test]
 async fn retry_after_is_reported_when_giving_up() {
     let server = MockServer::start().await;
-    always(
-        &server,
-        "/api/v2/groups",
-        ResponseTemplate::new(429)
-            .insert_header("retry-after", "7")
-            .set_body_json(json!({"message": "Too many requests"})),
-    )
-    .await;
+    let limited = retry_after(429, "7").set_body_json(json!({"message": "Too many requests"}));
+    serve(&server, GROUPS, limited).await;
     let jc = keyed(&server, |b| b.retry(RetryPolicy::none()));
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
     assert!(err.is_rate_limited() && err.is_retryable());
@@ -238,12 +197,7 @@ async fn retry_after_is_reported_when_giving_up() {
 #[tokio::test]
 async fn total_time_is_capped() {
     let server = MockServer::start().await;
-    always(
-        &server,
-        "/api/v2/groups",
-        ResponseTemplate::new(503).insert_header("retry-after", "1"),
-    )
-    .await;
+    serve(&server, GROUPS, retry_after(503, "1")).await;
     // The server asks for 1 s; only 50 ms are allowed in all.
     let jc = keyed(&server, |b| {
         b.retry(
@@ -255,18 +209,20 @@ async fn total_time_is_capped() {
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
     assert_eq!(err.attempts(), Some(1));
     assert_eq!(err.retry_after(), Some(Duration::from_secs(1)));
-    assert_eq!(hits(&server, "/api/v2/groups").await.len(), 1);
+    assert_eq!(hit_count(&server, GROUPS).await, 1);
+}
+
+/// A server that answers the group listing only after 500 ms.
+async fn slow_server() -> MockServer {
+    let server = MockServer::start().await;
+    let slow = ResponseTemplate::new(200).set_delay(Duration::from_millis(500));
+    serve(&server, GROUPS, slow).await;
+    server
 }
 
 #[tokio::test]
 async fn timeouts_are_retried() {
-    let server = MockServer::start().await;
-    always(
-        &server,
-        "/api/v2/groups",
-        ResponseTemplate::new(200).set_delay(Duration::from_millis(500)),
-    )
-    .await;
+    let server = slow_server().await;
     let jc = keyed(&server, |b| {
         b.timeout(Duration::from_millis(50))
             .retry(fast_retry().with_max_attempts(3))
@@ -277,25 +233,19 @@ async fn timeouts_are_retried() {
     // The client gives up on an attempt after 50 ms, which on a loaded machine can be before
     // the mock has finished reading it: wait (bounded) for the server's count to catch up.
     let deadline = std::time::Instant::now() + Duration::from_secs(5);
-    while hits(&server, "/api/v2/groups").await.len() < 3 && std::time::Instant::now() < deadline {
+    while hit_count(&server, GROUPS).await < 3 && std::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(hits(&server, "/api/v2/groups").await.len(), 3);
+    assert_eq!(hit_count(&server, GROUPS).await, 3);
 
     // Timeouts can be left alone.
-    let server = MockServer::start().await;
-    always(
-        &server,
-        "/api/v2/groups",
-        ResponseTemplate::new(200).set_delay(Duration::from_millis(500)),
-    )
-    .await;
+    let server = slow_server().await;
     let jc = keyed(&server, |b| {
         b.timeout(Duration::from_millis(50))
             .retry(fast_retry().with_retry_timeouts(false))
     });
     assert!(call(&jc, &LIST_GROUPS).await.unwrap_err().is_timeout());
-    assert_eq!(hits(&server, "/api/v2/groups").await.len(), 1);
+    assert_eq!(hit_count(&server, GROUPS).await, 1);
 }
 
 /// A server that accepts connections and closes them without answering.
@@ -321,12 +271,9 @@ async fn hanging_up_server() -> (String, Arc<AtomicUsize>) {
 #[tokio::test]
 async fn dropped_connections_are_retried_for_idempotent_requests() {
     let (url, accepted) = hanging_up_server().await;
-    let jc = JumpCloud::builder()
-        .base_url(&url)
-        .api_key(API_KEY)
-        .retry(fast_retry().with_max_attempts(3))
-        .build()
-        .unwrap();
+    let jc = client_at(&url, |b| {
+        b.api_key(API_KEY).retry(fast_retry().with_max_attempts(3))
+    });
     let err = call(&jc, &LIST_GROUPS).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
     assert!(err.is_retryable());
@@ -334,12 +281,7 @@ async fn dropped_connections_are_retried_for_idempotent_requests() {
 
     // A POST that may have reached the server is not sent again.
     let (url, accepted) = hanging_up_server().await;
-    let jc = JumpCloud::builder()
-        .base_url(&url)
-        .api_key(API_KEY)
-        .retry(fast_retry())
-        .build()
-        .unwrap();
+    let jc = client_at(&url, |b| b.api_key(API_KEY));
     call(&jc, &CREATE_GROUP).await.unwrap_err();
     assert_eq!(accepted.load(Ordering::SeqCst), 1);
 }
@@ -347,33 +289,33 @@ async fn dropped_connections_are_retried_for_idempotent_requests() {
 #[tokio::test]
 async fn refused_connections_are_retried_even_for_post() {
     capture_logs();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    let jc = JumpCloud::builder()
-        .base_url(format!("http://{addr}"))
-        .api_key(API_KEY)
-        .retry(fast_retry().with_max_attempts(3))
-        .build()
-        .unwrap();
+    let jc = client_at(&refused_url(), |b| {
+        b.api_key(API_KEY).retry(fast_retry().with_max_attempts(3))
+    });
     let err = call(&jc, &CREATE_GROUP).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Transport);
     assert!(err.is_connect());
     // Nothing was sent, so even a POST is retried: 3 attempts, 2 waits.
     let logs = captured_logs();
     assert_eq!(retry_delays(&logs).len(), 2);
-    assert!(logs.contains("reason=connect error"), "{logs}");
+    assert_mentions(&logs, "reason=connect error");
     // The error quotes no URL (a query string may hold personal data).
     assert!(!format!("{err:?}").contains("http://"), "{err:?}");
 }
 
 #[tokio::test]
 async fn one_copy_can_resend_a_post_without_changing_the_client() {
-    let server = MockServer::start().await;
-    flaky(&server, "/api/v2/usergroups", 503, 1).await;
-    let jc = api_key_client(&server);
-    let resend =
-        jc.with_options(CallOptions::new().retry(fast_retry().with_retry_non_idempotent(true)));
+    /// A server busy once for a POST, a client for it, and a copy of that
+    /// client that may resend a POST.
+    async fn busy_once() -> (MockServer, JumpCloud, JumpCloud) {
+        let server = MockServer::start().await;
+        flaky(&server, "/api/v2/usergroups", 503, 1).await;
+        let jc = api_key_client(&server);
+        let resend =
+            jc.with_options(CallOptions::new().retry(fast_retry().with_retry_non_idempotent(true)));
+        (server, jc, resend)
+    }
+    let (server, _, resend) = busy_once().await;
     assert!(
         resend
             .options()
@@ -381,30 +323,26 @@ async fn one_copy_can_resend_a_post_without_changing_the_client() {
             .is_some_and(RetryPolicy::retry_non_idempotent)
     );
     call(&resend, &CREATE_GROUP).await.unwrap();
-    assert_eq!(hits(&server, "/api/v2/usergroups").await.len(), 2);
+    assert_eq!(hit_count(&server, "/api/v2/usergroups").await, 2);
 
     // The client itself still sends a POST once.
-    let server = MockServer::start().await;
-    flaky(&server, "/api/v2/usergroups", 503, 1).await;
-    let jc = api_key_client(&server);
-    let _resend =
-        jc.with_options(CallOptions::new().retry(fast_retry().with_retry_non_idempotent(true)));
+    let (server, jc, _resend) = busy_once().await;
     call(&jc, &CREATE_GROUP).await.unwrap_err();
-    assert_eq!(hits(&server, "/api/v2/usergroups").await.len(), 1);
+    assert_eq!(hit_count(&server, "/api/v2/usergroups").await, 1);
 }
 
 #[tokio::test]
 async fn one_copy_can_fail_fast() {
     let server = MockServer::start().await;
-    flaky(&server, "/api/v2/groups", 503, 1).await;
+    flaky(&server, GROUPS, 503, 1).await;
     let jc = api_key_client(&server).with_org("org-1");
     let once = jc.with_options(CallOptions::new().retry(RetryPolicy::none()));
     let err = call(&once, &LIST_GROUPS).await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert_eq!(err.attempts(), Some(1));
     // The copy kept the organisation, and the client still retries.
-    let sent = hits(&server, "/api/v2/groups").await;
+    let sent = hits(&server, GROUPS).await;
     assert_eq!(sent[0].headers.get("x-org-id").unwrap(), "org-1");
-    flaky(&server, "/api/v2/groups", 503, 1).await;
+    flaky(&server, GROUPS, 503, 1).await;
     call(&jc, &LIST_GROUPS).await.unwrap();
 }

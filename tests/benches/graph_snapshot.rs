@@ -94,30 +94,11 @@ fn main() {
         return;
     };
     let floor = fake.ask("floor");
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("no runtime: {e}");
-            fake.stop();
-            return;
-        }
+    let Some((rt, jc)) = runtime_and_client(&fake.url) else {
+        fake.stop();
+        return;
     };
     let kinds = [Kind::User, Kind::UserGroup, Kind::System, Kind::SystemGroup];
-    let jc = match JumpCloud::builder()
-        .api_key(DEFAULT_API_KEY)
-        .base_url(fake.url.clone())
-        .build()
-    {
-        Ok(jc) => jc,
-        Err(e) => {
-            eprintln!("no client: {e}");
-            fake.stop();
-            return;
-        }
-    };
     let mut results = Vec::new();
     for concurrency in runs {
         let before = fake.ask("requests").unwrap_or(0);
@@ -165,4 +146,20 @@ fn main() {
             r.edges,
         );
     }
+}
+
+/// A runtime and a client for the fake at `url`, or `None` (said on stderr)
+/// when either cannot be made.
+fn runtime_and_client(url: &str) -> Option<(tokio::runtime::Runtime, JumpCloud)> {
+    // A multi-threaded runtime with I/O and timers.
+    let rt = tokio::runtime::Runtime::new()
+        .map_err(|e| eprintln!("no runtime: {e}"))
+        .ok()?;
+    let jc = JumpCloud::builder()
+        .api_key(DEFAULT_API_KEY)
+        .base_url(url)
+        .build()
+        .map_err(|e| eprintln!("no client: {e}"))
+        .ok()?;
+    Some((rt, jc))
 }

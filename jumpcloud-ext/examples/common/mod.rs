@@ -19,6 +19,17 @@ impl Target {
     pub fn is_fake(&self) -> bool {
         self.fake.is_some()
     }
+
+    /// The value after `--name` on the command line; on the fake, `demo` when
+    /// it is not given. Without it on a real tenant the error shows the usage
+    /// `--name PLACEHOLDER`.
+    pub fn arg_or_demo(&self, name: &str, placeholder: &str, demo: &str) -> ExampleResult<String> {
+        match (arg(name), self.is_fake()) {
+            (Some(given), _) => Ok(given),
+            (None, true) => Ok(demo.to_owned()),
+            (None, false) => Err(format!("{name} {placeholder} is required").into()),
+        }
+    }
 }
 
 /// Logs to stderr as `RUST_LOG` says.

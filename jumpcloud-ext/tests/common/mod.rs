@@ -10,7 +10,7 @@ use jumpcloud_ext::api::{Api, Operation};
 use jumpcloud_ext::{Error, JumpCloud, JumpCloudBuilder, RetryPolicy};
 use serde_json::json;
 use wiremock::matchers::{body_string, header, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 pub const API_KEY: &str = "jc-api-key-0123456789abcdef";
 pub const CLIENT_ID: &str = "svc-client-id";
@@ -102,13 +102,37 @@ pub fn builder(server: &MockServer) -> JumpCloudBuilder {
         .timeout(Duration::from_secs(5))
 }
 
+/// A client for `url` (a server that may not answer), with fast retries and
+/// `tune` applied to its builder (credentials, a retry policy, …).
+pub fn client_at(url: &str, tune: impl FnOnce(JumpCloudBuilder) -> JumpCloudBuilder) -> JumpCloud {
+    tune(JumpCloud::builder().base_url(url).retry(fast_retry()))
+        .build()
+        .unwrap()
+}
+
+/// The URL of a local port that nothing listens on: connections are refused.
+pub fn refused_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
+}
+
 pub fn api_key_client(server: &MockServer) -> JumpCloud {
     builder(server).api_key(API_KEY).build().unwrap()
 }
 
 pub fn service_client(server: &MockServer) -> JumpCloud {
-    builder(server)
-        .service_account(CLIENT_ID, CLIENT_SECRET)
+    service(server, |b| b)
+}
+
+/// A client for `server` with the test service account, `tune` applied to
+/// its builder (a retry policy, a token endpoint, …).
+pub fn service(
+    server: &MockServer,
+    tune: impl FnOnce(JumpCloudBuilder) -> JumpCloudBuilder,
+) -> JumpCloud {
+    tune(builder(server).service_account(CLIENT_ID, CLIENT_SECRET))
         .build()
         .unwrap()
 }
@@ -125,6 +149,11 @@ pub fn token_body(token: &str, expires_in: serde_json::Value) -> serde_json::Val
     json!({"access_token": token, "token_type": "bearer", "expires_in": expires_in})
 }
 
+/// A token endpoint's answer issuing `token` for `expires_in` seconds.
+pub fn token_reply(token: &str, expires_in: serde_json::Value) -> ResponseTemplate {
+    json_reply(200, token_body(token, expires_in))
+}
+
 /// A token endpoint that issues `token` to the test service account.
 pub fn token_mock(token: &str) -> Mock {
     Mock::given(method("POST"))
@@ -135,7 +164,37 @@ pub fn token_mock(token: &str) -> Mock {
         ))
         .and(header("content-type", "application/x-www-form-urlencoded"))
         .and(body_string("grant_type=client_credentials&scope=api"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body(token, json!(3600))))
+        .respond_with(token_reply(token, json!(3600)))
+}
+
+/// A token endpoint that issues `first` once, then `then` for good.
+pub async fn issue_tokens(server: &MockServer, first: &str, then: &str) {
+    token_mock(first)
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(server)
+        .await;
+    token_mock(then).with_priority(2).mount(server).await;
+}
+
+/// The `authorization` header of a call made with `token`.
+pub fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+/// A mock for the requests that carry `token` as their bearer.
+pub fn given_bearer(token: &str) -> MockBuilder {
+    Mock::given(header("authorization", bearer(token).as_str()))
+}
+
+/// An answer with `status` and `body` as JSON.
+pub fn json_reply(status: u16, body: serde_json::Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(body)
+}
+
+/// A successful listing with nothing in it.
+pub fn empty_list() -> ResponseTemplate {
+    json_reply(200, json!([]))
 }
 
 /// Requests the server received on `p`.
@@ -146,6 +205,20 @@ pub async fn hits(server: &MockServer, p: &str) -> Vec<wiremock::Request> {
         .unwrap_or_default()
         .into_iter()
         .filter(|r| r.url.path() == p)
+        .collect()
+}
+
+/// How many requests the server received on `p`.
+pub async fn hit_count(server: &MockServer, p: &str) -> usize {
+    hits(server, p).await.len()
+}
+
+/// The `name` header of each request the server received on `p`, in order.
+pub async fn header_values(server: &MockServer, p: &str, name: &str) -> Vec<Option<String>> {
+    hits(server, p)
+        .await
+        .iter()
+        .map(|r| r.headers.get(name).map(|v| v.to_str().unwrap().to_owned()))
         .collect()
 }
 
@@ -192,6 +265,36 @@ pub async fn call_path(
 
 pub async fn call(jc: &JumpCloud, op: &'static Operation) -> Result<Bytes, Error> {
     call_path(jc, op, op.path, "").await
+}
+
+/// Sends `op` from `n` clones of `jc` at once; every outcome.
+pub async fn call_concurrently(
+    jc: &JumpCloud,
+    op: &'static Operation,
+    n: usize,
+) -> Vec<Result<Bytes, Error>> {
+    let tasks = (0..n).map(|_| {
+        let jc = jc.clone();
+        tokio::spawn(async move { call(&jc, op).await })
+    });
+    futures::future::join_all(tasks)
+        .await
+        .into_iter()
+        .map(|t| t.unwrap())
+        .collect()
+}
+
+/// The error of a generated builder's `send()`, converted as `?` would.
+pub async fn send_error<T: std::fmt::Debug, E>(
+    sent: impl std::future::Future<Output = Result<T, jumpcloud_ext::api::Error<E>>>,
+) -> Error {
+    Error::from(sent.await.unwrap_err())
+}
+
+/// Fails unless `text` contains `needle`, showing the whole text.
+#[track_caller]
+pub fn assert_mentions(text: &str, needle: &str) {
+    assert!(text.contains(needle), "{needle:?} missing from: {text}");
 }
 
 thread_local! {
@@ -256,13 +359,52 @@ pub fn keyed(
     server: &MockServer,
     tune: impl FnOnce(JumpCloudBuilder) -> JumpCloudBuilder,
 ) -> JumpCloud {
-    tune(builder(server).api_key(API_KEY)).build().unwrap()
+    try_keyed(server, tune).unwrap()
+}
+
+/// What building [`keyed`]'s client gives, for a configuration that may be refused.
+pub fn try_keyed(
+    server: &MockServer,
+    tune: impl FnOnce(JumpCloudBuilder) -> JumpCloudBuilder,
+) -> Result<JumpCloud, Error> {
+    tune(builder(server).api_key(API_KEY)).build()
 }
 
 /// Answers every request to `route` with `template`.
 pub async fn serve(server: &MockServer, route: &str, template: ResponseTemplate) {
     Mock::given(path(route))
         .respond_with(template)
+        .mount(server)
+        .await;
+}
+
+/// Answers the requests `given` matches with `template`.
+pub async fn answer(server: &MockServer, given: MockBuilder, template: ResponseTemplate) {
+    given.respond_with(template).mount(server).await;
+}
+
+/// [`answer`], and fails when the server is dropped unless exactly `times`
+/// requests were answered.
+pub async fn answer_times(
+    server: &MockServer,
+    given: MockBuilder,
+    template: ResponseTemplate,
+    times: u64,
+) {
+    given
+        .respond_with(template)
+        .expect(times)
+        .mount(server)
+        .await;
+}
+
+/// Answers the first `n` requests to `route` with `template`, ahead of the
+/// route's other mocks.
+pub async fn serve_first(server: &MockServer, route: &str, n: u64, template: ResponseTemplate) {
+    Mock::given(path(route))
+        .respond_with(template)
+        .up_to_n_times(n)
+        .with_priority(1)
         .mount(server)
         .await;
 }
