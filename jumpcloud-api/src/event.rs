@@ -194,6 +194,7 @@ fn canonical_time(raw: &str) -> Option<DateTime<Utc>> {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn event(text: &str) -> serde_json::Result<Event> {

@@ -257,7 +257,14 @@ impl JumpCloudTransport {
                 let (true, Some(next)) = (refreshed, next) else {
                     // Not resent: the 401 goes back to the caller as it is.
                     let resp = result.map_err(reqwest::Error::without_url)?;
-                    let failed = Failed::new(operation, &method, path, attempt, &secrets, hint);
+                    let failed = Failed {
+                        operation,
+                        method: &method,
+                        path,
+                        attempts: attempt,
+                        secrets: &secrets,
+                        hint,
+                    };
                     return Ok(capture(resp, failed).await);
                 };
                 tracing::info!(attempt, "token refused (401); retrying with a fresh token");
@@ -282,7 +289,14 @@ impl JumpCloudTransport {
             }
             return match result {
                 Ok(resp) => {
-                    let failed = Failed::new(operation, &method, path, attempt, &secrets, hint);
+                    let failed = Failed {
+                        operation,
+                        method: &method,
+                        path,
+                        attempts: attempt,
+                        secrets: &secrets,
+                        hint,
+                    };
                     Ok(capture(resp, failed).await)
                 }
                 Err(err) => Err(err.without_url()),
@@ -379,26 +393,6 @@ struct Failed<'a> {
     attempts: u32,
     secrets: &'a [Vec<u8>],
     hint: String,
-}
-
-impl<'a> Failed<'a> {
-    fn new(
-        operation: &'static Operation,
-        method: &'a Method,
-        path: String,
-        attempts: u32,
-        secrets: &'a [Vec<u8>],
-        hint: String,
-    ) -> Self {
-        Failed {
-            operation,
-            method,
-            path,
-            attempts,
-            secrets,
-            hint,
-        }
-    }
 }
 
 /// Reads a failed response's body (bounded) and returns an equivalent

@@ -374,4 +374,40 @@ pub(crate) mod testing {
     pub(crate) fn text() -> impl Strategy<Value = String> {
         prop_oneof!["[a-z:,| *$.-]{0,12}", any::<String>(),]
     }
+
+    /// The round trips every dialect's `Filter` (in scope where this is
+    /// used) keeps: a filter `$filters` makes reads back as itself, and a
+    /// text matching `$texts` that parses writes back as the same text.
+    macro_rules! round_trips {
+        ($filters:expr, $texts:literal) => {
+            proptest::proptest! {
+                #[test]
+                fn display_then_parse_is_identity(f in $filters) {
+                    proptest::prop_assert_eq!(f.to_string().parse::<Filter>(), Ok(f));
+                }
+
+                #[test]
+                fn parse_then_display_is_identity(s in $texts) {
+                    if let Ok(f) = s.parse::<Filter>() {
+                        proptest::prop_assert_eq!(f.to_string(), s);
+                    }
+                }
+            }
+        };
+    }
+    pub(crate) use round_trips;
+
+    /// Inside a property: when `$built` is a filter, its text parses back to
+    /// the field and values it was built from (whatever the input, a filter
+    /// that builds never changes meaning on the wire).
+    macro_rules! reads_back_as_built {
+        ($built:expr, $field:expr, $values:expr) => {
+            if let Ok(f) = $built {
+                let back: Filter = f.to_string().parse().unwrap();
+                proptest::prop_assert_eq!(back.field_name(), $field);
+                proptest::prop_assert_eq!(back.values(), $values);
+            }
+        };
+    }
+    pub(crate) use reads_back_as_built;
 }
