@@ -254,26 +254,17 @@ impl JumpCloudTransport {
                     Some(next) => oauth.apply(next).await.is_ok(),
                     None => false,
                 };
-                let (true, Some(next)) = (refreshed, next) else {
-                    // Not resent: the 401 goes back to the caller as it is.
-                    let resp = result.map_err(reqwest::Error::without_url)?;
-                    let failed = Failed {
-                        operation,
-                        method: &method,
-                        path,
-                        attempts: attempt,
-                        secrets: &secrets,
-                        hint,
-                    };
-                    return Ok(capture(resp, failed).await);
-                };
-                tracing::info!(attempt, "token refused (401); retrying with a fresh token");
-                secrets = sensitive_values(next.headers());
-                sent_auth = next.headers().get(AUTHORIZATION).cloned();
-                // Authentication, not a retry: the policy does not count it.
-                driver.uncounted();
-                current = next;
-                continue;
+                if let (true, Some(next)) = (refreshed, next) {
+                    tracing::info!(attempt, "token refused (401); retrying with a fresh token");
+                    secrets = sensitive_values(next.headers());
+                    sent_auth = next.headers().get(AUTHORIZATION).cloned();
+                    // Authentication, not a retry: the policy does not count it.
+                    driver.uncounted();
+                    current = next;
+                    continue;
+                }
+                // Not resent: with the spare request gone nothing below
+                // retries, so the 401 goes back to the caller as it is.
             }
 
             if let Some(delay) = driver.retry_delay(&failure, spare.is_some())
