@@ -91,6 +91,8 @@ impl Event {
     }
 
     /// One top-level field, decoded (`None` when the event has none).
+    /// Each call reads the whole text again: for several fields,
+    /// [`parse`](Self::parse) them into a struct once.
     pub fn get(&self, field: &str) -> Option<Value> {
         let fields: Map<String, Value> = serde_json::from_str(self.raw.get()).ok()?;
         fields.get(field).cloned()

@@ -99,10 +99,7 @@ pub fn builders(items: &[Item]) -> Result<Vec<Builder>> {
     let mut out = Vec::new();
     for item in items {
         let Item::Impl(imp) = item else { continue };
-        let Type::Path(self_ty) = imp.self_ty.as_ref() else {
-            continue;
-        };
-        let Some(ident) = self_ty.path.segments.last().map(|s| s.ident.clone()) else {
+        let Some(ident) = type_ident(&imp.self_ty).cloned() else {
             continue;
         };
         let Some(send) = send_of(imp) else { continue };
@@ -130,6 +127,12 @@ fn response_type(output: &ReturnType) -> Option<Type> {
     let result = generic_args(ty, "Result")?;
     let value = generic_args(result.first()?, "ResponseValue")?;
     value.first().cloned()
+}
+
+/// The name of a path type: `Foo` of `types::Foo` or `Foo<'a>`.
+pub fn type_ident(ty: &Type) -> Option<&syn::Ident> {
+    let Type::Path(p) = ty else { return None };
+    p.path.segments.last().map(|s| &s.ident)
 }
 
 /// The type arguments of `ty` if its last segment is `name`.

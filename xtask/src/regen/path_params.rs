@@ -18,9 +18,11 @@ use anyhow::{Context, Result, bail};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::punctuated::Punctuated;
-use syn::{Expr, ImplItem, ImplItemFn, Item, Pat, Stmt, Token, Type, parse_quote};
+use syn::{Expr, ImplItem, ImplItemFn, Item, Pat, Stmt, Token, parse_quote};
 
-use super::builders::{generic_args, module_items, module_items_ref, operation_of, struct_fields};
+use super::builders::{
+    generic_args, module_items, module_items_ref, operation_of, struct_fields, type_ident,
+};
 use crate::api::Api;
 use crate::output::Output;
 
@@ -209,15 +211,9 @@ pub fn test_output(root: &Path, api: Api, code: &str) -> Result<Output> {
         if params.is_empty() {
             continue;
         }
-        let Type::Path(self_ty) = &*imp.self_ty else {
-            bail!("the builder of {name} is not a named type");
-        };
-        let builder = self_ty
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .context("a builder without a name")?;
+        let builder = type_ident(&imp.self_ty)
+            .with_context(|| format!("the builder of {name} is not a named type"))?
+            .to_string();
         let fields = structs
             .get(&builder)
             .with_context(|| format!("no struct {builder}"))?;

@@ -14,7 +14,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Item, Type};
 
-use super::builders::{Builder, builders, generic_args, module_items, struct_fields};
+use super::builders::{Builder, builders, generic_args, module_items, struct_fields, type_ident};
 use super::operations::Row;
 use super::paging::{Fact, ItemsFrom, Kind, Param, Total};
 
@@ -187,15 +187,9 @@ fn paginated_impl(
     };
     // The body struct and its fields, for properties of the answer.
     let body_fields = || -> Result<&BTreeMap<String, Type>> {
-        let Type::Path(p) = &b.response else {
-            bail!("the answer is not a named type");
-        };
-        let name = p
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default();
+        let name = type_ident(&b.response)
+            .context("the answer is not a named type")?
+            .to_string();
         types
             .get(&name)
             .with_context(|| format!("no struct `{name}` in the types module"))
@@ -427,14 +421,6 @@ fn body_type(field: &Type) -> Result<TokenStream> {
     let inner = generic_args(field, "Result")
         .and_then(|a| a.first().cloned())
         .context("the body field is not a Result")?;
-    let Type::Path(p) = inner else {
-        bail!("the body is not a named type");
-    };
-    let name = p
-        .path
-        .segments
-        .last()
-        .map(|s| s.ident.clone())
-        .context("the body type has no name")?;
+    let name = type_ident(&inner).context("the body is not a named type")?;
     Ok(quote!(types::#name))
 }
