@@ -246,7 +246,7 @@ where
     R::Response: Serialize,
 {
     let operation = R::operation().id;
-    let response = request.dispatch().await.map_err(|source| CallError::Send {
+    let response = request.send().await.map_err(|source| CallError::Send {
         operation,
         source: Box::new(source),
     })?;
@@ -326,6 +326,7 @@ mod tests {
         http_method: "GET",
         path: "/things/{id}",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: None,
         filter: None,
     };

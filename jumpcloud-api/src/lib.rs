@@ -113,11 +113,7 @@ pub mod event;
 pub mod filter;
 #[cfg(feature = "v2")]
 pub mod graph;
-#[cfg_attr(
-    not(any(feature = "v2", feature = "v1", feature = "insights")),
-    allow(dead_code, unused_macros, unused_imports)
-)]
-mod hooks;
+mod operation;
 pub mod paging;
 #[cfg_attr(
     not(any(feature = "v2", feature = "v1", feature = "insights")),
@@ -126,15 +122,21 @@ pub mod paging;
 mod path;
 mod request;
 pub mod setter;
+#[cfg_attr(
+    not(any(feature = "v2", feature = "v1", feature = "insights")),
+    allow(unused_macros)
+)]
+mod transport;
 #[doc(hidden)]
 pub mod wire;
 
 pub use dynamic::CallError;
-pub use hooks::{Api, BoxFuture, HookError, Hooks, Operation, Transport};
+pub use operation::{Api, Effect, Operation};
 pub use paging::{Page, PageKind, PageRequest, Paging, Position};
 pub use progenitor_client::{ByteStream, ClientInfo, Error, OperationInfo, ResponseValue};
 pub use request::{Paginated, Request};
 pub use setter::IntoOptionalString;
+pub use transport::{BoxFuture, Hooks, Outgoing, Transport, TransportError};
 
 #[cfg(feature = "v2")]
 #[path = "generated/v2.rs"]
@@ -149,11 +151,11 @@ pub mod v1;
 pub mod insights;
 
 #[cfg(feature = "v2")]
-hooks::impl_client_hooks!(v2);
+transport::impl_client_hooks!(v2);
 #[cfg(feature = "v1")]
-hooks::impl_client_hooks!(v1);
+transport::impl_client_hooks!(v1);
 #[cfg(feature = "insights")]
-hooks::impl_client_hooks!(insights);
+transport::impl_client_hooks!(insights);
 
 impl Api {
     /// This API's operations: its `OPERATIONS` table, empty when its

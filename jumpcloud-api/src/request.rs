@@ -8,25 +8,46 @@
 
 use std::future::Future;
 
-use crate::Operation;
 use crate::paging::{Page, PageRequest, Requested};
+use crate::{Operation, Outgoing};
 use progenitor_client::{Error, ResponseValue};
 
-/// One call of a generated builder: what it decodes and how to send it.
+/// One call of a generated builder: how to build its request and how to
+/// decode its answer.
 ///
-/// Every builder of every API implements it; the builder's own `send()`
-/// remains and does the same thing.
+/// Every builder of every API implements it. Building and decoding are
+/// separate so that whoever sends (a [`Transport`](crate::Transport), or
+/// `jumpcloud-ext`'s attempt loop) owns everything in between; [`send`](Self::send)
+/// joins the three for callers who need nothing more.
 pub trait Request: Sized + Send {
     /// The decoded body of a success answer (`()` for bodiless ones).
-    type Response;
+    type Response: Send;
 
     /// The facts about the operation this builder calls.
     fn operation() -> &'static Operation;
 
-    /// Sends the request: the builder's `send()`, callable generically.
-    fn dispatch(
-        self,
+    /// Checks the arguments and builds the request, without sending it. A
+    /// missing or malformed argument is `Error::InvalidRequest`.
+    fn into_request(self) -> Result<Outgoing, Error<()>>;
+
+    /// Decodes an answer to this operation: the documented success statuses
+    /// into [`Self::Response`], anything else as `Error::UnexpectedResponse`.
+    fn decode(
+        response: reqwest::Response,
     ) -> impl Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send;
+
+    /// Builds, sends through the client's transport and decodes.
+    ///
+    /// The error is progenitor's; a transport's own failure arrives as
+    /// `Error::Custom` with its text. `jumpcloud-ext`'s `.run()` sends the
+    /// same request with that crate's typed `Error` instead.
+    fn send(self) -> impl Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send {
+        async move {
+            let outgoing = self.into_request()?;
+            let response = outgoing.send(Self::operation()).await?;
+            Self::decode(response).await
+        }
+    }
 }
 
 /// A builder whose operation returns one page of a longer collection.

@@ -38,7 +38,7 @@ fn benches(c: &mut Criterion) {
             b.to_async(&rt).iter(|| async {
                 v1.user_list()
                     .limit(100)
-                    .send()
+                    .run_with_response()
                     .await
                     .map(|r| r.results.len())
             })
@@ -46,8 +46,12 @@ fn benches(c: &mut Criterion) {
     }
     for (client, v2) in [(EXT, ext.v2()), (RAW, raw_v2)] {
         group.bench_function(format!("v2 user_group_list, {client}"), |b| {
-            b.to_async(&rt)
-                .iter(|| async { v2.user_group_list().send().await.map(|r| r.len()) })
+            b.to_async(&rt).iter(|| async {
+                v2.user_group_list()
+                    .run_with_response()
+                    .await
+                    .map(|r| r.len())
+            })
         });
     }
     group.finish();

@@ -11,11 +11,7 @@
 
 use std::sync::Arc;
 
-use jumpcloud_api::Request;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-
-use crate::call::Run;
-use crate::error::Result;
 
 /// How many requests may be in flight at once across every request sent
 /// within it. Clones share the same cap.
@@ -72,11 +68,29 @@ impl Budget {
         self.permits.clone().acquire_owned().await.ok()
     }
 
-    /// Sends one request holding a place for its whole call (retries
-    /// included), as the graph's writes do.
-    pub(crate) async fn run<R: Request>(&self, request: R) -> Result<R::Response> {
-        let _place = self.place().await;
-        request.run().await
+    /// The budgets an attempt runs within, each once however often it was
+    /// given (on the client and again on a stream, say), in the one order
+    /// every attempt takes places in. One place per budget is what lets a
+    /// budget of 1 serve a stream of the same budget; the fixed order is
+    /// what keeps two budgets taken by many attempts from waiting on each
+    /// other.
+    pub(crate) fn distinct<'b>(
+        given: impl IntoIterator<Item = Option<&'b Budget>>,
+    ) -> Vec<&'b Budget> {
+        let mut out: Vec<&Budget> = given.into_iter().flatten().collect();
+        out.sort_by_key(|b| Arc::as_ptr(&b.permits) as usize);
+        out.dedup_by(|a, b| a == b);
+        out
+    }
+
+    /// One place in each of `budgets` (from [`distinct`](Self::distinct)),
+    /// held until the returned permits are dropped.
+    pub(crate) async fn places(budgets: &[&Budget]) -> Vec<OwnedSemaphorePermit> {
+        let mut held = Vec::with_capacity(budgets.len());
+        for budget in budgets {
+            held.extend(budget.place().await);
+        }
+        held
     }
 }
 
@@ -114,6 +128,22 @@ mod tests {
         assert!(c.is_some());
         drop((b, c));
         assert_eq!(budget.in_flight(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_attempt_takes_one_place_of_each_budget() {
+        let (a, b) = (Budget::new(1), Budget::new(2));
+        let a2 = a.clone();
+        let both = Budget::distinct([Some(&a), Some(&b), Some(&a2), None]);
+        assert_eq!(both.len(), 2);
+        // The order does not depend on the order given.
+        let again = Budget::distinct([Some(&b), Some(&a)]);
+        assert!(both.iter().zip(&again).all(|(x, y)| x == y));
+        let held = Budget::places(&both).await;
+        assert_eq!((held.len(), a.in_flight(), b.in_flight()), (2, 1, 1));
+        drop(held);
+        assert_eq!((a.in_flight(), b.in_flight()), (0, 0));
+        assert!(Budget::distinct([None, None]).is_empty());
     }
 
     #[test]

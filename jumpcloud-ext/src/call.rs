@@ -1,20 +1,22 @@
 //! `.run()`: send any generated request and get this crate's [`Error`]; and
 //! [`CallOptions`], the per-call settings a client's requests follow.
 //!
-//! Every generated builder implements [`jumpcloud_api::Request`]; the
-//! [`Run`] extension adds, to all of them at once, a way to send that
-//! returns [`Result<T>`](crate::Result). Prefer it to the builder's own
-//! `send()`, whose error is progenitor's: a credential failure is then only
-//! the cause of a `CommunicationError` until converted.
+//! Every generated builder implements [`jumpcloud_api::Request`]: it builds
+//! its request and decodes an answer, and sends nothing itself. The [`Run`]
+//! extension adds, to all of them at once, the call in three phases: build,
+//! the client's request path ([`crate::transport`]), decode. Every failure
+//! on the way is one typed [`Error`].
 
+use std::any::Any;
 use std::future::Future;
 use std::time::Duration;
 
-use jumpcloud_api::{Request, ResponseValue};
+use jumpcloud_api::{Operation, Outgoing, Request, ResponseValue};
 
 use crate::budget::Budget;
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
+use crate::transport::JumpCloudTransport;
 
 /// Sends a generated request with typed errors: `.run().await?`.
 ///
@@ -46,15 +48,68 @@ pub trait Run: Request {
     fn run_with_response(
         self,
     ) -> impl Future<Output = Result<ResponseValue<Self::Response>>> + Send {
-        async move {
-            self.dispatch()
-                .await
-                .map_err(|e| Error::from(e).or_operation(Self::operation()))
-        }
+        send(self, None)
     }
 }
 
 impl<R: Request> Run for R {}
+
+/// Sends `request` through its client's request path, each attempt also
+/// holding a place in `within` (a stream's or the graph's budget) unless
+/// the client's options name the same budget.
+pub(crate) async fn send<R: Request>(
+    request: R,
+    within: Option<&Budget>,
+) -> Result<ResponseValue<R::Response>> {
+    let operation = R::operation();
+    let typed = |e: jumpcloud_api::Error<()>| Error::from(e).or_operation(operation);
+    let outgoing = request.into_request().map_err(typed)?;
+    let response = send_outgoing(outgoing, operation, within).await?;
+    R::decode(response).await.map_err(typed)
+}
+
+/// Sends a built request through the request path of the client it came
+/// from; a success answer, or the typed error of any other.
+pub(crate) async fn send_outgoing(
+    outgoing: Outgoing,
+    operation: &'static Operation,
+    within: Option<&Budget>,
+) -> Result<reqwest::Response> {
+    let (http, request) = (&outgoing.http, outgoing.request);
+    let ours = outgoing.hooks.transport().map(|t| {
+        (
+            t,
+            (t.as_ref() as &dyn Any).downcast_ref::<JumpCloudTransport>(),
+        )
+    });
+    let response = match ours {
+        Some((_, Some(ours))) => {
+            return ours
+                .send(http, request, operation, within)
+                .await?
+                .success(operation)
+                .await;
+        }
+        // Another transport sends as it sees fit, within the budget.
+        Some((transport, None)) => {
+            let _places = Budget::places(&Budget::distinct([within])).await;
+            transport
+                .send(http, request, operation)
+                .await
+                .map_err(Error::from_transport)
+        }
+        None => {
+            let _places = Budget::places(&Budget::distinct([within])).await;
+            http.execute(request).await.map_err(Error::from_reqwest)
+        }
+    };
+    let response = response.map_err(|e| e.or_operation(operation))?;
+    if response.status().is_success() {
+        Ok(response)
+    } else {
+        Err(Error::from(response).or_operation(operation))
+    }
+}
 
 /// How a client's calls are sent: the retry policy, a [`Budget`] shared
 /// with other calls, and a timeout per attempt. One value carries them all;
@@ -103,8 +158,7 @@ impl CallOptions {
     }
 
     /// Retries per `policy` instead of the client's: none for a call that
-    /// must fail fast (`RetryPolicy::none()`), or resending `POST`s known
-    /// to be safe to repeat. Token requests keep the policy the client was
+    /// must fail fast (`RetryPolicy::none()`), say. Token requests keep the policy the client was
     /// built with (one token serves every copy).
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);

@@ -158,19 +158,6 @@ impl JumpCloud {
         self.scoped(self.inner.org.clone(), Arc::new(options))
     }
 
-    /// A copy whose retry policy also resends `POST`s, for the `POST`s that
-    /// only read (Directory Insights queries, command-result searches): a
-    /// retryable failure of those is safe to send again.
-    pub(crate) fn resending_reads(&self) -> JumpCloud {
-        let policy = self
-            .options()
-            .retry_policy()
-            .cloned()
-            .unwrap_or_default()
-            .with_retry_non_idempotent(true);
-        self.with_options(CallOptions::new().retry(policy))
-    }
-
     fn scoped(&self, org: OrgScope, options: Arc<CallOptions>) -> JumpCloud {
         let i = &self.inner;
         JumpCloud {
@@ -221,6 +208,48 @@ impl JumpCloud {
     /// generated clients (say, for another base URL) that behave the same.
     pub fn hooks(&self) -> &jumpcloud_api::Hooks {
         &self.inner.hooks
+    }
+
+    /// Sends a request the generated clients do not build (an operation
+    /// the documents lack, say) through this client's request path:
+    /// organisation, credentials, budget, timeout and retries as for any
+    /// call, decided by `operation`'s facts (its [`Effect`](jumpcloud_api::Effect)
+    /// says whether it may be resent). Returns a success answer, or the
+    /// typed [`Error`](crate::Error) of any other.
+    ///
+    /// ```no_run
+    /// # async fn demo(jc: jumpcloud_ext::JumpCloud) -> jumpcloud_ext::Result<()> {
+    /// use jumpcloud_ext::api::{Api, Effect, Operation};
+    ///
+    /// static ROLES: Operation = Operation {
+    ///     api: Api::V2,
+    ///     id: "Roles_List",
+    ///     rust_method: "roles_list",
+    ///     http_method: "GET",
+    ///     path: "/roles",
+    ///     org_header: true,
+    ///     effect: Effect::Read,
+    ///     paging: None,
+    ///     filter: None,
+    /// };
+    /// let url = format!("{}/roles", jc.endpoints().v2());
+    /// let request = jc.http_client().get(url).build().map_err(jumpcloud_ext::Error::from)?;
+    /// let roles: serde_json::Value = jc.send_request(request, &ROLES).await?.json().await?;
+    /// # let _ = roles;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn send_request(
+        &self,
+        request: reqwest::Request,
+        operation: &'static jumpcloud_api::Operation,
+    ) -> crate::Result<reqwest::Response> {
+        let outgoing = jumpcloud_api::Outgoing {
+            request,
+            http: self.inner.http.clone(),
+            hooks: self.inner.hooks.clone(),
+        };
+        crate::call::send_outgoing(outgoing, operation, None).await
     }
 
     /// The options this client's requests follow (its retry policy always

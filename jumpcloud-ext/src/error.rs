@@ -5,7 +5,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
 use http::{Method, StatusCode};
 use jumpcloud_api::Operation;
 
@@ -91,6 +90,8 @@ struct Inner {
     method: Option<Method>,
     request_path: Option<String>,
     retry_after: Option<Duration>,
+    /// The failed answer's headers, `set-cookie` left out.
+    headers: Option<http::HeaderMap>,
     attempts: Option<u32>,
     body_excerpt: Option<String>,
     page: Option<String>,
@@ -193,6 +194,7 @@ impl Error {
             method: None,
             request_path: None,
             retry_after: None,
+            headers: None,
             attempts: None,
             body_excerpt: None,
             page: None,
@@ -247,13 +249,7 @@ impl Error {
 
     /// A transport failure from `reqwest`, with the URL stripped (its query
     /// may hold personal data).
-    ///
-    /// A credential failure the transport handed back as the cause of a
-    /// `reqwest` error (see [`CredentialFailure`]) comes back as it was.
     pub(crate) fn from_reqwest(err: reqwest::Error) -> Self {
-        if let Some(failure) = CredentialFailure::find(&err) {
-            return failure.0.clone();
-        }
         let cause = Cause::of(&err);
         let kind = match cause {
             Cause::Builder => ErrorKind::InvalidRequest,
@@ -275,6 +271,9 @@ impl Error {
     ) -> Self {
         let mut e = Self::new(ErrorKind::Http).with_status(status);
         e.0.retry_after = retry::retry_after(headers, SystemTime::now());
+        let mut kept = headers.clone();
+        kept.remove(http::header::SET_COOKIE);
+        e.0.headers = Some(kept);
         if let Some(body) = body {
             e.0.message = parse_message(body);
             if !body.is_empty() {
@@ -284,13 +283,33 @@ impl Error {
         e
     }
 
-    fn with_context(mut self, ctx: &ResponseContext) -> Self {
+    /// Says which request failed, and after how many attempts.
+    pub(crate) fn with_context(mut self, ctx: ResponseContext) -> Self {
         self.0.operation = Some(ctx.operation);
-        self.0.method = Some(ctx.method.clone());
-        self.0.request_path = Some(ctx.path.clone());
+        self.0.method = Some(ctx.method);
+        self.0.request_path = Some(ctx.path);
         self.0.attempts = Some(ctx.attempts);
-        self.0.hint = ctx.hint.clone();
+        self.0.hint = ctx.hint;
         self
+    }
+
+    /// How many attempts were made before a failure without an answer.
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.0.attempts = Some(attempts);
+        self
+    }
+
+    /// A [`TransportError`](jumpcloud_api::TransportError): this crate's
+    /// own error as it was, another transport's as a transport failure.
+    pub(crate) fn from_transport(err: jumpcloud_api::TransportError) -> Self {
+        match err.downcast::<Error>() {
+            Ok(e) => *e,
+            Err(other) => {
+                let mut e = Self::new(ErrorKind::Transport).with_message(other.to_string());
+                e.0.source = Some(Arc::from(other));
+                e
+            }
+        }
     }
 
     /// Names the operation when the error does not already (a credential
@@ -357,6 +376,12 @@ impl Error {
     /// The wait the server asked for with `Retry-After`, if it did.
     pub fn retry_after(&self) -> Option<Duration> {
         self.0.retry_after
+    }
+
+    /// The headers of the failed answer (a request id to quote to
+    /// JumpCloud's support, say), without `set-cookie`.
+    pub fn headers(&self) -> Option<&http::HeaderMap> {
+        self.0.headers.as_ref()
     }
 
     /// How many times the request was sent, when known.
@@ -434,73 +459,23 @@ impl Error {
     }
 }
 
-/// What the transport attaches to a failed response so that converting the
-/// generated client's error needs no I/O.
+/// What is known of a failed request beside its answer, for its error.
 #[derive(Clone, Debug)]
 pub(crate) struct ResponseContext {
     pub(crate) operation: &'static Operation,
     pub(crate) method: Method,
     /// Request path without the query string.
     pub(crate) path: String,
-    /// The body as read (bounded, credentials scrubbed).
-    pub(crate) body: Bytes,
-    /// Whether the body was longer than what was read.
-    pub(crate) truncated: bool,
     pub(crate) attempts: u32,
     /// For 401 and 403 answers: see [`Error::hint`].
     pub(crate) hint: Option<String>,
 }
 
-/// A credential failure met before a request could be sent (no token, a
-/// signature that could not be made, an unusable organisation id), as the
-/// cause of the `reqwest::Error` the transport returns in its place.
-///
-/// Why a `reqwest::Error`: progenitor's hooks hand nothing typed back to
-/// the caller. `pre` (where credentials would naturally go) can fail only
-/// with `Error::Custom(String)`, and `exec` returns a
-/// `reqwest::Result<reqwest::Response>`; a generated `send()` wraps an
-/// `Err` from `exec` as `Error::CommunicationError(reqwest::Error)`. Of those,
-/// only a `reqwest::Error` can hold a typed cause, so the failure is its
-/// `source()`, found again by [`Error::from`] with a downcast: no status is
-/// made up, no stand-in response is built and nothing is parsed back from
-/// text. A caller of the generated `send()` sees it in the source chain.
-#[derive(Debug)]
-pub(crate) struct CredentialFailure(pub(crate) Error);
-
-impl CredentialFailure {
-    /// The failure in `err`'s source chain, if there is one.
-    fn find(err: &reqwest::Error) -> Option<&CredentialFailure> {
-        let mut current: Option<&(dyn StdError + 'static)> = err.source();
-        while let Some(e) = current {
-            if let Some(found) = e.downcast_ref::<CredentialFailure>() {
-                return Some(found);
-            }
-            current = e.source();
-        }
-        None
-    }
-}
-
-impl fmt::Display for CredentialFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.0, f)
-    }
-}
-
-impl StdError for CredentialFailure {}
-
 impl From<reqwest::Response> for Error {
-    /// Converts a non-success response. Only the body the transport captured
-    /// is used: this never reads from the network.
+    /// Converts an answer whose status the operation does not document,
+    /// from its status and headers: this never reads from the network.
     fn from(resp: reqwest::Response) -> Self {
-        let ctx = resp.extensions().get::<ResponseContext>();
-        let body = ctx.map(|c| c.body.as_ref());
-        let truncated = ctx.is_some_and(|c| c.truncated);
-        let e = Error::from_http_parts(resp.status(), resp.headers(), body, truncated);
-        match ctx {
-            Some(ctx) => e.with_context(ctx),
-            None => e,
-        }
+        Error::from_http_parts(resp.status(), resp.headers(), None, false)
     }
 }
 
@@ -530,11 +505,10 @@ impl<E> From<jumpcloud_api::Error<E>> for Error {
                 e.with_source(source)
             }
             Api::UnexpectedResponse(resp) => Error::from(resp),
-            // Only a transport's `prepare` produces these. This crate's never
-            // fails there (credentials fail in `execute`, typed: see
-            // `CredentialFailure`); another transport's text is kept as an
-            // authentication failure, what `prepare` is for.
-            Api::Custom(msg) => Error::auth(msg),
+            // A transport's failure, as text: this crate's `.run()` never
+            // meets it (it keeps its own errors typed), so it is another
+            // transport's, and nothing says what kind it was.
+            Api::Custom(msg) => Error::new(ErrorKind::Transport).with_message(msg),
         }
     }
 }
@@ -615,6 +589,7 @@ pub(crate) fn truncate(text: &[u8], max: usize, truncated: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
     use http::HeaderMap;
 
     #[test]
@@ -699,9 +674,9 @@ mod tests {
     }
 
     #[test]
-    fn custom_maps_to_auth_and_payload_to_decode() {
+    fn custom_maps_to_transport_and_payload_to_decode() {
         let e = Error::from(jumpcloud_api::Error::<()>::Custom("token refused".into()));
-        assert_eq!(e.kind(), ErrorKind::Auth);
+        assert_eq!(e.kind(), ErrorKind::Transport);
         assert_eq!(e.message(), Some("token refused"));
 
         let bad = serde_json::from_slice::<serde_json::Value>(b"{\"a\":").unwrap_err();

@@ -32,10 +32,15 @@ pub(crate) const TRANSIENT_STATUSES: [StatusCode; 5] = [
 /// The default retries `408`, `429`, `502`, `503` and `504` answers,
 /// timeouts and broken connections, up to 4 attempts within 60 s, with exponential backoff
 /// and full jitter from 250 ms up to 20 s, honouring `Retry-After` up to that
-/// cap. Only idempotent requests are resent: a `POST` is never sent twice
-/// unless [`with_retry_non_idempotent`](Self::with_retry_non_idempotent)
-/// says so. Connection failures are the exception, since such a request never
-/// left.
+/// cap. What is resent depends on what the operation does
+/// ([`Effect`](jumpcloud_api::Effect)), not on its verb: reads (v1 searches
+/// and Directory Insights queries included, although they are `POST`s) and
+/// idempotent changes (`PUT`, `DELETE`, graph link changes) are resent after
+/// any of those failures; other changes (creating an object, running a
+/// command) only when the server certainly did not act: a 429, a 503 with
+/// `Retry-After`, or a connection that never opened.
+/// [`with_retry_non_idempotent`](Self::with_retry_non_idempotent) resends
+/// those after any failure too.
 ///
 /// A policy is a value: `with_*` methods return a changed copy, and the
 /// getters carry the same name without the prefix
@@ -172,8 +177,9 @@ impl RetryPolicy {
         if !self.retries(failure) {
             return Decision::GiveUp(GiveUp::NotRetryable);
         }
-        // A connect failure means nothing was sent, so even a POST is safe.
-        if !idempotent && !self.non_idempotent && !matches!(failure, Failure::Connect) {
+        // A request the server refused before acting on it is safe to send
+        // again whatever it does.
+        if !idempotent && !self.non_idempotent && !failure.refused_before_acting() {
             return Decision::GiveUp(GiveUp::NotIdempotent);
         }
         if attempts >= self.max_attempts {
@@ -260,6 +266,24 @@ impl Failure {
         Failure::Status {
             status: resp.status(),
             retry_after: retry_after(resp.headers(), SystemTime::now()),
+        }
+    }
+
+    /// Whether the request was certainly not acted on: no connection was
+    /// opened, or the server refused it before doing anything (a 429 from
+    /// the rate limiter, or a 503 that says when to come back). Such a
+    /// request may be resent whatever it does.
+    pub(crate) fn refused_before_acting(&self) -> bool {
+        match self {
+            Failure::Connect => true,
+            Failure::Status {
+                status,
+                retry_after,
+            } => {
+                *status == StatusCode::TOO_MANY_REQUESTS
+                    || (*status == StatusCode::SERVICE_UNAVAILABLE && retry_after.is_some())
+            }
+            _ => false,
         }
     }
 
@@ -576,11 +600,11 @@ mod tests {
     }
 
     #[test]
-    fn non_idempotent_only_when_opted_in() {
+    fn non_idempotent_only_when_refused_or_opted_in() {
         let p = policy();
         for f in [
             status(503),
-            status(429),
+            status(502),
             Failure::Timeout,
             Failure::ConnectionLost,
         ] {
@@ -589,11 +613,23 @@ mod tests {
                 Decision::GiveUp(GiveUp::NotIdempotent)
             );
         }
-        // Nothing was sent, so a connect failure is retried for any method.
-        assert!(matches!(
-            p.decide(&Failure::Connect, 1, Duration::ZERO, false, 0.5),
-            Decision::Retry { .. }
-        ));
+        // Nothing was done: no connection, the rate limiter's 429, a 503
+        // that says when to come back. Retried for any request.
+        let unavailable_until = Failure::Status {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            retry_after: Some(Duration::from_millis(5)),
+        };
+        for f in [Failure::Connect, status(429), unavailable_until] {
+            assert!(f.refused_before_acting());
+            assert!(
+                matches!(
+                    p.decide(&f, 1, Duration::ZERO, false, 0.5),
+                    Decision::Retry { .. }
+                ),
+                "{f:?}"
+            );
+        }
+        assert!(!status(503).refused_before_acting());
         let p = policy().with_retry_non_idempotent(true);
         assert!(p.retry_non_idempotent());
         assert!(matches!(

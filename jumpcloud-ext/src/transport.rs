@@ -1,10 +1,17 @@
-//! The [`Transport`] that gives the generated clients auth, retries, tracing
-//! and typed errors.
+//! The one request path of a [`JumpCloud`](crate::JumpCloud) client: every
+//! call's phases, each owned here once.
+//!
+//! A generated builder builds its request ([`jumpcloud_api::Request::into_request`]);
+//! [`JumpCloudTransport::send`] then, in order, scopes it (user agent,
+//! `x-org-id`, `x-provider-id`), adds credentials (API key, OAuth token,
+//! System Context signature), sets the attempt timeout, and runs the
+//! attempts: each holds one place of every [`Budget`] it runs within, a
+//! failed one is retried as [`crate::retry`] decides from the operation's
+//! [`Effect`](jumpcloud_api::Effect), and a 401 gets one fresh OAuth token.
+//! A failed answer becomes a typed [`Error`] in [`Answer::success`]; the
+//! builder decodes a successful one (`crate::call`).
 //!
 //! The per-call options ([`CallOptions`]: retry policy, budget, timeout)
-//! are a field of the transport, so they reach every request explicitly. A
-//! generated builder borrows the client it was made from, and progenitor's
-//! hooks see only that client, the request and the operation id; so options
 //! travel with the client ([`JumpCloud::with_options`](crate::JumpCloud::with_options)
 //! makes a copy carrying others), never beside the call in ambient state.
 
@@ -13,16 +20,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, CONTENT_LENGTH, TRANSFER_ENCODING, USER_AGENT};
+use http::header::{AUTHORIZATION, USER_AGENT};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-use jumpcloud_api::{BoxFuture, HookError, Operation, Transport};
-use reqwest::ResponseBuilderExt;
+use jumpcloud_api::{BoxFuture, Effect, Operation, Transport, TransportError};
 use tracing::{Instrument, field::Empty};
 
 use crate::Error;
 use crate::auth::Auth;
+use crate::budget::Budget;
 use crate::call::CallOptions;
-use crate::error::{CredentialFailure, ErrorKind, ResponseContext};
+use crate::error::{ErrorKind, ResponseContext};
 use crate::retry::{Driver, Failure, RetryPolicy};
 
 /// The multi-tenant organisation header.
@@ -101,11 +108,14 @@ impl JumpCloudTransport {
         format!("{} at {host}, {org}", self.shared.auth.kind())
     }
 
-    async fn prepare_request(
+    /// The headers every request of this client carries: the user agent,
+    /// `x-org-id` where the route takes it, `x-provider-id` for Directory
+    /// Insights.
+    fn scope(
         &self,
         request: &mut reqwest::Request,
         operation: &'static Operation,
-    ) -> Result<(), HookError> {
+    ) -> Result<(), Error> {
         let headers = request.headers_mut();
         headers.insert(USER_AGENT, self.shared.user_agent.clone());
         headers.remove(ORG_HEADER);
@@ -120,68 +130,71 @@ impl JumpCloudTransport {
                 OrgScope::Id(id) => {
                     headers.insert(ORG_HEADER, id.clone());
                 }
-                // Reported by `send` as a configuration error.
-                OrgScope::Invalid => {}
+                OrgScope::Invalid => {
+                    return Err(Error::config(
+                        "the organization id given to `with_org` is not a valid header value",
+                    ));
+                }
             }
         }
         Ok(())
     }
 
-    async fn send(
+    /// Sends `request` as often as the retry policy and the operation's
+    /// [`Effect`](jumpcloud_api::Effect) allow, each attempt scoped,
+    /// authenticated, timed and holding one place of each budget it runs
+    /// within (the client's, and `within` when it is another), and returns
+    /// the last answer whatever its status. Every failure before an answer
+    /// is typed here, where it happens.
+    pub(crate) async fn send(
         &self,
-        client: &reqwest::Client,
+        http: &reqwest::Client,
         mut request: reqwest::Request,
         operation: &'static Operation,
-    ) -> reqwest::Result<reqwest::Response> {
-        // Credentials are added here rather than in `prepare`: a failure in
-        // `prepare` can only travel as text (`Error::Custom`), while from
-        // here the typed error reaches `Error::from` as the cause of the
-        // `reqwest::Error` returned (see `CredentialFailure` for why that
-        // is the one typed way out of progenitor's hooks).
-        if operation.org_header && matches!(self.org, OrgScope::Invalid) {
-            let e = Error::config(
-                "the organization id given to `with_org` is not a valid header value",
-            );
-            return Err(credential_failure(e.or_operation(operation)).await);
-        }
-        if let Err(e) = self.shared.auth.apply(&mut request).await {
-            tracing::debug!(operation = operation.id, error = %e, "no credentials for the request");
-            let e = e.or_operation(operation);
-            let e = if e.kind() == ErrorKind::Auth {
-                e.or_hint(|| self.hint(&request))
-            } else {
-                e
-            };
-            return Err(credential_failure(e).await);
-        }
-        if let Some(timeout) = self.options.attempt_timeout() {
-            *request.timeout_mut() = Some(timeout);
-        }
+        within: Option<&Budget>,
+    ) -> Result<Answer, Error> {
         let span = tracing::info_span!(
             "jumpcloud.request",
             api = %operation.api,
             operation = operation.id,
             method = %request.method(),
             path = operation.path,
-            attempt = Empty,
+            attempts = Empty,
             status = Empty,
             latency_ms = Empty,
         );
         let start = Instant::now();
-        let result = self
-            .send_with_retries(client, request, operation)
-            .instrument(span.clone())
-            .await;
+        let result = async {
+            self.scope(&mut request, operation)?;
+            if let Err(e) = self.shared.auth.apply(&mut request).await {
+                tracing::debug!(error = %e, "no credentials for the request");
+                return Err(if e.kind() == ErrorKind::Auth {
+                    e.or_hint(|| self.hint(&request))
+                } else {
+                    e
+                });
+            }
+            if let Some(timeout) = self.options.attempt_timeout() {
+                *request.timeout_mut() = Some(timeout);
+            }
+            self.attempts(http, request, operation.effect, within).await
+        }
+        .instrument(span.clone())
+        .await
+        .map_err(|e| e.or_operation(operation));
         span.record("latency_ms", start.elapsed().as_millis() as u64);
         result
     }
 
-    async fn send_with_retries(
+    /// The attempt loop of [`send`](Self::send), for a request that is
+    /// scoped and carries its credentials.
+    async fn attempts(
         &self,
-        client: &reqwest::Client,
+        http: &reqwest::Client,
         request: reqwest::Request,
-        operation: &'static Operation,
-    ) -> reqwest::Result<reqwest::Response> {
+        effect: Effect,
+        within: Option<&Budget>,
+    ) -> Result<Answer, Error> {
         let span = tracing::Span::current();
         let default_policy;
         let policy = match self.options.retry_policy() {
@@ -191,46 +204,46 @@ impl JumpCloudTransport {
                 &default_policy
             }
         };
-        let method = request.method().clone();
-        let idempotent = Operation::method_is_idempotent(method.as_str());
-        let may_resend = idempotent || policy.retry_non_idempotent();
-        let path = request.url().path().to_owned();
+        let may_repeat = effect.may_repeat();
+        let may_resend = may_repeat || policy.retry_non_idempotent();
+        let budgets = Budget::distinct([self.options.budget(), within]);
         let hint = self.hint(&request);
         // What the request carries that an error body must not echo; it
         // changes only when a refused token is replaced.
         let mut secrets = sensitive_values(request.headers());
         let mut sent_auth = request.headers().get(AUTHORIZATION).cloned();
 
-        let mut driver = Driver::new(policy, idempotent, "request");
+        let mut driver = Driver::new(policy, may_repeat, "request");
         let mut current = request;
         let mut auth_retried = false;
         loop {
             let attempt = driver.begin();
-            span.record("attempt", attempt);
+            span.record("attempts", attempt);
             // A body that is a stream cannot be cloned, and is sent once.
             let mut spare = current.try_clone();
             let sent_at = Instant::now();
             let result = {
-                // A place in the budget is held while the attempt is out,
-                // not while waiting to retry.
-                let _place = match self.options.budget() {
-                    Some(budget) => budget.place().await,
-                    None => None,
-                };
-                client.execute(current).await
+                // Places are held while the attempt is out, not while
+                // waiting to retry: one of each budget, however given.
+                let _places = Budget::places(&budgets).await;
+                http.execute(current)
+                    .instrument(tracing::debug_span!("jumpcloud.attempt", attempt))
+                    .await
             };
             let latency_ms = sent_at.elapsed().as_millis() as u64;
 
-            if let Ok(resp) = &result {
-                let status = resp.status();
-                span.record("status", status.as_u16());
-                tracing::debug!(attempt, status = status.as_u16(), latency_ms, "response");
-                if status.is_success() {
-                    return result;
-                }
-            }
             let failure = match &result {
-                Ok(resp) => Failure::from_response(resp),
+                Ok(resp) => {
+                    let status = resp.status();
+                    span.record("status", status.as_u16());
+                    tracing::debug!(attempt, status = status.as_u16(), latency_ms, "response");
+                    if status.is_success() {
+                        break result
+                            .map(|response| Answer::new(response, attempt, secrets, hint))
+                            .map_err(Error::from_reqwest);
+                    }
+                    Failure::from_response(resp)
+                }
                 Err(err) => {
                     let failure = Failure::from_reqwest(err);
                     tracing::debug!(attempt, reason = %failure.reason(), latency_ms, "send failed");
@@ -272,47 +285,69 @@ impl JumpCloudTransport {
             {
                 drop(result);
                 driver.wait(delay).await;
-                if let Err(e) = self.shared.auth.refresh_for_resend(&mut next) {
-                    return Err(credential_failure(e.or_operation(operation)).await);
-                }
+                self.shared.auth.refresh_for_resend(&mut next)?;
                 current = next;
                 continue;
             }
-            return match result {
-                Ok(resp) => {
-                    let failed = Failed {
-                        operation,
-                        method: &method,
-                        path,
-                        attempts: attempt,
-                        secrets: &secrets,
-                        hint,
-                    };
-                    Ok(capture(resp, failed).await)
-                }
-                Err(err) => Err(err.without_url()),
+            break match result {
+                Ok(response) => Ok(Answer::new(response, attempt, secrets, hint)),
+                Err(err) => Err(Error::from_reqwest(err).with_attempts(attempt)),
             };
         }
     }
 }
 
-/// A credential failure as the `reqwest::Error` that `execute` returns in
-/// place of an answer: its cause is the typed error, which
-/// [`Error::from`](crate::Error) takes back out (see [`CredentialFailure`]
-/// for why no other way out of progenitor's hooks keeps it typed).
-///
-/// A `reqwest::Error` is only ever made by reqwest; the one public way to
-/// make one with a cause of ours is a body whose stream fails with it.
-async fn credential_failure(error: Error) -> reqwest::Error {
-    use http_body_util::BodyExt;
-    let failing = std::iter::repeat_with(move || Err::<Bytes, _>(CredentialFailure(error.clone())));
-    let mut body = reqwest::Body::wrap_stream(futures::stream::iter(failing));
-    // The stream yields nothing but the failure, so the first frame is it;
-    // the loop only satisfies the types.
-    loop {
-        if let Some(Err(e)) = body.frame().await {
-            return e;
+/// The last answer of [`JumpCloudTransport::send`], with what turning a
+/// failed one into an [`Error`] needs.
+pub(crate) struct Answer {
+    pub(crate) response: reqwest::Response,
+    attempts: u32,
+    /// What the request carried that the error body must not echo.
+    secrets: Vec<Vec<u8>>,
+    /// See [`JumpCloudTransport::hint`].
+    hint: String,
+}
+
+impl Answer {
+    fn new(
+        response: reqwest::Response,
+        attempts: u32,
+        secrets: Vec<Vec<u8>>,
+        hint: String,
+    ) -> Self {
+        Answer {
+            response,
+            attempts,
+            secrets,
+            hint,
         }
+    }
+
+    /// The answer if it is a success; otherwise its error, with the body
+    /// read (bounded, credentials scrubbed) and the request described.
+    pub(crate) async fn success(
+        self,
+        operation: &'static Operation,
+    ) -> Result<reqwest::Response, Error> {
+        let resp = self.response;
+        let status = resp.status();
+        if status.is_success() {
+            return Ok(resp);
+        }
+        let headers = resp.headers().clone();
+        let path = resp.url().path().to_owned();
+        let (body, truncated, read_error) = read_bounded(resp, MAX_ERROR_BODY).await;
+        let body = scrub(body, &self.secrets);
+        let refused = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
+        let context = ResponseContext {
+            operation,
+            method: Method::from_bytes(operation.http_method.as_bytes()).unwrap_or(Method::GET),
+            path,
+            attempts: self.attempts,
+            hint: refused.then_some(self.hint),
+        };
+        let truncated = truncated || read_error.is_some();
+        Err(Error::from_http_parts(status, &headers, Some(&body), truncated).with_context(context))
     }
 }
 
@@ -376,66 +411,22 @@ pub(crate) async fn read_bounded(
     }
 }
 
-/// What is known of a failed request when its answer is captured.
-struct Failed<'a> {
-    operation: &'static Operation,
-    method: &'a Method,
-    path: String,
-    attempts: u32,
-    secrets: &'a [Vec<u8>],
-    hint: String,
-}
-
-/// Reads a failed response's body (bounded) and returns an equivalent
-/// response carrying it, with a [`ResponseContext`] extension so that
-/// [`Error::from`](crate::Error) needs no I/O. The response is the server's
-/// own answer, re-assembled around the body already read.
-async fn capture(resp: reqwest::Response, failed: Failed<'_>) -> reqwest::Response {
-    let status = resp.status();
-    let version = resp.version();
-    let url = resp.url().clone();
-    let mut headers = resp.headers().clone();
-    let (body, truncated, read_error) = read_bounded(resp, MAX_ERROR_BODY).await;
-    let body = scrub(body, failed.secrets);
-    headers.remove(TRANSFER_ENCODING);
-    headers.insert(CONTENT_LENGTH, HeaderValue::from(body.len()));
-    let refused = status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN;
-    let context = ResponseContext {
-        operation: failed.operation,
-        method: failed.method.clone(),
-        path: failed.path,
-        body: body.clone(),
-        truncated: truncated || read_error.is_some(),
-        attempts: failed.attempts,
-        hint: refused.then_some(failed.hint),
-    };
-    let mut rebuilt = http::Response::builder()
-        .url(url)
-        .body(body.clone())
-        .unwrap_or_else(|_| http::Response::new(body));
-    *rebuilt.status_mut() = status;
-    *rebuilt.version_mut() = version;
-    *rebuilt.headers_mut() = headers;
-    rebuilt.extensions_mut().insert(context);
-    reqwest::Response::from(rebuilt)
-}
-
+/// For generic callers (a generated builder's own `send()`): the last
+/// answer whatever its status, so that the builder decodes it; this crate's
+/// `.run()` calls [`JumpCloudTransport::send`] directly instead.
 impl Transport for JumpCloudTransport {
-    fn prepare<'a>(
+    fn send<'a>(
         &'a self,
-        request: &'a mut reqwest::Request,
-        operation: &'static Operation,
-    ) -> BoxFuture<'a, Result<(), HookError>> {
-        Box::pin(self.prepare_request(request, operation))
-    }
-
-    fn execute<'a>(
-        &'a self,
-        client: &'a reqwest::Client,
+        http: &'a reqwest::Client,
         request: reqwest::Request,
         operation: &'static Operation,
-    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
-        Box::pin(self.send(client, request, operation))
+    ) -> BoxFuture<'a, Result<reqwest::Response, TransportError>> {
+        Box::pin(async move {
+            match JumpCloudTransport::send(self, http, request, operation, None).await {
+                Ok(answer) => Ok(answer.response),
+                Err(e) => Err(Box::new(e) as TransportError),
+            }
+        })
     }
 }
 
@@ -452,6 +443,7 @@ impl fmt::Debug for JumpCloudTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Run;
     use std::time::Duration;
 
     #[test]
@@ -547,42 +539,20 @@ mod tests {
     async fn options_override_the_clients_for_the_copy_only() {
         // The client's policy retries the 503.
         let n = requests_for(|jc| async move {
-            jc.v2().group_list().send().await.unwrap();
+            jc.v2().group_list().run().await.unwrap();
         })
         .await;
         assert_eq!(n, 2);
         // A copy with its own policy sends once...
         let n = requests_for(|jc| async move {
             let once = jc.with_options(CallOptions::new().retry(RetryPolicy::none()));
-            let res = once.v2().group_list().send().await;
+            let res = once.v2().group_list().run().await;
             assert_eq!(res.unwrap_err().status().map(|s| s.as_u16()), Some(503));
             // ...and the client keeps its own.
-            jc.v2().group_list().send().await.unwrap();
+            jc.v2().group_list().run().await.unwrap();
         })
         .await;
         assert_eq!(n, 2);
-    }
-
-    #[tokio::test]
-    async fn a_credential_failure_is_the_typed_cause_of_the_transport_error() {
-        let typed = Error::auth("the token endpoint answered HTTP 401")
-            .with_status(StatusCode::UNAUTHORIZED)
-            .or_hint(|| "service account at console.jumpcloud.com, no x-org-id".into());
-        let carried = credential_failure(typed).await;
-        let back = Error::from(carried);
-        assert_eq!(back.kind(), ErrorKind::Auth);
-        assert_eq!(back.status(), Some(StatusCode::UNAUTHORIZED));
-        assert_eq!(
-            back.hint(),
-            Some("service account at console.jumpcloud.com, no x-org-id")
-        );
-        // Through progenitor's error too, as a generated `send()` returns it.
-        let carried = credential_failure(Error::auth("no token")).await;
-        let back = Error::from(jumpcloud_api::Error::<()>::CommunicationError(carried));
-        assert_eq!(
-            (back.kind(), back.message()),
-            (ErrorKind::Auth, Some("no token"))
-        );
     }
 
     #[test]

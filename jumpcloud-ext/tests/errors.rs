@@ -127,22 +127,31 @@ async fn the_response_keeps_status_headers_and_body() {
     let gone = json_reply(404, json!({"message": "gone"})).insert_header("x-request-id", "abc");
     serve(&server, "/api/v2/groups", gone).await;
     let jc = api_key_client(&server);
-    let mut request = jc
-        .http_client()
-        .get(format!("{}/groups", jc.endpoints().v2()))
-        .build()
-        .unwrap();
+    let request = || {
+        jc.http_client()
+            .get(format!("{}/groups", jc.endpoints().v2()))
+            .build()
+            .unwrap()
+    };
+    // A generic caller of the transport gets the answer as it came.
     let transport = jc.hooks().transport().unwrap();
-    transport.prepare(&mut request, &LIST_GROUPS).await.unwrap();
     let resp = transport
-        .execute(jc.http_client(), request, &LIST_GROUPS)
+        .send(jc.http_client(), request(), &LIST_GROUPS)
         .await
         .unwrap();
     assert_eq!(resp.status().as_u16(), 404);
     assert_eq!(resp.headers()["x-request-id"], "abc");
     assert!(resp.url().path().ends_with("/groups"));
-    let err = jumpcloud_ext::Error::from(resp);
+    assert_eq!(resp.text().await.unwrap(), r#"{"message":"gone"}"#);
+    // This crate's error keeps the same status, headers and body.
+    let err = jc.send_request(request(), &LIST_GROUPS).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(
+        err.headers().map(|h| &h["x-request-id"]),
+        Some(&"abc".parse().unwrap())
+    );
     assert_eq!(err.message(), Some("gone"));
+    assert_eq!(err.body_excerpt(), Some(r#"{"message":"gone"}"#));
 }
 
 #[tokio::test]

@@ -5,7 +5,8 @@
 mod common;
 
 use common::*;
-use jumpcloud_ext::{Error, RetryPolicy};
+use jumpcloud_ext::Run;
+use jumpcloud_ext::RetryPolicy;
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -29,10 +30,16 @@ async fn generated_calls_are_authenticated_and_scoped() {
         .mount(&server)
         .await;
     let jc = keyed(&server, |b| b.org_id("org-1"));
-    let groups = jc.v2().group_list().limit(10).send().await.unwrap();
+    let groups = jc
+        .v2()
+        .group_list()
+        .limit(10)
+        .run_with_response()
+        .await
+        .unwrap();
     assert_eq!(groups.status().as_u16(), 200);
     // v1 `/organizations` refuses `x-org-id`: it is not sent there.
-    let _ = jc.v1().organization_list().send().await;
+    let _ = jc.v1().organization_list().run_with_response().await;
     let sent = hits(&server, "/api/organizations").await;
     assert!(sent[0].headers.get("x-org-id").is_none());
     assert!(sent[0].headers.get("api-version").is_none());
@@ -44,7 +51,7 @@ async fn generated_errors_convert_with_context() {
     let busy = json_reply(503, json!({"message": "try later"}));
     serve(&server, "/api/v2/groups", busy).await;
     let jc = keyed(&server, |b| b.retry(fast_retry().with_max_attempts(2)));
-    let err = send_error(jc.v2().group_list().send()).await;
+    let err = send_error(jc.v2().group_list().run_with_response()).await;
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(err.message(), Some("try later"));
     assert_eq!(err.path_template(), Some("/groups"));
@@ -59,7 +66,7 @@ async fn generated_calls_with_a_service_account() {
     answer_times(&server, groups, empty_list(), 3).await;
     let jc = service(&server, |b| b.retry(RetryPolicy::none()));
     for _ in 0..3 {
-        jc.v2().group_list().send().await.unwrap();
+        jc.v2().group_list().run_with_response().await.unwrap();
     }
 }
 
@@ -73,7 +80,7 @@ async fn malformed_success_bodies_are_decode_errors() {
     )
     .await;
     let jc = api_key_client(&server);
-    let err = send_error(jc.v2().group_list().send()).await;
+    let err = send_error(jc.v2().group_list().run_with_response()).await;
     assert_eq!(err.kind(), jumpcloud_ext::ErrorKind::Decode);
     assert_eq!(err.body_excerpt(), Some("[{\"id\": "));
 }
@@ -94,7 +101,13 @@ async fn unlisted_enum_values_are_kept_and_logged_once() {
     .await;
     let jc = api_key_client(&server);
     for _ in 0..2 {
-        let groups = jc.v2().group_list().send().await.unwrap().into_inner();
+        let groups = jc
+            .v2()
+            .group_list()
+            .run_with_response()
+            .await
+            .unwrap()
+            .into_inner();
         use jumpcloud_ext::api::v2::types::GroupType;
         assert_eq!(
             groups[0].type_,
@@ -114,12 +127,9 @@ async fn unlisted_enum_values_are_kept_and_logged_once() {
 }
 
 #[tokio::test]
-async fn a_credential_failure_is_the_cause_of_the_raw_error_and_keeps_its_status() {
-    // What a caller of the generated `send()` sees without converting: a
-    // communication error (nothing answered the API request) whose source is
-    // the typed credential failure. No status is made up: converted, the
-    // error has the token endpoint's status, or none when its answer was
-    // unusable.
+async fn a_credential_failure_is_typed_and_keeps_the_token_endpoints_status() {
+    // No status is made up: the error has the token endpoint's status, or
+    // none when its answer was unusable, and the API is never asked.
     for (template, status) in [
         (ResponseTemplate::new(503), Some(503)),
         (ResponseTemplate::new(200).set_body_string("not json"), None),
@@ -127,23 +137,11 @@ async fn a_credential_failure_is_the_cause_of_the_raw_error_and_keeps_its_status
         let server = MockServer::start().await;
         serve(&server, "/oauth2/token", template).await;
         let jc = service(&server, |b| b.retry(RetryPolicy::none()));
-        let raw = jc.v2().group_list().send().await.unwrap_err();
-        assert!(
-            matches!(raw, jumpcloud_ext::api::Error::CommunicationError(_)),
-            "{raw:?}"
-        );
-        assert_eq!(raw.status(), None);
-        let mut chain = String::new();
-        let mut cause: Option<&dyn std::error::Error> = Some(&raw);
-        while let Some(e) = cause {
-            chain.push_str(&format!("{e} / "));
-            cause = e.source();
-        }
-        assert!(chain.contains("token endpoint"), "{chain}");
-        let err = Error::from(raw);
+        let err = jc.v2().group_list().run().await.unwrap_err();
         assert_eq!(err.kind(), jumpcloud_ext::ErrorKind::Auth);
         assert_eq!(err.status().map(|s| s.as_u16()), status);
         assert_eq!(err.operation().map(|o| o.id), Some("Group_List"));
+        assert!(err.to_string().contains("token endpoint"), "{err}");
         assert!(hits(&server, "/api/v2/groups").await.is_empty());
     }
 }

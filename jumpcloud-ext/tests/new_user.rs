@@ -21,7 +21,7 @@ async fn with_org_given_a_bad_id_is_a_config_error_at_call_time() {
     let err = jc.v1().user_list().run().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config, "{err}");
     assert_eq!(err.operation().map(|o| o.id), Some("User_List"));
-    let err = send_error(jc.v2().user_group_list().send()).await;
+    let err = send_error(jc.v2().user_group_list().run_with_response()).await;
     assert_eq!(err.kind(), ErrorKind::Config, "{err}");
     assert_eq!(err.operation().map(|o| o.id), Some("UserGroup_List"));
     assert!(server.received_requests().await.unwrap().is_empty());
@@ -43,7 +43,7 @@ async fn a_token_endpoint_error_names_the_call_that_needed_the_token() {
     let jc = service_client(&server);
     // The builder's own `send()`, converted as `?` would.
     let group = jc.v2().user_group_get().id("5f1b2c3d4e5f60718293a4b5");
-    let err = send_error(group.send()).await;
+    let err = send_error(group.run_with_response()).await;
     assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
     let op = err.operation().expect("the operation is named");
     assert_eq!(op.id, "UserGroup_Get");

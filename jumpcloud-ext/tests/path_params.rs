@@ -57,7 +57,7 @@ async fn unsafe_path_parameters_are_refused_before_anything_is_sent() {
 
     // The builder's own `send()` gives progenitor's error; it converts to the same kind.
     let members = jc.v2().user_group_members_get().group_id("g?limit=1");
-    let err = send_error(members.send()).await;
+    let err = send_error(members.run_with_response()).await;
     assert_refused(&err, "user_group_members_get", "group_id", "contains `?`");
 
     let err = jc

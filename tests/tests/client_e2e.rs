@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use jumpcloud_ext::Run;
 use std::time::Duration;
 
 use http::Method;
@@ -84,12 +85,24 @@ async fn api_key_lists_v1_users_and_v2_groups() {
     let fake = seeded(4, 3).await;
     let jc = api_key_client(&fake, DEFAULT_API_KEY);
 
-    let users = jc.v1().user_list().send().await.unwrap().into_inner();
+    let users = jc
+        .v1()
+        .user_list()
+        .run_with_response()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(users.total_count, Some(4));
     assert_eq!(users.results.len(), 4);
     assert!(users.results.iter().all(|u| u.id.is_some()));
 
-    let groups = jc.v2().user_group_list().send().await.unwrap().into_inner();
+    let groups = jc
+        .v2()
+        .user_group_list()
+        .run_with_response()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(groups.len(), 3);
     let mut names: Vec<_> = groups.iter().filter_map(|g| g.name.clone()).collect();
     names.sort();
@@ -117,7 +130,8 @@ async fn api_key_lists_v1_users_and_v2_groups() {
 async fn wrong_api_key_is_an_auth_error_and_not_retried() {
     let fake = seeded(1, 0).await;
     let jc = api_key_client(&fake, "not-the-right-key");
-    let err = jumpcloud_ext::Error::from(jc.v1().user_list().send().await.unwrap_err());
+    let err =
+        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
     assert!(err.is_auth(), "{err:?}");
     assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
     assert_eq!(err.attempts(), Some(1));
@@ -139,9 +153,17 @@ async fn service_account_fetches_one_token_for_many_concurrent_calls() {
             let jc = jc.clone();
             tokio::spawn(async move {
                 if i % 2 == 0 {
-                    jc.v1().user_list().send().await.map(|u| u.results.len())
+                    jc.v1()
+                        .user_list()
+                        .run_with_response()
+                        .await
+                        .map(|u| u.results.len())
                 } else {
-                    jc.v2().user_group_list().send().await.map(|g| g.len())
+                    jc.v2()
+                        .user_group_list()
+                        .run_with_response()
+                        .await
+                        .map(|g| g.len())
                 }
             })
         })
@@ -179,13 +201,13 @@ async fn service_account_replaces_an_expiring_token() {
     let fake = FakeJumpCloud::start().await.unwrap();
     fake.set_token_lifetime(Duration::from_secs(1));
     let jc = sa_client(&fake, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
-    jc.v1().user_list().send().await.unwrap();
-    jc.v1().user_list().send().await.unwrap();
+    jc.v1().user_list().run_with_response().await.unwrap();
+    jc.v1().user_list().run_with_response().await.unwrap();
     assert_eq!(fake.token_requests(), 1);
 
     // A 1 s token is replaced after half its life (the refresh skew is capped at half).
     tokio::time::sleep(Duration::from_millis(700)).await;
-    jc.v1().user_list().send().await.unwrap();
+    jc.v1().user_list().run_with_response().await.unwrap();
     assert_eq!(fake.token_requests(), 2);
     let api = on_path(&fake, "GET", "/api/systemusers");
     assert_eq!(statuses(&api), [Some(200); 3]);
@@ -196,17 +218,35 @@ async fn service_account_refreshes_after_revocation() {
     let fake = seeded(3, 0).await;
     let jc = sa_client(&fake, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
     jc.authenticate().await.unwrap();
-    assert_eq!(jc.v1().user_list().send().await.unwrap().results.len(), 3);
+    assert_eq!(
+        jc.v1()
+            .user_list()
+            .run_with_response()
+            .await
+            .unwrap()
+            .results
+            .len(),
+        3
+    );
     assert_eq!(fake.token_requests(), 1);
 
     fake.revoke_tokens();
-    assert_eq!(jc.v1().user_list().send().await.unwrap().results.len(), 3);
+    assert_eq!(
+        jc.v1()
+            .user_list()
+            .run_with_response()
+            .await
+            .unwrap()
+            .results
+            .len(),
+        3
+    );
     assert_eq!(fake.token_requests(), 2);
     let api = on_path(&fake, "GET", "/api/systemusers");
     assert_eq!(statuses(&api), [Some(200), Some(401), Some(200)]);
 
     // The new token is cached.
-    jc.v1().user_list().send().await.unwrap();
+    jc.v1().user_list().run_with_response().await.unwrap();
     assert_eq!(fake.token_requests(), 2);
 }
 
@@ -219,7 +259,15 @@ async fn service_account_secret_rotation() {
         .unwrap();
     fake.seed(ORG_A, Collection::UserGroups, 2).unwrap();
     let jc = sa_client(&fake, SA_ID, SA_OLD);
-    assert_eq!(jc.v2().user_group_list().send().await.unwrap().len(), 2);
+    assert_eq!(
+        jc.v2()
+            .user_group_list()
+            .run_with_response()
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
 
     // Rotate: the fake gets a second secret, the client switches, the old one is retired.
     fake.add_client_secret(SA_ID, SA_NEW).unwrap();
@@ -227,16 +275,41 @@ async fn service_account_secret_rotation() {
     fake.remove_client_secret(SA_ID, SA_OLD).unwrap();
 
     // The cached token still works.
-    assert_eq!(jc.v2().user_group_list().send().await.unwrap().len(), 2);
+    assert_eq!(
+        jc.v2()
+            .user_group_list()
+            .run_with_response()
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
     assert_eq!(fake.token_requests(), 1);
 
     // A new token is fetched with the new secret.
     fake.revoke_tokens();
-    assert_eq!(jc.v2().user_group_list().send().await.unwrap().len(), 2);
+    assert_eq!(
+        jc.v2()
+            .user_group_list()
+            .run_with_response()
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
     assert_eq!(fake.token_requests(), 2);
     // Clones share the secret and the token.
     let clone = jc.clone();
-    assert_eq!(clone.v2().user_group_list().send().await.unwrap().len(), 2);
+    assert_eq!(
+        clone
+            .v2()
+            .user_group_list()
+            .run_with_response()
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
     assert_eq!(fake.token_requests(), 2);
 
     // A client still holding the old secret is refused at the token endpoint.
@@ -246,7 +319,14 @@ async fn service_account_secret_rotation() {
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
     assert!(!format!("{err:?}{err}").contains(SA_OLD));
-    let err = jumpcloud_ext::Error::from(stale.v2().user_group_list().send().await.unwrap_err());
+    let err = jumpcloud_ext::Error::from(
+        stale
+            .v2()
+            .user_group_list()
+            .run_with_response()
+            .await
+            .unwrap_err(),
+    );
     assert!(err.is_auth(), "{err:?}");
     assert!(!format!("{:?}", fake.requests()).contains(SA_NEW));
 }
@@ -273,7 +353,8 @@ async fn two_orgs() -> FakeJumpCloud {
 async fn multi_tenant_key_needs_an_org() {
     let fake = two_orgs().await;
     let jc = api_key_client(&fake, MULTI_KEY);
-    let err = jumpcloud_ext::Error::from(jc.v1().user_list().send().await.unwrap_err());
+    let err =
+        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
     assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
     assert!(err.is_auth());
     let message = err.message().unwrap();
@@ -289,14 +370,41 @@ async fn with_org_scopes_each_copy() {
     let b = jc.with_org(ORG_B);
     assert_eq!(a.org_id(), Some(ORG_A));
 
-    let users_a = a.v1().user_list().send().await.unwrap().into_inner();
-    let users_b = b.v1().user_list().send().await.unwrap().into_inner();
+    let users_a = a
+        .v1()
+        .user_list()
+        .run_with_response()
+        .await
+        .unwrap()
+        .into_inner();
+    let users_b = b
+        .v1()
+        .user_list()
+        .run_with_response()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(users_a.total_count, Some(2));
     assert_eq!(users_b.total_count, Some(5));
     let ids_a: Vec<_> = users_a.results.iter().map(|u| u.id.clone()).collect();
     assert!(users_b.results.iter().all(|u| !ids_a.contains(&u.id)));
-    assert!(a.v2().user_group_list().send().await.unwrap().is_empty());
-    assert_eq!(b.v2().user_group_list().send().await.unwrap().len(), 1);
+    assert!(
+        a.v2()
+            .user_group_list()
+            .run_with_response()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        b.v2()
+            .user_group_list()
+            .run_with_response()
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     // Built with an org, too.
     let built = JumpCloud::builder()
@@ -306,7 +414,14 @@ async fn with_org_scopes_each_copy() {
         .build()
         .unwrap();
     assert_eq!(
-        built.v1().user_list().send().await.unwrap().results.len(),
+        built
+            .v1()
+            .user_list()
+            .run_with_response()
+            .await
+            .unwrap()
+            .results
+            .len(),
         5
     );
 
@@ -331,7 +446,7 @@ async fn org_header_is_left_off_organization_list() {
     let orgs = jc
         .v1()
         .organization_list()
-        .send()
+        .run_with_response()
         .await
         .unwrap()
         .into_inner();
@@ -363,7 +478,7 @@ async fn rate_limits_are_retried_after_retry_after() {
             .times(2),
     );
     let jc = api_key_client(&fake, DEFAULT_API_KEY);
-    let users = jc.v1().user_list().send().await.unwrap();
+    let users = jc.v1().user_list().run_with_response().await.unwrap();
     assert_eq!(users.results.len(), 3);
     let sent = on_path(&fake, "GET", "/api/systemusers");
     assert_eq!(statuses(&sent), [Some(429), Some(429), Some(200)]);
@@ -381,7 +496,8 @@ async fn rate_limit_gives_up_after_the_attempt_limit() {
         .retry(fast_retries().with_max_attempts(3))
         .build()
         .unwrap();
-    let err = jumpcloud_ext::Error::from(jc.v1().user_list().send().await.unwrap_err());
+    let err =
+        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
     assert!(err.is_rate_limited(), "{err:?}");
     assert!(err.is_retryable());
     assert_eq!(err.attempts(), Some(3));
@@ -396,7 +512,15 @@ async fn service_unavailable_is_retried() {
     fake.faults()
         .push(Fault::status(503).on_path("/api/v2/usergroups"));
     let jc = api_key_client(&fake, DEFAULT_API_KEY);
-    assert_eq!(jc.v2().user_group_list().send().await.unwrap().len(), 2);
+    assert_eq!(
+        jc.v2()
+            .user_group_list()
+            .run_with_response()
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
     let sent = on_path(&fake, "GET", "/api/v2/usergroups");
     assert_eq!(statuses(&sent), [Some(503), Some(200)]);
 }
@@ -411,7 +535,7 @@ async fn post_is_not_retried_on_503() {
         .v1()
         .user_create()
         .body(new_user("once.only"))
-        .send()
+        .run_with_response()
         .await
         .unwrap_err();
     let err = jumpcloud_ext::Error::from(err);
@@ -435,7 +559,15 @@ async fn dropped_connection_on_get_is_retried() {
     fake.faults()
         .push(Fault::drop_connection().on_path("/api/v2/usergroups"));
     let jc = api_key_client(&fake, DEFAULT_API_KEY);
-    assert_eq!(jc.v2().user_group_list().send().await.unwrap().len(), 1);
+    assert_eq!(
+        jc.v2()
+            .user_group_list()
+            .run_with_response()
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let sent = on_path(&fake, "GET", "/api/v2/usergroups");
     assert_eq!(statuses(&sent), [None, Some(200)]);
 }
@@ -446,13 +578,23 @@ async fn truncated_json_is_a_decode_error() {
     fake.faults()
         .push(Fault::truncated_json().on_path("/api/systemusers"));
     let jc = api_key_client(&fake, DEFAULT_API_KEY);
-    let err = jumpcloud_ext::Error::from(jc.v1().user_list().send().await.unwrap_err());
+    let err =
+        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
     assert_eq!(err.kind(), ErrorKind::Decode, "{err:?}");
     assert_eq!(err.status(), None);
     assert!(err.body_excerpt().is_some_and(|b| b.starts_with('{')));
     assert_eq!(fake.request_count(), 1);
     // The next call is unaffected.
-    assert_eq!(jc.v1().user_list().send().await.unwrap().results.len(), 5);
+    assert_eq!(
+        jc.v1()
+            .user_list()
+            .run_with_response()
+            .await
+            .unwrap()
+            .results
+            .len(),
+        5
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -465,7 +607,14 @@ async fn unknown_id_is_not_found_with_the_path_template() {
     let jc = api_key_client(&fake, DEFAULT_API_KEY);
     let missing = "5f0000000000000000000fff";
 
-    let err = jumpcloud_ext::Error::from(jc.v1().user_get().id(missing).send().await.unwrap_err());
+    let err = jumpcloud_ext::Error::from(
+        jc.v1()
+            .user_get()
+            .id(missing)
+            .run_with_response()
+            .await
+            .unwrap_err(),
+    );
     assert!(err.is_not_found(), "{err:?}");
     assert!(!err.is_retryable());
     assert_eq!(err.message(), Some("systemuser not found"));
@@ -483,7 +632,7 @@ async fn unknown_id_is_not_found_with_the_path_template() {
         jc.v2()
             .user_group_get()
             .id(missing)
-            .send()
+            .run_with_response()
             .await
             .unwrap_err(),
     );
@@ -501,20 +650,26 @@ async fn duplicate_username_is_a_conflict() {
         .v1()
         .user_create()
         .body(new_user("ada.lovelace"))
-        .send()
+        .run_with_response()
         .await
         .unwrap()
         .into_inner();
     assert_eq!(created.username.as_deref(), Some("ada.lovelace"));
     let id = created.id.unwrap();
-    let fetched = jc.v1().user_get().id(&id).send().await.unwrap();
+    let fetched = jc
+        .v1()
+        .user_get()
+        .id(&id)
+        .run_with_response()
+        .await
+        .unwrap();
     assert_eq!(fetched.email.as_deref(), Some("ada.lovelace@example.com"));
 
     let err = jc
         .v1()
         .user_create()
         .body(new_user("ada.lovelace"))
-        .send()
+        .run_with_response()
         .await
         .unwrap_err();
     let err = jumpcloud_ext::Error::from(err);
@@ -531,8 +686,20 @@ async fn duplicate_username_is_a_conflict() {
     );
 
     // Delete, then the id is gone.
-    jc.v1().user_delete().id(&id).send().await.unwrap();
-    let err = jumpcloud_ext::Error::from(jc.v1().user_get().id(&id).send().await.unwrap_err());
+    jc.v1()
+        .user_delete()
+        .id(&id)
+        .run_with_response()
+        .await
+        .unwrap();
+    let err = jumpcloud_ext::Error::from(
+        jc.v1()
+            .user_get()
+            .id(&id)
+            .run_with_response()
+            .await
+            .unwrap_err(),
+    );
     assert!(err.is_not_found(), "{err:?}");
 }
 
@@ -540,7 +707,14 @@ async fn duplicate_username_is_a_conflict() {
 async fn v1_limit_over_100_is_a_bad_request() {
     let fake = seeded(1, 0).await;
     let jc = api_key_client(&fake, DEFAULT_API_KEY);
-    let err = jumpcloud_ext::Error::from(jc.v1().user_list().limit(1000).send().await.unwrap_err());
+    let err = jumpcloud_ext::Error::from(
+        jc.v1()
+            .user_list()
+            .limit(1000)
+            .run_with_response()
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST), "{err:?}");
     assert_eq!(err.kind(), ErrorKind::Http);
     assert!(err.message().unwrap().contains("100"), "{err:?}");
@@ -561,7 +735,13 @@ async fn unknown_user_state_is_kept() {
     fake.faults()
         .push(Fault::unknown_user_state().on_path("/api/systemusers"));
     let jc = api_key_client(&fake, DEFAULT_API_KEY);
-    let users = jc.v1().user_list().send().await.unwrap().into_inner();
+    let users = jc
+        .v1()
+        .user_list()
+        .run_with_response()
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(users.results.len(), 3);
     for user in &users.results {
         let state = user.state.as_ref().unwrap();
@@ -572,7 +752,13 @@ async fn unknown_user_state_is_kept() {
         assert_eq!(state.to_string(), "SOME_NEW_STATE");
     }
     // Without the fault, the known states come back as known variants.
-    let users = jc.v1().user_list().send().await.unwrap().into_inner();
+    let users = jc
+        .v1()
+        .user_list()
+        .run_with_response()
+        .await
+        .unwrap()
+        .into_inner();
     assert!(
         users
             .results
@@ -604,7 +790,7 @@ async fn insights_events_page_through_response_headers() {
         .insights()
         .event_get()
         .body(query(None))
-        .send()
+        .run_with_response()
         .await
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
@@ -627,7 +813,7 @@ async fn insights_events_page_through_response_headers() {
         .insights()
         .event_get()
         .body(query(Some(cursor)))
-        .send()
+        .run_with_response()
         .await
         .unwrap();
     assert_eq!(
@@ -666,7 +852,13 @@ async fn concurrent_calls_after_revocation_share_one_refresh() {
     let tasks: Vec<_> = (0..10)
         .map(|_| {
             let jc = jc.clone();
-            tokio::spawn(async move { jc.v1().user_list().send().await.map(|u| u.results.len()) })
+            tokio::spawn(async move {
+                jc.v1()
+                    .user_list()
+                    .run_with_response()
+                    .await
+                    .map(|u| u.results.len())
+            })
         })
         .collect();
     for task in tasks {
@@ -686,7 +878,16 @@ async fn token_endpoint_unavailable_is_retried() {
     fake.faults()
         .push(Fault::status(503).on_path("/oauth2/token").times(2));
     let jc = sa_client(&fake, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET);
-    assert_eq!(jc.v1().user_list().send().await.unwrap().results.len(), 2);
+    assert_eq!(
+        jc.v1()
+            .user_list()
+            .run_with_response()
+            .await
+            .unwrap()
+            .results
+            .len(),
+        2
+    );
     let token = on_path(&fake, "POST", "/oauth2/token");
     assert_eq!(statuses(&token), [Some(503), Some(503), Some(200)]);
 }
@@ -699,15 +900,17 @@ async fn retired_secret_without_rotation_is_an_auth_error() {
         .await
         .unwrap();
     let jc = sa_client(&fake, SA_ID, SA_OLD);
-    jc.v1().user_list().send().await.unwrap();
+    jc.v1().user_list().run_with_response().await.unwrap();
     fake.remove_client_secret(SA_ID, SA_OLD).unwrap();
     fake.revoke_tokens();
 
-    let err = jumpcloud_ext::Error::from(jc.v1().user_list().send().await.unwrap_err());
+    let err =
+        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
     assert!(err.is_auth(), "{err:?}");
     assert!(!format!("{err:?}{err}").contains(SA_OLD));
     // The refused token was dropped: the next call asks the token endpoint, which refuses.
-    let err = jumpcloud_ext::Error::from(jc.v1().user_list().send().await.unwrap_err());
+    let err =
+        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
     assert!(err.is_auth(), "{err:?}");
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert!(err.message().unwrap().contains("401"), "{err:?}");
@@ -724,7 +927,8 @@ async fn refused_token_status_reaches_the_call_error() {
     let jc = sa_client(&fake, DEFAULT_CLIENT_ID, "wrong-secret-value");
     let direct = jc.authenticate().await.unwrap_err();
     assert_eq!(direct.status(), Some(StatusCode::UNAUTHORIZED));
-    let err = jumpcloud_ext::Error::from(jc.v1().user_list().send().await.unwrap_err());
+    let err =
+        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
     assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
     assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED), "{err:?}");
 }
@@ -739,15 +943,25 @@ async fn service_account_with_two_orgs_uses_with_org() {
     fake.seed(ORG_A, Collection::SystemGroups, 1).unwrap();
     fake.seed(ORG_B, Collection::SystemGroups, 3).unwrap();
     let jc = sa_client(&fake, SA_ID, SA_OLD);
-    let a = jc.with_org(ORG_A).v2().system_group_list().send().await;
-    let b = jc.with_org(ORG_B).v2().system_group_list().send().await;
+    let a = jc
+        .with_org(ORG_A)
+        .v2()
+        .system_group_list()
+        .run_with_response()
+        .await;
+    let b = jc
+        .with_org(ORG_B)
+        .v2()
+        .system_group_list()
+        .run_with_response()
+        .await;
     assert_eq!(a.unwrap().len(), 1);
     assert_eq!(b.unwrap().len(), 3);
     assert_eq!(
         jc.with_org(ORG_B)
             .v2()
             .group_list()
-            .send()
+            .run_with_response()
             .await
             .unwrap()
             .len(),
@@ -761,7 +975,8 @@ async fn service_account_with_two_orgs_uses_with_org() {
 async fn org_the_key_does_not_reach_is_not_found() {
     let fake = two_orgs().await;
     let jc = api_key_client(&fake, MULTI_KEY).with_org("5f00000000000000000000c3");
-    let err = jumpcloud_ext::Error::from(jc.v1().user_list().send().await.unwrap_err());
+    let err =
+        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
     assert!(err.is_not_found(), "{err:?}");
     assert_eq!(err.message(), Some("organization not found"));
 }
@@ -776,7 +991,7 @@ async fn dropped_connection_on_post_is_not_retried() {
         .v1()
         .user_create()
         .body(new_user("maybe.created"))
-        .send()
+        .run_with_response()
         .await
         .unwrap_err();
     let err = jumpcloud_ext::Error::from(err);
@@ -797,7 +1012,16 @@ async fn slow_answer_times_out_and_is_retried() {
         .retry(fast_retries())
         .build()
         .unwrap();
-    assert_eq!(jc.v1().user_list().send().await.unwrap().results.len(), 1);
+    assert_eq!(
+        jc.v1()
+            .user_list()
+            .run_with_response()
+            .await
+            .unwrap()
+            .results
+            .len(),
+        1
+    );
     assert_eq!(on_path(&fake, "GET", "/api/systemusers").len(), 2);
 }
 
@@ -807,12 +1031,22 @@ async fn body_broken_mid_answer_is_an_error_not_a_panic() {
     fake.faults()
         .push(Fault::abort_body().on_path("/api/systemusers"));
     let jc = api_key_client(&fake, DEFAULT_API_KEY);
-    let err = jumpcloud_ext::Error::from(jc.v1().user_list().send().await.unwrap_err());
+    let err =
+        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
     assert!(
         matches!(err.kind(), ErrorKind::Transport | ErrorKind::Decode),
         "{err:?}"
     );
-    assert_eq!(jc.v1().user_list().send().await.unwrap().results.len(), 5);
+    assert_eq!(
+        jc.v1()
+            .user_list()
+            .run_with_response()
+            .await
+            .unwrap()
+            .results
+            .len(),
+        5
+    );
 }
 
 /// A 200 whose body breaks off mid-way failed while reading the answer, not while building
@@ -824,7 +1058,8 @@ async fn body_broken_mid_answer_is_described_as_a_read_failure() {
     fake.faults()
         .push(Fault::abort_body().on_path("/api/systemusers"));
     let jc = api_key_client(&fake, DEFAULT_API_KEY);
-    let err = jumpcloud_ext::Error::from(jc.v1().user_list().send().await.unwrap_err());
+    let err =
+        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
     let message = err.message().unwrap_or_default();
     assert!(!message.contains("build the request"), "{err:?}");
     assert_eq!(message, "failed reading the response body", "{err:?}");

@@ -6,9 +6,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use jumpcloud_ext::Run;
 use std::sync::{Arc, Mutex};
 
-use jumpcloud_api::{BoxFuture, Hooks, Operation, Transport, insights, v1, v2};
+use jumpcloud_api::{BoxFuture, Hooks, Operation, Transport, TransportError, insights, v1, v2};
 use serde_json::{Value, json};
 
 /// Never contacted: the capturing transport answers every request itself.
@@ -79,12 +80,12 @@ impl Capture {
 }
 
 impl Transport for Capture {
-    fn execute<'a>(
+    fn send<'a>(
         &'a self,
         _client: &'a reqwest::Client,
         request: reqwest::Request,
         operation: &'static Operation,
-    ) -> BoxFuture<'a, reqwest::Result<reqwest::Response>> {
+    ) -> BoxFuture<'a, Result<reqwest::Response, TransportError>> {
         self.seen.lock().unwrap().push(Captured {
             method: request.method().to_string(),
             url: request.url().clone(),
@@ -141,7 +142,7 @@ async fn v2_filter_is_repeated() {
             "name:$eq:Engineering",
             "membershipMethod:$eq:STATIC",
         ]))
-        .send()
+        .run_with_response()
         .await
         .unwrap();
     assert!(groups.is_empty());
@@ -175,7 +176,7 @@ async fn v2_sort_and_fields_are_comma_joined() {
     client
         .user_group_list()
         .sort(strings(&["-name", "_id"]))
-        .send()
+        .run_with_response()
         .await
         .unwrap();
     let request = capture.only();
@@ -186,7 +187,7 @@ async fn v2_sort_and_fields_are_comma_joined() {
     client
         .user_group_list()
         .fields(strings(&["name", "description", "membershipMethod"]))
-        .send()
+        .run_with_response()
         .await
         .unwrap();
     let request = capture.only();
@@ -203,7 +204,7 @@ async fn v2_sort_and_fields_are_comma_joined() {
     client
         .system_group_list()
         .sort(strings(&["name"]))
-        .send()
+        .run_with_response()
         .await
         .unwrap();
     let request = capture.only();
@@ -221,7 +222,7 @@ async fn v2_all_list_parameters_together() {
         .limit(50)
         .skip(100u64)
         .sort(strings(&["-name", "_id"]))
-        .send()
+        .run_with_response()
         .await
         .unwrap();
     let request = capture.only();
@@ -249,7 +250,7 @@ async fn empty_lists_and_unset_parameters_are_not_sent() {
     let capture = Capture::new(200, "[]");
     let client = v2_client(&capture);
 
-    client.user_group_list().send().await.unwrap();
+    client.user_group_list().run_with_response().await.unwrap();
     let request = capture.only();
     assert_eq!(request.url.as_str(), format!("{V2_BASE}/usergroups"));
     assert_eq!(request.url.query(), None);
@@ -259,7 +260,7 @@ async fn empty_lists_and_unset_parameters_are_not_sent() {
         .sort(Vec::<String>::new())
         .fields(Vec::<String>::new())
         .filter(Vec::<String>::new())
-        .send()
+        .run_with_response()
         .await
         .unwrap();
     let request = capture.only();
@@ -270,7 +271,7 @@ async fn empty_lists_and_unset_parameters_are_not_sent() {
         .user_group_list()
         .sort(Vec::<String>::new())
         .limit(10)
-        .send()
+        .run_with_response()
         .await
         .unwrap();
     assert_eq!(capture.only().query(), "limit=10");
@@ -280,7 +281,7 @@ async fn empty_lists_and_unset_parameters_are_not_sent() {
         .user_list()
         .fields(Vec::<String>::new())
         .sort(Vec::<String>::new())
-        .send()
+        .run_with_response()
         .await
         .unwrap();
     assert_eq!(capture.only().url.query(), None);
@@ -293,7 +294,7 @@ async fn v2_limit_and_skip() {
         .user_group_list()
         .limit(100)
         .skip(0u64)
-        .send()
+        .run_with_response()
         .await
         .unwrap();
     let request = capture.only();
@@ -307,7 +308,7 @@ async fn v1_fields_and_sort_are_space_joined() {
         .user_list()
         .fields(strings(&["email", "username", "state"]))
         .sort(strings(&["-created", "username"]))
-        .send()
+        .run_with_response()
         .await
         .unwrap();
     assert_eq!(users.total_count, Some(0));
@@ -343,7 +344,7 @@ async fn v1_filter_is_repeated_with_limit_and_skip() {
         ]))
         .limit(25)
         .skip(50)
-        .send()
+        .run_with_response()
         .await
         .unwrap();
     let request = capture.only();
@@ -374,7 +375,7 @@ async fn v2_delete_accepts_200_with_body_and_204() {
     let response = v2_client(&capture)
         .user_group_delete()
         .id(id)
-        .send()
+        .run_with_response()
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
@@ -394,7 +395,7 @@ async fn v2_delete_accepts_200_with_body_and_204() {
     let response = v2_client(&capture)
         .user_group_delete()
         .id(id)
-        .send()
+        .run_with_response()
         .await
         .unwrap();
     assert_eq!(response.status(), 204);
@@ -406,7 +407,7 @@ async fn v2_delete_accepts_200_with_body_and_204() {
     let error = v2_client(&capture)
         .user_group_delete()
         .id(id)
-        .send()
+        .run_with_response()
         .await
         .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
@@ -416,7 +417,11 @@ async fn v2_delete_accepts_200_with_body_and_204() {
 async fn v1_user_list_with_unlisted_state_decodes() {
     let body = include_str!("fixtures/v1_systemusers_list.json");
     let capture = Capture::new(200, body);
-    let users = v1_client(&capture).user_list().send().await.unwrap();
+    let users = v1_client(&capture)
+        .user_list()
+        .run_with_response()
+        .await
+        .unwrap();
     assert_eq!(users.total_count, Some(3));
     assert_eq!(users.results.len(), 3);
     assert_eq!(
@@ -446,7 +451,12 @@ async fn insights_body_is_the_query_json() {
         "limit": 10,
     }))
     .unwrap();
-    let events = client.event_get().body(query).send().await.unwrap();
+    let events = client
+        .event_get()
+        .body(query)
+        .run_with_response()
+        .await
+        .unwrap();
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].get("event_type"), Some(json!("user_update")));
 

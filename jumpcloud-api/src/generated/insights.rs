@@ -3032,45 +3032,6 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/events`
-        ///
-        ///Operation `Event_Get`: returns `Vec<jumpcloud_api::event::Event>`, body `EventQuery`; pages by cursor, ≤ 10,000 per page; sends `x-org-id` when the client has one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<::std::vec::Vec<crate::event::Event>>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::EventQuery::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/events", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "event_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[2usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[2usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::event_count_get`]
     ///
@@ -3104,43 +3065,6 @@ pub mod builder {
         {
             self.body = self.body.map(f);
             self
-        }
-        ///Sends a `POST` request to `/events/count`
-        ///
-        ///Operation `EventCount_Get`: returns `EventCount`, body `EventQuery`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::EventCount>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::EventQuery::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/events/count", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "event_count_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[0usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[0usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::event_distinct_get`]
@@ -3178,45 +3102,6 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/events/distinct`
-        ///
-        ///Operation `EventDistinct_Get`: returns `EventDistinctGetResponse`, body `EventDistinctQuery`; sends `x-org-id` when the client has one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::EventDistinctGetResponse>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::EventDistinctQuery::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/events/distinct", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "event_distinct_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[1usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[1usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::event_interval_get`]
     ///
@@ -3253,45 +3138,6 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/events/interval`
-        ///
-        ///Operation `EventInterval_Get`: returns `EventIntervalGetResponse`, body `EventIntervalQuery`; sends `x-org-id` when the client has one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::EventIntervalGetResponse>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::EventIntervalQuery::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/events/interval", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "event_interval_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[3usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[3usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::report_list`]
     ///
@@ -3317,44 +3163,6 @@ pub mod builder {
                 .map(Some)
                 .map_err(|_| "conversion to `ReportListSort` for sort failed".to_string());
             self
-        }
-        ///Sends a `GET` request to `/reports`
-        ///
-        ///Operation `Report_List`: returns `Vec<ReportListResponseItem>`; sends `x-org-id` when the client has one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<::std::vec::Vec<types::ReportListResponseItem>>, Error<()>>
-        {
-            let Self { client, sort } = self;
-            let sort = sort.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/reports", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("sort", &sort))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "report_list",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[6usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[6usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::report_artifact_content_get`]
@@ -3392,71 +3200,6 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/reports/{report_id}/artifacts/{artifact_id}/content`
-        ///
-        ///Operation `ReportArtifactContent_Get`: returns `serde_json::Map<String, serde_json::Value>`; sends `x-org-id` when the client has one.
-        pub async fn send(
-            self,
-        ) -> Result<
-            ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-            Error<()>,
-        > {
-            let Self {
-                client,
-                report_id,
-                artifact_id,
-            } = self;
-            if let ::std::result::Result::Ok(value) = &report_id {
-                crate::path::check(
-                    "report_artifact_content_get",
-                    "report_id",
-                    &value.to_string(),
-                )
-                .map_err(Error::InvalidRequest)?;
-            }
-            if let ::std::result::Result::Ok(value) = &artifact_id {
-                crate::path::check(
-                    "report_artifact_content_get",
-                    "artifact_id",
-                    &value.to_string(),
-                )
-                .map_err(Error::InvalidRequest)?;
-            }
-            let report_id = report_id.map_err(Error::InvalidRequest)?;
-            let artifact_id = artifact_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/reports/{}/artifacts/{}/content",
-                client.baseurl,
-                encode_path(&report_id.to_string()),
-                encode_path(&artifact_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "report_artifact_content_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[4usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[4usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::report_create`]
     ///
@@ -3482,29 +3225,18 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `POST` request to `/reports/{report_type}`
-        ///
-        ///Operation `Report_Create`: returns `ReportCreateResponse`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::ReportCreateResponse>, Error<()>> {
-            let Self {
-                client,
-                report_type,
-            } = self;
-            if let ::std::result::Result::Ok(value) = &report_type {
-                crate::path::check("report_create", "report_type", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let report_type = report_type.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/reports/{}",
-                client.baseurl,
-                encode_path(&report_type.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
+    }
+    impl<'a> crate::Request for EventGet<'a> {
+        type Response = ::std::vec::Vec<crate::event::Event>;
+        fn operation() -> &'static crate::Operation {
+            &super::OPERATIONS[2usize]
+        }
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::EventQuery::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/events", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -3513,32 +3245,17 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
+                .json(&body)
                 .build()?;
-            let info = OperationInfo {
-                operation_id: "report_create",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[5usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[5usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
             match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
+                200u16 => ResponseValue::from_response(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
-        }
-    }
-    impl<'a> crate::Request for EventGet<'a> {
-        type Response = ::std::vec::Vec<crate::event::Event>;
-        fn operation() -> &'static crate::Operation {
-            &super::OPERATIONS[2usize]
-        }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<::std::vec::Vec<crate::event::Event>>, Error<()>>,
-        > + Send {
-            EventGet::send(self)
         }
     }
     impl<'a> crate::Paginated for EventGet<'a> {
@@ -3594,12 +3311,31 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[0usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::EventCount>, Error<()>>,
-        > + Send {
-            EventCountGet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::EventQuery::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/events/count", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for EventDistinctGet<'a> {
@@ -3607,12 +3343,31 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[1usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::EventDistinctGetResponse>, Error<()>>,
-        > + Send {
-            EventDistinctGet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::EventDistinctQuery::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/events/distinct", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for EventIntervalGet<'a> {
@@ -3620,12 +3375,31 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[3usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::EventIntervalGetResponse>, Error<()>>,
-        > + Send {
-            EventIntervalGet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::EventIntervalQuery::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/events/interval", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for ReportList<'a> {
@@ -3633,15 +3407,29 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[6usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<
-                ResponseValue<::std::vec::Vec<types::ReportListResponseItem>>,
-                Error<()>,
-            >,
-        > + Send {
-            ReportList::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, sort } = self;
+            let sort = sort.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/reports", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("sort", &sort))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for ReportArtifactContentGet<'a> {
@@ -3649,15 +3437,54 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[4usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<
-                ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-                Error<()>,
-            >,
-        > + Send {
-            ReportArtifactContentGet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                report_id,
+                artifact_id,
+            } = self;
+            if let ::std::result::Result::Ok(value) = &report_id {
+                crate::path::check(
+                    "report_artifact_content_get",
+                    "report_id",
+                    &value.to_string(),
+                )
+                .map_err(Error::InvalidRequest)?;
+            }
+            if let ::std::result::Result::Ok(value) = &artifact_id {
+                crate::path::check(
+                    "report_artifact_content_get",
+                    "artifact_id",
+                    &value.to_string(),
+                )
+                .map_err(Error::InvalidRequest)?;
+            }
+            let report_id = report_id.map_err(Error::InvalidRequest)?;
+            let artifact_id = artifact_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/reports/{}/artifacts/{}/content",
+                client.baseurl,
+                encode_path(&report_id.to_string()),
+                encode_path(&artifact_id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for ReportCreate<'a> {
@@ -3665,12 +3492,39 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[5usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::ReportCreateResponse>, Error<()>>,
-        > + Send {
-            ReportCreate::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                report_type,
+            } = self;
+            if let ::std::result::Result::Ok(value) = &report_type {
+                crate::path::check("report_create", "report_type", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let report_type = report_type.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/reports/{}",
+                client.baseurl,
+                encode_path(&report_type.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                202u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> EventCountGet<'a> {
@@ -3830,6 +3684,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/events/count",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: None,
         filter: None,
     },
@@ -3840,6 +3695,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/events/distinct",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: None,
         filter: None,
     },
@@ -3850,6 +3706,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/events",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Cursor,
             total: crate::paging::TotalSource::None,
@@ -3865,6 +3722,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/events/interval",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: None,
         filter: None,
     },
@@ -3875,6 +3733,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/reports/{report_id}/artifacts/{artifact_id}/content",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: None,
         filter: None,
     },
@@ -3885,6 +3744,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/reports/{report_type}",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -3895,6 +3755,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/reports",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: None,
         filter: None,
     },

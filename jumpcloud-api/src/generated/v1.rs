@@ -40983,64 +40983,6 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/application-templates`
-        ///
-        ///Operation `ApplicationTemplate_List`: returns `Applicationtemplateslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Applicationtemplateslist>, Error<()>> {
-            let Self {
-                client,
-                fields,
-                filter,
-                limit,
-                skip,
-                sort,
-            } = self;
-            let fields = fields.map_err(Error::InvalidRequest)?;
-            let filter = filter.map_err(Error::InvalidRequest)?;
-            let limit = limit.map_err(Error::InvalidRequest)?;
-            let skip = skip.map_err(Error::InvalidRequest)?;
-            let sort = sort.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/application-templates", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new(
-                    "fields",
-                    &crate::wire::Delimited::new(&fields, " "),
-                ))
-                .query(&progenitor_client::QueryParam::new("filter", &filter))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("skip", &skip))
-                .query(&progenitor_client::QueryParam::new(
-                    "sort",
-                    &crate::wire::Delimited::new(&sort, " "),
-                ))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "application_template_list",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[9usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[9usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::application_template_get`]
     ///
@@ -41132,72 +41074,6 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/application-templates/{id}`
-        ///
-        ///Operation `ApplicationTemplate_Get`: returns `Applicationtemplate`; v1 query filters; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Applicationtemplate>, Error<()>> {
-            let Self {
-                client,
-                id,
-                fields,
-                filter,
-                limit,
-                skip,
-                sort,
-            } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("application_template_get", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let fields = fields.map_err(Error::InvalidRequest)?;
-            let filter = filter.map_err(Error::InvalidRequest)?;
-            let limit = limit.map_err(Error::InvalidRequest)?;
-            let skip = skip.map_err(Error::InvalidRequest)?;
-            let sort = sort.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/application-templates/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new(
-                    "fields",
-                    &crate::wire::Delimited::new(&fields, " "),
-                ))
-                .query(&progenitor_client::QueryParam::new("filter", &filter))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("skip", &skip))
-                .query(&progenitor_client::QueryParam::new(
-                    "sort",
-                    &crate::wire::Delimited::new(&sort, " "),
-                ))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "application_template_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[8usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[8usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::application_list`]
     ///
@@ -41278,62 +41154,6 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/applications`
-        ///
-        ///Operation `Application_List`: returns `Applicationslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Applicationslist>, Error<()>> {
-            let Self {
-                client,
-                fields,
-                filter,
-                limit,
-                skip,
-                sort,
-            } = self;
-            let fields = fields.map_err(Error::InvalidRequest)?;
-            let filter = filter.map_err(Error::InvalidRequest)?;
-            let limit = limit.map_err(Error::InvalidRequest)?;
-            let skip = skip.map_err(Error::InvalidRequest)?;
-            let sort = sort.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/applications", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new(
-                    "fields",
-                    &crate::wire::Delimited::new(&fields, " "),
-                ))
-                .query(&progenitor_client::QueryParam::new("filter", &filter))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("skip", &skip))
-                .query(&progenitor_client::QueryParam::new(
-                    "sort",
-                    &crate::wire::Delimited::new(&sort, " "),
-                ))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "application_list",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[6usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[6usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::application_create`]
     ///
@@ -41368,43 +41188,6 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/applications`
-        ///
-        ///Operation `Application_Create`: returns `Application`, body `Application`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Application>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::Application::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/applications", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "application_create",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[3usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[3usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::application_get`]
     ///
@@ -41429,48 +41212,6 @@ pub mod builder {
                 "conversion to `:: std :: string :: String` for id failed".to_string()
             });
             self
-        }
-        ///Sends a `GET` request to `/applications/{id}`
-        ///
-        ///Operation `Application_Get`: returns `Application`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Application>, Error<()>> {
-            let Self { client, id } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("application_get", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/applications/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "application_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[5usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[5usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::application_set`]
@@ -41517,52 +41258,6 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/applications/{id}`
-        ///
-        ///Operation `Application_Set`: returns `Application`, body `Application`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Application>, Error<()>> {
-            let Self { client, id, body } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("application_set", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::Application::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/applications/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "application_set",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[7usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[7usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::application_delete`]
     ///
@@ -41588,48 +41283,6 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `DELETE` request to `/applications/{id}`
-        ///
-        ///Operation `Application_Delete`: returns `Application`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Application>, Error<()>> {
-            let Self { client, id } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("application_delete", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/applications/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "application_delete",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[4usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[4usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::command_trigger_post`]
     ///
@@ -41654,51 +41307,6 @@ pub mod builder {
                 "conversion to `:: std :: string :: String` for triggername failed".to_string()
             });
             self
-        }
-        ///Sends a `POST` request to `/command/trigger/{triggername}`
-        ///
-        ///Operation `CommandTrigger_POST`: returns `Triggerreturn`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Triggerreturn>, Error<()>> {
-            let Self {
-                client,
-                triggername,
-            } = self;
-            if let ::std::result::Result::Ok(value) = &triggername {
-                crate::path::check("command_trigger_post", "triggername", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let triggername = triggername.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/command/trigger/{}",
-                client.baseurl,
-                encode_path(&triggername.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "command_trigger_post",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[21usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[21usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::command_result_list`]
@@ -41768,59 +41376,6 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/commandresults`
-        ///
-        ///Operation `CommandResult_List`: returns `Commandresultslist`; pages by offset, ≤ 100 per page, total in the body; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Commandresultslist>, Error<()>> {
-            let Self {
-                client,
-                fields,
-                limit,
-                skip,
-                sort,
-            } = self;
-            let fields = fields.map_err(Error::InvalidRequest)?;
-            let limit = limit.map_err(Error::InvalidRequest)?;
-            let skip = skip.map_err(Error::InvalidRequest)?;
-            let sort = sort.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/commandresults", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new(
-                    "fields",
-                    &crate::wire::Delimited::new(&fields, " "),
-                ))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("skip", &skip))
-                .query(&progenitor_client::QueryParam::new(
-                    "sort",
-                    &crate::wire::Delimited::new(&sort, " "),
-                ))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "command_result_list",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[18usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[18usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::command_result_get`]
     ///
@@ -41873,60 +41428,6 @@ pub mod builder {
                 .map_err(|e| format!("invalid filter: {e}"));
             self
         }
-        ///Sends a `GET` request to `/commandresults/{id}`
-        ///
-        ///Operation `CommandResult_Get`: returns `Commandresult`; v1 query filters; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Commandresult>, Error<()>> {
-            let Self {
-                client,
-                id,
-                fields,
-                filter,
-            } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("command_result_get", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let fields = fields.map_err(Error::InvalidRequest)?;
-            let filter = filter.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/commandresults/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new(
-                    "fields",
-                    &crate::wire::Delimited::new(&fields, " "),
-                ))
-                .query(&progenitor_client::QueryParam::new("filter", &filter))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "command_result_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[17usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[17usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::command_result_delete`]
     ///
@@ -41951,48 +41452,6 @@ pub mod builder {
                 "conversion to `:: std :: string :: String` for id failed".to_string()
             });
             self
-        }
-        ///Sends a `DELETE` request to `/commandresults/{id}`
-        ///
-        ///Operation `CommandResult_Delete`: returns `Commandresult`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Commandresult>, Error<()>> {
-            let Self { client, id } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("command_result_delete", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/commandresults/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "command_result_delete",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[16usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[16usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::command_list`]
@@ -42074,62 +41533,6 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/commands`
-        ///
-        ///Operation `Command_List`: returns `Commandslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Commandslist>, Error<()>> {
-            let Self {
-                client,
-                fields,
-                filter,
-                limit,
-                skip,
-                sort,
-            } = self;
-            let fields = fields.map_err(Error::InvalidRequest)?;
-            let filter = filter.map_err(Error::InvalidRequest)?;
-            let limit = limit.map_err(Error::InvalidRequest)?;
-            let skip = skip.map_err(Error::InvalidRequest)?;
-            let sort = sort.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/commands", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new(
-                    "fields",
-                    &crate::wire::Delimited::new(&fields, " "),
-                ))
-                .query(&progenitor_client::QueryParam::new("filter", &filter))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("skip", &skip))
-                .query(&progenitor_client::QueryParam::new(
-                    "sort",
-                    &crate::wire::Delimited::new(&sort, " "),
-                ))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "command_list",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[14usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[14usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::command_create`]
     ///
@@ -42163,43 +41566,6 @@ pub mod builder {
         {
             self.body = self.body.map(f);
             self
-        }
-        ///Sends a `POST` request to `/commands`
-        ///
-        ///Operation `Command_Create`: returns `Command`, body `Command`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Command>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::Command::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/commands", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "command_create",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[10usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[10usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::command_get`]
@@ -42240,53 +41606,6 @@ pub mod builder {
                         .to_string()
                 });
             self
-        }
-        ///Sends a `GET` request to `/commands/{id}`
-        ///
-        ///Operation `Command_Get`: returns `Command`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Command>, Error<()>> {
-            let Self { client, id, fields } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("command_get", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let fields = fields.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/commands/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new(
-                    "fields",
-                    &crate::wire::Delimited::new(&fields, " "),
-                ))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "command_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[13usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[13usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::command_set`]
@@ -42333,52 +41652,6 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/commands/{id}`
-        ///
-        ///Operation `Command_Set`: returns `Command`, body `Command`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Command>, Error<()>> {
-            let Self { client, id, body } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("command_set", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::Command::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/commands/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "command_set",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[20usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[20usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::command_delete`]
     ///
@@ -42403,48 +41676,6 @@ pub mod builder {
                 "conversion to `:: std :: string :: String` for id failed".to_string()
             });
             self
-        }
-        ///Sends a `DELETE` request to `/commands/{id}`
-        ///
-        ///Operation `Command_Delete`: returns `Command`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Command>, Error<()>> {
-            let Self { client, id } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("command_delete", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/commands/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "command_delete",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[11usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[11usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::command_result_by_command_id_get`]
@@ -42494,60 +41725,6 @@ pub mod builder {
                 .map(Some)
                 .map_err(|_| "conversion to `i64` for skip failed".to_string());
             self
-        }
-        ///Sends a `GET` request to `/commands/{id}/results`
-        ///
-        ///Operation `CommandResultByCommandID_Get`: returns `Vec<Commandresultbycommandid>`; pages by offset, ≤ 100 per page; sends `x-org-id` when the client has one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<::std::vec::Vec<types::Commandresultbycommandid>>, Error<()>>
-        {
-            let Self {
-                client,
-                id,
-                limit,
-                skip,
-            } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("command_result_by_command_id_get", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let limit = limit.map_err(Error::InvalidRequest)?;
-            let skip = skip.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/commands/{}/results",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("skip", &skip))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "command_result_by_command_id_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[15usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[15usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::command_file_get`]
@@ -42612,63 +41789,6 @@ pub mod builder {
                 .map(Some)
                 .map_err(|_| "conversion to `i64` for skip failed".to_string());
             self
-        }
-        ///Sends a `GET` request to `/files/command/{id}`
-        ///
-        ///Operation `CommandFile_Get`: returns `Commandfilereturn`; pages by offset, ≤ 100 per page, total in the body; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Commandfilereturn>, Error<()>> {
-            let Self {
-                client,
-                id,
-                fields,
-                limit,
-                skip,
-            } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("command_file_get", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let fields = fields.map_err(Error::InvalidRequest)?;
-            let limit = limit.map_err(Error::InvalidRequest)?;
-            let skip = skip.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/files/command/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new(
-                    "fields",
-                    &crate::wire::Delimited::new(&fields, " "),
-                ))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("skip", &skip))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "command_file_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[12usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[12usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::organization_list`]
@@ -42776,71 +41896,6 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/organizations`
-        ///
-        ///Operation `Organization_List`: returns `Organizationslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; never sends `x-org-id`.
-        pub async fn send(self) -> Result<ResponseValue<types::Organizationslist>, Error<()>> {
-            let Self {
-                client,
-                fields,
-                filter,
-                limit,
-                search,
-                skip,
-                sort,
-                sort_ignore_case,
-            } = self;
-            let fields = fields.map_err(Error::InvalidRequest)?;
-            let filter = filter.map_err(Error::InvalidRequest)?;
-            let limit = limit.map_err(Error::InvalidRequest)?;
-            let search = search.map_err(Error::InvalidRequest)?;
-            let skip = skip.map_err(Error::InvalidRequest)?;
-            let sort = sort.map_err(Error::InvalidRequest)?;
-            let sort_ignore_case = sort_ignore_case.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/organizations", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new(
-                    "fields",
-                    &crate::wire::Delimited::new(&fields, " "),
-                ))
-                .query(&progenitor_client::QueryParam::new("filter", &filter))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("search", &search))
-                .query(&progenitor_client::QueryParam::new("skip", &skip))
-                .query(&progenitor_client::QueryParam::new(
-                    "sort",
-                    &crate::wire::Delimited::new(&sort, " "),
-                ))
-                .query(&progenitor_client::QueryParam::new(
-                    "sortIgnoreCase",
-                    &crate::wire::Delimited::new(&sort_ignore_case, " "),
-                ))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "organization_list",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[26usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[26usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::organization_get`]
     ///
@@ -42893,60 +41948,6 @@ pub mod builder {
                 .map_err(|e| format!("invalid filter: {e}"));
             self
         }
-        ///Sends a `GET` request to `/organizations/{id}`
-        ///
-        ///Operation `Organization_Get`: returns `Organization`; v1 query filters; never sends `x-org-id`.
-        pub async fn send(self) -> Result<ResponseValue<types::Organization>, Error<()>> {
-            let Self {
-                client,
-                id,
-                fields,
-                filter,
-            } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("organization_get", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let fields = fields.map_err(Error::InvalidRequest)?;
-            let filter = filter.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/organizations/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new(
-                    "fields",
-                    &crate::wire::Delimited::new(&fields, " "),
-                ))
-                .query(&progenitor_client::QueryParam::new("filter", &filter))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "organization_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[25usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[25usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::organization_set`]
     ///
@@ -42993,52 +41994,6 @@ pub mod builder {
         {
             self.body = self.body.map(f);
             self
-        }
-        ///Sends a `PUT` request to `/organizations/{id}`
-        ///
-        ///Operation `Organization_Set`: returns `Organization`, body `OrganizationSetBody`; never sends `x-org-id`.
-        pub async fn send(self) -> Result<ResponseValue<types::Organization>, Error<()>> {
-            let Self { client, id, body } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("organization_set", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::OrganizationSetBody::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/organizations/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "organization_set",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[28usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[28usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::radius_server_list`]
@@ -43120,62 +42075,6 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/radiusservers`
-        ///
-        ///Operation `RadiusServer_List`: returns `Radiusserverslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Radiusserverslist>, Error<()>> {
-            let Self {
-                client,
-                fields,
-                filter,
-                limit,
-                skip,
-                sort,
-            } = self;
-            let fields = fields.map_err(Error::InvalidRequest)?;
-            let filter = filter.map_err(Error::InvalidRequest)?;
-            let limit = limit.map_err(Error::InvalidRequest)?;
-            let skip = skip.map_err(Error::InvalidRequest)?;
-            let sort = sort.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/radiusservers", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new(
-                    "fields",
-                    &crate::wire::Delimited::new(&fields, " "),
-                ))
-                .query(&progenitor_client::QueryParam::new("filter", &filter))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("skip", &skip))
-                .query(&progenitor_client::QueryParam::new(
-                    "sort",
-                    &crate::wire::Delimited::new(&sort, " "),
-                ))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "radius_server_list",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[32usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[32usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::radius_server_create`]
     ///
@@ -43212,43 +42111,6 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/radiusservers`
-        ///
-        ///Operation `RadiusServer_Create`: returns `Radiusserver`, body `Radiusserverpost`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Radiusserver>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::Radiusserverpost::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/radiusservers", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "radius_server_create",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[29usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[29usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::radius_server_get`]
     ///
@@ -43273,48 +42135,6 @@ pub mod builder {
                 "conversion to `:: std :: string :: String` for id failed".to_string()
             });
             self
-        }
-        ///Sends a `GET` request to `/radiusservers/{id}`
-        ///
-        ///Operation `RadiusServer_Get`: returns `Radiusserver`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Radiusserver>, Error<()>> {
-            let Self { client, id } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("radius_server_get", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/radiusservers/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "radius_server_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[31usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[31usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::radius_server_set`]
@@ -43363,52 +42183,6 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/radiusservers/{id}`
-        ///
-        ///Operation `RadiusServer_Set`: returns `Radiusserverput`, body `RadiusServerSetBody`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Radiusserverput>, Error<()>> {
-            let Self { client, id, body } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("radius_server_set", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::RadiusServerSetBody::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/radiusservers/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "radius_server_set",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[33usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[33usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::radius_server_delete`]
     ///
@@ -43433,48 +42207,6 @@ pub mod builder {
                 "conversion to `:: std :: string :: String` for id failed".to_string()
             });
             self
-        }
-        ///Sends a `DELETE` request to `/radiusservers/{id}`
-        ///
-        ///Operation `RadiusServer_Delete`: returns `Radiusserverput`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Radiusserverput>, Error<()>> {
-            let Self { client, id } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("radius_server_delete", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/radiusservers/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "radius_server_delete",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[30usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[30usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::commands_run`]
@@ -43509,43 +42241,6 @@ pub mod builder {
         {
             self.body = self.body.map(f);
             self
-        }
-        ///Sends a `POST` request to `/runCommand`
-        ///
-        ///Operation `Commands_Run`: returns `CommandsRunResponse`, body `CommandsRunBody`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::CommandsRunResponse>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::CommandsRunBody::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/runCommand", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "commands_run",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[22usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[22usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::command_result_search`]
@@ -43587,45 +42282,6 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/search/commandresults`
-        ///
-        ///Operation `CommandResult_Search`: returns `Commandresultssearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Commandresultssearchlist>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::Search::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/search/commandresults", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "command_result_search",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[19usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[19usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::commands_search`]
     ///
@@ -43665,43 +42321,6 @@ pub mod builder {
         {
             self.body = self.body.map(f);
             self
-        }
-        ///Sends a `POST` request to `/search/commands`
-        ///
-        ///Operation `Commands_Search`: returns `Commandslist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Commandslist>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::Search::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/search/commands", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "commands_search",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[23usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[23usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::organization_search`]
@@ -43743,43 +42362,6 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/search/organizations`
-        ///
-        ///Operation `Organization_Search`: returns `Organizationslist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; never sends `x-org-id`.
-        pub async fn send(self) -> Result<ResponseValue<types::Organizationslist>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::Search::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/search/organizations", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "organization_search",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[27usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[27usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::system_search`]
     ///
@@ -43820,43 +42402,6 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/search/systems`
-        ///
-        ///Operation `System_Search`: returns `SystemsSearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::SystemsSearchlist>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::Search::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/search/systems", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "system_search",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[40usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[40usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::user_search`]
     ///
@@ -43896,43 +42441,6 @@ pub mod builder {
         {
             self.body = self.body.map(f);
             self
-        }
-        ///Sends a `POST` request to `/search/systemusers`
-        ///
-        ///Operation `User_Search`: returns `SystemUsersSearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::SystemUsersSearchlist>, Error<()>> {
-            let Self { client, body } = self;
-            let body = body
-                .and_then(|v| types::Search::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/search/systemusers", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "user_search",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[49usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[49usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::system_list`]
@@ -44025,65 +42533,6 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/systems`
-        ///
-        ///Operation `System_List`: returns `Systemslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Systemslist>, Error<()>> {
-            let Self {
-                client,
-                fields,
-                filter,
-                limit,
-                search,
-                skip,
-                sort,
-            } = self;
-            let fields = fields.map_err(Error::InvalidRequest)?;
-            let filter = filter.map_err(Error::InvalidRequest)?;
-            let limit = limit.map_err(Error::InvalidRequest)?;
-            let search = search.map_err(Error::InvalidRequest)?;
-            let skip = skip.map_err(Error::InvalidRequest)?;
-            let sort = sort.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/systems", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new(
-                    "fields",
-                    &crate::wire::Delimited::new(&fields, " "),
-                ))
-                .query(&progenitor_client::QueryParam::new("filter", &filter))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("search", &search))
-                .query(&progenitor_client::QueryParam::new("skip", &skip))
-                .query(&progenitor_client::QueryParam::new(
-                    "sort",
-                    &crate::wire::Delimited::new(&sort, " "),
-                ))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "system_list",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[37usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[37usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::system_get`]
     ///
@@ -44136,60 +42585,6 @@ pub mod builder {
                 .map_err(|e| format!("invalid filter: {e}"));
             self
         }
-        ///Sends a `GET` request to `/systems/{id}`
-        ///
-        ///Operation `System_Get`: returns `JcSystem`; v1 query filters; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::JcSystem>, Error<()>> {
-            let Self {
-                client,
-                id,
-                fields,
-                filter,
-            } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("system_get", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let fields = fields.map_err(Error::InvalidRequest)?;
-            let filter = filter.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systems/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new(
-                    "fields",
-                    &crate::wire::Delimited::new(&fields, " "),
-                ))
-                .query(&progenitor_client::QueryParam::new("filter", &filter))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "system_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[36usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[36usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::system_set`]
     ///
@@ -44235,52 +42630,6 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/systems/{id}`
-        ///
-        ///Operation `System_Set`: returns `JcSystem`, body `Systemput`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::JcSystem>, Error<()>> {
-            let Self { client, id, body } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("system_set", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::Systemput::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systems/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "system_set",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[41usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[41usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::system_delete`]
     ///
@@ -44305,48 +42654,6 @@ pub mod builder {
                 "conversion to `:: std :: string :: String` for id failed".to_string()
             });
             self
-        }
-        ///Sends a `DELETE` request to `/systems/{id}`
-        ///
-        ///Operation `System_Delete`: returns `JcSystem`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::JcSystem>, Error<()>> {
-            let Self { client, id } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("system_delete", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systems/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "system_delete",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[35usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[35usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::system_clear`]
@@ -44373,40 +42680,6 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `POST` request to `/systems/{system_id}/command/builtin/erase`
-        ///
-        ///Operation `System_Clear`: returns `()`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, system_id } = self;
-            if let ::std::result::Result::Ok(value) = &system_id {
-                crate::path::check("system_clear", "system_id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let system_id = system_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systems/{}/command/builtin/erase",
-                client.baseurl,
-                encode_path(&system_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client.client.post(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "system_clear",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[34usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[34usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::system_lock`]
     ///
@@ -44431,40 +42704,6 @@ pub mod builder {
                 "conversion to `:: std :: string :: String` for system_id failed".to_string()
             });
             self
-        }
-        ///Sends a `POST` request to `/systems/{system_id}/command/builtin/lock`
-        ///
-        ///Operation `System_Lock`: returns `()`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, system_id } = self;
-            if let ::std::result::Result::Ok(value) = &system_id {
-                crate::path::check("system_lock", "system_id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let system_id = system_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systems/{}/command/builtin/lock",
-                client.baseurl,
-                encode_path(&system_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client.client.post(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "system_lock",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[38usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[38usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::system_restart`]
@@ -44491,40 +42730,6 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `POST` request to `/systems/{system_id}/command/builtin/restart`
-        ///
-        ///Operation `System_Restart`: returns `()`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, system_id } = self;
-            if let ::std::result::Result::Ok(value) = &system_id {
-                crate::path::check("system_restart", "system_id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let system_id = system_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systems/{}/command/builtin/restart",
-                client.baseurl,
-                encode_path(&system_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client.client.post(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "system_restart",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[39usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[39usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::system_stop`]
     ///
@@ -44549,40 +42754,6 @@ pub mod builder {
                 "conversion to `:: std :: string :: String` for system_id failed".to_string()
             });
             self
-        }
-        ///Sends a `POST` request to `/systems/{system_id}/command/builtin/shutdown`
-        ///
-        ///Operation `System_Stop`: returns `()`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, system_id } = self;
-            if let ::std::result::Result::Ok(value) = &system_id {
-                crate::path::check("system_stop", "system_id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let system_id = system_id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systems/{}/command/builtin/shutdown",
-                client.baseurl,
-                encode_path(&system_id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client.client.post(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "system_stop",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[42usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[42usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                201u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::user_list`]
@@ -44675,65 +42846,6 @@ pub mod builder {
                 });
             self
         }
-        ///Sends a `GET` request to `/systemusers`
-        ///
-        ///Operation `User_List`: returns `Systemuserslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Systemuserslist>, Error<()>> {
-            let Self {
-                client,
-                fields,
-                filter,
-                limit,
-                search,
-                skip,
-                sort,
-            } = self;
-            let fields = fields.map_err(Error::InvalidRequest)?;
-            let filter = filter.map_err(Error::InvalidRequest)?;
-            let limit = limit.map_err(Error::InvalidRequest)?;
-            let search = search.map_err(Error::InvalidRequest)?;
-            let skip = skip.map_err(Error::InvalidRequest)?;
-            let sort = sort.map_err(Error::InvalidRequest)?;
-            let url = format!("{}/systemusers", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new(
-                    "fields",
-                    &crate::wire::Delimited::new(&fields, " "),
-                ))
-                .query(&progenitor_client::QueryParam::new("filter", &filter))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("search", &search))
-                .query(&progenitor_client::QueryParam::new("skip", &skip))
-                .query(&progenitor_client::QueryParam::new(
-                    "sort",
-                    &crate::wire::Delimited::new(&sort, " "),
-                ))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "user_list",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[46usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[46usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::user_create`]
     ///
@@ -44781,52 +42893,6 @@ pub mod builder {
         {
             self.body = self.body.map(f);
             self
-        }
-        ///Sends a `POST` request to `/systemusers`
-        ///
-        ///Operation `User_Create`: returns `Systemuserreturn`, body `Systemuserputpost`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Systemuserreturn>, Error<()>> {
-            let Self {
-                client,
-                full_validation_details,
-                body,
-            } = self;
-            let full_validation_details = full_validation_details.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::Systemuserputpost::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/systemusers", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .query(&progenitor_client::QueryParam::new(
-                    "fullValidationDetails",
-                    &full_validation_details,
-                ))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "user_create",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[43usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[43usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::user_get`]
@@ -44879,60 +42945,6 @@ pub mod builder {
                 .map(Some)
                 .map_err(|e| format!("invalid filter: {e}"));
             self
-        }
-        ///Sends a `GET` request to `/systemusers/{id}`
-        ///
-        ///Operation `User_Get`: returns `Systemuserreturn`; v1 query filters; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Systemuserreturn>, Error<()>> {
-            let Self {
-                client,
-                id,
-                fields,
-                filter,
-            } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("user_get", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let fields = fields.map_err(Error::InvalidRequest)?;
-            let filter = filter.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systemusers/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .query(&progenitor_client::QueryParam::new(
-                    "fields",
-                    &crate::wire::Delimited::new(&fields, " "),
-                ))
-                .query(&progenitor_client::QueryParam::new("filter", &filter))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "user_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[45usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[45usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::user_set`]
@@ -44991,62 +43003,6 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/systemusers/{id}`
-        ///
-        ///Operation `User_Set`: returns `Systemuserreturn`, body `Systemuserput`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Systemuserreturn>, Error<()>> {
-            let Self {
-                client,
-                id,
-                full_validation_details,
-                body,
-            } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("user_set", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let full_validation_details = full_validation_details.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::Systemuserput::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systemusers/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .query(&progenitor_client::QueryParam::new(
-                    "fullValidationDetails",
-                    &full_validation_details,
-                ))
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "user_set",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[50usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[50usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::user_delete`]
     ///
@@ -45071,48 +43027,6 @@ pub mod builder {
                 "conversion to `:: std :: string :: String` for id failed".to_string()
             });
             self
-        }
-        ///Sends a `DELETE` request to `/systemusers/{id}`
-        ///
-        ///Operation `User_Delete`: returns `Systemuserreturn`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Systemuserreturn>, Error<()>> {
-            let Self { client, id } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("user_delete", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systemusers/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "user_delete",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[44usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[44usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::expire_user_password_post`]
@@ -45139,40 +43053,6 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `POST` request to `/systemusers/{id}/expire`
-        ///
-        ///Operation `ExpireUserPassword_POST`: returns `()`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, id } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("expire_user_password_post", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systemusers/{}/expire",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client.client.post(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "expire_user_password_post",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[24usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[24usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::user_mfa_sync`]
     ///
@@ -45197,40 +43077,6 @@ pub mod builder {
                 "conversion to `:: std :: string :: String` for id failed".to_string()
             });
             self
-        }
-        ///Sends a `POST` request to `/systemusers/{id}/mfasync`
-        ///
-        ///Operation `UserMfa_Sync`: returns `()`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, id } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("user_mfa_sync", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systemusers/{}/mfasync",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client.client.post(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "user_mfa_sync",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[48usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[48usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::user_mfa_reset`]
@@ -45279,48 +43125,6 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/systemusers/{id}/resetmfa`
-        ///
-        ///Operation `UserMfa_Reset`: returns `()`, body `UserMfaResetBody`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, id, body } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("user_mfa_reset", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::UserMfaResetBody::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systemusers/{}/resetmfa",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "user_mfa_reset",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[47usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[47usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::user_ssh_key_get`]
     ///
@@ -45345,50 +43149,6 @@ pub mod builder {
                 "conversion to `:: std :: string :: String` for id failed".to_string()
             });
             self
-        }
-        ///Sends a `GET` request to `/systemusers/{id}/sshkeys`
-        ///
-        ///Operation `UserSshKey_Get`: returns `Vec<Sshkeylist>`; sends `x-org-id` when the client has one.
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<::std::vec::Vec<types::Sshkeylist>>, Error<()>> {
-            let Self { client, id } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("user_ssh_key_get", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systemusers/{}/sshkeys",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "user_ssh_key_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[53usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[53usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::user_ssh_key_create`]
@@ -45434,52 +43194,6 @@ pub mod builder {
         {
             self.body = self.body.map(f);
             self
-        }
-        ///Sends a `POST` request to `/systemusers/{id}/sshkeys`
-        ///
-        ///Operation `UserSshKey_Create`: returns `Sshkeylist`, body `Sshkeypost`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Sshkeylist>, Error<()>> {
-            let Self { client, id, body } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("user_ssh_key_create", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::Sshkeypost::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systemusers/{}/sshkeys",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "user_ssh_key_create",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[51usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[51usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::user_state_activate`]
@@ -45530,48 +43244,6 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `POST` request to `/systemusers/{id}/state/activate`
-        ///
-        ///Operation `UserState_Activate`: returns `()`, body `UserStateActivateBody`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, id, body } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("user_state_activate", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::UserStateActivateBody::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systemusers/{}/state/activate",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "user_state_activate",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[54usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[54usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::user_totp_get`]
     ///
@@ -45597,48 +43269,6 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/systemusers/{id}/totpinfo`
-        ///
-        ///Operation `UserTotp_Get`: returns `Totpenrollmentinfo`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<types::Totpenrollmentinfo>, Error<()>> {
-            let Self { client, id } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("user_totp_get", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systemusers/{}/totpinfo",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "user_totp_get",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[55usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[55usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::user_unlock`]
     ///
@@ -45663,40 +43293,6 @@ pub mod builder {
                 "conversion to `:: std :: string :: String` for id failed".to_string()
             });
             self
-        }
-        ///Sends a `POST` request to `/systemusers/{id}/unlock`
-        ///
-        ///Operation `User_Unlock`: returns `()`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, id } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("user_unlock", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systemusers/{}/unlock",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client.client.post(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "user_unlock",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[56usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[56usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::user_ssh_key_delete`]
@@ -45734,50 +43330,6 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `DELETE` request to `/systemusers/{systemuser_id}/sshkeys/{id}`
-        ///
-        ///Operation `UserSshKey_Delete`: returns `()`; sends `x-org-id` when the client has one.
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self {
-                client,
-                systemuser_id,
-                id,
-            } = self;
-            if let ::std::result::Result::Ok(value) = &systemuser_id {
-                crate::path::check("user_ssh_key_delete", "systemuser_id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("user_ssh_key_delete", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let systemuser_id = systemuser_id.map_err(Error::InvalidRequest)?;
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/systemusers/{}/sshkeys/{}",
-                client.baseurl,
-                encode_path(&systemuser_id.to_string()),
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client.client.delete(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "user_ssh_key_delete",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[52usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[52usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::administrator_user_activation_reset`]
     ///
@@ -45803,44 +43355,6 @@ pub mod builder {
             });
             self
         }
-        ///Sends a `GET` request to `/users/reactivate/{id}`
-        ///
-        ///Operation `AdministratorUserActivation_Reset`: returns `()`; never sends `x-org-id`.
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, id } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check(
-                    "administrator_user_activation_reset",
-                    "id",
-                    &value.to_string(),
-                )
-                .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/users/reactivate/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client.client.get(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "administrator_user_activation_reset",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[0usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[0usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     ///Builder for [`Client::administrator_user_totp_reset`]
     ///
@@ -45865,40 +43379,6 @@ pub mod builder {
                 "conversion to `:: std :: string :: String` for id failed".to_string()
             });
             self
-        }
-        ///Sends a `POST` request to `/users/resettotp/{id}`
-        ///
-        ///Operation `AdministratorUserTotp_Reset`: returns `()`; never sends `x-org-id`.
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
-            let Self { client, id } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("administrator_user_totp_reset", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let url = format!(
-                "{}/users/resettotp/{}",
-                client.baseurl,
-                encode_path(&id.to_string()),
-            );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client.client.post(url).headers(header_map).build()?;
-            let info = OperationInfo {
-                operation_id: "administrator_user_totp_reset",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[2usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[2usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
         }
     }
     ///Builder for [`Client::administrator_user_set`]
@@ -45945,60 +43425,56 @@ pub mod builder {
             self.body = self.body.map(f);
             self
         }
-        ///Sends a `PUT` request to `/users/{id}`
-        ///
-        ///Operation `AdministratorUser_Set`: returns `Userreturn`, body `Userput`; never sends `x-org-id`.
-        pub async fn send(self) -> Result<ResponseValue<types::Userreturn>, Error<()>> {
-            let Self { client, id, body } = self;
-            if let ::std::result::Result::Ok(value) = &id {
-                crate::path::check("administrator_user_set", "id", &value.to_string())
-                    .map_err(Error::InvalidRequest)?;
-            }
-            let id = id.map_err(Error::InvalidRequest)?;
-            let body = body
-                .and_then(|v| types::Userput::try_from(v).map_err(|e| e.to_string()))
-                .map_err(Error::InvalidRequest)?;
-            let url = format!("{}/users/{}", client.baseurl, encode_path(&id.to_string()),);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map.append(
-                ::reqwest::header::HeaderName::from_static("api-version"),
-                ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
-                )
-                .json(&body)
-                .headers(header_map)
-                .build()?;
-            let info = OperationInfo {
-                operation_id: "administrator_user_set",
-            };
-            crate::hooks::pre(client, &mut request, &super::OPERATIONS[1usize]).await?;
-            let result = crate::hooks::exec(client, request, &super::OPERATIONS[1usize]).await;
-            client.post(&result, &info).await?;
-            let response = result?;
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
-        }
     }
     impl<'a> crate::Request for ApplicationTemplateList<'a> {
         type Response = types::Applicationtemplateslist;
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[9usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Applicationtemplateslist>, Error<()>>,
-        > + Send {
-            ApplicationTemplateList::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                fields,
+                filter,
+                limit,
+                skip,
+                sort,
+            } = self;
+            let fields = fields.map_err(Error::InvalidRequest)?;
+            let filter = filter.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let skip = skip.map_err(Error::InvalidRequest)?;
+            let sort = sort.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/application-templates", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "fields",
+                    &crate::wire::Delimited::new(&fields, " "),
+                ))
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
+                .query(&progenitor_client::QueryParam::new(
+                    "sort",
+                    &crate::wire::Delimited::new(&sort, " "),
+                ))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Paginated for ApplicationTemplateList<'a> {
@@ -46040,12 +43516,60 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[8usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Applicationtemplate>, Error<()>>,
-        > + Send {
-            ApplicationTemplateGet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                id,
+                fields,
+                filter,
+                limit,
+                skip,
+                sort,
+            } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("application_template_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let fields = fields.map_err(Error::InvalidRequest)?;
+            let filter = filter.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let skip = skip.map_err(Error::InvalidRequest)?;
+            let sort = sort.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/application-templates/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "fields",
+                    &crate::wire::Delimited::new(&fields, " "),
+                ))
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
+                .query(&progenitor_client::QueryParam::new(
+                    "sort",
+                    &crate::wire::Delimited::new(&sort, " "),
+                ))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for ApplicationList<'a> {
@@ -46053,12 +43577,50 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[6usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Applicationslist>, Error<()>>,
-        > + Send {
-            ApplicationList::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                fields,
+                filter,
+                limit,
+                skip,
+                sort,
+            } = self;
+            let fields = fields.map_err(Error::InvalidRequest)?;
+            let filter = filter.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let skip = skip.map_err(Error::InvalidRequest)?;
+            let sort = sort.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/applications", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "fields",
+                    &crate::wire::Delimited::new(&fields, " "),
+                ))
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
+                .query(&progenitor_client::QueryParam::new(
+                    "sort",
+                    &crate::wire::Delimited::new(&sort, " "),
+                ))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Paginated for ApplicationList<'a> {
@@ -46100,12 +43662,31 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[3usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Application>, Error<()>>,
-        > + Send {
-            ApplicationCreate::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::Application::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/applications", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for ApplicationGet<'a> {
@@ -46113,12 +43694,36 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[5usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Application>, Error<()>>,
-        > + Send {
-            ApplicationGet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("application_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/applications/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for ApplicationSet<'a> {
@@ -46126,12 +43731,40 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[7usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Application>, Error<()>>,
-        > + Send {
-            ApplicationSet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("application_set", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::Application::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/applications/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for ApplicationDelete<'a> {
@@ -46139,12 +43772,36 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[4usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Application>, Error<()>>,
-        > + Send {
-            ApplicationDelete::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("application_delete", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/applications/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for CommandTriggerPost<'a> {
@@ -46152,12 +43809,39 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[21usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Triggerreturn>, Error<()>>,
-        > + Send {
-            CommandTriggerPost::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                triggername,
+            } = self;
+            if let ::std::result::Result::Ok(value) = &triggername {
+                crate::path::check("command_trigger_post", "triggername", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let triggername = triggername.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/command/trigger/{}",
+                client.baseurl,
+                encode_path(&triggername.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for CommandResultList<'a> {
@@ -46165,12 +43849,47 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[18usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Commandresultslist>, Error<()>>,
-        > + Send {
-            CommandResultList::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                fields,
+                limit,
+                skip,
+                sort,
+            } = self;
+            let fields = fields.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let skip = skip.map_err(Error::InvalidRequest)?;
+            let sort = sort.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/commandresults", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "fields",
+                    &crate::wire::Delimited::new(&fields, " "),
+                ))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
+                .query(&progenitor_client::QueryParam::new(
+                    "sort",
+                    &crate::wire::Delimited::new(&sort, " "),
+                ))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Paginated for CommandResultList<'a> {
@@ -46212,12 +43931,48 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[17usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Commandresult>, Error<()>>,
-        > + Send {
-            CommandResultGet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                id,
+                fields,
+                filter,
+            } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("command_result_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let fields = fields.map_err(Error::InvalidRequest)?;
+            let filter = filter.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/commandresults/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "fields",
+                    &crate::wire::Delimited::new(&fields, " "),
+                ))
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for CommandResultDelete<'a> {
@@ -46225,12 +43980,36 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[16usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Commandresult>, Error<()>>,
-        > + Send {
-            CommandResultDelete::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("command_result_delete", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/commandresults/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for CommandList<'a> {
@@ -46238,12 +44017,50 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[14usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Commandslist>, Error<()>>,
-        > + Send {
-            CommandList::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                fields,
+                filter,
+                limit,
+                skip,
+                sort,
+            } = self;
+            let fields = fields.map_err(Error::InvalidRequest)?;
+            let filter = filter.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let skip = skip.map_err(Error::InvalidRequest)?;
+            let sort = sort.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/commands", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "fields",
+                    &crate::wire::Delimited::new(&fields, " "),
+                ))
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
+                .query(&progenitor_client::QueryParam::new(
+                    "sort",
+                    &crate::wire::Delimited::new(&sort, " "),
+                ))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Paginated for CommandList<'a> {
@@ -46285,11 +44102,31 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[10usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<types::Command>, Error<()>>> + Send
-        {
-            CommandCreate::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::Command::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/commands", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for CommandGet<'a> {
@@ -46297,11 +44134,41 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[13usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<types::Command>, Error<()>>> + Send
-        {
-            CommandGet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id, fields } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("command_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let fields = fields.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/commands/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "fields",
+                    &crate::wire::Delimited::new(&fields, " "),
+                ))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for CommandSet<'a> {
@@ -46309,11 +44176,40 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[20usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<types::Command>, Error<()>>> + Send
-        {
-            CommandSet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("command_set", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::Command::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/commands/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for CommandDelete<'a> {
@@ -46321,11 +44217,36 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[11usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<types::Command>, Error<()>>> + Send
-        {
-            CommandDelete::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("command_delete", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/commands/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for CommandResultByCommandIdGet<'a> {
@@ -46333,15 +44254,45 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[15usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<
-                ResponseValue<::std::vec::Vec<types::Commandresultbycommandid>>,
-                Error<()>,
-            >,
-        > + Send {
-            CommandResultByCommandIdGet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                id,
+                limit,
+                skip,
+            } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("command_result_by_command_id_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let skip = skip.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/commands/{}/results",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Paginated for CommandResultByCommandIdGet<'a> {
@@ -46379,12 +44330,51 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[12usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Commandfilereturn>, Error<()>>,
-        > + Send {
-            CommandFileGet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                id,
+                fields,
+                limit,
+                skip,
+            } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("command_file_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let fields = fields.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let skip = skip.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/files/command/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "fields",
+                    &crate::wire::Delimited::new(&fields, " "),
+                ))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Paginated for CommandFileGet<'a> {
@@ -46423,12 +44413,59 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[26usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Organizationslist>, Error<()>>,
-        > + Send {
-            OrganizationList::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                fields,
+                filter,
+                limit,
+                search,
+                skip,
+                sort,
+                sort_ignore_case,
+            } = self;
+            let fields = fields.map_err(Error::InvalidRequest)?;
+            let filter = filter.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let skip = skip.map_err(Error::InvalidRequest)?;
+            let sort = sort.map_err(Error::InvalidRequest)?;
+            let sort_ignore_case = sort_ignore_case.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/organizations", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "fields",
+                    &crate::wire::Delimited::new(&fields, " "),
+                ))
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
+                .query(&progenitor_client::QueryParam::new(
+                    "sort",
+                    &crate::wire::Delimited::new(&sort, " "),
+                ))
+                .query(&progenitor_client::QueryParam::new(
+                    "sortIgnoreCase",
+                    &crate::wire::Delimited::new(&sort_ignore_case, " "),
+                ))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Paginated for OrganizationList<'a> {
@@ -46470,12 +44507,48 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[25usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Organization>, Error<()>>,
-        > + Send {
-            OrganizationGet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                id,
+                fields,
+                filter,
+            } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("organization_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let fields = fields.map_err(Error::InvalidRequest)?;
+            let filter = filter.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/organizations/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "fields",
+                    &crate::wire::Delimited::new(&fields, " "),
+                ))
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for OrganizationSet<'a> {
@@ -46483,12 +44556,40 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[28usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Organization>, Error<()>>,
-        > + Send {
-            OrganizationSet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("organization_set", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::OrganizationSetBody::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/organizations/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for RadiusServerList<'a> {
@@ -46496,12 +44597,50 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[32usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Radiusserverslist>, Error<()>>,
-        > + Send {
-            RadiusServerList::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                fields,
+                filter,
+                limit,
+                skip,
+                sort,
+            } = self;
+            let fields = fields.map_err(Error::InvalidRequest)?;
+            let filter = filter.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let skip = skip.map_err(Error::InvalidRequest)?;
+            let sort = sort.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/radiusservers", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "fields",
+                    &crate::wire::Delimited::new(&fields, " "),
+                ))
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
+                .query(&progenitor_client::QueryParam::new(
+                    "sort",
+                    &crate::wire::Delimited::new(&sort, " "),
+                ))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Paginated for RadiusServerList<'a> {
@@ -46543,12 +44682,31 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[29usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Radiusserver>, Error<()>>,
-        > + Send {
-            RadiusServerCreate::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::Radiusserverpost::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/radiusservers", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for RadiusServerGet<'a> {
@@ -46556,12 +44714,36 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[31usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Radiusserver>, Error<()>>,
-        > + Send {
-            RadiusServerGet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("radius_server_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/radiusservers/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for RadiusServerSet<'a> {
@@ -46569,12 +44751,40 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[33usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Radiusserverput>, Error<()>>,
-        > + Send {
-            RadiusServerSet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("radius_server_set", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::RadiusServerSetBody::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/radiusservers/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for RadiusServerDelete<'a> {
@@ -46582,12 +44792,36 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[30usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Radiusserverput>, Error<()>>,
-        > + Send {
-            RadiusServerDelete::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("radius_server_delete", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/radiusservers/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for CommandsRun<'a> {
@@ -46595,12 +44829,31 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[22usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::CommandsRunResponse>, Error<()>>,
-        > + Send {
-            CommandsRun::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::CommandsRunBody::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/runCommand", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for CommandResultSearch<'a> {
@@ -46608,12 +44861,31 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[19usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Commandresultssearchlist>, Error<()>>,
-        > + Send {
-            CommandResultSearch::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::Search::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/search/commandresults", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Paginated for CommandResultSearch<'a> {
@@ -46661,12 +44933,31 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[23usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Commandslist>, Error<()>>,
-        > + Send {
-            CommandsSearch::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::Search::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/search/commands", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Paginated for CommandsSearch<'a> {
@@ -46714,12 +45005,31 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[27usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Organizationslist>, Error<()>>,
-        > + Send {
-            OrganizationSearch::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::Search::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/search/organizations", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Paginated for OrganizationSearch<'a> {
@@ -46767,12 +45077,31 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[40usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::SystemsSearchlist>, Error<()>>,
-        > + Send {
-            SystemSearch::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::Search::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/search/systems", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Paginated for SystemSearch<'a> {
@@ -46820,12 +45149,31 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[49usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::SystemUsersSearchlist>, Error<()>>,
-        > + Send {
-            UserSearch::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| types::Search::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/search/systemusers", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Paginated for UserSearch<'a> {
@@ -46873,12 +45221,53 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[37usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Systemslist>, Error<()>>,
-        > + Send {
-            SystemList::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                fields,
+                filter,
+                limit,
+                search,
+                skip,
+                sort,
+            } = self;
+            let fields = fields.map_err(Error::InvalidRequest)?;
+            let filter = filter.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let skip = skip.map_err(Error::InvalidRequest)?;
+            let sort = sort.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/systems", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "fields",
+                    &crate::wire::Delimited::new(&fields, " "),
+                ))
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
+                .query(&progenitor_client::QueryParam::new(
+                    "sort",
+                    &crate::wire::Delimited::new(&sort, " "),
+                ))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Paginated for SystemList<'a> {
@@ -46920,11 +45309,48 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[36usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<types::JcSystem>, Error<()>>> + Send
-        {
-            SystemGet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                id,
+                fields,
+                filter,
+            } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("system_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let fields = fields.map_err(Error::InvalidRequest)?;
+            let filter = filter.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systems/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "fields",
+                    &crate::wire::Delimited::new(&fields, " "),
+                ))
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for SystemSet<'a> {
@@ -46932,11 +45358,40 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[41usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<types::JcSystem>, Error<()>>> + Send
-        {
-            SystemSet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("system_set", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::Systemput::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systems/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for SystemDelete<'a> {
@@ -46944,11 +45399,36 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[35usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<types::JcSystem>, Error<()>>> + Send
-        {
-            SystemDelete::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("system_delete", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systems/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for SystemClear<'a> {
@@ -46956,11 +45436,29 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[34usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
-        {
-            SystemClear::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, system_id } = self;
+            if let ::std::result::Result::Ok(value) = &system_id {
+                crate::path::check("system_clear", "system_id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let system_id = system_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systems/{}/command/builtin/erase",
+                client.baseurl,
+                encode_path(&system_id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client.client.post(url).build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                201u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for SystemLock<'a> {
@@ -46968,11 +45466,29 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[38usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
-        {
-            SystemLock::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, system_id } = self;
+            if let ::std::result::Result::Ok(value) = &system_id {
+                crate::path::check("system_lock", "system_id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let system_id = system_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systems/{}/command/builtin/lock",
+                client.baseurl,
+                encode_path(&system_id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client.client.post(url).build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                201u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for SystemRestart<'a> {
@@ -46980,11 +45496,29 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[39usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
-        {
-            SystemRestart::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, system_id } = self;
+            if let ::std::result::Result::Ok(value) = &system_id {
+                crate::path::check("system_restart", "system_id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let system_id = system_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systems/{}/command/builtin/restart",
+                client.baseurl,
+                encode_path(&system_id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client.client.post(url).build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                201u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for SystemStop<'a> {
@@ -46992,11 +45526,29 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[42usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
-        {
-            SystemStop::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, system_id } = self;
+            if let ::std::result::Result::Ok(value) = &system_id {
+                crate::path::check("system_stop", "system_id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let system_id = system_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systems/{}/command/builtin/shutdown",
+                client.baseurl,
+                encode_path(&system_id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client.client.post(url).build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                201u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for UserList<'a> {
@@ -47004,12 +45556,53 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[46usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Systemuserslist>, Error<()>>,
-        > + Send {
-            UserList::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                fields,
+                filter,
+                limit,
+                search,
+                skip,
+                sort,
+            } = self;
+            let fields = fields.map_err(Error::InvalidRequest)?;
+            let filter = filter.map_err(Error::InvalidRequest)?;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let search = search.map_err(Error::InvalidRequest)?;
+            let skip = skip.map_err(Error::InvalidRequest)?;
+            let sort = sort.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/systemusers", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "fields",
+                    &crate::wire::Delimited::new(&fields, " "),
+                ))
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("search", &search))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
+                .query(&progenitor_client::QueryParam::new(
+                    "sort",
+                    &crate::wire::Delimited::new(&sort, " "),
+                ))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Paginated for UserList<'a> {
@@ -47051,12 +45644,40 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[43usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Systemuserreturn>, Error<()>>,
-        > + Send {
-            UserCreate::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                full_validation_details,
+                body,
+            } = self;
+            let full_validation_details = full_validation_details.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::Systemuserputpost::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/systemusers", client.baseurl,);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new(
+                    "fullValidationDetails",
+                    &full_validation_details,
+                ))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for UserGet<'a> {
@@ -47064,12 +45685,48 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[45usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Systemuserreturn>, Error<()>>,
-        > + Send {
-            UserGet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                id,
+                fields,
+                filter,
+            } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let fields = fields.map_err(Error::InvalidRequest)?;
+            let filter = filter.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systemusers/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .query(&progenitor_client::QueryParam::new(
+                    "fields",
+                    &crate::wire::Delimited::new(&fields, " "),
+                ))
+                .query(&progenitor_client::QueryParam::new("filter", &filter))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for UserSet<'a> {
@@ -47077,12 +45734,50 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[50usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Systemuserreturn>, Error<()>>,
-        > + Send {
-            UserSet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                id,
+                full_validation_details,
+                body,
+            } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_set", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let full_validation_details = full_validation_details.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::Systemuserput::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systemusers/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .query(&progenitor_client::QueryParam::new(
+                    "fullValidationDetails",
+                    &full_validation_details,
+                ))
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for UserDelete<'a> {
@@ -47090,12 +45785,36 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[44usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Systemuserreturn>, Error<()>>,
-        > + Send {
-            UserDelete::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_delete", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systemusers/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for ExpireUserPasswordPost<'a> {
@@ -47103,11 +45822,29 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[24usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
-        {
-            ExpireUserPasswordPost::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("expire_user_password_post", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systemusers/{}/expire",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client.client.post(url).build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for UserMfaSync<'a> {
@@ -47115,11 +45852,29 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[48usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
-        {
-            UserMfaSync::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_mfa_sync", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systemusers/{}/mfasync",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client.client.post(url).build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for UserMfaReset<'a> {
@@ -47127,11 +45882,32 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[47usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
-        {
-            UserMfaReset::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_mfa_reset", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::UserMfaResetBody::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systemusers/{}/resetmfa",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client.client.post(url).json(&body).build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for UserSshKeyGet<'a> {
@@ -47139,12 +45915,36 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[53usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<::std::vec::Vec<types::Sshkeylist>>, Error<()>>,
-        > + Send {
-            UserSshKeyGet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_ssh_key_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systemusers/{}/sshkeys",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for UserSshKeyCreate<'a> {
@@ -47152,12 +45952,40 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[51usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Sshkeylist>, Error<()>>,
-        > + Send {
-            UserSshKeyCreate::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_ssh_key_create", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::Sshkeypost::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systemusers/{}/sshkeys",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for UserStateActivate<'a> {
@@ -47165,11 +45993,32 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[54usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
-        {
-            UserStateActivate::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_state_activate", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::UserStateActivateBody::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systemusers/{}/state/activate",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client.client.post(url).json(&body).build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for UserTotpGet<'a> {
@@ -47177,12 +46026,36 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[55usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Totpenrollmentinfo>, Error<()>>,
-        > + Send {
-            UserTotpGet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_totp_get", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systemusers/{}/totpinfo",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for UserUnlock<'a> {
@@ -47190,11 +46063,29 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[56usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
-        {
-            UserUnlock::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_unlock", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systemusers/{}/unlock",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client.client.post(url).build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for UserSshKeyDelete<'a> {
@@ -47202,11 +46093,39 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[52usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
-        {
-            UserSshKeyDelete::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self {
+                client,
+                systemuser_id,
+                id,
+            } = self;
+            if let ::std::result::Result::Ok(value) = &systemuser_id {
+                crate::path::check("user_ssh_key_delete", "systemuser_id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("user_ssh_key_delete", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let systemuser_id = systemuser_id.map_err(Error::InvalidRequest)?;
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/systemusers/{}/sshkeys/{}",
+                client.baseurl,
+                encode_path(&systemuser_id.to_string()),
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client.client.delete(url).build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for AdministratorUserActivationReset<'a> {
@@ -47214,11 +46133,33 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[0usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
-        {
-            AdministratorUserActivationReset::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check(
+                    "administrator_user_activation_reset",
+                    "id",
+                    &value.to_string(),
+                )
+                .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/users/reactivate/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client.client.get(url).build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for AdministratorUserTotpReset<'a> {
@@ -47226,11 +46167,29 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[2usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<Output = Result<ResponseValue<()>, Error<()>>> + Send
-        {
-            AdministratorUserTotpReset::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("administrator_user_totp_reset", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/users/resettotp/{}",
+                client.baseurl,
+                encode_path(&id.to_string()),
+            );
+            #[allow(unused_mut)]
+            let mut request = client.client.post(url).build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> crate::Request for AdministratorUserSet<'a> {
@@ -47238,12 +46197,36 @@ pub mod builder {
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[1usize]
         }
-        fn dispatch(
-            self,
-        ) -> impl ::std::future::Future<
-            Output = Result<ResponseValue<types::Userreturn>, Error<()>>,
-        > + Send {
-            AdministratorUserSet::send(self)
+        fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+            let Self { client, id, body } = self;
+            if let ::std::result::Result::Ok(value) = &id {
+                crate::path::check("administrator_user_set", "id", &value.to_string())
+                    .map_err(Error::InvalidRequest)?;
+            }
+            let id = id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| types::Userput::try_from(v).map_err(|e| e.to_string()))
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/users/{}", client.baseurl, encode_path(&id.to_string()),);
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .put(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .build()?;
+            Ok(client.outgoing(request))
+        }
+        async fn decode(
+            response: reqwest::Response,
+        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
         }
     }
     impl<'a> AdministratorUserActivationReset<'a> {
@@ -52408,6 +51391,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/users/reactivate/{id}",
         org_header: false,
+        effect: crate::Effect::Read,
         paging: None,
         filter: None,
     },
@@ -52418,6 +51402,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "PUT",
         path: "/users/{id}",
         org_header: false,
+        effect: crate::Effect::Idempotent,
         paging: None,
         filter: None,
     },
@@ -52428,6 +51413,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/users/resettotp/{id}",
         org_header: false,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -52438,6 +51424,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/applications",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -52448,6 +51435,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "DELETE",
         path: "/applications/{id}",
         org_header: true,
+        effect: crate::Effect::Idempotent,
         paging: None,
         filter: None,
     },
@@ -52458,6 +51446,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/applications/{id}",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: None,
         filter: None,
     },
@@ -52468,6 +51457,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/applications",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -52483,6 +51473,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "PUT",
         path: "/applications/{id}",
         org_header: true,
+        effect: crate::Effect::Idempotent,
         paging: None,
         filter: None,
     },
@@ -52493,6 +51484,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/application-templates/{id}",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: None,
         filter: Some(crate::filter::FilterDialect::V1Query),
     },
@@ -52503,6 +51495,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/application-templates",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -52518,6 +51511,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/commands",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -52528,6 +51522,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "DELETE",
         path: "/commands/{id}",
         org_header: true,
+        effect: crate::Effect::Idempotent,
         paging: None,
         filter: None,
     },
@@ -52538,6 +51533,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/files/command/{id}",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -52553,6 +51549,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/commands/{id}",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: None,
         filter: None,
     },
@@ -52563,6 +51560,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/commands",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -52578,6 +51576,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/commands/{id}/results",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::None,
@@ -52593,6 +51592,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "DELETE",
         path: "/commandresults/{id}",
         org_header: true,
+        effect: crate::Effect::Idempotent,
         paging: None,
         filter: None,
     },
@@ -52603,6 +51603,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/commandresults/{id}",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: None,
         filter: Some(crate::filter::FilterDialect::V1Query),
     },
@@ -52613,6 +51614,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/commandresults",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -52628,6 +51630,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/search/commandresults",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::BodyOffset,
             total: crate::paging::TotalSource::Body,
@@ -52643,6 +51646,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "PUT",
         path: "/commands/{id}",
         org_header: true,
+        effect: crate::Effect::Idempotent,
         paging: None,
         filter: None,
     },
@@ -52653,6 +51657,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/command/trigger/{triggername}",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -52663,6 +51668,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/runCommand",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -52673,6 +51679,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/search/commands",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::BodyOffset,
             total: crate::paging::TotalSource::Body,
@@ -52688,6 +51695,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/systemusers/{id}/expire",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -52698,6 +51706,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/organizations/{id}",
         org_header: false,
+        effect: crate::Effect::Read,
         paging: None,
         filter: Some(crate::filter::FilterDialect::V1Query),
     },
@@ -52708,6 +51717,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/organizations",
         org_header: false,
+        effect: crate::Effect::Read,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -52723,6 +51733,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/search/organizations",
         org_header: false,
+        effect: crate::Effect::Read,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::BodyOffset,
             total: crate::paging::TotalSource::Body,
@@ -52738,6 +51749,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "PUT",
         path: "/organizations/{id}",
         org_header: false,
+        effect: crate::Effect::Idempotent,
         paging: None,
         filter: None,
     },
@@ -52748,6 +51760,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/radiusservers",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -52758,6 +51771,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "DELETE",
         path: "/radiusservers/{id}",
         org_header: true,
+        effect: crate::Effect::Idempotent,
         paging: None,
         filter: None,
     },
@@ -52768,6 +51782,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/radiusservers/{id}",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: None,
         filter: None,
     },
@@ -52778,6 +51793,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/radiusservers",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -52793,6 +51809,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "PUT",
         path: "/radiusservers/{id}",
         org_header: true,
+        effect: crate::Effect::Idempotent,
         paging: None,
         filter: None,
     },
@@ -52803,6 +51820,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/systems/{system_id}/command/builtin/erase",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -52813,6 +51831,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "DELETE",
         path: "/systems/{id}",
         org_header: true,
+        effect: crate::Effect::Idempotent,
         paging: None,
         filter: None,
     },
@@ -52823,6 +51842,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/systems/{id}",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: None,
         filter: Some(crate::filter::FilterDialect::V1Query),
     },
@@ -52833,6 +51853,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/systems",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -52848,6 +51869,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/systems/{system_id}/command/builtin/lock",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -52858,6 +51880,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/systems/{system_id}/command/builtin/restart",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -52868,6 +51891,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/search/systems",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::BodyOffset,
             total: crate::paging::TotalSource::Body,
@@ -52883,6 +51907,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "PUT",
         path: "/systems/{id}",
         org_header: true,
+        effect: crate::Effect::Idempotent,
         paging: None,
         filter: None,
     },
@@ -52893,6 +51918,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/systems/{system_id}/command/builtin/shutdown",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -52903,6 +51929,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/systemusers",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -52913,6 +51940,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "DELETE",
         path: "/systemusers/{id}",
         org_header: true,
+        effect: crate::Effect::Idempotent,
         paging: None,
         filter: None,
     },
@@ -52923,6 +51951,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/systemusers/{id}",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: None,
         filter: Some(crate::filter::FilterDialect::V1Query),
     },
@@ -52933,6 +51962,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/systemusers",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -52948,6 +51978,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/systemusers/{id}/resetmfa",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -52958,6 +51989,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/systemusers/{id}/mfasync",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -52968,6 +52000,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/search/systemusers",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::BodyOffset,
             total: crate::paging::TotalSource::Body,
@@ -52983,6 +52016,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "PUT",
         path: "/systemusers/{id}",
         org_header: true,
+        effect: crate::Effect::Idempotent,
         paging: None,
         filter: None,
     },
@@ -52993,6 +52027,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/systemusers/{id}/sshkeys",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -53003,6 +52038,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "DELETE",
         path: "/systemusers/{systemuser_id}/sshkeys/{id}",
         org_header: true,
+        effect: crate::Effect::Idempotent,
         paging: None,
         filter: None,
     },
@@ -53013,6 +52049,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/systemusers/{id}/sshkeys",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: None,
         filter: None,
     },
@@ -53023,6 +52060,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/systemusers/{id}/state/activate",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },
@@ -53033,6 +52071,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "GET",
         path: "/systemusers/{id}/totpinfo",
         org_header: true,
+        effect: crate::Effect::Read,
         paging: None,
         filter: None,
     },
@@ -53043,6 +52082,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         http_method: "POST",
         path: "/systemusers/{id}/unlock",
         org_header: true,
+        effect: crate::Effect::Change,
         paging: None,
         filter: None,
     },

@@ -42,7 +42,7 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt, TryStreamExt};
 use jumpcloud_api::graph::{ConnectionVisitor, PathsVisitor, WriteVisitor};
-use jumpcloud_api::{Paginated, Request};
+use jumpcloud_api::{Paginated, Request, ResponseValue};
 
 pub use access::{Access, Reachers};
 pub use jumpcloud_api::graph::{
@@ -132,7 +132,12 @@ impl<'a> WriteVisitor<'a> for Writes {
     where
         R: Request<Response = ()> + 'a,
     {
-        async move { self.budget.run(request).await }.boxed()
+        async move {
+            crate::call::send(request, Some(&self.budget))
+                .await
+                .map(ResponseValue::into_inner)
+        }
+        .boxed()
     }
 }
 

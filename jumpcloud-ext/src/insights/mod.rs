@@ -187,7 +187,6 @@ async fn fetch_page(
     limit: u32,
 ) -> Result<EventPage> {
     let body = search.page_query(from, to, after, limit);
-    let jc = jc.resending_reads();
     let response = jc
         .insights()
         .event_get()
@@ -234,7 +233,6 @@ async fn histogram(
         }
     };
     let body = search.interval_query(from, to, unit, value)?;
-    let jc = jc.resending_reads();
     let answer = jc.insights().event_interval_get().body(body).run().await?;
     let mut out = Vec::with_capacity(answer.buckets.len());
     for b in answer.buckets {

@@ -551,7 +551,7 @@ impl CommandRun {
             .map(|s| (s.id.clone(), s.clone()))
             .collect();
         let jc = &self.commands.jc;
-        let search = jc.resending_reads();
+        let search = jc.clone();
         let state = Follow {
             search,
             pause: self.commands.first_poll,

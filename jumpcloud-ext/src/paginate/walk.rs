@@ -9,10 +9,11 @@ use jumpcloud_api::{Page, PageRequest, Paginated};
 use super::ListPage;
 use super::plan::{PagePlan, describe};
 use crate::budget::Budget;
-use crate::call::Run;
 use crate::error::{Error, Result};
 
-/// Fetches one page, holding a place in `budget` (if any) until it arrives.
+/// Fetches one page, each of its attempts holding a place in `budget` (if
+/// any) while it is out: the same one place as the client's own budget when
+/// both are the same, so a stream never waits for itself.
 async fn fetch<R: Paginated>(
     request: R,
     page: PageRequest,
@@ -21,13 +22,7 @@ async fn fetch<R: Paginated>(
 where
     R::Item: Send,
 {
-    let _place = match &budget {
-        Some(budget) => budget.place().await,
-        None => None,
-    };
-    let result = request
-        .with_page(&page)
-        .run_with_response()
+    let result = crate::call::send(request.with_page(&page), budget.as_ref())
         .await
         .map(R::into_page);
     (page, result)

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
-use jumpcloud_ext::api::{Api, Operation};
+use jumpcloud_ext::api::{Api, Effect, Operation};
 use jumpcloud_ext::{Error, JumpCloud, JumpCloudBuilder, RetryPolicy};
 use serde_json::json;
 use wiremock::matchers::{body_string, header, method, path};
@@ -33,6 +33,11 @@ const fn op(
         http_method: method,
         path,
         org_header,
+        effect: match method.as_bytes() {
+            b"GET" => Effect::Read,
+            b"PUT" | b"DELETE" => Effect::Idempotent,
+            _ => Effect::Change,
+        },
         paging: None,
         filter: None,
     }
@@ -231,36 +236,21 @@ pub fn base(jc: &JumpCloud, api: Api) -> &str {
 }
 
 /// Sends `op` (with `path` filled in and `query` appended) through the
-/// client's transport, the way the generated code does, and converts a
-/// failure to `jumpcloud_ext::Error` the way `?` would.
+/// client's request path, as `.run()` does.
 pub async fn call_path(
     jc: &JumpCloud,
     op: &'static Operation,
     path: &str,
     query: &str,
 ) -> Result<Bytes, Error> {
-    type ApiError = jumpcloud_ext::api::Error<()>;
     let url = format!("{}{path}{query}", base(jc, op.api));
     let m = reqwest::Method::from_bytes(op.http_method.as_bytes()).unwrap();
     let mut rb = jc.http_client().request(m, url);
     if op.http_method == "POST" || op.http_method == "PUT" {
         rb = rb.json(&json!({"name": "group"}));
     }
-    let mut request = rb.build().unwrap();
-    let transport = jc.hooks().transport().unwrap();
-    transport
-        .prepare(&mut request, op)
-        .await
-        .map_err(|e| Error::from(ApiError::Custom(e.to_string())))?;
-    let response = transport
-        .execute(jc.http_client(), request, op)
-        .await
-        .map_err(|e| Error::from(ApiError::CommunicationError(e)))?;
-    if response.status().is_success() {
-        Ok(response.bytes().await.unwrap())
-    } else {
-        Err(Error::from(ApiError::UnexpectedResponse(response)))
-    }
+    let response = jc.send_request(rb.build().unwrap(), op).await?;
+    Ok(response.bytes().await.unwrap())
 }
 
 pub async fn call(jc: &JumpCloud, op: &'static Operation) -> Result<Bytes, Error> {
@@ -286,8 +276,12 @@ pub async fn call_concurrently(
 
 /// The error of a generated builder's `send()`, converted as `?` would.
 pub async fn send_error<T: std::fmt::Debug, E>(
-    sent: impl std::future::Future<Output = Result<T, jumpcloud_ext::api::Error<E>>>,
-) -> Error {
+    sent: impl std::future::Future<Output = Result<T, E>>,
+) -> Error
+where
+    Error: From<E>,
+    E: std::fmt::Debug,
+{
     Error::from(sent.await.unwrap_err())
 }
 

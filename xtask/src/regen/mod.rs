@@ -201,6 +201,13 @@ const PASSES: &[(&str, Pass)] = &[
     ("operation facts in docs", |f, file| {
         docs::annotate(file, &f.entries)
     }),
+    ("split sends", |f, file| {
+        let split = request::split_sends(file)?;
+        if split != f.rows.len() {
+            anyhow::bail!("{split} of {} sends were split", f.rows.len());
+        }
+        Ok(())
+    }),
 ];
 
 /// [`render`], with the API's entries of the operation index: the document

@@ -23,9 +23,84 @@ pub struct Row {
     pub http_method: String,
     pub path: String,
     pub org_header: bool,
+    /// What the operation does: see [`effect`].
+    pub effect: Effect,
 }
 
-pub fn collect(_api: Api, doc: &Value) -> Result<Vec<Row>> {
+/// What an operation does to the server (`jumpcloud_api::Effect`), which
+/// decides whether a request that may have reached it is sent again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Read,
+    Idempotent,
+    Change,
+}
+
+impl Effect {
+    fn variant(self) -> proc_macro2::Ident {
+        format_ident!("{}", format!("{self:?}"))
+    }
+}
+
+/// The operations whose verb says less than what they do, each with why.
+/// Everything else follows HTTP: `GET`/`HEAD`/`OPTIONS` read, `PUT` and
+/// `DELETE` are idempotent, `POST` and `PATCH` change.
+struct Rule {
+    api: Api,
+    /// Whether the rule covers `op`.
+    covers: fn(&spec::Operation<'_>) -> bool,
+    effect: Effect,
+    #[allow(dead_code)] // read by people: the reason the rule exists
+    why: &'static str,
+}
+
+const RULES: &[Rule] = &[
+    Rule {
+        api: Api::V1,
+        covers: |op| op.verb() == "POST" && op.path.starts_with("/search/"),
+        effect: Effect::Read,
+        why: "v1 searches send their filter as a POST body and change nothing",
+    },
+    Rule {
+        api: Api::Insights,
+        covers: |op| {
+            op.verb() == "POST" && (op.path == "/events" || op.path.starts_with("/events/"))
+        },
+        effect: Effect::Read,
+        why: "Directory Insights queries send their query as a POST body and change nothing",
+    },
+    Rule {
+        api: Api::V2,
+        covers: |op| op.verb() == "POST" && is_graph_operation(op),
+        effect: Effect::Idempotent,
+        why: "a graph link change (a GraphOperation body: add, remove or update one link) \
+              leaves the same links when repeated: an add already made answers 409, a \
+              removal already made 404, and plans count both as unchanged",
+    },
+];
+
+/// Whether `op`'s JSON body is one of the document's `GraphOperation-*`
+/// schemas.
+fn is_graph_operation(op: &spec::Operation<'_>) -> bool {
+    op.op["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        .as_str()
+        .is_some_and(|r| r.starts_with("#/components/schemas/GraphOperation-"))
+}
+
+/// What `op` of `api` does: a rule's effect where one covers it, the
+/// verb's otherwise.
+fn effect(api: Api, op: &spec::Operation<'_>) -> Effect {
+    if let Some(rule) = RULES.iter().find(|r| r.api == api && (r.covers)(op)) {
+        return rule.effect;
+    }
+    match op.verb().as_str() {
+        "GET" | "HEAD" | "OPTIONS" => Effect::Read,
+        "PUT" | "DELETE" => Effect::Idempotent,
+        _ => Effect::Change,
+    }
+}
+
+pub fn collect(api: Api, doc: &Value) -> Result<Vec<Row>> {
     let refused: Vec<&str> = doc[ORG_HEADER_REFUSED]
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
@@ -44,6 +119,7 @@ pub fn collect(_api: Api, doc: &Value) -> Result<Vec<Row>> {
             http_method: op.verb(),
             path: op.path.to_string(),
             org_header: !refused.iter().any(|prefix| refuses(prefix, op.path)),
+            effect: effect(api, &op),
         });
     }
     rows.sort_by(|a, b| a.rust_method.cmp(&b.rust_method));
@@ -115,6 +191,7 @@ pub fn items(
     let variant = format_ident!("{}", api.variant());
     let entries = rows.iter().map(|r| {
         let (id, name, method, path, org) = (&r.id, &r.rust_method, &r.http_method, &r.path, r.org_header);
+        let effect = r.effect.variant();
         let paging = match facts.get(&r.rust_method) {
             Some(f) => {
                 let paging = f.tokens();
@@ -130,7 +207,7 @@ pub fn items(
             None => quote!(None),
         };
         quote! {
-            crate::Operation { api: crate::Api::#variant, id: #id, rust_method: #name, http_method: #method, path: #path, org_header: #org, paging: #paging, filter: #filter }
+            crate::Operation { api: crate::Api::#variant, id: #id, rust_method: #name, http_method: #method, path: #path, org_header: #org, effect: crate::Effect::#effect, paging: #paging, filter: #filter }
         }
     });
     let tokens = quote! {

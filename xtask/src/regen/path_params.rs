@@ -75,11 +75,42 @@ fn send_mut(imp: &mut syn::ItemImpl) -> Option<&mut ImplItemFn> {
     })
 }
 
-fn send_ref(imp: &syn::ItemImpl) -> Option<&ImplItemFn> {
+/// The `into_request` of a builder's `Request` implementation, if `imp` is
+/// one.
+fn into_request_of(imp: &syn::ItemImpl) -> Option<&ImplItemFn> {
+    imp.trait_.as_ref()?;
     imp.items.iter().find_map(|i| match i {
-        ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+        ImplItem::Fn(f) if f.sig.ident == "into_request" => Some(f),
         _ => None,
     })
+}
+
+/// The operation (method name) that the path checks of `build` name: the
+/// first argument of its `crate::path::check(..)` calls.
+fn checked_operation(build: &ImplItemFn) -> Result<String> {
+    struct Checks(Vec<String>);
+    impl<'ast> syn::visit::Visit<'ast> for Checks {
+        fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
+            if let Expr::Path(p) = &*call.func
+                && p.path.segments.last().is_some_and(|s| s.ident == "check")
+                && let Some(Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(name),
+                    ..
+                })) = call.args.first()
+            {
+                self.0.push(name.value());
+            }
+            syn::visit::visit_expr_call(self, call);
+        }
+    }
+    let mut checks = Checks(Vec::new());
+    syn::visit::Visit::visit_impl_item_fn(&mut checks, build);
+    checks.0.sort();
+    checks.0.dedup();
+    match checks.0.as_slice() {
+        [name] => Ok(name.clone()),
+        other => bail!("the path checks name {} operations", other.len()),
+    }
 }
 
 /// `let Self { client, id, .. } = self;`
@@ -203,14 +234,16 @@ pub fn test_output(root: &Path, api: Api, code: &str) -> Result<Output> {
     let mut operations = 0;
     for item in items {
         let Item::Impl(imp) = item else { continue };
-        let Some(name) = operation_of(imp)? else {
+        // The request is built in the builder's `Request::into_request`
+        // once the sends are split (see `request::split_sends`).
+        let Some(build) = into_request_of(imp) else {
             continue;
         };
-        let Some(send) = send_ref(imp) else { continue };
-        let params = path_parameters(send).with_context(|| format!("the send of {name}"))?;
+        let params = path_parameters(build).context("an into_request")?;
         if params.is_empty() {
             continue;
         }
+        let name = checked_operation(build).context("an into_request with path parameters")?;
         let builder = type_ident(&imp.self_ty)
             .with_context(|| format!("the builder of {name} is not a named type"))?
             .to_string();
@@ -251,6 +284,7 @@ pub fn test_output(root: &Path, api: Api, code: &str) -> Result<Output> {
     let parameters = calls.len();
     let tokens: TokenStream = quote! {
         use super::{BAD, refused, unreachable};
+        use jumpcloud_api::Request;
 
         #[tokio::test]
         async fn #test() {

@@ -53,87 +53,156 @@ pub fn apply(file: &mut syn::File, rows: &[Row], facts: &BTreeMap<String, Fact>)
         let missing: Vec<&String> = facts.keys().filter(|k| !have.contains(k)).collect();
         bail!("paged operations without a builder: {missing:?}");
     }
-    let rewritten = route_sends(items, &index)?;
-    if rewritten != builders.len() {
-        bail!(
-            "{rewritten} of {} builder sends were routed to their operation",
-            builders.len()
-        );
-    }
     let tokens: TokenStream = added.into_iter().collect();
     let parsed: syn::File = syn::parse2(tokens).context("generated trait impls do not parse")?;
     items.extend(parsed.items);
     Ok(())
 }
 
-/// Rewrites every builder's `send` so that it hands the hooks its own row of
-/// `OPERATIONS` (`crate::hooks::pre(client, &mut request, &super::OPERATIONS[i])`
-/// and `crate::hooks::exec(..)`) instead of progenitor's
-/// `client.pre(&mut request, &info)` / `client.exec(request, &info)`, which
-/// would look the operation up by name at run time. Returns how many sends
-/// were rewritten.
-fn route_sends(items: &mut [Item], index: &BTreeMap<&str, usize>) -> Result<usize> {
-    use syn::visit_mut::VisitMut;
-    struct Route {
-        row: usize,
-        pre: usize,
-        exec: usize,
-    }
-    impl VisitMut for Route {
-        fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-            syn::visit_mut::visit_expr_mut(self, expr);
-            let syn::Expr::MethodCall(call) = expr else {
-                return;
-            };
-            let is_client =
-                matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("client"));
-            let hook = call.method.to_string();
-            if !is_client || call.args.len() != 2 || !(hook == "pre" || hook == "exec") {
-                return;
-            }
-            let request = &call.args[0];
-            let row = self.row;
-            let hook = format_ident!("{}", hook);
-            *expr =
-                syn::parse_quote!(crate::hooks::#hook(client, #request, &super::OPERATIONS[#row]));
-            if hook == "pre" {
-                self.pre += 1;
-            } else {
-                self.exec += 1;
-            }
-        }
-    }
-    let mut rewritten = 0;
+/// Splits every builder's `send` into the two halves of its
+/// `crate::Request` implementation, and removes the `send` itself:
+///
+/// - `into_request`: everything progenitor does before sending (argument
+///   checks, URL, query, headers, body), ending in the built request, handed
+///   over as `crate::Outgoing` with the client's pool and hooks. The
+///   `api-version` header progenitor adds is dropped here (JumpCloud defines
+///   none).
+/// - `decode`: progenitor's `match` on the answer's status.
+///
+/// What progenitor puts between them (its `OperationInfo` and the
+/// `pre`/`exec`/`post` hook calls) is dropped: whoever holds the `Outgoing`
+/// sends it. `jumpcloud_api::Request::send` joins the halves again. Returns
+/// how many sends were split.
+pub fn split_sends(file: &mut syn::File) -> Result<usize> {
+    let items = module_items(file)?;
+    let mut halves: BTreeMap<String, (Vec<syn::Stmt>, syn::Expr)> = BTreeMap::new();
     for item in items.iter_mut() {
         let Item::Impl(imp) = item else { continue };
-        let Some(name) = super::builders::operation_of(imp)? else {
+        let Some(ident) = type_ident(&imp.self_ty).map(ToString::to_string) else {
             continue;
         };
-        let Some(&row) = index.get(name.as_str()) else {
-            bail!("a send calls {name}, which is not in the operation table");
+        let Some(at) = imp.items.iter().position(
+            |i| matches!(i, syn::ImplItem::Fn(f) if f.sig.ident == "send" && imp.trait_.is_none()),
+        ) else {
+            continue;
         };
-        let mut route = Route {
-            row,
-            pre: 0,
-            exec: 0,
+        let syn::ImplItem::Fn(send) = imp.items.remove(at) else {
+            unreachable!("the position found a fn");
         };
-        for f in imp.items.iter_mut() {
-            if let syn::ImplItem::Fn(f) = f
-                && f.sig.ident == "send"
-            {
-                route.visit_impl_item_fn_mut(f);
-            }
+        let split = split(send.block.stmts).with_context(|| format!("the send of {ident}"))?;
+        halves.insert(ident, split);
+    }
+    let mut done = 0;
+    for item in items.iter_mut() {
+        let Item::Impl(imp) = item else { continue };
+        let is_request = imp
+            .trait_
+            .as_ref()
+            .and_then(|(_, path, _)| path.segments.last())
+            .is_some_and(|s| s.ident == "Request");
+        if !is_request {
+            continue;
         }
-        if (route.pre, route.exec) != (1, 1) {
+        let Some(ident) = type_ident(&imp.self_ty).map(ToString::to_string) else {
+            continue;
+        };
+        let (before, decode) = halves
+            .remove(&ident)
+            .with_context(|| format!("{ident} implements Request but has no send"))?;
+        let added: syn::ItemImpl = syn::parse_quote! {
+            impl X {
+                fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
+                    #(#before)*
+                    Ok(client.outgoing(request))
+                }
+                async fn decode(response: reqwest::Response) -> Result<ResponseValue<Self::Response>, Error<()>> {
+                    #decode
+                }
+            }
+        };
+        imp.items.extend(added.items);
+        done += 1;
+    }
+    if let Some(left) = halves.keys().next() {
+        bail!("{left} has a send but no Request implementation");
+    }
+    Ok(done)
+}
+
+/// A progenitor `send` body as (the statements that build the request, the
+/// `match` that decodes the answer). Fails unless the body has exactly the
+/// shape this pass knows: `let info = OperationInfo {..};`, the three hook
+/// calls and `let response = result?;` between the two halves.
+fn split(mut stmts: Vec<syn::Stmt>) -> Result<(Vec<syn::Stmt>, syn::Expr)> {
+    let info = stmts
+        .iter()
+        .position(|s| {
+            quote!(#s)
+                .to_string()
+                .starts_with("let info = OperationInfo")
+        })
+        .context("no `let info = OperationInfo` statement")?;
+    let tail = stmts.split_off(info);
+    let [_info, pre, exec, post, response, decode] = <[syn::Stmt; 6]>::try_from(tail)
+        .map_err(|t| anyhow::anyhow!("{} statements after the request is built, not 6", t.len()))?;
+    let text = |s: &syn::Stmt| quote!(#s).to_string();
+    let expected = [
+        (&pre, "client . pre ("),
+        (&exec, "let result = client . exec ("),
+        (&post, "client . post ("),
+        (&response, "let response = result ?"),
+    ];
+    for (stmt, begins) in expected {
+        if !text(stmt).starts_with(begins) {
+            bail!("expected `{begins}…`, found `{}`", text(stmt));
+        }
+    }
+    let syn::Stmt::Expr(decode @ syn::Expr::Match(_), None) = decode else {
+        bail!("the send does not end in a match on the status");
+    };
+    let mut before: Vec<syn::Stmt> = stmts.into_iter().filter(|s| !is_api_version(s)).collect();
+    let appends = before
+        .iter()
+        .filter(|s| quote!(#s).to_string().contains("header_map . append"))
+        .count();
+    if appends == 0 {
+        // Nothing left to put in the map: no map.
+        before.retain(|s| !quote!(#s).to_string().starts_with("let mut header_map"));
+        let mut unused = NoHeaderMap(0);
+        for stmt in &mut before {
+            syn::visit_mut::VisitMut::visit_stmt_mut(&mut unused, stmt);
+        }
+        if unused.0 != 1 {
             bail!(
-                "the send of {name} calls the hooks' pre {} and exec {} times, not once each",
-                route.pre,
-                route.exec
+                "the request takes the empty header map {} times, not once",
+                unused.0
             );
         }
-        rewritten += 1;
     }
-    Ok(rewritten)
+    Ok((before, decode))
+}
+
+/// Removes `.headers(header_map)` from a builder chain, counting removals.
+struct NoHeaderMap(usize);
+
+impl syn::visit_mut::VisitMut for NoHeaderMap {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        syn::visit_mut::visit_expr_mut(self, expr);
+        if let syn::Expr::MethodCall(call) = expr
+            && call.method == "headers"
+            && call.args.len() == 1
+            && matches!(&call.args[0], syn::Expr::Path(p) if p.path.is_ident("header_map"))
+        {
+            *expr = (*call.receiver).clone();
+            self.0 += 1;
+        }
+    }
+}
+
+/// `header_map.append(HeaderName::from_static("api-version"), ..);`
+fn is_api_version(stmt: &syn::Stmt) -> bool {
+    let text = quote!(#stmt).to_string();
+    text.starts_with("header_map . append") && text.contains("\"api-version\"")
 }
 
 /// The element type of `Vec<X>` or `Option<Vec<X>>`.
@@ -158,17 +227,14 @@ fn type_fields(file: &syn::File) -> BTreeMap<String, BTreeMap<String, Type>> {
 
 fn request_impl(b: &Builder, index: usize) -> TokenStream {
     let (ident, response) = (&b.ident, &b.response);
+    // `into_request` and `decode` are moved in from the builder's `send` by
+    // [`split_sends`], the last pass, once nothing else reads the `send`.
     quote! {
         impl<'a> crate::Request for #ident<'a> {
             type Response = #response;
             fn operation() -> &'static crate::Operation {
                 // The index is this operation's row, fixed at generation.
                 &super::OPERATIONS[#index]
-            }
-            fn dispatch(
-                self,
-            ) -> impl ::std::future::Future<Output = Result<ResponseValue<#response>, Error<()>>> + Send {
-                #ident::send(self)
             }
         }
     }
