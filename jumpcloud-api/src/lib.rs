@@ -44,11 +44,13 @@
 //!
 //! # Sending requests
 //!
-//! A builder collects the arguments and `send()` makes the call:
+//! A builder collects the arguments and [`Request::send`] makes the call:
 //!
 //! ```no_run
 //! # #[cfg(feature = "v2")]
 //! # async fn demo() -> Result<(), jumpcloud_api::Error> {
+//! use jumpcloud_api::Request;
+//!
 //! let client = jumpcloud_api::v2::Client::new(
 //!     "https://console.jumpcloud.com/api/v2",
 //!     jumpcloud_api::Hooks::none(),
@@ -59,17 +61,19 @@
 //! # }
 //! ```
 //!
-//! The clients are raw: no authentication, no retries. A [`Transport`]
-//! installed through [`Hooks`] sees every request before it is sent (to add
-//! `x-api-key` or a bearer token, and `x-org-id`) and sends it (to retry and
-//! trace); `jumpcloud-ext` is such a transport.
+//! The clients are raw: no authentication, no retries. A builder never
+//! sends by itself: it builds its request ([`Request::into_request`], an
+//! [`Outgoing`]) and decodes an answer ([`Request::decode`]); in between, a
+//! [`Transport`] installed through [`Hooks`] sends (adding `x-api-key` or a
+//! bearer token and `x-org-id`, retrying, tracing), or `reqwest` as it is
+//! without one. `jumpcloud-ext` owns that middle part for its `.run()`.
 //!
 //! # Generic code: [`Request`] and [`Paginated`]
 //!
 //! Every builder implements [`Request`]: its response type, its
-//! [`Operation`] facts, and `dispatch()`, which is `send()` callable from
-//! generic code. That is how `jumpcloud-ext` adds `.run()` to all of them at
-//! once. Every builder of a listing also implements [`Paginated`]: it can be
+//! [`Operation`] facts (among them its [`Effect`]: whether it only reads,
+//! and so may be resent, whatever its HTTP verb), building and decoding.
+//! That is how `jumpcloud-ext` adds `.run()` to all of them at once. Every builder of a listing also implements [`Paginated`]: it can be
 //! set to any page ([`PageRequest`]) without touching the caller's filters or
 //! sort, and takes an answer apart into items, total and next position
 //! ([`Page`]), whichever of JumpCloud's four paging styles ([`PageKind`]) the
@@ -83,7 +87,7 @@
 //! async fn first_page_len<R: Paginated>(request: R) -> Result<usize, jumpcloud_api::Error> {
 //!     let op = R::operation();
 //!     println!("{} {} ({})", op.http_method, op.path, op.id);
-//!     let response = request.dispatch().await?;
+//!     let response = request.send().await?;
 //!     Ok(R::into_page(response).items.len())
 //! }
 //! ```

@@ -12,6 +12,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use jumpcloud_api::{Operation, Outgoing, Request, ResponseValue};
+use tracing::Instrument;
 
 use crate::budget::Budget;
 use crate::error::{Error, Result};
@@ -63,9 +64,23 @@ pub(crate) async fn send<R: Request>(
 ) -> Result<ResponseValue<R::Response>> {
     let operation = R::operation();
     let typed = |e: jumpcloud_api::Error<()>| Error::from(e).or_operation(operation);
-    let outgoing = request.into_request().map_err(typed)?;
-    let response = send_outgoing(outgoing, operation, within).await?;
-    R::decode(response).await.map_err(typed)
+    let call = tracing::debug_span!(
+        "jumpcloud.call",
+        api = %operation.api,
+        operation = operation.id,
+    );
+    async {
+        let outgoing = tracing::debug_span!("jumpcloud.build")
+            .in_scope(|| request.into_request())
+            .map_err(typed)?;
+        let response = send_outgoing(outgoing, operation, within).await?;
+        R::decode(response)
+            .instrument(tracing::debug_span!("jumpcloud.decode"))
+            .await
+            .map_err(typed)
+    }
+    .instrument(call)
+    .await
 }
 
 /// Sends a built request through the request path of the client it came

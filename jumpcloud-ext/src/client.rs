@@ -32,8 +32,9 @@ use crate::transport::{JumpCloudTransport, OrgScope, Shared};
 ///     .service_account("client-id", "client-secret")
 ///     .region(Region::Eu)
 ///     .build()?;
+/// use jumpcloud_ext::Run;
 /// # #[cfg(feature = "v2")]
-/// let groups = jc.v2().group_list().limit(10).send().await?;
+/// let groups = jc.v2().group_list().limit(10).run().await?;
 /// # Ok(())
 /// # }
 /// ```

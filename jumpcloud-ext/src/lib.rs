@@ -16,7 +16,8 @@
 //! - **one error type**, [`Error`], with status, JumpCloud's message,
 //!   operation and `Retry-After`;
 //! - **tracing**: a `jumpcloud.request` span per call (api, operation,
-//!   method, path template, attempt, status, latency). Credentials never
+//!   method, path template, attempts, status, latency), inside
+//!   `debug` spans for each phase of the call. Credentials never
 //!   appear in logs, errors or `Debug` output.
 //!
 //! ```no_run
@@ -27,7 +28,7 @@
 //! let jc = JumpCloud::from_env()?;
 //! # #[cfg(feature = "v2")]
 //! for org in ["5f1a…", "5f1b…"] {
-//!     let groups = jc.with_org(org).v2().group_list().limit(100).send().await?;
+//!     let groups = jc.with_org(org).v2().group_list().limit(100).run().await?;
 //!     println!("{org}: {} groups", groups.len());
 //! }
 //! # Ok(())

@@ -166,7 +166,13 @@ impl JumpCloudTransport {
         let start = Instant::now();
         let result = async {
             self.scope(&mut request, operation)?;
-            if let Err(e) = self.shared.auth.apply(&mut request).await {
+            let credentials = self
+                .shared
+                .auth
+                .apply(&mut request)
+                .instrument(tracing::debug_span!("jumpcloud.credentials"))
+                .await;
+            if let Err(e) = credentials {
                 tracing::debug!(error = %e, "no credentials for the request");
                 return Err(if e.kind() == ErrorKind::Auth {
                     e.or_hint(|| self.hint(&request))

@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use jumpcloud_ext::Run;
 use jumpcloud_ext::RetryPolicy;
+use jumpcloud_ext::Run;
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

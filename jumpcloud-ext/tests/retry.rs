@@ -346,3 +346,58 @@ async fn one_copy_can_fail_fast() {
     flaky(&server, GROUPS, 503, 1).await;
     call(&jc, &LIST_GROUPS).await.unwrap();
 }
+
+/// Records every `jumpcloud.*` span as it is created, with its parent.
+#[derive(Clone, Default)]
+struct SpanTree(Arc<std::sync::Mutex<Vec<(String, Option<String>)>>>);
+
+impl<S> tracing_subscriber::Layer<S> for SpanTree
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+{
+    fn on_new_span(
+        &self,
+        _: &tracing::span::Attributes<'_>,
+        id: &tracing::span::Id,
+        ctx: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let Some(span) = ctx.span(id) else { return };
+        if span.name().starts_with("jumpcloud.") {
+            let parent = span.parent().map(|p| p.name().to_owned());
+            self.0
+                .lock()
+                .unwrap()
+                .push((span.name().to_owned(), parent));
+        }
+    }
+}
+
+/// One call retried once shows each phase once, in order, in one tree:
+/// build, then the request (credentials, two attempts), then decode.
+#[tokio::test]
+async fn a_retried_call_shows_each_phase_once_in_order() {
+    use jumpcloud_ext::Run;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let server = MockServer::start().await;
+    flaky(&server, GROUPS, 503, 1).await;
+    let jc = api_key_client(&server);
+    let tree = SpanTree::default();
+    let _default =
+        tracing::subscriber::set_default(tracing_subscriber::registry().with(tree.clone()));
+    jc.v2().group_list().run().await.unwrap();
+    let seen = tree.0.lock().unwrap().clone();
+    let call = Some("jumpcloud.call".to_owned());
+    let request = Some("jumpcloud.request".to_owned());
+    let expected = [
+        ("jumpcloud.call", None),
+        ("jumpcloud.build", call.clone()),
+        ("jumpcloud.request", call.clone()),
+        ("jumpcloud.credentials", request.clone()),
+        ("jumpcloud.attempt", request.clone()),
+        ("jumpcloud.attempt", request.clone()),
+        ("jumpcloud.decode", call.clone()),
+    ]
+    .map(|(name, parent)| (name.to_owned(), parent));
+    assert_eq!(seen, expected);
+}

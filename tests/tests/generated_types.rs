@@ -517,7 +517,13 @@ fn operation_surface(api: &str, table: &[jumpcloud_api::Operation]) -> String {
                                 .collect();
                             builders.entry(st.ident.to_string()).or_default().0 = fields;
                         }
-                        syn::Item::Impl(imp) if imp.trait_.is_none() => {
+                        // `send` is `jumpcloud_api::Request::send`, which returns
+                        // `Result<ResponseValue<Self::Response>, Error<()>>`.
+                        syn::Item::Impl(imp)
+                            if imp.trait_.as_ref().is_some_and(|(_, t, _)| {
+                                t.segments.last().is_some_and(|s| s.ident == "Request")
+                            }) =>
+                        {
                             let Some(name) = (match &*imp.self_ty {
                                 syn::Type::Path(p) => {
                                     p.path.segments.last().map(|s| s.ident.to_string())
@@ -526,13 +532,13 @@ fn operation_surface(api: &str, table: &[jumpcloud_api::Operation]) -> String {
                             }) else {
                                 continue;
                             };
-                            for f in &imp.items {
-                                if let syn::ImplItem::Fn(f) = f
-                                    && f.sig.ident == "send"
-                                    && let syn::ReturnType::Type(_, ty) = &f.sig.output
+                            for item in &imp.items {
+                                if let syn::ImplItem::Type(t) = item
+                                    && t.ident == "Response"
                                 {
+                                    let response = type_string(&t.ty).replace(", >", ">");
                                     builders.entry(name.clone()).or_default().1 =
-                                        type_string(ty).replace(", >", ">");
+                                        format!("Result<ResponseValue<{response}>, Error<()>>");
                                 }
                             }
                         }

@@ -158,7 +158,7 @@ fn check(
         None => missing.push(format!("{label}: not in jumpcloud_api::{api}::OPERATIONS")),
         Some(op) => {
             let defined = module_text.contains(&format!("pub fn {}(", op.rust_method))
-                && module_text.contains(&format!("operation_id: \"{}\"", op.rust_method));
+                && module_text.contains(&format!("rust_method: \"{}\"", op.rust_method));
             if !defined {
                 missing.push(format!(
                     "{label}: {} ({}) has no method in jumpcloud-api/src/generated/{api}.rs",

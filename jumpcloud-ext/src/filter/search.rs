@@ -431,7 +431,8 @@ impl TryFrom<Expr> for Map<String, Value> {
 ///     .filter(Expr::field("department").eq("IT") | Expr::field("department").eq("Sales"))
 ///     .fields(["email", "username"])
 ///     .limit(100);
-/// let page = jc.v1().user_search().body(it).send().await?;
+/// use jumpcloud_ext::Run;
+/// let page = jc.v1().user_search().body(it).run().await?;
 /// println!("{:?} users", page.total_count);
 /// # Ok(())
 /// # }

@@ -17,6 +17,11 @@ pub fn demo_client(fake: &FakeJumpCloud) -> JumpCloud {
     keyed(fake, jumpcloud_fake::DEMO_API_KEY, RetryPolicy::none())
 }
 
+/// A client for the demo organisation's API key with this retry policy.
+pub fn keyed_demo(fake: &FakeJumpCloud, retry: RetryPolicy) -> JumpCloud {
+    keyed(fake, jumpcloud_fake::DEMO_API_KEY, retry)
+}
+
 fn keyed(fake: &FakeJumpCloud, key: &str, retry: RetryPolicy) -> JumpCloud {
     JumpCloud::builder()
         .api_key(key)
