@@ -6,9 +6,9 @@
 //! `{"lastContact": {"$gt": "2024-01-01T00:00:00Z"}}`), and a `searchFilter`
 //! for partial text matches on a few fields. [`SearchBody`] builds both, checks
 //! them and produces the generated [`Search`] type, which every search
-//! operation's `body` accepts directly. A refusal is this crate's
-//! [`Error`](crate::Error), kind `InvalidRequest`, with the
-//! [`FilterError`] as its [`detail`](crate::Error::detail).
+//! operation's `body` accepts directly. A refusal is this crate's [`Error`],
+//! kind `InvalidRequest`, with the [`FilterError`] as its
+//! [`detail`](crate::Error::detail).
 //!
 //! ```
 //! use jumpcloud_ext::filter::search::{Expr, SearchBody};
