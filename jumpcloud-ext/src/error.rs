@@ -37,6 +37,13 @@ pub enum ErrorKind {
     Protocol,
     /// The request could not be built from the arguments given.
     InvalidRequest,
+    /// A lookup by name matched nothing of that kind; [`Error::detail`]
+    /// says the kind, the field and the name. An HTTP 404 stays
+    /// [`ErrorKind::Http`]: [`Error::is_not_found`] answers for both.
+    NotFound,
+    /// A lookup by name matched several objects; [`Error::detail`] lists
+    /// them with their ids, to pick one by id instead.
+    Ambiguous,
 }
 
 impl fmt::Display for ErrorKind {
@@ -49,6 +56,8 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Decode => "malformed response",
             ErrorKind::Protocol => "inconsistent answers",
             ErrorKind::InvalidRequest => "invalid request",
+            ErrorKind::NotFound => "not found",
+            ErrorKind::Ambiguous => "ambiguous name",
         })
     }
 }
@@ -81,7 +90,7 @@ impl fmt::Display for ErrorKind {
 pub struct Error(Box<Inner>);
 
 #[derive(Clone, Debug, thiserror::Error)]
-#[error("{}", describe(self))]
+#[error("{}", shown(self))]
 struct Inner {
     kind: ErrorKind,
     status: Option<StatusCode>,
@@ -102,6 +111,9 @@ struct Inner {
     cause: Option<Cause>,
     #[source]
     source: Option<Arc<dyn StdError + Send + Sync + 'static>>,
+    /// What the failure was about, as typed data (see [`ErrorDetail`]);
+    /// shared, so clones stay cheap however large a report is.
+    detail: Option<Arc<ErrorDetail>>,
 }
 
 impl fmt::Debug for Error {
@@ -141,6 +153,9 @@ impl fmt::Debug for Error {
         }
         if let Some(s) = &i.source {
             d.field("source", s);
+        }
+        if let Some(detail) = &i.detail {
+            d.field("detail", detail);
         }
         d.finish()
     }
@@ -201,6 +216,7 @@ impl Error {
             hint: None,
             cause: None,
             source: None,
+            detail: None,
         }))
     }
 
@@ -395,10 +411,11 @@ impl Error {
         self.0.body_excerpt.as_deref()
     }
 
-    /// The status is 404: the object does not exist (or is in another
-    /// organisation).
+    /// The object does not exist (or is in another organisation): a 404
+    /// answer, or a lookup by name that matched nothing
+    /// ([`ErrorKind::NotFound`]).
     pub fn is_not_found(&self) -> bool {
-        self.status_is(StatusCode::NOT_FOUND)
+        self.0.kind == ErrorKind::NotFound || self.status_is(StatusCode::NOT_FOUND)
     }
 
     /// The status is 429: too many requests.
@@ -586,6 +603,216 @@ pub(crate) fn truncate(text: &[u8], max: usize, truncated: bool) -> String {
     out
 }
 
+/// What a failure was about, as typed data, for the failures that have
+/// more to say than a status: a name that matched nothing or several
+/// objects, a bulk job or a command that failed part way, a filter or a
+/// graph request refused before sending. Read it with [`Error::detail`];
+/// the [`Error`] around it keeps its kind, status and message, so the
+/// `is_*` questions answer as for any other failure.
+///
+/// ```no_run
+/// use jumpcloud_ext::prelude::*;
+///
+/// # async fn demo(jc: JumpCloud) -> jumpcloud_ext::Result<()> {
+/// match jc.find::<UserGroup>("Contractors").await {
+///     Ok(group) => println!("{}", group.node),
+///     Err(e) if e.is_ambiguous() => {
+///         if let Some(ErrorDetail::Ambiguous { candidates, .. }) = e.detail() {
+///             for c in candidates {
+///                 println!("pick one by id: {c}");
+///             }
+///         }
+///     }
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum ErrorDetail {
+    /// Nothing of that kind has that name (with [`ErrorKind::NotFound`]).
+    #[cfg(feature = "v2")]
+    #[non_exhaustive]
+    NotFound {
+        /// The kind of object looked up.
+        kind: crate::graph::Kind,
+        /// The field(s) compared (`username`, `hostname or displayName`, …).
+        field: &'static str,
+        /// The name asked for.
+        value: String,
+    },
+    /// More than one object has that name; pass an id instead (with
+    /// [`ErrorKind::Ambiguous`]).
+    #[cfg(feature = "v2")]
+    #[non_exhaustive]
+    Ambiguous {
+        /// The kind of object looked up.
+        kind: crate::graph::Kind,
+        /// The field(s) compared.
+        field: &'static str,
+        /// The name asked for.
+        value: String,
+        /// The first [`MAX_CANDIDATES`](crate::find::MAX_CANDIDATES)
+        /// matches, with their ids.
+        candidates: Vec<crate::find::Candidate>,
+        /// How many matched in all (as far as the lookup read).
+        count: usize,
+    },
+    /// A bulk user job failed: which job, the jobs already accepted and the
+    /// rows' outcomes so far. The error's kind and status are the failed
+    /// request's (or `InvalidRequest` for rows refused before sending).
+    #[cfg(feature = "v2")]
+    Bulk(crate::jobs::BulkFailure),
+    /// A command failed: which command and run, and which systems had
+    /// answered. The error's kind and status are the failed request's (or
+    /// `InvalidRequest` for a refusal before sending).
+    #[cfg(all(feature = "v1", feature = "v2"))]
+    Command(crate::jobs::CommandFailure),
+    /// A filter refused before sending (with [`ErrorKind::InvalidRequest`]).
+    Filter(jumpcloud_api::filter::FilterError),
+    /// A graph request the document's tables refuse before sending (with
+    /// [`ErrorKind::InvalidRequest`]).
+    #[cfg(feature = "v2")]
+    Graph(jumpcloud_api::graph::GraphError),
+}
+
+impl fmt::Display for ErrorDetail {
+    /// What the detail says by itself, without the failure it came with.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            #[cfg(feature = "v2")]
+            ErrorDetail::NotFound { kind, field, value } => {
+                write!(f, "no {kind} has {field} {value:?}")
+            }
+            #[cfg(feature = "v2")]
+            ErrorDetail::Ambiguous {
+                kind,
+                field,
+                value,
+                candidates,
+                count,
+            } => {
+                write!(f, "{count} {kind}s have {field} {value:?}: ")?;
+                for (i, c) in candidates.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{c}")?;
+                }
+                if *count > candidates.len() {
+                    f.write_str(", …")?;
+                }
+                Ok(())
+            }
+            #[cfg(feature = "v2")]
+            ErrorDetail::Bulk(b) => f.write_str(&b.describe(None)),
+            #[cfg(all(feature = "v1", feature = "v2"))]
+            ErrorDetail::Command(c) => f.write_str(&c.describe(None)),
+            ErrorDetail::Filter(e) => fmt::Display::fmt(e, f),
+            #[cfg(feature = "v2")]
+            ErrorDetail::Graph(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+/// An error's text: a lookup or filter refusal reads as its detail alone
+/// (it says everything), a bulk job or command failure frames the failed
+/// request's text with the job or command, and the rest read as
+/// [`describe`] has them.
+fn shown(i: &Inner) -> String {
+    let Some(detail) = i.detail.as_deref() else {
+        return describe(i);
+    };
+    match detail {
+        #[cfg(feature = "v2")]
+        ErrorDetail::NotFound { .. } | ErrorDetail::Ambiguous { .. } => detail.to_string(),
+        ErrorDetail::Filter(e) => e.to_string(),
+        #[cfg(feature = "v2")]
+        ErrorDetail::Graph(_) => describe(i),
+        #[cfg(feature = "v2")]
+        ErrorDetail::Bulk(b) => b.describe(Some(&describe(i))),
+        #[cfg(all(feature = "v1", feature = "v2"))]
+        ErrorDetail::Command(c) => c.describe(Some(&describe(i))),
+    }
+}
+
+impl Error {
+    /// What the failure was about, as typed data, when there is more to
+    /// say than a status (see [`ErrorDetail`]): the name a lookup missed,
+    /// an ambiguous name's candidates, a failed bulk job's report, a failed
+    /// command's systems, a refused filter or graph request.
+    pub fn detail(&self) -> Option<&ErrorDetail> {
+        self.0.detail.as_deref()
+    }
+
+    /// A lookup by name matched several objects ([`ErrorKind::Ambiguous`]);
+    /// [`detail`](Self::detail) lists them.
+    pub fn is_ambiguous(&self) -> bool {
+        self.0.kind == ErrorKind::Ambiguous
+    }
+
+    /// The request was refused before sending ([`ErrorKind::InvalidRequest`]):
+    /// an argument that cannot be sent, an empty name, a filter or graph
+    /// request the documents rule out, bulk rows without their key.
+    pub fn is_invalid_request(&self) -> bool {
+        self.0.kind == ErrorKind::InvalidRequest
+    }
+
+    /// A lookup's answer (kind [`ErrorKind::NotFound`] or
+    /// [`ErrorKind::Ambiguous`]) with `detail` as message and detail.
+    #[cfg(feature = "v2")]
+    pub(crate) fn lookup(kind: ErrorKind, detail: ErrorDetail) -> Self {
+        Self::new(kind)
+            .with_message(detail.to_string())
+            .with_detail(detail)
+    }
+
+    /// Attaches what the failure was about, keeping kind, status and
+    /// message: a bulk job or command wraps the failed request's error so.
+    pub(crate) fn with_detail(mut self, detail: ErrorDetail) -> Self {
+        self.0.detail = Some(Arc::new(detail));
+        self
+    }
+}
+
+/// A filter refused before sending: kind `InvalidRequest`, the filter's
+/// text as message, and the [`FilterError`](jumpcloud_api::filter::FilterError)
+/// as [`detail`](Error::detail) and as source, so `?` works on filter
+/// builders in functions returning [`Result`].
+impl From<jumpcloud_api::filter::FilterError> for Error {
+    fn from(e: jumpcloud_api::filter::FilterError) -> Self {
+        Error::invalid_request(e.to_string())
+            .with_source(e.clone())
+            .with_detail(ErrorDetail::Filter(e))
+    }
+}
+
+/// A graph request the tables refuse: kind `InvalidRequest`, the refusal's
+/// text as message, and the [`GraphError`](jumpcloud_api::graph::GraphError)
+/// as [`detail`](Error::detail) and as source.
+#[cfg(feature = "v2")]
+impl From<jumpcloud_api::graph::GraphError> for Error {
+    fn from(e: jumpcloud_api::graph::GraphError) -> Self {
+        Error::invalid_request(e.to_string())
+            .with_source(e.clone())
+            .with_detail(ErrorDetail::Graph(e))
+    }
+}
+
+/// A JSON call by operation name (`call_json`): a request that was sent
+/// fails as its `send()` would, with the same kinds and status; arguments
+/// that do not fit are `InvalidRequest` with the
+/// [`CallError`](jumpcloud_api::CallError) as source.
+impl From<jumpcloud_api::CallError> for Error {
+    fn from(e: jumpcloud_api::CallError) -> Self {
+        match e.into_send_error() {
+            Ok(sent) => Error::from(sent),
+            Err(refused) => Error::invalid_request(refused.to_string()).with_source(refused),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -690,5 +917,63 @@ mod tests {
 
         let e = Error::from(jumpcloud_api::Error::<()>::InvalidRequest("bad".into()));
         assert_eq!(e.kind(), ErrorKind::InvalidRequest);
+    }
+
+    #[cfg(feature = "v2")]
+    #[test]
+    fn details_keep_the_cause_and_say_what_it_was_about() {
+        use crate::jobs::{BulkFailure, BulkReport};
+        let h = HeaderMap::new();
+        let limited = Error::from_http_parts(StatusCode::TOO_MANY_REQUESTS, &h, None, false);
+        let e = limited.with_detail(ErrorDetail::Bulk(BulkFailure {
+            job_id: Some("j1".into()),
+            submitted: Vec::new(),
+            report: BulkReport::default(),
+        }));
+        assert!(e.is_rate_limited() && e.is_retryable() && !e.is_not_found());
+        assert_eq!(e.kind(), ErrorKind::Http);
+        assert!(
+            matches!(e.detail(), Some(ErrorDetail::Bulk(b)) if b.job_id.as_deref() == Some("j1"))
+        );
+        assert_eq!(
+            e.to_string(),
+            "bulk user job j1: HTTP 429 Too Many Requests (0 of 0 rows final, 0 jobs accepted)"
+        );
+        assert!(format!("{e:?}").contains("detail"), "{e:?}");
+
+        let missing = Error::lookup(
+            ErrorKind::NotFound,
+            ErrorDetail::NotFound {
+                kind: crate::graph::Kind::User,
+                field: "username",
+                value: "ada".into(),
+            },
+        );
+        assert!(missing.is_not_found() && !missing.is_invalid_request());
+        assert_eq!(missing.to_string(), "no user has username \"ada\"");
+        assert_eq!(missing.status(), None);
+
+        let refused = Error::from(jumpcloud_api::graph::GraphError::InvalidChange {
+            operation: "op",
+            reason: "no".into(),
+        });
+        assert!(refused.is_invalid_request() && refused.source().is_some());
+        assert!(matches!(refused.detail(), Some(ErrorDetail::Graph(_))));
+        assert!(
+            refused.to_string().starts_with("invalid request: "),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn a_filter_refusal_reads_as_itself() {
+        let f = jumpcloud_api::filter::FilterError::Unsupported {
+            dialect: jumpcloud_api::filter::FilterDialect::V1Search,
+            reason: "an empty `or` group".into(),
+        };
+        let e = Error::from(f.clone());
+        assert!(e.is_invalid_request());
+        assert_eq!(e.to_string(), f.to_string());
+        assert!(matches!(e.detail(), Some(ErrorDetail::Filter(d)) if *d == f));
     }
 }

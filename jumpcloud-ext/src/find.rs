@@ -8,9 +8,12 @@
 //! only (a v1 search body with `or`, a v2 `filter=name:in:…`), never for
 //! the whole collection, and check each answer for an exact match: a user's
 //! username and email compare without regard to case (JumpCloud treats them
-//! so), everything else exactly. No match is [`FindError::NotFound`]; two or
-//! more are [`FindError::Ambiguous`], which lists them (JumpCloud lets two
-//! groups share a name).
+//! so), everything else exactly. Failures are this crate's one [`Error`]:
+//! no match is [`ErrorKind::NotFound`] ([`Error::is_not_found`]); two or
+//! more are [`ErrorKind::Ambiguous`] ([`Error::is_ambiguous`]), whose
+//! [`ErrorDetail::Ambiguous`] lists them (JumpCloud lets two groups share a
+//! name); an empty name is refused before any request as
+//! [`ErrorKind::InvalidRequest`].
 //!
 //! ```no_run
 //! use jumpcloud_ext::prelude::*;
@@ -31,7 +34,7 @@ use std::fmt;
 use futures::future::BoxFuture;
 use futures::{FutureExt, StreamExt, TryStreamExt};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorDetail, ErrorKind, Result};
 use crate::graph::{Kind, NodeRef};
 use crate::types::ObjectId;
 use crate::{JumpCloud, Listing};
@@ -40,7 +43,7 @@ use crate::{JumpCloud, Listing};
 /// used, so one page answers a batch unless names match several objects).
 pub const NAMES_PER_REQUEST: usize = 100;
 
-/// How many candidates an [`FindError::Ambiguous`] lists.
+/// How many candidates an [`ErrorDetail::Ambiguous`] lists.
 pub const MAX_CANDIDATES: usize = 10;
 
 /// Objects a single lookup reads at most before deciding (a name matching
@@ -70,81 +73,6 @@ pub struct Candidate {
 impl fmt::Display for Candidate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} ({})", self.name, self.id)
-    }
-}
-
-/// Why a lookup by name gave no single object.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum FindError {
-    /// Nothing of that kind has that name.
-    #[error("no {kind} has {field} {value:?}")]
-    NotFound {
-        /// The kind looked up.
-        kind: Kind,
-        /// The field(s) compared (`username`, `hostname or displayName`, …).
-        field: &'static str,
-        /// The name asked for.
-        value: String,
-    },
-    /// More than one object has that name; pass an id instead.
-    #[error(
-        "{count} {kind}s have {field} {value:?}: {}{}",
-        list(candidates),
-        if *count > candidates.len() { ", …" } else { "" }
-    )]
-    Ambiguous {
-        /// The kind looked up.
-        kind: Kind,
-        /// The field(s) compared.
-        field: &'static str,
-        /// The name asked for.
-        value: String,
-        /// The first [`MAX_CANDIDATES`] matches, with their ids.
-        candidates: Vec<Candidate>,
-        /// How many matched in all (as far as the lookup read).
-        count: usize,
-    },
-    /// The name is empty: refused before any request.
-    #[error("a {kind} cannot be looked up by an empty name")]
-    EmptyName {
-        /// The kind looked up.
-        kind: Kind,
-    },
-    /// The request failed.
-    #[error(transparent)]
-    Api(#[from] Error),
-}
-
-fn list(candidates: &[Candidate]) -> String {
-    candidates
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-impl FindError {
-    /// Whether nothing had the name.
-    pub fn is_not_found(&self) -> bool {
-        matches!(self, FindError::NotFound { .. })
-    }
-
-    /// Whether several objects had the name.
-    pub fn is_ambiguous(&self) -> bool {
-        matches!(self, FindError::Ambiguous { .. })
-    }
-}
-
-/// A lookup failure as this crate's [`Error`]: request errors as they
-/// were, the others as `InvalidRequest` with the [`FindError`] as source
-/// (and message), so `?` works in functions returning [`Result`].
-impl From<FindError> for Error {
-    fn from(e: FindError) -> Self {
-        match e {
-            FindError::Api(e) => e,
-            other => Error::invalid_request(other.to_string()).with_source(other),
-        }
     }
 }
 
@@ -223,8 +151,13 @@ fn found<T: Findable>(object: T) -> Result<Found<T>> {
     Ok(Found { object, node })
 }
 
+/// The refusal of an empty name, before any request.
+fn empty_name(kind: Kind) -> Error {
+    Error::invalid_request(format!("a {kind} cannot be looked up by an empty name"))
+}
+
 /// Picks the one object named `name` among `candidates`.
-fn pick<T: Findable>(name: &str, candidates: &mut Vec<T>) -> Result<Found<T>, FindError> {
+fn pick<T: Findable>(name: &str, candidates: &mut Vec<T>) -> Result<Found<T>> {
     let hits: Vec<usize> = candidates
         .iter()
         .enumerate()
@@ -232,29 +165,35 @@ fn pick<T: Findable>(name: &str, candidates: &mut Vec<T>) -> Result<Found<T>, Fi
         .map(|(i, _)| i)
         .collect();
     match hits.as_slice() {
-        [] => Err(FindError::NotFound {
-            kind: T::KIND,
-            field: T::FIELD,
-            value: name.to_owned(),
-        }),
-        [one] => Ok(found(candidates.swap_remove(*one))?),
-        many => Err(FindError::Ambiguous {
-            kind: T::KIND,
-            field: T::FIELD,
-            value: name.to_owned(),
-            candidates: many
-                .iter()
-                .take(MAX_CANDIDATES)
-                .map(|&i| {
-                    let o = &candidates[i];
-                    Candidate {
-                        id: o.object_id().unwrap_or_default().to_owned(),
-                        name: o.display_name().unwrap_or(name).to_owned(),
-                    }
-                })
-                .collect(),
-            count: many.len(),
-        }),
+        [] => Err(Error::lookup(
+            ErrorKind::NotFound,
+            ErrorDetail::NotFound {
+                kind: T::KIND,
+                field: T::FIELD,
+                value: name.to_owned(),
+            },
+        )),
+        [one] => found(candidates.swap_remove(*one)),
+        many => Err(Error::lookup(
+            ErrorKind::Ambiguous,
+            ErrorDetail::Ambiguous {
+                kind: T::KIND,
+                field: T::FIELD,
+                value: name.to_owned(),
+                candidates: many
+                    .iter()
+                    .take(MAX_CANDIDATES)
+                    .map(|&i| {
+                        let o = &candidates[i];
+                        Candidate {
+                            id: o.object_id().unwrap_or_default().to_owned(),
+                            name: o.display_name().unwrap_or(name).to_owned(),
+                        }
+                    })
+                    .collect(),
+                count: many.len(),
+            },
+        )),
     }
 }
 
@@ -264,12 +203,13 @@ impl JumpCloud {
     /// A user is found by username, or by email when `name` has an `@`
     /// (either without regard to case); a system by hostname or display
     /// name; an application by display label; the others by name. Errors:
-    /// [`FindError::NotFound`], [`FindError::Ambiguous`] (with the
-    /// candidates' ids), [`FindError::EmptyName`] before any request, or the
-    /// request's own error.
-    pub async fn find<T: Findable>(&self, name: &str) -> Result<Found<T>, FindError> {
+    /// [`ErrorKind::NotFound`] and [`ErrorKind::Ambiguous`] (with the
+    /// candidates' ids), each with its [`ErrorDetail`];
+    /// [`ErrorKind::InvalidRequest`] for an empty name, before any request;
+    /// or the request's own error.
+    pub async fn find<T: Findable>(&self, name: &str) -> Result<Found<T>> {
         if name.is_empty() {
-            return Err(FindError::EmptyName { kind: T::KIND });
+            return Err(empty_name(T::KIND));
         }
         let mut candidates = T::fetch(self, &[name.to_owned()], MAX_MATCHES).await?;
         pick(name, &mut candidates)
@@ -282,7 +222,7 @@ impl JumpCloud {
     pub async fn find_many<T: Findable>(
         &self,
         names: impl IntoIterator<Item = impl AsRef<str>>,
-    ) -> Result<Vec<Found<T>>, FindError> {
+    ) -> Result<Vec<Found<T>>> {
         self.find_each::<T>(names)
             .await?
             .into_iter()
@@ -297,10 +237,10 @@ impl JumpCloud {
     pub async fn find_each<T: Findable>(
         &self,
         names: impl IntoIterator<Item = impl AsRef<str>>,
-    ) -> Result<Vec<(String, Result<Found<T>, FindError>)>, FindError> {
+    ) -> Result<Vec<(String, Result<Found<T>>)>> {
         let names: Vec<String> = names.into_iter().map(|s| s.as_ref().to_owned()).collect();
         if names.iter().any(String::is_empty) {
-            return Err(FindError::EmptyName { kind: T::KIND });
+            return Err(empty_name(T::KIND));
         }
         let mut distinct: Vec<String> = names.clone();
         distinct.sort();
@@ -509,8 +449,7 @@ mod v1_kinds {
                 .map(|n| Filter::field("displayLabel").eq(n.as_str()))
                 .collect::<std::result::Result<_, _>>();
             async move {
-                let filters: Vec<Filter> =
-                    filters.map_err(|e| Error::invalid_request(e.to_string()))?;
+                let filters: Vec<Filter> = filters?;
                 jc.v1()
                     .application_list()
                     .filter(filters)
@@ -563,11 +502,11 @@ macro_rules! v2_named {
 
 fn v2_name_filter(names: &[String]) -> Result<crate::filter::v2::Filter> {
     use crate::filter::v2::Filter;
-    match names {
+    let filter = match names {
         [one] => Filter::field("name").eq(one.as_str()),
         many => Filter::field("name").is_in(many.iter().map(String::as_str)),
-    }
-    .map_err(|e| Error::invalid_request(e.to_string()))
+    };
+    Ok(filter?)
 }
 
 v2_named! {

@@ -91,7 +91,7 @@ pub use budget::Budget;
 pub use call::{CallOptions, Run};
 pub use client::{JumpCloud, JumpCloudBuilder};
 pub use config::{Endpoints, Region};
-pub use error::{BODY_EXCERPT_LIMIT, Error, ErrorKind, Result};
+pub use error::{BODY_EXCERPT_LIMIT, Error, ErrorDetail, ErrorKind, Result};
 pub use paginate::{ListPage, Listing, Paginator};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
@@ -105,12 +105,12 @@ pub use reqwest::StatusCode;
 pub mod prelude {
     pub use crate::types::*;
     pub use crate::{
-        CallOptions, Credentials, Error, ErrorKind, JumpCloud, Listing, Region, Result,
-        RetryPolicy, Run, Secret,
+        CallOptions, Credentials, Error, ErrorDetail, ErrorKind, JumpCloud, Listing, Region,
+        Result, RetryPolicy, Run, Secret,
     };
     #[cfg(feature = "v2")]
     pub use crate::{
-        find::{FindError, Found},
+        find::Found,
         graph::{Kind, NodeRef},
     };
 }

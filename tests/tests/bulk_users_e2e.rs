@@ -173,15 +173,23 @@ async fn faults_mid_wait_are_retried_and_an_unknown_job_is_named() {
         },
     ]);
     let err = stale.wait(Duration::from_secs(5)).await.unwrap_err();
-    assert_eq!(err.job_id.as_deref(), Some("5f00000000000000000000ff"));
-    assert!(err.error.is_not_found());
+    assert!(err.is_not_found(), "{err:?}");
     assert!(
         err.to_string().contains("5f00000000000000000000ff"),
         "{err}"
     );
+    let Some(ErrorDetail::Bulk(failure)) = err.detail() else {
+        panic!("{err:?}")
+    };
+    assert_eq!(failure.job_id.as_deref(), Some("5f00000000000000000000ff"));
     // What was known is kept: the first job's 30 rows are final.
     assert_eq!(
-        err.report.outcomes.iter().filter(|o| o.is_final()).count(),
+        failure
+            .report
+            .outcomes
+            .iter()
+            .filter(|o| o.is_final())
+            .count(),
         30
     );
     assert_eq!(stale.report().pending(), vec![30]);
@@ -192,11 +200,11 @@ async fn bad_input_is_refused_before_anything_is_sent() {
     let fake = FakeJumpCloud::start().await.unwrap();
     let bulk = jobs(&fake);
     let err = bulk.create(Vec::new()).await.unwrap_err();
-    assert_eq!(err.error.kind(), ErrorKind::InvalidRequest);
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
     let mut rows: Vec<_> = (0..5).map(row).collect();
     rows[2].username = None;
     let err = bulk.create(rows).await.unwrap_err();
-    assert_eq!(err.error.kind(), ErrorKind::InvalidRequest);
+    assert!(err.is_invalid_request(), "{err:?}");
     assert!(err.to_string().contains("row 2: username"), "{err}");
     let err = bulk
         .update(vec![BulkUserUpdate::default()])

@@ -9,7 +9,9 @@ mod common;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use jumpcloud_ext::jobs::{Builtin, Commands, Confirm, RunEvent, SystemResult, Target};
+use jumpcloud_ext::jobs::{
+    Builtin, CommandFailure, Commands, Confirm, RunEvent, SystemResult, Target,
+};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{Collection, FakeJumpCloud, Fault, GraphKind, Node};
 use serde_json::json;
@@ -18,6 +20,15 @@ const RESULTS: &str = "/api/search/commandresults";
 
 fn client(fake: &FakeJumpCloud) -> JumpCloud {
     common::client(fake, common::fast_retry())
+}
+
+/// The command failure an error carries.
+#[track_caller]
+fn failure(err: &Error) -> &CommandFailure {
+    match err.detail() {
+        Some(ErrorDetail::Command(failure)) => failure,
+        other => panic!("{err}: {other:?}"),
+    }
 }
 
 fn commands(fake: &FakeJumpCloud) -> Commands {
@@ -177,12 +188,15 @@ async fn faults_mid_wait_are_retried_and_one_that_outlasts_the_retries_names_the
             Err(e) => break e,
         }
     };
-    assert_eq!(err.command, command);
-    assert_eq!(err.run.as_deref(), Some(instance.as_str()));
+    let f = failure(&err);
+    assert_eq!(f.command, command);
+    assert_eq!(f.run.as_deref(), Some(instance.as_str()));
     assert!(
-        !err.answered.is_empty() && err.answered.len() + err.pending.len() == 3,
+        !f.answered.is_empty() && f.answered.len() + f.pending.len() == 3,
         "{err}"
     );
+    // The failed request's own status is kept beside the command's detail.
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert!(err.to_string().contains(&instance), "{err}");
     assert!(events.next().await.is_none());
 }
@@ -195,11 +209,18 @@ async fn unknown_command_and_bad_targets_are_typed_errors() {
     // Unknown names from the lookups: nothing is run.
     let err = cmds.command_id("No such command").await.unwrap_err();
     assert!(err.to_string().contains("No such command"), "{err}");
-    assert!(cmds.group_id("No such group").await.is_err());
+    assert!(err.is_not_found(), "{err:?}");
+    assert!(
+        cmds.group_id("No such group")
+            .await
+            .unwrap_err()
+            .is_not_found()
+    );
     // An empty target list is refused before any request.
     let before = fake.requests().len();
     let err = cmds.run("5f0000000000000000000001", &[]).await.unwrap_err();
     assert!(err.to_string().contains("no systems"), "{err}");
+    assert!(err.is_invalid_request(), "{err:?}");
     assert_eq!(fake.requests().len(), before);
     // An unknown command id: JumpCloud's 404, naming the command.
     let ghost = "5f00000000000000000000ff";
@@ -207,9 +228,9 @@ async fn unknown_command_and_bad_targets_are_typed_errors() {
         .run(ghost, &[Target::System(systems[0].clone())])
         .await
         .unwrap_err();
-    assert!(err.error.is_not_found(), "{err}");
+    assert!(err.is_not_found(), "{err}");
     assert!(err.to_string().contains(ghost), "{err}");
-    assert_eq!(err.pending.len(), 1);
+    assert_eq!(failure(&err).pending.len(), 1);
 }
 
 #[tokio::test]
@@ -254,9 +275,10 @@ async fn destructive_builtins_need_their_confirmation() {
         .builtin(Builtin::Restart, &two, Confirm::destructive("restart"))
         .await
         .unwrap_err();
-    assert!(err.command.contains("5f00000000000000000000ee"), "{err}");
-    assert_eq!(err.answered.len(), 1);
-    assert_eq!(err.pending.len(), 2);
+    let f = failure(&err);
+    assert!(f.command.contains("5f00000000000000000000ee"), "{err}");
+    assert_eq!(f.answered.len(), 1);
+    assert_eq!(f.pending.len(), 2);
 }
 
 #[tokio::test]
@@ -273,7 +295,7 @@ async fn commands_are_triggered_by_name() {
     );
     let err = cmds.trigger("never").await.unwrap_err();
     assert!(
-        err.error.is_not_found() && err.to_string().contains("never"),
+        err.is_not_found() && err.to_string().contains("never"),
         "{err}"
     );
     let before = fake.requests().len();

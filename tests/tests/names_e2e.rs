@@ -10,7 +10,7 @@ mod common;
 
 use std::time::Instant;
 
-use jumpcloud_ext::find::{FindError, Findable};
+use jumpcloud_ext::find::Findable;
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{
     DEFAULT_API_KEY, DEMO_DUPLICATE_GROUP, DEMO_TWO_PATH_SYSTEM, DEMO_TWO_PATH_USERNAME,
@@ -113,24 +113,30 @@ async fn usernames_and_emails_match_without_regard_to_case() {
 #[tokio::test]
 async fn missing_and_ambiguous_names_are_typed_errors() {
     let (fake, jc) = demo().await;
-    match jc.find::<UserGroup>("Nobody").await.unwrap_err() {
-        FindError::NotFound { kind, field, value } => {
+    let err = jc.find::<UserGroup>("Nobody").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::NotFound);
+    assert!(err.is_not_found() && !err.is_ambiguous(), "{err:?}");
+    match err.detail() {
+        Some(ErrorDetail::NotFound {
+            kind, field, value, ..
+        }) => {
             assert_eq!(
-                (kind, field, value.as_str()),
-                (Kind::UserGroup, "name", "Nobody")
+                (kind, *field, value.as_str()),
+                (&Kind::UserGroup, "name", "Nobody")
             );
         }
-        other => panic!("{other}"),
+        other => panic!("{other:?}"),
     }
     let err = jc
         .find::<UserGroup>(DEMO_DUPLICATE_GROUP)
         .await
         .unwrap_err();
-    let FindError::Ambiguous {
+    assert!(err.is_ambiguous() && !err.is_not_found(), "{err:?}");
+    let Some(ErrorDetail::Ambiguous {
         candidates, count, ..
-    } = &err
+    }) = err.detail()
     else {
-        panic!("{err}")
+        panic!("{err:?}")
     };
     assert_eq!(*count, 2);
     assert_eq!(candidates.len(), 2);
@@ -142,15 +148,15 @@ async fn missing_and_ambiguous_names_are_typed_errors() {
         "{text}"
     );
     assert!(text.contains(&candidates[1].id), "{text}");
-    // As this crate's error, with `?`.
-    let as_error = Error::from(err);
-    assert_eq!(as_error.kind(), ErrorKind::InvalidRequest);
+    assert_eq!(err.kind(), ErrorKind::Ambiguous);
     assert_eq!(sent(&fake), 2);
     // An empty name never reaches the wire.
-    assert!(matches!(
-        jc.find::<User>("").await,
-        Err(FindError::EmptyName { .. })
-    ));
+    let empty = jc.find::<User>("").await.unwrap_err();
+    assert!(empty.is_invalid_request(), "{empty:?}");
+    assert_eq!(
+        empty.to_string(),
+        "invalid request: a user cannot be looked up by an empty name"
+    );
     let missing = jc.find::<System>("no-such-host").await.unwrap_err();
     assert_eq!(
         missing.to_string(),

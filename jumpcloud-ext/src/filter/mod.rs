@@ -6,10 +6,14 @@
 //! v1 `filter=` query strings. [`search`] builds the JSON body of v1
 //! `POST /search/*` operations, the only v1 filter that can say `or`.
 //!
+//! The re-exported builders refuse with a [`FilterError`]; `?` turns it
+//! into this crate's [`Error`](crate::Error), kind `InvalidRequest`, with
+//! the refusal as its [`detail`](crate::Error::detail).
+//!
 //! ```
 //! use jumpcloud_ext::filter::{IntoFilters, V2, v2::Filter};
 //!
-//! # fn main() -> Result<(), jumpcloud_ext::filter::FilterError> {
+//! # fn main() -> jumpcloud_ext::Result<()> {
 //! let filters = [
 //!     Filter::field("name").search("eng"),
 //!     Filter::field("type").eq("user_group"),

@@ -6,13 +6,15 @@
 //! `{"lastContact": {"$gt": "2024-01-01T00:00:00Z"}}`), and a `searchFilter`
 //! for partial text matches on a few fields. [`SearchBody`] builds both, checks
 //! them and produces the generated [`Search`] type, which every search
-//! operation's `body` accepts directly.
+//! operation's `body` accepts directly. A refusal is this crate's [`Error`],
+//! kind `InvalidRequest`, with the [`FilterError`] as its
+//! [`detail`](crate::Error::detail).
 //!
 //! ```
 //! use jumpcloud_ext::filter::search::{Expr, SearchBody};
 //! use jumpcloud_ext::api::v1::types::Search;
 //!
-//! # fn main() -> Result<(), jumpcloud_ext::filter::FilterError> {
+//! # fn main() -> jumpcloud_ext::Result<()> {
 //! let body: Search = SearchBody::new()
 //!     .filter(Expr::or([
 //!         Expr::field("os").eq("Ubuntu"),
@@ -42,6 +44,8 @@ use std::ops::{BitAnd, BitOr};
 use jumpcloud_api::filter::{FilterDialect, FilterError, FilterValue};
 use jumpcloud_api::v1::types::Search;
 use serde_json::{Map, Value};
+
+use crate::error::Error;
 
 const DIALECT: FilterDialect = FilterDialect::V1Search;
 
@@ -230,7 +234,11 @@ impl Expr {
 
     /// The JSON the server expects for this tree, after checking every field
     /// name and that no group is empty.
-    pub fn to_json(&self) -> Result<Value, FilterError> {
+    pub fn to_json(&self) -> Result<Value, Error> {
+        self.json().map_err(Error::from)
+    }
+
+    fn json(&self) -> Result<Value, FilterError> {
         Ok(match self {
             Self::Cond(c) => {
                 check_field(&c.field)?;
@@ -255,7 +263,7 @@ impl Expr {
                 if parts.is_empty() {
                     return Err(unsupported(format!("an empty `{key}` group")));
                 }
-                let items = parts.iter().map(Self::to_json).collect::<Result<_, _>>()?;
+                let items = parts.iter().map(Self::json).collect::<Result<_, _>>()?;
                 let mut m = Map::new();
                 m.insert(key.to_owned(), Value::Array(items));
                 Value::Object(m)
@@ -266,8 +274,8 @@ impl Expr {
     /// Read a `filter` tree back: `{"and"|"or": [...]}` groups, and objects
     /// of `field: value` / `field: {"$op": value}` pairs (several pairs in
     /// one object are ANDed, as the server does).
-    pub fn from_json(value: &Value) -> Result<Self, FilterError> {
-        Self::parse(value, "")
+    pub fn from_json(value: &Value) -> Result<Self, Error> {
+        Self::parse(value, "").map_err(Error::from)
     }
 
     fn parse(value: &Value, at: &str) -> Result<Self, FilterError> {
@@ -357,7 +365,7 @@ impl Expr {
             }
             _ => self,
         };
-        match top.to_json()? {
+        match top.json()? {
             Value::Object(m) => Ok(m),
             // to_json of a group is always an object.
             other => Err(unsupported(format!("not an object: {other}"))),
@@ -412,9 +420,9 @@ impl BitOr for Expr {
 /// The top-level `filter` map of a body (a lone condition wrapped in an
 /// `and`), for the generated `types::builder::Search::filter` setter.
 impl TryFrom<Expr> for Map<String, Value> {
-    type Error = FilterError;
-    fn try_from(e: Expr) -> Result<Self, FilterError> {
-        e.to_filter_map()
+    type Error = Error;
+    fn try_from(e: Expr) -> Result<Self, Error> {
+        e.to_filter_map().map_err(Error::from)
     }
 }
 
@@ -508,7 +516,11 @@ impl SearchBody {
     }
 
     /// Check everything and produce the generated body type.
-    pub fn build(&self) -> Result<Search, FilterError> {
+    pub fn build(&self) -> Result<Search, Error> {
+        self.checked().map_err(Error::from)
+    }
+
+    fn checked(&self) -> Result<Search, FilterError> {
         let filter = match &self.filter {
             Some(e) => e.to_filter_map()?,
             None => Map::new(),
@@ -554,15 +566,15 @@ impl SearchBody {
 }
 
 impl TryFrom<SearchBody> for Search {
-    type Error = FilterError;
-    fn try_from(body: SearchBody) -> Result<Self, FilterError> {
+    type Error = Error;
+    fn try_from(body: SearchBody) -> Result<Self, Error> {
         body.build()
     }
 }
 
 impl TryFrom<&SearchBody> for Search {
-    type Error = FilterError;
-    fn try_from(body: &SearchBody) -> Result<Self, FilterError> {
+    type Error = Error;
+    fn try_from(body: &SearchBody) -> Result<Self, Error> {
         body.build()
     }
 }
@@ -641,11 +653,23 @@ mod tests {
         );
     }
 
+    /// The filter's own refusal, from this crate's error.
+    fn refusal(e: &Error) -> &FilterError {
+        assert!(e.is_invalid_request(), "{e:?}");
+        match e.detail() {
+            Some(crate::ErrorDetail::Filter(f)) => f,
+            other => panic!("{other:?}"),
+        }
+    }
+
     #[test]
     fn refuses_what_the_server_would_misread() {
         for bad in ["", "$where", "and", "or", "a..b", "a b"] {
             let e = Expr::field(bad).eq(1).to_json().unwrap_err();
-            assert!(matches!(e, FilterError::Field { .. }), "{bad:?}: {e}");
+            assert!(
+                matches!(refusal(&e), FilterError::Field { .. }),
+                "{bad:?}: {e}"
+            );
         }
         let e = Expr::or([]).to_json().unwrap_err();
         assert!(e.to_string().contains("empty `or`"), "{e}");
@@ -655,14 +679,16 @@ mod tests {
             .unwrap_err();
         assert!(e.to_string().contains("at least one field"), "{e}");
         let e = SearchBody::new().fields(["a b"]).build().unwrap_err();
-        assert!(matches!(e, FilterError::Field { .. }), "{e}");
+        assert!(matches!(refusal(&e), FilterError::Field { .. }), "{e}");
         let e = SearchBody::new().skip(u64::MAX).build().unwrap_err();
         assert!(e.to_string().contains("skip"), "{e}");
         let e = SearchBody::new()
             .filter(Expr::field("ok").eq(1) & Expr::field("$bad").eq(2))
             .build()
             .unwrap_err();
-        assert_eq!(e.dialect(), FilterDialect::V1Search);
+        assert_eq!(refusal(&e).dialect(), FilterDialect::V1Search);
+        // The text is the filter's own, as before it became this crate's error.
+        assert_eq!(e.to_string(), refusal(&e).to_string());
     }
 
     #[test]
@@ -735,7 +761,7 @@ mod tests {
         #[test]
         fn json_round_trips(e in exprs()) {
             let j = e.to_json().unwrap();
-            prop_assert_eq!(Expr::from_json(&j), Ok(e));
+            prop_assert_eq!(Expr::from_json(&j).ok(), Some(e));
             // And the wire form survives serialisation through the generated type.
             let body = SearchBody::new().filter(Expr::from_json(&j).unwrap()).build().unwrap();
             let text = serde_json::to_string(&body).unwrap();

@@ -12,7 +12,8 @@
 //! document does not define (the members of a user, associations between
 //! two systems) is refused before any request with an
 //! [`ErrorKind::InvalidRequest`](crate::ErrorKind) error whose
-//! [`source`](std::error::Error::source) is the table's [`GraphError`].
+//! [`detail`](crate::Error::detail) (and
+//! [`source`](std::error::Error::source)) is the table's [`GraphError`].
 //!
 //! ```no_run
 //! use futures::TryStreamExt;
@@ -76,9 +77,10 @@ pub struct Graph<'a> {
 }
 
 /// A refusal from the table, as this crate's error: kind `InvalidRequest`,
-/// the refusal's text as message and the [`GraphError`] itself as source.
+/// the refusal's text as message and the [`GraphError`] itself as detail
+/// and source.
 pub(crate) fn refused(e: GraphError) -> Error {
-    Error::invalid_request(e.to_string()).with_source(e)
+    Error::from(e)
 }
 
 struct Connections {

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use crate::call::Run;
 use crate::client::JumpCloud;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorDetail, Result};
 use crate::paginate::Listing;
 
 /// Rows sent in one job when the caller does not choose. JumpCloud
@@ -148,43 +148,45 @@ impl BulkReport {
     }
 }
 
-/// A bulk job failure that keeps what was known: which job, the error, and
-/// the report so far (on submission, the jobs already accepted are in
-/// [`BulkError::submitted`], so none is lost).
-#[derive(Debug, thiserror::Error)]
-#[error("{}", self.describe())]
+/// What a failed bulk user job leaves behind, reached through
+/// [`Error::detail`] as [`ErrorDetail::Bulk`]: which job, the jobs already
+/// accepted (on submission, so none is lost) and the report so far. The
+/// [`Error`] it comes with keeps the failed request's kind and status, so
+/// `is_rate_limited()` and `is_not_found()` answer for that request.
+#[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct BulkError {
+pub struct BulkFailure {
     /// The job being submitted or polled, if one had an id.
     pub job_id: Option<String>,
-    /// What went wrong.
-    #[source]
-    pub error: Error,
     /// Jobs accepted before the failure.
     pub submitted: Vec<BulkJob>,
     /// Every row's outcome known so far.
     pub report: BulkReport,
 }
 
-impl BulkError {
-    fn describe(&self) -> String {
+impl BulkFailure {
+    /// `bulk user job {id}: {cause} ({done} of {rows} rows final, {n} jobs
+    /// accepted)`, or without the cause when there is none.
+    pub(crate) fn describe(&self, cause: Option<&str>) -> String {
         let job = match &self.job_id {
             Some(id) => format!("bulk user job {id}"),
             None => "bulk user job".to_owned(),
         };
         let done = self.report.outcomes.iter().filter(|o| o.is_final()).count();
-        format!(
-            "{job}: {} ({done} of {} rows final, {} jobs accepted)",
-            self.error,
+        let known = format!(
+            "{done} of {} rows final, {} jobs accepted",
             self.report.outcomes.len(),
             self.submitted.len()
-        )
+        );
+        match cause {
+            Some(cause) => format!("{job}: {cause} ({known})"),
+            None => format!("{job}: {known}"),
+        }
     }
-}
 
-impl From<BulkError> for Error {
-    fn from(e: BulkError) -> Self {
-        e.error
+    /// `error` with this as its detail.
+    fn attach(self, error: Error) -> Error {
+        error.with_detail(ErrorDetail::Bulk(self))
     }
 }
 
@@ -250,10 +252,9 @@ impl BulkUsers {
     }
 
     /// Submits creations, split into jobs; the handle waits for them.
-    pub async fn create(
-        &self,
-        rows: Vec<BulkUserCreate>,
-    ) -> std::result::Result<BulkHandle, BulkError> {
+    /// A failure carries [`ErrorDetail::Bulk`] with the jobs accepted
+    /// before it.
+    pub async fn create(&self, rows: Vec<BulkUserCreate>) -> Result<BulkHandle> {
         let keys = Self::check_create(&rows).map_err(|e| self.refused(e))?;
         let mut jobs = Vec::new();
         for (n, chunk) in rows.chunks(self.rows_per_job).enumerate() {
@@ -271,10 +272,9 @@ impl BulkUsers {
     }
 
     /// Submits updates, split into jobs; the handle waits for them.
-    pub async fn update(
-        &self,
-        rows: Vec<BulkUserUpdate>,
-    ) -> std::result::Result<BulkHandle, BulkError> {
+    /// A failure carries [`ErrorDetail::Bulk`] with the jobs accepted
+    /// before it.
+    pub async fn update(&self, rows: Vec<BulkUserUpdate>) -> Result<BulkHandle> {
         let keys = Self::check_update(&rows).map_err(|e| self.refused(e))?;
         let mut jobs = Vec::new();
         for (n, chunk) in rows.chunks(self.rows_per_job).enumerate() {
@@ -291,13 +291,14 @@ impl BulkUsers {
         Ok(self.resume(jobs))
     }
 
-    fn refused(&self, error: Error) -> BulkError {
-        BulkError {
+    /// Rows refused before anything was sent.
+    fn refused(&self, error: Error) -> Error {
+        let nothing = BulkFailure {
             job_id: None,
-            error,
             submitted: Vec::new(),
             report: BulkReport::default(),
-        }
+        };
+        nothing.attach(error)
     }
 
     /// The job id of an accepted submission.
@@ -305,12 +306,14 @@ impl BulkUsers {
         &self,
         answer: Result<jumpcloud_api::v2::types::JobId>,
         jobs: &[BulkJob],
-    ) -> std::result::Result<String, BulkError> {
-        let fail = |error| BulkError {
-            job_id: None,
-            error,
-            submitted: jobs.to_vec(),
-            report: self.resume(jobs.to_vec()).report(),
+    ) -> Result<String> {
+        let fail = |error| {
+            let so_far = BulkFailure {
+                job_id: None,
+                submitted: jobs.to_vec(),
+                report: self.resume(jobs.to_vec()).report(),
+            };
+            so_far.attach(error)
         };
         match answer {
             Ok(id) => match id.job_id.filter(|j| !j.trim().is_empty()) {
@@ -404,8 +407,9 @@ impl BulkHandle {
     }
 
     /// Reads the results of every job not yet settled once; whether every
-    /// row is final.
-    pub async fn poll(&mut self) -> std::result::Result<bool, BulkError> {
+    /// row is final. A failure names the job and carries the report so far
+    /// ([`ErrorDetail::Bulk`]).
+    pub async fn poll(&mut self) -> Result<bool> {
         for j in 0..self.jobs.len() {
             if self.settled[j] {
                 continue;
@@ -421,12 +425,12 @@ impl BulkHandle {
             let results = match listed {
                 Ok(r) => r,
                 Err(error) => {
-                    return Err(BulkError {
+                    let so_far = BulkFailure {
                         job_id: Some(job.job_id.clone()),
-                        error,
                         submitted: self.jobs.clone(),
                         report: self.report(),
-                    });
+                    };
+                    return Err(so_far.attach(error));
                 }
             };
             let (kind, first, keys) = (job.kind, job.first_row, job.keys.clone());
@@ -458,9 +462,9 @@ impl BulkHandle {
     /// Polls with backoff until every row is final or `timeout` has passed;
     /// the report either way ([`BulkReport::is_complete`] tells which). A
     /// failure (an unknown job, an error that outlasts the client's retries)
-    /// names the job and carries the report so far; the handle keeps it and
-    /// can wait again.
-    pub async fn wait(&mut self, timeout: Duration) -> std::result::Result<BulkReport, BulkError> {
+    /// names the job and carries the report so far ([`ErrorDetail::Bulk`]);
+    /// the handle keeps it and can wait again.
+    pub async fn wait(&mut self, timeout: Duration) -> Result<BulkReport> {
         let deadline = Instant::now() + timeout;
         let mut pause = self.first_poll;
         loop {

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 
 use crate::call::Run;
 use crate::client::JumpCloud;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorDetail, Result};
 use crate::filter::search::{Expr, SearchBody};
 use crate::paginate::Listing;
 use crate::types::{Command, SystemGroup};
@@ -140,45 +140,47 @@ impl Confirm {
     }
 }
 
-/// A command failure that keeps what was known: which command, which run
-/// (when one started), the error, and the systems that had answered and
-/// those still waited for. Results already yielded stay with the caller.
-#[derive(Debug, thiserror::Error)]
-#[error("{}", self.describe())]
+/// What a failed command leaves behind, reached through [`Error::detail`]
+/// as [`ErrorDetail::Command`]: which command, which run (when one
+/// started), and the systems that had answered and those still waited for.
+/// Results already yielded stay with the caller. The [`Error`] it comes
+/// with keeps the failed request's kind and status, so `is_not_found()` and
+/// `is_rate_limited()` answer for that request.
+#[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct CommandError {
-    /// The command (its id, or the name or trigger asked for).
+pub struct CommandFailure {
+    /// The command (its id, or the built-in or trigger asked for).
     pub command: String,
     /// The run's `workflowInstanceId`, if it started.
     pub run: Option<String>,
-    /// What went wrong.
-    #[source]
-    pub error: Error,
     /// Systems that had answered.
     pub answered: Vec<SystemRef>,
     /// Systems not yet answered.
     pub pending: Vec<SystemRef>,
 }
 
-impl CommandError {
-    fn describe(&self) -> String {
+impl CommandFailure {
+    /// `command {command} (run {run}): {cause} ({n} systems answered, {m}
+    /// pending)`, or without the cause when there is none.
+    pub(crate) fn describe(&self, cause: Option<&str>) -> String {
         let run = match &self.run {
             Some(run) => format!(" (run {run})"),
             None => String::new(),
         };
-        format!(
-            "command {}{run}: {} ({} systems answered, {} pending)",
-            self.command,
-            self.error,
+        let known = format!(
+            "{} systems answered, {} pending",
             self.answered.len(),
             self.pending.len()
-        )
+        );
+        match cause {
+            Some(cause) => format!("command {}{run}: {cause} ({known})", self.command),
+            None => format!("command {}{run}: {known}", self.command),
+        }
     }
-}
 
-impl From<CommandError> for Error {
-    fn from(e: CommandError) -> Self {
-        e.error
+    /// `error` with this as its detail.
+    fn attach(self, error: Error) -> Error {
+        error.with_detail(ErrorDetail::Command(self))
     }
 }
 
@@ -255,20 +257,19 @@ impl Commands {
     }
 
     /// The id of the saved command named `name` (one filtered request). An
-    /// unknown or ambiguous name is an error, before anything is run.
-    pub async fn command_id(&self, name: &str) -> std::result::Result<String, CommandError> {
-        match self.jc.find::<Command>(name).await {
-            Ok(found) => Ok(found.node.id.to_string()),
-            Err(e) => Err(refused(name, e.into())),
-        }
+    /// unknown or ambiguous name is the lookup's error (its
+    /// [`ErrorDetail::NotFound`] or [`ErrorDetail::Ambiguous`] names it),
+    /// before anything is run.
+    pub async fn command_id(&self, name: &str) -> Result<String> {
+        let found = self.jc.find::<Command>(name).await?;
+        Ok(found.node.id.to_string())
     }
 
-    /// The id of the system group named `name` (one filtered request).
-    pub async fn group_id(&self, name: &str) -> std::result::Result<String, CommandError> {
-        match self.jc.find::<SystemGroup>(name).await {
-            Ok(found) => Ok(found.node.id.to_string()),
-            Err(e) => Err(refused(name, e.into())),
-        }
+    /// The id of the system group named `name` (one filtered request), or
+    /// the lookup's error, as [`command_id`](Self::command_id).
+    pub async fn group_id(&self, name: &str) -> Result<String> {
+        let found = self.jc.find::<SystemGroup>(name).await?;
+        Ok(found.node.id.to_string())
     }
 
     /// The systems `targets` stand for, each once, in id order: groups are
@@ -341,12 +342,9 @@ impl Commands {
     /// and expanded first (an empty list, an empty id or groups without
     /// systems are refused before the run is sent); then one
     /// `POST /runCommand` names every system. Read the results with
-    /// [`CommandRun::results`].
-    pub async fn run(
-        &self,
-        command_id: &str,
-        targets: &[Target],
-    ) -> std::result::Result<CommandRun, CommandError> {
+    /// [`CommandRun::results`]. A failure carries [`ErrorDetail::Command`]
+    /// with the systems the run was for.
+    pub async fn run(&self, command_id: &str, targets: &[Target]) -> Result<CommandRun> {
         if command_id.trim().is_empty() {
             return Err(refused(
                 command_id,
@@ -362,12 +360,14 @@ impl Commands {
             system_ids: systems.iter().map(|s| s.id.clone()).collect(),
         };
         let started = self.jc.v1().commands_run().body(body).run().await;
-        let fail = |error| CommandError {
-            command: command_id.to_owned(),
-            run: None,
-            error,
-            answered: Vec::new(),
-            pending: systems.clone(),
+        let fail = |error| {
+            let unsent = CommandFailure {
+                command: command_id.to_owned(),
+                run: None,
+                answered: Vec::new(),
+                pending: systems.clone(),
+            };
+            unsent.attach(error)
         };
         let answer = started.map_err(fail)?;
         let Some(instance) = answer.workflow_instance_id.filter(|w| !w.trim().is_empty()) else {
@@ -402,10 +402,8 @@ impl Commands {
 
     /// Runs every command whose trigger is `trigger_name`; the names of the
     /// commands JumpCloud started. An empty name is refused before sending.
-    pub async fn trigger(
-        &self,
-        trigger_name: &str,
-    ) -> std::result::Result<Vec<String>, CommandError> {
+    /// A failure carries [`ErrorDetail::Command`] naming the trigger.
+    pub async fn trigger(&self, trigger_name: &str) -> Result<Vec<String>> {
         if trigger_name.trim().is_empty() {
             return Err(refused(
                 trigger_name,
@@ -427,14 +425,15 @@ impl Commands {
 
     /// Sends the destructive built-in `action` to each system in
     /// `system_ids`, in order. `confirm` must name the same built-in;
-    /// otherwise, or for an empty list, nothing is sent. A failure names the
-    /// system and lists those already sent (in `answered`).
+    /// otherwise, or for an empty list, nothing is sent. A failure carries
+    /// [`ErrorDetail::Command`], which names the system and lists those
+    /// already sent (in `answered`).
     pub async fn builtin(
         &self,
         action: Builtin,
         system_ids: &[String],
         confirm: Confirm,
-    ) -> std::result::Result<(), CommandError> {
+    ) -> Result<()> {
         let label = format!("builtin {action}");
         if confirm.action != action.name() {
             return Err(refused(
@@ -469,27 +468,28 @@ impl Commands {
                 Builtin::Shutdown => v1.system_stop().system_id(id.clone()).run().await,
             };
             if let Err(error) = sent {
-                return Err(CommandError {
+                let part_way = CommandFailure {
                     command: format!("{label} on system {id}"),
                     run: None,
-                    error,
                     answered: refs(&system_ids[..i]),
                     pending: refs(&system_ids[i..]),
-                });
+                };
+                return Err(part_way.attach(error));
             }
         }
         Ok(())
     }
 }
 
-fn refused(command: &str, error: Error) -> CommandError {
-    CommandError {
+/// `error` for `command`, before any system was sent anything.
+fn refused(command: &str, error: Error) -> Error {
+    let unsent = CommandFailure {
         command: command.to_owned(),
         run: None,
-        error,
         answered: Vec::new(),
         pending: Vec::new(),
-    }
+    };
+    unsent.attach(error)
 }
 
 /// A started run: the command, JumpCloud's `workflowInstanceId` for it and
@@ -539,12 +539,10 @@ impl CommandRun {
     /// Each system's result as it arrives, polling with backoff; when every
     /// system has answered the stream ends, and if `timeout` passes first
     /// its last item is [`RunEvent::Unanswered`]. Errors that outlast the
-    /// client's retries end the stream with a [`CommandError`] naming the
-    /// command, the run and who had answered.
-    pub fn results(
-        self,
-        timeout: Duration,
-    ) -> BoxStream<'static, std::result::Result<RunEvent, CommandError>> {
+    /// client's retries end the stream with an error whose
+    /// [`ErrorDetail::Command`] names the command, the run and who had
+    /// answered.
+    pub fn results(self, timeout: Duration) -> BoxStream<'static, Result<RunEvent>> {
         let pending = self
             .systems
             .iter()
@@ -598,7 +596,7 @@ impl CommandRun {
 
 impl Follow {
     /// Reads the run's results once and queues the new ones.
-    async fn poll(&mut self) -> std::result::Result<(), CommandError> {
+    async fn poll(&mut self) -> Result<()> {
         let body = SearchBody::new().filter(Expr::and(vec![
             Expr::field("workflowInstanceId").eq(self.run.workflow_instance_id.as_str()),
         ]));
@@ -610,12 +608,14 @@ impl Follow {
             .stream()
             .try_collect()
             .await;
-        let results = listed.map_err(|error| CommandError {
-            command: self.run.command_id.clone(),
-            run: Some(self.run.workflow_instance_id.clone()),
-            error,
-            answered: self.answered.clone(),
-            pending: self.pending.values().cloned().collect(),
+        let results = listed.map_err(|error| {
+            let so_far = CommandFailure {
+                command: self.run.command_id.clone(),
+                run: Some(self.run.workflow_instance_id.clone()),
+                answered: self.answered.clone(),
+                pending: self.pending.values().cloned().collect(),
+            };
+            so_far.attach(error)
         })?;
         for r in results {
             if r.workflow_instance_id.as_deref() != Some(self.run.workflow_instance_id.as_str()) {

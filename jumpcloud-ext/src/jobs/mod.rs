@@ -11,12 +11,12 @@ mod commands;
 mod userstates;
 
 pub use bulk::{
-    BulkError, BulkHandle, BulkJob, BulkKind, BulkReport, BulkUsers, DEFAULT_ROWS_PER_JOB,
+    BulkFailure, BulkHandle, BulkJob, BulkKind, BulkReport, BulkUsers, DEFAULT_ROWS_PER_JOB,
     RowOutcome,
 };
 #[cfg(feature = "v1")]
 pub use commands::{
-    Builtin, CommandError, CommandRun, Commands, Confirm, DEFAULT_OUTPUT_CAP, RunEvent, SystemRef,
-    SystemResult, Target,
+    Builtin, CommandFailure, CommandRun, Commands, Confirm, DEFAULT_OUTPUT_CAP, RunEvent,
+    SystemRef, SystemResult, Target,
 };
 pub use userstates::{ScheduledState, UserStates};
