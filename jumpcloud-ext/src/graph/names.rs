@@ -250,11 +250,10 @@ impl Graph<'_> {
                 unnamed.insert(kind.clone(), Unnamed::no_listing(kind));
             }
         }
-        let answers: Vec<(Kind, (Vec<(String, String)>, Option<Error>))> =
-            futures::stream::iter(jobs.into_iter().map(|(k, f)| f.map(move |r| (k, r))))
-                .buffered(self.concurrency)
-                .collect()
-                .await;
+        let answers = futures::stream::iter(jobs.into_iter().map(|(k, f)| f.map(move |r| (k, r))))
+            .buffered(self.concurrency)
+            .collect::<Vec<_>>()
+            .await;
         for (kind, (pairs, failed)) in answers {
             if let Some(e) = failed {
                 tracing::debug!(%kind, error = %e, "names left out");

@@ -493,6 +493,42 @@ mod tests {
     }
 
     #[test]
+    fn unnamed_kinds_are_said_once_each_after_the_writes() {
+        let unnamed = |kind: Kind, reason: &str| Unnamed {
+            kind,
+            reason: reason.into(),
+            status: None,
+        };
+        let mut first = Plan::default();
+        first.unnamed.push(unnamed(Kind::Application, "HTTP 403"));
+        let mut second = Plan::default();
+        second.unnamed.push(unnamed(Kind::Application, "later"));
+        second.unnamed.push(unnamed(Kind::UserGroup, "cut short"));
+        first.extend(second);
+        assert_eq!(
+            first.unnamed(),
+            [
+                unnamed(Kind::Application, "HTTP 403"),
+                unnamed(Kind::UserGroup, "cut short")
+            ]
+        );
+        assert_eq!(
+            first.to_string(),
+            "no changes\n\
+             names of application unavailable: HTTP 403\n\
+             names of user_group unavailable: cut short\n"
+        );
+        let json = serde_json::to_value(&first).unwrap();
+        assert_eq!(json["unnamed"][1]["kind"], "user_group");
+        assert!(
+            serde_json::to_value(Plan::default())
+                .unwrap()
+                .get("unnamed")
+                .is_none()
+        );
+    }
+
+    #[test]
     fn diff_adds_removes_and_updates_exactly() {
         let user = NodeRef::user("u1");
         let current = vec![
