@@ -55,7 +55,9 @@ impl Unnamed {
     }
 
     fn no_listing(kind: Kind) -> Self {
-        let reason = format!("no listing of {kind} to read names from (in this build)");
+        let reason = format!(
+            "no listing of {kind} to read names from (none in the API, or its feature is off)"
+        );
         Unnamed {
             kind,
             reason,
