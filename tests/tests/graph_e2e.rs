@@ -1,7 +1,8 @@
 //! The graph API end to end against the fake JumpCloud's demo organisation
 //! on 127.0.0.1: two paths to one system, access questions, plans applied
 //! (with a partial failure, and again with no effect), an impossible
-//! relation refused before any request, offboarding, a snapshot.
+//! relation refused before any request, offboarding (which suspends only
+//! after every removal succeeded, unless asked to anyway), a snapshot.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -15,7 +16,7 @@ use jumpcloud_ext::graph::{
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{
     BigOrg, Collection, DEFAULT_API_KEY, DEMO_TWO_PATH_SYSTEM, DEMO_TWO_PATH_USERNAME,
-    FakeJumpCloud,
+    FakeJumpCloud, Fault,
 };
 use serde_json::{Value, json};
 
@@ -269,6 +270,51 @@ async fn offboarding_reports_in_dry_run_then_removes_and_suspends() {
     assert!(systems.is_empty(), "{systems:?}");
     let user = d.jc.v1().user_get().id(ada.id.clone()).run().await.unwrap();
     assert_eq!(user.suspended, Some(true));
+}
+
+/// A removal that fails stops the offboarding before the suspension: the
+/// user stays active and the report says so. With
+/// `suspend_even_if_removals_fail(true)` the user is suspended all the same.
+#[tokio::test]
+async fn a_failed_removal_withholds_the_suspension_unless_asked_to_go_on() {
+    for anyway in [false, true] {
+        let d = demo().await;
+        let ada = d.ada();
+        // One of ada's two group removals is refused; 403 is never resent.
+        d.fake.faults().push(
+            Fault::status(403)
+                .on_writes()
+                .on_path("/api/v2/usergroups/"),
+        );
+        let report =
+            d.jc.graph()
+                .offboard(ada.clone())
+                .suspend(true)
+                .suspend_even_if_removals_fail(anyway)
+                .run()
+                .await
+                .unwrap();
+        let applied = report.applied.as_ref().unwrap();
+        assert_eq!(applied.failures().count(), 1, "{report}");
+        assert_eq!(applied.done(), 1, "the other removal went ahead: {report}");
+        assert!(!report.is_success(), "{report}");
+        let user = d.jc.v1().user_get().id(ada.id.clone()).run().await.unwrap();
+        let text = report.to_string();
+        if anyway {
+            assert!(!report.suspension_withheld);
+            assert!(matches!(report.suspended, Some(Ok(_))), "{text}");
+            assert_eq!(user.suspended, Some(true), "{text}");
+        } else {
+            assert!(report.suspension_withheld);
+            assert!(report.suspended.is_none(), "{text}");
+            assert_ne!(user.suspended, Some(true), "{text}");
+            assert!(text.contains("NOT suspended"), "{text}");
+            assert!(
+                d.fake.requests().iter().all(|r| r.method != "PUT"),
+                "no suspension was sent"
+            );
+        }
+    }
 }
 
 #[tokio::test]

@@ -1,8 +1,10 @@
 //! Names, not ids, end to end against the fake JumpCloud: lookups by name
 //! with one request each (and one per 100 names), typed errors for missing
 //! and ambiguous names, graph answers named with a bounded number of
-//! requests, `who_can_reach` read from the user, and reports that say
-//! everything (suspension, removed attributes).
+//! requests, `who_can_reach` read from the user, reports that say
+//! everything (suspension, removed attributes), and names that cannot be
+//! read (403, a listing that does not decode) left out of answers that
+//! still return and say why.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,10 +13,11 @@ mod common;
 use std::time::Instant;
 
 use jumpcloud_ext::find::Findable;
+use jumpcloud_ext::graph::Unnamed;
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{
-    DEFAULT_API_KEY, DEMO_DUPLICATE_GROUP, DEMO_TWO_PATH_SYSTEM, DEMO_TWO_PATH_USERNAME,
-    FakeJumpCloud,
+    DEFAULT_API_KEY, DEMO_API_KEY, DEMO_DUPLICATE_GROUP, DEMO_TWO_PATH_SYSTEM,
+    DEMO_TWO_PATH_USERNAME, FakeJumpCloud, Fault,
 };
 
 use common::{demo, sent};
@@ -288,6 +291,140 @@ async fn offboarding_reports_say_the_suspension_and_removed_attributes() {
         "{text}"
     );
     insta::assert_snapshot!("offboard_applied_named", text);
+}
+
+/// The kinds of an answer's `unnamed()`, in order.
+fn kinds(unnamed: &[Unnamed]) -> Vec<Kind> {
+    unnamed.iter().map(|u| u.kind.clone()).collect()
+}
+
+/// A node `found` by name, with its name forgotten, as a caller holding only
+/// an id has it.
+fn by_id(found: NodeRef) -> NodeRef {
+    NodeRef::new(found.kind, found.id)
+}
+
+/// A read-only key may be refused some listings (403): the names of that
+/// kind are left out, the rest of the answer is whole and named, and the
+/// answer says which kind went unnamed and why.
+#[tokio::test]
+async fn a_name_listing_refused_with_403_leaves_its_nodes_unnamed_and_says_why() {
+    let (fake, jc) = demo().await;
+    let slack = by_id(jc.find::<Application>("Slack").await.unwrap().node);
+    let ada = by_id(jc.find::<User>(DEMO_TWO_PATH_USERNAME).await.unwrap().node);
+    // Applications are named from their listing (GET /api/applications);
+    // the traversals are v2 routes the fault does not catch.
+    let refused = || Fault::status(403).on_path("/api/applications").times(50);
+
+    fake.faults().push(refused());
+    let reachers = jc.graph().who_can_reach(&slack).await.unwrap();
+    fake.faults().clear();
+    assert!(!reachers.is_empty());
+    assert_eq!(reachers.resource.name, None, "the application is unnamed");
+    assert!(
+        reachers.iter().all(|r| r.node.name.is_some()),
+        "users are still named: {reachers}"
+    );
+    let unnamed = reachers.unnamed();
+    assert_eq!(kinds(unnamed), [Kind::Application], "{unnamed:?}");
+    assert_eq!(unnamed[0].status, Some(403));
+    assert!(unnamed[0].reason.contains("403"), "{}", unnamed[0].reason);
+    assert!(!unnamed[0].reason.contains(DEMO_API_KEY));
+    let text = reachers.to_string();
+    assert!(
+        text.contains("names of application unavailable: "),
+        "{text}"
+    );
+
+    fake.faults().push(refused());
+    let access = jc.graph().access_of(&ada).await.unwrap();
+    fake.faults().clear();
+    let ids_only = jc.graph().names(false).access_of(&ada).await.unwrap();
+    assert_eq!(access.len(), ids_only.len(), "every node is still there");
+    assert!(ids_only.unnamed().is_empty(), "no name was asked for");
+    assert!(
+        access.by_kind[&Kind::Application]
+            .iter()
+            .all(|r| r.node.name.is_none())
+    );
+    assert!(
+        access.by_kind[&Kind::System]
+            .iter()
+            .all(|r| r.node.name.is_some())
+    );
+    assert_eq!(kinds(access.unnamed()), [Kind::Application]);
+    assert_eq!(access.unnamed()[0].status, Some(403));
+
+    // Plans (here an offboarding's) are named the same way.
+    fake.faults()
+        .push(Fault::status(403).on_path("/api/v2/usergroups").times(50));
+    let dry = common::dry_offboard(&jc, ada).await;
+    fake.faults().clear();
+    assert!(!dry.plan.is_empty());
+    assert!(
+        dry.plan.changes.iter().all(|c| c.source.name.is_none()),
+        "{dry}"
+    );
+    assert_eq!(kinds(dry.unnamed()), [Kind::UserGroup]);
+    assert_eq!(dry.plan.unnamed(), dry.unnamed());
+    assert!(
+        dry.to_string().contains("names of user_group unavailable"),
+        "{dry}"
+    );
+}
+
+/// A listing whose body does not decode (cut short, or a field of the wrong
+/// type) costs only the names of its kind, never the answer.
+#[tokio::test]
+async fn a_name_listing_that_does_not_decode_leaves_its_nodes_unnamed_and_says_why() {
+    let (fake, jc) = demo().await;
+    let ada = by_id(jc.find::<User>(DEMO_TWO_PATH_USERNAME).await.unwrap().node);
+    let lnx = by_id(jc.find::<System>(DEMO_TWO_PATH_SYSTEM).await.unwrap().node);
+    // User groups are named by one filtered v2 listing, cut mid-object;
+    // applications from the v1 listing, whose `name` is not a string.
+    fake.faults().push(
+        Fault::truncated_json()
+            .on_path("/api/v2/usergroups")
+            .times(50),
+    );
+    fake.faults().push(
+        Fault::inject_field("name", serde_json::json!({"not": "a name"}))
+            .on_path("/api/applications")
+            .times(50),
+    );
+    let access = jc.graph().access_of(&ada).await.unwrap();
+    let reachers = jc.graph().who_can_reach(&lnx).await.unwrap();
+    fake.faults().clear();
+
+    assert_eq!(
+        kinds(access.unnamed()),
+        [Kind::Application, Kind::UserGroup],
+        "{:?}",
+        access.unnamed()
+    );
+    assert!(access.unnamed().iter().all(|u| !u.reason.is_empty()));
+    assert!(
+        access.by_kind[&Kind::Application]
+            .iter()
+            .all(|r| r.node.name.is_none())
+    );
+    let lnx_002 = access.get(&lnx).unwrap();
+    assert_eq!(lnx_002.node.name.as_deref(), Some(DEMO_TWO_PATH_SYSTEM));
+    let hops = lnx_002.paths.iter().flatten();
+    assert!(
+        hops.filter(|h| h.to.kind == Kind::UserGroup)
+            .all(|h| h.to.name.is_none()),
+        "{access}"
+    );
+
+    assert_eq!(kinds(reachers.unnamed()), [Kind::UserGroup]);
+    assert_eq!(
+        reachers.resource.name.as_deref(),
+        Some(DEMO_TWO_PATH_SYSTEM)
+    );
+    let text = reachers.to_string();
+    assert!(!text.contains("via user_group Engineering"), "{text}");
+    assert!(text.contains("names of user_group unavailable"), "{text}");
 }
 
 /// The naming cost on the benchmark organisation (5,000 users, 300 user

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use super::names::{Unnamed, write_unnamed};
 use super::{Graph, Kind, NodeRef, Reached, Relation, collect_all, links_from, refused};
 use crate::error::Result;
 use jumpcloud_api::graph::GraphError;
@@ -20,6 +21,9 @@ pub struct Access {
     /// Reached nodes by kind, in the server's order; kinds with none are
     /// left out.
     pub by_kind: BTreeMap<Kind, Vec<Reached>>,
+    /// Kinds whose names could not be read (see [`Access::unnamed`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) unnamed: Vec<Unnamed>,
 }
 
 impl Access {
@@ -44,6 +48,14 @@ impl Access {
     /// Whether nothing is reached.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The kinds whose nodes were left unnamed, each with the reason (a 403
+    /// for a read-only key, a listing that did not decode, no listing).
+    /// Names are best-effort, so the answer is whole without them; empty
+    /// when every node could be named or naming was off.
+    pub fn unnamed(&self) -> &[Unnamed] {
+        &self.unnamed
     }
 }
 
@@ -104,7 +116,7 @@ impl fmt::Display for Access {
                 write_reached(f, r, "    ", ids)?;
             }
         }
-        Ok(())
+        write_unnamed(f, &self.unnamed, "  ")
     }
 }
 
@@ -119,6 +131,9 @@ pub struct Reachers {
     /// The users, in the server's order; each path starts at the user
     /// (its first hop's `from`) and ends at the resource.
     pub users: Vec<Reached>,
+    /// Kinds whose names could not be read (see [`Reachers::unnamed`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) unnamed: Vec<Unnamed>,
 }
 
 impl Reachers {
@@ -140,6 +155,14 @@ impl Reachers {
     /// The entry of this user, if it can reach the resource.
     pub fn get(&self, user: &NodeRef) -> Option<&Reached> {
         self.users.iter().find(|r| &r.node == user)
+    }
+
+    /// The kinds whose nodes were left unnamed, each with the reason (a 403
+    /// for a read-only key, a listing that did not decode, no listing).
+    /// Names are best-effort, so the answer is whole without them; empty
+    /// when every node could be named or naming was off.
+    pub fn unnamed(&self) -> &[Unnamed] {
+        &self.unnamed
     }
 }
 
@@ -177,7 +200,7 @@ impl fmt::Display for Reachers {
         for r in &self.users {
             write_reached(f, r, "  ", ids)?;
         }
-        Ok(())
+        write_unnamed(f, &self.unnamed, "  ")
     }
 }
 
@@ -186,7 +209,9 @@ impl Graph<'_> {
     /// by kind, each with the paths that grant it (a direct binding, through
     /// user group X, …) and the compiled attributes (e.g. `sudo`). One
     /// traversal listing per kind the document defines for the source, at
-    /// most [`concurrency`](Graph::concurrency) at once.
+    /// most [`concurrency`](Graph::concurrency) at once. Named unless
+    /// [`Graph::names`] is off; names that cannot be read are left out and
+    /// said in [`Access::unnamed`].
     pub async fn access_of(&self, user: &NodeRef) -> Result<Access> {
         let kinds: Vec<Kind> = links_from(&user.kind, Relation::Traversal)
             .map(|l| l.target.clone())
@@ -209,15 +234,17 @@ impl Graph<'_> {
                 .zip(lists)
                 .filter(|(_, l)| !l.is_empty())
                 .collect(),
+            unnamed: Vec::new(),
         };
-        self.name_access(&mut access).await?;
+        self.name_access(&mut access).await;
         Ok(access)
     }
 
     /// Every user who can reach `resource` (a system, application,
     /// directory, …), each with the paths that grant it, read from the user
     /// to the resource: the resource's traversal listing to users, named
-    /// (see [`Graph::names`]).
+    /// (see [`Graph::names`]; names that cannot be read are left out and
+    /// said in [`Reachers::unnamed`]).
     pub async fn who_can_reach(&self, resource: &NodeRef) -> Result<Reachers> {
         use futures::TryStreamExt;
         let mut users: Vec<Reached> = self.reachable(resource, Kind::User)?.try_collect().await?;
@@ -227,7 +254,11 @@ impl Graph<'_> {
             }
         }
         let mut resource = resource.clone();
-        self.name_reached(&mut resource, &mut users).await?;
-        Ok(Reachers { resource, users })
+        let unnamed = self.name_reached(&mut resource, &mut users).await;
+        Ok(Reachers {
+            resource,
+            users,
+            unnamed,
+        })
     }
 }

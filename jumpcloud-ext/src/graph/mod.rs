@@ -15,6 +15,11 @@
 //! [`detail`](crate::Error::detail) (and
 //! [`source`](std::error::Error::source)) is the table's [`GraphError`].
 //!
+//! Answers ([`Access`], [`Reachers`], [`Plan`], [`OffboardReport`]) are
+//! named (see [`Graph::names`]) on a best-effort basis: a name that cannot be
+//! read leaves its node with its id, and the answer's `unnamed()` says which
+//! kinds and why ([`Unnamed`]).
+//!
 //! ```no_run
 //! use futures::TryStreamExt;
 //! use jumpcloud_ext::graph::{Kind, NodeRef};
@@ -51,7 +56,7 @@ pub use jumpcloud_api::graph::{
     OperationRef, Path, RELATIONS, Reached, Relation, Relationship, all_targets, link, links,
     links_from, relationship,
 };
-pub use names::Names;
+pub use names::{Names, Unnamed};
 pub use offboard::{AccountState, OffboardReport, Offboarding};
 pub use plan::{ApplyReport, ChangeResult, Desired, Outcome, Plan, PlannedChange};
 pub use snapshot::{Edge, Node, Snapshot, named_kinds};

@@ -5,38 +5,119 @@
 //! distinct ids (a v1 search body with `or`, a v2 `filter=id:in:…`), cached
 //! for the call. Kinds the API cannot filter by id (applications, RADIUS
 //! and LDAP servers, directories, software apps) are named from their
-//! listing, page by page until every id is found; nodes of kinds with no
-//! listing stay unnamed. [`Graph::names`]`(false)` turns naming off.
+//! listing, page by page until every id is found. [`Graph::names`]`(false)`
+//! turns naming off.
+//!
+//! Names are best-effort: the answer never depends on them. A lookup that
+//! fails (a 403 for a read-only key, a listing that does not decode, any
+//! request error) or a kind with no listing leaves its nodes unnamed, and
+//! the answer lists the kind and the reason in its `unnamed()`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
 
 use futures::future::BoxFuture;
+use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt, TryStreamExt};
 
 use super::{Access, Graph, Hop, Kind, NodeRef, Plan, Reached};
 use crate::Listing;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::find::NAMES_PER_REQUEST;
 use crate::types::ObjectId;
 
-/// Names by node, as one naming pass found them.
+/// A kind whose nodes a naming pass left unnamed (some or all of them), and
+/// why. Graph answers carry these instead of failing, so that a name that
+/// cannot be read never costs the answer, and a caller can still tell "no
+/// name was available" from "every node is named".
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Unnamed {
+    /// The kind whose names are missing.
+    pub kind: Kind,
+    /// Why, as this crate's error text (never a secret): e.g. an HTTP 403
+    /// for a key that may not read the kind, or a listing that did not
+    /// decode.
+    pub reason: String,
+    /// The HTTP status of the failed lookup, when the server answered one
+    /// (403: the key may not read this kind).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+}
+
+impl Unnamed {
+    fn failed(kind: Kind, e: &Error) -> Self {
+        Unnamed {
+            kind,
+            reason: e.to_string(),
+            status: e.status().map(|s| s.as_u16()),
+        }
+    }
+
+    fn no_listing(kind: Kind) -> Self {
+        let reason = format!(
+            "no listing of {kind} to read names from (none in the API, or its feature is off)"
+        );
+        Unnamed {
+            kind,
+            reason,
+            status: None,
+        }
+    }
+}
+
+impl fmt::Display for Unnamed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "names of {} unavailable: {}", self.kind, self.reason)
+    }
+}
+
+/// One line per unnamed kind, after an answer's own lines.
+pub(crate) fn write_unnamed(
+    f: &mut fmt::Formatter<'_>,
+    unnamed: &[Unnamed],
+    indent: &str,
+) -> fmt::Result {
+    unnamed.iter().try_for_each(|u| writeln!(f, "{indent}{u}"))
+}
+
+/// Adds `more` to `unnamed`, keeping one entry (the first) per kind.
+pub(crate) fn merge_unnamed(unnamed: &mut Vec<Unnamed>, more: impl IntoIterator<Item = Unnamed>) {
+    for u in more {
+        if !unnamed.iter().any(|have| have.kind == u.kind) {
+            unnamed.push(u);
+        }
+    }
+}
+
+/// Names by node, as one naming pass found them, and the kinds it could not
+/// name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Names(HashMap<NodeRef, String>);
+pub struct Names {
+    names: HashMap<NodeRef, String>,
+    unnamed: Vec<Unnamed>,
+}
 
 impl Names {
     /// The name of `node`, if found.
     pub fn get(&self, node: &NodeRef) -> Option<&str> {
-        self.0.get(node).map(String::as_str)
+        self.names.get(node).map(String::as_str)
     }
 
     /// How many nodes have a name.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.names.len()
     }
 
     /// Whether no node has a name.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.names.is_empty()
+    }
+
+    /// The kinds whose names could not be read, each with the reason, by
+    /// kind; empty when every lookup answered.
+    pub fn unnamed(&self) -> &[Unnamed] {
+        &self.unnamed
     }
 
     /// Gives `node` its name, when known and it has none.
@@ -62,12 +143,14 @@ impl Names {
         r.paths.iter_mut().flatten().for_each(|h| self.hop(h));
     }
 
-    /// Names every node of a plan.
+    /// Names every node of a plan, and adds the kinds left unnamed to the
+    /// plan's [`unnamed`](Plan::unnamed).
     pub fn plan(&self, plan: &mut Plan) {
         for c in &mut plan.changes {
             self.name(&mut c.source);
             self.name(&mut c.change.target);
         }
+        merge_unnamed(&mut plan.unnamed, self.unnamed.iter().cloned());
     }
 }
 
@@ -99,14 +182,17 @@ pub(crate) fn reverse_path(resource: &NodeRef, path: &[Hop]) -> Vec<Hop> {
 }
 
 type Found = BoxFuture<'static, Result<Vec<(String, String)>>>;
-/// (id, name) pairs of one kind, on their way.
-type Pairs<'a> = BoxFuture<'a, Result<Vec<(String, String)>>>;
+
+/// What one lookup of a kind found: the (id, name) pairs it read, and the
+/// error that stopped it, if one did (pairs read before it are kept).
+type Lookup<'a> = BoxFuture<'a, (Vec<(String, String)>, Option<Error>)>;
 
 impl Graph<'_> {
     /// Names graph answers (default `true`): every node of `access_of`,
     /// `who_can_reach`, plans and offboarding reports gets its name with at
     /// most one request per kind per 100 distinct ids. `false` keeps the
-    /// answers to ids, without those requests.
+    /// answers to ids, without those requests (and with nothing in their
+    /// `unnamed()`: no name was asked for).
     pub fn names(mut self, yes: bool) -> Self {
         self.names = yes;
         self
@@ -115,17 +201,20 @@ impl Graph<'_> {
     /// The names of `nodes` (those not yet named), with at most one request
     /// per kind per 100 distinct ids (listing pages for kinds the API cannot
     /// filter by id), at most [`concurrency`](Graph::concurrency) at once.
-    /// Nodes whose object is gone or whose kind has no listing are left out.
-    pub async fn names_of<'n>(
-        &self,
-        nodes: impl IntoIterator<Item = &'n NodeRef>,
-    ) -> Result<Names> {
+    /// Nodes whose object is gone are left out.
+    ///
+    /// Never fails: names are a convenience, and an answer must not depend
+    /// on them. A kind whose lookup fails (a 403 for a read-only key, a
+    /// listing that does not decode, any request error) or that has no
+    /// listing is left unnamed and given, with the reason, in
+    /// [`Names::unnamed`].
+    pub async fn names_of<'n>(&self, nodes: impl IntoIterator<Item = &'n NodeRef>) -> Names {
         let mut by_kind: BTreeMap<Kind, BTreeSet<String>> = BTreeMap::new();
         let mut names = Names::default();
         for n in nodes {
             match &n.name {
                 Some(name) => {
-                    names.0.insert(n.clone(), name.clone());
+                    names.names.insert(n.clone(), name.clone());
                 }
                 None => {
                     by_kind
@@ -138,34 +227,48 @@ impl Graph<'_> {
         for (kind, ids) in &mut by_kind {
             ids.retain(|id| {
                 !names
-                    .0
+                    .names
                     .contains_key(&NodeRef::new(kind.clone(), id.clone()))
             });
         }
-        let mut jobs: Vec<(Kind, Pairs<'_>)> = Vec::new();
+        let mut unnamed: BTreeMap<Kind, Unnamed> = BTreeMap::new();
+        let mut jobs: Vec<(Kind, Lookup<'_>)> = Vec::new();
         for (kind, ids) in by_kind {
             if ids.is_empty() {
                 continue;
             }
             let ids: Vec<String> = ids.into_iter().collect();
-            match self.by_ids(&kind, &ids) {
-                Some(batches) => jobs.extend(batches.into_iter().map(|b| (kind.clone(), b))),
-                None => jobs.push((kind.clone(), self.by_listing(kind.clone(), ids))),
+            if let Some(batches) = self.by_ids(&kind, &ids) {
+                jobs.extend(batches.into_iter().map(|b| {
+                    let lookup = b.map(|r| match r {
+                        Ok(pairs) => (pairs, None),
+                        Err(e) => (Vec::new(), Some(e)),
+                    });
+                    (kind.clone(), lookup.boxed())
+                }));
+            } else if let Some(nodes) = self.nodes(&kind) {
+                jobs.push((kind.clone(), by_listing(nodes, ids)));
+            } else {
+                unnamed.insert(kind.clone(), Unnamed::no_listing(kind));
             }
         }
-        let answers: Vec<(Kind, Vec<(String, String)>)> = futures::stream::iter(
-            jobs.into_iter()
-                .map(|(k, f)| f.map(move |r| r.map(|v| (k, v)))),
-        )
-        .buffered(self.concurrency)
-        .try_collect()
-        .await?;
-        for (kind, pairs) in answers {
+        let answers = futures::stream::iter(jobs.into_iter().map(|(k, f)| f.map(move |r| (k, r))))
+            .buffered(self.concurrency)
+            .collect::<Vec<_>>()
+            .await;
+        for (kind, (pairs, failed)) in answers {
+            if let Some(e) = failed {
+                tracing::debug!(%kind, error = %e, "names left out");
+                unnamed
+                    .entry(kind.clone())
+                    .or_insert_with(|| Unnamed::failed(kind.clone(), &e));
+            }
             for (id, name) in pairs {
-                names.0.insert(NodeRef::new(kind.clone(), id), name);
+                names.names.insert(NodeRef::new(kind.clone(), id), name);
             }
         }
-        Ok(names)
+        names.unnamed = unnamed.into_values().collect();
+        names
     }
 
     /// One filtered request per 100 ids, for the kinds the API filters by
@@ -182,77 +285,50 @@ impl Graph<'_> {
         chunks.map(one).collect()
     }
 
-    /// Pages through `kind`'s listing until every id in `ids` is named.
-    fn by_listing(
-        &self,
-        kind: Kind,
-        ids: Vec<String>,
-    ) -> BoxFuture<'_, Result<Vec<(String, String)>>> {
-        async move {
-            let Some(nodes) = self.nodes(&kind) else {
-                return Ok(Vec::new());
-            };
-            let wanted: BTreeSet<String> = ids.into_iter().collect();
-            let mut left = wanted.len();
-            let mut out = Vec::new();
-            let mut nodes = nodes;
-            while left > 0 {
-                let Some(n) = nodes.try_next().await? else {
-                    break;
-                };
-                if wanted.contains(&n.node.id)
-                    && let Some(name) = n.name
-                {
-                    out.push((n.node.id, name));
-                    left -= 1;
-                }
-            }
-            Ok(out)
-        }
-        .boxed()
-    }
-
-    /// Names every node of an answer of reached nodes, unless naming is off.
+    /// Names every node of an answer of reached nodes, unless naming is off;
+    /// the kinds left unnamed, with the reasons.
     pub(crate) async fn name_reached(
         &self,
         subject: &mut NodeRef,
         reached: &mut [Reached],
-    ) -> Result<()> {
+    ) -> Vec<Unnamed> {
         if !self.names {
-            return Ok(());
+            return Vec::new();
         }
         let names = self
             .names_of(std::iter::once(&*subject).chain(reached.iter().flat_map(reached_nodes)))
-            .await?;
+            .await;
         names.name(subject);
         reached.iter_mut().for_each(|r| names.reached(r));
-        Ok(())
+        names.unnamed
     }
 
-    /// Names every node of an access answer, unless naming is off.
-    pub(crate) async fn name_access(&self, access: &mut Access) -> Result<()> {
+    /// Names every node of an access answer, unless naming is off, and
+    /// records the kinds left unnamed in it.
+    pub(crate) async fn name_access(&self, access: &mut Access) {
         if !self.names {
-            return Ok(());
+            return;
         }
         let names = self
             .names_of(
                 std::iter::once(&access.subject)
                     .chain(access.by_kind.values().flatten().flat_map(reached_nodes)),
             )
-            .await?;
+            .await;
         names.name(&mut access.subject);
         access
             .by_kind
             .values_mut()
             .flatten()
             .for_each(|r| names.reached(r));
-        Ok(())
+        merge_unnamed(&mut access.unnamed, names.unnamed);
     }
 
-    /// Names every node of a plan (and `extra`), unless naming is off.
-    pub(crate) async fn name_plan(&self, plan: &mut Plan, extra: &mut NodeRef) -> Result<()> {
+    /// Names every node of a plan (and `extra`), unless naming is off, and
+    /// records the kinds left unnamed in the plan.
+    pub(crate) async fn name_plan(&self, plan: &mut Plan, extra: &mut NodeRef) {
         if !self.names {
-            return Ok(());
+            return;
         }
         let names = self
             .names_of(
@@ -262,11 +338,35 @@ impl Graph<'_> {
                         .flat_map(|c| [&c.source, &c.change.target]),
                 ),
             )
-            .await?;
+            .await;
         names.name(extra);
         names.plan(plan);
-        Ok(())
     }
+}
+
+/// Pages through a kind's listing until every id in `ids` is named. An
+/// error ends the lookup, keeping the names read before it.
+fn by_listing<'a>(mut nodes: BoxStream<'a, Result<super::Node>>, ids: Vec<String>) -> Lookup<'a> {
+    async move {
+        let wanted: BTreeSet<String> = ids.into_iter().collect();
+        let mut left = wanted.len();
+        let mut out = Vec::new();
+        while left > 0 {
+            let n = match nodes.try_next().await {
+                Ok(Some(n)) => n,
+                Ok(None) => break,
+                Err(e) => return (out, Some(e)),
+            };
+            if wanted.contains(&n.node.id)
+                && let Some(name) = n.name
+            {
+                out.push((n.node.id, name));
+                left -= 1;
+            }
+        }
+        (out, None)
+    }
+    .boxed()
 }
 
 /// The names of `ids` of `kind`, with one request; `None` for a kind the API

@@ -1,10 +1,12 @@
 //! Offboarding: take a user out of every group and binding in one call, or
-//! only say what that would do.
+//! only say what that would do. A suspension comes only after every removal
+//! succeeded, unless the caller asks for it anyway.
 
 use std::fmt;
 
 use futures::TryStreamExt;
 
+use super::names::{Unnamed, write_unnamed};
 use super::plan::{ApplyReport, Plan, PlannedChange};
 use super::{Change, Graph, Kind, NodeRef, Op, Relation, collect_all, links_from};
 use crate::error::{Error, Result};
@@ -18,6 +20,7 @@ pub struct Offboarding<'g> {
     user: NodeRef,
     dry_run: bool,
     suspend: bool,
+    suspend_even_if_removals_fail: bool,
 }
 
 /// What an offboarding found and did. [`Display`](fmt::Display) reads as
@@ -36,9 +39,12 @@ pub struct OffboardReport {
     pub plan: Plan,
     /// The removals' outcomes (`None` in a dry run).
     pub applied: Option<ApplyReport>,
-    /// The suspension's outcome, when asked for and not a dry run: the
-    /// account's state as the server answered it.
+    /// The suspension's outcome, when asked for, not a dry run and not
+    /// withheld: the account's state as the server answered it.
     pub suspended: Option<Result<AccountState>>,
+    /// Whether a suspension was asked for but not sent, because a removal
+    /// failed (see [`Offboarding::suspend_even_if_removals_fail`]).
+    pub suspension_withheld: bool,
 }
 
 /// A user account's state after a change, as the server answered it.
@@ -65,10 +71,20 @@ impl fmt::Display for AccountState {
 }
 
 impl OffboardReport {
-    /// Whether every removal (and the suspension, if asked) succeeded.
+    /// Whether every removal (and the suspension, if asked) succeeded. A
+    /// withheld suspension follows a failed removal, so it is never a
+    /// success.
     pub fn is_success(&self) -> bool {
         self.applied.as_ref().is_none_or(ApplyReport::is_success)
             && !matches!(self.suspended, Some(Err(_)))
+            && !self.suspension_withheld
+    }
+
+    /// The kinds whose nodes were left unnamed, each with the reason (see
+    /// [`Plan::unnamed`]): names only label the report, so it is whole
+    /// without them.
+    pub fn unnamed(&self) -> &[Unnamed] {
+        self.plan.unnamed()
     }
 }
 
@@ -81,15 +97,25 @@ impl fmt::Display for OffboardReport {
             self.user.to_string()
         };
         writeln!(f, "offboarding {user}{mode}")?;
+        // The plan's own lines end with its unnamed kinds; an applied
+        // report says them after its outcomes.
         match (&self.applied, f.alternate()) {
             (None, true) => write!(f, "{:#}", self.plan)?,
             (None, false) => write!(f, "{}", self.plan)?,
             (Some(report), true) => write!(f, "{report:#}")?,
             (Some(report), false) => write!(f, "{report}")?,
         }
+        if self.applied.is_some() {
+            write_unnamed(f, self.unnamed(), "")?;
+        }
         match &self.suspended {
             Some(Ok(state)) => writeln!(f, "suspended {user}: {state}"),
             Some(Err(e)) => writeln!(f, "suspension of {user} FAILED: {e}"),
+            None if self.suspension_withheld => writeln!(
+                f,
+                "NOT suspended {user}: a removal failed \
+                 (suspend_even_if_removals_fail(true) suspends anyway)"
+            ),
             None if self.dry_run && self.suspend => {
                 writeln!(f, "would suspend {user} (suspended: true)")
             }
@@ -106,17 +132,34 @@ impl<'g> Offboarding<'g> {
     }
 
     /// Also suspend the user (v1 `PUT /systemusers/{id}` with
-    /// `suspended: true`) after the removals (default: `false`).
+    /// `suspended: true`) once every removal succeeded (default: `false`).
+    /// After a failed removal the user is not suspended and the report says
+    /// so ([`OffboardReport::suspension_withheld`]), unless
+    /// [`suspend_even_if_removals_fail`](Self::suspend_even_if_removals_fail).
     pub fn suspend(mut self, yes: bool) -> Self {
         self.suspend = yes;
         self
     }
 
+    /// With [`suspend`](Self::suspend)`(true)`, suspend the user even when a
+    /// removal failed (default: `false`). Off by default because a failed
+    /// removal (a refusal, throttling) leaves the offboarding half done and
+    /// the caller should look first: running it again retries what is left
+    /// (removals already made count as unchanged) and then suspends. Turn it
+    /// on when locking the account out matters more than a clean finish.
+    /// Alone, without `suspend(true)`, it suspends nothing.
+    pub fn suspend_even_if_removals_fail(mut self, yes: bool) -> Self {
+        self.suspend_even_if_removals_fail = yes;
+        self
+    }
+
     /// Lists the user's direct group memberships and associations (every
     /// kind the document defines, at most the graph's concurrency at once),
-    /// then removes them and suspends the user unless this is a dry run.
-    /// Listing errors end the call before anything is written; write errors
-    /// are reported per write.
+    /// then removes them and, if asked, suspends the user, unless this is a
+    /// dry run. Listing errors end the call before anything is written;
+    /// write errors are reported per write, and one of them withholds the
+    /// suspension (see [`suspend`](Self::suspend)). Names that cannot be
+    /// read are left out (see [`OffboardReport::unnamed`]).
     pub async fn run(self) -> Result<OffboardReport> {
         let g = &self.graph;
         let user = &self.user;
@@ -164,7 +207,7 @@ impl<'g> Offboarding<'g> {
             });
         }
         let mut named = user.clone();
-        g.name_plan(&mut plan, &mut named).await?;
+        g.name_plan(&mut plan, &mut named).await;
         if self.dry_run {
             return Ok(OffboardReport {
                 user: named,
@@ -173,10 +216,12 @@ impl<'g> Offboarding<'g> {
                 plan,
                 applied: None,
                 suspended: None,
+                suspension_withheld: false,
             });
         }
         let applied = g.apply(&plan).await;
-        let suspended = if self.suspend {
+        let go_on = applied.is_success() || self.suspend_even_if_removals_fail;
+        let suspended = if self.suspend && go_on {
             Some(suspend(g, user).await)
         } else {
             None
@@ -188,6 +233,7 @@ impl<'g> Offboarding<'g> {
             plan,
             applied: Some(applied),
             suspended,
+            suspension_withheld: self.suspend && !go_on,
         })
     }
 }
@@ -232,7 +278,8 @@ async fn suspend(_: &Graph<'_>, _: &NodeRef) -> Result<AccountState> {
 impl<'g> Graph<'g> {
     /// Offboards `user`: every direct group membership and association,
     /// removed (or only listed, with [`dry_run`](Offboarding::dry_run)),
-    /// and optionally a suspension.
+    /// and optionally a suspension, made only once every removal succeeded
+    /// (see [`Offboarding::suspend`]).
     ///
     /// ```no_run
     /// # use jumpcloud_ext::prelude::*;
@@ -249,6 +296,7 @@ impl<'g> Graph<'g> {
             user,
             dry_run: false,
             suspend: false,
+            suspend_even_if_removals_fail: false,
         }
     }
 }

@@ -8,6 +8,7 @@ use std::fmt;
 use futures::{StreamExt, TryStreamExt};
 use jumpcloud_api::graph::{GraphError, check};
 
+use super::names::{Unnamed, merge_unnamed, write_unnamed};
 use super::{Attributes, Change, Graph, Kind, NodeRef, Op, Relation, refused};
 use crate::error::{Error, Result};
 
@@ -111,6 +112,9 @@ impl fmt::Display for PlannedChange {
 pub struct Plan {
     /// The writes, removals first, then updates, then additions.
     pub changes: Vec<PlannedChange>,
+    /// Kinds whose names could not be read (see [`Plan::unnamed`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub(super) unnamed: Vec<Unnamed>,
 }
 
 impl Plan {
@@ -129,16 +133,26 @@ impl Plan {
         self.changes.iter().filter(|c| c.change.op == op).count()
     }
 
-    /// Both plans' writes, in one.
+    /// Both plans' writes, in one (and both plans' unnamed kinds).
     pub fn extend(&mut self, other: Plan) {
         self.changes.extend(other.changes);
+        merge_unnamed(&mut self.unnamed, other.unnamed);
+    }
+
+    /// The kinds whose nodes were left unnamed in this plan, each with the
+    /// reason (a 403 for a read-only key, a listing that did not decode, no
+    /// listing). Names only label the writes, so the plan is whole without
+    /// them; empty when every node could be named or naming was off.
+    pub fn unnamed(&self) -> &[Unnamed] {
+        &self.unnamed
     }
 }
 
 impl fmt::Display for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_empty() {
-            return writeln!(f, "no changes");
+            writeln!(f, "no changes")?;
+            return write_unnamed(f, &self.unnamed, "");
         }
         for c in &self.changes {
             if f.alternate() {
@@ -154,7 +168,8 @@ impl fmt::Display for Plan {
             self.count(Op::Add),
             self.count(Op::Remove),
             self.count(Op::Update)
-        )
+        )?;
+        write_unnamed(f, &self.unnamed, "")
     }
 }
 
@@ -278,7 +293,10 @@ fn diff(
             changes.push(planned(Op::Add, node, want.clone(), None));
         }
     }
-    Plan { changes }
+    Plan {
+        changes,
+        unnamed: Vec::new(),
+    }
 }
 
 impl Graph<'_> {
@@ -300,7 +318,7 @@ impl Graph<'_> {
             .map(|c| (c.node, c.attributes))
             .collect();
         let mut plan = diff(Relation::Members, group, current, desired);
-        self.name_plan(&mut plan, &mut group.clone()).await?;
+        self.name_plan(&mut plan, &mut group.clone()).await;
         Ok(plan)
     }
 
@@ -331,7 +349,7 @@ impl Graph<'_> {
             .map(|c| (c.node, c.attributes))
             .collect();
         let mut plan = diff(Relation::Associations, node, current, desired);
-        self.name_plan(&mut plan, &mut node.clone()).await?;
+        self.name_plan(&mut plan, &mut node.clone()).await;
         Ok(plan)
     }
 
@@ -472,6 +490,42 @@ mod tests {
             .collect();
         assert_eq!(targets, [(Op::Remove, "a"), (Op::Add, "b")]);
         assert_eq!(first.len(), 2);
+    }
+
+    #[test]
+    fn unnamed_kinds_are_said_once_each_after_the_writes() {
+        let unnamed = |kind: Kind, reason: &str| Unnamed {
+            kind,
+            reason: reason.into(),
+            status: None,
+        };
+        let mut first = Plan::default();
+        first.unnamed.push(unnamed(Kind::Application, "HTTP 403"));
+        let mut second = Plan::default();
+        second.unnamed.push(unnamed(Kind::Application, "later"));
+        second.unnamed.push(unnamed(Kind::UserGroup, "cut short"));
+        first.extend(second);
+        assert_eq!(
+            first.unnamed(),
+            [
+                unnamed(Kind::Application, "HTTP 403"),
+                unnamed(Kind::UserGroup, "cut short")
+            ]
+        );
+        assert_eq!(
+            first.to_string(),
+            "no changes\n\
+             names of application unavailable: HTTP 403\n\
+             names of user_group unavailable: cut short\n"
+        );
+        let json = serde_json::to_value(&first).unwrap();
+        assert_eq!(json["unnamed"][1]["kind"], "user_group");
+        assert!(
+            serde_json::to_value(Plan::default())
+                .unwrap()
+                .get("unnamed")
+                .is_none()
+        );
     }
 
     #[test]
