@@ -28,6 +28,9 @@ pub trait Request: Sized + Send {
 
     /// Checks the arguments and builds the request, without sending it. A
     /// missing or malformed argument is `Error::InvalidRequest`.
+    // progenitor's error, as `send` returns it: one error type for the
+    // whole raw client, large as it is.
+    #[allow(clippy::result_large_err)]
     fn into_request(self) -> Result<Outgoing, Error<()>>;
 
     /// Decodes an answer to this operation: the documented success statuses

@@ -141,7 +141,7 @@ async fn plan(jc: &JumpCloud, group: &str, csv: &str) -> ExampleResult<Plan> {
         .iter()
         .map(|id| NodeRef::new(Kind::User, id.clone()))
         .collect();
-    let leaving_names = jc.graph().names_of(&leaving).await?;
+    let leaving_names = jc.graph().names_of(&leaving).await;
     for node in &leaving {
         if let Some(name) = leaving_names.get(node) {
             names.insert(node.id.clone(), name.to_owned());

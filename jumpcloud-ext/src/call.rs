@@ -71,8 +71,7 @@ pub(crate) async fn send<R: Request>(
     );
     async {
         let outgoing = tracing::debug_span!("jumpcloud.build")
-            .in_scope(|| request.into_request())
-            .map_err(typed)?;
+            .in_scope(|| request.into_request().map_err(typed))?;
         let response = send_outgoing(outgoing, operation, within).await?;
         R::decode(response)
             .instrument(tracing::debug_span!("jumpcloud.decode"))

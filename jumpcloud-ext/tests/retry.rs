@@ -347,9 +347,12 @@ async fn one_copy_can_fail_fast() {
     call(&jc, &LIST_GROUPS).await.unwrap();
 }
 
+/// A span's name and its parent's.
+type Created = (String, Option<String>);
+
 /// Records every `jumpcloud.*` span as it is created, with its parent.
 #[derive(Clone, Default)]
-struct SpanTree(Arc<std::sync::Mutex<Vec<(String, Option<String>)>>>);
+struct SpanTree(Arc<std::sync::Mutex<Vec<Created>>>);
 
 impl<S> tracing_subscriber::Layer<S> for SpanTree
 where
