@@ -130,8 +130,7 @@ async fn api_key_lists_v1_users_and_v2_groups() {
 async fn wrong_api_key_is_an_auth_error_and_not_retried() {
     let fake = seeded(1, 0).await;
     let jc = api_key_client(&fake, "not-the-right-key");
-    let err =
-        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
+    let err = jc.v1().user_list().run_with_response().await.unwrap_err();
     assert!(err.is_auth(), "{err:?}");
     assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
     assert_eq!(err.attempts(), Some(1));
@@ -319,14 +318,12 @@ async fn service_account_secret_rotation() {
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
     assert!(!format!("{err:?}{err}").contains(SA_OLD));
-    let err = jumpcloud_ext::Error::from(
-        stale
-            .v2()
-            .user_group_list()
-            .run_with_response()
-            .await
-            .unwrap_err(),
-    );
+    let err = stale
+        .v2()
+        .user_group_list()
+        .run_with_response()
+        .await
+        .unwrap_err();
     assert!(err.is_auth(), "{err:?}");
     assert!(!format!("{:?}", fake.requests()).contains(SA_NEW));
 }
@@ -353,8 +350,7 @@ async fn two_orgs() -> FakeJumpCloud {
 async fn multi_tenant_key_needs_an_org() {
     let fake = two_orgs().await;
     let jc = api_key_client(&fake, MULTI_KEY);
-    let err =
-        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
+    let err = jc.v1().user_list().run_with_response().await.unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED));
     assert!(err.is_auth());
     let message = err.message().unwrap();
@@ -496,8 +492,7 @@ async fn rate_limit_gives_up_after_the_attempt_limit() {
         .retry(fast_retries().with_max_attempts(3))
         .build()
         .unwrap();
-    let err =
-        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
+    let err = jc.v1().user_list().run_with_response().await.unwrap_err();
     assert!(err.is_rate_limited(), "{err:?}");
     assert!(err.is_retryable());
     assert_eq!(err.attempts(), Some(3));
@@ -538,7 +533,7 @@ async fn post_is_not_retried_on_503() {
         .run_with_response()
         .await
         .unwrap_err();
-    let err = jumpcloud_ext::Error::from(err);
+    let err = err;
     assert_eq!(err.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
     assert!(err.to_string().contains("503"), "{err}");
     assert_eq!(err.method(), Some(&Method::POST));
@@ -578,8 +573,7 @@ async fn truncated_json_is_a_decode_error() {
     fake.faults()
         .push(Fault::truncated_json().on_path("/api/systemusers"));
     let jc = api_key_client(&fake, DEFAULT_API_KEY);
-    let err =
-        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
+    let err = jc.v1().user_list().run_with_response().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Decode, "{err:?}");
     assert_eq!(err.status(), None);
     assert!(err.body_excerpt().is_some_and(|b| b.starts_with('{')));
@@ -607,14 +601,13 @@ async fn unknown_id_is_not_found_with_the_path_template() {
     let jc = api_key_client(&fake, DEFAULT_API_KEY);
     let missing = "5f0000000000000000000fff";
 
-    let err = jumpcloud_ext::Error::from(
-        jc.v1()
-            .user_get()
-            .id(missing)
-            .run_with_response()
-            .await
-            .unwrap_err(),
-    );
+    let err = jc
+        .v1()
+        .user_get()
+        .id(missing)
+        .run_with_response()
+        .await
+        .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     assert!(!err.is_retryable());
     assert_eq!(err.message(), Some("systemuser not found"));
@@ -628,14 +621,13 @@ async fn unknown_id_is_not_found_with_the_path_template() {
     assert!(!err.to_string().contains(missing), "{err}");
     assert_eq!(err.attempts(), Some(1));
 
-    let err = jumpcloud_ext::Error::from(
-        jc.v2()
-            .user_group_get()
-            .id(missing)
-            .run_with_response()
-            .await
-            .unwrap_err(),
-    );
+    let err = jc
+        .v2()
+        .user_group_get()
+        .id(missing)
+        .run_with_response()
+        .await
+        .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     assert_eq!(err.message(), Some("user group not found"));
     assert_eq!(err.path_template(), Some("/usergroups/{id}"));
@@ -672,7 +664,7 @@ async fn duplicate_username_is_a_conflict() {
         .run_with_response()
         .await
         .unwrap_err();
-    let err = jumpcloud_ext::Error::from(err);
+    let err = err;
     assert!(err.is_conflict(), "{err:?}");
     assert_eq!(err.status(), Some(StatusCode::CONFLICT));
     assert_eq!(err.message(), Some("username already exists"));
@@ -692,14 +684,13 @@ async fn duplicate_username_is_a_conflict() {
         .run_with_response()
         .await
         .unwrap();
-    let err = jumpcloud_ext::Error::from(
-        jc.v1()
-            .user_get()
-            .id(&id)
-            .run_with_response()
-            .await
-            .unwrap_err(),
-    );
+    let err = jc
+        .v1()
+        .user_get()
+        .id(&id)
+        .run_with_response()
+        .await
+        .unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
 }
 
@@ -707,14 +698,13 @@ async fn duplicate_username_is_a_conflict() {
 async fn v1_limit_over_100_is_a_bad_request() {
     let fake = seeded(1, 0).await;
     let jc = api_key_client(&fake, DEFAULT_API_KEY);
-    let err = jumpcloud_ext::Error::from(
-        jc.v1()
-            .user_list()
-            .limit(1000)
-            .run_with_response()
-            .await
-            .unwrap_err(),
-    );
+    let err = jc
+        .v1()
+        .user_list()
+        .limit(1000)
+        .run_with_response()
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(StatusCode::BAD_REQUEST), "{err:?}");
     assert_eq!(err.kind(), ErrorKind::Http);
     assert!(err.message().unwrap().contains("100"), "{err:?}");
@@ -904,13 +894,11 @@ async fn retired_secret_without_rotation_is_an_auth_error() {
     fake.remove_client_secret(SA_ID, SA_OLD).unwrap();
     fake.revoke_tokens();
 
-    let err =
-        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
+    let err = jc.v1().user_list().run_with_response().await.unwrap_err();
     assert!(err.is_auth(), "{err:?}");
     assert!(!format!("{err:?}{err}").contains(SA_OLD));
     // The refused token was dropped: the next call asks the token endpoint, which refuses.
-    let err =
-        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
+    let err = jc.v1().user_list().run_with_response().await.unwrap_err();
     assert!(err.is_auth(), "{err:?}");
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert!(err.message().unwrap().contains("401"), "{err:?}");
@@ -927,8 +915,7 @@ async fn refused_token_status_reaches_the_call_error() {
     let jc = sa_client(&fake, DEFAULT_CLIENT_ID, "wrong-secret-value");
     let direct = jc.authenticate().await.unwrap_err();
     assert_eq!(direct.status(), Some(StatusCode::UNAUTHORIZED));
-    let err =
-        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
+    let err = jc.v1().user_list().run_with_response().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth, "{err:?}");
     assert_eq!(err.status(), Some(StatusCode::UNAUTHORIZED), "{err:?}");
 }
@@ -975,8 +962,7 @@ async fn service_account_with_two_orgs_uses_with_org() {
 async fn org_the_key_does_not_reach_is_not_found() {
     let fake = two_orgs().await;
     let jc = api_key_client(&fake, MULTI_KEY).with_org("5f00000000000000000000c3");
-    let err =
-        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
+    let err = jc.v1().user_list().run_with_response().await.unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
     assert_eq!(err.message(), Some("organization not found"));
 }
@@ -994,7 +980,7 @@ async fn dropped_connection_on_post_is_not_retried() {
         .run_with_response()
         .await
         .unwrap_err();
-    let err = jumpcloud_ext::Error::from(err);
+    let err = err;
     assert_eq!(err.kind(), ErrorKind::Transport, "{err:?}");
     assert!(err.is_retryable());
     assert_eq!(on_path(&fake, "POST", "/api/systemusers").len(), 1);
@@ -1031,8 +1017,7 @@ async fn body_broken_mid_answer_is_an_error_not_a_panic() {
     fake.faults()
         .push(Fault::abort_body().on_path("/api/systemusers"));
     let jc = api_key_client(&fake, DEFAULT_API_KEY);
-    let err =
-        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
+    let err = jc.v1().user_list().run_with_response().await.unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::Transport | ErrorKind::Decode),
         "{err:?}"
@@ -1058,8 +1043,7 @@ async fn body_broken_mid_answer_is_described_as_a_read_failure() {
     fake.faults()
         .push(Fault::abort_body().on_path("/api/systemusers"));
     let jc = api_key_client(&fake, DEFAULT_API_KEY);
-    let err =
-        jumpcloud_ext::Error::from(jc.v1().user_list().run_with_response().await.unwrap_err());
+    let err = jc.v1().user_list().run_with_response().await.unwrap_err();
     let message = err.message().unwrap_or_default();
     assert!(!message.contains("build the request"), "{err:?}");
     assert_eq!(message, "failed reading the response body", "{err:?}");
