@@ -1,23 +1,33 @@
 //! The request builders in progenitor's `builder` module, each tied to the
 //! operation it calls through the operation id its `send` hands to the hooks.
-//! The passes that add code per operation (`request`, `dynamic`) start here.
+//! The passes that add code per operation (`request`, `dynamic`) start here,
+//! and every pass that needs to know which operation a `send` calls asks
+//! [`OperationIds`]; the [`Builder`] fact itself is in `facts`.
 
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result, bail};
 use syn::{GenericArgument, Item, PathArguments, ReturnType, Type};
 
-use super::operations::OperationIds;
+use super::facts::Builder;
 
-/// One builder found in the generated code.
-pub struct Builder {
-    pub ident: syn::Ident,
-    /// The operation's method name (progenitor's operation id).
-    pub name: String,
-    /// `T` of `ResponseValue<T>`.
-    pub response: Type,
-    /// Field name → field type (as written in the struct).
-    pub fields: BTreeMap<String, Type>,
+/// Collects the `operation_id: "..."` literals progenitor writes into each
+/// `send` method (the `OperationInfo` handed to the hooks).
+pub struct OperationIds<'a>(pub &'a mut Vec<String>);
+
+impl<'ast> syn::visit::Visit<'ast> for OperationIds<'_> {
+    fn visit_field_value(&mut self, fv: &'ast syn::FieldValue) {
+        if let syn::Member::Named(name) = &fv.member
+            && name == "operation_id"
+            && let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) = &fv.expr
+        {
+            self.0.push(s.value());
+        }
+        syn::visit::visit_field_value(self, fv);
+    }
 }
 
 /// Where progenitor's `builder` module is among `file`'s items.

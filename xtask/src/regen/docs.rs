@@ -6,8 +6,9 @@
 //! doctests. Splitting every doc attribute into one attribute per line makes
 //! prettyplease print `///` lines, which rustfmt leaves alone.
 //!
-//! [`annotate`] adds the operation's facts (see `index`) under the first
-//! line of each client method's and each builder `send`'s documentation.
+//! [`annotate`] adds the operation's facts (the lines `index` writes) under
+//! the first line of each client method's and each builder `send`'s
+//! documentation.
 
 use syn::visit_mut::{self, VisitMut};
 use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Meta, parse_quote};
@@ -17,14 +18,13 @@ pub fn apply(file: &mut syn::File) {
     SplitDocs.visit_file_mut(file);
 }
 
-/// Adds each operation's line of facts to its `Client` method and to its
-/// builder's `send`. Fails if an entry finds no method to document.
-pub fn annotate(file: &mut syn::File, entries: &[super::index::Entry]) -> anyhow::Result<()> {
-    use std::collections::BTreeMap;
-    let lines: BTreeMap<&str, String> = entries
-        .iter()
-        .map(|e| (e.name.as_str(), e.doc_line()))
-        .collect();
+/// Adds each operation's line of facts (method name → line, as
+/// `index::Entry::doc_line` writes it) to its `Client` method and to its
+/// builder's `send`. Fails if a line finds no method to document.
+pub fn annotate(
+    file: &mut syn::File,
+    lines: &std::collections::BTreeMap<&str, String>,
+) -> anyhow::Result<()> {
     let mut on_client = 0;
     let mut on_send = 0;
     for item in &mut file.items {
@@ -52,7 +52,7 @@ pub fn annotate(file: &mut syn::File, entries: &[super::index::Entry]) -> anyhow
                         }
                         let mut ids = Vec::new();
                         syn::visit::Visit::visit_impl_item_fn(
-                            &mut super::operations::OperationIds(&mut ids),
+                            &mut super::builders::OperationIds(&mut ids),
                             f,
                         );
                         if let Some(line) = ids.first().and_then(|id| lines.get(id.as_str())) {
@@ -65,10 +65,10 @@ pub fn annotate(file: &mut syn::File, entries: &[super::index::Entry]) -> anyhow
             _ => {}
         }
     }
-    if on_client != entries.len() || on_send != entries.len() {
+    if on_client != lines.len() || on_send != lines.len() {
         anyhow::bail!(
             "{} operations, but {on_client} client methods and {on_send} `send`s were documented",
-            entries.len()
+            lines.len()
         );
     }
     Ok(())

@@ -24,8 +24,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::Item;
 
-use super::filters::Dialect;
-use super::paging::{Fact, ItemsFrom};
+use super::facts::{Dialect, Fact, ItemsFrom};
 use crate::spec::{self, method_name, properties, resolve};
 
 /// How deep nested objects are described; deeper ones accept anything.

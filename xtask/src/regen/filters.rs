@@ -18,29 +18,11 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::{ImplItem, Item};
 
+use super::facts::Dialect;
 use crate::api::Api;
 use crate::spec;
 use crate::spec::method_name;
 use crate::spec::resolve;
-
-/// A filter dialect, named as `jumpcloud_api::filter` names its markers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dialect {
-    V2,
-    SystemInsights,
-    V1Query,
-}
-
-impl Dialect {
-    /// The marker type of `jumpcloud_api::filter`.
-    pub fn marker(self) -> &'static str {
-        match self {
-            Dialect::V2 => "V2",
-            Dialect::SystemInsights => "SystemInsights",
-            Dialect::V1Query => "V1Query",
-        }
-    }
-}
 
 /// The dialect of every operation with a typed `filter`, by method name.
 pub fn dialects(api: Api, doc: &Value) -> BTreeMap<String, Dialect> {

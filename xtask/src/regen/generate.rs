@@ -1,8 +1,11 @@
 //! Running progenitor, with its panics turned into errors that name the
-//! component schema or the operation at fault.
+//! component schema or the operation at fault, and [`rustfmt`], which
+//! formats every file the regen writes.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result, anyhow, bail};
@@ -194,6 +197,32 @@ fn bad_schemas(doc: &Value) -> Vec<(String, String)> {
         })
         .cloned()
         .collect()
+}
+
+/// `code` as rustfmt formats it (edition 2024).
+pub fn rustfmt(code: &str) -> Result<String> {
+    let mut child = Command::new("rustfmt")
+        .args(["--edition", "2024", "--emit", "stdout"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .context("running rustfmt (rustup component add rustfmt)")?;
+    let mut stdin = child.stdin.take().context("rustfmt's stdin")?;
+    let input = code.to_string();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().context("waiting for rustfmt")?;
+    writer
+        .join()
+        .map_err(|_| anyhow::anyhow!("writing to rustfmt panicked"))?
+        .context("writing to rustfmt")?;
+    if !output.status.success() {
+        bail!(
+            "rustfmt failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    String::from_utf8(output.stdout).context("rustfmt's output is not UTF-8")
 }
 
 #[cfg(test)]

@@ -16,9 +16,7 @@ use quote::ToTokens;
 use serde_json::Value;
 use syn::Type;
 
-use super::filters::Dialect;
-use super::operations::Row;
-use super::paging::{Fact, Total};
+use super::facts::{Dialect, Fact, Row, Total};
 use crate::api::Api;
 use crate::spec::method_name;
 use crate::spec::resolve;

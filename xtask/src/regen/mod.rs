@@ -20,12 +20,18 @@
 //! 5. the result is printed and formatted with rustfmt, so it is stable and
 //!    reviewable.
 //!
+//! The fact types the passes share (rows, paging, filter dialects, delimited
+//! queries, builders) are in [`facts`], and progenitor's builders are found
+//! by [`builders`]; the passes depend on those two (and [`generate`] for
+//! rustfmt), never on each other.
+//!
 //! The document model (operations, `$ref`s, method names) is [`crate::spec`];
 //! regen depends on nothing else of the xtask but `api` and `output`.
 
 mod builders;
 mod docs;
 mod dynamic;
+mod facts;
 mod filter_fields;
 mod filters;
 mod generate;
@@ -43,11 +49,9 @@ mod request;
 mod str_setters;
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde_json::Value;
 
 use crate::api::{self, Api};
@@ -112,13 +116,13 @@ pub struct Facts<'a> {
     /// The document as committed (not the copy [`prepare`] adapted).
     pub doc: &'a Value,
     /// The `OPERATIONS` table's rows, sorted by method name.
-    pub rows: Vec<operations::Row>,
+    pub rows: Vec<facts::Row>,
     /// The paging of every listing, by method name.
-    pub paging: BTreeMap<String, paging::Fact>,
+    pub paging: BTreeMap<String, facts::Fact>,
     /// The filter dialect of every filterable operation, by method name.
-    pub dialects: BTreeMap<String, filters::Dialect>,
+    pub dialects: BTreeMap<String, facts::Dialect>,
     /// The query parameters that go as one delimited value.
-    pub delimited: query::Delimited,
+    pub delimited: facts::Delimited,
     /// The success bodies [`prepare`] dropped for progenitor's sake.
     pub dropped: Vec<prepare::Dropped>,
     /// The operation index's entries (set by the `index` pass).
@@ -199,7 +203,12 @@ const PASSES: &[(&str, Pass)] = &[
         Ok(())
     }),
     ("operation facts in docs", |f, file| {
-        docs::annotate(file, &f.entries)
+        let lines = f
+            .entries
+            .iter()
+            .map(|e| (e.name.as_str(), e.doc_line()))
+            .collect();
+        docs::annotate(file, &lines)
     }),
     ("split sends", |f, file| {
         let split = request::split_sends(file)?;
@@ -232,32 +241,7 @@ pub fn render_indexed(api: Api, doc: &Value) -> Result<(String, Vec<index::Entry
         name = api.name()
     );
     Ok((
-        rustfmt(&(header + &prettyplease::unparse(&file)))?,
+        generate::rustfmt(&(header + &prettyplease::unparse(&file)))?,
         facts.entries,
     ))
-}
-
-fn rustfmt(code: &str) -> Result<String> {
-    let mut child = Command::new("rustfmt")
-        .args(["--edition", "2024", "--emit", "stdout"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("running rustfmt (rustup component add rustfmt)")?;
-    let mut stdin = child.stdin.take().context("rustfmt's stdin")?;
-    let input = code.to_string();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().context("waiting for rustfmt")?;
-    writer
-        .join()
-        .map_err(|_| anyhow::anyhow!("writing to rustfmt panicked"))?
-        .context("writing to rustfmt")?;
-    if !output.status.success() {
-        bail!(
-            "rustfmt failed: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    String::from_utf8(output.stdout).context("rustfmt's output is not UTF-8")
 }

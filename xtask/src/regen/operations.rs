@@ -1,46 +1,21 @@
 //! The table of operation facts each generated module carries
 //! (`OPERATIONS`), used by the hooks: method and path template for errors and
-//! traces, and whether the route accepts `x-org-id`.
+//! traces, and whether the route accepts `x-org-id`. The rows
+//! (`facts::Row`) are derived here, with what each operation does.
 
 use anyhow::{Result, bail};
 use quote::{format_ident, quote};
 use serde_json::Value;
 use syn::Item;
 
+use super::builders::OperationIds;
+use super::facts::{Dialect, Effect, Fact, Row};
 use crate::api::Api;
 use crate::spec::{self, method_name};
 
 /// Document-level extension listing path prefixes whose routes refuse the
 /// `x-org-id` header (set by an overlay, with the reason there).
 pub const ORG_HEADER_REFUSED: &str = "x-jumpcloud-org-header-refused";
-
-pub struct Row {
-    pub id: String,
-    /// The client's Rust method, which is also the operation id progenitor
-    /// writes into each `send`.
-    pub rust_method: String,
-    /// The HTTP method, upper case.
-    pub http_method: String,
-    pub path: String,
-    pub org_header: bool,
-    /// What the operation does: see [`effect`].
-    pub effect: Effect,
-}
-
-/// What an operation does to the server (`jumpcloud_api::Effect`), which
-/// decides whether a request that may have reached it is sent again.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Effect {
-    Read,
-    Idempotent,
-    Change,
-}
-
-impl Effect {
-    fn variant(self) -> proc_macro2::Ident {
-        format_ident!("{}", format!("{self:?}"))
-    }
-}
 
 /// The operations whose verb says less than what they do, each with why.
 /// Everything else follows HTTP: `GET`/`HEAD`/`OPTIONS` read, `PUT` and
@@ -137,25 +112,6 @@ pub fn collect(api: Api, doc: &Value) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// Collects the `operation_id: "..."` literals progenitor writes into each
-/// `send` method (the `OperationInfo` handed to the hooks).
-pub struct OperationIds<'a>(pub &'a mut Vec<String>);
-
-impl<'ast> syn::visit::Visit<'ast> for OperationIds<'_> {
-    fn visit_field_value(&mut self, fv: &'ast syn::FieldValue) {
-        if let syn::Member::Named(name) = &fv.member
-            && name == "operation_id"
-            && let syn::Expr::Lit(syn::ExprLit {
-                lit: syn::Lit::Str(s),
-                ..
-            }) = &fv.expr
-        {
-            self.0.push(s.value());
-        }
-        syn::visit::visit_field_value(self, fv);
-    }
-}
-
 /// Fails unless the table's names are exactly the operation ids progenitor
 /// put in the generated code.
 pub fn check_names(rows: &[Row], file: &syn::File) -> Result<()> {
@@ -185,8 +141,8 @@ fn refuses(prefix: &str, path: &str) -> bool {
 pub fn items(
     api: Api,
     rows: &[Row],
-    facts: &std::collections::BTreeMap<String, super::paging::Fact>,
-    dialects: &std::collections::BTreeMap<String, super::filters::Dialect>,
+    facts: &std::collections::BTreeMap<String, Fact>,
+    dialects: &std::collections::BTreeMap<String, Dialect>,
 ) -> Result<Vec<Item>> {
     let variant = format_ident!("{}", api.variant());
     let entries = rows.iter().map(|r| {

@@ -8,8 +8,9 @@
 //! `records`, `users`, …), maybe beside a count. Anything else that takes
 //! `limit`/`skip` (one object back) is not a listing.
 //!
-//! The facts found here become the `paging` column of `OPERATIONS` and the
-//! generated `Paginated` implementations (see `request.rs`).
+//! The facts found here (`facts::Fact`) become the `paging` column of
+//! `OPERATIONS` and the generated `Paginated` implementations (see
+//! `request.rs`).
 
 use std::collections::BTreeMap;
 
@@ -17,104 +18,10 @@ use anyhow::{Result, bail};
 use heck::ToSnakeCase;
 use serde_json::{Map, Value};
 
+use super::facts::{Fact, ItemsFrom, Kind, Param, Total};
 use crate::api::Api;
 use crate::spec;
 use crate::spec::resolve;
-
-/// How one listing pages.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Fact {
-    pub kind: Kind,
-    pub total: Total,
-    pub items: ItemsFrom,
-    /// The page-size maximum: the size parameter's `maximum`, else the API's.
-    pub max: u32,
-    /// The sort added when the caller gives none (offset kinds only).
-    pub stable_sort: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Kind {
-    /// `limit` and `skip` query parameters (Rust names, and whether the
-    /// document types them as strings).
-    Offset {
-        limit: Param,
-        skip: Param,
-        /// Rust name of a `sort` parameter that takes a list of strings.
-        sort: Option<String>,
-    },
-    /// `limit`/`skip` properties of the request body (Rust names).
-    BodyOffset { limit: String, skip: String },
-    /// A page token in the query; the next one in a body property.
-    Token {
-        size: Param,
-        token: String,
-        next: String,
-    },
-    /// A `search_after` cursor in the body, the next one in a header.
-    Cursor { limit: String, cursor: String },
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct Param {
-    pub rust: String,
-    pub string: bool,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum Total {
-    Header,
-    /// A count property of the body (Rust name).
-    Body(String),
-    None,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum ItemsFrom {
-    /// The body is the array.
-    Array,
-    /// The body is an object; the array is this property (Rust name).
-    Property(String),
-    /// The body is untyped JSON; items are found at run time.
-    Json,
-}
-
-impl Fact {
-    /// The fact as a `jumpcloud_api::paging::Paging` value, written both into
-    /// the `OPERATIONS` table and into the builder's `Paginated::PAGING`.
-    pub fn tokens(&self) -> proc_macro2::TokenStream {
-        let kind = quote::format_ident!("{}", self.kind.name());
-        let total = match &self.total {
-            Total::Header => quote::quote!(Header),
-            Total::Body(_) => quote::quote!(Body),
-            Total::None => quote::quote!(None),
-        };
-        let max = self.max;
-        let sort = match &self.stable_sort {
-            Some(s) => quote::quote!(Some(#s)),
-            None => quote::quote!(None),
-        };
-        quote::quote! {
-            crate::paging::Paging {
-                kind: crate::paging::PageKind::#kind,
-                total: crate::paging::TotalSource::#total,
-                max_page_size: #max,
-                stable_sort: #sort,
-            }
-        }
-    }
-}
-
-impl Kind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Kind::Offset { .. } => "Offset",
-            Kind::BodyOffset { .. } => "BodyOffset",
-            Kind::Token { .. } => "Token",
-            Kind::Cursor { .. } => "Cursor",
-        }
-    }
-}
 
 /// The default page-size maximum where the document states none: 100 on
 /// v1 and v2 lists (the server answers 400 above it), 10,000 on Directory

@@ -302,7 +302,7 @@ pub fn test_output(root: &Path, api: Api, code: &str) -> Result<Output> {
         name = api.name(),
         title = api.title(),
     );
-    let text = super::rustfmt(&(header + &prettyplease::unparse(&file)))?;
+    let text = super::generate::rustfmt(&(header + &prettyplease::unparse(&file)))?;
     Ok(Output {
         path: test_path(root, api),
         text,

@@ -138,7 +138,7 @@ impl VisitMut for Rewrite<'_> {
             return;
         }
         let mut ids = Vec::new();
-        syn::visit::Visit::visit_impl_item_fn(&mut super::operations::OperationIds(&mut ids), f);
+        syn::visit::Visit::visit_impl_item_fn(&mut super::builders::OperationIds(&mut ids), f);
         if ids.first().map(String::as_str) != Some(self.name) {
             return;
         }

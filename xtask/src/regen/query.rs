@@ -5,7 +5,7 @@
 //! delimited string instead (`sort=-name,_id`; v1's space-delimited
 //! `fields`), so those arguments are wrapped in `crate::wire::Delimited`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use anyhow::Result;
 use serde_json::Value;
@@ -13,12 +13,9 @@ use syn::visit::Visit;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Expr, ExprCall, ExprLit, ImplItemFn, Lit, parse_quote};
 
+use super::facts::Delimited;
 use crate::spec;
 use crate::spec::resolve;
-
-/// method name (progenitor's snake-case operation id) → (query parameter
-/// name → separator).
-pub type Delimited = BTreeMap<String, BTreeMap<String, &'static str>>;
 
 /// The query parameters of each operation that the document says go as one
 /// delimited value.
@@ -124,7 +121,7 @@ impl VisitMut for Rewriter<'_> {
 /// The `operation_id: "..."` literal of a generated `send` method.
 fn operation_id(f: &ImplItemFn) -> Option<String> {
     let mut found = Vec::new();
-    super::operations::OperationIds(&mut found).visit_impl_item_fn(f);
+    super::builders::OperationIds(&mut found).visit_impl_item_fn(f);
     found.pop()
 }
 

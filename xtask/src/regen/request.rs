@@ -14,9 +14,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Item, Type};
 
-use super::builders::{Builder, builders, generic_args, module_items, struct_fields, type_ident};
-use super::operations::Row;
-use super::paging::{Fact, ItemsFrom, Kind, Param, Total};
+use super::builders::{builders, generic_args, module_items, struct_fields, type_ident};
+use super::facts::{Builder, Fact, ItemsFrom, Kind, Param, Row, Total};
 
 /// Adds the trait implementations to the `builder` module of `file`.
 /// `facts` is keyed by method name.
