@@ -483,7 +483,7 @@ pub trait ConnectionVisitor<'a> {
     /// Called with the builder, set up for the source node and target kind.
     fn connections<R>(self, request: R) -> Self::Output
     where
-        R: crate::Paginated<Item = types::GraphConnection> + 'a;
+        R: crate::PagedRequest<Item = types::GraphConnection> + 'a;
 }
 
 /// Receives the builder of a traversal, membership or member-of listing
@@ -494,7 +494,7 @@ pub trait PathsVisitor<'a> {
     /// Called with the builder, set up for the source node.
     fn paths<R>(self, request: R) -> Self::Output
     where
-        R: crate::Paginated + 'a,
+        R: crate::PagedRequest + 'a,
         R::Item: Into<Reached> + Send;
 }
 

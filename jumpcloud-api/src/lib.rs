@@ -8,7 +8,7 @@
 //! published specs plus overlays (`openapi/overlays/`) that fix what the
 //! live API does differently; on top of what progenitor makes of them, the
 //! regen adds string enums that accept unlisted values, `null` read as empty
-//! where a field has a default, the [`Request`] and [`Paginated`] traits,
+//! where a field has a default, the [`Request`] and [`PagedRequest`] traits,
 //! typed [`filter`]s, calls by name, and the `OPERATIONS` and graph tables.
 //!
 //! # Modules and features
@@ -68,12 +68,12 @@
 //! bearer token and `x-org-id`, retrying, tracing), or `reqwest` as it is
 //! without one. `jumpcloud-ext` owns that middle part for its `.run()`.
 //!
-//! # Generic code: [`Request`] and [`Paginated`]
+//! # Generic code: [`Request`] and [`PagedRequest`]
 //!
 //! Every builder implements [`Request`]: its response type, its
 //! [`Operation`] facts (among them its [`Effect`]: whether it only reads,
 //! and so may be resent, whatever its HTTP verb), building and decoding.
-//! That is how `jumpcloud-ext` adds `.run()` to all of them at once. Every builder of a listing also implements [`Paginated`]: it can be
+//! That is how `jumpcloud-ext` adds `.run()` to all of them at once. Every builder of a listing also implements [`PagedRequest`]: it can be
 //! set to any page ([`PageRequest`]) without touching the caller's filters or
 //! sort, and takes an answer apart into items, total and next position
 //! ([`Page`]), whichever of JumpCloud's four paging styles ([`PageKind`]) the
@@ -81,10 +81,10 @@
 //! traits alone:
 //!
 //! ```no_run
-//! use jumpcloud_api::{Paginated, Request};
+//! use jumpcloud_api::{PagedRequest, Request};
 //!
 //! /// How many items the first page of any listing holds.
-//! async fn first_page_len<R: Paginated>(request: R) -> Result<usize, jumpcloud_api::Error> {
+//! async fn first_page_len<R: PagedRequest>(request: R) -> Result<usize, jumpcloud_api::Error> {
 //!     let op = R::operation();
 //!     println!("{} {} ({})", op.http_method, op.path, op.id);
 //!     let response = request.send().await?;
@@ -138,7 +138,7 @@ pub use dynamic::CallError;
 pub use operation::{Api, Effect, Operation};
 pub use paging::{Page, PageKind, PageRequest, Paging, Position};
 pub use progenitor_client::{ByteStream, ClientInfo, Error, OperationInfo, ResponseValue};
-pub use request::{Paginated, Request};
+pub use request::{PagedRequest, Request};
 pub use setter::IntoOptionalString;
 pub use transport::{BoxFuture, Hooks, Outgoing, Transport, TransportError};
 

@@ -1,5 +1,5 @@
 //! How each listing pages, as facts derived from the documents, and the small
-//! helpers the generated [`Paginated`](crate::Paginated) implementations use
+//! helpers the generated [`PagedRequest`](crate::PagedRequest) implementations use
 //! to take pages apart.
 //!
 //! JumpCloud pages four ways: `limit`/`skip` query parameters (most v2 and v1

@@ -2,7 +2,7 @@
 //! outside this crate can send, page and describe any operation generically.
 //!
 //! `cargo xtask regen` implements [`Request`] for every builder and
-//! [`Paginated`] for every builder whose operation pages (the kind is derived
+//! [`PagedRequest`] for every builder whose operation pages (the kind is derived
 //! from the document: see [`PageKind`]). `jumpcloud-ext` builds its typed
 //! `.run()` and its pagination streams on these two traits alone.
 
@@ -59,7 +59,7 @@ pub trait Request: Sized + Send {
 /// size (query, body, token, cursor), where the items and the total are in
 /// the answer, and the most items a page may hold. Setting the page this way
 /// never changes the caller's other arguments (filters, fields, sort).
-pub trait Paginated: Request + Clone {
+pub trait PagedRequest: Request + Clone {
     /// One element of the collection.
     type Item;
 

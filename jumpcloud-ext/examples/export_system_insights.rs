@@ -14,7 +14,7 @@ mod common;
 
 use std::io::Write;
 
-use jumpcloud_ext::filter::insights::Filter;
+use jumpcloud_ext::filter::system_insights::Filter;
 use jumpcloud_ext::prelude::*;
 use serde_json::{Map, Value};
 

@@ -2,12 +2,12 @@
 //! fan-out (one listing per group, pages of each listing) stays within what
 //! JumpCloud's rate limits tolerate.
 //!
-//! Each stream's own [`concurrency`](crate::Paginator::concurrency) bounds
+//! Each stream's own [`concurrency`](crate::ListingWalk::concurrency) bounds
 //! the pages of that stream only; ten streams at concurrency 4 may have 40
 //! requests out. Requests sent within one [`Budget`] never exceed its size
 //! together: a client's requests with
 //! [`CallOptions::within`](crate::CallOptions::within), a stream's pages
-//! with [`Paginator::within`](crate::Paginator::within).
+//! with [`ListingWalk::within`](crate::ListingWalk::within).
 
 use std::sync::Arc;
 

@@ -9,7 +9,7 @@ use http::HeaderValue;
 use crate::auth::{ApiKeyAuth, Auth, Credentials, OAuthAuth, OAuthSettings};
 use crate::call::CallOptions;
 use crate::config::{
-    self, ApiBase, BaseUrl, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SCOPE, DEFAULT_TIMEOUT,
+    self, BaseUrl, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SCOPE, DEFAULT_TIMEOUT,
     DEFAULT_TOKEN_SKEW, DEFAULT_USER_AGENT, Endpoints, Region,
 };
 use crate::error::{Error, Result};
@@ -349,7 +349,7 @@ pub struct JumpCloudBuilder {
     credentials: Option<Credentials>,
     region: Region,
     base_url: Option<String>,
-    api_urls: Vec<(ApiBase, String)>,
+    api_urls: Vec<(jumpcloud_api::Api, String)>,
     org_id: Option<String>,
     provider_id: Option<String>,
     retry: RetryPolicy,
@@ -451,14 +451,14 @@ impl JumpCloudBuilder {
     /// # Ok::<(), jumpcloud_ext::Error>(())
     /// ```
     pub fn v2_url(mut self, url: impl Into<String>) -> Self {
-        self.api_urls.push((ApiBase::V2, url.into()));
+        self.api_urls.push((jumpcloud_api::Api::V2, url.into()));
         self
     }
 
     /// Serves API v1 from `url` (e.g. `https://proxy.example.com/api`); see
     /// [`v2_url`](Self::v2_url).
     pub fn v1_url(mut self, url: impl Into<String>) -> Self {
-        self.api_urls.push((ApiBase::V1, url.into()));
+        self.api_urls.push((jumpcloud_api::Api::V1, url.into()));
         self
     }
 
@@ -466,7 +466,7 @@ impl JumpCloudBuilder {
     /// `https://proxy.example.com/insights/directory/v1`); see
     /// [`v2_url`](Self::v2_url).
     pub fn insights_url(mut self, url: impl Into<String>) -> Self {
-        self.api_urls.push((ApiBase::Insights, url.into()));
+        self.api_urls.push((jumpcloud_api::Api::Insights, url.into()));
         self
     }
 

@@ -177,23 +177,15 @@ impl Endpoints {
     }
     /// These endpoints with one API served from `url` instead (already
     /// validated with [`BaseUrl::parse`]).
-    pub(crate) fn with_base(mut self, api: ApiBase, url: &BaseUrl) -> Self {
+    pub(crate) fn with_base(mut self, api: jumpcloud_api::Api, url: &BaseUrl) -> Self {
         let url = url.as_str().to_owned();
         match api {
-            ApiBase::V2 => self.v2 = url,
-            ApiBase::V1 => self.v1 = url,
-            ApiBase::Insights => self.insights = url,
+            jumpcloud_api::Api::V2 => self.v2 = url,
+            jumpcloud_api::Api::V1 => self.v1 = url,
+            jumpcloud_api::Api::Insights => self.insights = url,
         }
         self
     }
-}
-
-/// Which API a base URL override applies to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum ApiBase {
-    V2,
-    V1,
-    Insights,
 }
 
 /// Parses `url` and checks it is safe to send credentials to: `https`, or

@@ -80,7 +80,7 @@ pub mod graph;
 pub mod insights;
 #[cfg(feature = "v2")]
 pub mod jobs;
-pub mod paginate;
+pub mod listing;
 mod retry;
 mod secret;
 mod transport;
@@ -92,7 +92,7 @@ pub use call::{CallOptions, Run};
 pub use client::{JumpCloud, JumpCloudBuilder};
 pub use config::{Endpoints, Region};
 pub use error::{BODY_EXCERPT_LIMIT, Error, ErrorDetail, ErrorKind, Result};
-pub use paginate::{ListPage, Listing, Paginator};
+pub use listing::{Listing, ListingPage, ListingWalk};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 

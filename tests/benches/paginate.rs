@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures::TryStreamExt;
-use jumpcloud_ext::api::Paginated;
+use jumpcloud_ext::api::PagedRequest;
 use jumpcloud_ext::api::v1::types::Systemuserslist;
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{DEFAULT_API_KEY, FakeJumpCloud};
@@ -66,7 +66,7 @@ fn by_concurrency<R>(
     levels: &[usize],
     make: impl Fn() -> R,
 ) where
-    R: Paginated,
+    R: PagedRequest,
     R::Item: Send,
 {
     let mut group = c.benchmark_group(name);

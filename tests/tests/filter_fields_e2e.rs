@@ -12,7 +12,7 @@ mod common;
 
 use jumpcloud_ext::api::filter::fields::{FieldType, FilterFields, for_operation};
 use jumpcloud_ext::filter::fields::Unchecked;
-use jumpcloud_ext::filter::{FilterDialect, insights, v1, v2};
+use jumpcloud_ext::filter::{FilterDialect, system_insights, v1, v2};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::DEMO_TWO_PATH_SYSTEM;
 
@@ -120,7 +120,7 @@ async fn v2_and_system_insights_fields_are_checked_too() {
     let err = jc
         .v2()
         .system_insight_os_version_list()
-        .filter(insights::Filter::field("systemid").eq("x"))
+        .filter(system_insights::Filter::field("systemid").eq("x"))
         .try_collect_all()
         .await
         .unwrap_err();

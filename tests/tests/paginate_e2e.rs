@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::fake_with;
 use futures::{StreamExt, TryStreamExt};
 use jumpcloud_ext::prelude::*;
-use jumpcloud_ext::{Budget, ListPage, StatusCode, api::Position};
+use jumpcloud_ext::{Budget, ListingPage, StatusCode, api::Position};
 use jumpcloud_fake::{Collection, FakeJumpCloud, Fault, RecordedRequest};
 
 fn client(fake: &FakeJumpCloud) -> JumpCloud {
@@ -169,7 +169,7 @@ async fn an_error_on_page_three_is_one_err_item_naming_the_page_and_ends_the_str
     let fake = fake_with(Collection::UserGroups, 450).await;
     let jc = client(&fake);
     let mut pages = jc.v2().user_group_list().pages();
-    let first: ListPage<_> = pages.try_next().await.unwrap().unwrap();
+    let first: ListingPage<_> = pages.try_next().await.unwrap().unwrap();
     assert_eq!((first.index, first.total), (0, Some(450)));
     assert_eq!(first.position, Position::Offset(0));
     pages.try_next().await.unwrap().unwrap();
@@ -344,7 +344,7 @@ async fn a_token_paged_import_follows_the_next_page_token() {
 
 #[tokio::test]
 async fn system_insights_tables_page_by_ten_thousand_with_typed_filters() {
-    use jumpcloud_ext::filter::insights::Filter;
+    use jumpcloud_ext::filter::system_insights::Filter;
     let fake = FakeJumpCloud::start().await.unwrap();
     let org = fake.default_org().to_owned();
     let systems = fake.seed(&org, Collection::Systems, 3).unwrap();
@@ -442,7 +442,7 @@ async fn streams_sharing_a_budget_stay_within_it_together() {
 async fn a_stream_keeps_to_its_concurrency_and_numbers_its_pages() {
     let fake = common::slow_fake(Duration::from_millis(20)).await;
     fake.seed_users(1_050).unwrap();
-    let pages: Vec<ListPage<_>> = client(&fake)
+    let pages: Vec<ListingPage<_>> = client(&fake)
         .v1()
         .user_list()
         .concurrency(4)

@@ -143,14 +143,14 @@ fn page_size_maxima_follow_the_api() {
     assert_eq!(get(Api::V2, "UserGroup_List").stable_sort, Some("_id"));
 }
 
-/// Compile-time proof that the builders of each kind implement `Paginated`.
+/// Compile-time proof that the builders of each kind implement `PagedRequest`.
 #[allow(dead_code)]
 fn builders_are_paginated(
     v2: &jumpcloud_api::v2::Client,
     v1: &jumpcloud_api::v1::Client,
     di: &jumpcloud_api::insights::Client,
 ) {
-    fn paged<P: jumpcloud_api::Paginated>(_: P) {}
+    fn paged<P: jumpcloud_api::PagedRequest>(_: P) {}
     paged(v2.user_group_list());
     paged(v2.g_suite_users_to_import_list());
     paged(v2.office365_users_to_import_list());

@@ -259,7 +259,7 @@ impl FilterFields {
                 (f.field_name().to_owned(), f.values().to_vec(), search)
             }),
             FilterDialect::SystemInsights => filter
-                .parse::<super::insights::Filter>()
+                .parse::<super::system_insights::Filter>()
                 .ok()
                 .map(|f| (f.field_name().to_owned(), f.values().to_vec(), false)),
             FilterDialect::V1Query => filter
@@ -721,14 +721,14 @@ mod tests {
         /// No valid filter is refused, built or written out, in any dialect.
         #[test]
         fn valid_filters_are_never_refused((field, value) in valid_filter()) {
-            use crate::filter::{SystemInsights, V1Query, V2, insights, v1, v2};
+            use crate::filter::{SystemInsights, V1Query, V2, system_insights, v1, v2};
             let f = v1::Filter::field(&field).eq(value.as_str()).unwrap();
             prop_assert!(IntoFilters::<V1Query>::into_filters_for(f, &USERS).is_ok());
             let f = v2::Filter::field(&field).eq(value.as_str()).unwrap();
             prop_assert!(IntoFilters::<V2>::into_filters_for(&f, &USERS).is_ok());
             prop_assert!(IntoFilters::<V2>::into_filters_for(f.to_string(), &USERS).is_ok());
             if !value.contains('|') {
-                let f = insights::Filter::field(&field).is_in([value.as_str()]).unwrap();
+                let f = system_insights::Filter::field(&field).is_in([value.as_str()]).unwrap();
                 prop_assert!(IntoFilters::<SystemInsights>::into_filters_for(f, &USERS).is_ok());
             }
         }

@@ -8,7 +8,7 @@
 //! | dialect | module | form |
 //! | --- | --- | --- |
 //! | v2 lists and graph traversals | [`v2`] | `field:op:value`, ops `eq ne gt ge lt le between search in` |
-//! | System Insights tables | [`insights`] | `field:op:value`, ops `eq gte in` |
+//! | System Insights tables | [`system_insights`] | `field:op:value`, ops `eq gte in` |
 //! | v1 query strings | [`v1`] | `field:$op:value`, ops `$eq $ne $gt $gte $lt $lte` |
 //! | v1 search bodies | `jumpcloud_ext::filter::search` | JSON `{"and" \| "or": [...]}` |
 //!
@@ -53,7 +53,7 @@ use std::fmt;
 
 pub mod fields;
 mod grammar;
-pub mod insights;
+pub mod system_insights;
 pub mod v1;
 pub mod v2;
 
@@ -107,7 +107,7 @@ marker!(
     V2 => V2
 );
 marker!(
-    /// Marker of the System Insights dialect ([`insights::Filter`]).
+    /// Marker of the System Insights dialect ([`system_insights::Filter`]).
     SystemInsights => SystemInsights
 );
 marker!(

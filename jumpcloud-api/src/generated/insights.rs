@@ -3258,7 +3258,7 @@ pub mod builder {
             }
         }
     }
-    impl<'a> crate::Paginated for EventGet<'a> {
+    impl<'a> crate::PagedRequest for EventGet<'a> {
         type Item = crate::event::Event;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::Cursor,

@@ -43477,7 +43477,7 @@ pub mod builder {
             }
         }
     }
-    impl<'a> crate::Paginated for ApplicationTemplateList<'a> {
+    impl<'a> crate::PagedRequest for ApplicationTemplateList<'a> {
         type Item = types::Applicationtemplate;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
@@ -43623,7 +43623,7 @@ pub mod builder {
             }
         }
     }
-    impl<'a> crate::Paginated for ApplicationList<'a> {
+    impl<'a> crate::PagedRequest for ApplicationList<'a> {
         type Item = types::Application;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
@@ -43892,7 +43892,7 @@ pub mod builder {
             }
         }
     }
-    impl<'a> crate::Paginated for CommandResultList<'a> {
+    impl<'a> crate::PagedRequest for CommandResultList<'a> {
         type Item = types::CommandresultslistResultsItem;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
@@ -44063,7 +44063,7 @@ pub mod builder {
             }
         }
     }
-    impl<'a> crate::Paginated for CommandList<'a> {
+    impl<'a> crate::PagedRequest for CommandList<'a> {
         type Item = types::CommandslistResultsItem;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
@@ -44295,7 +44295,7 @@ pub mod builder {
             }
         }
     }
-    impl<'a> crate::Paginated for CommandResultByCommandIdGet<'a> {
+    impl<'a> crate::PagedRequest for CommandResultByCommandIdGet<'a> {
         type Item = types::Commandresultbycommandid;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
@@ -44377,7 +44377,7 @@ pub mod builder {
             }
         }
     }
-    impl<'a> crate::Paginated for CommandFileGet<'a> {
+    impl<'a> crate::PagedRequest for CommandFileGet<'a> {
         type Item = types::CommandfilereturnResultsItem;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
@@ -44468,7 +44468,7 @@ pub mod builder {
             }
         }
     }
-    impl<'a> crate::Paginated for OrganizationList<'a> {
+    impl<'a> crate::PagedRequest for OrganizationList<'a> {
         type Item = types::OrganizationslistResultsItem;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
@@ -44643,7 +44643,7 @@ pub mod builder {
             }
         }
     }
-    impl<'a> crate::Paginated for RadiusServerList<'a> {
+    impl<'a> crate::PagedRequest for RadiusServerList<'a> {
         type Item = types::Radiusserver;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
@@ -44888,7 +44888,7 @@ pub mod builder {
             }
         }
     }
-    impl<'a> crate::Paginated for CommandResultSearch<'a> {
+    impl<'a> crate::PagedRequest for CommandResultSearch<'a> {
         type Item = types::CommandresultssearchlistResultsItem;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::BodyOffset,
@@ -44960,7 +44960,7 @@ pub mod builder {
             }
         }
     }
-    impl<'a> crate::Paginated for CommandsSearch<'a> {
+    impl<'a> crate::PagedRequest for CommandsSearch<'a> {
         type Item = types::CommandslistResultsItem;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::BodyOffset,
@@ -45032,7 +45032,7 @@ pub mod builder {
             }
         }
     }
-    impl<'a> crate::Paginated for OrganizationSearch<'a> {
+    impl<'a> crate::PagedRequest for OrganizationSearch<'a> {
         type Item = types::OrganizationslistResultsItem;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::BodyOffset,
@@ -45104,7 +45104,7 @@ pub mod builder {
             }
         }
     }
-    impl<'a> crate::Paginated for SystemSearch<'a> {
+    impl<'a> crate::PagedRequest for SystemSearch<'a> {
         type Item = types::SystemSearch;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::BodyOffset,
@@ -45176,7 +45176,7 @@ pub mod builder {
             }
         }
     }
-    impl<'a> crate::Paginated for UserSearch<'a> {
+    impl<'a> crate::PagedRequest for UserSearch<'a> {
         type Item = types::SystemuserSearchReturn;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::BodyOffset,
@@ -45270,7 +45270,7 @@ pub mod builder {
             }
         }
     }
-    impl<'a> crate::Paginated for SystemList<'a> {
+    impl<'a> crate::PagedRequest for SystemList<'a> {
         type Item = types::JcSystem;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
@@ -45605,7 +45605,7 @@ pub mod builder {
             }
         }
     }
-    impl<'a> crate::Paginated for UserList<'a> {
+    impl<'a> crate::PagedRequest for UserList<'a> {
         type Item = types::Systemuserreturn;
         const PAGING: crate::paging::Paging = crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,

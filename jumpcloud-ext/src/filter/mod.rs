@@ -2,7 +2,7 @@
 //!
 //! The query-string dialects live in `jumpcloud-api` (so the generated
 //! operations can name them) and are re-exported here: [`v2`] for v2 lists
-//! and graph traversals, [`insights`] for System Insights tables, [`v1`] for
+//! and graph traversals, [`system_insights`] for System Insights tables, [`v1`] for
 //! v1 `filter=` query strings. [`search`] builds the JSON body of v1
 //! `POST /search/*` operations, the only v1 filter that can say `or`.
 //!

@@ -48,7 +48,7 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt, TryStreamExt};
 use jumpcloud_api::graph::{ConnectionVisitor, PathsVisitor, WriteVisitor};
-use jumpcloud_api::{Paginated, Request, ResponseValue};
+use jumpcloud_api::{PagedRequest, Request, ResponseValue};
 
 pub use access::{Access, Reachers};
 pub use jumpcloud_api::graph::{
@@ -97,7 +97,7 @@ impl<'a> ConnectionVisitor<'a> for Connections {
     type Output = BoxStream<'a, Result<Connection>>;
     fn connections<R>(self, request: R) -> Self::Output
     where
-        R: Paginated<Item = jumpcloud_api::v2::types::GraphConnection> + 'a,
+        R: PagedRequest<Item = jumpcloud_api::v2::types::GraphConnection> + 'a,
     {
         request
             .concurrency(self.concurrency)
@@ -117,7 +117,7 @@ impl<'a> PathsVisitor<'a> for Paths {
     type Output = BoxStream<'a, Result<Reached>>;
     fn paths<R>(self, request: R) -> Self::Output
     where
-        R: Paginated + 'a,
+        R: PagedRequest + 'a,
         R::Item: Into<Reached> + Send,
     {
         request

@@ -481,7 +481,7 @@ async fn named_items<R>(
     most: usize,
 ) -> Result<Vec<(Option<String>, Option<String>)>>
 where
-    R: jumpcloud_api::Paginated + Send,
+    R: jumpcloud_api::PagedRequest + Send,
     R::Item: ObjectId + HasName + Send,
 {
     let items: Vec<R::Item> = request

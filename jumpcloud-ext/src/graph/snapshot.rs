@@ -10,7 +10,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::{Attributes, Graph, Kind, NodeRef, Relation, link, links_from};
 use crate::error::Result;
-use jumpcloud_api::Paginated;
+use jumpcloud_api::PagedRequest;
 
 use crate::Listing;
 
@@ -151,7 +151,7 @@ impl Graph<'_> {
     /// The items of `request`'s listing that `node_of` turns into nodes.
     fn listed<'s, R, F>(&'s self, request: R, node_of: F) -> Nodes<'s>
     where
-        R: Paginated + 's,
+        R: PagedRequest + 's,
         R::Item: Send + 's,
         F: Fn(R::Item) -> Option<Node> + Send + 's,
     {

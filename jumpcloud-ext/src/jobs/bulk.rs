@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use crate::call::Run;
 use crate::client::JumpCloud;
 use crate::error::{Error, ErrorDetail, Result};
-use crate::paginate::Listing;
+use crate::listing::Listing;
 
 /// Rows sent in one job when the caller does not choose. JumpCloud
 /// documents no limit for a bulk job; 500 is a conservative size that keeps

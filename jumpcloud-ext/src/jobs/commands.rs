@@ -19,7 +19,7 @@ use crate::call::Run;
 use crate::client::JumpCloud;
 use crate::error::{Error, ErrorDetail, Result};
 use crate::filter::search::{Expr, SearchBody};
-use crate::paginate::Listing;
+use crate::listing::Listing;
 use crate::types::{Command, SystemGroup};
 
 /// Bytes of a result's output kept when the caller does not choose.

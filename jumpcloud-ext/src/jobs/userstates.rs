@@ -8,7 +8,7 @@ use jumpcloud_api::v2::types::{
 use crate::call::Run;
 use crate::client::JumpCloud;
 use crate::error::{Error, Result};
-use crate::paginate::Listing;
+use crate::listing::Listing;
 
 /// Users per scheduling request. JumpCloud states no limit for scheduling
 /// (it limits the related `eventlist/next` lookup to 100 users), so 100 is

@@ -104,7 +104,7 @@ pub enum ItemsFrom {
 
 impl Fact {
     /// The fact as a `jumpcloud_api::paging::Paging` value, written both into
-    /// the `OPERATIONS` table and into the builder's `Paginated::PAGING`.
+    /// the `OPERATIONS` table and into the builder's `PagedRequest::PAGING`.
     pub fn tokens(&self) -> proc_macro2::TokenStream {
         let kind = quote::format_ident!("{}", self.kind.name());
         let total = match &self.total {

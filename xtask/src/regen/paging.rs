@@ -9,7 +9,7 @@
 //! `limit`/`skip` (one object back) is not a listing.
 //!
 //! The facts found here (`facts::Fact`) become the `paging` column of
-//! `OPERATIONS` and the generated `Paginated` implementations (see
+//! `OPERATIONS` and the generated `PagedRequest` implementations (see
 //! `request.rs`).
 
 use std::collections::BTreeMap;

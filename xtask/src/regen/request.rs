@@ -1,5 +1,5 @@
 //! Implements `jumpcloud_api::Request` for every generated builder and
-//! `jumpcloud_api::Paginated` for every builder whose operation pages.
+//! `jumpcloud_api::PagedRequest` for every builder whose operation pages.
 //!
 //! The builders are found in progenitor's `builder` module: each has a
 //! `send(self) -> Result<ResponseValue<T>, Error<()>>` method whose body
@@ -443,7 +443,7 @@ fn paginated_impl(
     };
     let paging = fact.tokens();
     Ok(quote! {
-        impl<'a> crate::Paginated for #ident<'a> {
+        impl<'a> crate::PagedRequest for #ident<'a> {
             type Item = #item;
             const PAGING: crate::paging::Paging = #paging;
             fn requested(&self) -> crate::paging::Requested {

@@ -1,7 +1,9 @@
-//! Pagination streams over every listing.
+//! Streams over every listing: the machinery that walks a collection page
+//! by page. The facts it walks by (how each operation pages, where its
+//! position and items are) are `jumpcloud_api::paging`'s.
 //!
 //! Every generated builder whose operation pages implements
-//! [`jumpcloud_api::Paginated`]; [`Listing`] adds, to all of them,
+//! [`jumpcloud_api::PagedRequest`]; [`Listing`] adds, to all of them,
 //! [`stream`](Listing::stream) (items), [`pages`](Listing::pages),
 //! [`try_collect_all`](Listing::try_collect_all) and
 //! [`total_count`](Listing::total_count), the same way for v2 and v1 lists,
@@ -46,18 +48,18 @@ use std::future::Future;
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use jumpcloud_api::paging::TotalSource;
-use jumpcloud_api::{Paginated, Position};
+use jumpcloud_api::{PagedRequest, Position};
 
 pub use jumpcloud_api::paging::Paging;
 
 use crate::budget::Budget;
 use crate::error::Result;
-use plan::PagePlan;
+use plan::WalkPlan;
 
-/// One page of a listing, as a pagination stream yields it.
+/// One page of a listing, as a listing's stream yields it.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
-pub struct ListPage<T> {
+pub struct ListingPage<T> {
     /// The items, in the server's order.
     pub items: Vec<T>,
     /// Where the page started (`Offset(skip)`, a token, a cursor).
@@ -72,20 +74,20 @@ pub struct ListPage<T> {
 /// [`Listing`] methods that configure; ends with one of the methods that
 /// walk.
 #[derive(Clone, Debug)]
-#[must_use = "a paginator does nothing until streamed or collected"]
-pub struct Paginator<R> {
+#[must_use = "a listing walk does nothing until streamed or collected"]
+pub struct ListingWalk<R> {
     request: R,
     concurrency: usize,
     per_page: Option<u32>,
     budget: Option<Budget>,
 }
 
-impl<R: Paginated> Paginator<R>
+impl<R: PagedRequest> ListingWalk<R>
 where
     R::Item: Send,
 {
     fn new(request: R) -> Self {
-        Paginator {
+        ListingWalk {
             request,
             concurrency: 1,
             per_page: None,
@@ -117,13 +119,13 @@ where
         self
     }
 
-    /// The paging facts of the operation, which every `Paginated` builder
+    /// The paging facts of the operation, which every `PagedRequest` builder
     /// carries (`cargo xtask regen` derives them or fails).
     fn paging() -> Paging {
         R::PAGING
     }
 
-    fn plan(&self) -> PagePlan {
+    fn plan(&self) -> WalkPlan {
         let paging = Self::paging();
         let requested = self.request.requested();
         let wanted = self
@@ -132,11 +134,11 @@ where
             .or(requested.limit.filter(|l| *l > 0))
             .unwrap_or(u64::from(paging.max_page_size));
         let size = u32::try_from(wanted.min(u64::from(paging.max_page_size))).unwrap_or(1);
-        PagePlan::new(paging.kind, size, requested.skip.unwrap_or(0))
+        WalkPlan::new(paging.kind, size, requested.skip.unwrap_or(0))
     }
 
     /// The pages, in order.
-    pub fn pages<'r>(self) -> BoxStream<'r, Result<ListPage<R::Item>>>
+    pub fn pages<'r>(self) -> BoxStream<'r, Result<ListingPage<R::Item>>>
     where
         R: 'r,
     {
@@ -175,7 +177,7 @@ where
             if paging.total == TotalSource::None {
                 return Ok(None);
             }
-            let plan = PagePlan::new(paging.kind, 1, start);
+            let plan = WalkPlan::new(paging.kind, 1, start);
             let mut pages = walk::pages(request, plan, 1, budget).boxed();
             match pages.next().await {
                 Some(Ok(page)) => Ok(page.total),
@@ -224,59 +226,59 @@ where
 /// # Ok(())
 /// # }
 /// ```
-pub trait Listing: Paginated
+pub trait Listing: PagedRequest
 where
     Self::Item: Send,
 {
-    /// A [`Paginator`] with the defaults (one request at a time, the largest
+    /// A [`ListingWalk`] with the defaults (one request at a time, the largest
     /// page size).
-    fn paginate(self) -> Paginator<Self> {
-        Paginator::new(self)
+    fn walk(self) -> ListingWalk<Self> {
+        ListingWalk::new(self)
     }
 
-    /// See [`Paginator::concurrency`].
-    fn concurrency(self, n: usize) -> Paginator<Self> {
-        Paginator::new(self).concurrency(n)
+    /// See [`ListingWalk::concurrency`].
+    fn concurrency(self, n: usize) -> ListingWalk<Self> {
+        ListingWalk::new(self).concurrency(n)
     }
 
-    /// See [`Paginator::per_page`].
-    fn per_page(self, n: u32) -> Paginator<Self> {
-        Paginator::new(self).per_page(n)
+    /// See [`ListingWalk::per_page`].
+    fn per_page(self, n: u32) -> ListingWalk<Self> {
+        ListingWalk::new(self).per_page(n)
     }
 
-    /// See [`Paginator::within`].
-    fn within(self, budget: &crate::Budget) -> Paginator<Self> {
-        Paginator::new(self).within(budget)
+    /// See [`ListingWalk::within`].
+    fn within(self, budget: &crate::Budget) -> ListingWalk<Self> {
+        ListingWalk::new(self).within(budget)
     }
 
-    /// See [`Paginator::stream`].
+    /// See [`ListingWalk::stream`].
     fn stream<'r>(self) -> BoxStream<'r, Result<Self::Item>>
     where
         Self: 'r,
     {
-        Paginator::new(self).stream()
+        ListingWalk::new(self).stream()
     }
 
-    /// See [`Paginator::pages`].
-    fn pages<'r>(self) -> BoxStream<'r, Result<ListPage<Self::Item>>>
+    /// See [`ListingWalk::pages`].
+    fn pages<'r>(self) -> BoxStream<'r, Result<ListingPage<Self::Item>>>
     where
         Self: 'r,
     {
-        Paginator::new(self).pages()
+        ListingWalk::new(self).pages()
     }
 
-    /// See [`Paginator::try_collect_all`].
+    /// See [`ListingWalk::try_collect_all`].
     fn try_collect_all<'r>(self) -> impl Future<Output = Result<Vec<Self::Item>>> + Send + 'r
     where
         Self: 'r,
     {
-        Paginator::new(self).try_collect_all()
+        ListingWalk::new(self).try_collect_all()
     }
 
-    /// See [`Paginator::total_count`].
+    /// See [`ListingWalk::total_count`].
     fn total_count(self) -> impl Future<Output = Result<Option<u64>>> + Send {
-        Paginator::new(self).total_count()
+        ListingWalk::new(self).total_count()
     }
 }
 
-impl<R: Paginated> Listing for R where R::Item: Send {}
+impl<R: PagedRequest> Listing for R where R::Item: Send {}

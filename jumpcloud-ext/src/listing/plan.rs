@@ -14,7 +14,7 @@ use jumpcloud_api::{PageKind, PageRequest, Position};
 
 /// The state of one walk over a collection.
 #[derive(Debug)]
-pub(crate) struct PagePlan {
+pub(crate) struct WalkPlan {
     kind: PageKind,
     size: u32,
     /// The next offset to schedule (offset kinds).
@@ -31,11 +31,11 @@ pub(crate) struct PagePlan {
     done: bool,
 }
 
-impl PagePlan {
+impl WalkPlan {
     /// A walk over pages of `size` items, starting `start` items in (offset
     /// kinds only).
     pub(crate) fn new(kind: PageKind, size: u32, start: u64) -> Self {
-        PagePlan {
+        WalkPlan {
             kind,
             size: size.max(1),
             next_offset: start,
@@ -159,7 +159,7 @@ fn short(text: &str) -> String {
 mod tests {
     use super::*;
 
-    fn offsets(plan: &mut PagePlan, in_flight: usize) -> Vec<u64> {
+    fn offsets(plan: &mut WalkPlan, in_flight: usize) -> Vec<u64> {
         let mut out = Vec::new();
         while let Some(r) = plan.next_request(in_flight + out.len()) {
             out.push(r.offset());
@@ -172,7 +172,7 @@ mod tests {
 
     #[test]
     fn with_a_total_pages_run_ahead_until_the_total() {
-        let mut plan = PagePlan::new(PageKind::Offset, 100, 0);
+        let mut plan = WalkPlan::new(PageKind::Offset, 100, 0);
         assert_eq!(
             offsets(&mut plan, 0),
             vec![0],
@@ -188,11 +188,11 @@ mod tests {
 
     #[test]
     fn exact_multiples_and_empty_collections_stop_without_an_extra_request() {
-        let mut plan = PagePlan::new(PageKind::Offset, 100, 0);
+        let mut plan = WalkPlan::new(PageKind::Offset, 100, 0);
         plan.next_request(0);
         plan.on_page(100, Some(100), None).unwrap();
         assert_eq!(plan.next_request(0), None);
-        let mut plan = PagePlan::new(PageKind::Offset, 100, 0);
+        let mut plan = WalkPlan::new(PageKind::Offset, 100, 0);
         plan.next_request(0);
         plan.on_page(0, Some(0), None).unwrap();
         assert_eq!(plan.next_request(0), None);
@@ -200,7 +200,7 @@ mod tests {
 
     #[test]
     fn without_a_total_one_page_at_a_time_until_an_empty_one() {
-        let mut plan = PagePlan::new(PageKind::BodyOffset, 10, 5);
+        let mut plan = WalkPlan::new(PageKind::BodyOffset, 10, 5);
         assert_eq!(offsets(&mut plan, 0), vec![5]);
         assert_eq!(
             plan.next_request(0),
@@ -219,7 +219,7 @@ mod tests {
 
     #[test]
     fn a_shrinking_total_stops_scheduling() {
-        let mut plan = PagePlan::new(PageKind::Offset, 10, 0);
+        let mut plan = WalkPlan::new(PageKind::Offset, 10, 0);
         plan.next_request(0);
         plan.on_page(10, Some(50), None).unwrap();
         assert_eq!(plan.next_request(0).map(|r| r.offset()), Some(10));
@@ -229,7 +229,7 @@ mod tests {
 
     #[test]
     fn tokens_and_cursors_follow_the_server() {
-        let mut plan = PagePlan::new(PageKind::Token, 50, 0);
+        let mut plan = WalkPlan::new(PageKind::Token, 50, 0);
         assert_eq!(
             plan.next_request(0).map(|r| r.position),
             Some(Position::Start)
@@ -245,7 +245,7 @@ mod tests {
         assert!(err.is_err(), "a repeated token would loop forever");
         assert_eq!(plan.next_request(0), None);
 
-        let mut plan = PagePlan::new(PageKind::Cursor, 2, 0);
+        let mut plan = WalkPlan::new(PageKind::Cursor, 2, 0);
         plan.next_request(0);
         plan.on_page(0, None, Some(Position::Cursor(vec![1.into()])))
             .unwrap();
@@ -254,8 +254,8 @@ mod tests {
 
     #[test]
     fn the_total_is_the_latest_one_given_and_kept_through_pages_without_one() {
-        // `ListPage.total` falls back to it for pages that do not repeat it.
-        let mut plan = PagePlan::new(PageKind::Offset, 10, 0);
+        // `ListingPage.total` falls back to it for pages that do not repeat it.
+        let mut plan = WalkPlan::new(PageKind::Offset, 10, 0);
         assert_eq!(plan.total(), None);
         plan.next_request(0);
         plan.on_page(10, Some(30), None).unwrap();
@@ -265,7 +265,7 @@ mod tests {
         plan.on_page(10, Some(25), None).unwrap();
         assert_eq!(plan.total(), Some(25), "a newer total replaces it");
         // Token and cursor walks keep no total.
-        let mut plan = PagePlan::new(PageKind::Token, 10, 0);
+        let mut plan = WalkPlan::new(PageKind::Token, 10, 0);
         plan.next_request(0);
         plan.on_page(10, Some(99), Some(Position::Token("n".into())))
             .unwrap();
@@ -297,7 +297,7 @@ mod tests {
 
     #[test]
     fn without_a_total_nothing_more_is_asked_while_a_page_is_out() {
-        let mut plan = PagePlan::new(PageKind::Offset, 10, 0);
+        let mut plan = WalkPlan::new(PageKind::Offset, 10, 0);
         plan.next_request(0);
         plan.on_page(10, None, None).unwrap();
         // Another request is in flight (held by the caller): wait for it.
@@ -305,7 +305,7 @@ mod tests {
         assert_eq!(plan.next_request(0).map(|r| r.offset()), Some(10));
         assert_eq!(plan.next_request(0), None, "the page just asked is awaited");
         // A token walk asks only for the position the server gave.
-        let mut plan = PagePlan::new(PageKind::Cursor, 5, 0);
+        let mut plan = WalkPlan::new(PageKind::Cursor, 5, 0);
         let first = plan.next_request(0).unwrap();
         assert_eq!((first.position, first.size), (Position::Start, 5));
         plan.on_page(5, None, None).unwrap();
@@ -314,7 +314,7 @@ mod tests {
 
     #[test]
     fn page_size_is_never_zero_and_positions_are_short() {
-        let mut plan = PagePlan::new(PageKind::Offset, 0, 0);
+        let mut plan = WalkPlan::new(PageKind::Offset, 0, 0);
         assert_eq!(plan.next_request(0).map(|r| r.size), Some(1));
         assert_eq!(describe(&Position::Offset(200)), "skip 200");
         let long = describe(&Position::Token("x".repeat(500)));

@@ -1,20 +1,20 @@
-//! The stream of pages: requests made as the [`PagePlan`] allows, up to the
+//! The stream of pages: requests made as the [`WalkPlan`] allows, up to the
 //! concurrency asked for, answers handed out in order.
 
 use std::future::Future;
 
 use futures::stream::{FuturesOrdered, Stream, StreamExt};
-use jumpcloud_api::{Page, PageRequest, Paginated};
+use jumpcloud_api::{Page, PageRequest, PagedRequest};
 
-use super::ListPage;
-use super::plan::{PagePlan, describe};
+use super::ListingPage;
+use super::plan::{WalkPlan, describe};
 use crate::budget::Budget;
 use crate::error::{Error, Result};
 
 /// Fetches one page, each of its attempts holding a place in `budget` (if
 /// any) while it is out: the same one place as the client's own budget when
 /// both are the same, so a stream never waits for itself.
-async fn fetch<R: Paginated>(
+async fn fetch<R: PagedRequest>(
     request: R,
     page: PageRequest,
     budget: Option<Budget>,
@@ -30,7 +30,7 @@ where
 
 struct Walk<R, F: Future> {
     request: R,
-    plan: PagePlan,
+    plan: WalkPlan,
     concurrency: usize,
     budget: Option<Budget>,
     in_flight: FuturesOrdered<F>,
@@ -43,12 +43,12 @@ struct Walk<R, F: Future> {
 /// `concurrency` requests out at once, each holding a place in `budget`.
 pub(crate) fn pages<R>(
     request: R,
-    plan: PagePlan,
+    plan: WalkPlan,
     concurrency: usize,
     budget: Option<Budget>,
-) -> impl Stream<Item = Result<ListPage<R::Item>>> + Send
+) -> impl Stream<Item = Result<ListingPage<R::Item>>> + Send
 where
-    R: Paginated,
+    R: PagedRequest,
     R::Item: Send,
 {
     let walk = Walk {
@@ -64,9 +64,9 @@ where
     futures::stream::unfold(walk, step)
 }
 
-async fn step<R, F>(mut walk: Walk<R, F>) -> Option<(Result<ListPage<R::Item>>, Walk<R, F>)>
+async fn step<R, F>(mut walk: Walk<R, F>) -> Option<(Result<ListingPage<R::Item>>, Walk<R, F>)>
 where
-    R: Paginated,
+    R: PagedRequest,
     F: Future<Output = (PageRequest, Result<Page<R::Item>>)>,
 {
     if walk.failed {
@@ -102,7 +102,7 @@ where
     }
     let index = walk.index;
     walk.index += 1;
-    let out = ListPage {
+    let out = ListingPage {
         items: page.items,
         position: asked.position,
         index,

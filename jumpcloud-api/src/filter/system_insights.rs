@@ -8,7 +8,7 @@
 //! `system_id` and `common_name`).
 //!
 //! ```
-//! use jumpcloud_api::filter::insights::Filter;
+//! use jumpcloud_api::filter::system_insights::Filter;
 //!
 //! # fn main() -> Result<(), jumpcloud_api::filter::FilterError> {
 //! let f = Filter::field("system_id").is_in(["5f1a", "5f1b"])?;
@@ -61,7 +61,7 @@ impl Operator for Op {
 filter_type!(
     Op,
     super::SystemInsights,
-    "use jumpcloud_api::filter::insights::Filter;\n\
+    "use jumpcloud_api::filter::system_insights::Filter;\n\
      let f = Filter::field(\"system_id\").eq(\"5f1a\")?;\n\
      assert_eq!(f, \"system_id:eq:5f1a\".parse()?);"
 );
