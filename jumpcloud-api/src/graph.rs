@@ -443,7 +443,7 @@ impl From<types::CommandsGraphObjectWithPaths> for Reached {
 /// What a write does to an edge.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Op {
+pub enum LinkOp {
     /// Creates the edge.
     Add,
     /// Deletes the edge.
@@ -452,13 +452,13 @@ pub enum Op {
     Update,
 }
 
-impl Op {
+impl LinkOp {
     /// The value the API takes: `add`, `remove`, `update`.
     pub const fn name(self) -> &'static str {
         match self {
-            Op::Add => "add",
-            Op::Remove => "remove",
-            Op::Update => "update",
+            LinkOp::Add => "add",
+            LinkOp::Remove => "remove",
+            LinkOp::Update => "update",
         }
     }
 }
@@ -467,7 +467,7 @@ impl Op {
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Change {
     /// What to do.
-    pub op: Op,
+    pub op: LinkOp,
     /// The other end of the edge.
     pub target: NodeRef,
     /// The edge's attributes (for add and update).
@@ -637,7 +637,7 @@ mod tests {
             serde_json::json!({"enabled": true, "withoutPassword": false}),
         );
         let change = Change {
-            op: Op::Add,
+            op: LinkOp::Add,
             target: NodeRef::system("s1"),
             attributes: Some(sudo),
         };

@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use jumpcloud_ext::jobs::{Commands, RunEvent, Target};
-use jumpcloud_fake::{Collection, FakeJumpCloud, GraphKind, Node};
+use jumpcloud_fake::{Collection, FakeJumpCloud, GraphKind, GraphNode};
 use serde_json::json;
 
 const FAKE_GROUP: &str = "Web servers";
@@ -102,8 +102,8 @@ fn seed(fake: &FakeJumpCloud) -> common::ExampleResult {
             json!({ "hostname": name, "displayName": name, "os": "Ubuntu" }),
         )?;
         let (g, s) = (
-            Node::new(GraphKind::SystemGroup, group.clone()),
-            Node::new(GraphKind::System, system.clone()),
+            GraphNode::new(GraphKind::SystemGroup, group.clone()),
+            GraphNode::new(GraphKind::System, system.clone()),
         );
         fake.add_member(&org, &g, &s)?;
         match i {

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use common::{ExampleResult, Target};
 use jumpcloud_ext::api::v2::types::{
-    GraphOperationUserGroupMember, GraphOperationUserGroupMemberOp as Op,
+    GraphOperationUserGroupMember, GraphOperationUserGroupMemberOp as LinkOp,
     GraphOperationUserGroupMemberType as MemberType,
 };
 use jumpcloud_ext::prelude::*;
@@ -96,8 +96,8 @@ impl Plan {
         let changes = self
             .add
             .iter()
-            .map(|id| (Op::Add, id))
-            .chain(self.remove.iter().map(|id| (Op::Remove, id)));
+            .map(|id| (LinkOp::Add, id))
+            .chain(self.remove.iter().map(|id| (LinkOp::Remove, id)));
         for (op, id) in changes {
             let body = GraphOperationUserGroupMember {
                 attributes: None,

@@ -9,8 +9,8 @@ use http::HeaderValue;
 use crate::auth::{ApiKeyAuth, Auth, Credentials, OAuthAuth, OAuthSettings};
 use crate::call::CallOptions;
 use crate::config::{
-    self, BaseUrl, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SCOPE, DEFAULT_TIMEOUT,
-    DEFAULT_TOKEN_SKEW, DEFAULT_USER_AGENT, Endpoints, Region,
+    self, BaseUrl, DEFAULT_CONNECT_TIMEOUT, DEFAULT_SCOPE, DEFAULT_TIMEOUT, DEFAULT_TOKEN_SKEW,
+    DEFAULT_USER_AGENT, Endpoints, Region,
 };
 use crate::error::{Error, Result};
 use crate::retry::RetryPolicy;
@@ -466,7 +466,8 @@ impl JumpCloudBuilder {
     /// `https://proxy.example.com/insights/directory/v1`); see
     /// [`v2_url`](Self::v2_url).
     pub fn insights_url(mut self, url: impl Into<String>) -> Self {
-        self.api_urls.push((jumpcloud_api::Api::Insights, url.into()));
+        self.api_urls
+            .push((jumpcloud_api::Api::Insights, url.into()));
         self
     }
 

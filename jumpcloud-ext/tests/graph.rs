@@ -10,7 +10,7 @@ use common::*;
 use futures::TryStreamExt;
 use jumpcloud_ext::ErrorKind;
 use jumpcloud_ext::JumpCloud;
-use jumpcloud_ext::graph::{Attributes, Desired, Kind, NodeRef, Op, Outcome, Relation};
+use jumpcloud_ext::graph::{Attributes, Desired, Kind, LinkOp, NodeRef, Outcome, Relation};
 use jumpcloud_ext::graph::{Graph, Plan};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
@@ -285,9 +285,9 @@ async fn plan_then_apply_reports_each_write_and_a_failure_hides_nothing() {
         .unwrap();
     assert_eq!(
         (
-            plan.count(Op::Add),
-            plan.count(Op::Remove),
-            plan.count(Op::Update)
+            plan.count(LinkOp::Add),
+            plan.count(LinkOp::Remove),
+            plan.count(LinkOp::Update)
         ),
         (2, 1, 1)
     );
@@ -344,7 +344,7 @@ async fn members_plan_and_reapply_changes_nothing() {
         .plan_members(&NodeRef::user_group("g1"), [NodeRef::user("u1")])
         .await
         .unwrap();
-    assert_eq!(again.count(Op::Remove), 0);
+    assert_eq!(again.count(LinkOp::Remove), 0);
     assert_eq!(again.len(), 0);
 }
 
@@ -462,8 +462,8 @@ async fn only_an_add_conflict_or_a_remove_not_found_is_unchanged() {
     let jc = api_key_client(&server);
     let g = unnamed(&jc);
     let plan = plan_g1_members(&server, &g, &["u1", "u2"], &["u1", "u3"]).await;
-    let ops: Vec<Op> = plan.changes.iter().map(|c| c.change.op).collect();
-    assert_eq!(ops, [Op::Remove, Op::Add]);
+    let ops: Vec<LinkOp> = plan.changes.iter().map(|c| c.change.op).collect();
+    assert_eq!(ops, [LinkOp::Remove, LinkOp::Add]);
     for (status, remove_unchanged) in [(404, true), (409, false)] {
         server.reset().await;
         let refusal = json_reply(status, json!({"message": "no"}));

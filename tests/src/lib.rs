@@ -32,16 +32,16 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::time::Duration;
-//! use jumpcloud_fake::{FakeError, FakeJumpCloud, Fault, Node};
+//! use jumpcloud_fake::{FakeError, FakeJumpCloud, Fault, GraphNode};
 //!
 //! let fake = FakeJumpCloud::start().await?;
 //! let alice = fake.add_user("alice")?;
 //! let admins = fake.add_user_group("Admins")?;
-//! fake.add_member(fake.default_org(), &Node::user_group(&admins), &Node::user(&alice))?;
+//! fake.add_member(fake.default_org(), &GraphNode::user_group(&admins), &GraphNode::user(&alice))?;
 //!
 //! // A membership of a user that does not exist is refused when seeding.
-//! let missing = Node::user("000000000000000000000000");
-//! let err = fake.add_member(fake.default_org(), &Node::user_group(&admins), &missing);
+//! let missing = GraphNode::user("000000000000000000000000");
+//! let err = fake.add_member(fake.default_org(), &GraphNode::user_group(&admins), &missing);
 //! assert!(matches!(err, Err(FakeError::NotFound(_))));
 //!
 //! // The first request throttled with Retry-After: 1, the next write answered 503 slowly.

@@ -13,7 +13,7 @@ use jumpcloud_ext::jobs::{
     Builtin, CommandFailure, Commands, Confirm, RunEvent, SystemResult, Target,
 };
 use jumpcloud_ext::prelude::*;
-use jumpcloud_fake::{Collection, FakeJumpCloud, Fault, GraphKind, Node};
+use jumpcloud_fake::{Collection, FakeJumpCloud, Fault, GraphKind, GraphNode};
 use serde_json::json;
 
 const RESULTS: &str = "/api/search/commandresults";
@@ -59,8 +59,8 @@ fn seed(fake: &FakeJumpCloud, n: usize) -> (String, String, Vec<String>) {
                 .unwrap();
             fake.add_member(
                 &org,
-                &Node::new(GraphKind::SystemGroup, group.clone()),
-                &Node::new(GraphKind::System, id.clone()),
+                &GraphNode::new(GraphKind::SystemGroup, group.clone()),
+                &GraphNode::new(GraphKind::System, id.clone()),
             )
             .unwrap();
             id

@@ -11,7 +11,7 @@ mod common;
 use futures::TryStreamExt;
 use futures::stream::BoxStream;
 use jumpcloud_ext::graph::{
-    Attributes, Desired, Kind, NodeRef, Op, Outcome, Snapshot, named_kinds,
+    Attributes, Desired, Kind, LinkOp, NodeRef, Outcome, Snapshot, named_kinds,
 };
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{
@@ -163,7 +163,7 @@ async fn members_plan_applies_once_then_changes_nothing() {
     let desired = vec![before[0].node.clone(), d.ada()];
     let plan = g.plan_members(&contractors, desired.clone()).await.unwrap();
     assert_eq!(
-        (plan.count(Op::Add), plan.count(Op::Remove)),
+        (plan.count(LinkOp::Add), plan.count(LinkOp::Remove)),
         (1, 2),
         "{plan}"
     );
@@ -221,7 +221,7 @@ async fn a_failed_write_does_not_hide_the_others() {
         .plan_associations(&user1, Kind::System, desired)
         .await
         .unwrap();
-    assert_eq!(plan.count(Op::Add), 2, "{plan}");
+    assert_eq!(plan.count(LinkOp::Add), 2, "{plan}");
     let report = g.apply(&plan).await;
     let failures: Vec<_> = report.failures().collect();
     assert_eq!(failures.len(), 1, "{report}");
@@ -242,7 +242,7 @@ async fn offboarding_reports_in_dry_run_then_removes_and_suspends() {
     let ada = d.ada();
     d.fake.clear_requests();
     let dry = common::dry_offboard(&d.jc, ada.clone()).await;
-    assert_eq!(dry.plan.count(Op::Remove), 2, "{dry}");
+    assert_eq!(dry.plan.count(LinkOp::Remove), 2, "{dry}");
     let text = dry.to_string();
     // Names read, ids one `{:#}` away.
     assert!(

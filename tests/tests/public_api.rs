@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use jumpcloud_fake::{
-    Collection, DEFAULT_API_KEY, FakeError, FakeJumpCloud, Fault, Node, REDACTED,
+    Collection, DEFAULT_API_KEY, FakeError, FakeJumpCloud, Fault, GraphNode, REDACTED,
 };
 use reqwest::{Client, Method, RequestBuilder};
 use serde_json::{Value, json};
@@ -25,20 +25,20 @@ fn get(fake: &FakeJumpCloud, path: &str) -> RequestBuilder {
 async fn seeding_that_cannot_hold_is_an_error_at_once() {
     let fake = FakeJumpCloud::start().await.unwrap();
     let org = fake.default_org().to_owned();
-    let group = Node::user_group(fake.add_user_group("Admins").unwrap());
-    let ghost = Node::user("5f1b2c3d4e5f60718293a4b5");
+    let group = GraphNode::user_group(fake.add_user_group("Admins").unwrap());
+    let ghost = GraphNode::user("5f1b2c3d4e5f60718293a4b5");
     assert!(matches!(
         fake.add_member(&org, &group, &ghost),
         Err(FakeError::NotFound(_))
     ));
-    let system = Node::system(fake.add_system("web-1").unwrap());
+    let system = GraphNode::system(fake.add_system("web-1").unwrap());
     assert!(matches!(
         fake.associate(&org, &ghost, &system, Value::Null),
         Err(FakeError::NotFound(_))
     ));
     // A user can't be a member of a system group.
-    let servers = Node::system_group(fake.add_system_group("Servers").unwrap());
-    let user = Node::user(fake.add_user("ann").unwrap());
+    let servers = GraphNode::system_group(fake.add_system_group("Servers").unwrap());
+    let user = GraphNode::user(fake.add_user("ann").unwrap());
     assert!(matches!(
         fake.add_member(&org, &servers, &user),
         Err(FakeError::InvalidLink(_))

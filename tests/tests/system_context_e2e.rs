@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use jumpcloud_ext::prelude::*;
 use jumpcloud_ext::{Credentials, ErrorKind};
-use jumpcloud_fake::{FakeJumpCloud, Fault, Node};
+use jumpcloud_fake::{FakeJumpCloud, Fault, GraphNode};
 
 const PKCS1: &str = include_str!("fixtures/system_context/agent-pkcs1.key");
 const PKCS8: &str = include_str!("fixtures/system_context/agent-pkcs8.key");
@@ -31,8 +31,8 @@ async fn device() -> Device {
     let org = fake.default_org().to_owned();
     fake.add_member(
         &org,
-        &Node::system_group(groups[0].as_str()),
-        &Node::system(systems[0].as_str()),
+        &GraphNode::system_group(groups[0].as_str()),
+        &GraphNode::system(systems[0].as_str()),
     )
     .unwrap();
     fake.add_system_key(&org, &systems[0], PUBLIC_DER);

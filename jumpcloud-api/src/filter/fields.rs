@@ -255,7 +255,7 @@ impl FilterFields {
         }
         let parsed = match dialect {
             FilterDialect::V2 => filter.parse::<super::v2::Filter>().ok().map(|f| {
-                let search = f.op() == super::v2::Op::Search;
+                let search = f.op() == super::v2::V2Op::Search;
                 (f.field_name().to_owned(), f.values().to_vec(), search)
             }),
             FilterDialect::SystemInsights => filter

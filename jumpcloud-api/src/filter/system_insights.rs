@@ -24,7 +24,7 @@ use super::grammar::{Arity, Operator, comparisons, filter_type};
 /// A comparison of the System Insights dialect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Op {
+pub enum SystemInsightsOp {
     /// `eq`: equal to.
     Eq,
     /// `gte`: greater than or equal to.
@@ -33,7 +33,7 @@ pub enum Op {
     In,
 }
 
-impl Op {
+impl SystemInsightsOp {
     /// The operator as written on the wire.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -44,7 +44,7 @@ impl Op {
     }
 }
 
-impl Operator for Op {
+impl Operator for SystemInsightsOp {
     const DIALECT: super::FilterDialect = super::FilterDialect::SystemInsights;
     const ALL: &'static [Self] = &[Self::Eq, Self::Gte, Self::In];
     fn token(self) -> &'static str {
@@ -59,14 +59,14 @@ impl Operator for Op {
 }
 
 filter_type!(
-    Op,
+    SystemInsightsOp,
     super::SystemInsights,
     "use jumpcloud_api::filter::system_insights::Filter;\n\
      let f = Filter::field(\"system_id\").eq(\"5f1a\")?;\n\
      assert_eq!(f, \"system_id:eq:5f1a\".parse()?);"
 );
 
-comparisons!(Op {
+comparisons!(SystemInsightsOp {
     /// Field equals `value`.
     one eq => Eq;
     /// Field is greater than or equal to `value`.

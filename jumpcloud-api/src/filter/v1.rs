@@ -25,7 +25,7 @@ use super::grammar::{Arity, Operator, comparisons, filter_type};
 /// A comparison of the v1 query-string dialect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Op {
+pub enum V1Op {
     /// `$eq`: equal to.
     Eq,
     /// `$ne`: not equal to.
@@ -40,7 +40,7 @@ pub enum Op {
     Lte,
 }
 
-impl Op {
+impl V1Op {
     /// The operator as written on the wire, `$` included.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -54,7 +54,7 @@ impl Op {
     }
 }
 
-impl Operator for Op {
+impl Operator for V1Op {
     const DIALECT: super::FilterDialect = super::FilterDialect::V1Query;
     const ALL: &'static [Self] = &[Self::Eq, Self::Ne, Self::Gt, Self::Gte, Self::Lt, Self::Lte];
     fn token(self) -> &'static str {
@@ -66,14 +66,14 @@ impl Operator for Op {
 }
 
 filter_type!(
-    Op,
+    V1Op,
     super::V1Query,
     "use jumpcloud_api::filter::v1::Filter;\n\
      let f = Filter::field(\"username\").eq(\"testuser\")?;\n\
      assert_eq!(f, \"username:$eq:testuser\".parse()?);"
 );
 
-comparisons!(Op {
+comparisons!(V1Op {
     /// Field equals `value`.
     one eq => Eq;
     /// Field differs from `value`.
@@ -133,12 +133,12 @@ mod tests {
             Err(FilterError::Field { .. })
         ));
         let f: Filter = "lastContact:$gt:2024-01-01T00:00:00Z".parse().unwrap();
-        assert_eq!(f.op(), Op::Gt);
+        assert_eq!(f.op(), V1Op::Gt);
         assert_eq!(f.values(), ["2024-01-01T00:00:00Z"]);
     }
 
     fn filters() -> impl Strategy<Value = Filter> {
-        (field(), prop::sample::select(Op::ALL), text())
+        (field(), prop::sample::select(V1Op::ALL), text())
             .prop_map(|(f, op, v)| Field { name: f }.with(op, vec![v.into()]).unwrap())
     }
 

@@ -30,7 +30,7 @@ use super::grammar::{Arity, Operator, comparisons, filter_type};
 /// A comparison of the v2 dialect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Op {
+pub enum V2Op {
     /// `eq`: equal to.
     Eq,
     /// `ne`: not equal to.
@@ -51,7 +51,7 @@ pub enum Op {
     In,
 }
 
-impl Op {
+impl V2Op {
     /// The operator as written on the wire.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -68,7 +68,7 @@ impl Op {
     }
 }
 
-impl Operator for Op {
+impl Operator for V2Op {
     const DIALECT: super::FilterDialect = super::FilterDialect::V2;
     const ALL: &'static [Self] = &[
         Self::Eq,
@@ -94,14 +94,14 @@ impl Operator for Op {
 }
 
 filter_type!(
-    Op,
+    V2Op,
     super::V2,
     "use jumpcloud_api::filter::v2::Filter;\n\
      let f = Filter::field(\"name\").eq(\"Test Group\")?;\n\
      assert_eq!(f, \"name:eq:Test Group\".parse()?);"
 );
 
-comparisons!(Op {
+comparisons!(V2Op {
     /// Field equals `value`.
     one eq => Eq;
     /// Field differs from `value`.
@@ -127,7 +127,7 @@ impl Field {
         low: impl Into<FilterValue>,
         high: impl Into<FilterValue>,
     ) -> Result<Filter, super::FilterError> {
-        self.with(Op::Between, vec![low.into(), high.into()])
+        self.with(V2Op::Between, vec![low.into(), high.into()])
     }
 }
 
@@ -225,7 +225,7 @@ mod tests {
     fn parses_into_parts() {
         let f: Filter = "type:in:user|system|".parse().unwrap();
         assert_eq!(f.field_name(), "type");
-        assert_eq!(f.op(), Op::In);
+        assert_eq!(f.op(), V2Op::In);
         assert_eq!(f.values(), ["user", "system", ""]);
         let f: Filter = "name:eq:".parse().unwrap();
         assert_eq!(f.values(), [""]);
@@ -263,7 +263,7 @@ mod tests {
     fn filters() -> impl Strategy<Value = Filter> {
         let no = |c: char| move |s: &String| !s.contains(c);
         prop_oneof![
-            (field(), prop::sample::select(&Op::ALL[..6]), text())
+            (field(), prop::sample::select(&V2Op::ALL[..6]), text())
                 .prop_map(|(f, op, v)| { Field { name: f }.with(op, vec![v.into()]).unwrap() }),
             (field(), text()).prop_map(|(f, v)| Filter::field(f).search(v).unwrap()),
             (
@@ -307,7 +307,7 @@ mod tests {
             {
                 let back: Filter = f.to_string().parse().unwrap();
                 prop_assert_eq!(back.field_name(), field.as_str());
-                prop_assert_eq!(back.op(), Op::Eq);
+                prop_assert_eq!(back.op(), V2Op::Eq);
                 prop_assert_eq!(back.values(), std::slice::from_ref(v));
             }
         }

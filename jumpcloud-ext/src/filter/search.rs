@@ -52,7 +52,7 @@ const DIALECT: FilterDialect = FilterDialect::V1Search;
 /// A comparison of a search-body condition.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Op {
+pub enum SearchOp {
     /// Equal to; written as a plain `{"field": value}`.
     Eq,
     /// `$ne`: not equal to.
@@ -69,7 +69,7 @@ pub enum Op {
     In,
 }
 
-impl Op {
+impl SearchOp {
     const ALL: [Self; 7] = [
         Self::Eq,
         Self::Ne,
@@ -98,8 +98,8 @@ impl Op {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Cond {
     field: String,
-    op: Op,
-    /// A scalar, or for [`Op::In`] an array of scalars.
+    op: SearchOp,
+    /// A scalar, or for [`SearchOp::In`] an array of scalars.
     value: Value,
 }
 
@@ -109,10 +109,10 @@ impl Cond {
         &self.field
     }
     /// The comparison.
-    pub fn op(&self) -> Op {
+    pub fn op(&self) -> SearchOp {
         self.op
     }
-    /// The value as sent (an array for [`Op::In`]).
+    /// The value as sent (an array for [`SearchOp::In`]).
     pub fn value(&self) -> &Value {
         &self.value
     }
@@ -140,7 +140,7 @@ pub struct Field {
 }
 
 impl Field {
-    fn cond(self, op: Op, value: Value) -> Expr {
+    fn cond(self, op: SearchOp, value: Value) -> Expr {
         Expr::Cond(Cond {
             field: self.name,
             op,
@@ -149,27 +149,27 @@ impl Field {
     }
     /// Field equals `value`.
     pub fn eq(self, value: impl Into<FilterValue>) -> Expr {
-        self.cond(Op::Eq, value.into().to_json())
+        self.cond(SearchOp::Eq, value.into().to_json())
     }
     /// Field differs from `value`.
     pub fn ne(self, value: impl Into<FilterValue>) -> Expr {
-        self.cond(Op::Ne, value.into().to_json())
+        self.cond(SearchOp::Ne, value.into().to_json())
     }
     /// Field is greater than `value`.
     pub fn gt(self, value: impl Into<FilterValue>) -> Expr {
-        self.cond(Op::Gt, value.into().to_json())
+        self.cond(SearchOp::Gt, value.into().to_json())
     }
     /// Field is greater than or equal to `value`.
     pub fn gte(self, value: impl Into<FilterValue>) -> Expr {
-        self.cond(Op::Gte, value.into().to_json())
+        self.cond(SearchOp::Gte, value.into().to_json())
     }
     /// Field is less than `value`.
     pub fn lt(self, value: impl Into<FilterValue>) -> Expr {
-        self.cond(Op::Lt, value.into().to_json())
+        self.cond(SearchOp::Lt, value.into().to_json())
     }
     /// Field is less than or equal to `value`.
     pub fn lte(self, value: impl Into<FilterValue>) -> Expr {
-        self.cond(Op::Lte, value.into().to_json())
+        self.cond(SearchOp::Lte, value.into().to_json())
     }
     /// Field equals one of `values` (JSON carries any value, so no value is
     /// refused; an empty list matches nothing).
@@ -179,7 +179,7 @@ impl Field {
         V: Into<FilterValue>,
     {
         let values = values.into_iter().map(|v| v.into().to_json()).collect();
-        self.cond(Op::In, Value::Array(values))
+        self.cond(SearchOp::In, Value::Array(values))
     }
 }
 
@@ -243,7 +243,7 @@ impl Expr {
             Self::Cond(c) => {
                 check_field(&c.field)?;
                 let value = match c.op {
-                    Op::Eq => c.value.clone(),
+                    SearchOp::Eq => c.value.clone(),
                     op => {
                         let mut m = Map::new();
                         m.insert(op.as_str().to_owned(), c.value.clone());
@@ -320,7 +320,7 @@ impl Expr {
     }
 
     fn conditions(field: &str, v: &Value, at: &str) -> Result<Vec<Self>, FilterError> {
-        let cond = |op: Op, value: &Value| {
+        let cond = |op: SearchOp, value: &Value| {
             Self::Cond(Cond {
                 field: field.to_owned(),
                 op,
@@ -331,14 +331,16 @@ impl Expr {
             Value::Object(ops) => ops
                 .iter()
                 .map(|(key, operand)| {
-                    let op = Op::ALL
+                    let op = SearchOp::ALL
                         .into_iter()
                         .find(|o| o.as_str() == key)
                         .ok_or_else(|| {
                             unsupported(format!("at `{at}`: unknown operator {key:?}"))
                         })?;
                     let fits = match op {
-                        Op::In => matches!(operand, Value::Array(a) if a.iter().all(is_scalar)),
+                        SearchOp::In => {
+                            matches!(operand, Value::Array(a) if a.iter().all(is_scalar))
+                        }
                         _ => is_scalar(operand),
                     };
                     if !fits {
@@ -349,7 +351,7 @@ impl Expr {
                     Ok(cond(op, operand))
                 })
                 .collect(),
-            v if is_scalar(v) => Ok(vec![cond(Op::Eq, v)]),
+            v if is_scalar(v) => Ok(vec![cond(SearchOp::Eq, v)]),
             v => Err(unsupported(format!("at `{at}`: unsupported value {v}"))),
         }
     }
@@ -729,7 +731,7 @@ mod tests {
         let field = "[a-zA-Z_][a-zA-Z0-9_]{0,6}(\\.[a-z0-9_]{1,4}){0,2}";
         (
             field,
-            prop::sample::select(Op::ALL.to_vec()),
+            prop::sample::select(SearchOp::ALL.to_vec()),
             values(),
             prop::collection::vec(values(), 0..4),
         )
@@ -737,13 +739,13 @@ mod tests {
             .prop_map(|(f, op, v, vs)| {
                 let field = Expr::field(f);
                 match op {
-                    Op::Eq => field.eq(v),
-                    Op::Ne => field.ne(v),
-                    Op::Gt => field.gt(v),
-                    Op::Gte => field.gte(v),
-                    Op::Lt => field.lt(v),
-                    Op::Lte => field.lte(v),
-                    Op::In => field.is_in(vs),
+                    SearchOp::Eq => field.eq(v),
+                    SearchOp::Ne => field.ne(v),
+                    SearchOp::Gt => field.gt(v),
+                    SearchOp::Gte => field.gte(v),
+                    SearchOp::Lt => field.lt(v),
+                    SearchOp::Lte => field.lte(v),
+                    SearchOp::In => field.is_in(vs),
                 }
             })
     }

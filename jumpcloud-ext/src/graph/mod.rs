@@ -52,14 +52,14 @@ use jumpcloud_api::{PagedRequest, Request, ResponseValue};
 
 pub use access::{Access, Reachers};
 pub use jumpcloud_api::graph::{
-    AllTargets, Attributes, Change, Connection, GraphError, Hop, Kind, Link, NodeRef, Op,
+    AllTargets, Attributes, Change, Connection, GraphError, Hop, Kind, Link, LinkOp, NodeRef,
     OperationRef, Path, RELATIONS, Reached, Relation, Relationship, all_targets, link, links,
     links_from, relationship,
 };
 pub use names::{Names, Unnamed};
 pub use offboard::{AccountState, OffboardReport, Offboarding};
 pub use plan::{ApplyReport, ChangeResult, Desired, Outcome, Plan, PlannedChange};
-pub use snapshot::{Edge, Node, Snapshot, named_kinds};
+pub use snapshot::{Edge, Snapshot, SnapshotNode, named_kinds};
 
 use crate::error::{Error, Result};
 use crate::{Budget, JumpCloud, Listing};
@@ -315,7 +315,7 @@ impl<'a> Graph<'a> {
         b: &NodeRef,
         attributes: Option<Attributes>,
     ) -> Result<()> {
-        self.change(Relation::Associations, a, &edit(Op::Add, b, attributes))
+        self.change(Relation::Associations, a, &edit(LinkOp::Add, b, attributes))
             .await
     }
 
@@ -329,14 +329,14 @@ impl<'a> Graph<'a> {
         self.change(
             Relation::Associations,
             a,
-            &edit(Op::Update, b, Some(attributes)),
+            &edit(LinkOp::Update, b, Some(attributes)),
         )
         .await
     }
 
     /// Removes the association between `a` and `b`.
     pub async fn dissociate(&self, a: &NodeRef, b: &NodeRef) -> Result<()> {
-        self.change(Relation::Associations, a, &edit(Op::Remove, b, None))
+        self.change(Relation::Associations, a, &edit(LinkOp::Remove, b, None))
             .await
     }
 
@@ -347,8 +347,12 @@ impl<'a> Graph<'a> {
         member: &NodeRef,
         attributes: Option<Attributes>,
     ) -> Result<()> {
-        self.change(Relation::Members, group, &edit(Op::Add, member, attributes))
-            .await
+        self.change(
+            Relation::Members,
+            group,
+            &edit(LinkOp::Add, member, attributes),
+        )
+        .await
     }
 
     /// Replaces the attributes of `member`'s membership of `group`.
@@ -361,19 +365,23 @@ impl<'a> Graph<'a> {
         self.change(
             Relation::Members,
             group,
-            &edit(Op::Update, member, Some(attributes)),
+            &edit(LinkOp::Update, member, Some(attributes)),
         )
         .await
     }
 
     /// Removes `member` from `group` (direct membership).
     pub async fn remove_member(&self, group: &NodeRef, member: &NodeRef) -> Result<()> {
-        self.change(Relation::Members, group, &edit(Op::Remove, member, None))
-            .await
+        self.change(
+            Relation::Members,
+            group,
+            &edit(LinkOp::Remove, member, None),
+        )
+        .await
     }
 }
 
-fn edit(op: Op, target: &NodeRef, attributes: Option<Attributes>) -> Change {
+fn edit(op: LinkOp, target: &NodeRef, attributes: Option<Attributes>) -> Change {
     Change {
         op,
         target: target.clone(),

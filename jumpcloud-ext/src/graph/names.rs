@@ -346,7 +346,10 @@ impl Graph<'_> {
 
 /// Pages through a kind's listing until every id in `ids` is named. An
 /// error ends the lookup, keeping the names read before it.
-fn by_listing<'a>(mut nodes: BoxStream<'a, Result<super::Node>>, ids: Vec<String>) -> Lookup<'a> {
+fn by_listing<'a>(
+    mut nodes: BoxStream<'a, Result<super::SnapshotNode>>,
+    ids: Vec<String>,
+) -> Lookup<'a> {
     async move {
         let wanted: BTreeSet<String> = ids.into_iter().collect();
         let mut left = wanted.len();

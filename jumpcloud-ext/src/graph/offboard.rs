@@ -8,7 +8,7 @@ use futures::TryStreamExt;
 
 use super::names::{Unnamed, write_unnamed};
 use super::plan::{ApplyReport, Plan, PlannedChange};
-use super::{Change, Graph, Kind, NodeRef, Op, Relation, collect_all, links_from};
+use super::{Change, Graph, Kind, LinkOp, NodeRef, Relation, collect_all, links_from};
 use crate::error::{Error, Result};
 
 /// An offboarding to run: made by [`Graph::offboard`], configured, then
@@ -199,7 +199,7 @@ impl<'g> Offboarding<'g> {
                 relation: Relation::Associations,
                 source: user.clone(),
                 change: Change {
-                    op: Op::Remove,
+                    op: LinkOp::Remove,
                     target: connection.node,
                     attributes: None,
                 },
@@ -240,7 +240,7 @@ impl<'g> Offboarding<'g> {
 
 fn removal(user: &NodeRef) -> Change {
     Change {
-        op: Op::Remove,
+        op: LinkOp::Remove,
         target: user.clone(),
         attributes: None,
     }

@@ -9,7 +9,7 @@ use futures::{StreamExt, TryStreamExt};
 use jumpcloud_api::graph::{GraphError, check};
 
 use super::names::{Unnamed, merge_unnamed, write_unnamed};
-use super::{Attributes, Change, Graph, Kind, NodeRef, Op, Relation, refused};
+use super::{Attributes, Change, Graph, Kind, LinkOp, NodeRef, Relation, refused};
 use crate::error::{Error, Result};
 
 /// One wanted edge: the node at the other end and, optionally, the
@@ -69,9 +69,9 @@ impl fmt::Display for PlannedChange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.change;
         let sign = match c.op {
-            Op::Add => '+',
-            Op::Remove => '-',
-            Op::Update => '~',
+            LinkOp::Add => '+',
+            LinkOp::Remove => '-',
+            LinkOp::Update => '~',
         };
         if f.alternate() {
             write!(
@@ -87,17 +87,17 @@ impl fmt::Display for PlannedChange {
             )?;
         }
         match c.op {
-            Op::Add => match &c.attributes {
+            LinkOp::Add => match &c.attributes {
                 Some(a) if !a.is_empty() => write!(f, " {}", attrs(a)),
                 _ => Ok(()),
             },
-            Op::Update => write!(
+            LinkOp::Update => write!(
                 f,
                 " {} => {}",
                 attrs(&self.current.clone().unwrap_or_default()),
                 attrs(&c.attributes.clone().unwrap_or_default())
             ),
-            Op::Remove => match &self.current {
+            LinkOp::Remove => match &self.current {
                 Some(a) if !a.is_empty() => write!(f, " (had {})", attrs(a)),
                 _ => Ok(()),
             },
@@ -129,7 +129,7 @@ impl Plan {
     }
 
     /// The writes with this op.
-    pub fn count(&self, op: Op) -> usize {
+    pub fn count(&self, op: LinkOp) -> usize {
         self.changes.iter().filter(|c| c.change.op == op).count()
     }
 
@@ -165,9 +165,9 @@ impl fmt::Display for Plan {
             f,
             "{} change(s): {} to add, {} to remove, {} to update",
             self.len(),
-            self.count(Op::Add),
-            self.count(Op::Remove),
-            self.count(Op::Update)
+            self.count(LinkOp::Add),
+            self.count(LinkOp::Remove),
+            self.count(LinkOp::Update)
         )?;
         write_unnamed(f, &self.unnamed, "")
     }
@@ -278,19 +278,24 @@ fn diff(
     let mut changes = Vec::new();
     for (node, attributes) in &current {
         if !wanted.contains_key(node) {
-            changes.push(planned(Op::Remove, node, None, Some(attributes)));
+            changes.push(planned(LinkOp::Remove, node, None, Some(attributes)));
         }
     }
     for (node, want) in &wanted {
         if let (Some(have), Some(want)) = (current.get(node), want)
             && have != want
         {
-            changes.push(planned(Op::Update, node, Some(want.clone()), Some(have)));
+            changes.push(planned(
+                LinkOp::Update,
+                node,
+                Some(want.clone()),
+                Some(have),
+            ));
         }
     }
     for (node, want) in &wanted {
         if !current.contains_key(node) {
-            changes.push(planned(Op::Add, node, want.clone(), None));
+            changes.push(planned(LinkOp::Add, node, want.clone(), None));
         }
     }
     Plan {
@@ -366,8 +371,10 @@ impl Graph<'_> {
                     .await
                 {
                     Ok(()) => Outcome::Done,
-                    Err(e) if planned.change.op == Op::Add && e.is_conflict() => Outcome::Unchanged,
-                    Err(e) if planned.change.op == Op::Remove && e.is_not_found() => {
+                    Err(e) if planned.change.op == LinkOp::Add && e.is_conflict() => {
+                        Outcome::Unchanged
+                    }
+                    Err(e) if planned.change.op == LinkOp::Remove && e.is_not_found() => {
                         Outcome::Unchanged
                     }
                     Err(e) => Outcome::Failed(e),
@@ -397,7 +404,7 @@ mod tests {
         a
     }
 
-    fn planned(op: Op, attributes: Option<Attributes>, current: Option<Attributes>) -> String {
+    fn planned(op: LinkOp, attributes: Option<Attributes>, current: Option<Attributes>) -> String {
         PlannedChange {
             relation: Relation::Associations,
             source: NodeRef::user("u1"),
@@ -415,22 +422,22 @@ mod tests {
     fn lines_show_attributes_only_when_there_are_some() {
         let edge = "user u1 -[associations]-> system s1";
         let sudo_text = r#"{"sudo":{"enabled":true,"withoutPassword":false}}"#;
-        assert_eq!(planned(Op::Add, None, None), format!("+ {edge}"));
+        assert_eq!(planned(LinkOp::Add, None, None), format!("+ {edge}"));
         assert_eq!(
-            planned(Op::Add, Some(Attributes::new()), None),
+            planned(LinkOp::Add, Some(Attributes::new()), None),
             format!("+ {edge}")
         );
         assert_eq!(
-            planned(Op::Add, Some(sudo(true)), None),
+            planned(LinkOp::Add, Some(sudo(true)), None),
             format!("+ {edge} {sudo_text}")
         );
-        assert_eq!(planned(Op::Remove, None, None), format!("- {edge}"));
+        assert_eq!(planned(LinkOp::Remove, None, None), format!("- {edge}"));
         assert_eq!(
-            planned(Op::Remove, None, Some(Attributes::new())),
+            planned(LinkOp::Remove, None, Some(Attributes::new())),
             format!("- {edge}")
         );
         assert_eq!(
-            planned(Op::Remove, None, Some(sudo(true))),
+            planned(LinkOp::Remove, None, Some(sudo(true))),
             format!("- {edge} (had {sudo_text})")
         );
     }
@@ -483,12 +490,12 @@ mod tests {
             vec![Desired::from(NodeRef::system("b"))],
         );
         first.extend(second);
-        let targets: Vec<(Op, &str)> = first
+        let targets: Vec<(LinkOp, &str)> = first
             .changes
             .iter()
             .map(|c| (c.change.op, c.change.target.id.as_str()))
             .collect();
-        assert_eq!(targets, [(Op::Remove, "a"), (Op::Add, "b")]);
+        assert_eq!(targets, [(LinkOp::Remove, "a"), (LinkOp::Add, "b")]);
         assert_eq!(first.len(), 2);
     }
 
@@ -547,14 +554,18 @@ mod tests {
             current.clone(),
             desired.clone(),
         );
-        let ops: Vec<(Op, &str)> = plan
+        let ops: Vec<(LinkOp, &str)> = plan
             .changes
             .iter()
             .map(|c| (c.change.op, c.change.target.id.as_str()))
             .collect();
         assert_eq!(
             ops,
-            [(Op::Remove, "drop"), (Op::Update, "sudo"), (Op::Add, "new")]
+            [
+                (LinkOp::Remove, "drop"),
+                (LinkOp::Update, "sudo"),
+                (LinkOp::Add, "new")
+            ]
         );
         let text = plan.to_string();
         assert!(

@@ -16,7 +16,7 @@ use crate::Listing;
 
 /// A node of a snapshot.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct Node {
+pub struct SnapshotNode {
     /// Kind and id.
     #[serde(flatten)]
     pub node: NodeRef,
@@ -44,12 +44,12 @@ pub struct Edge {
 #[non_exhaustive]
 pub struct Snapshot {
     /// Every node, by kind then id.
-    pub nodes: Vec<Node>,
+    pub nodes: Vec<SnapshotNode>,
     /// Every edge once (an association is listed from one end only).
     pub edges: Vec<Edge>,
 }
 
-type Nodes<'a> = BoxStream<'a, Result<Node>>;
+type Nodes<'a> = BoxStream<'a, Result<SnapshotNode>>;
 
 /// Lists the nodes of one kind, with their names.
 type ListNodes = for<'s> fn(&'s Graph<'_>) -> Nodes<'s>;
@@ -140,8 +140,8 @@ fn listing(kind: &Kind) -> Option<ListNodes> {
     Some(listing)
 }
 
-fn named(kind: Kind, id: Option<String>, name: Option<String>) -> Option<Node> {
-    Some(Node {
+fn named(kind: Kind, id: Option<String>, name: Option<String>) -> Option<SnapshotNode> {
+    Some(SnapshotNode {
         node: NodeRef::new(kind, id?),
         name,
     })
@@ -153,7 +153,7 @@ impl Graph<'_> {
     where
         R: PagedRequest + 's,
         R::Item: Send + 's,
-        F: Fn(R::Item) -> Option<Node> + Send + 's,
+        F: Fn(R::Item) -> Option<SnapshotNode> + Send + 's,
     {
         request
             .concurrency(self.concurrency)
@@ -172,7 +172,7 @@ impl Graph<'_> {
     fn directories_of(&self, wanted: Kind) -> Nodes<'_> {
         self.listed(self.jc.v2().directory_list(), move |d| {
             let kind = Kind::from_name(&d.type_.to_string());
-            (kind == wanted).then(|| Node {
+            (kind == wanted).then(|| SnapshotNode {
                 node: NodeRef::new(kind, d.id),
                 name: Some(d.name),
             })
@@ -197,10 +197,10 @@ impl Graph<'_> {
             .iter()
             .filter_map(|k| listing(k).map(|list| list(self)))
             .collect();
-        let mut nodes: Vec<Node> =
+        let mut nodes: Vec<SnapshotNode> =
             futures::stream::iter(listings.into_iter().map(|s| s.try_collect::<Vec<_>>()))
                 .buffered(self.concurrency)
-                .try_collect::<Vec<Vec<Node>>>()
+                .try_collect::<Vec<Vec<SnapshotNode>>>()
                 .await?
                 .into_iter()
                 .flatten()
@@ -436,11 +436,11 @@ mod tests {
         sudo.insert("sudo".into(), serde_json::json!({"enabled": true}));
         let snap = Snapshot {
             nodes: vec![
-                Node {
+                SnapshotNode {
                     node: NodeRef::user("u1"),
                     name: Some("ada \"the\" admin".into()),
                 },
-                Node {
+                SnapshotNode {
                     node: NodeRef::user_group("g1"),
                     name: Some("eng".into()),
                 },

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use jumpcloud_ext::StatusCode;
 use jumpcloud_ext::prelude::*;
-use jumpcloud_fake::{Collection, DEFAULT_API_KEY, FakeJumpCloud, Fault, Node, REDACTED};
+use jumpcloud_fake::{Collection, DEFAULT_API_KEY, FakeJumpCloud, Fault, GraphNode, REDACTED};
 use jumpcloud_fake_consumer::suspend_group;
 
 type TestResult<T = ()> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -20,7 +20,7 @@ async fn tenant() -> TestResult<Tenant> {
     let contractors = fake.add_user_group("Contractors")?;
     for name in ["ann", "bob"] {
         let user = fake.add_user(name)?;
-        let (group, member) = (Node::user_group(&contractors), Node::user(&user));
+        let (group, member) = (GraphNode::user_group(&contractors), GraphNode::user(&user));
         fake.add_member(fake.default_org(), &group, &member)?;
     }
     let eve = fake.add_user("eve")?;
@@ -106,7 +106,7 @@ async fn a_write_that_keeps_failing_is_reported() -> TestResult {
 
     let err = result.err().ok_or("the writes should have failed")?;
     assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
-    for member in fake.members_of(fake.default_org(), &Node::user_group(&contractors))? {
+    for member in fake.members_of(fake.default_org(), &GraphNode::user_group(&contractors))? {
         assert_eq!(state(&fake, &member.id), "ACTIVATED");
     }
     Ok(())

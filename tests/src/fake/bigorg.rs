@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::error::FakeError;
-use super::graph::{Attributes, GraphError, Node};
+use super::graph::{Attributes, GraphError, GraphNode};
 use super::server::FakeJumpCloud;
 use super::state::{Collection, lock};
 
@@ -105,10 +105,10 @@ impl FakeJumpCloud {
         let (ug, sg) = (&ids.user_groups, &ids.system_groups);
         let (mut memberships, mut associations) = (0, 0);
         for (i, u) in ids.users.iter().enumerate() {
-            let user = Node::user(u.as_str());
+            let user = GraphNode::user(u.as_str());
             for k in picks(i, spec.groups_per_user, ug.len()) {
                 tally(
-                    g.add_member(&Node::user_group(ug[k].as_str()), &user, none()),
+                    g.add_member(&GraphNode::user_group(ug[k].as_str()), &user, none()),
                     &mut memberships,
                 );
             }
@@ -116,7 +116,7 @@ impl FakeJumpCloud {
                 && i.is_multiple_of(spec.direct_binding_every)
                 && !ids.systems.is_empty()
             {
-                let sys = Node::system(ids.systems[i % ids.systems.len()].as_str());
+                let sys = GraphNode::system(ids.systems[i % ids.systems.len()].as_str());
                 let sudo = json!({ "enabled": true, "withoutPassword": i % 20 == 0 });
                 let mut a = Attributes::new();
                 a.insert("sudo".into(), sudo);
@@ -127,8 +127,8 @@ impl FakeJumpCloud {
             for (j, s) in ids.systems.iter().enumerate() {
                 tally(
                     g.add_member(
-                        &Node::system_group(sg[j % sg.len()].as_str()),
-                        &Node::system(s.as_str()),
+                        &GraphNode::system_group(sg[j % sg.len()].as_str()),
+                        &GraphNode::system(s.as_str()),
                         none(),
                     ),
                     &mut memberships,
@@ -136,16 +136,16 @@ impl FakeJumpCloud {
             }
         }
         for (k, group) in ug.iter().enumerate() {
-            let group = Node::user_group(group.as_str());
+            let group = GraphNode::user_group(group.as_str());
             for j in picks(k * 31, spec.systems_per_user_group, ids.systems.len()) {
                 tally(
-                    g.associate(&group, &Node::system(ids.systems[j].as_str()), none()),
+                    g.associate(&group, &GraphNode::system(ids.systems[j].as_str()), none()),
                     &mut associations,
                 );
             }
             for j in picks(k, spec.system_groups_per_user_group, sg.len()) {
                 tally(
-                    g.associate(&group, &Node::system_group(sg[j].as_str()), none()),
+                    g.associate(&group, &GraphNode::system_group(sg[j].as_str()), none()),
                     &mut associations,
                 );
             }
@@ -173,9 +173,14 @@ impl FakeJumpCloud {
         const KINDS: [K; 4] = [K::User, K::UserGroup, K::System, K::SystemGroup];
         let data = lock(&self.shared.data);
         let org = data.org(org)?;
-        let nodes = |k: K| -> Vec<Node> {
+        let nodes = |k: K| -> Vec<GraphNode> {
             k.collection()
-                .map(|c| org.objects(c).keys().map(|id| Node::new(k, id)).collect())
+                .map(|c| {
+                    org.objects(c)
+                        .keys()
+                        .map(|id| GraphNode::new(k, id))
+                        .collect()
+                })
                 .unwrap_or_default()
         };
         let mut floor = 0;

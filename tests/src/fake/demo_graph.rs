@@ -18,7 +18,7 @@ use serde_json::json;
 
 use super::demo::Made;
 use super::error::FakeError;
-use super::graph::{Attributes, GraphKind, Node};
+use super::graph::{Attributes, GraphKind, GraphNode};
 use super::links::{self, Link, LinkOp};
 use super::state::{Collection, Org};
 
@@ -37,15 +37,15 @@ fn kind(c: Collection) -> GraphKind {
 
 /// Wire the demo's graph.
 pub(crate) fn seed(org: &mut Org, made: &Made) -> Result<(), FakeError> {
-    let user = |i: usize| Node::user(made.users[i].as_str());
-    let ug = |i: usize| Node::user_group(made.user_groups[i].as_str());
-    let sys = |i: usize| Node::system(made.systems[i].as_str());
-    let sg = |i: usize| Node::system_group(made.system_groups[i].as_str());
-    let res = |c: Collection, n: usize| Node::new(kind(c), made.resource(c, n));
+    let user = |i: usize| GraphNode::user(made.users[i].as_str());
+    let ug = |i: usize| GraphNode::user_group(made.user_groups[i].as_str());
+    let sys = |i: usize| GraphNode::system(made.systems[i].as_str());
+    let sg = |i: usize| GraphNode::system_group(made.system_groups[i].as_str());
+    let res = |c: Collection, n: usize| GraphNode::new(kind(c), made.resource(c, n));
     let (eng, sales, it, contractors) = (ug(0), ug(1), ug(2), ug(3));
     let (mac, win, linux) = (sg(0), sg(1), sg(2));
 
-    let mut members: Vec<(Node, Node)> = Vec::new();
+    let mut members: Vec<(GraphNode, GraphNode)> = Vec::new();
     for i in 0..20 {
         let group = match i {
             0..=7 => &eng,
@@ -70,7 +70,7 @@ pub(crate) fn seed(org: &mut Org, made: &Made) -> Result<(), FakeError> {
     }
 
     let none = Attributes::new;
-    let bindings: Vec<(Node, Node, Attributes)> = vec![
+    let bindings: Vec<(GraphNode, GraphNode, Attributes)> = vec![
         (eng.clone(), linux.clone(), sudo(false)),
         (eng.clone(), mac.clone(), none()),
         (it.clone(), win.clone(), none()),

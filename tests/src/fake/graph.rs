@@ -210,14 +210,14 @@ impl fmt::Display for GraphKind {
 
 /// One object of the graph: its kind and id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Node {
+pub struct GraphNode {
     /// What kind of object it is.
     pub kind: GraphKind,
     /// Its object id.
     pub id: String,
 }
 
-impl Node {
+impl GraphNode {
     /// A node of any kind.
     pub fn new(kind: GraphKind, id: impl Into<String>) -> Self {
         Self {
@@ -252,7 +252,7 @@ impl Node {
     }
 }
 
-impl fmt::Display for Node {
+impl fmt::Display for GraphNode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.kind, self.id)
     }
@@ -273,7 +273,7 @@ pub(crate) enum GraphError {
 }
 
 /// Whether the kinds of `a` and `b` allow an association between them.
-pub(crate) fn check_association(a: &Node, b: &Node) -> Result<(), GraphError> {
+pub(crate) fn check_association(a: &GraphNode, b: &GraphNode) -> Result<(), GraphError> {
     if a.kind.can_associate(b.kind) {
         Ok(())
     } else {
@@ -285,7 +285,7 @@ pub(crate) fn check_association(a: &Node, b: &Node) -> Result<(), GraphError> {
 }
 
 /// Whether the kinds of `group` and `member` allow the membership.
-pub(crate) fn check_membership(group: &Node, member: &Node) -> Result<(), GraphError> {
+pub(crate) fn check_membership(group: &GraphNode, member: &GraphNode) -> Result<(), GraphError> {
     if group.kind.member_kind() == Some(member.kind) {
         Ok(())
     } else {
@@ -300,27 +300,27 @@ pub(crate) fn check_membership(group: &Node, member: &Node) -> Result<(), GraphE
 /// as group → members and member → groups, so every listing is a lookup.
 #[derive(Debug, Default)]
 pub(crate) struct Graph {
-    assoc: HashMap<Node, BTreeMap<Node, Attributes>>,
-    members: HashMap<Node, BTreeMap<Node, Attributes>>,
-    member_of: HashMap<Node, BTreeSet<Node>>,
+    assoc: HashMap<GraphNode, BTreeMap<GraphNode, Attributes>>,
+    members: HashMap<GraphNode, BTreeMap<GraphNode, Attributes>>,
+    member_of: HashMap<GraphNode, BTreeSet<GraphNode>>,
 }
 
 /// One hop of a path: the object reached and the attributes of the link used.
 #[derive(Debug, Clone)]
 pub(crate) struct Hop {
-    pub(crate) to: Node,
+    pub(crate) to: GraphNode,
     pub(crate) attributes: Attributes,
 }
 
 /// Every path from a traversal's source to one reached object.
-pub(crate) type Reached = BTreeMap<Node, Vec<Vec<Hop>>>;
+pub(crate) type Reached = BTreeMap<GraphNode, Vec<Vec<Hop>>>;
 
 impl Graph {
     /// Link `a` and `b` with `attributes`.
     pub(crate) fn associate(
         &mut self,
-        a: &Node,
-        b: &Node,
+        a: &GraphNode,
+        b: &GraphNode,
         attributes: Attributes,
     ) -> Result<(), GraphError> {
         check_association(a, b)?;
@@ -341,8 +341,8 @@ impl Graph {
     /// Replace the attributes of an existing association.
     pub(crate) fn update_association(
         &mut self,
-        a: &Node,
-        b: &Node,
+        a: &GraphNode,
+        b: &GraphNode,
         attributes: Attributes,
     ) -> Result<(), GraphError> {
         for (x, y) in [(a, b), (b, a)] {
@@ -357,7 +357,7 @@ impl Graph {
     }
 
     /// Remove the association between `a` and `b`.
-    pub(crate) fn dissociate(&mut self, a: &Node, b: &Node) -> Result<(), GraphError> {
+    pub(crate) fn dissociate(&mut self, a: &GraphNode, b: &GraphNode) -> Result<(), GraphError> {
         let found = self.assoc.get_mut(a).and_then(|m| m.remove(b)).is_some();
         if let Some(m) = self.assoc.get_mut(b) {
             m.remove(a);
@@ -372,8 +372,8 @@ impl Graph {
     /// Make `member` a member of `group`.
     pub(crate) fn add_member(
         &mut self,
-        group: &Node,
-        member: &Node,
+        group: &GraphNode,
+        member: &GraphNode,
         attributes: Attributes,
     ) -> Result<(), GraphError> {
         check_membership(group, member)?;
@@ -392,8 +392,8 @@ impl Graph {
     /// Replace the attributes of an existing membership.
     pub(crate) fn update_member(
         &mut self,
-        group: &Node,
-        member: &Node,
+        group: &GraphNode,
+        member: &GraphNode,
         attributes: Attributes,
     ) -> Result<(), GraphError> {
         let slot = self
@@ -406,7 +406,11 @@ impl Graph {
     }
 
     /// End `member`'s membership of `group`.
-    pub(crate) fn remove_member(&mut self, group: &Node, member: &Node) -> Result<(), GraphError> {
+    pub(crate) fn remove_member(
+        &mut self,
+        group: &GraphNode,
+        member: &GraphNode,
+    ) -> Result<(), GraphError> {
         let found = self
             .members
             .get_mut(group)
@@ -423,7 +427,7 @@ impl Graph {
     }
 
     /// Forget every link of a removed object.
-    pub(crate) fn remove_node(&mut self, node: &Node) {
+    pub(crate) fn remove_node(&mut self, node: &GraphNode) {
         if let Some(peers) = self.assoc.remove(node) {
             for peer in peers.keys() {
                 if let Some(m) = self.assoc.get_mut(peer) {
@@ -450,9 +454,9 @@ impl Graph {
     /// Direct associations of `node` with objects of the `targets` kinds, in (kind, id) order.
     pub(crate) fn associations(
         &self,
-        node: &Node,
+        node: &GraphNode,
         targets: &[GraphKind],
-    ) -> Vec<(&Node, &Attributes)> {
+    ) -> Vec<(&GraphNode, &Attributes)> {
         self.assoc
             .get(node)
             .into_iter()
@@ -462,17 +466,17 @@ impl Graph {
     }
 
     /// Direct members of a group, in (kind, id) order.
-    pub(crate) fn members(&self, group: &Node) -> Vec<(&Node, &Attributes)> {
+    pub(crate) fn members(&self, group: &GraphNode) -> Vec<(&GraphNode, &Attributes)> {
         self.members.get(group).into_iter().flatten().collect()
     }
 
     /// The groups `node` is a direct member of.
-    pub(crate) fn groups_of(&self, node: &Node) -> Vec<&Node> {
+    pub(crate) fn groups_of(&self, node: &GraphNode) -> Vec<&GraphNode> {
         self.member_of.get(node).into_iter().flatten().collect()
     }
 
     /// The attributes of a membership, if it exists.
-    fn membership(&self, group: &Node, member: &Node) -> Option<&Attributes> {
+    fn membership(&self, group: &GraphNode, member: &GraphNode) -> Option<&Attributes> {
         self.members.get(group)?.get(member)
     }
 
@@ -481,8 +485,8 @@ impl Graph {
     /// association, then optionally down to a member of the group reached. That gives, for a
     /// user and systems: user → system, user → user group → system, user → system group →
     /// system and user → user group → system group → system.
-    pub(crate) fn traverse(&self, source: &Node, targets: &[GraphKind]) -> Reached {
-        let mut starts: Vec<(&Node, Vec<Hop>)> = vec![(source, Vec::new())];
+    pub(crate) fn traverse(&self, source: &GraphNode, targets: &[GraphKind]) -> Reached {
+        let mut starts: Vec<(&GraphNode, Vec<Hop>)> = vec![(source, Vec::new())];
         for g in self.groups_of(source) {
             let attributes = self.membership(g, source).cloned().unwrap_or_default();
             starts.push((
@@ -598,20 +602,20 @@ mod tests {
     #[test]
     fn links_are_checked() {
         let mut g = Graph::default();
-        let (u, s) = (Node::user("u"), Node::system("s"));
+        let (u, s) = (GraphNode::user("u"), GraphNode::system("s"));
         g.associate(&u, &s, Attributes::new()).unwrap();
         assert_eq!(
             g.associate(&s, &u, Attributes::new()),
             Err(GraphError::Exists)
         );
         assert!(matches!(
-            g.associate(&u, &Node::user("v"), Attributes::new()),
+            g.associate(&u, &GraphNode::user("v"), Attributes::new()),
             Err(GraphError::Invalid(_))
         ));
         g.dissociate(&s, &u).unwrap();
         assert_eq!(g.dissociate(&u, &s), Err(GraphError::Missing));
         assert!(matches!(
-            g.add_member(&Node::user_group("g"), &s, Attributes::new()),
+            g.add_member(&GraphNode::user_group("g"), &s, Attributes::new()),
             Err(GraphError::Invalid(_))
         ));
     }
@@ -619,9 +623,9 @@ mod tests {
     #[test]
     fn traversal_paths_and_removal() {
         let mut g = Graph::default();
-        let u = Node::user("u");
-        let (ug, sg) = (Node::user_group("ug"), Node::system_group("sg"));
-        let (s1, s2) = (Node::system("s1"), Node::system("s2"));
+        let u = GraphNode::user("u");
+        let (ug, sg) = (GraphNode::user_group("ug"), GraphNode::system_group("sg"));
+        let (s1, s2) = (GraphNode::system("s1"), GraphNode::system("s2"));
         g.add_member(&ug, &u, Attributes::new()).unwrap();
         g.add_member(&sg, &s1, Attributes::new()).unwrap();
         g.add_member(&sg, &s2, Attributes::new()).unwrap();

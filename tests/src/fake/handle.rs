@@ -5,7 +5,7 @@ use chrono::Utc;
 use serde_json::Value;
 
 use super::error::FakeError;
-use super::graph::{Attributes, Graph, Node};
+use super::graph::{Attributes, Graph, GraphNode};
 use super::links::{self, Link, LinkOp};
 use super::routes::insights_tables::TABLES;
 use super::seed;
@@ -136,8 +136,8 @@ impl FakeJumpCloud {
     pub fn associate(
         &self,
         org: &str,
-        a: &Node,
-        b: &Node,
+        a: &GraphNode,
+        b: &GraphNode,
         attributes: Value,
     ) -> Result<(), FakeError> {
         let attributes = links::attributes(Some(&attributes))?;
@@ -145,20 +145,30 @@ impl FakeJumpCloud {
     }
 
     /// Remove the association between `a` and `b`.
-    pub fn dissociate(&self, org: &str, a: &Node, b: &Node) -> Result<(), FakeError> {
+    pub fn dissociate(&self, org: &str, a: &GraphNode, b: &GraphNode) -> Result<(), FakeError> {
         let none = Attributes::new();
         self.link(org, Link::Association, a, LinkOp::Remove, b, none)
     }
 
     /// Make `member` a member of `group` (a user of a user group, a system of a system group,
     /// a policy of a policy group).
-    pub fn add_member(&self, org: &str, group: &Node, member: &Node) -> Result<(), FakeError> {
+    pub fn add_member(
+        &self,
+        org: &str,
+        group: &GraphNode,
+        member: &GraphNode,
+    ) -> Result<(), FakeError> {
         let none = Attributes::new();
         self.link(org, Link::Membership, group, LinkOp::Add, member, none)
     }
 
     /// End `member`'s membership of `group`.
-    pub fn remove_member(&self, org: &str, group: &Node, member: &Node) -> Result<(), FakeError> {
+    pub fn remove_member(
+        &self,
+        org: &str,
+        group: &GraphNode,
+        member: &GraphNode,
+    ) -> Result<(), FakeError> {
         let none = Attributes::new();
         self.link(org, Link::Membership, group, LinkOp::Remove, member, none)
     }
@@ -168,9 +178,9 @@ impl FakeJumpCloud {
         &self,
         org: &str,
         link: Link,
-        a: &Node,
+        a: &GraphNode,
         op: LinkOp,
-        b: &Node,
+        b: &GraphNode,
         attributes: Attributes,
     ) -> Result<(), FakeError> {
         self.with_data(|d| Ok(links::change(d.org_mut(org)?, link, a, op, b, attributes)?))
@@ -178,7 +188,11 @@ impl FakeJumpCloud {
 
     /// Every direct association of `node`, with its attributes (`Value::Null` when none), in
     /// (kind, id) order.
-    pub fn associations_of(&self, org: &str, node: &Node) -> Result<Vec<(Node, Value)>, FakeError> {
+    pub fn associations_of(
+        &self,
+        org: &str,
+        node: &GraphNode,
+    ) -> Result<Vec<(GraphNode, Value)>, FakeError> {
         self.read_graph(org, |g| {
             g.associations(node, &super::graph::GraphKind::ALL)
                 .into_iter()
@@ -195,7 +209,7 @@ impl FakeJumpCloud {
     }
 
     /// The direct members of a group, in (kind, id) order.
-    pub fn members_of(&self, org: &str, group: &Node) -> Result<Vec<Node>, FakeError> {
+    pub fn members_of(&self, org: &str, group: &GraphNode) -> Result<Vec<GraphNode>, FakeError> {
         self.read_graph(org, |g| {
             g.members(group)
                 .into_iter()
@@ -205,7 +219,7 @@ impl FakeJumpCloud {
     }
 
     /// The groups `node` is a direct member of.
-    pub fn groups_of(&self, org: &str, node: &Node) -> Result<Vec<Node>, FakeError> {
+    pub fn groups_of(&self, org: &str, node: &GraphNode) -> Result<Vec<GraphNode>, FakeError> {
         self.read_graph(org, |g| g.groups_of(node).into_iter().cloned().collect())
     }
 

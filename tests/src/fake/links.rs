@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::error::{ApiError, FakeError};
-use super::graph::{Attributes, GraphError, Node, check_association, check_membership};
+use super::graph::{Attributes, GraphError, GraphNode, check_association, check_membership};
 use super::state::Org;
 
 /// What a graph operation (`{"op": …}`) asks for.
@@ -66,7 +66,7 @@ pub(crate) fn attributes(v: Option<&Value>) -> Result<Attributes, LinkError> {
     }
 }
 
-fn exists(org: &Org, node: &Node) -> Result<(), LinkError> {
+fn exists(org: &Org, node: &GraphNode) -> Result<(), LinkError> {
     if org.has_node(node) {
         Ok(())
     } else {
@@ -74,7 +74,7 @@ fn exists(org: &Org, node: &Node) -> Result<(), LinkError> {
     }
 }
 
-fn graph_error(e: GraphError, a: &Node, b: &Node, what: &str) -> LinkError {
+fn graph_error(e: GraphError, a: &GraphNode, b: &GraphNode, what: &str) -> LinkError {
     match e {
         GraphError::Invalid(m) => LinkError::BadRequest(m),
         GraphError::Exists => LinkError::Conflict(format!("{what} {a} - {b} already exists")),
@@ -97,9 +97,9 @@ pub(crate) enum Link {
 pub(crate) fn change(
     org: &mut Org,
     link: Link,
-    a: &Node,
+    a: &GraphNode,
     op: LinkOp,
-    b: &Node,
+    b: &GraphNode,
     attributes: Attributes,
 ) -> Result<(), LinkError> {
     let (allowed, what) = match link {

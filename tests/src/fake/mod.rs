@@ -32,7 +32,7 @@ pub use demo::{
 };
 pub use error::FakeError;
 pub use faults::{Fault, Faults};
-pub use graph::{GraphKind, Node};
+pub use graph::{GraphKind, GraphNode};
 pub use jobs::EventSet;
 pub use log::{REDACTED, RecordedRequest};
 pub use server::{

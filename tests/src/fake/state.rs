@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::auth::AuthState;
 use super::error::FakeError;
 use super::faults::Faults;
-use super::graph::{Graph, GraphKind, Node};
+use super::graph::{Graph, GraphKind, GraphNode};
 use super::ids::{IdGen, is_object_id};
 use super::log::RequestLog;
 use super::objects;
@@ -148,7 +148,7 @@ impl Org {
     pub(crate) fn remove(&mut self, c: Collection, id: &str) -> Option<Value> {
         let removed = self.objects_mut(c).remove(id)?;
         if let Some(kind) = GraphKind::of_collection(c) {
-            self.graph.remove_node(&Node::new(kind, id));
+            self.graph.remove_node(&GraphNode::new(kind, id));
         }
         Some(removed)
     }
@@ -260,14 +260,14 @@ impl Org {
     }
 
     /// Whether a graph node exists as an object of this org.
-    pub(crate) fn has_node(&self, node: &Node) -> bool {
+    pub(crate) fn has_node(&self, node: &GraphNode) -> bool {
         node.kind
             .collection()
             .is_some_and(|c| self.objects(c).contains_key(&node.id))
     }
 
     /// The stored object behind a graph node, if any.
-    pub(crate) fn node_object(&self, node: &Node) -> Option<&Value> {
+    pub(crate) fn node_object(&self, node: &GraphNode) -> Option<&Value> {
         self.objects(node.kind.collection()?).get(&node.id)
     }
 }

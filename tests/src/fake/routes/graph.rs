@@ -15,7 +15,7 @@ use serde_json::{Map, Value, json};
 
 use super::{AppState, Scoped, check_id, json_object};
 use crate::fake::error::{ApiError, ApiResult, ErrorStyle};
-use crate::fake::graph::{Attributes, GraphKind, Hop, Node, merge_attributes};
+use crate::fake::graph::{Attributes, GraphKind, GraphNode, Hop, merge_attributes};
 use crate::fake::links::{self, Link, LinkOp};
 use crate::fake::listing::{Dialect, ListQuery, compare_by, query_pairs};
 use crate::fake::state::{Org as OrgData, lock};
@@ -178,9 +178,9 @@ fn page(total: usize, items: Vec<Value>) -> Response {
 }
 
 /// Check the path id and that the object exists.
-fn source(org: &OrgData, kind: GraphKind, id: &str) -> ApiResult<Node> {
+fn source(org: &OrgData, kind: GraphKind, id: &str) -> ApiResult<GraphNode> {
     check_id(id)?;
-    let node = Node::new(kind, id.to_ascii_lowercase());
+    let node = GraphNode::new(kind, id.to_ascii_lowercase());
     if org.has_node(&node) {
         Ok(node)
     } else {
@@ -208,7 +208,7 @@ fn query(raw: Option<&str>) -> ApiResult<(ListQuery, Vec<(String, String)>)> {
 }
 
 /// The page `q` asks for of one object's direct links, as connections, with their total.
-fn links_page(q: &ListQuery, all: &[(&Node, &Attributes)]) -> Response {
+fn links_page(q: &ListQuery, all: &[(&GraphNode, &Attributes)]) -> Response {
     let items = all
         .iter()
         .skip(q.skip)
@@ -292,8 +292,8 @@ fn change(
     let org = data
         .org_mut(&req.org)
         .map_err(|e| ApiError::not_found(e.to_string()))?;
-    let node = Node::new(kind, id.to_ascii_lowercase());
-    let target = Node::new(target_kind, target_id.to_ascii_lowercase());
+    let node = GraphNode::new(kind, id.to_ascii_lowercase());
+    let target = GraphNode::new(target_kind, target_id.to_ascii_lowercase());
     let link = if members {
         Link::Membership
     } else {
@@ -324,7 +324,7 @@ fn list_groups(req: &Scoped, kind: GraphKind, id: &str, up: bool) -> ApiResult<R
         .org(&req.org)
         .map_err(|e| ApiError::not_found(e.to_string()))?;
     let node = source(org, kind, id)?;
-    let linked: Vec<(Node, Attributes)> = if up {
+    let linked: Vec<(GraphNode, Attributes)> = if up {
         org.graph
             .groups_of(&node)
             .into_iter()
@@ -397,7 +397,7 @@ fn traverse(req: &Scoped, kind: GraphKind, id: &str, targets: &[GraphKind]) -> A
         .map_err(|e| ApiError::not_found(e.to_string()))?;
     let node = source(org, kind, id)?;
     let reached = org.graph.traverse(&node, targets);
-    let hits: Vec<(&Node, &Vec<Vec<Hop>>)> = reached
+    let hits: Vec<(&GraphNode, &Vec<Vec<Hop>>)> = reached
         .iter()
         .filter(|(n, _)| {
             q.filters.is_empty() || {

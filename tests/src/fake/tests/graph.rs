@@ -10,7 +10,7 @@ use super::{Code, get, header, json, req};
 use crate::fake::routes::graph::TRAVERSALS;
 use crate::fake::{
     BigOrg, Collection, DEMO_TWO_PATH_SYSTEM, DEMO_TWO_PATH_USERNAME, FakeJumpCloud, GraphKind,
-    Node,
+    GraphNode,
 };
 
 fn v2_document() -> Value {
@@ -125,23 +125,31 @@ async fn small() -> Small {
     let mut systems = fake.seed_systems(2).unwrap();
     let (s1, s2) = (systems.remove(0), systems.remove(0));
     let sudo = json!({"sudo": {"enabled": true, "withoutPassword": false}});
-    fake.add_member(&org, &Node::user_group(&group), &Node::user(&user))
-        .unwrap();
-    fake.add_member(&org, &Node::system_group(&sgroup), &Node::system(&s1))
-        .unwrap();
+    fake.add_member(
+        &org,
+        &GraphNode::user_group(&group),
+        &GraphNode::user(&user),
+    )
+    .unwrap();
+    fake.add_member(
+        &org,
+        &GraphNode::system_group(&sgroup),
+        &GraphNode::system(&s1),
+    )
+    .unwrap();
     fake.associate(
         &org,
-        &Node::user_group(&group),
-        &Node::system_group(&sgroup),
+        &GraphNode::user_group(&group),
+        &GraphNode::system_group(&sgroup),
         Value::Null,
     )
     .unwrap();
-    fake.associate(&org, &Node::user(&user), &Node::system(&s2), sudo)
+    fake.associate(&org, &GraphNode::user(&user), &GraphNode::system(&s2), sudo)
         .unwrap();
     fake.associate(
         &org,
-        &Node::user_group(&group),
-        &Node::system(&s2),
+        &GraphNode::user_group(&group),
+        &GraphNode::system(&s2),
         Value::Null,
     )
     .unwrap();
@@ -334,13 +342,13 @@ async fn members_membership_and_memberof() {
     assert_eq!(del.status(), 200);
     let org = fake.default_org();
     assert_eq!(
-        fake.members_of(org, &Node::user_group(&s.group))
+        fake.members_of(org, &GraphNode::user_group(&s.group))
             .unwrap()
             .len(),
         2
     );
     assert!(
-        fake.associations_of(org, &Node::system(&s.s2))
+        fake.associations_of(org, &GraphNode::system(&s.s2))
             .unwrap()
             .iter()
             .all(|(n, _)| n.kind != GraphKind::User)
