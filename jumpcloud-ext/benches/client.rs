@@ -1,6 +1,6 @@
 //! What the client costs: decoding a page, and a whole call through the
-//! `JumpCloud` transport (auth, retry bookkeeping, tracing span, error capture)
-//! compared with the bare generated client, both against the fake JumpCloud on
+//! `JumpCloud` request path (scoping, auth, retry bookkeeping, budgets, phase
+//! spans, error capture) compared with the bare generated client, both against the fake JumpCloud on
 //! 127.0.0.1. Run with `cargo bench -p jumpcloud-ext`; results are recorded in
 //! BENCHMARKS.md.
 
@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use jumpcloud_ext::api::{Hooks, v1, v2};
+use jumpcloud_ext::api::{Hooks, Request, v1, v2};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{self as fake, Collection, FakeJumpCloud};
 
@@ -31,29 +31,37 @@ fn benches(c: &mut Criterion) {
     });
     group.finish();
 
-    // The same calls through the SDK's client and through the bare generated one.
+    // The same calls through the SDK's client (`.run()`: its request path)
+    // and through the bare generated one (`Request::send`, no transport).
     let mut group = c.benchmark_group("call");
-    for (client, v1) in [(EXT, ext.v1()), (RAW, raw_v1)] {
-        group.bench_function(format!("v1 user_list limit 100, {client}"), |b| {
-            b.to_async(&rt).iter(|| async {
-                v1.user_list()
-                    .limit(100)
-                    .run_with_response()
-                    .await
-                    .map(|r| r.results.len())
-            })
-        });
-    }
-    for (client, v2) in [(EXT, ext.v2()), (RAW, raw_v2)] {
-        group.bench_function(format!("v2 user_group_list, {client}"), |b| {
-            b.to_async(&rt).iter(|| async {
-                v2.user_group_list()
-                    .run_with_response()
-                    .await
-                    .map(|r| r.len())
-            })
-        });
-    }
+    group.bench_function(format!("v1 user_list limit 100, {EXT}"), |b| {
+        b.to_async(&rt).iter(|| async {
+            ext.v1()
+                .user_list()
+                .limit(100)
+                .run()
+                .await
+                .map(|r| r.results.len())
+        })
+    });
+    group.bench_function(format!("v1 user_list limit 100, {RAW}"), |b| {
+        b.to_async(&rt).iter(|| async {
+            Request::send(raw_v1.user_list().limit(100))
+                .await
+                .map(|r| r.results.len())
+        })
+    });
+    group.bench_function(format!("v2 user_group_list, {EXT}"), |b| {
+        b.to_async(&rt)
+            .iter(|| async { ext.v2().user_group_list().run().await.map(|r| r.len()) })
+    });
+    group.bench_function(format!("v2 user_group_list, {RAW}"), |b| {
+        b.to_async(&rt).iter(|| async {
+            Request::send(raw_v2.user_group_list())
+                .await
+                .map(|r| r.len())
+        })
+    });
     group.finish();
     let _ = fake.request_count();
 }
