@@ -7,6 +7,9 @@
 //!
 //! - `cargo xtask diff OLD NEW` reports what changed for SDK users between
 //!   two documents.
+//! - `cargo xtask build-cost` builds sample apps on the SDK from cold and
+//!   prints what they cost (time, CPU, units, sizes), optionally beside a
+//!   base commit.
 //!
 //! The modules: `spec` is the document model at the bottom (operations,
 //! `$ref`s, progenitor's method names); `import`, `regen` and `diff`
@@ -20,6 +23,7 @@
 //! `openapi/provenance.json`; the committed files are not wrong).
 
 mod api;
+mod build_cost;
 mod canonical;
 mod diff;
 #[cfg(test)]
@@ -34,6 +38,7 @@ mod tests;
 #[cfg(test)]
 mod update_tests;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -83,6 +88,30 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Build sample apps on the SDK from cold and print what they cost (wall,
+    /// CPU, the SDK's units, rlib and `target/debug` sizes) as a Markdown
+    /// table; with `--base`, beside another commit, in one run.
+    BuildCost {
+        /// Also measure this commit (checked out in a temporary worktree), in
+        /// a column beside the working tree's.
+        #[arg(long)]
+        base: Option<String>,
+        /// Which sample apps, comma-separated.
+        #[arg(
+            long,
+            value_enum,
+            value_delimiter = ',',
+            default_value = "quick,lean,test"
+        )]
+        apps: Vec<build_cost::App>,
+        /// Where the scratch directories go (default: the system's temp dir;
+        /// each app's target directory takes a few GB, so keep it off tmpfs).
+        #[arg(long)]
+        scratch: Option<PathBuf>,
+        /// Keep the scratch directories and the base worktree afterwards.
+        #[arg(long)]
+        keep: bool,
+    },
 }
 
 /// What `import` needs from `regen` and `diff`: whether a document
@@ -103,6 +132,20 @@ fn main() -> ExitCode {
         }
         Command::Regen { api, check } => regen::run(&root, api, check).map(drop),
         Command::Diff { old, new } => diff::run(&root, &old, &new),
+        Command::BuildCost {
+            base,
+            apps,
+            scratch,
+            keep,
+        } => build_cost::run(
+            &root,
+            &build_cost::Options {
+                base,
+                apps,
+                scratch,
+                keep,
+            },
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
