@@ -53,7 +53,7 @@
 //!
 //! let client = jumpcloud_api::v2::Client::new(
 //!     "https://console.jumpcloud.com/api/v2",
-//!     jumpcloud_api::Hooks::none(),
+//!     jumpcloud_api::Sender::none(),
 //! );
 //! let groups = client.group_list().limit(10).send().await?;
 //! println!("{} groups", groups.len());
@@ -64,7 +64,7 @@
 //! The clients are raw: no authentication, no retries. A builder never
 //! sends by itself: it builds its request ([`Request::into_request`], an
 //! [`Outgoing`]) and decodes an answer ([`Request::decode`]); in between, a
-//! [`Transport`] installed through [`Hooks`] sends (adding `x-api-key` or a
+//! [`Transport`] installed through [`Sender`] sends (adding `x-api-key` or a
 //! bearer token and `x-org-id`, retrying, tracing), or `reqwest` as it is
 //! without one. `jumpcloud-ext` owns that middle part for its `.run()`.
 //!
@@ -140,7 +140,7 @@ pub use paging::{Page, PageKind, PageRequest, Paging, Position};
 pub use progenitor_client::{ByteStream, ClientInfo, Error, OperationInfo, ResponseValue};
 pub use request::{PagedRequest, Request};
 pub use setter::IntoOptionalString;
-pub use transport::{BoxFuture, Hooks, Outgoing, Transport, TransportError};
+pub use transport::{BoxFuture, Outgoing, Sender, Transport, TransportError};
 
 #[cfg(feature = "v2")]
 #[path = "generated/v2.rs"]

@@ -4,7 +4,7 @@
 //! Every generated builder turns itself into an [`Outgoing`] request
 //! ([`Request::into_request`](crate::Request::into_request)) and decodes an
 //! answer ([`Request::decode`](crate::Request::decode)); it never sends by
-//! itself. Between the two, the client's [`Hooks`] decide who sends: a
+//! itself. Between the two, the client's [`Sender`] decides who sends: a
 //! [`Transport`] when one is installed (`jumpcloud-ext` installs one that
 //! authenticates, retries and traces), `reqwest` as it is otherwise.
 
@@ -40,29 +40,30 @@ pub trait Transport: Send + Sync + fmt::Debug + std::any::Any + 'static {
     ) -> BoxFuture<'a, Result<reqwest::Response, TransportError>>;
 }
 
-/// The per-client value the generated clients carry (progenitor's "inner
-/// type"): the transport, if any. Cheap to clone.
+/// Who sends a generated client's requests: its [`Transport`], or `reqwest`
+/// as it is without one. Every generated client carries one (progenitor's
+/// "inner type"). Cheap to clone.
 #[derive(Clone, Default)]
-pub struct Hooks {
+pub struct Sender {
     transport: Option<Arc<dyn Transport>>,
 }
 
-impl Hooks {
-    /// Hooks that send every request through `transport`.
+impl Sender {
+    /// A sender that sends every request through `transport`.
     pub fn new(transport: impl Transport) -> Self {
         Self {
             transport: Some(Arc::new(transport)),
         }
     }
 
-    /// Hooks sharing an existing transport.
+    /// A sender sharing an existing transport.
     pub fn from_arc(transport: Arc<dyn Transport>) -> Self {
         Self {
             transport: Some(transport),
         }
     }
 
-    /// Hooks that send requests as they are (no auth, no retries).
+    /// A sender that sends requests as they are (no auth, no retries).
     pub fn none() -> Self {
         Self::default()
     }
@@ -73,17 +74,17 @@ impl Hooks {
     }
 }
 
-impl fmt::Debug for Hooks {
+impl fmt::Debug for Sender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.transport {
-            Some(t) => f.debug_tuple("Hooks").field(t).finish(),
-            None => f.write_str("Hooks(none)"),
+            Some(t) => f.debug_tuple("Sender").field(t).finish(),
+            None => f.write_str("Sender(none)"),
         }
     }
 }
 
 /// A request built by a generated builder, with what will send it: the
-/// client's connection pool and its [`Hooks`].
+/// client's connection pool and its [`Sender`].
 #[derive(Debug)]
 pub struct Outgoing {
     /// The request as built: URL, query, headers, body. Credentials are not
@@ -92,7 +93,7 @@ pub struct Outgoing {
     /// The connection pool of the client the builder came from.
     pub http: reqwest::Client,
     /// The transport of the client the builder came from.
-    pub hooks: Hooks,
+    pub sender: Sender,
 }
 
 impl Outgoing {
@@ -104,7 +105,7 @@ impl Outgoing {
         self,
         operation: &'static Operation,
     ) -> Result<reqwest::Response, progenitor_client::Error<()>> {
-        match self.hooks.transport() {
+        match self.sender.transport() {
             Some(transport) => transport
                 .send(&self.http, self.request, operation)
                 .await
@@ -119,14 +120,14 @@ impl Outgoing {
 macro_rules! impl_client_hooks {
     ($module:ident) => {
         impl $crate::$module::Client {
-            /// A client for `baseurl` whose requests go through `hooks`, using
+            /// A client for `baseurl` whose requests go through `sender`, using
             /// an existing `reqwest::Client` (share one per process).
-            pub fn with_hooks(
+            pub fn with_sender(
                 baseurl: &str,
                 client: reqwest::Client,
-                hooks: $crate::Hooks,
+                sender: $crate::Sender,
             ) -> Self {
-                Self::new_with_client(baseurl, client, hooks)
+                Self::new_with_client(baseurl, client, sender)
             }
 
             /// Metadata of every operation in this API.
@@ -140,7 +141,7 @@ macro_rules! impl_client_hooks {
                 $crate::Outgoing {
                     request,
                     http: self.client().clone(),
-                    hooks: self.inner().clone(),
+                    sender: self.inner().clone(),
                 }
             }
         }

@@ -8,7 +8,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use jumpcloud_ext::api::{Hooks, Request, v1, v2};
+use jumpcloud_ext::api::{Request, Sender, v1, v2};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{self as fake, Collection, FakeJumpCloud};
 
@@ -108,8 +108,8 @@ async fn setup() -> std::result::Result<Setup, Box<dyn std::error::Error>> {
     let http = reqwest::Client::builder()
         .default_headers(headers)
         .build()?;
-    let raw_v1 = v1::Client::with_hooks(&fake.v1_url(), http.clone(), Hooks::none());
-    let raw_v2 = v2::Client::with_hooks(&fake.v2_url(), http.clone(), Hooks::none());
+    let raw_v1 = v1::Client::with_sender(&fake.v1_url(), http.clone(), Sender::none());
+    let raw_v2 = v2::Client::with_sender(&fake.v2_url(), http.clone(), Sender::none());
     let page = http
         .get(format!("{}/systemusers?limit=100", fake.v1_url()))
         .send()

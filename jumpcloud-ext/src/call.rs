@@ -90,7 +90,7 @@ pub(crate) async fn send_outgoing(
     within: Option<&Budget>,
 ) -> Result<reqwest::Response> {
     let (http, request) = (&outgoing.http, outgoing.request);
-    let ours = outgoing.hooks.transport().map(|t| {
+    let ours = outgoing.sender.transport().map(|t| {
         (
             t,
             (t.as_ref() as &dyn Any).downcast_ref::<JumpCloudTransport>(),

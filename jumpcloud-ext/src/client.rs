@@ -49,7 +49,7 @@ struct Inner {
     endpoints: Endpoints,
     org: OrgScope,
     options: Arc<CallOptions>,
-    hooks: jumpcloud_api::Hooks,
+    sender: jumpcloud_api::Sender,
     #[cfg(feature = "v2")]
     v2: jumpcloud_api::v2::Client,
     #[cfg(feature = "v1")]
@@ -66,28 +66,36 @@ impl Inner {
         org: OrgScope,
         options: Arc<CallOptions>,
     ) -> Self {
-        let hooks = jumpcloud_api::Hooks::new(JumpCloudTransport::new(
+        let sender = jumpcloud_api::Sender::new(JumpCloudTransport::new(
             shared.clone(),
             org.clone(),
             options.clone(),
         ));
         Inner {
             #[cfg(feature = "v2")]
-            v2: jumpcloud_api::v2::Client::with_hooks(endpoints.v2(), http.clone(), hooks.clone()),
+            v2: jumpcloud_api::v2::Client::with_sender(
+                endpoints.v2(),
+                http.clone(),
+                sender.clone(),
+            ),
             #[cfg(feature = "v1")]
-            v1: jumpcloud_api::v1::Client::with_hooks(endpoints.v1(), http.clone(), hooks.clone()),
+            v1: jumpcloud_api::v1::Client::with_sender(
+                endpoints.v1(),
+                http.clone(),
+                sender.clone(),
+            ),
             #[cfg(feature = "insights")]
-            insights: jumpcloud_api::insights::Client::with_hooks(
+            insights: jumpcloud_api::insights::Client::with_sender(
                 endpoints.insights(),
                 http.clone(),
-                hooks.clone(),
+                sender.clone(),
             ),
             http,
             shared,
             endpoints,
             org,
             options,
-            hooks,
+            sender,
         }
     }
 }
@@ -205,10 +213,10 @@ impl JumpCloud {
         &self.inner.http
     }
 
-    /// The hooks this client's generated clients use, to build further
+    /// What sends this client's requests (its request path), to build further
     /// generated clients (say, for another base URL) that behave the same.
-    pub fn hooks(&self) -> &jumpcloud_api::Hooks {
-        &self.inner.hooks
+    pub fn sender(&self) -> &jumpcloud_api::Sender {
+        &self.inner.sender
     }
 
     /// Sends a request the generated clients do not build (an operation
@@ -248,7 +256,7 @@ impl JumpCloud {
         let outgoing = jumpcloud_api::Outgoing {
             request,
             http: self.inner.http.clone(),
-            hooks: self.inner.hooks.clone(),
+            sender: self.inner.sender.clone(),
         };
         crate::call::send_outgoing(outgoing, operation, None).await
     }
@@ -911,7 +919,7 @@ mod tests {
             .org_id("org-z")
             .build()
             .unwrap();
-        let dbg = format!("{:?}", jc.hooks());
+        let dbg = format!("{:?}", jc.sender());
         assert!(dbg.contains("JumpCloudTransport"), "{dbg}");
         assert!(
             dbg.contains("org-z") && dbg.contains("max_attempts: 4"),

@@ -134,7 +134,7 @@ async fn the_response_keeps_status_headers_and_body() {
             .unwrap()
     };
     // A generic caller of the transport gets the answer as it came.
-    let transport = jc.hooks().transport().unwrap();
+    let transport = jc.sender().transport().unwrap();
     let resp = transport
         .send(jc.http_client(), request(), &LIST_GROUPS)
         .await

@@ -69,7 +69,7 @@ async fn no_secret_in_logs_errors_or_debug() {
         "builder Debug",
         &format!("{:?}", JumpCloud::builder().api_key(API_KEY)),
     );
-    assert_clean("hooks Debug", &format!("{:?}", jc.hooks()));
+    assert_clean("hooks Debug", &format!("{:?}", jc.sender()));
 
     // --- Service account: token, 401 refresh, rotation ---
     let server = MockServer::start().await;

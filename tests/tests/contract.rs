@@ -104,7 +104,7 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The generated client of one API, with the `JumpCloud` client's hooks.
+/// The generated client of one API, with the `JumpCloud` client's sender.
 enum ApiClient {
     V2(jumpcloud_api::v2::Client),
     V1(jumpcloud_api::v1::Client),
@@ -113,12 +113,12 @@ enum ApiClient {
 
 impl ApiClient {
     fn new(api: Api, jc: &JumpCloud, url: &str) -> Self {
-        let (http, hooks) = (jc.http_client().clone(), jc.hooks().clone());
+        let (http, sender) = (jc.http_client().clone(), jc.sender().clone());
         match api {
-            Api::V2 => ApiClient::V2(jumpcloud_api::v2::Client::with_hooks(url, http, hooks)),
-            Api::V1 => ApiClient::V1(jumpcloud_api::v1::Client::with_hooks(url, http, hooks)),
-            Api::Insights => ApiClient::Insights(jumpcloud_api::insights::Client::with_hooks(
-                url, http, hooks,
+            Api::V2 => ApiClient::V2(jumpcloud_api::v2::Client::with_sender(url, http, sender)),
+            Api::V1 => ApiClient::V1(jumpcloud_api::v1::Client::with_sender(url, http, sender)),
+            Api::Insights => ApiClient::Insights(jumpcloud_api::insights::Client::with_sender(
+                url, http, sender,
             )),
         }
     }

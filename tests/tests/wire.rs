@@ -9,7 +9,7 @@
 use jumpcloud_ext::Run;
 use std::sync::{Arc, Mutex};
 
-use jumpcloud_api::{BoxFuture, Hooks, Operation, Transport, TransportError, insights, v1, v2};
+use jumpcloud_api::{BoxFuture, Operation, Sender, Transport, TransportError, insights, v1, v2};
 use serde_json::{Value, json};
 
 /// Never contacted: the capturing transport answers every request itself.
@@ -63,8 +63,8 @@ impl Capture {
         }
     }
 
-    fn hooks(&self) -> Hooks {
-        Hooks::new(self.clone())
+    fn sender(&self) -> Sender {
+        Sender::new(self.clone())
     }
 
     fn take(&self) -> Vec<Captured> {
@@ -106,11 +106,11 @@ impl Transport for Capture {
 }
 
 fn v2_client(capture: &Capture) -> v2::Client {
-    v2::Client::with_hooks(V2_BASE, reqwest::Client::new(), capture.hooks())
+    v2::Client::with_sender(V2_BASE, reqwest::Client::new(), capture.sender())
 }
 
 fn v1_client(capture: &Capture) -> v1::Client {
-    v1::Client::with_hooks(V1_BASE, reqwest::Client::new(), capture.hooks())
+    v1::Client::with_sender(V1_BASE, reqwest::Client::new(), capture.sender())
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -444,7 +444,7 @@ async fn insights_body_is_the_query_json() {
         r#"[{"event_type": "user_update", "service": "directory"}]"#,
     );
     let client =
-        insights::Client::with_hooks(INSIGHTS_BASE, reqwest::Client::new(), capture.hooks());
+        insights::Client::with_sender(INSIGHTS_BASE, reqwest::Client::new(), capture.sender());
     let query: insights::types::EventQuery = serde_json::from_value(json!({
         "service": ["directory"],
         "start_time": "2024-07-01T00:00:00Z",

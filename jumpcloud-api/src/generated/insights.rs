@@ -2847,7 +2847,7 @@ pub mod types {
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
-    pub(crate) inner: crate::Hooks,
+    pub(crate) inner: crate::Sender,
 }
 impl Client {
     /// Create a new client.
@@ -2855,7 +2855,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new(baseurl: &str, inner: crate::Hooks) -> Self {
+    pub fn new(baseurl: &str, inner: crate::Sender) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
             let dur = ::std::time::Duration::from_secs(15u64);
@@ -2873,7 +2873,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
-    pub fn new_with_client(baseurl: &str, client: reqwest::Client, inner: crate::Hooks) -> Self {
+    pub fn new_with_client(baseurl: &str, client: reqwest::Client, inner: crate::Sender) -> Self {
         Self {
             baseurl: baseurl.to_string(),
             client,
@@ -2881,7 +2881,7 @@ impl Client {
         }
     }
 }
-impl ClientInfo<crate::Hooks> for Client {
+impl ClientInfo<crate::Sender> for Client {
     fn api_version() -> &'static str {
         "1.0"
     }
@@ -2891,11 +2891,11 @@ impl ClientInfo<crate::Hooks> for Client {
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
-    fn inner(&self) -> &crate::Hooks {
+    fn inner(&self) -> &crate::Sender {
         &self.inner
     }
 }
-impl ClientHooks<crate::Hooks> for &Client {}
+impl ClientHooks<crate::Sender> for &Client {}
 impl Client {
     ///Sends a `POST` request to `/events`
     ///

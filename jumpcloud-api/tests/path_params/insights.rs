@@ -6,7 +6,8 @@ use super::{BAD, refused, unreachable};
 use jumpcloud_api::Request;
 #[tokio::test]
 async fn every_insights_path_parameter_is_checked_before_sending() {
-    let client = jumpcloud_api::insights::Client::new(&unreachable(), jumpcloud_api::Hooks::none());
+    let client =
+        jumpcloud_api::insights::Client::new(&unreachable(), jumpcloud_api::Sender::none());
     for &bad in BAD {
         refused(
             client

@@ -6,7 +6,7 @@ use super::{BAD, refused, unreachable};
 use jumpcloud_api::Request;
 #[tokio::test]
 async fn every_v1_path_parameter_is_checked_before_sending() {
-    let client = jumpcloud_api::v1::Client::new(&unreachable(), jumpcloud_api::Hooks::none());
+    let client = jumpcloud_api::v1::Client::new(&unreachable(), jumpcloud_api::Sender::none());
     for &bad in BAD {
         refused(
             client.application_template_get().id(bad).send().await,

@@ -6,7 +6,7 @@ use super::{BAD, refused, unreachable};
 use jumpcloud_api::Request;
 #[tokio::test]
 async fn every_v2_path_parameter_is_checked_before_sending() {
-    let client = jumpcloud_api::v2::Client::new(&unreachable(), jumpcloud_api::Hooks::none());
+    let client = jumpcloud_api::v2::Client::new(&unreachable(), jumpcloud_api::Sender::none());
     for &bad in BAD {
         refused(
             client.access_request_api_get().access_id(bad).send().await,

@@ -25,7 +25,7 @@ fn settings(doc: &Value) -> progenitor::GenerationSettings {
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
         .with_tag(progenitor::TagStyle::Merged)
-        .with_inner_type(quote!(crate::Hooks))
+        .with_inner_type(quote!(crate::Sender))
         .with_derive("PartialEq");
     for (name, path) in replacements(doc) {
         settings.with_replacement(name, path, std::iter::empty());

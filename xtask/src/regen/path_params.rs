@@ -288,7 +288,7 @@ pub fn test_output(root: &Path, api: Api, code: &str) -> Result<Output> {
 
         #[tokio::test]
         async fn #test() {
-            let client = jumpcloud_api::#module::Client::new(&unreachable(), jumpcloud_api::Hooks::none());
+            let client = jumpcloud_api::#module::Client::new(&unreachable(), jumpcloud_api::Sender::none());
             for &bad in BAD {
                 #(#calls)*
             }
