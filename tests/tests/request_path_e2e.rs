@@ -29,14 +29,18 @@ fn id(fake: &FakeJumpCloud, c: Collection, field: &str, value: &str) -> String {
         .to_string()
 }
 
-/// One 429 in front of the next `POST` to `path`.
-fn throttle_next_post(fake: &FakeJumpCloud, path: &str) {
-    fake.faults().push(
-        Fault::rate_limited()
-            .on_method(http::Method::POST)
-            .on_path(path)
-            .times(1),
-    );
+/// `fault` in front of the next `POST` to `path`.
+fn before_next_post(fake: &FakeJumpCloud, fault: Fault, path: &str) {
+    fake.faults()
+        .push(fault.on_method(http::Method::POST).on_path(path).times(1));
+}
+
+/// Creates a user group named `name` (a `POST` that is not repeatable).
+async fn create_group(jc: &JumpCloud, name: &str) -> jumpcloud_ext::Result<UserGroup> {
+    let body =
+        serde_json::from_value::<jumpcloud_api::v2::types::UserGroupPost>(json!({"name": name}))
+            .unwrap();
+    jc.v2().user_group_create().body(body).run().await
 }
 
 /// A 429 means JumpCloud refused the request before doing anything, so
@@ -64,24 +68,13 @@ async fn one_429_on_every_kind_of_post_is_resent_once() {
         "/api/v2/usergroups",
     ];
     for path in posts {
-        throttle_next_post(&fake, path);
+        before_next_post(&fake, Fault::rate_limited(), path);
     }
     fake.clear_requests();
 
     // A create: not repeatable in general, but a 429 was never acted on.
     // (First: its fault's path is a prefix of the graph changes' paths.)
-    let created = jc
-        .v2()
-        .user_group_create()
-        .body(
-            serde_json::from_value::<jumpcloud_api::v2::types::UserGroupPost>(
-                json!({"name": "Throttled"}),
-            )
-            .unwrap(),
-        )
-        .run()
-        .await
-        .unwrap();
+    let created = create_group(&jc, "Throttled").await.unwrap();
     assert_eq!(created.name.as_deref(), Some("Throttled"));
     // A v1 search: the name lookup.
     let found = jc.find::<User>(DEMO_TWO_PATH_USERNAME).await.unwrap();
@@ -130,26 +123,10 @@ async fn a_502_resends_reads_sent_as_post_but_not_a_create() {
     let fake = FakeJumpCloud::demo().await.unwrap();
     let jc = common::keyed_demo(&fake, common::fast_retry());
     for path in ["/api/v2/usergroups", "/api/search/systemusers"] {
-        fake.faults().push(
-            Fault::status(502)
-                .on_method(http::Method::POST)
-                .on_path(path)
-                .times(1),
-        );
+        before_next_post(&fake, Fault::status(502), path);
     }
     fake.clear_requests();
-    let err = jc
-        .v2()
-        .user_group_create()
-        .body(
-            serde_json::from_value::<jumpcloud_api::v2::types::UserGroupPost>(
-                json!({"name": "Once"}),
-            )
-            .unwrap(),
-        )
-        .run()
-        .await
-        .unwrap_err();
+    let err = create_group(&jc, "Once").await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(502));
     assert_eq!(err.attempts(), Some(1));
     assert_eq!(fake.requests_to("POST", "/api/v2/usergroups").len(), 1);
