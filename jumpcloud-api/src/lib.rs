@@ -128,7 +128,7 @@ mod request;
 pub mod setter;
 #[cfg_attr(
     not(any(feature = "v2", feature = "v1", feature = "insights")),
-    allow(unused_macros)
+    allow(unused_macros, unused_imports)
 )]
 mod transport;
 #[doc(hidden)]

@@ -271,7 +271,7 @@ async fn suspend(g: &Graph<'_>, user: &NodeRef) -> Result<AccountState> {
 #[cfg(not(feature = "v1"))]
 async fn suspend(_: &Graph<'_>, _: &NodeRef) -> Result<AccountState> {
     Err(Error::invalid_request(
-        "suspending a user needs the `v1` feature of jumpcloud-ext".into(),
+        "suspending a user needs the `v1` feature of jumpcloud-ext",
     ))
 }
 
