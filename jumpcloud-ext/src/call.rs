@@ -90,34 +90,26 @@ pub(crate) async fn send_outgoing(
     within: Option<&Budget>,
 ) -> Result<reqwest::Response> {
     let (http, request) = (&outgoing.http, outgoing.request);
-    let ours = outgoing.sender.transport().map(|t| {
-        (
-            t,
-            (t.as_ref() as &dyn Any).downcast_ref::<JumpCloudTransport>(),
-        )
-    });
-    let response = match ours {
-        Some((_, Some(ours))) => {
-            return ours
-                .send(http, request, operation, within)
-                .await?
-                .success(operation)
-                .await;
-        }
-        // Another transport sends as it sees fit, within the budget.
-        Some((transport, None)) => {
-            let _places = Budget::places(&Budget::distinct([within])).await;
-            transport
-                .send(http, request, operation)
-                .await
-                .map_err(Error::from_transport)
-        }
-        None => {
-            let _places = Budget::places(&Budget::distinct([within])).await;
-            http.execute(request).await.map_err(Error::from_reqwest)
-        }
-    };
-    let response = response.map_err(|e| e.or_operation(operation))?;
+    let transport = outgoing.sender.transport();
+    if let Some(ours) =
+        transport.and_then(|t| (t.as_ref() as &dyn Any).downcast_ref::<JumpCloudTransport>())
+    {
+        return ours
+            .send(http, request, operation, within)
+            .await?
+            .success(operation)
+            .await;
+    }
+    // Another transport, or none: sent once as it sees fit, within the budget.
+    let _places = Budget::places(&Budget::distinct([within])).await;
+    let response = match transport {
+        Some(transport) => transport
+            .send(http, request, operation)
+            .await
+            .map_err(Error::from_transport),
+        None => http.execute(request).await.map_err(Error::from_reqwest),
+    }
+    .map_err(|e| e.or_operation(operation))?;
     if response.status().is_success() {
         Ok(response)
     } else {
