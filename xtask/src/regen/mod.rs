@@ -47,6 +47,7 @@ mod prepare;
 mod query;
 mod request;
 mod str_setters;
+mod type_builders;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -159,6 +160,9 @@ const PASSES: &[(&str, Pass)] = &[
     }),
     ("check method names", |f, file| {
         operations::check_names(&f.rows, file)
+    }),
+    ("type builders for sent types", |_, file| {
+        type_builders::apply(file).map(drop)
     }),
     ("open enums", |_, file| open_enums::apply(file).map(drop)),
     ("lenient nulls", |_, file| lenient::apply(file).map(drop)),
