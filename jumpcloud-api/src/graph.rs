@@ -256,6 +256,15 @@ pub enum GraphError {
         /// The source kind.
         source: Kind,
     },
+    /// The relation exists, but the operation that answers it is in an
+    /// area this build leaves out (the members of an LDAP server without
+    /// the `directory-sync` feature): enable the cargo feature named.
+    NotCompiled {
+        /// The operation id that would have been called.
+        operation: &'static str,
+        /// Its area, whose name is the feature to enable.
+        area: crate::Area,
+    },
     /// The change does not fit the document's body for this pair (an
     /// attribute the operation cannot carry, say).
     InvalidChange {
@@ -309,6 +318,11 @@ impl fmt::Display for GraphError {
                     )
                 }
             }
+            GraphError::NotCompiled { operation, area } => write!(
+                f,
+                "{operation} is in the {area} area, which this build leaves out: \
+                 enable the cargo feature `{area}`"
+            ),
             GraphError::InvalidChange { operation, reason } => {
                 write!(f, "{operation}: {reason}")
             }
@@ -516,24 +530,43 @@ pub fn check(
     target: &Kind,
     write: bool,
 ) -> Result<&'static Link, GraphError> {
-    link(relation, source, target)
+    let link = link(relation, source, target)
         .filter(|l| !write || l.write.is_some())
         .ok_or_else(|| GraphError::NoSuchRelation {
             relation,
             source: source.clone(),
             target: target.clone(),
             write,
-        })
+        })?;
+    compiled(if write { link.write.as_ref() } else { None }.unwrap_or(&link.read))?;
+    Ok(link)
+}
+
+/// Refuses an operation whose area this build left out.
+fn compiled(op: &OperationRef) -> Result<(), GraphError> {
+    let found = crate::v2::OPERATIONS
+        .binary_search_by(|o| o.rust_method.cmp(op.rust_method))
+        .ok()
+        .and_then(|i| crate::v2::OPERATIONS.get(i));
+    match found {
+        Some(o) if !o.is_compiled() => Err(GraphError::NotCompiled {
+            operation: o.id,
+            area: o.area,
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Checks that `relation` from `source` has a listing of all targets (used
 /// by the generated dispatch).
 #[doc(hidden)]
 pub fn check_all(relation: Relation, source: &Kind) -> Result<&'static AllTargets, GraphError> {
-    all_targets(source, relation).ok_or_else(|| GraphError::NoListingOfAll {
+    let all = all_targets(source, relation).ok_or_else(|| GraphError::NoListingOfAll {
         relation,
         source: source.clone(),
-    })
+    })?;
+    compiled(&all.read)?;
+    Ok(all)
 }
 
 /// The typed body of a write (used by the generated dispatch): the change as
@@ -655,5 +688,34 @@ mod tests {
         };
         let e = body::<types::GraphOperationUser>("UserAssociation_Set", &change).unwrap_err();
         assert!(e.to_string().contains("colour"), "{e}");
+    }
+}
+
+/// A relation whose operation is in an area left out of the build is
+/// refused naming the feature; run by `cargo xtask features --test`.
+#[cfg(all(test, not(feature = "directory-sync")))]
+#[allow(clippy::unwrap_used)]
+mod area_left_out {
+    use super::*;
+
+    #[test]
+    fn names_the_feature_to_enable() {
+        let refused = check(
+            Relation::Associations,
+            &Kind::LdapServer,
+            &Kind::User,
+            false,
+        );
+        assert_eq!(
+            refused,
+            Err(GraphError::NotCompiled {
+                operation: "LdapServerAssociation_Get",
+                area: crate::Area::DirectorySync,
+            })
+        );
+        let text = refused.unwrap_err().to_string();
+        assert!(text.contains("`directory-sync`"), "{text}");
+        // The directory's own relations still answer.
+        assert!(check(Relation::Members, &Kind::UserGroup, &Kind::User, true).is_ok());
     }
 }

@@ -14,16 +14,33 @@
 //! # Modules and features
 //!
 //! JumpCloud serves three APIs from different base URLs, with different
-//! conventions (query styles, paging, error shapes). Each is one module behind
-//! a cargo feature of the same name, all on by default; turn off the ones you
-//! do not call to save compile time (`default-features = false, features =
-//! ["v2"]`).
+//! conventions (query styles, paging, error shapes). Each is one module:
 //!
-//! | module | feature | JumpCloud API | base URL (US) |
-//! | --- | --- | --- | --- |
-//! | `v2` | `v2` | API v2: user and system groups, the association graph, policies, applications, directories, System Insights | `https://console.jumpcloud.com/api/v2` |
-//! | `v1` | `v1` | API v1: users, systems, commands, organisations, `POST /search/*` | `https://console.jumpcloud.com/api` |
-//! | `insights` | `insights` | Directory Insights: the event log | `https://api.jumpcloud.com/insights/directory/v1` |
+//! | module | JumpCloud API | base URL (US) |
+//! | --- | --- | --- |
+//! | `v2` | API v2: user and system groups, the association graph, policies, applications, directories, System Insights | `https://console.jumpcloud.com/api/v2` |
+//! | `v1` | API v1: users, systems, commands, organisations, `POST /search/*` | `https://console.jumpcloud.com/api` |
+//! | `insights` | Directory Insights: the event log | `https://api.jumpcloud.com/insights/directory/v1` |
+//!
+//! What compiles is chosen by API *area*, one cargo feature each, all on by
+//! default (`full`); an operation belongs to exactly one ([`Area`], and
+//! [`Operation::area`]):
+//!
+//! | feature | operations |
+//! | --- | --- |
+//! | `directory` | v2's users, groups, systems, policies, applications, commands, RADIUS, bulk jobs and the graph; all of v1 |
+//! | `system-insights` | v2 `/systeminsights/*` |
+//! | `mdm` | v2 Apple MDM, Google EMM, devices, software apps |
+//! | `directory-sync` | v2 Active Directory, Google Workspace, Microsoft 365, LDAP, Workday, Duo |
+//! | `providers` | v2 MSP providers and integrations |
+//! | `directory-insights` | Directory Insights |
+//!
+//! An area brings its API's module (features `v2`, `v1`, `insights`: the
+//! client and the types its areas share) and the types only its operations
+//! use. Calling an operation of an area left out by name
+//! (`Client::call_json`) returns [`CallError::NotCompiled`], and the graph
+//! refuses its relations with [`graph::GraphError::NotCompiled`]
+//! (`graph` needs `directory`); both name the feature to enable.
 //!
 //! Each module has a `Client` with one method per operation (named after the
 //! operation id in snake case: `UserGroup_List` is `user_group_list`), a
@@ -108,6 +125,7 @@
 //!   parameter.
 //! - The optional string setters of the type builders take `&str`, `String`
 //!   or `Option<String>` ([`IntoOptionalString`]).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // With no API feature on, only the hook types remain and their generated
 // users are compiled out.
@@ -115,7 +133,7 @@ pub mod dynamic;
 #[cfg(feature = "insights")]
 pub mod event;
 pub mod filter;
-#[cfg(feature = "v2")]
+#[cfg(feature = "directory")]
 pub mod graph;
 mod operation;
 pub mod paging;
@@ -135,7 +153,7 @@ mod transport;
 pub mod wire;
 
 pub use dynamic::CallError;
-pub use operation::{Api, Effect, Operation};
+pub use operation::{Api, Area, Effect, Operation};
 pub use paging::{Page, PageKind, PageRequest, Paging, Position};
 pub use progenitor_client::{ByteStream, ClientInfo, Error, OperationInfo, ResponseValue};
 pub use request::{PagedRequest, Request};

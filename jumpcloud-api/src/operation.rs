@@ -48,6 +48,70 @@ impl Effect {
     }
 }
 
+/// A part of JumpCloud's APIs that compiles as one cargo feature of this
+/// crate (and of `jumpcloud-ext`), so an application compiles only what it
+/// calls. Every operation belongs to exactly one area, decided at
+/// generation time from its path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Area {
+    /// Users, groups, systems, policies, applications, commands, RADIUS,
+    /// bulk jobs, the association graph among them, and all of API v1:
+    /// feature `directory`.
+    Directory,
+    /// System Insights tables of each device (`/systeminsights/*`):
+    /// feature `system-insights`.
+    SystemInsights,
+    /// Apple MDM, Google EMM, devices and software apps: feature `mdm`.
+    Mdm,
+    /// Directories JumpCloud syncs with or serves: Active Directory, Google
+    /// Workspace, Microsoft 365, LDAP, Workday and Duo: feature
+    /// `directory-sync`.
+    DirectorySync,
+    /// MSP providers and third-party integrations: feature `providers`.
+    Providers,
+    /// Directory Insights events and reports: feature `directory-insights`.
+    DirectoryInsights,
+}
+
+crate::named_values! {
+    /// The cargo feature that compiles the area: `directory`,
+    /// `system-insights`, `mdm`, `directory-sync`, `providers` or
+    /// `directory-insights`.
+    Area {
+        Directory => "directory",
+        SystemInsights => "system-insights",
+        Mdm => "mdm",
+        DirectorySync => "directory-sync",
+        Providers => "providers",
+        DirectoryInsights => "directory-insights",
+    }
+}
+
+impl Area {
+    /// Every area.
+    pub const ALL: [Area; 6] = [
+        Area::Directory,
+        Area::SystemInsights,
+        Area::Mdm,
+        Area::DirectorySync,
+        Area::Providers,
+        Area::DirectoryInsights,
+    ];
+
+    /// Whether this build compiled the area's operations in.
+    pub const fn is_compiled(self) -> bool {
+        match self {
+            Area::Directory => cfg!(feature = "directory"),
+            Area::SystemInsights => cfg!(feature = "system-insights"),
+            Area::Mdm => cfg!(feature = "mdm"),
+            Area::DirectorySync => cfg!(feature = "directory-sync"),
+            Area::Providers => cfg!(feature = "providers"),
+            Area::DirectoryInsights => cfg!(feature = "directory-insights"),
+        }
+    }
+}
+
 /// Facts about one operation, derived from the OpenAPI documents at
 /// generation time (see each module's `OPERATIONS` table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -68,6 +132,8 @@ pub struct Operation {
     pub org_header: bool,
     /// What the operation does, and so whether it may be resent.
     pub effect: Effect,
+    /// The area (cargo feature) the operation is compiled with.
+    pub area: Area,
     /// How the operation pages, for listings (`None` for everything else).
     pub paging: Option<crate::paging::Paging>,
     /// The dialect of the operation's `filter` parameter, where it takes
@@ -76,6 +142,12 @@ pub struct Operation {
 }
 
 impl Operation {
+    /// Whether this build compiled the operation in: its [`Area`]'s feature
+    /// is on.
+    pub const fn is_compiled(&self) -> bool {
+        self.area.is_compiled()
+    }
+
     /// Whether the operation may be sent again after an attempt that may
     /// have reached the server: see [`Effect::may_repeat`].
     pub fn is_idempotent(&self) -> bool {

@@ -13,6 +13,17 @@
 
 /// Why `value` cannot be the path parameter `parameter` of `operation`, or
 /// `Ok` when it can. The value itself is not quoted in the message.
+// System Insights alone has no operation with a checked path parameter.
+#[cfg_attr(
+    not(any(
+        feature = "directory",
+        feature = "mdm",
+        feature = "directory-sync",
+        feature = "providers",
+        feature = "directory-insights"
+    )),
+    allow(dead_code)
+)]
 pub(crate) fn check(operation: &str, parameter: &str, value: &str) -> Result<(), String> {
     let problem = if value.is_empty() {
         "is empty"

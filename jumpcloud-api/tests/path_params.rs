@@ -9,13 +9,20 @@
 //! fail as a connection error, not as the refusal asserted.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[cfg(feature = "insights")]
+#[cfg(feature = "directory-insights")]
 #[path = "path_params/insights.rs"]
 mod insights;
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 #[path = "path_params/v1.rs"]
 mod v1;
-#[cfg(feature = "v2")]
+// Every v2 area: the module covers all of v2's operations.
+#[cfg(all(
+    feature = "directory",
+    feature = "system-insights",
+    feature = "mdm",
+    feature = "directory-sync",
+    feature = "providers"
+))]
 #[path = "path_params/v2.rs"]
 mod v2;
 

@@ -22,7 +22,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 /// use jumpcloud_ext::Budget;
 ///
 /// # async fn demo(jc: JumpCloud) -> jumpcloud_ext::Result<()> {
-/// # #[cfg(feature = "v2")] {
+/// # #[cfg(feature = "directory")] {
 /// // Two listings, each fetching pages four at a time, never more than
 /// // four requests out together.
 /// let budget = Budget::new(4);

@@ -25,7 +25,7 @@ use crate::transport::JumpCloudTransport;
 /// use jumpcloud_ext::prelude::*;
 ///
 /// # async fn demo(jc: JumpCloud) -> jumpcloud_ext::Result<()> {
-/// # #[cfg(feature = "v2")]
+/// # #[cfg(feature = "directory")]
 /// match jc.v2().user_group_get().id("5f1b2c3d4e5f60718293a4b5").run().await {
 ///     Ok(group) => println!("{:?}", group.name),
 ///     Err(e) if e.is_not_found() => println!("no such group"),
@@ -139,7 +139,7 @@ pub(crate) async fn send_outgoing(
 ///         .retry(RetryPolicy::none())
 ///         .timeout(Duration::from_secs(2)),
 /// );
-/// # #[cfg(feature = "v2")]
+/// # #[cfg(feature = "directory")]
 /// probe.v2().user_group_list().limit(1).run().await?;
 ///
 /// // Two jobs that together never have more than four requests out.

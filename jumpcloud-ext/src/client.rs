@@ -33,7 +33,7 @@ use crate::transport::{JumpCloudTransport, OrgScope, Shared};
 ///     .region(Region::Eu)
 ///     .build()?;
 /// use jumpcloud_ext::Run;
-/// # #[cfg(feature = "v2")]
+/// # #[cfg(feature = "directory")]
 /// let groups = jc.v2().group_list().limit(10).run().await?;
 /// # Ok(())
 /// # }
@@ -146,7 +146,7 @@ impl JumpCloud {
     /// use jumpcloud_ext::{CallOptions, RetryPolicy, Run};
     ///
     /// // A liveness probe: one attempt, no waiting out a rate limit.
-    /// # #[cfg(feature = "v2")]
+    /// # #[cfg(feature = "directory")]
     /// let groups = jc
     ///     .with_options(CallOptions::new().retry(RetryPolicy::none()))
     ///     .v2()
@@ -228,7 +228,7 @@ impl JumpCloud {
     ///
     /// ```no_run
     /// # async fn demo(jc: jumpcloud_ext::JumpCloud) -> jumpcloud_ext::Result<()> {
-    /// use jumpcloud_ext::api::{Api, Effect, Operation};
+    /// use jumpcloud_ext::api::{Api, Area, Effect, Operation};
     ///
     /// static ROLES: Operation = Operation {
     ///     api: Api::V2,
@@ -238,6 +238,7 @@ impl JumpCloud {
     ///     path: "/roles",
     ///     org_header: true,
     ///     effect: Effect::Read,
+    ///     area: Area::Directory,
     ///     paging: None,
     ///     filter: None,
     /// };
@@ -276,7 +277,7 @@ impl JumpCloud {
     /// The organisation's graph: associations, memberships, traversal with
     /// paths, access questions, desired-state plans and offboarding, one API
     /// over every kind (see [`crate::graph`]).
-    #[cfg(feature = "v2")]
+    #[cfg(feature = "directory")]
     pub fn graph(&self) -> crate::graph::Graph<'_> {
         crate::graph::Graph::new(self)
     }

@@ -73,7 +73,7 @@ impl fmt::Display for ErrorKind {
 ///
 /// ```no_run
 /// # async fn demo(jc: jumpcloud_ext::JumpCloud) -> jumpcloud_ext::Result<()> {
-/// # #[cfg(feature = "v2")]
+/// # #[cfg(feature = "directory")]
 /// use jumpcloud_ext::Run;
 /// match jc.v2().group_list().run().await {
 ///     Ok(groups) => println!("{} groups", groups.len()),
@@ -632,7 +632,7 @@ pub(crate) fn truncate(text: &[u8], max: usize, truncated: bool) -> String {
 #[non_exhaustive]
 pub enum ErrorDetail {
     /// Nothing of that kind has that name (with [`ErrorKind::NotFound`]).
-    #[cfg(feature = "v2")]
+    #[cfg(feature = "directory")]
     #[non_exhaustive]
     NotFound {
         /// The kind of object looked up.
@@ -644,7 +644,7 @@ pub enum ErrorDetail {
     },
     /// More than one object has that name; pass an id instead (with
     /// [`ErrorKind::Ambiguous`]).
-    #[cfg(feature = "v2")]
+    #[cfg(feature = "directory")]
     #[non_exhaustive]
     Ambiguous {
         /// The kind of object looked up.
@@ -662,18 +662,29 @@ pub enum ErrorDetail {
     /// A bulk user job failed: which job, the jobs already accepted and the
     /// rows' outcomes so far. The error's kind and status are the failed
     /// request's (or `InvalidRequest` for rows refused before sending).
-    #[cfg(feature = "v2")]
+    #[cfg(feature = "directory")]
     Bulk(crate::jobs::BulkFailure),
     /// A command failed: which command and run, and which systems had
     /// answered. The error's kind and status are the failed request's (or
     /// `InvalidRequest` for a refusal before sending).
-    #[cfg(all(feature = "v1", feature = "v2"))]
+    #[cfg(feature = "directory")]
     Command(crate::jobs::CommandFailure),
     /// A filter refused before sending (with [`ErrorKind::InvalidRequest`]).
     Filter(jumpcloud_api::filter::FilterError),
+    /// The operation asked for (by name, or behind a graph question) is in
+    /// an API area this build leaves out: enable the cargo feature
+    /// [`area.name()`](jumpcloud_api::Area::name) (with
+    /// [`ErrorKind::InvalidRequest`]; see [`Error::feature_to_enable`]).
+    #[non_exhaustive]
+    NotCompiled {
+        /// The operation id.
+        operation: &'static str,
+        /// Its area, named as the cargo feature that compiles it.
+        area: jumpcloud_api::Area,
+    },
     /// A graph request the document's tables refuse before sending (with
     /// [`ErrorKind::InvalidRequest`]).
-    #[cfg(feature = "v2")]
+    #[cfg(feature = "directory")]
     Graph(jumpcloud_api::graph::GraphError),
 }
 
@@ -681,11 +692,11 @@ impl fmt::Display for ErrorDetail {
     /// What the detail says by itself, without the failure it came with.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            #[cfg(feature = "v2")]
+            #[cfg(feature = "directory")]
             ErrorDetail::NotFound { kind, field, value } => {
                 write!(f, "no {kind} has {field} {value:?}")
             }
-            #[cfg(feature = "v2")]
+            #[cfg(feature = "directory")]
             ErrorDetail::Ambiguous {
                 kind,
                 field,
@@ -705,12 +716,17 @@ impl fmt::Display for ErrorDetail {
                 }
                 Ok(())
             }
-            #[cfg(feature = "v2")]
+            #[cfg(feature = "directory")]
             ErrorDetail::Bulk(b) => f.write_str(&b.describe(None)),
-            #[cfg(all(feature = "v1", feature = "v2"))]
+            #[cfg(feature = "directory")]
             ErrorDetail::Command(c) => f.write_str(&c.describe(None)),
             ErrorDetail::Filter(e) => fmt::Display::fmt(e, f),
-            #[cfg(feature = "v2")]
+            ErrorDetail::NotCompiled { operation, area } => write!(
+                f,
+                "{operation} is in the {area} area, which this build leaves out: \
+                 enable the cargo feature `{area}` of jumpcloud-ext"
+            ),
+            #[cfg(feature = "directory")]
             ErrorDetail::Graph(e) => fmt::Display::fmt(e, f),
         }
     }
@@ -725,14 +741,15 @@ fn shown(i: &Inner) -> String {
         return describe(i);
     };
     match detail {
-        #[cfg(feature = "v2")]
+        #[cfg(feature = "directory")]
         ErrorDetail::NotFound { .. } | ErrorDetail::Ambiguous { .. } => detail.to_string(),
         ErrorDetail::Filter(e) => e.to_string(),
-        #[cfg(feature = "v2")]
+        ErrorDetail::NotCompiled { .. } => detail.to_string(),
+        #[cfg(feature = "directory")]
         ErrorDetail::Graph(_) => describe(i),
-        #[cfg(feature = "v2")]
+        #[cfg(feature = "directory")]
         ErrorDetail::Bulk(b) => b.describe(Some(&describe(i))),
-        #[cfg(all(feature = "v1", feature = "v2"))]
+        #[cfg(feature = "directory")]
         ErrorDetail::Command(c) => c.describe(Some(&describe(i))),
     }
 }
@@ -752,6 +769,16 @@ impl Error {
         self.0.kind == ErrorKind::Ambiguous
     }
 
+    /// The cargo feature to enable when the operation asked for is in an
+    /// API area this build leaves out (`"directory-sync"`, say; see
+    /// [`ErrorDetail::NotCompiled`]).
+    pub fn feature_to_enable(&self) -> Option<&'static str> {
+        match self.detail()? {
+            ErrorDetail::NotCompiled { area, .. } => Some(area.name()),
+            _ => None,
+        }
+    }
+
     /// The request was refused before sending ([`ErrorKind::InvalidRequest`]):
     /// an argument that cannot be sent, an empty name, a filter or graph
     /// request the documents rule out, bulk rows without their key.
@@ -761,7 +788,7 @@ impl Error {
 
     /// A lookup's answer (kind [`ErrorKind::NotFound`] or
     /// [`ErrorKind::Ambiguous`]) with `detail` as message and detail.
-    #[cfg(feature = "v2")]
+    #[cfg(feature = "directory")]
     pub(crate) fn lookup(kind: ErrorKind, detail: ErrorDetail) -> Self {
         Self::new(kind)
             .with_message(detail.to_string())
@@ -791,9 +818,12 @@ impl From<jumpcloud_api::filter::FilterError> for Error {
 /// A graph request the tables refuse: kind `InvalidRequest`, the refusal's
 /// text as message, and the [`GraphError`](jumpcloud_api::graph::GraphError)
 /// as [`detail`](Error::detail) and as source.
-#[cfg(feature = "v2")]
+#[cfg(feature = "directory")]
 impl From<jumpcloud_api::graph::GraphError> for Error {
     fn from(e: jumpcloud_api::graph::GraphError) -> Self {
+        if let jumpcloud_api::graph::GraphError::NotCompiled { operation, area } = e {
+            return not_compiled(operation, area).with_source(e);
+        }
         Error::invalid_request(e.to_string())
             .with_source(e.clone())
             .with_detail(ErrorDetail::Graph(e))
@@ -804,8 +834,18 @@ impl From<jumpcloud_api::graph::GraphError> for Error {
 /// fails as its `send()` would, with the same kinds and status; arguments
 /// that do not fit are `InvalidRequest` with the
 /// [`CallError`](jumpcloud_api::CallError) as source.
+/// An operation of an area this build leaves out: kind `InvalidRequest`,
+/// with the feature to enable in the message and the detail.
+fn not_compiled(operation: &'static str, area: jumpcloud_api::Area) -> Error {
+    let detail = ErrorDetail::NotCompiled { operation, area };
+    Error::invalid_request(detail.to_string()).with_detail(detail)
+}
+
 impl From<jumpcloud_api::CallError> for Error {
     fn from(e: jumpcloud_api::CallError) -> Self {
+        if let jumpcloud_api::CallError::NotCompiled { operation, area } = e {
+            return not_compiled(operation, area).with_source(e);
+        }
         match e.into_send_error() {
             Ok(sent) => Error::from(sent),
             Err(refused) => Error::invalid_request(refused.to_string()).with_source(refused),
@@ -818,6 +858,19 @@ mod tests {
     use super::*;
     use bytes::Bytes;
     use http::HeaderMap;
+
+    #[test]
+    fn an_area_left_out_names_its_feature() {
+        let call = jumpcloud_api::CallError::NotCompiled {
+            operation: "LdapServers_List",
+            area: jumpcloud_api::Area::DirectorySync,
+        };
+        let e = Error::from(call);
+        assert!(e.is_invalid_request());
+        assert_eq!(e.feature_to_enable(), Some("directory-sync"));
+        assert!(e.to_string().contains("`directory-sync`"), "{e}");
+        assert!(Error::invalid_request("x").feature_to_enable().is_none());
+    }
 
     #[test]
     fn parses_messages_leniently() {
@@ -919,7 +972,7 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::InvalidRequest);
     }
 
-    #[cfg(feature = "v2")]
+    #[cfg(feature = "directory")]
     #[test]
     fn details_keep_the_cause_and_say_what_it_was_about() {
         use crate::jobs::{BulkFailure, BulkReport};

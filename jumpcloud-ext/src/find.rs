@@ -273,7 +273,7 @@ impl JumpCloud {
 
 /// Reads a search answer's item as the kind's main type (the search schema
 /// is the main one plus a few listing-only fields).
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 fn read_as<T: serde::de::DeserializeOwned>(item: impl serde::Serialize) -> Result<T> {
     serde_json::to_value(item)
         .and_then(serde_json::from_value)
@@ -282,7 +282,7 @@ fn read_as<T: serde::de::DeserializeOwned>(item: impl serde::Serialize) -> Resul
 
 /// A v1 search body asking for objects whose `fields` equal one of `names`
 /// (each name also lowercased where the field compares without case).
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 fn search_body<T: Findable>(names: &[String]) -> crate::filter::search::SearchBody {
     use crate::filter::search::{Expr, SearchBody};
     let mut leaves = Vec::new();
@@ -298,7 +298,7 @@ fn search_body<T: Findable>(names: &[String]) -> crate::filter::search::SearchBo
     SearchBody::new().filter(Expr::or(leaves))
 }
 
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 mod v1_kinds {
     use super::*;
     use crate::types::{Application, Command, System, User};

@@ -26,7 +26,7 @@
 //! # async fn demo() -> jumpcloud_ext::Result<()> {
 //! // JUMPCLOUD_API_KEY, or JUMPCLOUD_CLIENT_ID + JUMPCLOUD_CLIENT_SECRET.
 //! let jc = JumpCloud::from_env()?;
-//! # #[cfg(feature = "v2")]
+//! # #[cfg(feature = "directory")]
 //! for org in ["5f1a…", "5f1b…"] {
 //!     let groups = jc.with_org(org).v2().group_list().limit(100).run().await?;
 //!     println!("{org}: {} groups", groups.len());
@@ -63,6 +63,7 @@
 //! latter uses the platform's certificate store, for networks that inspect
 //! TLS with their own CA).
 #![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 mod auth;
@@ -72,13 +73,13 @@ mod client;
 pub mod config;
 mod error;
 pub mod filter;
-#[cfg(feature = "v2")]
+#[cfg(feature = "directory")]
 pub mod find;
-#[cfg(feature = "v2")]
+#[cfg(feature = "directory")]
 pub mod graph;
 #[cfg(feature = "insights")]
 pub mod insights;
-#[cfg(feature = "v2")]
+#[cfg(feature = "directory")]
 pub mod jobs;
 pub mod listing;
 mod retry;
@@ -108,7 +109,7 @@ pub mod prelude {
         CallOptions, Credentials, Error, ErrorDetail, ErrorKind, JumpCloud, Listing, Region,
         Result, RetryPolicy, Run, Secret,
     };
-    #[cfg(feature = "v2")]
+    #[cfg(feature = "directory")]
     pub use crate::{
         find::Found,
         graph::{Kind, NodeRef},
@@ -116,6 +117,6 @@ pub mod prelude {
 }
 
 /// The README's examples, compiled as doctests so they cannot rot.
-#[cfg(all(doctest, feature = "v1", feature = "v2"))]
+#[cfg(all(doctest, feature = "directory", feature = "directory"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;

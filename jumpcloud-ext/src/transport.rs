@@ -508,7 +508,7 @@ mod tests {
 
     /// A server whose `/api/v2/groups` answers 503 once, then 200; returns
     /// how many requests reached it when `send` is done.
-    #[cfg(feature = "v2")]
+    #[cfg(feature = "directory")]
     async fn requests_for<F, Fut>(send: F) -> usize
     where
         F: FnOnce(crate::JumpCloud) -> Fut,
@@ -540,7 +540,7 @@ mod tests {
         server.received_requests().await.unwrap().len()
     }
 
-    #[cfg(feature = "v2")]
+    #[cfg(feature = "directory")]
     #[tokio::test]
     async fn options_override_the_clients_for_the_copy_only() {
         // The client's policy retries the 503.

@@ -14,44 +14,44 @@
 
 /// A user (v1 `GET /systemusers/{id}`, what [`find`](crate::JumpCloud::find)
 /// returns for a username or email).
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 pub type User = jumpcloud_api::v1::types::Systemuserreturn;
 /// The body that creates a user (v1 `POST /systemusers`).
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 pub type NewUser = jumpcloud_api::v1::types::Systemuserputpost;
 /// The body that changes a user (v1 `PUT /systemusers/{id}`).
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 pub type UserUpdate = jumpcloud_api::v1::types::Systemuserput;
 /// A device (v1 `GET /systems/{id}`).
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 pub type System = jumpcloud_api::v1::types::JcSystem;
 /// An SSO application (v1 `GET /applications/{id}`).
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 pub type Application = jumpcloud_api::v1::types::Application;
 /// A command as listings and searches return it (with its id).
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 pub type Command = jumpcloud_api::v1::types::CommandslistResultsItem;
 /// A command as created or read one by one (v1 `GET /commands/{id}`; its
 /// schema has no id).
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 pub type CommandDetails = jumpcloud_api::v1::types::Command;
 /// One run of a command on one system (v1 `GET /commandresults/{id}`).
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 pub type CommandResult = jumpcloud_api::v1::types::Commandresult;
 /// An organisation (v1 `GET /organizations/{id}`).
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 pub type Organization = jumpcloud_api::v1::types::Organization;
 /// A user group (v2 `GET /usergroups/{id}`).
-#[cfg(feature = "v2")]
+#[cfg(feature = "directory")]
 pub type UserGroup = jumpcloud_api::v2::types::UserGroup;
 /// A system group (v2 `GET /systemgroups/{id}`).
-#[cfg(feature = "v2")]
+#[cfg(feature = "directory")]
 pub type SystemGroup = jumpcloud_api::v2::types::SystemGroup;
 /// A policy (v2 `GET /policies`).
-#[cfg(feature = "v2")]
+#[cfg(feature = "directory")]
 pub type Policy = jumpcloud_api::v2::types::Policy;
 /// A policy group (v2 `GET /policygroups/{id}`).
-#[cfg(feature = "v2")]
+#[cfg(feature = "directory")]
 pub type PolicyGroup = jumpcloud_api::v2::types::PolicyGroup;
 /// A Directory Insights event: its fields depend on the service and event
 /// type, so it stays JSON.
@@ -80,7 +80,7 @@ macro_rules! object_id {
     };
 }
 
-object_id!("v1":
+object_id!("directory":
     jumpcloud_api::v1::types::Systemuserreturn,
     jumpcloud_api::v1::types::SystemuserSearchReturn,
     jumpcloud_api::v1::types::JcSystem,
@@ -90,7 +90,7 @@ object_id!("v1":
     jumpcloud_api::v1::types::Commandresult,
     jumpcloud_api::v1::types::Organization,
 );
-object_id!("v2":
+object_id!("directory":
     jumpcloud_api::v2::types::UserGroup,
     jumpcloud_api::v2::types::SystemGroup,
     jumpcloud_api::v2::types::Policy,
@@ -98,7 +98,7 @@ object_id!("v2":
 );
 
 /// A graph node's id is its id.
-#[cfg(feature = "v2")]
+#[cfg(feature = "directory")]
 impl ObjectId for jumpcloud_api::graph::NodeRef {
     fn object_id(&self) -> Option<&str> {
         Some(&self.id)

@@ -1,6 +1,6 @@
 //! The same behaviour through real generated calls.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-#![cfg(all(feature = "v2", feature = "v1"))]
+#![cfg(feature = "full")]
 
 mod common;
 

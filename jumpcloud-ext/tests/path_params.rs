@@ -2,7 +2,7 @@
 //! error naming the operation and the parameter, and nothing reaches the
 //! server; optional string fields of a request body take `&str`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-#![cfg(all(feature = "v2", feature = "v1"))]
+#![cfg(feature = "full")]
 
 mod common;
 

@@ -43,11 +43,9 @@ const APP_MAIN: &str = include_str!("build_cost/app/main.rs");
 /// The test app's `tests/with_fake.rs`.
 const APP_TEST: &str = include_str!("build_cost/app/with_fake.rs");
 
-/// The lean app's features of `jumpcloud-ext`: the smallest set today's
-/// crate offers that still compiles the same program (`User` and its lookup
-/// are v1, the graph is v2); it leaves out `insights` and `system-context`.
-/// Change it when the features by API area land, e.g. to the directory core.
-pub const LEAN_FEATURES: &[&str] = &["v2", "v1", "rustls"];
+/// The lean app's features of `jumpcloud-ext`: the directory core only
+/// (users, groups, lookups by name, the graph), without `system-context`.
+pub const LEAN_FEATURES: &[&str] = &["directory", "rustls"];
 
 /// The SDK's crates, whose units the table reports one by one.
 const API: &str = "jumpcloud-api";
@@ -1087,7 +1085,7 @@ const CONCURRENCY_DATA = [];
         assert!(quick.contains(r#"jumpcloud-ext = { path = "/tmp/sdk \"x\"/jumpcloud-ext" }"#));
         assert!(!quick.contains("dev-dependencies"));
         let lean = App::Lean.manifest(sdk);
-        assert!(lean.contains(r#"default-features = false, features = ["v2", "v1", "rustls"] }"#));
+        assert!(lean.contains(r#"default-features = false, features = ["directory", "rustls"] }"#));
         let test = App::Test.manifest(sdk);
         assert!(test.contains(
             "[dev-dependencies]\njumpcloud-fake = { path = \"/tmp/sdk \\\"x\\\"/tests\" }"

@@ -10,6 +10,8 @@
 //! - `cargo xtask build-cost` builds sample apps on the SDK from cold and
 //!   prints what they cost (time, CPU, units, sizes), optionally beside a
 //!   base commit.
+//! - `cargo xtask features [--test]` builds (and tests) the SDK with each API
+//!   area alone, and with none.
 //!
 //! The modules: `spec` is the document model at the bottom (operations,
 //! `$ref`s, progenitor's method names); `import`, `regen` and `diff`
@@ -26,6 +28,7 @@ mod api;
 mod build_cost;
 mod canonical;
 mod diff;
+mod features;
 #[cfg(test)]
 mod figures_tests;
 mod import;
@@ -112,6 +115,13 @@ enum Command {
         #[arg(long)]
         keep: bool,
     },
+    /// Build `jumpcloud-api` and `jumpcloud-ext` with each API area alone,
+    /// and with none.
+    Features {
+        /// Run their library tests too, not only `cargo check`.
+        #[arg(long)]
+        test: bool,
+    },
 }
 
 /// What `import` needs from `regen` and `diff`: whether a document
@@ -131,6 +141,7 @@ fn main() -> ExitCode {
             import::run(&root, api, from.as_deref(), check, downstream()).map(drop)
         }
         Command::Regen { api, check } => regen::run(&root, api, check).map(drop),
+        Command::Features { test } => features::run(&root, test),
         Command::Diff { old, new } => diff::run(&root, &old, &new),
         Command::BuildCost {
             base,

@@ -26,5 +26,5 @@
 
 pub use jumpcloud_api::filter::*;
 
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 pub mod search;

@@ -388,7 +388,7 @@ fn by_id_request(
     };
     let most = ids.len();
     Some(match kind {
-        #[cfg(feature = "v1")]
+        #[cfg(feature = "directory")]
         Kind::User | Kind::System | Kind::Command => {
             use crate::filter::search::{Expr, SearchBody};
             let fields: &[&str] = match kind {

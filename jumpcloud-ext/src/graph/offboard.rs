@@ -246,7 +246,7 @@ fn removal(user: &NodeRef) -> Change {
     }
 }
 
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 async fn suspend(g: &Graph<'_>, user: &NodeRef) -> Result<AccountState> {
     use crate::Run;
     if user.kind != Kind::User {
@@ -268,7 +268,7 @@ async fn suspend(g: &Graph<'_>, user: &NodeRef) -> Result<AccountState> {
         })
 }
 
-#[cfg(not(feature = "v1"))]
+#[cfg(not(feature = "directory"))]
 async fn suspend(_: &Graph<'_>, _: &NodeRef) -> Result<AccountState> {
     Err(Error::invalid_request(
         "suspending a user needs the `v1` feature of jumpcloud-ext",

@@ -66,13 +66,13 @@ pub fn named_kinds() -> impl Iterator<Item = &'static Kind> {
 /// [`named_kinds`] and [`Graph::snapshot`] read.
 fn listing(kind: &Kind) -> Option<ListNodes> {
     let listing: ListNodes = match kind {
-        #[cfg(feature = "v1")]
+        #[cfg(feature = "directory")]
         Kind::User => |g| {
             g.listed(g.jc.v1().user_list(), |u| {
                 named(Kind::User, u.id, u.username)
             })
         },
-        #[cfg(feature = "v1")]
+        #[cfg(feature = "directory")]
         Kind::System => |g| {
             g.listed(g.jc.v1().system_list(), |s| {
                 named(Kind::System, s.id, s.display_name.or(s.hostname))
@@ -98,34 +98,37 @@ fn listing(kind: &Kind) -> Option<ListNodes> {
                 named(Kind::PolicyGroup, x.id, x.name)
             })
         },
-        #[cfg(feature = "v1")]
+        #[cfg(feature = "directory")]
         Kind::Application => |g| {
             g.listed(g.jc.v1().application_list(), |a| {
                 named(Kind::Application, a.id, a.display_label.or(Some(a.name)))
             })
         },
-        #[cfg(feature = "v1")]
+        #[cfg(feature = "directory")]
         Kind::Command => |g| {
             g.listed(g.jc.v1().command_list(), |c| {
                 named(Kind::Command, c.id, c.name)
             })
         },
-        #[cfg(feature = "v1")]
+        #[cfg(feature = "directory")]
         Kind::RadiusServer => |g| {
             g.listed(g.jc.v1().radius_server_list(), |r| {
                 named(Kind::RadiusServer, r.id, r.name)
             })
         },
+        #[cfg(feature = "directory-sync")]
         Kind::LdapServer => |g| {
             g.listed(g.jc.v2().ldap_server_list(), |l| {
                 named(Kind::LdapServer, l.id, l.name)
             })
         },
+        #[cfg(feature = "directory-sync")]
         Kind::ActiveDirectory => |g| {
             g.listed(g.jc.v2().active_directory_list(), |d| {
                 named(Kind::ActiveDirectory, d.id, d.domain)
             })
         },
+        #[cfg(feature = "mdm")]
         Kind::SoftwareApp => |g| {
             g.listed(g.jc.v2().software_app_list(), |a| {
                 named(Kind::SoftwareApp, a.id, a.display_name)

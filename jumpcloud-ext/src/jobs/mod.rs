@@ -6,7 +6,7 @@
 //! ([`Commands`]).
 
 mod bulk;
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 mod commands;
 mod userstates;
 
@@ -14,7 +14,7 @@ pub use bulk::{
     BulkFailure, BulkHandle, BulkJob, BulkKind, BulkReport, BulkUsers, DEFAULT_ROWS_PER_JOB,
     RowOutcome,
 };
-#[cfg(feature = "v1")]
+#[cfg(feature = "directory")]
 pub use commands::{
     Builtin, CommandFailure, CommandRun, Commands, Confirm, DEFAULT_OUTPUT_CAP, RunEvent,
     SystemRef, SystemResult, Target,

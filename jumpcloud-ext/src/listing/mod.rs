@@ -27,7 +27,7 @@
 //! use jumpcloud_ext::prelude::*;
 //!
 //! # async fn demo(jc: JumpCloud) -> jumpcloud_ext::Result<()> {
-//! # #[cfg(feature = "v2")] {
+//! # #[cfg(feature = "directory")] {
 //! let mut groups = jc.v2().user_group_list().stream();
 //! while let Some(group) = groups.try_next().await? {
 //!     println!("{:?}", group.name);
@@ -202,7 +202,7 @@ where
 /// use jumpcloud_ext::prelude::*;
 ///
 /// # async fn demo(jc: JumpCloud) -> Result<(), Box<dyn std::error::Error>> {
-/// # #[cfg(all(feature = "v2", feature = "v1"))] {
+/// # #[cfg(feature = "directory")] {
 /// // The members of one group, however many pages that is.
 /// let members = jc
 ///     .v2()

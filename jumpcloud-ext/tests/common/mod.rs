@@ -38,6 +38,7 @@ const fn op(
             b"PUT" | b"DELETE" => Effect::Idempotent,
             _ => Effect::Change,
         },
+        area: jumpcloud_api::Area::Directory,
         paging: None,
         filter: None,
     }

@@ -26,6 +26,8 @@ pub struct Row {
     pub org_header: bool,
     /// What the operation does (see `operations::effect`).
     pub effect: Effect,
+    /// The API area (cargo feature) it belongs to (see `areas`).
+    pub area: super::areas::Area,
 }
 
 /// What an operation does to the server (`jumpcloud_api::Effect`), which

@@ -28,6 +28,7 @@
 //! The document model (operations, `$ref`s, method names) is [`crate::spec`];
 //! regen depends on nothing else of the xtask but `api` and `output`.
 
+mod areas;
 mod builders;
 mod docs;
 mod dynamic;
@@ -213,6 +214,9 @@ const PASSES: &[(&str, Pass)] = &[
             .map(|e| (e.name.as_str(), e.doc_line()))
             .collect();
         docs::annotate(file, &lines)
+    }),
+    ("areas", |f, file| {
+        areas::apply(f.api, &f.rows, file).map(drop)
     }),
     ("split sends", |f, file| {
         let split = request::split_sends(file)?;

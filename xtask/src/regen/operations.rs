@@ -83,6 +83,7 @@ pub fn collect(api: Api, doc: &Value) -> Result<Vec<Row>> {
     if doc["paths"].as_object().is_none() {
         bail!("the document has no paths");
     }
+    let default_area = super::areas::default_area(doc)?;
     let mut rows = Vec::new();
     for op in spec::operations(doc) {
         let Some(id) = op.id() else {
@@ -95,6 +96,7 @@ pub fn collect(api: Api, doc: &Value) -> Result<Vec<Row>> {
             path: op.path.to_string(),
             org_header: !refused.iter().any(|prefix| refuses(prefix, op.path)),
             effect: effect(api, &op),
+            area: super::areas::area_of(api, op.path, default_area)?,
         });
     }
     rows.sort_by(|a, b| a.rust_method.cmp(&b.rust_method));
@@ -148,6 +150,7 @@ pub fn items(
     let entries = rows.iter().map(|r| {
         let (id, name, method, path, org) = (&r.id, &r.rust_method, &r.http_method, &r.path, r.org_header);
         let effect = r.effect.variant();
+        let area = r.area.variant();
         let paging = match facts.get(&r.rust_method) {
             Some(f) => {
                 let paging = f.tokens();
@@ -163,7 +166,7 @@ pub fn items(
             None => quote!(None),
         };
         quote! {
-            crate::Operation { api: crate::Api::#variant, id: #id, rust_method: #name, http_method: #method, path: #path, org_header: #org, effect: crate::Effect::#effect, paging: #paging, filter: #filter }
+            crate::Operation { api: crate::Api::#variant, id: #id, rust_method: #name, http_method: #method, path: #path, org_header: #org, effect: crate::Effect::#effect, area: crate::Area::#area, paging: #paging, filter: #filter }
         }
     });
     let tokens = quote! {

@@ -25,17 +25,14 @@ use super::builders;
 pub fn apply(file: &mut syn::File) -> Result<usize> {
     let roots = roots(builders::module_items_ref(file)?);
     let types = types_module(file)?;
-    let names: BTreeSet<String> = types.iter().filter_map(type_name).collect();
-    let edges: BTreeMap<String, BTreeSet<String>> = types
-        .iter()
-        .filter_map(|item| {
-            let name = type_name(item)?;
-            let mut refs = Refs::default();
-            refs.visit_item(item);
-            Some((name, refs.0.intersection(&names).cloned().collect()))
-        })
-        .collect();
-    let sent = closure(roots.intersection(&names).cloned().collect(), &edges);
+    let edges = edges(types);
+    let sent = closure(
+        roots
+            .into_iter()
+            .filter(|r| edges.contains_key(r))
+            .collect(),
+        &edges,
+    );
 
     let mut removed = 0;
     for item in types.iter_mut() {
@@ -63,6 +60,20 @@ pub fn apply(file: &mut syn::File) -> Result<usize> {
         |item| !matches!(item, Item::Impl(imp) if imp.trait_.is_none() && imp.items.is_empty()),
     );
     Ok(removed)
+}
+
+/// Each type of the `types` module (`items`) → the types it mentions.
+pub(super) fn edges(items: &[Item]) -> BTreeMap<String, BTreeSet<String>> {
+    let names: BTreeSet<String> = items.iter().filter_map(type_name).collect();
+    items
+        .iter()
+        .filter_map(|item| {
+            let name = type_name(item)?;
+            let mut refs = Refs::default();
+            refs.visit_item(item);
+            Some((name, refs.0.intersection(&names).cloned().collect()))
+        })
+        .collect()
 }
 
 /// The items of progenitor's `types` module.
@@ -112,7 +123,10 @@ fn roots(ops: &[Item]) -> BTreeSet<String> {
 }
 
 /// Every name reachable from `start` along `edges`.
-fn closure(start: Vec<String>, edges: &BTreeMap<String, BTreeSet<String>>) -> BTreeSet<String> {
+pub(super) fn closure(
+    start: Vec<String>,
+    edges: &BTreeMap<String, BTreeSet<String>>,
+) -> BTreeSet<String> {
     let mut seen = BTreeSet::new();
     let mut todo = start;
     while let Some(name) = todo.pop() {
@@ -126,7 +140,7 @@ fn closure(start: Vec<String>, edges: &BTreeMap<String, BTreeSet<String>>) -> BT
 /// The last segment of every type path met (`X` of `types::builder::X`,
 /// of `super::X`, of `Vec<X>`).
 #[derive(Default)]
-struct Refs(BTreeSet<String>);
+pub(super) struct Refs(pub(super) BTreeSet<String>);
 
 impl<'ast> Visit<'ast> for Refs {
     fn visit_type(&mut self, ty: &'ast Type) {
