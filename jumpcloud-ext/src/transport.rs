@@ -449,7 +449,9 @@ impl fmt::Debug for JumpCloudTransport {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(feature = "directory")]
     use crate::Run;
+    #[cfg(feature = "directory")]
     use std::time::Duration;
 
     #[test]

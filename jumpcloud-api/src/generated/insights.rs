@@ -58,6 +58,7 @@ pub mod types {
         pub start_time: ::chrono::DateTime<::chrono::offset::Utc>,
     }
     impl EventDistinctQuery {
+        #[inline]
         pub fn builder() -> builder::EventDistinctQuery {
             Default::default()
         }
@@ -109,12 +110,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for EventDistinctQueryServiceItem {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for EventDistinctQueryServiceItem {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -158,6 +161,7 @@ pub mod types {
         pub timezone: ::std::option::Option<::std::string::String>,
     }
     impl EventIntervalQuery {
+        #[inline]
         pub fn builder() -> builder::EventIntervalQuery {
             Default::default()
         }
@@ -187,12 +191,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for EventIntervalQueryIntervalUnit {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for EventIntervalQueryIntervalUnit {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -246,12 +252,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for EventIntervalQueryServiceItem {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for EventIntervalQueryServiceItem {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -285,6 +293,7 @@ pub mod types {
         pub start_time: ::chrono::DateTime<::chrono::offset::Utc>,
     }
     impl EventQuery {
+        #[inline]
         pub fn builder() -> builder::EventQuery {
             Default::default()
         }
@@ -336,12 +345,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for EventQueryServiceItem {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for EventQueryServiceItem {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -403,12 +414,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for EventServiceTimeQueryServiceItem {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for EventServiceTimeQueryServiceItem {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -452,12 +465,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ReportCreateReportType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ReportCreateReportType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -521,12 +536,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ReportCreateResponseArtifactsItemFormat {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ReportCreateResponseArtifactsItemFormat {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -558,12 +575,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ReportCreateResponseStatus {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ReportCreateResponseStatus {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -607,12 +626,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ReportCreateResponseType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ReportCreateResponseType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -676,12 +697,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ReportListResponseItemArtifactsItemFormat {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ReportListResponseItemArtifactsItemFormat {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -713,12 +736,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ReportListResponseItemStatus {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ReportListResponseItemStatus {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -762,12 +787,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ReportListResponseItemType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ReportListResponseItemType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -801,12 +828,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ReportListSort {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ReportListSort {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -824,6 +853,7 @@ pub mod types {
         pub or: ::std::option::Option<TermConjunction>,
     }
     impl SearchTerm {
+        #[inline]
         pub fn builder() -> builder::SearchTerm {
             Default::default()
         }
@@ -834,6 +864,7 @@ pub mod types {
     pub struct TermConjunction(pub ::serde_json::Map<::std::string::String, ::serde_json::Value>);
     impl ::std::ops::Deref for TermConjunction {
         type Target = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        #[inline]
         fn deref(&self) -> &::serde_json::Map<::std::string::String, ::serde_json::Value> {
             &self.0
         }
@@ -841,6 +872,7 @@ pub mod types {
     impl ::std::convert::From<TermConjunction>
         for ::serde_json::Map<::std::string::String, ::serde_json::Value>
     {
+        #[inline]
         fn from(value: TermConjunction) -> Self {
             value.0
         }
@@ -848,6 +880,7 @@ pub mod types {
     impl ::std::convert::From<::serde_json::Map<::std::string::String, ::serde_json::Value>>
         for TermConjunction
     {
+        #[inline]
         fn from(value: ::serde_json::Map<::std::string::String, ::serde_json::Value>) -> Self {
             Self(value)
         }
@@ -875,6 +908,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for EventDistinctQuery {
+            #[inline]
             fn default() -> Self {
                 Self {
                     end_time: Ok(Default::default()),
@@ -941,6 +975,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<EventDistinctQuery> for super::EventDistinctQuery {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: EventDistinctQuery,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -954,6 +989,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::EventDistinctQuery> for EventDistinctQuery {
+            #[inline]
             fn from(value: super::EventDistinctQuery) -> Self {
                 Self {
                     end_time: Ok(value.end_time),
@@ -1002,6 +1038,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for EventIntervalQuery {
+            #[inline]
             fn default() -> Self {
                 Self {
                     end_time: Ok(Default::default()),
@@ -1108,6 +1145,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<EventIntervalQuery> for super::EventIntervalQuery {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: EventIntervalQuery,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -1125,6 +1163,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::EventIntervalQuery> for EventIntervalQuery {
+            #[inline]
             fn from(value: super::EventIntervalQuery) -> Self {
                 Self {
                     end_time: Ok(value.end_time),
@@ -1179,6 +1218,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for EventQuery {
+            #[inline]
             fn default() -> Self {
                 Self {
                     end_time: Ok(Default::default()),
@@ -1308,6 +1348,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<EventQuery> for super::EventQuery {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: EventQuery,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -1327,6 +1368,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::EventQuery> for EventQuery {
+            #[inline]
             fn from(value: super::EventQuery) -> Self {
                 Self {
                     end_time: Ok(value.end_time),
@@ -1359,6 +1401,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for SearchTerm {
+            #[inline]
             fn default() -> Self {
                 Self {
                     and: Ok(Default::default()),
@@ -1401,6 +1444,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<SearchTerm> for super::SearchTerm {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: SearchTerm,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -1412,6 +1456,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::SearchTerm> for SearchTerm {
+            #[inline]
             fn from(value: super::SearchTerm) -> Self {
                 Self {
                     and: Ok(value.and),
@@ -1427,27 +1472,32 @@ pub mod types {
         pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Display::fmt(&self.0, f)
             }
         }
         impl ::std::fmt::Debug for ConversionError {
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Debug::fmt(&self.0, f)
             }
         }
         impl From<&'static str> for ConversionError {
+            #[inline]
             fn from(value: &'static str) -> Self {
                 Self(value.into())
             }
         }
         impl From<String> for ConversionError {
+            #[inline]
             fn from(value: String) -> Self {
                 Self(value.into())
             }
         }
     }
     impl ::std::fmt::Display for EventDistinctQueryServiceItem {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Alerts => f.write_str("alerts"),
@@ -1472,6 +1522,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for EventDistinctQueryServiceItem {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "alerts" => Self::Alerts,
@@ -1495,6 +1546,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for EventIntervalQueryIntervalUnit {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::S => f.write_str("s"),
@@ -1508,6 +1560,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for EventIntervalQueryIntervalUnit {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "s" => Self::S,
@@ -1520,6 +1573,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for EventIntervalQueryServiceItem {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Alerts => f.write_str("alerts"),
@@ -1544,6 +1598,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for EventIntervalQueryServiceItem {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "alerts" => Self::Alerts,
@@ -1567,6 +1622,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for EventQueryServiceItem {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Alerts => f.write_str("alerts"),
@@ -1591,6 +1647,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for EventQueryServiceItem {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "alerts" => Self::Alerts,
@@ -1614,6 +1671,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for EventServiceTimeQueryServiceItem {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Alerts => f.write_str("alerts"),
@@ -1638,6 +1696,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for EventServiceTimeQueryServiceItem {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "alerts" => Self::Alerts,
@@ -1661,6 +1720,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for ReportCreateReportType {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::BrowserPatchPolicy => f.write_str("browser-patch-policy"),
@@ -1680,6 +1740,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for ReportCreateReportType {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "browser-patch-policy" => Self::BrowserPatchPolicy,
@@ -1698,6 +1759,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for ReportCreateResponseArtifactsItemFormat {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Csv => f.write_str("CSV"),
@@ -1708,6 +1770,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for ReportCreateResponseArtifactsItemFormat {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "CSV" => Self::Csv,
@@ -1717,6 +1780,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for ReportCreateResponseStatus {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Pending => f.write_str("PENDING"),
@@ -1730,6 +1794,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for ReportCreateResponseStatus {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "PENDING" => Self::Pending,
@@ -1742,6 +1807,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for ReportCreateResponseType {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::BrowserPatchPolicy => f.write_str("browser-patch-policy"),
@@ -1761,6 +1827,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for ReportCreateResponseType {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "browser-patch-policy" => Self::BrowserPatchPolicy,
@@ -1779,6 +1846,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for ReportListResponseItemArtifactsItemFormat {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Csv => f.write_str("CSV"),
@@ -1789,6 +1857,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for ReportListResponseItemArtifactsItemFormat {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "CSV" => Self::Csv,
@@ -1798,6 +1867,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for ReportListResponseItemStatus {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Pending => f.write_str("PENDING"),
@@ -1811,6 +1881,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for ReportListResponseItemStatus {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "PENDING" => Self::Pending,
@@ -1823,6 +1894,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for ReportListResponseItemType {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::BrowserPatchPolicy => f.write_str("browser-patch-policy"),
@@ -1842,6 +1914,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for ReportListResponseItemType {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "browser-patch-policy" => Self::BrowserPatchPolicy,
@@ -1860,6 +1933,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for ReportListSort {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::CreatedAt => f.write_str("CREATED_AT"),
@@ -1874,6 +1948,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for ReportListSort {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "CREATED_AT" => Self::CreatedAt,
@@ -1902,6 +1977,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
+    #[inline]
     pub fn new(baseurl: &str, inner: crate::Sender) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
@@ -1920,6 +1996,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
+    #[inline]
     pub fn new_with_client(baseurl: &str, client: reqwest::Client, inner: crate::Sender) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -1929,15 +2006,19 @@ impl Client {
     }
 }
 impl ClientInfo<crate::Sender> for Client {
+    #[inline]
     fn api_version() -> &'static str {
         "1.0"
     }
+    #[inline]
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
     }
+    #[inline]
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
+    #[inline]
     fn inner(&self) -> &crate::Sender {
         &self.inner
     }
@@ -1954,6 +2035,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn event_get(&self) -> builder::EventGet<'_> {
         builder::EventGet::new(self)
     }
@@ -1967,6 +2049,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn event_count_get(&self) -> builder::EventCountGet<'_> {
         builder::EventCountGet::new(self)
     }
@@ -1980,6 +2063,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn event_distinct_get(&self) -> builder::EventDistinctGet<'_> {
         builder::EventDistinctGet::new(self)
     }
@@ -1993,6 +2077,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn event_interval_get(&self) -> builder::EventIntervalGet<'_> {
         builder::EventIntervalGet::new(self)
     }
@@ -2006,6 +2091,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn report_list(&self) -> builder::ReportList<'_> {
         builder::ReportList::new(self)
     }
@@ -2020,6 +2106,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn report_artifact_content_get(&self) -> builder::ReportArtifactContentGet<'_> {
         builder::ReportArtifactContentGet::new(self)
     }
@@ -2033,6 +2120,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn report_create(&self) -> builder::ReportCreate<'_> {
         builder::ReportCreate::new(self)
     }
@@ -2055,6 +2143,7 @@ pub mod builder {
         body: Result<types::builder::EventQuery, String>,
     }
     impl<'a> EventGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -2089,6 +2178,7 @@ pub mod builder {
         body: Result<types::builder::EventQuery, String>,
     }
     impl<'a> EventCountGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -2123,6 +2213,7 @@ pub mod builder {
         body: Result<types::builder::EventDistinctQuery, String>,
     }
     impl<'a> EventDistinctGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -2159,6 +2250,7 @@ pub mod builder {
         body: Result<types::builder::EventIntervalQuery, String>,
     }
     impl<'a> EventIntervalGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -2195,6 +2287,7 @@ pub mod builder {
         sort: Result<Option<types::ReportListSort>, String>,
     }
     impl<'a> ReportList<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -2222,6 +2315,7 @@ pub mod builder {
         artifact_id: Result<::std::string::String, String>,
     }
     impl<'a> ReportArtifactContentGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -2257,6 +2351,7 @@ pub mod builder {
         report_type: Result<types::ReportCreateReportType, String>,
     }
     impl<'a> ReportCreate<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -2275,9 +2370,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for EventGet<'a> {
         type Response = ::std::vec::Vec<crate::event::Event>;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[2usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -2296,6 +2393,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -2313,6 +2411,7 @@ pub mod builder {
             max_page_size: 10000u32,
             stable_sort: None,
         };
+        #[inline]
         fn requested(&self) -> crate::paging::Requested {
             match self
                 .body
@@ -2326,6 +2425,7 @@ pub mod builder {
                 Err(_) => crate::paging::Requested::default(),
             }
         }
+        #[inline]
         fn with_page(self, page: &crate::paging::PageRequest) -> Self {
             let size = i64::from(page.size);
             let cursor = match &page.position {
@@ -2340,6 +2440,7 @@ pub mod builder {
                 }
             })
         }
+        #[inline]
         fn into_page(
             response: ResponseValue<<Self as crate::Request>::Response>,
         ) -> crate::paging::Page<Self::Item> {
@@ -2355,9 +2456,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for EventCountGet<'a> {
         type Response = types::EventCount;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[0usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -2376,6 +2479,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -2387,9 +2491,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for EventDistinctGet<'a> {
         type Response = types::EventDistinctGetResponse;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[1usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -2408,6 +2514,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -2419,9 +2526,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for EventIntervalGet<'a> {
         type Response = types::EventIntervalGetResponse;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[3usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -2440,6 +2549,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -2451,9 +2561,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for ReportList<'a> {
         type Response = ::std::vec::Vec<types::ReportListResponseItem>;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[6usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, sort } = self;
             let sort = sort.map_err(Error::InvalidRequest)?;
@@ -2470,6 +2582,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -2481,9 +2594,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for ReportArtifactContentGet<'a> {
         type Response = ::serde_json::Map<::std::string::String, ::serde_json::Value>;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[4usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -2525,6 +2640,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -2536,9 +2652,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for ReportCreate<'a> {
         type Response = types::ReportCreateResponse;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[5usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -2565,6 +2683,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -2576,6 +2695,7 @@ pub mod builder {
     }
     impl<'a> EventCountGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -2589,6 +2709,7 @@ pub mod builder {
     }
     impl<'a> EventDistinctGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -2602,6 +2723,7 @@ pub mod builder {
     }
     impl<'a> EventGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -2615,6 +2737,7 @@ pub mod builder {
     }
     impl<'a> EventIntervalGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -2628,6 +2751,7 @@ pub mod builder {
     }
     impl<'a> ReportArtifactContentGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -2645,6 +2769,7 @@ pub mod builder {
     }
     impl<'a> ReportCreate<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -2661,6 +2786,7 @@ pub mod builder {
     }
     impl<'a> ReportList<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -2690,6 +2816,7 @@ impl Client {
     /// request body under `"body"`. The request is the operation's
     /// own builder, sent through this client's hooks; the decoded
     /// answer comes back as JSON (`null` for a bodiless one).
+    #[inline]
     pub fn call_json<'a>(
         &'a self,
         operation: &str,

@@ -76,6 +76,7 @@ pub mod types {
         pub sso_url: ::std::string::String,
     }
     impl Application {
+        #[inline]
         pub fn builder() -> builder::Application {
             Default::default()
         }
@@ -119,12 +120,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ApplicationColor {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ApplicationColor {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -232,6 +235,7 @@ pub mod types {
         pub subject_field: ::std::option::Option<ApplicationConfigSubjectField>,
     }
     impl ApplicationConfig {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfig {
             Default::default()
         }
@@ -263,6 +267,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigAcsUrl {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigAcsUrl {
             Default::default()
         }
@@ -276,6 +281,7 @@ pub mod types {
         pub variables: ::std::option::Option<ApplicationConfigAcsUrlTooltipVariables>,
     }
     impl ApplicationConfigAcsUrlTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigAcsUrlTooltip {
             Default::default()
         }
@@ -289,6 +295,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigAcsUrlTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigAcsUrlTooltipVariables {
             Default::default()
         }
@@ -323,6 +330,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigConstantAttributes {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigConstantAttributes {
             Default::default()
         }
@@ -336,6 +344,7 @@ pub mod types {
         pub variables: ::std::option::Option<ApplicationConfigConstantAttributesTooltipVariables>,
     }
     impl ApplicationConfigConstantAttributesTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigConstantAttributesTooltip {
             Default::default()
         }
@@ -349,6 +358,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigConstantAttributesTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigConstantAttributesTooltipVariables {
             Default::default()
         }
@@ -371,6 +381,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigConstantAttributesValueItem {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigConstantAttributesValueItem {
             Default::default()
         }
@@ -403,6 +414,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigDatabaseAttributes {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigDatabaseAttributes {
             Default::default()
         }
@@ -416,6 +428,7 @@ pub mod types {
         pub variables: ::std::option::Option<ApplicationConfigDatabaseAttributesTooltipVariables>,
     }
     impl ApplicationConfigDatabaseAttributesTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigDatabaseAttributesTooltip {
             Default::default()
         }
@@ -429,6 +442,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigDatabaseAttributesTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigDatabaseAttributesTooltipVariables {
             Default::default()
         }
@@ -451,6 +465,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigDatabaseAttributesValueItem {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigDatabaseAttributesValueItem {
             Default::default()
         }
@@ -482,6 +497,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigDeclareRedirectEndpoint {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigDeclareRedirectEndpoint {
             Default::default()
         }
@@ -496,6 +512,7 @@ pub mod types {
             ::std::option::Option<ApplicationConfigDeclareRedirectEndpointTooltipVariables>,
     }
     impl ApplicationConfigDeclareRedirectEndpointTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigDeclareRedirectEndpointTooltip {
             Default::default()
         }
@@ -509,6 +526,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigDeclareRedirectEndpointTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigDeclareRedirectEndpointTooltipVariables {
             Default::default()
         }
@@ -540,6 +558,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigDefaultTargetUrl {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigDefaultTargetUrl {
             Default::default()
         }
@@ -553,6 +572,7 @@ pub mod types {
         pub variables: ::std::option::Option<ApplicationConfigDefaultTargetUrlTooltipVariables>,
     }
     impl ApplicationConfigDefaultTargetUrlTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigDefaultTargetUrlTooltip {
             Default::default()
         }
@@ -566,6 +586,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigDefaultTargetUrlTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigDefaultTargetUrlTooltipVariables {
             Default::default()
         }
@@ -602,6 +623,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigGroupsAttributeName {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigGroupsAttributeName {
             Default::default()
         }
@@ -615,6 +637,7 @@ pub mod types {
         pub variables: ::std::option::Option<ApplicationConfigGroupsAttributeNameTooltipVariables>,
     }
     impl ApplicationConfigGroupsAttributeNameTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigGroupsAttributeNameTooltip {
             Default::default()
         }
@@ -628,6 +651,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigGroupsAttributeNameTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigGroupsAttributeNameTooltipVariables {
             Default::default()
         }
@@ -659,6 +683,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigIdpCertificate {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigIdpCertificate {
             Default::default()
         }
@@ -672,6 +697,7 @@ pub mod types {
         pub variables: ::std::option::Option<ApplicationConfigIdpCertificateTooltipVariables>,
     }
     impl ApplicationConfigIdpCertificateTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigIdpCertificateTooltip {
             Default::default()
         }
@@ -685,6 +711,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigIdpCertificateTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigIdpCertificateTooltipVariables {
             Default::default()
         }
@@ -716,6 +743,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigIdpEntityId {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigIdpEntityId {
             Default::default()
         }
@@ -729,6 +757,7 @@ pub mod types {
         pub variables: ::std::option::Option<ApplicationConfigIdpEntityIdTooltipVariables>,
     }
     impl ApplicationConfigIdpEntityIdTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigIdpEntityIdTooltip {
             Default::default()
         }
@@ -742,6 +771,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigIdpEntityIdTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigIdpEntityIdTooltipVariables {
             Default::default()
         }
@@ -773,6 +803,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigIdpInitUrl {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigIdpInitUrl {
             Default::default()
         }
@@ -786,6 +817,7 @@ pub mod types {
         pub variables: ::std::option::Option<ApplicationConfigIdpInitUrlTooltipVariables>,
     }
     impl ApplicationConfigIdpInitUrlTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigIdpInitUrlTooltip {
             Default::default()
         }
@@ -799,6 +831,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigIdpInitUrlTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigIdpInitUrlTooltipVariables {
             Default::default()
         }
@@ -830,6 +863,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigIdpPrivateKey {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigIdpPrivateKey {
             Default::default()
         }
@@ -843,6 +877,7 @@ pub mod types {
         pub variables: ::std::option::Option<ApplicationConfigIdpPrivateKeyTooltipVariables>,
     }
     impl ApplicationConfigIdpPrivateKeyTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigIdpPrivateKeyTooltip {
             Default::default()
         }
@@ -856,6 +891,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigIdpPrivateKeyTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigIdpPrivateKeyTooltipVariables {
             Default::default()
         }
@@ -887,6 +923,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigIncludeGroups {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigIncludeGroups {
             Default::default()
         }
@@ -900,6 +937,7 @@ pub mod types {
         pub variables: ::std::option::Option<ApplicationConfigIncludeGroupsTooltipVariables>,
     }
     impl ApplicationConfigIncludeGroupsTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigIncludeGroupsTooltip {
             Default::default()
         }
@@ -913,6 +951,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigIncludeGroupsTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigIncludeGroupsTooltipVariables {
             Default::default()
         }
@@ -947,6 +986,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigOverrideNameIdFormat {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigOverrideNameIdFormat {
             Default::default()
         }
@@ -960,6 +1000,7 @@ pub mod types {
         pub value: ::std::option::Option<i32>,
     }
     impl ApplicationConfigOverrideNameIdFormatOptionsItem {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigOverrideNameIdFormatOptionsItem {
             Default::default()
         }
@@ -973,6 +1014,7 @@ pub mod types {
         pub variables: ::std::option::Option<ApplicationConfigOverrideNameIdFormatTooltipVariables>,
     }
     impl ApplicationConfigOverrideNameIdFormatTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigOverrideNameIdFormatTooltip {
             Default::default()
         }
@@ -986,6 +1028,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigOverrideNameIdFormatTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigOverrideNameIdFormatTooltipVariables {
             Default::default()
         }
@@ -1015,6 +1058,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigSignAssertion {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSignAssertion {
             Default::default()
         }
@@ -1044,6 +1088,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigSignResponse {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSignResponse {
             Default::default()
         }
@@ -1078,6 +1123,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigSignatureAlgorithm {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSignatureAlgorithm {
             Default::default()
         }
@@ -1091,6 +1137,7 @@ pub mod types {
         pub value: ::std::option::Option<i32>,
     }
     impl ApplicationConfigSignatureAlgorithmOptionsItem {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSignatureAlgorithmOptionsItem {
             Default::default()
         }
@@ -1104,6 +1151,7 @@ pub mod types {
         pub variables: ::std::option::Option<ApplicationConfigSignatureAlgorithmTooltipVariables>,
     }
     impl ApplicationConfigSignatureAlgorithmTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSignatureAlgorithmTooltip {
             Default::default()
         }
@@ -1117,6 +1165,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigSignatureAlgorithmTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSignatureAlgorithmTooltipVariables {
             Default::default()
         }
@@ -1148,6 +1197,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigSpCertificate {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSpCertificate {
             Default::default()
         }
@@ -1161,6 +1211,7 @@ pub mod types {
         pub variables: ::std::option::Option<ApplicationConfigSpCertificateTooltipVariables>,
     }
     impl ApplicationConfigSpCertificateTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSpCertificateTooltip {
             Default::default()
         }
@@ -1174,6 +1225,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigSpCertificateTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSpCertificateTooltipVariables {
             Default::default()
         }
@@ -1205,6 +1257,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigSpEntityId {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSpEntityId {
             Default::default()
         }
@@ -1218,6 +1271,7 @@ pub mod types {
         pub variables: ::std::option::Option<ApplicationConfigSpEntityIdTooltipVariables>,
     }
     impl ApplicationConfigSpEntityIdTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSpEntityIdTooltip {
             Default::default()
         }
@@ -1231,6 +1285,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigSpEntityIdTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSpEntityIdTooltipVariables {
             Default::default()
         }
@@ -1262,6 +1317,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigSpErrorFlow {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSpErrorFlow {
             Default::default()
         }
@@ -1275,6 +1331,7 @@ pub mod types {
         pub variables: ::std::option::Option<ApplicationConfigSpErrorFlowTooltipVariables>,
     }
     impl ApplicationConfigSpErrorFlowTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSpErrorFlowTooltip {
             Default::default()
         }
@@ -1288,6 +1345,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigSpErrorFlowTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSpErrorFlowTooltipVariables {
             Default::default()
         }
@@ -1322,6 +1380,7 @@ pub mod types {
         pub visible: ::std::option::Option<bool>,
     }
     impl ApplicationConfigSubjectField {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSubjectField {
             Default::default()
         }
@@ -1335,6 +1394,7 @@ pub mod types {
         pub value: ::std::option::Option<i32>,
     }
     impl ApplicationConfigSubjectFieldOptionsItem {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSubjectFieldOptionsItem {
             Default::default()
         }
@@ -1348,6 +1408,7 @@ pub mod types {
         pub variables: ::std::option::Option<ApplicationConfigSubjectFieldTooltipVariables>,
     }
     impl ApplicationConfigSubjectFieldTooltip {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSubjectFieldTooltip {
             Default::default()
         }
@@ -1361,6 +1422,7 @@ pub mod types {
         pub message: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationConfigSubjectFieldTooltipVariables {
+        #[inline]
         pub fn builder() -> builder::ApplicationConfigSubjectFieldTooltipVariables {
             Default::default()
         }
@@ -1374,6 +1436,7 @@ pub mod types {
         pub url: ::std::option::Option<::std::string::String>,
     }
     impl ApplicationLogo {
+        #[inline]
         pub fn builder() -> builder::ApplicationLogo {
             Default::default()
         }
@@ -1417,12 +1480,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ApplicationLogoColor {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ApplicationLogoColor {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -1540,12 +1605,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ApplicationtemplateColor {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ApplicationtemplateColor {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -2197,12 +2264,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ApplicationtemplateOidcGrantTypesItem {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ApplicationtemplateOidcGrantTypesItem {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -2230,6 +2299,7 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ApplicationtemplateOidcTokenEndpointAuthMethod {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
@@ -2238,6 +2308,7 @@ pub mod types {
         for ApplicationtemplateOidcTokenEndpointAuthMethod
     {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -2278,12 +2349,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for ApplicationtemplateStatus {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for ApplicationtemplateStatus {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -2311,6 +2384,7 @@ pub mod types {
         pub value: ::std::option::Option<::std::string::String>,
     }
     impl Attribute {
+        #[inline]
         pub fn builder() -> builder::Attribute {
             Default::default()
         }
@@ -2394,6 +2468,7 @@ pub mod types {
         pub user: ::std::option::Option<::std::string::String>,
     }
     impl Command {
+        #[inline]
         pub fn builder() -> builder::Command {
             Default::default()
         }
@@ -2715,6 +2790,7 @@ pub mod types {
         pub system_ids: ::std::vec::Vec<::std::string::String>,
     }
     impl CommandsRunBody {
+        #[inline]
         pub fn builder() -> builder::CommandsRunBody {
             Default::default()
         }
@@ -2817,39 +2893,46 @@ pub mod types {
     pub struct Externallymanagedpropertyinfo(pub bool);
     impl ::std::ops::Deref for Externallymanagedpropertyinfo {
         type Target = bool;
+        #[inline]
         fn deref(&self) -> &bool {
             &self.0
         }
     }
     impl ::std::convert::From<Externallymanagedpropertyinfo> for bool {
+        #[inline]
         fn from(value: Externallymanagedpropertyinfo) -> Self {
             value.0
         }
     }
     impl ::std::convert::From<bool> for Externallymanagedpropertyinfo {
+        #[inline]
         fn from(value: bool) -> Self {
             Self(value)
         }
     }
     impl ::std::fmt::Display for Externallymanagedpropertyinfo {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             self.0.fmt(f)
         }
     }
     impl ::std::str::FromStr for Externallymanagedpropertyinfo {
         type Err = <bool as ::std::str::FromStr>::Err;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
             Ok(Self(value.parse()?))
         }
     }
     impl ::std::convert::TryFrom<&str> for Externallymanagedpropertyinfo {
         type Error = <bool as ::std::str::FromStr>::Err;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, Self::Error> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<String> for Externallymanagedpropertyinfo {
         type Error = <bool as ::std::str::FromStr>::Err;
+        #[inline]
         fn try_from(value: String) -> ::std::result::Result<Self, Self::Error> {
             value.parse()
         }
@@ -2875,6 +2958,7 @@ pub mod types {
         pub sha256: ::std::string::String,
     }
     impl FilesS3 {
+        #[inline]
         pub fn builder() -> builder::FilesS3 {
             Default::default()
         }
@@ -3143,12 +3227,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for JcSystemBuiltInCommandsItemName {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for JcSystemBuiltInCommandsItemName {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3172,12 +3258,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for JcSystemBuiltInCommandsItemType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for JcSystemBuiltInCommandsItemType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3251,12 +3339,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for JcSystemMdmVendor {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for JcSystemMdmVendor {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3298,12 +3388,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for JcSystemNetworkInterfacesItemFamily {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for JcSystemNetworkInterfacesItemFamily {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3400,6 +3492,7 @@ pub mod types {
         pub type_: JcSystemProvisionMetadataProvisionerType,
     }
     impl ::std::default::Default for JcSystemProvisionMetadataProvisioner {
+        #[inline]
         fn default() -> Self {
             Self {
                 provisioner_id: Default::default(),
@@ -3428,12 +3521,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for JcSystemProvisionMetadataProvisionerType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for JcSystemProvisionMetadataProvisionerType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3441,6 +3536,7 @@ pub mod types {
         }
     }
     impl ::std::default::Default for JcSystemProvisionMetadataProvisionerType {
+        #[inline]
         fn default() -> Self {
             JcSystemProvisionMetadataProvisionerType::Administrator
         }
@@ -3507,12 +3603,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for JcSystemSystemInsightsState {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for JcSystemSystemInsightsState {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3558,6 +3656,7 @@ pub mod types {
         pub exclusion_until: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
     impl Mfa {
+        #[inline]
         pub fn builder() -> builder::Mfa {
             Default::default()
         }
@@ -3620,12 +3719,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for MfaEnrollmentStatus {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for MfaEnrollmentStatus {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -3705,6 +3806,7 @@ pub mod types {
         pub settings: ::std::option::Option<Organizationsettingsput>,
     }
     impl OrganizationSetBody {
+        #[inline]
         pub fn builder() -> builder::OrganizationSetBody {
             Default::default()
         }
@@ -4073,6 +4175,7 @@ pub mod types {
         for OrganizationsettingsNewSystemUserStateDefaultsApplicationImport
     {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
@@ -4081,6 +4184,7 @@ pub mod types {
         for OrganizationsettingsNewSystemUserStateDefaultsApplicationImport
     {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -4106,6 +4210,7 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsNewSystemUserStateDefaultsCsvImport {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
@@ -4114,6 +4219,7 @@ pub mod types {
         for OrganizationsettingsNewSystemUserStateDefaultsCsvImport
     {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -4139,6 +4245,7 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsNewSystemUserStateDefaultsManualEntry {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
@@ -4147,6 +4254,7 @@ pub mod types {
         for OrganizationsettingsNewSystemUserStateDefaultsManualEntry
     {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -4174,12 +4282,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsPasswordCompliance {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for OrganizationsettingsPasswordCompliance {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -4366,6 +4476,7 @@ pub mod types {
         pub idle_session_duration_minutes: ::std::option::Option<i64>,
     }
     impl ::std::default::Default for OrganizationsettingsUserPortal {
+        #[inline]
         fn default() -> Self {
             Self {
                 cookie_expiration_type:
@@ -4393,6 +4504,7 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsUserPortalCookieExpirationType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
@@ -4401,6 +4513,7 @@ pub mod types {
         for OrganizationsettingsUserPortalCookieExpirationType
     {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -4408,6 +4521,7 @@ pub mod types {
         }
     }
     impl ::std::default::Default for OrganizationsettingsUserPortalCookieExpirationType {
+        #[inline]
         fn default() -> Self {
             OrganizationsettingsUserPortalCookieExpirationType::Session
         }
@@ -4537,6 +4651,7 @@ pub mod types {
         pub user_portal: ::std::option::Option<OrganizationsettingsputUserPortal>,
     }
     impl Organizationsettingsput {
+        #[inline]
         pub fn builder() -> builder::Organizationsettingsput {
             Default::default()
         }
@@ -4563,6 +4678,7 @@ pub mod types {
         pub system_insights: ::std::option::Option<OrganizationsettingsputFeaturesSystemInsights>,
     }
     impl OrganizationsettingsputFeatures {
+        #[inline]
         pub fn builder() -> builder::OrganizationsettingsputFeatures {
             Default::default()
         }
@@ -4574,6 +4690,7 @@ pub mod types {
         pub enabled: ::std::option::Option<bool>,
     }
     impl OrganizationsettingsputFeaturesDirectoryInsights {
+        #[inline]
         pub fn builder() -> builder::OrganizationsettingsputFeaturesDirectoryInsights {
             Default::default()
         }
@@ -4595,6 +4712,7 @@ pub mod types {
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
     impl OrganizationsettingsputFeaturesDirectoryInsightsPremium {
+        #[inline]
         pub fn builder() -> builder::OrganizationsettingsputFeaturesDirectoryInsightsPremium {
             Default::default()
         }
@@ -4631,6 +4749,7 @@ pub mod types {
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
     impl OrganizationsettingsputFeaturesSystemInsights {
+        #[inline]
         pub fn builder() -> builder::OrganizationsettingsputFeaturesSystemInsights {
             Default::default()
         }
@@ -4659,6 +4778,7 @@ pub mod types {
             ::std::option::Option<OrganizationsettingsputNewSystemUserStateDefaultsManualEntry>,
     }
     impl OrganizationsettingsputNewSystemUserStateDefaults {
+        #[inline]
         pub fn builder() -> builder::OrganizationsettingsputNewSystemUserStateDefaults {
             Default::default()
         }
@@ -4684,6 +4804,7 @@ pub mod types {
         for OrganizationsettingsputNewSystemUserStateDefaultsApplicationImport
     {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
@@ -4692,6 +4813,7 @@ pub mod types {
         for OrganizationsettingsputNewSystemUserStateDefaultsApplicationImport
     {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -4717,6 +4839,7 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsputNewSystemUserStateDefaultsCsvImport {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
@@ -4725,6 +4848,7 @@ pub mod types {
         for OrganizationsettingsputNewSystemUserStateDefaultsCsvImport
     {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -4752,6 +4876,7 @@ pub mod types {
         for OrganizationsettingsputNewSystemUserStateDefaultsManualEntry
     {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
@@ -4760,6 +4885,7 @@ pub mod types {
         for OrganizationsettingsputNewSystemUserStateDefaultsManualEntry
     {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -4787,12 +4913,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsputPasswordCompliance {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for OrganizationsettingsputPasswordCompliance {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -4939,6 +5067,7 @@ pub mod types {
         pub password_expiration_in_days: ::std::option::Option<i64>,
     }
     impl OrganizationsettingsputPasswordPolicy {
+        #[inline]
         pub fn builder() -> builder::OrganizationsettingsputPasswordPolicy {
             Default::default()
         }
@@ -4955,6 +5084,7 @@ pub mod types {
         pub restricted_fields: ::std::vec::Vec<RestrictedField>,
     }
     impl OrganizationsettingsputSystemUserDefaults {
+        #[inline]
         pub fn builder() -> builder::OrganizationsettingsputSystemUserDefaults {
             Default::default()
         }
@@ -4975,6 +5105,7 @@ pub mod types {
         pub idle_session_duration_minutes: ::std::option::Option<i64>,
     }
     impl OrganizationsettingsputUserPortal {
+        #[inline]
         pub fn builder() -> builder::OrganizationsettingsputUserPortal {
             Default::default()
         }
@@ -4998,6 +5129,7 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsputUserPortalCookieExpirationType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
@@ -5006,6 +5138,7 @@ pub mod types {
         for OrganizationsettingsputUserPortalCookieExpirationType
     {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -5097,6 +5230,7 @@ pub mod types {
         pub user_password_expiration_action: ::std::option::Option<::std::string::String>,
     }
     impl RadiusServerSetBody {
+        #[inline]
         pub fn builder() -> builder::RadiusServerSetBody {
             Default::default()
         }
@@ -5124,12 +5258,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for RadiusServerSetBodyMfa {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for RadiusServerSetBodyMfa {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -5227,12 +5363,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverAuthIdp {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for RadiusserverAuthIdp {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -5262,12 +5400,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverMfa {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for RadiusserverMfa {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -5336,6 +5476,7 @@ pub mod types {
         pub user_password_expiration_action: ::std::option::Option<::std::string::String>,
     }
     impl Radiusserverpost {
+        #[inline]
         pub fn builder() -> builder::Radiusserverpost {
             Default::default()
         }
@@ -5359,12 +5500,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverpostAuthIdp {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for RadiusserverpostAuthIdp {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -5394,12 +5537,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverpostMfa {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for RadiusserverpostMfa {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -5490,12 +5635,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverputAuthIdp {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for RadiusserverputAuthIdp {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -5525,12 +5672,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverputMfa {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for RadiusserverputMfa {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -5563,6 +5712,7 @@ pub mod types {
         pub type_: ::std::option::Option<RestrictedFieldType>,
     }
     impl RestrictedField {
+        #[inline]
         pub fn builder() -> builder::RestrictedField {
             Default::default()
         }
@@ -5618,12 +5768,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for RestrictedFieldField {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for RestrictedFieldField {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -5651,12 +5803,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for RestrictedFieldType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for RestrictedFieldType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -5684,6 +5838,7 @@ pub mod types {
         pub skip: ::std::option::Option<i64>,
     }
     impl Search {
+        #[inline]
         pub fn builder() -> builder::Search {
             Default::default()
         }
@@ -5707,6 +5862,7 @@ pub mod types {
         pub public_key: ::std::string::String,
     }
     impl Sshkeypost {
+        #[inline]
         pub fn builder() -> builder::Sshkeypost {
             Default::default()
         }
@@ -5751,6 +5907,7 @@ pub mod types {
         pub type_: ::std::option::Option<::std::string::String>,
     }
     impl Sso {
+        #[inline]
         pub fn builder() -> builder::Sso {
             Default::default()
         }
@@ -6091,12 +6248,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchBuiltInCommandsItemName {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for SystemSearchBuiltInCommandsItemName {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -6120,12 +6279,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchBuiltInCommandsItemType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for SystemSearchBuiltInCommandsItemType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -6199,12 +6360,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchMdmVendor {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for SystemSearchMdmVendor {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -6246,12 +6409,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchNetworkInterfacesItemFamily {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for SystemSearchNetworkInterfacesItemFamily {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -6348,12 +6513,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchPrimarySystemUserState {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for SystemSearchPrimarySystemUserState {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -6381,6 +6548,7 @@ pub mod types {
         pub type_: SystemSearchProvisionMetadataProvisionerType,
     }
     impl ::std::default::Default for SystemSearchProvisionMetadataProvisioner {
+        #[inline]
         fn default() -> Self {
             Self {
                 provisioner_id: Default::default(),
@@ -6409,6 +6577,7 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchProvisionMetadataProvisionerType {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
@@ -6417,6 +6586,7 @@ pub mod types {
         for SystemSearchProvisionMetadataProvisionerType
     {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -6424,6 +6594,7 @@ pub mod types {
         }
     }
     impl ::std::default::Default for SystemSearchProvisionMetadataProvisionerType {
+        #[inline]
         fn default() -> Self {
             SystemSearchProvisionMetadataProvisionerType::Administrator
         }
@@ -6490,12 +6661,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchSystemInsightsState {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for SystemSearchSystemInsightsState {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -6574,6 +6747,7 @@ pub mod types {
         pub display_name: ::std::option::Option<::std::string::String>,
     }
     impl Systemput {
+        #[inline]
         pub fn builder() -> builder::Systemput {
             Default::default()
         }
@@ -6585,6 +6759,7 @@ pub mod types {
         pub cmd: ::std::option::Option<::std::string::String>,
     }
     impl SystemputAgentBoundMessagesItem {
+        #[inline]
         pub fn builder() -> builder::SystemputAgentBoundMessagesItem {
             Default::default()
         }
@@ -6894,12 +7069,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnState {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for SystemuserSearchReturnState {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -7037,6 +7214,7 @@ pub mod types {
         pub username: ::std::option::Option<::std::string::String>,
     }
     impl Systemuserput {
+        #[inline]
         pub fn builder() -> builder::Systemuserput {
             Default::default()
         }
@@ -7077,6 +7255,7 @@ pub mod types {
         pub type_: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserputAddressesItem {
+        #[inline]
         pub fn builder() -> builder::SystemuserputAddressesItem {
             Default::default()
         }
@@ -7090,6 +7269,7 @@ pub mod types {
         pub value: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserputAttributesItem {
+        #[inline]
         pub fn builder() -> builder::SystemuserputAttributesItem {
             Default::default()
         }
@@ -7103,6 +7283,7 @@ pub mod types {
         pub name: ::std::option::Option<SystemuserputDelegatedAuthorityName>,
     }
     impl SystemuserputDelegatedAuthority {
+        #[inline]
         pub fn builder() -> builder::SystemuserputDelegatedAuthority {
             Default::default()
         }
@@ -7123,12 +7304,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for SystemuserputDelegatedAuthorityName {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for SystemuserputDelegatedAuthorityName {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -7147,6 +7330,7 @@ pub mod types {
         pub type_: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserputPhoneNumbersItem {
+        #[inline]
         pub fn builder() -> builder::SystemuserputPhoneNumbersItem {
             Default::default()
         }
@@ -7163,6 +7347,7 @@ pub mod types {
         pub value: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserputRelationshipsItem {
+        #[inline]
         pub fn builder() -> builder::SystemuserputRelationshipsItem {
             Default::default()
         }
@@ -7186,12 +7371,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for SystemuserputState {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for SystemuserputState {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -7334,6 +7521,7 @@ pub mod types {
         pub username: ::std::string::String,
     }
     impl Systemuserputpost {
+        #[inline]
         pub fn builder() -> builder::Systemuserputpost {
             Default::default()
         }
@@ -7374,6 +7562,7 @@ pub mod types {
         pub type_: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserputpostAddressesItem {
+        #[inline]
         pub fn builder() -> builder::SystemuserputpostAddressesItem {
             Default::default()
         }
@@ -7387,6 +7576,7 @@ pub mod types {
         pub value: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserputpostAttributesItem {
+        #[inline]
         pub fn builder() -> builder::SystemuserputpostAttributesItem {
             Default::default()
         }
@@ -7400,6 +7590,7 @@ pub mod types {
         pub name: ::std::option::Option<SystemuserputpostDelegatedAuthorityName>,
     }
     impl SystemuserputpostDelegatedAuthority {
+        #[inline]
         pub fn builder() -> builder::SystemuserputpostDelegatedAuthority {
             Default::default()
         }
@@ -7420,12 +7611,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for SystemuserputpostDelegatedAuthorityName {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for SystemuserputpostDelegatedAuthorityName {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -7444,6 +7637,7 @@ pub mod types {
         pub type_: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserputpostPhoneNumbersItem {
+        #[inline]
         pub fn builder() -> builder::SystemuserputpostPhoneNumbersItem {
             Default::default()
         }
@@ -7455,6 +7649,7 @@ pub mod types {
         pub address: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserputpostRecoveryEmail {
+        #[inline]
         pub fn builder() -> builder::SystemuserputpostRecoveryEmail {
             Default::default()
         }
@@ -7471,6 +7666,7 @@ pub mod types {
         pub value: ::std::option::Option<::std::string::String>,
     }
     impl SystemuserputpostRelationshipsItem {
+        #[inline]
         pub fn builder() -> builder::SystemuserputpostRelationshipsItem {
             Default::default()
         }
@@ -7496,12 +7692,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for SystemuserputpostState {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for SystemuserputpostState {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -7757,12 +7955,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for SystemuserreturnDelegatedAuthorityName {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnDelegatedAuthorityName {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -7827,12 +8027,14 @@ pub mod types {
     }
     impl ::std::convert::TryFrom<&str> for SystemuserreturnState {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             value.parse()
         }
     }
     impl ::std::convert::TryFrom<::std::string::String> for SystemuserreturnState {
         type Error = self::error::ConversionError;
+        #[inline]
         fn try_from(
             value: ::std::string::String,
         ) -> ::std::result::Result<Self, self::error::ConversionError> {
@@ -7890,6 +8092,7 @@ pub mod types {
         pub trusted_apps: ::std::vec::Vec<TrustedappConfigPutTrustedAppsItem>,
     }
     impl TrustedappConfigPut {
+        #[inline]
         pub fn builder() -> builder::TrustedappConfigPut {
             Default::default()
         }
@@ -7904,6 +8107,7 @@ pub mod types {
         pub teamid: ::std::option::Option<::std::string::String>,
     }
     impl TrustedappConfigPutTrustedAppsItem {
+        #[inline]
         pub fn builder() -> builder::TrustedappConfigPutTrustedAppsItem {
             Default::default()
         }
@@ -7925,6 +8129,7 @@ pub mod types {
         pub exclusion_until: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
     }
     impl UserMfaResetBody {
+        #[inline]
         pub fn builder() -> builder::UserMfaResetBody {
             Default::default()
         }
@@ -7936,6 +8141,7 @@ pub mod types {
         pub email: ::std::option::Option<::std::string::String>,
     }
     impl UserStateActivateBody {
+        #[inline]
         pub fn builder() -> builder::UserStateActivateBody {
             Default::default()
         }
@@ -7985,6 +8191,7 @@ pub mod types {
         pub role_names: ::std::vec::Vec<::std::string::String>,
     }
     impl Userput {
+        #[inline]
         pub fn builder() -> builder::Userput {
             Default::default()
         }
@@ -8182,6 +8389,7 @@ pub mod types {
             sso_url: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for Application {
+            #[inline]
             fn default() -> Self {
                 Self {
                     active: Ok(Default::default()),
@@ -8374,6 +8582,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<Application> for super::Application {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: Application,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -8399,6 +8608,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::Application> for Application {
+            #[inline]
             fn from(value: super::Application) -> Self {
                 Self {
                     active: Ok(value.active),
@@ -8501,6 +8711,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfig {
+            #[inline]
             fn default() -> Self {
                 Self {
                     acs_url: Ok(Default::default()),
@@ -8755,6 +8966,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<ApplicationConfig> for super::ApplicationConfig {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfig,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -8782,6 +8994,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::ApplicationConfig> for ApplicationConfig {
+            #[inline]
             fn from(value: super::ApplicationConfig) -> Self {
                 Self {
                     acs_url: Ok(value.acs_url),
@@ -8830,6 +9043,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigAcsUrl {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -8926,6 +9140,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<ApplicationConfigAcsUrl> for super::ApplicationConfigAcsUrl {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigAcsUrl,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -8942,6 +9157,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::ApplicationConfigAcsUrl> for ApplicationConfigAcsUrl {
+            #[inline]
             fn from(value: super::ApplicationConfigAcsUrl) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -8967,6 +9183,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigAcsUrlTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -9001,6 +9218,7 @@ pub mod types {
             for super::ApplicationConfigAcsUrlTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigAcsUrlTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -9013,6 +9231,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigAcsUrlTooltip>
             for ApplicationConfigAcsUrlTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigAcsUrlTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -9032,6 +9251,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigAcsUrlTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -9063,6 +9283,7 @@ pub mod types {
             for super::ApplicationConfigAcsUrlTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigAcsUrlTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -9075,6 +9296,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigAcsUrlTooltipVariables>
             for ApplicationConfigAcsUrlTooltipVariables
         {
+            #[inline]
             fn from(value: super::ApplicationConfigAcsUrlTooltipVariables) -> Self {
                 Self {
                     icon: Ok(value.icon),
@@ -9107,6 +9329,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigConstantAttributes {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -9219,6 +9442,7 @@ pub mod types {
             for super::ApplicationConfigConstantAttributes
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigConstantAttributes,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -9238,6 +9462,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigConstantAttributes>
             for ApplicationConfigConstantAttributes
         {
+            #[inline]
             fn from(value: super::ApplicationConfigConstantAttributes) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -9264,6 +9489,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigConstantAttributesTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -9300,6 +9526,7 @@ pub mod types {
             for super::ApplicationConfigConstantAttributesTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigConstantAttributesTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -9312,6 +9539,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigConstantAttributesTooltip>
             for ApplicationConfigConstantAttributesTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigConstantAttributesTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -9331,6 +9559,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigConstantAttributesTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -9362,6 +9591,7 @@ pub mod types {
             for super::ApplicationConfigConstantAttributesTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigConstantAttributesTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -9374,6 +9604,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigConstantAttributesTooltipVariables>
             for ApplicationConfigConstantAttributesTooltipVariables
         {
+            #[inline]
             fn from(value: super::ApplicationConfigConstantAttributesTooltipVariables) -> Self {
                 Self {
                     icon: Ok(value.icon),
@@ -9396,6 +9627,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigConstantAttributesValueItem {
+            #[inline]
             fn default() -> Self {
                 Self {
                     name: Ok(Default::default()),
@@ -9460,6 +9692,7 @@ pub mod types {
             for super::ApplicationConfigConstantAttributesValueItem
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigConstantAttributesValueItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -9475,6 +9708,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigConstantAttributesValueItem>
             for ApplicationConfigConstantAttributesValueItem
         {
+            #[inline]
             fn from(value: super::ApplicationConfigConstantAttributesValueItem) -> Self {
                 Self {
                     name: Ok(value.name),
@@ -9509,6 +9743,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigDatabaseAttributes {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -9610,6 +9845,7 @@ pub mod types {
             for super::ApplicationConfigDatabaseAttributes
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigDatabaseAttributes,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -9628,6 +9864,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigDatabaseAttributes>
             for ApplicationConfigDatabaseAttributes
         {
+            #[inline]
             fn from(value: super::ApplicationConfigDatabaseAttributes) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -9653,6 +9890,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigDatabaseAttributesTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -9689,6 +9927,7 @@ pub mod types {
             for super::ApplicationConfigDatabaseAttributesTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigDatabaseAttributesTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -9701,6 +9940,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigDatabaseAttributesTooltip>
             for ApplicationConfigDatabaseAttributesTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigDatabaseAttributesTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -9720,6 +9960,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigDatabaseAttributesTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -9751,6 +9992,7 @@ pub mod types {
             for super::ApplicationConfigDatabaseAttributesTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigDatabaseAttributesTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -9763,6 +10005,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigDatabaseAttributesTooltipVariables>
             for ApplicationConfigDatabaseAttributesTooltipVariables
         {
+            #[inline]
             fn from(value: super::ApplicationConfigDatabaseAttributesTooltipVariables) -> Self {
                 Self {
                     icon: Ok(value.icon),
@@ -9785,6 +10028,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigDatabaseAttributesValueItem {
+            #[inline]
             fn default() -> Self {
                 Self {
                     name: Ok(Default::default()),
@@ -9849,6 +10093,7 @@ pub mod types {
             for super::ApplicationConfigDatabaseAttributesValueItem
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigDatabaseAttributesValueItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -9864,6 +10109,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigDatabaseAttributesValueItem>
             for ApplicationConfigDatabaseAttributesValueItem
         {
+            #[inline]
             fn from(value: super::ApplicationConfigDatabaseAttributesValueItem) -> Self {
                 Self {
                     name: Ok(value.name),
@@ -9895,6 +10141,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigDeclareRedirectEndpoint {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -9996,6 +10243,7 @@ pub mod types {
             for super::ApplicationConfigDeclareRedirectEndpoint
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigDeclareRedirectEndpoint,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -10014,6 +10262,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigDeclareRedirectEndpoint>
             for ApplicationConfigDeclareRedirectEndpoint
         {
+            #[inline]
             fn from(value: super::ApplicationConfigDeclareRedirectEndpoint) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -10041,6 +10290,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigDeclareRedirectEndpointTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -10077,6 +10327,7 @@ pub mod types {
             for super::ApplicationConfigDeclareRedirectEndpointTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigDeclareRedirectEndpointTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -10089,6 +10340,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigDeclareRedirectEndpointTooltip>
             for ApplicationConfigDeclareRedirectEndpointTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigDeclareRedirectEndpointTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -10108,6 +10360,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigDeclareRedirectEndpointTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -10139,6 +10392,7 @@ pub mod types {
             for super::ApplicationConfigDeclareRedirectEndpointTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigDeclareRedirectEndpointTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -10151,6 +10405,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigDeclareRedirectEndpointTooltipVariables>
             for ApplicationConfigDeclareRedirectEndpointTooltipVariables
         {
+            #[inline]
             fn from(
                 value: super::ApplicationConfigDeclareRedirectEndpointTooltipVariables,
             ) -> Self {
@@ -10184,6 +10439,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigDefaultTargetUrl {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -10282,6 +10538,7 @@ pub mod types {
             for super::ApplicationConfigDefaultTargetUrl
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigDefaultTargetUrl,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -10300,6 +10557,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigDefaultTargetUrl>
             for ApplicationConfigDefaultTargetUrl
         {
+            #[inline]
             fn from(value: super::ApplicationConfigDefaultTargetUrl) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -10325,6 +10583,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigDefaultTargetUrlTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -10361,6 +10620,7 @@ pub mod types {
             for super::ApplicationConfigDefaultTargetUrlTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigDefaultTargetUrlTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -10373,6 +10633,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigDefaultTargetUrlTooltip>
             for ApplicationConfigDefaultTargetUrlTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigDefaultTargetUrlTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -10392,6 +10653,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigDefaultTargetUrlTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -10423,6 +10685,7 @@ pub mod types {
             for super::ApplicationConfigDefaultTargetUrlTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigDefaultTargetUrlTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -10435,6 +10698,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigDefaultTargetUrlTooltipVariables>
             for ApplicationConfigDefaultTargetUrlTooltipVariables
         {
+            #[inline]
             fn from(value: super::ApplicationConfigDefaultTargetUrlTooltipVariables) -> Self {
                 Self {
                     icon: Ok(value.icon),
@@ -10470,6 +10734,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigGroupsAttributeName {
+            #[inline]
             fn default() -> Self {
                 Self {
                     depends_on_property: Ok(Default::default()),
@@ -10578,6 +10843,7 @@ pub mod types {
             for super::ApplicationConfigGroupsAttributeName
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigGroupsAttributeName,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -10597,6 +10863,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigGroupsAttributeName>
             for ApplicationConfigGroupsAttributeName
         {
+            #[inline]
             fn from(value: super::ApplicationConfigGroupsAttributeName) -> Self {
                 Self {
                     depends_on_property: Ok(value.depends_on_property),
@@ -10623,6 +10890,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigGroupsAttributeNameTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -10659,6 +10927,7 @@ pub mod types {
             for super::ApplicationConfigGroupsAttributeNameTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigGroupsAttributeNameTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -10671,6 +10940,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigGroupsAttributeNameTooltip>
             for ApplicationConfigGroupsAttributeNameTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigGroupsAttributeNameTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -10690,6 +10960,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigGroupsAttributeNameTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -10721,6 +10992,7 @@ pub mod types {
             for super::ApplicationConfigGroupsAttributeNameTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigGroupsAttributeNameTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -10733,6 +11005,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigGroupsAttributeNameTooltipVariables>
             for ApplicationConfigGroupsAttributeNameTooltipVariables
         {
+            #[inline]
             fn from(value: super::ApplicationConfigGroupsAttributeNameTooltipVariables) -> Self {
                 Self {
                     icon: Ok(value.icon),
@@ -10764,6 +11037,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigIdpCertificate {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -10862,6 +11136,7 @@ pub mod types {
             for super::ApplicationConfigIdpCertificate
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigIdpCertificate,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -10880,6 +11155,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigIdpCertificate>
             for ApplicationConfigIdpCertificate
         {
+            #[inline]
             fn from(value: super::ApplicationConfigIdpCertificate) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -10905,6 +11181,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigIdpCertificateTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -10941,6 +11218,7 @@ pub mod types {
             for super::ApplicationConfigIdpCertificateTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigIdpCertificateTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -10953,6 +11231,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigIdpCertificateTooltip>
             for ApplicationConfigIdpCertificateTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigIdpCertificateTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -10972,6 +11251,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigIdpCertificateTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -11003,6 +11283,7 @@ pub mod types {
             for super::ApplicationConfigIdpCertificateTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigIdpCertificateTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -11015,6 +11296,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigIdpCertificateTooltipVariables>
             for ApplicationConfigIdpCertificateTooltipVariables
         {
+            #[inline]
             fn from(value: super::ApplicationConfigIdpCertificateTooltipVariables) -> Self {
                 Self {
                     icon: Ok(value.icon),
@@ -11046,6 +11328,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigIdpEntityId {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -11142,6 +11425,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<ApplicationConfigIdpEntityId> for super::ApplicationConfigIdpEntityId {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigIdpEntityId,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -11158,6 +11442,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::ApplicationConfigIdpEntityId> for ApplicationConfigIdpEntityId {
+            #[inline]
             fn from(value: super::ApplicationConfigIdpEntityId) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -11183,6 +11468,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigIdpEntityIdTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -11217,6 +11503,7 @@ pub mod types {
             for super::ApplicationConfigIdpEntityIdTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigIdpEntityIdTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -11229,6 +11516,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigIdpEntityIdTooltip>
             for ApplicationConfigIdpEntityIdTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigIdpEntityIdTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -11248,6 +11536,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigIdpEntityIdTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -11279,6 +11568,7 @@ pub mod types {
             for super::ApplicationConfigIdpEntityIdTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigIdpEntityIdTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -11291,6 +11581,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigIdpEntityIdTooltipVariables>
             for ApplicationConfigIdpEntityIdTooltipVariables
         {
+            #[inline]
             fn from(value: super::ApplicationConfigIdpEntityIdTooltipVariables) -> Self {
                 Self {
                     icon: Ok(value.icon),
@@ -11322,6 +11613,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigIdpInitUrl {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -11418,6 +11710,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<ApplicationConfigIdpInitUrl> for super::ApplicationConfigIdpInitUrl {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigIdpInitUrl,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -11434,6 +11727,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::ApplicationConfigIdpInitUrl> for ApplicationConfigIdpInitUrl {
+            #[inline]
             fn from(value: super::ApplicationConfigIdpInitUrl) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -11459,6 +11753,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigIdpInitUrlTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -11493,6 +11788,7 @@ pub mod types {
             for super::ApplicationConfigIdpInitUrlTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigIdpInitUrlTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -11505,6 +11801,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigIdpInitUrlTooltip>
             for ApplicationConfigIdpInitUrlTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigIdpInitUrlTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -11524,6 +11821,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigIdpInitUrlTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -11555,6 +11853,7 @@ pub mod types {
             for super::ApplicationConfigIdpInitUrlTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigIdpInitUrlTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -11567,6 +11866,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigIdpInitUrlTooltipVariables>
             for ApplicationConfigIdpInitUrlTooltipVariables
         {
+            #[inline]
             fn from(value: super::ApplicationConfigIdpInitUrlTooltipVariables) -> Self {
                 Self {
                     icon: Ok(value.icon),
@@ -11598,6 +11898,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigIdpPrivateKey {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -11696,6 +11997,7 @@ pub mod types {
             for super::ApplicationConfigIdpPrivateKey
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigIdpPrivateKey,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -11714,6 +12016,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigIdpPrivateKey>
             for ApplicationConfigIdpPrivateKey
         {
+            #[inline]
             fn from(value: super::ApplicationConfigIdpPrivateKey) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -11739,6 +12042,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigIdpPrivateKeyTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -11775,6 +12079,7 @@ pub mod types {
             for super::ApplicationConfigIdpPrivateKeyTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigIdpPrivateKeyTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -11787,6 +12092,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigIdpPrivateKeyTooltip>
             for ApplicationConfigIdpPrivateKeyTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigIdpPrivateKeyTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -11806,6 +12112,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigIdpPrivateKeyTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -11837,6 +12144,7 @@ pub mod types {
             for super::ApplicationConfigIdpPrivateKeyTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigIdpPrivateKeyTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -11849,6 +12157,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigIdpPrivateKeyTooltipVariables>
             for ApplicationConfigIdpPrivateKeyTooltipVariables
         {
+            #[inline]
             fn from(value: super::ApplicationConfigIdpPrivateKeyTooltipVariables) -> Self {
                 Self {
                     icon: Ok(value.icon),
@@ -11877,6 +12186,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigIncludeGroups {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -11976,6 +12286,7 @@ pub mod types {
             for super::ApplicationConfigIncludeGroups
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigIncludeGroups,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -11994,6 +12305,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigIncludeGroups>
             for ApplicationConfigIncludeGroups
         {
+            #[inline]
             fn from(value: super::ApplicationConfigIncludeGroups) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -12019,6 +12331,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigIncludeGroupsTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -12055,6 +12368,7 @@ pub mod types {
             for super::ApplicationConfigIncludeGroupsTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigIncludeGroupsTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -12067,6 +12381,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigIncludeGroupsTooltip>
             for ApplicationConfigIncludeGroupsTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigIncludeGroupsTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -12086,6 +12401,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigIncludeGroupsTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -12117,6 +12433,7 @@ pub mod types {
             for super::ApplicationConfigIncludeGroupsTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigIncludeGroupsTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -12129,6 +12446,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigIncludeGroupsTooltipVariables>
             for ApplicationConfigIncludeGroupsTooltipVariables
         {
+            #[inline]
             fn from(value: super::ApplicationConfigIncludeGroupsTooltipVariables) -> Self {
                 Self {
                     icon: Ok(value.icon),
@@ -12164,6 +12482,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigOverrideNameIdFormat {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -12275,6 +12594,7 @@ pub mod types {
             for super::ApplicationConfigOverrideNameIdFormat
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigOverrideNameIdFormat,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -12294,6 +12614,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigOverrideNameIdFormat>
             for ApplicationConfigOverrideNameIdFormat
         {
+            #[inline]
             fn from(value: super::ApplicationConfigOverrideNameIdFormat) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -12317,6 +12638,7 @@ pub mod types {
             value: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigOverrideNameIdFormatOptionsItem {
+            #[inline]
             fn default() -> Self {
                 Self {
                     text: Ok(Default::default()),
@@ -12349,6 +12671,7 @@ pub mod types {
             for super::ApplicationConfigOverrideNameIdFormatOptionsItem
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigOverrideNameIdFormatOptionsItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -12361,6 +12684,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigOverrideNameIdFormatOptionsItem>
             for ApplicationConfigOverrideNameIdFormatOptionsItem
         {
+            #[inline]
             fn from(value: super::ApplicationConfigOverrideNameIdFormatOptionsItem) -> Self {
                 Self {
                     text: Ok(value.text),
@@ -12380,6 +12704,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigOverrideNameIdFormatTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -12416,6 +12741,7 @@ pub mod types {
             for super::ApplicationConfigOverrideNameIdFormatTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigOverrideNameIdFormatTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -12428,6 +12754,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigOverrideNameIdFormatTooltip>
             for ApplicationConfigOverrideNameIdFormatTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigOverrideNameIdFormatTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -12447,6 +12774,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigOverrideNameIdFormatTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -12478,6 +12806,7 @@ pub mod types {
             for super::ApplicationConfigOverrideNameIdFormatTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigOverrideNameIdFormatTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -12490,6 +12819,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigOverrideNameIdFormatTooltipVariables>
             for ApplicationConfigOverrideNameIdFormatTooltipVariables
         {
+            #[inline]
             fn from(value: super::ApplicationConfigOverrideNameIdFormatTooltipVariables) -> Self {
                 Self {
                     icon: Ok(value.icon),
@@ -12514,6 +12844,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigSignAssertion {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -12600,6 +12931,7 @@ pub mod types {
             for super::ApplicationConfigSignAssertion
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSignAssertion,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -12617,6 +12949,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigSignAssertion>
             for ApplicationConfigSignAssertion
         {
+            #[inline]
             fn from(value: super::ApplicationConfigSignAssertion) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -12646,6 +12979,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigSignResponse {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -12732,6 +13066,7 @@ pub mod types {
             for super::ApplicationConfigSignResponse
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSignResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -12747,6 +13082,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::ApplicationConfigSignResponse> for ApplicationConfigSignResponse {
+            #[inline]
             fn from(value: super::ApplicationConfigSignResponse) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -12787,6 +13123,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigSignatureAlgorithm {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -12898,6 +13235,7 @@ pub mod types {
             for super::ApplicationConfigSignatureAlgorithm
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSignatureAlgorithm,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -12917,6 +13255,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigSignatureAlgorithm>
             for ApplicationConfigSignatureAlgorithm
         {
+            #[inline]
             fn from(value: super::ApplicationConfigSignatureAlgorithm) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -12940,6 +13279,7 @@ pub mod types {
             value: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigSignatureAlgorithmOptionsItem {
+            #[inline]
             fn default() -> Self {
                 Self {
                     text: Ok(Default::default()),
@@ -12972,6 +13312,7 @@ pub mod types {
             for super::ApplicationConfigSignatureAlgorithmOptionsItem
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSignatureAlgorithmOptionsItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -12984,6 +13325,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigSignatureAlgorithmOptionsItem>
             for ApplicationConfigSignatureAlgorithmOptionsItem
         {
+            #[inline]
             fn from(value: super::ApplicationConfigSignatureAlgorithmOptionsItem) -> Self {
                 Self {
                     text: Ok(value.text),
@@ -13003,6 +13345,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigSignatureAlgorithmTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -13039,6 +13382,7 @@ pub mod types {
             for super::ApplicationConfigSignatureAlgorithmTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSignatureAlgorithmTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -13051,6 +13395,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigSignatureAlgorithmTooltip>
             for ApplicationConfigSignatureAlgorithmTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigSignatureAlgorithmTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -13070,6 +13415,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigSignatureAlgorithmTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -13101,6 +13447,7 @@ pub mod types {
             for super::ApplicationConfigSignatureAlgorithmTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSignatureAlgorithmTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -13113,6 +13460,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigSignatureAlgorithmTooltipVariables>
             for ApplicationConfigSignatureAlgorithmTooltipVariables
         {
+            #[inline]
             fn from(value: super::ApplicationConfigSignatureAlgorithmTooltipVariables) -> Self {
                 Self {
                     icon: Ok(value.icon),
@@ -13144,6 +13492,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigSpCertificate {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -13242,6 +13591,7 @@ pub mod types {
             for super::ApplicationConfigSpCertificate
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSpCertificate,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -13260,6 +13610,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigSpCertificate>
             for ApplicationConfigSpCertificate
         {
+            #[inline]
             fn from(value: super::ApplicationConfigSpCertificate) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -13285,6 +13636,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigSpCertificateTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -13321,6 +13673,7 @@ pub mod types {
             for super::ApplicationConfigSpCertificateTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSpCertificateTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -13333,6 +13686,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigSpCertificateTooltip>
             for ApplicationConfigSpCertificateTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigSpCertificateTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -13352,6 +13706,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigSpCertificateTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -13383,6 +13738,7 @@ pub mod types {
             for super::ApplicationConfigSpCertificateTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSpCertificateTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -13395,6 +13751,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigSpCertificateTooltipVariables>
             for ApplicationConfigSpCertificateTooltipVariables
         {
+            #[inline]
             fn from(value: super::ApplicationConfigSpCertificateTooltipVariables) -> Self {
                 Self {
                     icon: Ok(value.icon),
@@ -13426,6 +13783,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigSpEntityId {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -13522,6 +13880,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<ApplicationConfigSpEntityId> for super::ApplicationConfigSpEntityId {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSpEntityId,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -13538,6 +13897,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::ApplicationConfigSpEntityId> for ApplicationConfigSpEntityId {
+            #[inline]
             fn from(value: super::ApplicationConfigSpEntityId) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -13563,6 +13923,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigSpEntityIdTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -13597,6 +13958,7 @@ pub mod types {
             for super::ApplicationConfigSpEntityIdTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSpEntityIdTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -13609,6 +13971,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigSpEntityIdTooltip>
             for ApplicationConfigSpEntityIdTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigSpEntityIdTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -13628,6 +13991,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigSpEntityIdTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -13659,6 +14023,7 @@ pub mod types {
             for super::ApplicationConfigSpEntityIdTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSpEntityIdTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -13671,6 +14036,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigSpEntityIdTooltipVariables>
             for ApplicationConfigSpEntityIdTooltipVariables
         {
+            #[inline]
             fn from(value: super::ApplicationConfigSpEntityIdTooltipVariables) -> Self {
                 Self {
                     icon: Ok(value.icon),
@@ -13699,6 +14065,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigSpErrorFlow {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -13796,6 +14163,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<ApplicationConfigSpErrorFlow> for super::ApplicationConfigSpErrorFlow {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSpErrorFlow,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -13812,6 +14180,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::ApplicationConfigSpErrorFlow> for ApplicationConfigSpErrorFlow {
+            #[inline]
             fn from(value: super::ApplicationConfigSpErrorFlow) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -13837,6 +14206,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigSpErrorFlowTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -13871,6 +14241,7 @@ pub mod types {
             for super::ApplicationConfigSpErrorFlowTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSpErrorFlowTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -13883,6 +14254,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigSpErrorFlowTooltip>
             for ApplicationConfigSpErrorFlowTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigSpErrorFlowTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -13902,6 +14274,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigSpErrorFlowTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -13933,6 +14306,7 @@ pub mod types {
             for super::ApplicationConfigSpErrorFlowTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSpErrorFlowTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -13945,6 +14319,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigSpErrorFlowTooltipVariables>
             for ApplicationConfigSpErrorFlowTooltipVariables
         {
+            #[inline]
             fn from(value: super::ApplicationConfigSpErrorFlowTooltipVariables) -> Self {
                 Self {
                     icon: Ok(value.icon),
@@ -13980,6 +14355,7 @@ pub mod types {
             visible: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigSubjectField {
+            #[inline]
             fn default() -> Self {
                 Self {
                     label: Ok(Default::default()),
@@ -14091,6 +14467,7 @@ pub mod types {
             for super::ApplicationConfigSubjectField
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSubjectField,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -14108,6 +14485,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::ApplicationConfigSubjectField> for ApplicationConfigSubjectField {
+            #[inline]
             fn from(value: super::ApplicationConfigSubjectField) -> Self {
                 Self {
                     label: Ok(value.label),
@@ -14131,6 +14509,7 @@ pub mod types {
             value: ::std::result::Result<::std::option::Option<i32>, ::std::string::String>,
         }
         impl ::std::default::Default for ApplicationConfigSubjectFieldOptionsItem {
+            #[inline]
             fn default() -> Self {
                 Self {
                     text: Ok(Default::default()),
@@ -14163,6 +14542,7 @@ pub mod types {
             for super::ApplicationConfigSubjectFieldOptionsItem
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSubjectFieldOptionsItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -14175,6 +14555,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigSubjectFieldOptionsItem>
             for ApplicationConfigSubjectFieldOptionsItem
         {
+            #[inline]
             fn from(value: super::ApplicationConfigSubjectFieldOptionsItem) -> Self {
                 Self {
                     text: Ok(value.text),
@@ -14194,6 +14575,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigSubjectFieldTooltip {
+            #[inline]
             fn default() -> Self {
                 Self {
                     template: Ok(Default::default()),
@@ -14228,6 +14610,7 @@ pub mod types {
             for super::ApplicationConfigSubjectFieldTooltip
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSubjectFieldTooltip,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -14240,6 +14623,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigSubjectFieldTooltip>
             for ApplicationConfigSubjectFieldTooltip
         {
+            #[inline]
             fn from(value: super::ApplicationConfigSubjectFieldTooltip) -> Self {
                 Self {
                     template: Ok(value.template),
@@ -14259,6 +14643,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationConfigSubjectFieldTooltipVariables {
+            #[inline]
             fn default() -> Self {
                 Self {
                     icon: Ok(Default::default()),
@@ -14290,6 +14675,7 @@ pub mod types {
             for super::ApplicationConfigSubjectFieldTooltipVariables
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationConfigSubjectFieldTooltipVariables,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -14302,6 +14688,7 @@ pub mod types {
         impl ::std::convert::From<super::ApplicationConfigSubjectFieldTooltipVariables>
             for ApplicationConfigSubjectFieldTooltipVariables
         {
+            #[inline]
             fn from(value: super::ApplicationConfigSubjectFieldTooltipVariables) -> Self {
                 Self {
                     icon: Ok(value.icon),
@@ -14321,6 +14708,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for ApplicationLogo {
+            #[inline]
             fn default() -> Self {
                 Self {
                     color: Ok(Default::default()),
@@ -14351,6 +14739,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<ApplicationLogo> for super::ApplicationLogo {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: ApplicationLogo,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -14361,6 +14750,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::ApplicationLogo> for ApplicationLogo {
+            #[inline]
             fn from(value: super::ApplicationLogo) -> Self {
                 Self {
                     color: Ok(value.color),
@@ -14380,6 +14770,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for Attribute {
+            #[inline]
             fn default() -> Self {
                 Self {
                     name: Ok(Default::default()),
@@ -14409,6 +14800,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<Attribute> for super::Attribute {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: Attribute,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -14419,6 +14811,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::Attribute> for Attribute {
+            #[inline]
             fn from(value: super::Attribute) -> Self {
                 Self {
                     name: Ok(value.name),
@@ -14493,6 +14886,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for Command {
+            #[inline]
             fn default() -> Self {
                 Self {
                     ai_generated: Ok(Default::default()),
@@ -14733,6 +15127,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<Command> for super::Command {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: Command,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -14763,6 +15158,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::Command> for Command {
+            #[inline]
             fn from(value: super::Command) -> Self {
                 Self {
                     ai_generated: Ok(value.ai_generated),
@@ -14802,6 +15198,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for CommandsRunBody {
+            #[inline]
             fn default() -> Self {
                 Self {
                     id: Ok(Default::default()),
@@ -14832,6 +15229,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<CommandsRunBody> for super::CommandsRunBody {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: CommandsRunBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -14842,6 +15240,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::CommandsRunBody> for CommandsRunBody {
+            #[inline]
             fn from(value: super::CommandsRunBody) -> Self {
                 Self {
                     id: Ok(value.id),
@@ -14857,6 +15256,7 @@ pub mod types {
             sha256: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for FilesS3 {
+            #[inline]
             fn default() -> Self {
                 Self {
                     destination: Err("no value supplied for destination".to_string()),
@@ -14910,6 +15310,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<FilesS3> for super::FilesS3 {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: FilesS3,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -14922,6 +15323,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::FilesS3> for FilesS3 {
+            #[inline]
             fn from(value: super::FilesS3) -> Self {
                 Self {
                     destination: Ok(value.destination),
@@ -14943,6 +15345,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for Mfa {
+            #[inline]
             fn default() -> Self {
                 Self {
                     configured: Ok(Default::default()),
@@ -14998,6 +15401,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<Mfa> for super::Mfa {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(value: Mfa) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     configured: value.configured?,
@@ -15008,6 +15412,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::Mfa> for Mfa {
+            #[inline]
             fn from(value: super::Mfa) -> Self {
                 Self {
                     configured: Ok(value.configured),
@@ -15025,6 +15430,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for OrganizationSetBody {
+            #[inline]
             fn default() -> Self {
                 Self {
                     settings: Ok(Default::default()),
@@ -15045,6 +15451,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<OrganizationSetBody> for super::OrganizationSetBody {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: OrganizationSetBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -15054,6 +15461,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::OrganizationSetBody> for OrganizationSetBody {
+            #[inline]
             fn from(value: super::OrganizationSetBody) -> Self {
                 Self {
                     settings: Ok(value.settings),
@@ -15133,6 +15541,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for Organizationsettingsput {
+            #[inline]
             fn default() -> Self {
                 Self {
                     contact_email: Ok(Default::default()),
@@ -15414,6 +15823,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<Organizationsettingsput> for super::Organizationsettingsput {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: Organizationsettingsput,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -15446,6 +15856,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::Organizationsettingsput> for Organizationsettingsput {
+            #[inline]
             fn from(value: super::Organizationsettingsput) -> Self {
                 Self {
                     contact_email: Ok(value.contact_email),
@@ -15494,6 +15905,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for OrganizationsettingsputFeatures {
+            #[inline]
             fn default() -> Self {
                 Self {
                     directory_insights: Ok(Default::default()),
@@ -15548,6 +15960,7 @@ pub mod types {
             for super::OrganizationsettingsputFeatures
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: OrganizationsettingsputFeatures,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -15561,6 +15974,7 @@ pub mod types {
         impl ::std::convert::From<super::OrganizationsettingsputFeatures>
             for OrganizationsettingsputFeatures
         {
+            #[inline]
             fn from(value: super::OrganizationsettingsputFeatures) -> Self {
                 Self {
                     directory_insights: Ok(value.directory_insights),
@@ -15574,6 +15988,7 @@ pub mod types {
             enabled: ::std::result::Result<::std::option::Option<bool>, ::std::string::String>,
         }
         impl ::std::default::Default for OrganizationsettingsputFeaturesDirectoryInsights {
+            #[inline]
             fn default() -> Self {
                 Self {
                     enabled: Ok(Default::default()),
@@ -15596,6 +16011,7 @@ pub mod types {
             for super::OrganizationsettingsputFeaturesDirectoryInsights
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: OrganizationsettingsputFeaturesDirectoryInsights,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -15607,6 +16023,7 @@ pub mod types {
         impl ::std::convert::From<super::OrganizationsettingsputFeaturesDirectoryInsights>
             for OrganizationsettingsputFeaturesDirectoryInsights
         {
+            #[inline]
             fn from(value: super::OrganizationsettingsputFeaturesDirectoryInsights) -> Self {
                 Self {
                     enabled: Ok(value.enabled),
@@ -15626,6 +16043,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for OrganizationsettingsputFeaturesDirectoryInsightsPremium {
+            #[inline]
             fn default() -> Self {
                 Self {
                     created_at: Ok(Default::default()),
@@ -15668,6 +16086,7 @@ pub mod types {
             for super::OrganizationsettingsputFeaturesDirectoryInsightsPremium
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: OrganizationsettingsputFeaturesDirectoryInsightsPremium,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -15681,6 +16100,7 @@ pub mod types {
         impl ::std::convert::From<super::OrganizationsettingsputFeaturesDirectoryInsightsPremium>
             for OrganizationsettingsputFeaturesDirectoryInsightsPremium
         {
+            #[inline]
             fn from(value: super::OrganizationsettingsputFeaturesDirectoryInsightsPremium) -> Self {
                 Self {
                     created_at: Ok(value.created_at),
@@ -15708,6 +16128,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for OrganizationsettingsputFeaturesSystemInsights {
+            #[inline]
             fn default() -> Self {
                 Self {
                     created_at: Ok(Default::default()),
@@ -15783,6 +16204,7 @@ pub mod types {
             for super::OrganizationsettingsputFeaturesSystemInsights
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: OrganizationsettingsputFeaturesSystemInsights,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -15799,6 +16221,7 @@ pub mod types {
         impl ::std::convert::From<super::OrganizationsettingsputFeaturesSystemInsights>
             for OrganizationsettingsputFeaturesSystemInsights
         {
+            #[inline]
             fn from(value: super::OrganizationsettingsputFeaturesSystemInsights) -> Self {
                 Self {
                     created_at: Ok(value.created_at),
@@ -15832,6 +16255,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for OrganizationsettingsputNewSystemUserStateDefaults {
+            #[inline]
             fn default() -> Self {
                 Self {
                     application_import: Ok(Default::default()),
@@ -15888,6 +16312,7 @@ pub mod types {
             for super::OrganizationsettingsputNewSystemUserStateDefaults
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: OrganizationsettingsputNewSystemUserStateDefaults,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -15901,6 +16326,7 @@ pub mod types {
         impl ::std::convert::From<super::OrganizationsettingsputNewSystemUserStateDefaults>
             for OrganizationsettingsputNewSystemUserStateDefaults
         {
+            #[inline]
             fn from(value: super::OrganizationsettingsputNewSystemUserStateDefaults) -> Self {
                 Self {
                     application_import: Ok(value.application_import),
@@ -15969,6 +16395,7 @@ pub mod types {
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
         }
         impl ::std::default::Default for OrganizationsettingsputPasswordPolicy {
+            #[inline]
             fn default() -> Self {
                 Self {
                     allow_unenrolled_mfa_password_reset: Ok(Default::default()),
@@ -16313,6 +16740,7 @@ pub mod types {
             for super::OrganizationsettingsputPasswordPolicy
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: OrganizationsettingsputPasswordPolicy,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -16356,6 +16784,7 @@ pub mod types {
         impl ::std::convert::From<super::OrganizationsettingsputPasswordPolicy>
             for OrganizationsettingsputPasswordPolicy
         {
+            #[inline]
             fn from(value: super::OrganizationsettingsputPasswordPolicy) -> Self {
                 Self {
                     allow_unenrolled_mfa_password_reset: Ok(
@@ -16408,6 +16837,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for OrganizationsettingsputSystemUserDefaults {
+            #[inline]
             fn default() -> Self {
                 Self {
                     restricted_fields: Ok(Default::default()),
@@ -16430,6 +16860,7 @@ pub mod types {
             for super::OrganizationsettingsputSystemUserDefaults
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: OrganizationsettingsputSystemUserDefaults,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -16441,6 +16872,7 @@ pub mod types {
         impl ::std::convert::From<super::OrganizationsettingsputSystemUserDefaults>
             for OrganizationsettingsputSystemUserDefaults
         {
+            #[inline]
             fn from(value: super::OrganizationsettingsputSystemUserDefaults) -> Self {
                 Self {
                     restricted_fields: Ok(value.restricted_fields),
@@ -16457,6 +16889,7 @@ pub mod types {
                 ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
         }
         impl ::std::default::Default for OrganizationsettingsputUserPortal {
+            #[inline]
             fn default() -> Self {
                 Self {
                     cookie_expiration_type: Ok(Default::default()),
@@ -16496,6 +16929,7 @@ pub mod types {
             for super::OrganizationsettingsputUserPortal
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: OrganizationsettingsputUserPortal,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -16508,6 +16942,7 @@ pub mod types {
         impl ::std::convert::From<super::OrganizationsettingsputUserPortal>
             for OrganizationsettingsputUserPortal
         {
+            #[inline]
             fn from(value: super::OrganizationsettingsputUserPortal) -> Self {
                 Self {
                     cookie_expiration_type: Ok(value.cookie_expiration_type),
@@ -16550,6 +16985,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for RadiusServerSetBody {
+            #[inline]
             fn default() -> Self {
                 Self {
                     ca_cert: Ok(Default::default()),
@@ -16699,6 +17135,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<RadiusServerSetBody> for super::RadiusServerSetBody {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: RadiusServerSetBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -16720,6 +17157,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::RadiusServerSetBody> for RadiusServerSetBody {
+            #[inline]
             fn from(value: super::RadiusServerSetBody) -> Self {
                 Self {
                     ca_cert: Ok(value.ca_cert),
@@ -16777,6 +17215,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for Radiusserverpost {
+            #[inline]
             fn default() -> Self {
                 Self {
                     auth_idp: Ok(Default::default()),
@@ -16937,6 +17376,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<Radiusserverpost> for super::Radiusserverpost {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: Radiusserverpost,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -16959,6 +17399,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::Radiusserverpost> for Radiusserverpost {
+            #[inline]
             fn from(value: super::Radiusserverpost) -> Self {
                 Self {
                     auth_idp: Ok(value.auth_idp),
@@ -16994,6 +17435,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for RestrictedField {
+            #[inline]
             fn default() -> Self {
                 Self {
                     field: Ok(Default::default()),
@@ -17035,6 +17477,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<RestrictedField> for super::RestrictedField {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: RestrictedField,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -17046,6 +17489,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::RestrictedField> for RestrictedField {
+            #[inline]
             fn from(value: super::RestrictedField) -> Self {
                 Self {
                     field: Ok(value.field),
@@ -17072,6 +17516,7 @@ pub mod types {
             skip: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
         }
         impl ::std::default::Default for Search {
+            #[inline]
             fn default() -> Self {
                 Self {
                     fields: Ok(Default::default()),
@@ -17139,6 +17584,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<Search> for super::Search {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: Search,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -17152,6 +17598,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::Search> for Search {
+            #[inline]
             fn from(value: super::Search) -> Self {
                 Self {
                     fields: Ok(value.fields),
@@ -17168,6 +17615,7 @@ pub mod types {
             public_key: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for Sshkeypost {
+            #[inline]
             fn default() -> Self {
                 Self {
                     name: Err("no value supplied for name".to_string()),
@@ -17199,6 +17647,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<Sshkeypost> for super::Sshkeypost {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: Sshkeypost,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -17209,6 +17658,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::Sshkeypost> for Sshkeypost {
+            #[inline]
             fn from(value: super::Sshkeypost) -> Self {
                 Self {
                     name: Ok(value.name),
@@ -17243,6 +17693,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for Sso {
+            #[inline]
             fn default() -> Self {
                 Self {
                     beta: Ok(Default::default()),
@@ -17347,6 +17798,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<Sso> for super::Sso {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(value: Sso) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     beta: value.beta?,
@@ -17361,6 +17813,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::Sso> for Sso {
+            #[inline]
             fn from(value: super::Sso) -> Self {
                 Self {
                     beta: Ok(value.beta),
@@ -17396,6 +17849,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for Systemput {
+            #[inline]
             fn default() -> Self {
                 Self {
                     agent_bound_messages: Ok(Default::default()),
@@ -17487,6 +17941,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<Systemput> for super::Systemput {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: Systemput,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -17502,6 +17957,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::Systemput> for Systemput {
+            #[inline]
             fn from(value: super::Systemput) -> Self {
                 Self {
                     agent_bound_messages: Ok(value.agent_bound_messages),
@@ -17522,6 +17978,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for SystemputAgentBoundMessagesItem {
+            #[inline]
             fn default() -> Self {
                 Self {
                     cmd: Ok(Default::default()),
@@ -17543,6 +18000,7 @@ pub mod types {
             for super::SystemputAgentBoundMessagesItem
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: SystemputAgentBoundMessagesItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -17552,6 +18010,7 @@ pub mod types {
         impl ::std::convert::From<super::SystemputAgentBoundMessagesItem>
             for SystemputAgentBoundMessagesItem
         {
+            #[inline]
             fn from(value: super::SystemputAgentBoundMessagesItem) -> Self {
                 Self { cmd: Ok(value.cmd) }
             }
@@ -17703,6 +18162,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for Systemuserput {
+            #[inline]
             fn default() -> Self {
                 Self {
                     account_locked: Ok(Default::default()),
@@ -18182,6 +18642,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<Systemuserput> for super::Systemuserput {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: Systemuserput,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -18234,6 +18695,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::Systemuserput> for Systemuserput {
+            #[inline]
             fn from(value: super::Systemuserput) -> Self {
                 Self {
                     account_locked: Ok(value.account_locked),
@@ -18319,6 +18781,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for SystemuserputAddressesItem {
+            #[inline]
             fn default() -> Self {
                 Self {
                     country: Ok(Default::default()),
@@ -18408,6 +18871,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<SystemuserputAddressesItem> for super::SystemuserputAddressesItem {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: SystemuserputAddressesItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -18424,6 +18888,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::SystemuserputAddressesItem> for SystemuserputAddressesItem {
+            #[inline]
             fn from(value: super::SystemuserputAddressesItem) -> Self {
                 Self {
                     country: Ok(value.country),
@@ -18449,6 +18914,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for SystemuserputAttributesItem {
+            #[inline]
             fn default() -> Self {
                 Self {
                     name: Ok(Default::default()),
@@ -18478,6 +18944,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<SystemuserputAttributesItem> for super::SystemuserputAttributesItem {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: SystemuserputAttributesItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -18488,6 +18955,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::SystemuserputAttributesItem> for SystemuserputAttributesItem {
+            #[inline]
             fn from(value: super::SystemuserputAttributesItem) -> Self {
                 Self {
                     name: Ok(value.name),
@@ -18507,6 +18975,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for SystemuserputDelegatedAuthority {
+            #[inline]
             fn default() -> Self {
                 Self {
                     id: Ok(Default::default()),
@@ -18541,6 +19010,7 @@ pub mod types {
             for super::SystemuserputDelegatedAuthority
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: SystemuserputDelegatedAuthority,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -18553,6 +19023,7 @@ pub mod types {
         impl ::std::convert::From<super::SystemuserputDelegatedAuthority>
             for SystemuserputDelegatedAuthority
         {
+            #[inline]
             fn from(value: super::SystemuserputDelegatedAuthority) -> Self {
                 Self {
                     id: Ok(value.id),
@@ -18572,6 +19043,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for SystemuserputPhoneNumbersItem {
+            #[inline]
             fn default() -> Self {
                 Self {
                     number: Ok(Default::default()),
@@ -18603,6 +19075,7 @@ pub mod types {
             for super::SystemuserputPhoneNumbersItem
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: SystemuserputPhoneNumbersItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -18613,6 +19086,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::SystemuserputPhoneNumbersItem> for SystemuserputPhoneNumbersItem {
+            #[inline]
             fn from(value: super::SystemuserputPhoneNumbersItem) -> Self {
                 Self {
                     number: Ok(value.number),
@@ -18632,6 +19106,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for SystemuserputRelationshipsItem {
+            #[inline]
             fn default() -> Self {
                 Self {
                     type_: Ok(Default::default()),
@@ -18663,6 +19138,7 @@ pub mod types {
             for super::SystemuserputRelationshipsItem
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: SystemuserputRelationshipsItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -18675,6 +19151,7 @@ pub mod types {
         impl ::std::convert::From<super::SystemuserputRelationshipsItem>
             for SystemuserputRelationshipsItem
         {
+            #[inline]
             fn from(value: super::SystemuserputRelationshipsItem) -> Self {
                 Self {
                     type_: Ok(value.type_),
@@ -18828,6 +19305,7 @@ pub mod types {
             username: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for Systemuserputpost {
+            #[inline]
             fn default() -> Self {
                 Self {
                     account_locked: Ok(Default::default()),
@@ -19342,6 +19820,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<Systemuserputpost> for super::Systemuserputpost {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: Systemuserputpost,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -19396,6 +19875,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::Systemuserputpost> for Systemuserputpost {
+            #[inline]
             fn from(value: super::Systemuserputpost) -> Self {
                 Self {
                     account_locked: Ok(value.account_locked),
@@ -19483,6 +19963,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for SystemuserputpostAddressesItem {
+            #[inline]
             fn default() -> Self {
                 Self {
                     country: Ok(Default::default()),
@@ -19574,6 +20055,7 @@ pub mod types {
             for super::SystemuserputpostAddressesItem
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: SystemuserputpostAddressesItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -19592,6 +20074,7 @@ pub mod types {
         impl ::std::convert::From<super::SystemuserputpostAddressesItem>
             for SystemuserputpostAddressesItem
         {
+            #[inline]
             fn from(value: super::SystemuserputpostAddressesItem) -> Self {
                 Self {
                     country: Ok(value.country),
@@ -19617,6 +20100,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for SystemuserputpostAttributesItem {
+            #[inline]
             fn default() -> Self {
                 Self {
                     name: Ok(Default::default()),
@@ -19648,6 +20132,7 @@ pub mod types {
             for super::SystemuserputpostAttributesItem
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: SystemuserputpostAttributesItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -19660,6 +20145,7 @@ pub mod types {
         impl ::std::convert::From<super::SystemuserputpostAttributesItem>
             for SystemuserputpostAttributesItem
         {
+            #[inline]
             fn from(value: super::SystemuserputpostAttributesItem) -> Self {
                 Self {
                     name: Ok(value.name),
@@ -19679,6 +20165,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for SystemuserputpostDelegatedAuthority {
+            #[inline]
             fn default() -> Self {
                 Self {
                     id: Ok(Default::default()),
@@ -19713,6 +20200,7 @@ pub mod types {
             for super::SystemuserputpostDelegatedAuthority
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: SystemuserputpostDelegatedAuthority,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -19725,6 +20213,7 @@ pub mod types {
         impl ::std::convert::From<super::SystemuserputpostDelegatedAuthority>
             for SystemuserputpostDelegatedAuthority
         {
+            #[inline]
             fn from(value: super::SystemuserputpostDelegatedAuthority) -> Self {
                 Self {
                     id: Ok(value.id),
@@ -19744,6 +20233,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for SystemuserputpostPhoneNumbersItem {
+            #[inline]
             fn default() -> Self {
                 Self {
                     number: Ok(Default::default()),
@@ -19775,6 +20265,7 @@ pub mod types {
             for super::SystemuserputpostPhoneNumbersItem
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: SystemuserputpostPhoneNumbersItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -19787,6 +20278,7 @@ pub mod types {
         impl ::std::convert::From<super::SystemuserputpostPhoneNumbersItem>
             for SystemuserputpostPhoneNumbersItem
         {
+            #[inline]
             fn from(value: super::SystemuserputpostPhoneNumbersItem) -> Self {
                 Self {
                     number: Ok(value.number),
@@ -19802,6 +20294,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for SystemuserputpostRecoveryEmail {
+            #[inline]
             fn default() -> Self {
                 Self {
                     address: Ok(Default::default()),
@@ -19823,6 +20316,7 @@ pub mod types {
             for super::SystemuserputpostRecoveryEmail
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: SystemuserputpostRecoveryEmail,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -19834,6 +20328,7 @@ pub mod types {
         impl ::std::convert::From<super::SystemuserputpostRecoveryEmail>
             for SystemuserputpostRecoveryEmail
         {
+            #[inline]
             fn from(value: super::SystemuserputpostRecoveryEmail) -> Self {
                 Self {
                     address: Ok(value.address),
@@ -19852,6 +20347,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for SystemuserputpostRelationshipsItem {
+            #[inline]
             fn default() -> Self {
                 Self {
                     type_: Ok(Default::default()),
@@ -19883,6 +20379,7 @@ pub mod types {
             for super::SystemuserputpostRelationshipsItem
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: SystemuserputpostRelationshipsItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -19895,6 +20392,7 @@ pub mod types {
         impl ::std::convert::From<super::SystemuserputpostRelationshipsItem>
             for SystemuserputpostRelationshipsItem
         {
+            #[inline]
             fn from(value: super::SystemuserputpostRelationshipsItem) -> Self {
                 Self {
                     type_: Ok(value.type_),
@@ -19910,6 +20408,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for TrustedappConfigPut {
+            #[inline]
             fn default() -> Self {
                 Self {
                     trusted_apps: Err("no value supplied for trusted_apps".to_string()),
@@ -19932,6 +20431,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<TrustedappConfigPut> for super::TrustedappConfigPut {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: TrustedappConfigPut,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -19941,6 +20441,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::TrustedappConfigPut> for TrustedappConfigPut {
+            #[inline]
             fn from(value: super::TrustedappConfigPut) -> Self {
                 Self {
                     trusted_apps: Ok(value.trusted_apps),
@@ -19960,6 +20461,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for TrustedappConfigPutTrustedAppsItem {
+            #[inline]
             fn default() -> Self {
                 Self {
                     name: Err("no value supplied for name".to_string()),
@@ -20002,6 +20504,7 @@ pub mod types {
             for super::TrustedappConfigPutTrustedAppsItem
         {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: TrustedappConfigPutTrustedAppsItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -20015,6 +20518,7 @@ pub mod types {
         impl ::std::convert::From<super::TrustedappConfigPutTrustedAppsItem>
             for TrustedappConfigPutTrustedAppsItem
         {
+            #[inline]
             fn from(value: super::TrustedappConfigPutTrustedAppsItem) -> Self {
                 Self {
                     name: Ok(value.name),
@@ -20034,6 +20538,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for UserMfaResetBody {
+            #[inline]
             fn default() -> Self {
                 Self {
                     exclusion: Ok(Default::default()),
@@ -20078,6 +20583,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<UserMfaResetBody> for super::UserMfaResetBody {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: UserMfaResetBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -20089,6 +20595,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::UserMfaResetBody> for UserMfaResetBody {
+            #[inline]
             fn from(value: super::UserMfaResetBody) -> Self {
                 Self {
                     exclusion: Ok(value.exclusion),
@@ -20105,6 +20612,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for UserStateActivateBody {
+            #[inline]
             fn default() -> Self {
                 Self {
                     email: Ok(Default::default()),
@@ -20124,6 +20632,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<UserStateActivateBody> for super::UserStateActivateBody {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: UserStateActivateBody,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -20133,6 +20642,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::UserStateActivateBody> for UserStateActivateBody {
+            #[inline]
             fn from(value: super::UserStateActivateBody) -> Self {
                 Self {
                     email: Ok(value.email),
@@ -20175,6 +20685,7 @@ pub mod types {
             >,
         }
         impl ::std::default::Default for Userput {
+            #[inline]
             fn default() -> Self {
                 Self {
                     api_key_allowed: Ok(Default::default()),
@@ -20281,6 +20792,7 @@ pub mod types {
         }
         impl ::std::convert::TryFrom<Userput> for super::Userput {
             type Error = super::error::ConversionError;
+            #[inline]
             fn try_from(
                 value: Userput,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
@@ -20298,6 +20810,7 @@ pub mod types {
             }
         }
         impl ::std::convert::From<super::Userput> for Userput {
+            #[inline]
             fn from(value: super::Userput) -> Self {
                 Self {
                     api_key_allowed: Ok(value.api_key_allowed),
@@ -20315,14 +20828,17 @@ pub mod types {
     }
     /// Generation of default values for serde.
     pub mod defaults {
+        #[inline]
         pub(super) fn jc_system_provision_metadata_provisioner_type()
         -> super::JcSystemProvisionMetadataProvisionerType {
             super::JcSystemProvisionMetadataProvisionerType::Administrator
         }
+        #[inline]
         pub(super) fn organizationsettings_user_portal_cookie_expiration_type()
         -> super::OrganizationsettingsUserPortalCookieExpirationType {
             super::OrganizationsettingsUserPortalCookieExpirationType::Session
         }
+        #[inline]
         pub(super) fn system_search_provision_metadata_provisioner_type()
         -> super::SystemSearchProvisionMetadataProvisionerType {
             super::SystemSearchProvisionMetadataProvisionerType::Administrator
@@ -20334,27 +20850,32 @@ pub mod types {
         pub struct ConversionError(::std::borrow::Cow<'static, str>);
         impl ::std::error::Error for ConversionError {}
         impl ::std::fmt::Display for ConversionError {
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Display::fmt(&self.0, f)
             }
         }
         impl ::std::fmt::Debug for ConversionError {
+            #[inline]
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> Result<(), ::std::fmt::Error> {
                 ::std::fmt::Debug::fmt(&self.0, f)
             }
         }
         impl From<&'static str> for ConversionError {
+            #[inline]
             fn from(value: &'static str) -> Self {
                 Self(value.into())
             }
         }
         impl From<String> for ConversionError {
+            #[inline]
             fn from(value: String) -> Self {
                 Self(value.into())
             }
         }
     }
     impl ::std::fmt::Display for ApplicationColor {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::X202d38 => f.write_str("#202D38"),
@@ -20375,6 +20896,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for ApplicationColor {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "#202D38" => Self::X202d38,
@@ -20394,6 +20916,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for ApplicationLogoColor {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::X202d38 => f.write_str("#202D38"),
@@ -20414,6 +20937,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for ApplicationLogoColor {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "#202D38" => Self::X202d38,
@@ -20433,6 +20957,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for ApplicationtemplateColor {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::X202d38 => f.write_str("#202D38"),
@@ -20453,6 +20978,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for ApplicationtemplateColor {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "#202D38" => Self::X202d38,
@@ -20472,6 +20998,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for ApplicationtemplateOidcGrantTypesItem {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::AuthorizationCode => f.write_str("authorization_code"),
@@ -20482,6 +21009,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for ApplicationtemplateOidcGrantTypesItem {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "authorization_code" => Self::AuthorizationCode,
@@ -20491,6 +21019,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for ApplicationtemplateOidcTokenEndpointAuthMethod {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::ClientSecretBasic => f.write_str("client_secret_basic"),
@@ -20502,6 +21031,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for ApplicationtemplateOidcTokenEndpointAuthMethod {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "client_secret_basic" => Self::ClientSecretBasic,
@@ -20512,6 +21042,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for ApplicationtemplateStatus {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::EndOfLife => f.write_str("end_of_life"),
@@ -20523,6 +21054,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for ApplicationtemplateStatus {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "end_of_life" => Self::EndOfLife,
@@ -20533,6 +21065,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for JcSystemBuiltInCommandsItemName {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Erase => f.write_str("erase"),
@@ -20545,6 +21078,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for JcSystemBuiltInCommandsItemName {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "erase" => Self::Erase,
@@ -20556,6 +21090,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for JcSystemBuiltInCommandsItemType {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Security => f.write_str("security"),
@@ -20565,6 +21100,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for JcSystemBuiltInCommandsItemType {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "security" => Self::Security,
@@ -20573,6 +21109,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for JcSystemMdmVendor {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Unknown => f.write_str("unknown"),
@@ -20585,6 +21122,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for JcSystemMdmVendor {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "unknown" => Self::Unknown,
@@ -20596,6 +21134,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for JcSystemNetworkInterfacesItemFamily {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::IPv4 => f.write_str("IPv4"),
@@ -20606,6 +21145,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for JcSystemNetworkInterfacesItemFamily {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "IPv4" => Self::IPv4,
@@ -20615,6 +21155,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for JcSystemProvisionMetadataProvisionerType {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Administrator => f.write_str("administrator"),
@@ -20626,6 +21167,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for JcSystemProvisionMetadataProvisionerType {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "administrator" => Self::Administrator,
@@ -20636,6 +21178,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for JcSystemSystemInsightsState {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Enabled => f.write_str("enabled"),
@@ -20647,6 +21190,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for JcSystemSystemInsightsState {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "enabled" => Self::Enabled,
@@ -20657,6 +21201,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for MfaEnrollmentStatus {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::NotEnrolled => f.write_str("NOT_ENROLLED"),
@@ -20672,6 +21217,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for MfaEnrollmentStatus {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "NOT_ENROLLED" => Self::NotEnrolled,
@@ -20686,6 +21232,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for OrganizationsettingsNewSystemUserStateDefaultsApplicationImport {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Activated => f.write_str("ACTIVATED"),
@@ -20696,6 +21243,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for OrganizationsettingsNewSystemUserStateDefaultsApplicationImport {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "ACTIVATED" => Self::Activated,
@@ -20705,6 +21253,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for OrganizationsettingsNewSystemUserStateDefaultsCsvImport {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Activated => f.write_str("ACTIVATED"),
@@ -20715,6 +21264,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for OrganizationsettingsNewSystemUserStateDefaultsCsvImport {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "ACTIVATED" => Self::Activated,
@@ -20724,6 +21274,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for OrganizationsettingsNewSystemUserStateDefaultsManualEntry {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Activated => f.write_str("ACTIVATED"),
@@ -20734,6 +21285,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for OrganizationsettingsNewSystemUserStateDefaultsManualEntry {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "ACTIVATED" => Self::Activated,
@@ -20743,6 +21295,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for OrganizationsettingsPasswordCompliance {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Custom => f.write_str("custom"),
@@ -20754,6 +21307,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for OrganizationsettingsPasswordCompliance {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "custom" => Self::Custom,
@@ -20764,6 +21318,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for OrganizationsettingsUserPortalCookieExpirationType {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Session => f.write_str("session"),
@@ -20774,6 +21329,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for OrganizationsettingsUserPortalCookieExpirationType {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "session" => Self::Session,
@@ -20783,6 +21339,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for OrganizationsettingsputNewSystemUserStateDefaultsApplicationImport {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Activated => f.write_str("ACTIVATED"),
@@ -20793,6 +21350,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for OrganizationsettingsputNewSystemUserStateDefaultsApplicationImport {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "ACTIVATED" => Self::Activated,
@@ -20802,6 +21360,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for OrganizationsettingsputNewSystemUserStateDefaultsCsvImport {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Activated => f.write_str("ACTIVATED"),
@@ -20812,6 +21371,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for OrganizationsettingsputNewSystemUserStateDefaultsCsvImport {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "ACTIVATED" => Self::Activated,
@@ -20821,6 +21381,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for OrganizationsettingsputNewSystemUserStateDefaultsManualEntry {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Activated => f.write_str("ACTIVATED"),
@@ -20831,6 +21392,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for OrganizationsettingsputNewSystemUserStateDefaultsManualEntry {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "ACTIVATED" => Self::Activated,
@@ -20840,6 +21402,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for OrganizationsettingsputPasswordCompliance {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Custom => f.write_str("custom"),
@@ -20851,6 +21414,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for OrganizationsettingsputPasswordCompliance {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "custom" => Self::Custom,
@@ -20861,6 +21425,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for OrganizationsettingsputUserPortalCookieExpirationType {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Session => f.write_str("session"),
@@ -20871,6 +21436,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for OrganizationsettingsputUserPortalCookieExpirationType {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "session" => Self::Session,
@@ -20880,6 +21446,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for RadiusServerSetBodyMfa {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Disabled => f.write_str("DISABLED"),
@@ -20892,6 +21459,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for RadiusServerSetBodyMfa {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "DISABLED" => Self::Disabled,
@@ -20903,6 +21471,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for RadiusserverAuthIdp {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Jumpcloud => f.write_str("JUMPCLOUD"),
@@ -20913,6 +21482,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for RadiusserverAuthIdp {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "JUMPCLOUD" => Self::Jumpcloud,
@@ -20922,6 +21492,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for RadiusserverMfa {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Disabled => f.write_str("DISABLED"),
@@ -20934,6 +21505,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for RadiusserverMfa {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "DISABLED" => Self::Disabled,
@@ -20945,6 +21517,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for RadiusserverpostAuthIdp {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Jumpcloud => f.write_str("JUMPCLOUD"),
@@ -20955,6 +21528,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for RadiusserverpostAuthIdp {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "JUMPCLOUD" => Self::Jumpcloud,
@@ -20964,6 +21538,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for RadiusserverpostMfa {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Disabled => f.write_str("DISABLED"),
@@ -20976,6 +21551,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for RadiusserverpostMfa {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "DISABLED" => Self::Disabled,
@@ -20987,6 +21563,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for RadiusserverputAuthIdp {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Jumpcloud => f.write_str("JUMPCLOUD"),
@@ -20997,6 +21574,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for RadiusserverputAuthIdp {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "JUMPCLOUD" => Self::Jumpcloud,
@@ -21006,6 +21584,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for RadiusserverputMfa {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Disabled => f.write_str("DISABLED"),
@@ -21018,6 +21597,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for RadiusserverputMfa {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "DISABLED" => Self::Disabled,
@@ -21029,6 +21609,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for RestrictedFieldField {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Addresses => f.write_str("addresses"),
@@ -21055,6 +21636,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for RestrictedFieldField {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "addresses" => Self::Addresses,
@@ -21080,6 +21662,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for RestrictedFieldType {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::ActiveDirectory => f.write_str("active_directory"),
@@ -21091,6 +21674,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for RestrictedFieldType {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "active_directory" => Self::ActiveDirectory,
@@ -21101,6 +21685,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for SystemSearchBuiltInCommandsItemName {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Erase => f.write_str("erase"),
@@ -21113,6 +21698,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for SystemSearchBuiltInCommandsItemName {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "erase" => Self::Erase,
@@ -21124,6 +21710,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for SystemSearchBuiltInCommandsItemType {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Security => f.write_str("security"),
@@ -21133,6 +21720,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for SystemSearchBuiltInCommandsItemType {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "security" => Self::Security,
@@ -21141,6 +21729,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for SystemSearchMdmVendor {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Unknown => f.write_str("unknown"),
@@ -21153,6 +21742,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for SystemSearchMdmVendor {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "unknown" => Self::Unknown,
@@ -21164,6 +21754,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for SystemSearchNetworkInterfacesItemFamily {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::IPv4 => f.write_str("IPv4"),
@@ -21174,6 +21765,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for SystemSearchNetworkInterfacesItemFamily {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "IPv4" => Self::IPv4,
@@ -21183,6 +21775,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for SystemSearchPrimarySystemUserState {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Staged => f.write_str("STAGED"),
@@ -21194,6 +21787,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for SystemSearchPrimarySystemUserState {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "STAGED" => Self::Staged,
@@ -21204,6 +21798,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for SystemSearchProvisionMetadataProvisionerType {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Administrator => f.write_str("administrator"),
@@ -21215,6 +21810,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for SystemSearchProvisionMetadataProvisionerType {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "administrator" => Self::Administrator,
@@ -21225,6 +21821,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for SystemSearchSystemInsightsState {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Enabled => f.write_str("enabled"),
@@ -21236,6 +21833,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for SystemSearchSystemInsightsState {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "enabled" => Self::Enabled,
@@ -21246,6 +21844,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for SystemuserSearchReturnState {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Staged => f.write_str("STAGED"),
@@ -21257,6 +21856,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for SystemuserSearchReturnState {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "STAGED" => Self::Staged,
@@ -21267,6 +21867,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for SystemuserputDelegatedAuthorityName {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::ActiveDirectory => f.write_str("ActiveDirectory"),
@@ -21276,6 +21877,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for SystemuserputDelegatedAuthorityName {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "ActiveDirectory" => Self::ActiveDirectory,
@@ -21284,6 +21886,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for SystemuserputState {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Activated => f.write_str("ACTIVATED"),
@@ -21294,6 +21897,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for SystemuserputState {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "ACTIVATED" => Self::Activated,
@@ -21303,6 +21907,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for SystemuserputpostDelegatedAuthorityName {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::ActiveDirectory => f.write_str("ActiveDirectory"),
@@ -21312,6 +21917,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for SystemuserputpostDelegatedAuthorityName {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "ActiveDirectory" => Self::ActiveDirectory,
@@ -21320,6 +21926,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for SystemuserputpostState {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Staged => f.write_str("STAGED"),
@@ -21331,6 +21938,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for SystemuserputpostState {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "STAGED" => Self::Staged,
@@ -21341,6 +21949,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for SystemuserreturnDelegatedAuthorityName {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::ActiveDirectory => f.write_str("ActiveDirectory"),
@@ -21350,6 +21959,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for SystemuserreturnDelegatedAuthorityName {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "ActiveDirectory" => Self::ActiveDirectory,
@@ -21358,6 +21968,7 @@ pub mod types {
         }
     }
     impl ::std::fmt::Display for SystemuserreturnState {
+        #[inline]
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
             match self {
                 Self::Staged => f.write_str("STAGED"),
@@ -21369,6 +21980,7 @@ pub mod types {
     }
     impl ::std::str::FromStr for SystemuserreturnState {
         type Err = self::error::ConversionError;
+        #[inline]
         fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
             ::std::result::Result::Ok(match value {
                 "STAGED" => Self::Staged,
@@ -21394,6 +22006,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
+    #[inline]
     pub fn new(baseurl: &str, inner: crate::Sender) -> Self {
         #[cfg(not(target_arch = "wasm32"))]
         let client = {
@@ -21412,6 +22025,7 @@ impl Client {
     /// `baseurl` is the base URL provided to the internal
     /// `reqwest::Client`, and should include a scheme and hostname,
     /// as well as port and a path stem if applicable.
+    #[inline]
     pub fn new_with_client(baseurl: &str, client: reqwest::Client, inner: crate::Sender) -> Self {
         Self {
             baseurl: baseurl.to_string(),
@@ -21421,15 +22035,19 @@ impl Client {
     }
 }
 impl ClientInfo<crate::Sender> for Client {
+    #[inline]
     fn api_version() -> &'static str {
         "1.0"
     }
+    #[inline]
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
     }
+    #[inline]
     fn client(&self) -> &reqwest::Client {
         &self.client
     }
+    #[inline]
     fn inner(&self) -> &crate::Sender {
         &self.inner
     }
@@ -21450,6 +22068,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn application_template_list(&self) -> builder::ApplicationTemplateList<'_> {
         builder::ApplicationTemplateList::new(self)
     }
@@ -21468,6 +22087,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn application_template_get(&self) -> builder::ApplicationTemplateGet<'_> {
         builder::ApplicationTemplateGet::new(self)
     }
@@ -21485,6 +22105,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn application_list(&self) -> builder::ApplicationList<'_> {
         builder::ApplicationList::new(self)
     }
@@ -21498,6 +22119,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn application_create(&self) -> builder::ApplicationCreate<'_> {
         builder::ApplicationCreate::new(self)
     }
@@ -21511,6 +22133,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn application_get(&self) -> builder::ApplicationGet<'_> {
         builder::ApplicationGet::new(self)
     }
@@ -21525,6 +22148,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn application_set(&self) -> builder::ApplicationSet<'_> {
         builder::ApplicationSet::new(self)
     }
@@ -21538,6 +22162,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn application_delete(&self) -> builder::ApplicationDelete<'_> {
         builder::ApplicationDelete::new(self)
     }
@@ -21551,6 +22176,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn command_trigger_post(&self) -> builder::CommandTriggerPost<'_> {
         builder::CommandTriggerPost::new(self)
     }
@@ -21567,6 +22193,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn command_result_list(&self) -> builder::CommandResultList<'_> {
         builder::CommandResultList::new(self)
     }
@@ -21582,6 +22209,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn command_result_get(&self) -> builder::CommandResultGet<'_> {
         builder::CommandResultGet::new(self)
     }
@@ -21595,6 +22223,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn command_result_delete(&self) -> builder::CommandResultDelete<'_> {
         builder::CommandResultDelete::new(self)
     }
@@ -21612,6 +22241,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn command_list(&self) -> builder::CommandList<'_> {
         builder::CommandList::new(self)
     }
@@ -21625,6 +22255,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn command_create(&self) -> builder::CommandCreate<'_> {
         builder::CommandCreate::new(self)
     }
@@ -21639,6 +22270,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn command_get(&self) -> builder::CommandGet<'_> {
         builder::CommandGet::new(self)
     }
@@ -21653,6 +22285,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn command_set(&self) -> builder::CommandSet<'_> {
         builder::CommandSet::new(self)
     }
@@ -21666,6 +22299,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn command_delete(&self) -> builder::CommandDelete<'_> {
         builder::CommandDelete::new(self)
     }
@@ -21681,6 +22315,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn command_result_by_command_id_get(&self) -> builder::CommandResultByCommandIdGet<'_> {
         builder::CommandResultByCommandIdGet::new(self)
     }
@@ -21697,6 +22332,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn command_file_get(&self) -> builder::CommandFileGet<'_> {
         builder::CommandFileGet::new(self)
     }
@@ -21716,6 +22352,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn organization_list(&self) -> builder::OrganizationList<'_> {
         builder::OrganizationList::new(self)
     }
@@ -21731,6 +22368,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn organization_get(&self) -> builder::OrganizationGet<'_> {
         builder::OrganizationGet::new(self)
     }
@@ -21745,6 +22383,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn organization_set(&self) -> builder::OrganizationSet<'_> {
         builder::OrganizationSet::new(self)
     }
@@ -21762,6 +22401,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn radius_server_list(&self) -> builder::RadiusServerList<'_> {
         builder::RadiusServerList::new(self)
     }
@@ -21775,6 +22415,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn radius_server_create(&self) -> builder::RadiusServerCreate<'_> {
         builder::RadiusServerCreate::new(self)
     }
@@ -21788,6 +22429,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn radius_server_get(&self) -> builder::RadiusServerGet<'_> {
         builder::RadiusServerGet::new(self)
     }
@@ -21802,6 +22444,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn radius_server_set(&self) -> builder::RadiusServerSet<'_> {
         builder::RadiusServerSet::new(self)
     }
@@ -21815,6 +22458,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn radius_server_delete(&self) -> builder::RadiusServerDelete<'_> {
         builder::RadiusServerDelete::new(self)
     }
@@ -21828,6 +22472,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn commands_run(&self) -> builder::CommandsRun<'_> {
         builder::CommandsRun::new(self)
     }
@@ -21841,6 +22486,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn command_result_search(&self) -> builder::CommandResultSearch<'_> {
         builder::CommandResultSearch::new(self)
     }
@@ -21854,6 +22500,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn commands_search(&self) -> builder::CommandsSearch<'_> {
         builder::CommandsSearch::new(self)
     }
@@ -21867,6 +22514,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn organization_search(&self) -> builder::OrganizationSearch<'_> {
         builder::OrganizationSearch::new(self)
     }
@@ -21880,6 +22528,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn system_search(&self) -> builder::SystemSearch<'_> {
         builder::SystemSearch::new(self)
     }
@@ -21893,6 +22542,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn user_search(&self) -> builder::UserSearch<'_> {
         builder::UserSearch::new(self)
     }
@@ -21911,6 +22561,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn system_list(&self) -> builder::SystemList<'_> {
         builder::SystemList::new(self)
     }
@@ -21926,6 +22577,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn system_get(&self) -> builder::SystemGet<'_> {
         builder::SystemGet::new(self)
     }
@@ -21940,6 +22592,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn system_set(&self) -> builder::SystemSet<'_> {
         builder::SystemSet::new(self)
     }
@@ -21953,6 +22606,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn system_delete(&self) -> builder::SystemDelete<'_> {
         builder::SystemDelete::new(self)
     }
@@ -21966,6 +22620,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn system_clear(&self) -> builder::SystemClear<'_> {
         builder::SystemClear::new(self)
     }
@@ -21979,6 +22634,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn system_lock(&self) -> builder::SystemLock<'_> {
         builder::SystemLock::new(self)
     }
@@ -21992,6 +22648,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn system_restart(&self) -> builder::SystemRestart<'_> {
         builder::SystemRestart::new(self)
     }
@@ -22005,6 +22662,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn system_stop(&self) -> builder::SystemStop<'_> {
         builder::SystemStop::new(self)
     }
@@ -22023,6 +22681,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn user_list(&self) -> builder::UserList<'_> {
         builder::UserList::new(self)
     }
@@ -22037,6 +22696,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn user_create(&self) -> builder::UserCreate<'_> {
         builder::UserCreate::new(self)
     }
@@ -22052,6 +22712,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn user_get(&self) -> builder::UserGet<'_> {
         builder::UserGet::new(self)
     }
@@ -22067,6 +22728,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn user_set(&self) -> builder::UserSet<'_> {
         builder::UserSet::new(self)
     }
@@ -22080,6 +22742,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn user_delete(&self) -> builder::UserDelete<'_> {
         builder::UserDelete::new(self)
     }
@@ -22093,6 +22756,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn expire_user_password_post(&self) -> builder::ExpireUserPasswordPost<'_> {
         builder::ExpireUserPasswordPost::new(self)
     }
@@ -22106,6 +22770,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn user_mfa_sync(&self) -> builder::UserMfaSync<'_> {
         builder::UserMfaSync::new(self)
     }
@@ -22120,6 +22785,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn user_mfa_reset(&self) -> builder::UserMfaReset<'_> {
         builder::UserMfaReset::new(self)
     }
@@ -22133,6 +22799,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn user_ssh_key_get(&self) -> builder::UserSshKeyGet<'_> {
         builder::UserSshKeyGet::new(self)
     }
@@ -22147,6 +22814,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn user_ssh_key_create(&self) -> builder::UserSshKeyCreate<'_> {
         builder::UserSshKeyCreate::new(self)
     }
@@ -22161,6 +22829,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn user_state_activate(&self) -> builder::UserStateActivate<'_> {
         builder::UserStateActivate::new(self)
     }
@@ -22174,6 +22843,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn user_totp_get(&self) -> builder::UserTotpGet<'_> {
         builder::UserTotpGet::new(self)
     }
@@ -22187,6 +22857,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn user_unlock(&self) -> builder::UserUnlock<'_> {
         builder::UserUnlock::new(self)
     }
@@ -22201,6 +22872,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn user_ssh_key_delete(&self) -> builder::UserSshKeyDelete<'_> {
         builder::UserSshKeyDelete::new(self)
     }
@@ -22214,6 +22886,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn administrator_user_activation_reset(
         &self,
     ) -> builder::AdministratorUserActivationReset<'_> {
@@ -22229,6 +22902,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn administrator_user_totp_reset(&self) -> builder::AdministratorUserTotpReset<'_> {
         builder::AdministratorUserTotpReset::new(self)
     }
@@ -22243,6 +22917,7 @@ impl Client {
     ///    .send()
     ///    .await;
     ///```
+    #[inline]
     pub fn administrator_user_set(&self) -> builder::AdministratorUserSet<'_> {
         builder::AdministratorUserSet::new(self)
     }
@@ -22269,6 +22944,7 @@ pub mod builder {
         sort: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> ApplicationTemplateList<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -22350,6 +23026,7 @@ pub mod builder {
         sort: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> ApplicationTemplateGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -22440,6 +23117,7 @@ pub mod builder {
         sort: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> ApplicationList<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -22516,6 +23194,7 @@ pub mod builder {
         body: Result<types::builder::Application, String>,
     }
     impl<'a> ApplicationCreate<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -22550,6 +23229,7 @@ pub mod builder {
         id: Result<::std::string::String, String>,
     }
     impl<'a> ApplicationGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -22576,6 +23256,7 @@ pub mod builder {
         body: Result<types::builder::Application, String>,
     }
     impl<'a> ApplicationSet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -22620,6 +23301,7 @@ pub mod builder {
         id: Result<::std::string::String, String>,
     }
     impl<'a> ApplicationDelete<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -22645,6 +23327,7 @@ pub mod builder {
         triggername: Result<::std::string::String, String>,
     }
     impl<'a> CommandTriggerPost<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -22673,6 +23356,7 @@ pub mod builder {
         sort: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> CommandResultList<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -22740,6 +23424,7 @@ pub mod builder {
         filter: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> CommandResultGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -22790,6 +23475,7 @@ pub mod builder {
         id: Result<::std::string::String, String>,
     }
     impl<'a> CommandResultDelete<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -22819,6 +23505,7 @@ pub mod builder {
         sort: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> CommandList<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -22895,6 +23582,7 @@ pub mod builder {
         body: Result<types::builder::Command, String>,
     }
     impl<'a> CommandCreate<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -22930,6 +23618,7 @@ pub mod builder {
         fields: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> CommandGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -22970,6 +23659,7 @@ pub mod builder {
         body: Result<types::builder::Command, String>,
     }
     impl<'a> CommandSet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23014,6 +23704,7 @@ pub mod builder {
         id: Result<::std::string::String, String>,
     }
     impl<'a> CommandDelete<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23041,6 +23732,7 @@ pub mod builder {
         skip: Result<Option<i64>, String>,
     }
     impl<'a> CommandResultByCommandIdGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23091,6 +23783,7 @@ pub mod builder {
         skip: Result<Option<i64>, String>,
     }
     impl<'a> CommandFileGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23158,6 +23851,7 @@ pub mod builder {
         sort_ignore_case: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> OrganizationList<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23260,6 +23954,7 @@ pub mod builder {
         filter: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> OrganizationGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23311,6 +24006,7 @@ pub mod builder {
         body: Result<types::builder::OrganizationSetBody, String>,
     }
     impl<'a> OrganizationSet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23361,6 +24057,7 @@ pub mod builder {
         sort: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> RadiusServerList<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23437,6 +24134,7 @@ pub mod builder {
         body: Result<types::builder::Radiusserverpost, String>,
     }
     impl<'a> RadiusServerCreate<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23473,6 +24171,7 @@ pub mod builder {
         id: Result<::std::string::String, String>,
     }
     impl<'a> RadiusServerGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23499,6 +24198,7 @@ pub mod builder {
         body: Result<types::builder::RadiusServerSetBody, String>,
     }
     impl<'a> RadiusServerSet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23545,6 +24245,7 @@ pub mod builder {
         id: Result<::std::string::String, String>,
     }
     impl<'a> RadiusServerDelete<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23570,6 +24271,7 @@ pub mod builder {
         body: Result<types::builder::CommandsRunBody, String>,
     }
     impl<'a> CommandsRun<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23604,6 +24306,7 @@ pub mod builder {
         body: Result<types::builder::Search, String>,
     }
     impl<'a> CommandResultSearch<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23644,6 +24347,7 @@ pub mod builder {
         body: Result<types::builder::Search, String>,
     }
     impl<'a> CommandsSearch<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23684,6 +24388,7 @@ pub mod builder {
         body: Result<types::builder::Search, String>,
     }
     impl<'a> OrganizationSearch<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23724,6 +24429,7 @@ pub mod builder {
         body: Result<types::builder::Search, String>,
     }
     impl<'a> SystemSearch<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23764,6 +24470,7 @@ pub mod builder {
         body: Result<types::builder::Search, String>,
     }
     impl<'a> UserSearch<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23809,6 +24516,7 @@ pub mod builder {
         sort: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> SystemList<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23897,6 +24605,7 @@ pub mod builder {
         filter: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> SystemGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23948,6 +24657,7 @@ pub mod builder {
         body: Result<types::builder::Systemput, String>,
     }
     impl<'a> SystemSet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -23992,6 +24702,7 @@ pub mod builder {
         id: Result<::std::string::String, String>,
     }
     impl<'a> SystemDelete<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24017,6 +24728,7 @@ pub mod builder {
         system_id: Result<::std::string::String, String>,
     }
     impl<'a> SystemClear<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24042,6 +24754,7 @@ pub mod builder {
         system_id: Result<::std::string::String, String>,
     }
     impl<'a> SystemLock<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24067,6 +24780,7 @@ pub mod builder {
         system_id: Result<::std::string::String, String>,
     }
     impl<'a> SystemRestart<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24092,6 +24806,7 @@ pub mod builder {
         system_id: Result<::std::string::String, String>,
     }
     impl<'a> SystemStop<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24122,6 +24837,7 @@ pub mod builder {
         sort: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> UserList<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24209,6 +24925,7 @@ pub mod builder {
         body: Result<types::builder::Systemuserputpost, String>,
     }
     impl<'a> UserCreate<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24258,6 +24975,7 @@ pub mod builder {
         filter: Result<Option<::std::vec::Vec<::std::string::String>>, String>,
     }
     impl<'a> UserGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24310,6 +25028,7 @@ pub mod builder {
         body: Result<types::builder::Systemuserput, String>,
     }
     impl<'a> UserSet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24365,6 +25084,7 @@ pub mod builder {
         id: Result<::std::string::String, String>,
     }
     impl<'a> UserDelete<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24390,6 +25110,7 @@ pub mod builder {
         id: Result<::std::string::String, String>,
     }
     impl<'a> ExpireUserPasswordPost<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24415,6 +25136,7 @@ pub mod builder {
         id: Result<::std::string::String, String>,
     }
     impl<'a> UserMfaSync<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24441,6 +25163,7 @@ pub mod builder {
         body: Result<types::builder::UserMfaResetBody, String>,
     }
     impl<'a> UserMfaReset<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24487,6 +25210,7 @@ pub mod builder {
         id: Result<::std::string::String, String>,
     }
     impl<'a> UserSshKeyGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24513,6 +25237,7 @@ pub mod builder {
         body: Result<types::builder::Sshkeypost, String>,
     }
     impl<'a> UserSshKeyCreate<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24558,6 +25283,7 @@ pub mod builder {
         body: Result<types::builder::UserStateActivateBody, String>,
     }
     impl<'a> UserStateActivate<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24606,6 +25332,7 @@ pub mod builder {
         id: Result<::std::string::String, String>,
     }
     impl<'a> UserTotpGet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24631,6 +25358,7 @@ pub mod builder {
         id: Result<::std::string::String, String>,
     }
     impl<'a> UserUnlock<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24657,6 +25385,7 @@ pub mod builder {
         id: Result<::std::string::String, String>,
     }
     impl<'a> UserSshKeyDelete<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24692,6 +25421,7 @@ pub mod builder {
         id: Result<::std::string::String, String>,
     }
     impl<'a> AdministratorUserActivationReset<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24717,6 +25447,7 @@ pub mod builder {
         id: Result<::std::string::String, String>,
     }
     impl<'a> AdministratorUserTotpReset<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24743,6 +25474,7 @@ pub mod builder {
         body: Result<types::builder::Userput, String>,
     }
     impl<'a> AdministratorUserSet<'a> {
+        #[inline]
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
@@ -24780,9 +25512,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for ApplicationTemplateList<'a> {
         type Response = types::Applicationtemplateslist;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[9usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -24820,6 +25554,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -24837,12 +25572,14 @@ pub mod builder {
             max_page_size: 100u32,
             stable_sort: Some("_id"),
         };
+        #[inline]
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
                 limit: crate::paging::RequestedCount::requested(&self.limit),
             }
         }
+        #[inline]
         fn with_page(self, page: &crate::paging::PageRequest) -> Self {
             #[allow(unused_mut)]
             let mut this = self.skip(page.offset()).limit(page.size);
@@ -24851,6 +25588,7 @@ pub mod builder {
             }
             this
         }
+        #[inline]
         fn into_page(
             response: ResponseValue<<Self as crate::Request>::Response>,
         ) -> crate::paging::Page<Self::Item> {
@@ -24865,9 +25603,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for ApplicationTemplateGet<'a> {
         type Response = types::Applicationtemplate;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[8usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -24915,6 +25655,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -24926,9 +25667,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for ApplicationList<'a> {
         type Response = types::Applicationslist;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[6usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -24966,6 +25709,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -24983,12 +25727,14 @@ pub mod builder {
             max_page_size: 100u32,
             stable_sort: Some("_id"),
         };
+        #[inline]
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
                 limit: crate::paging::RequestedCount::requested(&self.limit),
             }
         }
+        #[inline]
         fn with_page(self, page: &crate::paging::PageRequest) -> Self {
             #[allow(unused_mut)]
             let mut this = self.skip(page.offset()).limit(page.size);
@@ -24997,6 +25743,7 @@ pub mod builder {
             }
             this
         }
+        #[inline]
         fn into_page(
             response: ResponseValue<<Self as crate::Request>::Response>,
         ) -> crate::paging::Page<Self::Item> {
@@ -25011,9 +25758,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for ApplicationCreate<'a> {
         type Response = types::Application;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[3usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -25032,6 +25781,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25043,9 +25793,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for ApplicationGet<'a> {
         type Response = types::Application;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[5usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -25069,6 +25821,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25080,9 +25833,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for ApplicationSet<'a> {
         type Response = types::Application;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[7usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id, body } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -25110,6 +25865,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25121,9 +25877,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for ApplicationDelete<'a> {
         type Response = types::Application;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[4usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -25147,6 +25905,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25158,9 +25917,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for CommandTriggerPost<'a> {
         type Response = types::Triggerreturn;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[21usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -25187,6 +25948,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25198,9 +25960,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for CommandResultList<'a> {
         type Response = types::Commandresultslist;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[18usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -25235,6 +25999,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25252,12 +26017,14 @@ pub mod builder {
             max_page_size: 100u32,
             stable_sort: Some("_id"),
         };
+        #[inline]
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
                 limit: crate::paging::RequestedCount::requested(&self.limit),
             }
         }
+        #[inline]
         fn with_page(self, page: &crate::paging::PageRequest) -> Self {
             #[allow(unused_mut)]
             let mut this = self.skip(page.offset()).limit(page.size);
@@ -25266,6 +26033,7 @@ pub mod builder {
             }
             this
         }
+        #[inline]
         fn into_page(
             response: ResponseValue<<Self as crate::Request>::Response>,
         ) -> crate::paging::Page<Self::Item> {
@@ -25280,9 +26048,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for CommandResultGet<'a> {
         type Response = types::Commandresult;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[17usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -25318,6 +26088,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25329,9 +26100,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for CommandResultDelete<'a> {
         type Response = types::Commandresult;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[16usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -25355,6 +26128,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25366,9 +26140,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for CommandList<'a> {
         type Response = types::Commandslist;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[14usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -25406,6 +26182,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25423,12 +26200,14 @@ pub mod builder {
             max_page_size: 100u32,
             stable_sort: Some("_id"),
         };
+        #[inline]
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
                 limit: crate::paging::RequestedCount::requested(&self.limit),
             }
         }
+        #[inline]
         fn with_page(self, page: &crate::paging::PageRequest) -> Self {
             #[allow(unused_mut)]
             let mut this = self.skip(page.offset()).limit(page.size);
@@ -25437,6 +26216,7 @@ pub mod builder {
             }
             this
         }
+        #[inline]
         fn into_page(
             response: ResponseValue<<Self as crate::Request>::Response>,
         ) -> crate::paging::Page<Self::Item> {
@@ -25451,9 +26231,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for CommandCreate<'a> {
         type Response = types::Command;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[10usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -25472,6 +26254,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25483,9 +26266,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for CommandGet<'a> {
         type Response = types::Command;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[13usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id, fields } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -25514,6 +26299,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25525,9 +26311,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for CommandSet<'a> {
         type Response = types::Command;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[20usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id, body } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -25555,6 +26343,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25566,9 +26355,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for CommandDelete<'a> {
         type Response = types::Command;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[11usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -25592,6 +26383,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25603,9 +26395,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for CommandResultByCommandIdGet<'a> {
         type Response = ::std::vec::Vec<types::Commandresultbycommandid>;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[15usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -25638,6 +26432,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25655,17 +26450,20 @@ pub mod builder {
             max_page_size: 100u32,
             stable_sort: None,
         };
+        #[inline]
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
                 limit: crate::paging::RequestedCount::requested(&self.limit),
             }
         }
+        #[inline]
         fn with_page(self, page: &crate::paging::PageRequest) -> Self {
             #[allow(unused_mut)]
             let mut this = self.skip(page.offset()).limit(page.size);
             this
         }
+        #[inline]
         fn into_page(
             response: ResponseValue<<Self as crate::Request>::Response>,
         ) -> crate::paging::Page<Self::Item> {
@@ -25679,9 +26477,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for CommandFileGet<'a> {
         type Response = types::Commandfilereturn;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[12usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -25720,6 +26520,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25737,17 +26538,20 @@ pub mod builder {
             max_page_size: 100u32,
             stable_sort: None,
         };
+        #[inline]
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
                 limit: crate::paging::RequestedCount::requested(&self.limit),
             }
         }
+        #[inline]
         fn with_page(self, page: &crate::paging::PageRequest) -> Self {
             #[allow(unused_mut)]
             let mut this = self.skip(page.offset()).limit(page.size);
             this
         }
+        #[inline]
         fn into_page(
             response: ResponseValue<<Self as crate::Request>::Response>,
         ) -> crate::paging::Page<Self::Item> {
@@ -25762,9 +26566,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for OrganizationList<'a> {
         type Response = types::Organizationslist;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[26usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -25811,6 +26617,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25828,12 +26635,14 @@ pub mod builder {
             max_page_size: 100u32,
             stable_sort: Some("_id"),
         };
+        #[inline]
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
                 limit: crate::paging::RequestedCount::requested(&self.limit),
             }
         }
+        #[inline]
         fn with_page(self, page: &crate::paging::PageRequest) -> Self {
             #[allow(unused_mut)]
             let mut this = self.skip(page.offset()).limit(page.size);
@@ -25842,6 +26651,7 @@ pub mod builder {
             }
             this
         }
+        #[inline]
         fn into_page(
             response: ResponseValue<<Self as crate::Request>::Response>,
         ) -> crate::paging::Page<Self::Item> {
@@ -25856,9 +26666,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for OrganizationGet<'a> {
         type Response = types::Organization;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[25usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -25894,6 +26706,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25905,9 +26718,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for OrganizationSet<'a> {
         type Response = types::Organization;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[28usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id, body } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -25935,6 +26750,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -25946,9 +26762,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for RadiusServerList<'a> {
         type Response = types::Radiusserverslist;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[32usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -25986,6 +26804,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26003,12 +26822,14 @@ pub mod builder {
             max_page_size: 100u32,
             stable_sort: Some("_id"),
         };
+        #[inline]
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
                 limit: crate::paging::RequestedCount::requested(&self.limit),
             }
         }
+        #[inline]
         fn with_page(self, page: &crate::paging::PageRequest) -> Self {
             #[allow(unused_mut)]
             let mut this = self.skip(page.offset()).limit(page.size);
@@ -26017,6 +26838,7 @@ pub mod builder {
             }
             this
         }
+        #[inline]
         fn into_page(
             response: ResponseValue<<Self as crate::Request>::Response>,
         ) -> crate::paging::Page<Self::Item> {
@@ -26031,9 +26853,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for RadiusServerCreate<'a> {
         type Response = types::Radiusserver;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[29usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -26052,6 +26876,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26063,9 +26888,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for RadiusServerGet<'a> {
         type Response = types::Radiusserver;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[31usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -26089,6 +26916,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26100,9 +26928,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for RadiusServerSet<'a> {
         type Response = types::Radiusserverput;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[33usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id, body } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -26130,6 +26960,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26141,9 +26972,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for RadiusServerDelete<'a> {
         type Response = types::Radiusserverput;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[30usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -26167,6 +27000,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26178,9 +27012,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for CommandsRun<'a> {
         type Response = types::CommandsRunResponse;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[22usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -26199,6 +27035,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26210,9 +27047,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for CommandResultSearch<'a> {
         type Response = types::Commandresultssearchlist;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[19usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -26231,6 +27070,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26248,6 +27088,7 @@ pub mod builder {
             max_page_size: 100u32,
             stable_sort: None,
         };
+        #[inline]
         fn requested(&self) -> crate::paging::Requested {
             match self
                 .body
@@ -26261,6 +27102,7 @@ pub mod builder {
                 Err(_) => crate::paging::Requested::default(),
             }
         }
+        #[inline]
         fn with_page(self, page: &crate::paging::PageRequest) -> Self {
             let (skip, size) = (page.offset(), page.size);
             self.body_map(move |b| {
@@ -26268,6 +27110,7 @@ pub mod builder {
                     .limit(i64::from(size))
             })
         }
+        #[inline]
         fn into_page(
             response: ResponseValue<<Self as crate::Request>::Response>,
         ) -> crate::paging::Page<Self::Item> {
@@ -26282,9 +27125,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for CommandsSearch<'a> {
         type Response = types::Commandslist;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[23usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -26303,6 +27148,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26320,6 +27166,7 @@ pub mod builder {
             max_page_size: 100u32,
             stable_sort: None,
         };
+        #[inline]
         fn requested(&self) -> crate::paging::Requested {
             match self
                 .body
@@ -26333,6 +27180,7 @@ pub mod builder {
                 Err(_) => crate::paging::Requested::default(),
             }
         }
+        #[inline]
         fn with_page(self, page: &crate::paging::PageRequest) -> Self {
             let (skip, size) = (page.offset(), page.size);
             self.body_map(move |b| {
@@ -26340,6 +27188,7 @@ pub mod builder {
                     .limit(i64::from(size))
             })
         }
+        #[inline]
         fn into_page(
             response: ResponseValue<<Self as crate::Request>::Response>,
         ) -> crate::paging::Page<Self::Item> {
@@ -26354,9 +27203,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for OrganizationSearch<'a> {
         type Response = types::Organizationslist;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[27usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -26375,6 +27226,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26392,6 +27244,7 @@ pub mod builder {
             max_page_size: 100u32,
             stable_sort: None,
         };
+        #[inline]
         fn requested(&self) -> crate::paging::Requested {
             match self
                 .body
@@ -26405,6 +27258,7 @@ pub mod builder {
                 Err(_) => crate::paging::Requested::default(),
             }
         }
+        #[inline]
         fn with_page(self, page: &crate::paging::PageRequest) -> Self {
             let (skip, size) = (page.offset(), page.size);
             self.body_map(move |b| {
@@ -26412,6 +27266,7 @@ pub mod builder {
                     .limit(i64::from(size))
             })
         }
+        #[inline]
         fn into_page(
             response: ResponseValue<<Self as crate::Request>::Response>,
         ) -> crate::paging::Page<Self::Item> {
@@ -26426,9 +27281,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for SystemSearch<'a> {
         type Response = types::SystemsSearchlist;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[40usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -26447,6 +27304,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26464,6 +27322,7 @@ pub mod builder {
             max_page_size: 100u32,
             stable_sort: None,
         };
+        #[inline]
         fn requested(&self) -> crate::paging::Requested {
             match self
                 .body
@@ -26477,6 +27336,7 @@ pub mod builder {
                 Err(_) => crate::paging::Requested::default(),
             }
         }
+        #[inline]
         fn with_page(self, page: &crate::paging::PageRequest) -> Self {
             let (skip, size) = (page.offset(), page.size);
             self.body_map(move |b| {
@@ -26484,6 +27344,7 @@ pub mod builder {
                     .limit(i64::from(size))
             })
         }
+        #[inline]
         fn into_page(
             response: ResponseValue<<Self as crate::Request>::Response>,
         ) -> crate::paging::Page<Self::Item> {
@@ -26498,9 +27359,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for UserSearch<'a> {
         type Response = types::SystemUsersSearchlist;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[49usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, body } = self;
             let body = body
@@ -26519,6 +27382,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26536,6 +27400,7 @@ pub mod builder {
             max_page_size: 100u32,
             stable_sort: None,
         };
+        #[inline]
         fn requested(&self) -> crate::paging::Requested {
             match self
                 .body
@@ -26549,6 +27414,7 @@ pub mod builder {
                 Err(_) => crate::paging::Requested::default(),
             }
         }
+        #[inline]
         fn with_page(self, page: &crate::paging::PageRequest) -> Self {
             let (skip, size) = (page.offset(), page.size);
             self.body_map(move |b| {
@@ -26556,6 +27422,7 @@ pub mod builder {
                     .limit(i64::from(size))
             })
         }
+        #[inline]
         fn into_page(
             response: ResponseValue<<Self as crate::Request>::Response>,
         ) -> crate::paging::Page<Self::Item> {
@@ -26570,9 +27437,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for SystemList<'a> {
         type Response = types::Systemslist;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[37usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -26613,6 +27482,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26630,12 +27500,14 @@ pub mod builder {
             max_page_size: 100u32,
             stable_sort: Some("_id"),
         };
+        #[inline]
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
                 limit: crate::paging::RequestedCount::requested(&self.limit),
             }
         }
+        #[inline]
         fn with_page(self, page: &crate::paging::PageRequest) -> Self {
             #[allow(unused_mut)]
             let mut this = self.skip(page.offset()).limit(page.size);
@@ -26644,6 +27516,7 @@ pub mod builder {
             }
             this
         }
+        #[inline]
         fn into_page(
             response: ResponseValue<<Self as crate::Request>::Response>,
         ) -> crate::paging::Page<Self::Item> {
@@ -26658,9 +27531,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for SystemGet<'a> {
         type Response = types::JcSystem;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[36usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -26696,6 +27571,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26707,9 +27583,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for SystemSet<'a> {
         type Response = types::JcSystem;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[41usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id, body } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -26737,6 +27615,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26748,9 +27627,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for SystemDelete<'a> {
         type Response = types::JcSystem;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[35usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -26774,6 +27655,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26785,9 +27667,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for SystemClear<'a> {
         type Response = ();
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[34usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, system_id } = self;
             if let ::std::result::Result::Ok(value) = &system_id {
@@ -26804,6 +27688,7 @@ pub mod builder {
             let mut request = client.client.post(url).build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26815,9 +27700,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for SystemLock<'a> {
         type Response = ();
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[38usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, system_id } = self;
             if let ::std::result::Result::Ok(value) = &system_id {
@@ -26834,6 +27721,7 @@ pub mod builder {
             let mut request = client.client.post(url).build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26845,9 +27733,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for SystemRestart<'a> {
         type Response = ();
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[39usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, system_id } = self;
             if let ::std::result::Result::Ok(value) = &system_id {
@@ -26864,6 +27754,7 @@ pub mod builder {
             let mut request = client.client.post(url).build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26875,9 +27766,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for SystemStop<'a> {
         type Response = ();
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[42usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, system_id } = self;
             if let ::std::result::Result::Ok(value) = &system_id {
@@ -26894,6 +27787,7 @@ pub mod builder {
             let mut request = client.client.post(url).build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26905,9 +27799,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for UserList<'a> {
         type Response = types::Systemuserslist;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[46usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -26948,6 +27844,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -26965,12 +27862,14 @@ pub mod builder {
             max_page_size: 100u32,
             stable_sort: Some("_id"),
         };
+        #[inline]
         fn requested(&self) -> crate::paging::Requested {
             crate::paging::Requested {
                 skip: crate::paging::RequestedCount::requested(&self.skip),
                 limit: crate::paging::RequestedCount::requested(&self.limit),
             }
         }
+        #[inline]
         fn with_page(self, page: &crate::paging::PageRequest) -> Self {
             #[allow(unused_mut)]
             let mut this = self.skip(page.offset()).limit(page.size);
@@ -26979,6 +27878,7 @@ pub mod builder {
             }
             this
         }
+        #[inline]
         fn into_page(
             response: ResponseValue<<Self as crate::Request>::Response>,
         ) -> crate::paging::Page<Self::Item> {
@@ -26993,9 +27893,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for UserCreate<'a> {
         type Response = types::Systemuserreturn;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[43usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -27023,6 +27925,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -27034,9 +27937,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for UserGet<'a> {
         type Response = types::Systemuserreturn;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[45usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -27072,6 +27977,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -27083,9 +27989,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for UserSet<'a> {
         type Response = types::Systemuserreturn;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[50usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -27123,6 +28031,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -27134,9 +28043,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for UserDelete<'a> {
         type Response = types::Systemuserreturn;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[44usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -27160,6 +28071,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -27171,9 +28083,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for ExpireUserPasswordPost<'a> {
         type Response = ();
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[24usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -27190,6 +28104,7 @@ pub mod builder {
             let mut request = client.client.post(url).build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -27201,9 +28116,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for UserMfaSync<'a> {
         type Response = ();
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[48usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -27220,6 +28137,7 @@ pub mod builder {
             let mut request = client.client.post(url).build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -27231,9 +28149,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for UserMfaReset<'a> {
         type Response = ();
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[47usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id, body } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -27253,6 +28173,7 @@ pub mod builder {
             let mut request = client.client.post(url).json(&body).build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -27264,9 +28185,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for UserSshKeyGet<'a> {
         type Response = ::std::vec::Vec<types::Sshkeylist>;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[53usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -27290,6 +28213,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -27301,9 +28225,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for UserSshKeyCreate<'a> {
         type Response = types::Sshkeylist;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[51usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id, body } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -27331,6 +28257,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -27342,9 +28269,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for UserStateActivate<'a> {
         type Response = ();
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[54usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id, body } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -27364,6 +28293,7 @@ pub mod builder {
             let mut request = client.client.post(url).json(&body).build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -27375,9 +28305,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for UserTotpGet<'a> {
         type Response = types::Totpenrollmentinfo;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[55usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -27401,6 +28333,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -27412,9 +28345,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for UserUnlock<'a> {
         type Response = ();
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[56usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -27431,6 +28366,7 @@ pub mod builder {
             let mut request = client.client.post(url).build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -27442,9 +28378,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for UserSshKeyDelete<'a> {
         type Response = ();
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[52usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self {
                 client,
@@ -27471,6 +28409,7 @@ pub mod builder {
             let mut request = client.client.delete(url).build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -27482,9 +28421,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for AdministratorUserActivationReset<'a> {
         type Response = ();
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[0usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -27505,6 +28446,7 @@ pub mod builder {
             let mut request = client.client.get(url).build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -27516,9 +28458,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for AdministratorUserTotpReset<'a> {
         type Response = ();
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[2usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -27535,6 +28479,7 @@ pub mod builder {
             let mut request = client.client.post(url).build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -27546,9 +28491,11 @@ pub mod builder {
     }
     impl<'a> crate::Request for AdministratorUserSet<'a> {
         type Response = types::Userreturn;
+        #[inline]
         fn operation() -> &'static crate::Operation {
             &super::OPERATIONS[1usize]
         }
+        #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
             let Self { client, id, body } = self;
             if let ::std::result::Result::Ok(value) = &id {
@@ -27572,6 +28519,7 @@ pub mod builder {
                 .build()?;
             Ok(client.outgoing(request))
         }
+        #[inline]
         async fn decode(
             response: reqwest::Response,
         ) -> Result<ResponseValue<Self::Response>, Error<()>> {
@@ -27583,6 +28531,7 @@ pub mod builder {
     }
     impl<'a> AdministratorUserActivationReset<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27596,6 +28545,7 @@ pub mod builder {
     }
     impl<'a> AdministratorUserSet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27613,6 +28563,7 @@ pub mod builder {
     }
     impl<'a> AdministratorUserTotpReset<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27626,6 +28577,7 @@ pub mod builder {
     }
     impl<'a> ApplicationCreate<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27639,6 +28591,7 @@ pub mod builder {
     }
     impl<'a> ApplicationDelete<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27652,6 +28605,7 @@ pub mod builder {
     }
     impl<'a> ApplicationGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27665,6 +28619,7 @@ pub mod builder {
     }
     impl<'a> ApplicationList<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27685,6 +28640,7 @@ pub mod builder {
     }
     impl<'a> ApplicationSet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27702,6 +28658,7 @@ pub mod builder {
     }
     impl<'a> ApplicationTemplateGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27723,6 +28680,7 @@ pub mod builder {
     }
     impl<'a> ApplicationTemplateList<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27743,6 +28701,7 @@ pub mod builder {
     }
     impl<'a> CommandCreate<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27756,6 +28715,7 @@ pub mod builder {
     }
     impl<'a> CommandDelete<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27769,6 +28729,7 @@ pub mod builder {
     }
     impl<'a> CommandFileGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27788,6 +28749,7 @@ pub mod builder {
     }
     impl<'a> CommandGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27805,6 +28767,7 @@ pub mod builder {
     }
     impl<'a> CommandList<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27825,6 +28788,7 @@ pub mod builder {
     }
     impl<'a> CommandResultByCommandIdGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27843,6 +28807,7 @@ pub mod builder {
     }
     impl<'a> CommandResultDelete<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27856,6 +28821,7 @@ pub mod builder {
     }
     impl<'a> CommandResultGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27874,6 +28840,7 @@ pub mod builder {
     }
     impl<'a> CommandResultList<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27893,6 +28860,7 @@ pub mod builder {
     }
     impl<'a> CommandResultSearch<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27906,6 +28874,7 @@ pub mod builder {
     }
     impl<'a> CommandSet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27923,6 +28892,7 @@ pub mod builder {
     }
     impl<'a> CommandTriggerPost<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27939,6 +28909,7 @@ pub mod builder {
     }
     impl<'a> CommandsRun<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27952,6 +28923,7 @@ pub mod builder {
     }
     impl<'a> CommandsSearch<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27965,6 +28937,7 @@ pub mod builder {
     }
     impl<'a> ExpireUserPasswordPost<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27978,6 +28951,7 @@ pub mod builder {
     }
     impl<'a> OrganizationGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -27996,6 +28970,7 @@ pub mod builder {
     }
     impl<'a> OrganizationList<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28026,6 +29001,7 @@ pub mod builder {
     }
     impl<'a> OrganizationSearch<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28039,6 +29015,7 @@ pub mod builder {
     }
     impl<'a> OrganizationSet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28056,6 +29033,7 @@ pub mod builder {
     }
     impl<'a> RadiusServerCreate<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28069,6 +29047,7 @@ pub mod builder {
     }
     impl<'a> RadiusServerDelete<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28082,6 +29061,7 @@ pub mod builder {
     }
     impl<'a> RadiusServerGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28095,6 +29075,7 @@ pub mod builder {
     }
     impl<'a> RadiusServerList<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28115,6 +29096,7 @@ pub mod builder {
     }
     impl<'a> RadiusServerSet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28132,6 +29114,7 @@ pub mod builder {
     }
     impl<'a> SystemClear<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28148,6 +29131,7 @@ pub mod builder {
     }
     impl<'a> SystemDelete<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28161,6 +29145,7 @@ pub mod builder {
     }
     impl<'a> SystemGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28179,6 +29164,7 @@ pub mod builder {
     }
     impl<'a> SystemList<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28200,6 +29186,7 @@ pub mod builder {
     }
     impl<'a> SystemLock<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28216,6 +29203,7 @@ pub mod builder {
     }
     impl<'a> SystemRestart<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28232,6 +29220,7 @@ pub mod builder {
     }
     impl<'a> SystemSearch<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28245,6 +29234,7 @@ pub mod builder {
     }
     impl<'a> SystemSet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28262,6 +29252,7 @@ pub mod builder {
     }
     impl<'a> SystemStop<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28278,6 +29269,7 @@ pub mod builder {
     }
     impl<'a> UserCreate<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28299,6 +29291,7 @@ pub mod builder {
     }
     impl<'a> UserDelete<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28312,6 +29305,7 @@ pub mod builder {
     }
     impl<'a> UserGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28330,6 +29324,7 @@ pub mod builder {
     }
     impl<'a> UserList<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28351,6 +29346,7 @@ pub mod builder {
     }
     impl<'a> UserMfaReset<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28368,6 +29364,7 @@ pub mod builder {
     }
     impl<'a> UserMfaSync<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28381,6 +29378,7 @@ pub mod builder {
     }
     impl<'a> UserSearch<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28394,6 +29392,7 @@ pub mod builder {
     }
     impl<'a> UserSet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28416,6 +29415,7 @@ pub mod builder {
     }
     impl<'a> UserSshKeyCreate<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28433,6 +29433,7 @@ pub mod builder {
     }
     impl<'a> UserSshKeyDelete<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28450,6 +29451,7 @@ pub mod builder {
     }
     impl<'a> UserSshKeyGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28463,6 +29465,7 @@ pub mod builder {
     }
     impl<'a> UserStateActivate<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28480,6 +29483,7 @@ pub mod builder {
     }
     impl<'a> UserTotpGet<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -28493,6 +29497,7 @@ pub mod builder {
     }
     impl<'a> UserUnlock<'a> {
         /// This builder with its arguments read from a JSON object.
+        #[inline]
         pub(crate) fn from_json(
             client: &'a super::Client,
             args: &::serde_json::Value,
@@ -32590,6 +33595,7 @@ impl Client {
     /// request body under `"body"`. The request is the operation's
     /// own builder, sent through this client's hooks; the decoded
     /// answer comes back as JSON (`null` for a bodiless one).
+    #[inline]
     pub fn call_json<'a>(
         &'a self,
         operation: &str,

@@ -17,6 +17,10 @@
 //!    ([`dynamic`]), the `OPERATIONS` ([`operations`]) and graph ([`graph`])
 //!    tables appended, the index entries read off the code ([`index`]), doc
 //!    comments made line by line and given each operation's facts ([`docs`]);
+//!    struct builders are kept only for sent types ([`type_builders`]), each
+//!    operation and type put behind its API area's feature ([`areas`]), and
+//!    non-generic functions marked `#[inline]` so only the operations an
+//!    application calls become machine code ([`inline`]);
 //! 5. the result is printed and formatted with rustfmt, so it is stable and
 //!    reviewable.
 //!
@@ -38,6 +42,7 @@ mod filters;
 mod generate;
 mod graph;
 pub mod index;
+mod inline;
 mod lenient;
 mod open_enums;
 mod operations;
@@ -224,6 +229,9 @@ const PASSES: &[(&str, Pass)] = &[
             anyhow::bail!("{split} of {} sends were split", f.rows.len());
         }
         Ok(())
+    }),
+    ("machine code where used", |_, file| {
+        inline::apply(file).map(drop)
     }),
 ];
 
