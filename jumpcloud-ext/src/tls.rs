@@ -34,9 +34,11 @@ use crate::error::Error;
 ///
 /// Build the client given to
 /// [`JumpCloudBuilder::reqwest_client`](crate::JumpCloudBuilder::reqwest_client)
-/// from it. With the `rustls-ring` feature this matters: reqwest then has
-/// no cryptography provider of its own, and `reqwest::Client::new()` panics
-/// unless the program installed a process-wide rustls provider. The TLS
+/// (or to a raw `jumpcloud_api` client's `with_sender`) from it. With the
+/// `rustls-ring` feature this matters: reqwest then has no cryptography
+/// provider of its own, and `reqwest::Client::new()` (as well as
+/// `jumpcloud_api`'s generated `Client::new`) panics unless the program
+/// installed a process-wide rustls provider. The TLS
 /// settings are fixed here, so reqwest's own TLS methods on the builder
 /// (`tls_certs_merge`, `tls_version_min`, …) do not apply with `rustls-ring`.
 ///
