@@ -105,7 +105,7 @@ async fn setup() -> std::result::Result<Setup, Box<dyn std::error::Error>> {
         .build()?;
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert("x-api-key", fake::DEFAULT_API_KEY.parse()?);
-    let http = reqwest::Client::builder()
+    let http = jumpcloud_ext::http_client_builder()?
         .default_headers(headers)
         .build()?;
     let raw_v1 = v1::Client::with_sender(&fake.v1_url(), http.clone(), Sender::none());

@@ -549,6 +549,8 @@ impl JumpCloudBuilder {
     /// [`timeout`](Self::timeout) and
     /// [`connect_timeout`](Self::connect_timeout) are refused with it). Disable
     /// its redirects: an API key would follow them to another host.
+    /// [`http_client_builder`](crate::http_client_builder) starts one with this
+    /// crate's TLS and no redirects (needed with the `rustls-ring` feature).
     pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
@@ -651,11 +653,10 @@ impl JumpCloudBuilder {
                 ));
             }
             Some(http) => http,
-            None => reqwest::Client::builder()
+            // No redirects there: credentials must not follow one to another host.
+            None => crate::tls::http_client_builder()?
                 .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
-                // Credentials must not follow a redirect to another host.
-                .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .map_err(|e| Error::config("could not create the HTTP client").with_source(e))?,
         };
@@ -859,7 +860,7 @@ mod tests {
 
     #[test]
     fn timeouts_are_refused_with_a_given_http_client() {
-        let given = || reqwest::Client::new();
+        let given = || crate::http_client_builder().unwrap().build().unwrap();
         for builder in [
             JumpCloud::builder().timeout(Duration::from_secs(1)),
             JumpCloud::builder().connect_timeout(Duration::from_secs(1)),

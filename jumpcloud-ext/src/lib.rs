@@ -59,9 +59,12 @@
 //! # Features
 //!
 //! `v2`, `v1` and `insights` (all default) select the APIs compiled in;
-//! `rustls` (default) or `native-tls` selects the TLS implementation (the
-//! latter uses the platform's certificate store, for networks that inspect
-//! TLS with their own CA).
+//! `rustls` (default), `rustls-ring` or `native-tls` selects the TLS
+//! implementation. `rustls` uses aws-lc-rs for its cryptography and
+//! `rustls-ring` ring (a smaller cold build; without the default features);
+//! System Context (`system-context`, default) signs with the same library,
+//! so a build compiles one. `native-tls` uses the platform's library and
+//! certificate store, for networks that inspect TLS with their own CA.
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -84,6 +87,7 @@ pub mod jobs;
 pub mod listing;
 mod retry;
 mod secret;
+mod tls;
 mod transport;
 pub mod types;
 
@@ -96,6 +100,7 @@ pub use error::{BODY_EXCERPT_LIMIT, Error, ErrorDetail, ErrorKind, Result};
 pub use listing::{Listing, ListingPage, ListingWalk};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use tls::http_client_builder;
 
 /// The generated crate, for its types and operation tables.
 pub use jumpcloud_api as api;

@@ -4,6 +4,8 @@
 //! cold, each in a fresh scratch directory with its own target directory,
 //! against the working tree and, with `--base`, against another commit
 //! checked out beside it. Prints a Markdown table for BENCHMARKS.md.
+//! `--apps quick,ring` sets the two TLS choices side by side: the quick start
+//! on the default `rustls` (aws-lc-rs) and on `rustls-ring`.
 //!
 //! How each figure is obtained:
 //! - wall: a clock around each cargo invocation.
@@ -47,6 +49,14 @@ const APP_TEST: &str = include_str!("build_cost/app/with_fake.rs");
 /// (users, groups, lookups by name, the graph), without `system-context`.
 pub const LEAN_FEATURES: &[&str] = &["directory", "rustls"];
 
+/// The quick start's features with rustls on ring in place of the default
+/// `rustls` (aws-lc-rs): the other TLS choice, measured by the `ring` app.
+pub const RING_FEATURES: &[&str] = &["full", "system-context", "rustls-ring"];
+
+/// The cryptography crates the TLS features choose between, whose units the
+/// table sums (issue 24, item 5).
+const CRYPTO: &[&str] = &["aws-lc-sys", "aws-lc-rs", "ring"];
+
 /// The SDK's crates, whose units the table reports one by one.
 const API: &str = "jumpcloud-api";
 const EXT: &str = "jumpcloud-ext";
@@ -59,6 +69,9 @@ pub enum App {
     Quick,
     /// The same program on [`LEAN_FEATURES`].
     Lean,
+    /// The quick start on [`RING_FEATURES`]: TLS and System Context on ring
+    /// instead of aws-lc-rs.
+    Ring,
     /// The quick start with `jumpcloud-fake` as a dev-dependency, then
     /// `cargo test --no-run`.
     Test,
@@ -69,6 +82,7 @@ impl App {
         match self {
             App::Quick => "quick",
             App::Lean => "lean",
+            App::Ring => "ring",
             App::Test => "test",
         }
     }
@@ -78,6 +92,7 @@ impl App {
         match self {
             App::Quick => "quick start".into(),
             App::Lean => format!("lean ({})", code_list(LEAN_FEATURES)),
+            App::Ring => "quick start on `rustls-ring`".into(),
             App::Test => format!("quick start + `{FAKE}` (dev)"),
         }
     }
@@ -87,9 +102,13 @@ impl App {
         let sdk = toml_string(&sdk.display().to_string());
         let ext = match self {
             App::Quick | App::Test => format!("{{ path = \"{sdk}/jumpcloud-ext\" }}"),
-            App::Lean => {
-                let features: Vec<String> =
-                    LEAN_FEATURES.iter().map(|f| format!("\"{f}\"")).collect();
+            App::Lean | App::Ring => {
+                let chosen = if self == App::Lean {
+                    LEAN_FEATURES
+                } else {
+                    RING_FEATURES
+                };
+                let features: Vec<String> = chosen.iter().map(|f| format!("\"{f}\"")).collect();
                 format!(
                     "{{ path = \"{sdk}/jumpcloud-ext\", default-features = false, features = [{}] }}",
                     features.join(", ")
@@ -345,7 +364,7 @@ fn measure(cargo: &OsString, ticks: f64, app: App, sdk: &Path, dir: &Path) -> Re
     let build = step(cargo, ticks, dir, &["build", "--timings"])?;
     let test = match app {
         App::Test => Some(step(cargo, ticks, dir, &["test", "--no-run", "--timings"])?),
-        App::Quick | App::Lean => None,
+        App::Quick | App::Lean | App::Ring => None,
     };
     Ok(Measurement { build, test })
 }
@@ -706,6 +725,10 @@ fn rows(app: App, measured: &[Measurement]) -> Vec<(String, Vec<String>)> {
         cells(&|m| slowest_other(&m.build.units)),
     ));
     rows.push((
+        "cryptography units".to_owned(),
+        cells(&|m| crypto_cell(&m.build.units)),
+    ));
+    rows.push((
         "`libjumpcloud_api-*.rlib`".to_owned(),
         cells(&|m| rlibs_cell(&m.build.rlibs)),
     ));
@@ -786,6 +809,26 @@ pub fn slowest_other(units: &[UnitTime]) -> String {
                 format!("`{}`{target} {}", u.name, seconds(u.duration))
             },
         )
+}
+
+/// The time of each cryptography crate's units (build script, its run and
+/// the library, summed), or "—" when none was built.
+pub fn crypto_cell(units: &[UnitTime]) -> String {
+    let cells: Vec<String> = CRYPTO
+        .iter()
+        .filter_map(|krate| {
+            let mine: Vec<&UnitTime> = units.iter().filter(|u| u.name == *krate).collect();
+            (!mine.is_empty()).then(|| {
+                let total: f64 = mine.iter().map(|u| u.duration).sum();
+                format!("`{krate}` {}", seconds(total))
+            })
+        })
+        .collect();
+    if cells.is_empty() {
+        "—".into()
+    } else {
+        cells.join(" + ")
+    }
 }
 
 /// How many rlibs and their sizes.
@@ -969,6 +1012,19 @@ const CONCURRENCY_DATA = [];
             slowest_other(&[unit("build-cost-lean", "bin", 0.0, 99.0)]),
             "—"
         );
+        let ring = [
+            unit("ring", "build script", 0.5, 1.0),
+            unit("ring", "build script (run)", 1.5, 5.44),
+            unit("ring", "", 7.0, 7.7),
+            unit("rustls", "", 15.0, 20.0),
+        ];
+        assert_eq!(crypto_cell(&ring), "`ring` 14.1 s");
+        let aws = [
+            unit("aws-lc-sys", "build script (run)", 1.0, 30.0),
+            unit("aws-lc-rs", "", 31.0, 4.0),
+        ];
+        assert_eq!(crypto_cell(&aws), "`aws-lc-sys` 30.0 s + `aws-lc-rs` 4.0 s");
+        assert_eq!(crypto_cell(&[]), "—");
         assert_eq!(rlibs_cell(&[]), "none");
         assert_eq!(
             rlibs_cell(&[321_400_000, 320_960_000]),
@@ -1040,6 +1096,7 @@ const CONCURRENCY_DATA = [];
                 "|  | `jumpcloud-api` unit | 76.0 s (from 50.0 s) | 30.0 s (from 20.0 s) |",
                 "|  | `jumpcloud-ext` unit | 16.5 s (from 90.0 s) | — |",
                 "|  | slowest other unit | `aws-lc-sys` build script (run) 29.3 s | — |",
+                "|  | cryptography units | `aws-lc-sys` 29.3 s | — |",
                 "|  | `libjumpcloud_api-*.rlib` | 1 (321.0 MB) | 1 (120.0 MB) |",
                 "|  | `target/debug` | 2.30 GB | 2.30 GB |",
             ]
@@ -1086,6 +1143,11 @@ const CONCURRENCY_DATA = [];
         assert!(!quick.contains("dev-dependencies"));
         let lean = App::Lean.manifest(sdk);
         assert!(lean.contains(r#"default-features = false, features = ["directory", "rustls"] }"#));
+        let ring = App::Ring.manifest(sdk);
+        assert!(ring.contains(
+            r#"default-features = false, features = ["full", "system-context", "rustls-ring"] }"#
+        ));
+        assert!(ring.contains("name = \"build-cost-ring\""));
         let test = App::Test.manifest(sdk);
         assert!(test.contains(
             "[dev-dependencies]\njumpcloud-fake = { path = \"/tmp/sdk \\\"x\\\"/tests\" }"
@@ -1155,5 +1217,11 @@ const CONCURRENCY_DATA = [];
         assert!(
             crate::Cli::try_parse_from(["cargo xtask", "build-cost", "--apps", "big"]).is_err()
         );
+        let cli = crate::Cli::try_parse_from(["cargo xtask", "build-cost", "--apps", "quick,ring"])
+            .unwrap();
+        let crate::Command::BuildCost { apps, .. } = cli.command else {
+            panic!("not build-cost");
+        };
+        assert_eq!(apps, [App::Quick, App::Ring]);
     }
 }

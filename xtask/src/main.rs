@@ -99,7 +99,8 @@ enum Command {
         /// a column beside the working tree's.
         #[arg(long)]
         base: Option<String>,
-        /// Which sample apps, comma-separated.
+        /// Which sample apps, comma-separated (`ring`: the quick start on
+        /// `rustls-ring`, to compare with `quick`).
         #[arg(
             long,
             value_enum,

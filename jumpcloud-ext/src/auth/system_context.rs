@@ -10,14 +10,22 @@ use std::fmt;
 use std::path::Path;
 use std::time::SystemTime;
 
-use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::HeaderValue;
 use http::header::{AUTHORIZATION, DATE};
 use rustls_pki_types::PrivateKeyDer;
 use rustls_pki_types::pem::PemObject;
+
+// The cryptography library the TLS features chose (`crate::tls` refuses
+// both); the two share this API.
+#[cfg(feature = "aws-lc-rs")]
+use aws_lc_rs as crypto;
+#[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+use ring as crypto;
+
+use crypto::rand::SystemRandom;
+use crypto::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 
 use crate::error::Error;
 use crate::secret::Secret;
@@ -78,7 +86,7 @@ impl SystemContextAuth {
     ) -> Result<(), Error> {
         let date = httpdate::fmt_http_date(now);
         let text = signing_string(request, &date);
-        let mut signature = vec![0; self.key.public_modulus_len()];
+        let mut signature = vec![0; modulus_len(&self.key)];
         self.key
             .sign(
                 &RSA_PKCS1_SHA256,
@@ -103,6 +111,18 @@ impl SystemContextAuth {
         headers.insert(AUTHORIZATION, value);
         Ok(())
     }
+}
+
+/// The length of the key's modulus, which is a signature's length.
+#[cfg(feature = "aws-lc-rs")]
+fn modulus_len(key: &RsaKeyPair) -> usize {
+    key.public_modulus_len()
+}
+
+/// The length of the key's modulus, which is a signature's length.
+#[cfg(all(feature = "ring", not(feature = "aws-lc-rs")))]
+fn modulus_len(key: &RsaKeyPair) -> usize {
+    key.public().modulus_len()
 }
 
 /// What is signed: the request line (method, path with query, protocol)
