@@ -4,9 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg(all(feature = "v2", feature = "v1"))]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use jumpcloud_ext::prelude::*;
 use jumpcloud_ext::{Error, ErrorKind};
 use serde_json::json;
