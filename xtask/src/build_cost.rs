@@ -758,6 +758,14 @@ fn rows(app: App, measured: &[Measurement]) -> Vec<(String, Vec<String>)> {
             ));
         }
         rows.push((
+            "crates it compiled again".to_owned(),
+            cells(&|m| {
+                m.test
+                    .as_ref()
+                    .map_or_else(|| "n/a".into(), |t| again_cell(&m.build, t))
+            }),
+        ));
+        rows.push((
             "`libjumpcloud_api-*.rlib` after it".to_owned(),
             test(&|s| rlibs_cell(&s.rlibs)),
         ));
@@ -767,6 +775,43 @@ fn rows(app: App, measured: &[Measurement]) -> Vec<(String, Vec<String>)> {
         ));
     }
     rows
+}
+
+/// The crates `test` compiled that `build` had compiled already, sorted: the
+/// dev-dependency changed their features (or those of a crate below them),
+/// so cargo built a second copy. The app's own package is left out; its
+/// test harness is new, not a copy.
+pub fn compiled_again(build: &Step, test: &Step) -> Vec<String> {
+    let built: HashSet<&str> = build.units.iter().map(|u| u.name.as_str()).collect();
+    let mut again: Vec<String> = test
+        .units
+        .iter()
+        .map(|u| u.name.as_str())
+        .filter(|n| built.contains(n) && !n.starts_with("build-cost-"))
+        .map(str::to_owned)
+        .collect();
+    again.sort();
+    again.dedup();
+    again
+}
+
+/// "none", or how many crates were compiled again and the SDK's and
+/// reqwest's among them.
+pub fn again_cell(build: &Step, test: &Step) -> String {
+    let again = compiled_again(build, test);
+    if again.is_empty() {
+        return "none".into();
+    }
+    let named: Vec<String> = again
+        .iter()
+        .filter(|n| [API, EXT, "reqwest"].contains(&n.as_str()))
+        .map(|n| format!("`{n}`"))
+        .collect();
+    if named.is_empty() {
+        format!("{}", again.len())
+    } else {
+        format!("{}, among them {}", again.len(), named.join(", "))
+    }
 }
 
 /// A crate's units: each one's time and start, or "—" when none was built.
@@ -867,6 +912,8 @@ fn toml_string(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::collections::{BTreeMap, BTreeSet};
 
     use super::*;
 
@@ -1106,13 +1153,26 @@ const CONCURRENCY_DATA = [];
     #[test]
     fn the_test_app_adds_its_test_build() {
         let measured = Measurement {
-            build: a_step(128.0, vec![321_000_000], vec![]),
+            build: a_step(
+                128.0,
+                vec![321_000_000],
+                vec![
+                    unit("reqwest", "", 40.0, 5.0),
+                    unit(API, "", 50.0, 70.0),
+                    unit("build-cost-test", "bin", 120.0, 1.0),
+                ],
+            ),
             test: Some(Step {
                 cpu: None,
                 ..a_step(
                     90.0,
                     vec![321_000_000, 320_000_000],
-                    vec![unit(API, "", 1.0, 80.0), unit(FAKE, "", 82.0, 5.0)],
+                    vec![
+                        unit("reqwest", "", 0.5, 5.0),
+                        unit(API, "", 1.0, 80.0),
+                        unit(FAKE, "", 82.0, 5.0),
+                        unit("build-cost-test", "test", 88.0, 1.0),
+                    ],
                 )
             }),
         };
@@ -1129,10 +1189,119 @@ const CONCURRENCY_DATA = [];
             "|  | its `jumpcloud-api` units | 80.0 s (from 1.0 s) |",
             "|  | its `jumpcloud-ext` units | — |",
             "|  | its `jumpcloud-fake` units | 5.0 s (from 82.0 s) |",
+            "|  | crates it compiled again | 2, among them `jumpcloud-api`, `reqwest` |",
             "|  | `libjumpcloud_api-*.rlib` after it | 2 (321.0 MB, 320.0 MB) |",
         ] {
             assert!(text.lines().any(|l| l == row), "no row {row:?} in\n{text}");
         }
+    }
+
+    #[test]
+    fn crates_compiled_again_are_those_of_both_steps() {
+        let build = a_step(
+            100.0,
+            vec![1],
+            vec![
+                unit("tokio", "", 1.0, 2.0),
+                unit("build-cost-test", "bin", 90.0, 1.0),
+            ],
+        );
+        let fresh = a_step(
+            7.0,
+            vec![1],
+            vec![
+                unit("axum", "", 0.5, 2.0),
+                unit(FAKE, "", 2.5, 3.0),
+                unit("build-cost-test", "test", 5.5, 1.0),
+            ],
+        );
+        assert!(compiled_again(&build, &fresh).is_empty());
+        assert_eq!(again_cell(&build, &fresh), "none");
+        let again = a_step(7.0, vec![1, 1], vec![unit("tokio", "", 0.5, 2.0)]);
+        assert_eq!(compiled_again(&build, &again), ["tokio"]);
+        assert_eq!(again_cell(&build, &again), "1");
+    }
+
+    /// Each package's feature sets in `cargo tree --prefix none -f '{p} [{f}]'`
+    /// output, by name and version (a package built for the host and the
+    /// target with different features has two).
+    fn feature_sets(tree: &str) -> BTreeMap<String, BTreeSet<String>> {
+        let mut sets: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for line in tree.lines() {
+            let line = line.trim().trim_end_matches(" (*)");
+            let Some((package, features)) = line.rsplit_once(" [") else {
+                continue;
+            };
+            let key: Vec<&str> = package.split_whitespace().take(2).collect();
+            sets.entry(key.join(" "))
+                .or_default()
+                .insert(features.trim_end_matches(']').to_owned());
+        }
+        sets
+    }
+
+    #[test]
+    fn reads_feature_sets_from_cargo_tree() {
+        let tree = "hyper v1.12.0 [client,http1]\n\
+                    jumpcloud-fake v0.1.0 (/sdk/tests) []\n\
+                    hyper v1.12.0 [client,http1] (*)\n\
+                    syn v2.0.1 [full]\n\
+                    syn v2.0.1 [derive,full]\n\
+                    warning: something\n";
+        let sets = feature_sets(tree);
+        assert_eq!(sets.len(), 3);
+        assert_eq!(sets["hyper v1.12.0"].len(), 1);
+        assert!(sets["jumpcloud-fake v0.1.0"].contains(""));
+        assert_eq!(sets["syn v2.0.1"].len(), 2);
+    }
+
+    /// Issue 24 item 4, quickly: adding `jumpcloud-fake` as a dev-dependency
+    /// changes the features of no crate of the test app's own build, so its
+    /// `cargo test` compiles no second reqwest, `jumpcloud-api` or
+    /// `jumpcloud-ext`. Compares `cargo tree` (offline, about a second each)
+    /// with and without dev-dependencies, on the SDK's lock file.
+    #[test]
+    fn the_fake_as_a_dev_dependency_changes_no_feature_of_the_apps_crates() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let dir = std::env::temp_dir().join(format!("build-cost-tree-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        std::fs::write(dir.join("Cargo.toml"), App::Test.manifest(root)).unwrap();
+        std::fs::write(dir.join("src").join("main.rs"), APP_MAIN).unwrap();
+        std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+        let tree = |edges: &str| {
+            let out = Command::new(&cargo)
+                .args(["tree", "--offline", "--prefix", "none", "-e", edges])
+                .args(["-f", "{p} [{f}]"])
+                .current_dir(&dir)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "cargo tree -e {edges}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            feature_sets(&String::from_utf8_lossy(&out.stdout))
+        };
+        let app = tree("normal,build");
+        let test = tree("normal,build,dev");
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(app.contains_key("jumpcloud-api v0.1.0"), "{app:?}");
+        assert!(test.contains_key("jumpcloud-fake v0.1.0"), "{test:?}");
+        let changed: Vec<String> = app
+            .iter()
+            .filter_map(|(package, sets)| {
+                let with_fake = test.get(package)?;
+                (with_fake != sets).then(|| format!("{package}: {sets:?} -> {with_fake:?}"))
+            })
+            .collect();
+        assert!(
+            changed.is_empty(),
+            "jumpcloud-fake changes the features of crates the app builds, so `cargo test` \
+             compiles them (and everything above them) again:\n{}",
+            changed.join("\n")
+        );
     }
 
     #[test]

@@ -4,9 +4,7 @@
 //! deleted object away.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use jumpcloud_ext::ErrorKind;
 use jumpcloud_ext::prelude::*;
 use serde_json::json;

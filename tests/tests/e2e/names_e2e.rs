@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 
@@ -238,7 +238,7 @@ async fn access_answers_read_as_names_within_the_batch_bound() {
     );
     assert!(ids_only.iter().all(|r| r.node.name.is_none()));
     assert!(access.iter().all(|r| r.node.name.is_some()));
-    insta::assert_snapshot!("access_of_ada_named", access.to_string());
+    snapshot("access_of_ada_named", access.to_string());
     let with_ids = format!("{access:#}");
     assert!(with_ids.contains(&ada.id), "{with_ids}");
 }
@@ -262,7 +262,7 @@ async fn who_can_reach_reads_from_the_user_to_the_resource() {
         text.contains("via user_group Engineering → system_group Linux Servers"),
         "{text}"
     );
-    insta::assert_snapshot!("who_can_reach_lnx_002_named", text);
+    snapshot("who_can_reach_lnx_002_named", text);
 }
 
 #[tokio::test]
@@ -279,7 +279,7 @@ async fn offboarding_reports_say_the_suspension_and_removed_attributes() {
         "{text}"
     );
     assert!(text.contains("(had {\"sudo\""), "{text}");
-    insta::assert_snapshot!("offboard_dry_run_named", text);
+    snapshot("offboard_dry_run_named", text);
 
     let applied = jc.graph().offboard(user).suspend(true).run().await.unwrap();
     assert!(applied.is_success());
@@ -290,7 +290,7 @@ async fn offboarding_reports_say_the_suspension_and_removed_attributes() {
         text.contains(&format!("suspended user {user1}: state")),
         "{text}"
     );
-    insta::assert_snapshot!("offboard_applied_named", text);
+    snapshot("offboard_applied_named", text);
 }
 
 /// The kinds of an answer's `unnamed()`, in order.
@@ -430,8 +430,8 @@ async fn a_name_listing_that_does_not_decode_leaves_its_nodes_unnamed_and_says_w
 /// The naming cost on the benchmark organisation (5,000 users, 300 user
 /// groups, 20,000 systems, 200 system groups; 20 ms per request): requests
 /// and wall time of `access_of` and `who_can_reach` with names and without.
-/// Run with `cargo test -p jumpcloud-fake --release --test names_e2e --
-/// --ignored --nocapture`; the numbers are in BENCHMARKS.md.
+/// Run with `cargo test -p jumpcloud-fake --release --test e2e --
+/// --ignored --nocapture names_e2e::`; the numbers are in BENCHMARKS.md.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement: seeds 25,500 objects and takes seconds"]
 async fn naming_cost_on_the_benchmark_organisation() {
@@ -459,4 +459,15 @@ async fn naming_cost_on_the_benchmark_organisation() {
         let users = who.unwrap().len();
         println!("who_can_reach, names {names}: {users} users, {n} requests, {ms} ms");
     }
+}
+
+/// `insta::assert_snapshot!` into `tests/tests/snapshots/names_e2e__<name>.snap`: the binary's
+/// module path (`e2e::names_e2e`) is not put in the file name, so the files keep the names they
+/// had when this file was a test binary of its own.
+fn snapshot(name: &str, text: impl std::fmt::Display) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    let text = text.to_string();
+    settings.bind(|| insta::assert_snapshot!(format!("names_e2e__{name}"), text));
 }

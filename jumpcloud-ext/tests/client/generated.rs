@@ -2,9 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg(feature = "full")]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use jumpcloud_ext::RetryPolicy;
 use jumpcloud_ext::Run;
 use serde_json::json;

@@ -1,11 +1,9 @@
 //! Each auth mode, the token cache and the 401 refresh.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use jumpcloud_ext::{ErrorKind, JumpCloud};
 use serde_json::json;
 use wiremock::matchers::{body_string, header, method, path};

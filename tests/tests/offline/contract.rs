@@ -19,7 +19,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "contract/example.rs"]
 mod example;
 
 use std::collections::BTreeMap;

@@ -1,13 +1,11 @@
 //! Every retry rule, end to end against a local server.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
-use common::*;
+use crate::common::*;
 use jumpcloud_ext::{CallOptions, ErrorKind, JumpCloud, RetryPolicy, StatusCode};
 use serde_json::json;
 use wiremock::matchers::path;

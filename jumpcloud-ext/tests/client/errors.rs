@@ -1,11 +1,9 @@
 //! How failed responses become `jumpcloud_ext::Error`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::error::Error as _;
 
-use common::*;
+use crate::common::*;
 use jumpcloud_ext::{BODY_EXCERPT_LIMIT, ErrorKind, RetryPolicy};
 use serde_json::json;
 use wiremock::{MockServer, ResponseTemplate};

@@ -4,9 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 #![cfg(feature = "full")]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use jumpcloud_ext::prelude::*;
 use jumpcloud_ext::{Error, ErrorKind};
 use serde_json::json;

@@ -8,7 +8,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use jumpcloud_ext::api::filter::fields::{FieldType, FilterFields, for_operation};
 use jumpcloud_ext::filter::fields::Unchecked;

@@ -12,9 +12,9 @@ use jumpcloud_ext::prelude::*;
 use jumpcloud_ext::{Credentials, ErrorKind};
 use jumpcloud_fake::{FakeJumpCloud, Fault, GraphNode};
 
-const PKCS1: &str = include_str!("fixtures/system_context/agent-pkcs1.key");
-const PKCS8: &str = include_str!("fixtures/system_context/agent-pkcs8.key");
-const PUBLIC_DER: &[u8] = include_bytes!("fixtures/system_context/agent-public.der");
+const PKCS1: &str = include_str!("../fixtures/system_context/agent-pkcs1.key");
+const PKCS8: &str = include_str!("../fixtures/system_context/agent-pkcs8.key");
+const PUBLIC_DER: &[u8] = include_bytes!("../fixtures/system_context/agent-public.der");
 
 struct Device {
     fake: FakeJumpCloud,

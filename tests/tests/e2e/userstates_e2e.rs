@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use jumpcloud_ext::jobs::{ScheduledState, UserStates};
 use jumpcloud_ext::prelude::*;

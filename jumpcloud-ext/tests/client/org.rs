@@ -1,9 +1,7 @@
 //! `x-org-id`: set per client, left off routes that refuse it.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use jumpcloud_ext::ErrorKind;
 use serde_json::json;
 use wiremock::matchers::path;

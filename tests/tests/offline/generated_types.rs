@@ -16,7 +16,8 @@
 //!
 //! A failing snapshot after an import: the change report (`cargo xtask import` prints it, and
 //! `cargo xtask diff HEAD:openapi/jumpcloud-v2.json openapi/jumpcloud-v2.json` repeats it) says what
-//! changed for users; accept with `INSTA_UPDATE=always cargo test --workspace --test generated_types`.
+//! changed for users; accept with
+//! `INSTA_UPDATE=always cargo test --workspace --test offline -- generated_types::`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -433,15 +434,23 @@ fn compact_strips_paths() {
     assert_eq!(type_string(&ty), "Option<DateTime<Utc>>");
 }
 
-/// `insta::assert_snapshot!`, and on a mismatch a pointer to the change report.
+/// `insta::assert_snapshot!` into `tests/tests/snapshots/generated_types__<name>.snap` (the
+/// binary's module path, `offline::generated_types`, is not put in the file name, so the files keep
+/// the names they had when this file was a test binary of its own), and on a mismatch a pointer to
+/// the change report.
 fn snapshot(name: &str, text: &str) {
-    let result = std::panic::catch_unwind(|| insta::assert_snapshot!(name, text));
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path("../snapshots");
+    settings.set_prepend_module_to_snapshot(false);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        settings.bind(|| insta::assert_snapshot!(format!("generated_types__{name}"), text));
+    }));
     if let Err(panic) = result {
         eprintln!(
             "snapshot `{name}` changed. What changed for SDK users: `cargo xtask diff \
              HEAD:openapi/jumpcloud-<api>.json openapi/jumpcloud-<api>.json`. To accept: \
-             `INSTA_UPDATE=always cargo test --workspace --test generated_types`, then review \
-             `git diff tests/tests/snapshots`."
+             `INSTA_UPDATE=always cargo test --workspace --test offline -- generated_types::`, then \
+             review `git diff tests/tests/snapshots`."
         );
         std::panic::resume_unwind(panic);
     }

@@ -1,9 +1,7 @@
 //! No credential reaches a log line, an error or a `Debug` dump.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use jumpcloud_ext::{Credentials, JumpCloud, RetryPolicy, Secret};
 use serde_json::json;
 use wiremock::matchers::{header, path};

@@ -4,9 +4,7 @@
 //! reports every write, offboarding removes what it lists.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use futures::TryStreamExt;
 use jumpcloud_ext::ErrorKind;
 use jumpcloud_ext::JumpCloud;
