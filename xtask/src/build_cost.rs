@@ -423,7 +423,9 @@ fn timings_report(target: &Path) -> Result<PathBuf> {
     )
 }
 
-/// Every unit in a `--timings` HTML report, from its `UNIT_DATA` array.
+/// Every unit a `--timings` HTML report says cargo compiled, from its
+/// `UNIT_DATA` array. Cargo lists the units it found fresh too, with a
+/// start and duration of zero; they are left out.
 pub fn parse_timings(html: &str) -> Result<Vec<UnitTime>> {
     const MARKER: &str = "const UNIT_DATA = ";
     let at = html
@@ -459,6 +461,7 @@ pub fn parse_timings(html: &str) -> Result<Vec<UnitTime>> {
                 duration: number("duration")?,
             })
         })
+        .filter(|unit| !matches!(unit, Ok(u) if u.duration <= 0.0))
         .collect()
 }
 
@@ -918,7 +921,8 @@ mod tests {
     use super::*;
 
     /// The shape of cargo 1.95's report: the table, then the data as
-    /// pretty-printed JSON followed by more script.
+    /// pretty-printed JSON followed by more script; a fresh unit has zero
+    /// start and duration.
     const REPORT: &str = r#"<html><body>
 <table class="my-table"><tr><td>1.</td><td>jumpcloud-api v0.1.0</td><td>76.0s</td></tr></table>
 <script>
@@ -960,6 +964,17 @@ const UNIT_DATA = [
     "duration": 16.5,
     "unblocked_units": [],
     "unblocked_rmeta_units": []
+  },
+  {
+    "i": 3,
+    "name": "serde",
+    "version": "1.0.229",
+    "mode": "todo",
+    "target": "",
+    "start": 0.0,
+    "duration": 0.0,
+    "unblocked_units": [],
+    "unblocked_rmeta_units": []
   }
 ];
 const CONCURRENCY_DATA = [];
@@ -975,6 +990,8 @@ const CONCURRENCY_DATA = [];
         }
     }
 
+    /// The compiled units; the fresh `serde` (zero start and duration) is
+    /// left out.
     #[test]
     fn reads_every_unit_of_a_timings_report() {
         let units = parse_timings(REPORT).unwrap();
