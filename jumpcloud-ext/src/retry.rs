@@ -365,7 +365,7 @@ impl<'p> Driver<'p> {
             counted,
             self.start.elapsed(),
             self.idempotent,
-            rand::random(),
+            jitter(),
         );
         match decision {
             Decision::Retry { delay } if resendable => {
@@ -490,8 +490,36 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// A number in `[0, 1)` for backoff jitter. Jitter only has to differ
+/// between clients and attempts, not resist prediction, so std's randomly
+/// keyed hasher over a counter and the clock does, without a `rand`
+/// dependency for every user to compile.
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        hasher.write_u128(now.as_nanos());
+    }
+    // The top 53 bits, as an f64 in [0, 1).
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn jitter_is_in_the_unit_interval_and_varies() {
+        let draws: Vec<f64> = (0..1000).map(|_| super::jitter()).collect();
+        assert!(draws.iter().all(|j| (0.0..1.0).contains(j)));
+        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+        assert!((0.4..0.6).contains(&mean), "mean {mean}");
+        let distinct: std::collections::HashSet<u64> = draws.iter().map(|j| j.to_bits()).collect();
+        assert!(distinct.len() > 990);
+    }
+
     use super::*;
 
     const MS: Duration = Duration::from_millis(1);
