@@ -61,7 +61,7 @@ pub trait Request: Sized + Send {
 /// never changes the caller's other arguments (filters, fields, sort).
 pub trait PagedRequest: Request + Clone {
     /// One element of the collection.
-    type Item;
+    type Item: Send + 'static;
 
     /// How the operation pages: the same facts as its `OPERATIONS` row's
     /// `paging`, but not optional. `cargo xtask regen` implements this
