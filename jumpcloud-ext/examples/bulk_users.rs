@@ -91,7 +91,7 @@ async fn wait(handle: &mut BulkHandle, timeout: Duration) -> common::ExampleResu
         let rows = job.rows.iter().map(|r| r.row);
         let (first, last) = (rows.clone().min(), rows.max());
         eprintln!(
-            "job {}: {} rows ({}-{})",
+            "job {}: {} of the rows, numbers {} to {}",
             job.job_id,
             job.rows.len(),
             first.unwrap_or_default(),

@@ -117,14 +117,14 @@ impl RowUser {
 
 impl fmt::Display for RowUser {
     /// `ada <ada@example.com>`, `ada`, `<ada@example.com>`, `user 5f1b…` (an
-    /// update by id alone), or `(no username)`.
+    /// update by id alone), or `(unnamed)` when the row names nobody.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.username, &self.email, &self.id) {
             (Some(u), Some(e), _) => write!(f, "{u} <{e}>"),
             (Some(u), None, _) => f.write_str(u),
             (None, Some(e), _) => write!(f, "<{e}>"),
             (None, None, Some(id)) => write!(f, "user {id}"),
-            (None, None, None) => f.write_str("(no username)"),
+            (None, None, None) => f.write_str("(unnamed)"),
         }
     }
 }
@@ -938,7 +938,7 @@ mod tests {
             o.to_string(),
             "row 7 user 5f1b: skipped, not sent: id is required"
         );
-        assert_eq!(RowUser::default().to_string(), "(no username)");
+        assert_eq!(RowUser::default().to_string(), "(unnamed)");
         assert_eq!(
             RowUser::new(Some(" "), Some("a@b"), None).to_string(),
             "<a@b>"

@@ -281,7 +281,7 @@ async fn refusing_invalid_rows_sends_nothing_and_names_them() {
         .unwrap_err();
     assert!(
         err.to_string()
-            .contains("row 501 (no username): id is required"),
+            .contains("row 501 (unnamed): id is required"),
         "{err}"
     );
     assert_eq!(fake.request_count(), 0);
