@@ -23,12 +23,30 @@ fn start() -> DateTime<Utc> {
     "2026-01-01T00:00:00Z".parse().unwrap()
 }
 
-/// A fresh folder for one test's files.
-fn folder(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("jc-sink-{name}-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).unwrap();
-    dir
+/// The folder of one test's files, removed when the test ends well.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(test: &str) -> Self {
+        let root = std::env::temp_dir().join(format!("jc-sink-{test}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        Scratch(root)
+    }
+
+    /// A fresh folder for one run's files.
+    fn folder(&self, name: &str) -> PathBuf {
+        let dir = self.0.join(name);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let _ = fs::remove_dir_all(&self.0);
+        }
+    }
 }
 
 fn open_file(path: &Path) -> File {
@@ -146,9 +164,10 @@ async fn an_export_killed_anywhere_resumes_to_the_file_of_a_clean_run() {
     let org = fake.default_org().to_owned();
     fake.seed_event_set(&org, set.clone()).unwrap();
     let jc = common::client(&fake, RetryPolicy::none());
+    let scratch = Scratch::new("anywhere");
 
     // The clean run: one cursor at a time, so its batches come in one order.
-    let dir = folder("clean");
+    let dir = scratch.folder("clean");
     let before = fake.request_count();
     let mut sink = EventSink::open(dir.join("out.jsonl"), dir.join("state.json")).unwrap();
     let ends = run(&jc, &set, &mut sink, 1, None).await;
@@ -174,7 +193,7 @@ async fn an_export_killed_anywhere_resumes_to_the_file_of_a_clean_run() {
     for k in 0..batches {
         // Killed at the boundary after k batches; the temporary state file of a commit that
         // never finished is lying about too.
-        let dir = folder(&format!("boundary-{k}"));
+        let dir = scratch.folder(&format!("boundary-{k}"));
         let mut sink = EventSink::open(dir.join("out.jsonl"), dir.join("state.json")).unwrap();
         run(&jc, &set, &mut sink, 1, Some(k)).await;
         drop(sink);
@@ -191,7 +210,7 @@ async fn an_export_killed_anywhere_resumes_to_the_file_of_a_clean_run() {
         );
 
         // Killed half way through batch k+1's lines.
-        let dir = folder(&format!("mid-{k}"));
+        let dir = scratch.folder(&format!("mid-{k}"));
         let half = starts[k] + (starts[k + 1] - starts[k]) / 2;
         let dying = Dying {
             file: open_file(&dir.join("out.jsonl")),
@@ -212,7 +231,7 @@ async fn an_export_killed_anywhere_resumes_to_the_file_of_a_clean_run() {
 
         // Killed after batch k+1's lines were written, before its checkpoint was stored
         // (the sink syncs once on opening, then once per commit).
-        let dir = folder(&format!("unstored-{k}"));
+        let dir = scratch.folder(&format!("unstored-{k}"));
         let dying = Dying {
             file: open_file(&dir.join("out.jsonl")),
             bytes_left: None,
@@ -239,8 +258,9 @@ async fn concurrent_cursors_killed_and_resumed_write_each_event_once() {
     let org = fake.default_org().to_owned();
     fake.seed_event_set(&org, set.clone()).unwrap();
     let jc = common::client(&fake, RetryPolicy::none());
+    let scratch = Scratch::new("concurrent");
     for k in [1, 5, 13] {
-        let dir = folder(&format!("concurrent-{k}"));
+        let dir = scratch.folder(&format!("after-{k}"));
         let state = dir.join("state.json");
         let mut sink = EventSink::open(dir.join("out.jsonl"), &state).unwrap();
         run(&jc, &set, &mut sink, 4, Some(k)).await;
@@ -274,7 +294,8 @@ async fn concurrent_cursors_killed_and_resumed_write_each_event_once() {
 
 #[tokio::test]
 async fn a_sink_refuses_files_it_cannot_trust() {
-    let dir = folder("refusals");
+    let scratch = Scratch::new("refusals");
+    let dir = scratch.folder("files");
     let (out, state) = (dir.join("out.jsonl"), dir.join("state.json"));
     // Content without a state file: not appended to.
     fs::write(&out, b"{\"id\":\"x\"}\n").unwrap();
