@@ -10,7 +10,7 @@ use futures::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Event, EventSearch, MAX_PAGE, event_time, fetch_page};
+use super::{Event, EventSearch, MAX_PAGE, event_time, fetch_page, floor_millis};
 use crate::client::JumpCloud;
 use crate::error::Result;
 
@@ -67,14 +67,22 @@ pub struct FollowCheckpoint {
     newest: DateTime<Utc>,
     /// Event id → its time in milliseconds.
     recent: BTreeMap<String, i64>,
+    /// Events before this are never delivered (the first poll's overlap
+    /// would reach before the start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    start: Option<DateTime<Utc>>,
 }
 
 impl FollowCheckpoint {
-    /// A follow that starts with the events from `t` on.
+    /// A follow that starts with the events from `t` on: none before `t`,
+    /// even within the overlap of the first polls (an [`Export`](super::Export)
+    /// of a range ending at `t` and a follow since `t` write each event
+    /// once).
     pub fn since(t: DateTime<Utc>) -> Self {
         FollowCheckpoint {
             newest: t,
             recent: BTreeMap::new(),
+            start: Some(floor_millis(t)),
         }
     }
 
@@ -204,6 +212,9 @@ impl Poller {
                         return Some((Err(e), self));
                     }
                 };
+                if cp.start.is_some_and(|start| at < start) {
+                    continue;
+                }
                 if let Some(id) = event.id() {
                     if cp.recent.contains_key(id) {
                         continue;

@@ -1,6 +1,7 @@
 //! Jobs JumpCloud finishes later: bulk user creation and updates
-//! ([`BulkUsers`]), with a handle that waits for every row's outcome and can
-//! be rebuilt from the job ids after a restart; and scheduled
+//! ([`BulkUsers`]) from rows or a CSV file ([`BulkInput`]), with a handle
+//! that waits for every row's outcome and can be rebuilt from the job ids
+//! after a restart; and scheduled
 //! suspensions or activations of many users ([`UserStates`]); and saved
 //! commands run on systems, with each system's result as it arrives
 //! ([`Commands`]).
@@ -8,11 +9,12 @@
 mod bulk;
 #[cfg(feature = "directory")]
 mod commands;
+mod csv;
 mod userstates;
 
 pub use bulk::{
-    BulkFailure, BulkHandle, BulkJob, BulkKind, BulkReport, BulkUsers, DEFAULT_ROWS_PER_JOB,
-    RowOutcome,
+    BulkFailure, BulkHandle, BulkInput, BulkJob, BulkKind, BulkReport, BulkRow, BulkUsers,
+    DEFAULT_ROWS_PER_JOB, InputRow, JobRow, RowOutcome, RowStatus, RowUser,
 };
 #[cfg(feature = "directory")]
 pub use commands::{

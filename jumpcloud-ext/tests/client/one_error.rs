@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use jumpcloud_ext::api::v2::types::BulkUserCreate;
 use jumpcloud_ext::filter::search::{Expr, SearchBody};
-use jumpcloud_ext::jobs::{Builtin, BulkJob, BulkKind, BulkUsers, Commands, Confirm};
+use jumpcloud_ext::jobs::{
+    Builtin, BulkJob, BulkKind, BulkUsers, Commands, Confirm, JobRow, RowStatus, RowUser,
+};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{DEFAULT_API_KEY, DEMO_API_KEY, DEMO_DUPLICATE_GROUP, FakeJumpCloud, Fault};
 
@@ -156,7 +158,10 @@ async fn a_failed_bulk_job_keeps_its_cause_and_its_report() {
     // The first job is accepted, the second submission is rate limited.
     fake.faults()
         .push(Fault::rate_limited().on_path("/api/v2/bulk/users").after(1));
-    let err = bulk.create((0..4).map(row).collect()).await.unwrap_err();
+    let err = bulk
+        .create((0..4).map(row).collect::<Vec<_>>())
+        .await
+        .unwrap_err();
     assert!(err.is_rate_limited(), "{err:?}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(429));
     let Some(ErrorDetail::Bulk(failure)) = err.detail() else {
@@ -164,14 +169,17 @@ async fn a_failed_bulk_job_keeps_its_cause_and_its_report() {
     };
     assert_eq!(failure.job_id, None);
     assert_eq!(failure.submitted.len(), 1, "the accepted job is not lost");
-    assert_eq!(failure.report.outcomes.len(), 2);
+    // The accepted job's rows wait; the others were never sent.
+    assert_eq!(failure.report.outcomes.len(), 4);
+    assert_eq!(failure.report.count(|s| *s == RowStatus::NotSent), 2);
+    assert_eq!(failure.report.pending(), vec![1, 2]);
     let text = err.to_string();
     assert!(
         text.starts_with("bulk user job: ") && text.contains("HTTP 429"),
         "{text}"
     );
     assert!(
-        text.ends_with("(0 of 2 rows final, 1 jobs accepted)"),
+        text.ends_with("(0 of 4 rows final, 2 not sent, 1 jobs accepted)"),
         "{text}"
     );
 
@@ -180,8 +188,7 @@ async fn a_failed_bulk_job_keeps_its_cause_and_its_report() {
     let mut stale = bulk.resume(vec![BulkJob {
         job_id: ghost.into(),
         kind: BulkKind::Create,
-        first_row: 0,
-        keys: vec!["ghost".into()],
+        rows: vec![JobRow::new(1, RowUser::new(Some("ghost"), None, None))],
     }]);
     let err = stale.wait(Duration::from_secs(5)).await.unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
@@ -189,7 +196,7 @@ async fn a_failed_bulk_job_keeps_its_cause_and_its_report() {
         panic!("{err:?}")
     };
     assert_eq!(failure.job_id.as_deref(), Some(ghost));
-    assert_eq!(failure.report.pending(), vec![0]);
+    assert_eq!(failure.report.pending(), vec![1]);
 }
 
 #[tokio::test]
@@ -237,4 +244,56 @@ async fn a_failed_command_keeps_its_cause_and_its_systems() {
         matches!(err.detail(), Some(ErrorDetail::NotFound { value, .. }) if value == "No such command"),
         "{err:?}"
     );
+}
+
+/// A caller's function returning the SDK's `Result`, with `?` on the filter builders of each
+/// query-string dialect (v2, v1, System Insights) and on parsed filter text.
+async fn groups_named(jc: &JumpCloud, name: &str) -> Result<Vec<UserGroup>> {
+    use jumpcloud_ext::filter::{system_insights, v1, v2};
+    let by_name = v2::Filter::field("name").eq(name)?;
+    let parsed: v2::Filter = "type:eq:user_group".parse()?;
+    let _v1 = v1::Filter::field("username").eq(name)?;
+    let _si = system_insights::Filter::field("system_id").is_in([name])?;
+    jc.v2()
+        .user_group_list()
+        .filter(vec![by_name, parsed])
+        .try_collect_all()
+        .await
+}
+
+#[tokio::test]
+async fn question_mark_on_a_filter_builder_gives_the_sdks_error() {
+    let fake = FakeJumpCloud::demo().await.unwrap();
+    let jc = client(&fake, DEMO_API_KEY);
+    fake.clear_requests();
+    let found = groups_named(&jc, "Engineering").await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].name.as_deref(), Some("Engineering"));
+    let sent = fake.requests();
+    assert_eq!(sent.len(), 1, "one filtered request");
+    assert!(
+        sent[0]
+            .query
+            .as_deref()
+            .unwrap_or("")
+            .contains("filter=name%3Aeq%3AEngineering")
+            || sent[0]
+                .query
+                .as_deref()
+                .unwrap_or("")
+                .contains("filter=name:eq:Engineering"),
+        "{:?}",
+        sent[0].query
+    );
+
+    // A value the `in` operator cannot carry is refused by the builder, before any request,
+    // as `jumpcloud_ext::Error` with the filter's refusal as its detail.
+    fake.clear_requests();
+    let err = groups_named(&jc, "a|b").await.unwrap_err();
+    assert!(err.is_invalid_request(), "{err:?}");
+    let Some(ErrorDetail::Filter(refusal)) = err.detail() else {
+        panic!("{err:?}")
+    };
+    assert!(refusal.to_string().contains("a|b"), "{refusal}");
+    assert_eq!(fake.request_count(), 0);
 }

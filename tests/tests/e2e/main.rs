@@ -13,6 +13,7 @@ mod common;
 mod bulk_users_e2e;
 mod client_e2e;
 mod commands_e2e;
+mod export_sink_e2e;
 mod fidelity;
 mod filter_fields_e2e;
 mod graph_e2e;

@@ -9,6 +9,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod bulk_csv_columns;
 mod contract;
 mod generated_types;
 mod graph_table;
