@@ -1,4 +1,5 @@
-//! Names for the nodes of graph answers, filled in by batched lookups.
+//! Names for the nodes of graph answers, filled in by batched lookups (and
+//! users' account states, read by the same requests).
 //!
 //! The graph's listings return ids only. Before an answer leaves
 //! [`Graph`], its nodes are named with at most one request per kind per 100
@@ -222,10 +223,12 @@ type KindLookup<'a> = BoxFuture<'a, (Kind, (Vec<Entry>, Option<Error>))>;
 
 impl<'a> Graph<'a> {
     /// Names graph answers (default `true`): every node of `access_of`,
-    /// `who_can_reach`, plans and offboarding reports gets its name with at
-    /// most one request per kind per 100 distinct ids. `false` keeps the
-    /// answers to ids, without those requests (and with nothing in their
-    /// `unnamed()`: no name was asked for).
+    /// `who_can_reach`, `groups_of`, plans and offboarding reports, and of
+    /// the `member_of` and `membership` streams, gets its name with at most
+    /// one request per kind per 100 distinct ids; the users of access
+    /// answers get their account state from the same requests. `false`
+    /// keeps the answers to ids, without those requests (and with nothing
+    /// in their `unnamed()`: no name was asked for).
     pub fn names(mut self, yes: bool) -> Self {
         self.names = yes;
         self
