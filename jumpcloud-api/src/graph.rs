@@ -401,6 +401,121 @@ pub struct Reached {
     pub paths: Vec<Path>,
     /// The attributes JumpCloud compiled over the paths (e.g. `sudo`).
     pub compiled_attributes: Attributes,
+    /// A user's account state, where the answer read it (the users of
+    /// `who_can_reach`, read with their names); `None` for other kinds and
+    /// for answers that did not read it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<AccountState>,
+}
+
+/// A user account's state as its v1 record gives it (`state`, `suspended`,
+/// `account_locked`, `activated`). The raw fields are kept because
+/// JumpCloud sets them independently (a locked account keeps its
+/// `ACTIVATED` state); [`status`](AccountState::status) reads them as one
+/// answer to "can this user act?".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct AccountState {
+    /// The account state (`ACTIVATED`, `SUSPENDED`, `STAGED`, or a value
+    /// added later), if sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// The `suspended` flag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<bool>,
+    /// The `account_locked` flag: locked after too many failed sign-ins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_locked: Option<bool>,
+    /// The `activated` flag: whether the user has activated the account
+    /// (set a password).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activated: Option<bool>,
+}
+
+/// What an [`AccountState`] means for access: whether the user can act,
+/// and if not, why. The first that applies wins, in the order of the
+/// variants after `Active`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AccountStatus {
+    /// `ACTIVATED`, not suspended, not locked, and activated by the user.
+    Active,
+    /// Suspended (`suspended: true` or state `SUSPENDED`): cannot sign in.
+    Suspended,
+    /// Locked (`account_locked: true`) after failed sign-ins.
+    Locked,
+    /// Staged (state `STAGED`): created, not yet activated by an admin or
+    /// a schedule.
+    Staged,
+    /// `ACTIVATED` with `activated: false`: the user has not yet set a
+    /// password (JumpCloud's "pending activation").
+    PendingActivation,
+    /// Not enough of the record was read to say (or a state this crate
+    /// does not know).
+    Unknown,
+}
+
+impl AccountState {
+    /// The state's meaning for access (see [`AccountStatus`]).
+    pub fn status(&self) -> AccountStatus {
+        let state = self.state.as_deref();
+        if self.suspended == Some(true) || state == Some("SUSPENDED") {
+            AccountStatus::Suspended
+        } else if self.account_locked == Some(true) {
+            AccountStatus::Locked
+        } else if state == Some("STAGED") {
+            AccountStatus::Staged
+        } else if state == Some("ACTIVATED") && self.activated == Some(false) {
+            AccountStatus::PendingActivation
+        } else if state == Some("ACTIVATED") {
+            AccountStatus::Active
+        } else {
+            AccountStatus::Unknown
+        }
+    }
+
+    /// Whether the user can act: [`AccountStatus::Active`].
+    pub fn is_active(&self) -> bool {
+        self.status() == AccountStatus::Active
+    }
+}
+
+impl AccountStatus {
+    /// The status in words: `active`, `suspended`, `locked`, `staged`,
+    /// `pending activation`, `state unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountStatus::Active => "active",
+            AccountStatus::Suspended => "suspended",
+            AccountStatus::Locked => "locked",
+            AccountStatus::Staged => "staged",
+            AccountStatus::PendingActivation => "pending activation",
+            AccountStatus::Unknown => "state unknown",
+        }
+    }
+}
+
+impl fmt::Display for AccountStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The two fields an offboarding changes, as the server sent them:
+/// `state SUSPENDED, suspended true`. [`AccountState::status`] says what
+/// they mean.
+impl fmt::Display for AccountState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let flag = self
+            .suspended
+            .map_or_else(|| "unknown".to_owned(), |s| s.to_string());
+        write!(
+            f,
+            "state {}, suspended {flag}",
+            self.state.as_deref().unwrap_or("unknown")
+        )
+    }
 }
 
 impl Reached {
@@ -437,6 +552,7 @@ impl From<types::GraphObjectWithPaths> for Reached {
             name: None,
             paths: paths(o.paths),
             compiled_attributes: o.compiled_attributes.map(|a| a.0).unwrap_or_default(),
+            state: None,
         }
     }
 }
@@ -450,6 +566,7 @@ impl From<types::CommandsGraphObjectWithPaths> for Reached {
             name: o.name,
             paths: paths(o.paths),
             compiled_attributes: o.compiled_attributes.map(|a| a.0).unwrap_or_default(),
+            state: None,
         }
     }
 }

@@ -4,13 +4,16 @@
 //! The application is found by its name with one filtered request. JumpCloud answers "who
 //! reaches this application" with a traversal listing whose rows carry every path that grants the
 //! access (a direct binding, or through a user group); the graph reads each path from the user to
-//! the application and names every node with one request per kind.
+//! the application and names every node with one request per kind. The request that names the
+//! users also reads their account state, so anyone who cannot act (suspended, locked, staged,
+//! pending activation) is marked, at no extra request.
 //!
 //! With `--fake` (or no credentials in the environment) it runs against the project's fake
 //! JumpCloud and reviews the demo organisation's Slack.
 
 mod common;
 
+use jumpcloud_ext::graph::AccountStatus;
 use jumpcloud_ext::prelude::*;
 
 fn main() -> std::process::ExitCode {
@@ -23,9 +26,19 @@ async fn run() -> common::ExampleResult {
     let name = target.arg_or_demo("--app", "NAME", "Slack")?;
     let app = jc.find::<Application>(&name).await?;
     let reachers = jc.graph().who_can_reach(&app.node).await?;
-    println!("{name}: {} user(s) can sign in", reachers.len());
+    let inactive = reachers.inactive().count();
+    println!(
+        "{name}: {} user(s) have access, {inactive} of them not active",
+        reachers.len()
+    );
     for r in &reachers {
-        println!("  {}", r.node.label());
+        // `[suspended]`, `[locked]`, … after anyone who is not active.
+        match r.state.as_ref().map(|s| s.status()) {
+            Some(status) if status != AccountStatus::Active => {
+                println!("  {} [{status}]", r.node.label());
+            }
+            _ => println!("  {}", r.node.label()),
+        }
         for path in &r.paths {
             let via: Vec<String> = path
                 .iter()

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
-use jumpcloud_ext::graph::Kind;
+use jumpcloud_ext::graph::{Kind, NodeRef};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{self as fake, FakeJumpCloud, Fault};
 
@@ -267,6 +267,19 @@ async fn demo(env_credentials: bool) -> TourResult {
     }
     let who = graph.who_can_reach(&system).await?;
     println!("  {} user(s) can reach {}", who.len(), system.label());
+    for user in who.inactive() {
+        let status = user.state.as_ref().map(|s| s.status());
+        let status = status.map_or_else(String::new, |s| s.to_string());
+        println!("    {} cannot act: {status}", user.node.label());
+    }
+    // The groups of many users: each group's members read once when that
+    // costs fewer requests than each user's groups (it says which it chose).
+    let users: Vec<NodeRef> = who.iter().map(|r| r.node.clone()).collect();
+    let groups = graph.groups_of(users).await?;
+    println!("  their groups, {}:", groups.reason());
+    for m in groups.iter().take(3) {
+        println!("    {}: {}", m.member.label(), m.group_names().join(", "));
+    }
     match jc.find::<UserGroup>(fake::DEMO_DUPLICATE_GROUP).await {
         Err(e) => println!("  a name two groups share is refused: {e}"),
         Ok(g) => println!("  found {}", g.node),

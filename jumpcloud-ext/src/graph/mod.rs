@@ -15,8 +15,10 @@
 //! [`detail`](crate::Error::detail) (and
 //! [`source`](std::error::Error::source)) is the table's [`GraphError`].
 //!
-//! Answers ([`Access`], [`Reachers`], [`Plan`], [`OffboardReport`]) are
-//! named (see [`Graph::names`]) on a best-effort basis: a name that cannot be
+//! Answers ([`Access`], [`Reachers`], [`GroupsOf`], [`Plan`],
+//! [`OffboardReport`]) and the [`member_of`](Graph::member_of) and
+//! [`membership`](Graph::membership) streams are named (see
+//! [`Graph::names`]) on a best-effort basis: a name that cannot be
 //! read leaves its node with its id, and the answer's `unnamed()` says which
 //! kinds and why ([`Unnamed`]).
 //!
@@ -37,6 +39,7 @@
 //! ```
 
 mod access;
+mod groups;
 mod names;
 mod offboard;
 mod plan;
@@ -51,13 +54,14 @@ use jumpcloud_api::graph::{ConnectionVisitor, PathsVisitor, WriteVisitor};
 use jumpcloud_api::{PagedRequest, Request, ResponseValue};
 
 pub use access::{Access, Reachers};
+pub use groups::{Direction, GroupsOf, MemberGroups};
 pub use jumpcloud_api::graph::{
-    AllTargets, Attributes, Change, Connection, GraphError, Hop, Kind, Link, LinkOp, NodeRef,
-    OperationRef, Path, RELATIONS, Reached, Relation, Relationship, all_targets, link, links,
-    links_from, relationship,
+    AccountState, AccountStatus, AllTargets, Attributes, Change, Connection, GraphError, Hop, Kind,
+    Link, LinkOp, NodeRef, OperationRef, Path, RELATIONS, Reached, Relation, Relationship,
+    all_targets, link, links, links_from, relationship,
 };
 pub use names::{Names, Unnamed};
-pub use offboard::{AccountState, OffboardReport, Offboarding};
+pub use offboard::{OffboardReport, Offboarding};
 pub use plan::{ApplyReport, ChangeResult, Desired, Outcome, Plan, PlannedChange};
 pub use snapshot::{Edge, Snapshot, SnapshotNode, named_kinds};
 
@@ -265,15 +269,22 @@ impl<'a> Graph<'a> {
         self.all_paths(Relation::Traversal, node)
     }
 
-    /// A group's members, direct and through nested groups, with paths.
+    /// A group's members, direct and through nested groups, with paths,
+    /// named as they stream (see [`member_of`](Graph::member_of)).
     pub fn membership(&self, group: &NodeRef) -> Result<BoxStream<'a, Result<Reached>>> {
-        self.all_paths(Relation::Membership, group)
+        Ok(self.named_stream(group, self.all_paths(Relation::Membership, group)?))
     }
 
     /// The groups `node` belongs to, with the paths of its membership (a
-    /// path of one hop is a direct membership).
+    /// path of one hop is a direct membership), each group named: the
+    /// stream reads up to 100 groups, names them with one request per kind
+    /// (as [`names_of`](Graph::names_of) does), then yields them, so a
+    /// user's groups cost one listing and one naming request, not one
+    /// request per group. [`Graph::names`]`(false)` leaves them as ids. For
+    /// the groups of many users, [`groups_of`](Graph::groups_of) reads from
+    /// whichever end costs fewer requests.
     pub fn member_of(&self, node: &NodeRef) -> Result<BoxStream<'a, Result<Reached>>> {
-        self.all_paths(Relation::MemberOf, node)
+        Ok(self.named_stream(node, self.all_paths(Relation::MemberOf, node)?))
     }
 
     /// Every node of kind `target` that `node` reaches, directly or through

@@ -1,4 +1,5 @@
-//! Names for the nodes of graph answers, filled in by batched lookups.
+//! Names for the nodes of graph answers, filled in by batched lookups (and
+//! users' account states, read by the same requests).
 //!
 //! The graph's listings return ids only. Before an answer leaves
 //! [`Graph`], its nodes are named with at most one request per kind per 100
@@ -20,7 +21,7 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::{FutureExt, StreamExt, TryStreamExt};
 
-use super::{Access, Graph, Hop, Kind, NodeRef, Plan, Reached};
+use super::{Access, AccountState, Graph, Hop, Kind, NodeRef, Plan, Reached};
 use crate::Listing;
 use crate::error::{Error, Result};
 use crate::find::NAMES_PER_REQUEST;
@@ -95,6 +96,8 @@ pub(crate) fn merge_unnamed(unnamed: &mut Vec<Unnamed>, more: impl IntoIterator<
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Names {
     names: HashMap<NodeRef, String>,
+    /// Users' account states, read by the same requests as their names.
+    states: HashMap<NodeRef, AccountState>,
     unnamed: Vec<Unnamed>,
 }
 
@@ -102,6 +105,12 @@ impl Names {
     /// The name of `node`, if found.
     pub fn get(&self, node: &NodeRef) -> Option<&str> {
         self.names.get(node).map(String::as_str)
+    }
+
+    /// The account state of a user, read with its name (the same request);
+    /// `None` for other kinds or when the lookup failed.
+    pub fn state(&self, user: &NodeRef) -> Option<&AccountState> {
+        self.states.get(user)
     }
 
     /// How many nodes have a name.
@@ -134,11 +143,15 @@ impl Names {
         self.name(&mut hop.to);
     }
 
-    /// Names a reached node and every hop of its paths.
+    /// Names a reached node and every hop of its paths, and gives a user
+    /// its account state when it was read.
     pub fn reached(&self, r: &mut Reached) {
         self.name(&mut r.node);
         if r.name.is_none() {
             r.name.clone_from(&r.node.name);
+        }
+        if r.state.is_none() {
+            r.state = self.state(&r.node).cloned();
         }
         r.paths.iter_mut().flatten().for_each(|h| self.hop(h));
     }
@@ -181,18 +194,41 @@ pub(crate) fn reverse_path(resource: &NodeRef, path: &[Hop]) -> Vec<Hop> {
         .collect()
 }
 
-type Found = BoxFuture<'static, Result<Vec<(String, String)>>>;
+/// One object a lookup read: its id, its name and, for a user, its account
+/// state.
+struct Entry {
+    id: String,
+    name: Option<String>,
+    state: Option<AccountState>,
+}
 
-/// What one lookup of a kind found: the (id, name) pairs it read, and the
-/// error that stopped it, if one did (pairs read before it are kept).
-type Lookup<'a> = BoxFuture<'a, (Vec<(String, String)>, Option<Error>)>;
+impl Entry {
+    fn named(id: Option<String>, name: Option<String>) -> Option<Entry> {
+        Some(Entry {
+            id: id?,
+            name,
+            state: None,
+        })
+    }
+}
 
-impl Graph<'_> {
+type Found = BoxFuture<'static, Result<Vec<Entry>>>;
+
+/// What one lookup of a kind found: the entries it read, and the error that
+/// stopped it, if one did (entries read before it are kept).
+type Lookup<'a> = BoxFuture<'a, (Vec<Entry>, Option<Error>)>;
+
+/// A lookup with its kind.
+type KindLookup<'a> = BoxFuture<'a, (Kind, (Vec<Entry>, Option<Error>))>;
+
+impl<'a> Graph<'a> {
     /// Names graph answers (default `true`): every node of `access_of`,
-    /// `who_can_reach`, plans and offboarding reports gets its name with at
-    /// most one request per kind per 100 distinct ids. `false` keeps the
-    /// answers to ids, without those requests (and with nothing in their
-    /// `unnamed()`: no name was asked for).
+    /// `who_can_reach`, `groups_of`, plans and offboarding reports, and of
+    /// the `member_of` and `membership` streams, gets its name with at most
+    /// one request per kind per 100 distinct ids; the users of access
+    /// answers get their account state from the same requests. `false`
+    /// keeps the answers to ids, without those requests (and with nothing
+    /// in their `unnamed()`: no name was asked for).
     pub fn names(mut self, yes: bool) -> Self {
         self.names = yes;
         self
@@ -209,22 +245,45 @@ impl Graph<'_> {
     /// listing is left unnamed and given, with the reason, in
     /// [`Names::unnamed`].
     pub async fn names_of<'n>(&self, nodes: impl IntoIterator<Item = &'n NodeRef>) -> Names {
+        self.lookup(nodes, false).await
+    }
+
+    /// [`names_of`](Graph::names_of), and the account state of every user
+    /// among `nodes` (named or not), read by the same requests: the user
+    /// search that names users also returns their `state`, `suspended`,
+    /// `account_locked` and `activated`. Users whose lookup failed have no
+    /// state (and their kind is in [`Names::unnamed`]).
+    pub async fn names_and_states_of<'n>(
+        &self,
+        nodes: impl IntoIterator<Item = &'n NodeRef>,
+    ) -> Names {
+        self.lookup(nodes, true).await
+    }
+
+    /// Names `nodes` (and, with `states`, reads every user's account state,
+    /// named or not), batched by kind.
+    async fn lookup<'n>(
+        &self,
+        nodes: impl IntoIterator<Item = &'n NodeRef>,
+        states: bool,
+    ) -> Names {
         let mut by_kind: BTreeMap<Kind, BTreeSet<String>> = BTreeMap::new();
         let mut names = Names::default();
         for n in nodes {
-            match &n.name {
-                Some(name) => {
-                    names.names.insert(n.clone(), name.clone());
-                }
-                None => {
-                    by_kind
-                        .entry(n.kind.clone())
-                        .or_default()
-                        .insert(n.id.clone());
-                }
+            if let Some(name) = &n.name {
+                names.names.insert(n.clone(), name.clone());
+            }
+            if n.name.is_none() || (states && n.kind == Kind::User) {
+                by_kind
+                    .entry(n.kind.clone())
+                    .or_default()
+                    .insert(n.id.clone());
             }
         }
         for (kind, ids) in &mut by_kind {
+            if states && *kind == Kind::User {
+                continue;
+            }
             ids.retain(|id| {
                 !names
                     .names
@@ -232,39 +291,53 @@ impl Graph<'_> {
             });
         }
         let mut unnamed: BTreeMap<Kind, Unnamed> = BTreeMap::new();
-        let mut jobs: Vec<(Kind, Lookup<'_>)> = Vec::new();
+        // Each job a boxed future of its own (kind included), so that the
+        // naming pass can run inside boxed `Send` streams.
+        let mut jobs: Vec<KindLookup<'_>> = Vec::new();
         for (kind, ids) in by_kind {
             if ids.is_empty() {
                 continue;
             }
             let ids: Vec<String> = ids.into_iter().collect();
             if let Some(batches) = self.by_ids(&kind, &ids) {
-                jobs.extend(batches.into_iter().map(|b| {
-                    let lookup = b.map(|r| match r {
-                        Ok(pairs) => (pairs, None),
-                        Err(e) => (Vec::new(), Some(e)),
-                    });
-                    (kind.clone(), lookup.boxed())
-                }));
+                for batch in batches {
+                    let kind = kind.clone();
+                    jobs.push(
+                        async move {
+                            match batch.await {
+                                Ok(entries) => (kind, (entries, None)),
+                                Err(e) => (kind, (Vec::new(), Some(e))),
+                            }
+                        }
+                        .boxed(),
+                    );
+                }
             } else if let Some(nodes) = self.nodes(&kind) {
-                jobs.push((kind.clone(), by_listing(nodes, ids)));
+                let lookup = by_listing(nodes, ids);
+                jobs.push(async move { (kind, lookup.await) }.boxed());
             } else {
                 unnamed.insert(kind.clone(), Unnamed::no_listing(kind));
             }
         }
-        let answers = futures::stream::iter(jobs.into_iter().map(|(k, f)| f.map(move |r| (k, r))))
+        let answers = futures::stream::iter(jobs)
             .buffered(self.concurrency)
             .collect::<Vec<_>>()
             .await;
-        for (kind, (pairs, failed)) in answers {
+        for (kind, (entries, failed)) in answers {
             if let Some(e) = failed {
                 tracing::debug!(%kind, error = %e, "names left out");
                 unnamed
                     .entry(kind.clone())
                     .or_insert_with(|| Unnamed::failed(kind.clone(), &e));
             }
-            for (id, name) in pairs {
-                names.names.insert(NodeRef::new(kind.clone(), id), name);
+            for entry in entries {
+                let node = NodeRef::new(kind.clone(), entry.id);
+                if let Some(state) = entry.state {
+                    names.states.insert(node.clone(), state);
+                }
+                if let Some(name) = entry.name {
+                    names.names.entry(node).or_insert(name);
+                }
             }
         }
         names.unnamed = unnamed.into_values().collect();
@@ -285,6 +358,53 @@ impl Graph<'_> {
         chunks.map(one).collect()
     }
 
+    /// `stream`'s items (read from `source`), named (unless naming is off)
+    /// in batches of up to 100 items: one naming request per kind per
+    /// batch, as [`names_of`](Graph::names_of) makes them, never one per
+    /// item. `source` itself is not looked up: hops from it get its name
+    /// if it came with one. A name that cannot be read leaves its node
+    /// unnamed (streams have no place to say why; answers do).
+    pub(crate) fn named_stream<'s>(
+        &self,
+        source: &NodeRef,
+        stream: BoxStream<'s, Result<Reached>>,
+    ) -> BoxStream<'s, Result<Reached>>
+    where
+        'a: 's,
+    {
+        if !self.names {
+            return stream;
+        }
+        let graph = self.clone();
+        let source = source.clone();
+        stream
+            .try_chunks(NAMES_PER_REQUEST)
+            .map_err(|e| e.1)
+            .and_then(move |mut batch| {
+                let graph = graph.clone();
+                let source = source.clone();
+                async move {
+                    let mut names = graph
+                        .names_of(
+                            batch
+                                .iter()
+                                .flat_map(reached_nodes)
+                                .filter(|n| **n != source),
+                        )
+                        .await;
+                    if let Some(name) = &source.name {
+                        names.names.insert(source.clone(), name.clone());
+                    }
+                    batch.iter_mut().for_each(|r| names.reached(r));
+                    Ok(futures::stream::iter(
+                        batch.into_iter().map(Ok::<Reached, Error>),
+                    ))
+                }
+            })
+            .try_flatten()
+            .boxed()
+    }
+
     /// Names every node of an answer of reached nodes, unless naming is off;
     /// the kinds left unnamed, with the reasons.
     pub(crate) async fn name_reached(
@@ -296,7 +416,9 @@ impl Graph<'_> {
             return Vec::new();
         }
         let names = self
-            .names_of(std::iter::once(&*subject).chain(reached.iter().flat_map(reached_nodes)))
+            .names_and_states_of(
+                std::iter::once(&*subject).chain(reached.iter().flat_map(reached_nodes)),
+            )
             .await;
         names.name(subject);
         reached.iter_mut().for_each(|r| names.reached(r));
@@ -310,12 +432,13 @@ impl Graph<'_> {
             return;
         }
         let names = self
-            .names_of(
+            .names_and_states_of(
                 std::iter::once(&access.subject)
                     .chain(access.by_kind.values().flatten().flat_map(reached_nodes)),
             )
             .await;
         names.name(&mut access.subject);
+        access.subject_state = names.state(&access.subject).cloned();
         access
             .by_kind
             .values_mut()
@@ -353,7 +476,7 @@ fn by_listing<'a>(
     async move {
         let wanted: BTreeSet<String> = ids.into_iter().collect();
         let mut left = wanted.len();
-        let mut out = Vec::new();
+        let mut out: Vec<Entry> = Vec::new();
         while left > 0 {
             let n = match nodes.try_next().await {
                 Ok(Some(n)) => n,
@@ -363,7 +486,11 @@ fn by_listing<'a>(
             if wanted.contains(&n.node.id)
                 && let Some(name) = n.name
             {
-                out.push((n.node.id, name));
+                out.push(Entry {
+                    id: n.node.id,
+                    name: Some(name),
+                    state: None,
+                });
                 left -= 1;
             }
         }
@@ -383,7 +510,7 @@ fn by_id_request(
     let pairs = |items: Vec<(Option<String>, Option<String>)>| {
         items
             .into_iter()
-            .filter_map(|(id, name)| Some((id?, name?)))
+            .filter_map(|(id, name)| Entry::named(id, name))
             .collect::<Vec<_>>()
     };
     let most = ids.len();
@@ -392,7 +519,14 @@ fn by_id_request(
         Kind::User | Kind::System | Kind::Command => {
             use crate::filter::search::{Expr, SearchBody};
             let fields: &[&str] = match kind {
-                Kind::User => &["username"],
+                // A user's state comes with its name, in the same request.
+                Kind::User => &[
+                    "username",
+                    "state",
+                    "suspended",
+                    "account_locked",
+                    "activated",
+                ],
                 Kind::System => &["hostname", "displayName"],
                 _ => &["name"],
             };
@@ -412,9 +546,21 @@ fn by_id_request(
                         .take(most)
                         .try_collect()
                         .await?;
-                    Ok(pairs(
-                        items.into_iter().map(|u| (u.id, u.username)).collect(),
-                    ))
+                    Ok(items
+                        .into_iter()
+                        .filter_map(|u| {
+                            let mut state = AccountState::default();
+                            state.state = u.state.map(|s| s.to_string());
+                            state.suspended = u.suspended;
+                            state.account_locked = u.account_locked;
+                            state.activated = u.activated;
+                            Some(Entry {
+                                id: u.id?,
+                                name: u.username,
+                                state: Some(state),
+                            })
+                        })
+                        .collect())
                 }
                 .boxed(),
                 Kind::System => async move {

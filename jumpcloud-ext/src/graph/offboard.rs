@@ -8,7 +8,9 @@ use futures::TryStreamExt;
 
 use super::names::{Unnamed, write_unnamed};
 use super::plan::{ApplyReport, Plan, PlannedChange};
-use super::{Change, Graph, Kind, LinkOp, NodeRef, Relation, collect_all, links_from};
+use super::{
+    AccountState, Change, Graph, Kind, LinkOp, NodeRef, Relation, collect_all, links_from,
+};
 use crate::error::{Error, Result};
 
 /// An offboarding to run: made by [`Graph::offboard`], configured, then
@@ -45,29 +47,6 @@ pub struct OffboardReport {
     /// Whether a suspension was asked for but not sent, because a removal
     /// failed (see [`Offboarding::suspend_even_if_removals_fail`]).
     pub suspension_withheld: bool,
-}
-
-/// A user account's state after a change, as the server answered it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-#[non_exhaustive]
-pub struct AccountState {
-    /// The `suspended` flag.
-    pub suspended: Option<bool>,
-    /// The account state (`ACTIVATED`, `SUSPENDED`, `STAGED`, …).
-    pub state: Option<String>,
-}
-
-impl fmt::Display for AccountState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let flag = self
-            .suspended
-            .map_or_else(|| "unknown".to_owned(), |s| s.to_string());
-        write!(
-            f,
-            "state {}, suspended {flag}",
-            self.state.as_deref().unwrap_or("unknown")
-        )
-    }
 }
 
 impl OffboardReport {
@@ -262,9 +241,13 @@ async fn suspend(g: &Graph<'_>, user: &NodeRef) -> Result<AccountState> {
         .body_map(|b| b.suspended(Some(true)))
         .run()
         .await
-        .map(|u| AccountState {
-            suspended: u.suspended,
-            state: u.state.map(|s| s.to_string()),
+        .map(|u| {
+            let mut state = AccountState::default();
+            state.state = u.state.map(|s| s.to_string());
+            state.suspended = u.suspended;
+            state.account_locked = u.account_locked;
+            state.activated = u.activated;
+            state
         })
 }
 

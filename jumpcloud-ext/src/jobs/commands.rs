@@ -19,6 +19,7 @@ use crate::call::Run;
 use crate::client::JumpCloud;
 use crate::error::{Error, ErrorDetail, Result};
 use crate::filter::search::{Expr, SearchBody};
+use crate::graph::{Kind, NodeRef};
 use crate::listing::Listing;
 use crate::types::{Command, SystemGroup};
 
@@ -52,11 +53,35 @@ pub struct SystemRef {
     pub name: Option<String>,
 }
 
+impl SystemRef {
+    /// The system as a graph node (kind `system`), named when the name is
+    /// known: for the graph's calls, and to print it as answers do.
+    pub fn node(&self) -> NodeRef {
+        let node = NodeRef::new(Kind::System, self.id.clone());
+        match &self.name {
+            Some(name) => node.named(name.clone()),
+            None => node,
+        }
+    }
+}
+
+impl From<SystemRef> for NodeRef {
+    fn from(s: SystemRef) -> NodeRef {
+        s.node()
+    }
+}
+
+/// Printed as a [`NodeRef`] of the system is: `system web-01`, with the id
+/// in the alternate form (`{:#}`: `system web-01 (64a0…)`), the id alone
+/// when the name is not known. A result that matched no target (empty id)
+/// prints its name in both forms.
 impl fmt::Display for SystemRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.name {
-            Some(n) => write!(f, "{n} ({})", self.id),
-            None => f.write_str(&self.id),
+        let node = self.node();
+        if f.alternate() && !self.id.is_empty() {
+            write!(f, "{node:#}")
+        } else {
+            write!(f, "{node}")
         }
     }
 }
@@ -178,8 +203,16 @@ impl CommandFailure {
         }
     }
 
-    /// `error` with this as its detail.
+    /// `error` with this as its detail; a lookup's error (an object not
+    /// found or ambiguous) stays as it is, so that it names that object by
+    /// its kind rather than reading as a failure of the command.
     fn attach(self, error: Error) -> Error {
+        if matches!(
+            error.detail(),
+            Some(ErrorDetail::NotFound { .. } | ErrorDetail::Ambiguous { .. })
+        ) {
+            return error;
+        }
         error.with_detail(ErrorDetail::Command(self))
     }
 }
@@ -274,7 +307,10 @@ impl Commands {
 
     /// The systems `targets` stand for, each once, in id order: groups are
     /// expanded through `systemgroups/{id}/membership`, and names read with
-    /// one v1 search per 100 systems. Nothing is run.
+    /// one v1 search per 100 systems. Nothing is run. A group or system
+    /// that does not exist is a lookup's error naming it by kind and id
+    /// (`no system_group has id "…"`, [`ErrorDetail::NotFound`]), not a
+    /// failure of a command.
     pub async fn systems(&self, targets: &[Target]) -> Result<Vec<SystemRef>> {
         if targets.is_empty() {
             return Err(Error::invalid_request(
@@ -300,7 +336,8 @@ impl Commands {
                         .system_group_membership_get()
                         .group_id(id.clone())
                         .try_collect_all()
-                        .await?;
+                        .await
+                        .map_err(|e| missing(e, Kind::SystemGroup, id))?;
                     ids.extend(members.into_iter().map(|m| m.id));
                 }
             }
@@ -324,15 +361,20 @@ impl Commands {
                 .await?;
             for s in found {
                 let name = s.display_name.clone().or(s.hostname.clone());
-                if let (Some(id), Some(name)) = (s.id.clone(), name) {
+                if let Some(id) = s.id.clone() {
                     names.insert(id, name);
                 }
             }
         }
+        // A system the search does not know would fail the run as a whole:
+        // refuse it here, by its kind and id, before anything runs.
+        if let Some(unknown) = ids.iter().find(|id| !names.contains_key(*id)) {
+            return Err(not_found(Kind::System, unknown));
+        }
         Ok(ids
             .into_iter()
             .map(|id| SystemRef {
-                name: names.get(&id).cloned(),
+                name: names.get(&id).cloned().flatten(),
                 id,
             })
             .collect())
@@ -478,6 +520,29 @@ impl Commands {
             }
         }
         Ok(())
+    }
+}
+
+/// No `kind` has id `id`: a lookup's error (kind `NotFound`), which names
+/// the object by its kind.
+fn not_found(kind: Kind, id: &str) -> Error {
+    Error::lookup(
+        crate::ErrorKind::NotFound,
+        ErrorDetail::NotFound {
+            kind,
+            field: "id",
+            value: id.to_owned(),
+        },
+    )
+}
+
+/// A 404 on a request about the `kind` with id `id` as that object's
+/// lookup error (with the 404 as its source); other errors unchanged.
+fn missing(error: Error, kind: Kind, id: &str) -> Error {
+    if error.status().is_some_and(|s| s.as_u16() == 404) {
+        not_found(kind, id).with_source(error)
+    } else {
+        error
     }
 }
 

@@ -233,6 +233,65 @@ async fn unknown_command_and_bad_targets_are_typed_errors() {
     assert_eq!(failure(&err).pending.len(), 1);
 }
 
+/// A group or system that does not exist is named by its kind, never as the
+/// command: by name from the lookup, by id before anything runs.
+#[tokio::test]
+async fn a_missing_group_or_system_is_named_by_its_kind_not_as_the_command() {
+    use jumpcloud_ext::graph::Kind;
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let (command, group, systems) = seed(&fake, 2);
+    let cmds = commands(&fake);
+    let err = cmds.group_id("Nope").await.unwrap_err();
+    assert_eq!(err.to_string(), "no system_group has name \"Nope\"");
+    let not_found = |err: &Error| match err.detail() {
+        Some(ErrorDetail::NotFound {
+            kind, field, value, ..
+        }) => (kind.clone(), *field, value.clone()),
+        other => panic!("{err}: {other:?}"),
+    };
+    assert_eq!(not_found(&err).0, Kind::SystemGroup);
+
+    let ghost = "5f00000000000000000000aa";
+    let err = cmds
+        .run(&command, &[Target::SystemGroup(ghost.into())])
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        format!("no system_group has id \"{ghost}\"")
+    );
+    assert_eq!(not_found(&err), (Kind::SystemGroup, "id", ghost.to_owned()));
+    assert!(!err.to_string().contains(&command), "{err}");
+
+    let err = cmds
+        .run(
+            &command,
+            &[Target::SystemGroup(group), Target::System(ghost.into())],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), format!("no system has id \"{ghost}\""));
+    assert_eq!(not_found(&err).0, Kind::System);
+    assert!(
+        fake.requests_to("POST", "/api/runCommand").is_empty(),
+        "nothing ran"
+    );
+
+    // The systems a run names print as graph nodes do.
+    let refs = cmds
+        .systems(&[Target::System(systems[0].clone())])
+        .await
+        .unwrap();
+    assert_eq!(refs[0].to_string(), "system srv-0");
+    assert_eq!(
+        format!("{:#}", refs[0]),
+        format!("system srv-0 ({})", systems[0])
+    );
+    assert_eq!(refs[0].to_string(), refs[0].node().to_string());
+    assert_eq!(format!("{:#}", refs[0]), format!("{:#}", refs[0].node()));
+}
+
 #[tokio::test]
 async fn destructive_builtins_need_their_confirmation() {
     let fake = FakeJumpCloud::start().await.unwrap();

@@ -17,6 +17,7 @@ mod export_sink_e2e;
 mod fidelity;
 mod filter_fields_e2e;
 mod graph_e2e;
+mod groups_e2e;
 mod insights_export_e2e;
 mod names_e2e;
 mod paginate_e2e;

@@ -13,7 +13,7 @@ use crate::common;
 use std::time::Instant;
 
 use jumpcloud_ext::find::Findable;
-use jumpcloud_ext::graph::Unnamed;
+use jumpcloud_ext::graph::{AccountStatus, Unnamed};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::{
     DEFAULT_API_KEY, DEMO_API_KEY, DEMO_DUPLICATE_GROUP, DEMO_TWO_PATH_SYSTEM,
@@ -218,11 +218,14 @@ async fn access_answers_read_as_names_within_the_batch_bound() {
     let floor = sent(&fake);
     let access = jc.graph().access_of(&ada).await.unwrap();
     let named = sent(&fake);
+    // The subject's kind too: the user is looked up (with its account
+    // state) by the same one request per kind as the names.
     let kinds: std::collections::BTreeSet<&Kind> = access
         .iter()
         .flat_map(|r| {
             std::iter::once(&r.node.kind).chain(r.paths.iter().flatten().map(|h| &h.to.kind))
         })
+        .chain(std::iter::once(&ada.kind))
         .collect();
     assert!(
         named - floor <= kinds.len(),
@@ -238,6 +241,12 @@ async fn access_answers_read_as_names_within_the_batch_bound() {
     );
     assert!(ids_only.iter().all(|r| r.node.name.is_none()));
     assert!(access.iter().all(|r| r.node.name.is_some()));
+    let state = access.subject_state.as_ref().expect("ada's account state");
+    assert_eq!(state.status(), AccountStatus::Active, "{state:?}");
+    assert!(
+        ids_only.subject_state.is_none(),
+        "names(false) reads no state"
+    );
     snapshot("access_of_ada_named", access.to_string());
     let with_ids = format!("{access:#}");
     assert!(with_ids.contains(&ada.id), "{with_ids}");
@@ -291,6 +300,122 @@ async fn offboarding_reports_say_the_suspension_and_removed_attributes() {
         "{text}"
     );
     snapshot("offboard_applied_named", text);
+}
+
+/// Access answers say who can act: every user carries its account state,
+/// read by the same searches that read the usernames (one per 100 users),
+/// and the printed answer marks anyone who is not active.
+#[tokio::test]
+async fn access_answers_carry_each_users_account_state_at_no_extra_request() {
+    use jumpcloud_ext::graph::AccountStatus as S;
+    use jumpcloud_fake::Collection;
+    use serde_json::json;
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org().to_owned();
+    // Sample users: every 12th from the 6th is suspended, from the 10th staged.
+    let mut users = fake.seed_users(150).unwrap();
+    let extra = |name: &str, fields: serde_json::Value| {
+        let mut user = json!({"username": name, "email": format!("{name}@example.com")});
+        user.as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        fake.insert(&org, Collection::Users, user).unwrap()
+    };
+    let locked = extra(
+        "locked.out",
+        json!({"account_locked": true, "activated": true}),
+    );
+    let pending = extra("not.yet", json!({"activated": false}));
+    users.extend([locked.clone(), pending.clone()]);
+    let system = fake.seed_systems(1).unwrap().remove(0);
+    let jc = JumpCloud::builder()
+        .api_key(DEFAULT_API_KEY)
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let lnx = NodeRef::system(&system);
+    for u in &users {
+        jc.graph()
+            .associate(&NodeRef::user(u), &lnx, None)
+            .await
+            .unwrap();
+    }
+
+    fake.clear_requests();
+    let ids_only = jc.graph().names(false).who_can_reach(&lnx).await.unwrap();
+    let floor = sent(&fake);
+    assert_eq!(floor, 2, "152 users: two traversal pages");
+    assert!(ids_only.iter().all(|r| r.state.is_none()));
+    let reachers = jc.graph().who_can_reach(&lnx).await.unwrap();
+    assert_eq!(reachers.len(), 152);
+    // Two user searches (100 + 52 ids) name the users and read their
+    // states, one names the system: no request per user.
+    assert_eq!(sent(&fake) - floor, 2 + 1);
+    let status = |id: &str| {
+        reachers
+            .get(&NodeRef::user(id))
+            .and_then(|r| r.state.as_ref())
+            .map(|s| s.status())
+    };
+    for (i, id) in users[..150].iter().enumerate() {
+        let want = match i % 12 {
+            5 => S::Suspended,
+            9 => S::Staged,
+            _ => S::Active,
+        };
+        assert_eq!(status(id), Some(want), "user {i}");
+    }
+    assert_eq!(status(&locked), Some(S::Locked));
+    assert_eq!(status(&pending), Some(S::PendingActivation));
+    // Of 150 sample users, 13 are suspended (5, 17, …, 149) and 12 staged (9, …, 141).
+    assert_eq!(reachers.inactive().count(), 13 + 12 + 2);
+    let text = reachers.to_string();
+    assert!(text.contains("\n  locked.out [locked]\n"), "{text}");
+    assert!(
+        text.contains("\n  not.yet [pending activation]\n"),
+        "{text}"
+    );
+    let suspended = reachers.get(&NodeRef::user(&users[5])).unwrap();
+    let name = suspended.node.name.clone().unwrap();
+    assert!(
+        text.contains(&format!("\n  {name} [suspended]\n")),
+        "{text}"
+    );
+    let active = reachers.get(&NodeRef::user(&users[0])).unwrap();
+    let name = active.node.name.clone().unwrap();
+    assert!(text.contains(&format!("\n  {name}\n")), "{text}");
+    let with_ids = format!("{reachers:#}");
+    assert!(
+        with_ids.contains(&format!("locked.out ({locked}) [locked]")),
+        "{with_ids}"
+    );
+
+    // access_of says the subject's state, from the one user search.
+    let access = jc.graph().access_of(&NodeRef::user(&locked)).await.unwrap();
+    assert_eq!(
+        access.subject_state.as_ref().map(|s| s.status()),
+        Some(S::Locked)
+    );
+    let text = access.to_string();
+    assert!(
+        text.starts_with("user locked.out [locked] reaches 1 node(s)"),
+        "{text}"
+    );
+    // A key that may not read users: no names, no states, and the answer says why.
+    fake.faults().push(
+        Fault::status(403)
+            .on_path("/api/search/systemusers")
+            .times(5),
+    );
+    let reachers = jc.graph().who_can_reach(&lnx).await.unwrap();
+    fake.faults().clear();
+    assert!(reachers.iter().all(|r| r.state.is_none()));
+    assert_eq!(kinds(reachers.unnamed()), [Kind::User]);
+    let text = reachers.to_string();
+    assert!(
+        !text.contains("[suspended]") && !text.contains("[locked]"),
+        "no state, no mark: {text}"
+    );
 }
 
 /// The kinds of an answer's `unnamed()`, in order.
