@@ -104,8 +104,8 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         .request_log_capacity(16)
         .start()
         .await?;
-    let org = fake.default_org().to_owned();
-    fake.seed_event_set(&org, set.clone())?;
+    let org = fake.default_org_id().to_owned();
+    fake.org(&org).seed_event_set(set.clone())?;
     let jc = JumpCloud::builder()
         .api_key(DEFAULT_API_KEY)
         .base_url(fake.base_url())

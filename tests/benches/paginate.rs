@@ -94,9 +94,9 @@ fn benches(c: &mut Criterion) {
     };
     let Some((fake, jc)) = rt.block_on(async {
         let fake = FakeJumpCloud::start().await.ok()?;
-        fake.seed_users(USERS as usize).ok()?;
-        fake.seed_user_groups(GROUPS).ok()?;
-        fake.seed_system_groups(SYSTEM_GROUPS).ok()?;
+        fake.default_org().seed_users(USERS as usize).ok()?;
+        fake.default_org().seed_user_groups(GROUPS).ok()?;
+        fake.default_org().seed_system_groups(SYSTEM_GROUPS).ok()?;
         let jc = client(&fake)?;
         Some((fake, jc))
     }) else {

@@ -4,8 +4,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use super::error::FakeError;
-use super::server::FakeJumpCloud;
-use super::state::lock;
+use super::org::FakeOrg;
 
 /// Default wait before the first system of a run answers.
 pub(crate) const COMMAND_DELAY: Duration = Duration::from_millis(100);
@@ -23,41 +22,39 @@ pub(crate) struct CommandTiming {
     pub(crate) exit_codes: std::collections::BTreeMap<String, i64>,
 }
 
-impl FakeJumpCloud {
-    /// How `org`'s command runs answer: the run's `k`-th system (in the order of the
+impl FakeOrg {
+    /// How this org's command runs answer: the run's `k`-th system (in the order of the
     /// request's `systemIds`) answers `first + k * per_system` after `POST /runCommand`
     /// (defaults 100 ms and 20 ms), by adding a result to `commandresults`.
     pub fn set_command_timing(
         &self,
-        org: &str,
         first: Duration,
         per_system: Duration,
     ) -> Result<(), FakeError> {
-        let mut data = lock(&self.shared.data);
-        data.org_mut(org)?.jobs.commands.delays = Some((first, per_system));
-        Ok(())
+        self.write(|org| {
+            org.jobs.commands.delays = Some((first, per_system));
+            Ok(())
+        })
     }
 
-    /// Systems of `org` that never answer a command run (as if offline).
-    pub fn set_silent_systems(&self, org: &str, system_ids: &[&str]) -> Result<(), FakeError> {
-        let mut data = lock(&self.shared.data);
-        let timing = &mut data.org_mut(org)?.jobs.commands;
-        timing.silent = system_ids.iter().map(|s| s.to_ascii_lowercase()).collect();
-        Ok(())
+    /// Systems of this org that never answer a command run (as if offline), replacing any
+    /// set before.
+    pub fn set_silent_systems(&self, system_ids: &[&str]) -> Result<(), FakeError> {
+        self.write(|org| {
+            let timing = &mut org.jobs.commands;
+            timing.silent = system_ids.iter().map(|s| s.to_ascii_lowercase()).collect();
+            Ok(())
+        })
     }
 
-    /// The exit code system `system_id` of `org` reports for every command (default 0).
-    pub fn set_command_exit_code(
-        &self,
-        org: &str,
-        system_id: &str,
-        code: i64,
-    ) -> Result<(), FakeError> {
-        let mut data = lock(&self.shared.data);
-        let timing = &mut data.org_mut(org)?.jobs.commands;
-        timing
-            .exit_codes
-            .insert(system_id.to_ascii_lowercase(), code);
-        Ok(())
+    /// The exit code system `system_id` of this org reports for every command (default 0).
+    pub fn set_command_exit_code(&self, system_id: &str, code: i64) -> Result<(), FakeError> {
+        self.write(|org| {
+            let timing = &mut org.jobs.commands;
+            timing
+                .exit_codes
+                .insert(system_id.to_ascii_lowercase(), code);
+            Ok(())
+        })
     }
 }

@@ -28,6 +28,11 @@ pub enum FakeError {
     /// The two objects can't be linked that way (e.g. a user as member of a system group).
     #[error("invalid link: {0}")]
     InvalidLink(String),
+    /// [`FakeJumpCloud::verify`](super::FakeJumpCloud::verify): these scripted faults never
+    /// caught a request (each described by its `Display`), so the test did not exercise what
+    /// it set up.
+    #[error("{} scripted fault(s) never fired: {}", .0.len(), .0.join("; "))]
+    UnfiredFaults(Vec<String>),
 }
 
 /// How an error body is shaped. JumpCloud isn't uniform, and clients must cope with each.

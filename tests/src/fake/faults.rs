@@ -5,8 +5,15 @@
 //! that matches it, which is used up after its count. Status faults answer before
 //! authentication, like the gateway in front of JumpCloud; the others let the request be
 //! served and then spoil the answer.
+//!
+//! A fault that never caught a request is a test that did not test what it meant to, so it
+//! fails the test: [`FakeJumpCloud::verify`] says which, and dropping the fake panics with
+//! the same list (as wiremock's expectations do). [`Fault::optional`] opts a fault out.
+//!
+//! [`FakeJumpCloud::verify`]: super::FakeJumpCloud::verify
 
 use std::collections::VecDeque;
+use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
@@ -43,14 +50,25 @@ pub(crate) enum Action {
 
 /// One scripted misbehaviour: a matcher (method, path prefix), how many requests it catches,
 /// an optional delay and an action. Build with the constructors, refine with the modifiers,
-/// then hand it to [`Faults::push`].
+/// then hand it to [`Faults::push`]. Unless [`Fault::optional`], it must catch at least one
+/// request before the fake is dropped (see [`FakeJumpCloud::verify`]).
+///
+/// [`FakeJumpCloud::verify`]: super::FakeJumpCloud::verify
 #[derive(Debug, Clone)]
 pub struct Fault {
-    /// Methods caught; empty catches every method.
-    methods: Vec<Method>,
+    /// Methods caught, upper case; empty catches every method.
+    methods: Vec<String>,
     path_prefix: Option<String>,
-    times: usize,
+    /// Requests still to catch; `None` until pushed: 1, or unlimited with [`Fault::every`].
+    times: Option<usize>,
     after: usize,
+    /// Catch every `every`-th matching request (1: each one).
+    every: usize,
+    /// Matching requests seen while armed (past `after`), for `every`.
+    seen: usize,
+    /// Requests caught so far.
+    caught: usize,
+    optional: bool,
     pub(crate) delay: Duration,
     pub(crate) action: Action,
 }
@@ -60,11 +78,21 @@ impl Fault {
         Self {
             methods: Vec::new(),
             path_prefix: None,
-            times: 1,
+            times: None,
             after: 0,
+            every: 1,
+            seen: 0,
+            caught: 0,
+            optional: false,
             delay: Duration::ZERO,
             action,
         }
+    }
+
+    /// How many more requests it catches (`usize::MAX`: no limit).
+    fn remaining(&self) -> usize {
+        self.times
+            .unwrap_or(if self.every > 1 { usize::MAX } else { 1 })
     }
 
     /// Answer with `code` (e.g. 429, 500, 502, 503, 504) and a small JSON body, instead of
@@ -141,8 +169,12 @@ impl Fault {
         Self::inject_field("osFamily", "fuchsia")
     }
 
-    /// Only catch requests with this method (call again to catch several methods).
-    pub fn on_method(mut self, method: Method) -> Self {
+    /// Only catch requests with this method, any case (`"POST"`, `"get"`), as
+    /// [`FakeJumpCloud::requests_to`] takes it; call again to catch several methods.
+    ///
+    /// [`FakeJumpCloud::requests_to`]: super::FakeJumpCloud::requests_to
+    pub fn on_method(mut self, method: &str) -> Self {
+        let method = method.trim().to_ascii_uppercase();
         if !self.methods.contains(&method) {
             self.methods.push(method);
         }
@@ -153,7 +185,7 @@ impl Fault {
     /// `POST` (v1 `/api/search/*`, Directory Insights `/events`); narrow with
     /// [`Fault::on_path`] when the code under test uses those.
     pub fn on_writes(self) -> Self {
-        [Method::POST, Method::PUT, Method::PATCH, Method::DELETE]
+        ["POST", "PUT", "PATCH", "DELETE"]
             .into_iter()
             .fold(self, Self::on_method)
     }
@@ -164,9 +196,27 @@ impl Fault {
         self
     }
 
-    /// Catch the next `n` matching requests instead of one.
+    /// Catch the next `n` matching requests instead of one (with [`Fault::every`]: `n` of
+    /// them in all, `every` apart).
     pub fn times(mut self, n: usize) -> Self {
-        self.times = n;
+        self.times = Some(n);
+        self
+    }
+
+    /// Catch every `n`-th matching request (the `n`-th, `2n`-th, ...) and let the others
+    /// through to later faults and the API, with no limit unless [`Fault::times`] sets one:
+    /// steady throttling (`Fault::rate_limited().every(5)`) or flaky writes. `0` is taken
+    /// as 1.
+    pub fn every(mut self, n: usize) -> Self {
+        self.every = n.max(1);
+        self
+    }
+
+    /// Don't fail the test if this fault never catches a request: for faults a test sets up
+    /// in case the code under test takes a path it may not take (a retry that may not
+    /// happen, a page that may not be read).
+    pub fn optional(mut self) -> Self {
+        self.optional = true;
         self
     }
 
@@ -224,11 +274,44 @@ impl Fault {
     }
 
     fn matches(&self, method: &Method, path: &str) -> bool {
-        (self.methods.is_empty() || self.methods.contains(method))
+        (self.methods.is_empty() || self.methods.iter().any(|m| m == method.as_str()))
             && self
                 .path_prefix
                 .as_deref()
                 .is_none_or(|p| path.starts_with(p))
+    }
+}
+
+impl fmt::Display for Fault {
+    /// What the fault does and to which requests, for [`FakeJumpCloud::verify`]'s report.
+    ///
+    /// [`FakeJumpCloud::verify`]: super::FakeJumpCloud::verify
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.action {
+            Action::Pass => write!(f, "latency {:?}", self.delay)?,
+            Action::Status { code, .. } => write!(f, "status {code}")?,
+            Action::DropConnection => f.write_str("dropped connection")?,
+            Action::AbortBody => f.write_str("aborted body")?,
+            Action::TruncateJson => f.write_str("truncated JSON")?,
+            Action::Inject { field, value } => write!(f, "{field} = {value}")?,
+            Action::DropRecords(n) => write!(f, "{n} records dropped")?,
+        }
+        if self.methods.is_empty() {
+            f.write_str(" on any method")?;
+        } else {
+            write!(f, " on {}", self.methods.join("|"))?;
+        }
+        match &self.path_prefix {
+            Some(p) => write!(f, " of {p}*")?,
+            None => f.write_str(" of any path")?,
+        }
+        if self.every > 1 {
+            write!(f, ", every {}th", self.every)?;
+        }
+        if self.after > 0 {
+            write!(f, ", after {} more", self.after)?;
+        }
+        Ok(())
     }
 }
 
@@ -240,25 +323,44 @@ pub struct Faults {
 }
 
 impl Faults {
-    /// Queue a fault behind those already pending.
-    pub fn push(&self, fault: Fault) {
-        if fault.times > 0 {
+    /// Queue a fault behind those already pending. A fault that can catch nothing
+    /// (`times(0)`) is ignored.
+    pub fn push(&self, mut fault: Fault) {
+        let remaining = fault.remaining();
+        if remaining > 0 {
+            fault.times = Some(remaining);
             lock(&self.queue).push_back(fault);
         }
     }
 
-    /// Forget every pending fault.
+    /// Forget every pending fault (they are no longer expected to fire either).
     pub fn clear(&self) {
         lock(&self.queue).clear();
     }
 
-    /// How many requests the pending faults will still catch.
+    /// How many requests the pending faults will still catch (`usize::MAX` when one of them
+    /// has no limit, see [`Fault::every`]).
     pub fn pending(&self) -> usize {
-        lock(&self.queue).iter().map(|f| f.times).sum()
+        lock(&self.queue)
+            .iter()
+            .fold(0usize, |n, f| n.saturating_add(f.remaining()))
+    }
+
+    /// The pending faults that have not caught any request yet and are not
+    /// [`Fault::optional`]: what [`FakeJumpCloud::verify`] reports.
+    ///
+    /// [`FakeJumpCloud::verify`]: super::FakeJumpCloud::verify
+    pub fn unfired(&self) -> Vec<Fault> {
+        lock(&self.queue)
+            .iter()
+            .filter(|f| f.caught == 0 && !f.optional)
+            .cloned()
+            .collect()
     }
 
     /// Use up one count of the first fault matching this request. Faults still letting
-    /// requests through ([`Fault::after`]) count this one down and don't catch it.
+    /// requests through ([`Fault::after`], or between two catches of [`Fault::every`]) count
+    /// this one and don't catch it.
     pub(crate) fn take(&self, method: &Method, path: &str) -> Option<Fault> {
         let mut queue = lock(&self.queue);
         let mut pos = None;
@@ -270,14 +372,24 @@ impl Faults {
                 f.after -= 1;
                 continue;
             }
+            f.seen += 1;
+            if !f.seen.is_multiple_of(f.every) {
+                continue;
+            }
             pos = Some(i);
             break;
         }
         let pos = pos?;
         let fault = queue.get_mut(pos)?;
-        fault.times -= 1;
+        // `usize::MAX` is no limit (see `every`), not a count to wear down.
+        let left = match fault.remaining() {
+            usize::MAX => usize::MAX,
+            n => n.saturating_sub(1),
+        };
+        fault.times = Some(left);
+        fault.caught += 1;
         let caught = fault.clone();
-        if fault.times == 0 {
+        if left == 0 {
             queue.remove(pos);
         }
         Some(caught)
@@ -380,7 +492,7 @@ mod tests {
     fn queue_matching_and_counts() {
         let faults = Faults::default();
         faults.push(Fault::status(503).on_path("/api/v2").times(2));
-        faults.push(Fault::status(429).on_method(Method::POST));
+        faults.push(Fault::status(429).on_method("post"));
         faults.push(Fault::status(500).times(0));
         assert_eq!(faults.pending(), 3);
         assert!(faults.take(&Method::GET, "/api/systems").is_none());

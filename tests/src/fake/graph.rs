@@ -258,8 +258,10 @@ impl fmt::Display for GraphNode {
     }
 }
 
-/// Attributes carried by an association or membership (e.g. `{"sudo": {...}}`).
-pub(crate) type Attributes = Map<String, Value>;
+/// Attributes carried by an association or membership (e.g. `{"sudo": {...}}`): the same
+/// type as `jumpcloud_api::graph::Attributes` (and `jumpcloud_ext::graph::Attributes`), so
+/// one value serves the fake's seeding and the SDK's calls.
+pub type Attributes = Map<String, Value>;
 
 /// Why a graph change was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]

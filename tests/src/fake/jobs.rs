@@ -8,8 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 
 use super::error::FakeError;
-use super::server::FakeJumpCloud;
-use super::state::lock;
+use super::org::FakeOrg;
 
 /// An organisation's job state (part of its [`Org`](super::state::Org)).
 #[derive(Debug, Default)]
@@ -24,7 +23,7 @@ pub(crate) struct JobState {
     /// Scheduled user state changes (`scheduledJobId`, `systemUserId`, `state`,
     /// `scheduledDate`), in creation order.
     pub(crate) userstates: Vec<Value>,
-    /// How command runs answer (see [`FakeJumpCloud::set_command_timing`]).
+    /// How command runs answer (see [`FakeOrg::set_command_timing`]).
     pub(crate) commands: super::commands::CommandTiming,
 }
 
@@ -179,27 +178,24 @@ impl EventSet {
     }
 }
 
-impl FakeJumpCloud {
-    /// Serve `set` as organisation `org`'s Directory Insights events (`/events`,
-    /// `/events/count`, `/events/interval`), instead of its stored events.
-    pub fn seed_event_set(&self, org: &str, set: EventSet) -> Result<(), FakeError> {
-        let mut data = lock(&self.shared.data);
-        data.org_mut(org)?.jobs.events = Some(set);
-        Ok(())
+impl FakeOrg {
+    /// Serve `set` as this org's Directory Insights events (`/events`, `/events/count`,
+    /// `/events/interval`), instead of its stored events.
+    pub fn seed_event_set(&self, set: EventSet) -> Result<(), FakeError> {
+        self.write(|org| {
+            org.jobs.events = Some(set);
+            Ok(())
+        })
     }
 
-    /// How `org`'s bulk user jobs settle: the first row `delay` after submission, then one
+    /// How this org's bulk user jobs settle: the first row `delay` after submission, then one
     /// row every `per_row` (defaults 100 ms and 1 ms). A row fails, with a message, if it
-    /// lacks a username (creations), has an email without `@`, names a username that
-    /// exists, or updates an unknown user id.
-    pub fn set_bulk_timing(
-        &self,
-        org: &str,
-        delay: Duration,
-        per_row: Duration,
-    ) -> Result<(), FakeError> {
-        let mut data = lock(&self.shared.data);
-        data.org_mut(org)?.jobs.bulk_timing = Some((delay, per_row));
-        Ok(())
+    /// lacks a username (creations), has an email that is not an address (checked as v1 user
+    /// writes check it), names a username that exists, or updates an unknown user id.
+    pub fn set_bulk_timing(&self, delay: Duration, per_row: Duration) -> Result<(), FakeError> {
+        self.write(|org| {
+            org.jobs.bulk_timing = Some((delay, per_row));
+            Ok(())
+        })
     }
 }

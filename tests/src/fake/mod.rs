@@ -17,6 +17,7 @@ mod links;
 mod listing;
 mod log;
 mod objects;
+mod org;
 mod routes;
 mod seed;
 mod server;
@@ -32,9 +33,10 @@ pub use demo::{
 };
 pub use error::FakeError;
 pub use faults::{Fault, Faults};
-pub use graph::{GraphKind, GraphNode};
+pub use graph::{Attributes, GraphKind, GraphNode};
 pub use jobs::EventSet;
 pub use log::{REDACTED, RecordedRequest};
+pub use org::FakeOrg;
 pub use server::{
     DEFAULT_API_KEY, DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_ORG_ID, DEFAULT_PROVIDER_ID,
     FakeBuilder, FakeJumpCloud,

@@ -86,6 +86,22 @@ const USER_BOOLS: [&str; 7] = [
     "ldap_binding_user",
 ];
 
+/// Why `email` is not an address JumpCloud would take (one `@` between a non-empty local
+/// part and domain, no spaces), if it is not. v1 user writes and bulk user jobs
+/// both check with it, so the two refuse the same values with the same message.
+pub(crate) fn email_problem(email: &str) -> Option<String> {
+    let ok = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !email.chars().any(char::is_whitespace)
+        }
+        None => false,
+    };
+    (!ok).then(|| format!("email {email:?} is not a valid email address"))
+}
+
 /// Validate a v1 systemuser create (`full`) or update body.
 pub(crate) fn validate_user(body: &Map<String, Value>, full: bool) -> ApiResult<()> {
     check_types(body, &USER_STRINGS, &USER_BOOLS)?;
@@ -97,6 +113,13 @@ pub(crate) fn validate_user(body: &Map<String, Value>, full: bool) -> ApiResult<
         if !present && (full || body.contains_key(key)) {
             return Err(ApiError::bad_request(format!("{key} is required")));
         }
+    }
+    if let Some(problem) = body
+        .get("email")
+        .and_then(Value::as_str)
+        .and_then(email_problem)
+    {
+        return Err(ApiError::bad_request(problem));
     }
     if let Some(state) = body.get("state").and_then(Value::as_str)
         && !USER_STATES.contains(&state)

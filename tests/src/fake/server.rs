@@ -11,7 +11,6 @@ use std::time::Duration;
 use axum::Router;
 use chrono::Utc;
 use hyper_util::rt::TokioIo;
-use serde_json::Value;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
@@ -23,9 +22,9 @@ use super::faults::Faults;
 use super::gateway;
 use super::ids::{IdGen, is_object_id};
 use super::log::{self, RecordedRequest, RequestLog};
+use super::org::FakeOrg;
 use super::routes;
-use super::seed;
-use super::state::{Collection, Data, Org, Shared, lock};
+use super::state::{Data, Org, Shared, lock};
 
 /// Org of a fake started without any configuration.
 pub const DEFAULT_ORG_ID: &str = "5f1b2c3d4e5f60718293a4b5";
@@ -326,7 +325,11 @@ async fn serve_connection(
     }
 }
 
-/// A running fake JumpCloud. Dropping it (or [`FakeJumpCloud::shutdown`]) stops the server.
+/// A running fake JumpCloud. Dropping it (or [`FakeJumpCloud::shutdown`]) stops the server;
+/// then, unless the thread is already panicking, it panics if a scripted [`Fault`] never
+/// fired (see [`FakeJumpCloud::verify`]).
+///
+/// [`Fault`]: super::Fault
 #[derive(Debug)]
 pub struct FakeJumpCloud {
     addr: SocketAddr,
@@ -353,10 +356,26 @@ impl FakeJumpCloud {
         FakeBuilder::default()
     }
 
-    /// Stop serving and wait for the listener to close.
-    pub async fn shutdown(self) {
+    /// Stop serving and wait for the listener to close. Faults are verified as on drop.
+    pub async fn shutdown(mut self) {
         self.stop.send_replace(());
-        let _ = self.task.await;
+        let _ = (&mut self.task).await;
+    }
+
+    /// Check that every scripted fault fired: a [`FakeError::UnfiredFaults`] lists those
+    /// that never caught a request and are not [`Fault::optional`](super::Fault::optional).
+    /// Dropping the fake makes the same check and panics on failure (unless the test is
+    /// already panicking); call this to fail earlier, or with a `Result`. Faults that stay
+    /// pending stay reported: [`Faults::clear`] them if that is expected.
+    pub fn verify(&self) -> Result<(), FakeError> {
+        let unfired = self.shared.faults.unfired();
+        if unfired.is_empty() {
+            Ok(())
+        } else {
+            Err(FakeError::UnfiredFaults(
+                unfired.iter().map(ToString::to_string).collect(),
+            ))
+        }
     }
 
     /// The socket the fake listens on.
@@ -389,8 +408,21 @@ impl FakeJumpCloud {
         format!("{}/oauth2/token", self.base_url())
     }
 
-    /// The first org: the demo org, the first declared, or [`DEFAULT_ORG_ID`].
-    pub fn default_org(&self) -> &str {
+    /// The handle on org `id`'s data (see [`FakeOrg`]): where every seeding, linking and
+    /// per-org setting happens. An id the fake was not started with is not refused here; the
+    /// handle's calls fail with [`FakeError::UnknownOrg`].
+    pub fn org(&self, id: &str) -> FakeOrg {
+        FakeOrg::new(Arc::clone(&self.shared), id)
+    }
+
+    /// The handle on the first org: the demo org, the first declared, or
+    /// [`DEFAULT_ORG_ID`]. The one a single-org test seeds.
+    pub fn default_org(&self) -> FakeOrg {
+        self.org(&self.default_org)
+    }
+
+    /// The id of [`FakeJumpCloud::default_org`], e.g. for `x-org-id`.
+    pub fn default_org_id(&self) -> &str {
         &self.default_org
     }
 
@@ -479,19 +511,6 @@ impl FakeJumpCloud {
             .insert(key.into(), owned(orgs));
     }
 
-    /// Let system `system_id` of `org` sign requests (System Context) with the private half
-    /// of `public_key_der` (a PKCS#1 `RSAPublicKey`, DER). Signed requests are accepted only
-    /// on routes about that system.
-    pub fn add_system_key(&self, org: &str, system_id: &str, public_key_der: &[u8]) {
-        lock(&self.shared.auth).system_keys.insert(
-            system_id.to_owned(),
-            super::system_context::SystemKey {
-                public_der: public_key_der.to_vec(),
-                org: org.to_owned(),
-            },
-        );
-    }
-
     /// Stop accepting an API key.
     pub fn remove_api_key(&self, key: &str) {
         lock(&self.shared.auth).api_keys.remove(key);
@@ -522,48 +541,18 @@ impl FakeJumpCloud {
         client.secrets.retain(|s| s != secret);
         Ok(())
     }
+}
 
-    /// Add an object to an org's collection, filling in the properties the API always returns.
-    /// `input` must be a JSON object; a well-formed `_id`/`id` in it is kept, else one is
-    /// generated. Unlike the HTTP routes, enum values aren't checked, so odd data can be seeded.
-    pub fn insert(&self, org: &str, c: Collection, input: Value) -> Result<String, FakeError> {
-        let Value::Object(input) = input else {
-            return Err(FakeError::InvalidObject("not a JSON object".into()));
-        };
-        let mut data = lock(&self.shared.data);
-        let org = data.org_mut(org)?;
-        org.create(c, &input, || self.shared.ids.next(), Utc::now())
-    }
-
-    /// Add `n` generated sample objects to an org's collection; returns their ids in
-    /// creation (= id) order. Users get unique usernames and mixed states, systems cycle
-    /// macOS/Windows/Linux, events go back one minute each from now, the other resources get
-    /// numbered names. Linear in `n`: 100,000 users take well under a second in release.
-    pub fn seed(&self, org: &str, c: Collection, n: usize) -> Result<Vec<String>, FakeError> {
-        let now = Utc::now();
-        let mut data = lock(&self.shared.data);
-        let org = data.org_mut(org)?;
-        let first = org.objects(c).len();
-        let inputs = (first..first + n).map(|i| seed::sample(c, i, now));
-        org.create_many(c, inputs, || self.shared.ids.next(), now)
-    }
-
-    /// A snapshot of an org's collection, in id order.
-    pub fn objects(&self, org: &str, c: Collection) -> Result<Vec<Value>, FakeError> {
-        let data = lock(&self.shared.data);
-        Ok(data.org(org)?.objects(c).values().cloned().collect())
-    }
-
-    /// One object by id, if present.
-    pub fn object(&self, org: &str, c: Collection, id: &str) -> Option<Value> {
-        let data = lock(&self.shared.data);
-        data.org(org).ok()?.objects(c).get(id).cloned()
-    }
-
-    /// Remove one object by id, with its associations and memberships; returns it if it
-    /// was there.
-    pub fn remove(&self, org: &str, c: Collection, id: &str) -> Option<Value> {
-        let mut data = lock(&self.shared.data);
-        data.org_mut(org).ok()?.remove(c, id)
+impl Drop for FakeJumpCloud {
+    /// Stops the server, then fails the test if a scripted fault never fired (as wiremock
+    /// does for unmet expectations); never while already panicking, which would abort.
+    fn drop(&mut self) {
+        self.stop.send_replace(());
+        if std::thread::panicking() {
+            return;
+        }
+        if let Err(e) = self.verify() {
+            panic!("jumpcloud-fake: {e} (mark a fault `.optional()` if it may not fire)");
+        }
     }
 }

@@ -32,8 +32,8 @@ fn row(i: usize) -> BulkUserCreate {
 /// next one `per_row` later.
 async fn timed_fake(delay: Duration, per_row: Duration) -> FakeJumpCloud {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    fake.set_bulk_timing(&org, delay, per_row).unwrap();
+    let org = fake.default_org_id().to_owned();
+    fake.org(&org).set_bulk_timing(delay, per_row).unwrap();
     fake
 }
 
@@ -44,13 +44,13 @@ fn jobs(fake: &FakeJumpCloud) -> BulkUsers {
 #[tokio::test]
 async fn creations_split_over_jobs_and_every_row_gets_its_outcome() {
     let fake = timed_fake(Duration::from_millis(30), Duration::ZERO).await;
-    let org = fake.default_org().to_owned();
-    fake.insert(
-        &org,
-        Collection::Users,
-        json!({"username": "bulk7", "email": "b@example.com"}),
-    )
-    .unwrap();
+    let org = fake.default_org_id().to_owned();
+    fake.org(&org)
+        .insert(
+            Collection::Users,
+            json!({"username": "bulk7", "email": "b@example.com"}),
+        )
+        .unwrap();
     let mut rows: Vec<_> = (0..1_200).map(row).collect();
     rows[3].email = Some("not-an-email".into());
     let mut handle = jobs(&fake).rows_per_job(500).create(rows).await.unwrap();
@@ -78,7 +78,7 @@ async fn creations_split_over_jobs_and_every_row_gets_its_outcome() {
         let RowOutcome::Created { id: Some(id) } = &report.outcomes[i] else {
             panic!("row {i}: {:?}", report.outcomes[i]);
         };
-        let user = fake.object(&org, Collection::Users, id).unwrap();
+        let user = fake.org(&org).object(Collection::Users, id).unwrap();
         assert_eq!(user["username"], format!("bulk{i}"));
     }
     assert!(report.unmatched.is_empty());
@@ -87,8 +87,8 @@ async fn creations_split_over_jobs_and_every_row_gets_its_outcome() {
 #[tokio::test]
 async fn updates_are_matched_by_id_and_unknown_users_fail() {
     let fake = timed_fake(Duration::from_millis(10), Duration::ZERO).await;
-    let org = fake.default_org().to_owned();
-    let ids = fake.seed_users(3).unwrap();
+    let org = fake.default_org_id().to_owned();
+    let ids = fake.default_org().seed_users(3).unwrap();
     let mut rows: Vec<BulkUserUpdate> = ids
         .iter()
         .map(|id| BulkUserUpdate {
@@ -121,7 +121,7 @@ async fn updates_are_matched_by_id_and_unknown_users_fail() {
             id: Some(ids[2].clone())
         }
     );
-    let user = fake.object(&org, Collection::Users, &ids[2]).unwrap();
+    let user = fake.org(&org).object(Collection::Users, &ids[2]).unwrap();
     assert_eq!(user["department"], "Research");
 }
 

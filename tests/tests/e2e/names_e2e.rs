@@ -171,16 +171,17 @@ async fn missing_and_ambiguous_names_are_typed_errors() {
 #[tokio::test]
 async fn many_names_take_one_request_per_hundred() {
     let fake = FakeJumpCloud::builder().start().await.unwrap();
-    fake.seed_user_groups(250).unwrap();
-    fake.seed_users(150).unwrap();
+    fake.default_org().seed_user_groups(250).unwrap();
+    fake.default_org().seed_users(150).unwrap();
     let jc = JumpCloud::builder()
         .api_key(DEFAULT_API_KEY)
         .base_url(fake.base_url())
         .build()
         .unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let group_names: Vec<String> = fake
-        .objects(&org, jumpcloud_fake::Collection::UserGroups)
+        .org(&org)
+        .objects(jumpcloud_fake::Collection::UserGroups)
         .unwrap()
         .iter()
         .take(150)
@@ -199,7 +200,8 @@ async fn many_names_take_one_request_per_hundred() {
     assert_eq!(sent(&fake), 2, "ceil(150 / 100) requests");
 
     let usernames: Vec<String> = fake
-        .objects(&org, jumpcloud_fake::Collection::Users)
+        .org(&org)
+        .objects(jumpcloud_fake::Collection::Users)
         .unwrap()
         .iter()
         .map(|u| u["username"].as_str().unwrap().to_uppercase())
@@ -438,9 +440,10 @@ async fn naming_cost_on_the_benchmark_organisation() {
     use jumpcloud_fake::BigOrg;
     use std::time::Duration;
     let fake = FakeJumpCloud::builder().start().await.unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let ids = fake
-        .seed_big_org(&org, BigOrg::new(5_000, 300, 20_000, 200))
+        .org(&org)
+        .seed_big_org(BigOrg::new(5_000, 300, 20_000, 200))
         .unwrap();
     let jc = JumpCloud::builder()
         .api_key(DEFAULT_API_KEY)

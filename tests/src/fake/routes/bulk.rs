@@ -1,11 +1,11 @@
 //! v2 bulk user jobs: `POST` / `PATCH /api/v2/bulk/users` answer `{"jobId"}` at once; rows
-//! settle one by one afterwards (see [`FakeJumpCloud::set_bulk_timing`]), creating or
+//! settle one by one afterwards (see [`FakeOrg::set_bulk_timing`]), creating or
 //! updating users, and `GET /api/v2/bulk/users/{job_id}/results` lists a result per row
 //! (`status` `pending`, `finished` or `failed` with `statusMsg`; `persistedFields` with the
 //! row's `username`, `email` and the user's `id`), paged by `limit` / `skip` with
 //! `x-total-count`. An unknown job id is a 404.
 //!
-//! [`FakeJumpCloud::set_bulk_timing`]: crate::fake::FakeJumpCloud::set_bulk_timing
+//! [`FakeOrg::set_bulk_timing`]: crate::fake::FakeOrg::set_bulk_timing
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -94,10 +94,12 @@ fn apply(
     fresh: String,
     taken: &mut Option<HashSet<String>>,
 ) -> Result<String, String> {
-    if let Some(email) = row.get("email").and_then(Value::as_str)
-        && !email.contains('@')
+    if let Some(problem) = row
+        .get("email")
+        .and_then(Value::as_str)
+        .and_then(objects::email_problem)
     {
-        return Err(format!("email {email:?} is not a valid email address"));
+        return Err(problem);
     }
     if update {
         let id = row

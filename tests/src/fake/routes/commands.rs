@@ -1,6 +1,6 @@
 //! v1 command runs: `POST /api/runCommand` (`{_id, systemIds}`) answers
 //! `{queueIds, workflowInstanceId}` at once; each system's result is added to
-//! `commandresults` later (see [`FakeJumpCloud::set_command_timing`]) with the run's
+//! `commandresults` later (see [`FakeOrg::set_command_timing`]) with the run's
 //! `workflowInstanceId`, `workflowId` (the command id), `system` (display name, else
 //! hostname), `systemId`, `requestTime`, `responseTime` and `response.data.{exitCode,
 //! output}`; silent systems never answer. An unknown command or system is a 404.
@@ -9,7 +9,7 @@
 //! `POST /api/systems/{id}/command/builtin/{erase,lock,restart,shutdown}` answer 201 with
 //! no body for a known system (404 otherwise).
 //!
-//! [`FakeJumpCloud::set_command_timing`]: crate::fake::FakeJumpCloud::set_command_timing
+//! [`FakeOrg::set_command_timing`]: crate::fake::FakeOrg::set_command_timing
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! `jumpcloudusers` variant) with `maxResults`/`pageToken` → `{users, nextPageToken}`, and
 //! `GET /api/v2/office365s/{id}/import/users` with `top`/`skipToken` → `{users, skipToken,
 //! top}`. The token is absent on the last page. Users come from
-//! [`FakeJumpCloud::seed_gsuite_import`](crate::fake::FakeJumpCloud::seed_gsuite_import) and
+//! [`FakeOrg::seed_gsuite_import`](crate::fake::FakeOrg::seed_gsuite_import) and
 //! its Office 365 sibling.
 
 use axum::extract::Path;

@@ -131,7 +131,7 @@ async fn org_selection_rules() {
         .start()
         .await
         .unwrap();
-    fake.seed(ORG_B, Collection::Users, 3).unwrap();
+    fake.org(ORG_B).seed(Collection::Users, 3).unwrap();
     let url = format!("{}/systemusers", fake.v1_url());
     let call = |key: &'static str, org: Option<&'static str>| {
         let mut r = client().get(&url).header("x-api-key", key);

@@ -2,11 +2,10 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::Method;
 use serde_json::Value;
 
 use super::{Code, client, get, get_json, header, json};
-use crate::fake::{Collection, FakeJumpCloud, Fault};
+use crate::fake::{Collection, FakeError, FakeJumpCloud, Fault};
 
 #[tokio::test]
 async fn status_faults_with_retry_after() {
@@ -49,7 +48,7 @@ async fn matchers_and_precedence_over_auth() {
     fake.faults().push(
         Fault::status(504)
             .on_path("/api/v2/groups")
-            .on_method(Method::GET),
+            .on_method("get"),
     );
     assert_eq!(get(&fake, "/api/v2/usergroups").code().await, 200);
     assert_eq!(fake.faults().pending(), 1);
@@ -98,7 +97,7 @@ async fn dropped_connection_is_an_error_not_a_response() {
 #[tokio::test]
 async fn aborted_body_fails_while_reading() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    fake.seed(fake.default_org(), Collection::Users, 5).unwrap();
+    fake.default_org().seed(Collection::Users, 5).unwrap();
     fake.faults().push(Fault::abort_body());
     let resp = get(&fake, "/api/systemusers").sent().await;
     assert_eq!(resp.status(), 200);
@@ -108,8 +107,7 @@ async fn aborted_body_fails_while_reading() {
 #[tokio::test]
 async fn truncated_json() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    fake.seed(fake.default_org(), Collection::UserGroups, 3)
-        .unwrap();
+    fake.default_org().seed(Collection::UserGroups, 3).unwrap();
     fake.faults().push(Fault::truncated_json());
     let resp = get(&fake, "/api/v2/usergroups").sent().await;
     assert_eq!(resp.status(), 200);
@@ -121,9 +119,9 @@ async fn truncated_json() {
 #[tokio::test]
 async fn unknown_enum_values_are_injected() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    let users = fake.seed(&org, Collection::Users, 2).unwrap();
-    fake.seed(&org, Collection::Systems, 2).unwrap();
+    let org = fake.default_org_id().to_owned();
+    let users = fake.org(&org).seed(Collection::Users, 2).unwrap();
+    fake.org(&org).seed(Collection::Systems, 2).unwrap();
 
     fake.faults()
         .push(Fault::unknown_user_state().on_path("/api/systemusers"));
@@ -151,10 +149,108 @@ async fn unknown_enum_values_are_injected() {
 
     fake.faults()
         .push(Fault::inject_field("type", "brand_new_group"));
-    fake.seed(&org, Collection::UserGroups, 1).unwrap();
+    fake.org(&org).seed(Collection::UserGroups, 1).unwrap();
     let body = get_json(&fake, "/api/v2/groups").await.1;
     assert_eq!(body[0]["type"], "brand_new_group");
     // Stored data is untouched.
     let body = get_json(&fake, "/api/systemusers").await.1;
     assert_ne!(body["results"][0]["state"], "SOME_NEW_STATE");
+}
+
+/// A fault that never fired fails `verify()` with a description of it, and the fake's drop
+/// panics with the same list; a fault that fired, an optional one and cleared ones don't.
+#[tokio::test]
+async fn a_fault_that_never_fired_fails_verify_and_drop() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    fake.faults()
+        .push(Fault::status(503).on_path("/api/v2/usergroups"));
+    fake.faults().push(
+        Fault::rate_limited()
+            .on_method("post")
+            .on_path("/api/never"),
+    );
+    fake.faults()
+        .push(Fault::server_error().on_path("/api/never").optional());
+    fake.faults().push(Fault::status(502).times(0));
+    assert_eq!(get(&fake, "/api/v2/usergroups").code().await, 503);
+    let err = fake.verify().unwrap_err();
+    let FakeError::UnfiredFaults(unfired) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(unfired, &["status 429 on POST of /api/never*"]);
+    assert!(
+        err.to_string().contains("1 scripted fault(s) never fired"),
+        "{err}"
+    );
+
+    let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(fake)));
+    let message = dropped.unwrap_err();
+    let message = message.downcast_ref::<String>().unwrap();
+    assert!(
+        message.contains("never fired: status 429 on POST"),
+        "{message}"
+    );
+    assert!(message.contains(".optional()"), "{message}");
+
+    // A fault used in part counts as fired; clearing the queue withdraws the rest.
+    let fake = FakeJumpCloud::start().await.unwrap();
+    fake.faults().push(Fault::status(500).times(5));
+    assert_eq!(get(&fake, "/api/systems").code().await, 500);
+    fake.faults().push(Fault::status(504).on_path("/api/never"));
+    assert!(fake.verify().is_err());
+    fake.faults().clear();
+    fake.verify().unwrap();
+    fake.shutdown().await;
+}
+
+/// Dropping a fake with unfired faults while a test is already failing reports the test's
+/// own panic, not a second one (which would abort the test binary).
+#[tokio::test]
+async fn drop_does_not_panic_while_panicking() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    fake.faults().push(Fault::status(503).on_path("/api/never"));
+    let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || {
+        let _fake = fake;
+        panic!("the test's own failure");
+    }));
+    let payload = failed.unwrap_err();
+    assert_eq!(
+        payload.downcast_ref::<&str>(),
+        Some(&"the test's own failure")
+    );
+}
+
+/// `every(n)` catches the n-th, 2n-th, ... matching request with no limit, lets the others
+/// through to later faults, and `times` bounds it; `on_method` takes any case.
+#[tokio::test]
+async fn every_nth_request_and_methods_as_text() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    fake.faults()
+        .push(Fault::rate_limited().on_method("GET").every(3));
+    let mut codes = Vec::new();
+    for _ in 0..7 {
+        codes.push(get(&fake, "/api/systems").code().await);
+    }
+    assert_eq!(codes, [200, 200, 429, 200, 200, 429, 200]);
+    assert_eq!(fake.faults().pending(), usize::MAX);
+    fake.faults().clear();
+
+    fake.faults().push(Fault::status(503).every(2).times(2));
+    fake.faults().push(Fault::status(500).after(1));
+    let mut codes = Vec::new();
+    for _ in 0..6 {
+        codes.push(get(&fake, "/api/systems").code().await);
+    }
+    // 503 on the 2nd and 4th; the 500 fault sees the 1st (let through) and the 3rd.
+    assert_eq!(codes, [200, 503, 500, 503, 200, 200]);
+    assert_eq!(fake.faults().pending(), 0);
+    let shown = Fault::status(503)
+        .on_writes()
+        .on_path("/api/v2")
+        .every(4)
+        .to_string();
+    assert_eq!(
+        shown,
+        "status 503 on POST|PUT|PATCH|DELETE of /api/v2*, every 4th"
+    );
 }

@@ -118,41 +118,38 @@ struct Small {
 
 async fn small() -> Small {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    let user = fake.seed_users(1).unwrap().remove(0);
-    let group = fake.seed_user_groups(1).unwrap().remove(0);
-    let sgroup = fake.seed_system_groups(1).unwrap().remove(0);
-    let mut systems = fake.seed_systems(2).unwrap();
+    let org = fake.default_org_id().to_owned();
+    let user = fake.default_org().seed_users(1).unwrap().remove(0);
+    let group = fake.default_org().seed_user_groups(1).unwrap().remove(0);
+    let sgroup = fake.default_org().seed_system_groups(1).unwrap().remove(0);
+    let mut systems = fake.default_org().seed_systems(2).unwrap();
     let (s1, s2) = (systems.remove(0), systems.remove(0));
-    let sudo = json!({"sudo": {"enabled": true, "withoutPassword": false}});
-    fake.add_member(
-        &org,
-        &GraphNode::user_group(&group),
-        &GraphNode::user(&user),
-    )
-    .unwrap();
-    fake.add_member(
-        &org,
-        &GraphNode::system_group(&sgroup),
-        &GraphNode::system(&s1),
-    )
-    .unwrap();
-    fake.associate(
-        &org,
-        &GraphNode::user_group(&group),
-        &GraphNode::system_group(&sgroup),
-        Value::Null,
-    )
-    .unwrap();
-    fake.associate(&org, &GraphNode::user(&user), &GraphNode::system(&s2), sudo)
+    let sudo = json!({"sudo": {"enabled": true, "withoutPassword": false}})
+        .as_object()
+        .cloned();
+    fake.org(&org)
+        .add_member(&GraphNode::user_group(&group), &GraphNode::user(&user))
         .unwrap();
-    fake.associate(
-        &org,
-        &GraphNode::user_group(&group),
-        &GraphNode::system(&s2),
-        Value::Null,
-    )
-    .unwrap();
+    fake.org(&org)
+        .add_member(&GraphNode::system_group(&sgroup), &GraphNode::system(&s1))
+        .unwrap();
+    fake.org(&org)
+        .associate(
+            &GraphNode::user_group(&group),
+            &GraphNode::system_group(&sgroup),
+            None,
+        )
+        .unwrap();
+    fake.org(&org)
+        .associate(&GraphNode::user(&user), &GraphNode::system(&s2), sudo)
+        .unwrap();
+    fake.org(&org)
+        .associate(
+            &GraphNode::user_group(&group),
+            &GraphNode::system(&s2),
+            None,
+        )
+        .unwrap();
     Small {
         fake,
         user,
@@ -235,7 +232,7 @@ async fn associations_list_and_change() {
 async fn members_membership_and_memberof() {
     let s = small().await;
     let fake = &s.fake;
-    let more = fake.seed_users(3).unwrap();
+    let more = fake.default_org().seed_users(3).unwrap();
     let members = format!("/api/v2/usergroups/{}/members", s.group);
     for u in &more {
         assert_eq!(
@@ -342,13 +339,13 @@ async fn members_membership_and_memberof() {
     assert_eq!(del.status(), 200);
     let org = fake.default_org();
     assert_eq!(
-        fake.members_of(org, &GraphNode::user_group(&s.group))
+        org.members_of(&GraphNode::user_group(&s.group))
             .unwrap()
             .len(),
         2
     );
     assert!(
-        fake.associations_of(org, &GraphNode::system(&s.s2))
+        org.associations_of(&GraphNode::system(&s.s2))
             .unwrap()
             .iter()
             .all(|(n, _)| n.kind != GraphKind::User)
@@ -467,8 +464,8 @@ async fn group_attributes_compile_into_paths() {
 #[tokio::test]
 async fn demo_user_reaches_one_system_through_two_groups() {
     let fake = FakeJumpCloud::demo().await.unwrap();
-    let org = fake.default_org().to_owned();
-    let users = fake.objects(&org, Collection::Users).unwrap();
+    let org = fake.default_org_id().to_owned();
+    let users = fake.org(&org).objects(Collection::Users).unwrap();
     let user = users
         .iter()
         .find(|u| u["username"] == DEMO_TWO_PATH_USERNAME)
@@ -476,7 +473,7 @@ async fn demo_user_reaches_one_system_through_two_groups() {
         .as_str()
         .unwrap()
         .to_owned();
-    let systems = fake.objects(&org, Collection::Systems).unwrap();
+    let systems = fake.org(&org).objects(Collection::Systems).unwrap();
     let system = systems
         .iter()
         .find(|s| s["displayName"] == DEMO_TWO_PATH_SYSTEM)
@@ -523,9 +520,9 @@ async fn demo_user_reaches_one_system_through_two_groups() {
 #[tokio::test]
 async fn big_org_is_wired() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let spec = BigOrg::new(2_000, 50, 4_000, 40);
-    let ids = fake.seed_big_org(&org, spec).unwrap();
+    let ids = fake.org(&org).seed_big_org(spec).unwrap();
     assert_eq!(ids.users.len(), 2_000);
     assert_eq!(ids.systems.len(), 4_000);
     assert_eq!(ids.memberships, 2_000 + 4_000);

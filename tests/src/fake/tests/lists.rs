@@ -16,8 +16,7 @@ fn names(body: &Value, key: &str) -> Vec<String> {
 #[tokio::test]
 async fn v2_paging_total_and_limit_cap() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    fake.seed(fake.default_org(), Collection::UserGroups, 25)
-        .unwrap();
+    fake.default_org().seed(Collection::UserGroups, 25).unwrap();
 
     let resp = get(&fake, "/api/v2/usergroups").sent().await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("25"));
@@ -85,9 +84,9 @@ async fn v2_sort_filter_fields() {
 #[tokio::test]
 async fn v2_groups_lists_both_kinds() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    fake.seed(&org, Collection::UserGroups, 3).unwrap();
-    fake.seed(&org, Collection::SystemGroups, 2).unwrap();
+    let org = fake.default_org_id().to_owned();
+    fake.org(&org).seed(Collection::UserGroups, 3).unwrap();
+    fake.org(&org).seed(Collection::SystemGroups, 2).unwrap();
     let resp = get(&fake, "/api/v2/groups?filter=type:eq:system_group")
         .header("x-unfiltered-total-count", "1")
         .sent()
@@ -109,8 +108,7 @@ async fn v2_groups_lists_both_kinds() {
 #[tokio::test]
 async fn v1_lists_total_filter_sort_fields() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    fake.seed(fake.default_org(), Collection::Users, 30)
-        .unwrap();
+    fake.default_org().seed(Collection::Users, 30).unwrap();
 
     let (status, body) = get_json(&fake, "/api/systemusers").await;
     assert_eq!(status, 200);
@@ -203,8 +201,7 @@ async fn v1_search_systemusers() {
 #[tokio::test]
 async fn insights_cursor_paging() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    fake.seed(fake.default_org(), Collection::Events, 25)
-        .unwrap();
+    fake.default_org().seed(Collection::Events, 25).unwrap();
     let path = "/insights/directory/v1/events";
     let mut after: Option<Value> = None;
     let mut seen = Vec::new();

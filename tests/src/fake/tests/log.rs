@@ -11,7 +11,7 @@ use crate::fake::{DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, FakeJumpCloud, REDAC
 async fn requests_are_recorded_with_secrets_redacted() {
     let fake = FakeJumpCloud::start().await.unwrap();
     get(&fake, "/api/v2/usergroups?limit=5&filter=name:eq:a%20b")
-        .header("x-org-id", fake.default_org())
+        .header("x-org-id", fake.default_org_id())
         .header("user-agent", "fake-test")
         .sent()
         .await;
@@ -43,7 +43,7 @@ async fn requests_are_recorded_with_secrets_redacted() {
             .contains(&("filter".into(), "name:eq:a b".into()))
     );
     assert_eq!(first.header("X-API-KEY"), Some(REDACTED));
-    assert_eq!(first.header("x-org-id"), Some(fake.default_org()));
+    assert_eq!(first.header("x-org-id"), Some(fake.default_org_id()));
     assert_eq!(first.header("user-agent"), Some("fake-test"));
     assert_eq!(first.status, Some(200));
 

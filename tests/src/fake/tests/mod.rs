@@ -33,9 +33,9 @@ async fn get_json(fake: &FakeJumpCloud, path: &str) -> (u16, Value) {
 
 /// Stores `objects` in collection `c` of the default organisation.
 fn insert_all(fake: &FakeJumpCloud, c: Collection, objects: impl IntoIterator<Item = Value>) {
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     for object in objects {
-        fake.insert(&org, c, object).unwrap();
+        fake.org(&org).insert(c, object).unwrap();
     }
 }
 

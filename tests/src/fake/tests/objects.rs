@@ -1,9 +1,11 @@
 //! Create, read, update and delete through v1 and v2, and their error answers.
 
+use std::time::Duration;
+
 use reqwest::Method;
 use serde_json::json;
 
-use super::{Code, get, get_json, json, req};
+use super::{Code, get, get_json, json, post_json, req};
 use crate::fake::{Collection, FakeJumpCloud};
 
 #[tokio::test]
@@ -91,9 +93,7 @@ async fn v1_systemuser_crud_and_errors() {
 #[tokio::test]
 async fn v1_systems_read_update_delete() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let ids = fake
-        .seed(fake.default_org(), Collection::Systems, 6)
-        .unwrap();
+    let ids = fake.default_org().seed(Collection::Systems, 6).unwrap();
     let resp = get(&fake, "/api/systems?filter=osFamily:$eq:windows")
         .sent()
         .await;
@@ -205,44 +205,56 @@ async fn v2_group_crud_and_errors() {
 #[tokio::test]
 async fn handle_seeding_keeps_ids_and_rejects_bad_input() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let id = "0123456789abcdef01234567";
     let got = fake
+        .org(&org)
         .insert(
-            &org,
             Collection::Users,
             json!({"_id": id, "username": "u", "state": "SOME_NEW_STATE"}),
         )
         .unwrap();
     assert_eq!(got, id);
     assert_eq!(
-        fake.object(&org, Collection::Users, id).unwrap()["state"],
+        fake.org(&org).object(Collection::Users, id).unwrap()["state"],
         "SOME_NEW_STATE"
     );
     assert!(
-        fake.insert(&org, Collection::Users, json!({"username": "u"}))
+        fake.org(&org)
+            .insert(Collection::Users, json!({"username": "u"}))
             .is_err()
     );
-    assert!(fake.insert(&org, Collection::Users, json!("x")).is_err());
     assert!(
-        fake.insert("ffffffffffffffffffffffff", Collection::Users, json!({}))
+        fake.org(&org)
+            .insert(Collection::Users, json!("x"))
             .is_err()
     );
-    assert!(fake.remove(&org, Collection::Users, id).is_some());
-    assert!(fake.objects(&org, Collection::Users).unwrap().is_empty());
+    assert!(
+        fake.org("ffffffffffffffffffffffff")
+            .insert(Collection::Users, json!({}))
+            .is_err()
+    );
+    assert!(fake.org(&org).remove(Collection::Users, id).is_some());
+    assert!(
+        fake.org(&org)
+            .objects(Collection::Users)
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
 async fn demo_org_is_seeded() {
     let fake = FakeJumpCloud::demo().await.unwrap();
     let org = crate::fake::DEMO_ORG_ID;
-    assert_eq!(fake.default_org(), org);
-    let count = |c| fake.objects(org, c).unwrap().len();
+    assert_eq!(fake.default_org_id(), org);
+    let count = |c| fake.org(org).objects(c).unwrap().len();
     assert_eq!(count(Collection::Users), 25);
     // Four groups, one name twice (Contractors): five in all.
     assert_eq!(count(Collection::UserGroups), 5);
     let contractors = fake
-        .objects(org, Collection::UserGroups)
+        .org(org)
+        .objects(Collection::UserGroups)
         .unwrap()
         .iter()
         .filter(|g| g["name"] == crate::fake::DEMO_DUPLICATE_GROUP)
@@ -252,7 +264,8 @@ async fn demo_org_is_seeded() {
     assert_eq!(count(Collection::SystemGroups), 3);
     assert!(count(Collection::Events) > 100);
     let families: std::collections::BTreeSet<String> = fake
-        .objects(org, Collection::Systems)
+        .org(org)
+        .objects(Collection::Systems)
         .unwrap()
         .iter()
         .map(|s| s["osFamily"].as_str().unwrap().to_owned())
@@ -264,4 +277,94 @@ async fn demo_org_is_seeded() {
         .sent()
         .await;
     assert_eq!(json(resp).await.1["totalCount"], 25);
+}
+
+/// v1 user writes refuse an email that is not an address with a 400 and JumpCloud's
+/// `{"message"}` body, in the words the bulk job uses for the same row.
+#[tokio::test]
+async fn v1_user_writes_validate_email_as_the_bulk_job_does() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let expected = r#"email "not-an-email" is not a valid email address"#;
+    let bad = json!({"username": "hana", "email": "not-an-email"});
+    let (status, body) = json(post_json(&fake, "/api/systemusers", &bad).await).await;
+    assert_eq!((status, body["message"].as_str()), (400, Some(expected)));
+    for email in ["@example.com", "hana@", "ha na@example.com", "a@b@c"] {
+        let body = json!({"username": "hana", "email": email});
+        let status = post_json(&fake, "/api/systemusers", &body).await.status();
+        assert_eq!(status, 400, "{email}");
+    }
+    assert!(
+        fake.default_org()
+            .objects(Collection::Users)
+            .unwrap()
+            .is_empty()
+    );
+
+    let id = fake.default_org().add_user("hana").unwrap();
+    let path = format!("/api/systemusers/{id}");
+    let (status, body) = json(
+        req(&fake, Method::PUT, &path)
+            .json(&json!({"email": "not-an-email"}))
+            .sent()
+            .await,
+    )
+    .await;
+    assert_eq!((status, body["message"].as_str()), (400, Some(expected)));
+    let put = req(&fake, Method::PUT, &path).json(&json!({"email": "hana@corp.example.com"}));
+    assert_eq!(put.code().await, 200);
+
+    // The bulk job fails the same row with the same message.
+    let org = fake.default_org();
+    org.set_bulk_timing(Duration::ZERO, Duration::ZERO).unwrap();
+    let rows = json!([{"username": "ivo", "email": "not-an-email"}]);
+    let (status, job) = json(post_json(&fake, "/api/v2/bulk/users", &rows).await).await;
+    assert_eq!(status, 200);
+    let results = format!(
+        "/api/v2/bulk/users/{}/results",
+        job["jobId"].as_str().unwrap()
+    );
+    let (_, rows) = get_json(&fake, &results).await;
+    assert_eq!(rows[0]["status"], "failed");
+    assert_eq!(rows[0]["statusMsg"], expected);
+}
+
+/// Every seeding call goes through an org's handle: two orgs hold separate directories, an
+/// unknown org is refused by each call, and links take the SDK's `Option<Attributes>`.
+#[tokio::test]
+async fn org_handles_scope_seeding() {
+    use crate::fake::{Attributes, DEFAULT_ORG_ID, FakeError, GraphNode};
+    let second = "5f1b2c3d4e5f60718293a4b6";
+    let fake = FakeJumpCloud::builder()
+        .org(DEFAULT_ORG_ID, "Acme")
+        .org(second.to_uppercase(), "Acme Labs")
+        .start()
+        .await
+        .unwrap();
+    let (acme, labs) = (fake.default_org(), fake.org(&second.to_uppercase()));
+    assert_eq!((acme.id(), labs.id()), (DEFAULT_ORG_ID, second));
+    assert_eq!(fake.default_org_id(), DEFAULT_ORG_ID);
+    let ada = acme.add_user("ada").unwrap();
+    let ada_labs = labs.add_user("ada").unwrap();
+    assert_ne!(ada, ada_labs);
+    assert_eq!(labs.objects(Collection::Users).unwrap().len(), 1);
+    assert!(acme.object(Collection::Users, &ada_labs).is_none());
+
+    let system = labs.add_system("lab-1").unwrap();
+    let mut sudo = Attributes::new();
+    sudo.insert(
+        "sudo".into(),
+        json!({"enabled": true, "withoutPassword": false}),
+    );
+    let (user, host) = (GraphNode::user(&ada_labs), GraphNode::system(&system));
+    labs.associate(&user, &host, Some(sudo.clone())).unwrap();
+    assert_eq!(labs.associations_of(&host).unwrap(), [(user.clone(), sudo)]);
+    assert!(acme.associations_of(&host).unwrap().is_empty());
+    // The other org's objects are not this org's: linking them is refused.
+    let err = acme.associate(&user, &host, None).unwrap_err();
+    assert!(matches!(err, FakeError::NotFound(_)), "{err}");
+
+    let ghost = fake.org("000000000000000000000000");
+    assert!(matches!(ghost.add_user("x"), Err(FakeError::UnknownOrg(_))));
+    assert!(matches!(ghost.seed_users(1), Err(FakeError::UnknownOrg(_))));
+    assert!(ghost.object(Collection::Users, &ada).is_none());
 }

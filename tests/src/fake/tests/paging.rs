@@ -41,10 +41,12 @@ fn insights_tables_match_the_document() {
 #[tokio::test]
 async fn insights_tables_page_filter_and_cap() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    let systems = fake.seed_systems(3).unwrap();
-    fake.seed_insights(&org, "apps", &systems, 4000).unwrap();
-    fake.seed_insights(&org, "uptime", &systems, 1).unwrap();
+    let org = fake.default_org_id().to_owned();
+    let systems = fake.default_org().seed_systems(3).unwrap();
+    fake.org(&org)
+        .seed_insights("apps", &systems, 4000)
+        .unwrap();
+    fake.org(&org).seed_insights("uptime", &systems, 1).unwrap();
 
     let resp = get(&fake, "/api/v2/systeminsights/apps").sent().await;
     assert_eq!(header(&resp, "x-total-count").as_deref(), Some("12000"));
@@ -75,12 +77,12 @@ async fn insights_tables_page_filter_and_cap() {
     assert_eq!(len(&rows), 2);
     assert!(items(&rows).iter().all(|r| r["system_id"] != systems[1]));
 
-    fake.insert_insights(
-        &org,
-        "uptime",
-        [json!({"system_id": systems[0], "days": 40, "total_seconds": "3456000"})],
-    )
-    .unwrap();
+    fake.org(&org)
+        .insert_insights(
+            "uptime",
+            [json!({"system_id": systems[0], "days": 40, "total_seconds": "3456000"})],
+        )
+        .unwrap();
     let resp = get(&fake, "/api/v2/systeminsights/uptime?filter=days:gte:31")
         .sent()
         .await;
@@ -97,7 +99,8 @@ async fn insights_tables_page_filter_and_cap() {
         .await;
     assert_eq!(resp.status(), 404);
     assert!(
-        fake.seed_insights(&org, "no_such_table", &systems, 1)
+        fake.org(&org)
+            .seed_insights("no_such_table", &systems, 1)
             .is_err()
     );
 }
@@ -109,17 +112,17 @@ async fn search(fake: &FakeJumpCloud, what: &str, body: Value) -> (u16, Value) {
 #[tokio::test]
 async fn v1_search_on_systems_commands_results_and_orgs() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    fake.seed_systems(30).unwrap();
+    let org = fake.default_org_id().to_owned();
+    fake.default_org().seed_systems(30).unwrap();
     let cmd = fake
+        .org(&org)
         .insert(
-            &org,
             Collection::Commands,
             json!({"name": "Reboot", "command": "reboot"}),
         )
         .unwrap();
-    fake.seed(&org, Collection::Commands, 4).unwrap();
-    fake.seed(&org, Collection::CommandResults, 12).unwrap();
+    fake.org(&org).seed(Collection::Commands, 4).unwrap();
+    fake.org(&org).seed(Collection::CommandResults, 12).unwrap();
 
     let (status, body) = search(&fake, "systems", json!({"limit": 100})).await;
     assert_eq!(status, 200);
@@ -185,8 +188,8 @@ async fn v1_search_on_systems_commands_results_and_orgs() {
 #[tokio::test]
 async fn command_results_by_command_are_a_bare_array() {
     let fake = FakeJumpCloud::demo().await.unwrap();
-    let org = fake.default_org().to_owned();
-    let cmd = fake.objects(&org, Collection::Commands).unwrap()[0]["_id"]
+    let org = fake.default_org_id().to_owned();
+    let cmd = fake.org(&org).objects(Collection::Commands).unwrap()[0]["_id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -204,15 +207,17 @@ async fn command_results_by_command_are_a_bare_array() {
 #[tokio::test]
 async fn gsuite_and_office365_imports_page_by_token() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let gsuite = fake
-        .insert(&org, Collection::GSuites, json!({"name": "G"}))
+        .org(&org)
+        .insert(Collection::GSuites, json!({"name": "G"}))
         .unwrap();
     let office = fake
-        .insert(&org, Collection::Office365s, json!({"name": "M"}))
+        .org(&org)
+        .insert(Collection::Office365s, json!({"name": "M"}))
         .unwrap();
-    fake.seed_gsuite_import(&org, &gsuite, 25).unwrap();
-    fake.seed_office365_import(&org, &office, 25).unwrap();
+    fake.org(&org).seed_gsuite_import(&gsuite, 25).unwrap();
+    fake.org(&org).seed_office365_import(&office, 25).unwrap();
 
     let users = format!("/api/v2/gsuites/{gsuite}/import/users");
     let pages = token_pages(
@@ -278,8 +283,8 @@ async fn token_pages(
 #[tokio::test]
 async fn drop_records_shortens_one_page_but_not_the_total() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    fake.seed_user_groups(250).unwrap();
-    fake.seed_users(30).unwrap();
+    fake.default_org().seed_user_groups(250).unwrap();
+    fake.default_org().seed_users(30).unwrap();
     let groups = "/api/v2/usergroups";
     fake.faults()
         .push(Fault::drop_records(3).on_path(groups).after(1));
@@ -323,7 +328,7 @@ async fn latency_is_added_to_every_request() {
 #[tokio::test]
 async fn id_sort_and_descending_name_on_v2() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let ids = fake.seed_system_groups(15).unwrap();
+    let ids = fake.default_org().seed_system_groups(15).unwrap();
     let body = get_json(&fake, "/api/v2/systemgroups?sort=-_id&limit=100")
         .await
         .1;
@@ -353,7 +358,7 @@ async fn id_sort_and_descending_name_on_v2() {
 #[tokio::test]
 async fn bulk_seeding_is_linear_and_checked() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let ids = fake.seed_users(100_000).unwrap();
+    let ids = fake.default_org().seed_users(100_000).unwrap();
     assert_eq!(ids.len(), 100_000);
     let resp = get(&fake, "/api/systemusers?limit=1&skip=99999")
         .sent()
@@ -362,13 +367,16 @@ async fn bulk_seeding_is_linear_and_checked() {
     assert_eq!(body["totalCount"], 100_000);
     assert_eq!(body["results"][0]["_id"], ids[99_999]);
 
-    let org = fake.default_org().to_owned();
-    fake.insert(
-        &org,
-        Collection::UserGroups,
-        json!({"name": "User Group 2"}),
-    )
-    .unwrap();
-    assert!(fake.seed_user_groups(2).is_err());
-    assert!(fake.objects(&org, Collection::UserGroups).unwrap().len() == 1);
+    let org = fake.default_org_id().to_owned();
+    fake.org(&org)
+        .insert(Collection::UserGroups, json!({"name": "User Group 2"}))
+        .unwrap();
+    assert!(fake.default_org().seed_user_groups(2).is_err());
+    assert!(
+        fake.org(&org)
+            .objects(Collection::UserGroups)
+            .unwrap()
+            .len()
+            == 1
+    );
 }
