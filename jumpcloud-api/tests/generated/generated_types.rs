@@ -17,7 +17,7 @@
 //! A failing snapshot after an import: the change report (`cargo xtask import` prints it, and
 //! `cargo xtask diff HEAD:openapi/jumpcloud-v2.json openapi/jumpcloud-v2.json` repeats it) says what
 //! changed for users; accept with
-//! `INSTA_UPDATE=always cargo test --workspace --test offline -- generated_types::`.
+//! `INSTA_UPDATE=always cargo test -p jumpcloud-api --test generated -- generated_types::`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -434,8 +434,8 @@ fn compact_strips_paths() {
     assert_eq!(type_string(&ty), "Option<DateTime<Utc>>");
 }
 
-/// `insta::assert_snapshot!` into `tests/tests/snapshots/generated_types__<name>.snap` (the
-/// binary's module path, `offline::generated_types`, is not put in the file name, so the files keep
+/// `insta::assert_snapshot!` into `jumpcloud-api/tests/snapshots/generated_types__<name>.snap` (the
+/// binary's module path, `generated::generated_types`, is not put in the file name, so the files keep
 /// the names they had when this file was a test binary of its own), and on a mismatch a pointer to
 /// the change report.
 fn snapshot(name: &str, text: &str) {
@@ -449,8 +449,8 @@ fn snapshot(name: &str, text: &str) {
         eprintln!(
             "snapshot `{name}` changed. What changed for SDK users: `cargo xtask diff \
              HEAD:openapi/jumpcloud-<api>.json openapi/jumpcloud-<api>.json`. To accept: \
-             `INSTA_UPDATE=always cargo test --workspace --test offline -- generated_types::`, then \
-             review `git diff tests/tests/snapshots`."
+             `INSTA_UPDATE=always cargo test -p jumpcloud-api --test generated -- generated_types::`, then \
+             review `git diff jumpcloud-api/tests/snapshots`."
         );
         std::panic::resume_unwind(panic);
     }

@@ -3,17 +3,15 @@
 //! `Error::InvalidRequest` naming the operation and the parameter, before
 //! anything is sent.
 //!
-//! The per-API modules are written by `cargo xtask regen` and cover every
-//! operation with path parameters. Their client points at a port on
+//! The per-API modules (`tests/path_params/`) are written by `cargo xtask
+//! regen` and cover every operation with path parameters. Their client points at a port on
 //! 127.0.0.1 that nothing listens on, so a request that got through would
 //! fail as a connection error, not as the refusal asserted.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 #[cfg(feature = "directory-insights")]
-#[path = "path_params/insights.rs"]
+#[path = "../path_params/insights.rs"]
 mod insights;
 #[cfg(feature = "directory")]
-#[path = "path_params/v1.rs"]
+#[path = "../path_params/v1.rs"]
 mod v1;
 // Every v2 area: the module covers all of v2's operations.
 #[cfg(all(
@@ -23,7 +21,7 @@ mod v1;
     feature = "directory-sync",
     feature = "providers"
 ))]
-#[path = "path_params/v2.rs"]
+#[path = "../path_params/v2.rs"]
 mod v2;
 
 use jumpcloud_api::{Error, ResponseValue};
