@@ -12,7 +12,7 @@
 //! Each walk also reports the CPU time the process used (client and fake together): on a
 //! machine with `n` cores a walk cannot finish faster than that CPU time divided by `n`.
 //!
-//! Run with `cargo bench -p jumpcloud-fake --bench insights_export`; results are recorded
+//! Run with `cargo bench -p jumpcloud-tests --bench insights_export`; results are recorded
 //! in BENCHMARKS.md. `EXPORT_EVENTS=n` changes the event count.
 
 use std::time::{Duration, Instant};

@@ -6,7 +6,7 @@
 //!   per request, one page at a time and with `concurrency(2 / 4 / 8)`; and
 //!   20,000 system groups (200 pages), one at a time and `concurrency(8)`.
 //!
-//! Run with `cargo bench -p jumpcloud-fake --bench paginate`; results are
+//! Run with `cargo bench -p jumpcloud-tests --bench paginate`; results are
 //! recorded in BENCHMARKS.md.
 
 use std::time::Duration;

@@ -432,7 +432,7 @@ async fn a_name_listing_that_does_not_decode_leaves_its_nodes_unnamed_and_says_w
 /// The naming cost on the benchmark organisation (5,000 users, 300 user
 /// groups, 20,000 systems, 200 system groups; 20 ms per request): requests
 /// and wall time of `access_of` and `who_can_reach` with names and without.
-/// Run with `cargo test -p jumpcloud-fake --release --test e2e --
+/// Run with `cargo test -p jumpcloud-tests --release --test e2e --
 /// --ignored --nocapture names_e2e::`; the numbers are in BENCHMARKS.md.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement: seeds 25,500 objects and takes seconds"]

@@ -5,7 +5,7 @@
 //!
 //! One binary rather than one per file: each test binary links the generated client and the SDK, so
 //! fewer binaries build faster and take less disk (BENCHMARKS.md, "Test binaries"). Run one module
-//! with a filter, e.g. `cargo test -p jumpcloud-fake --test offline -- contract::`.
+//! with a filter, e.g. `cargo test -p jumpcloud-tests --test offline -- contract::`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

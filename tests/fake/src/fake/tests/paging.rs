@@ -12,7 +12,10 @@ use crate::fake::routes::insights_tables::TABLES;
 use crate::fake::{Collection, FakeJumpCloud, Fault};
 
 fn v2_document() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../openapi/jumpcloud-v2.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../openapi/jumpcloud-v2.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
