@@ -96,9 +96,9 @@ struct Setup {
 
 async fn setup() -> std::result::Result<Setup, Box<dyn std::error::Error>> {
     let fake = FakeJumpCloud::start().await?;
-    let org = fake.default_org().to_string();
-    fake.seed(&org, Collection::Users, 100)?;
-    fake.seed(&org, Collection::UserGroups, 10)?;
+    let org = fake.default_org();
+    org.seed(Collection::Users, 100)?;
+    org.seed(Collection::UserGroups, 10)?;
     let ext = JumpCloud::builder()
         .api_key(fake::DEFAULT_API_KEY)
         .base_url(fake.base_url())

@@ -88,16 +88,11 @@ async fn run() -> common::ExampleResult {
 
 /// Four systems in a group "Web servers"; `web-04` never answers, `web-03` exits with 1.
 fn seed(fake: &FakeJumpCloud) -> common::ExampleResult {
-    let org = fake.default_org().to_owned();
-    let group = fake.insert(
-        &org,
-        Collection::SystemGroups,
-        json!({ "name": FAKE_GROUP }),
-    )?;
+    let org = fake.default_org();
+    let group = org.insert(Collection::SystemGroups, json!({ "name": FAKE_GROUP }))?;
     for i in 1..=4 {
         let name = format!("web-{i:02}");
-        let system = fake.insert(
-            &org,
+        let system = org.insert(
             Collection::Systems,
             json!({ "hostname": name, "displayName": name, "os": "Ubuntu" }),
         )?;
@@ -105,13 +100,13 @@ fn seed(fake: &FakeJumpCloud) -> common::ExampleResult {
             GraphNode::new(GraphKind::SystemGroup, group.clone()),
             GraphNode::new(GraphKind::System, system.clone()),
         );
-        fake.add_member(&org, &g, &s)?;
+        org.add_member(&g, &s)?;
         match i {
-            3 => fake.set_command_exit_code(&org, &system, 1)?,
-            4 => fake.set_silent_systems(&org, &[system.as_str()])?,
+            3 => org.set_command_exit_code(&system, 1)?,
+            4 => org.set_silent_systems(&[system.as_str()])?,
             _ => {}
         }
     }
-    fake.set_command_timing(&org, Duration::from_millis(200), Duration::from_millis(300))?;
+    org.set_command_timing(Duration::from_millis(200), Duration::from_millis(300))?;
     Ok(())
 }

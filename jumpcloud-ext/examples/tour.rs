@@ -209,8 +209,7 @@ async fn demo(env_credentials: bool) -> TourResult {
     );
 
     // 7. Streams: every listing pages itself.
-    let org = fake.default_org().to_owned();
-    fake.seed(&org, fake::Collection::Users, 240)?;
+    fake.default_org().seed(fake::Collection::Users, 240)?;
     let seen = fake.request_count();
     let total = jc.v1().user_list().total_count().await?;
     let mut users = jc.v1().user_list().concurrency(3).stream();

@@ -36,8 +36,8 @@ async fn run() -> common::ExampleResult {
         },
         |server| {
             for (id, _, users, systems) in ORGS {
-                server.seed(id, Collection::Users, users)?;
-                server.seed(id, Collection::Systems, systems)?;
+                server.org(id).seed(Collection::Users, users)?;
+                server.org(id).seed(Collection::Systems, systems)?;
             }
             Ok(())
         },

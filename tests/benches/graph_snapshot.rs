@@ -5,7 +5,7 @@
 //! For each concurrency it reports the requests made against the fewest the
 //! page sizes allow (computed by the fake from its own data), the wall time,
 //! the snapshot's size and the client's peak resident set. Run with
-//! `cargo bench -p jumpcloud-fake --bench graph_snapshot`; results are
+//! `cargo bench -p jumpcloud-tests --bench graph_snapshot`; results are
 //! recorded in BENCHMARKS.md. `GRAPH_BENCH_CONCURRENCY=8,1` (the default)
 //! chooses the runs; the concurrency-1 run takes a few minutes.
 //!
@@ -39,7 +39,7 @@ struct Fake {
 
 impl Fake {
     fn start() -> Option<Fake> {
-        let exe = env!("CARGO_BIN_EXE_fake-jumpcloud");
+        let exe = env!("CARGO_BIN_EXE_fake-jumpcloud-bench");
         let mut child = Command::new(exe)
             .args(["--big-org", "--latency-ms", LATENCY_MS, "--stdin-questions"])
             .stdin(Stdio::piped())

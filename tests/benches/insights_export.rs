@@ -12,7 +12,7 @@
 //! Each walk also reports the CPU time the process used (client and fake together): on a
 //! machine with `n` cores a walk cannot finish faster than that CPU time divided by `n`.
 //!
-//! Run with `cargo bench -p jumpcloud-fake --bench insights_export`; results are recorded
+//! Run with `cargo bench -p jumpcloud-tests --bench insights_export`; results are recorded
 //! in BENCHMARKS.md. `EXPORT_EVENTS=n` changes the event count.
 
 use std::time::{Duration, Instant};
@@ -104,8 +104,8 @@ async fn bench() -> Result<(), Box<dyn std::error::Error>> {
         .request_log_capacity(16)
         .start()
         .await?;
-    let org = fake.default_org().to_owned();
-    fake.seed_event_set(&org, set.clone())?;
+    let org = fake.default_org_id().to_owned();
+    fake.org(&org).seed_event_set(set.clone())?;
     let jc = JumpCloud::builder()
         .api_key(DEFAULT_API_KEY)
         .base_url(fake.base_url())

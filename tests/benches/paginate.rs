@@ -6,7 +6,7 @@
 //!   per request, one page at a time and with `concurrency(2 / 4 / 8)`; and
 //!   20,000 system groups (200 pages), one at a time and `concurrency(8)`.
 //!
-//! Run with `cargo bench -p jumpcloud-fake --bench paginate`; results are
+//! Run with `cargo bench -p jumpcloud-tests --bench paginate`; results are
 //! recorded in BENCHMARKS.md.
 
 use std::time::Duration;
@@ -94,9 +94,9 @@ fn benches(c: &mut Criterion) {
     };
     let Some((fake, jc)) = rt.block_on(async {
         let fake = FakeJumpCloud::start().await.ok()?;
-        fake.seed_users(USERS as usize).ok()?;
-        fake.seed_user_groups(GROUPS).ok()?;
-        fake.seed_system_groups(SYSTEM_GROUPS).ok()?;
+        fake.default_org().seed_users(USERS as usize).ok()?;
+        fake.default_org().seed_user_groups(GROUPS).ok()?;
+        fake.default_org().seed_system_groups(SYSTEM_GROUPS).ok()?;
         let jc = client(&fake)?;
         Some((fake, jc))
     }) else {

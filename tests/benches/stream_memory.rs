@@ -2,7 +2,7 @@
 //! with the fake JumpCloud in a process of its own so that only the client's
 //! memory is counted (peak resident set growth, from /proc/self/status).
 //!
-//! Run with `cargo bench -p jumpcloud-fake --bench stream_memory`; results
+//! Run with `cargo bench -p jumpcloud-tests --bench stream_memory`; results
 //! are recorded in BENCHMARKS.md.
 
 use std::io::{BufRead, BufReader};
@@ -30,7 +30,7 @@ async fn peak_during<F: std::future::Future<Output = u64>>(f: F) -> (u64, Option
 }
 
 fn main() {
-    let exe = env!("CARGO_BIN_EXE_fake-jumpcloud");
+    let exe = env!("CARGO_BIN_EXE_fake-jumpcloud-bench");
     let Ok(mut child) = Command::new(exe)
         .args(["--users", "100000", "--stdin-questions"])
         .stdin(Stdio::piped())

@@ -150,7 +150,7 @@ impl App {
         );
         if self == App::Test {
             manifest.push_str(&format!(
-                "\n[dev-dependencies]\njumpcloud-fake = {{ path = \"{sdk}/tests\" }}\n"
+                "\n[dev-dependencies]\njumpcloud-fake = {{ path = \"{sdk}/tests/fake\" }}\n"
             ));
         }
         manifest
@@ -1331,7 +1331,7 @@ const CONCURRENCY_DATA = [];
     #[test]
     fn reads_feature_sets_from_cargo_tree() {
         let tree = "hyper v1.12.0 [client,http1]\n\
-                    jumpcloud-fake v0.1.0 (/sdk/tests) []\n\
+                    jumpcloud-fake v0.1.0 (/sdk/tests/fake) []\n\
                     hyper v1.12.0 [client,http1] (*)\n\
                     syn v2.0.1 [full]\n\
                     syn v2.0.1 [derive,full]\n\
@@ -1416,7 +1416,7 @@ const CONCURRENCY_DATA = [];
         assert!(ring.contains("name = \"build-cost-ring\""));
         let test = App::Test.manifest(sdk);
         assert!(test.contains(
-            "[dev-dependencies]\njumpcloud-fake = { path = \"/tmp/sdk \\\"x\\\"/tests\" }"
+            "[dev-dependencies]\njumpcloud-fake = { path = \"/tmp/sdk \\\"x\\\"/tests/fake\" }"
         ));
         assert!(test.contains("[workspace]\n"));
     }

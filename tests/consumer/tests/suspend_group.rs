@@ -17,13 +17,14 @@ struct Tenant {
 
 async fn tenant() -> TestResult<Tenant> {
     let fake = FakeJumpCloud::start().await?;
-    let contractors = fake.add_user_group("Contractors")?;
+    let org = fake.default_org();
+    let contractors = org.add_user_group("Contractors")?;
     for name in ["ann", "bob"] {
-        let user = fake.add_user(name)?;
+        let user = org.add_user(name)?;
         let (group, member) = (GraphNode::user_group(&contractors), GraphNode::user(&user));
-        fake.add_member(fake.default_org(), &group, &member)?;
+        org.add_member(&group, &member)?;
     }
-    let eve = fake.add_user("eve")?;
+    let eve = org.add_user("eve")?;
     let jc = JumpCloud::builder()
         .api_key(DEFAULT_API_KEY)
         .base_url(fake.base_url())
@@ -38,7 +39,7 @@ async fn tenant() -> TestResult<Tenant> {
 
 /// A user's `state` as the fake holds it now.
 fn state(fake: &FakeJumpCloud, id: &str) -> String {
-    let user = fake.object(fake.default_org(), Collection::Users, id);
+    let user = fake.default_org().object(Collection::Users, id);
     user.and_then(|u| u["state"].as_str().map(str::to_owned))
         .unwrap_or_default()
 }
@@ -88,6 +89,8 @@ async fn suspends_every_member_through_throttling_and_a_failed_write() -> TestRe
             .iter()
             .all(|r| r.header("x-api-key") == Some(REDACTED))
     );
+    // Both scripted faults fired (dropping the fake would also fail the test if not).
+    fake.verify()?;
     Ok(())
 }
 
@@ -106,7 +109,8 @@ async fn a_write_that_keeps_failing_is_reported() -> TestResult {
 
     let err = result.err().ok_or("the writes should have failed")?;
     assert_eq!(err.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
-    for member in fake.members_of(fake.default_org(), &GraphNode::user_group(&contractors))? {
+    let group = GraphNode::user_group(&contractors);
+    for member in fake.default_org().members_of(&group)? {
         assert_eq!(state(&fake, &member.id), "ACTIVATED");
     }
     Ok(())

@@ -32,8 +32,8 @@ fn row(i: usize) -> BulkUserCreate {
 /// next one `per_row` later.
 async fn timed_fake(delay: Duration, per_row: Duration) -> FakeJumpCloud {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    fake.set_bulk_timing(&org, delay, per_row).unwrap();
+    let org = fake.default_org_id().to_owned();
+    fake.org(&org).set_bulk_timing(delay, per_row).unwrap();
     fake
 }
 
@@ -44,13 +44,13 @@ fn jobs(fake: &FakeJumpCloud) -> BulkUsers {
 #[tokio::test]
 async fn creations_split_over_jobs_and_every_row_gets_its_outcome() {
     let fake = timed_fake(Duration::from_millis(30), Duration::ZERO).await;
-    let org = fake.default_org().to_owned();
-    fake.insert(
-        &org,
-        Collection::Users,
-        json!({"username": "bulk7", "email": "b@example.com"}),
-    )
-    .unwrap();
+    let org = fake.default_org_id().to_owned();
+    fake.org(&org)
+        .insert(
+            Collection::Users,
+            json!({"username": "bulk7", "email": "b@example.com"}),
+        )
+        .unwrap();
     let mut rows: Vec<_> = (0..1_200).map(row).collect();
     rows[3].email = Some("not-an-email".into());
     let mut handle = jobs(&fake).rows_per_job(500).create(rows).await.unwrap();
@@ -87,7 +87,7 @@ async fn creations_split_over_jobs_and_every_row_gets_its_outcome() {
         let RowStatus::Created { id: Some(id) } = &report.outcomes[i].status else {
             panic!("row {i}: {:?}", report.outcomes[i]);
         };
-        let user = fake.object(&org, Collection::Users, id).unwrap();
+        let user = fake.org(&org).object(Collection::Users, id).unwrap();
         assert_eq!(user["username"], format!("bulk{i}"));
     }
     assert!(report.unmatched.is_empty());
@@ -96,8 +96,8 @@ async fn creations_split_over_jobs_and_every_row_gets_its_outcome() {
 #[tokio::test]
 async fn updates_are_matched_by_id_and_unknown_users_fail() {
     let fake = timed_fake(Duration::from_millis(10), Duration::ZERO).await;
-    let org = fake.default_org().to_owned();
-    let ids = fake.seed_users(3).unwrap();
+    let org = fake.default_org_id().to_owned();
+    let ids = fake.default_org().seed_users(3).unwrap();
     let mut rows: Vec<BulkUserUpdate> = ids
         .iter()
         .map(|id| BulkUserUpdate {
@@ -134,7 +134,7 @@ async fn updates_are_matched_by_id_and_unknown_users_fail() {
         report.outcomes[3].to_string(),
         format!("row 4 user {}: updated", ids[2])
     );
-    let user = fake.object(&org, Collection::Users, &ids[2]).unwrap();
+    let user = fake.org(&org).object(Collection::Users, &ids[2]).unwrap();
     assert_eq!(user["department"], "Research");
 }
 
@@ -218,7 +218,7 @@ fn submissions(fake: &FakeJumpCloud) -> usize {
 #[tokio::test]
 async fn invalid_rows_are_skipped_and_reported_and_the_rest_sent() {
     let fake = timed_fake(Duration::from_millis(10), Duration::ZERO).await;
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let mut rows: Vec<_> = (0..7).map(row).collect();
     rows[1].email = None;
     rows[4].username = Some("  ".into());
@@ -245,7 +245,7 @@ async fn invalid_rows_are_skipped_and_reported_and_the_rest_sent() {
     );
     let created = report.count(|s| matches!(s, RowStatus::Created { id: Some(_) }));
     assert_eq!(created, 5);
-    assert_eq!(fake.objects(&org, Collection::Users).unwrap().len(), 5);
+    assert_eq!(fake.org(&org).objects(Collection::Users).unwrap().len(), 5);
     assert_eq!(report.summary(), "7 rows: 5 created, 2 skipped");
 }
 
@@ -290,7 +290,7 @@ async fn refusing_invalid_rows_sends_nothing_and_names_them() {
 #[tokio::test]
 async fn a_csv_file_is_read_and_its_bad_rows_are_reported_by_line() {
     let fake = timed_fake(Duration::from_millis(10), Duration::ZERO).await;
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let csv = "Username,Email,First Name,Department,sudo,attributes.costCode\n\
                hana.k,hana.k@example.com,Hana,\"Research, Lab 2\",false,CC-1\n\
                \n\
@@ -323,7 +323,7 @@ async fn a_csv_file_is_read_and_its_bad_rows_are_reported_by_line() {
     let RowStatus::Created { id: Some(id) } = &report.outcomes[0].status else {
         panic!("{:?}", report.outcomes[0]);
     };
-    let hana = fake.object(&org, Collection::Users, id).unwrap();
+    let hana = fake.org(&org).object(Collection::Users, id).unwrap();
     assert_eq!(hana["department"], "Research, Lab 2");
     assert_eq!(hana["sudo"], false);
     assert_eq!(hana["attributes"][0]["value"], "CC-1");

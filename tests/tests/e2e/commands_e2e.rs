@@ -37,28 +37,26 @@ fn commands(fake: &FakeJumpCloud) -> Commands {
 
 /// A command "Update packages", a group "Servers" of `n` systems `srv-0`…, their ids.
 fn seed(fake: &FakeJumpCloud, n: usize) -> (String, String, Vec<String>) {
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let command = fake
-        .insert(
-            &org,
+        .org(&org).insert(
             Collection::Commands,
             json!({"name": "Update packages", "command": "apt-get upgrade -y", "trigger": "nightly"}),
         )
         .unwrap();
     let group = fake
-        .insert(&org, Collection::SystemGroups, json!({"name": "Servers"}))
+        .org(&org)
+        .insert(Collection::SystemGroups, json!({"name": "Servers"}))
         .unwrap();
     let systems: Vec<String> = (0..n)
         .map(|i| {
             let id = fake
-                .insert(
-                    &org,
+                .org(&org).insert(
                     Collection::Systems,
                     json!({"hostname": format!("srv-{i}"), "displayName": format!("srv-{i}"), "os": "Ubuntu"}),
                 )
                 .unwrap();
-            fake.add_member(
-                &org,
+            fake.org(&org).add_member(
                 &GraphNode::new(GraphKind::SystemGroup, group.clone()),
                 &GraphNode::new(GraphKind::System, id.clone()),
             )
@@ -72,13 +70,17 @@ fn seed(fake: &FakeJumpCloud, n: usize) -> (String, String, Vec<String>) {
 #[tokio::test]
 async fn results_arrive_one_by_one_and_the_silent_system_is_reported_at_the_deadline() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let (_, _, systems) = seed(&fake, 4);
-    fake.set_command_timing(&org, Duration::from_millis(50), Duration::from_millis(150))
+    fake.org(&org)
+        .set_command_timing(Duration::from_millis(50), Duration::from_millis(150))
         .unwrap();
-    fake.set_silent_systems(&org, &[systems[3].as_str()])
+    fake.org(&org)
+        .set_silent_systems(&[systems[3].as_str()])
         .unwrap();
-    fake.set_command_exit_code(&org, &systems[1], 2).unwrap();
+    fake.org(&org)
+        .set_command_exit_code(&systems[1], 2)
+        .unwrap();
     let cmds = commands(&fake).output_cap(8);
     // By name, through the lookups.
     let command = cmds.command_id("Update packages").await.unwrap();
@@ -134,9 +136,10 @@ async fn results_arrive_one_by_one_and_the_silent_system_is_reported_at_the_dead
 #[tokio::test]
 async fn a_run_where_everyone_answers_ends_without_waiting_for_the_deadline() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let (command, _, systems) = seed(&fake, 3);
-    fake.set_command_timing(&org, Duration::from_millis(20), Duration::from_millis(5))
+    fake.org(&org)
+        .set_command_timing(Duration::from_millis(20), Duration::from_millis(5))
         .unwrap();
     let targets: Vec<_> = systems.iter().cloned().map(Target::System).collect();
     let run = commands(&fake).run(&command, &targets).await.unwrap();
@@ -154,9 +157,10 @@ async fn a_run_where_everyone_answers_ends_without_waiting_for_the_deadline() {
 #[tokio::test]
 async fn faults_mid_wait_are_retried_and_one_that_outlasts_the_retries_names_the_run() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let (command, group, _) = seed(&fake, 3);
-    fake.set_command_timing(&org, Duration::from_millis(40), Duration::from_millis(40))
+    fake.org(&org)
+        .set_command_timing(Duration::from_millis(40), Duration::from_millis(40))
         .unwrap();
     let cmds = commands(&fake);
     let run = cmds
@@ -170,7 +174,8 @@ async fn faults_mid_wait_are_retried_and_one_that_outlasts_the_retries_names_the
 
     // A failure that outlasts the client's retries ends the stream with a typed error that
     // keeps who had answered.
-    fake.set_command_timing(&org, Duration::from_millis(10), Duration::from_millis(400))
+    fake.org(&org)
+        .set_command_timing(Duration::from_millis(10), Duration::from_millis(400))
         .unwrap();
     let run = cmds
         .run(&command, &[Target::SystemGroup(group)])
@@ -368,14 +373,11 @@ async fn commands_are_triggered_by_name() {
 #[tokio::test]
 async fn a_run_on_1000_systems_counts_its_requests() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let (command, group, _) = seed(&fake, 1_000);
-    fake.set_command_timing(
-        &org,
-        Duration::from_millis(200),
-        Duration::from_micros(1_000),
-    )
-    .unwrap();
+    fake.org(&org)
+        .set_command_timing(Duration::from_millis(200), Duration::from_micros(1_000))
+        .unwrap();
     let before = fake.requests().len();
     let cmds = Commands::new(&client(&fake))
         .poll_backoff(Duration::from_millis(250), Duration::from_secs(2));
@@ -412,11 +414,13 @@ async fn a_run_on_1000_systems_counts_its_requests() {
 #[tokio::test]
 async fn a_stored_run_is_followed_again_after_a_restart() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let (command, group, systems) = seed(&fake, 3);
-    fake.set_command_timing(&org, Duration::from_millis(20), Duration::from_millis(20))
+    fake.org(&org)
+        .set_command_timing(Duration::from_millis(20), Duration::from_millis(20))
         .unwrap();
-    fake.set_silent_systems(&org, &[systems[2].as_str()])
+    fake.org(&org)
+        .set_silent_systems(&[systems[2].as_str()])
         .unwrap();
     let run = commands(&fake)
         .run(&command, &[Target::SystemGroup(group)])

@@ -42,8 +42,8 @@ pub fn fast_retry() -> RetryPolicy {
 /// A fake whose default organisation holds `n` generated objects of `collection`.
 pub async fn fake_with(collection: Collection, n: usize) -> FakeJumpCloud {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    fake.seed(&org, collection, n).unwrap();
+    let org = fake.default_org_id().to_owned();
+    fake.org(&org).seed(collection, n).unwrap();
     fake
 }
 

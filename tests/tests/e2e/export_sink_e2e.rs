@@ -161,8 +161,8 @@ async fn finish(fake: &FakeJumpCloud, jc: &JumpCloud, set: &EventSet, dir: &Path
 async fn an_export_killed_anywhere_resumes_to_the_file_of_a_clean_run() {
     let set = EventSet::new(start(), 900);
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    fake.seed_event_set(&org, set.clone()).unwrap();
+    let org = fake.default_org_id().to_owned();
+    fake.org(&org).seed_event_set(set.clone()).unwrap();
     let jc = common::client(&fake, RetryPolicy::none());
     let scratch = Scratch::new("anywhere");
 
@@ -255,8 +255,8 @@ async fn an_export_killed_anywhere_resumes_to_the_file_of_a_clean_run() {
 async fn concurrent_cursors_killed_and_resumed_write_each_event_once() {
     let set = EventSet::new(start(), 1_200).per_instant(4);
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    fake.seed_event_set(&org, set.clone()).unwrap();
+    let org = fake.default_org_id().to_owned();
+    fake.org(&org).seed_event_set(set.clone()).unwrap();
     let jc = common::client(&fake, RetryPolicy::none());
     let scratch = Scratch::new("concurrent");
     for k in [1, 5, 13] {

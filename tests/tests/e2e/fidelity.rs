@@ -51,7 +51,7 @@ fn header(resp: &Response, name: &str) -> Option<String> {
 #[tokio::test]
 async fn v2_total_is_a_response_header_over_a_bare_array() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    fake.seed_user_groups(25).unwrap();
+    fake.default_org().seed_user_groups(25).unwrap();
     let resp = get(&fake, "/api/v2/usergroups?limit=10&skip=20")
         .sent()
         .await;
@@ -71,7 +71,7 @@ async fn v2_total_is_a_response_header_over_a_bare_array() {
 #[tokio::test]
 async fn v1_lists_are_results_and_total_count() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    fake.seed_users(7).unwrap();
+    fake.default_org().seed_users(7).unwrap();
     let (status, body) = get_answer(&fake, "/api/systemusers?limit=5").await;
     assert_eq!(status, 200);
     assert_eq!(body["totalCount"], 7);
@@ -98,7 +98,7 @@ async fn limit_over_100_is_a_400_with_a_message() {
 #[tokio::test]
 async fn short_pages_in_the_middle_of_a_collection() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    fake.seed_user_groups(30).unwrap();
+    fake.default_org().seed_user_groups(30).unwrap();
     // The second page of ten comes back three records short; the total still counts them.
     fake.faults().push(
         Fault::drop_records(3)
@@ -119,14 +119,14 @@ async fn short_pages_in_the_middle_of_a_collection() {
 #[tokio::test]
 async fn repeated_filter_keys_are_anded() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     for (name, description) in [("eng-a", "x"), ("eng-b", "y"), ("ops-a", "x")] {
-        fake.insert(
-            &org,
-            Collection::UserGroups,
-            json!({"name": name, "description": description}),
-        )
-        .unwrap();
+        fake.org(&org)
+            .insert(
+                Collection::UserGroups,
+                json!({"name": name, "description": description}),
+            )
+            .unwrap();
     }
     let resp = get(
         &fake,
@@ -142,7 +142,7 @@ async fn repeated_filter_keys_are_anded() {
 #[tokio::test]
 async fn some_routes_refuse_x_org_id_with_403() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     for path in [
         "/api/organizations",
         "/api/users",
@@ -210,8 +210,7 @@ async fn multi_tenant_keys_must_select_an_org() {
 #[tokio::test]
 async fn directory_insights_pages_by_cursor_headers() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    fake.seed(fake.default_org(), Collection::Events, 25)
-        .unwrap();
+    fake.default_org().seed(Collection::Events, 25).unwrap();
     let url = format!("{}/events", fake.insights_url());
     let mut body = json!({
         "service": ["all"],
@@ -288,7 +287,7 @@ async fn error_bodies_take_jumpcloud_s_shapes() {
 #[tokio::test]
 async fn malformed_requests_are_answered_with_a_status_and_message() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let user = fake.add_user("ann").unwrap();
+    let user = fake.default_org().add_user("ann").unwrap();
     let cases = [
         // Not JSON at all.
         call(&fake, Method::POST, "/api/systemusers").body("{not json"),

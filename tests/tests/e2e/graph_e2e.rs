@@ -43,8 +43,8 @@ fn default_client(fake: &FakeJumpCloud) -> JumpCloud {
 impl Demo {
     /// The id of the object of `c` whose `field` is `value`.
     fn id(&self, c: Collection, field: &str, value: &str) -> String {
-        let org = self.fake.default_org().to_owned();
-        let objects = self.fake.objects(&org, c).unwrap();
+        let org = self.fake.default_org_id().to_owned();
+        let objects = self.fake.org(&org).objects(c).unwrap();
         let found = objects
             .iter()
             .find(|o| o[field] == value)
@@ -200,7 +200,8 @@ async fn a_failed_write_does_not_hide_the_others() {
     let g = d.jc.graph();
     let user1 = NodeRef::user(
         d.fake
-            .objects(d.fake.default_org(), Collection::Users)
+            .default_org()
+            .objects(Collection::Users)
             .unwrap()
             .iter()
             .find(|u| {
@@ -352,15 +353,16 @@ async fn snapshot_draws_the_demo_organisation() {
 #[tokio::test]
 async fn a_snapshot_costs_no_more_than_a_tenth_over_the_fewest_requests() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let made = fake
-        .seed_big_org(&org, BigOrg::new(250, 30, 1_000, 20))
+        .org(&org)
+        .seed_big_org(BigOrg::new(250, 30, 1_000, 20))
         .unwrap();
     let jc = default_client(&fake);
     fake.clear_requests();
     let snap = people_and_machines(&jc, 4).await;
     let requests = fake.request_count();
-    let floor = fake.snapshot_floor(&org, 100).unwrap();
+    let floor = fake.org(&org).snapshot_floor(100).unwrap();
     assert!(
         requests * 10 <= floor * 11,
         "{requests} requests, floor {floor}"
@@ -425,9 +427,10 @@ async fn a_snapshot_of_every_kind_names_applications_directories_and_commands() 
 #[tokio::test]
 async fn a_graph_keeps_to_its_concurrency_in_all() {
     let fake = common::slow_fake(std::time::Duration::from_millis(10)).await;
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     // One group of each kind: its members take three pages.
-    fake.seed_big_org(&org, BigOrg::new(250, 1, 250, 1))
+    fake.org(&org)
+        .seed_big_org(BigOrg::new(250, 1, 250, 1))
         .unwrap();
     let jc = default_client(&fake);
     let snap = people_and_machines(&jc, 3).await;

@@ -28,8 +28,8 @@ fn client(fake: &FakeJumpCloud) -> JumpCloud {
 /// A fake whose default organisation is a generated one of this shape.
 async fn org(spec: BigOrg) -> (FakeJumpCloud, JumpCloud, BigOrgIds) {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    let ids = fake.seed_big_org(&org, spec).unwrap();
+    let org = fake.default_org_id().to_owned();
+    let ids = fake.org(&org).seed_big_org(spec).unwrap();
     let jc = client(&fake);
     fake.clear_requests();
     (fake, jc, ids)
@@ -45,11 +45,14 @@ fn pages(n: usize) -> usize {
 /// groups' names, 100 per request) and the group listing with one
 /// membership listing per group.
 fn floor(fake: &FakeJumpCloud, users: &[String]) -> (usize, usize) {
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let mut distinct = BTreeSet::new();
     let mut per_member = 0;
     for u in users {
-        let groups = fake.groups_of(&org, &GraphNode::user(u.as_str())).unwrap();
+        let groups = fake
+            .org(&org)
+            .groups_of(&GraphNode::user(u.as_str()))
+            .unwrap();
         per_member += pages(groups.len());
         distinct.extend(groups.into_iter().map(|g| g.id));
     }
@@ -57,13 +60,15 @@ fn floor(fake: &FakeJumpCloud, users: &[String]) -> (usize, usize) {
         per_member += distinct.len().div_ceil(100);
     }
     let groups = fake
-        .objects(&org, jumpcloud_fake::Collection::UserGroups)
+        .org(&org)
+        .objects(jumpcloud_fake::Collection::UserGroups)
         .unwrap();
     let mut per_group = pages(groups.len());
     for g in &groups {
         let id = g["_id"].as_str().or(g["id"].as_str()).unwrap();
         let members = fake
-            .members_of(&org, &GraphNode::new(GraphKind::UserGroup, id))
+            .org(&org)
+            .members_of(&GraphNode::new(GraphKind::UserGroup, id))
             .unwrap();
         per_group += pages(members.len());
     }
@@ -72,8 +77,9 @@ fn floor(fake: &FakeJumpCloud, users: &[String]) -> (usize, usize) {
 
 /// The users' groups as the fake has them, by group id.
 fn truth(fake: &FakeJumpCloud, user: &str) -> BTreeSet<String> {
-    let org = fake.default_org().to_owned();
-    fake.groups_of(&org, &GraphNode::user(user))
+    let org = fake.default_org_id().to_owned();
+    fake.org(&org)
+        .groups_of(&GraphNode::user(user))
         .unwrap()
         .into_iter()
         .map(|g| g.id)
@@ -124,10 +130,10 @@ async fn member_of_streams_come_back_named_in_batches() {
 
     // 150 groups: two pages, each named by one request, never one per group.
     let fake = FakeJumpCloud::start().await.unwrap();
-    let users = fake.seed_users(1).unwrap();
+    let users = fake.default_org().seed_users(1).unwrap();
     let jc = client(&fake);
     let node = NodeRef::user(&users[0]);
-    for g in fake.seed_user_groups(150).unwrap() {
+    for g in fake.default_org().seed_user_groups(150).unwrap() {
         jc.graph()
             .add_member(&NodeRef::user_group(g), &node, None)
             .await
@@ -187,10 +193,11 @@ async fn groups_of_few_users_reads_each_users_groups() {
 #[tokio::test]
 async fn groups_of_many_users_reads_each_groups_members_once() {
     let (fake, jc, ids) = org(BigOrg::new(400, 30, 20, 4)).await;
-    let org_id = fake.default_org().to_owned();
+    let org_id = fake.default_org_id().to_owned();
     // Named users, as a listing or search gives them: no naming request.
     let users: Vec<NodeRef> = fake
-        .objects(&org_id, jumpcloud_fake::Collection::Users)
+        .org(&org_id)
+        .objects(jumpcloud_fake::Collection::Users)
         .unwrap()
         .iter()
         .map(|u| {
@@ -273,10 +280,11 @@ async fn groups_of_refuses_what_it_cannot_answer_before_any_request() {
 #[ignore = "a measurement: seeds 25,500 objects and takes a minute"]
 async fn groups_of_users_on_the_benchmark_organisation() {
     let fake = FakeJumpCloud::builder().start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    fake.seed_big_org(&org, BigOrg::default()).unwrap();
+    let org = fake.default_org_id().to_owned();
+    fake.org(&org).seed_big_org(BigOrg::default()).unwrap();
     let users: Vec<NodeRef> = fake
-        .objects(&org, jumpcloud_fake::Collection::Users)
+        .org(&org)
+        .objects(jumpcloud_fake::Collection::Users)
         .unwrap()
         .iter()
         .map(|u| {

@@ -29,8 +29,8 @@ fn start() -> DateTime<Utc> {
 
 async fn fake_with(set: &EventSet) -> FakeJumpCloud {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    fake.seed_event_set(&org, set.clone()).unwrap();
+    let org = fake.default_org_id().to_owned();
+    fake.org(&org).seed_event_set(set.clone()).unwrap();
     fake
 }
 
@@ -288,16 +288,16 @@ fn stored_event(at: DateTime<Utc>, n: u32) -> serde_json::Value {
 #[tokio::test]
 async fn follow_delivers_new_events_once_across_a_restart() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let jc = client(&fake, RetryPolicy::none());
     let now = Utc::now();
     for n in 0..5 {
-        fake.insert(
-            &org,
-            Collection::Events,
-            stored_event(now - TimeDelta::seconds(30 - i64::from(n)), n),
-        )
-        .unwrap();
+        fake.org(&org)
+            .insert(
+                Collection::Events,
+                stored_event(now - TimeDelta::seconds(30 - i64::from(n)), n),
+            )
+            .unwrap();
     }
     let follow = |cp| {
         Follow::new(&jc, EventSearch::all(), cp)
@@ -314,13 +314,14 @@ async fn follow_delivers_new_events_once_across_a_restart() {
         checkpoint = Some(b.checkpoint);
     }
     // A late event, older than the newest delivered but inside the overlap, and a new one.
-    fake.insert(
-        &org,
-        Collection::Events,
-        stored_event(now - TimeDelta::seconds(40), 5),
-    )
-    .unwrap();
-    fake.insert(&org, Collection::Events, stored_event(now, 6))
+    fake.org(&org)
+        .insert(
+            Collection::Events,
+            stored_event(now - TimeDelta::seconds(40), 5),
+        )
+        .unwrap();
+    fake.org(&org)
+        .insert(Collection::Events, stored_event(now, 6))
         .unwrap();
     while ids.len() < 7 {
         let b = stream.try_next().await.unwrap().unwrap();
@@ -331,7 +332,8 @@ async fn follow_delivers_new_events_once_across_a_restart() {
     // A new process from the stored checkpoint: polls see the same events again, but
     // delivers only the one added meanwhile.
     let saved = serde_json::to_string(&checkpoint.unwrap()).unwrap();
-    fake.insert(&org, Collection::Events, stored_event(Utc::now(), 7))
+    fake.org(&org)
+        .insert(Collection::Events, stored_event(Utc::now(), 7))
         .unwrap();
     let cp: FollowCheckpoint = serde_json::from_str(&saved).unwrap();
     assert_eq!(cp.remembered(), 7);

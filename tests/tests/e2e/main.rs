@@ -1,10 +1,10 @@
 //! The end-to-end tests, one test binary: the `jumpcloud-ext` client against the fake JumpCloud on
-//! 127.0.0.1 (`*_e2e`), and the fake itself over HTTP (`fidelity`, `public_api`) and as a process
-//! (`process_mode`). Each module is one subject; `common` holds what they share.
+//! 127.0.0.1 (`*_e2e`), and the fake itself over HTTP (`fidelity`, `public_api`; the fake's own
+//! package tests it as a process). Each module is one subject; `common` holds what they share.
 //!
 //! One binary rather than one per file: each test binary links the generated client and the SDK, so
 //! fewer binaries build faster and take less disk (BENCHMARKS.md, "Test binaries"). Run one module
-//! with a filter, e.g. `cargo test -p jumpcloud-fake --test e2e -- graph_e2e::`.
+//! with a filter, e.g. `cargo test -p jumpcloud-tests --test e2e -- graph_e2e::`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -21,7 +21,6 @@ mod groups_e2e;
 mod insights_export_e2e;
 mod names_e2e;
 mod paginate_e2e;
-mod process_mode;
 mod public_api;
 mod request_path_e2e;
 mod run_e2e;

@@ -171,16 +171,17 @@ async fn missing_and_ambiguous_names_are_typed_errors() {
 #[tokio::test]
 async fn many_names_take_one_request_per_hundred() {
     let fake = FakeJumpCloud::builder().start().await.unwrap();
-    fake.seed_user_groups(250).unwrap();
-    fake.seed_users(150).unwrap();
+    fake.default_org().seed_user_groups(250).unwrap();
+    fake.default_org().seed_users(150).unwrap();
     let jc = JumpCloud::builder()
         .api_key(DEFAULT_API_KEY)
         .base_url(fake.base_url())
         .build()
         .unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let group_names: Vec<String> = fake
-        .objects(&org, jumpcloud_fake::Collection::UserGroups)
+        .org(&org)
+        .objects(jumpcloud_fake::Collection::UserGroups)
         .unwrap()
         .iter()
         .take(150)
@@ -199,7 +200,8 @@ async fn many_names_take_one_request_per_hundred() {
     assert_eq!(sent(&fake), 2, "ceil(150 / 100) requests");
 
     let usernames: Vec<String> = fake
-        .objects(&org, jumpcloud_fake::Collection::Users)
+        .org(&org)
+        .objects(jumpcloud_fake::Collection::Users)
         .unwrap()
         .iter()
         .map(|u| u["username"].as_str().unwrap().to_uppercase())
@@ -311,15 +313,15 @@ async fn access_answers_carry_each_users_account_state_at_no_extra_request() {
     use jumpcloud_fake::Collection;
     use serde_json::json;
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     // Sample users: every 12th from the 6th is suspended, from the 10th staged.
-    let mut users = fake.seed_users(150).unwrap();
+    let mut users = fake.default_org().seed_users(150).unwrap();
     let extra = |name: &str, fields: serde_json::Value| {
         let mut user = json!({"username": name, "email": format!("{name}@example.com")});
         user.as_object_mut()
             .unwrap()
             .extend(fields.as_object().unwrap().clone());
-        fake.insert(&org, Collection::Users, user).unwrap()
+        fake.org(&org).insert(Collection::Users, user).unwrap()
     };
     let locked = extra(
         "locked.out",
@@ -327,7 +329,7 @@ async fn access_answers_carry_each_users_account_state_at_no_extra_request() {
     );
     let pending = extra("not.yet", json!({"activated": false}));
     users.extend([locked.clone(), pending.clone()]);
-    let system = fake.seed_systems(1).unwrap().remove(0);
+    let system = fake.default_org().seed_systems(1).unwrap().remove(0);
     let jc = JumpCloud::builder()
         .api_key(DEFAULT_API_KEY)
         .base_url(fake.base_url())
@@ -555,7 +557,7 @@ async fn a_name_listing_that_does_not_decode_leaves_its_nodes_unnamed_and_says_w
 /// The naming cost on the benchmark organisation (5,000 users, 300 user
 /// groups, 20,000 systems, 200 system groups; 20 ms per request): requests
 /// and wall time of `access_of` and `who_can_reach` with names and without.
-/// Run with `cargo test -p jumpcloud-fake --release --test e2e --
+/// Run with `cargo test -p jumpcloud-tests --release --test e2e --
 /// --ignored --nocapture names_e2e::`; the numbers are in BENCHMARKS.md.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "a measurement: seeds 25,500 objects and takes seconds"]
@@ -563,9 +565,10 @@ async fn naming_cost_on_the_benchmark_organisation() {
     use jumpcloud_fake::BigOrg;
     use std::time::Duration;
     let fake = FakeJumpCloud::builder().start().await.unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let ids = fake
-        .seed_big_org(&org, BigOrg::new(5_000, 300, 20_000, 200))
+        .org(&org)
+        .seed_big_org(BigOrg::new(5_000, 300, 20_000, 200))
         .unwrap();
     let jc = JumpCloud::builder()
         .api_key(DEFAULT_API_KEY)

@@ -317,9 +317,13 @@ async fn directory_insights_events_page_by_cursor() {
 #[tokio::test]
 async fn a_token_paged_import_follows_the_next_page_token() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    let gsuite = fake.seed(&org, Collection::GSuites, 1).unwrap().remove(0);
-    fake.seed_gsuite_import(&org, &gsuite, 230).unwrap();
+    let org = fake.default_org_id().to_owned();
+    let gsuite = fake
+        .org(&org)
+        .seed(Collection::GSuites, 1)
+        .unwrap()
+        .remove(0);
+    fake.org(&org).seed_gsuite_import(&gsuite, 230).unwrap();
     let jc = client(&fake);
     let users = jc
         .v2()
@@ -346,10 +350,14 @@ async fn a_token_paged_import_follows_the_next_page_token() {
 async fn system_insights_tables_page_by_ten_thousand_with_typed_filters() {
     use jumpcloud_ext::filter::system_insights::Filter;
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    let systems = fake.seed(&org, Collection::Systems, 3).unwrap();
-    fake.seed_insights(&org, "os_version", &systems, 1).unwrap();
-    fake.seed_insights(&org, "apps", &systems, 4_000).unwrap();
+    let org = fake.default_org_id().to_owned();
+    let systems = fake.org(&org).seed(Collection::Systems, 3).unwrap();
+    fake.org(&org)
+        .seed_insights("os_version", &systems, 1)
+        .unwrap();
+    fake.org(&org)
+        .seed_insights("apps", &systems, 4_000)
+        .unwrap();
     let jc = client(&fake);
     let apps = jc
         .v2()
@@ -402,8 +410,8 @@ async fn a_bad_typed_filter_fails_before_any_request() {
 #[tokio::test]
 async fn streams_sharing_a_budget_stay_within_it_together() {
     let fake = common::slow_fake(Duration::from_millis(20)).await;
-    fake.seed_users(500).unwrap();
-    fake.seed_user_groups(500).unwrap();
+    fake.default_org().seed_users(500).unwrap();
+    fake.default_org().seed_user_groups(500).unwrap();
     let jc = client(&fake);
 
     let users = jc.v1().user_list().concurrency(4).try_collect_all();
@@ -441,7 +449,7 @@ async fn streams_sharing_a_budget_stay_within_it_together() {
 #[tokio::test]
 async fn a_stream_keeps_to_its_concurrency_and_numbers_its_pages() {
     let fake = common::slow_fake(Duration::from_millis(20)).await;
-    fake.seed_users(1_050).unwrap();
+    fake.default_org().seed_users(1_050).unwrap();
     let pages: Vec<ListingPage<_>> = client(&fake)
         .v1()
         .user_list()

@@ -24,35 +24,39 @@ fn get(fake: &FakeJumpCloud, path: &str) -> RequestBuilder {
 #[tokio::test]
 async fn seeding_that_cannot_hold_is_an_error_at_once() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
-    let group = GraphNode::user_group(fake.add_user_group("Admins").unwrap());
+    let org = fake.default_org_id().to_owned();
+    let group = GraphNode::user_group(fake.default_org().add_user_group("Admins").unwrap());
     let ghost = GraphNode::user("5f1b2c3d4e5f60718293a4b5");
     assert!(matches!(
-        fake.add_member(&org, &group, &ghost),
+        fake.org(&org).add_member(&group, &ghost),
         Err(FakeError::NotFound(_))
     ));
-    let system = GraphNode::system(fake.add_system("web-1").unwrap());
+    let system = GraphNode::system(fake.default_org().add_system("web-1").unwrap());
     assert!(matches!(
-        fake.associate(&org, &ghost, &system, Value::Null),
+        fake.org(&org).associate(&ghost, &system, None),
         Err(FakeError::NotFound(_))
     ));
     // A user can't be a member of a system group.
-    let servers = GraphNode::system_group(fake.add_system_group("Servers").unwrap());
-    let user = GraphNode::user(fake.add_user("ann").unwrap());
+    let servers = GraphNode::system_group(fake.default_org().add_system_group("Servers").unwrap());
+    let user = GraphNode::user(fake.default_org().add_user("ann").unwrap());
     assert!(matches!(
-        fake.add_member(&org, &servers, &user),
+        fake.org(&org).add_member(&servers, &user),
         Err(FakeError::InvalidLink(_))
     ));
-    assert!(matches!(fake.add_user("ann"), Err(FakeError::Conflict(_))));
     assert!(matches!(
-        fake.add_user_group("Admins"),
+        fake.default_org().add_user("ann"),
         Err(FakeError::Conflict(_))
     ));
     assert!(matches!(
-        fake.seed_insights(&org, "apps", std::slice::from_ref(&ghost.id), 1),
+        fake.default_org().add_user_group("Admins"),
+        Err(FakeError::Conflict(_))
+    ));
+    assert!(matches!(
+        fake.org(&org)
+            .seed_insights("apps", std::slice::from_ref(&ghost.id), 1),
         Err(FakeError::NotFound(_))
     ));
-    assert!(fake.members_of(&org, &group).unwrap().is_empty());
+    assert!(fake.org(&org).members_of(&group).unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -62,7 +66,7 @@ async fn request_log_keeps_what_was_sent_but_no_secret() {
         &fake,
         "/api/v2/usergroups?filter=name:eq:a&filter=description:eq:b&limit=5",
     )
-    .header("x-org-id", fake.default_org())
+    .header("x-org-id", fake.default_org_id())
     .send()
     .await
     .unwrap();
@@ -74,39 +78,44 @@ async fn request_log_keeps_what_was_sent_but_no_secret() {
     );
     assert_eq!(log[0].query_value("limit").as_deref(), Some("5"));
     assert_eq!(log[0].header("x-api-key"), Some(REDACTED));
-    assert_eq!(log[0].header("x-org-id"), Some(fake.default_org()));
+    assert_eq!(log[0].header("x-org-id"), Some(fake.default_org_id()));
     assert!(!format!("{log:?}").contains(DEFAULT_API_KEY));
 }
 
 #[tokio::test]
 async fn typed_seeding_fills_what_the_api_returns() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let org = fake.default_org().to_owned();
+    let org = fake.default_org_id().to_owned();
     let ann = fake
+        .default_org()
         .add_user_with(json!({"username": "ann", "department": "IT", "state": "SUSPENDED"}))
         .unwrap();
-    let user = fake.object(&org, Collection::Users, &ann).unwrap();
+    let user = fake.org(&org).object(Collection::Users, &ann).unwrap();
     assert_eq!(user["email"], "ann@example.com");
     assert_eq!(
         (user["state"].as_str(), user["suspended"].as_bool()),
         (Some("SUSPENDED"), Some(true))
     );
     assert!(matches!(
-        fake.add_user_with(json!({"email": "x@example.com"})),
+        fake.default_org()
+            .add_user_with(json!({"email": "x@example.com"})),
         Err(FakeError::InvalidObject(_))
     ));
     assert!(matches!(
-        fake.add_user_group(" "),
+        fake.default_org().add_user_group(" "),
         Err(FakeError::InvalidObject(_))
     ));
-    let policy = fake.add_policy("Disk Encryption").unwrap();
-    let app = fake.add_application("Slack").unwrap();
-    let command = fake.add_command("Update", "apt-get upgrade -y").unwrap();
+    let policy = fake.default_org().add_policy("Disk Encryption").unwrap();
+    let app = fake.default_org().add_application("Slack").unwrap();
+    let command = fake
+        .default_org()
+        .add_command("Update", "apt-get upgrade -y")
+        .unwrap();
     let event = fake
-        .add_event(json!({"service": "sso", "event_type": "sso_auth", "timestamp": "2026-01-02T03:04:05.000Z"}))
+        .default_org().add_event(json!({"service": "sso", "event_type": "sso_auth", "timestamp": "2026-01-02T03:04:05.000Z"}))
         .unwrap();
     // One field of a stored object.
-    let stored = |c, id: &str, field: &str| fake.object(&org, c, id).unwrap()[field].clone();
+    let stored = |c, id: &str, field: &str| fake.org(&org).object(c, id).unwrap()[field].clone();
     assert_eq!(
         stored(Collection::Policies, &policy, "name"),
         "Disk Encryption"
@@ -131,7 +140,7 @@ async fn typed_seeding_fills_what_the_api_returns() {
     );
 
     // Suspending through the API moves `state` too.
-    let bob = fake.add_user("bob").unwrap();
+    let bob = fake.default_org().add_user("bob").unwrap();
     let resp = call(&fake, Method::PUT, &format!("/api/systemusers/{bob}"))
         .json(&json!({"suspended": true}))
         .send()
@@ -139,7 +148,7 @@ async fn typed_seeding_fills_what_the_api_returns() {
         .unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(
-        fake.object(&org, Collection::Users, &bob).unwrap()["state"],
+        fake.org(&org).object(Collection::Users, &bob).unwrap()["state"],
         "SUSPENDED"
     );
 }
@@ -147,7 +156,7 @@ async fn typed_seeding_fills_what_the_api_returns() {
 #[tokio::test]
 async fn write_faults_spare_reads() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let ann = fake.add_user("ann").unwrap();
+    let ann = fake.default_org().add_user("ann").unwrap();
     fake.faults()
         .push(Fault::server_error().on_writes().times(2));
     assert_eq!(

@@ -19,8 +19,8 @@ use serde_json::json;
 /// The demo organisation, a client for it that retries quickly, and the id
 /// of `field = value` in `collection`.
 fn id(fake: &FakeJumpCloud, c: Collection, field: &str, value: &str) -> String {
-    let org = fake.default_org().to_owned();
-    let objects = fake.objects(&org, c).unwrap();
+    let org = fake.default_org_id().to_owned();
+    let objects = fake.org(&org).objects(c).unwrap();
     let found = objects.iter().find(|o| o[field] == value).unwrap();
     found["_id"]
         .as_str()
@@ -32,7 +32,7 @@ fn id(fake: &FakeJumpCloud, c: Collection, field: &str, value: &str) -> String {
 /// `fault` in front of the next `POST` to `path`.
 fn before_next_post(fake: &FakeJumpCloud, fault: Fault, path: &str) {
     fake.faults()
-        .push(fault.on_method(http::Method::POST).on_path(path).times(1));
+        .push(fault.on_method("POST").on_path(path).times(1));
 }
 
 /// Creates a user group named `name` (a `POST` that is not repeatable).
@@ -53,9 +53,7 @@ async fn one_429_on_every_kind_of_post_is_resent_once() {
     let jc = common::keyed_demo(&fake, common::fast_retry());
     let user = id(&fake, Collection::Users, "username", DEMO_TWO_PATH_USERNAME);
     let group = id(&fake, Collection::UserGroups, "name", "Engineering");
-    let system = fake
-        .objects(fake.default_org(), Collection::Systems)
-        .unwrap()[0]["_id"]
+    let system = fake.default_org().objects(Collection::Systems).unwrap()[0]["_id"]
         .as_str()
         .unwrap()
         .to_string();
@@ -150,7 +148,7 @@ enum Given {
 #[tokio::test]
 async fn budgets_never_deadlock_and_never_overflow() {
     let fake = common::slow_fake(Duration::from_millis(2)).await;
-    fake.seed_users(250).unwrap();
+    fake.default_org().seed_users(250).unwrap();
     let jc = common::client(&fake, RetryPolicy::none());
     for given in [Given::Client, Given::Stream, Given::Both] {
         for size in 1..=4 {

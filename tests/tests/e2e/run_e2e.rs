@@ -118,12 +118,8 @@ async fn a_per_call_policy_overrides_the_clients_for_that_call_only() {
         )
         .unwrap()
     };
-    fake.faults().push(
-        Fault::status(503)
-            .on_path(path)
-            .on_method(http::Method::POST)
-            .times(1),
-    );
+    fake.faults()
+        .push(Fault::status(503).on_path(path).on_method("POST").times(1));
     assert!(
         jc.v2()
             .user_group_create()
@@ -133,12 +129,8 @@ async fn a_per_call_policy_overrides_the_clients_for_that_call_only() {
             .is_err()
     );
     assert_eq!(sent_to(&fake, "POST", path), 1);
-    fake.faults().push(
-        Fault::status(503)
-            .on_path(path)
-            .on_method(http::Method::POST)
-            .times(1),
-    );
+    fake.faults()
+        .push(Fault::status(503).on_path(path).on_method("POST").times(1));
     jc.with_options(
         CallOptions::new().retry(
             RetryPolicy::default()

@@ -26,16 +26,16 @@ struct Device {
 /// first may sign with the fixture key.
 async fn device() -> Device {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let systems = fake.seed_systems(2).unwrap();
-    let groups = fake.seed_system_groups(1).unwrap();
-    let org = fake.default_org().to_owned();
-    fake.add_member(
-        &org,
-        &GraphNode::system_group(groups[0].as_str()),
-        &GraphNode::system(systems[0].as_str()),
-    )
-    .unwrap();
-    fake.add_system_key(&org, &systems[0], PUBLIC_DER);
+    let systems = fake.default_org().seed_systems(2).unwrap();
+    let groups = fake.default_org().seed_system_groups(1).unwrap();
+    let org = fake.default_org_id().to_owned();
+    fake.org(&org)
+        .add_member(
+            &GraphNode::system_group(groups[0].as_str()),
+            &GraphNode::system(systems[0].as_str()),
+        )
+        .unwrap();
+    fake.org(&org).add_system_key(&systems[0], PUBLIC_DER);
     Device {
         fake,
         system: systems[0].clone(),
@@ -99,7 +99,7 @@ async fn routes_about_other_objects_are_refused_by_the_server() {
     let err = jc.v1().system_list().run().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Http);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
-    let other = d.fake.seed_systems(1).unwrap().remove(0);
+    let other = d.fake.default_org().seed_systems(1).unwrap().remove(0);
     let err = jc.v1().system_get().id(other).run().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
 }
@@ -109,8 +109,8 @@ async fn a_signature_from_another_key_does_not_verify() {
     let d = device().await;
     // The other system has no key registered; the first system's id with a
     // key the server does not know for it fails the same way.
-    let org = d.fake.default_org().to_owned();
-    d.fake.add_system_key(&org, &d.system, b"not the key");
+    let org = d.fake.default_org_id().to_owned();
+    d.fake.org(&org).add_system_key(&d.system, b"not the key");
     let err = d.read_self(&d.client(PKCS1)).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     let shown = format!("{err} {err:?}");

@@ -16,7 +16,7 @@ fn client(fake: &FakeJumpCloud) -> JumpCloud {
 #[tokio::test]
 async fn schedule_list_and_cancel() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    let users = fake.seed_users(250).unwrap();
+    let users = fake.default_org().seed_users(250).unwrap();
     let states = UserStates::new(&client(&fake));
     let at = chrono::Utc::now() + chrono::Duration::days(3);
     let scheduled = states

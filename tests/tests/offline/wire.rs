@@ -415,7 +415,7 @@ async fn v2_delete_accepts_200_with_body_and_204() {
 
 #[tokio::test]
 async fn v1_user_list_with_unlisted_state_decodes() {
-    let body = include_str!("../fixtures/v1_systemusers_list.json");
+    let body = include_str!("../../../jumpcloud-api/tests/fixtures/v1_systemusers_list.json");
     let capture = Capture::new(200, body);
     let users = v1_client(&capture)
         .user_list()
