@@ -516,3 +516,60 @@ fn both_lineages_import_into_the_committed_union() {
         }
     }
 }
+
+/// A second lineage's spec joins the union when it is good, and is refused
+/// naming it (and its lineage) when it is the wrong API or not a spec at
+/// all, leaving every file as it was.
+#[test]
+fn a_second_lineage_joins_or_is_refused_naming_it() {
+    let Some(ws) = Workspace::committed("lineages") else {
+        return;
+    };
+    let first = fixture().display().to_string();
+    let run = |second: &str| {
+        let from = [first.clone(), format!("docs-site={second}")];
+        import::run(&ws.root, Some(Api::V2), &from, false, crate::downstream())
+    };
+    let before = ws.files();
+    let mut v1 = mini();
+    v1["basePath"] = json!("/api");
+    let err = format!("{:#}", run(&ws.spec("docs-v1.json", &v1)).unwrap_err());
+    assert!(
+        err.contains("the docs-site spec")
+            && err.contains("docs-v1.json")
+            && err.contains("serves /api"),
+        "{err}"
+    );
+    let neither = ws.spec("neither.json", &json!({"openapi": "2.5.0", "paths": {}}));
+    let err = format!("{:#}", run(&neither).unwrap_err());
+    assert!(
+        err.contains("the docs-site spec") && err.contains("neither.json"),
+        "{err}"
+    );
+    assert_eq!(ws.files(), before);
+
+    // A good one: its operation the first lacks joins, the rest stay the first's.
+    let mut extra = mini();
+    extra["paths"]["/bins"]["get"]["operationId"] = json!("bins_all");
+    extra["paths"]["/widgets"] = json!({"get": {"operationId": "widgets_all",
+        "responses": {"200": {"description": "x", "schema": {"type": "array", "items": {"type": "string"}}}}}});
+    let imported = run(&ws.spec("docs.json", &extra)).unwrap_or_else(|e| panic!("{e:#}"));
+    assert!(
+        imported
+            .report
+            .contains("operations by source: powershell-sdk 5, docs-site 1, seed 0"),
+        "{}",
+        imported.report
+    );
+    let record = &provenance::load(&ws.root).unwrap()["v2"];
+    let lineages: Vec<&str> = record.sources.iter().map(|s| s.lineage.as_str()).collect();
+    assert_eq!(lineages, ["powershell-sdk", "docs-site"]);
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(Api::V2.document(&ws.root)).unwrap())
+            .unwrap();
+    assert_eq!(doc["paths"]["/bins"]["get"]["operationId"], "Bins_List");
+    assert_eq!(
+        doc["paths"]["/widgets"]["get"]["x-jumpcloud-source"],
+        "docs-site"
+    );
+}
