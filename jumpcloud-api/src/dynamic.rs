@@ -251,6 +251,45 @@ where
     }
 }
 
+/// [`boxed`] for an operation whose answer is a file, not JSON: its bytes
+/// come back as one JSON string, read as UTF-8 (invalid sequences
+/// replaced). The typed builder returns the bytes themselves.
+#[doc(hidden)]
+pub fn boxed_bytes<'a, R>(built: Result<R, CallError>) -> JsonCall<'a>
+where
+    R: Request<Response = crate::ByteStream> + 'a,
+{
+    match built {
+        Ok(request) => Box::pin(send_bytes(request)),
+        Err(e) => failed(e),
+    }
+}
+
+/// Sends a builder whose answer is a file and writes it as a JSON string.
+async fn send_bytes<R>(request: R) -> Result<ResponseValue<Value>, CallError>
+where
+    R: Request<Response = crate::ByteStream>,
+{
+    use futures::StreamExt;
+    let operation = R::operation().id;
+    let response = request.send().await.map_err(|source| CallError::Send {
+        operation,
+        source: Box::new(source),
+    })?;
+    let (status, headers) = (response.status(), response.headers().clone());
+    let mut stream = response.into_inner();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| CallError::Encode {
+            operation,
+            reason: e.to_string(),
+        })?;
+        bytes.extend_from_slice(&chunk);
+    }
+    let body = Value::String(String::from_utf8_lossy(&bytes).into_owned());
+    Ok(ResponseValue::new(body, status, headers))
+}
+
 /// A `call_json` that fails before anything is sent.
 #[doc(hidden)]
 pub fn failed<'a>(error: CallError) -> JsonCall<'a> {
@@ -360,6 +399,7 @@ mod tests {
         org_header: true,
         effect: crate::Effect::Read,
         area: COMPILED,
+        source: crate::Source::Unlisted,
         paging: None,
         filter: None,
     };

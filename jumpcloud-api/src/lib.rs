@@ -156,7 +156,7 @@ mod transport;
 pub mod wire;
 
 pub use dynamic::CallError;
-pub use operation::{Api, Area, Effect, Operation};
+pub use operation::{Api, Area, Effect, Operation, Source};
 pub use paging::{Page, PageKind, PageRequest, Paging, Position};
 pub use progenitor_client::{ByteStream, ClientInfo, Error, OperationInfo, ResponseValue};
 pub use request::{PagedRequest, Request};

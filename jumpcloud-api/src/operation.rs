@@ -59,8 +59,9 @@ pub enum Area {
     /// bulk jobs, the association graph among them, and all of API v1:
     /// feature `directory`.
     Directory,
-    /// System Insights tables of each device (`/systeminsights/*`):
-    /// feature `system-insights`.
+    /// System Insights tables of each device (`/systeminsights/*`) and
+    /// Cloud Insights events and views (`/cloudinsights/*`): feature
+    /// `system-insights`.
     SystemInsights,
     /// Apple MDM, Google EMM, devices and software apps: feature `mdm`.
     Mdm,
@@ -112,6 +113,39 @@ impl Area {
     }
 }
 
+/// Which published spec an operation was generated from. JumpCloud
+/// publishes each API in two lines that each miss operations of the other;
+/// the project's documents are their union, each operation taken whole
+/// from the first that defines it, so a reader knows whose definition the
+/// generated code follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Source {
+    /// The Swagger spec JumpCloud's PowerShell SDK keeps
+    /// (TheJumpCloud/jcapi-powershell): the newest, preferred.
+    PowerShellSdk,
+    /// The OpenAPI spec of JumpCloud's documentation site, for operations
+    /// the PowerShell SDK's spec lacks.
+    DocsSite,
+    /// The project's seed overlays (`openapi/overlays/`), for operations
+    /// neither spec has, read off JumpCloud's reference pages.
+    Seed,
+    /// None of these: an operation described by hand (for
+    /// `JumpCloud::send_request`) or by a document without sources.
+    Unlisted,
+}
+
+crate::named_values! {
+    /// A short, stable name: `powershell-sdk`, `docs-site`, `seed` or
+    /// `unlisted`.
+    Source {
+        PowerShellSdk => "powershell-sdk",
+        DocsSite => "docs-site",
+        Seed => "seed",
+        Unlisted => "unlisted",
+    }
+}
+
 /// Facts about one operation, derived from the OpenAPI documents at
 /// generation time (see each module's `OPERATIONS` table).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -134,6 +168,9 @@ pub struct Operation {
     pub effect: Effect,
     /// The area (cargo feature) the operation is compiled with.
     pub area: Area,
+    /// The published spec (or seed overlay) the operation was generated
+    /// from.
+    pub source: Source,
     /// How the operation pages, for listings (`None` for everything else).
     pub paging: Option<crate::paging::Paging>,
     /// The dialect of the operation's `filter` parameter, where it takes

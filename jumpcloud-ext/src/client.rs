@@ -228,7 +228,7 @@ impl JumpCloud {
     ///
     /// ```no_run
     /// # async fn demo(jc: jumpcloud_ext::JumpCloud) -> jumpcloud_ext::Result<()> {
-    /// use jumpcloud_ext::api::{Api, Area, Effect, Operation};
+    /// use jumpcloud_ext::api::{Api, Area, Effect, Operation, Source};
     ///
     /// static ROLES: Operation = Operation {
     ///     api: Api::V2,
@@ -239,6 +239,7 @@ impl JumpCloud {
     ///     org_header: true,
     ///     effect: Effect::Read,
     ///     area: Area::Directory,
+    ///     source: Source::Unlisted,
     ///     paging: None,
     ///     filter: None,
     /// };

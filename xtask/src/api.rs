@@ -50,7 +50,8 @@ impl Api {
         }
     }
 
-    /// File name of JumpCloud's spec in `../shared/reference/`.
+    /// File name of the PowerShell SDK lineage's spec in
+    /// `../shared/reference/`.
     pub fn reference_file(self) -> &'static str {
         match self {
             Api::V2 => "jumpcloud-v2.swagger.json",
@@ -59,12 +60,32 @@ impl Api {
         }
     }
 
-    /// Where JumpCloud publishes the spec.
+    /// Where JumpCloud's documentation site publishes the spec.
     pub fn upstream_url(self) -> &'static str {
         match self {
             Api::V2 => "https://docs.jumpcloud.com/api/2.0/index.yaml",
             Api::V1 => "https://docs.jumpcloud.com/api/1.0/index.yaml",
             Api::Insights => "https://docs.jumpcloud.com/api/insights/directory/1.0/index.yaml",
+        }
+    }
+
+    /// The stem JumpCloud's PowerShell SDK gives its spec files
+    /// (`SwaggerSpecs/JumpCloud.SDK.<stem>.json`).
+    fn sdk_stem(self) -> &'static str {
+        match self {
+            Api::V2 => "V2",
+            Api::V1 => "V1",
+            Api::Insights => "DirectoryInsights",
+        }
+    }
+
+    /// The stem of the documentation-site copies in
+    /// `../shared/reference/docs-site/` (`<stem>.<YYYY-MM>.yaml`).
+    fn docs_site_stem(self) -> &'static str {
+        match self {
+            Api::V2 => "jumpcloud-v2",
+            Api::V1 => "jumpcloud-v1",
+            Api::Insights => "jumpcloud-directory-insights",
         }
     }
 
@@ -82,6 +103,87 @@ impl Api {
             .join("src")
             .join("generated")
             .join(format!("{}.rs", self.name()))
+    }
+}
+
+/// One of the two lines in which JumpCloud publishes each API's spec, in
+/// the order the import prefers them: an operation comes from the first
+/// lineage that defines it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Lineage {
+    /// The Swagger 2.0 specs JumpCloud's PowerShell SDK keeps
+    /// (TheJumpCloud/jcapi-powershell, `SwaggerSpecs/`), updated about
+    /// monthly: the newest.
+    PowerShell,
+    /// The OpenAPI 3.0 specs of the documentation site
+    /// (docs.jumpcloud.com/api/…/index.yaml).
+    DocsSite,
+}
+
+impl Lineage {
+    /// In priority order.
+    pub const ALL: [Lineage; 2] = [Lineage::PowerShell, Lineage::DocsSite];
+
+    /// As `openapi/provenance.json`, `--from` and the `x-jumpcloud-source`
+    /// extension name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lineage::PowerShell => "powershell-sdk",
+            Lineage::DocsSite => "docs-site",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Lineage> {
+        Lineage::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    /// What a component of this lineage gets appended to its name when the
+    /// name is taken in the union (see `import::union`).
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Lineage::PowerShell => "PowerShellSdk",
+            Lineage::DocsSite => "DocsSite",
+        }
+    }
+
+    /// Where the lineage publishes `api`'s spec.
+    pub fn upstream_url(self, api: Api) -> String {
+        match self {
+            Lineage::PowerShell => format!(
+                "https://raw.githubusercontent.com/TheJumpCloud/jcapi-powershell/master/SwaggerSpecs/JumpCloud.SDK.{}.json",
+                api.sdk_stem()
+            ),
+            Lineage::DocsSite => api.upstream_url().to_string(),
+        }
+    }
+
+    /// The copy of `api`'s spec in `reference` (`../shared/reference/`), if
+    /// there is one: the PowerShell lineage's under its fixed name, the
+    /// documentation site's newest `docs-site/<stem>.<date>.{yaml,json}`.
+    pub fn reference_copy(self, api: Api, reference: &Path) -> Option<PathBuf> {
+        match self {
+            Lineage::PowerShell => {
+                let path = reference.join(api.reference_file());
+                path.is_file().then_some(path)
+            }
+            Lineage::DocsSite => {
+                let dir = reference.join("docs-site");
+                let prefix = format!("{}.", api.docs_site_stem());
+                let mut found: Vec<PathBuf> = std::fs::read_dir(&dir)
+                    .ok()?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .filter(|p| {
+                        p.is_file()
+                            && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                                n.starts_with(&prefix)
+                                    && (n.ends_with(".yaml") || n.ends_with(".json"))
+                            })
+                    })
+                    .collect();
+                found.sort();
+                found.pop()
+            }
+        }
     }
 }
 

@@ -57,17 +57,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Convert JumpCloud's published spec (Swagger 2.0 or OpenAPI 3.0, JSON or
-    /// YAML) into `openapi/jumpcloud-<api>.json`, prose stripped, overlays applied.
+    /// Merge JumpCloud's published specs of an API (the PowerShell SDK's
+    /// Swagger 2.0, then the documentation site's OpenAPI 3.0; JSON or YAML)
+    /// into `openapi/jumpcloud-<api>.json`, prose stripped, overlays applied.
     Import {
         /// Which API; all three when omitted.
         #[arg(long, value_enum)]
         api: Option<Api>,
-        /// A file path or an https URL. Defaults to `../shared/reference/`'s copy;
-        /// `--from upstream` fetches JumpCloud's published spec. With `--check`:
-        /// the upstream to compare with (otherwise the recorded one, if at hand).
+        /// A spec to read: a file path or an https URL (the PowerShell SDK
+        /// lineage's), `LINEAGE=SPEC` (`powershell-sdk=…`, `docs-site=…`), or
+        /// `upstream` (both lineages' published copies). Repeatable. A lineage
+        /// not named is read from `../shared/reference/` when its copy is
+        /// there. With `--check`: the specs to compare with (otherwise the
+        /// recorded ones, if at hand).
         #[arg(long)]
-        from: Option<String>,
+        from: Vec<String>,
         /// Write nothing; fail if `openapi/` differs from what the recorded
         /// upstream and the overlays produce (exit code 3: upstream drift).
         #[arg(long)]
@@ -139,7 +143,7 @@ fn main() -> ExitCode {
     let root = api::workspace_root();
     let result = match cli.command {
         Command::Import { api, from, check } => {
-            import::run(&root, api, from.as_deref(), check, downstream()).map(drop)
+            import::run(&root, api, &from, check, downstream()).map(drop)
         }
         Command::Regen { api, check } => regen::run(&root, api, check).map(drop),
         Command::Features { test } => features::run(&root, test),

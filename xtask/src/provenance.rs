@@ -1,9 +1,9 @@
 //! Where each document came from: `openapi/provenance.json`.
 //!
-//! For every API the import records the upstream spec it read (where from,
-//! when, its SHA-256), the converter that turned it into OpenAPI 3.0, the
-//! SHA-256 of the document it wrote and of the overlays it applied, and the
-//! upstream's own operations (id → `METHOD path`). With that,
+//! For every API the import records the published specs it read, one per
+//! lineage in priority order (lineage, where from, when, SHA-256, the
+//! spec's own operations), the converter that turned it into OpenAPI 3.0, the
+//! SHA-256 of the document it wrote and of the overlays it applied. With that,
 //! `import --check` can tell "the committed document is not what the
 //! recorded upstream and the overlays produce" (an error) from "the spec at
 //! hand is not the recorded one" (upstream drift), and the workspace tests
@@ -33,23 +33,40 @@ impl fmt::Display for UpstreamDrift {
 
 impl std::error::Error for UpstreamDrift {}
 
+/// One published spec an API's document was built from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceRecord {
+    /// `powershell-sdk` or `docs-site` (`api::Lineage::name`).
+    pub lineage: String,
+    /// The path (workspace-relative when inside or beside it) or URL read.
+    pub origin: String,
+    /// The day this spec (these bytes) was first imported, `YYYY-MM-DD`.
+    pub imported: String,
+    /// SHA-256 of the spec file's bytes.
+    pub sha256: String,
+    /// The spec's own operations: operation id → `METHOD path`.
+    pub operations: BTreeMap<String, String>,
+}
+
 /// One API's record.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Record {
-    /// The path (workspace-relative when inside or beside it) or URL read.
-    pub source: String,
-    /// The day the upstream was first imported, `YYYY-MM-DD`.
-    pub imported: String,
-    /// SHA-256 of the upstream file's bytes.
-    pub sha256: String,
+    /// The published specs, in priority order (an operation comes from the
+    /// first that defines it).
+    pub sources: Vec<SourceRecord>,
     /// The converter and its version, e.g. `swagger2openapi 7.0.8`.
     pub converter: String,
     /// SHA-256 of the document the import wrote.
     pub document_sha256: String,
     /// SHA-256 over the overlays the import applied (names and contents).
     pub overlays_sha256: String,
-    /// The upstream's operations: operation id → `METHOD path`.
-    pub operations: BTreeMap<String, String>,
+}
+
+impl Record {
+    /// The record of `lineage`, if the document was built from it.
+    pub fn source(&self, lineage: &str) -> Option<&SourceRecord> {
+        self.sources.iter().find(|s| s.lineage == lineage)
+    }
 }
 
 pub fn path(root: &Path) -> PathBuf {
@@ -70,31 +87,44 @@ pub fn load(root: &Path) -> Result<BTreeMap<String, Record>> {
         .ok_or_else(|| anyhow!("{}: no `apis` object", file.display()))?;
     let mut out = BTreeMap::new();
     for (api, rec) in apis {
-        let field = |name: &str| -> Result<String> {
-            rec.get(name)
+        let field = |value: &Value, name: &str, at: &str| -> Result<String> {
+            value
+                .get(name)
                 .and_then(Value::as_str)
                 .map(str::to_string)
-                .ok_or_else(|| anyhow!("{}: {api}.{name} is missing", file.display()))
+                .ok_or_else(|| anyhow!("{}: {at}.{name} is missing", file.display()))
         };
-        let operations = rec
-            .get("operations")
-            .and_then(Value::as_object)
-            .map(|ops| {
-                ops.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let mut sources = Vec::new();
+        let listed = rec
+            .get("sources")
+            .and_then(Value::as_array)
+            .ok_or_else(|| anyhow!("{}: {api}.sources is missing", file.display()))?;
+        for (i, s) in listed.iter().enumerate() {
+            let at = format!("{api}.sources[{i}]");
+            let operations = s
+                .get("operations")
+                .and_then(Value::as_object)
+                .map(|ops| {
+                    ops.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            sources.push(SourceRecord {
+                lineage: field(s, "lineage", &at)?,
+                origin: field(s, "origin", &at)?,
+                imported: field(s, "imported", &at)?,
+                sha256: field(s, "sha256", &at)?,
+                operations,
+            });
+        }
         out.insert(
             api.clone(),
             Record {
-                source: field("source")?,
-                imported: field("imported")?,
-                sha256: field("sha256")?,
-                converter: field("converter")?,
-                document_sha256: field("document_sha256")?,
-                overlays_sha256: field("overlays_sha256")?,
-                operations,
+                sources,
+                converter: field(rec, "converter", api)?,
+                document_sha256: field(rec, "document_sha256", api)?,
+                overlays_sha256: field(rec, "overlays_sha256", api)?,
             },
         );
     }
@@ -105,29 +135,39 @@ pub fn load(root: &Path) -> Result<BTreeMap<String, Record>> {
 pub fn render(records: &BTreeMap<String, Record>) -> String {
     let mut apis = Map::new();
     for (api, r) in records {
-        let ops: Map<String, Value> = r
-            .operations
+        let sources: Vec<Value> = r
+            .sources
             .iter()
-            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .map(|s| {
+                let ops: Map<String, Value> = s
+                    .operations
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect();
+                json!({
+                    "lineage": s.lineage,
+                    "origin": s.origin,
+                    "imported": s.imported,
+                    "sha256": s.sha256,
+                    "operations": ops,
+                })
+            })
             .collect();
         apis.insert(
             api.clone(),
             json!({
-                "source": r.source,
-                "imported": r.imported,
-                "sha256": r.sha256,
+                "sources": sources,
                 "converter": r.converter,
                 "document_sha256": r.document_sha256,
                 "overlays_sha256": r.overlays_sha256,
-                "operations": ops,
             }),
         );
     }
     canonical::to_string(&json!({
         "about": "Written by `cargo xtask import`; checked by `cargo xtask import --check`. \
-                  Per API: the upstream spec read (source, first imported, sha256), the converter, \
-                  the sha256 of the document written and of the overlays applied, and the \
-                  upstream's operations (id: METHOD path).",
+                  Per API: the published specs read, in priority order (lineage, origin, first \
+                  imported, sha256, and the spec's own operations as id: METHOD path), the \
+                  converter, and the sha256 of the document written and of the overlays applied.",
         "apis": apis,
     }))
 }
@@ -143,15 +183,14 @@ pub fn sha256(bytes: &[u8]) -> String {
 pub fn overlays_sha256(root: &Path, api: Api) -> Result<String> {
     let dir = api.overlays(root);
     let mut files: Vec<PathBuf> = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "json"))
-            .collect(),
+        // Every file: one that is not an overlay is refused by the import,
+        // and `--check` must see it too.
+        Ok(entries) => entries.filter_map(|e| e.ok().map(|e| e.path())).collect(),
         Err(_) => Vec::new(),
     };
     files.sort();
     let mut hasher = Sha256::new();
-    for file in files {
+    for file in files.into_iter().filter(|f| f.is_file()) {
         let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
         let name = file.file_name().unwrap_or_default().to_string_lossy();
         hasher.update(format!("{name}\n{}\n", bytes.len()).as_bytes());
@@ -227,13 +266,25 @@ mod tests {
         records.insert(
             "v2".to_string(),
             Record {
-                source: "spec.json".into(),
-                imported: "2024-01-02".into(),
-                sha256: "aa".into(),
+                sources: vec![
+                    SourceRecord {
+                        lineage: "powershell-sdk".into(),
+                        origin: "spec.json".into(),
+                        imported: "2024-01-02".into(),
+                        sha256: "aa".into(),
+                        operations: [("A_Get".to_string(), "GET /a".to_string())].into(),
+                    },
+                    SourceRecord {
+                        lineage: "docs-site".into(),
+                        origin: "https://example.com/spec.yaml".into(),
+                        imported: "2023-05-01".into(),
+                        sha256: "dd".into(),
+                        operations: [("a_get".to_string(), "GET /a".to_string())].into(),
+                    },
+                ],
                 converter: "swagger2openapi 7.0.8".into(),
                 document_sha256: "bb".into(),
                 overlays_sha256: "cc".into(),
-                operations: [("A_Get".to_string(), "GET /a".to_string())].into(),
             },
         );
         let dir = std::env::temp_dir().join(format!("xtask-prov-{}", std::process::id()));

@@ -99,7 +99,8 @@ impl Workspace {
         from: Option<&str>,
         check: bool,
     ) -> anyhow::Result<import::Imported> {
-        import::run(&self.root, Some(api), from, check, crate::downstream())
+        let from: Vec<String> = from.into_iter().map(str::to_string).collect();
+        import::run(&self.root, Some(api), &from, check, crate::downstream())
     }
 
     /// Imports and generates the original fixture, as a committed state.
@@ -139,8 +140,8 @@ fn a_spec_update_is_imported_reported_generated_and_checked() {
         .unwrap_or_else(|e| panic!("{e:#}"));
     regen::run(&ws.root, Some(Api::V2), true).unwrap_or_else(|e| panic!("{e:#}"));
     let record = &provenance::load(&ws.root).unwrap()["v2"];
-    assert_eq!(record.operations.len(), 5);
-    assert_eq!(record.operations["Bins_List"], "GET /bins");
+    assert_eq!(record.sources[0].operations.len(), 5);
+    assert_eq!(record.sources[0].operations["Bins_List"], "GET /bins");
 
     // The update.
     let copy = ws.dir.join("update.json");
@@ -399,7 +400,7 @@ fn several_apis_are_all_or_nothing() {
     .unwrap();
     fails(
         &ws,
-        || import::run(&ws.root, None, None, false, crate::downstream()).map(drop),
+        || import::run(&ws.root, None, &[], false, crate::downstream()).map(drop),
         &[
             "importing insights",
             "serves /api/v2",
@@ -425,4 +426,150 @@ fn several_apis_are_all_or_nothing() {
     );
     // v2 alone generates: the refusal above was v1's.
     regen::run(&ws.root, Some(Api::V2), false).unwrap_or_else(|e| panic!("{e:#}"));
+}
+
+/// The real thing: both of JumpCloud's lineages from `../shared/reference/`
+/// (the PowerShell SDK's spec and the documentation site's), merged with the
+/// committed overlays, give exactly the committed documents, which generate.
+/// Prints the union's report: its size, every renamed component, every seed
+/// part dropped because a published spec defines it, every disagreement.
+/// Skipped without the reference copies, failing under `CI`.
+#[test]
+fn both_lineages_import_into_the_committed_union() {
+    use crate::api::{Lineage, workspace_root};
+    let root = workspace_root();
+    let reference = root.join("..").join("shared").join("reference");
+    if let Some(why) = import_unavailable() {
+        skip(&why);
+        return;
+    }
+    for api in [Api::V2, Api::V1] {
+        let copies: Vec<_> = Lineage::ALL
+            .into_iter()
+            .filter_map(|l| l.reference_copy(api, &reference).map(|p| (l, p)))
+            .collect();
+        if copies.len() != Lineage::ALL.len() {
+            skip(&format!(
+                "../shared/reference/ does not hold both lineages' {} specs",
+                api.name()
+            ));
+            return;
+        }
+        let read: Vec<_> = copies
+            .into_iter()
+            .map(|(l, p)| {
+                let bytes = std::fs::read(&p).unwrap();
+                (l, import::Source::File(p), bytes)
+            })
+            .collect();
+        let built = import::build_read(&root, api, &read).unwrap_or_else(|e| panic!("{e:#}"));
+        println!("{}", built.notes);
+        let committed = std::fs::read_to_string(api.document(&root)).unwrap();
+        assert!(
+            canonical::to_string(&built.doc) == committed,
+            "{}: the committed document is not the union of both lineages; run `cargo xtask import`",
+            api.name()
+        );
+        let total = crate::spec::count_operations(&built.doc);
+        assert!(
+            built.notes.contains(&format!(
+                "== union {}: {total} operations from powershell-sdk ",
+                api.name()
+            )),
+            "{}",
+            built.notes
+        );
+        regen::render(api, &built.doc).unwrap_or_else(|e| panic!("{e:#}"));
+        if api == Api::V2 {
+            // The union is larger than either lineage, and the seeds that
+            // duplicate a published operation are named as dropped.
+            assert!(
+                total
+                    > built
+                        .upstream_operations
+                        .iter()
+                        .map(BTreeMap::len)
+                        .max()
+                        .unwrap()
+            );
+            for line in [
+                "seed overlay parts dropped",
+                "openapi/overlays/v2/50-seed-providers.json: $.paths['/providers/{provider_id}'].get (GET /providers/{provider_id}) dropped: docs-site defines it",
+            ] {
+                assert!(
+                    built.notes.contains(line),
+                    "missing {line:?} in\n{}",
+                    built.notes
+                );
+            }
+        } else {
+            assert!(
+                built
+                    .notes
+                    .contains("POST /search/systems: placed differently")
+                    && built
+                        .notes
+                        .contains("[settled by openapi/overlays/v1/20-search-paging-in-both.json]"),
+                "{}",
+                built.notes
+            );
+        }
+    }
+}
+
+/// A second lineage's spec joins the union when it is good, and is refused
+/// naming it (and its lineage) when it is the wrong API or not a spec at
+/// all, leaving every file as it was.
+#[test]
+fn a_second_lineage_joins_or_is_refused_naming_it() {
+    let Some(ws) = Workspace::committed("lineages") else {
+        return;
+    };
+    let first = fixture().display().to_string();
+    let run = |second: &str| {
+        let from = [first.clone(), format!("docs-site={second}")];
+        import::run(&ws.root, Some(Api::V2), &from, false, crate::downstream())
+    };
+    let before = ws.files();
+    let mut v1 = mini();
+    v1["basePath"] = json!("/api");
+    let err = format!("{:#}", run(&ws.spec("docs-v1.json", &v1)).unwrap_err());
+    assert!(
+        err.contains("the docs-site spec")
+            && err.contains("docs-v1.json")
+            && err.contains("serves /api"),
+        "{err}"
+    );
+    let neither = ws.spec("neither.json", &json!({"openapi": "2.5.0", "paths": {}}));
+    let err = format!("{:#}", run(&neither).unwrap_err());
+    assert!(
+        err.contains("the docs-site spec") && err.contains("neither.json"),
+        "{err}"
+    );
+    assert_eq!(ws.files(), before);
+
+    // A good one: its operation the first lacks joins, the rest stay the first's.
+    let mut extra = mini();
+    extra["paths"]["/bins"]["get"]["operationId"] = json!("bins_all");
+    extra["paths"]["/widgets"] = json!({"get": {"operationId": "widgets_all",
+        "responses": {"200": {"description": "x", "schema": {"type": "array", "items": {"type": "string"}}}}}});
+    let imported = run(&ws.spec("docs.json", &extra)).unwrap_or_else(|e| panic!("{e:#}"));
+    assert!(
+        imported
+            .report
+            .contains("operations by source: powershell-sdk 5, docs-site 1, seed 0"),
+        "{}",
+        imported.report
+    );
+    let record = &provenance::load(&ws.root).unwrap()["v2"];
+    let lineages: Vec<&str> = record.sources.iter().map(|s| s.lineage.as_str()).collect();
+    assert_eq!(lineages, ["powershell-sdk", "docs-site"]);
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(Api::V2.document(&ws.root)).unwrap())
+            .unwrap();
+    assert_eq!(doc["paths"]["/bins"]["get"]["operationId"], "Bins_List");
+    assert_eq!(
+        doc["paths"]["/widgets"]["get"]["x-jumpcloud-source"],
+        "docs-site"
+    );
 }

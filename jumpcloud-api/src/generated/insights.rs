@@ -2027,7 +2027,7 @@ impl ClientHooks<crate::Sender> for &Client {}
 impl Client {
     ///Sends a `POST` request to `/events`
     ///
-    ///Operation `Event_Get`: returns `Vec<jumpcloud_api::event::Event>`, body `EventQuery`; pages by cursor, ≤ 10,000 per page; sends `x-org-id` when the client has one.
+    ///Operation `Event_Get`: returns `Vec<jumpcloud_api::event::Event>`, body `EventQuery`; pages by cursor, ≤ 10,000 per page; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.event_get()
@@ -2041,7 +2041,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/events/count`
     ///
-    ///Operation `EventCount_Get`: returns `EventCount`, body `EventQuery`; sends `x-org-id` when the client has one.
+    ///Operation `EventCount_Get`: returns `EventCount`, body `EventQuery`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.event_count_get()
@@ -2055,7 +2055,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/events/distinct`
     ///
-    ///Operation `EventDistinct_Get`: returns `EventDistinctGetResponse`, body `EventDistinctQuery`; sends `x-org-id` when the client has one.
+    ///Operation `EventDistinct_Get`: returns `EventDistinctGetResponse`, body `EventDistinctQuery`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.event_distinct_get()
@@ -2069,7 +2069,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/events/interval`
     ///
-    ///Operation `EventInterval_Get`: returns `EventIntervalGetResponse`, body `EventIntervalQuery`; sends `x-org-id` when the client has one.
+    ///Operation `EventInterval_Get`: returns `EventIntervalGetResponse`, body `EventIntervalQuery`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.event_interval_get()
@@ -2083,7 +2083,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/reports`
     ///
-    ///Operation `Report_List`: returns `Vec<ReportListResponseItem>`; sends `x-org-id` when the client has one.
+    ///Operation `Report_List`: returns `Vec<ReportListResponseItem>`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.report_list()
@@ -2097,7 +2097,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/reports/{report_id}/artifacts/{artifact_id}/content`
     ///
-    ///Operation `ReportArtifactContent_Get`: returns `serde_json::Map<String, serde_json::Value>`; sends `x-org-id` when the client has one.
+    ///Operation `ReportArtifactContent_Get`: returns `serde_json::Map<String, serde_json::Value>`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.report_artifact_content_get()
@@ -2112,7 +2112,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/reports/{report_type}`
     ///
-    ///Operation `Report_Create`: returns `ReportCreateResponse`; sends `x-org-id` when the client has one.
+    ///Operation `Report_Create`: returns `ReportCreateResponse`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.report_create()
@@ -2860,6 +2860,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::DirectoryInsights,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -2872,6 +2873,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::DirectoryInsights,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -2884,6 +2886,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::DirectoryInsights,
+        source: crate::Source::PowerShellSdk,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Cursor,
             total: crate::paging::TotalSource::None,
@@ -2901,6 +2904,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::DirectoryInsights,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -2913,6 +2917,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::DirectoryInsights,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -2925,6 +2930,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::DirectoryInsights,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -2937,6 +2943,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::DirectoryInsights,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },

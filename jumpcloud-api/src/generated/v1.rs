@@ -22056,7 +22056,7 @@ impl ClientHooks<crate::Sender> for &Client {}
 impl Client {
     ///Sends a `GET` request to `/application-templates`
     ///
-    ///Operation `ApplicationTemplate_List`: returns `Applicationtemplateslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
+    ///Operation `ApplicationTemplate_List`: returns `Applicationtemplateslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.application_template_list()
@@ -22074,7 +22074,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/application-templates/{id}`
     ///
-    ///Operation `ApplicationTemplate_Get`: returns `Applicationtemplate`; v1 query filters; sends `x-org-id` when the client has one.
+    ///Operation `ApplicationTemplate_Get`: returns `Applicationtemplate`; v1 query filters; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.application_template_get()
@@ -22093,7 +22093,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/applications`
     ///
-    ///Operation `Application_List`: returns `Applicationslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
+    ///Operation `Application_List`: returns `Applicationslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.application_list()
@@ -22111,7 +22111,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/applications`
     ///
-    ///Operation `Application_Create`: returns `Application`, body `Application`; sends `x-org-id` when the client has one.
+    ///Operation `Application_Create`: returns `Application`, body `Application`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.application_create()
@@ -22125,7 +22125,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/applications/{id}`
     ///
-    ///Operation `Application_Get`: returns `Application`; sends `x-org-id` when the client has one.
+    ///Operation `Application_Get`: returns `Application`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.application_get()
@@ -22139,7 +22139,7 @@ impl Client {
     }
     ///Sends a `PUT` request to `/applications/{id}`
     ///
-    ///Operation `Application_Set`: returns `Application`, body `Application`; sends `x-org-id` when the client has one.
+    ///Operation `Application_Set`: returns `Application`, body `Application`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.application_set()
@@ -22154,7 +22154,7 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/applications/{id}`
     ///
-    ///Operation `Application_Delete`: returns `Application`; sends `x-org-id` when the client has one.
+    ///Operation `Application_Delete`: returns `Application`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.application_delete()
@@ -22168,7 +22168,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/command/trigger/{triggername}`
     ///
-    ///Operation `CommandTrigger_POST`: returns `Triggerreturn`; sends `x-org-id` when the client has one.
+    ///Operation `CommandTrigger_POST`: returns `Triggerreturn`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.command_trigger_post()
@@ -22182,7 +22182,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/commandresults`
     ///
-    ///Operation `CommandResult_List`: returns `Commandresultslist`; pages by offset, ≤ 100 per page, total in the body; sends `x-org-id` when the client has one.
+    ///Operation `CommandResult_List`: returns `Commandresultslist`; pages by offset, ≤ 100 per page, total in the body; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.command_result_list()
@@ -22199,7 +22199,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/commandresults/{id}`
     ///
-    ///Operation `CommandResult_Get`: returns `Commandresult`; v1 query filters; sends `x-org-id` when the client has one.
+    ///Operation `CommandResult_Get`: returns `Commandresult`; v1 query filters; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.command_result_get()
@@ -22215,7 +22215,7 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/commandresults/{id}`
     ///
-    ///Operation `CommandResult_Delete`: returns `Commandresult`; sends `x-org-id` when the client has one.
+    ///Operation `CommandResult_Delete`: returns `Commandresult`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.command_result_delete()
@@ -22229,7 +22229,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/commands`
     ///
-    ///Operation `Command_List`: returns `Commandslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
+    ///Operation `Command_List`: returns `Commandslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.command_list()
@@ -22247,7 +22247,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/commands`
     ///
-    ///Operation `Command_Create`: returns `Command`, body `Command`; sends `x-org-id` when the client has one.
+    ///Operation `Command_Create`: returns `Command`, body `Command`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.command_create()
@@ -22261,7 +22261,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/commands/{id}`
     ///
-    ///Operation `Command_Get`: returns `Command`; sends `x-org-id` when the client has one.
+    ///Operation `Command_Get`: returns `Command`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.command_get()
@@ -22276,7 +22276,7 @@ impl Client {
     }
     ///Sends a `PUT` request to `/commands/{id}`
     ///
-    ///Operation `Command_Set`: returns `Command`, body `Command`; sends `x-org-id` when the client has one.
+    ///Operation `Command_Set`: returns `Command`, body `Command`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.command_set()
@@ -22291,7 +22291,7 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/commands/{id}`
     ///
-    ///Operation `Command_Delete`: returns `Command`; sends `x-org-id` when the client has one.
+    ///Operation `Command_Delete`: returns `Command`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.command_delete()
@@ -22305,7 +22305,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/commands/{id}/results`
     ///
-    ///Operation `CommandResultByCommandID_Get`: returns `Vec<Commandresultbycommandid>`; pages by offset, ≤ 100 per page; sends `x-org-id` when the client has one.
+    ///Operation `CommandResultByCommandID_Get`: returns `Vec<Commandresultbycommandid>`; pages by offset, ≤ 100 per page; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.command_result_by_command_id_get()
@@ -22321,7 +22321,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/files/command/{id}`
     ///
-    ///Operation `CommandFile_Get`: returns `Commandfilereturn`; pages by offset, ≤ 100 per page, total in the body; sends `x-org-id` when the client has one.
+    ///Operation `CommandFile_Get`: returns `Commandfilereturn`; pages by offset, ≤ 100 per page, total in the body; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.command_file_get()
@@ -22338,7 +22338,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/organizations`
     ///
-    ///Operation `Organization_List`: returns `Organizationslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; never sends `x-org-id`.
+    ///Operation `Organization_List`: returns `Organizationslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; never sends `x-org-id`; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.organization_list()
@@ -22358,7 +22358,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/organizations/{id}`
     ///
-    ///Operation `Organization_Get`: returns `Organization`; v1 query filters; never sends `x-org-id`.
+    ///Operation `Organization_Get`: returns `Organization`; v1 query filters; never sends `x-org-id`; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.organization_get()
@@ -22374,7 +22374,7 @@ impl Client {
     }
     ///Sends a `PUT` request to `/organizations/{id}`
     ///
-    ///Operation `Organization_Set`: returns `Organization`, body `OrganizationSetBody`; never sends `x-org-id`.
+    ///Operation `Organization_Set`: returns `Organization`, body `OrganizationSetBody`; never sends `x-org-id`; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.organization_set()
@@ -22389,7 +22389,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/radiusservers`
     ///
-    ///Operation `RadiusServer_List`: returns `Radiusserverslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
+    ///Operation `RadiusServer_List`: returns `Radiusserverslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.radius_server_list()
@@ -22407,7 +22407,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/radiusservers`
     ///
-    ///Operation `RadiusServer_Create`: returns `Radiusserver`, body `Radiusserverpost`; sends `x-org-id` when the client has one.
+    ///Operation `RadiusServer_Create`: returns `Radiusserver`, body `Radiusserverpost`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.radius_server_create()
@@ -22421,7 +22421,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/radiusservers/{id}`
     ///
-    ///Operation `RadiusServer_Get`: returns `Radiusserver`; sends `x-org-id` when the client has one.
+    ///Operation `RadiusServer_Get`: returns `Radiusserver`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.radius_server_get()
@@ -22435,7 +22435,7 @@ impl Client {
     }
     ///Sends a `PUT` request to `/radiusservers/{id}`
     ///
-    ///Operation `RadiusServer_Set`: returns `Radiusserverput`, body `RadiusServerSetBody`; sends `x-org-id` when the client has one.
+    ///Operation `RadiusServer_Set`: returns `Radiusserverput`, body `RadiusServerSetBody`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.radius_server_set()
@@ -22450,7 +22450,7 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/radiusservers/{id}`
     ///
-    ///Operation `RadiusServer_Delete`: returns `Radiusserverput`; sends `x-org-id` when the client has one.
+    ///Operation `RadiusServer_Delete`: returns `Radiusserverput`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.radius_server_delete()
@@ -22464,7 +22464,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/runCommand`
     ///
-    ///Operation `Commands_Run`: returns `CommandsRunResponse`, body `CommandsRunBody`; sends `x-org-id` when the client has one.
+    ///Operation `Commands_Run`: returns `CommandsRunResponse`, body `CommandsRunBody`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.commands_run()
@@ -22478,10 +22478,12 @@ impl Client {
     }
     ///Sends a `POST` request to `/search/commandresults`
     ///
-    ///Operation `CommandResult_Search`: returns `Commandresultssearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
+    ///Operation `CommandResult_Search`: returns `Commandresultssearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.command_result_search()
+    ///    .limit(limit)
+    ///    .skip(skip)
     ///    .body(body)
     ///    .send()
     ///    .await;
@@ -22492,10 +22494,12 @@ impl Client {
     }
     ///Sends a `POST` request to `/search/commands`
     ///
-    ///Operation `Commands_Search`: returns `Commandslist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
+    ///Operation `Commands_Search`: returns `Commandslist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.commands_search()
+    ///    .limit(limit)
+    ///    .skip(skip)
     ///    .body(body)
     ///    .send()
     ///    .await;
@@ -22506,10 +22510,12 @@ impl Client {
     }
     ///Sends a `POST` request to `/search/organizations`
     ///
-    ///Operation `Organization_Search`: returns `Organizationslist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; never sends `x-org-id`.
+    ///Operation `Organization_Search`: returns `Organizationslist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; never sends `x-org-id`; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.organization_search()
+    ///    .limit(limit)
+    ///    .skip(skip)
     ///    .body(body)
     ///    .send()
     ///    .await;
@@ -22520,10 +22526,12 @@ impl Client {
     }
     ///Sends a `POST` request to `/search/systems`
     ///
-    ///Operation `System_Search`: returns `SystemsSearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
+    ///Operation `System_Search`: returns `SystemsSearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.system_search()
+    ///    .limit(limit)
+    ///    .skip(skip)
     ///    .body(body)
     ///    .send()
     ///    .await;
@@ -22534,10 +22542,12 @@ impl Client {
     }
     ///Sends a `POST` request to `/search/systemusers`
     ///
-    ///Operation `User_Search`: returns `SystemUsersSearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one.
+    ///Operation `User_Search`: returns `SystemUsersSearchlist`, body `Search`; pages by body-offset, ≤ 100 per page, total in the body; v1 search filters; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.user_search()
+    ///    .limit(limit)
+    ///    .skip(skip)
     ///    .body(body)
     ///    .send()
     ///    .await;
@@ -22548,7 +22558,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/systems`
     ///
-    ///Operation `System_List`: returns `Systemslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
+    ///Operation `System_List`: returns `Systemslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.system_list()
@@ -22567,7 +22577,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/systems/{id}`
     ///
-    ///Operation `System_Get`: returns `JcSystem`; v1 query filters; sends `x-org-id` when the client has one.
+    ///Operation `System_Get`: returns `JcSystem`; v1 query filters; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.system_get()
@@ -22583,7 +22593,7 @@ impl Client {
     }
     ///Sends a `PUT` request to `/systems/{id}`
     ///
-    ///Operation `System_Set`: returns `JcSystem`, body `Systemput`; sends `x-org-id` when the client has one.
+    ///Operation `System_Set`: returns `JcSystem`, body `Systemput`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.system_set()
@@ -22598,7 +22608,7 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/systems/{id}`
     ///
-    ///Operation `System_Delete`: returns `JcSystem`; sends `x-org-id` when the client has one.
+    ///Operation `System_Delete`: returns `JcSystem`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.system_delete()
@@ -22612,7 +22622,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/systems/{system_id}/command/builtin/erase`
     ///
-    ///Operation `System_Clear`: returns `()`; sends `x-org-id` when the client has one.
+    ///Operation `System_Clear`: returns `()`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.system_clear()
@@ -22626,7 +22636,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/systems/{system_id}/command/builtin/lock`
     ///
-    ///Operation `System_Lock`: returns `()`; sends `x-org-id` when the client has one.
+    ///Operation `System_Lock`: returns `()`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.system_lock()
@@ -22640,7 +22650,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/systems/{system_id}/command/builtin/restart`
     ///
-    ///Operation `System_Restart`: returns `()`; sends `x-org-id` when the client has one.
+    ///Operation `System_Restart`: returns `()`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.system_restart()
@@ -22654,7 +22664,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/systems/{system_id}/command/builtin/shutdown`
     ///
-    ///Operation `System_Stop`: returns `()`; sends `x-org-id` when the client has one.
+    ///Operation `System_Stop`: returns `()`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.system_stop()
@@ -22668,7 +22678,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/systemusers`
     ///
-    ///Operation `User_List`: returns `Systemuserslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one.
+    ///Operation `User_List`: returns `Systemuserslist`; pages by offset, ≤ 100 per page, total in the body; v1 query filters; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.user_list()
@@ -22687,7 +22697,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/systemusers`
     ///
-    ///Operation `User_Create`: returns `Systemuserreturn`, body `Systemuserputpost`; sends `x-org-id` when the client has one.
+    ///Operation `User_Create`: returns `Systemuserreturn`, body `Systemuserputpost`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.user_create()
@@ -22702,7 +22712,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/systemusers/{id}`
     ///
-    ///Operation `User_Get`: returns `Systemuserreturn`; v1 query filters; sends `x-org-id` when the client has one.
+    ///Operation `User_Get`: returns `Systemuserreturn`; v1 query filters; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.user_get()
@@ -22718,7 +22728,7 @@ impl Client {
     }
     ///Sends a `PUT` request to `/systemusers/{id}`
     ///
-    ///Operation `User_Set`: returns `Systemuserreturn`, body `Systemuserput`; sends `x-org-id` when the client has one.
+    ///Operation `User_Set`: returns `Systemuserreturn`, body `Systemuserput`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.user_set()
@@ -22734,7 +22744,7 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/systemusers/{id}`
     ///
-    ///Operation `User_Delete`: returns `Systemuserreturn`; sends `x-org-id` when the client has one.
+    ///Operation `User_Delete`: returns `Systemuserreturn`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.user_delete()
@@ -22748,7 +22758,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/systemusers/{id}/expire`
     ///
-    ///Operation `ExpireUserPassword_POST`: returns `()`; sends `x-org-id` when the client has one.
+    ///Operation `ExpireUserPassword_POST`: returns `()`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.expire_user_password_post()
@@ -22762,7 +22772,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/systemusers/{id}/mfasync`
     ///
-    ///Operation `UserMfa_Sync`: returns `()`; sends `x-org-id` when the client has one.
+    ///Operation `UserMfa_Sync`: returns `()`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.user_mfa_sync()
@@ -22776,7 +22786,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/systemusers/{id}/resetmfa`
     ///
-    ///Operation `UserMfa_Reset`: returns `()`, body `UserMfaResetBody`; sends `x-org-id` when the client has one.
+    ///Operation `UserMfa_Reset`: returns `()`, body `UserMfaResetBody`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.user_mfa_reset()
@@ -22791,7 +22801,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/systemusers/{id}/sshkeys`
     ///
-    ///Operation `UserSshKey_Get`: returns `Vec<Sshkeylist>`; sends `x-org-id` when the client has one.
+    ///Operation `UserSshKey_Get`: returns `Vec<Sshkeylist>`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.user_ssh_key_get()
@@ -22805,7 +22815,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/systemusers/{id}/sshkeys`
     ///
-    ///Operation `UserSshKey_Create`: returns `Sshkeylist`, body `Sshkeypost`; sends `x-org-id` when the client has one.
+    ///Operation `UserSshKey_Create`: returns `Sshkeylist`, body `Sshkeypost`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.user_ssh_key_create()
@@ -22820,7 +22830,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/systemusers/{id}/state/activate`
     ///
-    ///Operation `UserState_Activate`: returns `()`, body `UserStateActivateBody`; sends `x-org-id` when the client has one.
+    ///Operation `UserState_Activate`: returns `()`, body `UserStateActivateBody`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.user_state_activate()
@@ -22835,7 +22845,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/systemusers/{id}/totpinfo`
     ///
-    ///Operation `UserTotp_Get`: returns `Totpenrollmentinfo`; sends `x-org-id` when the client has one.
+    ///Operation `UserTotp_Get`: returns `Totpenrollmentinfo`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.user_totp_get()
@@ -22849,7 +22859,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/systemusers/{id}/unlock`
     ///
-    ///Operation `User_Unlock`: returns `()`; sends `x-org-id` when the client has one.
+    ///Operation `User_Unlock`: returns `()`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.user_unlock()
@@ -22863,7 +22873,7 @@ impl Client {
     }
     ///Sends a `DELETE` request to `/systemusers/{systemuser_id}/sshkeys/{id}`
     ///
-    ///Operation `UserSshKey_Delete`: returns `()`; sends `x-org-id` when the client has one.
+    ///Operation `UserSshKey_Delete`: returns `()`; sends `x-org-id` when the client has one; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.user_ssh_key_delete()
@@ -22878,7 +22888,7 @@ impl Client {
     }
     ///Sends a `GET` request to `/users/reactivate/{id}`
     ///
-    ///Operation `AdministratorUserActivation_Reset`: returns `()`; never sends `x-org-id`.
+    ///Operation `AdministratorUserActivation_Reset`: returns `()`; never sends `x-org-id`; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.administrator_user_activation_reset()
@@ -22894,7 +22904,7 @@ impl Client {
     }
     ///Sends a `POST` request to `/users/resettotp/{id}`
     ///
-    ///Operation `AdministratorUserTotp_Reset`: returns `()`; never sends `x-org-id`.
+    ///Operation `AdministratorUserTotp_Reset`: returns `()`; never sends `x-org-id`; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.administrator_user_totp_reset()
@@ -22908,7 +22918,7 @@ impl Client {
     }
     ///Sends a `PUT` request to `/users/{id}`
     ///
-    ///Operation `AdministratorUser_Set`: returns `Userreturn`, body `Userput`; never sends `x-org-id`.
+    ///Operation `AdministratorUser_Set`: returns `Userreturn`, body `Userput`; never sends `x-org-id`; from the powershell-sdk spec.
     ///
     ///```ignore
     ///let response = client.administrator_user_set()
@@ -24303,6 +24313,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CommandResultSearch<'a> {
         client: &'a super::Client,
+        limit: Result<Option<i64>, String>,
+        skip: Result<Option<i64>, String>,
         body: Result<types::builder::Search, String>,
     }
     impl<'a> CommandResultSearch<'a> {
@@ -24310,8 +24322,30 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
+                limit: Ok(None),
+                skip: Ok(None),
                 body: Ok(::std::default::Default::default()),
             }
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn skip<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.skip = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
@@ -24344,6 +24378,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CommandsSearch<'a> {
         client: &'a super::Client,
+        limit: Result<Option<i64>, String>,
+        skip: Result<Option<i64>, String>,
         body: Result<types::builder::Search, String>,
     }
     impl<'a> CommandsSearch<'a> {
@@ -24351,8 +24387,30 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
+                limit: Ok(None),
+                skip: Ok(None),
                 body: Ok(::std::default::Default::default()),
             }
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn skip<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.skip = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
@@ -24385,6 +24443,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct OrganizationSearch<'a> {
         client: &'a super::Client,
+        limit: Result<Option<i64>, String>,
+        skip: Result<Option<i64>, String>,
         body: Result<types::builder::Search, String>,
     }
     impl<'a> OrganizationSearch<'a> {
@@ -24392,8 +24452,30 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
+                limit: Ok(None),
+                skip: Ok(None),
                 body: Ok(::std::default::Default::default()),
             }
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn skip<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.skip = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
@@ -24426,6 +24508,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct SystemSearch<'a> {
         client: &'a super::Client,
+        limit: Result<Option<i64>, String>,
+        skip: Result<Option<i64>, String>,
         body: Result<types::builder::Search, String>,
     }
     impl<'a> SystemSearch<'a> {
@@ -24433,8 +24517,30 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
+                limit: Ok(None),
+                skip: Ok(None),
                 body: Ok(::std::default::Default::default()),
             }
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn skip<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.skip = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
@@ -24467,6 +24573,8 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UserSearch<'a> {
         client: &'a super::Client,
+        limit: Result<Option<i64>, String>,
+        skip: Result<Option<i64>, String>,
         body: Result<types::builder::Search, String>,
     }
     impl<'a> UserSearch<'a> {
@@ -24474,8 +24582,30 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
+                limit: Ok(None),
+                skip: Ok(None),
                 body: Ok(::std::default::Default::default()),
             }
+        }
+        pub fn limit<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.limit = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self
+        }
+        pub fn skip<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<i64>,
+        {
+            self.skip = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self
         }
         pub fn body<V>(mut self, value: V) -> Self
         where
@@ -27053,7 +27183,14 @@ pub mod builder {
         }
         #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
-            let Self { client, body } = self;
+            let Self {
+                client,
+                limit,
+                skip,
+                body,
+            } = self;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let skip = skip.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::Search::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -27067,6 +27204,8 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
                 .build()?;
             Ok(client.outgoing(request))
         }
@@ -27109,6 +27248,8 @@ pub mod builder {
                 b.skip(i64::try_from(skip).unwrap_or(i64::MAX))
                     .limit(i64::from(size))
             })
+            .skip(page.offset())
+            .limit(page.size)
         }
         #[inline]
         fn into_page(
@@ -27131,7 +27272,14 @@ pub mod builder {
         }
         #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
-            let Self { client, body } = self;
+            let Self {
+                client,
+                limit,
+                skip,
+                body,
+            } = self;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let skip = skip.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::Search::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -27145,6 +27293,8 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
                 .build()?;
             Ok(client.outgoing(request))
         }
@@ -27187,6 +27337,8 @@ pub mod builder {
                 b.skip(i64::try_from(skip).unwrap_or(i64::MAX))
                     .limit(i64::from(size))
             })
+            .skip(page.offset())
+            .limit(page.size)
         }
         #[inline]
         fn into_page(
@@ -27209,7 +27361,14 @@ pub mod builder {
         }
         #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
-            let Self { client, body } = self;
+            let Self {
+                client,
+                limit,
+                skip,
+                body,
+            } = self;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let skip = skip.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::Search::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -27223,6 +27382,8 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
                 .build()?;
             Ok(client.outgoing(request))
         }
@@ -27265,6 +27426,8 @@ pub mod builder {
                 b.skip(i64::try_from(skip).unwrap_or(i64::MAX))
                     .limit(i64::from(size))
             })
+            .skip(page.offset())
+            .limit(page.size)
         }
         #[inline]
         fn into_page(
@@ -27287,7 +27450,14 @@ pub mod builder {
         }
         #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
-            let Self { client, body } = self;
+            let Self {
+                client,
+                limit,
+                skip,
+                body,
+            } = self;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let skip = skip.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::Search::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -27301,6 +27471,8 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
                 .build()?;
             Ok(client.outgoing(request))
         }
@@ -27343,6 +27515,8 @@ pub mod builder {
                 b.skip(i64::try_from(skip).unwrap_or(i64::MAX))
                     .limit(i64::from(size))
             })
+            .skip(page.offset())
+            .limit(page.size)
         }
         #[inline]
         fn into_page(
@@ -27365,7 +27539,14 @@ pub mod builder {
         }
         #[inline]
         fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
-            let Self { client, body } = self;
+            let Self {
+                client,
+                limit,
+                skip,
+                body,
+            } = self;
+            let limit = limit.map_err(Error::InvalidRequest)?;
+            let skip = skip.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| types::Search::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
@@ -27379,6 +27560,8 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
+                .query(&progenitor_client::QueryParam::new("limit", &limit))
+                .query(&progenitor_client::QueryParam::new("skip", &skip))
                 .build()?;
             Ok(client.outgoing(request))
         }
@@ -27421,6 +27604,8 @@ pub mod builder {
                 b.skip(i64::try_from(skip).unwrap_or(i64::MAX))
                     .limit(i64::from(size))
             })
+            .skip(page.offset())
+            .limit(page.size)
         }
         #[inline]
         fn into_page(
@@ -28865,9 +29050,14 @@ pub mod builder {
             client: &'a super::Client,
             args: &::serde_json::Value,
         ) -> Result<Self, crate::CallError> {
-            let a =
-                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["limit", "skip", "body"],
+            )?;
             let mut this = Self::new(client);
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
             a.set_body::<types::Search, _>(&mut this.body, false)?;
             Ok(this)
         }
@@ -28928,9 +29118,14 @@ pub mod builder {
             client: &'a super::Client,
             args: &::serde_json::Value,
         ) -> Result<Self, crate::CallError> {
-            let a =
-                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["limit", "skip", "body"],
+            )?;
             let mut this = Self::new(client);
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
             a.set_body::<types::Search, _>(&mut this.body, false)?;
             Ok(this)
         }
@@ -29006,9 +29201,14 @@ pub mod builder {
             client: &'a super::Client,
             args: &::serde_json::Value,
         ) -> Result<Self, crate::CallError> {
-            let a =
-                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["limit", "skip", "body"],
+            )?;
             let mut this = Self::new(client);
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
             a.set_body::<types::Search, _>(&mut this.body, false)?;
             Ok(this)
         }
@@ -29225,9 +29425,14 @@ pub mod builder {
             client: &'a super::Client,
             args: &::serde_json::Value,
         ) -> Result<Self, crate::CallError> {
-            let a =
-                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["limit", "skip", "body"],
+            )?;
             let mut this = Self::new(client);
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
             a.set_body::<types::Search, _>(&mut this.body, false)?;
             Ok(this)
         }
@@ -29383,9 +29588,14 @@ pub mod builder {
             client: &'a super::Client,
             args: &::serde_json::Value,
         ) -> Result<Self, crate::CallError> {
-            let a =
-                crate::dynamic::Args::new(<Self as crate::Request>::operation(), args, &["body"])?;
+            let a = crate::dynamic::Args::new(
+                <Self as crate::Request>::operation(),
+                args,
+                &["limit", "skip", "body"],
+            )?;
             let mut this = Self::new(client);
+            a.set(&mut this.limit, "limit", false)?;
+            a.set(&mut this.skip, "skip", false)?;
             a.set_body::<types::Search, _>(&mut this.body, false)?;
             Ok(this)
         }
@@ -33751,6 +33961,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: false,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -33763,6 +33974,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: false,
         effect: crate::Effect::Idempotent,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -33775,6 +33987,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: false,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -33787,6 +34000,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -33799,6 +34013,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Idempotent,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -33811,6 +34026,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -33823,6 +34039,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -33840,6 +34057,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Idempotent,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -33852,6 +34070,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: Some(crate::filter::FilterDialect::V1Query),
     },
@@ -33864,6 +34083,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -33881,6 +34101,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -33893,6 +34114,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Idempotent,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -33905,6 +34127,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -33922,6 +34145,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -33934,6 +34158,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -33951,6 +34176,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::None,
@@ -33968,6 +34194,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Idempotent,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -33980,6 +34207,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: Some(crate::filter::FilterDialect::V1Query),
     },
@@ -33992,6 +34220,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -34009,6 +34238,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::BodyOffset,
             total: crate::paging::TotalSource::Body,
@@ -34026,6 +34256,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Idempotent,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34038,6 +34269,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34050,6 +34282,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34062,6 +34295,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::BodyOffset,
             total: crate::paging::TotalSource::Body,
@@ -34079,6 +34313,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34091,6 +34326,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: false,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: Some(crate::filter::FilterDialect::V1Query),
     },
@@ -34103,6 +34339,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: false,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -34120,6 +34357,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: false,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::BodyOffset,
             total: crate::paging::TotalSource::Body,
@@ -34137,6 +34375,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: false,
         effect: crate::Effect::Idempotent,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34149,6 +34388,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34161,6 +34401,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Idempotent,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34173,6 +34414,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34185,6 +34427,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -34202,6 +34445,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Idempotent,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34214,6 +34458,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34226,6 +34471,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Idempotent,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34238,6 +34484,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: Some(crate::filter::FilterDialect::V1Query),
     },
@@ -34250,6 +34497,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -34267,6 +34515,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34279,6 +34528,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34291,6 +34541,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::BodyOffset,
             total: crate::paging::TotalSource::Body,
@@ -34308,6 +34559,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Idempotent,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34320,6 +34572,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34332,6 +34585,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34344,6 +34598,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Idempotent,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34356,6 +34611,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: Some(crate::filter::FilterDialect::V1Query),
     },
@@ -34368,6 +34624,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::Offset,
             total: crate::paging::TotalSource::Body,
@@ -34385,6 +34642,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34397,6 +34655,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34409,6 +34668,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: Some(crate::paging::Paging {
             kind: crate::paging::PageKind::BodyOffset,
             total: crate::paging::TotalSource::Body,
@@ -34426,6 +34686,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Idempotent,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34438,6 +34699,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34450,6 +34712,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Idempotent,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34462,6 +34725,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34474,6 +34738,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34486,6 +34751,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Read,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },
@@ -34498,6 +34764,7 @@ pub static OPERATIONS: &[crate::Operation] = &[
         org_header: true,
         effect: crate::Effect::Change,
         area: crate::Area::Directory,
+        source: crate::Source::PowerShellSdk,
         paging: None,
         filter: None,
     },

@@ -335,3 +335,50 @@ fn coverage_table_names_generated_methods() -> TestResult {
     );
     Ok(())
 }
+
+/// Each row of `docs/coverage.md` ends with the source `OPERATIONS` records for its method.
+#[test]
+fn coverage_table_names_each_operation_s_source() -> TestResult {
+    let doc = read("docs/coverage.md")?;
+    let mut wrong = Vec::new();
+    let mut rows = 0;
+    for line in doc
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains("::Client::"))
+    {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+        let call = cells
+            .get(2)
+            .map(|c| c.trim_matches('`'))
+            .unwrap_or_default();
+        let Some((api, method)) = call.split_once("::Client::") else {
+            wrong.push(format!("no SDK call in: {line}"));
+            continue;
+        };
+        let ops = match api {
+            "v1" => jumpcloud_api::v1::OPERATIONS,
+            _ => jumpcloud_api::v2::OPERATIONS,
+        };
+        let source = ops
+            .iter()
+            .find(|op| op.rust_method == method)
+            .map(|op| op.source.name());
+        rows += 1;
+        if cells.last().copied() != source {
+            wrong.push(format!(
+                "{call}: the row says {:?}, OPERATIONS {source:?}",
+                cells.last()
+            ));
+        }
+    }
+    assert!(
+        rows >= 65,
+        "docs/coverage.md has {rows} rows with an SDK call"
+    );
+    assert!(
+        wrong.is_empty(),
+        "docs/coverage.md sources:\n  {}",
+        wrong.join("\n  ")
+    );
+    Ok(())
+}

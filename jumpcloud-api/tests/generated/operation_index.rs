@@ -67,5 +67,5 @@ fn the_index_lists_every_operation_with_its_facts() {
         count,
         "the index has rows for operations the SDK lacks"
     );
-    assert_eq!(count, 456);
+    assert_eq!(count, 495);
 }

@@ -13,7 +13,17 @@ use serde_json::Value;
 
 /// Operations that take a position but answer one object, not a page: a
 /// template by id, and the count of the events a query would page through.
-const NOT_LISTS: &[&str] = &["ApplicationTemplate_Get", "EventCount_Get"];
+/// (`ProviderConfiguredPolicyTemplate_List` answers `records` as one object, not a list;
+/// `SyncroBillingMappingConfigurationOption_List` a bare `options` list; `cloudInsights_listEvents`
+/// types its body `limit` and `skip` as numbers, not integers: the documentation site's spec, as
+/// it stands.)
+const NOT_LISTS: &[&str] = &[
+    "ApplicationTemplate_Get",
+    "EventCount_Get",
+    "ProviderConfiguredPolicyTemplate_List",
+    "SyncroBillingMappingConfigurationOption_List",
+    "cloudInsights_listEvents",
+];
 
 fn document(api: &str) -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -65,10 +75,11 @@ fn positioned(api: &str) -> BTreeMap<String, PageKind> {
             let has = |list: &[String], name: &str| list.iter().any(|n| n == name);
             let kind = if has(&body, "search_after") {
                 Some(PageKind::Cursor)
+            } else if has(&body, "limit") && has(&body, "skip") {
+                // Before the query: v1 searches take both and page by the body.
+                Some(PageKind::BodyOffset)
             } else if has(&query, "limit") && has(&query, "skip") {
                 Some(PageKind::Offset)
-            } else if has(&body, "limit") && has(&body, "skip") {
-                Some(PageKind::BodyOffset)
             } else if has(&query, "pageToken") || has(&query, "skipToken") {
                 Some(PageKind::Token)
             } else {
@@ -115,7 +126,7 @@ fn every_positioned_operation_pages_and_nothing_else_does() {
     // The documents' listing counts, so a regen that drops listings shows.
     assert_eq!(
         counts,
-        vec![(Api::V2, 201), (Api::V1, 15), (Api::Insights, 1)]
+        vec![(Api::V2, 199), (Api::V1, 15), (Api::Insights, 1)]
     );
 }
 

@@ -39,6 +39,7 @@ const fn op(
             _ => Effect::Change,
         },
         area: jumpcloud_api::Area::Directory,
+        source: jumpcloud_api::Source::Unlisted,
         paging: None,
         filter: None,
     }

@@ -312,3 +312,40 @@ async fn malformed_requests_are_answered_with_a_status_and_message() {
         assert!(json && body["message"].is_string(), "case {i}: {body}");
     }
 }
+
+#[tokio::test]
+async fn v1_search_pages_by_body_or_query() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    fake.seed_users(25).unwrap();
+    let search = |query: &str, body: Value| {
+        call(
+            &fake,
+            Method::POST,
+            &format!("/api/search/systemusers{query}"),
+        )
+        .json(&body)
+    };
+    // The body alone, as the PowerShell SDK's spec has it.
+    let (status, body) = answer(search("", json!({"limit": 5, "skip": 20})).sent().await).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["totalCount"], 25);
+    assert_eq!(body["results"].as_array().unwrap().len(), 5);
+    // The query alone, as the documentation site's spec has it.
+    let (status, body) = answer(search("?limit=4&skip=22", json!({})).sent().await).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["results"].as_array().unwrap().len(), 3);
+    // Both, as the SDK sends them: the same page.
+    let (_, body) = answer(
+        search("?limit=7&skip=0", json!({"limit": 7, "skip": 0}))
+            .sent()
+            .await,
+    )
+    .await;
+    assert_eq!(body["results"].as_array().unwrap().len(), 7);
+    // Neither: the default page of 10.
+    let (_, body) = answer(search("", json!({})).sent().await).await;
+    assert_eq!(body["results"].as_array().unwrap().len(), 10);
+    // The query's limit is checked like the body's.
+    let (status, _) = answer(search("?limit=101", json!({})).sent().await).await;
+    assert_eq!(status, 400);
+}

@@ -228,8 +228,10 @@ async fn total_count_is_one_small_request() {
     );
 }
 
+/// v1 searches page by `limit` and `skip` in the body, and send the same values in the query:
+/// JumpCloud's two spec lineages disagree on where they go (docs/fidelity.md, entry 10).
 #[tokio::test]
-async fn v1_search_pages_in_the_body() {
+async fn v1_search_pages_in_the_body_and_the_query() {
     let fake = fake_with(Collection::Users, 120).await;
     let jc = client(&fake);
     let found = jc
@@ -241,7 +243,14 @@ async fn v1_search_pages_in_the_body() {
         .await
         .unwrap();
     assert_eq!(found.len(), 120);
-    let bodies: Vec<serde_json::Value> = list_requests(&fake, "/api/search/systemusers")
+    let requests = list_requests(&fake, "/api/search/systemusers");
+    let queries: Vec<_> = requests
+        .iter()
+        .map(|r| (query_value(r, "skip"), query_value(r, "limit")))
+        .collect();
+    let page = |skip: &str| (Some(skip.to_string()), Some("50".to_string()));
+    assert_eq!(queries, vec![page("0"), page("50"), page("100")]);
+    let bodies: Vec<serde_json::Value> = requests
         .iter()
         .map(|r| serde_json::from_str(&r.body).unwrap())
         .collect();

@@ -35,7 +35,11 @@ use serde_json::{Map, Value};
 use example::Examples;
 
 /// Operations the suite does not call, with the reason. Keep it short.
-const SKIPPED: &[(&str, &str)] = &[];
+const SKIPPED: &[(&str, &str)] = &[(
+    "cloudInsights_createAccount",
+    "the documentation site's spec declares its answer only as text/html, text/json and \
+     text/plain, and Prism's mock answers 500 to every request for it",
+)];
 
 /// Requests in flight per mock.
 const CONCURRENCY: usize = 8;

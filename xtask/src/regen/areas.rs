@@ -78,7 +78,11 @@ const RULES: &[Rule] = &[
     },
     Rule {
         api: Api::V2,
-        segments: &["systeminsights"],
+        // Cloud Insights (events of the cloud accounts JumpCloud watches) is,
+        // like System Insights, a query surface outside the directory core,
+        // and a v2 one: putting it with Directory Insights would pull the v2
+        // client into that feature.
+        segments: &["systeminsights", "cloudinsights"],
         area: Area::SystemInsights,
     },
     Rule {
@@ -117,6 +121,7 @@ const RULES: &[Rule] = &[
             "bulk",
             "cases",
             "commandqueue",
+            "commandresult",
             "commands",
             "customemail",
             "customemails",

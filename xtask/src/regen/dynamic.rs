@@ -38,6 +38,8 @@ struct Param {
 struct Shape {
     params: Vec<Param>,
     body_required: Option<bool>,
+    /// The answer is not JSON (a file): progenitor gives a `ByteStream`.
+    bytes: bool,
 }
 
 /// Adds `from_json` to every builder and `Client::call_json` to `file`.
@@ -59,8 +61,13 @@ pub fn apply(file: &mut syn::File, api: Api, doc: &Value) -> Result<()> {
             .get(name)
             .with_context(|| format!("builder {ident} calls {name}, not in the document"))?;
         impls.push(from_json(ident, fields, shape).with_context(|| format!("{name} ({ident})"))?);
+        let boxed = if shape.bytes {
+            quote!(boxed_bytes)
+        } else {
+            quote!(boxed)
+        };
         arms.push(quote! {
-            #name => crate::dynamic::boxed(builder::#ident::from_json(self, args)),
+            #name => crate::dynamic::#boxed(builder::#ident::from_json(self, args)),
         });
     }
     let tokens: TokenStream = impls.into_iter().collect();
@@ -130,6 +137,17 @@ fn shapes(doc: &Value) -> Result<BTreeMap<String, Shape>> {
             let body = op
                 .get("requestBody")
                 .map(|b| resolve(doc, b)["required"].as_bool().unwrap_or(false));
+            let bytes = op["responses"].as_object().is_some_and(|responses| {
+                responses.iter().any(|(status, r)| {
+                    status.starts_with('2')
+                        && resolve(doc, r)["content"].as_object().is_some_and(|c| {
+                            !c.is_empty()
+                                && !c
+                                    .keys()
+                                    .any(|k| k == "application/json" || k.ends_with("+json"))
+                        })
+                })
+            });
             out.insert(
                 method_name(id),
                 Shape {
@@ -138,6 +156,7 @@ fn shapes(doc: &Value) -> Result<BTreeMap<String, Shape>> {
                         .map(|(name, _, required)| Param { name, required })
                         .collect(),
                     body_required: body,
+                    bytes,
                 },
             );
         }
@@ -336,6 +355,7 @@ mod tests {
                 },
             ],
             body_required: Some(false),
+            bytes: false,
         };
         let code = from_json(&format_ident!("GSet"), &fields, &shape)
             .unwrap()
@@ -353,6 +373,7 @@ mod tests {
                 required: true,
             }],
             body_required: Some(false),
+            bytes: false,
         };
         let err = from_json(&format_ident!("GSet"), &fields, &missing).unwrap_err();
         assert!(err.to_string().contains("type_"), "{err}");

@@ -28,6 +28,9 @@ pub struct Row {
     pub effect: Effect,
     /// The API area (cargo feature) it belongs to (see `areas`).
     pub area: super::areas::Area,
+    /// The published spec (or seed overlay) it came from: the `Source`
+    /// variant, from the import's `x-jumpcloud-source`.
+    pub source: &'static str,
 }
 
 /// What an operation does to the server (`jumpcloud_api::Effect`), which
@@ -68,8 +71,14 @@ pub enum Kind {
         /// Rust name of a `sort` parameter that takes a list of strings.
         sort: Option<String>,
     },
-    /// `limit`/`skip` properties of the request body (Rust names).
-    BodyOffset { limit: String, skip: String },
+    /// `limit`/`skip` properties of the request body (Rust names); with
+    /// `query`, the operation takes them as query parameters too, and a page
+    /// sends both (v1 searches: the lineages disagree on where they go).
+    BodyOffset {
+        limit: String,
+        skip: String,
+        query: Option<(Param, Param)>,
+    },
     /// A page token in the query; the next one in a body property.
     Token {
         size: Param,

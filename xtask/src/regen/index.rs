@@ -38,6 +38,8 @@ pub struct Entry {
     pub response: String,
     pub paging: Option<Paging>,
     pub filter: Option<&'static str>,
+    /// Where the operation came from, as `jumpcloud_api::Source::name`.
+    pub source: &'static str,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -132,9 +134,20 @@ pub fn entries(
             response: response.clone(),
             paging,
             filter,
+            source: source_name(row.source),
         });
     }
     Ok(out)
+}
+
+/// `PowerShellSdk` → `powershell-sdk`, as `jumpcloud_api::Source::name`.
+fn source_name(variant: &str) -> &'static str {
+    match variant {
+        "PowerShellSdk" => "powershell-sdk",
+        "DocsSite" => "docs-site",
+        "Seed" => "seed",
+        _ => "unlisted",
+    }
 }
 
 /// Method name → (body type, response type), from the `builder` module.
@@ -229,10 +242,11 @@ impl Entry {
             let _ = write!(line, "; {f} filters");
         }
         line.push_str(if self.org_header {
-            "; sends `x-org-id` when the client has one."
+            "; sends `x-org-id` when the client has one"
         } else {
-            "; never sends `x-org-id`."
+            "; never sends `x-org-id`"
         });
+        let _ = write!(line, "; from the {} spec.", self.source);
         line
     }
 }
@@ -267,8 +281,8 @@ pub fn section(api: Api, entries: &[Entry]) -> String {
     let mut out = format!(
         "{START}{} -->\n## {title} ({} operations)\n\n\
          Types are in `jumpcloud_api::{}::types`.\n\n\
-         | method and path | operation id | SDK call | request body | returns | pages | filter | `x-org-id` |\n\
-         | --- | --- | --- | --- | --- | --- | --- | --- |\n",
+         | method and path | operation id | SDK call | request body | returns | pages | filter | `x-org-id` | source |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n",
         api.name(),
         sorted.len(),
         api.name()
@@ -276,7 +290,7 @@ pub fn section(api: Api, entries: &[Entry]) -> String {
     for e in sorted {
         let _ = writeln!(
             out,
-            "| `{} {}` | `{}` | `{}` | {} | `{}` | {} | {} | {} |",
+            "| `{} {}` | `{}` | `{}` | {} | `{}` | {} | {} | {} | {} |",
             e.method,
             e.path,
             e.id,
@@ -288,6 +302,7 @@ pub fn section(api: Api, entries: &[Entry]) -> String {
             e.paging_text().unwrap_or_else(|| "—".into()),
             e.filter.unwrap_or("—"),
             if e.org_header { "yes" } else { "no" },
+            e.source,
         );
     }
     out.push_str(END);
@@ -304,8 +319,10 @@ pub fn document(sections: &BTreeMap<&'static str, String>) -> String {
          (`jc.v1().user_list()`), what it sends and returns, how it pages through\n\
          `jumpcloud_ext::Listing` (kind, largest page, where the total comes from), the dialect\n\
          of its typed `filter` (see `jumpcloud_ext::filter`), and whether it carries the\n\
-         organisation header of `JumpCloud::with_org`. Each generated method's documentation\n\
-         repeats its row.\n",
+         organisation header of `JumpCloud::with_org`, and which published spec it was generated\n\
+         from (`powershell-sdk`: JumpCloud's PowerShell SDK; `docs-site`: the documentation site;\n\
+         `seed`: the project's seed overlays, for operations neither publishes). Each generated\n\
+         method's documentation repeats its row.\n",
     );
     for api in [Api::V2, Api::V1, Api::Insights] {
         if let Some(s) = sections.get(api.name()) {
@@ -375,6 +392,7 @@ mod tests {
                 total: Some("x-total-count"),
             }),
             filter: Some("v2"),
+            source: "docs-site",
         }
     }
 
@@ -383,7 +401,7 @@ mod tests {
         let s = section(Api::V2, &[entry("b", "/b"), entry("a", "/a")]);
         assert!(s.find("`GET /a`") < s.find("`GET /b`"), "{s}");
         assert!(
-            s.contains("| `GET /a` | `a_Op` | `v2().a()` | — | `Vec<Thing>` | offset, ≤ 10,000 per page, total in `x-total-count` | v2 | yes |"),
+            s.contains("| `GET /a` | `a_Op` | `v2().a()` | — | `Vec<Thing>` | offset, ≤ 10,000 per page, total in `x-total-count` | v2 | yes | docs-site |"),
             "{s}"
         );
         let doc = document(&BTreeMap::from([("v2", s.clone())]));
@@ -397,7 +415,7 @@ mod tests {
         assert_eq!(
             e.doc_line(),
             "Operation `a_Op`: returns `Vec<Thing>`; pages by offset, ≤ 10,000 per page, \
-             total in `x-total-count`; v2 filters; never sends `x-org-id`."
+             total in `x-total-count`; v2 filters; never sends `x-org-id`; from the docs-site spec."
         );
     }
 

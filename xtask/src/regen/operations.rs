@@ -97,6 +97,7 @@ pub fn collect(api: Api, doc: &Value) -> Result<Vec<Row>> {
             org_header: !refused.iter().any(|prefix| refuses(prefix, op.path)),
             effect: effect(api, &op),
             area: super::areas::area_of(api, op.path, default_area)?,
+            source: source_variant(op.op),
         });
     }
     rows.sort_by(|a, b| a.rust_method.cmp(&b.rust_method));
@@ -132,6 +133,17 @@ pub fn check_names(rows: &[Row], file: &syn::File) -> Result<()> {
     Ok(())
 }
 
+/// The `jumpcloud_api::Source` variant of an operation, from the import's
+/// `x-jumpcloud-source` (absent in hand-written documents: `Unlisted`).
+pub fn source_variant(op: &Value) -> &'static str {
+    match op["x-jumpcloud-source"].as_str() {
+        Some("powershell-sdk") => "PowerShellSdk",
+        Some("docs-site") => "DocsSite",
+        Some("seed") => "Seed",
+        _ => "Unlisted",
+    }
+}
+
 /// `prefix` covers the path itself and everything below it, segment-wise.
 fn refuses(prefix: &str, path: &str) -> bool {
     let prefix = prefix.trim_end_matches('/');
@@ -151,6 +163,7 @@ pub fn items(
         let (id, name, method, path, org) = (&r.id, &r.rust_method, &r.http_method, &r.path, r.org_header);
         let effect = r.effect.variant();
         let area = r.area.variant();
+        let source = format_ident!("{}", r.source);
         let paging = match facts.get(&r.rust_method) {
             Some(f) => {
                 let paging = f.tokens();
@@ -166,7 +179,7 @@ pub fn items(
             None => quote!(None),
         };
         quote! {
-            crate::Operation { api: crate::Api::#variant, id: #id, rust_method: #name, http_method: #method, path: #path, org_header: #org, effect: crate::Effect::#effect, area: crate::Area::#area, paging: #paging, filter: #filter }
+            crate::Operation { api: crate::Api::#variant, id: #id, rust_method: #name, http_method: #method, path: #path, org_header: #org, effect: crate::Effect::#effect, area: crate::Area::#area, source: crate::Source::#source, paging: #paging, filter: #filter }
         }
     });
     let tokens = quote! {

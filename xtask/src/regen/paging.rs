@@ -95,6 +95,17 @@ fn derive_one(api: Api, doc: &Value, item: &Value, op: &Value) -> Result<Option<
             cursor: "search_after".into(),
         };
         max = maximum(body.get("limit"));
+    } else if body.get("limit").is_some_and(|l| l["type"] == "integer")
+        && body.get("skip").is_some_and(|s| s["type"] == "integer")
+    {
+        // Before the query form: an operation that takes both (v1 searches)
+        // is paged through the body, and the query mirrors it.
+        kind = Kind::BodyOffset {
+            limit: "limit".into(),
+            skip: "skip".into(),
+            query: param("limit").zip(param("skip")),
+        };
+        max = maximum(body.get("limit"));
     } else if let (Some(limit), Some(skip)) = (param("limit"), param("skip")) {
         let sort = query
             .get("sort")
@@ -102,12 +113,6 @@ fn derive_one(api: Api, doc: &Value, item: &Value, op: &Value) -> Result<Option<
             .map(|_| "sort".to_string());
         max = maximum(query.get("limit"));
         kind = Kind::Offset { limit, skip, sort };
-    } else if body.contains_key("limit") && body.contains_key("skip") {
-        kind = Kind::BodyOffset {
-            limit: "limit".into(),
-            skip: "skip".into(),
-        };
-        max = maximum(body.get("limit"));
     } else if let Some((token, next, size)) = TOKEN_PAIRS.iter().find_map(|(token, next, sizes)| {
         let size = sizes.iter().find_map(|s| param(s))?;
         let response_has_next = response_properties(doc, op).contains_key(*next);

@@ -11,41 +11,11 @@
 use std::collections::BTreeMap;
 
 use anyhow::{Result, bail};
-use heck::{ToPascalCase, ToSnakeCase};
 use serde_json::Value;
 
 use crate::spec;
 use crate::spec::resolve;
-
-#[derive(Clone, Copy)]
-enum Case {
-    Pascal,
-    Snake,
-}
-
-/// The Rust identifier typify makes of a type, variant or field name; the
-/// same steps as typify's `sanitize`, keywords aside. (Method and argument
-/// names are progenitor's: [`spec::method_name`].)
-fn rust_name(input: &str, case: Case) -> String {
-    let to_case = |s: &str| match case {
-        Case::Pascal => s.to_pascal_case(),
-        Case::Snake => s.to_snake_case(),
-    };
-    let out = match input {
-        "+1" => "plus1".to_string(),
-        "-1" => "minus1".to_string(),
-        _ => to_case(
-            &input
-                .replace('\'', "")
-                .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-"),
-        ),
-    };
-    match out.chars().next() {
-        None => to_case("x"),
-        Some(c) if c.is_alphabetic() => out,
-        Some(_) => format!("{}{out}", to_case("x")),
-    }
-}
+use crate::spec::{Case, rust_name};
 
 /// typify's second try for enum variants whose first names collide.
 fn variant_fallback(value: &str) -> String {

@@ -321,9 +321,19 @@ fn paginated_impl(
                 },
             )
         }
-        Kind::BodyOffset { limit, skip } => {
+        Kind::BodyOffset { limit, skip, query } => {
             let body = body_type(field("body")?)?;
             let (l, s) = (format_ident!("{}", limit), format_ident!("{}", skip));
+            let mirror = match query {
+                Some((ql, qs)) => {
+                    field(&ql.rust)?;
+                    field(&qs.rust)?;
+                    let set_skip = set(qs, quote!(page.offset()));
+                    let set_limit = set(ql, quote!(page.size));
+                    quote!(#set_skip #set_limit)
+                }
+                None => quote!(),
+            };
             (
                 quote! {
                     match self.body.clone().and_then(|b| #body::try_from(b).map_err(|e| e.to_string())) {
@@ -336,7 +346,7 @@ fn paginated_impl(
                 },
                 quote! {
                     let (skip, size) = (page.offset(), page.size);
-                    self.body_map(move |b| b.#s(i64::try_from(skip).unwrap_or(i64::MAX)).#l(i64::from(size)))
+                    self.body_map(move |b| b.#s(i64::try_from(skip).unwrap_or(i64::MAX)).#l(i64::from(size))) #mirror
                 },
             )
         }

@@ -266,6 +266,42 @@ fn is_keyword(ident: &str) -> bool {
     )
 }
 
+#[derive(Clone, Copy)]
+pub enum Case {
+    Pascal,
+    Snake,
+}
+
+/// The Rust identifier typify makes of a type, variant or field name; the
+/// same steps as typify's `sanitize`, keywords aside. (Method and argument
+/// names are progenitor's: [`method_name`].)
+pub fn rust_name(input: &str, case: Case) -> String {
+    use heck::{ToPascalCase, ToSnakeCase};
+    let to_case = |s: &str| match case {
+        Case::Pascal => s.to_pascal_case(),
+        Case::Snake => s.to_snake_case(),
+    };
+    let out = match input {
+        "+1" => "plus1".to_string(),
+        "-1" => "minus1".to_string(),
+        _ => to_case(
+            &input
+                .replace('\'', "")
+                .replace(|c: char| !(c.is_alphanumeric() || c == '_'), "-"),
+        ),
+    };
+    match out.chars().next() {
+        None => to_case("x"),
+        Some(c) if c.is_alphabetic() => out,
+        Some(_) => format!("{}{out}", to_case("x")),
+    }
+}
+
+/// The Rust type typify makes of a component schema name.
+pub fn type_name(schema: &str) -> String {
+    rust_name(schema, Case::Pascal)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,10 @@
 //! of `{filter: {and|or: [...]}, searchFilter: {searchTerm, fields}, fields, sort, limit,
 //! skip}` answered with `{results, totalCount}`; `limit` above 100 is a 400.
 //! `search/organizations` lists the caller's organisations and refuses `x-org-id`.
+//! `limit` and `skip` are also read from the query string when the body has none: JumpCloud's
+//! two published specs disagree on where they go (body or query), and the SDK sends both.
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::routing::post;
 use axum::{Json, Router};
 use bytes::Bytes;
@@ -12,7 +14,8 @@ use serde_json::{Map, Value, json};
 use super::{AppState, Org, Reach, json_object, string_array};
 use crate::fake::error::{ApiError, ApiResult};
 use crate::fake::listing::{
-    DEFAULT_LIMIT, ListQuery, MAX_LIMIT, SearchFilter, check_limit, sort_keys,
+    DEFAULT_LIMIT, ListQuery, MAX_LIMIT, SearchFilter, check_limit, parse_count, query_pairs,
+    sort_keys,
 };
 use crate::fake::state::{Collection, lock};
 
@@ -46,8 +49,11 @@ pub(super) fn routes() -> Router<AppState> {
         r = r.route(
             path,
             post(
-                move |State(s): State<AppState>, Org(org): Org, body: Bytes| async move {
-                    let search = Search::parse(&body, fields)?;
+                move |State(s): State<AppState>,
+                      Org(org): Org,
+                      RawQuery(query): RawQuery,
+                      body: Bytes| async move {
+                    let search = Search::parse(&body, query.as_deref(), fields)?;
                     let data = lock(&s.data);
                     let org = data
                         .org(&org)
@@ -64,9 +70,10 @@ pub(super) fn routes() -> Router<AppState> {
 async fn organizations(
     State(s): State<AppState>,
     Reach(reach): Reach,
+    RawQuery(query): RawQuery,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
-    let search = Search::parse(&body, &["displayName"])?;
+    let search = Search::parse(&body, query.as_deref(), &["displayName"])?;
     let data = lock(&s.data);
     let all: Vec<Value> = data
         .orgs
@@ -85,15 +92,21 @@ struct Search {
 }
 
 impl Search {
-    fn parse(raw: &[u8], default_fields: &[&str]) -> ApiResult<Self> {
+    /// `raw` is the body; `query` the query string, whose `limit` and `skip` count where the
+    /// body has none.
+    fn parse(raw: &[u8], query: Option<&str>, default_fields: &[&str]) -> ApiResult<Self> {
         let body = if raw.iter().all(u8::is_ascii_whitespace) {
             Map::new()
         } else {
             json_object(raw)?
         };
+        let pairs = query_pairs(query)?;
         let count = |key: &str, default: usize| -> ApiResult<usize> {
             match body.get(key) {
-                None | Some(Value::Null) => Ok(default),
+                None | Some(Value::Null) => match pairs.iter().rev().find(|(k, _)| k == key) {
+                    Some((_, v)) => parse_count(key, v),
+                    None => Ok(default),
+                },
                 Some(v) => v
                     .as_u64()
                     .and_then(|n| usize::try_from(n).ok())
