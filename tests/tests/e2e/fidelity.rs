@@ -316,7 +316,7 @@ async fn malformed_requests_are_answered_with_a_status_and_message() {
 #[tokio::test]
 async fn v1_search_pages_by_body_or_query() {
     let fake = FakeJumpCloud::start().await.unwrap();
-    fake.seed_users(25).unwrap();
+    fake.default_org().seed_users(25).unwrap();
     let search = |query: &str, body: Value| {
         call(
             &fake,
