@@ -116,6 +116,7 @@ impl App {
 
     /// The app's `Cargo.toml`, its SDK at `sdk`.
     fn manifest(self, sdk: &Path) -> String {
+        let sdk_path = sdk;
         let sdk = toml_string(&sdk.display().to_string());
         let ext = match self {
             App::Quick | App::Test => format!("{{ path = \"{sdk}/jumpcloud-ext\" }}"),
@@ -150,10 +151,23 @@ impl App {
         );
         if self == App::Test {
             manifest.push_str(&format!(
-                "\n[dev-dependencies]\njumpcloud-fake = {{ path = \"{sdk}/tests/fake\" }}\n"
+                "\n[dev-dependencies]\njumpcloud-fake = {{ path = \"{sdk}/{fake}\" }}\n",
+                fake = fake_dir(sdk_path)
             ));
         }
         manifest
+    }
+}
+
+/// Where the SDK at `sdk` keeps the fake: `tests/fake` since issue 26,
+/// `tests` before it (so a base commit from before the move still builds).
+fn fake_dir(sdk: &Path) -> &'static str {
+    if sdk.join("tests").join("fake").join("Cargo.toml").exists()
+        || !sdk.join("tests").join("Cargo.toml").exists()
+    {
+        "tests/fake"
+    } else {
+        "tests"
     }
 }
 
