@@ -124,7 +124,9 @@ impl fmt::Display for NodeRef {
 }
 
 /// How two kinds are related, i.e. which family of operations serves a pair.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Relation {
     /// Direct bindings with attributes: `GET/POST /{kind}/{id}/associations`.

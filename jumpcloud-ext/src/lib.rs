@@ -85,6 +85,8 @@ pub mod insights;
 #[cfg(feature = "directory")]
 pub mod jobs;
 pub mod listing;
+#[cfg(feature = "directory")]
+pub mod org;
 mod retry;
 mod secret;
 mod tls;

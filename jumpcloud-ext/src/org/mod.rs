@@ -1,0 +1,20 @@
+//! Organisation as code: back an organisation up to a directory that diffs
+//! well in git, compare two states, and plan and apply a declared one.
+//!
+//! The loop, file to organisation and back:
+//! - [`backup`]: every object of the kinds chosen and every edge between
+//!   them, one file per object, secrets and volatile fields left out;
+//! - [`OrgState`]: a backup (or the live organisation) in memory, the one
+//!   shape [`diff`] and the declared state read;
+//! - [`diff`]: what was added, removed and changed, by names first;
+//! - [`declared`]: a file of names, as a person writes it, planned against
+//!   the live organisation and applied in dependency order.
+//!
+//! Module map (one job each): `model` (the shapes), `layout` (where each
+//! shape lives on disk), `scrub` (what a backup leaves out), `backup`
+//! (reading the live organisation), `diff`, `declared` (the file format and
+//! its checks), `plan` (declared vs live), `apply` (the writes, in order).
+
+mod model;
+
+pub use model::{FORMAT_VERSION, Fallback, KindCount, Manifest, OrgLink, OrgObject, OrgState};
