@@ -283,6 +283,13 @@ impl JumpCloud {
         crate::graph::Graph::new(self)
     }
 
+    /// The organisation as code: backups, diffs, and declared states
+    /// planned and applied (see [`crate::org`]).
+    #[cfg(feature = "directory")]
+    pub fn org(&self) -> crate::org::Org<'_> {
+        crate::org::Org::new(self)
+    }
+
     /// The API v1 client.
     #[cfg(feature = "v1")]
     pub fn v1(&self) -> &jumpcloud_api::v1::Client {

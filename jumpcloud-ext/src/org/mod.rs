@@ -18,3 +18,32 @@
 mod model;
 
 pub use model::{FORMAT_VERSION, Fallback, KindCount, Manifest, OrgLink, OrgObject, OrgState};
+
+use crate::JumpCloud;
+use crate::graph::Graph;
+
+/// One client's organisation as code (from [`JumpCloud::org`]): reads go
+/// through its [`Graph`], so they share its concurrency and budget.
+#[derive(Clone, Debug)]
+#[must_use = "an Org does nothing until asked"]
+pub struct Org<'a> {
+    graph: Graph<'a>,
+}
+
+impl<'a> Org<'a> {
+    pub(crate) fn new(jc: &'a JumpCloud) -> Self {
+        Org { graph: jc.graph() }
+    }
+
+    /// At most `n` requests in flight (default
+    /// [`DEFAULT_CONCURRENCY`](crate::graph::DEFAULT_CONCURRENCY)).
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.graph = self.graph.concurrency(n);
+        self
+    }
+
+    /// The graph its reads and writes go through.
+    pub fn graph(&self) -> &Graph<'a> {
+        &self.graph
+    }
+}
