@@ -64,6 +64,7 @@ pub use names::{Names, Unnamed};
 pub use offboard::{OffboardReport, Offboarding};
 pub use plan::{ApplyReport, ChangeResult, Desired, Outcome, Plan, PlannedChange};
 pub use snapshot::{Edge, Snapshot, SnapshotNode, named_kinds};
+pub(crate) use snapshot::{ReadMode, edge_plan};
 
 use crate::error::{Error, Result};
 use crate::{Budget, JumpCloud, Listing};
@@ -175,6 +176,17 @@ impl<'a> Graph<'a> {
     /// The client this graph reads and writes through.
     pub fn client(&self) -> &'a JumpCloud {
         self.jc
+    }
+
+    /// The requests it keeps in flight at most, for readers elsewhere in
+    /// the crate that fan out under the same bound.
+    pub(crate) fn in_flight_limit(&self) -> usize {
+        self.concurrency
+    }
+
+    /// The budget its requests share, for readers elsewhere in the crate.
+    pub(crate) fn budget(&self) -> &Budget {
+        &self.budget
     }
 
     /// Direct links of `relation` (associations or members) from `source` to

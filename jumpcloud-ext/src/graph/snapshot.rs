@@ -5,14 +5,21 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
 use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
+use jumpcloud_api::PagedRequest;
+use jumpcloud_api::paging::PageKind;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 use super::{Attributes, Graph, Kind, NodeRef, Relation, link, links_from};
-use crate::error::Result;
-use jumpcloud_api::PagedRequest;
-
 use crate::Listing;
+use crate::error::{Error, Result};
+use crate::listing::{Counted, Raw};
 
 /// A node of a snapshot.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
@@ -49,10 +56,27 @@ pub struct Snapshot {
     pub edges: Vec<Edge>,
 }
 
-type Nodes<'a> = BoxStream<'a, Result<SnapshotNode>>;
+/// How a node listing is read. A snapshot reads the typed items; a backup
+/// (`org::backup`) also keeps each item's JSON as the API sent it (so
+/// fields this crate's types do not know survive) and counts its requests.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ReadMode {
+    /// Keep each item's JSON.
+    pub(crate) raw: bool,
+    /// Counts the requests sent, retries not included.
+    pub(crate) counter: Option<Arc<AtomicU64>>,
+}
+
+/// One node of a listing, and its JSON when the [`ReadMode`] keeps it.
+pub(crate) struct Listed {
+    pub(crate) node: SnapshotNode,
+    pub(crate) raw: Option<Map<String, Value>>,
+}
+
+type Nodes<'a> = BoxStream<'a, Result<Listed>>;
 
 /// Lists the nodes of one kind, with their names.
-type ListNodes = for<'s> fn(&'s Graph<'_>) -> Nodes<'s>;
+type ListNodes = for<'s> fn(&'s Graph<'_>, &ReadMode) -> Nodes<'s>;
 
 /// The kinds a snapshot can list with names: those of the graph table's
 /// [`Kind::ALL`] that the API can list (with the features built in).
@@ -67,77 +91,77 @@ pub fn named_kinds() -> impl Iterator<Item = &'static Kind> {
 fn listing(kind: &Kind) -> Option<ListNodes> {
     let listing: ListNodes = match kind {
         #[cfg(feature = "directory")]
-        Kind::User => |g| {
-            g.listed(g.jc.v1().user_list(), |u| {
+        Kind::User => |g, m| {
+            g.listed(m, g.jc.v1().user_list(), |u| {
                 named(Kind::User, u.id, u.username)
             })
         },
         #[cfg(feature = "directory")]
-        Kind::System => |g| {
-            g.listed(g.jc.v1().system_list(), |s| {
+        Kind::System => |g, m| {
+            g.listed(m, g.jc.v1().system_list(), |s| {
                 named(Kind::System, s.id, s.display_name.or(s.hostname))
             })
         },
-        Kind::UserGroup => |g| {
-            g.listed(g.jc.v2().user_group_list(), |x| {
+        Kind::UserGroup => |g, m| {
+            g.listed(m, g.jc.v2().user_group_list(), |x| {
                 named(Kind::UserGroup, x.id, x.name)
             })
         },
-        Kind::SystemGroup => |g| {
-            g.listed(g.jc.v2().system_group_list(), |x| {
+        Kind::SystemGroup => |g, m| {
+            g.listed(m, g.jc.v2().system_group_list(), |x| {
                 named(Kind::SystemGroup, x.id, x.name)
             })
         },
-        Kind::Policy => |g| {
-            g.listed(g.jc.v2().policy_list(), |p| {
+        Kind::Policy => |g, m| {
+            g.listed(m, g.jc.v2().policy_list(), |p| {
                 named(Kind::Policy, p.id, p.name)
             })
         },
-        Kind::PolicyGroup => |g| {
-            g.listed(g.jc.v2().policy_group_list(), |x| {
+        Kind::PolicyGroup => |g, m| {
+            g.listed(m, g.jc.v2().policy_group_list(), |x| {
                 named(Kind::PolicyGroup, x.id, x.name)
             })
         },
         #[cfg(feature = "directory")]
-        Kind::Application => |g| {
-            g.listed(g.jc.v1().application_list(), |a| {
+        Kind::Application => |g, m| {
+            g.listed(m, g.jc.v1().application_list(), |a| {
                 named(Kind::Application, a.id, a.display_label.or(Some(a.name)))
             })
         },
         #[cfg(feature = "directory")]
-        Kind::Command => |g| {
-            g.listed(g.jc.v1().command_list(), |c| {
+        Kind::Command => |g, m| {
+            g.listed(m, g.jc.v1().command_list(), |c| {
                 named(Kind::Command, c.id, c.name)
             })
         },
         #[cfg(feature = "directory")]
-        Kind::RadiusServer => |g| {
-            g.listed(g.jc.v1().radius_server_list(), |r| {
+        Kind::RadiusServer => |g, m| {
+            g.listed(m, g.jc.v1().radius_server_list(), |r| {
                 named(Kind::RadiusServer, r.id, r.name)
             })
         },
         #[cfg(feature = "directory-sync")]
-        Kind::LdapServer => |g| {
-            g.listed(g.jc.v2().ldap_server_list(), |l| {
+        Kind::LdapServer => |g, m| {
+            g.listed(m, g.jc.v2().ldap_server_list(), |l| {
                 named(Kind::LdapServer, l.id, l.name)
             })
         },
         #[cfg(feature = "directory-sync")]
-        Kind::ActiveDirectory => |g| {
-            g.listed(g.jc.v2().active_directory_list(), |d| {
+        Kind::ActiveDirectory => |g, m| {
+            g.listed(m, g.jc.v2().active_directory_list(), |d| {
                 named(Kind::ActiveDirectory, d.id, d.domain)
             })
         },
         #[cfg(feature = "mdm")]
-        Kind::SoftwareApp => |g| {
-            g.listed(g.jc.v2().software_app_list(), |a| {
+        Kind::SoftwareApp => |g, m| {
+            g.listed(m, g.jc.v2().software_app_list(), |a| {
                 named(Kind::SoftwareApp, a.id, a.display_name)
             })
         },
         // Google Workspace and Microsoft 365 have no listing of their own;
         // the directories listing carries them with their type.
-        Kind::GSuite => |g| g.directories_of(Kind::GSuite),
-        Kind::Office365 => |g| g.directories_of(Kind::Office365),
+        Kind::GSuite => |g, m| g.directories_of(m, Kind::GSuite),
+        Kind::Office365 => |g, m| g.directories_of(m, Kind::Office365),
         _ => return None,
     };
     Some(listing)
@@ -151,29 +175,72 @@ fn named(kind: Kind, id: Option<String>, name: Option<String>) -> Option<Snapsho
 }
 
 impl Graph<'_> {
-    /// The items of `request`'s listing that `node_of` turns into nodes.
-    fn listed<'s, R, F>(&'s self, request: R, node_of: F) -> Nodes<'s>
+    /// The items of `request`'s listing that `node_of` turns into nodes,
+    /// read as `mode` says.
+    fn listed<'s, R, F>(&'s self, mode: &ReadMode, request: R, node_of: F) -> Nodes<'s>
     where
         R: PagedRequest + 's,
-        R::Item: Send + 's,
+        R::Item: Serialize + DeserializeOwned + Send + 's,
         F: Fn(R::Item) -> Option<SnapshotNode> + Send + 's,
     {
-        request
+        let counter = mode.counter.clone();
+        let offset = matches!(R::PAGING.kind, PageKind::Offset | PageKind::BodyOffset);
+        if mode.raw && offset {
+            // The page's JSON, item by item: the typed item (decoded from
+            // a copy) names the node; the JSON is kept whole.
+            return Counted::new(Raw(request), counter)
+                .concurrency(self.concurrency)
+                .within(&self.budget)
+                .stream()
+                .and_then(move |value| {
+                    let typed = serde_json::from_value::<R::Item>(value.clone()).map_err(|e| {
+                        Error::protocol(format!("an item of the listing does not decode: {e}"))
+                            .or_operation(R::operation())
+                    });
+                    let listed = typed.map(|item| {
+                        node_of(item).map(|node| Listed {
+                            node,
+                            raw: match value {
+                                Value::Object(map) => Some(map),
+                                _ => None,
+                            },
+                        })
+                    });
+                    std::future::ready(listed)
+                })
+                .try_filter_map(|listed| std::future::ready(Ok(listed)))
+                .boxed();
+        }
+        // Typed; for a raw read of a token- or cursor-paged listing (none
+        // of the node listings today), the typed item serialised again.
+        let raw = mode.raw;
+        Counted::new(request, counter)
             .concurrency(self.concurrency)
             .within(&self.budget)
             .stream()
-            .try_filter_map(move |item| std::future::ready(Ok(node_of(item))))
+            .try_filter_map(move |item| {
+                let json = match raw.then(|| serde_json::to_value(&item)) {
+                    Some(Ok(Value::Object(map))) => Some(map),
+                    _ => None,
+                };
+                std::future::ready(Ok(node_of(item).map(|node| Listed { node, raw: json })))
+            })
             .boxed()
     }
 
     /// The nodes of `kind` from its listing, if it has one.
-    pub(super) fn nodes(&self, kind: &Kind) -> Option<Nodes<'_>> {
-        listing(kind).map(|list| list(self))
+    pub(super) fn nodes(&self, kind: &Kind) -> Option<BoxStream<'_, Result<SnapshotNode>>> {
+        listing(kind).map(|list| list(self, &ReadMode::default()).map_ok(|l| l.node).boxed())
+    }
+
+    /// The nodes of `kind` read as `mode` says, if it has a listing.
+    pub(crate) fn nodes_read(&self, kind: &Kind, mode: &ReadMode) -> Option<Nodes<'_>> {
+        listing(kind).map(|list| list(self, mode))
     }
 
     /// The directories of one kind, from the directories listing.
-    fn directories_of(&self, wanted: Kind) -> Nodes<'_> {
-        self.listed(self.jc.v2().directory_list(), move |d| {
+    fn directories_of(&self, mode: &ReadMode, wanted: Kind) -> Nodes<'_> {
+        self.listed(mode, self.jc.v2().directory_list(), move |d| {
             let kind = Kind::from_name(&d.type_.to_string());
             (kind == wanted).then(|| SnapshotNode {
                 node: NodeRef::new(kind, d.id),
@@ -194,12 +261,8 @@ impl Graph<'_> {
     /// that is 6,455 requests, the fewest the page sizes allow (see
     /// `BENCHMARKS.md`).
     pub async fn snapshot(&self, kinds: &[Kind]) -> Result<Snapshot> {
-        let wanted: BTreeSet<&Kind> = kinds.iter().collect();
         let listed: BTreeSet<&Kind> = kinds.iter().filter(|k| listing(k).is_some()).collect();
-        let listings: Vec<Nodes<'_>> = listed
-            .iter()
-            .filter_map(|k| listing(k).map(|list| list(self)))
-            .collect();
+        let listings: Vec<_> = listed.iter().filter_map(|k| self.nodes(k)).collect();
         let mut nodes: Vec<SnapshotNode> =
             futures::stream::iter(listings.into_iter().map(|s| s.try_collect::<Vec<_>>()))
                 .buffered(self.concurrency)
@@ -211,36 +274,17 @@ impl Graph<'_> {
         nodes.sort_by(|a, b| a.node.cmp(&b.node));
         nodes.dedup_by(|a, b| a.node == b.node);
 
-        // One listing per node and relation: members of every group whose
-        // member kind is wanted; associations of each pair of listed kinds
-        // from the end with fewer nodes, which costs the fewest requests
-        // (one listing per node; the page size is the same either way), and
-        // of a listed kind with an unlisted one from the listed end.
-        let mut counts: BTreeMap<&Kind, usize> = BTreeMap::new();
+        let mut counts: BTreeMap<Kind, usize> = BTreeMap::new();
         for n in &nodes {
-            *counts.entry(&n.node.kind).or_default() += 1;
+            *counts.entry(n.node.kind.clone()).or_default() += 1;
         }
-        let count = |k: &Kind| counts.get(k).copied().unwrap_or(0);
-        let from_here = |source: &Kind, target: &Kind| {
-            let reverse = link(Relation::Associations, target, source).is_some();
-            !reverse
-                || !listed.contains(target)
-                || (count(source), source) <= (count(target), target)
-        };
+        let plan = edge_plan(kinds, &counts);
         let mut jobs: Vec<(Relation, NodeRef, Kind)> = Vec::new();
         for n in &nodes {
-            for l in links_from(&n.node.kind, Relation::Members) {
-                if wanted.contains(&l.target) {
-                    jobs.push((Relation::Members, n.node.clone(), l.target.clone()));
-                }
-            }
-            for l in links_from(&n.node.kind, Relation::Associations) {
-                if wanted.contains(&l.target) && from_here(&l.source, &l.target) {
-                    jobs.push((Relation::Associations, n.node.clone(), l.target.clone()));
-                }
+            for (relation, target) in plan.get(&n.node.kind).into_iter().flatten() {
+                jobs.push((*relation, n.node.clone(), target.clone()));
             }
         }
-        jobs.dedup();
         let streams = jobs
             .iter()
             .map(|(relation, source, target)| {
@@ -288,6 +332,44 @@ impl Graph<'_> {
         }
         Ok(Snapshot { nodes, edges })
     }
+}
+
+/// The edge listings to read from each node of a kind, as (relation,
+/// target kind), for a reading of `kinds` whose listed kinds have `counts`
+/// nodes: the members of every group whose member kind is wanted; the
+/// associations of each pair of listed kinds from the end with fewer nodes,
+/// which costs the fewest requests (one listing per node; the page size is
+/// the same either way), and of a listed kind with an unlisted one from the
+/// listed end. [`Graph::snapshot`] and the organisation backup both read by
+/// it, so both cost the same floor.
+pub(crate) fn edge_plan(
+    kinds: &[Kind],
+    counts: &BTreeMap<Kind, usize>,
+) -> BTreeMap<Kind, Vec<(Relation, Kind)>> {
+    let wanted: BTreeSet<&Kind> = kinds.iter().collect();
+    let listed: BTreeSet<&Kind> = kinds.iter().filter(|k| listing(k).is_some()).collect();
+    let count = |k: &Kind| counts.get(k).copied().unwrap_or(0);
+    let from_here = |source: &Kind, target: &Kind| {
+        let reverse = link(Relation::Associations, target, source).is_some();
+        !reverse || !listed.contains(target) || (count(source), source) <= (count(target), target)
+    };
+    let mut plan = BTreeMap::new();
+    for source in &listed {
+        let mut jobs: Vec<(Relation, Kind)> = Vec::new();
+        for l in links_from(source, Relation::Members) {
+            if wanted.contains(&l.target) {
+                jobs.push((Relation::Members, l.target.clone()));
+            }
+        }
+        for l in links_from(source, Relation::Associations) {
+            if wanted.contains(&l.target) && from_here(&l.source, &l.target) {
+                jobs.push((Relation::Associations, l.target.clone()));
+            }
+        }
+        jobs.dedup();
+        plan.insert((*source).clone(), jobs);
+    }
+    plan
 }
 
 fn label(n: &NodeRef, names: &BTreeMap<&NodeRef, &str>) -> String {

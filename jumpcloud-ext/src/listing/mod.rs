@@ -41,6 +41,7 @@
 //! ```
 
 mod plan;
+mod raw;
 mod walk;
 
 use std::future::Future;
@@ -55,6 +56,7 @@ pub use jumpcloud_api::paging::Paging;
 use crate::budget::Budget;
 use crate::error::Result;
 use plan::WalkPlan;
+pub(crate) use raw::{Counted, Raw};
 
 /// One page of a listing, as a listing's stream yields it.
 #[derive(Clone, Debug, PartialEq)]

@@ -15,9 +15,14 @@
 //! (reading the live organisation), `diff`, `declared` (the file format and
 //! its checks), `plan` (declared vs live), `apply` (the writes, in order).
 
+mod backup;
+mod layout;
 mod model;
+mod scrub;
 
+pub use backup::{Backup, Progress};
 pub use model::{FORMAT_VERSION, Fallback, KindCount, Manifest, OrgLink, OrgObject, OrgState};
+pub use scrub::{LEFT_OUT, LeftOut, SECRET_WORDS, left_out};
 
 use crate::JumpCloud;
 use crate::graph::Graph;
