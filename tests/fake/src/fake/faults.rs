@@ -59,6 +59,8 @@ pub struct Fault {
     /// Methods caught, upper case; empty catches every method.
     methods: Vec<String>,
     path_prefix: Option<String>,
+    /// Caught only when the path contains this (see [`Fault::on_path_containing`]).
+    path_part: Option<String>,
     /// Requests still to catch; `None` until pushed: 1, or unlimited with [`Fault::every`].
     times: Option<usize>,
     after: usize,
@@ -78,6 +80,7 @@ impl Fault {
         Self {
             methods: Vec::new(),
             path_prefix: None,
+            path_part: None,
             times: None,
             after: 0,
             every: 1,
@@ -159,6 +162,21 @@ impl Fault {
         Self::new(Action::DropRecords(n))
     }
 
+    /// A key whose role may not list associations: every `GET` of a v2
+    /// `/{kind}/{id}/associations` listing answers 403 (with JumpCloud's
+    /// `{"message": "Forbidden"}`), for good, while the traversal listings
+    /// (`/users/{id}/systems`, ...), members and objects still answer. Clients
+    /// that back an organisation up with such a key fall back to traversal.
+    /// Optional: a test may not reach an association listing.
+    pub fn read_only_associations() -> Self {
+        Self::status(403)
+            .body(r#"{"message":"Forbidden"}"#)
+            .on_method("GET")
+            .on_path_containing("/associations")
+            .times(usize::MAX)
+            .optional()
+    }
+
     /// Users come back with `state: "SOME_NEW_STATE"`, outside the spec's enum.
     pub fn unknown_user_state() -> Self {
         Self::inject_field("state", "SOME_NEW_STATE")
@@ -193,6 +211,14 @@ impl Fault {
     /// Only catch requests whose path starts with `prefix` (e.g. `/api/v2/usergroups`).
     pub fn on_path(mut self, prefix: impl Into<String>) -> Self {
         self.path_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Only catch requests whose path contains `part` anywhere (e.g. `/associations`, to
+    /// catch every object's association listing whatever its id); with [`Fault::on_path`],
+    /// both must match.
+    pub fn on_path_containing(mut self, part: impl Into<String>) -> Self {
+        self.path_part = Some(part.into());
         self
     }
 
@@ -279,6 +305,7 @@ impl Fault {
                 .path_prefix
                 .as_deref()
                 .is_none_or(|p| path.starts_with(p))
+            && self.path_part.as_deref().is_none_or(|p| path.contains(p))
     }
 }
 
@@ -301,9 +328,11 @@ impl fmt::Display for Fault {
         } else {
             write!(f, " on {}", self.methods.join("|"))?;
         }
-        match &self.path_prefix {
-            Some(p) => write!(f, " of {p}*")?,
-            None => f.write_str(" of any path")?,
+        match (&self.path_prefix, &self.path_part) {
+            (Some(p), Some(part)) => write!(f, " of {p}*{part}*")?,
+            (Some(p), None) => write!(f, " of {p}*")?,
+            (None, Some(part)) => write!(f, " of *{part}*")?,
+            (None, None) => f.write_str(" of any path")?,
         }
         if self.every > 1 {
             write!(f, ", every {}th", self.every)?;

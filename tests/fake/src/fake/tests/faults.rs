@@ -254,3 +254,42 @@ async fn every_nth_request_and_methods_as_text() {
         "status 503 on POST|PUT|PATCH|DELETE of /api/v2*, every 4th"
     );
 }
+
+#[tokio::test]
+async fn read_only_associations_refuse_association_listings_only() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let org = fake.default_org_id().to_owned();
+    let users = fake.org(&org).seed(Collection::Users, 1).unwrap();
+    let user = &users[0];
+    fake.faults().push(Fault::read_only_associations());
+    for _ in 0..2 {
+        let (code, body) = get_json(
+            &fake,
+            &format!("/api/v2/users/{user}/associations?targets=system"),
+        )
+        .await;
+        assert_eq!(code, 403, "{body}");
+        assert_eq!(body["message"], "Forbidden");
+    }
+    assert_eq!(
+        get(&fake, &format!("/api/v2/users/{user}/systems"))
+            .code()
+            .await,
+        200,
+        "traversal still answers"
+    );
+    assert_eq!(get(&fake, "/api/v2/usergroups").code().await, 200);
+    let posted = client()
+        .post(format!("{}/users/{user}/associations", fake.v2_url()))
+        .header("x-api-key", crate::fake::DEFAULT_API_KEY)
+        .json(&serde_json::json!({"op": "add", "type": "system", "id": "nope"}))
+        .sent()
+        .await;
+    assert_ne!(posted.status(), 403, "writes are not caught");
+    assert_eq!(fake.faults().pending(), usize::MAX, "it never wears out");
+    assert!(
+        Fault::read_only_associations()
+            .to_string()
+            .contains("on GET of */associations*")
+    );
+}
