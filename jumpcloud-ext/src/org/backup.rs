@@ -18,7 +18,7 @@
 //! so ([`Fallback`]).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::{Future, IntoFuture};
+use std::future::IntoFuture;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -359,40 +359,35 @@ impl<'r, 'g> Reader<'r, 'g> {
     /// The edges listed from `node`, its listings one after another, ends
     /// named from `index`; an association of two nodes of one kind (listed
     /// from both ends) is kept at its lesser end only.
-    fn node(
+    async fn node(
         self,
         node: NodeRef,
         jobs: &'r [(Relation, Kind)],
         index: &'r BTreeMap<(Kind, String), Option<String>>,
-    ) -> impl Future<Output = Result<(NodeRef, Vec<OrgLink>)>> + Send + 'r
-    where
-        'g: 'r,
-    {
-        async move {
-            let mut links = Vec::new();
-            for (relation, target) in jobs {
-                for (mut to, attributes) in self.edges(*relation, &node, target).await? {
-                    let key = (to.kind.clone(), to.id.clone());
-                    let twin = *relation == Relation::Associations
-                        && to.kind == node.kind
-                        && to < node
-                        && index.contains_key(&key);
-                    if twin {
-                        continue;
-                    }
-                    if to.name.is_none() {
-                        to.name = index.get(&key).cloned().flatten();
-                    }
-                    links.push(OrgLink {
-                        relation: *relation,
-                        from: node.clone(),
-                        to,
-                        attributes,
-                    });
+    ) -> Result<(NodeRef, Vec<OrgLink>)> {
+        let mut links = Vec::new();
+        for (relation, target) in jobs {
+            for (mut to, attributes) in self.edges(*relation, &node, target).await? {
+                let key = (to.kind.clone(), to.id.clone());
+                let twin = *relation == Relation::Associations
+                    && to.kind == node.kind
+                    && to < node
+                    && index.contains_key(&key);
+                if twin {
+                    continue;
                 }
+                if to.name.is_none() {
+                    to.name = index.get(&key).cloned().flatten();
+                }
+                links.push(OrgLink {
+                    relation: *relation,
+                    from: node.clone(),
+                    to,
+                    attributes,
+                });
             }
-            Ok((node, links))
         }
+        Ok((node, links))
     }
 
     /// One listing's edges; an association listing refused with 403 is
