@@ -177,6 +177,17 @@ impl<'a> Graph<'a> {
         self.jc
     }
 
+    /// The budget every request of this graph holds a place in, so that
+    /// other modules' requests (organisation as code) share its limit.
+    pub(crate) fn budget(&self) -> &Budget {
+        &self.budget
+    }
+
+    /// The most requests this graph keeps in flight.
+    pub(crate) fn limit(&self) -> usize {
+        self.concurrency
+    }
+
     /// Direct links of `relation` (associations or members) from `source` to
     /// nodes of kind `target`, with their attributes.
     pub fn connections(

@@ -15,8 +15,10 @@
 //! (reading the live organisation), `diff`, `declared` (the file format and
 //! its checks), `plan` (declared vs live), `apply` (the writes, in order).
 
+mod declared;
 mod model;
 
+pub use declared::{DeclaredObject, DeclaredRef, DeclaredState, Format, Problem};
 pub use model::{FORMAT_VERSION, Fallback, KindCount, Manifest, OrgLink, OrgObject, OrgState};
 
 use crate::JumpCloud;
