@@ -15,11 +15,17 @@
 //! (reading the live organisation), `diff`, `declared` (the file format and
 //! its checks), `plan` (declared vs live), `apply` (the writes, in order).
 
+mod apply;
 mod declared;
 mod model;
+mod plan;
 
+pub use apply::{
+    Apply, DEFAULT_DELETION_THRESHOLD, OrgApplyReport, Write, WriteOutcome, WriteResult,
+};
 pub use declared::{DeclaredObject, DeclaredRef, DeclaredState, Format, Problem};
 pub use model::{FORMAT_VERSION, Fallback, KindCount, Manifest, OrgLink, OrgObject, OrgState};
+pub use plan::{End, FieldChange, LinkChange, ObjectChange, ObjectOp, OrgPlan};
 
 use crate::JumpCloud;
 use crate::graph::Graph;
