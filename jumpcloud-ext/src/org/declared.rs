@@ -45,6 +45,7 @@ use std::sync::{Arc, OnceLock};
 use serde::de::{self, DeserializeOwned, Visitor};
 use serde_json::{Map, Value};
 
+use super::OrgState;
 use crate::error::{Error, ErrorDetail, Result};
 use crate::graph::{Attributes, Kind, Relation, links_from};
 
@@ -248,14 +249,6 @@ pub(crate) fn plural(kind: &Kind) -> String {
         Some(stem) => format!("{stem}ies"),
         None => format!("{s}s"),
     }
-}
-
-/// The section that declares `kind`.
-pub(crate) fn section_name(kind: &Kind) -> &'static str {
-    SECTIONS
-        .iter()
-        .find(|(_, k)| k == kind)
-        .map_or("?", |(s, _)| s)
 }
 
 /// The kinds `kind` can be associated with, by list key, from the graph
@@ -779,6 +772,150 @@ impl DeclaredState {
     }
 }
 
+impl DeclaredState {
+    /// The declared state of a backup (or of the live organisation read as
+    /// an [`OrgState`]), so that restoring is planning and applying it:
+    /// its users, user groups and system groups with their writable fields
+    /// (secrets and read-only fields left out), every group's members, and
+    /// the associations of each of them with the kinds the state holds,
+    /// as exhaustive lists (empty ones included). No kind is pruned. Names
+    /// shared by two objects of a kind get keys with the id (`name#id`) and
+    /// an `id` pin. Edges to kinds a declared state cannot name (RADIUS and
+    /// LDAP servers, directories) are left out.
+    pub fn from_state(state: &OrgState) -> DeclaredState {
+        let mut out = DeclaredState::default().with_origin("backup");
+        // Each object's key: its name, or name#id where the name is shared.
+        let mut count: BTreeMap<(Kind, String), usize> = BTreeMap::new();
+        let norm = |kind: &Kind, name: &str| {
+            if *kind == Kind::User {
+                name.to_lowercase()
+            } else {
+                name.to_owned()
+            }
+        };
+        for o in &state.objects {
+            if let Some(name) = &o.name {
+                *count
+                    .entry((o.kind.clone(), norm(&o.kind, name)))
+                    .or_default() += 1;
+            }
+        }
+        let mut keys: BTreeMap<(Kind, String), String> = BTreeMap::new();
+        for o in &state.objects {
+            let Some(name) = &o.name else { continue };
+            let shared = count
+                .get(&(o.kind.clone(), norm(&o.kind, name)))
+                .is_some_and(|n| *n > 1);
+            let key = if shared {
+                format!("{name}#{}", o.id)
+            } else {
+                name.clone()
+            };
+            keys.insert((o.kind.clone(), o.id.clone()), key);
+        }
+        let held: BTreeSet<Kind> = match &state.manifest {
+            Some(m) => m.kinds.iter().map(|k| k.kind.clone()).collect(),
+            None => state.objects.iter().map(|o| o.kind.clone()).collect(),
+        };
+        for o in &state.objects {
+            let Some(section) = out.section_mut(&o.kind) else {
+                continue;
+            };
+            let (Some(name), Some(key)) = (&o.name, keys.get(&(o.kind.clone(), o.id.clone())))
+            else {
+                continue;
+            };
+            let writable = writable_fields(&o.kind);
+            let mut entry = DeclaredObject::default();
+            for (field, value) in &o.attributes {
+                if value.is_null()
+                    || !writable.contains(&field.as_str())
+                    || is_secret(field, value)
+                    || check_type(&o.kind, field, value).is_err()
+                {
+                    continue;
+                }
+                entry.fields.insert(field.clone(), value.clone());
+            }
+            if key == name {
+                entry.fields.remove(name_field(&o.kind));
+            } else {
+                entry
+                    .fields
+                    .insert(name_field(&o.kind).into(), Value::String(name.clone()));
+                entry.id = Some(o.id.clone());
+            }
+            if member_kind(&o.kind).is_some() {
+                entry.members = Some(Vec::new());
+            }
+            for (_, target) in association_keys(&o.kind) {
+                if held.contains(&target) {
+                    entry.associations.insert(target, Vec::new());
+                }
+            }
+            section.insert(key.clone(), entry);
+        }
+        // The name an edge's end goes by: its entry's key, or its name.
+        let names: BTreeMap<(Kind, String), String> = state
+            .objects
+            .iter()
+            .filter_map(|o| Some(((o.kind.clone(), o.id.clone()), o.name.clone()?)))
+            .collect();
+        let label = |n: &crate::graph::NodeRef| {
+            let at = (n.kind.clone(), n.id.clone());
+            keys.get(&at)
+                .or_else(|| names.get(&at))
+                .cloned()
+                .or_else(|| n.name.clone())
+        };
+        for link in &state.links {
+            let r = |n: &crate::graph::NodeRef| {
+                label(n).map(|name| DeclaredRef {
+                    name,
+                    attributes: (!link.attributes.is_empty()).then(|| link.attributes.clone()),
+                })
+            };
+            let ends = [(&link.from, &link.to), (&link.to, &link.from)];
+            for (i, (at, other)) in ends.into_iter().enumerate() {
+                let Some(key) = keys.get(&(at.kind.clone(), at.id.clone())).cloned() else {
+                    continue;
+                };
+                let Some(reference) = r(other) else { continue };
+                let Some(entry) = out.section_mut(&at.kind).and_then(|s| s.get_mut(&key)) else {
+                    continue;
+                };
+                if link.relation == Relation::Members {
+                    if i == 0 && member_kind(&at.kind).as_ref() == Some(&other.kind) {
+                        entry.members.get_or_insert_with(Vec::new).push(reference);
+                    }
+                } else if association_keys(&at.kind)
+                    .iter()
+                    .any(|(_, k)| *k == other.kind)
+                {
+                    let list = entry.associations.entry(other.kind.clone()).or_default();
+                    if !list.iter().any(|x| x.name == reference.name) {
+                        list.push(reference);
+                    }
+                }
+            }
+        }
+        for (_, kind) in &SECTIONS {
+            if let Some(section) = out.section_mut(kind) {
+                for entry in section.values_mut() {
+                    if let Some(m) = &mut entry.members {
+                        m.sort_by(|a, b| a.name.cmp(&b.name));
+                        m.dedup_by(|a, b| a.name == b.name);
+                    }
+                    for list in entry.associations.values_mut() {
+                        list.sort_by(|a, b| a.name.cmp(&b.name));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
 /// The text as a JSON tree, whatever its format; a syntax error names the
 /// origin and the line.
 fn to_tree(text: &str, format: Format, origin: &str) -> Result<Value> {
@@ -1162,5 +1299,128 @@ system_groups:
         assert_eq!(line_of(text, &path("b")), Some(4));
         // A name inside a longer word is not it.
         assert_eq!(line_of("jdoe@x\n\"jdoe\"", &["jdoe".to_owned()]), Some(2));
+    }
+
+    fn object(kind: Kind, id: &str, name: &str, attributes: Value) -> super::super::OrgObject {
+        super::super::OrgObject {
+            kind,
+            id: id.into(),
+            name: Some(name.into()),
+            attributes: attributes.as_object().cloned().unwrap_or_default(),
+        }
+    }
+
+    fn link(
+        relation: Relation,
+        from: (Kind, &str),
+        to: (Kind, &str),
+        attributes: Value,
+    ) -> super::super::OrgLink {
+        super::super::OrgLink {
+            relation,
+            from: crate::graph::NodeRef::new(from.0, from.1),
+            to: crate::graph::NodeRef::new(to.0, to.1),
+            attributes: attributes.as_object().cloned().unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn a_backup_becomes_a_declared_state() {
+        use serde_json::json;
+        let mut state = OrgState::default();
+        state.objects = vec![
+            object(
+                Kind::User,
+                "u1",
+                "jdoe",
+                json!({"_id": "u1", "username": "jdoe", "email": "jdoe@example.com",
+                       "firstname": "Jane", "created": "2024-01-01T00:00:00Z",
+                       "password": "x", "password_never_expires": true, "totp_enabled": false}),
+            ),
+            object(
+                Kind::UserGroup,
+                "g1",
+                "Eng",
+                json!({"id": "g1", "name": "Eng", "description": "d"}),
+            ),
+            object(Kind::UserGroup, "g2", "Dup", json!({"name": "Dup"})),
+            object(Kind::UserGroup, "g3", "Dup", json!({"name": "Dup"})),
+            object(Kind::SystemGroup, "sg1", "Linux", json!({"name": "Linux"})),
+            object(Kind::System, "s1", "web-1", json!({"hostname": "web-1"})),
+            object(Kind::Application, "a1", "Slack", json!({})),
+        ];
+        let sudo = json!({"sudo": {"enabled": true, "withoutPassword": false}});
+        state.links = vec![
+            link(
+                Relation::Members,
+                (Kind::UserGroup, "g1"),
+                (Kind::User, "u1"),
+                json!({}),
+            ),
+            link(
+                Relation::Members,
+                (Kind::SystemGroup, "sg1"),
+                (Kind::System, "s1"),
+                json!({}),
+            ),
+            link(
+                Relation::Associations,
+                (Kind::UserGroup, "g1"),
+                (Kind::SystemGroup, "sg1"),
+                sudo.clone(),
+            ),
+            link(
+                Relation::Associations,
+                (Kind::Application, "a1"),
+                (Kind::UserGroup, "g1"),
+                json!({}),
+            ),
+            link(
+                Relation::Associations,
+                (Kind::User, "u1"),
+                (Kind::System, "s1"),
+                json!({}),
+            ),
+        ];
+        let d = DeclaredState::from_state(&state);
+        assert!(d.prune.is_empty());
+        let jdoe = &d.users["jdoe"];
+        let fields: Vec<&str> = jdoe.fields.keys().map(String::as_str).collect();
+        assert_eq!(fields, ["email", "firstname", "password_never_expires"]);
+        assert_eq!(
+            jdoe.associations[&Kind::System],
+            [DeclaredRef::named("web-1")]
+        );
+        let eng = &d.user_groups["Eng"];
+        assert_eq!(eng.fields["description"], "d");
+        assert_eq!(
+            eng.members.as_deref(),
+            Some(&[DeclaredRef::named("jdoe")][..])
+        );
+        assert_eq!(
+            eng.associations[&Kind::Application],
+            [DeclaredRef::named("Slack")]
+        );
+        let linux = DeclaredRef {
+            name: "Linux".into(),
+            attributes: sudo.as_object().cloned(),
+        };
+        assert_eq!(eng.associations[&Kind::SystemGroup], [linux]);
+        // Both ends of an association between declared objects say it.
+        assert_eq!(
+            d.system_groups["Linux"].associations[&Kind::UserGroup][0].name,
+            "Eng"
+        );
+        // A shared name: keys with the id, and an id pin.
+        let dup = &d.user_groups["Dup#g2"];
+        assert_eq!(
+            (dup.id.as_deref(), &dup.fields["name"]),
+            (Some("g2"), &json!("Dup"))
+        );
+        assert_eq!(dup.members.as_deref(), Some(&[][..]));
+        // Written out and read back (every check passing): the same state.
+        let text = d.to_string_as(Format::Json).unwrap();
+        let back = DeclaredState::parse(&text, Format::Json, "backup.json").unwrap();
+        assert_eq!(back, d);
     }
 }
