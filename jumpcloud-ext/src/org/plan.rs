@@ -810,6 +810,7 @@ fn create(
     }
     let fields = body
         .iter()
+        .filter(|(k, _)| *k != name_field(kind))
         .map(|(k, v)| FieldChange {
             field: k.clone(),
             old: None,
