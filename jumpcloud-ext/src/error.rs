@@ -686,6 +686,11 @@ pub enum ErrorDetail {
     /// [`ErrorKind::InvalidRequest`]).
     #[cfg(feature = "directory")]
     Graph(jumpcloud_api::graph::GraphError),
+    /// A declared organisation file (or its plan) has problems: every one
+    /// found, each with its file, line and name, all reported before any
+    /// write (with [`ErrorKind::InvalidRequest`]).
+    #[cfg(feature = "directory")]
+    Declared(Vec<crate::org::Problem>),
 }
 
 impl fmt::Display for ErrorDetail {
@@ -728,6 +733,11 @@ impl fmt::Display for ErrorDetail {
             ),
             #[cfg(feature = "directory")]
             ErrorDetail::Graph(e) => fmt::Display::fmt(e, f),
+            #[cfg(feature = "directory")]
+            ErrorDetail::Declared(problems) => {
+                write!(f, "{} problem(s) in the declared state", problems.len())?;
+                problems.iter().try_for_each(|p| write!(f, "\n  {p}"))
+            }
         }
     }
 }
@@ -747,6 +757,8 @@ fn shown(i: &Inner) -> String {
         ErrorDetail::NotCompiled { .. } => detail.to_string(),
         #[cfg(feature = "directory")]
         ErrorDetail::Graph(_) => describe(i),
+        #[cfg(feature = "directory")]
+        ErrorDetail::Declared(_) => detail.to_string(),
         #[cfg(feature = "directory")]
         ErrorDetail::Bulk(b) => b.describe(Some(&describe(i))),
         #[cfg(feature = "directory")]

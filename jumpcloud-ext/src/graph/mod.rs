@@ -184,7 +184,8 @@ impl<'a> Graph<'a> {
         self.concurrency
     }
 
-    /// The budget its requests share, for readers elsewhere in the crate.
+    /// The budget every request of this graph holds a place in, so that
+    /// other modules' requests (organisation as code) share its limit.
     pub(crate) fn budget(&self) -> &Budget {
         &self.budget
     }

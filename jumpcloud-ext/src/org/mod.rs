@@ -15,13 +15,21 @@
 //! (reading the live organisation), `diff`, `declared` (the file format and
 //! its checks), `plan` (declared vs live), `apply` (the writes, in order).
 
+mod apply;
 mod backup;
+mod declared;
 mod layout;
 mod model;
+mod plan;
 mod scrub;
 
+pub use apply::{
+    Apply, DEFAULT_DELETION_THRESHOLD, OrgApplyReport, Write, WriteOutcome, WriteResult,
+};
 pub use backup::{Backup, Progress};
+pub use declared::{DeclaredObject, DeclaredRef, DeclaredState, Format, Problem};
 pub use model::{FORMAT_VERSION, Fallback, KindCount, Manifest, OrgLink, OrgObject, OrgState};
+pub use plan::{End, FieldChange, LinkChange, ObjectChange, ObjectOp, OrgPlan};
 pub use scrub::{LEFT_OUT, LeftOut, SECRET_WORDS, left_out};
 
 use crate::JumpCloud;

@@ -21,6 +21,7 @@ mod groups_e2e;
 mod insights_export_e2e;
 mod names_e2e;
 mod org_backup_e2e;
+mod org_declared_e2e;
 mod paginate_e2e;
 mod public_api;
 mod request_path_e2e;
