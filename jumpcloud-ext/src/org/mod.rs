@@ -5,8 +5,8 @@
 //! - [`backup`]: every object of the kinds chosen and every edge between
 //!   them, one file per object, secrets and volatile fields left out;
 //! - [`OrgState`]: a backup (or the live organisation) in memory, the one
-//!   shape [`diff`] and the declared state read;
-//! - [`diff`]: what was added, removed and changed, by names first;
+//!   shape [`diff()`] and the declared state read;
+//! - [`diff()`]: what was added, removed and changed, by names first;
 //! - [`declared`]: a file of names, as a person writes it, planned against
 //!   the live organisation and applied in dependency order.
 //!
@@ -15,8 +15,13 @@
 //! (reading the live organisation), `diff`, `declared` (the file format and
 //! its checks), `plan` (declared vs live), `apply` (the writes, in order).
 
+mod diff;
 mod model;
 
+pub use diff::{
+    AmbiguousName, DiffCounts, DiffOp, DiffSummary, FieldChange, KindDiffCounts, LinkChange,
+    MatchedBy, ObjectChange, ObjectKey, OrgDiff, RelationDiffCounts, diff,
+};
 pub use model::{FORMAT_VERSION, Fallback, KindCount, Manifest, OrgLink, OrgObject, OrgState};
 
 use crate::JumpCloud;
