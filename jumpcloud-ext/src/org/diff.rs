@@ -1,60 +1,5 @@
-//! What differs between two organisation states, by names first.
-//!
-//! Two organisations (production and a test copy, or last week's backup
-//! and today's) never share ids, so [`diff`] matches objects and edges by
-//! the names people use and compares what is left once ids are taken out:
-//!
-//! - an object's key is `(kind, name)` when its name is unique within its
-//!   kind in both states; `(kind, name, id)` when the name is ambiguous
-//!   (in either state: the diff lists such names, see
-//!   [`OrgDiff::ambiguous`]); `(kind, id)` when it has no name;
-//! - attributes are compared without `_id`, `id`, `organization` (and its
-//!   spellings `organizationId`, `organization_id`, `orgId`), at any depth,
-//!   and without the fields either backup's manifest lists as stripped
-//!   ([`Manifest::stripped`](super::Manifest::stripped)); a string equal to
-//!   the id of an object of the same state is a reference to that object
-//!   and is compared as `<kind name>` (a user's `manager`, say), so that it
-//!   differs only when it refers to an object of another name;
-//! - an edge's key is `(relation, from, to)` with both ends keyed as above;
-//!   an association is the same edge whichever end it was listed from.
-//!
-//! # Output
-//! [`OrgDiff`] prints as text a reviewer reads (`{:#}` adds ids) and
-//! serialises as JSON of this shape (fields marked `?` are left out when
-//! empty or absent):
-//!
-//! ```json
-//! {
-//!   "summary": {
-//!     "objects": {"added": 1, "removed": 0, "changed": 1},
-//!     "links": {"added": 1, "removed": 0, "changed": 0},
-//!     "kinds": [{"kind": "user", "added": 1, "removed": 0, "changed": 1}],
-//!     "relations": [{"relation": "members", "added": 1, "removed": 0, "changed": 0}]
-//!   },
-//!   "objects": [{
-//!     "op": "changed",                       // added | removed | changed
-//!     "key": {"kind": "user", "name": "jdoe", "id?": "…"},
-//!     "old_id?": "…", "new_id?": "…",
-//!     "attributes?": {},                     // added and removed: what was compared
-//!     "fields?": [{"path": "attributes.email", "old?": "a@x", "new?": "b@x"}]
-//!   }],
-//!   "links": [{
-//!     "op": "added", "relation": "members",
-//!     "from": {"kind": "user_group", "name": "Engineering"},
-//!     "to": {"kind": "user", "name": "jdoe"},
-//!     "old_ids?": ["from id", "to id"], "new_ids?": ["from id", "to id"],
-//!     "attributes?": {}, "fields?": []
-//!   }],
-//!   "ambiguous?": [{"kind": "user_group", "name": "Engineering", "old": 2, "new": 1}],
-//!   "stripped?": ["password"]
-//! }
-//! ```
-//!
-//! A key carries `id` only when it was matched by id. A field's `old` or
-//! `new` is left out when the field is absent on that side (and is `null`
-//! when the field is JSON `null`). Objects are sorted by key, links by
-//! relation and ends, fields by path: the same two states give the same
-//! output, byte for byte.
+//! What differs between two organisation states, by names first: the
+//! matching rules are on [`diff()`], the output's shapes on [`OrgDiff`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -106,8 +51,7 @@ impl DiffOp {
     }
 }
 
-/// How an object was matched between the two states (see the
-/// [module](self) docs).
+/// How an object was matched between the two states (see [`diff()`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchedBy {
@@ -353,13 +297,60 @@ impl fmt::Display for DiffSummary {
     }
 }
 
-/// What differs between two organisation states (from [`diff`]): objects
+/// What differs between two organisation states (from [`diff()`]): objects
 /// and edges added, removed and changed, field by field.
 ///
 /// Print it for a reviewer: grouped by kind, names not ids, `+`, `-` and
 /// `~` lines with the changed fields indented below, and a summary line
-/// (`no differences` when there are none); `{:#}` adds the ids. Serialise
-/// it for tools (the shape is in the [module](self) docs).
+/// (`no differences` when there are none); `{:#}` adds the ids:
+///
+/// ```text
+/// user:
+///   - asmith
+///   + bwong
+///   ~ jdoe
+///       attributes.email: "jdoe@example.com" => "john.doe@example.com"
+///       attributes.manager: "<user asmith>" => "<user bwong>"
+/// members:
+///   - user_group Engineering -> user asmith
+/// objects: 1 added, 1 removed, 1 changed (user +1 -1 ~1); links: 0 added, 1 removed, 0 changed (members -1)
+/// ```
+///
+/// Serialise it for tools, as JSON of this shape (fields marked `?` are
+/// left out when empty or absent):
+///
+/// ```text
+/// {
+///   "summary": {
+///     "objects": {"added": 1, "removed": 0, "changed": 1},
+///     "links": {"added": 1, "removed": 0, "changed": 0},
+///     "kinds": [{"kind": "user", "added": 1, "removed": 0, "changed": 1}],
+///     "relations": [{"relation": "members", "added": 1, "removed": 0, "changed": 0}]
+///   },
+///   "objects": [{
+///     "op": "changed",                       // added | removed | changed
+///     "key": {"kind": "user", "name": "jdoe", "id?": "…"},
+///     "old_id?": "…", "new_id?": "…",
+///     "attributes?": {},                     // added and removed: what was compared
+///     "fields?": [{"path": "attributes.email", "old?": "a@x", "new?": "b@x"}]
+///   }],
+///   "links": [{
+///     "op": "added", "relation": "members",
+///     "from": {"kind": "user_group", "name": "Engineering"},
+///     "to": {"kind": "user", "name": "jdoe"},
+///     "old_ids?": ["from id", "to id"], "new_ids?": ["from id", "to id"],
+///     "attributes?": {}, "fields?": []
+///   }],
+///   "ambiguous?": [{"kind": "user_group", "name": "Engineering", "old": 2, "new": 1}],
+///   "stripped?": ["password"]
+/// }
+/// ```
+///
+/// A key carries `id` only when it was matched by id. A field's `old` or
+/// `new` is left out when the field is absent on that side (and is `null`
+/// when the field is JSON `null`). Objects are sorted by key, links by
+/// relation and ends, fields by path: the same two states give the same
+/// output, byte for byte.
 #[derive(Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
 pub struct OrgDiff {
@@ -919,11 +910,36 @@ fn keyed_links(
     links
 }
 
-/// Compares two organisation states by names first (see the
-/// [module](self) docs): what was added, removed and changed going from
-/// `old` to `new`. Ids never count as a difference. Never fails: a state
-/// with odd contents (duplicate ids, nameless objects, edges to objects
-/// it does not hold) is compared as well as it can be.
+/// Compares two organisation states by names first: what was added,
+/// removed and changed going from `old` to `new` (print or serialise the
+/// [`OrgDiff`]).
+///
+/// Two organisations (production and a test copy, or last week's backup
+/// and today's) never share ids, so this matches objects and edges by
+/// the names people use and compares what is left once ids are taken out:
+///
+/// - an object's key is `(kind, name)` when its name is unique within its
+///   kind in both states; `(kind, name, id)` when the name is ambiguous
+///   (in either state: the diff lists such names, see
+///   [`OrgDiff::ambiguous`]); `(kind, id)` when it has no name;
+/// - attributes are compared without `_id`, `id`, `organization` (and its
+///   spellings `organizationId`, `organization_id`, `orgId`), at any depth,
+///   and without the fields either backup's manifest lists as stripped
+///   ([`Manifest::stripped`](super::Manifest::stripped)); a string equal to
+///   the id of an object of the same state is a reference to that object
+///   and is compared as `<kind name>` (a user's `manager`, say), so that it
+///   differs only when it refers to an object of another name;
+/// - an edge's key is `(relation, from, to)` with both ends keyed as above;
+///   an association is the same edge whichever end it was listed from.
+///
+/// A stripped entry is a field name (`password`: that key at any depth) or
+/// a dotted path (`mfa.configuredAt`: `configuredAt` under `mfa`), either
+/// optionally scoped to a kind (`system.active`, `system:active`), with `*`
+/// for any run of characters (`*secret*`).
+///
+/// Never fails: a state with odd contents (duplicate ids, nameless
+/// objects, edges to objects it does not hold) is compared as well as it
+/// can be.
 pub fn diff(old: &OrgState, new: &OrgState) -> OrgDiff {
     let stripped: Vec<String> = old
         .manifest
@@ -1734,6 +1750,59 @@ mod tests {
         assert!(text.contains("…"), "{text}");
         assert!(text.lines().all(|l| l.chars().count() < 200), "{text}");
         assert_eq!(d.objects[0].fields[0].new, Some(json!(longer_value)));
+    }
+
+    #[test]
+    fn the_documented_example_is_what_prints() {
+        let users = |p: &str, jdoe: Value, others: &[&str]| {
+            let mut objects = vec![object(Kind::User, &format!("{p}u1"), Some("jdoe"), jdoe)];
+            for (i, name) in others.iter().enumerate() {
+                let id = format!("{p}u{}", i + 2);
+                objects.push(object(
+                    Kind::User,
+                    &id,
+                    Some(name),
+                    json!({"username": name}),
+                ));
+            }
+            objects.push(object(
+                Kind::UserGroup,
+                &format!("{p}g1"),
+                Some("Engineering"),
+                json!({}),
+            ));
+            OrgState {
+                manifest: None,
+                objects,
+                links: Vec::new(),
+            }
+        };
+        let mut old = users(
+            "a",
+            json!({"email": "jdoe@example.com", "manager": "au2"}),
+            &["asmith"],
+        );
+        old.links.push(link(
+            Relation::Members,
+            node(Kind::UserGroup, "ag1", "Engineering"),
+            node(Kind::User, "au2", "asmith"),
+            json!({}),
+        ));
+        let new = users(
+            "b",
+            json!({"email": "john.doe@example.com", "manager": "bu2"}),
+            &["bwong"],
+        );
+        let doc = r#"user:
+  - asmith
+  + bwong
+  ~ jdoe
+      attributes.email: "jdoe@example.com" => "john.doe@example.com"
+      attributes.manager: "<user asmith>" => "<user bwong>"
+members:
+  - user_group Engineering -> user asmith
+objects: 1 added, 1 removed, 1 changed (user +1 -1 ~1); links: 0 added, 1 removed, 0 changed (members -1)"#;
+        assert_eq!(diff(&old, &new).to_string(), doc);
     }
 
     /// The representative diff of the snapshots: every kind of line.
