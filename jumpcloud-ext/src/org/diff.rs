@@ -111,7 +111,7 @@ impl fmt::Display for ObjectKey {
 /// `attributes.mfa.exclusion`, `attributes.tags[2]`,
 /// `attributes["odd.key"]`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct FieldChange {
+pub struct FieldDiff {
     /// Where the field is.
     pub path: String,
     /// Its old value; `None` when the field was absent.
@@ -124,7 +124,7 @@ pub struct FieldChange {
 
 /// One object added, removed or changed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ObjectChange {
+pub struct ObjectDiff {
     /// Added, removed or changed.
     pub op: DiffOp,
     /// How it is identified in both states.
@@ -141,13 +141,13 @@ pub struct ObjectChange {
     pub attributes: Option<Map<String, Value>>,
     /// A changed object's fields that differ, sorted by path.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<FieldChange>,
+    pub fields: Vec<FieldDiff>,
 }
 
 /// One membership or association added, removed or changed (its
 /// attributes, e.g. `sudo`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct LinkChange {
+pub struct LinkDiff {
     /// Added, removed or changed.
     pub op: DiffOp,
     /// `members` or `associations`.
@@ -169,7 +169,7 @@ pub struct LinkChange {
     pub attributes: Option<Attributes>,
     /// A changed edge's attributes that differ, sorted by path.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<FieldChange>,
+    pub fields: Vec<FieldDiff>,
 }
 
 /// A name shared by several objects of one kind in either state: its
@@ -355,9 +355,9 @@ impl fmt::Display for DiffSummary {
 #[non_exhaustive]
 pub struct OrgDiff {
     /// Objects added, removed and changed, sorted by key.
-    pub objects: Vec<ObjectChange>,
+    pub objects: Vec<ObjectDiff>,
     /// Edges added, removed and changed, sorted by relation and ends.
-    pub links: Vec<LinkChange>,
+    pub links: Vec<LinkDiff>,
     /// Names matched by id because several objects of a kind share them.
     pub ambiguous: Vec<AmbiguousName>,
     /// The stripped fields (from either manifest) that were not compared.
@@ -408,8 +408,8 @@ impl Serialize for OrgDiff {
         #[derive(Serialize)]
         struct Json<'a> {
             summary: DiffSummary,
-            objects: &'a [ObjectChange],
-            links: &'a [LinkChange],
+            objects: &'a [ObjectDiff],
+            links: &'a [LinkDiff],
             #[serde(skip_serializing_if = "<[_]>::is_empty")]
             ambiguous: &'a [AmbiguousName],
             #[serde(skip_serializing_if = "<[_]>::is_empty")]
@@ -441,7 +441,7 @@ fn shown(value: Option<&Value>) -> String {
     cut
 }
 
-fn write_fields(f: &mut fmt::Formatter<'_>, fields: &[FieldChange]) -> fmt::Result {
+fn write_fields(f: &mut fmt::Formatter<'_>, fields: &[FieldDiff]) -> fmt::Result {
     for field in fields {
         writeln!(
             f,
@@ -472,7 +472,7 @@ fn link_end(key: &ObjectKey, old: Option<&str>, new: Option<&str>, alternate: bo
     }
 }
 
-impl fmt::Display for LinkChange {
+impl fmt::Display for LinkDiff {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let alt = f.alternate();
         let old = self.old_ids.as_ref();
@@ -545,9 +545,10 @@ impl fmt::Display for OrgDiff {
 
 /// Where a manifest's stripped entry applies. Entries are field names
 /// (`password`: that key at any depth, any kind), dotted paths
-/// (`mfa.configuredAt`: a key `configuredAt` under `mfa`), either optionally
-/// scoped to a kind (`system.active`, `system:active`, `system/active`),
-/// and may use `*` for any run of characters (`*secret*`).
+/// (`mfa.configured`: a key `configured` under `mfa`; `keys[].secret`: under
+/// the items of list `keys`), either optionally scoped to a kind
+/// (`system:active`, `system/active`), and may use `*` for any run of
+/// characters (`*secret*`).
 #[derive(Debug)]
 struct StripRule {
     kind: Option<String>,
@@ -567,16 +568,13 @@ impl StripRule {
                 let rest = entry[at + 1..].trim();
                 ((!kind.is_empty()).then(|| kind.to_owned()), rest)
             }
-            None => match entry.split_once('.') {
-                Some((first, rest)) if is_kind_name(first) && !rest.is_empty() => {
-                    (Some(first.to_owned()), rest)
-                }
-                _ => (None, entry),
-            },
+            None => (None, entry),
         };
+        // `[]` marks a list's items (`keys[].secret`): lists are walked
+        // through, so it matches the key it follows.
         let segments: Vec<String> = rest
             .split('.')
-            .map(|s| s.trim().to_owned())
+            .map(|s| s.replace("[]", "").trim().to_owned())
             .filter(|s| !s.is_empty())
             .collect();
         (!segments.is_empty()).then_some(StripRule { kind, segments })
@@ -603,10 +601,6 @@ impl StripRule {
             .zip(tail)
             .all(|(pattern, key)| glob(pattern, key))
     }
-}
-
-fn is_kind_name(name: &str) -> bool {
-    Kind::ALL.iter().any(|k| k.as_str() == name)
 }
 
 /// `*` matches any run of characters; everything else matches itself.
@@ -811,7 +805,7 @@ fn diff_maps(
     old: &Map<String, Value>,
     new: &Map<String, Value>,
     depth: usize,
-    out: &mut Vec<FieldChange>,
+    out: &mut Vec<FieldDiff>,
 ) {
     let keys: BTreeSet<&String> = old.keys().chain(new.keys()).collect();
     for key in keys {
@@ -830,7 +824,7 @@ fn diff_values(
     old: Option<&Value>,
     new: Option<&Value>,
     depth: usize,
-    out: &mut Vec<FieldChange>,
+    out: &mut Vec<FieldDiff>,
 ) {
     if old == new {
         return;
@@ -846,7 +840,7 @@ fn diff_values(
                 diff_values(&format!("{path}[{i}]"), Some(x), Some(y), depth + 1, out);
             }
         }
-        _ => out.push(FieldChange {
+        _ => out.push(FieldDiff {
             path: path.to_owned(),
             old: old.cloned(),
             new: new.cloned(),
@@ -933,9 +927,9 @@ fn keyed_links(
 ///   an association is the same edge whichever end it was listed from.
 ///
 /// A stripped entry is a field name (`password`: that key at any depth) or
-/// a dotted path (`mfa.configuredAt`: `configuredAt` under `mfa`), either
-/// optionally scoped to a kind (`system.active`, `system:active`), with `*`
-/// for any run of characters (`*secret*`).
+/// a path (`mfa.configured`: `configured` under `mfa`; `keys[].secret`:
+/// under the items of list `keys`), either optionally scoped to a kind
+/// (`system:active`), with `*` for any run of characters (`*secret*`).
 ///
 /// Never fails: a state with odd contents (duplicate ids, nameless
 /// objects, edges to objects it does not hold) is compared as well as it
@@ -1000,7 +994,7 @@ fn diff_objects(
     old_keyer: &Keyer<'_>,
     new_keyer: &Keyer<'_>,
     strip: &[StripRule],
-) -> Vec<ObjectChange> {
+) -> Vec<ObjectDiff> {
     let keyed = |state: &OrgState, keyer: &Keyer<'_>| {
         let mut objects = BTreeMap::new();
         for o in &state.objects {
@@ -1019,7 +1013,7 @@ fn diff_objects(
     let mut changes = Vec::new();
     for (key, (new_id, attributes)) in new_objects {
         match old_objects.remove(&key) {
-            None => changes.push(ObjectChange {
+            None => changes.push(ObjectDiff {
                 op: DiffOp::Added,
                 key,
                 old_id: None,
@@ -1031,7 +1025,7 @@ fn diff_objects(
                 let mut fields = Vec::new();
                 diff_maps("attributes", &before, &attributes, 0, &mut fields);
                 if !fields.is_empty() {
-                    changes.push(ObjectChange {
+                    changes.push(ObjectDiff {
                         op: DiffOp::Changed,
                         key,
                         old_id: Some(old_id),
@@ -1044,7 +1038,7 @@ fn diff_objects(
         }
     }
     for (key, (old_id, attributes)) in old_objects {
-        changes.push(ObjectChange {
+        changes.push(ObjectDiff {
             op: DiffOp::Removed,
             key,
             old_id: Some(old_id),
@@ -1060,12 +1054,12 @@ fn diff_objects(
 fn diff_links(
     mut old: BTreeMap<LinkKey, KeyedLink>,
     new: BTreeMap<LinkKey, KeyedLink>,
-) -> Vec<LinkChange> {
+) -> Vec<LinkDiff> {
     let some_attributes = |a: Attributes| (!a.is_empty()).then_some(a);
     let mut changes = Vec::new();
     for ((relation, from, to), link) in new {
         match old.remove(&(relation, from.clone(), to.clone())) {
-            None => changes.push(LinkChange {
+            None => changes.push(LinkDiff {
                 op: DiffOp::Added,
                 relation,
                 from,
@@ -1085,7 +1079,7 @@ fn diff_links(
                     &mut fields,
                 );
                 if !fields.is_empty() {
-                    changes.push(LinkChange {
+                    changes.push(LinkDiff {
                         op: DiffOp::Changed,
                         relation,
                         from,
@@ -1100,7 +1094,7 @@ fn diff_links(
         }
     }
     for ((relation, from, to), link) in old {
-        changes.push(LinkChange {
+        changes.push(LinkDiff {
             op: DiffOp::Removed,
             relation,
             from,
@@ -1241,7 +1235,7 @@ mod tests {
         }
     }
 
-    fn find<'d>(d: &'d OrgDiff, name: &str) -> &'d ObjectChange {
+    fn find<'d>(d: &'d OrgDiff, name: &str) -> &'d ObjectDiff {
         d.objects
             .iter()
             .find(|o| o.key.name.as_deref() == Some(name))
@@ -1288,7 +1282,7 @@ mod tests {
         let jdoe = find(&d, "jdoe");
         assert_eq!(
             jdoe.fields,
-            vec![FieldChange {
+            vec![FieldDiff {
                 path: "attributes.manager".into(),
                 old: Some(json!("<user asmith>")),
                 new: Some(json!("<user_group Engineering>")),
@@ -1408,7 +1402,7 @@ mod tests {
         );
         assert_eq!(
             d.links[0].fields,
-            vec![FieldChange {
+            vec![FieldDiff {
                 path: "attributes.sudo.withoutPassword".into(),
                 old: Some(json!(false)),
                 new: Some(json!(true)),
@@ -1444,17 +1438,17 @@ mod tests {
         assert_eq!(
             fields("jdoe"),
             vec![
-                FieldChange {
+                FieldDiff {
                     path: "attributes.mfa.exclusion".into(),
                     old: Some(json!(false)),
                     new: Some(json!(true)),
                 },
-                FieldChange {
+                FieldDiff {
                     path: r#"attributes["odd.key"]"#.into(),
                     old: None,
                     new: Some(json!(null)),
                 },
-                FieldChange {
+                FieldDiff {
                     path: "attributes.tags".into(),
                     old: None,
                     new: Some(json!(["a", "b"])),
@@ -1464,12 +1458,12 @@ mod tests {
         assert_eq!(
             fields("asmith"),
             vec![
-                FieldChange {
+                FieldDiff {
                     path: "attributes.email".into(),
                     old: Some(json!("asmith@example.com")),
                     new: None,
                 },
-                FieldChange {
+                FieldDiff {
                     path: "attributes.mfa".into(),
                     old: Some(json!({"exclusion": false, "configured": false})),
                     new: Some(json!("off")),
@@ -1588,12 +1582,17 @@ mod tests {
 
     #[test]
     fn stripped_fields_of_either_manifest_are_ignored() {
-        let old = org("a");
+        let mut old = org("a");
+        user_mut(&mut old, "jdoe").insert(
+            "ssh_keys".into(),
+            json!([{"name": "laptop", "private": "old"}, {"name": "ci"}]),
+        );
         let mut new = org("b");
         new.manifest = Some(manifest(&[
             "lastLogin",
-            "system.active",
+            "system:active",
             "mfa.configured",
+            "ssh_keys[].private",
             "*secret*",
         ]));
         let jdoe = user_mut(&mut new, "jdoe");
@@ -1603,6 +1602,10 @@ mod tests {
             json!({"exclusion": false, "configured": false}),
         );
         jdoe.insert("totp_secret".into(), json!("x"));
+        jdoe.insert(
+            "ssh_keys".into(),
+            json!([{"name": "laptop", "private": "x"}, {"name": "ci", "private": "y"}]),
+        );
         jdoe.insert("active".into(), json!(true));
         user_mut(&mut new, "web-01").insert("active".into(), json!(false));
         // `password` is the old manifest's.
@@ -1620,7 +1623,8 @@ mod tests {
                 "lastLogin",
                 "mfa.configured",
                 "password",
-                "system.active"
+                "ssh_keys[].private",
+                "system:active"
             ]
         );
         // Entries that say nothing are no rules.

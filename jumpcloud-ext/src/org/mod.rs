@@ -19,8 +19,8 @@ mod diff;
 mod model;
 
 pub use diff::{
-    AmbiguousName, DiffCounts, DiffOp, DiffSummary, FieldChange, KindDiffCounts, LinkChange,
-    MatchedBy, ObjectChange, ObjectKey, OrgDiff, RelationDiffCounts, diff,
+    AmbiguousName, DiffCounts, DiffOp, DiffSummary, FieldDiff, KindDiffCounts, LinkDiff, MatchedBy,
+    ObjectDiff, ObjectKey, OrgDiff, RelationDiffCounts, diff,
 };
 pub use model::{FORMAT_VERSION, Fallback, KindCount, Manifest, OrgLink, OrgObject, OrgState};
 
