@@ -634,6 +634,17 @@ fn usable_name(name: Option<&str>) -> Option<&str> {
     name.filter(|n| !n.trim().is_empty())
 }
 
+/// The name as matched: JumpCloud compares usernames without regard to
+/// case, so users match (and are keyed) by the lowercased username; a
+/// difference in case alone shows as a changed `username`.
+fn matching_name(kind: &Kind, name: &str) -> String {
+    if *kind == Kind::User {
+        name.to_lowercase()
+    } else {
+        name.to_owned()
+    }
+}
+
 impl<'s> Index<'s> {
     fn of(state: &'s OrgState) -> Index<'s> {
         let mut names = BTreeMap::new();
@@ -653,11 +664,13 @@ impl<'s> Index<'s> {
     }
 
     /// How many nodes of each kind carry each name.
-    fn name_counts(&self) -> BTreeMap<(&'s Kind, &'s str), usize> {
+    fn name_counts(&self) -> BTreeMap<(&'s Kind, String), usize> {
         let mut counts = BTreeMap::new();
         for ((kind, _), name) in &self.names {
             if let Some(name) = name {
-                *counts.entry((*kind, *name)).or_insert(0) += 1;
+                *counts
+                    .entry((*kind, matching_name(kind, name)))
+                    .or_insert(0) += 1;
             }
         }
         counts
@@ -701,10 +714,11 @@ impl<'s> Keyer<'s> {
                 id: Some(id.to_owned()),
             },
             Some(name) => {
-                let ambiguous = self.ambiguous.contains(&(kind.clone(), name.to_owned()));
+                let name = matching_name(kind, name);
+                let ambiguous = self.ambiguous.contains(&(kind.clone(), name.clone()));
                 ObjectKey {
                     kind: kind.clone(),
-                    name: Some(name.to_owned()),
+                    name: Some(name),
                     id: ambiguous.then(|| id.to_owned()),
                 }
             }
@@ -912,7 +926,8 @@ fn keyed_links(
 /// and today's) never share ids, so this matches objects and edges by
 /// the names people use and compares what is left once ids are taken out:
 ///
-/// - an object's key is `(kind, name)` when its name is unique within its
+/// - an object's key is `(kind, name)` (users: the username, lowercased, as
+///   JumpCloud compares usernames without case) when its name is unique within its
 ///   kind in both states; `(kind, name, id)` when the name is ambiguous
 ///   (in either state: the diff lists such names, see
 ///   [`OrgDiff::ambiguous`]); `(kind, id)` when it has no name;
@@ -954,19 +969,16 @@ pub fn diff(old: &OrgState, new: &OrgState) -> OrgDiff {
     let new_counts = new_index.name_counts();
     let mut ambiguous_names = Vec::new();
     let mut ambiguous = BTreeSet::new();
-    let names: BTreeSet<(&Kind, &str)> = old_counts
-        .keys()
-        .chain(new_counts.keys())
-        .copied()
-        .collect();
-    for (kind, name) in names {
-        let o = old_counts.get(&(kind, name)).copied().unwrap_or(0);
-        let n = new_counts.get(&(kind, name)).copied().unwrap_or(0);
+    let names: BTreeSet<&(&Kind, String)> = old_counts.keys().chain(new_counts.keys()).collect();
+    for key in names {
+        let o = old_counts.get(key).copied().unwrap_or(0);
+        let n = new_counts.get(key).copied().unwrap_or(0);
         if o > 1 || n > 1 {
-            ambiguous.insert((kind.clone(), name.to_owned()));
+            let (kind, name) = key;
+            ambiguous.insert(((*kind).clone(), name.clone()));
             ambiguous_names.push(AmbiguousName {
-                kind: kind.clone(),
-                name: name.to_owned(),
+                kind: (*kind).clone(),
+                name: name.clone(),
                 old: o,
                 new: n,
             });
@@ -1653,6 +1665,43 @@ mod tests {
         assert!(glob("**", "é"));
         assert!(!glob("ab*ba", "aba"));
         assert!(glob("x", "x") && !glob("x", "y"));
+    }
+
+    #[test]
+    fn usernames_match_without_case() {
+        let old = org("a");
+        let mut new = org("b");
+        for o in &mut new.objects {
+            if o.name.as_deref() == Some("jdoe") {
+                o.name = Some("JDoe".into());
+                o.attributes.insert("username".into(), json!("JDoe"));
+            }
+        }
+        for l in &mut new.links {
+            for end in [&mut l.from, &mut l.to] {
+                if end.name.as_deref() == Some("jdoe") {
+                    end.name = Some("JDoe".into());
+                }
+            }
+        }
+        let d = diff(&old, &new);
+        assert_eq!(d.objects.len(), 1, "{d}");
+        assert_eq!(d.objects[0].key.name.as_deref(), Some("jdoe"));
+        assert_eq!(d.objects[0].fields[0].path, "attributes.username");
+        assert!(d.links.is_empty(), "{d}");
+        // Two users differing in case only are one name: ambiguous.
+        let mut two = org("a");
+        two.objects
+            .push(object(Kind::User, "au9", Some("JDOE"), json!({})));
+        assert_eq!(diff(&old, &two).ambiguous[0].name, "jdoe");
+        // Other kinds' names keep their case.
+        let mut group = org("b");
+        for o in &mut group.objects {
+            if o.name.as_deref() == Some("Engineering") {
+                o.name = Some("engineering".into());
+            }
+        }
+        assert_eq!(diff(&old, &group).summary().objects.added, 1);
     }
 
     #[test]
