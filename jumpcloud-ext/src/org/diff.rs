@@ -734,7 +734,7 @@ impl<'s> Keyer<'s> {
         strip: &[StripRule],
     ) -> Map<String, Value> {
         let mut path = Vec::new();
-        self.map(map, kind, strip, &mut path)
+        self.map(map, kind, strip, &mut path, 0)
     }
 
     fn map<'v>(
@@ -743,6 +743,7 @@ impl<'s> Keyer<'s> {
         kind: Option<&Kind>,
         strip: &[StripRule],
         path: &mut Vec<&'v str>,
+        depth: usize,
     ) -> Map<String, Value> {
         let mut keys: Vec<&'v String> = map.keys().collect();
         keys.sort();
@@ -756,7 +757,7 @@ impl<'s> Keyer<'s> {
                 .iter()
                 .any(|rule| rule.applies_to(kind) && rule.matches(path));
             if !stripped && let Some(value) = map.get(key) {
-                out.insert(key.clone(), self.value(value, kind, strip, path));
+                out.insert(key.clone(), self.value(value, kind, strip, path, depth + 1));
             }
             path.pop();
         }
@@ -769,8 +770,9 @@ impl<'s> Keyer<'s> {
         kind: Option<&Kind>,
         strip: &[StripRule],
         path: &mut Vec<&'v str>,
+        depth: usize,
     ) -> Value {
-        if path.len() > MAX_DEPTH {
+        if depth > MAX_DEPTH {
             return value.clone();
         }
         match value {
@@ -778,11 +780,11 @@ impl<'s> Keyer<'s> {
                 Some(reference) => Value::String(reference.clone()),
                 None => value.clone(),
             },
-            Value::Object(map) => Value::Object(self.map(map, kind, strip, path)),
+            Value::Object(map) => Value::Object(self.map(map, kind, strip, path, depth)),
             Value::Array(items) => {
                 let mut out: Vec<Value> = items
                     .iter()
-                    .map(|v| self.value(v, kind, strip, path))
+                    .map(|v| self.value(v, kind, strip, path, depth + 1))
                     .collect();
                 // A list of references (a command's systems, say) is a set
                 // whose order followed the ids: sort it by name.
@@ -1749,16 +1751,29 @@ mod tests {
 
     #[test]
     fn odd_states_do_not_panic() {
-        let mut deep = json!(1);
-        for _ in 0..200 {
-            deep = json!({ "d": deep });
-        }
+        let nest = |leaf: i32| {
+            let mut deep = json!(leaf);
+            for i in 0..200 {
+                deep = if i % 2 == 0 {
+                    json!({ "d": deep })
+                } else {
+                    json!([deep])
+                };
+            }
+            deep
+        };
         let long = "é".repeat(500);
         let mut odd = OrgState::default();
         odd.objects
             .push(object(Kind::User, "", Some(""), json!({"x": long})));
         odd.objects
-            .push(object(Kind::User, "", Some("dup"), json!({"deep": deep})));
+            .push(object(Kind::User, "", Some("dup"), json!({"x": 1})));
+        odd.objects.push(object(
+            Kind::User,
+            "deep",
+            Some("deep"),
+            json!({"deep": nest(1)}),
+        ));
         odd.objects
             .push(object(Kind::User, "d", Some("dup"), json!({"a": [1, 2]})));
         odd.objects.push(object(
@@ -1784,6 +1799,17 @@ mod tests {
             .attributes
             .insert("a".into(), json!([1, 2, 3]));
         other.links[0].attributes = attrs(json!({"": {"\"": 2}}));
+        other.objects[3].attributes.insert("deep".into(), nest(2));
+        // Nesting deeper than the walk goes is compared whole below it.
+        let d = diff(&odd, &other);
+        let deep = find(&d, "deep");
+        assert_eq!(deep.fields.len(), 1, "{d}");
+        assert!(
+            deep.fields[0].path.len() < 3 * 70,
+            "{}",
+            deep.fields[0].path
+        );
+        assert_eq!(d.links.len(), 1, "{d}");
         other.manifest = Some(manifest(&["", ":", "*", "a..b", "user.", ".x", "**.*"]));
         for (a, b) in [(&odd, &other), (&other, &odd), (&odd, &OrgState::default())] {
             let d = diff(a, b);
