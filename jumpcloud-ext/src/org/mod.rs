@@ -5,8 +5,8 @@
 //! - [`backup`]: every object of the kinds chosen and every edge between
 //!   them, one file per object, secrets and volatile fields left out;
 //! - [`OrgState`]: a backup (or the live organisation) in memory, the one
-//!   shape [`diff`] and the declared state read;
-//! - [`diff`]: what was added, removed and changed, by names first;
+//!   shape [`diff()`] and the declared state read;
+//! - [`diff()`]: what was added, removed and changed, by names first;
 //! - [`declared`]: a file of names, as a person writes it, planned against
 //!   the live organisation and applied in dependency order.
 //!
@@ -18,6 +18,7 @@
 mod apply;
 mod backup;
 mod declared;
+mod diff;
 mod layout;
 mod model;
 mod plan;
@@ -28,6 +29,10 @@ pub use apply::{
 };
 pub use backup::{Backup, Progress};
 pub use declared::{DeclaredObject, DeclaredRef, DeclaredState, Format, Problem};
+pub use diff::{
+    AmbiguousName, DiffCounts, DiffOp, DiffSummary, FieldDiff, KindDiffCounts, LinkDiff, MatchedBy,
+    ObjectDiff, ObjectKey, OrgDiff, RelationDiffCounts, diff,
+};
 pub use model::{FORMAT_VERSION, Fallback, KindCount, Manifest, OrgLink, OrgObject, OrgState};
 pub use plan::{End, FieldChange, LinkChange, ObjectChange, ObjectOp, OrgPlan};
 pub use scrub::{LEFT_OUT, LeftOut, SECRET_WORDS, left_out};
