@@ -830,10 +830,6 @@ impl From<jumpcloud_api::graph::GraphError> for Error {
     }
 }
 
-/// A JSON call by operation name (`call_json`): a request that was sent
-/// fails as its `send()` would, with the same kinds and status; arguments
-/// that do not fit are `InvalidRequest` with the
-/// [`CallError`](jumpcloud_api::CallError) as source.
 /// An operation of an area this build leaves out: kind `InvalidRequest`,
 /// with the feature to enable in the message and the detail.
 fn not_compiled(operation: &'static str, area: jumpcloud_api::Area) -> Error {
@@ -841,10 +837,22 @@ fn not_compiled(operation: &'static str, area: jumpcloud_api::Area) -> Error {
     Error::invalid_request(detail.to_string()).with_detail(detail)
 }
 
+/// A JSON call by operation name (`call_json`): a request that was sent
+/// fails as its `send()` would, with the same kinds and status; a file
+/// answer that is not text is `Decode`; arguments that do not fit are
+/// `InvalidRequest`; each with the [`CallError`](jumpcloud_api::CallError)
+/// as source.
 impl From<jumpcloud_api::CallError> for Error {
     fn from(e: jumpcloud_api::CallError) -> Self {
         if let jumpcloud_api::CallError::NotCompiled { operation, area } = e {
             return not_compiled(operation, area).with_source(e);
+        }
+        if matches!(e, jumpcloud_api::CallError::NotText { .. }) {
+            // Sent and answered, but the file has no JSON form (the
+            // `CallError` holds its bytes, for a caller that keeps it).
+            return Error::new(ErrorKind::Decode)
+                .with_message(e.to_string())
+                .with_source(e);
         }
         match e.into_send_error() {
             Ok(sent) => Error::from(sent),

@@ -272,6 +272,8 @@ enum Outcome {
 async fn outcome(error: CallError) -> Outcome {
     let operation = match &error {
         CallError::Send { operation, .. } => *operation,
+        // A file answer that is not text: accepted and kept whole, as bytes.
+        CallError::NotText { .. } => return Outcome::Decoded,
         _ => return Outcome::Failed(format!("arguments: {error}")),
     };
     match error.into_send_error() {
