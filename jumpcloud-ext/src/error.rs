@@ -686,6 +686,11 @@ pub enum ErrorDetail {
     /// [`ErrorKind::InvalidRequest`]).
     #[cfg(feature = "directory")]
     Graph(jumpcloud_api::graph::GraphError),
+    /// An application logo upload refused before sending (with
+    /// [`ErrorKind::InvalidRequest`]): empty, too large, a file name or an
+    /// id that cannot be sent.
+    #[cfg(feature = "directory")]
+    Logo(crate::logo::LogoError),
 }
 
 impl fmt::Display for ErrorDetail {
@@ -728,6 +733,8 @@ impl fmt::Display for ErrorDetail {
             ),
             #[cfg(feature = "directory")]
             ErrorDetail::Graph(e) => fmt::Display::fmt(e, f),
+            #[cfg(feature = "directory")]
+            ErrorDetail::Logo(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -746,7 +753,7 @@ fn shown(i: &Inner) -> String {
         ErrorDetail::Filter(e) => e.to_string(),
         ErrorDetail::NotCompiled { .. } => detail.to_string(),
         #[cfg(feature = "directory")]
-        ErrorDetail::Graph(_) => describe(i),
+        ErrorDetail::Graph(_) | ErrorDetail::Logo(_) => describe(i),
         #[cfg(feature = "directory")]
         ErrorDetail::Bulk(b) => b.describe(Some(&describe(i))),
         #[cfg(feature = "directory")]
