@@ -94,7 +94,8 @@ pub fn run(root: &Path, api: Option<Api>, check: bool) -> Result<output::Outcome
             summary,
         });
     }
-    outputs.insert(0, index::output(index_path, &sections));
+    let left_out = index::left_out(root)?;
+    outputs.insert(0, index::output(index_path, &sections, &left_out));
     output::apply(
         "regen",
         root,
