@@ -7,7 +7,7 @@
 //! The body is built in memory rather than streamed, so that a request JumpCloud refused
 //! before acting on it (a 429) can be sent again; an upload is a change, so an error status
 //! after which the logo may have been stored (a 5xx) is not resent
-//! ([`Effect::Change`](jumpcloud_api::Effect::Change)).
+//! ([`Effect::Change`]).
 
 use bytes::Bytes;
 use jumpcloud_api::{Api, Area, Effect, Operation, Source};
