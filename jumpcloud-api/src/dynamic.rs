@@ -90,6 +90,23 @@ pub enum CallError {
         #[source]
         source: Box<progenitor_client::Error<()>>,
     },
+    /// The answer is a file that is not UTF-8 text (an image, an archive):
+    /// it has no faithful JSON form, so instead of a string with replaced
+    /// bytes the call returns it here, whole ([`CallError::into_file`]).
+    /// The operation's typed builder returns such files as bytes.
+    #[error(
+        "the answer of {operation} is a file of {} bytes{} that is not UTF-8 text, so it has no JSON form: take it from this error (`into_file`) or call the operation's builder, which returns bytes",
+        file.len(),
+        content_type.as_deref().map(|t| format!(" ({t})")).unwrap_or_default()
+    )]
+    NotText {
+        /// The operation id.
+        operation: &'static str,
+        /// The answer's `Content-Type`, when it had one.
+        content_type: Option<String>,
+        /// The file, exactly as received.
+        file: FileBytes,
+    },
     /// The decoded answer could not be written back as JSON (a map with
     /// non-string keys, say); never expected of JumpCloud's types.
     #[error("the answer of {operation} cannot be written as JSON: {reason}")]
@@ -101,12 +118,43 @@ pub enum CallError {
     },
 }
 
+/// The bytes of a file answer, whole. `Debug` shows only their length: a
+/// logo or an export in a log line helps no one.
+#[derive(Clone, PartialEq, Eq)]
+pub struct FileBytes(pub bytes::Bytes);
+
+impl FileBytes {
+    /// How many bytes the file has.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the file is empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for FileBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FileBytes({} bytes)", self.0.len())
+    }
+}
+
 impl CallError {
     /// The generated client's error, when the request was sent.
     pub fn send_error(&self) -> Option<&progenitor_client::Error<()>> {
         match self {
             CallError::Send { source, .. } => Some(source.as_ref()),
             _ => None,
+        }
+    }
+
+    /// The file of a [`CallError::NotText`] answer, exactly as received.
+    pub fn into_file(self) -> Result<bytes::Bytes, CallError> {
+        match self {
+            CallError::NotText { file, .. } => Ok(file.0),
+            other => Err(other),
         }
     }
 
@@ -251,9 +299,11 @@ where
     }
 }
 
-/// [`boxed`] for an operation whose answer is a file, not JSON: its bytes
-/// come back as one JSON string, read as UTF-8 (invalid sequences
-/// replaced). The typed builder returns the bytes themselves.
+/// [`boxed`] for an operation whose answer is a file, not JSON: a file
+/// that is UTF-8 text comes back as one JSON string; any other file is
+/// [`CallError::NotText`], which holds its exact bytes (a JSON string of it
+/// would replace the bytes that are not UTF-8). The typed builder returns
+/// the bytes themselves.
 #[doc(hidden)]
 pub fn boxed_bytes<'a, R>(built: Result<R, CallError>) -> JsonCall<'a>
 where
@@ -265,29 +315,57 @@ where
     }
 }
 
-/// Sends a builder whose answer is a file and writes it as a JSON string.
+/// Sends a builder whose answer is a file: its text as a JSON string, or
+/// [`CallError::NotText`] with the bytes when it is not UTF-8.
 async fn send_bytes<R>(request: R) -> Result<ResponseValue<Value>, CallError>
 where
     R: Request<Response = crate::ByteStream>,
 {
-    use futures::StreamExt;
+    use futures::TryStreamExt;
     let operation = R::operation().id;
-    let response = request.send().await.map_err(|source| CallError::Send {
+    let (stream, status, headers) = send(request).await?;
+    let bytes = stream
+        .into_inner()
+        .try_fold(Vec::new(), |mut all, chunk| {
+            all.extend_from_slice(&chunk);
+            futures::future::ready(Ok(all))
+        })
+        .await
+        // The body broke off while it was read: what `send()` reports for
+        // a JSON answer that does so.
+        .map_err(|e| sent(operation, progenitor_client::Error::ResponseBodyError(e)))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(ResponseValue::new(Value::String(text), status, headers)),
+        Err(e) => Err(CallError::NotText {
+            operation,
+            content_type: headers
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            file: FileBytes(e.into_bytes().into()),
+        }),
+    }
+}
+
+/// The answer of a builder's `send()` taken apart: body, status, headers.
+type Sent<T> = (T, reqwest::StatusCode, reqwest::header::HeaderMap);
+
+/// Sends a builder (the one place a JSON call meets the wire), its error
+/// named after the operation.
+async fn send<R: Request>(request: R) -> Result<Sent<R::Response>, CallError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|source| sent(R::operation().id, source))?;
+    let (status, headers) = (response.status(), response.headers().clone());
+    Ok((response.into_inner(), status, headers))
+}
+
+fn sent(operation: &'static str, source: progenitor_client::Error<()>) -> CallError {
+    CallError::Send {
         operation,
         source: Box::new(source),
-    })?;
-    let (status, headers) = (response.status(), response.headers().clone());
-    let mut stream = response.into_inner();
-    let mut bytes = Vec::new();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| CallError::Encode {
-            operation,
-            reason: e.to_string(),
-        })?;
-        bytes.extend_from_slice(&chunk);
     }
-    let body = Value::String(String::from_utf8_lossy(&bytes).into_owned());
-    Ok(ResponseValue::new(body, status, headers))
 }
 
 /// A `call_json` that fails before anything is sent.
@@ -303,12 +381,8 @@ where
     R::Response: Serialize,
 {
     let operation = R::operation().id;
-    let response = request.send().await.map_err(|source| CallError::Send {
-        operation,
-        source: Box::new(source),
-    })?;
-    let (status, headers) = (response.status(), response.headers().clone());
-    let body = serde_json::to_value(response.into_inner()).map_err(|e| CallError::Encode {
+    let (response, status, headers) = send(request).await?;
+    let body = serde_json::to_value(response).map_err(|e| CallError::Encode {
         operation,
         reason: e.to_string(),
     })?;

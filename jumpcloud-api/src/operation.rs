@@ -48,70 +48,11 @@ impl Effect {
     }
 }
 
-/// A part of JumpCloud's APIs that compiles as one cargo feature of this
-/// crate (and of `jumpcloud-ext`), so an application compiles only what it
-/// calls. Every operation belongs to exactly one area, decided at
-/// generation time from its path.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Area {
-    /// Users, groups, systems, policies, applications, commands, RADIUS,
-    /// bulk jobs, the association graph among them, and all of API v1:
-    /// feature `directory`.
-    Directory,
-    /// System Insights tables of each device (`/systeminsights/*`) and
-    /// Cloud Insights events and views (`/cloudinsights/*`): feature
-    /// `system-insights`.
-    SystemInsights,
-    /// Apple MDM, Google EMM, devices and software apps: feature `mdm`.
-    Mdm,
-    /// Directories JumpCloud syncs with or serves: Active Directory, Google
-    /// Workspace, Microsoft 365, LDAP, Workday and Duo: feature
-    /// `directory-sync`.
-    DirectorySync,
-    /// MSP providers and third-party integrations: feature `providers`.
-    Providers,
-    /// Directory Insights events and reports: feature `directory-insights`.
-    DirectoryInsights,
-}
-
-crate::named_values! {
-    /// The cargo feature that compiles the area: `directory`,
-    /// `system-insights`, `mdm`, `directory-sync`, `providers` or
-    /// `directory-insights`.
-    Area {
-        Directory => "directory",
-        SystemInsights => "system-insights",
-        Mdm => "mdm",
-        DirectorySync => "directory-sync",
-        Providers => "providers",
-        DirectoryInsights => "directory-insights",
-    }
-}
-
-impl Area {
-    /// Every area.
-    pub const ALL: [Area; 6] = [
-        Area::Directory,
-        Area::SystemInsights,
-        Area::Mdm,
-        Area::DirectorySync,
-        Area::Providers,
-        Area::DirectoryInsights,
-    ];
-
-    /// Whether this build compiled the area's operations in.
-    pub const fn is_compiled(self) -> bool {
-        match self {
-            Area::Directory => cfg!(feature = "directory"),
-            Area::SystemInsights => cfg!(feature = "system-insights"),
-            Area::Mdm => cfg!(feature = "mdm"),
-            Area::DirectorySync => cfg!(feature = "directory-sync"),
-            Area::Providers => cfg!(feature = "providers"),
-            Area::DirectoryInsights => cfg!(feature = "directory-insights"),
-        }
-    }
-}
+// `Area`, with its feature names and `is_compiled`, is generated from the
+// xtask's area rules (`xtask/src/regen/areas.rs`) by `cargo xtask regen`.
+#[path = "generated/areas.rs"]
+mod areas;
+pub use areas::Area;
 
 /// Which published spec an operation was generated from. JumpCloud
 /// publishes each API in two lines that each miss operations of the other;

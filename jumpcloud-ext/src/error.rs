@@ -691,6 +691,11 @@ pub enum ErrorDetail {
     /// write (with [`ErrorKind::InvalidRequest`]).
     #[cfg(feature = "directory")]
     Declared(Vec<crate::org::Problem>),
+    /// An application logo upload refused before sending (with
+    /// [`ErrorKind::InvalidRequest`]): empty, too large, a file name or an
+    /// id that cannot be sent.
+    #[cfg(feature = "directory")]
+    Logo(crate::logo::LogoError),
 }
 
 impl fmt::Display for ErrorDetail {
@@ -738,6 +743,7 @@ impl fmt::Display for ErrorDetail {
                 write!(f, "{} problem(s) in the declared state", problems.len())?;
                 problems.iter().try_for_each(|p| write!(f, "\n  {p}"))
             }
+            ErrorDetail::Logo(e) => fmt::Display::fmt(e, f),
         }
     }
 }
@@ -756,7 +762,7 @@ fn shown(i: &Inner) -> String {
         ErrorDetail::Filter(e) => e.to_string(),
         ErrorDetail::NotCompiled { .. } => detail.to_string(),
         #[cfg(feature = "directory")]
-        ErrorDetail::Graph(_) => describe(i),
+        ErrorDetail::Graph(_) | ErrorDetail::Logo(_) => describe(i),
         #[cfg(feature = "directory")]
         ErrorDetail::Declared(_) => detail.to_string(),
         #[cfg(feature = "directory")]
@@ -842,10 +848,6 @@ impl From<jumpcloud_api::graph::GraphError> for Error {
     }
 }
 
-/// A JSON call by operation name (`call_json`): a request that was sent
-/// fails as its `send()` would, with the same kinds and status; arguments
-/// that do not fit are `InvalidRequest` with the
-/// [`CallError`](jumpcloud_api::CallError) as source.
 /// An operation of an area this build leaves out: kind `InvalidRequest`,
 /// with the feature to enable in the message and the detail.
 fn not_compiled(operation: &'static str, area: jumpcloud_api::Area) -> Error {
@@ -853,10 +855,22 @@ fn not_compiled(operation: &'static str, area: jumpcloud_api::Area) -> Error {
     Error::invalid_request(detail.to_string()).with_detail(detail)
 }
 
+/// A JSON call by operation name (`call_json`): a request that was sent
+/// fails as its `send()` would, with the same kinds and status; a file
+/// answer that is not text is `Decode`; arguments that do not fit are
+/// `InvalidRequest`; each with the [`CallError`](jumpcloud_api::CallError)
+/// as source.
 impl From<jumpcloud_api::CallError> for Error {
     fn from(e: jumpcloud_api::CallError) -> Self {
         if let jumpcloud_api::CallError::NotCompiled { operation, area } = e {
             return not_compiled(operation, area).with_source(e);
+        }
+        if matches!(e, jumpcloud_api::CallError::NotText { .. }) {
+            // Sent and answered, but the file has no JSON form (the
+            // `CallError` holds its bytes, for a caller that keeps it).
+            return Error::new(ErrorKind::Decode)
+                .with_message(e.to_string())
+                .with_source(e);
         }
         match e.into_send_error() {
             Ok(sent) => Error::from(sent),

@@ -42,7 +42,9 @@
 //!   [`insights`](JumpCloud::insights) methods are the generated clients of
 //!   `jumpcloud-api`, one method per operation. The repository's
 //!   `docs/operations.md` finds the method for a REST path
-//!   (`GET /systemusers` is `jc.v1().user_list()`).
+//!   (`GET /systemusers` is `jc.v1().user_list()`). The one operation not
+//!   generated, an application's logo upload, is
+//!   [`JumpCloud::upload_application_logo`] ([`logo`]).
 //! - [`JumpCloud::find`] finds a user, system, group, policy, application
 //!   or command by name with one filtered request ([`find`]); the graph's
 //!   answers read as names. [`types`] has the short type names (`User`,
@@ -85,6 +87,8 @@ pub mod insights;
 #[cfg(feature = "directory")]
 pub mod jobs;
 pub mod listing;
+#[cfg(feature = "directory")]
+pub mod logo;
 #[cfg(feature = "directory")]
 pub mod org;
 mod retry;

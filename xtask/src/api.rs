@@ -146,7 +146,13 @@ impl Lineage {
         }
     }
 
-    /// Where the lineage publishes `api`'s spec.
+    /// Where the lineage publishes `api`'s spec. The PowerShell SDK's
+    /// specs are `SwaggerSpecs/JumpCloud.SDK.{V2,V1,DirectoryInsights}.json`
+    /// on the default branch (`master`) of TheJumpCloud/jcapi-powershell,
+    /// read raw (checked on 2026-12-06 against a snapshot of the
+    /// repository: `master` is its default branch, and the three files
+    /// there have the SHA-256 recorded for `../shared/reference/` in
+    /// `openapi/provenance.json`).
     pub fn upstream_url(self, api: Api) -> String {
         match self {
             Lineage::PowerShell => format!(
@@ -198,5 +204,28 @@ pub fn selected(api: Option<Api>) -> Vec<Api> {
     match api {
         Some(api) => vec![api],
         None => Api::ALL.to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The raw URLs of the PowerShell SDK's three specs, as the repository
+    /// lays them out on its default branch.
+    #[test]
+    fn the_powershell_lineage_is_read_from_the_sdk_repository() {
+        let base =
+            "https://raw.githubusercontent.com/TheJumpCloud/jcapi-powershell/master/SwaggerSpecs";
+        for (api, file) in [
+            (Api::V2, "JumpCloud.SDK.V2.json"),
+            (Api::V1, "JumpCloud.SDK.V1.json"),
+            (Api::Insights, "JumpCloud.SDK.DirectoryInsights.json"),
+        ] {
+            assert_eq!(
+                Lineage::PowerShell.upstream_url(api),
+                format!("{base}/{file}")
+            );
+        }
     }
 }

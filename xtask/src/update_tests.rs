@@ -25,7 +25,8 @@ fn updated_fixture() -> PathBuf {
 }
 
 /// `<tmp>/ws-…/root` (a workspace with the converter linked in, the test
-/// overlay for v2 and an empty `jumpcloud-api/src/generated/`) and
+/// overlay for v2, `jumpcloud-api`'s manifest and an empty
+/// `jumpcloud-api/src/generated/`) and
 /// `<tmp>/ws-…/shared/reference/` beside it, as in the real layout.
 struct Workspace {
     dir: PathBuf,
@@ -59,6 +60,9 @@ impl Workspace {
         )
         .unwrap();
         std::fs::create_dir_all(root.join("jumpcloud-api").join("src").join("generated")).unwrap();
+        // The regen checks the areas against `jumpcloud-api`'s features.
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../jumpcloud-api/Cargo.toml");
+        std::fs::copy(manifest, root.join("jumpcloud-api").join("Cargo.toml")).unwrap();
         std::fs::create_dir_all(dir.join("shared").join("reference")).unwrap();
         Some(Workspace { dir, root })
     }

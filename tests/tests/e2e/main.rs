@@ -19,6 +19,7 @@ mod filter_fields_e2e;
 mod graph_e2e;
 mod groups_e2e;
 mod insights_export_e2e;
+mod logo_e2e;
 mod names_e2e;
 mod org_backup_e2e;
 mod org_declared_e2e;

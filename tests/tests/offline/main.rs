@@ -1,5 +1,6 @@
 //! The tests that need no fake, one test binary: the SDK's wire format checked against the
-//! OpenAPI documents (`wire`), the contract suite against Prism (`contract`), and the declared
+//! OpenAPI documents (`wire`), the contract suite against Prism (`contract`), `call_json` on file
+//! answers against a one-shot local server (`call_json_files`), and the declared
 //! minimum Rust version (`msrv`). The checks of what the generator wrote (types, tables,
 //! round trips) are beside it, in `jumpcloud-api/tests/generated/`.
 //!
@@ -10,6 +11,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod bulk_csv_columns;
+mod call_json_files;
 mod contract;
 mod msrv;
 mod wire;

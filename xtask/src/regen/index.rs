@@ -310,6 +310,74 @@ pub fn section(api: Api, entries: &[Entry]) -> String {
     out
 }
 
+/// The operations an overlay removes from a document (an action with
+/// `remove: true` whose target is one operation, `$.paths['<path>'].<method>`),
+/// as a list for the end of the index: why each is left out (the action's
+/// `description`) and what serves it instead (its `x-served-by`), so a reader
+/// looking for one of JumpCloud's operations finds it here rather than
+/// nowhere. Read from `openapi/overlays/<api>/*.json` of every API.
+pub fn left_out(root: &std::path::Path) -> Result<String> {
+    let mut items = Vec::new();
+    for api in Api::ALL {
+        let dir = api.overlays(root);
+        let Ok(read) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut files: Vec<std::path::PathBuf> = read
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        for file in files {
+            let text = std::fs::read_to_string(&file)?;
+            let overlay: Value = serde_json::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let actions = overlay.get("actions").and_then(Value::as_array);
+            for action in actions.into_iter().flatten() {
+                if action.get("remove").and_then(Value::as_bool) != Some(true) {
+                    continue;
+                }
+                let target = action.get("target").and_then(Value::as_str).unwrap_or("");
+                let Some((path, method)) = target
+                    .strip_prefix("$.paths['")
+                    .and_then(|t| t.split_once("']."))
+                    .filter(|(_, m)| HTTP_METHODS.contains(m))
+                else {
+                    continue;
+                };
+                let why = action
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let served = action
+                    .get("x-served-by")
+                    .and_then(Value::as_str)
+                    .unwrap_or("nothing in this SDK yet");
+                let title = match api {
+                    Api::V2 => "API v2",
+                    Api::V1 => "API v1",
+                    Api::Insights => "Directory Insights",
+                };
+                items.push(format!(
+                    "- {title} `{} {path}`: {why} Served by: {served}. (`openapi/overlays/{}/{}`)\n",
+                    method.to_uppercase(),
+                    api.name(),
+                    file.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    if items.is_empty() {
+        return Ok(String::new());
+    }
+    Ok(format!(
+        "\n## Not generated\n\n\
+         Operations JumpCloud publishes that an overlay removes before generation, and what \
+         serves each instead:\n\n{}",
+        items.concat()
+    ))
+}
+
 /// The whole index from one section per API, in the order v2, v1, insights.
 pub fn document(sections: &BTreeMap<&'static str, String>) -> String {
     let mut out = String::from(
@@ -355,6 +423,7 @@ pub fn sections_of(text: &str) -> BTreeMap<&'static str, String> {
 pub fn output(
     path: std::path::PathBuf,
     sections: &BTreeMap<&'static str, String>,
+    left_out: &str,
 ) -> crate::output::Output {
     let count: usize = sections
         .values()
@@ -362,7 +431,7 @@ pub fn output(
         .sum();
     crate::output::Output {
         path,
-        text: document(sections),
+        text: document(sections) + left_out,
         summary: format!("({count} operations)"),
     }
 }

@@ -24,6 +24,9 @@
 //! 5. the result is printed and formatted with rustfmt, so it is stable and
 //!    reviewable.
 //!
+//! Beside the API modules, [`areas::output`] writes `jumpcloud_api::Area`
+//! from the xtask's list of areas, so the two never disagree.
+//!
 //! The fact types the passes share (rows, paging, filter dialects, delimited
 //! queries, builders) are in [`facts`], and progenitor's builders are found
 //! by [`builders`]; the passes depend on those two (and [`generate`] for
@@ -68,7 +71,8 @@ use crate::output;
 /// before anything is written, and either all changed modules are written or
 /// none (see [`output::apply`]).
 pub fn run(root: &Path, api: Option<Api>, check: bool) -> Result<output::Outcome> {
-    let mut outputs = Vec::new();
+    // `jumpcloud_api::Area`, from the area rules, whatever `--api` says.
+    let mut outputs = vec![areas::output(root)?];
     let index_path = index::path(root);
     let mut sections =
         index::sections_of(&std::fs::read_to_string(&index_path).unwrap_or_default());
@@ -90,7 +94,8 @@ pub fn run(root: &Path, api: Option<Api>, check: bool) -> Result<output::Outcome
             summary,
         });
     }
-    outputs.insert(0, index::output(index_path, &sections));
+    let left_out = index::left_out(root)?;
+    outputs.insert(0, index::output(index_path, &sections, &left_out));
     output::apply(
         "regen",
         root,

@@ -118,6 +118,15 @@ pub(crate) struct Org {
     pub(crate) office365_imports: BTreeMap<String, Vec<Value>>,
     /// Long-running jobs' state: generated event sets, bulk jobs, command runs.
     pub(crate) jobs: super::jobs::JobState,
+    /// Uploaded application logos, by logo id.
+    pub(crate) logos: BTreeMap<String, Logo>,
+}
+
+/// An uploaded logo, as `GET /logos/{id}` serves it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Logo {
+    pub(crate) content_type: String,
+    pub(crate) bytes: bytes::Bytes,
 }
 
 impl Org {

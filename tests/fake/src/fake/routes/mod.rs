@@ -7,6 +7,7 @@ mod imports;
 mod insights;
 mod insights_counts;
 pub(crate) mod insights_tables;
+mod logos;
 mod oauth;
 mod orgs;
 mod resources;
@@ -46,6 +47,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .merge(insights_counts::routes())
         .merge(oauth::routes())
         .merge(orgs::routes())
+        .merge(logos::routes())
         .fallback(|| async { ApiError::not_found("Not Found") })
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
