@@ -19,6 +19,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::IntoFuture;
+use std::ops::Bound::{Excluded, Unbounded};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -238,7 +239,7 @@ async fn take(
     };
     let wanted: BTreeSet<&Kind> = kinds.iter().collect();
     // (kind, id) → name: all that stays in memory of the objects.
-    let mut index: BTreeMap<(Kind, String), Option<String>> = BTreeMap::new();
+    let mut index: Index = BTreeMap::new();
     let mut counts: Vec<KindCount> = Vec::new();
     let mut stripped = BTreeSet::new();
     for kind in named_kinds().filter(|k| wanted.contains(k)) {
@@ -292,18 +293,11 @@ async fn take(
         counter: &counter,
         refused: &refused,
     };
-    // The nodes whose edges are read, as `NodeRef`s (the stream below
-    // owns them: a closure over borrowed map entries is not `Send` for
-    // every lifetime the boxed future needs).
-    let nodes: Vec<NodeRef> = index
-        .iter()
-        .filter(|((kind, _), _)| has_edges(kind))
-        .map(|((kind, id), name)| NodeRef {
-            kind: kind.clone(),
-            id: id.clone(),
-            name: name.clone(),
-        })
-        .collect();
+    let nodes = WithEdges {
+        index: &index,
+        plan: &plan,
+        last: None,
+    };
     let (index, plan) = (&index, &plan);
     let mut tasks = futures::stream::iter(nodes)
         .map(move |node: NodeRef| {
@@ -340,6 +334,41 @@ async fn take(
     })
 }
 
+/// (kind, id) → name of every object read.
+type Index = BTreeMap<(Kind, String), Option<String>>;
+
+/// The nodes of the index whose kind has edge listings, one owned
+/// `NodeRef` at a time: walking the index itself keeps memory at the index
+/// (a stream over borrowed entries through closures is not `Send` for every
+/// lifetime the boxed future needs; this iterator has none).
+struct WithEdges<'i> {
+    index: &'i Index,
+    plan: &'i BTreeMap<Kind, Vec<(Relation, Kind)>>,
+    last: Option<(Kind, String)>,
+}
+
+impl Iterator for WithEdges<'_> {
+    type Item = NodeRef;
+
+    fn next(&mut self) -> Option<NodeRef> {
+        loop {
+            let mut after = match self.last.take() {
+                None => self.index.range::<(Kind, String), _>(..),
+                Some(last) => self.index.range((Excluded(last), Unbounded)),
+            };
+            let ((kind, id), name) = after.next()?;
+            self.last = Some((kind.clone(), id.clone()));
+            if self.plan.get(kind).is_some_and(|jobs| !jobs.is_empty()) {
+                return Some(NodeRef {
+                    kind: kind.clone(),
+                    id: id.clone(),
+                    name: name.clone(),
+                });
+            }
+        }
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -363,7 +392,7 @@ impl<'r, 'g> Reader<'r, 'g> {
         self,
         node: NodeRef,
         jobs: &'r [(Relation, Kind)],
-        index: &'r BTreeMap<(Kind, String), Option<String>>,
+        index: &'r Index,
     ) -> Result<(NodeRef, Vec<OrgLink>)> {
         let mut links = Vec::new();
         for (relation, target) in jobs {

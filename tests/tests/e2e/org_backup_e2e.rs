@@ -133,6 +133,27 @@ async fn a_backup_of_the_demo_organisation_is_stable_and_reads_back_as_the_live_
         "{:?}",
         written.keys().collect::<Vec<_>>()
     );
+    let user: serde_json::Value = serde_json::from_slice(&written[ada.as_str()]).unwrap();
+    let fields = user["attributes"].as_object().unwrap();
+    assert_eq!(user["kind"], "user");
+    assert_eq!(fields["username"], "ada.almeida0");
+    assert!(
+        fields.contains_key("email") && fields.contains_key("_id"),
+        "{user:#}"
+    );
+    for gone in ["created", "password_date", "totp_secret"] {
+        assert!(!fields.contains_key(gone), "{gone}: {user:#}");
+    }
+    let (_, system) = written
+        .iter()
+        .find(|(k, _)| k.starts_with("system/lnx-002--"))
+        .unwrap();
+    let system: serde_json::Value = serde_json::from_slice(system).unwrap();
+    let fields = system["attributes"].as_object().unwrap();
+    assert!(fields.contains_key("hostname"), "{system:#}");
+    for gone in ["lastContact", "remoteIP", "active", "created"] {
+        assert!(!fields.contains_key(gone), "{gone}: {system:#}");
+    }
     for (path, bytes) in &written {
         let text = String::from_utf8(bytes.clone()).unwrap();
         assert!(text.ends_with('\n'), "{path}");

@@ -3,7 +3,7 @@
 //! `benches/stream_memory.rs`).
 //!
 //! ```text
-//! fake-jumpcloud [--demo] [--big-org] [--users N] [--groups N] [--port P] [--latency-ms N]
+//! fake-jumpcloud [--demo] [--big-org] [--big-org-divide N] [--users N] [--groups N] [--port P] [--latency-ms N]
 //!                [--rate-limit-every N] [--fail-every N] [--silent-system NAME]...
 //!                [--seconds N] [--stdin-questions]
 //! ```
@@ -15,7 +15,8 @@
 //!
 //! - `--demo`: the demo organisation (users, groups, systems, events, ...) and its credentials.
 //! - `--big-org`: add the graph benchmark's organisation ([`BigOrg::default`]) to the default
-//!   organisation; `--users N` / `--groups N`: add N generated users / user groups.
+//!   organisation (`--big-org-divide N`: with every count divided by N, to compare sizes);
+//!   `--users N` / `--groups N`: add N generated users / user groups.
 //! - `--port P`: listen on 127.0.0.1:P instead of a free port.
 //! - `--latency-ms N`: delay every request by N ms.
 //! - `--rate-limit-every N`: answer every N-th request with 429 and `Retry-After: 1`, so a
@@ -37,7 +38,7 @@ use std::time::Duration;
 use jumpcloud_fake::{BigOrg, Collection, FakeError, FakeJumpCloud, Fault};
 use serde_json::{Value, json};
 
-const USAGE: &str = "usage: fake-jumpcloud [--demo] [--big-org] [--users N] [--groups N] \
+const USAGE: &str = "usage: fake-jumpcloud [--demo] [--big-org] [--big-org-divide N] [--users N] [--groups N] \
 [--port P] [--latency-ms N] [--rate-limit-every N] [--fail-every N] [--silent-system NAME]... \
 [--seconds N] [--stdin-questions]";
 
@@ -49,6 +50,7 @@ pid. Serves until killed or --seconds have passed.
 Data:
   --demo                  the demo organisation (users, groups, systems, events) and its keys
   --big-org               add the graph benchmark's organisation to the default one
+  --big-org-divide N      the same with every count divided by N (for scaling comparisons)
   --users N, --groups N   add N generated users / user groups
 
 Faults (for testing a script's error handling):
@@ -70,6 +72,7 @@ Serving:
 struct Options {
     demo: bool,
     big_org: bool,
+    big_org_divide: Option<usize>,
     users: usize,
     groups: usize,
     port: u16,
@@ -102,6 +105,10 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
         match arg.as_str() {
             "--demo" => o.demo = true,
             "--big-org" => o.big_org = true,
+            "--big-org-divide" => {
+                o.big_org = true;
+                o.big_org_divide = Some(every(&arg, args.next())?);
+            }
             "--stdin-questions" => o.stdin_questions = true,
             "--users" => o.users = number(&arg, args.next())?,
             "--groups" => o.groups = number(&arg, args.next())?,
@@ -160,7 +167,14 @@ fn run(o: Options) -> Result<(), Box<dyn std::error::Error>> {
         org.seed_users(o.users)?;
         org.seed_user_groups(o.groups)?;
         if o.big_org {
-            org.seed_big_org(BigOrg::default())?;
+            let full = BigOrg::default();
+            let n = o.big_org_divide.unwrap_or(1);
+            org.seed_big_org(BigOrg::new(
+                full.users / n,
+                full.user_groups / n,
+                full.systems / n,
+                full.system_groups / n,
+            ))?;
         }
         configure_faults(&fake, &o)?;
         let (api_key, client_id, client_secret) = if o.demo {
