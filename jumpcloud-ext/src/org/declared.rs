@@ -1327,8 +1327,7 @@ system_groups:
     #[test]
     fn a_backup_becomes_a_declared_state() {
         use serde_json::json;
-        let mut state = OrgState::default();
-        state.objects = vec![
+        let objects = vec![
             object(
                 Kind::User,
                 "u1",
@@ -1350,7 +1349,7 @@ system_groups:
             object(Kind::Application, "a1", "Slack", json!({})),
         ];
         let sudo = json!({"sudo": {"enabled": true, "withoutPassword": false}});
-        state.links = vec![
+        let links = vec![
             link(
                 Relation::Members,
                 (Kind::UserGroup, "g1"),
@@ -1382,6 +1381,11 @@ system_groups:
                 json!({}),
             ),
         ];
+        let state = OrgState {
+            manifest: None,
+            objects,
+            links,
+        };
         let d = DeclaredState::from_state(&state);
         assert!(d.prune.is_empty());
         let jdoe = &d.users["jdoe"];

@@ -563,8 +563,7 @@ impl Org<'_> {
         }
 
         // The edges wanted and the writes.
-        let mut links: BTreeMap<(Relation, (Kind, String), (Kind, String), LinkOp), LinkChange> =
-            BTreeMap::new();
+        let mut links: BTreeMap<EdgeKey, LinkChange> = BTreeMap::new();
         for s in &scopes {
             let mut wanted: BTreeMap<(Kind, String), (End, Option<Attributes>)> = BTreeMap::new();
             for r in s.refs {
@@ -752,6 +751,10 @@ impl Org<'_> {
         })
     }
 }
+
+/// An edge write's identity: relation, both ends (an association's in
+/// order), op.
+type EdgeKey = (Relation, (Kind, String), (Kind, String), LinkOp);
 
 /// One declared list: an entry's members or one kind of its associations,
 /// and the edges it has now.

@@ -127,7 +127,7 @@ async fn plan_apply_and_plan_again_is_empty() {
             })
             .unwrap();
     let jdoe = jc.find::<jumpcloud_ext::types::User>("jdoe").await.unwrap();
-    assert_eq!(members, [jdoe.node.clone()]);
+    assert_eq!(members, std::slice::from_ref(&jdoe.node));
     assert!(
         jc.find::<jumpcloud_ext::types::UserGroup>("Sales")
             .await
