@@ -24,6 +24,7 @@ use super::declared::{
 use crate::Listing;
 use crate::error::Result;
 use crate::graph::{Attributes, Kind, LinkOp, NodeRef, Relation};
+use crate::listing::Raw;
 
 /// One end of a planned edge: the object's kind and name, and its id when
 /// it exists (an object this plan creates gets its id when applied).
@@ -329,48 +330,33 @@ impl Org<'_> {
         let jc = self.graph.client();
         let budget = self.graph.budget();
         let n = self.graph.in_flight_limit();
+        // The answers' JSON as sent (as a backup keeps it), so that a field
+        // the generated types drop or default (an empty list) compares as
+        // the server has it.
         let values: Vec<Value> = match kind {
             Kind::User => {
-                let items: Vec<_> = jc
-                    .v1()
-                    .user_list()
+                Raw(jc.v1().user_list())
                     .concurrency(n)
                     .within(budget)
                     .stream()
                     .try_collect()
-                    .await?;
-                items
-                    .iter()
-                    .filter_map(|i| serde_json::to_value(i).ok())
-                    .collect()
+                    .await?
             }
             Kind::UserGroup => {
-                let items: Vec<_> = jc
-                    .v2()
-                    .user_group_list()
+                Raw(jc.v2().user_group_list())
                     .concurrency(n)
                     .within(budget)
                     .stream()
                     .try_collect()
-                    .await?;
-                items
-                    .iter()
-                    .filter_map(|i| serde_json::to_value(i).ok())
-                    .collect()
+                    .await?
             }
             _ => {
-                let items: Vec<_> = jc
-                    .v2()
-                    .system_group_list()
+                Raw(jc.v2().system_group_list())
                     .concurrency(n)
                     .within(budget)
                     .stream()
                     .try_collect()
-                    .await?;
-                items
-                    .iter()
-                    .filter_map(|i| serde_json::to_value(i).ok())
-                    .collect()
+                    .await?
             }
         };
         let field = name_field(kind);
