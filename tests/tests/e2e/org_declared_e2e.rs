@@ -421,3 +421,21 @@ async fn entries_that_share_a_name_pair_with_the_objects_that_do() {
     let again = org.plan(&two).await.unwrap();
     assert!(again.is_empty(), "{again}");
 }
+
+#[tokio::test]
+async fn apply_keeps_to_the_concurrency_within_a_stage() {
+    let fake = jumpcloud_fake::FakeJumpCloud::builder()
+        .demo()
+        .latency(std::time::Duration::from_millis(20))
+        .start()
+        .await
+        .unwrap();
+    let jc = crate::common::demo_client(&fake);
+    let org = jc.org().concurrency(2);
+    let plan = org.plan(&declared(DECLARED)).await.unwrap();
+    fake.reset_max_in_flight();
+    let report = org.apply(&plan).await.unwrap();
+    assert!(report.is_success(), "{report}");
+    // Seven removals from Engineering in one stage: two at a time, never more.
+    assert_eq!(fake.max_in_flight(), 2);
+}
