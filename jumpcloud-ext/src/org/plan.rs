@@ -457,6 +457,21 @@ impl Org<'_> {
     /// that match nothing or several objects, a new user without an email,
     /// are problems reported together (file, line, name) before any write;
     /// nothing is written by planning.
+    ///
+    /// ```no_run
+    /// use jumpcloud_ext::org::DeclaredState;
+    ///
+    /// # async fn demo(jc: jumpcloud_ext::JumpCloud) -> jumpcloud_ext::Result<()> {
+    /// let declared = DeclaredState::read("org.json")?;
+    /// let plan = jc.org().plan(&declared).await?;
+    /// print!("{plan}");
+    /// // Refused if it deletes any user or more than 10 objects: after review,
+    /// // add `.confirm_deletions(n)` with the count the plan printed.
+    /// let report = jc.org().apply(&plan).await?;
+    /// print!("{report}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn plan(&self, declared: &DeclaredState) -> Result<OrgPlan> {
         let mut found = Found::default();
         // One listing per declared or pruned kind.
