@@ -243,7 +243,8 @@ impl<'o, 'a> Apply<'o, 'a> {
             };
             for (write, (outcome, id)) in batch.into_iter().zip(outcomes) {
                 if let (Write::Object(o), Some(id)) = (&write, id) {
-                    created.insert((o.kind.clone(), o.name.clone()), id);
+                    let key = o.key.clone().unwrap_or_else(|| o.name.clone());
+                    created.insert((o.kind.clone(), key), id);
                 }
                 failed |= matches!(outcome, WriteOutcome::Failed(_));
                 results.push(WriteResult { write, outcome });
@@ -320,9 +321,9 @@ impl<'o, 'a> Apply<'o, 'a> {
             (ObjectOp::Update, Kind::UserGroup) => {
                 let r = jc
                     .v2()
-                    .user_group_set()
+                    .user_group_update()
                     .id(id()?)
-                    .body(body::<v2::UserGroupPut>(&o.body)?);
+                    .body(body::<v2::UserGroupPatch>(&o.body)?);
                 send(r, budget).await.map(|_| None)
             }
             (ObjectOp::Update, Kind::SystemGroup) => {
@@ -362,9 +363,10 @@ impl<'o, 'a> Apply<'o, 'a> {
         created: &BTreeMap<(Kind, String), String>,
     ) -> Vec<(WriteOutcome, Option<String>)> {
         let node = |e: &End| -> Option<NodeRef> {
-            let id =
-                e.id.clone()
-                    .or_else(|| created.get(&(e.kind.clone(), e.name.clone())).cloned())?;
+            let id = e.id.clone().or_else(|| {
+                let key = e.new.clone().unwrap_or_else(|| e.name.clone());
+                created.get(&(e.kind.clone(), key)).cloned()
+            })?;
             Some(NodeRef::new(e.kind.clone(), id).named(e.name.clone()))
         };
         let mut plan = Plan::default();
@@ -478,6 +480,7 @@ mod tests {
             kind: Kind::User,
             name: "x".into(),
             id: None,
+            new: None,
         };
         let link = |op| {
             Write::Link(LinkChange {

@@ -124,7 +124,11 @@ impl fmt::Display for Problem {
             Some(line) => write!(f, "{}:{line}: ", self.origin)?,
             None => write!(f, "{}: ", self.origin)?,
         }
-        write!(f, "{}: {}", self.at, self.message)
+        if self.at.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.at, self.message)
+        }
     }
 }
 
@@ -1426,5 +1430,35 @@ system_groups:
         let text = d.to_string_as(Format::Json).unwrap();
         let back = DeclaredState::parse(&text, Format::Json, "backup.json").unwrap();
         assert_eq!(back, d);
+    }
+
+    #[test]
+    fn malformed_lists_and_entries_are_problems() {
+        let text = r#"{
+  "users": {"a": "not a table"},
+  "user_groups": {
+    "G": {"id": 7, "members": "jdoe", "systems": [{"sudo": {}}, 3]}
+  },
+  "system_groups": []
+}"#;
+        let e = DeclaredState::parse(text, Format::Json, "m.json").unwrap_err();
+        let p = problems(&e);
+        let messages: Vec<String> = p.iter().map(ToString::to_string).collect();
+        let want = [
+            "m.json:2: users: a user entry must be a table",
+            "m.json:4: user_groups.G: id must be a non-empty string",
+            "m.json:4: user_groups.G: must be a list of names",
+            "m.json:4: user_groups.G: an entry with attributes needs a name",
+            "m.json:4: user_groups.G: 3 is not a name",
+            "m.json:6: system_groups must be a table of entries",
+        ];
+        for w in want {
+            assert!(messages.iter().any(|m| m == w), "{w} in {messages:#?}");
+        }
+        assert_eq!(p.len(), want.len(), "{messages:#?}");
+        let e = DeclaredState::parse("{\n  \"users\": {,}\n}", Format::Json, "s.json").unwrap_err();
+        assert!(e.to_string().contains("s.json:2: not valid JSON"), "{e}");
+        let e = DeclaredState::parse("[1]", Format::Json, "r.json").unwrap_err();
+        assert!(e.to_string().contains("must hold a table"), "{e}");
     }
 }

@@ -7,7 +7,7 @@
 //! - [`OrgState`]: a backup (or the live organisation) in memory, the one
 //!   shape [`diff()`] and the declared state read;
 //! - [`diff()`]: what was added, removed and changed, by names first;
-//! - [`declared`]: a file of names, as a person writes it, planned against
+//! - [`DeclaredState`]: a file of names, as a person writes it, planned against
 //!   the live organisation and applied in dependency order.
 //!
 //! Module map (one job each): `model` (the shapes), `layout` (where each

@@ -37,6 +37,10 @@ pub struct End {
     /// Its id; `None` for an object the plan creates.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
+    /// For an object the plan creates, its entry's key (two new objects
+    /// may share a name).
+    #[serde(skip)]
+    pub(crate) new: Option<String>,
 }
 
 impl End {
@@ -52,7 +56,10 @@ impl End {
     fn key(&self) -> (Kind, String) {
         match &self.id {
             Some(id) => (self.kind.clone(), id.clone()),
-            None => (self.kind.clone(), format!("+{}", self.name)),
+            None => (
+                self.kind.clone(),
+                format!("+{}", self.new.as_deref().unwrap_or(&self.name)),
+            ),
         }
     }
 }
@@ -106,6 +113,9 @@ pub struct ObjectChange {
     /// The request body (create and update).
     #[serde(skip)]
     pub(crate) body: Map<String, Value>,
+    /// A create's entry key, which edges to the new object name it by.
+    #[serde(skip)]
+    pub(crate) key: Option<String>,
 }
 
 impl ObjectChange {
@@ -118,6 +128,7 @@ impl ObjectChange {
             id: Some(id),
             fields: Vec::new(),
             body: Map::new(),
+            key: None,
         }
     }
 
@@ -127,6 +138,7 @@ impl ObjectChange {
             kind: self.kind.clone(),
             name: self.name.clone(),
             id: self.id.clone(),
+            new: None,
         }
     }
 }
@@ -310,6 +322,58 @@ fn covers(live: &Value, want: &Value) -> bool {
     }
 }
 
+/// The live objects each entry of a section may be: the one its `id` pins;
+/// else those with its name. Where several entries share a name (the file
+/// knows of duplicates), they are paired with the live objects of that
+/// name in order (keys, ids), the rest created; a lone entry whose name
+/// several objects share gets them all (ambiguous).
+fn candidates<'l>(
+    kind: &Kind,
+    entries: &BTreeMap<String, DeclaredObject>,
+    lives: &'l [Live],
+) -> BTreeMap<String, Vec<&'l Live>> {
+    let mut out: BTreeMap<String, Vec<&'l Live>> = BTreeMap::new();
+    let mut used: BTreeSet<&str> = BTreeSet::new();
+    let mut by_name: BTreeMap<String, Vec<&String>> = BTreeMap::new();
+    for (key, entry) in entries {
+        let pinned = entry
+            .id
+            .as_ref()
+            .and_then(|id| lives.iter().find(|l| l.id == *id));
+        match pinned {
+            Some(l) => {
+                used.insert(&l.id);
+                out.insert(key.clone(), vec![l]);
+            }
+            None => {
+                let name = DeclaredState::name_of(kind, key, entry);
+                let norm = if *kind == Kind::User {
+                    name.to_lowercase()
+                } else {
+                    name.to_owned()
+                };
+                by_name.entry(norm).or_default().push(key);
+            }
+        }
+    }
+    for (name, keys) in by_name {
+        let mut free: Vec<&Live> = lives
+            .iter()
+            .filter(|l| same_name(kind, &l.name, &name) && !used.contains(l.id.as_str()))
+            .collect();
+        free.sort_by(|a, b| a.id.cmp(&b.id));
+        if let [key] = keys.as_slice() {
+            out.insert((*key).clone(), free);
+        } else {
+            let mut free = free.into_iter();
+            for key in keys {
+                out.insert(key.clone(), free.next().into_iter().collect());
+            }
+        }
+    }
+    out
+}
+
 /// Names compare without case for users (as JumpCloud does), exactly
 /// otherwise.
 fn same_name(kind: &Kind, a: &str, b: &str) -> bool {
@@ -379,6 +443,21 @@ impl Org<'_> {
     /// that match nothing or several objects, a new user without an email,
     /// are problems reported together (file, line, name) before any write;
     /// nothing is written by planning.
+    ///
+    /// ```no_run
+    /// use jumpcloud_ext::org::DeclaredState;
+    ///
+    /// # async fn demo(jc: jumpcloud_ext::JumpCloud) -> jumpcloud_ext::Result<()> {
+    /// let declared = DeclaredState::read("org.json")?;
+    /// let plan = jc.org().plan(&declared).await?;
+    /// print!("{plan}");
+    /// // Refused if it deletes any user or more than 10 objects: after review,
+    /// // add `.confirm_deletions(n)` with the count the plan printed.
+    /// let report = jc.org().apply(&plan).await?;
+    /// print!("{report}");
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn plan(&self, declared: &DeclaredState) -> Result<OrgPlan> {
         let mut found = Found::default();
         // One listing per declared or pruned kind.
@@ -402,27 +481,19 @@ impl Org<'_> {
             };
             let none = Vec::new();
             let lives = live.get(kind).unwrap_or(&none);
+            let hits_of = candidates(kind, entries, lives);
             for (key, entry) in entries {
                 let name = DeclaredState::name_of(kind, key, entry);
-                let by_id = entry
-                    .id
-                    .as_ref()
-                    .and_then(|id| lives.iter().find(|l| l.id == *id));
-                let hits: Vec<&Live> = match by_id {
-                    Some(l) => vec![l],
-                    None => lives
-                        .iter()
-                        .filter(|l| same_name(kind, &l.name, name))
-                        .collect(),
-                };
+                let hits = hits_of.get(key.as_str()).cloned().unwrap_or_default();
                 let at = path(&[section, key]);
                 let end = match hits.as_slice() {
                     [] => {
-                        objects.push(create(kind, name, entry, at, &mut found));
+                        objects.push(create(kind, key, name, entry, at, &mut found));
                         End {
                             kind: kind.clone(),
                             name: name.to_owned(),
                             id: None,
+                            new: Some(key.clone()),
                         }
                     }
                     [l] => {
@@ -434,6 +505,7 @@ impl Org<'_> {
                             kind: kind.clone(),
                             name: name.to_owned(),
                             id: Some(l.id.clone()),
+                            new: None,
                         }
                     }
                     many => {
@@ -569,6 +641,7 @@ impl Org<'_> {
                             kind: s.target.clone(),
                             name: l.name.clone(),
                             id: Some(l.id.clone()),
+                            new: None,
                         },
                         [] => {
                             found.push(at, format!("no {} is named {:?}", s.target, r.name));
@@ -595,6 +668,7 @@ impl Org<'_> {
                             kind: n.kind.clone(),
                             name: n.name.clone().unwrap_or_else(|| r.name.clone()),
                             id: Some(n.id.clone()),
+                            new: None,
                         },
                         Some(Err(e)) => {
                             found.push(at, e.clone());
@@ -637,6 +711,7 @@ impl Org<'_> {
                         kind: node.kind.clone(),
                         name: names.get(*node).cloned().unwrap_or_else(|| node.id.clone()),
                         id: Some(node.id.clone()),
+                        new: None,
                     };
                     push(to, LinkOp::Remove, None, Some(a));
                 }
@@ -783,6 +858,7 @@ fn lists<'d>(
 /// The create of an entry no live object matches.
 fn create(
     kind: &Kind,
+    key: &str,
     name: &str,
     entry: &DeclaredObject,
     at: Vec<String>,
@@ -813,6 +889,7 @@ fn create(
         id: None,
         fields,
         body,
+        key: Some(key.to_owned()),
     }
 }
 
@@ -832,23 +909,27 @@ fn update(kind: &Kind, live: &Live, entry: &DeclaredObject) -> Option<ObjectChan
     if fields.is_empty() {
         return None;
     }
-    let mut body: Map<String, Value> = if *kind == Kind::User {
-        // v1 PUT changes the fields it is given.
-        Map::new()
-    } else {
-        // v2 PUT replaces the group: keep its other writable fields.
+    let mut body: Map<String, Value> = if *kind == Kind::SystemGroup {
+        // A system group's PUT replaces it: keep its other writable fields
+        // (its name included, which the body requires).
         let writable = writable_fields(kind);
         live.value
             .iter()
             .filter(|(k, v)| writable.contains(&k.as_str()) && !v.is_null())
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect()
+    } else {
+        // A user's PUT and a user group's PATCH change the fields they are
+        // given (so a name two groups share is not sent again).
+        Map::new()
     };
     for c in &fields {
         body.insert(c.field.clone(), c.new.clone());
     }
-    body.entry(name_field(kind))
-        .or_insert_with(|| Value::String(live.name.clone()));
+    if *kind == Kind::SystemGroup {
+        body.entry(name_field(kind))
+            .or_insert_with(|| Value::String(live.name.clone()));
+    }
     let name = entry
         .fields
         .get(name_field(kind))
@@ -862,6 +943,7 @@ fn update(kind: &Kind, live: &Live, entry: &DeclaredObject) -> Option<ObjectChan
         id: Some(live.id.clone()),
         fields,
         body,
+        key: None,
     })
 }
 
@@ -884,6 +966,7 @@ mod tests {
             kind,
             name: name.into(),
             id: id.map(Into::into),
+            new: None,
         };
         let plan = OrgPlan {
             objects: vec![
@@ -898,6 +981,7 @@ mod tests {
                         new: json!("Jane"),
                     }],
                     body: Map::new(),
+                    key: None,
                 },
                 ObjectChange {
                     op: ObjectOp::Delete,
@@ -906,6 +990,7 @@ mod tests {
                     id: Some("g9".into()),
                     fields: Vec::new(),
                     body: Map::new(),
+                    key: None,
                 },
             ],
             links: vec![LinkChange {

@@ -394,3 +394,48 @@ async fn live_state(jc: &jumpcloud_ext::JumpCloud) -> jumpcloud_ext::org::OrgSta
     }
     state
 }
+
+#[tokio::test]
+async fn entries_that_share_a_name_pair_with_the_objects_that_do() {
+    let (_fake, jc) = demo().await;
+    let org = jc.org();
+    // One entry for a name two groups share is ambiguous...
+    let one = declared("[user_groups.Contractors]\ndescription = \"Outside staff\"\n");
+    let e = org.plan(&one).await.unwrap_err();
+    assert!(e.to_string().contains("org.toml:1:"), "{e}");
+    assert!(e.to_string().contains("2 user_groups are named"), "{e}");
+    // ...two entries (the file knows there are two, with ids from another
+    // organisation, as a restored backup has them) take one each, in
+    // order, and applying them is idempotent.
+    let two = declared(
+        "[user_groups.\"Contractors#a\"]\nname = \"Contractors\"\nid = \"0000000000000000000000aa\"\n\
+         description = \"Ours\"\nmembers = []\n\
+         [user_groups.\"Contractors#b\"]\nname = \"Contractors\"\nid = \"0000000000000000000000bb\"\n\
+         description = \"Acquired\"\n",
+    );
+    let plan = org.plan(&two).await.unwrap();
+    assert_eq!(plan.count(ObjectOp::Update), 2, "{plan}");
+    assert_eq!(plan.link_count(LinkOp::Remove), 3, "{plan}");
+    let report = org.apply(&plan).await.unwrap();
+    assert!(report.is_success(), "{report}");
+    let again = org.plan(&two).await.unwrap();
+    assert!(again.is_empty(), "{again}");
+}
+
+#[tokio::test]
+async fn apply_keeps_to_the_concurrency_within_a_stage() {
+    let fake = jumpcloud_fake::FakeJumpCloud::builder()
+        .demo()
+        .latency(std::time::Duration::from_millis(20))
+        .start()
+        .await
+        .unwrap();
+    let jc = crate::common::demo_client(&fake);
+    let org = jc.org().concurrency(2);
+    let plan = org.plan(&declared(DECLARED)).await.unwrap();
+    fake.reset_max_in_flight();
+    let report = org.apply(&plan).await.unwrap();
+    assert!(report.is_success(), "{report}");
+    // Seven removals from Engineering in one stage: two at a time, never more.
+    assert_eq!(fake.max_in_flight(), 2);
+}
