@@ -179,6 +179,9 @@ fn print_diff(diff: &org::OrgDiff, json: bool) -> ExampleResult {
 async fn the_loop() -> ExampleResult {
     let target = common::connect().await?;
     let jc = &target.jc;
+    if let Some(fake) = &target.fake {
+        drop_duplicate_group(fake)?;
+    }
     let work = std::env::temp_dir().join(format!("org_as_code-{}", std::process::id()));
     let (a, b) = (work.join("demo"), work.join("restored"));
 
@@ -213,10 +216,12 @@ async fn the_loop() -> ExampleResult {
     if !report.is_success() {
         return Err(format!("the restore failed:\n{report}").into());
     }
+    let bound = bind_undeclared(&restored, &demo).await?;
+    println!("{bound} bindings to directories and RADIUS/LDAP servers made by hand");
     let kinds: Vec<Kind> = manifest.kinds.iter().map(|k| k.kind.clone()).collect();
     restored.org().backup(&b).kinds(&kinds).run().await?;
     let difference = org::diff(&demo, &OrgState::read(&b)?);
-    print!("diff demo restored: {difference}");
+    println!("diff demo restored: {difference}");
     if !difference.is_empty() {
         return Err("the restored organisation differs from the demo".into());
     }
@@ -323,4 +328,80 @@ fn collection(kind: &Kind) -> Option<Collection> {
         Kind::SoftwareApp => Collection::SoftwareApps,
         _ => return None,
     })
+}
+
+/// The demo holds a second, empty "Contractors" user group so that lookups
+/// meet a shared name. JumpCloud's API refuses to create a group whose
+/// name is taken (as the fake does), so no restore could make it: it goes
+/// first.
+fn drop_duplicate_group(fake: &FakeJumpCloud) -> ExampleResult {
+    let org = fake.default_org();
+    let last = org
+        .objects(Collection::UserGroups)?
+        .into_iter()
+        .filter(|g| g["name"] == jumpcloud_fake::DEMO_DUPLICATE_GROUP)
+        .filter_map(|g| g["id"].as_str().map(str::to_owned))
+        .max();
+    if let Some(id) = last {
+        org.remove(Collection::UserGroups, &id);
+        println!(
+            "(removed the demo's second {} group first)",
+            jumpcloud_fake::DEMO_DUPLICATE_GROUP
+        );
+    }
+    Ok(())
+}
+
+/// Kinds a declared state creates and names its edges from.
+const DECLARED_KINDS: [Kind; 3] = [Kind::User, Kind::UserGroup, Kind::SystemGroup];
+
+/// The edges a declared state cannot name (a declared object's bindings to
+/// directories and RADIUS or LDAP servers), made in `jc`'s organisation as
+/// an admin would, matching both ends by name. Returns how many.
+async fn bind_undeclared(jc: &JumpCloud, state: &OrgState) -> ExampleResult<usize> {
+    let nameable = |k: &Kind| {
+        DECLARED_KINDS.contains(k)
+            || matches!(
+                k,
+                Kind::System | Kind::Application | Kind::Command | Kind::Policy | Kind::PolicyGroup
+            )
+    };
+    let wanted: Vec<_> = state
+        .links
+        .iter()
+        .filter(|l| {
+            let declared = |k: &Kind| DECLARED_KINDS.contains(k);
+            (declared(&l.from.kind) && !nameable(&l.to.kind))
+                || (declared(&l.to.kind) && !nameable(&l.from.kind))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(0);
+    }
+    let kinds: Vec<Kind> = state
+        .objects
+        .iter()
+        .map(|o| o.kind.clone())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let live = jc.org().state(&kinds).await?;
+    let find = |n: &jumpcloud_ext::graph::NodeRef| {
+        live.objects
+            .iter()
+            .find(|o| o.kind == n.kind && o.name.is_some() && o.name == n.name)
+            .map(|o| o.node())
+            .ok_or_else(|| format!("{n} is not in the restored organisation"))
+    };
+    for l in &wanted {
+        let change = jumpcloud_ext::graph::Change {
+            op: jumpcloud_ext::graph::LinkOp::Add,
+            target: find(&l.to)?,
+            attributes: (!l.attributes.is_empty()).then(|| l.attributes.clone()),
+        };
+        jc.graph()
+            .change(l.relation, &find(&l.from)?, &change)
+            .await?;
+    }
+    Ok(wanted.len())
 }

@@ -19,6 +19,7 @@ const ID_FIELDS: &[&str] = &[
     "organizationId",
     "organization_id",
     "orgId",
+    "organizationObjectId",
 ];
 
 /// How deep the comparison walks nested JSON; deeper values are compared
@@ -934,7 +935,7 @@ fn keyed_links(
 ///   (in either state: the diff lists such names, see
 ///   [`OrgDiff::ambiguous`]); `(kind, id)` when it has no name;
 /// - attributes are compared without `_id`, `id`, `organization` (and its
-///   spellings `organizationId`, `organization_id`, `orgId`), at any depth,
+///   spellings `organizationId`, `organization_id`, `orgId`, `organizationObjectId`), at any depth,
 ///   and without the fields either backup's manifest lists as stripped
 ///   ([`Manifest::stripped`](super::Manifest::stripped)); a string equal to
 ///   the id of an object of the same state is a reference to that object
