@@ -23,6 +23,7 @@ mod logo_e2e;
 mod names_e2e;
 mod org_backup_e2e;
 mod org_declared_e2e;
+mod org_round_trip_e2e;
 mod paginate_e2e;
 mod public_api;
 mod request_path_e2e;
