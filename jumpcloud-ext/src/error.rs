@@ -743,6 +743,7 @@ impl fmt::Display for ErrorDetail {
                 write!(f, "{} problem(s) in the declared state", problems.len())?;
                 problems.iter().try_for_each(|p| write!(f, "\n  {p}"))
             }
+            #[cfg(feature = "directory")]
             ErrorDetail::Logo(e) => fmt::Display::fmt(e, f),
         }
     }

@@ -159,8 +159,12 @@ fn listing(kind: &Kind) -> Option<ListNodes> {
             })
         },
         // Google Workspace and Microsoft 365 have no listing of their own;
-        // the directories listing carries them with their type.
+        // the directories listing carries them with their type. Their edge
+        // listings are in the directory-sync area: without it, a snapshot
+        // or backup of every named kind would fail on their first edge.
+        #[cfg(feature = "directory-sync")]
         Kind::GSuite => |g, m| g.directories_of(m, Kind::GSuite),
+        #[cfg(feature = "directory-sync")]
         Kind::Office365 => |g, m| g.directories_of(m, Kind::Office365),
         _ => return None,
     };
@@ -239,6 +243,7 @@ impl Graph<'_> {
     }
 
     /// The directories of one kind, from the directories listing.
+    #[cfg(feature = "directory-sync")]
     fn directories_of(&self, mode: &ReadMode, wanted: Kind) -> Nodes<'_> {
         self.listed(mode, self.jc.v2().directory_list(), move |d| {
             let kind = Kind::from_name(&d.type_.to_string());

@@ -41,6 +41,7 @@
 //! ```
 
 mod plan;
+#[cfg(feature = "directory")]
 mod raw;
 mod walk;
 
@@ -56,6 +57,7 @@ pub use jumpcloud_api::paging::Paging;
 use crate::budget::Budget;
 use crate::error::Result;
 use plan::WalkPlan;
+#[cfg(feature = "directory")]
 pub(crate) use raw::{Counted, Raw};
 
 /// One page of a listing, as a listing's stream yields it.

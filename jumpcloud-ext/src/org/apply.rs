@@ -142,9 +142,9 @@ impl fmt::Display for OrgApplyReport {
 /// deletes users or more than the threshold, then `.run().await` or
 /// `.await`.
 #[must_use = "an Apply does nothing until run or awaited"]
-pub struct Apply<'o, 'a> {
-    org: &'o Org<'a>,
-    plan: &'o OrgPlan,
+pub struct Apply<'p, 'a> {
+    org: Org<'a>,
+    plan: &'p OrgPlan,
     confirmed: Option<usize>,
     threshold: usize,
 }
@@ -152,9 +152,9 @@ pub struct Apply<'o, 'a> {
 impl<'a> Org<'a> {
     /// Applies `plan` (see [`Apply`]). Nothing is sent until it runs, and a
     /// plan whose deletions need confirming is refused before any write.
-    pub fn apply<'o>(&'o self, plan: &'o OrgPlan) -> Apply<'o, 'a> {
+    pub fn apply<'p>(&self, plan: &'p OrgPlan) -> Apply<'p, 'a> {
         Apply {
-            org: self,
+            org: self.clone(),
             plan,
             confirmed: None,
             threshold: DEFAULT_DELETION_THRESHOLD,
@@ -173,7 +173,7 @@ fn stage(w: &Write) -> usize {
     }
 }
 
-impl<'o, 'a> Apply<'o, 'a> {
+impl<'p, 'a> Apply<'p, 'a> {
     /// Confirms the deletions: `n` must be the plan's exact
     /// [`deletions`](OrgPlan::deletions), so that a plan that grew since it
     /// was reviewed is refused.
@@ -425,9 +425,9 @@ fn body<T: serde::de::DeserializeOwned>(body: &Map<String, Value>) -> Result<T> 
         .map_err(|e| Error::invalid_request(format!("the body does not fit the API: {e}")))
 }
 
-impl<'o, 'a: 'o> IntoFuture for Apply<'o, 'a> {
+impl<'p, 'a: 'p> IntoFuture for Apply<'p, 'a> {
     type Output = Result<OrgApplyReport>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'o>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'p>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.run())

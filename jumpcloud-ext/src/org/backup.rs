@@ -91,7 +91,7 @@ impl<'a> Org<'a> {
     /// (files of objects since deleted are removed); any other directory is
     /// refused before a request is sent. A failure part-way leaves a
     /// partial backup: run it again.
-    pub fn backup(&self, dir: impl AsRef<Path>) -> Backup<'_> {
+    pub fn backup(&self, dir: impl AsRef<Path>) -> Backup<'a> {
         Backup {
             graph: self.graph.clone(),
             dir: dir.as_ref().to_path_buf(),

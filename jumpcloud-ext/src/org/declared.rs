@@ -83,10 +83,19 @@ impl Format {
     }
 
     fn not_built(self) -> Error {
-        Error::invalid_request(format!(
+        Error::invalid_request(self.needs())
+    }
+
+    /// [`not_built`](Format::not_built), naming the file it refused.
+    fn not_built_for(self, origin: &str) -> Error {
+        Error::invalid_request(format!("{origin}: {}", self.needs()))
+    }
+
+    fn needs(self) -> String {
+        format!(
             "{self} files need the cargo feature `{}` of jumpcloud-ext",
             self.feature().unwrap_or_default()
-        ))
+        )
     }
 }
 
@@ -942,7 +951,7 @@ fn to_tree(text: &str, format: Format, origin: &str) -> Result<Value> {
         #[allow(unreachable_patterns)]
         other => {
             let _ = line_at_offset;
-            Err(other.not_built())
+            Err(other.not_built_for(origin))
         }
     }
 }

@@ -24,6 +24,7 @@ mod model;
 mod plan;
 mod scrub;
 
+pub use crate::graph::LinkOp;
 pub use apply::{
     Apply, DEFAULT_DELETION_THRESHOLD, OrgApplyReport, Write, WriteOutcome, WriteResult,
 };

@@ -99,8 +99,9 @@ pub struct Manifest {
     /// Listings refused with 403 and what was read instead.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fallbacks: Vec<Fallback>,
-    /// The fields left out of every object, per kind (secrets and volatile
-    /// fields), so that a diff does not report them as removed.
+    /// The fields left out of the objects (secrets and volatile fields), as
+    /// paths (`mfa.configured`, `ssh_keys[]`), not per kind: so that a diff
+    /// does not report them as removed.
     #[serde(default)]
     pub stripped: Vec<String>,
     /// Requests sent to take it.
