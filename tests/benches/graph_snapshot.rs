@@ -11,69 +11,17 @@
 //!
 //! [`BigOrg::default`]: jumpcloud_fake::BigOrg
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use jumpcloud_ext::graph::Kind;
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::DEFAULT_API_KEY;
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{Fake, status_bytes};
+
 const LATENCY_MS: &str = "20";
-
-/// A `VmHWM`-style line of /proc/self/status, in bytes.
-fn status_bytes(key: &str) -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(key))?;
-    let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
-/// The fake in its own process, and the lines to ask it questions.
-struct Fake {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-    url: String,
-}
-
-impl Fake {
-    fn start() -> Option<Fake> {
-        let exe = env!("CARGO_BIN_EXE_fake-jumpcloud-bench");
-        let mut child = Command::new(exe)
-            .args(["--big-org", "--latency-ms", LATENCY_MS, "--stdin-questions"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .map_err(|e| eprintln!("could not start {exe}: {e}; skipping"))
-            .ok()?;
-        let stdin = child.stdin.take()?;
-        let mut stdout = BufReader::new(child.stdout.take()?);
-        let mut line = String::new();
-        stdout.read_line(&mut line).ok()?;
-        let started: serde_json::Value = serde_json::from_str(&line).ok()?;
-        Some(Fake {
-            child,
-            stdin,
-            stdout,
-            url: started["url"].as_str()?.to_owned(),
-        })
-    }
-
-    /// Ask `question` (`requests` or `floor`); the number answered.
-    fn ask(&mut self, question: &str) -> Option<usize> {
-        writeln!(self.stdin, "{question}").ok()?;
-        self.stdin.flush().ok()?;
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).ok()?;
-        line.trim().parse().ok()
-    }
-
-    fn stop(mut self) {
-        drop(self.stdin);
-        let _ = self.child.wait();
-    }
-}
 
 struct Run {
     concurrency: usize,
@@ -90,7 +38,9 @@ fn main() {
         .split(',')
         .filter_map(|c| c.trim().parse().ok())
         .collect();
-    let Some(mut fake) = Fake::start() else {
+    let Some(mut fake) =
+        Fake::start(&["--big-org".into(), "--latency-ms".into(), LATENCY_MS.into()])
+    else {
         return;
     };
     let floor = fake.ask("floor");

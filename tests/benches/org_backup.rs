@@ -13,74 +13,16 @@
 //! `ORG_BENCH_DIVIDE=4,1` (the sizes, as divisors of the full organisation),
 //! `ORG_BENCH_LATENCY_MS=20` (per request, in the fake).
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use jumpcloud_ext::graph::Kind;
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::DEFAULT_API_KEY;
 
-/// A `VmHWM`-style line of /proc/self/status, in bytes.
-fn status_bytes(key: &str) -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(key))?;
-    let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
-/// The fake in its own process, and the lines to ask it questions.
-struct Fake {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-    url: String,
-}
-
-impl Fake {
-    fn start(divide: usize, latency_ms: u64) -> Option<Fake> {
-        let exe = env!("CARGO_BIN_EXE_fake-jumpcloud-bench");
-        let mut child = Command::new(exe)
-            .args([
-                "--big-org-divide",
-                &divide.to_string(),
-                "--latency-ms",
-                &latency_ms.to_string(),
-                "--stdin-questions",
-            ])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .map_err(|e| eprintln!("could not start {exe}: {e}; skipping"))
-            .ok()?;
-        let stdin = child.stdin.take()?;
-        let mut stdout = BufReader::new(child.stdout.take()?);
-        let mut line = String::new();
-        stdout.read_line(&mut line).ok()?;
-        let started: serde_json::Value = serde_json::from_str(&line).ok()?;
-        Some(Fake {
-            child,
-            stdin,
-            stdout,
-            url: started["url"].as_str()?.to_owned(),
-        })
-    }
-
-    /// Ask `question` (`requests` or `floor`); the number answered.
-    fn ask(&mut self, question: &str) -> Option<usize> {
-        writeln!(self.stdin, "{question}").ok()?;
-        self.stdin.flush().ok()?;
-        let mut line = String::new();
-        self.stdout.read_line(&mut line).ok()?;
-        line.trim().parse().ok()
-    }
-
-    fn stop(mut self) {
-        drop(self.stdin);
-        let _ = self.child.wait();
-    }
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::{Fake, status_bytes};
 
 struct Run {
     divide: usize,
@@ -108,7 +50,12 @@ fn count_files(dir: &Path) -> usize {
 }
 
 fn one(rt: &tokio::runtime::Runtime, divide: usize, latency_ms: u64) -> Option<Run> {
-    let mut fake = Fake::start(divide, latency_ms)?;
+    let mut fake = Fake::start(&[
+        "--big-org-divide".into(),
+        divide.to_string(),
+        "--latency-ms".into(),
+        latency_ms.to_string(),
+    ])?;
     let floor = fake.ask("floor");
     let jc = JumpCloud::builder()
         .api_key(DEFAULT_API_KEY)

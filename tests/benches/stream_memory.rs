@@ -12,13 +12,9 @@ use futures::{StreamExt, TryStreamExt};
 use jumpcloud_ext::prelude::*;
 use jumpcloud_fake::DEFAULT_API_KEY;
 
-/// A `VmRSS`/`VmHWM` line of /proc/self/status, in bytes.
-fn status_bytes(key: &str) -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(key))?;
-    let kib: usize = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
+#[path = "support/mod.rs"]
+mod support;
+use support::status_bytes;
 
 /// The peak resident set of the process while `f` runs. The peak is reset
 /// to the current level first (Linux: `5` into /proc/self/clear_refs).

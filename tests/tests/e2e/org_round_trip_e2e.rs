@@ -165,3 +165,23 @@ async fn a_large_organisation_round_trips_at_the_request_floor() {
     let objects = 500 + 30 + 20;
     assert_eq!(writes, objects + ids.memberships + ids.associations);
 }
+
+/// The whole benchmark organisation (5,000 users, 300 user groups, 20,000
+/// systems, 200 system groups): about 30,000 writes, so it is left out of
+/// the default run; `cargo test -p jumpcloud-tests --test e2e --
+/// --ignored org_round_trip` runs it (BENCHMARKS.md has its figures).
+#[tokio::test]
+#[ignore = "the full benchmark organisation: about a minute in a debug build"]
+async fn the_benchmark_organisation_round_trips_at_the_request_floor() {
+    let fake = FakeJumpCloud::start().await.unwrap();
+    let ids = fake.default_org().seed_big_org(BigOrg::default()).unwrap();
+    let jc = common::client(&fake, RetryPolicy::none());
+    let started = std::time::Instant::now();
+    let writes = round_trip(&fake, &jc, "full").await;
+    let objects = ids.users.len() + ids.user_groups.len() + ids.system_groups.len();
+    assert_eq!(writes, objects + ids.memberships + ids.associations);
+    eprintln!(
+        "round trip of the benchmark organisation: {writes} writes, {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+}
