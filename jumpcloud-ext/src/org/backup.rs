@@ -84,7 +84,7 @@ impl std::fmt::Debug for Backup<'_> {
 impl<'a> Org<'a> {
     /// A backup of the organisation into `dir`, one file per object (see
     /// the module's layout): every kind of
-    /// [`named_kinds`](crate::graph::named_kinds) unless
+    /// [`named_kinds`] unless
     /// [`kinds`](Backup::kinds) narrows it.
     ///
     /// `dir` may be new, empty, or hold an older backup, which is replaced

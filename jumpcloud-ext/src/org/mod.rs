@@ -2,7 +2,7 @@
 //! well in git, compare two states, and plan and apply a declared one.
 //!
 //! The loop, file to organisation and back:
-//! - [`backup`]: every object of the kinds chosen and every edge between
+//! - [`Org::backup`]: every object of the kinds chosen and every edge between
 //!   them, one file per object, secrets and volatile fields left out;
 //! - [`OrgState`]: a backup (or the live organisation) in memory, the one
 //!   shape [`diff`] and the declared state read;
