@@ -133,7 +133,9 @@ impl<'a> Backup<'a> {
         self
     }
 
-    /// Runs the backup; the manifest it wrote.
+    /// Runs the backup; the manifest it wrote. Its `requests` counts the
+    /// requests the backup sent (pages of every listing, a refused one
+    /// included); the client's retries of a request are not counted again.
     pub async fn run(self) -> Result<Manifest> {
         let mut writer = Writer::open(&self.dir)?;
         let taken_at = chrono::Utc::now();

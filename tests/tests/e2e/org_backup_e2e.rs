@@ -286,3 +286,27 @@ async fn a_directory_that_is_not_a_backup_is_refused_before_any_request() {
     );
     fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Pages of one listing, listings of many nodes: never more than the
+/// concurrency asked for in flight, in all.
+#[tokio::test]
+async fn a_backup_keeps_to_its_concurrency_in_all() {
+    let fake = common::slow_fake(std::time::Duration::from_millis(10)).await;
+    let org = fake.default_org_id().to_owned();
+    fake.org(&org)
+        .seed_big_org(BigOrg::new(250, 4, 250, 2))
+        .unwrap();
+    let jc = common::client(&fake, jumpcloud_ext::RetryPolicy::none());
+    let dir = temp("concurrency");
+    let manifest = jc
+        .org()
+        .concurrency(3)
+        .backup(&dir)
+        .kinds(&PEOPLE_AND_MACHINES)
+        .await
+        .unwrap();
+    let objects: usize = manifest.kinds.iter().map(|c| c.objects).sum();
+    assert_eq!(objects, 250 + 4 + 250 + 2);
+    assert_eq!(fake.max_in_flight(), 3);
+    fs::remove_dir_all(&dir).unwrap();
+}

@@ -317,6 +317,15 @@ mod tests {
     }
 
     #[test]
+    fn a_divided_big_org() {
+        let o = parse(args("--big-org-divide 4")).unwrap();
+        assert!(o.big_org);
+        assert_eq!(o.big_org_divide, Some(4));
+        assert!(parse(args("--big-org-divide 0")).is_err());
+        assert_eq!(parse(args("--big-org")).unwrap().big_org_divide, None);
+    }
+
+    #[test]
     fn fault_flags() {
         let o = parse(args(
             "--rate-limit-every 3 --fail-every 5 --silent-system mac-000 --silent-system lnx-002",
