@@ -285,7 +285,7 @@ impl JumpCloud {
 
     /// The organisation as code: backups, diffs, and declared states
     /// planned and applied (see [`crate::org`]).
-    #[cfg(feature = "directory")]
+    #[cfg(feature = "org")]
     pub fn org(&self) -> crate::org::Org<'_> {
         crate::org::Org::new(self)
     }

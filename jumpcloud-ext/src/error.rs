@@ -689,7 +689,7 @@ pub enum ErrorDetail {
     /// A declared organisation file (or its plan) has problems: every one
     /// found, each with its file, line and name, all reported before any
     /// write (with [`ErrorKind::InvalidRequest`]).
-    #[cfg(feature = "directory")]
+    #[cfg(feature = "org")]
     Declared(Vec<crate::org::Problem>),
     /// An application logo upload refused before sending (with
     /// [`ErrorKind::InvalidRequest`]): empty, too large, a file name or an
@@ -738,7 +738,7 @@ impl fmt::Display for ErrorDetail {
             ),
             #[cfg(feature = "directory")]
             ErrorDetail::Graph(e) => fmt::Display::fmt(e, f),
-            #[cfg(feature = "directory")]
+            #[cfg(feature = "org")]
             ErrorDetail::Declared(problems) => {
                 write!(f, "{} problem(s) in the declared state", problems.len())?;
                 problems.iter().try_for_each(|p| write!(f, "\n  {p}"))
@@ -764,7 +764,7 @@ fn shown(i: &Inner) -> String {
         ErrorDetail::NotCompiled { .. } => detail.to_string(),
         #[cfg(feature = "directory")]
         ErrorDetail::Graph(_) | ErrorDetail::Logo(_) => describe(i),
-        #[cfg(feature = "directory")]
+        #[cfg(feature = "org")]
         ErrorDetail::Declared(_) => detail.to_string(),
         #[cfg(feature = "directory")]
         ErrorDetail::Bulk(b) => b.describe(Some(&describe(i))),

@@ -89,7 +89,7 @@ pub mod jobs;
 pub mod listing;
 #[cfg(feature = "directory")]
 pub mod logo;
-#[cfg(feature = "directory")]
+#[cfg(feature = "org")]
 pub mod org;
 mod retry;
 mod secret;

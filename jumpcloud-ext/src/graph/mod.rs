@@ -64,6 +64,7 @@ pub use names::{Names, Unnamed};
 pub use offboard::{OffboardReport, Offboarding};
 pub use plan::{ApplyReport, ChangeResult, Desired, Outcome, Plan, PlannedChange};
 pub use snapshot::{Edge, Snapshot, SnapshotNode, named_kinds};
+#[cfg(feature = "org")]
 pub(crate) use snapshot::{ReadMode, edge_plan};
 
 use crate::error::{Error, Result};
@@ -180,12 +181,14 @@ impl<'a> Graph<'a> {
 
     /// The requests it keeps in flight at most, for readers elsewhere in
     /// the crate that fan out under the same bound.
+    #[cfg(feature = "org")]
     pub(crate) fn in_flight_limit(&self) -> usize {
         self.concurrency
     }
 
     /// The budget every request of this graph holds a place in, so that
     /// other modules' requests (organisation as code) share its limit.
+    #[cfg(feature = "org")]
     pub(crate) fn budget(&self) -> &Budget {
         &self.budget
     }

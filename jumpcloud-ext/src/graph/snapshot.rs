@@ -70,6 +70,7 @@ pub(crate) struct ReadMode {
 /// One node of a listing, and its JSON when the [`ReadMode`] keeps it.
 pub(crate) struct Listed {
     pub(crate) node: SnapshotNode,
+    #[cfg_attr(not(feature = "org"), allow(dead_code))]
     pub(crate) raw: Option<Map<String, Value>>,
 }
 
@@ -238,6 +239,7 @@ impl Graph<'_> {
     }
 
     /// The nodes of `kind` read as `mode` says, if it has a listing.
+    #[cfg(feature = "org")]
     pub(crate) fn nodes_read(&self, kind: &Kind, mode: &ReadMode) -> Option<Nodes<'_>> {
         listing(kind).map(|list| list(self, mode))
     }
