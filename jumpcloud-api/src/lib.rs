@@ -45,7 +45,9 @@
 //! Each module has a `Client` with one method per operation (named after the
 //! operation id in snake case: `UserGroup_List` is `user_group_list`), a
 //! `builder` module with the request builders those methods return, a `types`
-//! module with the request and response types, and an `OPERATIONS` table of
+//! module with the request and response types (re-exported from the crate
+//! `jumpcloud-api-types`, which compiles beside the HTTP stack rather than
+//! after it), and an `OPERATIONS` table of
 //! facts about every operation ([`Operation`]: method, path template, whether
 //! it takes `x-org-id`, how it pages, its filter dialect). The repository's
 //! `docs/operations.md` lists every operation by REST path with its method
@@ -146,7 +148,8 @@ pub mod paging;
 )]
 mod path;
 mod request;
-pub mod setter;
+/// What the optional string setters of the type builders accept (from `jumpcloud-api-types`).
+pub use jumpcloud_api_types::setter;
 #[cfg_attr(
     not(any(feature = "v2", feature = "v1", feature = "insights")),
     allow(unused_macros, unused_imports)
@@ -156,11 +159,11 @@ mod transport;
 pub mod wire;
 
 pub use dynamic::CallError;
+pub use jumpcloud_api_types::IntoOptionalString;
 pub use operation::{Api, Area, Effect, Operation, Source};
 pub use paging::{Page, PageKind, PageRequest, Paging, Position};
 pub use progenitor_client::{ByteStream, ClientInfo, Error, OperationInfo, ResponseValue};
 pub use request::{PagedRequest, Request};
-pub use setter::IntoOptionalString;
 pub use transport::{BoxFuture, Outgoing, Sender, Transport, TransportError};
 
 #[cfg(feature = "v2")]

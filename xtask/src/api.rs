@@ -104,6 +104,15 @@ impl Api {
             .join("generated")
             .join(format!("{}.rs", self.name()))
     }
+
+    /// Where this API's `types` module is generated (crate `jumpcloud-api-types`).
+    pub fn generated_types(self, root: &Path) -> PathBuf {
+        root.join("jumpcloud-api")
+            .join("types")
+            .join("src")
+            .join("generated")
+            .join(format!("{}.rs", self.name()))
+    }
 }
 
 /// One of the two lines in which JumpCloud publishes each API's spec, in

@@ -19,7 +19,9 @@ struct Figures {
 
 fn figures(api: Api) -> Figures {
     let root = api::workspace_root();
-    let generated = std::fs::read_to_string(api.generated(&root)).expect("generated module");
+    // The client and its types, wherever each is written.
+    let generated = std::fs::read_to_string(api.generated(&root)).expect("generated module")
+        + &std::fs::read_to_string(api.generated_types(&root)).expect("generated types");
     let document = std::fs::read_to_string(api.document(&root)).expect("document");
     let doc: serde_json::Value = serde_json::from_str(&document).expect("document is JSON");
     Figures {

@@ -59,10 +59,15 @@ impl Workspace {
             canonical::to_string(&filter_overlay()),
         )
         .unwrap();
-        std::fs::create_dir_all(root.join("jumpcloud-api").join("src").join("generated")).unwrap();
-        // The regen checks the areas against `jumpcloud-api`'s features.
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../jumpcloud-api/Cargo.toml");
-        std::fs::copy(manifest, root.join("jumpcloud-api").join("Cargo.toml")).unwrap();
+        // The regen checks the areas against both crates' features.
+        for crate_dir in ["jumpcloud-api", "jumpcloud-api/types"] {
+            std::fs::create_dir_all(root.join(crate_dir).join("src").join("generated")).unwrap();
+            let manifest = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(crate_dir)
+                .join("Cargo.toml");
+            std::fs::copy(manifest, root.join(crate_dir).join("Cargo.toml")).unwrap();
+        }
         std::fs::create_dir_all(dir.join("shared").join("reference")).unwrap();
         Some(Workspace { dir, root })
     }
@@ -174,12 +179,19 @@ fn a_spec_update_is_imported_reported_generated_and_checked() {
 
     // The document changed, the code not yet: regen --check says so, regen fixes it.
     let err = regen::run(&ws.root, Some(Api::V2), true).unwrap_err();
-    assert!(format!("{err:#}").contains("jumpcloud-api/src/generated/v2.rs out of date"));
+    let err = format!("{err:#}");
+    assert!(
+        err.contains(
+            "jumpcloud-api/src/generated/v2.rs, jumpcloud-api/types/src/generated/v2.rs out of date"
+        ),
+        "{err}"
+    );
     regen::run(&ws.root, Some(Api::V2), false).unwrap_or_else(|e| panic!("{e:#}"));
     let v2 = std::fs::read_to_string(Api::V2.generated(&ws.root)).unwrap();
     assert!(v2.contains("pub fn widgets_list("));
     assert!(!v2.contains("pub fn gizmo_delete("));
-    assert!(v2.contains("#[serde(rename = \"lost\")]"));
+    let types = std::fs::read_to_string(Api::V2.generated_types(&ws.root)).unwrap();
+    assert!(types.contains("#[serde(rename = \"lost\")]"));
 
     // The committed state is consistent with the new record.
     ws.import(Api::V2, None, true)

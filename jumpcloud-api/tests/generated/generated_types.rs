@@ -1,6 +1,6 @@
 //! Snapshots of the generated type surface of each API.
 //!
-//! `jumpcloud-api/src/generated/<api>.rs` is parsed with `syn` and everything in its `pub mod types`
+//! `jumpcloud-api/types/src/generated/<api>.rs` is parsed with `syn` and everything in its `pub mod types`
 //! is rendered as compact, line-oriented text: structs with their fields (Rust name, Rust type, serde
 //! name and serde flags), string enums with their variants and wire names, newtypes with their inner
 //! type and the constraints their `FromStr` enforces.
@@ -51,6 +51,13 @@ impl Surface {
 fn generated_path(api: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../jumpcloud-api/src/generated")
+        .join(format!("{api}.rs"))
+}
+
+/// Where the regen writes `api`'s `types` module (crate `jumpcloud-api-types`).
+fn generated_types_path(api: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("types/src/generated")
         .join(format!("{api}.rs"))
 }
 
@@ -340,7 +347,7 @@ fn render_enum(item: &syn::ItemEnum, counts: &mut Surface) -> String {
 }
 
 fn render(api: &str) -> Surface {
-    let path = generated_path(api);
+    let path = generated_types_path(api);
     let source = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     let file = syn::parse_file(&source).unwrap_or_else(|e| panic!("parsing {api}.rs: {e}"));

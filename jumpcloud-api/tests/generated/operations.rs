@@ -304,12 +304,18 @@ fn readme_numbers_are_current() {
             .filter(|op| op.source == source)
             .count()
     };
+    // The client and its types (in `jumpcloud-api-types`).
     let lines = |api: Api| {
-        let path = manifest_dir().join(format!("../jumpcloud-api/src/generated/{}.rs", api.name()));
-        std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
-            .lines()
-            .count()
+        ["src/generated", "types/src/generated"]
+            .iter()
+            .map(|dir| {
+                let path = manifest_dir().join(dir).join(format!("{}.rs", api.name()));
+                std::fs::read_to_string(&path)
+                    .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+                    .lines()
+                    .count()
+            })
+            .sum::<usize>()
     };
     let (v2, v1, di) = (
         Api::V2.operations().len(),

@@ -94,21 +94,25 @@ pub fn path(root: &Path) -> PathBuf {
 }
 
 /// `jumpcloud_api::Area` (`jumpcloud-api/src/generated/areas.rs`), from
-/// [`Area::ALL`]. Fails when `jumpcloud-api`'s `full` feature does not list
+/// [`Area::ALL`]. Fails when `jumpcloud-api`'s or `jumpcloud-api-types`'s `full` feature does not list
 /// exactly these areas' features, so a new area cannot reach the enum
 /// without a feature to compile it.
 pub fn output(root: &Path) -> Result<crate::output::Output> {
-    let manifest = root.join("jumpcloud-api/Cargo.toml");
-    let text = std::fs::read_to_string(&manifest)
-        .with_context(|| format!("reading {}", manifest.display()))?;
-    let full = full_feature(&text).context("jumpcloud-api/Cargo.toml has no `full` feature")?;
-    let ours: BTreeSet<&str> = Area::ALL.iter().map(|a| a.feature()).collect();
-    let listed: BTreeSet<&str> = full.iter().map(String::as_str).collect();
-    if ours != listed {
-        bail!(
-            "jumpcloud-api's `full` feature lists {listed:?} but the areas of \
-             xtask/src/regen/areas.rs are {ours:?}: give each area a feature"
-        );
+    // The types crate gates its types by the same features.
+    for crate_dir in ["jumpcloud-api", "jumpcloud-api/types"] {
+        let manifest = root.join(crate_dir).join("Cargo.toml");
+        let text = std::fs::read_to_string(&manifest)
+            .with_context(|| format!("reading {}", manifest.display()))?;
+        let full = full_feature(&text)
+            .with_context(|| format!("{crate_dir}/Cargo.toml has no `full` feature"))?;
+        let ours: BTreeSet<&str> = Area::ALL.iter().map(|a| a.feature()).collect();
+        let listed: BTreeSet<&str> = full.iter().map(String::as_str).collect();
+        if ours != listed {
+            bail!(
+                "{crate_dir}'s `full` feature lists {listed:?} but the areas of \
+                 xtask/src/regen/areas.rs are {ours:?}: give each area a feature"
+            );
+        }
     }
     let text = module()?;
     Ok(crate::output::Output {

@@ -1,5 +1,6 @@
 //! `cargo xtask regen`: `openapi/jumpcloud-<api>.json` → `jumpcloud-api/src/generated/<api>.rs`
-//! and the operation index `docs/operations.md`.
+//! (the client) and `jumpcloud-api/types/src/generated/<api>.rs` (its types), and the
+//! operation index `docs/operations.md`.
 //!
 //! [`render_indexed`] does one API:
 //! 1. [`preflight`] refuses documents that would fail late (colliding Rust
@@ -21,7 +22,8 @@
 //!    operation and type put behind its API area's feature ([`areas`]), and
 //!    non-generic functions marked `#[inline]` so only the operations an
 //!    application calls become machine code ([`inline`]);
-//! 5. the result is printed and formatted with rustfmt, so it is stable and
+//! 5. the `types` module is split off into `jumpcloud-api-types`, and both
+//!    files are printed and formatted with rustfmt, so they are stable and
 //!    reviewable.
 //!
 //! Beside the API modules, [`areas::output`] writes `jumpcloud_api::Area`
@@ -83,16 +85,26 @@ pub fn run(root: &Path, api: Option<Api>, check: bool) -> Result<output::Outcome
             .with_context(|| format!("reading {}", doc_path.display()))?;
         let doc: Value = serde_json::from_str(&text)
             .with_context(|| format!("{} is not JSON", doc_path.display()))?;
-        let (code, entries) =
+        let (module, entries) =
             render_indexed(api, &doc).with_context(|| format!("generating {}", api.name()))?;
         sections.insert(api.name(), index::section(api, &entries));
-        outputs.push(path_params::test_output(root, api, &code)?);
-        let summary = format!("({} lines)", code.lines().count());
-        outputs.push(output::Output {
-            path: api.generated(root),
-            text: code,
-            summary,
-        });
+        outputs.push(path_params::test_output(
+            root,
+            api,
+            &module.client,
+            &module.types,
+        )?);
+        for (path, text) in [
+            (api.generated(root), module.client),
+            (api.generated_types(root), module.types),
+        ] {
+            let summary = format!("({} lines)", text.lines().count());
+            outputs.push(output::Output {
+                path,
+                text,
+                summary,
+            });
+        }
     }
     let left_out = index::left_out(root)?;
     outputs.insert(0, index::output(index_path, &sections, &left_out));
@@ -116,8 +128,17 @@ pub fn run(root: &Path, api: Option<Api>, check: bool) -> Result<output::Outcome
 }
 
 /// The complete generated module for one API, formatted.
-pub fn render(api: Api, doc: &Value) -> Result<String> {
-    render_indexed(api, doc).map(|(code, _)| code)
+pub fn render(api: Api, doc: &Value) -> Result<Module> {
+    render_indexed(api, doc).map(|(module, _)| module)
+}
+
+/// One API's generated code, in the two files it is written to.
+pub struct Module {
+    /// `jumpcloud-api/src/generated/<api>.rs`: the client, its builders and
+    /// tables, re-exporting the types.
+    pub client: String,
+    /// `jumpcloud-api/types/src/generated/<api>.rs`: the `types` module.
+    pub types: String,
 }
 
 /// What every pass may read: the facts derived from the document before
@@ -243,7 +264,7 @@ const PASSES: &[(&str, Pass)] = &[
 /// [`render`], with the API's entries of the operation index: the document
 /// is checked, [`prepare`]d for progenitor, generated, and run through
 /// [`PASSES`]; the result is formatted.
-pub fn render_indexed(api: Api, doc: &Value) -> Result<(String, Vec<index::Entry>)> {
+pub fn render_indexed(api: Api, doc: &Value) -> Result<(Module, Vec<index::Entry>)> {
     preflight::check(doc)?;
     let mut prepared = doc.clone();
     let dropped = prepare::prepare(&mut prepared);
@@ -261,8 +282,39 @@ pub fn render_indexed(api: Api, doc: &Value) -> Result<(String, Vec<index::Entry
          #![allow(missing_docs, unused_imports, unused_qualifications, unused_comparisons, rustdoc::all)]\n\n",
         name = api.name()
     );
-    Ok((
-        generate::rustfmt(&(header + &prettyplease::unparse(&file)))?,
-        facts.entries,
-    ))
+    let types = split_types(api, &mut file)?;
+    let module = Module {
+        client: generate::rustfmt(&(header.clone() + &prettyplease::unparse(&file)))?,
+        types: generate::rustfmt(&(header + &prettyplease::unparse(&types)))?,
+    };
+    Ok((module, facts.entries))
+}
+
+/// Moves the `types` module out of `file`, leaving a re-export of it from
+/// `jumpcloud-api-types` in its place, and returns it as a file of its own.
+///
+/// Why: the types need serde and chrono, not reqwest, so in their own crate
+/// they compile while the HTTP and TLS stack does, not after it. Nothing
+/// outside the module implements anything for its types (the passes put
+/// every impl on a type inside the module), so it moves whole.
+fn split_types(api: Api, file: &mut syn::File) -> Result<syn::File> {
+    let at = file
+        .items
+        .iter()
+        .position(|item| matches!(item, syn::Item::Mod(m) if m.ident == "types"))
+        .context("progenitor's output has no `types` module")?;
+    let module = syn::Ident::new(api.name(), proc_macro2::Span::call_site());
+    let types = std::mem::replace(
+        &mut file.items[at],
+        syn::parse_quote! {
+            /// Types used as operation parameters and responses.
+            #[doc(inline)]
+            pub use jumpcloud_api_types::#module::types;
+        },
+    );
+    Ok(syn::File {
+        shebang: None,
+        attrs: Vec::new(),
+        items: vec![types],
+    })
 }

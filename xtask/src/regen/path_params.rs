@@ -222,14 +222,15 @@ pub fn test_path(root: &Path, api: Api) -> PathBuf {
         .join(format!("{}.rs", api.name()))
 }
 
-/// The generated test of one API, read off its generated module `code`: for
+/// The generated test of one API, read off its generated module `code` and its `types`: for
 /// every operation with path parameters and every one of them, each value of
 /// the test's `BAD` list is refused with `InvalidRequest` naming both.
-pub fn test_output(root: &Path, api: Api, code: &str) -> Result<Output> {
+pub fn test_output(root: &Path, api: Api, code: &str, types: &str) -> Result<Output> {
     let file = syn::parse_file(code).context("the generated module does not parse")?;
     let items = module_items_ref(&file)?;
     let structs = struct_fields(items);
-    let open_enums = open_enums(&file);
+    let types = syn::parse_file(types).context("the generated types do not parse")?;
+    let open_enums = open_enums(&types);
     let mut calls = Vec::new();
     let mut operations = 0;
     for item in items {

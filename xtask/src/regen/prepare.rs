@@ -194,7 +194,8 @@ impl VisitMut for SuccessArms<'_> {
     }
 }
 
-/// Schema keywords that only constrain values.
+/// Schema keywords that only constrain values. Without `pattern`, typify
+/// never needs a regular expression crate.
 const LIMITS: &[&str] = &[
     "maxLength",
     "minLength",
@@ -219,6 +220,11 @@ fn generator_friendly(value: &mut Value) {
             if is_schema {
                 for limit in LIMITS {
                     obj.remove(*limit);
+                }
+                // typify would type these `uuid::Uuid`: a whole crate in every user's
+                // build for a string JumpCloud does not check either.
+                if obj.get("format").and_then(Value::as_str) == Some("uuid") {
+                    obj.remove("format");
                 }
             }
             let delimited = obj.get("in").and_then(Value::as_str) == Some("query")
@@ -338,6 +344,17 @@ mod tests {
         assert_eq!(props["name"], json!({"type": "string"}));
         assert_eq!(props["minimum"], json!({"type": "string"}));
         assert_eq!(props["type"], json!({"type": "string"}));
+    }
+
+    #[test]
+    fn uuids_are_plain_strings() {
+        let mut doc = json!({"components": {"schemas": {"R": {"type": "object", "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "at": {"type": "string", "format": "date-time"}}}}}});
+        prepare(&mut doc);
+        let props = &doc["components"]["schemas"]["R"]["properties"];
+        assert_eq!(props["id"], json!({"type": "string"}));
+        assert_eq!(props["at"]["format"], "date-time");
     }
 
     #[test]

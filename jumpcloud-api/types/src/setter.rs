@@ -14,7 +14,7 @@ use std::borrow::Cow;
 /// ```
 /// # #[cfg(feature = "v1")]
 /// # fn demo() {
-/// use jumpcloud_api::v1::types::builder::Systemuserput;
+/// use jumpcloud_api_types::v1::types::builder::Systemuserput;
 ///
 /// let update = Systemuserput::default()
 ///     .firstname("Grace")
