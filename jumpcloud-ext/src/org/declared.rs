@@ -46,6 +46,7 @@ use serde::de::{self, DeserializeOwned, Visitor};
 use serde_json::{Map, Value};
 
 use super::OrgState;
+use super::scrub::left_out_with;
 use crate::error::{Error, ErrorDetail, Result};
 use crate::graph::{Attributes, Kind, Relation, links_from};
 
@@ -341,18 +342,6 @@ pub(crate) fn writable_fields(kind: &Kind) -> &'static [&'static str] {
         }
         _ => &[],
     }
-}
-
-/// Whether a field holds a secret (or a value that changes by itself) that
-/// a backup leaves out and a declared file may not set: passwords, keys,
-/// tokens; a boolean that only says whether one is set
-/// (`password_never_expires`) is a setting and stays.
-pub(crate) fn is_secret(field: &str, value: &Value) -> bool {
-    let f = field.to_ascii_lowercase();
-    let named = ["password", "secret", "token"]
-        .iter()
-        .any(|s| f.contains(s));
-    (named && !value.is_boolean()) || matches!(f.as_str(), "public_key" | "ssh_keys")
 }
 
 /// Checks a field's value against the kind's create body, with the fields
@@ -843,7 +832,7 @@ impl DeclaredState {
             for (field, value) in &o.attributes {
                 if value.is_null()
                     || !writable.contains(&field.as_str())
-                    || is_secret(field, value)
+                    || left_out_with(&o.kind, field, value)
                     || check_type(&o.kind, field, value).is_err()
                 {
                     continue;
@@ -987,7 +976,7 @@ fn read_object(
         } else if let Some((_, target)) = associations.iter().find(|(k, _)| *k == key) {
             let refs = read_refs(value, &at(&key), found);
             object.associations.insert(target.clone(), refs);
-        } else if is_secret(&key, &value) {
+        } else if left_out_with(kind, &key, &value) {
             found.push(
                 at(&key),
                 format!(

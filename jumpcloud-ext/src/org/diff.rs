@@ -266,36 +266,39 @@ impl fmt::Display for DiffSummary {
         if self.objects.total() + self.links.total() == 0 {
             return f.write_str("no differences");
         }
-        let o = &self.objects;
-        write!(
-            f,
-            "objects: {} added, {} removed, {} changed",
-            o.added, o.removed, o.changed
-        )?;
-        let kinds: Vec<String> = self
+        let kinds = self
             .kinds
             .iter()
-            .map(|k| format!("{} {}", k.kind, k.counts.short()))
-            .collect();
-        if !kinds.is_empty() {
-            write!(f, " ({})", kinds.join(", "))?;
-        }
-        let l = &self.links;
-        write!(
-            f,
-            "; links: {} added, {} removed, {} changed",
-            l.added, l.removed, l.changed
-        )?;
-        let relations: Vec<String> = self
+            .map(|k| (&k.kind as &dyn fmt::Display, &k.counts));
+        let relations = self
             .relations
             .iter()
-            .map(|r| format!("{} {}", r.relation, r.counts.short()))
-            .collect();
-        if !relations.is_empty() {
-            write!(f, " ({})", relations.join(", "))?;
-        }
-        Ok(())
+            .map(|r| (&r.relation as &dyn fmt::Display, &r.counts));
+        write_part(f, "objects", &self.objects, kinds)?;
+        f.write_str("; ")?;
+        write_part(f, "links", &self.links, relations)
     }
+}
+
+/// `objects: 1 added, 0 removed, 2 changed (user +1 ~2)`: one half of the summary line.
+fn write_part<'a>(
+    f: &mut fmt::Formatter<'_>,
+    label: &str,
+    total: &DiffCounts,
+    parts: impl Iterator<Item = (&'a dyn fmt::Display, &'a DiffCounts)>,
+) -> fmt::Result {
+    write!(
+        f,
+        "{label}: {} added, {} removed, {} changed",
+        total.added, total.removed, total.changed
+    )?;
+    let parts: Vec<String> = parts
+        .map(|(name, counts)| format!("{name} {}", counts.short()))
+        .collect();
+    if !parts.is_empty() {
+        write!(f, " ({})", parts.join(", "))?;
+    }
+    Ok(())
 }
 
 /// What differs between two organisation states (from [`diff()`]): objects

@@ -140,6 +140,14 @@ pub fn left_out(kind: &Kind, field: &str) -> Option<&'static str> {
     secret_word(last).then_some("named like a secret")
 }
 
+/// Whether `field` of `kind`, with this `value`, is one a backup leaves out,
+/// and so one a declared file may not set: the same rule for both, so a
+/// restore never asks for what a backup could not hold. A boolean named like
+/// a secret (`password_never_expires`) is a setting and stays.
+pub(crate) fn left_out_with(kind: &Kind, field: &str, value: &Value) -> bool {
+    (secret_word(field) && !value.is_boolean()) || table_entry(kind, field).is_some()
+}
+
 fn table_entry(kind: &Kind, path: &str) -> Option<&'static LeftOut> {
     LEFT_OUT
         .iter()
