@@ -1206,6 +1206,35 @@ system_groups:
         assert!(!e.to_string().contains("hunter2"), "{e}");
     }
 
+    #[test]
+    fn what_a_backup_leaves_out_is_refused_by_the_same_rule() {
+        let text = r#"{"users": {"jdoe": {
+  "email": "jdoe@example.com",
+  "ssh_private_key": "-----BEGIN",
+  "created": "2024-01-01T00:00:00Z",
+  "password_never_expires": true
+}}}"#;
+        let e = DeclaredState::parse(text, Format::Json, "o.json").unwrap_err();
+        let got: Vec<(Option<usize>, String, String)> = problems(&e)
+            .into_iter()
+            .map(|p| (p.line, p.name, p.message))
+            .collect();
+        for (line, name) in [(Some(3), "ssh_private_key"), (Some(4), "created")] {
+            assert!(
+                got.iter()
+                    .any(|(l, n, m)| *l == line && n == name && m.contains("is a secret")),
+                "{name}: {got:?}"
+            );
+            assert!(super::super::scrub::left_out_with(
+                &Kind::User,
+                name,
+                &Value::Null
+            ));
+        }
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(!e.to_string().contains("BEGIN"), "{e}");
+    }
+
     #[cfg(not(feature = "toml"))]
     #[test]
     fn toml_without_its_feature_names_it() {
