@@ -1,5 +1,5 @@
 //! A path parameter that would address another route (empty, a dot segment,
-//! or with `/`, `?` or `#` in it) is refused by `send()` as
+//! or with `/`, `?` or `#` in it) is refused by `into_request()` (and so by `send()`) as
 //! `Error::InvalidRequest` naming the operation and the parameter, before
 //! anything is sent.
 //!
@@ -24,7 +24,7 @@ mod v1;
 #[path = "../path_params/v2.rs"]
 mod v2;
 
-use jumpcloud_api::{Error, ResponseValue};
+use jumpcloud_api::{Error, Request};
 
 /// Values that must never reach the URL as a path segment.
 pub const BAD: &[&str] = &["", ".", "..", "a/b", "/", "a?b", "a#b"];
@@ -37,20 +37,31 @@ pub fn unreachable() -> String {
     format!("http://127.0.0.1:{port}/api")
 }
 
-/// Asserts that `result` is the refusal of `bad` as `parameter` of
-/// `operation`.
-pub fn refused<T>(
-    result: Result<ResponseValue<T>, Error<()>>,
-    operation: &str,
-    parameter: &str,
-    bad: &str,
-) {
+/// Asserts that `result` (of `into_request`, or of `send`) is the refusal
+/// of `bad` as `parameter` of `operation`.
+pub fn refused<T>(result: Result<T, Error<()>>, operation: &str, parameter: &str, bad: &str) {
     match result {
         Err(Error::InvalidRequest(message)) => assert!(
             message.starts_with(&format!("{operation}: path parameter `{parameter}` ")),
             "{operation} {parameter}={bad:?}: {message}"
         ),
         Err(other) => panic!("{operation} {parameter}={bad:?} was not refused: {other}"),
-        Ok(_) => panic!("{operation} {parameter}={bad:?} was sent and answered"),
+        Ok(_) => panic!("{operation} {parameter}={bad:?} was built into a request"),
+    }
+}
+
+/// The generated modules check `into_request`; `send` builds its request
+/// with it first, so it refuses the same values without sending.
+#[cfg(feature = "directory")]
+#[tokio::test]
+async fn send_refuses_what_into_request_refuses() {
+    let client = jumpcloud_api::v1::Client::new(&unreachable(), jumpcloud_api::Sender::none());
+    for &bad in BAD {
+        refused(
+            client.application_get().id(bad).send().await,
+            "application_get",
+            "id",
+            bad,
+        );
     }
 }

@@ -5,7 +5,6 @@
 //! `npm ci --prefix xtask/converter`). It is a development tool only; no
 //! library crate depends on it.
 
-use std::io::Read;
 use std::path::Path;
 use std::process::Command;
 
@@ -165,23 +164,80 @@ pub fn convert(root: &Path, path: &Path) -> Result<Value> {
     }
 }
 
+/// The most a fetched spec may be: the largest published one is about 3 MB.
+const FETCH_LIMIT: usize = 64 * 1024 * 1024;
+
+/// GETs `url` with the HTTP client the SDK itself uses (no second TLS stack in the
+/// workspace's builds), refusing an error status and anything over [`FETCH_LIMIT`].
 fn fetch(url: &str) -> Result<Vec<u8>> {
-    let response = ureq::get(url)
-        .call()
-        .with_context(|| format!("fetching {url}"))?;
-    let mut bytes = Vec::new();
-    response
-        .into_body()
-        .into_reader()
-        .take(64 * 1024 * 1024)
-        .read_to_end(&mut bytes)
-        .with_context(|| format!("reading {url}"))?;
-    Ok(bytes)
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting a runtime to fetch with")?;
+    runtime.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(120))
+            .build()
+            .context("building an HTTP client")?;
+        let mut response = client
+            .get(url)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .with_context(|| format!("fetching {url}"))?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .with_context(|| format!("reading {url}"))?
+        {
+            if bytes.len() + chunk.len() > FETCH_LIMIT {
+                bail!("{url} is larger than {} MiB", FETCH_LIMIT / (1024 * 1024));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    })
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
     use super::*;
+
+    /// Serves `answers` in turn on 127.0.0.1, one connection each.
+    fn serve(answers: Vec<String>) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/spec.json", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for answer in answers {
+                let (mut stream, _) = listener.accept().unwrap();
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn fetch_reads_the_body_and_refuses_error_statuses() {
+        let body = r#"{"swagger": "2.0"}"#;
+        let url = serve(vec![
+            format!(
+                "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+            "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n".into(),
+        ]);
+        assert_eq!(fetch(&url).unwrap(), body.as_bytes());
+        let err = format!("{:#}", fetch(&url).unwrap_err());
+        assert!(
+            err.contains("fetching http://127.0.0.1") && err.contains("404"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn broken_refs_are_located() {
