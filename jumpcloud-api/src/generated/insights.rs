@@ -15,7 +15,6 @@
 )]
 
 /// Types used as operation parameters and responses.
-#[doc(inline)]
 pub use jumpcloud_api_types::insights::types;
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
