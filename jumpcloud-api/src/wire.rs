@@ -10,9 +10,6 @@ use std::fmt::{Display, Write};
 
 use serde::{Serialize, Serializer};
 
-// The types' decoding helpers, where they were before the types had a crate of their own.
-pub use jumpcloud_api_types::wire::{null_as_default, unlisted};
-
 /// A list query parameter sent as one value joined by `separator`.
 /// An empty list is not sent at all, like progenitor's repeated form.
 #[doc(hidden)]

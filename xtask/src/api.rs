@@ -99,16 +99,17 @@ impl Api {
     }
 
     pub fn generated(self, root: &Path) -> PathBuf {
-        root.join("jumpcloud-api")
-            .join("src")
-            .join("generated")
-            .join(format!("{}.rs", self.name()))
+        self.generated_in(&root.join("jumpcloud-api"))
     }
 
     /// Where this API's `types` module is generated (crate `jumpcloud-api-types`).
     pub fn generated_types(self, root: &Path) -> PathBuf {
-        root.join("jumpcloud-api")
-            .join("types")
+        self.generated_in(&root.join("jumpcloud-api").join("types"))
+    }
+
+    /// `<crate_dir>/src/generated/<api>.rs`.
+    fn generated_in(self, crate_dir: &Path) -> PathBuf {
+        crate_dir
             .join("src")
             .join("generated")
             .join(format!("{}.rs", self.name()))
