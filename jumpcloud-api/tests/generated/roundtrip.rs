@@ -495,3 +495,52 @@ fn values_outside_the_documents_limits_still_decode() {
     assert_eq!(user.unix_uid, Some(0));
     assert_eq!(user.description.as_deref().map(str::len), Some(2000));
 }
+
+/// The structs' decoders are written by the xtask (`regen/decoders.rs`), not derived; they keep
+/// serde's rules for absent, repeated, unknown and escaped members.
+#[test]
+fn the_written_decoders_keep_serde_s_rules() {
+    let read = |text: &str| serde_json::from_str::<v1::types::Command>(text);
+    let command = read(r#"{"command": "id", "commandType": "linux", "name": "who"}"#).unwrap();
+    assert_eq!((command.name.as_str(), command.sudo), ("who", None));
+    assert!(command.files.is_empty());
+
+    // A required member that is absent, and one sent twice.
+    let missing = read(r#"{"command": "id", "commandType": "linux"}"#).unwrap_err();
+    assert!(
+        missing.to_string().starts_with("missing field `name`"),
+        "{missing}"
+    );
+    let twice = read(r#"{"command": "id", "commandType": "linux", "name": "a", "name": "b"}"#);
+    let twice = twice.unwrap_err();
+    assert!(
+        twice.to_string().starts_with("duplicate field `name`"),
+        "{twice}"
+    );
+
+    // An escaped member name is the same name; `null` on an option is `None`.
+    let escaped =
+        read(r#"{"comm\u0061nd": "id", "commandType": "linux", "name": "n", "sudo": null}"#);
+    assert_eq!(escaped.unwrap().command, "id");
+
+    // Through a reader (names arrive as owned strings) and through a `Value`.
+    let text = r#"{"command": "id", "commandType": "linux", "name": "r", "timeout": "10"}"#;
+    let from_reader: v1::types::Command = serde_json::from_reader(text.as_bytes()).unwrap();
+    assert_eq!(from_reader.timeout.as_deref(), Some("10"));
+    let from_value: v1::types::Command =
+        serde_json::from_value(serde_json::from_str(text).unwrap()).unwrap();
+    assert_eq!(from_value, from_reader);
+
+    // Not an object.
+    let wrong = read(r#""id""#).unwrap_err();
+    assert!(
+        wrong.to_string().contains("expected struct Command"),
+        "{wrong}"
+    );
+    assert!(read(r#"["id", "linux", "n"]"#).is_err());
+
+    // A member whose default is a function of the document's (`default: true`).
+    let import: v2::types::ImportUsersRequest =
+        serde_json::from_value(json!({"queryString": "", "operations": []})).unwrap();
+    assert!(import.allow_user_reactivation);
+}

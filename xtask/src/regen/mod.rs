@@ -19,7 +19,9 @@
 //!    tables appended, the index entries read off the code ([`index`]), doc
 //!    comments made line by line and given each operation's facts ([`docs`]);
 //!    struct builders are kept only for sent types ([`type_builders`]), each
-//!    operation and type put behind its API area's feature ([`areas`]), and
+//!    operation and type put behind its API area's feature ([`areas`]), each
+//!    struct given a lean map decoder in place of serde's derive
+//!    ([`decoders`]), and
 //!    non-generic functions marked `#[inline]` so only the operations an
 //!    application calls become machine code ([`inline`]);
 //! 5. the `types` module is split off into `jumpcloud-api-types`, and both
@@ -39,6 +41,7 @@
 
 mod areas;
 mod builders;
+mod decoders;
 mod docs;
 mod dynamic;
 mod facts;
@@ -249,6 +252,7 @@ const PASSES: &[(&str, Pass)] = &[
     ("areas", |f, file| {
         areas::apply(f.api, &f.rows, file).map(drop)
     }),
+    ("lean decoders", |_, file| decoders::apply(file).map(drop)),
     ("split sends", |f, file| {
         let split = request::split_sends(file)?;
         if split != f.rows.len() {

@@ -18,13 +18,52 @@
 #[allow(clippy::all)]
 pub mod types {
     ///`EventCount`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct EventCount {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub count: ::std::option::Option<i64>,
     }
+    impl<'de> ::serde::Deserialize<'de> for EventCount {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = EventCount;
+                #[inline]
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("struct EventCount")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<EventCount, A::Error> {
+                    let mut f0: ::std::option::Option<::std::option::Option<i64>> =
+                        ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<crate::wire::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "count" => crate::wire::fill(
+                                &mut f0,
+                                "count",
+                                map.next_value::<::std::option::Option<i64>>()?,
+                            )?,
+                            _ => {
+                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(EventCount {
+                        count: f0.flatten(),
+                    })
+                }
+            }
+            deserializer.deserialize_struct("EventCount", &["count"], Visitor)
+        }
+    }
     ///`EventDistinctGetResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct EventDistinctGetResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::wire::null_as_default")]
@@ -34,16 +73,136 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sum_other_doc_count: ::std::option::Option<i64>,
     }
+    impl<'de> ::serde::Deserialize<'de> for EventDistinctGetResponse {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = EventDistinctGetResponse;
+                #[inline]
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("struct EventDistinctGetResponse")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<EventDistinctGetResponse, A::Error> {
+                    let mut f0: ::std::option::Option<
+                        ::std::vec::Vec<EventDistinctGetResponseBucketsItem>,
+                    > = ::std::option::Option::None;
+                    let mut f1: ::std::option::Option<::std::option::Option<i64>> =
+                        ::std::option::Option::None;
+                    let mut f2: ::std::option::Option<::std::option::Option<i64>> =
+                        ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<crate::wire::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "buckets" => crate::wire::fill(
+                                &mut f0,
+                                "buckets",
+                                map.next_value::<::std::option::Option<
+                                    ::std::vec::Vec<EventDistinctGetResponseBucketsItem>,
+                                >>()?
+                                .unwrap_or_default(),
+                            )?,
+                            "doc_count_error_upper_bound" => crate::wire::fill(
+                                &mut f1,
+                                "doc_count_error_upper_bound",
+                                map.next_value::<::std::option::Option<i64>>()?,
+                            )?,
+                            "sum_other_doc_count" => crate::wire::fill(
+                                &mut f2,
+                                "sum_other_doc_count",
+                                map.next_value::<::std::option::Option<i64>>()?,
+                            )?,
+                            _ => {
+                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(EventDistinctGetResponse {
+                        buckets: f0.unwrap_or_default(),
+                        doc_count_error_upper_bound: f1.flatten(),
+                        sum_other_doc_count: f2.flatten(),
+                    })
+                }
+            }
+            deserializer.deserialize_struct(
+                "EventDistinctGetResponse",
+                &[
+                    "buckets",
+                    "doc_count_error_upper_bound",
+                    "sum_other_doc_count",
+                ],
+                Visitor,
+            )
+        }
+    }
     ///`EventDistinctGetResponseBucketsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct EventDistinctGetResponseBucketsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub doc_count: ::std::option::Option<i64>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub key: ::std::option::Option<::std::string::String>,
     }
+    impl<'de> ::serde::Deserialize<'de> for EventDistinctGetResponseBucketsItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = EventDistinctGetResponseBucketsItem;
+                #[inline]
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("struct EventDistinctGetResponseBucketsItem")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<EventDistinctGetResponseBucketsItem, A::Error>
+                {
+                    let mut f0: ::std::option::Option<::std::option::Option<i64>> =
+                        ::std::option::Option::None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<crate::wire::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "doc_count" => crate::wire::fill(
+                                &mut f0,
+                                "doc_count",
+                                map.next_value::<::std::option::Option<i64>>()?,
+                            )?,
+                            "key" => crate::wire::fill(
+                                &mut f1,
+                                "key",
+                                map.next_value::<::std::option::Option<::std::string::String>>()?,
+                            )?,
+                            _ => {
+                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(EventDistinctGetResponseBucketsItem {
+                        doc_count: f0.flatten(),
+                        key: f1.flatten(),
+                    })
+                }
+            }
+            deserializer.deserialize_struct(
+                "EventDistinctGetResponseBucketsItem",
+                &["doc_count", "key"],
+                Visitor,
+            )
+        }
+    }
     ///`EventDistinctQuery`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct EventDistinctQuery {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub end_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -52,6 +211,85 @@ pub mod types {
         pub search_term: ::std::option::Option<SearchTerm>,
         pub service: ::std::vec::Vec<EventDistinctQueryServiceItem>,
         pub start_time: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl<'de> ::serde::Deserialize<'de> for EventDistinctQuery {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = EventDistinctQuery;
+                #[inline]
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("struct EventDistinctQuery")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<EventDistinctQuery, A::Error> {
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    > = ::std::option::Option::None;
+                    let mut f1: ::std::option::Option<::std::string::String> =
+                        ::std::option::Option::None;
+                    let mut f2: ::std::option::Option<::std::option::Option<SearchTerm>> =
+                        ::std::option::Option::None;
+                    let mut f3: ::std::option::Option<
+                        ::std::vec::Vec<EventDistinctQueryServiceItem>,
+                    > = ::std::option::Option::None;
+                    let mut f4: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>> =
+                        ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<crate::wire::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "end_time" => crate::wire::fill(
+                                &mut f0,
+                                "end_time",
+                                map.next_value::<::std::option::Option<
+                                    ::chrono::DateTime<::chrono::offset::Utc>,
+                                >>()?,
+                            )?,
+                            "field" => crate::wire::fill(
+                                &mut f1,
+                                "field",
+                                map.next_value::<::std::string::String>()?,
+                            )?,
+                            "search_term" => crate::wire::fill(
+                                &mut f2,
+                                "search_term",
+                                map.next_value::<::std::option::Option<SearchTerm>>()?,
+                            )?,
+                            "service" => crate::wire::fill(
+                                &mut f3,
+                                "service",
+                                map.next_value::<::std::vec::Vec<EventDistinctQueryServiceItem>>()?,
+                            )?,
+                            "start_time" => crate::wire::fill(
+                                &mut f4,
+                                "start_time",
+                                map.next_value::<::chrono::DateTime<::chrono::offset::Utc>>()?,
+                            )?,
+                            _ => {
+                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(EventDistinctQuery {
+                        end_time: f0.flatten(),
+                        field: crate::wire::or_missing(f1, "field")?,
+                        search_term: f2.flatten(),
+                        service: crate::wire::or_missing(f3, "service")?,
+                        start_time: crate::wire::or_missing(f4, "start_time")?,
+                    })
+                }
+            }
+            deserializer.deserialize_struct(
+                "EventDistinctQuery",
+                &["end_time", "field", "search_term", "service", "start_time"],
+                Visitor,
+            )
+        }
     }
     impl EventDistinctQuery {
         #[inline]
@@ -121,14 +359,57 @@ pub mod types {
         }
     }
     ///`EventIntervalGetResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct EventIntervalGetResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub buckets: ::std::vec::Vec<EventIntervalGetResponseBucketsItem>,
     }
+    impl<'de> ::serde::Deserialize<'de> for EventIntervalGetResponse {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = EventIntervalGetResponse;
+                #[inline]
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("struct EventIntervalGetResponse")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<EventIntervalGetResponse, A::Error> {
+                    let mut f0: ::std::option::Option<
+                        ::std::vec::Vec<EventIntervalGetResponseBucketsItem>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<crate::wire::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "buckets" => crate::wire::fill(
+                                &mut f0,
+                                "buckets",
+                                map.next_value::<::std::option::Option<
+                                    ::std::vec::Vec<EventIntervalGetResponseBucketsItem>,
+                                >>()?
+                                .unwrap_or_default(),
+                            )?,
+                            _ => {
+                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(EventIntervalGetResponse {
+                        buckets: f0.unwrap_or_default(),
+                    })
+                }
+            }
+            deserializer.deserialize_struct("EventIntervalGetResponse", &["buckets"], Visitor)
+        }
+    }
     ///`EventIntervalGetResponseBucketsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct EventIntervalGetResponseBucketsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub doc_count: ::std::option::Option<i64>,
@@ -137,8 +418,69 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub key_as_string: ::std::option::Option<::std::string::String>,
     }
+    impl<'de> ::serde::Deserialize<'de> for EventIntervalGetResponseBucketsItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = EventIntervalGetResponseBucketsItem;
+                #[inline]
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("struct EventIntervalGetResponseBucketsItem")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<EventIntervalGetResponseBucketsItem, A::Error>
+                {
+                    let mut f0: ::std::option::Option<::std::option::Option<i64>> =
+                        ::std::option::Option::None;
+                    let mut f1: ::std::option::Option<::std::option::Option<i64>> =
+                        ::std::option::Option::None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<crate::wire::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "doc_count" => crate::wire::fill(
+                                &mut f0,
+                                "doc_count",
+                                map.next_value::<::std::option::Option<i64>>()?,
+                            )?,
+                            "key" => crate::wire::fill(
+                                &mut f1,
+                                "key",
+                                map.next_value::<::std::option::Option<i64>>()?,
+                            )?,
+                            "key_as_string" => crate::wire::fill(
+                                &mut f2,
+                                "key_as_string",
+                                map.next_value::<::std::option::Option<::std::string::String>>()?,
+                            )?,
+                            _ => {
+                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(EventIntervalGetResponseBucketsItem {
+                        doc_count: f0.flatten(),
+                        key: f1.flatten(),
+                        key_as_string: f2.flatten(),
+                    })
+                }
+            }
+            deserializer.deserialize_struct(
+                "EventIntervalGetResponseBucketsItem",
+                &["doc_count", "key", "key_as_string"],
+                Visitor,
+            )
+        }
+    }
     ///`EventIntervalQuery`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct EventIntervalQuery {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub end_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -155,6 +497,131 @@ pub mod types {
         pub start_time: ::chrono::DateTime<::chrono::offset::Utc>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
+    }
+    impl<'de> ::serde::Deserialize<'de> for EventIntervalQuery {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = EventIntervalQuery;
+                #[inline]
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("struct EventIntervalQuery")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<EventIntervalQuery, A::Error> {
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    > = ::std::option::Option::None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut f2: ::std::option::Option<EventIntervalQueryIntervalUnit> =
+                        ::std::option::Option::None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut f4: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut f5: ::std::option::Option<::std::option::Option<SearchTerm>> =
+                        ::std::option::Option::None;
+                    let mut f6: ::std::option::Option<
+                        ::std::vec::Vec<EventIntervalQueryServiceItem>,
+                    > = ::std::option::Option::None;
+                    let mut f7: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>> =
+                        ::std::option::Option::None;
+                    let mut f8: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<crate::wire::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "end_time" => crate::wire::fill(
+                                &mut f0,
+                                "end_time",
+                                map.next_value::<::std::option::Option<
+                                    ::chrono::DateTime<::chrono::offset::Utc>,
+                                >>()?,
+                            )?,
+                            "exact_match" => crate::wire::fill(
+                                &mut f1,
+                                "exact_match",
+                                map.next_value::<::std::option::Option<::std::string::String>>()?,
+                            )?,
+                            "interval_unit" => crate::wire::fill(
+                                &mut f2,
+                                "interval_unit",
+                                map.next_value::<EventIntervalQueryIntervalUnit>()?,
+                            )?,
+                            "interval_value" => crate::wire::fill(
+                                &mut f3,
+                                "interval_value",
+                                map.next_value::<::std::option::Option<::std::string::String>>()?,
+                            )?,
+                            "q" => crate::wire::fill(
+                                &mut f4,
+                                "q",
+                                map.next_value::<::std::option::Option<::std::string::String>>()?,
+                            )?,
+                            "search_term" => crate::wire::fill(
+                                &mut f5,
+                                "search_term",
+                                map.next_value::<::std::option::Option<SearchTerm>>()?,
+                            )?,
+                            "service" => crate::wire::fill(
+                                &mut f6,
+                                "service",
+                                map.next_value::<::std::vec::Vec<EventIntervalQueryServiceItem>>()?,
+                            )?,
+                            "start_time" => crate::wire::fill(
+                                &mut f7,
+                                "start_time",
+                                map.next_value::<::chrono::DateTime<::chrono::offset::Utc>>()?,
+                            )?,
+                            "timezone" => crate::wire::fill(
+                                &mut f8,
+                                "timezone",
+                                map.next_value::<::std::option::Option<::std::string::String>>()?,
+                            )?,
+                            _ => {
+                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(EventIntervalQuery {
+                        end_time: f0.flatten(),
+                        exact_match: f1.flatten(),
+                        interval_unit: crate::wire::or_missing(f2, "interval_unit")?,
+                        interval_value: f3.flatten(),
+                        q: f4.flatten(),
+                        search_term: f5.flatten(),
+                        service: crate::wire::or_missing(f6, "service")?,
+                        start_time: crate::wire::or_missing(f7, "start_time")?,
+                        timezone: f8.flatten(),
+                    })
+                }
+            }
+            deserializer.deserialize_struct(
+                "EventIntervalQuery",
+                &[
+                    "end_time",
+                    "exact_match",
+                    "interval_unit",
+                    "interval_value",
+                    "q",
+                    "search_term",
+                    "service",
+                    "start_time",
+                    "timezone",
+                ],
+                Visitor,
+            )
+        }
     }
     impl EventIntervalQuery {
         #[inline]
@@ -263,7 +730,7 @@ pub mod types {
         }
     }
     ///`EventQuery`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct EventQuery {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub end_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -287,6 +754,192 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sort: ::std::option::Option<::std::string::String>,
         pub start_time: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl<'de> ::serde::Deserialize<'de> for EventQuery {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = EventQuery;
+                #[inline]
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("struct EventQuery")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<EventQuery, A::Error> {
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    > = ::std::option::Option::None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut f2: ::std::option::Option<::std::vec::Vec<::std::string::String>> =
+                        ::std::option::Option::None;
+                    let mut f3: ::std::option::Option<::std::option::Option<i64>> =
+                        ::std::option::Option::None;
+                    let mut f4: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut f5: ::std::option::Option<::std::vec::Vec<::serde_json::Value>> =
+                        ::std::option::Option::None;
+                    let mut f6: ::std::option::Option<::std::option::Option<SearchTerm>> =
+                        ::std::option::Option::None;
+                    let mut f7: ::std::option::Option<::std::vec::Vec<EventQueryServiceItem>> =
+                        ::std::option::Option::None;
+                    let mut f8: ::std::option::Option<::std::option::Option<i64>> =
+                        ::std::option::Option::None;
+                    let mut f9: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut f10: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>> =
+                        ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<crate::wire::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "end_time" => {
+                                crate::wire::fill(
+                                    &mut f0,
+                                    "end_time",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<
+                                                ::chrono::DateTime<::chrono::offset::Utc>,
+                                            >,
+                                        >()?,
+                                )?
+                            }
+                            "exact_match" => {
+                                crate::wire::fill(
+                                    &mut f1,
+                                    "exact_match",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<::std::string::String>,
+                                        >()?,
+                                )?
+                            }
+                            "fields" => {
+                                crate::wire::fill(
+                                    &mut f2,
+                                    "fields",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<
+                                                ::std::vec::Vec<::std::string::String>,
+                                            >,
+                                        >()?
+                                        .unwrap_or_default(),
+                                )?
+                            }
+                            "limit" => {
+                                crate::wire::fill(
+                                    &mut f3,
+                                    "limit",
+                                    map.next_value::<::std::option::Option<i64>>()?,
+                                )?
+                            }
+                            "q" => {
+                                crate::wire::fill(
+                                    &mut f4,
+                                    "q",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<::std::string::String>,
+                                        >()?,
+                                )?
+                            }
+                            "search_after" => {
+                                crate::wire::fill(
+                                    &mut f5,
+                                    "search_after",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
+                                        >()?
+                                        .unwrap_or_default(),
+                                )?
+                            }
+                            "search_term" => {
+                                crate::wire::fill(
+                                    &mut f6,
+                                    "search_term",
+                                    map.next_value::<::std::option::Option<SearchTerm>>()?,
+                                )?
+                            }
+                            "service" => {
+                                crate::wire::fill(
+                                    &mut f7,
+                                    "service",
+                                    map.next_value::<::std::vec::Vec<EventQueryServiceItem>>()?,
+                                )?
+                            }
+                            "skip" => {
+                                crate::wire::fill(
+                                    &mut f8,
+                                    "skip",
+                                    map.next_value::<::std::option::Option<i64>>()?,
+                                )?
+                            }
+                            "sort" => {
+                                crate::wire::fill(
+                                    &mut f9,
+                                    "sort",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<::std::string::String>,
+                                        >()?,
+                                )?
+                            }
+                            "start_time" => {
+                                crate::wire::fill(
+                                    &mut f10,
+                                    "start_time",
+                                    map
+                                        .next_value::<::chrono::DateTime<::chrono::offset::Utc>>()?,
+                                )?
+                            }
+                            _ => {
+                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(EventQuery {
+                        end_time: f0.flatten(),
+                        exact_match: f1.flatten(),
+                        fields: f2.unwrap_or_default(),
+                        limit: f3.flatten(),
+                        q: f4.flatten(),
+                        search_after: f5.unwrap_or_default(),
+                        search_term: f6.flatten(),
+                        service: crate::wire::or_missing(f7, "service")?,
+                        skip: f8.flatten(),
+                        sort: f9.flatten(),
+                        start_time: crate::wire::or_missing(f10, "start_time")?,
+                    })
+                }
+            }
+            deserializer.deserialize_struct(
+                "EventQuery",
+                &[
+                    "end_time",
+                    "exact_match",
+                    "fields",
+                    "limit",
+                    "q",
+                    "search_after",
+                    "search_term",
+                    "service",
+                    "skip",
+                    "sort",
+                    "start_time",
+                ],
+                Visitor,
+            )
+        }
     }
     impl EventQuery {
         #[inline]
@@ -356,12 +1009,88 @@ pub mod types {
         }
     }
     ///`EventServiceTimeQuery`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct EventServiceTimeQuery {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub end_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         pub service: ::std::vec::Vec<EventServiceTimeQueryServiceItem>,
         pub start_time: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl<'de> ::serde::Deserialize<'de> for EventServiceTimeQuery {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = EventServiceTimeQuery;
+                #[inline]
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("struct EventServiceTimeQuery")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<EventServiceTimeQuery, A::Error> {
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    > = ::std::option::Option::None;
+                    let mut f1: ::std::option::Option<
+                        ::std::vec::Vec<EventServiceTimeQueryServiceItem>,
+                    > = ::std::option::Option::None;
+                    let mut f2: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>> =
+                        ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<crate::wire::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "end_time" => {
+                                crate::wire::fill(
+                                    &mut f0,
+                                    "end_time",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<
+                                                ::chrono::DateTime<::chrono::offset::Utc>,
+                                            >,
+                                        >()?,
+                                )?
+                            }
+                            "service" => {
+                                crate::wire::fill(
+                                    &mut f1,
+                                    "service",
+                                    map
+                                        .next_value::<
+                                            ::std::vec::Vec<EventServiceTimeQueryServiceItem>,
+                                        >()?,
+                                )?
+                            }
+                            "start_time" => {
+                                crate::wire::fill(
+                                    &mut f2,
+                                    "start_time",
+                                    map
+                                        .next_value::<::chrono::DateTime<::chrono::offset::Utc>>()?,
+                                )?
+                            }
+                            _ => {
+                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(EventServiceTimeQuery {
+                        end_time: f0.flatten(),
+                        service: crate::wire::or_missing(f1, "service")?,
+                        start_time: crate::wire::or_missing(f2, "start_time")?,
+                    })
+                }
+            }
+            deserializer.deserialize_struct(
+                "EventServiceTimeQuery",
+                &["end_time", "service", "start_time"],
+                Visitor,
+            )
+        }
     }
     ///`EventServiceTimeQueryServiceItem`
     #[derive(
@@ -476,7 +1205,7 @@ pub mod types {
         }
     }
     ///`ReportCreateResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ReportCreateResponse {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::wire::null_as_default")]
@@ -505,13 +1234,270 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
+    impl<'de> ::serde::Deserialize<'de> for ReportCreateResponse {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ReportCreateResponse;
+                #[inline]
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("struct ReportCreateResponse")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ReportCreateResponse, A::Error> {
+                    let mut f0: ::std::option::Option<
+                        ::std::vec::Vec<ReportCreateResponseArtifactsItem>,
+                    > = ::std::option::Option::None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut f4: ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
+                    > = ::std::option::Option::None;
+                    let mut f5: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut f6: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut f7: ::std::option::Option<
+                        ::std::option::Option<ReportCreateResponseStatus>,
+                    > = ::std::option::Option::None;
+                    let mut f8: ::std::option::Option<
+                        ::std::option::Option<ReportCreateResponseType>,
+                    > = ::std::option::Option::None;
+                    let mut f9: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<crate::wire::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "artifacts" => {
+                                crate::wire::fill(
+                                    &mut f0,
+                                    "artifacts",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<
+                                                ::std::vec::Vec<ReportCreateResponseArtifactsItem>,
+                                            >,
+                                        >()?
+                                        .unwrap_or_default(),
+                                )?
+                            }
+                            "created_at" => {
+                                crate::wire::fill(
+                                    &mut f1,
+                                    "created_at",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<::std::string::String>,
+                                        >()?,
+                                )?
+                            }
+                            "expiration" => {
+                                crate::wire::fill(
+                                    &mut f2,
+                                    "expiration",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<::std::string::String>,
+                                        >()?,
+                                )?
+                            }
+                            "id" => {
+                                crate::wire::fill(
+                                    &mut f3,
+                                    "id",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<::std::string::String>,
+                                        >()?,
+                                )?
+                            }
+                            "parameters" => {
+                                crate::wire::fill(
+                                    &mut f4,
+                                    "parameters",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<
+                                                ::std::vec::Vec<
+                                                    ::serde_json::Map<
+                                                        ::std::string::String,
+                                                        ::serde_json::Value,
+                                                    >,
+                                                >,
+                                            >,
+                                        >()?
+                                        .unwrap_or_default(),
+                                )?
+                            }
+                            "requester_email" => {
+                                crate::wire::fill(
+                                    &mut f5,
+                                    "requester_email",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<::std::string::String>,
+                                        >()?,
+                                )?
+                            }
+                            "requester_id" => {
+                                crate::wire::fill(
+                                    &mut f6,
+                                    "requester_id",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<::std::string::String>,
+                                        >()?,
+                                )?
+                            }
+                            "status" => {
+                                crate::wire::fill(
+                                    &mut f7,
+                                    "status",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<ReportCreateResponseStatus>,
+                                        >()?,
+                                )?
+                            }
+                            "type" => {
+                                crate::wire::fill(
+                                    &mut f8,
+                                    "type",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<ReportCreateResponseType>,
+                                        >()?,
+                                )?
+                            }
+                            "updated_at" => {
+                                crate::wire::fill(
+                                    &mut f9,
+                                    "updated_at",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<::std::string::String>,
+                                        >()?,
+                                )?
+                            }
+                            _ => {
+                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(ReportCreateResponse {
+                        artifacts: f0.unwrap_or_default(),
+                        created_at: f1.flatten(),
+                        expiration: f2.flatten(),
+                        id: f3.flatten(),
+                        parameters: f4.unwrap_or_default(),
+                        requester_email: f5.flatten(),
+                        requester_id: f6.flatten(),
+                        status: f7.flatten(),
+                        type_: f8.flatten(),
+                        updated_at: f9.flatten(),
+                    })
+                }
+            }
+            deserializer.deserialize_struct(
+                "ReportCreateResponse",
+                &[
+                    "artifacts",
+                    "created_at",
+                    "expiration",
+                    "id",
+                    "parameters",
+                    "requester_email",
+                    "requester_id",
+                    "status",
+                    "type",
+                    "updated_at",
+                ],
+                Visitor,
+            )
+        }
+    }
     ///`ReportCreateResponseArtifactsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ReportCreateResponseArtifactsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub format: ::std::option::Option<ReportCreateResponseArtifactsItemFormat>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'de> ::serde::Deserialize<'de> for ReportCreateResponseArtifactsItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ReportCreateResponseArtifactsItem;
+                #[inline]
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("struct ReportCreateResponseArtifactsItem")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ReportCreateResponseArtifactsItem, A::Error>
+                {
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<ReportCreateResponseArtifactsItemFormat>,
+                    > = ::std::option::Option::None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<crate::wire::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "format" => {
+                                crate::wire::fill(
+                                    &mut f0,
+                                    "format",
+                                    map.next_value::<::std::option::Option<
+                                        ReportCreateResponseArtifactsItemFormat,
+                                    >>()?,
+                                )?
+                            }
+                            "id" => crate::wire::fill(
+                                &mut f1,
+                                "id",
+                                map.next_value::<::std::option::Option<::std::string::String>>()?,
+                            )?,
+                            _ => {
+                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(ReportCreateResponseArtifactsItem {
+                        format: f0.flatten(),
+                        id: f1.flatten(),
+                    })
+                }
+            }
+            deserializer.deserialize_struct(
+                "ReportCreateResponseArtifactsItem",
+                &["format", "id"],
+                Visitor,
+            )
+        }
     }
     ///`ReportCreateResponseArtifactsItemFormat`
     #[derive(
@@ -637,7 +1623,7 @@ pub mod types {
         }
     }
     ///`ReportListResponseItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ReportListResponseItem {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         #[serde(deserialize_with = "crate::wire::null_as_default")]
@@ -666,13 +1652,268 @@ pub mod types {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<::std::string::String>,
     }
+    impl<'de> ::serde::Deserialize<'de> for ReportListResponseItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ReportListResponseItem;
+                #[inline]
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("struct ReportListResponseItem")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ReportListResponseItem, A::Error> {
+                    let mut f0: ::std::option::Option<
+                        ::std::vec::Vec<ReportListResponseItemArtifactsItem>,
+                    > = ::std::option::Option::None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut f2: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut f3: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut f4: ::std::option::Option<
+                        ::std::vec::Vec<
+                            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                        >,
+                    > = ::std::option::Option::None;
+                    let mut f5: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut f6: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    let mut f7: ::std::option::Option<
+                        ::std::option::Option<ReportListResponseItemStatus>,
+                    > = ::std::option::Option::None;
+                    let mut f8: ::std::option::Option<
+                        ::std::option::Option<ReportListResponseItemType>,
+                    > = ::std::option::Option::None;
+                    let mut f9: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<crate::wire::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "artifacts" => {
+                                crate::wire::fill(
+                                    &mut f0,
+                                    "artifacts",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<
+                                                ::std::vec::Vec<ReportListResponseItemArtifactsItem>,
+                                            >,
+                                        >()?
+                                        .unwrap_or_default(),
+                                )?
+                            }
+                            "created_at" => {
+                                crate::wire::fill(
+                                    &mut f1,
+                                    "created_at",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<::std::string::String>,
+                                        >()?,
+                                )?
+                            }
+                            "expiration" => {
+                                crate::wire::fill(
+                                    &mut f2,
+                                    "expiration",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<::std::string::String>,
+                                        >()?,
+                                )?
+                            }
+                            "id" => {
+                                crate::wire::fill(
+                                    &mut f3,
+                                    "id",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<::std::string::String>,
+                                        >()?,
+                                )?
+                            }
+                            "parameters" => {
+                                crate::wire::fill(
+                                    &mut f4,
+                                    "parameters",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<
+                                                ::std::vec::Vec<
+                                                    ::serde_json::Map<
+                                                        ::std::string::String,
+                                                        ::serde_json::Value,
+                                                    >,
+                                                >,
+                                            >,
+                                        >()?
+                                        .unwrap_or_default(),
+                                )?
+                            }
+                            "requester_email" => {
+                                crate::wire::fill(
+                                    &mut f5,
+                                    "requester_email",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<::std::string::String>,
+                                        >()?,
+                                )?
+                            }
+                            "requester_id" => {
+                                crate::wire::fill(
+                                    &mut f6,
+                                    "requester_id",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<::std::string::String>,
+                                        >()?,
+                                )?
+                            }
+                            "status" => {
+                                crate::wire::fill(
+                                    &mut f7,
+                                    "status",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<ReportListResponseItemStatus>,
+                                        >()?,
+                                )?
+                            }
+                            "type" => {
+                                crate::wire::fill(
+                                    &mut f8,
+                                    "type",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<ReportListResponseItemType>,
+                                        >()?,
+                                )?
+                            }
+                            "updated_at" => {
+                                crate::wire::fill(
+                                    &mut f9,
+                                    "updated_at",
+                                    map
+                                        .next_value::<
+                                            ::std::option::Option<::std::string::String>,
+                                        >()?,
+                                )?
+                            }
+                            _ => {
+                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(ReportListResponseItem {
+                        artifacts: f0.unwrap_or_default(),
+                        created_at: f1.flatten(),
+                        expiration: f2.flatten(),
+                        id: f3.flatten(),
+                        parameters: f4.unwrap_or_default(),
+                        requester_email: f5.flatten(),
+                        requester_id: f6.flatten(),
+                        status: f7.flatten(),
+                        type_: f8.flatten(),
+                        updated_at: f9.flatten(),
+                    })
+                }
+            }
+            deserializer.deserialize_struct(
+                "ReportListResponseItem",
+                &[
+                    "artifacts",
+                    "created_at",
+                    "expiration",
+                    "id",
+                    "parameters",
+                    "requester_email",
+                    "requester_id",
+                    "status",
+                    "type",
+                    "updated_at",
+                ],
+                Visitor,
+            )
+        }
+    }
     ///`ReportListResponseItemArtifactsItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct ReportListResponseItemArtifactsItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub format: ::std::option::Option<ReportListResponseItemArtifactsItemFormat>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
+    }
+    impl<'de> ::serde::Deserialize<'de> for ReportListResponseItemArtifactsItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = ReportListResponseItemArtifactsItem;
+                #[inline]
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("struct ReportListResponseItemArtifactsItem")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<ReportListResponseItemArtifactsItem, A::Error>
+                {
+                    let mut f0: ::std::option::Option<
+                        ::std::option::Option<ReportListResponseItemArtifactsItemFormat>,
+                    > = ::std::option::Option::None;
+                    let mut f1: ::std::option::Option<
+                        ::std::option::Option<::std::string::String>,
+                    > = ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<crate::wire::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "format" => crate::wire::fill(
+                                &mut f0,
+                                "format",
+                                map.next_value::<::std::option::Option<
+                                    ReportListResponseItemArtifactsItemFormat,
+                                >>()?,
+                            )?,
+                            "id" => crate::wire::fill(
+                                &mut f1,
+                                "id",
+                                map.next_value::<::std::option::Option<::std::string::String>>()?,
+                            )?,
+                            _ => {
+                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(ReportListResponseItemArtifactsItem {
+                        format: f0.flatten(),
+                        id: f1.flatten(),
+                    })
+                }
+            }
+            deserializer.deserialize_struct(
+                "ReportListResponseItemArtifactsItem",
+                &["format", "id"],
+                Visitor,
+            )
+        }
     }
     ///`ReportListResponseItemArtifactsItemFormat`
     #[derive(
@@ -839,7 +2080,7 @@ pub mod types {
         }
     }
     ///`SearchTerm`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct SearchTerm {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub and: ::std::option::Option<TermConjunction>,
@@ -847,6 +2088,61 @@ pub mod types {
         pub not: ::std::option::Option<TermConjunction>,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub or: ::std::option::Option<TermConjunction>,
+    }
+    impl<'de> ::serde::Deserialize<'de> for SearchTerm {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            struct Visitor;
+            impl<'de> ::serde::de::Visitor<'de> for Visitor {
+                type Value = SearchTerm;
+                #[inline]
+                fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    f.write_str("struct SearchTerm")
+                }
+                fn visit_map<A: ::serde::de::MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> ::std::result::Result<SearchTerm, A::Error> {
+                    let mut f0: ::std::option::Option<::std::option::Option<TermConjunction>> =
+                        ::std::option::Option::None;
+                    let mut f1: ::std::option::Option<::std::option::Option<TermConjunction>> =
+                        ::std::option::Option::None;
+                    let mut f2: ::std::option::Option<::std::option::Option<TermConjunction>> =
+                        ::std::option::Option::None;
+                    while let ::std::option::Option::Some(key) =
+                        map.next_key::<crate::wire::Key<'de>>()?
+                    {
+                        match key.as_str() {
+                            "and" => crate::wire::fill(
+                                &mut f0,
+                                "and",
+                                map.next_value::<::std::option::Option<TermConjunction>>()?,
+                            )?,
+                            "not" => crate::wire::fill(
+                                &mut f1,
+                                "not",
+                                map.next_value::<::std::option::Option<TermConjunction>>()?,
+                            )?,
+                            "or" => crate::wire::fill(
+                                &mut f2,
+                                "or",
+                                map.next_value::<::std::option::Option<TermConjunction>>()?,
+                            )?,
+                            _ => {
+                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            }
+                        }
+                    }
+                    ::std::result::Result::Ok(SearchTerm {
+                        and: f0.flatten(),
+                        not: f1.flatten(),
+                        or: f2.flatten(),
+                    })
+                }
+            }
+            deserializer.deserialize_struct("SearchTerm", &["and", "not", "or"], Visitor)
+        }
     }
     impl SearchTerm {
         #[inline]
