@@ -405,9 +405,22 @@ fn regen_renders_the_imported_document() {
     unknown.attrs.retain(|a| !a.path().is_ident("doc"));
     assert_eq!(
         squash(&quote::quote!(#unknown).to_string()),
-        "#[serde(untagged,deserialize_with=\"crate::wire::unlisted::<GizmoState,_>\")]Unknown(::std::string::String)",
+        "#[serde(untagged)]Unknown(::std::string::String)",
         "{}",
         state.ident
+    );
+    // Its decoder is written (a string, matched), and keeps unlisted values.
+    let types_code = squash(&module.types);
+    assert!(
+        types_code.contains(&format!(
+            "impl<'de>::serde::Deserialize<'de>for{}",
+            state.ident
+        )),
+        "{types_code}"
+    );
+    assert!(
+        types_code.contains("crate::wire::unlisted::<Self>(&value);Self::Unknown(value)"),
+        "{types_code}"
     );
 
     let mut sends = Sends(Vec::new());

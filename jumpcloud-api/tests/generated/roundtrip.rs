@@ -543,4 +543,18 @@ fn the_written_decoders_keep_serde_s_rules() {
     let import: v2::types::ImportUsersRequest =
         serde_json::from_value(json!({"queryString": "", "operations": []})).unwrap();
     assert!(import.allow_user_reactivation);
+
+    // Open enums: a listed string, an unlisted one kept, anything but a string refused.
+    let method = |text: &str| serde_json::from_str::<Membership>(text);
+    assert_eq!(method(r#""STATIC""#).unwrap(), Membership::Static);
+    assert_eq!(
+        method(r#""SOMEDAY""#).unwrap(),
+        Membership::Unknown("SOMEDAY".into())
+    );
+    assert_eq!(
+        serde_json::to_string(&Membership::Unknown("SOMEDAY".into())).unwrap(),
+        r#""SOMEDAY""#
+    );
+    assert!(method("7").is_err());
+    assert!(method(r#"{"STATIC": null}"#).is_err());
 }

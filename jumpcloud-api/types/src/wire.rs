@@ -147,23 +147,18 @@ impl<'de, E: de::Error> Deserializer<'de> for Missing<E> {
     }
 }
 
-/// Reads a value of enum `E` that its document does not list (the enum's
-/// `Unknown` variant), and logs it at `debug` the first time it is seen, so
-/// that a value JumpCloud has added shows up without failing any call.
+/// Notes a value of enum `E` that its document does not list (kept in the
+/// enum's `Unknown` variant): logged at `debug` the first time it is seen,
+/// so that a value JumpCloud has added shows up without failing any call.
 #[doc(hidden)]
-pub fn unlisted<'de, E: ?Sized, D>(deserializer: D) -> Result<String, D::Error>
-where
-    D: Deserializer<'de>,
-{
-    let value = String::deserialize(deserializer)?;
-    if tracing::enabled!(tracing::Level::DEBUG) && first_sighting(type_name::<E>(), &value) {
+pub fn unlisted<E: ?Sized>(value: &str) {
+    if tracing::enabled!(tracing::Level::DEBUG) && first_sighting(type_name::<E>(), value) {
         tracing::debug!(
             r#type = short_type_name(type_name::<E>()),
-            value = %Truncated(&value),
+            value = %Truncated(value),
             "a value this client's enum does not list"
         );
     }
-    Ok(value)
 }
 
 /// How many distinct (type, value) pairs [`unlisted`] remembers; beyond
@@ -256,22 +251,6 @@ mod tests {
         assert_eq!(Truncated("short").to_string(), "short");
         let cut = Truncated(&"é".repeat(100)).to_string();
         assert!(cut.ends_with('…') && cut.len() <= UNLISTED_VALUE_MAX + '…'.len_utf8());
-    }
-
-    #[derive(Deserialize, Debug, PartialEq)]
-    enum Open {
-        #[serde(rename = "on")]
-        On,
-        #[serde(untagged, deserialize_with = "crate::wire::unlisted::<Open, _>")]
-        Unknown(String),
-    }
-
-    #[test]
-    fn unlisted_values_deserialize_into_the_unknown_variant() {
-        let read = |s: &str| serde_json::from_str::<Open>(s);
-        assert_eq!(read(r#""on""#).ok(), Some(Open::On));
-        assert_eq!(read(r#""off""#).ok(), Some(Open::Unknown("off".into())));
-        assert!(read("7").is_err());
     }
 
     #[test]

@@ -139,6 +139,13 @@ fn response_type(output: &ReturnType) -> Option<Type> {
     value.first().cloned()
 }
 
+/// Whether a derive's path is `::serde::Deserialize` (as typify writes it);
+/// the passes that write decoders drop it.
+pub fn is_serde_deserialize(path: &syn::Path) -> bool {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    segments == ["serde", "Deserialize"]
+}
+
 /// The name of a path type: `Foo` of `types::Foo` or `Foo<'a>`.
 pub fn type_ident(ty: &Type) -> Option<&syn::Ident> {
     let Type::Path(p) = ty else { return None };

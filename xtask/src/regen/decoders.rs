@@ -18,6 +18,7 @@
 //! What is lost: decoding a struct from a sequence (a JSON array), which
 //! the derive accepted and no JumpCloud answer uses.
 
+use super::builders;
 use anyhow::{Context, Result};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -106,7 +107,7 @@ fn lean(s: &mut ItemStruct) -> Result<Option<Item>> {
     let kept: Punctuated<Path, Token![,]> = s.attrs[derive_at]
         .parse_args_with(Punctuated::<Path, Token![,]>::parse_terminated)?
         .into_iter()
-        .filter(|p| !is_serde_deserialize(p))
+        .filter(|p| !builders::is_serde_deserialize(p))
         .collect();
     if kept.is_empty() {
         s.attrs.remove(derive_at);
@@ -252,12 +253,7 @@ fn derives_deserialize(attr: &Attribute) -> bool {
     attr.path().is_ident("derive")
         && attr
             .parse_args_with(Punctuated::<Path, Token![,]>::parse_terminated)
-            .is_ok_and(|paths| paths.iter().any(is_serde_deserialize))
-}
-
-fn is_serde_deserialize(path: &Path) -> bool {
-    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    segments == ["serde", "Deserialize"]
+            .is_ok_and(|paths| paths.iter().any(builders::is_serde_deserialize))
 }
 
 /// `Option<..>` however it is spelled.

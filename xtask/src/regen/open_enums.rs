@@ -2,16 +2,23 @@
 //!
 //! typify turns a string `enum` into a closed Rust enum, so one value the
 //! document does not list fails the whole call. JumpCloud adds values over
-//! time. Every such enum gets one more variant, `Unknown(String)`, marked
-//! `#[serde(untagged)]`: serde tries the listed values first and keeps any
-//! other string as it came, through `crate::wire::unlisted`, which logs each
-//! unlisted value once at `debug`. The enum becomes `#[non_exhaustive]`, so
-//! that variants added by a later document do not break users' `match`es.
+//! time. Every such enum gets one more variant, `Unknown(String)`, which
+//! keeps any value the document does not list as it came; `crate::wire::unlisted`
+//! logs each such value once at `debug`. The enum becomes `#[non_exhaustive]`,
+//! so that variants added by a later document do not break users' `match`es.
 //! `Display` and `FromStr` are rewritten to match, and `Copy` goes (a
 //! `String` is not `Copy`).
+//!
+//! Its `Deserialize` is written here too, from the same table: read a
+//! string, match it. serde's derive for an enum with an untagged variant
+//! buffers the input and tries the tagged forms first, which every caller
+//! then compiles for each enum and each input format. `Serialize` stays
+//! derived (the extra variant is `#[serde(untagged)]`, so it writes the
+//! string it holds).
 
 use std::collections::BTreeMap;
 
+use super::builders;
 use anyhow::{Result, bail};
 use quote::{format_ident, quote};
 use syn::{Fields, Item, ItemEnum, LitStr, parse_quote};
@@ -62,6 +69,23 @@ pub fn apply(file: &mut syn::File) -> Result<usize> {
                         #(Self::#idents => f.write_str(#wires),)*
                         Self::#unknown(value) => f.write_str(value),
                     }
+                }
+            }
+        });
+        types.push(parse_quote! {
+            impl<'de> ::serde::Deserialize<'de> for #ty {
+                fn deserialize<D: ::serde::Deserializer<'de>>(
+                    deserializer: D,
+                ) -> ::std::result::Result<Self, D::Error> {
+                    let value =
+                        <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+                    ::std::result::Result::Ok(match value.as_str() {
+                        #(#wires => Self::#idents,)*
+                        _ => {
+                            crate::wire::unlisted::<Self>(&value);
+                            Self::#unknown(value)
+                        }
+                    })
                 }
             }
         });
@@ -126,17 +150,15 @@ fn open(e: &mut ItemEnum) -> Result<Option<Opened>> {
         let paths = attr.parse_args_with(
             syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
         )?;
-        let kept: Vec<_> = paths.into_iter().filter(|p| !p.is_ident("Copy")).collect();
+        let kept: Vec<_> = paths
+            .into_iter()
+            .filter(|p| !p.is_ident("Copy") && !builders::is_serde_deserialize(p))
+            .collect();
         *attr = parse_quote!(#[derive(#(#kept),*)]);
     }
-    let ty = &e.ident;
-    let note = LitStr::new(
-        &format!("crate::wire::unlisted::<{ty}, _>"),
-        proc_macro2::Span::call_site(),
-    );
     e.variants.push(parse_quote! {
         /// A value this version of the client does not know, kept as sent.
-        #[serde(untagged, deserialize_with = #note)]
+        #[serde(untagged)]
         #unknown(::std::string::String)
     });
     e.attrs.push(parse_quote!(#[non_exhaustive]));
@@ -173,10 +195,14 @@ mod tests {
         );
         assert!(!text.contains("Copy"), "{text}");
         assert!(text.contains("# [non_exhaustive] pub enum State"), "{text}");
+        assert!(text.contains("# [serde (untagged)] Unknown"), "{text}");
+        // The enum's decoder is written, not derived: a string, matched.
         assert!(
-            text.contains(
-                "# [serde (untagged , deserialize_with = \"crate::wire::unlisted::<State, _>\")]"
-            ),
+            text.contains("# [derive (:: serde :: Serialize , Clone , Debug)] # [non_exhaustive] pub enum State"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"ACTIVATED\" => Self :: Activated , \"Staged\" => Self :: Staged , _ => { crate :: wire :: unlisted :: < Self > (& value) ; Self :: Unknown (value) }"),
             "{text}"
         );
         // Enums that are not plain string enums are left alone.

@@ -298,9 +298,7 @@ pub mod types {
         }
     }
     ///`EventDistinctQueryServiceItem`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum EventDistinctQueryServiceItem {
         #[serde(rename = "alerts")]
@@ -336,10 +334,7 @@ pub mod types {
         #[serde(rename = "asset_management")]
         AssetManagement,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<EventDistinctQueryServiceItem, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for EventDistinctQueryServiceItem {
@@ -630,9 +625,7 @@ pub mod types {
         }
     }
     ///`EventIntervalQueryIntervalUnit`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum EventIntervalQueryIntervalUnit {
         #[serde(rename = "s")]
@@ -646,10 +639,7 @@ pub mod types {
         #[serde(rename = "w")]
         W,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<EventIntervalQueryIntervalUnit, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for EventIntervalQueryIntervalUnit {
@@ -669,9 +659,7 @@ pub mod types {
         }
     }
     ///`EventIntervalQueryServiceItem`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum EventIntervalQueryServiceItem {
         #[serde(rename = "alerts")]
@@ -707,10 +695,7 @@ pub mod types {
         #[serde(rename = "asset_management")]
         AssetManagement,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<EventIntervalQueryServiceItem, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for EventIntervalQueryServiceItem {
@@ -948,9 +933,7 @@ pub mod types {
         }
     }
     ///`EventQueryServiceItem`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum EventQueryServiceItem {
         #[serde(rename = "alerts")]
@@ -986,10 +969,7 @@ pub mod types {
         #[serde(rename = "asset_management")]
         AssetManagement,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<EventQueryServiceItem, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for EventQueryServiceItem {
@@ -1093,9 +1073,7 @@ pub mod types {
         }
     }
     ///`EventServiceTimeQueryServiceItem`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum EventServiceTimeQueryServiceItem {
         #[serde(rename = "alerts")]
@@ -1131,10 +1109,7 @@ pub mod types {
         #[serde(rename = "asset_management")]
         AssetManagement,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<EventServiceTimeQueryServiceItem, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for EventServiceTimeQueryServiceItem {
@@ -1154,9 +1129,7 @@ pub mod types {
         }
     }
     ///`ReportCreateReportType`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ReportCreateReportType {
         #[serde(rename = "browser-patch-policy")]
@@ -1182,10 +1155,7 @@ pub mod types {
         #[serde(rename = "users-to-user-groups")]
         UsersToUserGroups,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<ReportCreateReportType, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ReportCreateReportType {
@@ -1500,9 +1470,7 @@ pub mod types {
         }
     }
     ///`ReportCreateResponseArtifactsItemFormat`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ReportCreateResponseArtifactsItemFormat {
         #[serde(rename = "CSV")]
@@ -1510,10 +1478,7 @@ pub mod types {
         #[serde(rename = "JSON")]
         Json,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<ReportCreateResponseArtifactsItemFormat, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ReportCreateResponseArtifactsItemFormat {
@@ -1533,9 +1498,7 @@ pub mod types {
         }
     }
     ///`ReportCreateResponseStatus`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ReportCreateResponseStatus {
         #[serde(rename = "PENDING")]
@@ -1549,10 +1512,7 @@ pub mod types {
         #[serde(rename = "DELETED")]
         Deleted,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<ReportCreateResponseStatus, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ReportCreateResponseStatus {
@@ -1572,9 +1532,7 @@ pub mod types {
         }
     }
     ///`ReportCreateResponseType`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ReportCreateResponseType {
         #[serde(rename = "browser-patch-policy")]
@@ -1600,10 +1558,7 @@ pub mod types {
         #[serde(rename = "users-to-user-groups")]
         UsersToUserGroups,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<ReportCreateResponseType, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ReportCreateResponseType {
@@ -1916,9 +1871,7 @@ pub mod types {
         }
     }
     ///`ReportListResponseItemArtifactsItemFormat`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ReportListResponseItemArtifactsItemFormat {
         #[serde(rename = "CSV")]
@@ -1926,10 +1879,7 @@ pub mod types {
         #[serde(rename = "JSON")]
         Json,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<ReportListResponseItemArtifactsItemFormat, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ReportListResponseItemArtifactsItemFormat {
@@ -1949,9 +1899,7 @@ pub mod types {
         }
     }
     ///`ReportListResponseItemStatus`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ReportListResponseItemStatus {
         #[serde(rename = "PENDING")]
@@ -1965,10 +1913,7 @@ pub mod types {
         #[serde(rename = "DELETED")]
         Deleted,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<ReportListResponseItemStatus, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ReportListResponseItemStatus {
@@ -1988,9 +1933,7 @@ pub mod types {
         }
     }
     ///`ReportListResponseItemType`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ReportListResponseItemType {
         #[serde(rename = "browser-patch-policy")]
@@ -2016,10 +1959,7 @@ pub mod types {
         #[serde(rename = "users-to-user-groups")]
         UsersToUserGroups,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<ReportListResponseItemType, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ReportListResponseItemType {
@@ -2039,9 +1979,7 @@ pub mod types {
         }
     }
     ///`ReportListSort`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ReportListSort {
         #[serde(rename = "CREATED_AT")]
@@ -2057,10 +1995,7 @@ pub mod types {
         #[serde(rename = "UPDATED_AT")]
         UpdatedAt,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<ReportListSort, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ReportListSort {
@@ -2812,6 +2747,35 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for EventDistinctQueryServiceItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "alerts" => Self::Alerts,
+                "all" => Self::All,
+                "directory" => Self::Directory,
+                "ldap" => Self::Ldap,
+                "mdm" => Self::Mdm,
+                "notifications" => Self::Notifications,
+                "object_storage" => Self::ObjectStorage,
+                "password_manager" => Self::PasswordManager,
+                "radius" => Self::Radius,
+                "reports" => Self::Reports,
+                "saas_app_management" => Self::SaasAppManagement,
+                "software" => Self::Software,
+                "sso" => Self::Sso,
+                "systems" => Self::Systems,
+                "access_management" => Self::AccessManagement,
+                "asset_management" => Self::AssetManagement,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for EventDistinctQueryServiceItem {
         type Err = self::error::ConversionError;
         #[inline]
@@ -2850,6 +2814,24 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for EventIntervalQueryIntervalUnit {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "s" => Self::S,
+                "m" => Self::M,
+                "h" => Self::H,
+                "d" => Self::D,
+                "w" => Self::W,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for EventIntervalQueryIntervalUnit {
         type Err = self::error::ConversionError;
         #[inline]
@@ -2886,6 +2868,35 @@ pub mod types {
                 Self::AssetManagement => f.write_str("asset_management"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for EventIntervalQueryServiceItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "alerts" => Self::Alerts,
+                "all" => Self::All,
+                "directory" => Self::Directory,
+                "ldap" => Self::Ldap,
+                "mdm" => Self::Mdm,
+                "notifications" => Self::Notifications,
+                "object_storage" => Self::ObjectStorage,
+                "password_manager" => Self::PasswordManager,
+                "radius" => Self::Radius,
+                "reports" => Self::Reports,
+                "saas_app_management" => Self::SaasAppManagement,
+                "software" => Self::Software,
+                "sso" => Self::Sso,
+                "systems" => Self::Systems,
+                "access_management" => Self::AccessManagement,
+                "asset_management" => Self::AssetManagement,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for EventIntervalQueryServiceItem {
@@ -2937,6 +2948,35 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for EventQueryServiceItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "alerts" => Self::Alerts,
+                "all" => Self::All,
+                "directory" => Self::Directory,
+                "ldap" => Self::Ldap,
+                "mdm" => Self::Mdm,
+                "notifications" => Self::Notifications,
+                "object_storage" => Self::ObjectStorage,
+                "password_manager" => Self::PasswordManager,
+                "radius" => Self::Radius,
+                "reports" => Self::Reports,
+                "saas_app_management" => Self::SaasAppManagement,
+                "software" => Self::Software,
+                "sso" => Self::Sso,
+                "systems" => Self::Systems,
+                "access_management" => Self::AccessManagement,
+                "asset_management" => Self::AssetManagement,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for EventQueryServiceItem {
         type Err = self::error::ConversionError;
         #[inline]
@@ -2986,6 +3026,35 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for EventServiceTimeQueryServiceItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "alerts" => Self::Alerts,
+                "all" => Self::All,
+                "directory" => Self::Directory,
+                "ldap" => Self::Ldap,
+                "mdm" => Self::Mdm,
+                "notifications" => Self::Notifications,
+                "object_storage" => Self::ObjectStorage,
+                "password_manager" => Self::PasswordManager,
+                "radius" => Self::Radius,
+                "reports" => Self::Reports,
+                "saas_app_management" => Self::SaasAppManagement,
+                "software" => Self::Software,
+                "sso" => Self::Sso,
+                "systems" => Self::Systems,
+                "access_management" => Self::AccessManagement,
+                "asset_management" => Self::AssetManagement,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for EventServiceTimeQueryServiceItem {
         type Err = self::error::ConversionError;
         #[inline]
@@ -3030,6 +3099,30 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for ReportCreateReportType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "browser-patch-policy" => Self::BrowserPatchPolicy,
+                "os-patch-policy" => Self::OsPatchPolicy,
+                "os-version" => Self::OsVersion,
+                "software-inventory" => Self::SoftwareInventory,
+                "user-account-health" => Self::UserAccountHealth,
+                "users-to-devices" => Self::UsersToDevices,
+                "users-to-directories" => Self::UsersToDirectories,
+                "users-to-ldap-servers" => Self::UsersToLdapServers,
+                "users-to-radius-servers" => Self::UsersToRadiusServers,
+                "users-to-sso-applications" => Self::UsersToSsoApplications,
+                "users-to-user-groups" => Self::UsersToUserGroups,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for ReportCreateReportType {
         type Err = self::error::ConversionError;
         #[inline]
@@ -3060,6 +3153,21 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for ReportCreateResponseArtifactsItemFormat {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "CSV" => Self::Csv,
+                "JSON" => Self::Json,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for ReportCreateResponseArtifactsItemFormat {
         type Err = self::error::ConversionError;
         #[inline]
@@ -3082,6 +3190,24 @@ pub mod types {
                 Self::Deleted => f.write_str("DELETED"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ReportCreateResponseStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "PENDING" => Self::Pending,
+                "IN_PROGRESS" => Self::InProgress,
+                "COMPLETED" => Self::Completed,
+                "FAILED" => Self::Failed,
+                "DELETED" => Self::Deleted,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for ReportCreateResponseStatus {
@@ -3117,6 +3243,30 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for ReportCreateResponseType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "browser-patch-policy" => Self::BrowserPatchPolicy,
+                "os-patch-policy" => Self::OsPatchPolicy,
+                "os-version" => Self::OsVersion,
+                "software-inventory" => Self::SoftwareInventory,
+                "user-account-health" => Self::UserAccountHealth,
+                "users-to-devices" => Self::UsersToDevices,
+                "users-to-directories" => Self::UsersToDirectories,
+                "users-to-ldap-servers" => Self::UsersToLdapServers,
+                "users-to-radius-servers" => Self::UsersToRadiusServers,
+                "users-to-sso-applications" => Self::UsersToSsoApplications,
+                "users-to-user-groups" => Self::UsersToUserGroups,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for ReportCreateResponseType {
         type Err = self::error::ConversionError;
         #[inline]
@@ -3147,6 +3297,21 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for ReportListResponseItemArtifactsItemFormat {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "CSV" => Self::Csv,
+                "JSON" => Self::Json,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for ReportListResponseItemArtifactsItemFormat {
         type Err = self::error::ConversionError;
         #[inline]
@@ -3169,6 +3334,24 @@ pub mod types {
                 Self::Deleted => f.write_str("DELETED"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ReportListResponseItemStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "PENDING" => Self::Pending,
+                "IN_PROGRESS" => Self::InProgress,
+                "COMPLETED" => Self::Completed,
+                "FAILED" => Self::Failed,
+                "DELETED" => Self::Deleted,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for ReportListResponseItemStatus {
@@ -3204,6 +3387,30 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for ReportListResponseItemType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "browser-patch-policy" => Self::BrowserPatchPolicy,
+                "os-patch-policy" => Self::OsPatchPolicy,
+                "os-version" => Self::OsVersion,
+                "software-inventory" => Self::SoftwareInventory,
+                "users-account-health" => Self::UsersAccountHealth,
+                "users-to-devices" => Self::UsersToDevices,
+                "users-to-directories" => Self::UsersToDirectories,
+                "users-to-ldap-servers" => Self::UsersToLdapServers,
+                "users-to-radius-servers" => Self::UsersToRadiusServers,
+                "users-to-sso-applications" => Self::UsersToSsoApplications,
+                "users-to-user-groups" => Self::UsersToUserGroups,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for ReportListResponseItemType {
         type Err = self::error::ConversionError;
         #[inline]
@@ -3236,6 +3443,25 @@ pub mod types {
                 Self::UpdatedAt => f.write_str("UPDATED_AT"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ReportListSort {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "CREATED_AT" => Self::CreatedAt,
+                "EXPIRATION" => Self::Expiration,
+                "REQUESTER_EMAIL" => Self::RequesterEmail,
+                "STATUS" => Self::Status,
+                "TYPE" => Self::Type,
+                "UPDATED_AT" => Self::UpdatedAt,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for ReportListSort {

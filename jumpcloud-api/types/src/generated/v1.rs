@@ -286,9 +286,7 @@ pub mod types {
         }
     }
     ///`ApplicationColor`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ApplicationColor {
         #[serde(rename = "#202D38")]
@@ -316,10 +314,7 @@ pub mod types {
         #[serde(rename = "#FF6C03")]
         Ff6c03,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<ApplicationColor, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ApplicationColor {
@@ -6501,9 +6496,7 @@ pub mod types {
         }
     }
     ///`ApplicationLogoColor`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ApplicationLogoColor {
         #[serde(rename = "#202D38")]
@@ -6531,10 +6524,7 @@ pub mod types {
         #[serde(rename = "#FF6C03")]
         Ff6c03,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<ApplicationLogoColor, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ApplicationLogoColor {
@@ -7006,9 +6996,7 @@ pub mod types {
         }
     }
     ///`ApplicationtemplateColor`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ApplicationtemplateColor {
         #[serde(rename = "#202D38")]
@@ -7036,10 +7024,7 @@ pub mod types {
         #[serde(rename = "#FF6C03")]
         Ff6c03,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<ApplicationtemplateColor, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ApplicationtemplateColor {
@@ -10743,9 +10728,7 @@ pub mod types {
         }
     }
     ///`ApplicationtemplateOidcGrantTypesItem`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ApplicationtemplateOidcGrantTypesItem {
         #[serde(rename = "authorization_code")]
@@ -10753,10 +10736,7 @@ pub mod types {
         #[serde(rename = "refresh_token")]
         RefreshToken,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<ApplicationtemplateOidcGrantTypesItem, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ApplicationtemplateOidcGrantTypesItem {
@@ -10776,9 +10756,7 @@ pub mod types {
         }
     }
     ///`ApplicationtemplateOidcTokenEndpointAuthMethod`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ApplicationtemplateOidcTokenEndpointAuthMethod {
         #[serde(rename = "client_secret_basic")]
@@ -10788,10 +10766,7 @@ pub mod types {
         #[serde(rename = "none")]
         None,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<ApplicationtemplateOidcTokenEndpointAuthMethod, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ApplicationtemplateOidcTokenEndpointAuthMethod {
@@ -10886,9 +10861,7 @@ pub mod types {
         }
     }
     ///`ApplicationtemplateStatus`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum ApplicationtemplateStatus {
         #[serde(rename = "end_of_life")]
@@ -10898,10 +10871,7 @@ pub mod types {
         #[serde(rename = "beta")]
         Beta,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<ApplicationtemplateStatus, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for ApplicationtemplateStatus {
@@ -14912,9 +14882,7 @@ pub mod types {
         }
     }
     ///`JcSystemBuiltInCommandsItemName`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum JcSystemBuiltInCommandsItemName {
         #[serde(rename = "erase")]
@@ -14926,10 +14894,7 @@ pub mod types {
         #[serde(rename = "shutdown")]
         Shutdown,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<JcSystemBuiltInCommandsItemName, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for JcSystemBuiltInCommandsItemName {
@@ -14949,18 +14914,13 @@ pub mod types {
         }
     }
     ///`JcSystemBuiltInCommandsItemType`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum JcSystemBuiltInCommandsItemType {
         #[serde(rename = "security")]
         Security,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<JcSystemBuiltInCommandsItemType, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for JcSystemBuiltInCommandsItemType {
@@ -15178,9 +15138,7 @@ pub mod types {
         }
     }
     ///`JcSystemMdmVendor`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum JcSystemMdmVendor {
         #[serde(rename = "unknown")]
@@ -15192,10 +15150,7 @@ pub mod types {
         #[serde(rename = "external")]
         External,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<JcSystemMdmVendor, _>"
-        )]
+        #[serde(untagged)]
         UnknownValue(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for JcSystemMdmVendor {
@@ -15359,18 +15314,13 @@ pub mod types {
         }
     }
     ///`JcSystemNetworkInterfacesItemFamily`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum JcSystemNetworkInterfacesItemFamily {
         IPv4,
         IPv6,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<JcSystemNetworkInterfacesItemFamily, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for JcSystemNetworkInterfacesItemFamily {
@@ -15859,9 +15809,7 @@ pub mod types {
         }
     }
     ///`JcSystemProvisionMetadataProvisionerType`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum JcSystemProvisionMetadataProvisionerType {
         #[serde(rename = "administrator")]
@@ -15871,10 +15819,7 @@ pub mod types {
         #[serde(rename = "user")]
         User,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<JcSystemProvisionMetadataProvisionerType, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for JcSystemProvisionMetadataProvisionerType {
@@ -16145,9 +16090,7 @@ pub mod types {
         }
     }
     ///`JcSystemSystemInsightsState`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum JcSystemSystemInsightsState {
         #[serde(rename = "enabled")]
@@ -16157,10 +16100,7 @@ pub mod types {
         #[serde(rename = "deferred")]
         Deferred,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<JcSystemSystemInsightsState, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for JcSystemSystemInsightsState {
@@ -16486,9 +16426,7 @@ pub mod types {
         }
     }
     ///`MfaEnrollmentStatus`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum MfaEnrollmentStatus {
         #[serde(rename = "NOT_ENROLLED")]
@@ -16506,10 +16444,7 @@ pub mod types {
         #[serde(rename = "ENROLLED")]
         Enrolled,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<MfaEnrollmentStatus, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for MfaEnrollmentStatus {
@@ -18221,9 +18156,7 @@ pub mod types {
         }
     }
     ///`OrganizationsettingsNewSystemUserStateDefaultsApplicationImport`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum OrganizationsettingsNewSystemUserStateDefaultsApplicationImport {
         #[serde(rename = "ACTIVATED")]
@@ -18231,10 +18164,7 @@ pub mod types {
         #[serde(rename = "STAGED")]
         Staged,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsNewSystemUserStateDefaultsApplicationImport, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str>
@@ -18258,9 +18188,7 @@ pub mod types {
         }
     }
     ///`OrganizationsettingsNewSystemUserStateDefaultsCsvImport`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum OrganizationsettingsNewSystemUserStateDefaultsCsvImport {
         #[serde(rename = "ACTIVATED")]
@@ -18268,10 +18196,7 @@ pub mod types {
         #[serde(rename = "STAGED")]
         Staged,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsNewSystemUserStateDefaultsCsvImport, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsNewSystemUserStateDefaultsCsvImport {
@@ -18293,9 +18218,7 @@ pub mod types {
         }
     }
     ///`OrganizationsettingsNewSystemUserStateDefaultsManualEntry`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum OrganizationsettingsNewSystemUserStateDefaultsManualEntry {
         #[serde(rename = "ACTIVATED")]
@@ -18303,10 +18226,7 @@ pub mod types {
         #[serde(rename = "STAGED")]
         Staged,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsNewSystemUserStateDefaultsManualEntry, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsNewSystemUserStateDefaultsManualEntry {
@@ -18328,9 +18248,7 @@ pub mod types {
         }
     }
     ///`OrganizationsettingsPasswordCompliance`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum OrganizationsettingsPasswordCompliance {
         #[serde(rename = "custom")]
@@ -18340,10 +18258,7 @@ pub mod types {
         #[serde(rename = "windows")]
         Windows,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsPasswordCompliance, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsPasswordCompliance {
@@ -18973,9 +18888,7 @@ pub mod types {
         }
     }
     ///`OrganizationsettingsUserPortalCookieExpirationType`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum OrganizationsettingsUserPortalCookieExpirationType {
         #[serde(rename = "session")]
@@ -18983,10 +18896,7 @@ pub mod types {
         #[serde(rename = "date")]
         Date,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsUserPortalCookieExpirationType, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsUserPortalCookieExpirationType {
@@ -20043,9 +19953,7 @@ pub mod types {
         }
     }
     ///`OrganizationsettingsputNewSystemUserStateDefaultsApplicationImport`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum OrganizationsettingsputNewSystemUserStateDefaultsApplicationImport {
         #[serde(rename = "ACTIVATED")]
@@ -20053,10 +19961,7 @@ pub mod types {
         #[serde(rename = "STAGED")]
         Staged,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsputNewSystemUserStateDefaultsApplicationImport, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str>
@@ -20080,9 +19985,7 @@ pub mod types {
         }
     }
     ///`OrganizationsettingsputNewSystemUserStateDefaultsCsvImport`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum OrganizationsettingsputNewSystemUserStateDefaultsCsvImport {
         #[serde(rename = "ACTIVATED")]
@@ -20090,10 +19993,7 @@ pub mod types {
         #[serde(rename = "STAGED")]
         Staged,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsputNewSystemUserStateDefaultsCsvImport, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsputNewSystemUserStateDefaultsCsvImport {
@@ -20115,9 +20015,7 @@ pub mod types {
         }
     }
     ///`OrganizationsettingsputNewSystemUserStateDefaultsManualEntry`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum OrganizationsettingsputNewSystemUserStateDefaultsManualEntry {
         #[serde(rename = "ACTIVATED")]
@@ -20125,10 +20023,7 @@ pub mod types {
         #[serde(rename = "STAGED")]
         Staged,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsputNewSystemUserStateDefaultsManualEntry, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str>
@@ -20152,9 +20047,7 @@ pub mod types {
         }
     }
     ///`OrganizationsettingsputPasswordCompliance`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum OrganizationsettingsputPasswordCompliance {
         #[serde(rename = "custom")]
@@ -20164,10 +20057,7 @@ pub mod types {
         #[serde(rename = "windows")]
         Windows,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsputPasswordCompliance, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsputPasswordCompliance {
@@ -20759,9 +20649,7 @@ pub mod types {
         }
     }
     ///`OrganizationsettingsputUserPortalCookieExpirationType`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum OrganizationsettingsputUserPortalCookieExpirationType {
         #[serde(rename = "session")]
@@ -20769,10 +20657,7 @@ pub mod types {
         #[serde(rename = "date")]
         Date,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<OrganizationsettingsputUserPortalCookieExpirationType, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for OrganizationsettingsputUserPortalCookieExpirationType {
@@ -21158,9 +21043,7 @@ pub mod types {
         }
     }
     ///`RadiusServerSetBodyMfa`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum RadiusServerSetBodyMfa {
         #[serde(rename = "DISABLED")]
@@ -21172,10 +21055,7 @@ pub mod types {
         #[serde(rename = "ALWAYS")]
         Always,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<RadiusServerSetBodyMfa, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RadiusServerSetBodyMfa {
@@ -21455,9 +21335,7 @@ pub mod types {
         }
     }
     ///`RadiusserverAuthIdp`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum RadiusserverAuthIdp {
         #[serde(rename = "JUMPCLOUD")]
@@ -21465,10 +21343,7 @@ pub mod types {
         #[serde(rename = "AZURE")]
         Azure,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<RadiusserverAuthIdp, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverAuthIdp {
@@ -21488,9 +21363,7 @@ pub mod types {
         }
     }
     ///`RadiusserverMfa`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum RadiusserverMfa {
         #[serde(rename = "DISABLED")]
@@ -21502,10 +21375,7 @@ pub mod types {
         #[serde(rename = "ALWAYS")]
         Always,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<RadiusserverMfa, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverMfa {
@@ -21758,9 +21628,7 @@ pub mod types {
         }
     }
     ///`RadiusserverpostAuthIdp`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum RadiusserverpostAuthIdp {
         #[serde(rename = "JUMPCLOUD")]
@@ -21768,10 +21636,7 @@ pub mod types {
         #[serde(rename = "AZURE")]
         Azure,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<RadiusserverpostAuthIdp, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverpostAuthIdp {
@@ -21791,9 +21656,7 @@ pub mod types {
         }
     }
     ///`RadiusserverpostMfa`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum RadiusserverpostMfa {
         #[serde(rename = "DISABLED")]
@@ -21805,10 +21668,7 @@ pub mod types {
         #[serde(rename = "ALWAYS")]
         Always,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<RadiusserverpostMfa, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverpostMfa {
@@ -22062,9 +21922,7 @@ pub mod types {
         }
     }
     ///`RadiusserverputAuthIdp`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum RadiusserverputAuthIdp {
         #[serde(rename = "JUMPCLOUD")]
@@ -22072,10 +21930,7 @@ pub mod types {
         #[serde(rename = "AZURE")]
         Azure,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<RadiusserverputAuthIdp, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverputAuthIdp {
@@ -22095,9 +21950,7 @@ pub mod types {
         }
     }
     ///`RadiusserverputMfa`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum RadiusserverputMfa {
         #[serde(rename = "DISABLED")]
@@ -22109,10 +21962,7 @@ pub mod types {
         #[serde(rename = "ALWAYS")]
         Always,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<RadiusserverputMfa, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RadiusserverputMfa {
@@ -22278,9 +22128,7 @@ pub mod types {
         }
     }
     ///`RestrictedFieldField`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum RestrictedFieldField {
         #[serde(rename = "addresses")]
@@ -22320,10 +22168,7 @@ pub mod types {
         #[serde(rename = "username")]
         Username,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<RestrictedFieldField, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RestrictedFieldField {
@@ -22343,9 +22188,7 @@ pub mod types {
         }
     }
     ///`RestrictedFieldType`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum RestrictedFieldType {
         #[serde(rename = "active_directory")]
@@ -22355,10 +22198,7 @@ pub mod types {
         #[serde(rename = "scim")]
         Scim,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<RestrictedFieldType, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for RestrictedFieldType {
@@ -24139,9 +23979,7 @@ pub mod types {
         }
     }
     ///`SystemSearchBuiltInCommandsItemName`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum SystemSearchBuiltInCommandsItemName {
         #[serde(rename = "erase")]
@@ -24153,10 +23991,7 @@ pub mod types {
         #[serde(rename = "shutdown")]
         Shutdown,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<SystemSearchBuiltInCommandsItemName, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchBuiltInCommandsItemName {
@@ -24176,18 +24011,13 @@ pub mod types {
         }
     }
     ///`SystemSearchBuiltInCommandsItemType`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum SystemSearchBuiltInCommandsItemType {
         #[serde(rename = "security")]
         Security,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<SystemSearchBuiltInCommandsItemType, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchBuiltInCommandsItemType {
@@ -24407,9 +24237,7 @@ pub mod types {
         }
     }
     ///`SystemSearchMdmVendor`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum SystemSearchMdmVendor {
         #[serde(rename = "unknown")]
@@ -24421,10 +24249,7 @@ pub mod types {
         #[serde(rename = "external")]
         External,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<SystemSearchMdmVendor, _>"
-        )]
+        #[serde(untagged)]
         UnknownValue(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchMdmVendor {
@@ -24575,18 +24400,13 @@ pub mod types {
         }
     }
     ///`SystemSearchNetworkInterfacesItemFamily`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum SystemSearchNetworkInterfacesItemFamily {
         IPv4,
         IPv6,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<SystemSearchNetworkInterfacesItemFamily, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchNetworkInterfacesItemFamily {
@@ -24947,9 +24767,7 @@ pub mod types {
         }
     }
     ///`SystemSearchPrimarySystemUserState`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum SystemSearchPrimarySystemUserState {
         #[serde(rename = "STAGED")]
@@ -24959,10 +24777,7 @@ pub mod types {
         #[serde(rename = "SUSPENDED")]
         Suspended,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<SystemSearchPrimarySystemUserState, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchPrimarySystemUserState {
@@ -25116,9 +24931,7 @@ pub mod types {
         }
     }
     ///`SystemSearchProvisionMetadataProvisionerType`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum SystemSearchProvisionMetadataProvisionerType {
         #[serde(rename = "administrator")]
@@ -25128,10 +24941,7 @@ pub mod types {
         #[serde(rename = "user")]
         User,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<SystemSearchProvisionMetadataProvisionerType, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchProvisionMetadataProvisionerType {
@@ -25409,9 +25219,7 @@ pub mod types {
         }
     }
     ///`SystemSearchSystemInsightsState`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum SystemSearchSystemInsightsState {
         #[serde(rename = "enabled")]
@@ -25421,10 +25229,7 @@ pub mod types {
         #[serde(rename = "deferred")]
         Deferred,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<SystemSearchSystemInsightsState, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemSearchSystemInsightsState {
@@ -27443,9 +27248,7 @@ pub mod types {
         }
     }
     ///`SystemuserSearchReturnState`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum SystemuserSearchReturnState {
         #[serde(rename = "STAGED")]
@@ -27455,10 +27258,7 @@ pub mod types {
         #[serde(rename = "SUSPENDED")]
         Suspended,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<SystemuserSearchReturnState, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemuserSearchReturnState {
@@ -28568,17 +28368,12 @@ pub mod types {
         }
     }
     ///`SystemuserputDelegatedAuthorityName`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum SystemuserputDelegatedAuthorityName {
         ActiveDirectory,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<SystemuserputDelegatedAuthorityName, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemuserputDelegatedAuthorityName {
@@ -28740,9 +28535,7 @@ pub mod types {
         }
     }
     ///`SystemuserputState`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum SystemuserputState {
         #[serde(rename = "ACTIVATED")]
@@ -28750,10 +28543,7 @@ pub mod types {
         #[serde(rename = "SUSPENDED")]
         Suspended,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<SystemuserputState, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemuserputState {
@@ -29884,17 +29674,12 @@ pub mod types {
         }
     }
     ///`SystemuserputpostDelegatedAuthorityName`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum SystemuserputpostDelegatedAuthorityName {
         ActiveDirectory,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<SystemuserputpostDelegatedAuthorityName, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemuserputpostDelegatedAuthorityName {
@@ -30109,9 +29894,7 @@ pub mod types {
         }
     }
     ///`SystemuserputpostState`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum SystemuserputpostState {
         #[serde(rename = "STAGED")]
@@ -30121,10 +29904,7 @@ pub mod types {
         #[serde(rename = "SUSPENDED")]
         Suspended,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<SystemuserputpostState, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemuserputpostState {
@@ -31467,17 +31247,12 @@ pub mod types {
         }
     }
     ///`SystemuserreturnDelegatedAuthorityName`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum SystemuserreturnDelegatedAuthorityName {
         ActiveDirectory,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<SystemuserreturnDelegatedAuthorityName, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemuserreturnDelegatedAuthorityName {
@@ -31713,9 +31488,7 @@ pub mod types {
         }
     }
     ///`SystemuserreturnState`
-    #[derive(
-        ::serde::Deserialize, ::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd,
-    )]
+    #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
     #[non_exhaustive]
     pub enum SystemuserreturnState {
         #[serde(rename = "STAGED")]
@@ -31725,10 +31498,7 @@ pub mod types {
         #[serde(rename = "SUSPENDED")]
         Suspended,
         /// A value this version of the client does not know, kept as sent.
-        #[serde(
-            untagged,
-            deserialize_with = "crate::wire::unlisted::<SystemuserreturnState, _>"
-        )]
+        #[serde(untagged)]
         Unknown(::std::string::String),
     }
     impl ::std::convert::TryFrom<&str> for SystemuserreturnState {
@@ -45662,6 +45432,31 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for ApplicationColor {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "#202D38" => Self::X202d38,
+                "#005466" => Self::X005466,
+                "#3E8696" => Self::X3e8696,
+                "#006CAC" => Self::X006cac,
+                "#0617AC" => Self::X0617ac,
+                "#7C6ADA" => Self::X7c6ada,
+                "#D5779D" => Self::D5779d,
+                "#9E2F00" => Self::X9e2f00,
+                "#FFB000" => Self::Ffb000,
+                "#58C469" => Self::X58c469,
+                "#57C49F" => Self::X57c49f,
+                "#FF6C03" => Self::Ff6c03,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for ApplicationColor {
         type Err = self::error::ConversionError;
         #[inline]
@@ -45701,6 +45496,31 @@ pub mod types {
                 Self::Ff6c03 => f.write_str("#FF6C03"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ApplicationLogoColor {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "#202D38" => Self::X202d38,
+                "#005466" => Self::X005466,
+                "#3E8696" => Self::X3e8696,
+                "#006CAC" => Self::X006cac,
+                "#0617AC" => Self::X0617ac,
+                "#7C6ADA" => Self::X7c6ada,
+                "#D5779D" => Self::D5779d,
+                "#9E2F00" => Self::X9e2f00,
+                "#FFB000" => Self::Ffb000,
+                "#58C469" => Self::X58c469,
+                "#57C49F" => Self::X57c49f,
+                "#FF6C03" => Self::Ff6c03,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for ApplicationLogoColor {
@@ -45744,6 +45564,31 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for ApplicationtemplateColor {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "#202D38" => Self::X202d38,
+                "#005466" => Self::X005466,
+                "#3E8696" => Self::X3e8696,
+                "#006CAC" => Self::X006cac,
+                "#0617AC" => Self::X0617ac,
+                "#7C6ADA" => Self::X7c6ada,
+                "#D5779D" => Self::D5779d,
+                "#9E2F00" => Self::X9e2f00,
+                "#FFB000" => Self::Ffb000,
+                "#58C469" => Self::X58c469,
+                "#57C49F" => Self::X57c49f,
+                "#FF6C03" => Self::Ff6c03,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for ApplicationtemplateColor {
         type Err = self::error::ConversionError;
         #[inline]
@@ -45775,6 +45620,21 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for ApplicationtemplateOidcGrantTypesItem {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "authorization_code" => Self::AuthorizationCode,
+                "refresh_token" => Self::RefreshToken,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for ApplicationtemplateOidcGrantTypesItem {
         type Err = self::error::ConversionError;
         #[inline]
@@ -45795,6 +45655,22 @@ pub mod types {
                 Self::None => f.write_str("none"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ApplicationtemplateOidcTokenEndpointAuthMethod {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "client_secret_basic" => Self::ClientSecretBasic,
+                "client_secret_post" => Self::ClientSecretPost,
+                "none" => Self::None,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for ApplicationtemplateOidcTokenEndpointAuthMethod {
@@ -45818,6 +45694,22 @@ pub mod types {
                 Self::Beta => f.write_str("beta"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ApplicationtemplateStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "end_of_life" => Self::EndOfLife,
+                "end_of_support" => Self::EndOfSupport,
+                "beta" => Self::Beta,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for ApplicationtemplateStatus {
@@ -45844,6 +45736,23 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for JcSystemBuiltInCommandsItemName {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "erase" => Self::Erase,
+                "lock" => Self::Lock,
+                "restart" => Self::Restart,
+                "shutdown" => Self::Shutdown,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for JcSystemBuiltInCommandsItemName {
         type Err = self::error::ConversionError;
         #[inline]
@@ -45866,6 +45775,20 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for JcSystemBuiltInCommandsItemType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "security" => Self::Security,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for JcSystemBuiltInCommandsItemType {
         type Err = self::error::ConversionError;
         #[inline]
@@ -45886,6 +45809,23 @@ pub mod types {
                 Self::External => f.write_str("external"),
                 Self::UnknownValue(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JcSystemMdmVendor {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "unknown" => Self::Unknown,
+                "none" => Self::None,
+                "internal" => Self::Internal,
+                "external" => Self::External,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::UnknownValue(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for JcSystemMdmVendor {
@@ -45911,6 +45851,21 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for JcSystemNetworkInterfacesItemFamily {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "IPv4" => Self::IPv4,
+                "IPv6" => Self::IPv6,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for JcSystemNetworkInterfacesItemFamily {
         type Err = self::error::ConversionError;
         #[inline]
@@ -45931,6 +45886,22 @@ pub mod types {
                 Self::User => f.write_str("user"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JcSystemProvisionMetadataProvisionerType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "administrator" => Self::Administrator,
+                "mdm" => Self::Mdm,
+                "user" => Self::User,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for JcSystemProvisionMetadataProvisionerType {
@@ -45954,6 +45925,22 @@ pub mod types {
                 Self::Deferred => f.write_str("deferred"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for JcSystemSystemInsightsState {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "enabled" => Self::Enabled,
+                "disabled" => Self::Disabled,
+                "deferred" => Self::Deferred,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for JcSystemSystemInsightsState {
@@ -45983,6 +45970,26 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for MfaEnrollmentStatus {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "NOT_ENROLLED" => Self::NotEnrolled,
+                "DISABLED" => Self::Disabled,
+                "PENDING_ACTIVATION" => Self::PendingActivation,
+                "ENROLLMENT_EXPIRED" => Self::EnrollmentExpired,
+                "IN_ENROLLMENT" => Self::InEnrollment,
+                "PRE_ENROLLMENT" => Self::PreEnrollment,
+                "ENROLLED" => Self::Enrolled,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for MfaEnrollmentStatus {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46009,6 +46016,23 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de>
+        for OrganizationsettingsNewSystemUserStateDefaultsApplicationImport
+    {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "ACTIVATED" => Self::Activated,
+                "STAGED" => Self::Staged,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for OrganizationsettingsNewSystemUserStateDefaultsApplicationImport {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46030,6 +46054,21 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for OrganizationsettingsNewSystemUserStateDefaultsCsvImport {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "ACTIVATED" => Self::Activated,
+                "STAGED" => Self::Staged,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for OrganizationsettingsNewSystemUserStateDefaultsCsvImport {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46049,6 +46088,21 @@ pub mod types {
                 Self::Staged => f.write_str("STAGED"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for OrganizationsettingsNewSystemUserStateDefaultsManualEntry {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "ACTIVATED" => Self::Activated,
+                "STAGED" => Self::Staged,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for OrganizationsettingsNewSystemUserStateDefaultsManualEntry {
@@ -46073,6 +46127,22 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for OrganizationsettingsPasswordCompliance {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "custom" => Self::Custom,
+                "pci3" => Self::Pci3,
+                "windows" => Self::Windows,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for OrganizationsettingsPasswordCompliance {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46093,6 +46163,21 @@ pub mod types {
                 Self::Date => f.write_str("date"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for OrganizationsettingsUserPortalCookieExpirationType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "session" => Self::Session,
+                "date" => Self::Date,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for OrganizationsettingsUserPortalCookieExpirationType {
@@ -46116,6 +46201,23 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de>
+        for OrganizationsettingsputNewSystemUserStateDefaultsApplicationImport
+    {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "ACTIVATED" => Self::Activated,
+                "STAGED" => Self::Staged,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for OrganizationsettingsputNewSystemUserStateDefaultsApplicationImport {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46137,6 +46239,21 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for OrganizationsettingsputNewSystemUserStateDefaultsCsvImport {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "ACTIVATED" => Self::Activated,
+                "STAGED" => Self::Staged,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for OrganizationsettingsputNewSystemUserStateDefaultsCsvImport {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46156,6 +46273,23 @@ pub mod types {
                 Self::Staged => f.write_str("STAGED"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de>
+        for OrganizationsettingsputNewSystemUserStateDefaultsManualEntry
+    {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "ACTIVATED" => Self::Activated,
+                "STAGED" => Self::Staged,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for OrganizationsettingsputNewSystemUserStateDefaultsManualEntry {
@@ -46180,6 +46314,22 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for OrganizationsettingsputPasswordCompliance {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "custom" => Self::Custom,
+                "pci3" => Self::Pci3,
+                "windows" => Self::Windows,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for OrganizationsettingsputPasswordCompliance {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46200,6 +46350,21 @@ pub mod types {
                 Self::Date => f.write_str("date"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for OrganizationsettingsputUserPortalCookieExpirationType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "session" => Self::Session,
+                "date" => Self::Date,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for OrganizationsettingsputUserPortalCookieExpirationType {
@@ -46225,6 +46390,23 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for RadiusServerSetBodyMfa {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "DISABLED" => Self::Disabled,
+                "ENABLED" => Self::Enabled,
+                "REQUIRED" => Self::Required,
+                "ALWAYS" => Self::Always,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for RadiusServerSetBodyMfa {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46246,6 +46428,21 @@ pub mod types {
                 Self::Azure => f.write_str("AZURE"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RadiusserverAuthIdp {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "JUMPCLOUD" => Self::Jumpcloud,
+                "AZURE" => Self::Azure,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for RadiusserverAuthIdp {
@@ -46271,6 +46468,23 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for RadiusserverMfa {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "DISABLED" => Self::Disabled,
+                "ENABLED" => Self::Enabled,
+                "REQUIRED" => Self::Required,
+                "ALWAYS" => Self::Always,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for RadiusserverMfa {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46292,6 +46506,21 @@ pub mod types {
                 Self::Azure => f.write_str("AZURE"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RadiusserverpostAuthIdp {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "JUMPCLOUD" => Self::Jumpcloud,
+                "AZURE" => Self::Azure,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for RadiusserverpostAuthIdp {
@@ -46317,6 +46546,23 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for RadiusserverpostMfa {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "DISABLED" => Self::Disabled,
+                "ENABLED" => Self::Enabled,
+                "REQUIRED" => Self::Required,
+                "ALWAYS" => Self::Always,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for RadiusserverpostMfa {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46340,6 +46586,21 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for RadiusserverputAuthIdp {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "JUMPCLOUD" => Self::Jumpcloud,
+                "AZURE" => Self::Azure,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for RadiusserverputAuthIdp {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46361,6 +46622,23 @@ pub mod types {
                 Self::Always => f.write_str("ALWAYS"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for RadiusserverputMfa {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "DISABLED" => Self::Disabled,
+                "ENABLED" => Self::Enabled,
+                "REQUIRED" => Self::Required,
+                "ALWAYS" => Self::Always,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for RadiusserverputMfa {
@@ -46402,6 +46680,37 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for RestrictedFieldField {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "addresses" => Self::Addresses,
+                "company" => Self::Company,
+                "costCenter" => Self::CostCenter,
+                "department" => Self::Department,
+                "description" => Self::Description,
+                "displayname" => Self::Displayname,
+                "email" => Self::Email,
+                "employeeIdentifier" => Self::EmployeeIdentifier,
+                "employeeType" => Self::EmployeeType,
+                "firstname" => Self::Firstname,
+                "jobTitle" => Self::JobTitle,
+                "lastname" => Self::Lastname,
+                "location" => Self::Location,
+                "middlename" => Self::Middlename,
+                "password" => Self::Password,
+                "phoneNumbers" => Self::PhoneNumbers,
+                "sudo" => Self::Sudo,
+                "username" => Self::Username,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for RestrictedFieldField {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46440,6 +46749,22 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for RestrictedFieldType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "active_directory" => Self::ActiveDirectory,
+                "federated_identity_provider" => Self::FederatedIdentityProvider,
+                "scim" => Self::Scim,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for RestrictedFieldType {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46464,6 +46789,23 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for SystemSearchBuiltInCommandsItemName {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "erase" => Self::Erase,
+                "lock" => Self::Lock,
+                "restart" => Self::Restart,
+                "shutdown" => Self::Shutdown,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for SystemSearchBuiltInCommandsItemName {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46486,6 +46828,20 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for SystemSearchBuiltInCommandsItemType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "security" => Self::Security,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for SystemSearchBuiltInCommandsItemType {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46506,6 +46862,23 @@ pub mod types {
                 Self::External => f.write_str("external"),
                 Self::UnknownValue(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SystemSearchMdmVendor {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "unknown" => Self::Unknown,
+                "none" => Self::None,
+                "internal" => Self::Internal,
+                "external" => Self::External,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::UnknownValue(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for SystemSearchMdmVendor {
@@ -46531,6 +46904,21 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for SystemSearchNetworkInterfacesItemFamily {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "IPv4" => Self::IPv4,
+                "IPv6" => Self::IPv6,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for SystemSearchNetworkInterfacesItemFamily {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46551,6 +46939,22 @@ pub mod types {
                 Self::Suspended => f.write_str("SUSPENDED"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SystemSearchPrimarySystemUserState {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "STAGED" => Self::Staged,
+                "ACTIVATED" => Self::Activated,
+                "SUSPENDED" => Self::Suspended,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for SystemSearchPrimarySystemUserState {
@@ -46576,6 +46980,22 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for SystemSearchProvisionMetadataProvisionerType {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "administrator" => Self::Administrator,
+                "mdm" => Self::Mdm,
+                "user" => Self::User,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for SystemSearchProvisionMetadataProvisionerType {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46597,6 +47017,22 @@ pub mod types {
                 Self::Deferred => f.write_str("deferred"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SystemSearchSystemInsightsState {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "enabled" => Self::Enabled,
+                "disabled" => Self::Disabled,
+                "deferred" => Self::Deferred,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for SystemSearchSystemInsightsState {
@@ -46622,6 +47058,22 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for SystemuserSearchReturnState {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "STAGED" => Self::Staged,
+                "ACTIVATED" => Self::Activated,
+                "SUSPENDED" => Self::Suspended,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for SystemuserSearchReturnState {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46641,6 +47093,20 @@ pub mod types {
                 Self::ActiveDirectory => f.write_str("ActiveDirectory"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SystemuserputDelegatedAuthorityName {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "ActiveDirectory" => Self::ActiveDirectory,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for SystemuserputDelegatedAuthorityName {
@@ -46663,6 +47129,21 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for SystemuserputState {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "ACTIVATED" => Self::Activated,
+                "SUSPENDED" => Self::Suspended,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for SystemuserputState {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46681,6 +47162,20 @@ pub mod types {
                 Self::ActiveDirectory => f.write_str("ActiveDirectory"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SystemuserputpostDelegatedAuthorityName {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "ActiveDirectory" => Self::ActiveDirectory,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for SystemuserputpostDelegatedAuthorityName {
@@ -46704,6 +47199,22 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for SystemuserputpostState {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "STAGED" => Self::Staged,
+                "ACTIVATED" => Self::Activated,
+                "SUSPENDED" => Self::Suspended,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for SystemuserputpostState {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46725,6 +47236,20 @@ pub mod types {
             }
         }
     }
+    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnDelegatedAuthorityName {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "ActiveDirectory" => Self::ActiveDirectory,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
+        }
+    }
     impl ::std::str::FromStr for SystemuserreturnDelegatedAuthorityName {
         type Err = self::error::ConversionError;
         #[inline]
@@ -46744,6 +47269,22 @@ pub mod types {
                 Self::Suspended => f.write_str("SUSPENDED"),
                 Self::Unknown(value) => f.write_str(value),
             }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for SystemuserreturnState {
+        fn deserialize<D: ::serde::Deserializer<'de>>(
+            deserializer: D,
+        ) -> ::std::result::Result<Self, D::Error> {
+            let value = <::std::string::String as ::serde::Deserialize>::deserialize(deserializer)?;
+            ::std::result::Result::Ok(match value.as_str() {
+                "STAGED" => Self::Staged,
+                "ACTIVATED" => Self::Activated,
+                "SUSPENDED" => Self::Suspended,
+                _ => {
+                    crate::wire::unlisted::<Self>(&value);
+                    Self::Unknown(value)
+                }
+            })
         }
     }
     impl ::std::str::FromStr for SystemuserreturnState {
