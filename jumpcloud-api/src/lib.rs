@@ -61,7 +61,7 @@
 //! (default; its cryptography is aws-lc-rs) and `native-tls` (the platform's
 //! TLS library and certificate store, for networks that inspect TLS with
 //! their own CA). With neither, give each client a `reqwest::Client` you
-//! built (`with_sender`); `jumpcloud-ext`'s default `rustls` feature does so
+//! built (`with_sender`); `jumpcloud-ext`'s `rustls-ring` feature does so
 //! with rustls on ring.
 //!
 //! # Sending requests

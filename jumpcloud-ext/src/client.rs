@@ -558,7 +558,7 @@ impl JumpCloudBuilder {
     /// [`connect_timeout`](Self::connect_timeout) are refused with it). Disable
     /// its redirects: an API key would follow them to another host.
     /// [`http_client_builder`](crate::http_client_builder) starts one with this
-    /// crate's TLS and no redirects (needed with the default `rustls` feature).
+    /// crate's TLS and no redirects (needed with the `rustls-ring` feature).
     pub fn reqwest_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self

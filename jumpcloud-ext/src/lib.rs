@@ -61,13 +61,12 @@
 //! # Features
 //!
 //! `v2`, `v1` and `insights` (all default) select the APIs compiled in;
-//! `rustls` (default), `rustls-aws-lc` or `native-tls` selects the TLS
-//! implementation. `rustls` uses ring for its cryptography (the smaller,
-//! portable build) and `rustls-aws-lc` aws-lc-rs (post-quantum key exchange,
-//! a FIPS-validated build); System Context (`system-context`, default) signs
-//! with the same library, so a build compiles one. `native-tls` uses the
-//! platform's library and certificate store, for networks that inspect TLS
-//! with their own CA.
+//! `rustls` (default), `rustls-ring` or `native-tls` selects the TLS
+//! implementation. `rustls` uses aws-lc-rs for its cryptography and
+//! `rustls-ring` ring (a smaller cold build; without the default features);
+//! System Context (`system-context`, default) signs with the same library,
+//! so a build compiles one. `native-tls` uses the platform's library and
+//! certificate store, for networks that inspect TLS with their own CA.
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]

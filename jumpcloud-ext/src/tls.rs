@@ -2,21 +2,28 @@
 //! the crate's features: one cryptography library serves TLS and System
 //! Context signatures.
 //!
-//! - `rustls` (default): reqwest has no cryptography provider of its own (its
+//! - `rustls` (default): reqwest's own rustls, on aws-lc-rs.
+//! - `rustls-ring`: reqwest has no cryptography provider of its own (its
 //!   `rustls-no-provider`); this module gives it a rustls configuration on
 //!   ring with the platform's certificate verifier.
-//! - `rustls-aws-lc`: reqwest's own rustls, on aws-lc-rs. It wins when both
-//!   are on, like System Context's signer (`auth/system_context.rs`).
 //! - `native-tls`: the platform's library; it wins over rustls when both are
 //!   on, as in reqwest.
+
+#[cfg(all(feature = "aws-lc-rs", feature = "ring"))]
+compile_error!(
+    "jumpcloud-ext: two cryptography libraries are on, aws-lc-rs (feature `rustls`, a default, or \
+     `aws-lc-rs`) and ring (feature `rustls-ring` or `ring`); enable one. For ring: \
+     `default-features = false, features = [\"v2\", \"v1\", \"insights\", \"system-context\", \
+     \"rustls-ring\"]`. `cargo tree -e features -i jumpcloud-ext` shows who asks for which."
+);
 
 #[cfg(all(
     feature = "system-context",
     not(any(feature = "aws-lc-rs", feature = "ring"))
 ))]
 compile_error!(
-    "jumpcloud-ext: the feature `system-context` signs with ring or aws-lc-rs: enable `rustls` \
-     (ring) or `rustls-aws-lc` (aws-lc-rs), or, with `native-tls`, the feature `ring` or `aws-lc-rs`."
+    "jumpcloud-ext: the feature `system-context` signs with aws-lc-rs or ring: enable `rustls` \
+     (aws-lc-rs) or `rustls-ring` (ring), or, with `native-tls`, the feature `aws-lc-rs` or `ring`."
 );
 
 use crate::error::Error;
@@ -28,25 +35,20 @@ use crate::error::Error;
 /// Build the client given to
 /// [`JumpCloudBuilder::reqwest_client`](crate::JumpCloudBuilder::reqwest_client)
 /// (or to a raw `jumpcloud_api` client's `with_sender`) from it. With the
-/// default `rustls` feature this matters: reqwest then has no cryptography
+/// `rustls-ring` feature this matters: reqwest then has no cryptography
 /// provider of its own, and `reqwest::Client::new()` (as well as
 /// `jumpcloud_api`'s generated `Client::new`) panics unless the program
 /// installed a process-wide rustls provider. The TLS
 /// settings are fixed here, so reqwest's own TLS methods on the builder
-/// (`tls_certs_merge`, `tls_version_min`, …) do not apply with `rustls`
-/// (they do with `rustls-aws-lc` and `native-tls`).
+/// (`tls_certs_merge`, `tls_version_min`, …) do not apply with `rustls-ring`.
 ///
 /// # Errors
 ///
 /// [`ErrorKind::Config`](crate::ErrorKind::Config) if the platform's
-/// certificate verifier cannot be set up (`rustls` on ring only).
+/// certificate verifier cannot be set up (`rustls-ring` only).
 pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
     let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
-    #[cfg(all(
-        feature = "rustls",
-        not(feature = "rustls-aws-lc"),
-        not(feature = "native-tls")
-    ))]
+    #[cfg(all(feature = "rustls-ring", not(feature = "native-tls")))]
     let builder = builder.tls_backend_preconfigured(ring_config()?);
     Ok(builder)
 }
@@ -54,14 +56,14 @@ pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
 /// rustls on ring with the platform's certificate verifier, as reqwest
 /// configures its own rustls: TLS 1.2 and 1.3, SNI, ALPN `http/1.1` (the
 /// workspace builds reqwest without HTTP/2).
-#[cfg(all(
-    feature = "rustls",
-    not(feature = "rustls-aws-lc"),
-    not(feature = "native-tls")
-))]
+#[cfg(all(feature = "rustls-ring", not(feature = "native-tls")))]
 fn ring_config() -> Result<rustls::ClientConfig, Error> {
     use rustls_platform_verifier::BuilderVerifierExt;
 
+    // rustls 0.23.48 deprecates this for its lack of post-quantum key
+    // exchange (aws-lc-rs, the default feature `rustls`, has it); choosing
+    // ring is what this feature is for.
+    #[allow(deprecated)]
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -81,7 +83,7 @@ mod tests {
 
     #[test]
     fn the_builder_makes_a_client_with_the_features_tls() {
-        // With `rustls` (ring) this is the path that must not reach reqwest's
+        // With `rustls-ring` this is the path that must not reach reqwest's
         // "no provider" panic.
         let client = http_client_builder().unwrap().build().unwrap();
         drop(client);

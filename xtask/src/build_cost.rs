@@ -4,10 +4,8 @@
 //! cold, each in a fresh scratch directory with its own target directory,
 //! against the working tree and, with `--base`, against another commit
 //! checked out beside it. Prints a Markdown table for BENCHMARKS.md.
-//! `--apps quick,aws-lc` sets the two TLS choices side by side: the quick
-//! start on the default `rustls` (ring) and on `rustls-aws-lc`. (`ring`, the
-//! quick start on `rustls-ring`, measures ring against commits from before
-//! it was the default.)
+//! `--apps quick,ring` sets the two TLS choices side by side: the quick start
+//! on the default `rustls` (aws-lc-rs) and on `rustls-ring`.
 //!
 //! How each figure is obtained:
 //! - wall: a clock around each cargo invocation.
@@ -51,14 +49,9 @@ const APP_TEST: &str = include_str!("build_cost/app/with_fake.rs");
 /// (users, groups, lookups by name, the graph), without `system-context`.
 pub const LEAN_FEATURES: &[&str] = &["directory", "rustls"];
 
-/// The quick start's features with rustls on ring by its old feature name
-/// (`rustls-ring`), which commits from before ring was the default also
-/// know: the `ring` app.
+/// The quick start's features with rustls on ring in place of the default
+/// `rustls` (aws-lc-rs): the other TLS choice, measured by the `ring` app.
 pub const RING_FEATURES: &[&str] = &["full", "system-context", "rustls-ring"];
-
-/// The quick start's features with rustls on aws-lc-rs in place of the
-/// default `rustls` (ring): the other TLS choice, measured by the `aws-lc` app.
-pub const AWS_LC_FEATURES: &[&str] = &["full", "system-context", "rustls-aws-lc"];
 
 /// The cryptography crates the TLS features choose between, whose units the
 /// table sums (issue 24, item 5).
@@ -76,11 +69,9 @@ pub enum App {
     Quick,
     /// The same program on [`LEAN_FEATURES`].
     Lean,
-    /// The quick start on [`RING_FEATURES`]: TLS and System Context on ring.
+    /// The quick start on [`RING_FEATURES`]: TLS and System Context on ring
+    /// instead of aws-lc-rs.
     Ring,
-    /// The quick start on [`AWS_LC_FEATURES`]: TLS and System Context on
-    /// aws-lc-rs instead of ring.
-    AwsLc,
     /// The quick start with `jumpcloud-fake` as a dev-dependency, then
     /// `cargo test --no-run`.
     Test,
@@ -92,7 +83,6 @@ impl App {
             App::Quick => "quick",
             App::Lean => "lean",
             App::Ring => "ring",
-            App::AwsLc => "aws-lc",
             App::Test => "test",
         }
     }
@@ -103,7 +93,6 @@ impl App {
             App::Quick => "quick start".into(),
             App::Lean => format!("lean ({})", code_list(LEAN_FEATURES)),
             App::Ring => "quick start on `rustls-ring`".into(),
-            App::AwsLc => "quick start on `rustls-aws-lc`".into(),
             App::Test => format!("quick start + `{FAKE}` (dev)"),
         }
     }
@@ -114,7 +103,6 @@ impl App {
             App::Quick | App::Test => &[],
             App::Lean => LEAN_FEATURES,
             App::Ring => RING_FEATURES,
-            App::AwsLc => AWS_LC_FEATURES,
         }
     }
 
@@ -132,9 +120,13 @@ impl App {
         let sdk = toml_string(&sdk.display().to_string());
         let ext = match self {
             App::Quick | App::Test => format!("{{ path = \"{sdk}/jumpcloud-ext\" }}"),
-            App::Lean | App::Ring | App::AwsLc => {
-                let features: Vec<String> =
-                    self.features().iter().map(|f| format!("\"{f}\"")).collect();
+            App::Lean | App::Ring => {
+                let chosen = if self == App::Lean {
+                    LEAN_FEATURES
+                } else {
+                    RING_FEATURES
+                };
+                let features: Vec<String> = chosen.iter().map(|f| format!("\"{f}\"")).collect();
                 format!(
                     "{{ path = \"{sdk}/jumpcloud-ext\", default-features = false, features = [{}] }}",
                     features.join(", ")
@@ -423,7 +415,7 @@ fn measure(cargo: &OsString, ticks: f64, app: App, sdk: &Path, dir: &Path) -> Re
     let build = step(cargo, ticks, dir, &["build", "--timings"])?;
     let test = match app {
         App::Test => Some(step(cargo, ticks, dir, &["test", "--no-run", "--timings"])?),
-        App::Quick | App::Lean | App::Ring | App::AwsLc => None,
+        App::Quick | App::Lean | App::Ring => None,
     };
     Ok(Measurement { build, test })
 }
@@ -1436,11 +1428,6 @@ const CONCURRENCY_DATA = [];
             r#"default-features = false, features = ["full", "system-context", "rustls-ring"] }"#
         ));
         assert!(ring.contains("name = \"build-cost-ring\""));
-        let aws_lc = App::AwsLc.manifest(sdk);
-        assert!(aws_lc.contains(
-            r#"default-features = false, features = ["full", "system-context", "rustls-aws-lc"] }"#
-        ));
-        assert!(aws_lc.contains("name = \"build-cost-aws-lc\""));
         let test = App::Test.manifest(sdk);
         assert!(test.contains(
             "[dev-dependencies]\njumpcloud-fake = { path = \"/tmp/sdk \\\"x\\\"/tests/fake\" }"

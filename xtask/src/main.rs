@@ -103,9 +103,8 @@ enum Command {
         /// a column beside the working tree's.
         #[arg(long)]
         base: Option<String>,
-        /// Which sample apps, comma-separated (`aws-lc`: the quick start on
-        /// `rustls-aws-lc`, to compare with `quick`; `ring`: on `rustls-ring`,
-        /// for bases from before ring was the default).
+        /// Which sample apps, comma-separated (`ring`: the quick start on
+        /// `rustls-ring`, to compare with `quick`).
         #[arg(
             long,
             value_enum,

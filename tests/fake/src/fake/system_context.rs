@@ -5,10 +5,10 @@
 
 use std::time::{Duration, SystemTime};
 
+use aws_lc_rs::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use http::{HeaderMap, Method, StatusCode, Uri, header};
-use ring::signature::{RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey};
 
 use super::error::ApiError;
 
