@@ -2,7 +2,9 @@
 //! operation it calls through the operation id its `send` hands to the hooks.
 //! The passes that add code per operation (`request`, `dynamic`) start here,
 //! and every pass that needs to know which operation a `send` calls asks
-//! [`OperationIds`]; the [`Builder`] fact itself is in `facts`.
+//! [`OperationIds`]; the [`Builder`] fact itself is in `facts`. It also
+//! finds the `types` module and rewrites derive lists, for the passes over
+//! the types.
 
 use std::collections::BTreeMap;
 
@@ -139,11 +141,59 @@ fn response_type(output: &ReturnType) -> Option<Type> {
     value.first().cloned()
 }
 
+/// The items of progenitor's `types` module.
+pub fn types_items(file: &mut syn::File) -> Result<&mut Vec<Item>> {
+    file.items
+        .iter_mut()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
+            _ => None,
+        })
+        .context("progenitor's output has no `types` module")
+}
+
+/// Whether `path` is these segments (`::serde::Deserialize` is `["serde",
+/// "Deserialize"]`).
+pub fn path_is(path: &syn::Path, segments: &[&str]) -> bool {
+    path.segments.len() == segments.len()
+        && path
+            .segments
+            .iter()
+            .zip(segments)
+            .all(|(s, want)| s.ident == want)
+}
+
 /// Whether a derive's path is `::serde::Deserialize` (as typify writes it);
 /// the passes that write decoders drop it.
 pub fn is_serde_deserialize(path: &syn::Path) -> bool {
-    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-    segments == ["serde", "Deserialize"]
+    path_is(path, &["serde", "Deserialize"])
+}
+
+/// Takes the paths `drop` picks out of every `#[derive(...)]` in `attrs`
+/// (a derive left empty goes) and says whether it took any.
+pub fn drop_derives(
+    attrs: &mut Vec<syn::Attribute>,
+    drop: impl Fn(&syn::Path) -> bool,
+) -> Result<bool> {
+    let mut dropped = false;
+    let mut kept_attrs = Vec::with_capacity(attrs.len());
+    for attr in std::mem::take(attrs) {
+        if !attr.path().is_ident("derive") {
+            kept_attrs.push(attr);
+            continue;
+        }
+        let paths = attr.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+        )?;
+        let before = paths.len();
+        let kept: Vec<syn::Path> = paths.into_iter().filter(|p| !drop(p)).collect();
+        dropped |= kept.len() != before;
+        if !kept.is_empty() {
+            kept_attrs.push(syn::parse_quote!(#[derive(#(#kept),*)]));
+        }
+    }
+    *attrs = kept_attrs;
+    Ok(dropped)
 }
 
 /// The name of a path type: `Foo` of `types::Foo` or `Foo<'a>`.

@@ -18,23 +18,16 @@
 //! What is lost: decoding a struct from a sequence (a JSON array), which
 //! the derive accepted and no JumpCloud answer uses.
 
-use super::builders;
 use anyhow::{Context, Result};
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::punctuated::Punctuated;
 use syn::{Attribute, Fields, Item, ItemStruct, LitStr, Path, Token, Type};
+
+use super::builders;
 
 /// Returns how many structs it gave a lean decoder.
 pub fn apply(file: &mut syn::File) -> Result<usize> {
-    let types = file
-        .items
-        .iter_mut()
-        .find_map(|item| match item {
-            Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
-            _ => None,
-        })
-        .context("progenitor's output has no `types` module")?;
+    let types = builders::types_items(file)?;
     let mut out = Vec::with_capacity(types.len());
     let mut changed = 0;
     for mut item in std::mem::take(types) {
@@ -83,9 +76,6 @@ enum Read {
 /// Replaces the derived `Deserialize` of `s` with a lean one, returned as
 /// the `impl` to put after it; `None` leaves `s` as it is.
 fn lean(s: &mut ItemStruct) -> Result<Option<Item>> {
-    let Some(derive_at) = s.attrs.iter().position(derives_deserialize) else {
-        return Ok(None);
-    };
     let Fields::Named(fields) = &s.fields else {
         return Ok(None);
     };
@@ -104,15 +94,9 @@ fn lean(s: &mut ItemStruct) -> Result<Option<Item>> {
         }
     }
 
-    let kept: Punctuated<Path, Token![,]> = s.attrs[derive_at]
-        .parse_args_with(Punctuated::<Path, Token![,]>::parse_terminated)?
-        .into_iter()
-        .filter(|p| !builders::is_serde_deserialize(p))
-        .collect();
-    if kept.is_empty() {
-        s.attrs.remove(derive_at);
-    } else {
-        s.attrs[derive_at] = syn::parse_quote!(#[derive(#kept)]);
+    // Only a struct that derived `Deserialize` gets one written.
+    if !builders::drop_derives(&mut s.attrs, builders::is_serde_deserialize)? {
+        return Ok(None);
     }
 
     let cfgs: Vec<&Attribute> = s
@@ -223,7 +207,7 @@ fn member(ident: syn::Ident, ty: &Type, attrs: &[Attribute]) -> Result<Option<Me
                 };
             } else if meta.path.is_ident("deserialize_with") {
                 let path: Path = meta.value()?.parse::<LitStr>()?.parse()?;
-                read = if quote!(#path).to_string() == "crate :: wire :: null_as_default" {
+                read = if builders::path_is(&path, &["crate", "wire", "null_as_default"]) {
                     Read::NullAsDefault
                 } else {
                     Read::With(path)
@@ -246,14 +230,6 @@ fn member(ident: syn::Ident, ty: &Type, attrs: &[Attribute]) -> Result<Option<Me
         absent,
         read,
     }))
-}
-
-/// `#[derive(..., ::serde::Deserialize, ...)]`.
-fn derives_deserialize(attr: &Attribute) -> bool {
-    attr.path().is_ident("derive")
-        && attr
-            .parse_args_with(Punctuated::<Path, Token![,]>::parse_terminated)
-            .is_ok_and(|paths| paths.iter().any(builders::is_serde_deserialize))
 }
 
 /// `Option<..>` however it is spelled.

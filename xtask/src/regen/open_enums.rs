@@ -18,19 +18,15 @@
 
 use std::collections::BTreeMap;
 
-use super::builders;
 use anyhow::{Result, bail};
 use quote::{format_ident, quote};
 use syn::{Fields, Item, ItemEnum, LitStr, parse_quote};
 
+use super::builders;
+
 /// Applies the rewrite to `pub mod types` and returns how many enums it opened.
 pub fn apply(file: &mut syn::File) -> Result<usize> {
-    let Some(types) = file.items.iter_mut().find_map(|item| match item {
-        Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    }) else {
-        bail!("progenitor's output has no `types` module");
-    };
+    let types = builders::types_items(file)?;
     let mut opened: BTreeMap<String, Opened> = BTreeMap::new();
     for item in types.iter_mut() {
         if let Item::Enum(e) = item
@@ -146,16 +142,9 @@ fn open(e: &mut ItemEnum) -> Result<Option<Opened>> {
         }
         variants.push((v.ident.clone(), wire));
     }
-    for attr in e.attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
-        let paths = attr.parse_args_with(
-            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-        )?;
-        let kept: Vec<_> = paths
-            .into_iter()
-            .filter(|p| !p.is_ident("Copy") && !builders::is_serde_deserialize(p))
-            .collect();
-        *attr = parse_quote!(#[derive(#(#kept),*)]);
-    }
+    builders::drop_derives(&mut e.attrs, |p| {
+        p.is_ident("Copy") || builders::is_serde_deserialize(p)
+    })?;
     e.variants.push(parse_quote! {
         /// A value this version of the client does not know, kept as sent.
         #[serde(untagged)]

@@ -24,7 +24,7 @@ use super::builders;
 /// Returns how many builders it removed.
 pub fn apply(file: &mut syn::File) -> Result<usize> {
     let roots = roots(builders::module_items_ref(file)?);
-    let types = types_module(file)?;
+    let types = builders::types_items(file)?;
     let edges = edges(types);
     let sent = closure(
         roots
@@ -74,17 +74,6 @@ pub(super) fn edges(items: &[Item]) -> BTreeMap<String, BTreeSet<String>> {
             Some((name, refs.0.intersection(&names).cloned().collect()))
         })
         .collect()
-}
-
-/// The items of progenitor's `types` module.
-fn types_module(file: &mut syn::File) -> Result<&mut Vec<Item>> {
-    file.items
-        .iter_mut()
-        .find_map(|item| match item {
-            Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
-            _ => None,
-        })
-        .context("progenitor's output has no `types` module")
 }
 
 /// The name of a type the `types` module defines.
