@@ -705,9 +705,15 @@ pub fn body<T: DeserializeOwned + Serialize>(
     if !attributes.is_empty() {
         value.insert("attributes".into(), Value::Object(attributes.clone()));
     }
-    let typed: T = serde_json::from_value(Value::Object(value))
+    // Through bytes, not `from_value`/`to_value`: this is compiled once per
+    // body type where the dispatch is used, and encoding to bytes shares the
+    // encoder the request itself compiles, where `to_value` compiled a
+    // second one for every type the body nests.
+    let typed: T = serde_json::to_vec(&value)
+        .and_then(|bytes| serde_json::from_slice(&bytes))
         .map_err(|e| invalid(format!("the change does not fit the body: {e}")))?;
-    let back = serde_json::to_value(&typed)
+    let back: Value = serde_json::to_vec(&typed)
+        .and_then(|bytes| serde_json::from_slice(&bytes))
         .map_err(|e| invalid(format!("the body does not encode: {e}")))?;
     let kept = back
         .get("attributes")

@@ -58,28 +58,52 @@ impl<R: Request> Run for R {}
 /// Sends `request` through its client's request path, each attempt also
 /// holding a place in `within` (a stream's or the graph's budget) unless
 /// the client's options name the same budget.
+///
+/// Compiled once per request type, so only building and decoding are
+/// generic here: the middle ([`send_outgoing`]) and the call's span are
+/// not, and the decoding future is boxed before it is wrapped in its span,
+/// so that wrapper is compiled once per response type rather than once per
+/// builder.
 pub(crate) async fn send<R: Request>(
     request: R,
     within: Option<&Budget>,
 ) -> Result<ResponseValue<R::Response>> {
     let operation = R::operation();
-    let typed = |e: jumpcloud_api::Error<()>| Error::from(e).or_operation(operation);
-    let call = tracing::debug_span!(
+    let call = call_span(operation);
+    let outgoing = call
+        .in_scope(|| tracing::debug_span!("jumpcloud.build").in_scope(|| request.into_request()))
+        .map_err(|e| typed(e, operation))?;
+    let response = send_outgoing(outgoing, operation, within)
+        .instrument(call.clone())
+        .await?;
+    let decoding: Decoding<'_, R::Response> = Box::pin(R::decode(response));
+    decoding
+        .instrument(tracing::debug_span!(parent: &call, "jumpcloud.decode"))
+        .await
+        .map_err(|e| typed(e, operation))
+}
+
+/// A generated builder's decoding, boxed (see [`send`]).
+type Decoding<'a, T> = std::pin::Pin<
+    Box<
+        dyn Future<Output = std::result::Result<ResponseValue<T>, jumpcloud_api::Error<()>>>
+            + Send
+            + 'a,
+    >,
+>;
+
+/// The span of one call: its API and operation.
+fn call_span(operation: &'static Operation) -> tracing::Span {
+    tracing::debug_span!(
         "jumpcloud.call",
         api = %operation.api,
         operation = operation.id,
-    );
-    async {
-        let outgoing = tracing::debug_span!("jumpcloud.build")
-            .in_scope(|| request.into_request().map_err(typed))?;
-        let response = send_outgoing(outgoing, operation, within).await?;
-        R::decode(response)
-            .instrument(tracing::debug_span!("jumpcloud.decode"))
-            .await
-            .map_err(typed)
-    }
-    .instrument(call)
-    .await
+    )
+}
+
+/// The raw client's error as this crate's, naming the operation.
+fn typed(e: jumpcloud_api::Error<()>, operation: &'static Operation) -> Error {
+    Error::from(e).or_operation(operation)
 }
 
 /// Sends a built request through the request path of the client it came

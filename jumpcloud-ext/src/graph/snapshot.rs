@@ -12,7 +12,6 @@ use futures::stream::BoxStream;
 use futures::{StreamExt, TryStreamExt};
 use jumpcloud_api::PagedRequest;
 use jumpcloud_api::paging::PageKind;
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -182,54 +181,65 @@ fn named(kind: Kind, id: Option<String>, name: Option<String>) -> Option<Snapsho
 impl Graph<'_> {
     /// The items of `request`'s listing that `node_of` turns into nodes,
     /// read as `mode` says.
+    ///
+    /// A listing paged by offset (every node listing today) is walked once,
+    /// as JSON: each item is decoded from its bytes, which reuses the
+    /// decoder the typed listing compiles, and kept whole when `mode` asks.
+    /// One walk per listing, not a typed and a raw one, and no second
+    /// decoder through `serde_json::Value`: this generic function is
+    /// compiled once per node kind, and those copies were a large part of
+    /// this crate's build.
     fn listed<'s, R, F>(&'s self, mode: &ReadMode, request: R, node_of: F) -> Nodes<'s>
     where
         R: PagedRequest + 's,
-        R::Item: Serialize + DeserializeOwned + Send + 's,
+        R::Item: DeserializeOwned + Send + 's,
         F: Fn(R::Item) -> Option<SnapshotNode> + Send + 's,
     {
         let counter = mode.counter.clone();
-        let offset = matches!(R::PAGING.kind, PageKind::Offset | PageKind::BodyOffset);
-        if mode.raw && offset {
-            // The page's JSON, item by item: the typed item (decoded from
-            // a copy) names the node; the JSON is kept whole.
-            return Counted::new(Raw(request), counter)
+        // A constant for each `R`, so only one branch is compiled.
+        if const { !matches!(R::PAGING.kind, PageKind::Offset | PageKind::BodyOffset) } {
+            // A token or cursor names the next page, and only the typed
+            // answer carries it: typed items, and no JSON to keep.
+            if mode.raw {
+                let e = Error::protocol(
+                    "this listing pages by token or cursor, so its items cannot be kept as JSON",
+                )
+                .or_operation(R::operation());
+                return futures::stream::once(std::future::ready(Err(e))).boxed();
+            }
+            return Counted::new(request, counter)
                 .concurrency(self.concurrency)
                 .within(&self.budget)
                 .stream()
-                .and_then(move |value| {
-                    let typed = serde_json::from_value::<R::Item>(value.clone()).map_err(|e| {
-                        Error::protocol(format!("an item of the listing does not decode: {e}"))
-                            .or_operation(R::operation())
-                    });
-                    let listed = typed.map(|item| {
-                        node_of(item).map(|node| Listed {
-                            node,
-                            raw: match value {
-                                Value::Object(map) => Some(map),
-                                _ => None,
-                            },
-                        })
-                    });
-                    std::future::ready(listed)
+                .try_filter_map(move |item| {
+                    std::future::ready(Ok(node_of(item).map(|node| Listed { node, raw: None })))
                 })
-                .try_filter_map(|listed| std::future::ready(Ok(listed)))
                 .boxed();
         }
-        // Typed; for a raw read of a token- or cursor-paged listing (none
-        // of the node listings today), the typed item serialised again.
-        let raw = mode.raw;
-        Counted::new(request, counter)
+        let keep = mode.raw;
+        Counted::new(Raw(request), counter)
             .concurrency(self.concurrency)
             .within(&self.budget)
             .stream()
-            .try_filter_map(move |item| {
-                let json = match raw.then(|| serde_json::to_value(&item)) {
-                    Some(Ok(Value::Object(map))) => Some(map),
-                    _ => None,
-                };
-                std::future::ready(Ok(node_of(item).map(|node| Listed { node, raw: json })))
+            .and_then(move |value| {
+                let typed = serde_json::to_vec(&value)
+                    .and_then(|bytes| serde_json::from_slice::<R::Item>(&bytes))
+                    .map_err(|e| {
+                        Error::protocol(format!("an item of the listing does not decode: {e}"))
+                            .or_operation(R::operation())
+                    });
+                let listed = typed.map(|item| {
+                    node_of(item).map(|node| Listed {
+                        node,
+                        raw: match value {
+                            Value::Object(map) if keep => Some(map),
+                            _ => None,
+                        },
+                    })
+                });
+                std::future::ready(listed)
             })
+            .try_filter_map(|listed| std::future::ready(Ok(listed)))
             .boxed()
     }
 

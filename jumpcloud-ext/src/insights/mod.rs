@@ -130,8 +130,10 @@ impl EventSearch {
             .services
             .iter()
             .map(|s| {
-                serde_json::to_value(s)
-                    .and_then(serde_json::from_value::<EventIntervalQueryServiceItem>)
+                // The two bodies list the same services as two enums; both
+                // read and write their wire names.
+                s.to_string()
+                    .parse::<EventIntervalQueryServiceItem>()
                     .map_err(|e| invalid(format!("service {s:?}: {e}")))
             })
             .collect::<Result<Vec<_>>>()?;

@@ -155,10 +155,7 @@ where
     where
         R: 'r,
     {
-        self.pages()
-            .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
-            .try_flatten()
-            .boxed()
+        items(self.pages())
     }
 
     /// Every item, in one `Vec`.
@@ -190,6 +187,17 @@ where
             }
         }
     }
+}
+
+/// The items of `pages`, in order. Generic over the item type only: one
+/// copy of these adapters per type, however many builders list it.
+fn items<'r, T: Send + 'r>(
+    pages: BoxStream<'r, Result<ListingPage<T>>>,
+) -> BoxStream<'r, Result<T>> {
+    pages
+        .map_ok(|page| futures::stream::iter(page.items.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
 }
 
 /// Streams any paged listing: `builder.stream()`, `builder.pages()`,

@@ -91,9 +91,19 @@ where
         index: 0,
         failed: false,
     };
-    futures::stream::unfold(walk, step).map(|page| {
+    typed(walk)
+}
+
+/// The walk's pages with their items' type restored. Generic over the item
+/// type only, so builders listing the same type (the graph's many
+/// listings of `GraphConnection`, say) share one copy of these adapters.
+fn typed<'r, T: Send + 'static>(
+    walk: Walk<'r>,
+) -> impl Stream<Item = Result<ListingPage<T>>> + Send + 'r {
+    let operation = walk.operation;
+    futures::stream::unfold(walk, step).map(move |page| {
         let page = page?;
-        match page.items.downcast::<Vec<R::Item>>() {
+        match page.items.downcast::<Vec<T>>() {
             Ok(items) => Ok(ListingPage {
                 items: *items,
                 position: page.position,
@@ -102,8 +112,7 @@ where
             }),
             // Unreachable: `fetch::<R>` boxed exactly this type.
             Err(_) => {
-                Err(Error::protocol("a page of another listing's type")
-                    .or_operation(R::operation()))
+                Err(Error::protocol("a page of another listing's type").or_operation(operation))
             }
         }
     })
