@@ -70,9 +70,10 @@ pub(crate) async fn send<R: Request>(
 ) -> Result<ResponseValue<R::Response>> {
     let operation = R::operation();
     let call = call_span(operation);
-    let outgoing = call
-        .in_scope(|| tracing::debug_span!("jumpcloud.build").in_scope(|| request.into_request()))
-        .map_err(|e| typed(e, operation))?;
+    let outgoing = call.in_scope(|| {
+        tracing::debug_span!("jumpcloud.build")
+            .in_scope(|| request.into_request().map_err(|e| typed(e, operation)))
+    })?;
     let response = send_outgoing(outgoing, operation, within)
         .instrument(call.clone())
         .await?;

@@ -210,7 +210,258 @@ impl<'ast> Visit<'ast> for ErrLiterals {
     }
 }
 
-fn render_struct(item: &syn::ItemStruct, counts: &mut Surface) -> (bool, String) {
+/// What the regen wrote into a struct's `Serialize` and `Deserialize` impls
+/// (`xtask/src/regen/encoders.rs`, `decoders.rs`) in place of serde's
+/// member attributes, read back as those attributes would have said it, so
+/// the snapshot still shows each member's wire name and rules.
+#[derive(Default)]
+struct Written {
+    /// Member → name on the wire.
+    wire: BTreeMap<String, String>,
+    /// Member → its `skip_serializing_if` function.
+    skip: BTreeMap<String, String>,
+    /// Member → `default` (`None`) or `default = "function"`.
+    default: BTreeMap<String, Option<String>>,
+    /// Member → its `deserialize_with` function.
+    with: BTreeMap<String, String>,
+}
+
+impl Written {
+    /// The member's serde arguments in the order typify and the regen wrote
+    /// them as attributes.
+    fn args(&self, member: &str) -> Vec<(String, Option<String>)> {
+        let mut args = Vec::new();
+        if let Some(wire) = self.wire.get(member).filter(|w| *w != member) {
+            args.push(("rename".to_string(), Some(wire.clone())));
+        }
+        if let Some(default) = self.default.get(member) {
+            args.push(("default".to_string(), default.clone()));
+        }
+        if let Some(skip) = self.skip.get(member) {
+            args.push(("skip_serializing_if".to_string(), Some(skip.clone())));
+        }
+        if let Some(with) = self.with.get(member) {
+            args.push(("deserialize_with".to_string(), Some(with.clone())));
+        }
+        args
+    }
+}
+
+/// `&self.member` or `&mut slot`: the identifier.
+fn referenced(expr: &syn::Expr) -> Option<String> {
+    let syn::Expr::Reference(r) = expr else {
+        return None;
+    };
+    match &*r.expr {
+        syn::Expr::Field(f) => match &f.member {
+            syn::Member::Named(ident) => Some(ident.to_string()),
+            syn::Member::Unnamed(_) => None,
+        },
+        syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+        _ => None,
+    }
+}
+
+fn str_lit(expr: &syn::Expr) -> Option<String> {
+    match expr {
+        syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(s),
+            ..
+        }) => Some(s.value()),
+        _ => None,
+    }
+}
+
+fn path_ends(expr: &syn::Expr, last: &str) -> bool {
+    matches!(expr, syn::Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == last))
+}
+
+/// Reads a written encoder: `let aN = skip(&self.m);` and
+/// `fields.put("wire", &self.m)` / `fields.put_unless(aN, "wire", &self.m)`.
+fn read_encoder(imp: &syn::ItemImpl, out: &mut Written) {
+    let mut flags: BTreeMap<String, String> = BTreeMap::new();
+    for item in &imp.items {
+        let syn::ImplItem::Fn(f) = item else { continue };
+        for stmt in &f.block.stmts {
+            match stmt {
+                syn::Stmt::Local(local) => {
+                    if let (syn::Pat::Ident(flag), Some(init)) = (&local.pat, &local.init)
+                        && let syn::Expr::Call(call) = &*init.expr
+                        && let (syn::Expr::Path(skip), Some(member)) =
+                            (&*call.func, call.args.first().and_then(referenced))
+                    {
+                        flags.insert(flag.ident.to_string(), type_string(&skip.path));
+                        out.skip.insert(member, type_string(&skip.path));
+                    }
+                }
+                syn::Stmt::Expr(syn::Expr::MethodCall(call), _) => {
+                    let args: Vec<&syn::Expr> = call.args.iter().collect();
+                    let (name, member) = match (call.method.to_string().as_str(), &args[..]) {
+                        ("put", [name, member]) | ("put_unless", [_, name, member]) => {
+                            (str_lit(name), referenced(member))
+                        }
+                        _ => continue,
+                    };
+                    if let (Some(name), Some(member)) = (name, member) {
+                        out.wire.insert(member, name);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Reads a written decoder: the arms `"wire" => crate::wire::next(&mut map,
+/// &mut fN, "wire")` (or `next_or_default`, or a block with a function of
+/// its own), and the final `Struct { member: fN.… }`.
+#[derive(Default)]
+struct DecoderFacts {
+    /// Slot → wire name, and how it is read.
+    slots: BTreeMap<String, (String, Option<String>)>,
+    /// Member → (slot, default).
+    members: BTreeMap<String, (String, Option<Option<String>>)>,
+}
+
+impl<'ast> Visit<'ast> for DecoderFacts {
+    fn visit_arm(&mut self, arm: &'ast syn::Arm) {
+        if let syn::Pat::Lit(lit) = &arm.pat
+            && let syn::Lit::Str(wire) = &lit.lit
+        {
+            let body = match &*arm.body {
+                syn::Expr::Block(b) => b.block.stmts.last().and_then(|s| match s {
+                    syn::Stmt::Expr(e, None) => Some(e),
+                    _ => None,
+                }),
+                e => Some(e),
+            };
+            let mut with: Option<String> = None;
+            let mut slot = None;
+            if let Some(syn::Expr::Call(call)) = body {
+                slot = call.args.iter().nth(1).and_then(referenced);
+                if path_ends(&call.func, "next_or_default") {
+                    with = Some("crate::wire::null_as_default".to_string());
+                }
+            } else if let syn::Expr::Block(b) = &*arm.body {
+                // `struct With(T); impl Deserialize for With { path(deserializer) }`,
+                // then `.and_then(|with| crate::wire::fill(&mut fN, ..))`.
+                struct Calls(Vec<syn::ExprCall>);
+                impl<'a> Visit<'a> for Calls {
+                    fn visit_expr_call(&mut self, c: &'a syn::ExprCall) {
+                        self.0.push(c.clone());
+                        syn::visit::visit_expr_call(self, c);
+                    }
+                }
+                let mut calls = Calls(Vec::new());
+                calls.visit_block(&b.block);
+                for c in &calls.0 {
+                    if path_ends(&c.func, "fill") {
+                        slot = c.args.first().and_then(referenced);
+                    } else if c.args.len() == 1
+                        && matches!(c.args.first(), Some(syn::Expr::Path(p)) if p.path.is_ident("deserializer"))
+                        && let syn::Expr::Path(p) = &*c.func
+                    {
+                        with = Some(type_string(&p.path));
+                    }
+                }
+            }
+            if let Some(slot) = slot {
+                self.slots.insert(slot, (wire.value(), with));
+            }
+        }
+        syn::visit::visit_arm(self, arm);
+    }
+
+    fn visit_expr_struct(&mut self, e: &'ast syn::ExprStruct) {
+        for field in &e.fields {
+            let syn::Member::Named(member) = &field.member else {
+                continue;
+            };
+            // `fN.flatten()`, `fN.unwrap_or_default()`, `fN.unwrap_or_else(f)`,
+            // `crate::wire::or_missing(fN, ..)?`, `crate::wire::required(fN, ..)?`.
+            let mut expr = &field.expr;
+            if let syn::Expr::Try(t) = expr {
+                expr = &t.expr;
+            }
+            let (slot, default) = match expr {
+                syn::Expr::MethodCall(m) => {
+                    let slot = match &*m.receiver {
+                        syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+                        _ => None,
+                    };
+                    let default = match m.method.to_string().as_str() {
+                        "unwrap_or_default" => Some(None),
+                        "unwrap_or_else" => m.args.first().and_then(|a| match a {
+                            syn::Expr::Path(p) => Some(Some(type_string(&p.path))),
+                            _ => None,
+                        }),
+                        _ => None,
+                    };
+                    (slot, default)
+                }
+                syn::Expr::Call(c) => (
+                    c.args.first().and_then(|a| match a {
+                        syn::Expr::Path(p) => p.path.get_ident().map(ToString::to_string),
+                        _ => None,
+                    }),
+                    None,
+                ),
+                _ => (None, None),
+            };
+            if let Some(slot) = slot {
+                self.members.insert(member.to_string(), (slot, default));
+            }
+        }
+        syn::visit::visit_expr_struct(self, e);
+    }
+}
+
+fn read_decoder(imp: &syn::ItemImpl, out: &mut Written) {
+    let mut facts = DecoderFacts::default();
+    facts.visit_item_impl(imp);
+    for (member, (slot, default)) in facts.members {
+        if let Some((wire, with)) = facts.slots.get(&slot) {
+            out.wire
+                .entry(member.clone())
+                .or_insert_with(|| wire.clone());
+            if let Some(with) = with {
+                out.with.insert(member.clone(), with.clone());
+            }
+        }
+        if let Some(default) = default {
+            out.default.insert(member, default);
+        }
+    }
+}
+
+/// The written impls of `types`, by the struct they are for.
+fn written(types: &[syn::Item]) -> BTreeMap<String, Written> {
+    let mut out: BTreeMap<String, Written> = BTreeMap::new();
+    for item in types {
+        let syn::Item::Impl(imp) = item else { continue };
+        let (Some((_, trait_path, _)), syn::Type::Path(self_ty)) = (&imp.trait_, &*imp.self_ty)
+        else {
+            continue;
+        };
+        let (Some(tr), Some(ty)) = (trait_path.segments.last(), self_ty.path.segments.last())
+        else {
+            continue;
+        };
+        let entry = out.entry(ty.ident.to_string()).or_default();
+        if tr.ident == "Serialize" {
+            read_encoder(imp, entry);
+        } else if tr.ident == "Deserialize" {
+            read_decoder(imp, entry);
+        }
+    }
+    out
+}
+
+fn render_struct(
+    item: &syn::ItemStruct,
+    written: Option<&Written>,
+    counts: &mut Surface,
+) -> (bool, String) {
     let name = item.ident.to_string();
     let struct_flags = serde_flags(&serde_args(&item.attrs));
     let mut out = String::new();
@@ -227,7 +478,12 @@ fn render_struct(item: &syn::ItemStruct, counts: &mut Surface) -> (bool, String)
             .unwrap();
             for field in &named.named {
                 let rust = field.ident.as_ref().map(ToString::to_string).unwrap();
-                let args = serde_args(&field.attrs);
+                let mut args = serde_args(&field.attrs);
+                if args.is_empty()
+                    && let Some(written) = written
+                {
+                    args = written.args(&rust);
+                }
                 let wire = serde_rename(&args).unwrap_or_else(|| rust.clone());
                 let ty = type_string(&field.ty);
                 let mut flags = Vec::new();
@@ -370,6 +626,7 @@ fn render(api: &str) -> Surface {
         aliases: 0,
         closed_enums: Vec::new(),
     };
+    let impls = written(types);
     let mut blocks: BTreeMap<String, String> = BTreeMap::new();
     let mut newtypes: BTreeMap<String, String> = BTreeMap::new();
     let mut constraints: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -377,7 +634,8 @@ fn render(api: &str) -> Surface {
     for item in types {
         match item {
             syn::Item::Struct(s) => {
-                let (is_newtype, block) = render_struct(s, &mut counts);
+                let (is_newtype, block) =
+                    render_struct(s, impls.get(&s.ident.to_string()), &mut counts);
                 let previous = if is_newtype {
                     newtypes.insert(s.ident.to_string(), block)
                 } else {

@@ -558,3 +558,38 @@ fn the_written_decoders_keep_serde_s_rules() {
     assert!(method("7").is_err());
     assert!(method(r#"{"STATIC": null}"#).is_err());
 }
+
+#[test]
+fn the_written_encoders_keep_serde_s_rules() {
+    // Members in declaration order under their wire names; absent options
+    // and empty lists or maps left out where the document says so.
+    let command: v1::types::Command = serde_json::from_str(
+        r#"{"name": "who", "commandType": "linux", "command": "id", "sudo": true, "files": []}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        serde_json::to_string(&command).unwrap(),
+        r#"{"command":"id","commandType":"linux","name":"who","sudo":true}"#
+    );
+
+    let mut update = v2::types::AccessRequestApiUpdateAccessRequestRequest {
+        remarks: Some("ok".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        serde_json::to_value(&update).unwrap(),
+        json!({"remarks": "ok"})
+    );
+    update
+        .additional_attributes
+        .insert("team".into(), json!("ops"));
+    assert_eq!(
+        serde_json::to_string(&update).unwrap(),
+        r#"{"additionalAttributes":{"team":"ops"},"remarks":"ok"}"#
+    );
+
+    // What is written reads back as the same value.
+    let again: v1::types::Command =
+        serde_json::from_str(&serde_json::to_string(&command).unwrap()).unwrap();
+    assert_eq!(again, command);
+}

@@ -10,6 +10,7 @@ use std::marker::PhantomData;
 use std::sync::{Mutex, PoisonError};
 
 use serde::de::{self, Visitor};
+use serde::ser;
 use serde::{Deserialize, Deserializer};
 
 /// Reads `null` as the type's default (an empty list or map). Generated
@@ -94,6 +95,102 @@ pub fn fill<T, E: de::Error>(slot: &mut Option<T>, name: &'static str, value: T)
     }
     *slot = Some(value);
     Ok(())
+}
+
+/// Reads the value of the member whose name was just read into `slot`
+/// (refusing a repeat, see [`fill`]). One call per member in the generated
+/// decoders, whose match over member names then needs one `?` in all.
+#[doc(hidden)]
+#[inline]
+pub fn next<'de, A: de::MapAccess<'de>, T: Deserialize<'de>>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    let value = map.next_value::<T>()?;
+    fill(slot, name, value)
+}
+
+/// [`next`] for a member whose `null` reads as the type's default (see
+/// [`null_as_default`]).
+#[doc(hidden)]
+#[inline]
+pub fn next_or_default<'de, A: de::MapAccess<'de>, T: Deserialize<'de> + Default>(
+    map: &mut A,
+    slot: &mut Option<T>,
+    name: &'static str,
+) -> Result<(), A::Error> {
+    let value = map.next_value::<Option<T>>()?;
+    fill(slot, name, value.unwrap_or_default())
+}
+
+/// Skips the value of a member the struct does not have.
+#[doc(hidden)]
+#[inline]
+pub fn skip<'de, A: de::MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
+    map.next_value::<de::IgnoredAny>().map(drop)
+}
+
+/// The members of a generated struct being encoded (`cargo xtask regen`
+/// writes the structs' `Serialize`, see `xtask/src/regen/encoders.rs`).
+///
+/// It keeps the first error and ignores what follows, so an encoder is one
+/// call per member with no `?`: serde's derive spent most of its code, and
+/// `jumpcloud-api-types` about a third of its build, on branches for each.
+#[doc(hidden)]
+pub struct Fields<S: ser::SerializeStruct> {
+    state: Result<S, S::Error>,
+}
+
+/// Starts encoding struct `name` with `members` members, of which those
+/// flagged in `absent` will be left out (their `skip_serializing_if` held),
+/// so the length given to the format is exact, as serde's derive gives it.
+#[doc(hidden)]
+pub fn fields<S: ser::Serializer>(
+    serializer: S,
+    name: &'static str,
+    members: usize,
+    absent: &[bool],
+) -> Fields<S::SerializeStruct> {
+    let len = members.saturating_sub(absent.iter().filter(|a| **a).count());
+    Fields {
+        state: serializer.serialize_struct(name, len),
+    }
+}
+
+impl<S: ser::SerializeStruct> Fields<S> {
+    /// Encodes member `name`.
+    #[inline]
+    pub fn put<T: ?Sized + ser::Serialize>(&mut self, name: &'static str, value: &T) {
+        if let Ok(state) = &mut self.state
+            && let Err(e) = state.serialize_field(name, value)
+        {
+            self.state = Err(e);
+        }
+    }
+
+    /// Encodes member `name` unless it is `absent`, which the format is
+    /// told of instead (`skip_field`), as serde's derive does.
+    #[inline]
+    pub fn put_unless<T: ?Sized + ser::Serialize>(
+        &mut self,
+        absent: bool,
+        name: &'static str,
+        value: &T,
+    ) {
+        if !absent {
+            self.put(name, value);
+        } else if let Ok(state) = &mut self.state
+            && let Err(e) = state.skip_field(name)
+        {
+            self.state = Err(e);
+        }
+    }
+
+    /// Ends the struct, or returns the first error.
+    pub fn end(self) -> Result<S::Ok, S::Error> {
+        self.state?.end()
+    }
 }
 
 /// A member the object lacked that has no default: `None` for an `Option`

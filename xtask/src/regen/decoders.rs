@@ -6,8 +6,9 @@
 //! and a struct visitor for maps and one for sequences. JSON, all the server
 //! speaks, needs the names and the map alone. This pass writes one map
 //! visitor per struct that matches the member name as a string
-//! (`wire::Key`, shared by all), and leaves `Serialize` derived (it costs
-//! next to nothing).
+//! (`wire::Key`, shared by all). Each member is one call (`wire::next`),
+//! and the match over names is `?`-ed once; `Serialize` is written by
+//! [`super::encoders`].
 //!
 //! It decodes as the derive did for every attribute the generated structs
 //! carry: `rename`, `default` (bare or a function), `deserialize_with`;
@@ -115,8 +116,8 @@ fn lean(s: &mut ItemStruct) -> Result<Option<Item>> {
     });
     let arms = members.iter().zip(&slots).map(|(m, slot)| {
         let name = &m.name;
-        let read = read(m);
-        quote!(#name => crate::wire::fill(&mut #slot, #name, #read)?,)
+        let read = read(m, slot);
+        quote!(#name => #read,)
     });
     let finish = members.iter().zip(&slots).map(|(m, slot)| {
         let ident = &m.ident;
@@ -152,10 +153,8 @@ fn lean(s: &mut ItemStruct) -> Result<Option<Item>> {
                         {
                             match key.as_str() {
                                 #(#arms)*
-                                _ => {
-                                    map.next_value::<::serde::de::IgnoredAny>()?;
-                                }
-                            }
+                                _ => crate::wire::skip(&mut map),
+                            }?;
                         }
                         ::std::result::Result::Ok(#ty { #(#finish)* })
                     }
@@ -166,14 +165,15 @@ fn lean(s: &mut ItemStruct) -> Result<Option<Item>> {
     }))
 }
 
-/// How the decoder reads one member's value from `map`.
-fn read(m: &Member) -> TokenStream {
+/// How the decoder reads one member's value from `map` into `slot`: an
+/// expression of type `Result<(), A::Error>`, so each arm of the match over
+/// names is one call and the match is `?`-ed once.
+fn read(m: &Member, slot: &syn::Ident) -> TokenStream {
     let t = &m.ty;
+    let name = &m.name;
     match &m.read {
-        Read::Plain => quote!(map.next_value::<#t>()?),
-        Read::NullAsDefault => {
-            quote!(map.next_value::<::std::option::Option<#t>>()?.unwrap_or_default())
-        }
+        Read::Plain => quote!(crate::wire::next(&mut map, &mut #slot, #name)),
+        Read::NullAsDefault => quote!(crate::wire::next_or_default(&mut map, &mut #slot, #name)),
         Read::With(path) => quote!({
             struct With(#t);
             impl<'de> ::serde::Deserialize<'de> for With {
@@ -183,7 +183,8 @@ fn read(m: &Member) -> TokenStream {
                     #path(deserializer).map(With)
                 }
             }
-            map.next_value::<With>()?.0
+            map.next_value::<With>()
+                .and_then(|with| crate::wire::fill(&mut #slot, #name, with.0))
         }),
     }
 }
@@ -287,10 +288,12 @@ mod tests {
             "{out}"
         );
         for wanted in [
-            r#""firstName" => { crate::wire::fill(&mut f0, "firstName""#,
+            r#"crate::wire::next(&mut map, &mut f0, "firstName")"#,
+            r#""id" => crate::wire::next(&mut map, &mut f1, "id"),"#,
+            r#"crate::wire::next_or_default(&mut map, &mut f2, "tags")"#,
+            "_ => crate::wire::skip(&mut map), }?;",
             "f0.flatten()",
             r#"crate::wire::or_missing(f1, "id")?"#,
-            "map.next_value::<::std::option::Option<Vec<String>>>()?.unwrap_or_default()",
             "f2.unwrap_or_default()",
             "f3.unwrap_or_else(defaults::yes)",
             r#""type" =>"#,

@@ -20,8 +20,8 @@
 //!    comments made line by line and given each operation's facts ([`docs`]);
 //!    struct builders are kept only for sent types ([`type_builders`]), each
 //!    operation and type put behind its API area's feature ([`areas`]), each
-//!    struct given a lean map decoder in place of serde's derive
-//!    ([`decoders`]), and
+//!    struct given a lean map decoder and a lean encoder in place of serde's
+//!    derives ([`decoders`], [`encoders`]), and
 //!    non-generic functions marked `#[inline]` so only the operations an
 //!    application calls become machine code ([`inline`]);
 //! 5. the `types` module is split off into `jumpcloud-api-types`, and both
@@ -44,6 +44,7 @@ mod builders;
 mod decoders;
 mod docs;
 mod dynamic;
+mod encoders;
 mod facts;
 mod filter_fields;
 mod filters;
@@ -253,6 +254,7 @@ const PASSES: &[(&str, Pass)] = &[
         areas::apply(f.api, &f.rows, file).map(drop)
     }),
     ("lean decoders", |_, file| decoders::apply(file).map(drop)),
+    ("lean encoders", |_, file| encoders::apply(file).map(drop)),
     ("split sends", |f, file| {
         let split = request::split_sends(file)?;
         if split != f.rows.len() {

@@ -18,10 +18,20 @@
 #[allow(clippy::all)]
 pub mod types {
     ///`EventCount`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct EventCount {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub count: ::std::option::Option<i64>,
+    }
+    impl ::serde::Serialize for EventCount {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            let a0 = ::std::option::Option::is_none(&self.count);
+            let mut fields = crate::wire::fields(serializer, "EventCount", 1usize, &[a0]);
+            fields.put_unless(a0, "count", &self.count);
+            fields.end()
+        }
     }
     impl<'de> ::serde::Deserialize<'de> for EventCount {
         fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -44,15 +54,9 @@ pub mod types {
                         map.next_key::<crate::wire::Key<'de>>()?
                     {
                         match key.as_str() {
-                            "count" => crate::wire::fill(
-                                &mut f0,
-                                "count",
-                                map.next_value::<::std::option::Option<i64>>()?,
-                            )?,
-                            _ => {
-                                map.next_value::<::serde::de::IgnoredAny>()?;
-                            }
-                        }
+                            "count" => crate::wire::next(&mut map, &mut f0, "count"),
+                            _ => crate::wire::skip(&mut map),
+                        }?;
                     }
                     ::std::result::Result::Ok(EventCount {
                         count: f0.flatten(),
@@ -63,15 +67,35 @@ pub mod types {
         }
     }
     ///`EventDistinctGetResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct EventDistinctGetResponse {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub buckets: ::std::vec::Vec<EventDistinctGetResponseBucketsItem>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub doc_count_error_upper_bound: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sum_other_doc_count: ::std::option::Option<i64>,
+    }
+    impl ::serde::Serialize for EventDistinctGetResponse {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            let a0 = ::std::vec::Vec::is_empty(&self.buckets);
+            let a1 = ::std::option::Option::is_none(&self.doc_count_error_upper_bound);
+            let a2 = ::std::option::Option::is_none(&self.sum_other_doc_count);
+            let mut fields = crate::wire::fields(
+                serializer,
+                "EventDistinctGetResponse",
+                3usize,
+                &[a0, a1, a2],
+            );
+            fields.put_unless(a0, "buckets", &self.buckets);
+            fields.put_unless(
+                a1,
+                "doc_count_error_upper_bound",
+                &self.doc_count_error_upper_bound,
+            );
+            fields.put_unless(a2, "sum_other_doc_count", &self.sum_other_doc_count);
+            fields.end()
+        }
     }
     impl<'de> ::serde::Deserialize<'de> for EventDistinctGetResponse {
         fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -99,28 +123,15 @@ pub mod types {
                         map.next_key::<crate::wire::Key<'de>>()?
                     {
                         match key.as_str() {
-                            "buckets" => crate::wire::fill(
-                                &mut f0,
-                                "buckets",
-                                map.next_value::<::std::option::Option<
-                                    ::std::vec::Vec<EventDistinctGetResponseBucketsItem>,
-                                >>()?
-                                .unwrap_or_default(),
-                            )?,
-                            "doc_count_error_upper_bound" => crate::wire::fill(
-                                &mut f1,
-                                "doc_count_error_upper_bound",
-                                map.next_value::<::std::option::Option<i64>>()?,
-                            )?,
-                            "sum_other_doc_count" => crate::wire::fill(
-                                &mut f2,
-                                "sum_other_doc_count",
-                                map.next_value::<::std::option::Option<i64>>()?,
-                            )?,
-                            _ => {
-                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            "buckets" => crate::wire::next_or_default(&mut map, &mut f0, "buckets"),
+                            "doc_count_error_upper_bound" => {
+                                crate::wire::next(&mut map, &mut f1, "doc_count_error_upper_bound")
                             }
-                        }
+                            "sum_other_doc_count" => {
+                                crate::wire::next(&mut map, &mut f2, "sum_other_doc_count")
+                            }
+                            _ => crate::wire::skip(&mut map),
+                        }?;
                     }
                     ::std::result::Result::Ok(EventDistinctGetResponse {
                         buckets: f0.unwrap_or_default(),
@@ -141,12 +152,28 @@ pub mod types {
         }
     }
     ///`EventDistinctGetResponseBucketsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct EventDistinctGetResponseBucketsItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub doc_count: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub key: ::std::option::Option<::std::string::String>,
+    }
+    impl ::serde::Serialize for EventDistinctGetResponseBucketsItem {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            let a0 = ::std::option::Option::is_none(&self.doc_count);
+            let a1 = ::std::option::Option::is_none(&self.key);
+            let mut fields = crate::wire::fields(
+                serializer,
+                "EventDistinctGetResponseBucketsItem",
+                2usize,
+                &[a0, a1],
+            );
+            fields.put_unless(a0, "doc_count", &self.doc_count);
+            fields.put_unless(a1, "key", &self.key);
+            fields.end()
+        }
     }
     impl<'de> ::serde::Deserialize<'de> for EventDistinctGetResponseBucketsItem {
         fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -173,20 +200,10 @@ pub mod types {
                         map.next_key::<crate::wire::Key<'de>>()?
                     {
                         match key.as_str() {
-                            "doc_count" => crate::wire::fill(
-                                &mut f0,
-                                "doc_count",
-                                map.next_value::<::std::option::Option<i64>>()?,
-                            )?,
-                            "key" => crate::wire::fill(
-                                &mut f1,
-                                "key",
-                                map.next_value::<::std::option::Option<::std::string::String>>()?,
-                            )?,
-                            _ => {
-                                map.next_value::<::serde::de::IgnoredAny>()?;
-                            }
-                        }
+                            "doc_count" => crate::wire::next(&mut map, &mut f0, "doc_count"),
+                            "key" => crate::wire::next(&mut map, &mut f1, "key"),
+                            _ => crate::wire::skip(&mut map),
+                        }?;
                     }
                     ::std::result::Result::Ok(EventDistinctGetResponseBucketsItem {
                         doc_count: f0.flatten(),
@@ -202,15 +219,30 @@ pub mod types {
         }
     }
     ///`EventDistinctQuery`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     pub struct EventDistinctQuery {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub end_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         pub field: ::std::string::String,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub search_term: ::std::option::Option<SearchTerm>,
         pub service: ::std::vec::Vec<EventDistinctQueryServiceItem>,
         pub start_time: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl ::serde::Serialize for EventDistinctQuery {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            let a0 = ::std::option::Option::is_none(&self.end_time);
+            let a2 = ::std::option::Option::is_none(&self.search_term);
+            let mut fields =
+                crate::wire::fields(serializer, "EventDistinctQuery", 5usize, &[a0, a2]);
+            fields.put_unless(a0, "end_time", &self.end_time);
+            fields.put("field", &self.field);
+            fields.put_unless(a2, "search_term", &self.search_term);
+            fields.put("service", &self.service);
+            fields.put("start_time", &self.start_time);
+            fields.end()
+        }
     }
     impl<'de> ::serde::Deserialize<'de> for EventDistinctQuery {
         fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -243,37 +275,13 @@ pub mod types {
                         map.next_key::<crate::wire::Key<'de>>()?
                     {
                         match key.as_str() {
-                            "end_time" => crate::wire::fill(
-                                &mut f0,
-                                "end_time",
-                                map.next_value::<::std::option::Option<
-                                    ::chrono::DateTime<::chrono::offset::Utc>,
-                                >>()?,
-                            )?,
-                            "field" => crate::wire::fill(
-                                &mut f1,
-                                "field",
-                                map.next_value::<::std::string::String>()?,
-                            )?,
-                            "search_term" => crate::wire::fill(
-                                &mut f2,
-                                "search_term",
-                                map.next_value::<::std::option::Option<SearchTerm>>()?,
-                            )?,
-                            "service" => crate::wire::fill(
-                                &mut f3,
-                                "service",
-                                map.next_value::<::std::vec::Vec<EventDistinctQueryServiceItem>>()?,
-                            )?,
-                            "start_time" => crate::wire::fill(
-                                &mut f4,
-                                "start_time",
-                                map.next_value::<::chrono::DateTime<::chrono::offset::Utc>>()?,
-                            )?,
-                            _ => {
-                                map.next_value::<::serde::de::IgnoredAny>()?;
-                            }
-                        }
+                            "end_time" => crate::wire::next(&mut map, &mut f0, "end_time"),
+                            "field" => crate::wire::next(&mut map, &mut f1, "field"),
+                            "search_term" => crate::wire::next(&mut map, &mut f2, "search_term"),
+                            "service" => crate::wire::next(&mut map, &mut f3, "service"),
+                            "start_time" => crate::wire::next(&mut map, &mut f4, "start_time"),
+                            _ => crate::wire::skip(&mut map),
+                        }?;
                     }
                     ::std::result::Result::Ok(EventDistinctQuery {
                         end_time: f0.flatten(),
@@ -354,11 +362,21 @@ pub mod types {
         }
     }
     ///`EventIntervalGetResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct EventIntervalGetResponse {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub buckets: ::std::vec::Vec<EventIntervalGetResponseBucketsItem>,
+    }
+    impl ::serde::Serialize for EventIntervalGetResponse {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            let a0 = ::std::vec::Vec::is_empty(&self.buckets);
+            let mut fields =
+                crate::wire::fields(serializer, "EventIntervalGetResponse", 1usize, &[a0]);
+            fields.put_unless(a0, "buckets", &self.buckets);
+            fields.end()
+        }
     }
     impl<'de> ::serde::Deserialize<'de> for EventIntervalGetResponse {
         fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -382,18 +400,9 @@ pub mod types {
                         map.next_key::<crate::wire::Key<'de>>()?
                     {
                         match key.as_str() {
-                            "buckets" => crate::wire::fill(
-                                &mut f0,
-                                "buckets",
-                                map.next_value::<::std::option::Option<
-                                    ::std::vec::Vec<EventIntervalGetResponseBucketsItem>,
-                                >>()?
-                                .unwrap_or_default(),
-                            )?,
-                            _ => {
-                                map.next_value::<::serde::de::IgnoredAny>()?;
-                            }
-                        }
+                            "buckets" => crate::wire::next_or_default(&mut map, &mut f0, "buckets"),
+                            _ => crate::wire::skip(&mut map),
+                        }?;
                     }
                     ::std::result::Result::Ok(EventIntervalGetResponse {
                         buckets: f0.unwrap_or_default(),
@@ -404,14 +413,31 @@ pub mod types {
         }
     }
     ///`EventIntervalGetResponseBucketsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct EventIntervalGetResponseBucketsItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub doc_count: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub key: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub key_as_string: ::std::option::Option<::std::string::String>,
+    }
+    impl ::serde::Serialize for EventIntervalGetResponseBucketsItem {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            let a0 = ::std::option::Option::is_none(&self.doc_count);
+            let a1 = ::std::option::Option::is_none(&self.key);
+            let a2 = ::std::option::Option::is_none(&self.key_as_string);
+            let mut fields = crate::wire::fields(
+                serializer,
+                "EventIntervalGetResponseBucketsItem",
+                3usize,
+                &[a0, a1, a2],
+            );
+            fields.put_unless(a0, "doc_count", &self.doc_count);
+            fields.put_unless(a1, "key", &self.key);
+            fields.put_unless(a2, "key_as_string", &self.key_as_string);
+            fields.end()
+        }
     }
     impl<'de> ::serde::Deserialize<'de> for EventIntervalGetResponseBucketsItem {
         fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -440,25 +466,13 @@ pub mod types {
                         map.next_key::<crate::wire::Key<'de>>()?
                     {
                         match key.as_str() {
-                            "doc_count" => crate::wire::fill(
-                                &mut f0,
-                                "doc_count",
-                                map.next_value::<::std::option::Option<i64>>()?,
-                            )?,
-                            "key" => crate::wire::fill(
-                                &mut f1,
-                                "key",
-                                map.next_value::<::std::option::Option<i64>>()?,
-                            )?,
-                            "key_as_string" => crate::wire::fill(
-                                &mut f2,
-                                "key_as_string",
-                                map.next_value::<::std::option::Option<::std::string::String>>()?,
-                            )?,
-                            _ => {
-                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            "doc_count" => crate::wire::next(&mut map, &mut f0, "doc_count"),
+                            "key" => crate::wire::next(&mut map, &mut f1, "key"),
+                            "key_as_string" => {
+                                crate::wire::next(&mut map, &mut f2, "key_as_string")
                             }
-                        }
+                            _ => crate::wire::skip(&mut map),
+                        }?;
                     }
                     ::std::result::Result::Ok(EventIntervalGetResponseBucketsItem {
                         doc_count: f0.flatten(),
@@ -475,23 +489,46 @@ pub mod types {
         }
     }
     ///`EventIntervalQuery`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     pub struct EventIntervalQuery {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub end_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub exact_match: ::std::option::Option<::std::string::String>,
         pub interval_unit: EventIntervalQueryIntervalUnit,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub interval_value: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub q: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub search_term: ::std::option::Option<SearchTerm>,
         pub service: ::std::vec::Vec<EventIntervalQueryServiceItem>,
         pub start_time: ::chrono::DateTime<::chrono::offset::Utc>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub timezone: ::std::option::Option<::std::string::String>,
+    }
+    impl ::serde::Serialize for EventIntervalQuery {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            let a0 = ::std::option::Option::is_none(&self.end_time);
+            let a1 = ::std::option::Option::is_none(&self.exact_match);
+            let a3 = ::std::option::Option::is_none(&self.interval_value);
+            let a4 = ::std::option::Option::is_none(&self.q);
+            let a5 = ::std::option::Option::is_none(&self.search_term);
+            let a8 = ::std::option::Option::is_none(&self.timezone);
+            let mut fields = crate::wire::fields(
+                serializer,
+                "EventIntervalQuery",
+                9usize,
+                &[a0, a1, a3, a4, a5, a8],
+            );
+            fields.put_unless(a0, "end_time", &self.end_time);
+            fields.put_unless(a1, "exact_match", &self.exact_match);
+            fields.put("interval_unit", &self.interval_unit);
+            fields.put_unless(a3, "interval_value", &self.interval_value);
+            fields.put_unless(a4, "q", &self.q);
+            fields.put_unless(a5, "search_term", &self.search_term);
+            fields.put("service", &self.service);
+            fields.put("start_time", &self.start_time);
+            fields.put_unless(a8, "timezone", &self.timezone);
+            fields.end()
+        }
     }
     impl<'de> ::serde::Deserialize<'de> for EventIntervalQuery {
         fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -536,57 +573,21 @@ pub mod types {
                         map.next_key::<crate::wire::Key<'de>>()?
                     {
                         match key.as_str() {
-                            "end_time" => crate::wire::fill(
-                                &mut f0,
-                                "end_time",
-                                map.next_value::<::std::option::Option<
-                                    ::chrono::DateTime<::chrono::offset::Utc>,
-                                >>()?,
-                            )?,
-                            "exact_match" => crate::wire::fill(
-                                &mut f1,
-                                "exact_match",
-                                map.next_value::<::std::option::Option<::std::string::String>>()?,
-                            )?,
-                            "interval_unit" => crate::wire::fill(
-                                &mut f2,
-                                "interval_unit",
-                                map.next_value::<EventIntervalQueryIntervalUnit>()?,
-                            )?,
-                            "interval_value" => crate::wire::fill(
-                                &mut f3,
-                                "interval_value",
-                                map.next_value::<::std::option::Option<::std::string::String>>()?,
-                            )?,
-                            "q" => crate::wire::fill(
-                                &mut f4,
-                                "q",
-                                map.next_value::<::std::option::Option<::std::string::String>>()?,
-                            )?,
-                            "search_term" => crate::wire::fill(
-                                &mut f5,
-                                "search_term",
-                                map.next_value::<::std::option::Option<SearchTerm>>()?,
-                            )?,
-                            "service" => crate::wire::fill(
-                                &mut f6,
-                                "service",
-                                map.next_value::<::std::vec::Vec<EventIntervalQueryServiceItem>>()?,
-                            )?,
-                            "start_time" => crate::wire::fill(
-                                &mut f7,
-                                "start_time",
-                                map.next_value::<::chrono::DateTime<::chrono::offset::Utc>>()?,
-                            )?,
-                            "timezone" => crate::wire::fill(
-                                &mut f8,
-                                "timezone",
-                                map.next_value::<::std::option::Option<::std::string::String>>()?,
-                            )?,
-                            _ => {
-                                map.next_value::<::serde::de::IgnoredAny>()?;
+                            "end_time" => crate::wire::next(&mut map, &mut f0, "end_time"),
+                            "exact_match" => crate::wire::next(&mut map, &mut f1, "exact_match"),
+                            "interval_unit" => {
+                                crate::wire::next(&mut map, &mut f2, "interval_unit")
                             }
-                        }
+                            "interval_value" => {
+                                crate::wire::next(&mut map, &mut f3, "interval_value")
+                            }
+                            "q" => crate::wire::next(&mut map, &mut f4, "q"),
+                            "search_term" => crate::wire::next(&mut map, &mut f5, "search_term"),
+                            "service" => crate::wire::next(&mut map, &mut f6, "service"),
+                            "start_time" => crate::wire::next(&mut map, &mut f7, "start_time"),
+                            "timezone" => crate::wire::next(&mut map, &mut f8, "timezone"),
+                            _ => crate::wire::skip(&mut map),
+                        }?;
                     }
                     ::std::result::Result::Ok(EventIntervalQuery {
                         end_time: f0.flatten(),
@@ -715,30 +716,53 @@ pub mod types {
         }
     }
     ///`EventQuery`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     pub struct EventQuery {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub end_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub exact_match: ::std::option::Option<::std::string::String>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub fields: ::std::vec::Vec<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub limit: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub q: ::std::option::Option<::std::string::String>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub search_after: ::std::vec::Vec<::serde_json::Value>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub search_term: ::std::option::Option<SearchTerm>,
         pub service: ::std::vec::Vec<EventQueryServiceItem>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub skip: ::std::option::Option<i64>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub sort: ::std::option::Option<::std::string::String>,
         pub start_time: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl ::serde::Serialize for EventQuery {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            let a0 = ::std::option::Option::is_none(&self.end_time);
+            let a1 = ::std::option::Option::is_none(&self.exact_match);
+            let a2 = ::std::vec::Vec::is_empty(&self.fields);
+            let a3 = ::std::option::Option::is_none(&self.limit);
+            let a4 = ::std::option::Option::is_none(&self.q);
+            let a5 = ::std::vec::Vec::is_empty(&self.search_after);
+            let a6 = ::std::option::Option::is_none(&self.search_term);
+            let a8 = ::std::option::Option::is_none(&self.skip);
+            let a9 = ::std::option::Option::is_none(&self.sort);
+            let mut fields = crate::wire::fields(
+                serializer,
+                "EventQuery",
+                11usize,
+                &[a0, a1, a2, a3, a4, a5, a6, a8, a9],
+            );
+            fields.put_unless(a0, "end_time", &self.end_time);
+            fields.put_unless(a1, "exact_match", &self.exact_match);
+            fields.put_unless(a2, "fields", &self.fields);
+            fields.put_unless(a3, "limit", &self.limit);
+            fields.put_unless(a4, "q", &self.q);
+            fields.put_unless(a5, "search_after", &self.search_after);
+            fields.put_unless(a6, "search_term", &self.search_term);
+            fields.put("service", &self.service);
+            fields.put_unless(a8, "skip", &self.skip);
+            fields.put_unless(a9, "sort", &self.sort);
+            fields.put("start_time", &self.start_time);
+            fields.end()
+        }
     }
     impl<'de> ::serde::Deserialize<'de> for EventQuery {
         fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -785,112 +809,21 @@ pub mod types {
                         map.next_key::<crate::wire::Key<'de>>()?
                     {
                         match key.as_str() {
-                            "end_time" => {
-                                crate::wire::fill(
-                                    &mut f0,
-                                    "end_time",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<
-                                                ::chrono::DateTime<::chrono::offset::Utc>,
-                                            >,
-                                        >()?,
-                                )?
-                            }
-                            "exact_match" => {
-                                crate::wire::fill(
-                                    &mut f1,
-                                    "exact_match",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<::std::string::String>,
-                                        >()?,
-                                )?
-                            }
-                            "fields" => {
-                                crate::wire::fill(
-                                    &mut f2,
-                                    "fields",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<
-                                                ::std::vec::Vec<::std::string::String>,
-                                            >,
-                                        >()?
-                                        .unwrap_or_default(),
-                                )?
-                            }
-                            "limit" => {
-                                crate::wire::fill(
-                                    &mut f3,
-                                    "limit",
-                                    map.next_value::<::std::option::Option<i64>>()?,
-                                )?
-                            }
-                            "q" => {
-                                crate::wire::fill(
-                                    &mut f4,
-                                    "q",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<::std::string::String>,
-                                        >()?,
-                                )?
-                            }
+                            "end_time" => crate::wire::next(&mut map, &mut f0, "end_time"),
+                            "exact_match" => crate::wire::next(&mut map, &mut f1, "exact_match"),
+                            "fields" => crate::wire::next_or_default(&mut map, &mut f2, "fields"),
+                            "limit" => crate::wire::next(&mut map, &mut f3, "limit"),
+                            "q" => crate::wire::next(&mut map, &mut f4, "q"),
                             "search_after" => {
-                                crate::wire::fill(
-                                    &mut f5,
-                                    "search_after",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<::std::vec::Vec<::serde_json::Value>>,
-                                        >()?
-                                        .unwrap_or_default(),
-                                )?
+                                crate::wire::next_or_default(&mut map, &mut f5, "search_after")
                             }
-                            "search_term" => {
-                                crate::wire::fill(
-                                    &mut f6,
-                                    "search_term",
-                                    map.next_value::<::std::option::Option<SearchTerm>>()?,
-                                )?
-                            }
-                            "service" => {
-                                crate::wire::fill(
-                                    &mut f7,
-                                    "service",
-                                    map.next_value::<::std::vec::Vec<EventQueryServiceItem>>()?,
-                                )?
-                            }
-                            "skip" => {
-                                crate::wire::fill(
-                                    &mut f8,
-                                    "skip",
-                                    map.next_value::<::std::option::Option<i64>>()?,
-                                )?
-                            }
-                            "sort" => {
-                                crate::wire::fill(
-                                    &mut f9,
-                                    "sort",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<::std::string::String>,
-                                        >()?,
-                                )?
-                            }
-                            "start_time" => {
-                                crate::wire::fill(
-                                    &mut f10,
-                                    "start_time",
-                                    map
-                                        .next_value::<::chrono::DateTime<::chrono::offset::Utc>>()?,
-                                )?
-                            }
-                            _ => {
-                                map.next_value::<::serde::de::IgnoredAny>()?;
-                            }
-                        }
+                            "search_term" => crate::wire::next(&mut map, &mut f6, "search_term"),
+                            "service" => crate::wire::next(&mut map, &mut f7, "service"),
+                            "skip" => crate::wire::next(&mut map, &mut f8, "skip"),
+                            "sort" => crate::wire::next(&mut map, &mut f9, "sort"),
+                            "start_time" => crate::wire::next(&mut map, &mut f10, "start_time"),
+                            _ => crate::wire::skip(&mut map),
+                        }?;
                     }
                     ::std::result::Result::Ok(EventQuery {
                         end_time: f0.flatten(),
@@ -989,12 +922,25 @@ pub mod types {
         }
     }
     ///`EventServiceTimeQuery`
-    #[derive(::serde::Serialize, Clone, Debug, PartialEq)]
+    #[derive(Clone, Debug, PartialEq)]
     pub struct EventServiceTimeQuery {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub end_time: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
         pub service: ::std::vec::Vec<EventServiceTimeQueryServiceItem>,
         pub start_time: ::chrono::DateTime<::chrono::offset::Utc>,
+    }
+    impl ::serde::Serialize for EventServiceTimeQuery {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            let a0 = ::std::option::Option::is_none(&self.end_time);
+            let mut fields =
+                crate::wire::fields(serializer, "EventServiceTimeQuery", 3usize, &[a0]);
+            fields.put_unless(a0, "end_time", &self.end_time);
+            fields.put("service", &self.service);
+            fields.put("start_time", &self.start_time);
+            fields.end()
+        }
     }
     impl<'de> ::serde::Deserialize<'de> for EventServiceTimeQuery {
         fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -1023,40 +969,11 @@ pub mod types {
                         map.next_key::<crate::wire::Key<'de>>()?
                     {
                         match key.as_str() {
-                            "end_time" => {
-                                crate::wire::fill(
-                                    &mut f0,
-                                    "end_time",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<
-                                                ::chrono::DateTime<::chrono::offset::Utc>,
-                                            >,
-                                        >()?,
-                                )?
-                            }
-                            "service" => {
-                                crate::wire::fill(
-                                    &mut f1,
-                                    "service",
-                                    map
-                                        .next_value::<
-                                            ::std::vec::Vec<EventServiceTimeQueryServiceItem>,
-                                        >()?,
-                                )?
-                            }
-                            "start_time" => {
-                                crate::wire::fill(
-                                    &mut f2,
-                                    "start_time",
-                                    map
-                                        .next_value::<::chrono::DateTime<::chrono::offset::Utc>>()?,
-                                )?
-                            }
-                            _ => {
-                                map.next_value::<::serde::de::IgnoredAny>()?;
-                            }
-                        }
+                            "end_time" => crate::wire::next(&mut map, &mut f0, "end_time"),
+                            "service" => crate::wire::next(&mut map, &mut f1, "service"),
+                            "start_time" => crate::wire::next(&mut map, &mut f2, "start_time"),
+                            _ => crate::wire::skip(&mut map),
+                        }?;
                     }
                     ::std::result::Result::Ok(EventServiceTimeQuery {
                         end_time: f0.flatten(),
@@ -1175,34 +1092,53 @@ pub mod types {
         }
     }
     ///`ReportCreateResponse`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct ReportCreateResponse {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub artifacts: ::std::vec::Vec<ReportCreateResponseArtifactsItem>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expiration: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub parameters:
             ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub requester_email: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub requester_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ReportCreateResponseStatus>,
-        #[serde(
-            rename = "type",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub type_: ::std::option::Option<ReportCreateResponseType>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<::std::string::String>,
+    }
+    impl ::serde::Serialize for ReportCreateResponse {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            let a0 = ::std::vec::Vec::is_empty(&self.artifacts);
+            let a1 = ::std::option::Option::is_none(&self.created_at);
+            let a2 = ::std::option::Option::is_none(&self.expiration);
+            let a3 = ::std::option::Option::is_none(&self.id);
+            let a4 = ::std::vec::Vec::is_empty(&self.parameters);
+            let a5 = ::std::option::Option::is_none(&self.requester_email);
+            let a6 = ::std::option::Option::is_none(&self.requester_id);
+            let a7 = ::std::option::Option::is_none(&self.status);
+            let a8 = ::std::option::Option::is_none(&self.type_);
+            let a9 = ::std::option::Option::is_none(&self.updated_at);
+            let mut fields = crate::wire::fields(
+                serializer,
+                "ReportCreateResponse",
+                10usize,
+                &[a0, a1, a2, a3, a4, a5, a6, a7, a8, a9],
+            );
+            fields.put_unless(a0, "artifacts", &self.artifacts);
+            fields.put_unless(a1, "created_at", &self.created_at);
+            fields.put_unless(a2, "expiration", &self.expiration);
+            fields.put_unless(a3, "id", &self.id);
+            fields.put_unless(a4, "parameters", &self.parameters);
+            fields.put_unless(a5, "requester_email", &self.requester_email);
+            fields.put_unless(a6, "requester_id", &self.requester_id);
+            fields.put_unless(a7, "status", &self.status);
+            fields.put_unless(a8, "type", &self.type_);
+            fields.put_unless(a9, "updated_at", &self.updated_at);
+            fields.end()
+        }
     }
     impl<'de> ::serde::Deserialize<'de> for ReportCreateResponse {
         fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -1256,120 +1192,23 @@ pub mod types {
                     {
                         match key.as_str() {
                             "artifacts" => {
-                                crate::wire::fill(
-                                    &mut f0,
-                                    "artifacts",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<
-                                                ::std::vec::Vec<ReportCreateResponseArtifactsItem>,
-                                            >,
-                                        >()?
-                                        .unwrap_or_default(),
-                                )?
+                                crate::wire::next_or_default(&mut map, &mut f0, "artifacts")
                             }
-                            "created_at" => {
-                                crate::wire::fill(
-                                    &mut f1,
-                                    "created_at",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<::std::string::String>,
-                                        >()?,
-                                )?
-                            }
-                            "expiration" => {
-                                crate::wire::fill(
-                                    &mut f2,
-                                    "expiration",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<::std::string::String>,
-                                        >()?,
-                                )?
-                            }
-                            "id" => {
-                                crate::wire::fill(
-                                    &mut f3,
-                                    "id",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<::std::string::String>,
-                                        >()?,
-                                )?
-                            }
+                            "created_at" => crate::wire::next(&mut map, &mut f1, "created_at"),
+                            "expiration" => crate::wire::next(&mut map, &mut f2, "expiration"),
+                            "id" => crate::wire::next(&mut map, &mut f3, "id"),
                             "parameters" => {
-                                crate::wire::fill(
-                                    &mut f4,
-                                    "parameters",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<
-                                                ::std::vec::Vec<
-                                                    ::serde_json::Map<
-                                                        ::std::string::String,
-                                                        ::serde_json::Value,
-                                                    >,
-                                                >,
-                                            >,
-                                        >()?
-                                        .unwrap_or_default(),
-                                )?
+                                crate::wire::next_or_default(&mut map, &mut f4, "parameters")
                             }
                             "requester_email" => {
-                                crate::wire::fill(
-                                    &mut f5,
-                                    "requester_email",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<::std::string::String>,
-                                        >()?,
-                                )?
+                                crate::wire::next(&mut map, &mut f5, "requester_email")
                             }
-                            "requester_id" => {
-                                crate::wire::fill(
-                                    &mut f6,
-                                    "requester_id",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<::std::string::String>,
-                                        >()?,
-                                )?
-                            }
-                            "status" => {
-                                crate::wire::fill(
-                                    &mut f7,
-                                    "status",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<ReportCreateResponseStatus>,
-                                        >()?,
-                                )?
-                            }
-                            "type" => {
-                                crate::wire::fill(
-                                    &mut f8,
-                                    "type",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<ReportCreateResponseType>,
-                                        >()?,
-                                )?
-                            }
-                            "updated_at" => {
-                                crate::wire::fill(
-                                    &mut f9,
-                                    "updated_at",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<::std::string::String>,
-                                        >()?,
-                                )?
-                            }
-                            _ => {
-                                map.next_value::<::serde::de::IgnoredAny>()?;
-                            }
-                        }
+                            "requester_id" => crate::wire::next(&mut map, &mut f6, "requester_id"),
+                            "status" => crate::wire::next(&mut map, &mut f7, "status"),
+                            "type" => crate::wire::next(&mut map, &mut f8, "type"),
+                            "updated_at" => crate::wire::next(&mut map, &mut f9, "updated_at"),
+                            _ => crate::wire::skip(&mut map),
+                        }?;
                     }
                     ::std::result::Result::Ok(ReportCreateResponse {
                         artifacts: f0.unwrap_or_default(),
@@ -1404,12 +1243,28 @@ pub mod types {
         }
     }
     ///`ReportCreateResponseArtifactsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct ReportCreateResponseArtifactsItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub format: ::std::option::Option<ReportCreateResponseArtifactsItemFormat>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
+    }
+    impl ::serde::Serialize for ReportCreateResponseArtifactsItem {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            let a0 = ::std::option::Option::is_none(&self.format);
+            let a1 = ::std::option::Option::is_none(&self.id);
+            let mut fields = crate::wire::fields(
+                serializer,
+                "ReportCreateResponseArtifactsItem",
+                2usize,
+                &[a0, a1],
+            );
+            fields.put_unless(a0, "format", &self.format);
+            fields.put_unless(a1, "id", &self.id);
+            fields.end()
+        }
     }
     impl<'de> ::serde::Deserialize<'de> for ReportCreateResponseArtifactsItem {
         fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -1437,24 +1292,10 @@ pub mod types {
                         map.next_key::<crate::wire::Key<'de>>()?
                     {
                         match key.as_str() {
-                            "format" => {
-                                crate::wire::fill(
-                                    &mut f0,
-                                    "format",
-                                    map.next_value::<::std::option::Option<
-                                        ReportCreateResponseArtifactsItemFormat,
-                                    >>()?,
-                                )?
-                            }
-                            "id" => crate::wire::fill(
-                                &mut f1,
-                                "id",
-                                map.next_value::<::std::option::Option<::std::string::String>>()?,
-                            )?,
-                            _ => {
-                                map.next_value::<::serde::de::IgnoredAny>()?;
-                            }
-                        }
+                            "format" => crate::wire::next(&mut map, &mut f0, "format"),
+                            "id" => crate::wire::next(&mut map, &mut f1, "id"),
+                            _ => crate::wire::skip(&mut map),
+                        }?;
                     }
                     ::std::result::Result::Ok(ReportCreateResponseArtifactsItem {
                         format: f0.flatten(),
@@ -1578,34 +1419,53 @@ pub mod types {
         }
     }
     ///`ReportListResponseItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct ReportListResponseItem {
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub artifacts: ::std::vec::Vec<ReportListResponseItemArtifactsItem>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub created_at: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expiration: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
-        #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
-        #[serde(deserialize_with = "crate::wire::null_as_default")]
         pub parameters:
             ::std::vec::Vec<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub requester_email: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub requester_id: ::std::option::Option<::std::string::String>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status: ::std::option::Option<ReportListResponseItemStatus>,
-        #[serde(
-            rename = "type",
-            skip_serializing_if = "::std::option::Option::is_none"
-        )]
         pub type_: ::std::option::Option<ReportListResponseItemType>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub updated_at: ::std::option::Option<::std::string::String>,
+    }
+    impl ::serde::Serialize for ReportListResponseItem {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            let a0 = ::std::vec::Vec::is_empty(&self.artifacts);
+            let a1 = ::std::option::Option::is_none(&self.created_at);
+            let a2 = ::std::option::Option::is_none(&self.expiration);
+            let a3 = ::std::option::Option::is_none(&self.id);
+            let a4 = ::std::vec::Vec::is_empty(&self.parameters);
+            let a5 = ::std::option::Option::is_none(&self.requester_email);
+            let a6 = ::std::option::Option::is_none(&self.requester_id);
+            let a7 = ::std::option::Option::is_none(&self.status);
+            let a8 = ::std::option::Option::is_none(&self.type_);
+            let a9 = ::std::option::Option::is_none(&self.updated_at);
+            let mut fields = crate::wire::fields(
+                serializer,
+                "ReportListResponseItem",
+                10usize,
+                &[a0, a1, a2, a3, a4, a5, a6, a7, a8, a9],
+            );
+            fields.put_unless(a0, "artifacts", &self.artifacts);
+            fields.put_unless(a1, "created_at", &self.created_at);
+            fields.put_unless(a2, "expiration", &self.expiration);
+            fields.put_unless(a3, "id", &self.id);
+            fields.put_unless(a4, "parameters", &self.parameters);
+            fields.put_unless(a5, "requester_email", &self.requester_email);
+            fields.put_unless(a6, "requester_id", &self.requester_id);
+            fields.put_unless(a7, "status", &self.status);
+            fields.put_unless(a8, "type", &self.type_);
+            fields.put_unless(a9, "updated_at", &self.updated_at);
+            fields.end()
+        }
     }
     impl<'de> ::serde::Deserialize<'de> for ReportListResponseItem {
         fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -1659,120 +1519,23 @@ pub mod types {
                     {
                         match key.as_str() {
                             "artifacts" => {
-                                crate::wire::fill(
-                                    &mut f0,
-                                    "artifacts",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<
-                                                ::std::vec::Vec<ReportListResponseItemArtifactsItem>,
-                                            >,
-                                        >()?
-                                        .unwrap_or_default(),
-                                )?
+                                crate::wire::next_or_default(&mut map, &mut f0, "artifacts")
                             }
-                            "created_at" => {
-                                crate::wire::fill(
-                                    &mut f1,
-                                    "created_at",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<::std::string::String>,
-                                        >()?,
-                                )?
-                            }
-                            "expiration" => {
-                                crate::wire::fill(
-                                    &mut f2,
-                                    "expiration",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<::std::string::String>,
-                                        >()?,
-                                )?
-                            }
-                            "id" => {
-                                crate::wire::fill(
-                                    &mut f3,
-                                    "id",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<::std::string::String>,
-                                        >()?,
-                                )?
-                            }
+                            "created_at" => crate::wire::next(&mut map, &mut f1, "created_at"),
+                            "expiration" => crate::wire::next(&mut map, &mut f2, "expiration"),
+                            "id" => crate::wire::next(&mut map, &mut f3, "id"),
                             "parameters" => {
-                                crate::wire::fill(
-                                    &mut f4,
-                                    "parameters",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<
-                                                ::std::vec::Vec<
-                                                    ::serde_json::Map<
-                                                        ::std::string::String,
-                                                        ::serde_json::Value,
-                                                    >,
-                                                >,
-                                            >,
-                                        >()?
-                                        .unwrap_or_default(),
-                                )?
+                                crate::wire::next_or_default(&mut map, &mut f4, "parameters")
                             }
                             "requester_email" => {
-                                crate::wire::fill(
-                                    &mut f5,
-                                    "requester_email",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<::std::string::String>,
-                                        >()?,
-                                )?
+                                crate::wire::next(&mut map, &mut f5, "requester_email")
                             }
-                            "requester_id" => {
-                                crate::wire::fill(
-                                    &mut f6,
-                                    "requester_id",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<::std::string::String>,
-                                        >()?,
-                                )?
-                            }
-                            "status" => {
-                                crate::wire::fill(
-                                    &mut f7,
-                                    "status",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<ReportListResponseItemStatus>,
-                                        >()?,
-                                )?
-                            }
-                            "type" => {
-                                crate::wire::fill(
-                                    &mut f8,
-                                    "type",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<ReportListResponseItemType>,
-                                        >()?,
-                                )?
-                            }
-                            "updated_at" => {
-                                crate::wire::fill(
-                                    &mut f9,
-                                    "updated_at",
-                                    map
-                                        .next_value::<
-                                            ::std::option::Option<::std::string::String>,
-                                        >()?,
-                                )?
-                            }
-                            _ => {
-                                map.next_value::<::serde::de::IgnoredAny>()?;
-                            }
-                        }
+                            "requester_id" => crate::wire::next(&mut map, &mut f6, "requester_id"),
+                            "status" => crate::wire::next(&mut map, &mut f7, "status"),
+                            "type" => crate::wire::next(&mut map, &mut f8, "type"),
+                            "updated_at" => crate::wire::next(&mut map, &mut f9, "updated_at"),
+                            _ => crate::wire::skip(&mut map),
+                        }?;
                     }
                     ::std::result::Result::Ok(ReportListResponseItem {
                         artifacts: f0.unwrap_or_default(),
@@ -1807,12 +1570,28 @@ pub mod types {
         }
     }
     ///`ReportListResponseItemArtifactsItem`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct ReportListResponseItemArtifactsItem {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub format: ::std::option::Option<ReportListResponseItemArtifactsItemFormat>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub id: ::std::option::Option<::std::string::String>,
+    }
+    impl ::serde::Serialize for ReportListResponseItemArtifactsItem {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            let a0 = ::std::option::Option::is_none(&self.format);
+            let a1 = ::std::option::Option::is_none(&self.id);
+            let mut fields = crate::wire::fields(
+                serializer,
+                "ReportListResponseItemArtifactsItem",
+                2usize,
+                &[a0, a1],
+            );
+            fields.put_unless(a0, "format", &self.format);
+            fields.put_unless(a1, "id", &self.id);
+            fields.end()
+        }
     }
     impl<'de> ::serde::Deserialize<'de> for ReportListResponseItemArtifactsItem {
         fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -1840,22 +1619,10 @@ pub mod types {
                         map.next_key::<crate::wire::Key<'de>>()?
                     {
                         match key.as_str() {
-                            "format" => crate::wire::fill(
-                                &mut f0,
-                                "format",
-                                map.next_value::<::std::option::Option<
-                                    ReportListResponseItemArtifactsItemFormat,
-                                >>()?,
-                            )?,
-                            "id" => crate::wire::fill(
-                                &mut f1,
-                                "id",
-                                map.next_value::<::std::option::Option<::std::string::String>>()?,
-                            )?,
-                            _ => {
-                                map.next_value::<::serde::de::IgnoredAny>()?;
-                            }
-                        }
+                            "format" => crate::wire::next(&mut map, &mut f0, "format"),
+                            "id" => crate::wire::next(&mut map, &mut f1, "id"),
+                            _ => crate::wire::skip(&mut map),
+                        }?;
                     }
                     ::std::result::Result::Ok(ReportListResponseItemArtifactsItem {
                         format: f0.flatten(),
@@ -2015,14 +1782,26 @@ pub mod types {
         }
     }
     ///`SearchTerm`
-    #[derive(::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[derive(Clone, Debug, Default, PartialEq)]
     pub struct SearchTerm {
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub and: ::std::option::Option<TermConjunction>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub not: ::std::option::Option<TermConjunction>,
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub or: ::std::option::Option<TermConjunction>,
+    }
+    impl ::serde::Serialize for SearchTerm {
+        fn serialize<S: ::serde::Serializer>(
+            &self,
+            serializer: S,
+        ) -> ::std::result::Result<S::Ok, S::Error> {
+            let a0 = ::std::option::Option::is_none(&self.and);
+            let a1 = ::std::option::Option::is_none(&self.not);
+            let a2 = ::std::option::Option::is_none(&self.or);
+            let mut fields = crate::wire::fields(serializer, "SearchTerm", 3usize, &[a0, a1, a2]);
+            fields.put_unless(a0, "and", &self.and);
+            fields.put_unless(a1, "not", &self.not);
+            fields.put_unless(a2, "or", &self.or);
+            fields.end()
+        }
     }
     impl<'de> ::serde::Deserialize<'de> for SearchTerm {
         fn deserialize<D: ::serde::Deserializer<'de>>(
@@ -2049,25 +1828,11 @@ pub mod types {
                         map.next_key::<crate::wire::Key<'de>>()?
                     {
                         match key.as_str() {
-                            "and" => crate::wire::fill(
-                                &mut f0,
-                                "and",
-                                map.next_value::<::std::option::Option<TermConjunction>>()?,
-                            )?,
-                            "not" => crate::wire::fill(
-                                &mut f1,
-                                "not",
-                                map.next_value::<::std::option::Option<TermConjunction>>()?,
-                            )?,
-                            "or" => crate::wire::fill(
-                                &mut f2,
-                                "or",
-                                map.next_value::<::std::option::Option<TermConjunction>>()?,
-                            )?,
-                            _ => {
-                                map.next_value::<::serde::de::IgnoredAny>()?;
-                            }
-                        }
+                            "and" => crate::wire::next(&mut map, &mut f0, "and"),
+                            "not" => crate::wire::next(&mut map, &mut f1, "not"),
+                            "or" => crate::wire::next(&mut map, &mut f2, "or"),
+                            _ => crate::wire::skip(&mut map),
+                        }?;
                     }
                     ::std::result::Result::Ok(SearchTerm {
                         and: f0.flatten(),
