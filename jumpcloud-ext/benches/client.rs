@@ -29,6 +29,26 @@ fn benches(c: &mut Criterion) {
     group.bench_function("v1 user page (100 users)", |b| {
         b.iter(|| serde_json::from_slice::<v1::types::Systemuserslist>(black_box(page)))
     });
+    // As a graph snapshot or an organisation backup reads a listing
+    // (`listing/raw.rs`, `graph/snapshot.rs`): the page's items as JSON text,
+    // then each decoded from its bytes.
+    group.bench_function("v1 user page (100 users), as a snapshot reads it", |b| {
+        use serde_json::value::RawValue;
+        b.iter(|| {
+            let members: std::collections::BTreeMap<String, &RawValue> =
+                serde_json::from_slice(black_box(page))?;
+            let items: Vec<Box<RawValue>> = match members.get("results") {
+                Some(results) => serde_json::from_str(results.get())?,
+                None => Vec::new(),
+            };
+            items
+                .iter()
+                .map(|item| {
+                    serde_json::from_slice::<v1::types::Systemuserreturn>(item.get().as_bytes())
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+    });
     group.finish();
 
     // The same calls through the SDK's client (`.run()`: its request path)

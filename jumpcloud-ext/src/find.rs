@@ -271,17 +271,16 @@ impl JumpCloud {
     }
 }
 
-/// Reads a search answer's item, kept as JSON, as the kind's main type (the
-/// search schema is the main one plus a few listing-only fields).
+/// Reads a search answer's item, kept as JSON text, as the kind's main type
+/// (the search schema is the main one plus a few listing-only fields).
 ///
-/// Through bytes rather than `serde_json::from_value`: decoding from a byte
-/// slice reuses the decoder the kind's own listing already compiles, where
-/// `from_value` (or decoding the search type and converting) would compile
-/// a second decoder for every type the object nests.
+/// From its bytes: that reuses the decoder the kind's own listing already
+/// compiles, where decoding the search type and converting (through a
+/// `serde_json::Value`) compiled a second one for every type the object
+/// nests.
 #[cfg(feature = "directory")]
-fn read_as<T: serde::de::DeserializeOwned>(item: serde_json::Value) -> Result<T> {
-    serde_json::to_vec(&item)
-        .and_then(|bytes| serde_json::from_slice(&bytes))
+fn read_as<T: serde::de::DeserializeOwned>(item: &serde_json::value::RawValue) -> Result<T> {
+    serde_json::from_slice(item.get().as_bytes())
         .map_err(|e| Error::protocol(format!("a search answer did not read as its object: {e}")))
 }
 
@@ -339,13 +338,12 @@ mod v1_kinds {
         ) -> BoxFuture<'a, Result<Vec<Self>>> {
             let body = search_body::<Self>(names);
             async move {
-                let items: Vec<serde_json::Value> =
-                    crate::listing::Raw(jc.v1().user_search().body(body))
-                        .stream()
-                        .take(most)
-                        .try_collect()
-                        .await?;
-                items.into_iter().map(read_as).collect()
+                let items: Vec<_> = crate::listing::Raw(jc.v1().user_search().body(body))
+                    .stream()
+                    .take(most)
+                    .try_collect()
+                    .await?;
+                items.iter().map(|item| read_as(item)).collect()
             }
             .boxed()
         }
@@ -378,13 +376,12 @@ mod v1_kinds {
         ) -> BoxFuture<'a, Result<Vec<Self>>> {
             let body = search_body::<Self>(names);
             async move {
-                let items: Vec<serde_json::Value> =
-                    crate::listing::Raw(jc.v1().system_search().body(body))
-                        .stream()
-                        .take(most)
-                        .try_collect()
-                        .await?;
-                items.into_iter().map(read_as).collect()
+                let items: Vec<_> = crate::listing::Raw(jc.v1().system_search().body(body))
+                    .stream()
+                    .take(most)
+                    .try_collect()
+                    .await?;
+                items.iter().map(|item| read_as(item)).collect()
             }
             .boxed()
         }

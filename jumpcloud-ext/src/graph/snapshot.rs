@@ -183,7 +183,7 @@ impl Graph<'_> {
     /// read as `mode` says.
     ///
     /// A listing paged by offset (every node listing today) is walked once,
-    /// as JSON: each item is decoded from its bytes, which reuses the
+    /// as JSON text: each item is decoded from its bytes, which reuses the
     /// decoder the typed listing compiles, and kept whole when `mode` asks.
     /// One walk per listing, not a typed and a raw one, and no second
     /// decoder through `serde_json::Value`: this generic function is
@@ -221,20 +221,17 @@ impl Graph<'_> {
             .concurrency(self.concurrency)
             .within(&self.budget)
             .stream()
-            .and_then(move |value| {
-                let typed = serde_json::to_vec(&value)
-                    .and_then(|bytes| serde_json::from_slice::<R::Item>(&bytes))
-                    .map_err(|e| {
-                        Error::protocol(format!("an item of the listing does not decode: {e}"))
-                            .or_operation(R::operation())
-                    });
-                let listed = typed.map(|item| {
-                    node_of(item).map(|node| Listed {
+            .and_then(move |item| {
+                let typed = serde_json::from_slice::<R::Item>(item.get().as_bytes()).map_err(|e| {
+                    Error::protocol(format!("an item of the listing does not decode: {e}"))
+                        .or_operation(R::operation())
+                });
+                let listed = typed.map(|typed| {
+                    node_of(typed).map(|node| Listed {
                         node,
-                        raw: match value {
-                            Value::Object(map) if keep => Some(map),
-                            _ => None,
-                        },
+                        raw: keep
+                            .then(|| serde_json::from_str::<Map<String, Value>>(item.get()).ok())
+                            .flatten(),
                     })
                 });
                 std::future::ready(listed)

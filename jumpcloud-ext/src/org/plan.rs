@@ -397,7 +397,7 @@ impl Org<'_> {
         // The answers' JSON as sent (as a backup keeps it), so that a field
         // the generated types drop or default (an empty list) compares as
         // the server has it.
-        let values: Vec<Value> = match kind {
+        let items: Vec<Box<serde_json::value::RawValue>> = match kind {
             Kind::User => {
                 Raw(jc.v1().user_list())
                     .concurrency(n)
@@ -423,6 +423,13 @@ impl Org<'_> {
                     .await?
             }
         };
+        let values = items
+            .iter()
+            .map(|item| serde_json::from_str::<Value>(item.get()))
+            .collect::<std::result::Result<Vec<Value>, _>>()
+            .map_err(|e| {
+                crate::Error::protocol(format!("an item of the listing is not JSON: {e}"))
+            })?;
         let field = name_field(kind);
         Ok(values
             .into_iter()
