@@ -350,6 +350,21 @@ impl From<chrono::NaiveDate> for FilterValue {
     }
 }
 
+/// What a generated `filter` setter stores: the filters checked against the
+/// operation's fields, or the message its builder reports (one call per
+/// setter; see `xtask/src/regen/lean_setters.rs`).
+#[doc(hidden)]
+#[inline]
+pub fn argument<D: Dialect, V: IntoFilters<D>>(
+    value: V,
+    fields: &fields::FilterFields,
+) -> Result<Option<Vec<String>>, String> {
+    value
+        .into_filters_for(fields)
+        .map(Some)
+        .map_err(|e| format!("invalid filter: {e}"))
+}
+
 /// Conversion into the `filter=` values of one request, for operations of
 /// dialect `D`.
 ///

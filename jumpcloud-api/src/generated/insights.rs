@@ -213,10 +213,8 @@ pub mod builder {
             V: std::convert::TryInto<types::EventQuery>,
             <V as std::convert::TryInto<types::EventQuery>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `EventQuery` for body failed: {}", s));
+            self.body =
+                crate::setter::converted(value, "conversion to `EventQuery` for body failed");
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -248,10 +246,8 @@ pub mod builder {
             V: std::convert::TryInto<types::EventQuery>,
             <V as std::convert::TryInto<types::EventQuery>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `EventQuery` for body failed: {}", s));
+            self.body =
+                crate::setter::converted(value, "conversion to `EventQuery` for body failed");
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -283,10 +279,10 @@ pub mod builder {
             V: std::convert::TryInto<types::EventDistinctQuery>,
             <V as std::convert::TryInto<types::EventDistinctQuery>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `EventDistinctQuery` for body failed: {}", s));
+            self.body = crate::setter::converted(
+                value,
+                "conversion to `EventDistinctQuery` for body failed",
+            );
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -320,10 +316,10 @@ pub mod builder {
             V: std::convert::TryInto<types::EventIntervalQuery>,
             <V as std::convert::TryInto<types::EventIntervalQuery>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `EventIntervalQuery` for body failed: {}", s));
+            self.body = crate::setter::converted(
+                value,
+                "conversion to `EventIntervalQuery` for body failed",
+            );
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -356,10 +352,8 @@ pub mod builder {
         where
             V: std::convert::TryInto<types::ReportListSort>,
         {
-            self.sort = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `ReportListSort` for sort failed".to_string());
+            self.sort =
+                crate::setter::optional(value, "conversion to `ReportListSort` for sort failed");
             self
         }
     }
@@ -385,18 +379,20 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.report_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for report_id failed".to_string()
-            });
+            self.report_id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for report_id failed",
+            );
             self
         }
         pub fn artifact_id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.artifact_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for artifact_id failed".to_string()
-            });
+            self.artifact_id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for artifact_id failed",
+            );
             self
         }
     }
@@ -420,9 +416,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<types::ReportCreateReportType>,
         {
-            self.report_type = value.try_into().map_err(|_| {
-                "conversion to `ReportCreateReportType` for report_type failed".to_string()
-            });
+            self.report_type = crate::setter::required(
+                value,
+                "conversion to `ReportCreateReportType` for report_type failed",
+            );
             self
         }
     }

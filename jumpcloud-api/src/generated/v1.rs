@@ -998,56 +998,41 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.fields = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed"
-                        .to_string()
-                });
+            self.fields = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed",
+            );
             self
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
-            self.filter = value
-                .into_filters_for(&super::FILTER_FIELDS[2usize])
-                .map(Some)
-                .map_err(|e| format!("invalid filter: {e}"));
+            self.filter = crate::filter::argument(value, &super::FILTER_FIELDS[2usize]);
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self.limit = crate::setter::optional(value, "conversion to `i64` for limit failed");
             self
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.skip = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self.skip = crate::setter::optional(value, "conversion to `i64` for skip failed");
             self
         }
         pub fn sort<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.sort = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed"
-                        .to_string()
-                });
+            self.sort = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed",
+            );
             self
         }
     }
@@ -1081,65 +1066,51 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn fields<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.fields = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed"
-                        .to_string()
-                });
+            self.fields = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed",
+            );
             self
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
-            self.filter = value
-                .into_filters_for(&super::FILTER_FIELDS[1usize])
-                .map(Some)
-                .map_err(|e| format!("invalid filter: {e}"));
+            self.filter = crate::filter::argument(value, &super::FILTER_FIELDS[1usize]);
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self.limit = crate::setter::optional(value, "conversion to `i64` for limit failed");
             self
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.skip = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self.skip = crate::setter::optional(value, "conversion to `i64` for skip failed");
             self
         }
         pub fn sort<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.sort = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed"
-                        .to_string()
-                });
+            self.sort = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed",
+            );
             self
         }
     }
@@ -1171,56 +1142,41 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.fields = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed"
-                        .to_string()
-                });
+            self.fields = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed",
+            );
             self
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
-            self.filter = value
-                .into_filters_for(&super::FILTER_FIELDS[0usize])
-                .map(Some)
-                .map_err(|e| format!("invalid filter: {e}"));
+            self.filter = crate::filter::argument(value, &super::FILTER_FIELDS[0usize]);
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self.limit = crate::setter::optional(value, "conversion to `i64` for limit failed");
             self
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.skip = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self.skip = crate::setter::optional(value, "conversion to `i64` for skip failed");
             self
         }
         pub fn sort<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.sort = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed"
-                        .to_string()
-                });
+            self.sort = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed",
+            );
             self
         }
     }
@@ -1245,10 +1201,8 @@ pub mod builder {
             V: std::convert::TryInto<types::Application>,
             <V as std::convert::TryInto<types::Application>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Application` for body failed: {}", s));
+            self.body =
+                crate::setter::converted(value, "conversion to `Application` for body failed");
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -1279,9 +1233,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
     }
@@ -1307,9 +1262,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -1317,10 +1273,8 @@ pub mod builder {
             V: std::convert::TryInto<types::Application>,
             <V as std::convert::TryInto<types::Application>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Application` for body failed: {}", s));
+            self.body =
+                crate::setter::converted(value, "conversion to `Application` for body failed");
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -1351,9 +1305,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
     }
@@ -1377,9 +1332,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.triggername = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for triggername failed".to_string()
-            });
+            self.triggername = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for triggername failed",
+            );
             self
         }
     }
@@ -1409,46 +1365,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.fields = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed"
-                        .to_string()
-                });
+            self.fields = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed",
+            );
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self.limit = crate::setter::optional(value, "conversion to `i64` for limit failed");
             self
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.skip = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self.skip = crate::setter::optional(value, "conversion to `i64` for skip failed");
             self
         }
         pub fn sort<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.sort = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed"
-                        .to_string()
-                });
+            self.sort = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed",
+            );
             self
         }
     }
@@ -1476,32 +1420,27 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn fields<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.fields = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed"
-                        .to_string()
-                });
+            self.fields = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed",
+            );
             self
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
-            self.filter = value
-                .into_filters_for(&super::FILTER_FIELDS[4usize])
-                .map(Some)
-                .map_err(|e| format!("invalid filter: {e}"));
+            self.filter = crate::filter::argument(value, &super::FILTER_FIELDS[4usize]);
             self
         }
     }
@@ -1525,9 +1464,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
     }
@@ -1559,56 +1499,41 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.fields = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed"
-                        .to_string()
-                });
+            self.fields = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed",
+            );
             self
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
-            self.filter = value
-                .into_filters_for(&super::FILTER_FIELDS[3usize])
-                .map(Some)
-                .map_err(|e| format!("invalid filter: {e}"));
+            self.filter = crate::filter::argument(value, &super::FILTER_FIELDS[3usize]);
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self.limit = crate::setter::optional(value, "conversion to `i64` for limit failed");
             self
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.skip = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self.skip = crate::setter::optional(value, "conversion to `i64` for skip failed");
             self
         }
         pub fn sort<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.sort = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed"
-                        .to_string()
-                });
+            self.sort = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed",
+            );
             self
         }
     }
@@ -1633,10 +1558,7 @@ pub mod builder {
             V: std::convert::TryInto<types::Command>,
             <V as std::convert::TryInto<types::Command>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Command` for body failed: {}", s));
+            self.body = crate::setter::converted(value, "conversion to `Command` for body failed");
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -1669,22 +1591,20 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn fields<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.fields = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed"
-                        .to_string()
-                });
+            self.fields = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed",
+            );
             self
         }
     }
@@ -1710,9 +1630,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -1720,10 +1641,7 @@ pub mod builder {
             V: std::convert::TryInto<types::Command>,
             <V as std::convert::TryInto<types::Command>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Command` for body failed: {}", s));
+            self.body = crate::setter::converted(value, "conversion to `Command` for body failed");
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -1754,9 +1672,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
     }
@@ -1784,29 +1703,24 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self.limit = crate::setter::optional(value, "conversion to `i64` for limit failed");
             self
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.skip = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self.skip = crate::setter::optional(value, "conversion to `i64` for skip failed");
             self
         }
     }
@@ -1836,42 +1750,34 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn fields<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.fields = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed"
-                        .to_string()
-                });
+            self.fields = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed",
+            );
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self.limit = crate::setter::optional(value, "conversion to `i64` for limit failed");
             self
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.skip = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self.skip = crate::setter::optional(value, "conversion to `i64` for skip failed");
             self
         }
     }
@@ -1907,78 +1813,61 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.fields = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed"
-                        .to_string()
-                });
+            self.fields = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed",
+            );
             self
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
-            self.filter = value
-                .into_filters_for(&super::FILTER_FIELDS[6usize])
-                .map(Some)
-                .map_err(|e| format!("invalid filter: {e}"));
+            self.filter = crate::filter::argument(value, &super::FILTER_FIELDS[6usize]);
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self.limit = crate::setter::optional(value, "conversion to `i64` for limit failed");
             self
         }
         pub fn search<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.search = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: string :: String` for search failed".to_string()
-            });
+            self.search = crate::setter::optional(
+                value,
+                "conversion to `:: std :: string :: String` for search failed",
+            );
             self
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.skip = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self.skip = crate::setter::optional(value, "conversion to `i64` for skip failed");
             self
         }
         pub fn sort<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.sort = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed"
-                        .to_string()
-                });
+            self.sort = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed",
+            );
             self
         }
         pub fn sort_ignore_case<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.sort_ignore_case = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort_ignore_case failed"
-                        .to_string()
-                });
+            self.sort_ignore_case = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort_ignore_case failed",
+            );
             self
         }
     }
@@ -2006,32 +1895,27 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn fields<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.fields = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed"
-                        .to_string()
-                });
+            self.fields = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed",
+            );
             self
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
-            self.filter = value
-                .into_filters_for(&super::FILTER_FIELDS[5usize])
-                .map(Some)
-                .map_err(|e| format!("invalid filter: {e}"));
+            self.filter = crate::filter::argument(value, &super::FILTER_FIELDS[5usize]);
             self
         }
     }
@@ -2057,9 +1941,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -2067,10 +1952,10 @@ pub mod builder {
             V: std::convert::TryInto<types::OrganizationSetBody>,
             <V as std::convert::TryInto<types::OrganizationSetBody>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `OrganizationSetBody` for body failed: {}", s));
+            self.body = crate::setter::converted(
+                value,
+                "conversion to `OrganizationSetBody` for body failed",
+            );
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -2111,56 +1996,41 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.fields = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed"
-                        .to_string()
-                });
+            self.fields = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed",
+            );
             self
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
-            self.filter = value
-                .into_filters_for(&super::FILTER_FIELDS[7usize])
-                .map(Some)
-                .map_err(|e| format!("invalid filter: {e}"));
+            self.filter = crate::filter::argument(value, &super::FILTER_FIELDS[7usize]);
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self.limit = crate::setter::optional(value, "conversion to `i64` for limit failed");
             self
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.skip = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self.skip = crate::setter::optional(value, "conversion to `i64` for skip failed");
             self
         }
         pub fn sort<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.sort = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed"
-                        .to_string()
-                });
+            self.sort = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed",
+            );
             self
         }
     }
@@ -2185,10 +2055,8 @@ pub mod builder {
             V: std::convert::TryInto<types::Radiusserverpost>,
             <V as std::convert::TryInto<types::Radiusserverpost>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Radiusserverpost` for body failed: {}", s));
+            self.body =
+                crate::setter::converted(value, "conversion to `Radiusserverpost` for body failed");
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -2221,9 +2089,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
     }
@@ -2249,9 +2118,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -2259,10 +2129,10 @@ pub mod builder {
             V: std::convert::TryInto<types::RadiusServerSetBody>,
             <V as std::convert::TryInto<types::RadiusServerSetBody>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `RadiusServerSetBody` for body failed: {}", s));
+            self.body = crate::setter::converted(
+                value,
+                "conversion to `RadiusServerSetBody` for body failed",
+            );
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -2295,9 +2165,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
     }
@@ -2322,10 +2193,8 @@ pub mod builder {
             V: std::convert::TryInto<types::CommandsRunBody>,
             <V as std::convert::TryInto<types::CommandsRunBody>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `CommandsRunBody` for body failed: {}", s));
+            self.body =
+                crate::setter::converted(value, "conversion to `CommandsRunBody` for body failed");
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -2360,20 +2229,14 @@ pub mod builder {
         where
             V: std::convert::TryInto<i64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self.limit = crate::setter::optional(value, "conversion to `i64` for limit failed");
             self
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.skip = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self.skip = crate::setter::optional(value, "conversion to `i64` for skip failed");
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -2425,20 +2288,14 @@ pub mod builder {
         where
             V: std::convert::TryInto<i64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self.limit = crate::setter::optional(value, "conversion to `i64` for limit failed");
             self
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.skip = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self.skip = crate::setter::optional(value, "conversion to `i64` for skip failed");
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -2490,20 +2347,14 @@ pub mod builder {
         where
             V: std::convert::TryInto<i64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self.limit = crate::setter::optional(value, "conversion to `i64` for limit failed");
             self
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.skip = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self.skip = crate::setter::optional(value, "conversion to `i64` for skip failed");
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -2555,20 +2406,14 @@ pub mod builder {
         where
             V: std::convert::TryInto<i64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self.limit = crate::setter::optional(value, "conversion to `i64` for limit failed");
             self
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.skip = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self.skip = crate::setter::optional(value, "conversion to `i64` for skip failed");
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -2620,20 +2465,14 @@ pub mod builder {
         where
             V: std::convert::TryInto<i64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self.limit = crate::setter::optional(value, "conversion to `i64` for limit failed");
             self
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.skip = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self.skip = crate::setter::optional(value, "conversion to `i64` for skip failed");
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -2691,65 +2530,51 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.fields = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed"
-                        .to_string()
-                });
+            self.fields = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed",
+            );
             self
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
-            self.filter = value
-                .into_filters_for(&super::FILTER_FIELDS[9usize])
-                .map(Some)
-                .map_err(|e| format!("invalid filter: {e}"));
+            self.filter = crate::filter::argument(value, &super::FILTER_FIELDS[9usize]);
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self.limit = crate::setter::optional(value, "conversion to `i64` for limit failed");
             self
         }
         pub fn search<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.search = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: string :: String` for search failed".to_string()
-            });
+            self.search = crate::setter::optional(
+                value,
+                "conversion to `:: std :: string :: String` for search failed",
+            );
             self
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.skip = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self.skip = crate::setter::optional(value, "conversion to `i64` for skip failed");
             self
         }
         pub fn sort<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.sort = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed"
-                        .to_string()
-                });
+            self.sort = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed",
+            );
             self
         }
     }
@@ -2777,32 +2602,27 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn fields<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.fields = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed"
-                        .to_string()
-                });
+            self.fields = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed",
+            );
             self
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
-            self.filter = value
-                .into_filters_for(&super::FILTER_FIELDS[8usize])
-                .map(Some)
-                .map_err(|e| format!("invalid filter: {e}"));
+            self.filter = crate::filter::argument(value, &super::FILTER_FIELDS[8usize]);
             self
         }
     }
@@ -2828,9 +2648,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -2838,10 +2659,8 @@ pub mod builder {
             V: std::convert::TryInto<types::Systemput>,
             <V as std::convert::TryInto<types::Systemput>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Systemput` for body failed: {}", s));
+            self.body =
+                crate::setter::converted(value, "conversion to `Systemput` for body failed");
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -2872,9 +2691,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
     }
@@ -2898,9 +2718,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.system_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for system_id failed".to_string()
-            });
+            self.system_id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for system_id failed",
+            );
             self
         }
     }
@@ -2924,9 +2745,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.system_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for system_id failed".to_string()
-            });
+            self.system_id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for system_id failed",
+            );
             self
         }
     }
@@ -2950,9 +2772,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.system_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for system_id failed".to_string()
-            });
+            self.system_id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for system_id failed",
+            );
             self
         }
     }
@@ -2976,9 +2799,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.system_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for system_id failed".to_string()
-            });
+            self.system_id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for system_id failed",
+            );
             self
         }
     }
@@ -3012,65 +2836,51 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.fields = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed"
-                        .to_string()
-                });
+            self.fields = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed",
+            );
             self
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
-            self.filter = value
-                .into_filters_for(&super::FILTER_FIELDS[11usize])
-                .map(Some)
-                .map_err(|e| format!("invalid filter: {e}"));
+            self.filter = crate::filter::argument(value, &super::FILTER_FIELDS[11usize]);
             self
         }
         pub fn limit<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for limit failed".to_string());
+            self.limit = crate::setter::optional(value, "conversion to `i64` for limit failed");
             self
         }
         pub fn search<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.search = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: string :: String` for search failed".to_string()
-            });
+            self.search = crate::setter::optional(
+                value,
+                "conversion to `:: std :: string :: String` for search failed",
+            );
             self
         }
         pub fn skip<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<i64>,
         {
-            self.skip = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `i64` for skip failed".to_string());
+            self.skip = crate::setter::optional(value, "conversion to `i64` for skip failed");
             self
         }
         pub fn sort<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.sort = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed"
-                        .to_string()
-                });
+            self.sort = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for sort failed",
+            );
             self
         }
     }
@@ -3096,10 +2906,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.full_validation_details = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: string :: String` for full_validation_details failed"
-                    .to_string()
-            });
+            self.full_validation_details = crate::setter::optional(
+                value,
+                "conversion to `:: std :: string :: String` for full_validation_details failed",
+            );
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -3107,10 +2917,10 @@ pub mod builder {
             V: std::convert::TryInto<types::Systemuserputpost>,
             <V as std::convert::TryInto<types::Systemuserputpost>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Systemuserputpost` for body failed: {}", s));
+            self.body = crate::setter::converted(
+                value,
+                "conversion to `Systemuserputpost` for body failed",
+            );
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -3147,32 +2957,27 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn fields<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
         {
-            self.fields = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed"
-                        .to_string()
-                });
+            self.fields = crate::setter::optional(
+                value,
+                "conversion to `:: std :: vec :: Vec < :: std :: string :: String >` for fields failed",
+            );
             self
         }
         pub fn filter<V>(mut self, value: V) -> Self
         where
             V: crate::filter::IntoFilters<crate::filter::V1Query>,
         {
-            self.filter = value
-                .into_filters_for(&super::FILTER_FIELDS[10usize])
-                .map(Some)
-                .map_err(|e| format!("invalid filter: {e}"));
+            self.filter = crate::filter::argument(value, &super::FILTER_FIELDS[10usize]);
             self
         }
     }
@@ -3200,19 +3005,20 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn full_validation_details<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.full_validation_details = value.try_into().map(Some).map_err(|_| {
-                "conversion to `:: std :: string :: String` for full_validation_details failed"
-                    .to_string()
-            });
+            self.full_validation_details = crate::setter::optional(
+                value,
+                "conversion to `:: std :: string :: String` for full_validation_details failed",
+            );
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -3220,10 +3026,8 @@ pub mod builder {
             V: std::convert::TryInto<types::Systemuserput>,
             <V as std::convert::TryInto<types::Systemuserput>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Systemuserput` for body failed: {}", s));
+            self.body =
+                crate::setter::converted(value, "conversion to `Systemuserput` for body failed");
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -3254,9 +3058,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
     }
@@ -3280,9 +3085,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
     }
@@ -3306,9 +3112,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
     }
@@ -3334,9 +3141,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -3344,10 +3152,8 @@ pub mod builder {
             V: std::convert::TryInto<types::UserMfaResetBody>,
             <V as std::convert::TryInto<types::UserMfaResetBody>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `UserMfaResetBody` for body failed: {}", s));
+            self.body =
+                crate::setter::converted(value, "conversion to `UserMfaResetBody` for body failed");
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -3380,9 +3186,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
     }
@@ -3408,9 +3215,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -3418,10 +3226,8 @@ pub mod builder {
             V: std::convert::TryInto<types::Sshkeypost>,
             <V as std::convert::TryInto<types::Sshkeypost>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Sshkeypost` for body failed: {}", s));
+            self.body =
+                crate::setter::converted(value, "conversion to `Sshkeypost` for body failed");
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -3454,9 +3260,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -3464,12 +3271,10 @@ pub mod builder {
             V: std::convert::TryInto<types::UserStateActivateBody>,
             <V as std::convert::TryInto<types::UserStateActivateBody>>::Error: std::fmt::Display,
         {
-            self.body = value.try_into().map(From::from).map_err(|s| {
-                format!(
-                    "conversion to `UserStateActivateBody` for body failed: {}",
-                    s
-                )
-            });
+            self.body = crate::setter::converted(
+                value,
+                "conversion to `UserStateActivateBody` for body failed",
+            );
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -3502,9 +3307,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
     }
@@ -3528,9 +3334,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
     }
@@ -3556,18 +3363,20 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.systemuser_id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for systemuser_id failed".to_string()
-            });
+            self.systemuser_id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for systemuser_id failed",
+            );
             self
         }
         pub fn id<V>(mut self, value: V) -> Self
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
     }
@@ -3591,9 +3400,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
     }
@@ -3617,9 +3427,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
     }
@@ -3645,9 +3456,10 @@ pub mod builder {
         where
             V: std::convert::TryInto<::std::string::String>,
         {
-            self.id = value.try_into().map_err(|_| {
-                "conversion to `:: std :: string :: String` for id failed".to_string()
-            });
+            self.id = crate::setter::required(
+                value,
+                "conversion to `:: std :: string :: String` for id failed",
+            );
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -3655,10 +3467,7 @@ pub mod builder {
             V: std::convert::TryInto<types::Userput>,
             <V as std::convert::TryInto<types::Userput>>::Error: std::fmt::Display,
         {
-            self.body = value
-                .try_into()
-                .map(From::from)
-                .map_err(|s| format!("conversion to `Userput` for body failed: {}", s));
+            self.body = crate::setter::converted(value, "conversion to `Userput` for body failed");
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self

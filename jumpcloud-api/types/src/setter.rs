@@ -65,6 +65,39 @@ impl IntoOptionalString for Cow<'_, str> {
     }
 }
 
+// What the generated setters store, one call each (`cargo xtask regen`,
+// `xtask/src/regen/lean_setters.rs`): each used to convert through a closure
+// of its own, a body the compiler checks once per setter, over 2,000 of them.
+
+/// An optional argument: the value converted, or `failed` as the error the
+/// builder reports when the request is built.
+#[doc(hidden)]
+#[inline]
+pub fn optional<T, V: TryInto<T>>(value: V, failed: &'static str) -> Result<Option<T>, String> {
+    value.try_into().map(Some).map_err(|_| failed.to_owned())
+}
+
+/// A required argument (see [`optional`]).
+#[doc(hidden)]
+#[inline]
+pub fn required<T, V: TryInto<T>>(value: V, failed: &'static str) -> Result<T, String> {
+    value.try_into().map_err(|_| failed.to_owned())
+}
+
+/// A request body or a type builder's member, converted into what the
+/// builder keeps: on failure `failed` and the conversion's own error.
+#[doc(hidden)]
+#[inline]
+pub fn converted<T, B: From<T>, V: TryInto<T>>(value: V, failed: &'static str) -> Result<B, String>
+where
+    V::Error: std::fmt::Display,
+{
+    value
+        .try_into()
+        .map(From::from)
+        .map_err(|e| format!("{failed}: {e}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::IntoOptionalString;

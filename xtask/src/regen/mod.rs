@@ -18,7 +18,8 @@
 //!    ([`dynamic`]), the `OPERATIONS` ([`operations`]) and graph ([`graph`])
 //!    tables appended, the index entries read off the code ([`index`]), doc
 //!    comments made line by line and given each operation's facts ([`docs`]);
-//!    struct builders are kept only for sent types ([`type_builders`]), each
+//!    struct builders are kept only for sent types ([`type_builders`]), every
+//!    setter made one call ([`lean_setters`]), each
 //!    operation and type put behind its API area's feature ([`areas`]), each
 //!    struct given a lean map decoder and a lean encoder in place of serde's
 //!    derives ([`decoders`], [`encoders`]), and
@@ -52,6 +53,7 @@ mod generate;
 mod graph;
 pub mod index;
 mod inline;
+mod lean_setters;
 mod lenient;
 mod open_enums;
 mod operations;
@@ -249,6 +251,9 @@ const PASSES: &[(&str, Pass)] = &[
             .map(|e| (e.name.as_str(), e.doc_line()))
             .collect();
         docs::annotate(file, &lines)
+    }),
+    ("lean setters", |_, file| {
+        lean_setters::apply(file).map(drop)
     }),
     ("areas", |f, file| {
         areas::apply(f.api, &f.rows, file).map(drop)

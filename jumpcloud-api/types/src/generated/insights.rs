@@ -1919,9 +1919,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.end_time = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for end_time: {e}"));
+                self.end_time =
+                    crate::setter::converted(value, "error converting supplied value for end_time");
                 self
             }
             pub fn field<T>(mut self, value: T) -> Self
@@ -1929,9 +1928,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.field = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for field: {e}"));
+                self.field =
+                    crate::setter::converted(value, "error converting supplied value for field");
                 self
             }
             pub fn search_term<T>(mut self, value: T) -> Self
@@ -1939,9 +1937,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::SearchTerm>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.search_term = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for search_term: {e}"));
+                self.search_term = crate::setter::converted(
+                    value,
+                    "error converting supplied value for search_term",
+                );
                 self
             }
             pub fn service<T>(mut self, value: T) -> Self
@@ -1949,9 +1948,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::EventDistinctQueryServiceItem>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.service = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for service: {e}"));
+                self.service =
+                    crate::setter::converted(value, "error converting supplied value for service");
                 self
             }
             pub fn start_time<T>(mut self, value: T) -> Self
@@ -1959,9 +1957,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.start_time = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for start_time: {e}"));
+                self.start_time = crate::setter::converted(
+                    value,
+                    "error converting supplied value for start_time",
+                );
                 self
             }
         }
@@ -2053,9 +2052,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.end_time = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for end_time: {e}"));
+                self.end_time =
+                    crate::setter::converted(value, "error converting supplied value for end_time");
                 self
             }
             pub fn exact_match<T>(mut self, value: T) -> Self
@@ -2072,9 +2070,10 @@ pub mod types {
                 T: ::std::convert::TryInto<super::EventIntervalQueryIntervalUnit>,
                 T::Error: ::std::fmt::Display,
             {
-                self.interval_unit = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for interval_unit: {e}"));
+                self.interval_unit = crate::setter::converted(
+                    value,
+                    "error converting supplied value for interval_unit",
+                );
                 self
             }
             pub fn interval_value<T>(mut self, value: T) -> Self
@@ -2100,9 +2099,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::SearchTerm>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.search_term = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for search_term: {e}"));
+                self.search_term = crate::setter::converted(
+                    value,
+                    "error converting supplied value for search_term",
+                );
                 self
             }
             pub fn service<T>(mut self, value: T) -> Self
@@ -2110,9 +2110,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::EventIntervalQueryServiceItem>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.service = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for service: {e}"));
+                self.service =
+                    crate::setter::converted(value, "error converting supplied value for service");
                 self
             }
             pub fn start_time<T>(mut self, value: T) -> Self
@@ -2120,9 +2119,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.start_time = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for start_time: {e}"));
+                self.start_time = crate::setter::converted(
+                    value,
+                    "error converting supplied value for start_time",
+                );
                 self
             }
             pub fn timezone<T>(mut self, value: T) -> Self
@@ -2235,9 +2235,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.end_time = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for end_time: {e}"));
+                self.end_time =
+                    crate::setter::converted(value, "error converting supplied value for end_time");
                 self
             }
             pub fn exact_match<T>(mut self, value: T) -> Self
@@ -2254,9 +2253,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.fields = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for fields: {e}"));
+                self.fields =
+                    crate::setter::converted(value, "error converting supplied value for fields");
                 self
             }
             pub fn limit<T>(mut self, value: T) -> Self
@@ -2264,9 +2262,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.limit = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for limit: {e}"));
+                self.limit =
+                    crate::setter::converted(value, "error converting supplied value for limit");
                 self
             }
             pub fn q<T>(mut self, value: T) -> Self
@@ -2283,9 +2280,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<::serde_json::Value>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.search_after = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for search_after: {e}"));
+                self.search_after = crate::setter::converted(
+                    value,
+                    "error converting supplied value for search_after",
+                );
                 self
             }
             pub fn search_term<T>(mut self, value: T) -> Self
@@ -2293,9 +2291,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::SearchTerm>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.search_term = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for search_term: {e}"));
+                self.search_term = crate::setter::converted(
+                    value,
+                    "error converting supplied value for search_term",
+                );
                 self
             }
             pub fn service<T>(mut self, value: T) -> Self
@@ -2303,9 +2302,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::EventQueryServiceItem>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.service = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for service: {e}"));
+                self.service =
+                    crate::setter::converted(value, "error converting supplied value for service");
                 self
             }
             pub fn skip<T>(mut self, value: T) -> Self
@@ -2313,9 +2311,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.skip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for skip: {e}"));
+                self.skip =
+                    crate::setter::converted(value, "error converting supplied value for skip");
                 self
             }
             pub fn sort<T>(mut self, value: T) -> Self
@@ -2332,9 +2329,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.start_time = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for start_time: {e}"));
+                self.start_time = crate::setter::converted(
+                    value,
+                    "error converting supplied value for start_time",
+                );
                 self
             }
         }
@@ -2408,9 +2406,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::TermConjunction>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.and = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for and: {e}"));
+                self.and =
+                    crate::setter::converted(value, "error converting supplied value for and");
                 self
             }
             pub fn not<T>(mut self, value: T) -> Self
@@ -2418,9 +2415,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::TermConjunction>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.not = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for not: {e}"));
+                self.not =
+                    crate::setter::converted(value, "error converting supplied value for not");
                 self
             }
             pub fn or<T>(mut self, value: T) -> Self
@@ -2428,9 +2424,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::TermConjunction>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.or = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for or: {e}"));
+                self.or = crate::setter::converted(value, "error converting supplied value for or");
                 self
             }
         }

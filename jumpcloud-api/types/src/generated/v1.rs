@@ -27875,9 +27875,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.active = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for active: {e}"));
+                self.active =
+                    crate::setter::converted(value, "error converting supplied value for active");
                 self
             }
             pub fn beta<T>(mut self, value: T) -> Self
@@ -27885,9 +27884,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.beta = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for beta: {e}"));
+                self.beta =
+                    crate::setter::converted(value, "error converting supplied value for beta");
                 self
             }
             pub fn color<T>(mut self, value: T) -> Self
@@ -27895,9 +27893,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::ApplicationColor>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.color = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for color: {e}"));
+                self.color =
+                    crate::setter::converted(value, "error converting supplied value for color");
                 self
             }
             pub fn config<T>(mut self, value: T) -> Self
@@ -27905,9 +27902,8 @@ pub mod types {
                 T: ::std::convert::TryInto<super::ApplicationConfig>,
                 T::Error: ::std::fmt::Display,
             {
-                self.config = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for config: {e}"));
+                self.config =
+                    crate::setter::converted(value, "error converting supplied value for config");
                 self
             }
             pub fn created<T>(mut self, value: T) -> Self
@@ -27928,9 +27924,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.database_attributes = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for database_attributes: {e}")
-                });
+                self.database_attributes = crate::setter::converted(
+                    value,
+                    "error converting supplied value for database_attributes",
+                );
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
@@ -27983,9 +27980,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::ApplicationLogo>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.logo = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for logo: {e}"));
+                self.logo =
+                    crate::setter::converted(value, "error converting supplied value for logo");
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -27993,9 +27989,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name =
+                    crate::setter::converted(value, "error converting supplied value for name");
                 self
             }
             pub fn organization<T>(mut self, value: T) -> Self
@@ -28021,9 +28016,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::Sso>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sso = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for sso: {e}"));
+                self.sso =
+                    crate::setter::converted(value, "error converting supplied value for sso");
                 self
             }
             pub fn sso_url<T>(mut self, value: T) -> Self
@@ -28031,9 +28025,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sso_url = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for sso_url: {e}"));
+                self.sso_url =
+                    crate::setter::converted(value, "error converting supplied value for sso_url");
                 self
             }
         }
@@ -28199,9 +28192,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::ApplicationConfigAcsUrl>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.acs_url = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for acs_url: {e}"));
+                self.acs_url =
+                    crate::setter::converted(value, "error converting supplied value for acs_url");
                 self
             }
             pub fn constant_attributes<T>(mut self, value: T) -> Self
@@ -28211,9 +28203,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.constant_attributes = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for constant_attributes: {e}")
-                });
+                self.constant_attributes = crate::setter::converted(
+                    value,
+                    "error converting supplied value for constant_attributes",
+                );
                 self
             }
             pub fn database_attributes<T>(mut self, value: T) -> Self
@@ -28223,9 +28216,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.database_attributes = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for database_attributes: {e}")
-                });
+                self.database_attributes = crate::setter::converted(
+                    value,
+                    "error converting supplied value for database_attributes",
+                );
                 self
             }
             pub fn declare_redirect_endpoint<T>(mut self, value: T) -> Self
@@ -28235,9 +28229,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.declare_redirect_endpoint = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for declare_redirect_endpoint: {e}")
-                });
+                self.declare_redirect_endpoint = crate::setter::converted(
+                    value,
+                    "error converting supplied value for declare_redirect_endpoint",
+                );
                 self
             }
             pub fn default_target_url<T>(mut self, value: T) -> Self
@@ -28247,9 +28242,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.default_target_url = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for default_target_url: {e}")
-                });
+                self.default_target_url = crate::setter::converted(
+                    value,
+                    "error converting supplied value for default_target_url",
+                );
                 self
             }
             pub fn groups_attribute_name<T>(mut self, value: T) -> Self
@@ -28259,9 +28255,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.groups_attribute_name = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for groups_attribute_name: {e}")
-                });
+                self.groups_attribute_name = crate::setter::converted(
+                    value,
+                    "error converting supplied value for groups_attribute_name",
+                );
                 self
             }
             pub fn idp_certificate<T>(mut self, value: T) -> Self
@@ -28271,9 +28268,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.idp_certificate = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for idp_certificate: {e}")
-                });
+                self.idp_certificate = crate::setter::converted(
+                    value,
+                    "error converting supplied value for idp_certificate",
+                );
                 self
             }
             pub fn idp_entity_id<T>(mut self, value: T) -> Self
@@ -28283,9 +28281,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.idp_entity_id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for idp_entity_id: {e}"));
+                self.idp_entity_id = crate::setter::converted(
+                    value,
+                    "error converting supplied value for idp_entity_id",
+                );
                 self
             }
             pub fn idp_init_url<T>(mut self, value: T) -> Self
@@ -28295,9 +28294,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.idp_init_url = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for idp_init_url: {e}"));
+                self.idp_init_url = crate::setter::converted(
+                    value,
+                    "error converting supplied value for idp_init_url",
+                );
                 self
             }
             pub fn idp_private_key<T>(mut self, value: T) -> Self
@@ -28307,9 +28307,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.idp_private_key = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for idp_private_key: {e}")
-                });
+                self.idp_private_key = crate::setter::converted(
+                    value,
+                    "error converting supplied value for idp_private_key",
+                );
                 self
             }
             pub fn include_groups<T>(mut self, value: T) -> Self
@@ -28319,9 +28320,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.include_groups = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for include_groups: {e}")
-                });
+                self.include_groups = crate::setter::converted(
+                    value,
+                    "error converting supplied value for include_groups",
+                );
                 self
             }
             pub fn override_name_id_format<T>(mut self, value: T) -> Self
@@ -28331,9 +28333,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.override_name_id_format = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for override_name_id_format: {e}")
-                });
+                self.override_name_id_format = crate::setter::converted(
+                    value,
+                    "error converting supplied value for override_name_id_format",
+                );
                 self
             }
             pub fn sign_assertion<T>(mut self, value: T) -> Self
@@ -28343,9 +28346,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.sign_assertion = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sign_assertion: {e}")
-                });
+                self.sign_assertion = crate::setter::converted(
+                    value,
+                    "error converting supplied value for sign_assertion",
+                );
                 self
             }
             pub fn sign_response<T>(mut self, value: T) -> Self
@@ -28355,9 +28359,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.sign_response = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for sign_response: {e}"));
+                self.sign_response = crate::setter::converted(
+                    value,
+                    "error converting supplied value for sign_response",
+                );
                 self
             }
             pub fn signature_algorithm<T>(mut self, value: T) -> Self
@@ -28367,9 +28372,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.signature_algorithm = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for signature_algorithm: {e}")
-                });
+                self.signature_algorithm = crate::setter::converted(
+                    value,
+                    "error converting supplied value for signature_algorithm",
+                );
                 self
             }
             pub fn sp_certificate<T>(mut self, value: T) -> Self
@@ -28379,9 +28385,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.sp_certificate = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sp_certificate: {e}")
-                });
+                self.sp_certificate = crate::setter::converted(
+                    value,
+                    "error converting supplied value for sp_certificate",
+                );
                 self
             }
             pub fn sp_entity_id<T>(mut self, value: T) -> Self
@@ -28391,9 +28398,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.sp_entity_id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for sp_entity_id: {e}"));
+                self.sp_entity_id = crate::setter::converted(
+                    value,
+                    "error converting supplied value for sp_entity_id",
+                );
                 self
             }
             pub fn sp_error_flow<T>(mut self, value: T) -> Self
@@ -28403,9 +28411,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.sp_error_flow = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for sp_error_flow: {e}"));
+                self.sp_error_flow = crate::setter::converted(
+                    value,
+                    "error converting supplied value for sp_error_flow",
+                );
                 self
             }
             pub fn subject_field<T>(mut self, value: T) -> Self
@@ -28415,9 +28424,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.subject_field = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for subject_field: {e}"));
+                self.subject_field = crate::setter::converted(
+                    value,
+                    "error converting supplied value for subject_field",
+                );
                 self
             }
         }
@@ -28529,9 +28539,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -28539,9 +28548,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -28549,9 +28559,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -28561,9 +28570,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -28589,9 +28597,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -28665,9 +28672,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -28816,9 +28824,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.mutable = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for mutable: {e}"));
+                self.mutable =
+                    crate::setter::converted(value, "error converting supplied value for mutable");
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -28826,9 +28833,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -28836,9 +28842,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -28846,9 +28853,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -28858,9 +28864,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -28879,9 +28884,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value =
+                    crate::setter::converted(value, "error converting supplied value for value");
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -28889,9 +28893,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -28973,9 +28976,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -29110,9 +29114,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -29120,9 +29125,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -29139,9 +29143,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -29229,9 +29232,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -29239,9 +29241,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -29249,9 +29252,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -29261,9 +29263,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -29282,9 +29283,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value =
+                    crate::setter::converted(value, "error converting supplied value for value");
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -29292,9 +29292,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -29374,9 +29373,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -29511,9 +29511,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -29521,9 +29522,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn value<T>(mut self, value: T) -> Self
@@ -29540,9 +29540,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -29627,9 +29626,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -29637,9 +29635,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -29647,9 +29646,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -29661,9 +29659,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -29680,9 +29677,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value =
+                    crate::setter::converted(value, "error converting supplied value for value");
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -29690,9 +29686,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -29774,9 +29769,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -29925,9 +29921,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -29935,9 +29930,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -29945,9 +29941,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -29957,9 +29952,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -29985,9 +29979,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -30067,9 +30060,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -30230,9 +30224,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -30240,9 +30233,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -30250,9 +30244,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -30262,9 +30255,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -30290,9 +30282,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -30374,9 +30365,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -30523,9 +30515,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -30533,9 +30524,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -30543,9 +30535,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -30555,9 +30546,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -30583,9 +30573,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -30665,9 +30654,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -30814,9 +30804,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -30824,9 +30813,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -30834,9 +30824,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -30846,9 +30835,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -30874,9 +30862,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -30950,9 +30937,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -31099,9 +31087,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -31109,9 +31096,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -31119,9 +31107,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -31131,9 +31118,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -31159,9 +31145,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -31235,9 +31220,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -31384,9 +31370,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -31394,9 +31379,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -31404,9 +31390,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -31416,9 +31401,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -31444,9 +31428,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -31526,9 +31509,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -31672,9 +31656,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -31682,9 +31665,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -31692,9 +31676,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -31704,9 +31687,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -31723,9 +31705,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value =
+                    crate::setter::converted(value, "error converting supplied value for value");
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -31733,9 +31714,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -31815,9 +31795,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -31971,9 +31952,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.options = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for options: {e}"));
+                self.options =
+                    crate::setter::converted(value, "error converting supplied value for options");
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -31981,9 +31961,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -31991,9 +31970,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -32001,9 +31981,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -32013,9 +31992,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -32041,9 +32019,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -32118,9 +32095,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value =
+                    crate::setter::converted(value, "error converting supplied value for value");
                 self
             }
         }
@@ -32188,9 +32164,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -32329,9 +32306,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -32339,9 +32315,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -32349,9 +32326,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -32368,9 +32344,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value =
+                    crate::setter::converted(value, "error converting supplied value for value");
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -32378,9 +32353,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -32464,9 +32438,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -32474,9 +32447,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -32484,9 +32458,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -32503,9 +32476,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value =
+                    crate::setter::converted(value, "error converting supplied value for value");
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -32513,9 +32485,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -32612,9 +32583,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.options = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for options: {e}"));
+                self.options =
+                    crate::setter::converted(value, "error converting supplied value for options");
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -32622,9 +32592,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -32632,9 +32601,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -32642,9 +32612,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -32654,9 +32623,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -32682,9 +32650,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -32759,9 +32726,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value =
+                    crate::setter::converted(value, "error converting supplied value for value");
                 self
             }
         }
@@ -32829,9 +32795,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -32978,9 +32945,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -32988,9 +32954,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -32998,9 +32965,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -33010,9 +32976,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -33038,9 +33003,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -33120,9 +33084,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -33269,9 +33234,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -33279,9 +33243,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -33289,9 +33254,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -33301,9 +33265,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -33329,9 +33292,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -33405,9 +33367,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -33551,9 +33514,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -33561,9 +33523,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -33571,9 +33534,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -33583,9 +33545,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -33602,9 +33563,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value =
+                    crate::setter::converted(value, "error converting supplied value for value");
                 self
             }
             pub fn visible<T>(mut self, value: T) -> Self
@@ -33612,9 +33572,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -33688,9 +33647,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -33844,9 +33804,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.options = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for options: {e}"));
+                self.options =
+                    crate::setter::converted(value, "error converting supplied value for options");
                 self
             }
             pub fn position<T>(mut self, value: T) -> Self
@@ -33854,9 +33813,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.position = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for position: {e}"));
+                self.position =
+                    crate::setter::converted(value, "error converting supplied value for position");
                 self
             }
             pub fn read_only<T>(mut self, value: T) -> Self
@@ -33864,9 +33822,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.read_only = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for read_only: {e}"));
+                self.read_only = crate::setter::converted(
+                    value,
+                    "error converting supplied value for read_only",
+                );
                 self
             }
             pub fn required<T>(mut self, value: T) -> Self
@@ -33874,9 +33833,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.required = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for required: {e}"));
+                self.required =
+                    crate::setter::converted(value, "error converting supplied value for required");
                 self
             }
             pub fn tooltip<T>(mut self, value: T) -> Self
@@ -33886,9 +33844,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.tooltip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tooltip: {e}"));
+                self.tooltip =
+                    crate::setter::converted(value, "error converting supplied value for tooltip");
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -33914,9 +33871,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.visible = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for visible: {e}"));
+                self.visible =
+                    crate::setter::converted(value, "error converting supplied value for visible");
                 self
             }
         }
@@ -33989,9 +33945,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i32>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.value = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for value: {e}"));
+                self.value =
+                    crate::setter::converted(value, "error converting supplied value for value");
                 self
             }
         }
@@ -34057,9 +34012,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.variables = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for variables: {e}"));
+                self.variables = crate::setter::converted(
+                    value,
+                    "error converting supplied value for variables",
+                );
                 self
             }
         }
@@ -34179,9 +34135,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::ApplicationLogoColor>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.color = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for color: {e}"));
+                self.color =
+                    crate::setter::converted(value, "error converting supplied value for color");
                 self
             }
             pub fn url<T>(mut self, value: T) -> Self
@@ -34377,9 +34332,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.ai_generated = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for ai_generated: {e}"));
+                self.ai_generated = crate::setter::converted(
+                    value,
+                    "error converting supplied value for ai_generated",
+                );
                 self
             }
             pub fn command<T>(mut self, value: T) -> Self
@@ -34387,9 +34343,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.command = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for command: {e}"));
+                self.command =
+                    crate::setter::converted(value, "error converting supplied value for command");
                 self
             }
             pub fn command_runners<T>(mut self, value: T) -> Self
@@ -34397,9 +34352,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.command_runners = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for command_runners: {e}")
-                });
+                self.command_runners = crate::setter::converted(
+                    value,
+                    "error converting supplied value for command_runners",
+                );
                 self
             }
             pub fn command_type<T>(mut self, value: T) -> Self
@@ -34407,9 +34363,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.command_type = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for command_type: {e}"));
+                self.command_type = crate::setter::converted(
+                    value,
+                    "error converting supplied value for command_type",
+                );
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
@@ -34426,9 +34383,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.files = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for files: {e}"));
+                self.files =
+                    crate::setter::converted(value, "error converting supplied value for files");
                 self
             }
             pub fn files_s3<T>(mut self, value: T) -> Self
@@ -34436,9 +34392,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::FilesS3>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.files_s3 = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for files_s3: {e}"));
+                self.files_s3 =
+                    crate::setter::converted(value, "error converting supplied value for files_s3");
                 self
             }
             pub fn launch_type<T>(mut self, value: T) -> Self
@@ -34464,9 +34419,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name =
+                    crate::setter::converted(value, "error converting supplied value for name");
                 self
             }
             pub fn organization<T>(mut self, value: T) -> Self
@@ -34501,9 +34455,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.schedule_year = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for schedule_year: {e}"));
+                self.schedule_year = crate::setter::converted(
+                    value,
+                    "error converting supplied value for schedule_year",
+                );
                 self
             }
             pub fn shell<T>(mut self, value: T) -> Self
@@ -34520,9 +34475,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sudo = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for sudo: {e}"));
+                self.sudo =
+                    crate::setter::converted(value, "error converting supplied value for sudo");
                 self
             }
             pub fn template<T>(mut self, value: T) -> Self
@@ -34539,9 +34493,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.templating_required = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for templating_required: {e}")
-                });
+                self.templating_required = crate::setter::converted(
+                    value,
+                    "error converting supplied value for templating_required",
+                );
                 self
             }
             pub fn time_to_live_seconds<T>(mut self, value: T) -> Self
@@ -34549,9 +34504,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.time_to_live_seconds = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for time_to_live_seconds: {e}")
-                });
+                self.time_to_live_seconds = crate::setter::converted(
+                    value,
+                    "error converting supplied value for time_to_live_seconds",
+                );
                 self
             }
             pub fn timeout<T>(mut self, value: T) -> Self
@@ -34678,9 +34634,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.system_ids = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for system_ids: {e}"));
+                self.system_ids = crate::setter::converted(
+                    value,
+                    "error converting supplied value for system_ids",
+                );
                 self
             }
         }
@@ -34729,9 +34686,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.destination = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for destination: {e}"));
+                self.destination = crate::setter::converted(
+                    value,
+                    "error converting supplied value for destination",
+                );
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -34739,9 +34697,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name =
+                    crate::setter::converted(value, "error converting supplied value for name");
                 self
             }
             pub fn object_storage_id<T>(mut self, value: T) -> Self
@@ -34749,9 +34706,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.object_storage_id = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for object_storage_id: {e}")
-                });
+                self.object_storage_id = crate::setter::converted(
+                    value,
+                    "error converting supplied value for object_storage_id",
+                );
                 self
             }
             pub fn sha256<T>(mut self, value: T) -> Self
@@ -34759,9 +34717,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sha256 = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for sha256: {e}"));
+                self.sha256 =
+                    crate::setter::converted(value, "error converting supplied value for sha256");
                 self
             }
         }
@@ -34818,9 +34775,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.configured = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for configured: {e}"));
+                self.configured = crate::setter::converted(
+                    value,
+                    "error converting supplied value for configured",
+                );
                 self
             }
             pub fn exclusion<T>(mut self, value: T) -> Self
@@ -34828,9 +34786,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.exclusion = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for exclusion: {e}"));
+                self.exclusion = crate::setter::converted(
+                    value,
+                    "error converting supplied value for exclusion",
+                );
                 self
             }
             pub fn exclusion_days<T>(mut self, value: T) -> Self
@@ -34838,9 +34797,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.exclusion_days = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for exclusion_days: {e}")
-                });
+                self.exclusion_days = crate::setter::converted(
+                    value,
+                    "error converting supplied value for exclusion_days",
+                );
                 self
             }
             pub fn exclusion_until<T>(mut self, value: T) -> Self
@@ -34850,9 +34810,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.exclusion_until = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for exclusion_until: {e}")
-                });
+                self.exclusion_until = crate::setter::converted(
+                    value,
+                    "error converting supplied value for exclusion_until",
+                );
                 self
             }
         }
@@ -34900,9 +34861,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::Organizationsettingsput>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.settings = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for settings: {e}"));
+                self.settings =
+                    crate::setter::converted(value, "error converting supplied value for settings");
                 self
             }
         }
@@ -35051,11 +35011,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.device_identification_enabled = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for device_identification_enabled: {e}"
-                    )
-                });
+                self.device_identification_enabled = crate::setter::converted(
+                    value,
+                    "error converting supplied value for device_identification_enabled",
+                );
                 self
             }
             pub fn disable_google_login<T>(mut self, value: T) -> Self
@@ -35063,9 +35022,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.disable_google_login = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for disable_google_login: {e}")
-                });
+                self.disable_google_login = crate::setter::converted(
+                    value,
+                    "error converting supplied value for disable_google_login",
+                );
                 self
             }
             pub fn disable_ldap<T>(mut self, value: T) -> Self
@@ -35073,9 +35033,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.disable_ldap = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for disable_ldap: {e}"));
+                self.disable_ldap = crate::setter::converted(
+                    value,
+                    "error converting supplied value for disable_ldap",
+                );
                 self
             }
             pub fn disable_um<T>(mut self, value: T) -> Self
@@ -35083,9 +35044,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.disable_um = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for disable_um: {e}"));
+                self.disable_um = crate::setter::converted(
+                    value,
+                    "error converting supplied value for disable_um",
+                );
                 self
             }
             pub fn duplicate_ldap_groups<T>(mut self, value: T) -> Self
@@ -35093,9 +35055,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.duplicate_ldap_groups = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for duplicate_ldap_groups: {e}")
-                });
+                self.duplicate_ldap_groups = crate::setter::converted(
+                    value,
+                    "error converting supplied value for duplicate_ldap_groups",
+                );
                 self
             }
             pub fn email_disclaimer<T>(mut self, value: T) -> Self
@@ -35112,9 +35075,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_managed_uid = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for enable_managed_uid: {e}")
-                });
+                self.enable_managed_uid = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_managed_uid",
+                );
                 self
             }
             pub fn features<T>(mut self, value: T) -> Self
@@ -35124,9 +35088,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.features = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for features: {e}"));
+                self.features =
+                    crate::setter::converted(value, "error converting supplied value for features");
                 self
             }
             pub fn growth_data<T>(mut self, value: T) -> Self
@@ -35136,9 +35099,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.growth_data = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for growth_data: {e}"));
+                self.growth_data = crate::setter::converted(
+                    value,
+                    "error converting supplied value for growth_data",
+                );
                 self
             }
             pub fn logo<T>(mut self, value: T) -> Self
@@ -35155,9 +35119,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.max_system_users = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for max_system_users: {e}")
-                });
+                self.max_system_users = crate::setter::converted(
+                    value,
+                    "error converting supplied value for max_system_users",
+                );
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -35178,11 +35143,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.new_system_user_state_defaults = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for new_system_user_state_defaults: {e}"
-                    )
-                });
+                self.new_system_user_state_defaults = crate::setter::converted(
+                    value,
+                    "error converting supplied value for new_system_user_state_defaults",
+                );
                 self
             }
             pub fn password_compliance<T>(mut self, value: T) -> Self
@@ -35192,9 +35156,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.password_compliance = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for password_compliance: {e}")
-                });
+                self.password_compliance = crate::setter::converted(
+                    value,
+                    "error converting supplied value for password_compliance",
+                );
                 self
             }
             pub fn password_policy<T>(mut self, value: T) -> Self
@@ -35204,9 +35169,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.password_policy = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for password_policy: {e}")
-                });
+                self.password_policy = crate::setter::converted(
+                    value,
+                    "error converting supplied value for password_policy",
+                );
                 self
             }
             pub fn show_intro<T>(mut self, value: T) -> Self
@@ -35214,9 +35180,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.show_intro = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for show_intro: {e}"));
+                self.show_intro = crate::setter::converted(
+                    value,
+                    "error converting supplied value for show_intro",
+                );
                 self
             }
             pub fn system_user_defaults<T>(mut self, value: T) -> Self
@@ -35226,9 +35193,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.system_user_defaults = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for system_user_defaults: {e}")
-                });
+                self.system_user_defaults = crate::setter::converted(
+                    value,
+                    "error converting supplied value for system_user_defaults",
+                );
                 self
             }
             pub fn system_user_password_expiration_in_days<T>(mut self, value: T) -> Self
@@ -35236,13 +35204,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.system_user_password_expiration_in_days = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for system_user_password_expiration_in_days: {e}"
-                        )
-                    });
+                self.system_user_password_expiration_in_days = crate::setter::converted(
+                    value,
+                    "error converting supplied value for system_user_password_expiration_in_days",
+                );
                 self
             }
             pub fn system_users_can_edit<T>(mut self, value: T) -> Self
@@ -35250,9 +35215,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.system_users_can_edit = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for system_users_can_edit: {e}")
-                });
+                self.system_users_can_edit = crate::setter::converted(
+                    value,
+                    "error converting supplied value for system_users_can_edit",
+                );
                 self
             }
             pub fn trusted_app_config<T>(mut self, value: T) -> Self
@@ -35260,9 +35226,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::TrustedappConfigPut>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.trusted_app_config = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for trusted_app_config: {e}")
-                });
+                self.trusted_app_config = crate::setter::converted(
+                    value,
+                    "error converting supplied value for trusted_app_config",
+                );
                 self
             }
             pub fn user_portal<T>(mut self, value: T) -> Self
@@ -35272,9 +35239,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_portal = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for user_portal: {e}"));
+                self.user_portal = crate::setter::converted(
+                    value,
+                    "error converting supplied value for user_portal",
+                );
                 self
             }
         }
@@ -35381,9 +35349,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.directory_insights = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for directory_insights: {e}")
-                });
+                self.directory_insights = crate::setter::converted(
+                    value,
+                    "error converting supplied value for directory_insights",
+                );
                 self
             }
             pub fn directory_insights_premium<T>(mut self, value: T) -> Self
@@ -35395,9 +35364,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.directory_insights_premium = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for directory_insights_premium: {e}")
-                });
+                self.directory_insights_premium = crate::setter::converted(
+                    value,
+                    "error converting supplied value for directory_insights_premium",
+                );
                 self
             }
             pub fn system_insights<T>(mut self, value: T) -> Self
@@ -35407,9 +35377,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.system_insights = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for system_insights: {e}")
-                });
+                self.system_insights = crate::setter::converted(
+                    value,
+                    "error converting supplied value for system_insights",
+                );
                 self
             }
         }
@@ -35458,9 +35429,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enabled = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for enabled: {e}"));
+                self.enabled =
+                    crate::setter::converted(value, "error converting supplied value for enabled");
                 self
             }
         }
@@ -35524,9 +35494,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enabled = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for enabled: {e}"));
+                self.enabled =
+                    crate::setter::converted(value, "error converting supplied value for enabled");
                 self
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
@@ -35612,9 +35581,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_new_darwin = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for enable_new_darwin: {e}")
-                });
+                self.enable_new_darwin = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_new_darwin",
+                );
                 self
             }
             pub fn enable_new_linux<T>(mut self, value: T) -> Self
@@ -35622,9 +35592,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_new_linux = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for enable_new_linux: {e}")
-                });
+                self.enable_new_linux = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_new_linux",
+                );
                 self
             }
             pub fn enable_new_windows<T>(mut self, value: T) -> Self
@@ -35632,9 +35603,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_new_windows = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for enable_new_windows: {e}")
-                });
+                self.enable_new_windows = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_new_windows",
+                );
                 self
             }
             pub fn enabled<T>(mut self, value: T) -> Self
@@ -35642,9 +35614,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enabled = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for enabled: {e}"));
+                self.enabled =
+                    crate::setter::converted(value, "error converting supplied value for enabled");
                 self
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
@@ -35731,9 +35702,10 @@ pub mod types {
                 >,
                 T::Error: ::std::fmt::Display,
             {
-                self.application_import = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for application_import: {e}")
-                });
+                self.application_import = crate::setter::converted(
+                    value,
+                    "error converting supplied value for application_import",
+                );
                 self
             }
             pub fn csv_import<T>(mut self, value: T) -> Self
@@ -35745,9 +35717,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.csv_import = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for csv_import: {e}"));
+                self.csv_import = crate::setter::converted(
+                    value,
+                    "error converting supplied value for csv_import",
+                );
                 self
             }
             pub fn manual_entry<T>(mut self, value: T) -> Self
@@ -35759,9 +35732,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.manual_entry = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for manual_entry: {e}"));
+                self.manual_entry = crate::setter::converted(
+                    value,
+                    "error converting supplied value for manual_entry",
+                );
                 self
             }
         }
@@ -35891,13 +35865,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.allow_unenrolled_mfa_password_reset = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for allow_unenrolled_mfa_password_reset: {e}"
-                        )
-                    });
+                self.allow_unenrolled_mfa_password_reset = crate::setter::converted(
+                    value,
+                    "error converting supplied value for allow_unenrolled_mfa_password_reset",
+                );
                 self
             }
             pub fn allow_username_substring<T>(mut self, value: T) -> Self
@@ -35905,9 +35876,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.allow_username_substring = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for allow_username_substring: {e}")
-                });
+                self.allow_username_substring = crate::setter::converted(
+                    value,
+                    "error converting supplied value for allow_username_substring",
+                );
                 self
             }
             pub fn days_after_expiration_to_self_recover<T>(mut self, value: T) -> Self
@@ -35915,13 +35887,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.days_after_expiration_to_self_recover = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for days_after_expiration_to_self_recover: {e}"
-                        )
-                    });
+                self.days_after_expiration_to_self_recover = crate::setter::converted(
+                    value,
+                    "error converting supplied value for days_after_expiration_to_self_recover",
+                );
                 self
             }
             pub fn days_before_expiration_to_force_reset<T>(mut self, value: T) -> Self
@@ -35929,13 +35898,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.days_before_expiration_to_force_reset = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for days_before_expiration_to_force_reset: {e}"
-                        )
-                    });
+                self.days_before_expiration_to_force_reset = crate::setter::converted(
+                    value,
+                    "error converting supplied value for days_before_expiration_to_force_reset",
+                );
                 self
             }
             pub fn disallow_commonly_used_passwords<T>(mut self, value: T) -> Self
@@ -35943,11 +35909,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.disallow_commonly_used_passwords = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for disallow_commonly_used_passwords: {e}"
-                    )
-                });
+                self.disallow_commonly_used_passwords = crate::setter::converted(
+                    value,
+                    "error converting supplied value for disallow_commonly_used_passwords",
+                );
                 self
             }
             pub fn disallow_sequential_or_repetitive_chars<T>(mut self, value: T) -> Self
@@ -35955,13 +35920,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.disallow_sequential_or_repetitive_chars = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for disallow_sequential_or_repetitive_chars: {e}"
-                        )
-                    });
+                self.disallow_sequential_or_repetitive_chars = crate::setter::converted(
+                    value,
+                    "error converting supplied value for disallow_sequential_or_repetitive_chars",
+                );
                 self
             }
             pub fn display_complexity_on_reset_screen<T>(mut self, value: T) -> Self
@@ -35969,13 +35931,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.display_complexity_on_reset_screen = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for display_complexity_on_reset_screen: {e}"
-                        )
-                    });
+                self.display_complexity_on_reset_screen = crate::setter::converted(
+                    value,
+                    "error converting supplied value for display_complexity_on_reset_screen",
+                );
                 self
             }
             pub fn effective_date<T>(mut self, value: T) -> Self
@@ -35992,13 +35951,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_days_after_expiration_to_self_recover = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for enable_days_after_expiration_to_self_recover: {e}"
-                        )
-                    });
+                self.enable_days_after_expiration_to_self_recover = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_days_after_expiration_to_self_recover",
+                );
                 self
             }
             pub fn enable_days_before_expiration_to_force_reset<T>(mut self, value: T) -> Self
@@ -36006,13 +35962,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_days_before_expiration_to_force_reset = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for enable_days_before_expiration_to_force_reset: {e}"
-                        )
-                    });
+                self.enable_days_before_expiration_to_force_reset = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_days_before_expiration_to_force_reset",
+                );
                 self
             }
             pub fn enable_lockout_time_in_seconds<T>(mut self, value: T) -> Self
@@ -36020,11 +35973,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_lockout_time_in_seconds = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for enable_lockout_time_in_seconds: {e}"
-                    )
-                });
+                self.enable_lockout_time_in_seconds = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_lockout_time_in_seconds",
+                );
                 self
             }
             pub fn enable_max_history<T>(mut self, value: T) -> Self
@@ -36032,9 +35984,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_max_history = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for enable_max_history: {e}")
-                });
+                self.enable_max_history = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_max_history",
+                );
                 self
             }
             pub fn enable_max_login_attempts<T>(mut self, value: T) -> Self
@@ -36042,9 +35995,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_max_login_attempts = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for enable_max_login_attempts: {e}")
-                });
+                self.enable_max_login_attempts = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_max_login_attempts",
+                );
                 self
             }
             pub fn enable_min_change_period_in_days<T>(mut self, value: T) -> Self
@@ -36052,11 +36006,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_min_change_period_in_days = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for enable_min_change_period_in_days: {e}"
-                    )
-                });
+                self.enable_min_change_period_in_days = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_min_change_period_in_days",
+                );
                 self
             }
             pub fn enable_min_length<T>(mut self, value: T) -> Self
@@ -36064,9 +36017,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_min_length = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for enable_min_length: {e}")
-                });
+                self.enable_min_length = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_min_length",
+                );
                 self
             }
             pub fn enable_password_expiration_in_days<T>(mut self, value: T) -> Self
@@ -36074,13 +36028,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_password_expiration_in_days = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for enable_password_expiration_in_days: {e}"
-                        )
-                    });
+                self.enable_password_expiration_in_days = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_password_expiration_in_days",
+                );
                 self
             }
             pub fn grace_period_date<T>(mut self, value: T) -> Self
@@ -36097,9 +36048,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.lockout_time_in_seconds = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for lockout_time_in_seconds: {e}")
-                });
+                self.lockout_time_in_seconds = crate::setter::converted(
+                    value,
+                    "error converting supplied value for lockout_time_in_seconds",
+                );
                 self
             }
             pub fn max_history<T>(mut self, value: T) -> Self
@@ -36107,9 +36059,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.max_history = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for max_history: {e}"));
+                self.max_history = crate::setter::converted(
+                    value,
+                    "error converting supplied value for max_history",
+                );
                 self
             }
             pub fn max_login_attempts<T>(mut self, value: T) -> Self
@@ -36117,9 +36070,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.max_login_attempts = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for max_login_attempts: {e}")
-                });
+                self.max_login_attempts = crate::setter::converted(
+                    value,
+                    "error converting supplied value for max_login_attempts",
+                );
                 self
             }
             pub fn min_change_period_in_days<T>(mut self, value: T) -> Self
@@ -36127,9 +36081,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.min_change_period_in_days = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for min_change_period_in_days: {e}")
-                });
+                self.min_change_period_in_days = crate::setter::converted(
+                    value,
+                    "error converting supplied value for min_change_period_in_days",
+                );
                 self
             }
             pub fn min_length<T>(mut self, value: T) -> Self
@@ -36137,9 +36092,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.min_length = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for min_length: {e}"));
+                self.min_length = crate::setter::converted(
+                    value,
+                    "error converting supplied value for min_length",
+                );
                 self
             }
             pub fn needs_lowercase<T>(mut self, value: T) -> Self
@@ -36147,9 +36103,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.needs_lowercase = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for needs_lowercase: {e}")
-                });
+                self.needs_lowercase = crate::setter::converted(
+                    value,
+                    "error converting supplied value for needs_lowercase",
+                );
                 self
             }
             pub fn needs_numeric<T>(mut self, value: T) -> Self
@@ -36157,9 +36114,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.needs_numeric = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for needs_numeric: {e}"));
+                self.needs_numeric = crate::setter::converted(
+                    value,
+                    "error converting supplied value for needs_numeric",
+                );
                 self
             }
             pub fn needs_symbolic<T>(mut self, value: T) -> Self
@@ -36167,9 +36125,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.needs_symbolic = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for needs_symbolic: {e}")
-                });
+                self.needs_symbolic = crate::setter::converted(
+                    value,
+                    "error converting supplied value for needs_symbolic",
+                );
                 self
             }
             pub fn needs_uppercase<T>(mut self, value: T) -> Self
@@ -36177,9 +36136,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.needs_uppercase = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for needs_uppercase: {e}")
-                });
+                self.needs_uppercase = crate::setter::converted(
+                    value,
+                    "error converting supplied value for needs_uppercase",
+                );
                 self
             }
             pub fn password_expiration_in_days<T>(mut self, value: T) -> Self
@@ -36187,9 +36147,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.password_expiration_in_days = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for password_expiration_in_days: {e}")
-                });
+                self.password_expiration_in_days = crate::setter::converted(
+                    value,
+                    "error converting supplied value for password_expiration_in_days",
+                );
                 self
             }
         }
@@ -36307,9 +36268,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::RestrictedField>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.restricted_fields = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for restricted_fields: {e}")
-                });
+                self.restricted_fields = crate::setter::converted(
+                    value,
+                    "error converting supplied value for restricted_fields",
+                );
                 self
             }
         }
@@ -36364,9 +36326,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.cookie_expiration_type = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for cookie_expiration_type: {e}")
-                });
+                self.cookie_expiration_type = crate::setter::converted(
+                    value,
+                    "error converting supplied value for cookie_expiration_type",
+                );
                 self
             }
             pub fn idle_session_duration_minutes<T>(mut self, value: T) -> Self
@@ -36374,11 +36337,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.idle_session_duration_minutes = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for idle_session_duration_minutes: {e}"
-                    )
-                });
+                self.idle_session_duration_minutes = crate::setter::converted(
+                    value,
+                    "error converting supplied value for idle_session_duration_minutes",
+                );
                 self
             }
         }
@@ -36476,9 +36438,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.device_cert_enabled = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for device_cert_enabled: {e}")
-                });
+                self.device_cert_enabled = crate::setter::converted(
+                    value,
+                    "error converting supplied value for device_cert_enabled",
+                );
                 self
             }
             pub fn mfa<T>(mut self, value: T) -> Self
@@ -36486,9 +36449,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::RadiusServerSetBodyMfa>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.mfa = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for mfa: {e}"));
+                self.mfa =
+                    crate::setter::converted(value, "error converting supplied value for mfa");
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -36496,9 +36458,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name =
+                    crate::setter::converted(value, "error converting supplied value for name");
                 self
             }
             pub fn network_source_ip<T>(mut self, value: T) -> Self
@@ -36506,9 +36467,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.network_source_ip = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for network_source_ip: {e}")
-                });
+                self.network_source_ip = crate::setter::converted(
+                    value,
+                    "error converting supplied value for network_source_ip",
+                );
                 self
             }
             pub fn radsec_enabled<T>(mut self, value: T) -> Self
@@ -36516,9 +36478,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.radsec_enabled = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for radsec_enabled: {e}")
-                });
+                self.radsec_enabled = crate::setter::converted(
+                    value,
+                    "error converting supplied value for radsec_enabled",
+                );
                 self
             }
             pub fn require_radsec<T>(mut self, value: T) -> Self
@@ -36526,9 +36489,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.require_radsec = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for require_radsec: {e}")
-                });
+                self.require_radsec = crate::setter::converted(
+                    value,
+                    "error converting supplied value for require_radsec",
+                );
                 self
             }
             pub fn require_tls_auth<T>(mut self, value: T) -> Self
@@ -36536,9 +36500,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.require_tls_auth = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for require_tls_auth: {e}")
-                });
+                self.require_tls_auth = crate::setter::converted(
+                    value,
+                    "error converting supplied value for require_tls_auth",
+                );
                 self
             }
             pub fn shared_secret<T>(mut self, value: T) -> Self
@@ -36546,9 +36511,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.shared_secret = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for shared_secret: {e}"));
+                self.shared_secret = crate::setter::converted(
+                    value,
+                    "error converting supplied value for shared_secret",
+                );
                 self
             }
             pub fn user_cert_enabled<T>(mut self, value: T) -> Self
@@ -36556,9 +36522,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_cert_enabled = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for user_cert_enabled: {e}")
-                });
+                self.user_cert_enabled = crate::setter::converted(
+                    value,
+                    "error converting supplied value for user_cert_enabled",
+                );
                 self
             }
             pub fn user_lockout_action<T>(mut self, value: T) -> Self
@@ -36575,9 +36542,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_password_enabled = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for user_password_enabled: {e}")
-                });
+                self.user_password_enabled = crate::setter::converted(
+                    value,
+                    "error converting supplied value for user_password_enabled",
+                );
                 self
             }
             pub fn user_password_expiration_action<T>(mut self, value: T) -> Self
@@ -36698,9 +36666,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::RadiusserverpostAuthIdp>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.auth_idp = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for auth_idp: {e}"));
+                self.auth_idp =
+                    crate::setter::converted(value, "error converting supplied value for auth_idp");
                 self
             }
             pub fn ca_cert<T>(mut self, value: T) -> Self
@@ -36717,9 +36684,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.device_cert_enabled = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for device_cert_enabled: {e}")
-                });
+                self.device_cert_enabled = crate::setter::converted(
+                    value,
+                    "error converting supplied value for device_cert_enabled",
+                );
                 self
             }
             pub fn mfa<T>(mut self, value: T) -> Self
@@ -36727,9 +36695,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::RadiusserverpostMfa>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.mfa = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for mfa: {e}"));
+                self.mfa =
+                    crate::setter::converted(value, "error converting supplied value for mfa");
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -36737,9 +36704,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name =
+                    crate::setter::converted(value, "error converting supplied value for name");
                 self
             }
             pub fn network_source_ip<T>(mut self, value: T) -> Self
@@ -36747,9 +36713,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.network_source_ip = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for network_source_ip: {e}")
-                });
+                self.network_source_ip = crate::setter::converted(
+                    value,
+                    "error converting supplied value for network_source_ip",
+                );
                 self
             }
             pub fn radsec_enabled<T>(mut self, value: T) -> Self
@@ -36757,9 +36724,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.radsec_enabled = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for radsec_enabled: {e}")
-                });
+                self.radsec_enabled = crate::setter::converted(
+                    value,
+                    "error converting supplied value for radsec_enabled",
+                );
                 self
             }
             pub fn require_radsec<T>(mut self, value: T) -> Self
@@ -36767,9 +36735,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.require_radsec = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for require_radsec: {e}")
-                });
+                self.require_radsec = crate::setter::converted(
+                    value,
+                    "error converting supplied value for require_radsec",
+                );
                 self
             }
             pub fn require_tls_auth<T>(mut self, value: T) -> Self
@@ -36777,9 +36746,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.require_tls_auth = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for require_tls_auth: {e}")
-                });
+                self.require_tls_auth = crate::setter::converted(
+                    value,
+                    "error converting supplied value for require_tls_auth",
+                );
                 self
             }
             pub fn shared_secret<T>(mut self, value: T) -> Self
@@ -36787,9 +36757,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.shared_secret = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for shared_secret: {e}"));
+                self.shared_secret = crate::setter::converted(
+                    value,
+                    "error converting supplied value for shared_secret",
+                );
                 self
             }
             pub fn user_cert_enabled<T>(mut self, value: T) -> Self
@@ -36797,9 +36768,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_cert_enabled = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for user_cert_enabled: {e}")
-                });
+                self.user_cert_enabled = crate::setter::converted(
+                    value,
+                    "error converting supplied value for user_cert_enabled",
+                );
                 self
             }
             pub fn user_lockout_action<T>(mut self, value: T) -> Self
@@ -36816,9 +36788,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.user_password_enabled = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for user_password_enabled: {e}")
-                });
+                self.user_password_enabled = crate::setter::converted(
+                    value,
+                    "error converting supplied value for user_password_enabled",
+                );
                 self
             }
             pub fn user_password_expiration_action<T>(mut self, value: T) -> Self
@@ -36907,9 +36880,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::RestrictedFieldField>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.field = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for field: {e}"));
+                self.field =
+                    crate::setter::converted(value, "error converting supplied value for field");
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -36926,9 +36898,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::RestrictedFieldType>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.type_ = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for type_: {e}"));
+                self.type_ =
+                    crate::setter::converted(value, "error converting supplied value for type_");
                 self
             }
         }
@@ -37001,9 +36972,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.filter = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for filter: {e}"));
+                self.filter =
+                    crate::setter::converted(value, "error converting supplied value for filter");
                 self
             }
             pub fn limit<T>(mut self, value: T) -> Self
@@ -37011,9 +36981,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.limit = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for limit: {e}"));
+                self.limit =
+                    crate::setter::converted(value, "error converting supplied value for limit");
                 self
             }
             pub fn search_filter<T>(mut self, value: T) -> Self
@@ -37023,9 +36992,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.search_filter = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for search_filter: {e}"));
+                self.search_filter = crate::setter::converted(
+                    value,
+                    "error converting supplied value for search_filter",
+                );
                 self
             }
             pub fn skip<T>(mut self, value: T) -> Self
@@ -37033,9 +37003,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.skip = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for skip: {e}"));
+                self.skip =
+                    crate::setter::converted(value, "error converting supplied value for skip");
                 self
             }
         }
@@ -37086,9 +37055,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name =
+                    crate::setter::converted(value, "error converting supplied value for name");
                 self
             }
             pub fn public_key<T>(mut self, value: T) -> Self
@@ -37096,9 +37064,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.public_key = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for public_key: {e}"));
+                self.public_key = crate::setter::converted(
+                    value,
+                    "error converting supplied value for public_key",
+                );
                 self
             }
         }
@@ -37170,9 +37139,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.beta = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for beta: {e}"));
+                self.beta =
+                    crate::setter::converted(value, "error converting supplied value for beta");
                 self
             }
             pub fn hidden<T>(mut self, value: T) -> Self
@@ -37180,9 +37148,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.hidden = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for hidden: {e}"));
+                self.hidden =
+                    crate::setter::converted(value, "error converting supplied value for hidden");
                 self
             }
             pub fn idp_cert_expiration_at<T>(mut self, value: T) -> Self
@@ -37192,9 +37159,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.idp_cert_expiration_at = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for idp_cert_expiration_at: {e}")
-                });
+                self.idp_cert_expiration_at = crate::setter::converted(
+                    value,
+                    "error converting supplied value for idp_cert_expiration_at",
+                );
                 self
             }
             pub fn idp_certificate_updated_at<T>(mut self, value: T) -> Self
@@ -37204,9 +37172,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.idp_certificate_updated_at = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for idp_certificate_updated_at: {e}")
-                });
+                self.idp_certificate_updated_at = crate::setter::converted(
+                    value,
+                    "error converting supplied value for idp_certificate_updated_at",
+                );
                 self
             }
             pub fn idp_private_key_updated_at<T>(mut self, value: T) -> Self
@@ -37216,9 +37185,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.idp_private_key_updated_at = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for idp_private_key_updated_at: {e}")
-                });
+                self.idp_private_key_updated_at = crate::setter::converted(
+                    value,
+                    "error converting supplied value for idp_private_key_updated_at",
+                );
                 self
             }
             pub fn jit<T>(mut self, value: T) -> Self
@@ -37226,9 +37196,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.jit = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for jit: {e}"));
+                self.jit =
+                    crate::setter::converted(value, "error converting supplied value for jit");
                 self
             }
             pub fn sp_certificate_updated_at<T>(mut self, value: T) -> Self
@@ -37238,9 +37207,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.sp_certificate_updated_at = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for sp_certificate_updated_at: {e}")
-                });
+                self.sp_certificate_updated_at = crate::setter::converted(
+                    value,
+                    "error converting supplied value for sp_certificate_updated_at",
+                );
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -37325,9 +37295,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::SystemputAgentBoundMessagesItem>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.agent_bound_messages = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for agent_bound_messages: {e}")
-                });
+                self.agent_bound_messages = crate::setter::converted(
+                    value,
+                    "error converting supplied value for agent_bound_messages",
+                );
                 self
             }
             pub fn allow_multi_factor_authentication<T>(mut self, value: T) -> Self
@@ -37335,11 +37306,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.allow_multi_factor_authentication = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for allow_multi_factor_authentication: {e}"
-                    )
-                });
+                self.allow_multi_factor_authentication = crate::setter::converted(
+                    value,
+                    "error converting supplied value for allow_multi_factor_authentication",
+                );
                 self
             }
             pub fn allow_public_key_authentication<T>(mut self, value: T) -> Self
@@ -37347,11 +37317,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.allow_public_key_authentication = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for allow_public_key_authentication: {e}"
-                    )
-                });
+                self.allow_public_key_authentication = crate::setter::converted(
+                    value,
+                    "error converting supplied value for allow_public_key_authentication",
+                );
                 self
             }
             pub fn allow_ssh_password_authentication<T>(mut self, value: T) -> Self
@@ -37359,11 +37328,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.allow_ssh_password_authentication = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for allow_ssh_password_authentication: {e}"
-                    )
-                });
+                self.allow_ssh_password_authentication = crate::setter::converted(
+                    value,
+                    "error converting supplied value for allow_ssh_password_authentication",
+                );
                 self
             }
             pub fn allow_ssh_root_login<T>(mut self, value: T) -> Self
@@ -37371,9 +37339,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.allow_ssh_root_login = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for allow_ssh_root_login: {e}")
-                });
+                self.allow_ssh_root_login = crate::setter::converted(
+                    value,
+                    "error converting supplied value for allow_ssh_root_login",
+                );
                 self
             }
             pub fn attributes<T>(mut self, value: T) -> Self
@@ -37381,9 +37350,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Attribute>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.attributes = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for attributes: {e}"));
+                self.attributes = crate::setter::converted(
+                    value,
+                    "error converting supplied value for attributes",
+                );
                 self
             }
             pub fn display_name<T>(mut self, value: T) -> Self
@@ -37675,9 +37645,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.account_locked = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for account_locked: {e}")
-                });
+                self.account_locked = crate::setter::converted(
+                    value,
+                    "error converting supplied value for account_locked",
+                );
                 self
             }
             pub fn addresses<T>(mut self, value: T) -> Self
@@ -37685,9 +37656,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::SystemuserputAddressesItem>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.addresses = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for addresses: {e}"));
+                self.addresses = crate::setter::converted(
+                    value,
+                    "error converting supplied value for addresses",
+                );
                 self
             }
             pub fn allow_public_key<T>(mut self, value: T) -> Self
@@ -37695,9 +37667,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.allow_public_key = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for allow_public_key: {e}")
-                });
+                self.allow_public_key = crate::setter::converted(
+                    value,
+                    "error converting supplied value for allow_public_key",
+                );
                 self
             }
             pub fn alternate_email<T>(mut self, value: T) -> Self
@@ -37714,9 +37687,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::SystemuserputAttributesItem>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.attributes = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for attributes: {e}"));
+                self.attributes = crate::setter::converted(
+                    value,
+                    "error converting supplied value for attributes",
+                );
                 self
             }
             pub fn company<T>(mut self, value: T) -> Self
@@ -37744,9 +37718,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.delegated_authority = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for delegated_authority: {e}")
-                });
+                self.delegated_authority = crate::setter::converted(
+                    value,
+                    "error converting supplied value for delegated_authority",
+                );
                 self
             }
             pub fn department<T>(mut self, value: T) -> Self
@@ -37772,11 +37747,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.disable_device_max_login_attempts = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for disable_device_max_login_attempts: {e}"
-                    )
-                });
+                self.disable_device_max_login_attempts = crate::setter::converted(
+                    value,
+                    "error converting supplied value for disable_device_max_login_attempts",
+                );
                 self
             }
             pub fn displayname<T>(mut self, value: T) -> Self
@@ -37820,9 +37794,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_managed_uid = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for enable_managed_uid: {e}")
-                });
+                self.enable_managed_uid = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_managed_uid",
+                );
                 self
             }
             pub fn enable_user_portal_multifactor<T>(mut self, value: T) -> Self
@@ -37830,11 +37805,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_user_portal_multifactor = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for enable_user_portal_multifactor: {e}"
-                    )
-                });
+                self.enable_user_portal_multifactor = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_user_portal_multifactor",
+                );
                 self
             }
             pub fn external_dn<T>(mut self, value: T) -> Self
@@ -37871,9 +37845,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.externally_managed = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for externally_managed: {e}")
-                });
+                self.externally_managed = crate::setter::converted(
+                    value,
+                    "error converting supplied value for externally_managed",
+                );
                 self
             }
             pub fn firstname<T>(mut self, value: T) -> Self
@@ -37908,9 +37883,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.ldap_binding_user = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for ldap_binding_user: {e}")
-                });
+                self.ldap_binding_user = crate::setter::converted(
+                    value,
+                    "error converting supplied value for ldap_binding_user",
+                );
                 self
             }
             pub fn location<T>(mut self, value: T) -> Self
@@ -37945,9 +37921,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::Mfa>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.mfa = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for mfa: {e}"));
+                self.mfa =
+                    crate::setter::converted(value, "error converting supplied value for mfa");
                 self
             }
             pub fn middlename<T>(mut self, value: T) -> Self
@@ -37973,9 +37948,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.password_never_expires = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for password_never_expires: {e}")
-                });
+                self.password_never_expires = crate::setter::converted(
+                    value,
+                    "error converting supplied value for password_never_expires",
+                );
                 self
             }
             pub fn phone_numbers<T>(mut self, value: T) -> Self
@@ -37983,9 +37959,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::SystemuserputPhoneNumbersItem>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_numbers = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for phone_numbers: {e}"));
+                self.phone_numbers = crate::setter::converted(
+                    value,
+                    "error converting supplied value for phone_numbers",
+                );
                 self
             }
             pub fn public_key<T>(mut self, value: T) -> Self
@@ -38002,9 +37979,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::SystemuserputRelationshipsItem>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.relationships = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for relationships: {e}"));
+                self.relationships = crate::setter::converted(
+                    value,
+                    "error converting supplied value for relationships",
+                );
                 self
             }
             pub fn restricted_fields<T>(mut self, value: T) -> Self
@@ -38012,9 +37990,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::RestrictedField>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.restricted_fields = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for restricted_fields: {e}")
-                });
+                self.restricted_fields = crate::setter::converted(
+                    value,
+                    "error converting supplied value for restricted_fields",
+                );
                 self
             }
             pub fn samba_service_user<T>(mut self, value: T) -> Self
@@ -38022,9 +38001,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.samba_service_user = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for samba_service_user: {e}")
-                });
+                self.samba_service_user = crate::setter::converted(
+                    value,
+                    "error converting supplied value for samba_service_user",
+                );
                 self
             }
             pub fn ssh_keys<T>(mut self, value: T) -> Self
@@ -38032,9 +38012,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::Sshkeypost>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.ssh_keys = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for ssh_keys: {e}"));
+                self.ssh_keys =
+                    crate::setter::converted(value, "error converting supplied value for ssh_keys");
                 self
             }
             pub fn state<T>(mut self, value: T) -> Self
@@ -38042,9 +38021,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::SystemuserputState>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.state = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for state: {e}"));
+                self.state =
+                    crate::setter::converted(value, "error converting supplied value for state");
                 self
             }
             pub fn sudo<T>(mut self, value: T) -> Self
@@ -38052,9 +38030,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sudo = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for sudo: {e}"));
+                self.sudo =
+                    crate::setter::converted(value, "error converting supplied value for sudo");
                 self
             }
             pub fn suspended<T>(mut self, value: T) -> Self
@@ -38062,9 +38039,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.suspended = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for suspended: {e}"));
+                self.suspended = crate::setter::converted(
+                    value,
+                    "error converting supplied value for suspended",
+                );
                 self
             }
             pub fn unix_guid<T>(mut self, value: T) -> Self
@@ -38072,9 +38050,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.unix_guid = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for unix_guid: {e}"));
+                self.unix_guid = crate::setter::converted(
+                    value,
+                    "error converting supplied value for unix_guid",
+                );
                 self
             }
             pub fn unix_uid<T>(mut self, value: T) -> Self
@@ -38082,9 +38061,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.unix_uid = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for unix_uid: {e}"));
+                self.unix_uid =
+                    crate::setter::converted(value, "error converting supplied value for unix_uid");
                 self
             }
             pub fn username<T>(mut self, value: T) -> Self
@@ -38457,9 +38435,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name =
+                    crate::setter::converted(value, "error converting supplied value for name");
                 self
             }
         }
@@ -38820,9 +38797,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.account_locked = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for account_locked: {e}")
-                });
+                self.account_locked = crate::setter::converted(
+                    value,
+                    "error converting supplied value for account_locked",
+                );
                 self
             }
             pub fn activated<T>(mut self, value: T) -> Self
@@ -38830,9 +38808,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.activated = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for activated: {e}"));
+                self.activated = crate::setter::converted(
+                    value,
+                    "error converting supplied value for activated",
+                );
                 self
             }
             pub fn addresses<T>(mut self, value: T) -> Self
@@ -38840,9 +38819,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::SystemuserputpostAddressesItem>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.addresses = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for addresses: {e}"));
+                self.addresses = crate::setter::converted(
+                    value,
+                    "error converting supplied value for addresses",
+                );
                 self
             }
             pub fn allow_public_key<T>(mut self, value: T) -> Self
@@ -38850,9 +38830,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.allow_public_key = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for allow_public_key: {e}")
-                });
+                self.allow_public_key = crate::setter::converted(
+                    value,
+                    "error converting supplied value for allow_public_key",
+                );
                 self
             }
             pub fn alternate_email<T>(mut self, value: T) -> Self
@@ -38869,9 +38850,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::SystemuserputpostAttributesItem>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.attributes = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for attributes: {e}"));
+                self.attributes = crate::setter::converted(
+                    value,
+                    "error converting supplied value for attributes",
+                );
                 self
             }
             pub fn company<T>(mut self, value: T) -> Self
@@ -38899,9 +38881,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.delegated_authority = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for delegated_authority: {e}")
-                });
+                self.delegated_authority = crate::setter::converted(
+                    value,
+                    "error converting supplied value for delegated_authority",
+                );
                 self
             }
             pub fn department<T>(mut self, value: T) -> Self
@@ -38927,11 +38910,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.disable_device_max_login_attempts = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for disable_device_max_login_attempts: {e}"
-                    )
-                });
+                self.disable_device_max_login_attempts = crate::setter::converted(
+                    value,
+                    "error converting supplied value for disable_device_max_login_attempts",
+                );
                 self
             }
             pub fn displayname<T>(mut self, value: T) -> Self
@@ -38948,9 +38930,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for email: {e}"));
+                self.email =
+                    crate::setter::converted(value, "error converting supplied value for email");
                 self
             }
             pub fn employee_identifier<T>(mut self, value: T) -> Self
@@ -38976,9 +38957,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_managed_uid = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for enable_managed_uid: {e}")
-                });
+                self.enable_managed_uid = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_managed_uid",
+                );
                 self
             }
             pub fn enable_user_portal_multifactor<T>(mut self, value: T) -> Self
@@ -38986,11 +38968,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_user_portal_multifactor = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for enable_user_portal_multifactor: {e}"
-                    )
-                });
+                self.enable_user_portal_multifactor = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_user_portal_multifactor",
+                );
                 self
             }
             pub fn external_dn<T>(mut self, value: T) -> Self
@@ -39009,11 +38990,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.external_password_expiration_date = value.try_into().map_err(|e| {
-                    format!(
-                        "error converting supplied value for external_password_expiration_date: {e}"
-                    )
-                });
+                self.external_password_expiration_date = crate::setter::converted(
+                    value,
+                    "error converting supplied value for external_password_expiration_date",
+                );
                 self
             }
             pub fn external_source_type<T>(mut self, value: T) -> Self
@@ -39032,9 +39012,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.externally_managed = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for externally_managed: {e}")
-                });
+                self.externally_managed = crate::setter::converted(
+                    value,
+                    "error converting supplied value for externally_managed",
+                );
                 self
             }
             pub fn firstname<T>(mut self, value: T) -> Self
@@ -39069,9 +39050,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.ldap_binding_user = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for ldap_binding_user: {e}")
-                });
+                self.ldap_binding_user = crate::setter::converted(
+                    value,
+                    "error converting supplied value for ldap_binding_user",
+                );
                 self
             }
             pub fn location<T>(mut self, value: T) -> Self
@@ -39106,9 +39088,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::Mfa>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.mfa = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for mfa: {e}"));
+                self.mfa =
+                    crate::setter::converted(value, "error converting supplied value for mfa");
                 self
             }
             pub fn middlename<T>(mut self, value: T) -> Self
@@ -39134,9 +39115,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.password_never_expires = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for password_never_expires: {e}")
-                });
+                self.password_never_expires = crate::setter::converted(
+                    value,
+                    "error converting supplied value for password_never_expires",
+                );
                 self
             }
             pub fn passwordless_sudo<T>(mut self, value: T) -> Self
@@ -39144,9 +39126,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.passwordless_sudo = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for passwordless_sudo: {e}")
-                });
+                self.passwordless_sudo = crate::setter::converted(
+                    value,
+                    "error converting supplied value for passwordless_sudo",
+                );
                 self
             }
             pub fn phone_numbers<T>(mut self, value: T) -> Self
@@ -39156,9 +39139,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.phone_numbers = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for phone_numbers: {e}"));
+                self.phone_numbers = crate::setter::converted(
+                    value,
+                    "error converting supplied value for phone_numbers",
+                );
                 self
             }
             pub fn public_key<T>(mut self, value: T) -> Self
@@ -39177,9 +39161,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.recovery_email = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for recovery_email: {e}")
-                });
+                self.recovery_email = crate::setter::converted(
+                    value,
+                    "error converting supplied value for recovery_email",
+                );
                 self
             }
             pub fn relationships<T>(mut self, value: T) -> Self
@@ -39189,9 +39174,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.relationships = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for relationships: {e}"));
+                self.relationships = crate::setter::converted(
+                    value,
+                    "error converting supplied value for relationships",
+                );
                 self
             }
             pub fn restricted_fields<T>(mut self, value: T) -> Self
@@ -39199,9 +39185,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<super::RestrictedField>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.restricted_fields = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for restricted_fields: {e}")
-                });
+                self.restricted_fields = crate::setter::converted(
+                    value,
+                    "error converting supplied value for restricted_fields",
+                );
                 self
             }
             pub fn samba_service_user<T>(mut self, value: T) -> Self
@@ -39209,9 +39196,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.samba_service_user = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for samba_service_user: {e}")
-                });
+                self.samba_service_user = crate::setter::converted(
+                    value,
+                    "error converting supplied value for samba_service_user",
+                );
                 self
             }
             pub fn state<T>(mut self, value: T) -> Self
@@ -39219,9 +39207,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<super::SystemuserputpostState>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.state = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for state: {e}"));
+                self.state =
+                    crate::setter::converted(value, "error converting supplied value for state");
                 self
             }
             pub fn sudo<T>(mut self, value: T) -> Self
@@ -39229,9 +39216,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sudo = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for sudo: {e}"));
+                self.sudo =
+                    crate::setter::converted(value, "error converting supplied value for sudo");
                 self
             }
             pub fn suspended<T>(mut self, value: T) -> Self
@@ -39239,9 +39225,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.suspended = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for suspended: {e}"));
+                self.suspended = crate::setter::converted(
+                    value,
+                    "error converting supplied value for suspended",
+                );
                 self
             }
             pub fn unix_guid<T>(mut self, value: T) -> Self
@@ -39249,9 +39236,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.unix_guid = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for unix_guid: {e}"));
+                self.unix_guid = crate::setter::converted(
+                    value,
+                    "error converting supplied value for unix_guid",
+                );
                 self
             }
             pub fn unix_uid<T>(mut self, value: T) -> Self
@@ -39259,9 +39247,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.unix_uid = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for unix_uid: {e}"));
+                self.unix_uid =
+                    crate::setter::converted(value, "error converting supplied value for unix_uid");
                 self
             }
             pub fn username<T>(mut self, value: T) -> Self
@@ -39269,9 +39256,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.username = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for username: {e}"));
+                self.username =
+                    crate::setter::converted(value, "error converting supplied value for username");
                 self
             }
         }
@@ -39647,9 +39633,8 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name =
+                    crate::setter::converted(value, "error converting supplied value for name");
                 self
             }
         }
@@ -39880,9 +39865,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.trusted_apps = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for trusted_apps: {e}"));
+                self.trusted_apps = crate::setter::converted(
+                    value,
+                    "error converting supplied value for trusted_apps",
+                );
                 self
             }
         }
@@ -39933,9 +39919,8 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for name: {e}"));
+                self.name =
+                    crate::setter::converted(value, "error converting supplied value for name");
                 self
             }
             pub fn path<T>(mut self, value: T) -> Self
@@ -40010,9 +39995,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.exclusion = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for exclusion: {e}"));
+                self.exclusion = crate::setter::converted(
+                    value,
+                    "error converting supplied value for exclusion",
+                );
                 self
             }
             pub fn exclusion_days<T>(mut self, value: T) -> Self
@@ -40020,9 +40006,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<f64>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.exclusion_days = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for exclusion_days: {e}")
-                });
+                self.exclusion_days = crate::setter::converted(
+                    value,
+                    "error converting supplied value for exclusion_days",
+                );
                 self
             }
             pub fn exclusion_until<T>(mut self, value: T) -> Self
@@ -40032,9 +40019,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.exclusion_until = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for exclusion_until: {e}")
-                });
+                self.exclusion_until = crate::setter::converted(
+                    value,
+                    "error converting supplied value for exclusion_until",
+                );
                 self
             }
         }
@@ -40163,9 +40151,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.api_key_allowed = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for api_key_allowed: {e}")
-                });
+                self.api_key_allowed = crate::setter::converted(
+                    value,
+                    "error converting supplied value for api_key_allowed",
+                );
                 self
             }
             pub fn email<T>(mut self, value: T) -> Self
@@ -40182,9 +40171,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<bool>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.enable_multi_factor = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for enable_multi_factor: {e}")
-                });
+                self.enable_multi_factor = crate::setter::converted(
+                    value,
+                    "error converting supplied value for enable_multi_factor",
+                );
                 self
             }
             pub fn firstname<T>(mut self, value: T) -> Self
@@ -40203,9 +40193,10 @@ pub mod types {
                     >,
                 T::Error: ::std::fmt::Display,
             {
-                self.growth_data = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for growth_data: {e}"));
+                self.growth_data = crate::setter::converted(
+                    value,
+                    "error converting supplied value for growth_data",
+                );
                 self
             }
             pub fn last_whats_new_checked<T>(mut self, value: T) -> Self
@@ -40213,9 +40204,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::chrono::naive::NaiveDate>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.last_whats_new_checked = value.try_into().map_err(|e| {
-                    format!("error converting supplied value for last_whats_new_checked: {e}")
-                });
+                self.last_whats_new_checked = crate::setter::converted(
+                    value,
+                    "error converting supplied value for last_whats_new_checked",
+                );
                 self
             }
             pub fn lastname<T>(mut self, value: T) -> Self
@@ -40241,9 +40233,10 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.role_names = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for role_names: {e}"));
+                self.role_names = crate::setter::converted(
+                    value,
+                    "error converting supplied value for role_names",
+                );
                 self
             }
         }
