@@ -152,6 +152,66 @@ pub fn types_items(file: &mut syn::File) -> Result<&mut Vec<Item>> {
         .context("progenitor's output has no `types` module")
 }
 
+/// Calls `write` on every struct of the `types` module and puts the item it
+/// returns (an `impl`) right after that struct; returns how many it wrote.
+/// The passes that write serde impls in place of derives share it.
+pub fn write_after_structs(
+    file: &mut syn::File,
+    mut write: impl FnMut(&mut syn::ItemStruct) -> Result<Option<Item>>,
+) -> Result<usize> {
+    let types = types_items(file)?;
+    let mut out = Vec::with_capacity(types.len());
+    let mut written = 0;
+    for mut item in std::mem::take(types) {
+        let extra = match &mut item {
+            Item::Struct(s) => write(s)?,
+            _ => None,
+        };
+        out.push(item);
+        if let Some(extra) = extra {
+            out.push(extra);
+            written += 1;
+        }
+    }
+    *types = out;
+    Ok(written)
+}
+
+/// The named fields of `s`, if it is a plain struct a written serde impl can
+/// stand for: named fields, no generics, no container `#[serde]` attributes.
+pub fn plain_named_fields(s: &syn::ItemStruct) -> Option<&syn::FieldsNamed> {
+    let syn::Fields::Named(fields) = &s.fields else {
+        return None;
+    };
+    (s.generics.params.is_empty() && !s.attrs.iter().any(|a| a.path().is_ident("serde")))
+        .then_some(fields)
+}
+
+/// Reads every field of `fields` with `read` (given its name); `None` as
+/// soon as one of them cannot be (the struct keeps its derive).
+pub fn each_field<M>(
+    fields: &syn::FieldsNamed,
+    mut read: impl FnMut(syn::Ident, &syn::Field) -> Result<Option<M>>,
+) -> Result<Option<Vec<M>>> {
+    let mut members = Vec::with_capacity(fields.named.len());
+    for field in &fields.named {
+        let ident = field
+            .ident
+            .clone()
+            .context("a named field without a name")?;
+        match read(ident, field)? {
+            Some(m) => members.push(m),
+            None => return Ok(None),
+        }
+    }
+    Ok(Some(members))
+}
+
+/// The `#[cfg]` attributes of an item, for the `impl` written after it.
+pub fn cfg_attrs(attrs: &[syn::Attribute]) -> Vec<&syn::Attribute> {
+    attrs.iter().filter(|a| a.path().is_ident("cfg")).collect()
+}
+
 /// Whether `path` is these segments (`::serde::Deserialize` is `["serde",
 /// "Deserialize"]`).
 pub fn path_is(path: &syn::Path, segments: &[&str]) -> bool {

@@ -19,31 +19,16 @@
 //! What is lost: decoding a struct from a sequence (a JSON array), which
 //! the derive accepted and no JumpCloud answer uses.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::{Attribute, Fields, Item, ItemStruct, LitStr, Path, Token, Type};
+use syn::{Attribute, Item, ItemStruct, LitStr, Path, Token, Type};
 
 use super::builders;
 
 /// Returns how many structs it gave a lean decoder.
 pub fn apply(file: &mut syn::File) -> Result<usize> {
-    let types = builders::types_items(file)?;
-    let mut out = Vec::with_capacity(types.len());
-    let mut changed = 0;
-    for mut item in std::mem::take(types) {
-        let decoder = match &mut item {
-            Item::Struct(s) => lean(s)?,
-            _ => None,
-        };
-        out.push(item);
-        if let Some(decoder) = decoder {
-            out.push(decoder);
-            changed += 1;
-        }
-    }
-    *types = out;
-    Ok(changed)
+    builders::write_after_structs(file, lean)
 }
 
 /// One member of a struct, as the decoder needs it.
@@ -77,34 +62,22 @@ enum Read {
 /// Replaces the derived `Deserialize` of `s` with a lean one, returned as
 /// the `impl` to put after it; `None` leaves `s` as it is.
 fn lean(s: &mut ItemStruct) -> Result<Option<Item>> {
-    let Fields::Named(fields) = &s.fields else {
+    let Some(fields) = builders::plain_named_fields(s) else {
         return Ok(None);
     };
-    if !s.generics.params.is_empty() || s.attrs.iter().any(|a| a.path().is_ident("serde")) {
+    let Some(members) = builders::each_field(fields, |ident, field| {
+        member(ident, &field.ty, &field.attrs)
+    })?
+    else {
         return Ok(None);
-    }
-    let mut members = Vec::with_capacity(fields.named.len());
-    for field in &fields.named {
-        let ident = field
-            .ident
-            .clone()
-            .context("a named field without a name")?;
-        match member(ident, &field.ty, &field.attrs)? {
-            Some(m) => members.push(m),
-            None => return Ok(None),
-        }
-    }
+    };
 
     // Only a struct that derived `Deserialize` gets one written.
     if !builders::drop_derives(&mut s.attrs, builders::is_serde_deserialize)? {
         return Ok(None);
     }
 
-    let cfgs: Vec<&Attribute> = s
-        .attrs
-        .iter()
-        .filter(|a| a.path().is_ident("cfg"))
-        .collect();
+    let cfgs = builders::cfg_attrs(&s.attrs);
     let ty = &s.ident;
     let expecting = format!("struct {ty}");
     let ty_name = ty.to_string();

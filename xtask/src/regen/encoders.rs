@@ -15,7 +15,7 @@
 //! struct derives neither `Serialize` nor `Deserialize` any more, its
 //! members' `#[serde]` attributes go too (nothing would read them).
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use quote::quote;
 use syn::{Attribute, Fields, Item, ItemStruct, LitStr, Path, Token};
 
@@ -23,22 +23,7 @@ use super::builders;
 
 /// Returns how many structs it gave a lean encoder.
 pub fn apply(file: &mut syn::File) -> Result<usize> {
-    let types = builders::types_items(file)?;
-    let mut out = Vec::with_capacity(types.len());
-    let mut changed = 0;
-    for mut item in std::mem::take(types) {
-        let encoder = match &mut item {
-            Item::Struct(s) => lean(s)?,
-            _ => None,
-        };
-        out.push(item);
-        if let Some(encoder) = encoder {
-            out.push(encoder);
-            changed += 1;
-        }
-    }
-    *types = out;
-    Ok(changed)
+    builders::write_after_structs(file, lean)
 }
 
 /// One member of a struct, as the encoder needs it.
@@ -53,23 +38,13 @@ struct Member {
 /// Replaces the derived `Serialize` of `s` with a lean one, returned as the
 /// `impl` to put after it; `None` leaves `s` as it is.
 fn lean(s: &mut ItemStruct) -> Result<Option<Item>> {
-    let Fields::Named(fields) = &s.fields else {
+    let Some(fields) = builders::plain_named_fields(s) else {
         return Ok(None);
     };
-    if !s.generics.params.is_empty() || s.attrs.iter().any(|a| a.path().is_ident("serde")) {
+    let Some(members) = builders::each_field(fields, |ident, field| member(ident, &field.attrs))?
+    else {
         return Ok(None);
-    }
-    let mut members = Vec::with_capacity(fields.named.len());
-    for field in &fields.named {
-        let ident = field
-            .ident
-            .clone()
-            .context("a named field without a name")?;
-        match member(ident, &field.attrs)? {
-            Some(m) => members.push(m),
-            None => return Ok(None),
-        }
-    }
+    };
 
     // Only a struct that derived `Serialize` gets one written.
     if !builders::drop_derives(&mut s.attrs, is_serde_serialize)? {
@@ -83,11 +58,7 @@ fn lean(s: &mut ItemStruct) -> Result<Option<Item>> {
         }
     }
 
-    let cfgs: Vec<&Attribute> = s
-        .attrs
-        .iter()
-        .filter(|a| a.path().is_ident("cfg"))
-        .collect();
+    let cfgs = builders::cfg_attrs(&s.attrs);
     let ty = &s.ident;
     let ty_name = ty.to_string();
     let count = members.len();
