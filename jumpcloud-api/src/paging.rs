@@ -203,6 +203,11 @@ impl RequestedCount for String {
     }
 }
 
+/// Where an untyped answer's count may be, in the order looked at.
+const TOTAL_MEMBERS: [&str; 3] = ["totalCount", "total_count", "total"];
+/// Where an untyped answer's items may be, in the order looked at.
+const ITEM_MEMBERS: [&str; 4] = ["results", "records", "data", "items"];
+
 /// A page of an untyped answer: a bare array, or an object holding the items
 /// in `results`, `records`, `data` or `items` and maybe a count.
 /// `header` is the `x-total-count` header's total, used when the body has
@@ -216,11 +221,11 @@ pub fn json_page(header: Option<u64>, body: serde_json::Value) -> Page<serde_jso
             next: None,
         },
         Value::Object(mut map) => {
-            let total = ["totalCount", "total_count", "total"]
+            let total = TOTAL_MEMBERS
                 .iter()
                 .find_map(|k| map.get(*k).and_then(Value::as_u64))
                 .or(header);
-            let items = ["results", "records", "data", "items"]
+            let items = ITEM_MEMBERS
                 .iter()
                 .find_map(|k| match map.remove(*k) {
                     Some(Value::Array(items)) => Some(items),
@@ -238,6 +243,43 @@ pub fn json_page(header: Option<u64>, body: serde_json::Value) -> Page<serde_jso
             total: header,
             next: None,
         },
+    }
+}
+
+/// [`json_page`] on an answer kept as JSON text: the same members read by
+/// the same rules, each item left as its own text (checked, not decoded),
+/// so a reader decodes each item once, into its type.
+pub fn json_text_page(
+    header: Option<u64>,
+    body: &serde_json::value::RawValue,
+) -> Page<Box<serde_json::value::RawValue>> {
+    use serde_json::value::RawValue;
+    let text = body.get();
+    let (items, total) = match text.trim_start().as_bytes().first() {
+        Some(b'[') => (serde_json::from_str(text).unwrap_or_default(), header),
+        Some(b'{') => {
+            let members: std::collections::BTreeMap<String, &RawValue> =
+                serde_json::from_str(text).unwrap_or_default();
+            let total = TOTAL_MEMBERS
+                .iter()
+                .find_map(|k| members.get(*k).and_then(|v| v.get().parse::<u64>().ok()))
+                .or(header);
+            let items = ITEM_MEMBERS
+                .iter()
+                .find_map(|k| {
+                    members
+                        .get(*k)
+                        .and_then(|v| serde_json::from_str::<Vec<Box<RawValue>>>(v.get()).ok())
+                })
+                .unwrap_or_default();
+            (items, total)
+        }
+        _ => (Vec::new(), header),
+    };
+    Page {
+        items,
+        total,
+        next: None,
     }
 }
 
@@ -278,6 +320,30 @@ mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
     use serde_json::json;
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn the_text_page_reads_as_the_value_page_does() {
+        for (body, header) in [
+            (json!([{"id": 1}, {"id": 2}]), Some(7)),
+            (json!({"results": [{"id": 1}], "totalCount": 9}), None),
+            (json!({"records": [{"id": 1}], "total": 3}), Some(4)),
+            (json!({"data": "not a list", "items": [{"id": 2}]}), Some(5)),
+            (json!({"nothing": true}), Some(2)),
+            (json!("neither"), None),
+        ] {
+            let text = serde_json::value::RawValue::from_string(body.to_string()).unwrap();
+            let from_text = json_text_page(header, &text);
+            let from_value = json_page(header, body.clone());
+            let items: Vec<serde_json::Value> = from_text
+                .items
+                .iter()
+                .map(|item| serde_json::from_str(item.get()).unwrap())
+                .collect();
+            assert_eq!(items, from_value.items, "{body}");
+            assert_eq!(from_text.total, from_value.total, "{body}");
+        }
+    }
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();

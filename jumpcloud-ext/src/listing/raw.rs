@@ -5,9 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use std::collections::BTreeMap;
-
-use jumpcloud_api::paging::{Page, PageRequest, Paging, Requested, header_total};
+use jumpcloud_api::paging::{Page, PageRequest, Paging, Requested, header_total, json_text_page};
 use jumpcloud_api::{Operation, Outgoing, PagedRequest, Request, ResponseValue};
 use serde_json::value::RawValue;
 
@@ -56,41 +54,7 @@ impl<R: PagedRequest> PagedRequest for Raw<R> {
 
     fn into_page(response: ResponseValue<Self::Response>) -> Page<Self::Item> {
         let header = header_total(response.headers());
-        raw_page(header, &response.into_inner())
-    }
-}
-
-/// A page's items as the JSON text of each, by `json_page`'s rules (a bare
-/// array, or the first of `results`, `records`, `data`, `items` that is an
-/// array, with `totalCount`, `total_count` or `total`). Only checked, not
-/// decoded: a reader decodes each item from its text once, into its type.
-fn raw_page(header: Option<u64>, body: &RawValue) -> Page<Box<RawValue>> {
-    let text = body.get();
-    let (items, total) = match text.trim_start().as_bytes().first() {
-        Some(b'[') => (serde_json::from_str(text).unwrap_or_default(), header),
-        Some(b'{') => {
-            let members: BTreeMap<String, &RawValue> =
-                serde_json::from_str(text).unwrap_or_default();
-            let total = ["totalCount", "total_count", "total"]
-                .iter()
-                .find_map(|k| members.get(*k).and_then(|v| v.get().parse::<u64>().ok()))
-                .or(header);
-            let items = ["results", "records", "data", "items"]
-                .iter()
-                .find_map(|k| {
-                    members
-                        .get(*k)
-                        .and_then(|v| serde_json::from_str::<Vec<Box<RawValue>>>(v.get()).ok())
-                })
-                .unwrap_or_default();
-            (items, total)
-        }
-        _ => (Vec::new(), header),
-    };
-    Page {
-        items,
-        total,
-        next: None,
+        json_text_page(header, &response.into_inner())
     }
 }
 

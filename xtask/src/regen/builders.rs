@@ -212,6 +212,60 @@ pub fn cfg_attrs(attrs: &[syn::Attribute]) -> Vec<&syn::Attribute> {
     attrs.iter().filter(|a| a.path().is_ident("cfg")).collect()
 }
 
+/// A generated struct member's `#[serde(...)]` arguments, as the passes
+/// that write serde impls read them (`decoders`, `encoders`): one parser, so
+/// both agree on what a member is called and which arguments they know.
+pub struct SerdeMember {
+    /// The name on the wire (`rename`, else the field's name).
+    pub name: String,
+    /// `default` (`Some(None)`) or `default = "path"` (`Some(Some(path))`).
+    pub default: Option<Option<syn::Path>>,
+    /// `skip_serializing_if = "path"`.
+    pub skip_if: Option<syn::Path>,
+    /// `deserialize_with = "path"`.
+    pub deserialize_with: Option<syn::Path>,
+}
+
+/// Reads the `#[serde]` attributes of member `ident`; `None` when one of
+/// them is an argument no written impl reproduces (the struct keeps its
+/// derive).
+pub fn serde_member(ident: &syn::Ident, attrs: &[syn::Attribute]) -> Result<Option<SerdeMember>> {
+    let mut member = SerdeMember {
+        name: syn::ext::IdentExt::unraw(ident).to_string(),
+        default: None,
+        skip_if: None,
+        deserialize_with: None,
+    };
+    let mut unknown = false;
+    let path = |meta: &syn::meta::ParseNestedMeta<'_>| -> syn::Result<syn::Path> {
+        meta.value()?.parse::<syn::LitStr>()?.parse()
+    };
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                member.name = meta.value()?.parse::<syn::LitStr>()?.value();
+            } else if meta.path.is_ident("default") {
+                member.default = Some(if meta.input.peek(syn::Token![=]) {
+                    Some(path(&meta)?)
+                } else {
+                    None
+                });
+            } else if meta.path.is_ident("skip_serializing_if") {
+                member.skip_if = Some(path(&meta)?);
+            } else if meta.path.is_ident("deserialize_with") {
+                member.deserialize_with = Some(path(&meta)?);
+            } else {
+                unknown = true;
+                if meta.input.peek(syn::Token![=]) {
+                    let _: syn::Expr = meta.value()?.parse()?;
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok((!unknown).then_some(member))
+}
+
 /// Whether `path` is these segments (`::serde::Deserialize` is `["serde",
 /// "Deserialize"]`).
 pub fn path_is(path: &syn::Path, segments: &[&str]) -> bool {
@@ -281,4 +335,21 @@ pub fn generic_args(ty: &Type, name: &str) -> Option<Vec<Type>> {
             })
             .collect(),
     )
+}
+
+/// For the passes' unit tests: runs `pass` over `src` and returns its count
+/// and its output printed with all whitespace removed, so a check does not
+/// depend on where prettyplease breaks lines.
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+pub fn run_pass(src: &str, pass: fn(&mut syn::File) -> Result<usize>) -> (usize, String) {
+    let mut file: syn::File = syn::parse_str(src).expect("test input parses");
+    let n = pass(&mut file).expect("the pass runs");
+    (n, squeeze(&prettyplease::unparse(&file)))
+}
+
+/// `s` without whitespace (see [`run_pass`]).
+#[cfg(test)]
+pub fn squeeze(s: &str) -> String {
+    s.split_whitespace().collect()
 }

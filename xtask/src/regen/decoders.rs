@@ -22,7 +22,7 @@
 use anyhow::Result;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::{Attribute, Item, ItemStruct, LitStr, Path, Token, Type};
+use syn::{Attribute, Item, ItemStruct, Path, Type};
 
 use super::builders;
 
@@ -165,42 +165,25 @@ fn read(m: &Member, slot: &syn::Ident) -> TokenStream {
 /// The member `ident: ty` with its serde attributes, or `None` when one of
 /// them is not one this pass reproduces.
 fn member(ident: syn::Ident, ty: &Type, attrs: &[Attribute]) -> Result<Option<Member>> {
-    let mut name = syn::ext::IdentExt::unraw(&ident).to_string();
-    let mut absent = Absent::None;
-    let mut read = Read::Plain;
-    let mut unknown = false;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                name = meta.value()?.parse::<LitStr>()?.value();
-            } else if meta.path.is_ident("default") {
-                absent = if meta.input.peek(Token![=]) {
-                    Absent::Function(meta.value()?.parse::<LitStr>()?.parse()?)
-                } else {
-                    Absent::Trait
-                };
-            } else if meta.path.is_ident("deserialize_with") {
-                let path: Path = meta.value()?.parse::<LitStr>()?.parse()?;
-                read = if builders::path_is(&path, &["crate", "wire", "null_as_default"]) {
-                    Read::NullAsDefault
-                } else {
-                    Read::With(path)
-                };
-            } else if meta.path.is_ident("skip_serializing_if") {
-                let _: LitStr = meta.value()?.parse()?;
-            } else {
-                unknown = true;
-                if meta.input.peek(Token![=]) {
-                    let _: syn::Expr = meta.value()?.parse()?;
-                }
-            }
-            Ok(())
-        })?;
-    }
-    Ok((!unknown).then(|| Member {
+    let Some(serde) = builders::serde_member(&ident, attrs)? else {
+        return Ok(None);
+    };
+    let absent = match serde.default {
+        None => Absent::None,
+        Some(None) => Absent::Trait,
+        Some(Some(path)) => Absent::Function(path),
+    };
+    let read = match serde.deserialize_with {
+        None => Read::Plain,
+        Some(path) if builders::path_is(&path, &["crate", "wire", "null_as_default"]) => {
+            Read::NullAsDefault
+        }
+        Some(path) => Read::With(path),
+    };
+    Ok(Some(Member {
         ident,
         ty: ty.clone(),
-        name,
+        name: serde.name,
         absent,
         read,
     }))
@@ -217,17 +200,12 @@ fn is_option(ty: &Type) -> bool {
 mod tests {
     use super::*;
 
+    use crate::regen::builders::squeeze;
+
     /// The pass's count and output, with all whitespace removed (so the
     /// checks do not depend on how prettyplease breaks lines).
     fn run(src: &str) -> (usize, String) {
-        let mut file: syn::File = syn::parse_str(src).expect("test input parses");
-        let n = apply(&mut file).expect("the pass runs");
-        let out = prettyplease::unparse(&file);
-        (n, squeeze(&out))
-    }
-
-    fn squeeze(s: &str) -> String {
-        s.split_whitespace().collect()
+        builders::run_pass(src, apply)
     }
 
     #[test]

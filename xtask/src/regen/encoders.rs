@@ -17,7 +17,7 @@
 
 use anyhow::Result;
 use quote::quote;
-use syn::{Attribute, Fields, Item, ItemStruct, LitStr, Path, Token};
+use syn::{Attribute, Fields, Item, ItemStruct, Path, Token};
 
 use super::builders;
 
@@ -122,33 +122,11 @@ fn derives_serde(attrs: &[Attribute]) -> Result<bool> {
 /// The member `ident` with its serde attributes, or `None` when one of them
 /// changes encoding in a way this pass does not reproduce.
 fn member(ident: syn::Ident, attrs: &[Attribute]) -> Result<Option<Member>> {
-    let mut name = syn::ext::IdentExt::unraw(&ident).to_string();
-    let mut skip_if = None;
-    let mut unknown = false;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                name = meta.value()?.parse::<LitStr>()?.value();
-            } else if meta.path.is_ident("skip_serializing_if") {
-                skip_if = Some(meta.value()?.parse::<LitStr>()?.parse::<Path>()?);
-            } else if meta.path.is_ident("default") || meta.path.is_ident("deserialize_with") {
-                // Decoding only.
-                if meta.input.peek(Token![=]) {
-                    let _: LitStr = meta.value()?.parse()?;
-                }
-            } else {
-                unknown = true;
-                if meta.input.peek(Token![=]) {
-                    let _: syn::Expr = meta.value()?.parse()?;
-                }
-            }
-            Ok(())
-        })?;
-    }
-    Ok((!unknown).then_some(Member {
+    // `default` and `deserialize_with` are for decoding only.
+    Ok(builders::serde_member(&ident, attrs)?.map(|serde| Member {
         ident,
-        name,
-        skip_if,
+        name: serde.name,
+        skip_if: serde.skip_if,
     }))
 }
 
@@ -159,10 +137,7 @@ mod tests {
 
     /// The pass's count and output, with all whitespace removed.
     fn run(src: &str) -> (usize, String) {
-        let mut file: syn::File = syn::parse_str(src).expect("test input parses");
-        let n = apply(&mut file).expect("the pass runs");
-        let out = prettyplease::unparse(&file);
-        (n, out.split_whitespace().collect())
+        builders::run_pass(src, apply)
     }
 
     #[test]
