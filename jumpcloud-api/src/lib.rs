@@ -134,6 +134,8 @@
 
 // With no API feature on, only the hook types remain and their generated
 // users are compiled out.
+#[doc(hidden)]
+pub mod answer;
 pub mod dynamic;
 #[cfg(feature = "insights")]
 pub mod event;

@@ -449,13 +449,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::PagedRequest for EventGet<'a> {
@@ -535,13 +533,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for EventDistinctGet<'a> {
@@ -570,13 +566,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for EventIntervalGet<'a> {
@@ -605,13 +599,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for ReportList<'a> {
@@ -638,13 +630,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for ReportArtifactContentGet<'a> {
@@ -696,13 +686,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for ReportCreate<'a> {
@@ -739,13 +727,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                202u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[202u16], &[])
         }
     }
     impl<'a> EventCountGet<'a> {

@@ -3523,13 +3523,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::PagedRequest for ApplicationTemplateList<'a> {
@@ -3624,13 +3622,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for ApplicationList<'a> {
@@ -3678,13 +3674,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::PagedRequest for ApplicationList<'a> {
@@ -3750,13 +3744,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for ApplicationGet<'a> {
@@ -3790,13 +3782,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for ApplicationSet<'a> {
@@ -3834,13 +3824,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for ApplicationDelete<'a> {
@@ -3874,13 +3862,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for CommandTriggerPost<'a> {
@@ -3917,13 +3903,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for CommandResultList<'a> {
@@ -3968,13 +3952,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::PagedRequest for CommandResultList<'a> {
@@ -4057,13 +4039,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for CommandResultDelete<'a> {
@@ -4097,13 +4077,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for CommandList<'a> {
@@ -4151,13 +4129,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::PagedRequest for CommandList<'a> {
@@ -4223,13 +4199,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for CommandGet<'a> {
@@ -4268,13 +4242,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for CommandSet<'a> {
@@ -4312,13 +4284,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for CommandDelete<'a> {
@@ -4352,13 +4322,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for CommandResultByCommandIdGet<'a> {
@@ -4401,13 +4369,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::PagedRequest for CommandResultByCommandIdGet<'a> {
@@ -4489,13 +4455,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::PagedRequest for CommandFileGet<'a> {
@@ -4586,13 +4550,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::PagedRequest for OrganizationList<'a> {
@@ -4675,13 +4637,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for OrganizationSet<'a> {
@@ -4719,13 +4679,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for RadiusServerList<'a> {
@@ -4773,13 +4731,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::PagedRequest for RadiusServerList<'a> {
@@ -4845,13 +4801,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for RadiusServerGet<'a> {
@@ -4885,13 +4839,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for RadiusServerSet<'a> {
@@ -4929,13 +4881,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for RadiusServerDelete<'a> {
@@ -4969,13 +4919,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for CommandsRun<'a> {
@@ -5004,13 +4952,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for CommandResultSearch<'a> {
@@ -5048,13 +4994,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::PagedRequest for CommandResultSearch<'a> {
@@ -5137,13 +5081,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::PagedRequest for CommandsSearch<'a> {
@@ -5226,13 +5168,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::PagedRequest for OrganizationSearch<'a> {
@@ -5315,13 +5255,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::PagedRequest for SystemSearch<'a> {
@@ -5404,13 +5342,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::PagedRequest for UserSearch<'a> {
@@ -5506,13 +5442,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::PagedRequest for SystemList<'a> {
@@ -5595,13 +5529,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for SystemSet<'a> {
@@ -5639,13 +5571,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for SystemDelete<'a> {
@@ -5679,13 +5609,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for SystemClear<'a> {
@@ -5712,13 +5640,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                201u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::empty(response, &[201u16], &[])
         }
     }
     impl<'a> crate::Request for SystemLock<'a> {
@@ -5745,13 +5671,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                201u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::empty(response, &[201u16], &[])
         }
     }
     impl<'a> crate::Request for SystemRestart<'a> {
@@ -5778,13 +5702,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                201u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::empty(response, &[201u16], &[])
         }
     }
     impl<'a> crate::Request for SystemStop<'a> {
@@ -5811,13 +5733,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                201u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::empty(response, &[201u16], &[])
         }
     }
     impl<'a> crate::Request for UserList<'a> {
@@ -5868,13 +5788,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::PagedRequest for UserList<'a> {
@@ -5949,13 +5867,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for UserGet<'a> {
@@ -6001,13 +5917,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for UserSet<'a> {
@@ -6055,13 +5969,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for UserDelete<'a> {
@@ -6095,13 +6007,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for ExpireUserPasswordPost<'a> {
@@ -6128,13 +6038,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::empty(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for UserMfaSync<'a> {
@@ -6161,13 +6069,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::empty(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for UserMfaReset<'a> {
@@ -6197,13 +6103,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::empty(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for UserSshKeyGet<'a> {
@@ -6237,13 +6141,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for UserSshKeyCreate<'a> {
@@ -6281,13 +6183,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for UserStateActivate<'a> {
@@ -6317,13 +6217,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::empty(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for UserTotpGet<'a> {
@@ -6357,13 +6255,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for UserUnlock<'a> {
@@ -6390,13 +6286,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::empty(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for UserSshKeyDelete<'a> {
@@ -6433,13 +6327,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::empty(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for AdministratorUserActivationReset<'a> {
@@ -6470,13 +6362,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::empty(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for AdministratorUserTotpReset<'a> {
@@ -6503,13 +6393,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::empty(response, &[200u16], &[])
         }
     }
     impl<'a> crate::Request for AdministratorUserSet<'a> {
@@ -6543,13 +6431,11 @@ pub mod builder {
             Ok(client.outgoing(request))
         }
         #[inline]
-        async fn decode(
+        fn decode(
             response: reqwest::Response,
-        ) -> Result<ResponseValue<Self::Response>, Error<()>> {
-            match response.status().as_u16() {
-                200u16 => ResponseValue::from_response(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }
+        ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send
+        {
+            crate::answer::json(response, &[200u16], &[])
         }
     }
     impl<'a> AdministratorUserActivationReset<'a> {

@@ -35,11 +35,14 @@
 //! The fact types the passes share (rows, paging, filter dialects, delimited
 //! queries, builders) are in [`facts`], and progenitor's builders are found
 //! by [`builders`]; the passes depend on those two (and [`generate`] for
-//! rustfmt), never on each other.
+//! rustfmt), never on each other. [`answers`], which reads progenitor's
+//! decoding `match` as a list of statuses, is a helper of [`request`]'s
+//! split, not a pass.
 //!
 //! The document model (operations, `$ref`s, method names) is [`crate::spec`];
 //! regen depends on nothing else of the xtask but `api` and `output`.
 
+mod answers;
 mod areas;
 mod builders;
 mod decoders;

@@ -154,7 +154,8 @@ impl VisitMut for Rewrite<'_> {
     }
 }
 
-/// Replaces `Ok(ResponseValue::empty(response))` arms with the decode.
+/// Replaces `Ok(ResponseValue::empty(response))` arms with the decode
+/// (`crate::answer::json_or_empty_body`).
 struct SuccessArms<'a> {
     ty: &'a syn::Type,
     rewritten: usize,
@@ -176,18 +177,9 @@ impl VisitMut for SuccessArms<'_> {
             .unwrap_or(&text);
         if bare == "Ok(ResponseValue::empty(response))" {
             let ty = self.ty;
-            *arm.body = syn::parse_quote! {{
-                let status = response.status();
-                let headers = response.headers().clone();
-                let full = response.bytes().await.map_err(Error::ResponseBodyError)?;
-                if full.iter().all(u8::is_ascii_whitespace) {
-                    Ok(ResponseValue::new(None, status, headers))
-                } else {
-                    ::serde_json::from_slice::<#ty>(&full)
-                        .map(|v| ResponseValue::new(Some(v), status, headers))
-                        .map_err(|e| Error::InvalidResponsePayload(full, e))
-                }
-            }};
+            *arm.body = syn::parse_quote! {
+                crate::answer::json_or_empty_body::<#ty>(response).await
+            };
             self.rewritten += 1;
         }
         syn::visit_mut::visit_arm_mut(self, arm);
@@ -309,7 +301,8 @@ mod tests {
             "{text}"
         );
         assert_eq!(
-            text.matches("from_slice::<types::Gizmo>").count(),
+            text.matches("crate::answer::json_or_empty_body::<types::Gizmo>(response).await")
+                .count(),
             2,
             "{text}"
         );

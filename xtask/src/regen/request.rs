@@ -14,6 +14,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Item, Type};
 
+use super::answers;
 use super::builders::{builders, generic_args, module_items, struct_fields, type_ident};
 use super::facts::{Builder, Fact, ItemsFrom, Kind, Param, Row, Total};
 
@@ -66,7 +67,9 @@ pub fn apply(file: &mut syn::File, rows: &[Row], facts: &BTreeMap<String, Fact>)
 ///   over as `crate::Outgoing` with the client's pool and hooks. The
 ///   `api-version` header progenitor adds is dropped here (JumpCloud defines
 ///   none).
-/// - `decode`: progenitor's `match` on the answer's status.
+/// - `decode`: progenitor's `match` on the answer's status, as one call of
+///   `crate::answer` with the operation's statuses where
+///   [`answers::call`] knows every arm.
 ///
 /// What progenitor puts between them (its `OperationInfo` and the
 /// `pre`/`exec`/`post` hook calls) is dropped: whoever holds the `Outgoing`
@@ -108,15 +111,27 @@ pub fn split_sends(file: &mut syn::File) -> Result<usize> {
         let (before, decode) = halves
             .remove(&ident)
             .with_context(|| format!("{ident} implements Request but has no send"))?;
+        let decode: syn::ImplItemFn = match answers::call(&decode) {
+            Some(call) => syn::parse_quote! {
+                fn decode(
+                    response: reqwest::Response,
+                ) -> impl ::std::future::Future<Output = Result<ResponseValue<Self::Response>, Error<()>>> + Send {
+                    #call
+                }
+            },
+            None => syn::parse_quote! {
+                async fn decode(response: reqwest::Response) -> Result<ResponseValue<Self::Response>, Error<()>> {
+                    #decode
+                }
+            },
+        };
         let added: syn::ItemImpl = syn::parse_quote! {
             impl X {
                 fn into_request(self) -> Result<crate::Outgoing, Error<()>> {
                     #(#before)*
                     Ok(client.outgoing(request))
                 }
-                async fn decode(response: reqwest::Response) -> Result<ResponseValue<Self::Response>, Error<()>> {
-                    #decode
-                }
+                #decode
             }
         };
         imp.items.extend(added.items);

@@ -1,0 +1,221 @@
+//! Each builder's `decode` as one call of `jumpcloud_api::answer`, with the
+//! operation's statuses, in place of progenitor's `match`.
+//!
+//! Why: progenitor writes a `match` on the status in an `async fn` for each
+//! operation. The front end checks 495 such coroutines in `jumpcloud-api`,
+//! and every crate that sends a request compiles its own. As a call, what
+//! is left per operation is the list of statuses; the reading itself is one
+//! generic function per kind of body, compiled once per answer type.
+//!
+//! The arms this knows: a success status whose body is JSON
+//! (`ResponseValue::from_response`), JSON or empty (the bodies
+//! [`super::prepare`] restores), none, or a byte stream; a documented error
+//! status without a body (`Error::ErrorResponse` of an empty value); and
+//! the final `_` (`Error::UnexpectedResponse`). All success statuses of one
+//! operation must read the same way. Anything else keeps the `match`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::{Expr, Lit, Pat};
+
+/// How a success body reads: the name of the `crate::answer` function.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Body {
+    Json,
+    JsonOrEmpty,
+    Empty,
+    Stream,
+}
+
+impl Body {
+    fn function(self) -> &'static str {
+        match self {
+            Body::Json => "json",
+            Body::JsonOrEmpty => "json_or_empty",
+            Body::Empty => "empty",
+            Body::Stream => "stream",
+        }
+    }
+}
+
+/// What one arm does.
+enum Arm {
+    Success(Body),
+    Error,
+    Unexpected,
+}
+
+/// The call that stands for `decode`, progenitor's `match` on the answer's
+/// status; `None` when the `match` has an arm this does not know.
+pub fn call(decode: &Expr) -> Option<TokenStream> {
+    let Expr::Match(m) = decode else { return None };
+    if squeezed(&m.expr) != "response.status().as_u16()" {
+        return None;
+    }
+    let (mut body, mut success, mut errors) = (None, Vec::new(), Vec::new());
+    let mut last_is_unexpected = false;
+    for (i, arm) in m.arms.iter().enumerate() {
+        if arm.guard.is_some() {
+            return None;
+        }
+        let is_last = i + 1 == m.arms.len();
+        match (&arm.pat, kind(&arm.body)?) {
+            (Pat::Wild(_), Arm::Unexpected) if is_last => last_is_unexpected = true,
+            (Pat::Lit(lit), Arm::Success(b)) => {
+                if body.is_some_and(|known| known != b) {
+                    return None;
+                }
+                body = Some(b);
+                success.push(status(&lit.lit)?);
+            }
+            (Pat::Lit(lit), Arm::Error) => errors.push(status(&lit.lit)?),
+            _ => return None,
+        }
+    }
+    if !last_is_unexpected {
+        return None;
+    }
+    let function = format_ident!("{}", body?.function());
+    Some(quote! {
+        crate::answer::#function(response, &[#(#success),*], &[#(#errors),*])
+    })
+}
+
+/// A status pattern's number, written as progenitor writes it (`200u16`).
+fn status(lit: &Lit) -> Option<proc_macro2::Literal> {
+    let Lit::Int(int) = lit else { return None };
+    let value: u16 = int.base10_parse().ok()?;
+    Some(proc_macro2::Literal::u16_suffixed(value))
+}
+
+/// What an arm's body does, from its text (progenitor writes each as a
+/// block, or an invisible group, around one expression).
+fn kind(body: &Expr) -> Option<Arm> {
+    let text = squeezed(body);
+    let bare = text
+        .strip_prefix('{')
+        .and_then(|t| t.strip_suffix('}'))
+        .unwrap_or(&text);
+    Some(match bare {
+        "ResponseValue::from_response(response).await" => Arm::Success(Body::Json),
+        "Ok(ResponseValue::empty(response))" => Arm::Success(Body::Empty),
+        "Ok(ResponseValue::stream(response))" => Arm::Success(Body::Stream),
+        "Err(Error::ErrorResponse(ResponseValue::empty(response)))" => Arm::Error,
+        "Err(Error::UnexpectedResponse(response))" => Arm::Unexpected,
+        _ if bare.starts_with("crate::answer::json_or_empty_body::<")
+            && bare.ends_with(">(response).await") =>
+        {
+            Arm::Success(Body::JsonOrEmpty)
+        }
+        _ => return None,
+    })
+}
+
+/// `e` printed without whitespace.
+fn squeezed(e: &Expr) -> String {
+    quote!(#e).to_string().split_whitespace().collect()
+}
+
+#[cfg(test)]
+#[allow(clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn call_of(src: &str) -> Option<String> {
+        let e: Expr = syn::parse_str(src).expect("test input parses");
+        call(&e).map(|t| t.to_string().split_whitespace().collect())
+    }
+
+    #[test]
+    fn each_kind_of_answer_is_one_call_with_its_statuses() {
+        let json = call_of(
+            "match response.status().as_u16() {
+                200u16 => { ResponseValue::from_response(response).await }
+                201u16 => ResponseValue::from_response(response).await,
+                404u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }",
+        );
+        assert_eq!(
+            json.as_deref(),
+            Some("crate::answer::json(response,&[200u16,201u16],&[404u16])")
+        );
+        let empty = call_of(
+            "match response.status().as_u16() {
+                204u16 => Ok(ResponseValue::empty(response)),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }",
+        );
+        assert_eq!(
+            empty.as_deref(),
+            Some("crate::answer::empty(response,&[204u16],&[])")
+        );
+        let restored = call_of(
+            "match response.status().as_u16() {
+                200u16 => crate::answer::json_or_empty_body::<types::Gizmo>(response).await,
+                204u16 => crate::answer::json_or_empty_body::<types::Gizmo>(response).await,
+                _ => Err(Error::UnexpectedResponse(response)),
+            }",
+        );
+        assert_eq!(
+            restored.as_deref(),
+            Some("crate::answer::json_or_empty(response,&[200u16,204u16],&[])")
+        );
+        let stream = call_of(
+            "match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::stream(response)),
+                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
+                _ => Err(Error::UnexpectedResponse(response)),
+            }",
+        );
+        assert_eq!(
+            stream.as_deref(),
+            Some("crate::answer::stream(response,&[200u16],&[400u16])")
+        );
+    }
+
+    #[test]
+    fn a_match_it_does_not_know_stays_a_match() {
+        // Two kinds of success body.
+        assert_eq!(
+            call_of(
+                "match response.status().as_u16() {
+                    200u16 => ResponseValue::from_response(response).await,
+                    204u16 => Ok(ResponseValue::empty(response)),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }"
+            ),
+            None
+        );
+        // A typed error body.
+        assert_eq!(
+            call_of(
+                "match response.status().as_u16() {
+                    200u16 => ResponseValue::from_response(response).await,
+                    400u16 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }"
+            ),
+            None
+        );
+        // A range of statuses.
+        assert_eq!(
+            call_of(
+                "match response.status().as_u16() {
+                    200u16..=299u16 => ResponseValue::from_response(response).await,
+                    _ => Err(Error::UnexpectedResponse(response)),
+                }"
+            ),
+            None
+        );
+        // No final `_`.
+        assert_eq!(
+            call_of(
+                "match response.status().as_u16() {
+                    200u16 => ResponseValue::from_response(response).await,
+                }"
+            ),
+            None
+        );
+    }
+}
