@@ -122,9 +122,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_success_status_reads_its_body_with_status_and_headers() {
-        let ok: ResponseValue<Vec<u32>> = json(answer(200, "[1,2]"), &[200], &[404])
-            .await
-            .unwrap();
+        let ok: ResponseValue<Vec<u32>> = json(answer(200, "[1,2]"), &[200], &[404]).await.unwrap();
         assert_eq!(ok.status().as_u16(), 200);
         assert_eq!(ok.headers()["x-total-count"], "7");
         assert_eq!(ok.into_inner(), vec![1, 2]);

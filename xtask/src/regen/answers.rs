@@ -121,101 +121,55 @@ fn squeezed(e: &Expr) -> String {
 mod tests {
     use super::*;
 
-    fn call_of(src: &str) -> Option<String> {
-        let e: Expr = syn::parse_str(src).expect("test input parses");
+    /// The call for progenitor's `match` with these arms.
+    fn call_of(arms: &[&str]) -> Option<String> {
+        let src = format!("match response.status().as_u16() {{ {} }}", arms.concat());
+        let e: Expr = syn::parse_str(&src).expect("test input parses");
         call(&e).map(|t| t.to_string().split_whitespace().collect())
     }
 
+    const JSON: &str = "200u16 => ResponseValue::from_response(response).await,";
+    const NOT_FOUND: &str = "404u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),";
+    const UNEXPECTED: &str = "_ => Err(Error::UnexpectedResponse(response)),";
+
     #[test]
     fn each_kind_of_answer_is_one_call_with_its_statuses() {
-        let json = call_of(
-            "match response.status().as_u16() {
-                200u16 => { ResponseValue::from_response(response).await }
-                201u16 => ResponseValue::from_response(response).await,
-                404u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }",
-        );
+        // progenitor writes an arm's body as a block too.
+        let in_block = "201u16 => { ResponseValue::from_response(response).await }";
         assert_eq!(
-            json.as_deref(),
+            call_of(&[JSON, in_block, NOT_FOUND, UNEXPECTED]).as_deref(),
             Some("crate::answer::json(response,&[200u16,201u16],&[404u16])")
         );
-        let empty = call_of(
-            "match response.status().as_u16() {
-                204u16 => Ok(ResponseValue::empty(response)),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }",
-        );
         assert_eq!(
-            empty.as_deref(),
+            call_of(&["204u16 => Ok(ResponseValue::empty(response)),", UNEXPECTED]).as_deref(),
             Some("crate::answer::empty(response,&[204u16],&[])")
         );
-        let restored = call_of(
-            "match response.status().as_u16() {
-                200u16 => crate::answer::json_or_empty_body::<types::Gizmo>(response).await,
-                204u16 => crate::answer::json_or_empty_body::<types::Gizmo>(response).await,
-                _ => Err(Error::UnexpectedResponse(response)),
-            }",
-        );
+        let restored = "crate::answer::json_or_empty_body::<types::Gizmo>(response).await,";
         assert_eq!(
-            restored.as_deref(),
+            call_of(&["200u16 => ", restored, "204u16 => ", restored, UNEXPECTED]).as_deref(),
             Some("crate::answer::json_or_empty(response,&[200u16,204u16],&[])")
         );
-        let stream = call_of(
-            "match response.status().as_u16() {
-                200u16 => Ok(ResponseValue::stream(response)),
-                400u16 => Err(Error::ErrorResponse(ResponseValue::empty(response))),
-                _ => Err(Error::UnexpectedResponse(response)),
-            }",
-        );
         assert_eq!(
-            stream.as_deref(),
-            Some("crate::answer::stream(response,&[200u16],&[400u16])")
+            call_of(&[
+                "200u16 => Ok(ResponseValue::stream(response)),",
+                NOT_FOUND,
+                UNEXPECTED
+            ])
+            .as_deref(),
+            Some("crate::answer::stream(response,&[200u16],&[404u16])")
         );
     }
 
     #[test]
     fn a_match_it_does_not_know_stays_a_match() {
-        // Two kinds of success body.
-        assert_eq!(
-            call_of(
-                "match response.status().as_u16() {
-                    200u16 => ResponseValue::from_response(response).await,
-                    204u16 => Ok(ResponseValue::empty(response)),
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }"
-            ),
-            None
-        );
-        // A typed error body.
-        assert_eq!(
-            call_of(
-                "match response.status().as_u16() {
-                    200u16 => ResponseValue::from_response(response).await,
-                    400u16 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }"
-            ),
-            None
-        );
-        // A range of statuses.
-        assert_eq!(
-            call_of(
-                "match response.status().as_u16() {
-                    200u16..=299u16 => ResponseValue::from_response(response).await,
-                    _ => Err(Error::UnexpectedResponse(response)),
-                }"
-            ),
-            None
-        );
+        let two_kinds = "204u16 => Ok(ResponseValue::empty(response)),";
+        assert_eq!(call_of(&[JSON, two_kinds, UNEXPECTED]), None);
+        let typed_error =
+            "400u16 => Err(Error::ErrorResponse(ResponseValue::from_response(response).await?)),";
+        assert_eq!(call_of(&[JSON, typed_error, UNEXPECTED]), None);
+        let range = "200u16..=299u16 => ResponseValue::from_response(response).await,";
+        assert_eq!(call_of(&[range, UNEXPECTED]), None);
         // No final `_`.
-        assert_eq!(
-            call_of(
-                "match response.status().as_u16() {
-                    200u16 => ResponseValue::from_response(response).await,
-                }"
-            ),
-            None
-        );
+        assert_eq!(call_of(&[JSON]), None);
     }
 }
