@@ -28,10 +28,7 @@ pub async fn json<T: DeserializeOwned>(
     errors: &'static [u16],
 ) -> Answer<T> {
     let (status, headers, body) = read(triage(response, success, errors)?).await?;
-    match serde_json::from_slice(&body) {
-        Ok(inner) => Ok(ResponseValue::new(inner, status, headers)),
-        Err(e) => Err(Error::InvalidResponsePayload(body, e)),
-    }
+    Ok(ResponseValue::new(decoded(body)?, status, headers))
 }
 
 /// A JSON body that JumpCloud may also leave empty (`None`), where the
@@ -51,13 +48,12 @@ pub async fn json_or_empty_body<T: DeserializeOwned>(
     response: reqwest::Response,
 ) -> Answer<Option<T>> {
     let (status, headers, body) = read(response).await?;
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(ResponseValue::new(None, status, headers));
-    }
-    match serde_json::from_slice(&body) {
-        Ok(inner) => Ok(ResponseValue::new(Some(inner), status, headers)),
-        Err(e) => Err(Error::InvalidResponsePayload(body, e)),
-    }
+    let inner = if body.iter().all(u8::is_ascii_whitespace) {
+        None
+    } else {
+        Some(decoded(body)?)
+    };
+    Ok(ResponseValue::new(inner, status, headers))
 }
 
 /// No body (or one that is not read).
@@ -95,6 +91,16 @@ fn triage(
         Err(Error::ErrorResponse(ResponseValue::empty(response)))
     } else {
         Err(Error::UnexpectedResponse(response))
+    }
+}
+
+/// `body` decoded as `T`; a body that does not decode is kept in the error.
+// progenitor's error, as its `match` returned it: large, and moved once.
+#[allow(clippy::result_large_err)]
+fn decoded<T: DeserializeOwned>(body: Bytes) -> Result<T, Error<()>> {
+    match serde_json::from_slice(&body) {
+        Ok(inner) => Ok(inner),
+        Err(e) => Err(Error::InvalidResponsePayload(body, e)),
     }
 }
 

@@ -91,11 +91,8 @@ fn status(lit: &Lit) -> Option<proc_macro2::Literal> {
 /// What an arm's body does, from its text (progenitor writes each as a
 /// block, or an invisible group, around one expression).
 fn kind(body: &Expr) -> Option<Arm> {
-    let text = squeezed(body);
-    let bare = text
-        .strip_prefix('{')
-        .and_then(|t| t.strip_suffix('}'))
-        .unwrap_or(&text);
+    let text = arm_text(body);
+    let bare = text.as_str();
     Some(match bare {
         "ResponseValue::from_response(response).await" => Arm::Success(Body::Json),
         "Ok(ResponseValue::empty(response))" => Arm::Success(Body::Empty),
@@ -109,6 +106,17 @@ fn kind(body: &Expr) -> Option<Arm> {
         }
         _ => return None,
     })
+}
+
+/// A `match` arm's body as text without whitespace, out of the block
+/// progenitor writes around it (prettyplease later drops the braces).
+/// [`super::prepare`] reads arms with it too.
+pub fn arm_text(body: &Expr) -> String {
+    let text = squeezed(body);
+    match text.strip_prefix('{').and_then(|t| t.strip_suffix('}')) {
+        Some(bare) => bare.to_string(),
+        None => text,
+    }
 }
 
 /// `e` printed without whitespace.

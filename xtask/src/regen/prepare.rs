@@ -18,7 +18,7 @@
 //! new field must never fail a call. It is dropped on the copy.
 
 use anyhow::{Result, bail};
-use quote::{format_ident, quote};
+use quote::format_ident;
 use serde_json::Value;
 use syn::visit_mut::VisitMut;
 
@@ -163,19 +163,7 @@ struct SuccessArms<'a> {
 
 impl VisitMut for SuccessArms<'_> {
     fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
-        let body = &arm.body;
-        let text: String = quote!(#body)
-            .to_string()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        // progenitor writes the arm as a block; prettyplease later drops
-        // the braces.
-        let bare = text
-            .strip_prefix('{')
-            .and_then(|t| t.strip_suffix('}'))
-            .unwrap_or(&text);
-        if bare == "Ok(ResponseValue::empty(response))" {
+        if super::answers::arm_text(&arm.body) == "Ok(ResponseValue::empty(response))" {
             let ty = self.ty;
             *arm.body = syn::parse_quote! {
                 crate::answer::json_or_empty_body::<#ty>(response).await
@@ -238,6 +226,7 @@ fn generator_friendly(value: &mut Value) {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use quote::quote;
     use serde_json::json;
 
     #[test]
